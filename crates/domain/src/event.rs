@@ -1,0 +1,806 @@
+//! The event catalogue: every kind of change to an area, organisation, member of staff,
+//! setting, provision or case, with its payload type and its name in the store.
+
+use crate::calendar::Instant;
+use crate::codes::{AcademicYear, FinancialYear, LaCode, NhsNumber, Pence, Postcode, Ukprn, Uln, Upn, Urn};
+use crate::ids::*;
+use crate::sen::{AdviceKind, CeaseReason, Need, NeedType, Requester, SettingCode, Sex};
+use crate::DomainError;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use uuid::Uuid;
+
+/// What a stream is about. Each stream holds the events of exactly one thing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StreamKind {
+    Area,
+    Organisation,
+    Staff,
+    Setting,
+    Provision,
+    Case,
+}
+
+impl StreamKind {
+    pub const ALL: [StreamKind; 6] = [
+        StreamKind::Area,
+        StreamKind::Organisation,
+        StreamKind::Staff,
+        StreamKind::Setting,
+        StreamKind::Provision,
+        StreamKind::Case,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StreamKind::Area => "area",
+            StreamKind::Organisation => "organisation",
+            StreamKind::Staff => "staff",
+            StreamKind::Setting => "setting",
+            StreamKind::Provision => "provision",
+            StreamKind::Case => "case",
+        }
+    }
+    pub fn parse(s: &str) -> Result<Self, DomainError> {
+        StreamKind::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| DomainError::Invalid {
+            what: "stream kind",
+            value: s.to_string(),
+            how: "use area, organisation, staff, setting, provision or case".into(),
+        })
+    }
+}
+
+impl fmt::Display for StreamKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A stream: its kind and its stable identity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct StreamRef {
+    pub kind: StreamKind,
+    pub id: Uuid,
+}
+
+impl StreamRef {
+    pub fn case(id: CaseId) -> Self {
+        StreamRef { kind: StreamKind::Case, id: id.0 }
+    }
+    pub fn setting(id: SettingId) -> Self {
+        StreamRef { kind: StreamKind::Setting, id: id.0 }
+    }
+    pub fn provision(id: ProvisionId) -> Self {
+        StreamRef { kind: StreamKind::Provision, id: id.0 }
+    }
+    pub fn area(id: AreaId) -> Self {
+        StreamRef { kind: StreamKind::Area, id: id.0 }
+    }
+    pub fn organisation(id: OrganisationId) -> Self {
+        StreamRef { kind: StreamKind::Organisation, id: id.0 }
+    }
+    pub fn staff(id: StaffId) -> Self {
+        StreamRef { kind: StreamKind::Staff, id: id.0 }
+    }
+}
+
+/// Who made a change: `user:NAME`, `system:NAME` or `import:SOURCE`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Actor(String);
+
+impl Actor {
+    pub fn parse(s: &str) -> Result<Self, DomainError> {
+        let ok = ["user:", "system:", "import:"].iter().any(|p| {
+            s.strip_prefix(p)
+                .is_some_and(|rest| !rest.is_empty() && rest.len() <= 120 && !rest.chars().any(char::is_control))
+        });
+        if ok {
+            Ok(Actor(s.to_string()))
+        } else {
+            Err(DomainError::Invalid {
+                what: "actor",
+                value: s.to_string(),
+                how: "an actor is user:NAME, system:NAME or import:SOURCE".into(),
+            })
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An event as a writer hands it to the store. The store assigns the sequence number,
+/// stream version, recorded-at instant (unless supplied for imported history) and hashes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    pub stream: StreamRef,
+    pub area: AreaId,
+    pub body: EventBody,
+    pub actor: Actor,
+    /// The England calendar date the change took effect; may be earlier than recorded.
+    pub effective_date: NaiveDate,
+    pub reason: Option<String>,
+    /// Only imported history (the demo, migrations) supplies its own instant.
+    pub recorded_at: Option<Instant>,
+}
+
+/// An event as stored: the envelope, the exact payload bytes and the chain hashes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedEvent {
+    pub seq: u64,
+    pub stream: StreamRef,
+    pub version: u32,
+    pub area: AreaId,
+    pub event_type: String,
+    pub actor: String,
+    pub recorded_at: Instant,
+    pub effective_date: NaiveDate,
+    pub reason: Option<String>,
+    /// The exact bytes that were hashed; `None` once lawfully erased.
+    pub payload: Option<Vec<u8>>,
+    pub payload_digest: [u8; 32],
+    pub hash: [u8; 32],
+}
+
+impl RecordedEvent {
+    /// Decodes the payload; `Ok(None)` when it has been erased.
+    pub fn body(&self) -> Result<Option<EventBody>, DomainError> {
+        match &self.payload {
+            None => Ok(None),
+            Some(p) => EventBody::decode(&self.event_type, p).map(Some),
+        }
+    }
+    /// True when the change was recorded on a later England date than it took effect.
+    pub fn backdated(&self) -> bool {
+        self.recorded_at.england_date() > self.effective_date
+    }
+}
+
+macro_rules! event_catalogue {
+    ($( $variant:ident($payload:ty) = $name:literal, $kind:expr; )*) => {
+        /// Every event the system records. The name is the stored `event_type`.
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum EventBody {
+            $( $variant($payload), )*
+        }
+
+        impl EventBody {
+            /// Every event type name, in catalogue order.
+            pub const TYPES: &'static [&'static str] = &[ $( $name, )* ];
+
+            pub fn event_type(&self) -> &'static str {
+                match self { $( EventBody::$variant(_) => $name, )* }
+            }
+            /// The kind of stream this event belongs on; `None` for events valid on any stream.
+            pub fn stream_kind(&self) -> Option<StreamKind> {
+                match self { $( EventBody::$variant(_) => $kind, )* }
+            }
+            /// The payload bytes as stored and hashed (compact JSON of the payload type).
+            pub fn encode(&self) -> Result<Vec<u8>, DomainError> {
+                let r = match self { $( EventBody::$variant(p) => serde_json::to_vec(p), )* };
+                r.map_err(|e| DomainError::Encoding(e.to_string()))
+            }
+            pub fn decode(event_type: &str, bytes: &[u8]) -> Result<Self, DomainError> {
+                match event_type {
+                    $( $name => serde_json::from_slice(bytes).map(EventBody::$variant)
+                        .map_err(|e| DomainError::Decoding { event_type: event_type.to_string(), detail: e.to_string() }), )*
+                    other => Err(DomainError::Decoding { event_type: other.to_string(), detail: "unknown event type".into() }),
+                }
+            }
+        }
+    };
+}
+
+const AREA: Option<StreamKind> = Some(StreamKind::Area);
+const ORG: Option<StreamKind> = Some(StreamKind::Organisation);
+const STAFF: Option<StreamKind> = Some(StreamKind::Staff);
+const SETTING: Option<StreamKind> = Some(StreamKind::Setting);
+const PROVISION: Option<StreamKind> = Some(StreamKind::Provision);
+const CASE: Option<StreamKind> = Some(StreamKind::Case);
+const ANY: Option<StreamKind> = None;
+
+event_catalogue! {
+    AreaCreated(AreaCreated) = "area.created", AREA;
+    OrganisationRegistered(OrganisationRegistered) = "organisation.registered", ORG;
+    TeamAdded(TeamAdded) = "organisation.team_added", ORG;
+    StaffAdded(StaffAdded) = "staff.added", STAFF;
+    StaffMovedTeam(StaffMovedTeam) = "staff.moved_team", STAFF;
+    StaffLeft(DatedOnly) = "staff.left", STAFF;
+    SettingRegistered(SettingDetails) = "setting.registered", SETTING;
+    SettingDetailsChanged(SettingDetails) = "setting.details_changed", SETTING;
+    SettingIdentifierChanged(SettingIdentifierChanged) = "setting.identifier_changed", SETTING;
+    SettingClosed(DatedOnly) = "setting.closed", SETTING;
+    ProvisionOpened(ProvisionOpened) = "provision.opened", PROVISION;
+    ProvisionPlacesSet(ProvisionPlacesSet) = "provision.places_set", PROVISION;
+    ProvisionCostsSet(ProvisionCostsSet) = "provision.costs_set", PROVISION;
+    ProvisionClosed(DatedOnly) = "provision.closed", PROVISION;
+    CaseOpened(CaseOpened) = "case.opened", CASE;
+    ChildDetailsChanged(Child) = "case.child_details_changed", CASE;
+    RelatedPersonAdded(RelatedPerson) = "case.related_person_added", CASE;
+    RelatedPersonRemoved(PersonRef) = "case.related_person_removed", CASE;
+    CourtRestrictionRecorded(CourtRestriction) = "case.court_restriction_recorded", CASE;
+    CourtRestrictionLifted(DatedOnly) = "case.court_restriction_lifted", CASE;
+    CaseworkerAssigned(CaseworkerAssigned) = "case.caseworker_assigned", CASE;
+    RequestReceived(RequestReceived) = "case.request_received", CASE;
+    RequestWithdrawn(RequestStep) = "case.request_withdrawn", CASE;
+    AssessmentDecided(AssessmentDecided) = "case.assessment_decided", CASE;
+    AdviceRequested(AdviceStep) = "case.advice_requested", CASE;
+    AdviceReceived(AdviceStep) = "case.advice_received", CASE;
+    ExceptionRecorded(ExceptionRecorded) = "case.exception_recorded", CASE;
+    PlanNotIssued(RequestStep) = "case.plan_not_issued", CASE;
+    DraftPlanServed(DraftPlanServed) = "case.draft_plan_served", CASE;
+    SettingConsulted(SettingConsulted) = "case.setting_consulted", CASE;
+    ConsultationResponse(ConsultationResponse) = "case.consultation_response", CASE;
+    FinalPlanIssued(FinalPlanIssued) = "case.final_plan_issued", CASE;
+    PlanRecorded(PlanRecorded) = "case.plan_recorded", CASE;
+    PlacementStarted(PlacementStarted) = "case.placement_started", CASE;
+    PlacementEnded(DatedOnly) = "case.placement_ended", CASE;
+    ReviewMeetingHeld(DatedOnly) = "case.review_meeting_held", CASE;
+    ReviewDecided(ReviewDecided) = "case.review_decided", CASE;
+    PlanAmended(PlanAmended) = "case.plan_amended", CASE;
+    MediationRecorded(MediationRecorded) = "case.mediation_recorded", CASE;
+    AppealRegistered(AppealRegistered) = "case.appeal_registered", CASE;
+    AppealDecided(AppealDecided) = "case.appeal_decided", CASE;
+    PlanCeased(PlanCeased) = "case.plan_ceased", CASE;
+    TransferredOut(Transfer) = "case.transferred_out", CASE;
+    TransferredIn(Transfer) = "case.transferred_in", CASE;
+    Corrected(Correction) = "event.corrected", ANY;
+    Voided(Voided) = "event.voided", ANY;
+    PayloadsErased(PayloadsErased) = "event.payloads_erased", ANY;
+    MergedInto(MergedInto) = "stream.merged_into", ANY;
+    Merged(Merged) = "stream.merged", ANY;
+}
+
+impl EventBody {
+    /// Events that change how earlier events are read: after one of these, a stream's
+    /// state is re-derived from all its events rather than updated in place.
+    pub fn rewrites_history(&self) -> bool {
+        matches!(self, EventBody::Corrected(_) | EventBody::Voided(_) | EventBody::PayloadsErased(_))
+    }
+}
+
+// ---- payloads ---------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DatedOnly {
+    pub on: NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AreaCreated {
+    pub la_code: LaCode,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrganisationKind {
+    Council,
+    IntegratedCareBoard,
+    HealthService,
+    School,
+    Other,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrganisationRegistered {
+    pub kind: OrganisationKind,
+    pub name: String,
+    /// For a school: the setting it runs.
+    pub setting: Option<SettingId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TeamAdded {
+    pub team: TeamId,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StaffJob {
+    Caseworker,
+    TeamManager,
+    Commissioner,
+    HealthProfessional,
+    Senco,
+    EducationalPsychologist,
+    Administrator,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StaffAdded {
+    pub name: String,
+    pub organisation: OrganisationId,
+    pub team: Option<TeamId>,
+    pub job: StaffJob,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StaffMovedTeam {
+    pub team: TeamId,
+}
+
+/// Where a setting is: British National Grid or WGS84.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Location {
+    Grid { easting: u32, northing: u32 },
+    LatLong { lat: f64, long: f64 },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    Nursery,
+    Primary,
+    MiddleDeemedPrimary,
+    Secondary,
+    MiddleDeemedSecondary,
+    SixteenPlus,
+    AllThrough,
+    NotApplicable,
+}
+
+/// The kind of establishment, grouped as SEN2 counts placements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SettingType {
+    MainstreamLaMaintained,
+    MainstreamAcademy,
+    MainstreamFreeSchool,
+    MainstreamIndependent,
+    SpecialLaMaintained,
+    SpecialAcademy,
+    SpecialIndependent,
+    SpecialNonMaintained,
+    AlternativeProvision,
+    FurtherEducation,
+    SpecialistPost16,
+    EarlyYears,
+}
+
+impl SettingType {
+    pub fn is_special(self) -> bool {
+        matches!(
+            self,
+            SettingType::SpecialLaMaintained
+                | SettingType::SpecialAcademy
+                | SettingType::SpecialIndependent
+                | SettingType::SpecialNonMaintained
+        )
+    }
+    pub fn is_academy(self) -> bool {
+        matches!(self, SettingType::MainstreamAcademy | SettingType::MainstreamFreeSchool | SettingType::SpecialAcademy)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SettingDetails {
+    pub name: String,
+    pub setting_type: SettingType,
+    /// The GIAS type of establishment as published (e.g. "Academy converter").
+    pub establishment_type: String,
+    pub phase: Phase,
+    pub low_age: u8,
+    pub high_age: u8,
+    pub la_code: LaCode,
+    pub trust: Option<String>,
+    pub urn: Option<Urn>,
+    pub ukprn: Option<Ukprn>,
+    pub postcode: Option<Postcode>,
+    pub location: Option<Location>,
+    pub capacity: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SettingIdentifierChanged {
+    pub urn: Option<Urn>,
+    pub ukprn: Option<Ukprn>,
+    pub on: NaiveDate,
+    /// Why, e.g. "academy conversion".
+    pub cause: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProvisionKind {
+    Mainstream,
+    SenUnit,
+    ResourcedProvision,
+    Special,
+    IndependentSpecial,
+    AlternativeProvision,
+    Post16,
+}
+
+impl ProvisionKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            ProvisionKind::Mainstream => "mainstream",
+            ProvisionKind::SenUnit => "SEN unit",
+            ProvisionKind::ResourcedProvision => "resourced provision (ERP)",
+            ProvisionKind::Special => "special school",
+            ProvisionKind::IndependentSpecial => "independent special school",
+            ProvisionKind::AlternativeProvision => "alternative provision",
+            ProvisionKind::Post16 => "post-16",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProvisionOpened {
+    pub setting: SettingId,
+    pub kind: ProvisionKind,
+    pub name: String,
+    pub need_types: Vec<NeedType>,
+    pub low_age: u8,
+    pub high_age: u8,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProvisionPlacesSet {
+    pub academic_year: AcademicYear,
+    pub places: u32,
+}
+
+/// Annual cost of one place, split by who pays. Transport is costed separately.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct CostPerPlace {
+    pub place_funding: Pence,
+    pub top_up: Pence,
+    pub health: Pence,
+    pub social_care: Pence,
+}
+
+impl CostPerPlace {
+    pub fn total(&self) -> Pence {
+        Pence(self.place_funding.0 + self.top_up.0 + self.health.0 + self.social_care.0)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProvisionCostsSet {
+    pub financial_year: FinancialYear,
+    pub cost: CostPerPlace,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Child {
+    pub given_names: String,
+    pub family_name: String,
+    pub birth_date: NaiveDate,
+    pub sex: Sex,
+    /// SEN2 / CBDS ethnicity code, e.g. WBRI.
+    pub ethnicity: String,
+    pub postcode: Option<Postcode>,
+    pub upn: Option<Upn>,
+    pub uln: Option<Uln>,
+    pub nhs_number: Option<NhsNumber>,
+    pub home: Option<Location>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseOpened {
+    pub child: Child,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Relationship {
+    Mother,
+    Father,
+    Parent,
+    Grandparent,
+    FosterCarer,
+    LocalAuthority,
+    Guardian,
+    Carer,
+    Other,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RelatedPerson {
+    pub person: PersonId,
+    pub name: String,
+    pub relationship: Relationship,
+    pub parental_responsibility: bool,
+    /// Their address must never be shown to anyone else linked to the child.
+    pub confidential_address: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PersonRef {
+    pub person: PersonId,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CourtRestriction {
+    pub description: String,
+    /// People the order restricts from seeing the record.
+    pub restricted_persons: Vec<PersonId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseworkerAssigned {
+    pub staff: StaffId,
+    pub team: TeamId,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RequestReceived {
+    pub request: RequestId,
+    pub received_on: NaiveDate,
+    pub requested_by: Requester,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RequestStep {
+    pub request: RequestId,
+    pub on: NaiveDate,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AssessDecision {
+    Assess,
+    DoNotAssess,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AssessmentDecided {
+    pub request: RequestId,
+    pub decision: AssessDecision,
+    pub on: NaiveDate,
+    pub reasons: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdviceStep {
+    pub request: RequestId,
+    pub kind: AdviceKind,
+    pub on: NaiveDate,
+}
+
+/// The exceptions the Regulations allow to the 6- and 20-week limits (Reg 5(4), 10(4), 13(3)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExceptionKind {
+    SchoolClosure,
+    ExceptionalPersonalCircumstances,
+    AbsentFromArea,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExceptionRecorded {
+    pub request: RequestId,
+    pub exception: ExceptionKind,
+    pub evidence: String,
+}
+
+/// An EHC plan's sections A-K as text.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PlanSections {
+    pub a: String,
+    pub b: String,
+    pub c: String,
+    pub d: String,
+    pub e: String,
+    pub f: String,
+    pub g: String,
+    pub h1: String,
+    pub h2: String,
+    pub i: String,
+    pub j: String,
+    pub k: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DraftPlanServed {
+    pub request: RequestId,
+    pub on: NaiveDate,
+    pub sections: PlanSections,
+}
+
+/// A setting as named in a plan: a known setting, or a SEN2 code where there is no URN.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SettingRef {
+    Setting(SettingId),
+    Code(SettingCode),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NamedSetting {
+    pub setting: SettingRef,
+    pub provision: Option<ProvisionId>,
+    pub rank: u8,
+    pub sen_unit: bool,
+    pub resourced_provision: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SettingConsulted {
+    pub setting: SettingId,
+    pub on: NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConsultationResponse {
+    pub setting: SettingId,
+    pub on: NaiveDate,
+    pub can_meet_needs: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FinalPlanIssued {
+    pub request: RequestId,
+    pub on: NaiveDate,
+    pub sections: PlanSections,
+    pub needs: Vec<Need>,
+    pub named: Vec<NamedSetting>,
+    pub personal_budget: bool,
+}
+
+/// A plan that existed before sendscope (or outside it), recorded with its real dates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanRecorded {
+    pub plan_start: NaiveDate,
+    pub last_review: Option<NaiveDate>,
+    pub sections: PlanSections,
+    pub needs: Vec<Need>,
+    pub named: Vec<NamedSetting>,
+    pub personal_budget: bool,
+    /// Where the record came from, e.g. "legacy case management system".
+    pub source: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlacementStarted {
+    pub setting: SettingRef,
+    pub provision: Option<ProvisionId>,
+    pub on: NaiveDate,
+    pub sen_unit: bool,
+    pub resourced_provision: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewDecision {
+    Maintain,
+    Amend,
+    Cease,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReviewDecided {
+    pub meeting_on: NaiveDate,
+    pub decision: ReviewDecision,
+    pub on: NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanAmended {
+    pub on: NaiveDate,
+    pub needs: Vec<Need>,
+    pub named: Vec<NamedSetting>,
+    /// True when the amendment names the setting for a phase transfer.
+    pub phase_transfer: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DisputeSubject {
+    RefusalToAssess,
+    RefusalToIssue,
+    PlanContents,
+    NamedSetting,
+    Cessation,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MediationRecorded {
+    pub on: NaiveDate,
+    pub subject: DisputeSubject,
+    /// False when the family declined mediation and asked for a certificate.
+    pub took_place: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppealRegistered {
+    pub on: NaiveDate,
+    pub subject: DisputeSubject,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AppealOutcome {
+    Upheld,
+    PartlyUpheld,
+    Dismissed,
+    Withdrawn,
+    Conceded,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppealDecided {
+    pub on: NaiveDate,
+    pub outcome: AppealOutcome,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanCeased {
+    pub on: NaiveDate,
+    pub reason: CeaseReason,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Transfer {
+    pub other_la: LaCode,
+    pub on: NaiveDate,
+}
+
+/// Puts right a mistake: the event `corrects` is read as if it had said `replacement`
+/// (same event type) from now on. The original stays stored and visible.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Correction {
+    pub corrects: u64,
+    pub replacement: serde_json::Value,
+}
+
+/// An event recorded in error: it stays stored and visible but no longer counts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Voided {
+    pub voids: u64,
+}
+
+/// Lawful erasure of payloads (retention, erasure of personal data). The chain still
+/// verifies because it covers each payload's digest, not its bytes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PayloadsErased {
+    pub events: Vec<u64>,
+    pub basis: String,
+}
+
+/// Written on a duplicate stream: it is joined into `survivor`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MergedInto {
+    pub survivor: Uuid,
+}
+
+/// Written on the surviving stream: `duplicate` has been joined into it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Merged {
+    pub duplicate: Uuid,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalogue_names_are_unique_and_round_trip() {
+        let mut names = EventBody::TYPES.to_vec();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), EventBody::TYPES.len());
+        let body = EventBody::RequestReceived(RequestReceived {
+            request: RequestId::from_random_bits(7),
+            received_on: NaiveDate::from_ymd_opt(2025, 1, 6).expect("date"),
+            requested_by: Requester::School,
+        });
+        let bytes = body.encode().expect("encodes");
+        assert_eq!(EventBody::decode(body.event_type(), &bytes).ok(), Some(body));
+        assert!(EventBody::decode("case.nonsense", b"{}").is_err());
+    }
+
+    #[test]
+    fn actors() {
+        assert!(Actor::parse("user:caseworker").is_ok());
+        assert!(Actor::parse("system:demo").is_ok());
+        assert!(Actor::parse("caseworker").is_err());
+        assert!(Actor::parse("user:").is_err());
+    }
+}

@@ -1,0 +1,662 @@
+//! Current state derived from events. `apply` updates a projection with one event;
+//! `fold` derives it from a whole stream. The store keeps projections up to date with
+//! `apply` (or `fold` after a correction, void or erasure) and `rebuild` re-derives them
+//! all with `fold`; both must give byte-identical JSON.
+
+use crate::event::*;
+use crate::ids::*;
+use crate::sen::{AdviceKind, Need, NeedType, Requester};
+use crate::codes::{AcademicYear, FinancialYear, LaCode};
+use crate::DomainError;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use uuid::Uuid;
+
+/// The projection of one stream: envelope facts common to every kind, then the state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Projection {
+    pub stream: StreamRef,
+    pub area: AreaId,
+    pub version: u32,
+    pub last_seq: u64,
+    pub merged_into: Option<Uuid>,
+    pub merged_from: Vec<Uuid>,
+    pub state: StreamState,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum StreamState {
+    Area(AreaState),
+    Organisation(OrganisationState),
+    Staff(StaffState),
+    Setting(SettingState),
+    Provision(ProvisionState),
+    Case(Box<CaseState>),
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct AreaState {
+    pub la_code: Option<LaCode>,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct OrganisationState {
+    pub registered: Option<OrganisationRegistered>,
+    pub teams: Vec<TeamAdded>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct StaffState {
+    pub added: Option<StaffAdded>,
+    pub left_on: Option<NaiveDate>,
+}
+
+/// One period during which a setting carried a URN/UKPRN.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IdentifierPeriod {
+    pub urn: Option<crate::codes::Urn>,
+    pub ukprn: Option<crate::codes::Ukprn>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub cause: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct SettingState {
+    pub details: Option<SettingDetails>,
+    pub identifiers: Vec<IdentifierPeriod>,
+    pub closed_on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ProvisionState {
+    pub opened: Option<ProvisionOpened>,
+    pub places: BTreeMap<AcademicYear, u32>,
+    pub costs: BTreeMap<FinancialYear, CostPerPlace>,
+    pub closed_on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdviceState {
+    pub kind: AdviceKind,
+    pub requested_on: NaiveDate,
+    pub received_on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConsultationState {
+    pub setting: SettingId,
+    pub consulted_on: NaiveDate,
+    pub responded_on: Option<NaiveDate>,
+    pub can_meet_needs: Option<bool>,
+}
+
+/// One request for an EHC needs assessment and everything that followed from it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RequestState {
+    pub request: RequestId,
+    pub received_on: NaiveDate,
+    pub requested_by: Requester,
+    pub withdrawn_on: Option<NaiveDate>,
+    pub decision: Option<AssessDecision>,
+    pub decided_on: Option<NaiveDate>,
+    pub advice: Vec<AdviceState>,
+    pub exceptions: Vec<ExceptionKind>,
+    pub draft_served_on: Option<NaiveDate>,
+    pub consultations: Vec<ConsultationState>,
+    pub final_issued_on: Option<NaiveDate>,
+    pub plan_not_issued_on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanState {
+    pub start: NaiveDate,
+    pub request: Option<RequestId>,
+    pub sections: PlanSections,
+    pub needs: Vec<Need>,
+    pub named: Vec<NamedSetting>,
+    pub personal_budget: bool,
+    pub last_review: Option<NaiveDate>,
+    pub amended_on: Vec<NaiveDate>,
+    pub ceased: Option<PlanCeased>,
+    /// Set when the plan was recorded retrospectively (made before sendscope).
+    pub source: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlacementState {
+    pub setting: SettingRef,
+    pub provision: Option<ProvisionId>,
+    pub start: NaiveDate,
+    pub end: Option<NaiveDate>,
+    pub sen_unit: bool,
+    pub resourced_provision: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReviewState {
+    pub meeting_on: NaiveDate,
+    pub decision: Option<ReviewDecision>,
+    pub decided_on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DisputeState {
+    pub subject: DisputeSubject,
+    pub mediation_on: Option<NaiveDate>,
+    pub mediation_took_place: Option<bool>,
+    pub appeal_on: Option<NaiveDate>,
+    pub outcome: Option<AppealOutcome>,
+    pub decided_on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct CaseState {
+    pub child: Option<Child>,
+    pub related: Vec<RelatedPerson>,
+    pub court_restriction: Option<CourtRestriction>,
+    pub caseworker: Option<StaffId>,
+    pub team: Option<TeamId>,
+    pub requests: Vec<RequestState>,
+    pub plan: Option<PlanState>,
+    pub placements: Vec<PlacementState>,
+    pub reviews: Vec<ReviewState>,
+    pub disputes: Vec<DisputeState>,
+    pub transferred_in: Option<Transfer>,
+    pub transferred_out: Option<Transfer>,
+}
+
+/// Where a case stands now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    Opened,
+    RequestReceived,
+    Assessing,
+    DraftPlan,
+    PlanInPlace,
+    NotAssessed,
+    NoPlan,
+    Withdrawn,
+    Ceased,
+    TransferredOut,
+    Merged,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 11] = [
+        Stage::Opened,
+        Stage::RequestReceived,
+        Stage::Assessing,
+        Stage::DraftPlan,
+        Stage::PlanInPlace,
+        Stage::NotAssessed,
+        Stage::NoPlan,
+        Stage::Withdrawn,
+        Stage::Ceased,
+        Stage::TransferredOut,
+        Stage::Merged,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Opened => "opened",
+            Stage::RequestReceived => "request_received",
+            Stage::Assessing => "assessing",
+            Stage::DraftPlan => "draft_plan",
+            Stage::PlanInPlace => "plan_in_place",
+            Stage::NotAssessed => "not_assessed",
+            Stage::NoPlan => "no_plan",
+            Stage::Withdrawn => "withdrawn",
+            Stage::Ceased => "ceased",
+            Stage::TransferredOut => "transferred_out",
+            Stage::Merged => "merged",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Stage::Opened => "Opened",
+            Stage::RequestReceived => "Request received",
+            Stage::Assessing => "Being assessed",
+            Stage::DraftPlan => "Draft plan",
+            Stage::PlanInPlace => "Plan in place",
+            Stage::NotAssessed => "Not assessed",
+            Stage::NoPlan => "Assessed, no plan",
+            Stage::Withdrawn => "Withdrawn",
+            Stage::Ceased => "Plan ceased",
+            Stage::TransferredOut => "Transferred out",
+            Stage::Merged => "Merged into another case",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Stage> {
+        Stage::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+}
+
+/// The columns a case list filters and searches on, derived from the case state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseIndex {
+    pub stage: Stage,
+    pub family_name: String,
+    pub given_names: String,
+    pub upn: Option<String>,
+    pub birth_date: Option<NaiveDate>,
+    pub primary_need: Option<NeedType>,
+    pub setting: Option<SettingId>,
+    pub caseworker: Option<StaffId>,
+    pub team: Option<TeamId>,
+    pub plan_start: Option<NaiveDate>,
+}
+
+impl CaseState {
+    fn request_mut(&mut self, id: RequestId) -> Option<&mut RequestState> {
+        self.requests.iter_mut().find(|r| r.request == id)
+    }
+
+    pub fn stage(&self, merged: bool) -> Stage {
+        if merged {
+            return Stage::Merged;
+        }
+        if self.transferred_out.is_some() {
+            return Stage::TransferredOut;
+        }
+        if let Some(p) = &self.plan {
+            return if p.ceased.is_some() { Stage::Ceased } else { Stage::PlanInPlace };
+        }
+        let Some(r) = self.requests.last() else {
+            return Stage::Opened;
+        };
+        if r.withdrawn_on.is_some() {
+            Stage::Withdrawn
+        } else if r.decision == Some(AssessDecision::DoNotAssess) {
+            Stage::NotAssessed
+        } else if r.plan_not_issued_on.is_some() {
+            Stage::NoPlan
+        } else if r.draft_served_on.is_some() {
+            Stage::DraftPlan
+        } else if r.decision == Some(AssessDecision::Assess) {
+            Stage::Assessing
+        } else {
+            Stage::RequestReceived
+        }
+    }
+
+    pub fn current_placement(&self) -> Option<&PlacementState> {
+        self.placements.iter().rev().find(|p| p.end.is_none())
+    }
+
+    pub fn index(&self, merged: bool) -> CaseIndex {
+        let child = self.child.as_ref();
+        let setting = self.current_placement().and_then(|p| match p.setting {
+            SettingRef::Setting(s) => Some(s),
+            SettingRef::Code(_) => None,
+        });
+        let plan = self.plan.as_ref();
+        CaseIndex {
+            stage: self.stage(merged),
+            family_name: child.map(|c| c.family_name.clone()).unwrap_or_default(),
+            given_names: child.map(|c| c.given_names.clone()).unwrap_or_default(),
+            upn: child.and_then(|c| c.upn.as_ref().map(|u| u.to_string())),
+            birth_date: child.map(|c| c.birth_date),
+            primary_need: plan.and_then(|p| p.needs.iter().min_by_key(|n| n.rank).map(|n| n.need)),
+            setting,
+            caseworker: self.caseworker,
+            team: self.team,
+            plan_start: plan.map(|p| p.start),
+        }
+    }
+
+    fn apply(&mut self, body: &EventBody) {
+        use EventBody as E;
+        match body {
+            E::CaseOpened(o) => self.child = Some(o.child.clone()),
+            E::ChildDetailsChanged(c) => self.child = Some(c.clone()),
+            E::RelatedPersonAdded(p) => {
+                self.related.retain(|r| r.person != p.person);
+                self.related.push(p.clone());
+            }
+            E::RelatedPersonRemoved(p) => self.related.retain(|r| r.person != p.person),
+            E::CourtRestrictionRecorded(r) => self.court_restriction = Some(r.clone()),
+            E::CourtRestrictionLifted(_) => self.court_restriction = None,
+            E::CaseworkerAssigned(a) => {
+                self.caseworker = Some(a.staff);
+                self.team = Some(a.team);
+            }
+            E::RequestReceived(r) => self.requests.push(RequestState {
+                request: r.request,
+                received_on: r.received_on,
+                requested_by: r.requested_by,
+                withdrawn_on: None,
+                decision: None,
+                decided_on: None,
+                advice: Vec::new(),
+                exceptions: Vec::new(),
+                draft_served_on: None,
+                consultations: Vec::new(),
+                final_issued_on: None,
+                plan_not_issued_on: None,
+            }),
+            E::RequestWithdrawn(s) => {
+                if let Some(r) = self.request_mut(s.request) {
+                    r.withdrawn_on = Some(s.on);
+                }
+            }
+            E::AssessmentDecided(d) => {
+                if let Some(r) = self.request_mut(d.request) {
+                    r.decision = Some(d.decision);
+                    r.decided_on = Some(d.on);
+                }
+            }
+            E::AdviceRequested(a) => {
+                if let Some(r) = self.request_mut(a.request) {
+                    r.advice.push(AdviceState { kind: a.kind, requested_on: a.on, received_on: None });
+                }
+            }
+            E::AdviceReceived(a) => {
+                if let Some(r) = self.request_mut(a.request)
+                    && let Some(adv) = r.advice.iter_mut().rev().find(|x| x.kind == a.kind && x.received_on.is_none())
+                {
+                    adv.received_on = Some(a.on);
+                }
+            }
+            E::ExceptionRecorded(x) => {
+                if let Some(r) = self.request_mut(x.request) {
+                    r.exceptions.push(x.exception);
+                }
+            }
+            E::PlanNotIssued(s) => {
+                if let Some(r) = self.request_mut(s.request) {
+                    r.plan_not_issued_on = Some(s.on);
+                }
+            }
+            E::DraftPlanServed(d) => {
+                if let Some(r) = self.request_mut(d.request) {
+                    r.draft_served_on = Some(d.on);
+                }
+            }
+            E::SettingConsulted(c) => {
+                if let Some(r) = self.requests.last_mut() {
+                    r.consultations.push(ConsultationState {
+                        setting: c.setting,
+                        consulted_on: c.on,
+                        responded_on: None,
+                        can_meet_needs: None,
+                    });
+                }
+            }
+            E::ConsultationResponse(c) => {
+                if let Some(r) = self.requests.last_mut()
+                    && let Some(k) = r.consultations.iter_mut().rev().find(|k| k.setting == c.setting)
+                {
+                    k.responded_on = Some(c.on);
+                    k.can_meet_needs = Some(c.can_meet_needs);
+                }
+            }
+            E::FinalPlanIssued(f) => {
+                if let Some(r) = self.request_mut(f.request) {
+                    r.final_issued_on = Some(f.on);
+                }
+                self.plan = Some(PlanState {
+                    start: f.on,
+                    request: Some(f.request),
+                    sections: f.sections.clone(),
+                    needs: f.needs.clone(),
+                    named: f.named.clone(),
+                    personal_budget: f.personal_budget,
+                    last_review: None,
+                    amended_on: Vec::new(),
+                    ceased: None,
+                    source: None,
+                });
+            }
+            E::PlanRecorded(p) => {
+                self.plan = Some(PlanState {
+                    start: p.plan_start,
+                    request: None,
+                    sections: p.sections.clone(),
+                    needs: p.needs.clone(),
+                    named: p.named.clone(),
+                    personal_budget: p.personal_budget,
+                    last_review: p.last_review,
+                    amended_on: Vec::new(),
+                    ceased: None,
+                    source: Some(p.source.clone()),
+                });
+            }
+            E::PlacementStarted(p) => {
+                for open in self.placements.iter_mut().filter(|x| x.end.is_none()) {
+                    open.end = Some(p.on);
+                }
+                self.placements.push(PlacementState {
+                    setting: p.setting,
+                    provision: p.provision,
+                    start: p.on,
+                    end: None,
+                    sen_unit: p.sen_unit,
+                    resourced_provision: p.resourced_provision,
+                });
+            }
+            E::PlacementEnded(d) => {
+                for open in self.placements.iter_mut().filter(|x| x.end.is_none()) {
+                    open.end = Some(d.on);
+                }
+            }
+            E::ReviewMeetingHeld(d) => {
+                self.reviews.push(ReviewState { meeting_on: d.on, decision: None, decided_on: None });
+                if let Some(p) = &mut self.plan {
+                    p.last_review = Some(d.on);
+                }
+            }
+            E::ReviewDecided(d) => {
+                if let Some(r) = self.reviews.iter_mut().rev().find(|r| r.meeting_on == d.meeting_on) {
+                    r.decision = Some(d.decision);
+                    r.decided_on = Some(d.on);
+                }
+            }
+            E::PlanAmended(a) => {
+                if let Some(p) = &mut self.plan {
+                    p.needs = a.needs.clone();
+                    p.named = a.named.clone();
+                    p.amended_on.push(a.on);
+                }
+            }
+            E::MediationRecorded(m) => self.disputes.push(DisputeState {
+                subject: m.subject,
+                mediation_on: Some(m.on),
+                mediation_took_place: Some(m.took_place),
+                appeal_on: None,
+                outcome: None,
+                decided_on: None,
+            }),
+            E::AppealRegistered(a) => {
+                match self.disputes.iter_mut().rev().find(|d| d.subject == a.subject && d.appeal_on.is_none()) {
+                    Some(d) => d.appeal_on = Some(a.on),
+                    None => self.disputes.push(DisputeState {
+                        subject: a.subject,
+                        mediation_on: None,
+                        mediation_took_place: None,
+                        appeal_on: Some(a.on),
+                        outcome: None,
+                        decided_on: None,
+                    }),
+                }
+            }
+            E::AppealDecided(a) => {
+                if let Some(d) = self.disputes.iter_mut().rev().find(|d| d.appeal_on.is_some() && d.outcome.is_none()) {
+                    d.outcome = Some(a.outcome);
+                    d.decided_on = Some(a.on);
+                }
+            }
+            E::PlanCeased(c) => {
+                if let Some(p) = &mut self.plan {
+                    p.ceased = Some(c.clone());
+                }
+                for open in self.placements.iter_mut().filter(|x| x.end.is_none()) {
+                    open.end = Some(c.on);
+                }
+            }
+            E::TransferredOut(t) => {
+                self.transferred_out = Some(t.clone());
+                for open in self.placements.iter_mut().filter(|x| x.end.is_none()) {
+                    open.end = Some(t.on);
+                }
+            }
+            E::TransferredIn(t) => self.transferred_in = Some(t.clone()),
+            _ => {}
+        }
+    }
+}
+
+impl Projection {
+    /// The empty projection a stream starts from.
+    pub fn empty(stream: StreamRef, area: AreaId) -> Self {
+        let state = match stream.kind {
+            StreamKind::Area => StreamState::Area(AreaState::default()),
+            StreamKind::Organisation => StreamState::Organisation(OrganisationState::default()),
+            StreamKind::Staff => StreamState::Staff(StaffState::default()),
+            StreamKind::Setting => StreamState::Setting(SettingState::default()),
+            StreamKind::Provision => StreamState::Provision(ProvisionState::default()),
+            StreamKind::Case => StreamState::Case(Box::default()),
+        };
+        Projection { stream, area, version: 0, last_seq: 0, merged_into: None, merged_from: Vec::new(), state }
+    }
+
+    fn note(&mut self, e: &RecordedEvent) {
+        self.version = e.version;
+        self.last_seq = e.seq;
+    }
+
+    /// Applies one event whose body does not rewrite history (see
+    /// [`EventBody::rewrites_history`]); for those, use [`fold`].
+    pub fn apply(&mut self, e: &RecordedEvent, body: &EventBody) {
+        self.note(e);
+        self.apply_body(body);
+    }
+
+    fn apply_body(&mut self, body: &EventBody) {
+        use EventBody as E;
+        match (body, &mut self.state) {
+            (E::MergedInto(m), _) => self.merged_into = Some(m.survivor),
+            (E::Merged(m), _) => self.merged_from.push(m.duplicate),
+            (E::AreaCreated(a), StreamState::Area(s)) => {
+                s.la_code = Some(a.la_code);
+                s.name = a.name.clone();
+            }
+            (E::OrganisationRegistered(o), StreamState::Organisation(s)) => s.registered = Some(o.clone()),
+            (E::TeamAdded(t), StreamState::Organisation(s)) => s.teams.push(t.clone()),
+            (E::StaffAdded(a), StreamState::Staff(s)) => s.added = Some(a.clone()),
+            (E::StaffMovedTeam(m), StreamState::Staff(s)) => {
+                if let Some(a) = &mut s.added {
+                    a.team = Some(m.team);
+                }
+            }
+            (E::StaffLeft(d), StreamState::Staff(s)) => s.left_on = Some(d.on),
+            (E::SettingRegistered(d), StreamState::Setting(s)) => {
+                s.identifiers = vec![IdentifierPeriod { urn: d.urn, ukprn: d.ukprn, from: None, to: None, cause: None }];
+                s.details = Some(d.clone());
+            }
+            (E::SettingDetailsChanged(d), StreamState::Setting(s)) => s.details = Some(d.clone()),
+            (E::SettingIdentifierChanged(c), StreamState::Setting(s)) => {
+                if let Some(last) = s.identifiers.last_mut() {
+                    last.to = Some(c.on);
+                }
+                s.identifiers.push(IdentifierPeriod {
+                    urn: c.urn,
+                    ukprn: c.ukprn,
+                    from: Some(c.on),
+                    to: None,
+                    cause: Some(c.cause.clone()),
+                });
+                if let Some(d) = &mut s.details {
+                    d.urn = c.urn;
+                    d.ukprn = c.ukprn;
+                }
+            }
+            (E::SettingClosed(d), StreamState::Setting(s)) => s.closed_on = Some(d.on),
+            (E::ProvisionOpened(o), StreamState::Provision(s)) => s.opened = Some(o.clone()),
+            (E::ProvisionPlacesSet(p), StreamState::Provision(s)) => {
+                s.places.insert(p.academic_year, p.places);
+            }
+            (E::ProvisionCostsSet(c), StreamState::Provision(s)) => {
+                s.costs.insert(c.financial_year, c.cost);
+            }
+            (E::ProvisionClosed(d), StreamState::Provision(s)) => s.closed_on = Some(d.on),
+            (b, StreamState::Case(s)) => s.apply(b),
+            _ => {}
+        }
+    }
+
+    /// Derives a projection from all the events of one stream, in version order: corrections
+    /// replace what the corrected event said, voided and erased events no longer count.
+    pub fn fold(stream: StreamRef, area: AreaId, events: &[RecordedEvent]) -> Result<Self, DomainError> {
+        let mut bodies = Vec::with_capacity(events.len());
+        let mut replaced: BTreeMap<u64, EventBody> = BTreeMap::new();
+        let mut voided: BTreeSet<u64> = BTreeSet::new();
+        for e in events {
+            let body = e.body()?;
+            match &body {
+                Some(EventBody::Corrected(c)) => {
+                    let target = events.iter().find(|t| t.seq == c.corrects).ok_or(DomainError::Rule(format!(
+                        "event {} corrects event {}, which is not in this stream",
+                        e.seq, c.corrects
+                    )))?;
+                    let bytes = serde_json::to_vec(&c.replacement).map_err(|x| DomainError::Encoding(x.to_string()))?;
+                    replaced.insert(c.corrects, EventBody::decode(&target.event_type, &bytes)?);
+                }
+                Some(EventBody::Voided(v)) => {
+                    voided.insert(v.voids);
+                }
+                _ => {}
+            }
+            bodies.push(body);
+        }
+        let mut p = Projection::empty(stream, area);
+        for (e, body) in events.iter().zip(bodies) {
+            p.note(e);
+            let Some(body) = body else { continue };
+            if body.rewrites_history() || voided.contains(&e.seq) {
+                continue;
+            }
+            p.apply_body(replaced.get(&e.seq).unwrap_or(&body));
+        }
+        Ok(p)
+    }
+
+    /// Canonical JSON: the bytes stored and compared.
+    pub fn to_json(&self) -> Result<String, DomainError> {
+        serde_json::to_string(self).map_err(|e| DomainError::Encoding(e.to_string()))
+    }
+    pub fn from_json(s: &str) -> Result<Self, DomainError> {
+        serde_json::from_str(s).map_err(|e| DomainError::Decoding { event_type: "projection".into(), detail: e.to_string() })
+    }
+
+    pub fn case(&self) -> Option<&CaseState> {
+        match &self.state {
+            StreamState::Case(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// The case-list columns, for case streams.
+    pub fn case_index(&self) -> Option<CaseIndex> {
+        self.case().map(|c| c.index(self.merged_into.is_some()))
+    }
+
+    /// A short human name for any stream (a child's name, a setting's name...).
+    pub fn display_name(&self) -> String {
+        match &self.state {
+            StreamState::Area(a) => a.name.clone(),
+            StreamState::Organisation(o) => o.registered.as_ref().map(|r| r.name.clone()).unwrap_or_default(),
+            StreamState::Staff(s) => s.added.as_ref().map(|r| r.name.clone()).unwrap_or_default(),
+            StreamState::Setting(s) => s.details.as_ref().map(|d| d.name.clone()).unwrap_or_default(),
+            StreamState::Provision(p) => p.opened.as_ref().map(|o| o.name.clone()).unwrap_or_default(),
+            StreamState::Case(c) => c
+                .child
+                .as_ref()
+                .map(|ch| format!("{} {}", ch.given_names, ch.family_name))
+                .unwrap_or_default(),
+        }
+    }
+}
