@@ -1,1 +1,303 @@
-//! placeholder
+//! The event store. One [`Store`] trait; SQLite (embedded, default) and PostgreSQL
+//! (shared deployments) implement it. Only this crate knows SQL. The append and rebuild
+//! algorithms are written once ([`tx`]) over a small per-backend transaction trait, so
+//! both backends hash, validate and project identically.
+
+mod migrations;
+mod pg;
+mod pool;
+mod sqlite;
+mod tx;
+
+pub use pg::PgStore;
+pub use sqlite::SqliteStore;
+
+use sendscope_domain::chain::{ChainBreak, ChainVerifier};
+use sendscope_domain::{DomainError, NewEvent, Projection, RecordedEvent, StreamRef};
+use std::io::Write;
+
+/// Everything the store can report. Each message says what went wrong and how to mend it.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the database URL {0:?} is not understood: use sqlite://PATH or postgres://USER@HOST:PORT/DATABASE")]
+    BadUrl(String),
+    #[error("cannot open the database {target}: {detail}. Check the URL, and that the server is running and accepts connections")]
+    Unreachable { target: String, detail: String },
+    #[error(
+        "the database {target} has schema version {found} but this sendscope understands up to {supported}: upgrade sendscope, or point --database-url at another database"
+    )]
+    SchemaTooNew { target: String, found: i64, supported: i64 },
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("database error: {0}")]
+    Database(String),
+    #[error("stored data cannot be read: {0}. Run `sendscope audit verify` to find the event at fault")]
+    Corrupt(String),
+    #[error("could not write output: {0}")]
+    Output(String),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Database(e.to_string())
+    }
+}
+
+impl From<postgres::Error> for StoreError {
+    fn from(e: postgres::Error) -> Self {
+        match e.as_db_error() {
+            Some(db) => StoreError::Database(format!("{}: {}", db.code().code(), db.message())),
+            None => StoreError::Database(e.to_string()),
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// Counts for one local area, as shown on the home page.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AreaHeadline {
+    pub area_id: String,
+    pub name: String,
+    pub la_code: String,
+    pub plans_in_place: u64,
+    pub requests_in_progress: u64,
+    pub plans_ceased: u64,
+    pub cases: u64,
+    pub settings: u64,
+    pub provisions: u64,
+    pub staff: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Headline {
+    pub areas: Vec<AreaHeadline>,
+    pub events: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RebuildReport {
+    pub streams: u64,
+    pub events: u64,
+}
+
+/// What `audit verify` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyReport {
+    pub events: u64,
+    pub erased_payloads: u64,
+    pub head: Option<String>,
+    pub first_break: Option<ChainBreak>,
+}
+
+/// An event store with projections kept up to date in the same transaction as each append.
+pub trait Store: Send + Sync {
+    /// "sqlite" or "postgres".
+    fn backend(&self) -> &'static str;
+
+    /// Appends events atomically, in order: all are written or none. Each is validated
+    /// against its stream's state first; projections are updated in the same transaction.
+    /// Returns the sequence numbers assigned.
+    fn append(&self, events: &[NewEvent]) -> Result<Vec<u64>>;
+
+    /// All events of one stream, in version order.
+    fn stream_events(&self, stream: StreamRef) -> Result<Vec<RecordedEvent>>;
+
+    /// The current projection of one stream.
+    fn projection(&self, stream: StreamRef) -> Result<Option<Projection>>;
+
+    /// Up to `limit` events with sequence numbers greater than `after`, in order.
+    fn events_after(&self, after: u64, limit: usize) -> Result<Vec<RecordedEvent>>;
+
+    /// Re-derives every projection from the events, in one transaction.
+    fn rebuild(&self) -> Result<RebuildReport>;
+
+    /// Every projection row as canonical text lines, ordered by stream identity: the
+    /// form in which incrementally kept and rebuilt projections are compared.
+    fn dump_projections(&self, out: &mut dyn FnMut(String) -> Result<()>) -> Result<()>;
+
+    /// Headline counts per area.
+    fn headline(&self) -> Result<Headline>;
+}
+
+/// Opens the store a URL names, running any pending migrations.
+pub fn open(url: &str) -> Result<Box<dyn Store>> {
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        return Ok(Box::new(SqliteStore::open(path)?));
+    }
+    if url == "sqlite::memory:" {
+        return Ok(Box::new(SqliteStore::open(":memory:")?));
+    }
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(Box::new(PgStore::open(url)?));
+    }
+    Err(StoreError::BadUrl(url.to_string()))
+}
+
+/// Reads every event in sequence order, a page at a time, in constant memory.
+pub fn for_each_event(store: &dyn Store, f: &mut dyn FnMut(&RecordedEvent) -> Result<()>) -> Result<u64> {
+    let mut after = 0u64;
+    let mut n = 0u64;
+    loop {
+        let page = store.events_after(after, 20_000)?;
+        let Some(last) = page.last() else { return Ok(n) };
+        after = last.seq;
+        for e in &page {
+            f(e)?;
+            n += 1;
+        }
+    }
+}
+
+/// Recomputes the hash chain and payload digests, naming the first event at fault.
+pub fn verify(store: &dyn Store) -> Result<VerifyReport> {
+    let mut v = ChainVerifier::default();
+    let mut first_break = None;
+    let mut after = 0u64;
+    'pages: loop {
+        let page = store.events_after(after, 20_000)?;
+        let Some(last) = page.last() else { break };
+        after = last.seq;
+        for e in &page {
+            if let Err(b) = v.check(e) {
+                first_break = Some(b);
+                break 'pages;
+            }
+        }
+    }
+    let head = match (&first_break, v.finish()) {
+        (Some(_), _) => None,
+        (None, Ok(h)) => (v.checked > 0).then(|| hex::encode(h)),
+        (None, Err(b)) => {
+            first_break = Some(b);
+            None
+        }
+    };
+    Ok(VerifyReport { events: v.checked, erased_payloads: v.erased, head, first_break })
+}
+
+/// Output formats for `export events`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Csv,
+    Jsonl,
+}
+
+const EXPORT_COLUMNS: [&str; 13] = [
+    "seq",
+    "stream_kind",
+    "stream_id",
+    "version",
+    "area_id",
+    "event_type",
+    "actor",
+    "recorded_at",
+    "effective_date",
+    "reason",
+    "payload",
+    "payload_sha256",
+    "hash",
+];
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// Writes the full event history. Payloads are written as the exact stored JSON text;
+/// an erased payload is empty (CSV) or null (JSON lines).
+pub fn export_events(store: &dyn Store, format: ExportFormat, out: &mut dyn Write) -> Result<u64> {
+    let io = |e: std::io::Error| StoreError::Output(e.to_string());
+    if format == ExportFormat::Csv {
+        writeln!(out, "{}", EXPORT_COLUMNS.join(",")).map_err(io)?;
+    }
+    for_each_event(store, &mut |e| {
+        let payload = match &e.payload {
+            Some(p) => Some(std::str::from_utf8(p).map_err(|_| StoreError::Corrupt(format!("event {} payload is not UTF-8", e.seq)))?),
+            None => None,
+        };
+        match format {
+            ExportFormat::Csv => {
+                let row = [
+                    e.seq.to_string(),
+                    e.stream.kind.to_string(),
+                    e.stream.id.to_string(),
+                    e.version.to_string(),
+                    e.area.to_string(),
+                    e.event_type.clone(),
+                    e.actor.clone(),
+                    e.recorded_at.to_string(),
+                    e.effective_date.to_string(),
+                    e.reason.clone().unwrap_or_default(),
+                    payload.unwrap_or("").to_string(),
+                    hex::encode(e.payload_digest),
+                    hex::encode(e.hash),
+                ];
+                let line: Vec<String> = row.iter().map(|f| csv_field(f)).collect();
+                writeln!(out, "{}", line.join(",")).map_err(io)
+            }
+            ExportFormat::Jsonl => {
+                let payload_value: serde_json::Value = match payload {
+                    Some(p) => serde_json::from_str(p).map_err(|x| StoreError::Corrupt(format!("event {} payload: {x}", e.seq)))?,
+                    None => serde_json::Value::Null,
+                };
+                let v = serde_json::json!({
+                    "seq": e.seq,
+                    "stream_kind": e.stream.kind.as_str(),
+                    "stream_id": e.stream.id.to_string(),
+                    "version": e.version,
+                    "area_id": e.area.to_string(),
+                    "event_type": e.event_type,
+                    "actor": e.actor,
+                    "recorded_at": e.recorded_at.to_string(),
+                    "effective_date": e.effective_date.to_string(),
+                    "reason": e.reason,
+                    "payload": payload_value,
+                    "payload_sha256": hex::encode(e.payload_digest),
+                    "hash": hex::encode(e.hash),
+                });
+                writeln!(out, "{v}").map_err(io)
+            }
+        }
+    })
+}
+
+/// Test-only crash points: when `SENDSCOPE_TEST_HOOK` names a point, the process says so
+/// on stderr and waits there to be killed. Unset, this costs one cached lookup.
+pub(crate) fn test_hook(point: &str) {
+    static HOOK: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    let Some(want) = HOOK.get_or_init(|| std::env::var("SENDSCOPE_TEST_HOOK").ok()) else { return };
+    if want == point {
+        eprintln!("sendscope-test-hook: reached {point}");
+        loop {
+            std::thread::sleep(std::time::Duration::from_secs(3600));
+        }
+    }
+}
+
+/// Adds a case-index stage count to an area's headline.
+pub(crate) fn add_stage(a: &mut AreaHeadline, stage: &str, n: u64) {
+    use sendscope_domain::Stage;
+    a.cases += n;
+    match Stage::parse(stage) {
+        Some(Stage::PlanInPlace) => a.plans_in_place += n,
+        Some(Stage::RequestReceived | Stage::Assessing | Stage::DraftPlan) => a.requests_in_progress += n,
+        Some(Stage::Ceased) => a.plans_ceased += n,
+        _ => {}
+    }
+}
+
+/// Adds a projection-kind count to an area's headline.
+pub(crate) fn add_kind(a: &mut AreaHeadline, kind: &str, n: u64) {
+    match kind {
+        "setting" => a.settings += n,
+        "provision" => a.provisions += n,
+        "staff" => a.staff += n,
+        _ => {}
+    }
+}

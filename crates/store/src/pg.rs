@@ -1,0 +1,344 @@
+//! The PostgreSQL store for shared deployments. Writers serialise on the chain-head row
+//! (`SELECT … FOR UPDATE`); batches are written with `UNNEST` arrays, one round trip each.
+
+use crate::pool::Pool;
+use crate::tx::{self, ProjectionRow, StreamRow, Tx};
+use crate::{migrations, AreaHeadline, Headline, RebuildReport, Result, Store, StoreError};
+use chrono::{DateTime, NaiveDate, Utc};
+use postgres::{Client, Config, NoTls, Row, Transaction};
+use sendscope_domain::ids::AreaId;
+use sendscope_domain::{Instant, NewEvent, Projection, RecordedEvent, StreamKind, StreamRef};
+use std::collections::BTreeMap;
+use std::str::FromStr;
+use std::time::Duration;
+use uuid::Uuid;
+
+pub struct PgStore {
+    target: String,
+    config: Config,
+    pool: Pool<Client>,
+}
+
+/// The URL without any password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let userinfo = &url[s + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}{}@{}", &url[..s + 3], user, &url[at + 1..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+impl PgStore {
+    pub fn open(url: &str) -> Result<Self> {
+        let target = redact(url);
+        let mut config = Config::from_str(url).map_err(|e| StoreError::Unreachable { target: target.clone(), detail: e.to_string() })?;
+        config.connect_timeout(Duration::from_secs(5));
+        let store = PgStore { target, config, pool: Pool::new(8) };
+        let mut c = store.connect()?;
+        store.migrate(&mut c)?;
+        Ok(store)
+    }
+
+    fn connect(&self) -> Result<Client> {
+        self.config
+            .connect(NoTls)
+            .map_err(|e| StoreError::Unreachable { target: self.target.clone(), detail: e.to_string() })
+    }
+
+    fn migrate(&self, c: &mut Client) -> Result<()> {
+        let mut tx = c.transaction()?;
+        // Serialise concurrent migrators.
+        tx.execute("SELECT pg_advisory_xact_lock(7403351)", &[])?;
+        tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")?;
+        let found: i64 = tx.query_one("SELECT COALESCE(MAX(version), 0) FROM schema_version", &[])?.get(0);
+        let supported = migrations::latest(migrations::POSTGRES);
+        if found > supported {
+            return Err(StoreError::SchemaTooNew { target: self.target.clone(), found, supported });
+        }
+        for (v, sql) in migrations::POSTGRES.iter().filter(|(v, _)| *v > found) {
+            tx.batch_execute(sql)?;
+            tx.execute("INSERT INTO schema_version (version) VALUES ($1)", &[v])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Client) -> Result<T>) -> Result<T> {
+        self.pool.with(|| self.connect(), f)
+    }
+
+    fn write<T>(&self, f: impl FnOnce(&mut PgTx<'_>) -> Result<T>) -> Result<T> {
+        self.with(|c| {
+            let t = c.transaction()?;
+            let mut ptx = PgTx { tx: t };
+            let out = f(&mut ptx)?;
+            ptx.tx.commit()?;
+            Ok(out)
+        })
+    }
+
+    /// Drops every sendscope table: for tests that need an empty database.
+    pub fn reset_for_tests(url: &str) -> Result<()> {
+        let mut config = Config::from_str(url).map_err(|e| StoreError::BadUrl(e.to_string()))?;
+        config.connect_timeout(Duration::from_secs(5));
+        let mut c = config
+            .connect(NoTls)
+            .map_err(|e| StoreError::Unreachable { target: redact(url), detail: e.to_string() })?;
+        c.batch_execute(
+            "DROP TABLE IF EXISTS case_index, projections, chain_head, events, streams, schema_version CASCADE; \
+             DROP FUNCTION IF EXISTS events_append_only() CASCADE;",
+        )?;
+        Ok(())
+    }
+}
+
+struct PgTx<'c> {
+    tx: Transaction<'c>,
+}
+
+const EVENT_COLUMNS: &str = "e.stream_no, s.kind, s.stream_id, s.area_id, e.seq, e.version, e.event_type, e.actor, \
+     e.recorded_at, e.effective_date, e.reason, e.payload, e.payload_sha256, e.hash";
+
+fn hash32(v: Vec<u8>) -> [u8; 32] {
+    // A wrong-length value can only come from tampering; zeros make the chain check fail here.
+    v.try_into().unwrap_or([0u8; 32])
+}
+
+fn decode(r: &Row) -> Result<(i64, RecordedEvent)> {
+    let seq: i64 = r.try_get(4)?;
+    let kind: String = r.try_get(1)?;
+    let recorded: DateTime<Utc> = r.try_get(8)?;
+    let e = RecordedEvent {
+        seq: seq as u64,
+        stream: StreamRef {
+            kind: StreamKind::parse(&kind).map_err(|_| StoreError::Corrupt(format!("event {seq} has an unknown stream kind")))?,
+            id: r.try_get(2)?,
+        },
+        version: r.try_get::<_, i32>(5)? as u32,
+        area: AreaId(r.try_get(3)?),
+        event_type: r.try_get(6)?,
+        actor: r.try_get(7)?,
+        recorded_at: Instant::from_utc(recorded),
+        effective_date: r.try_get(9)?,
+        reason: r.try_get(10)?,
+        payload: r.try_get(11)?,
+        payload_digest: hash32(r.try_get(12)?),
+        hash: hash32(r.try_get(13)?),
+    };
+    Ok((r.try_get(0)?, e))
+}
+
+impl Tx for PgTx<'_> {
+    fn head(&mut self) -> Result<(u64, [u8; 32])> {
+        let r = self.tx.query_one("SELECT seq, hash FROM chain_head WHERE id = 1 FOR UPDATE", &[])?;
+        Ok((r.get::<_, i64>(0) as u64, hash32(r.get(1))))
+    }
+    fn set_head(&mut self, seq: u64, hash: &[u8; 32]) -> Result<()> {
+        self.tx.execute("UPDATE chain_head SET seq = $1, hash = $2 WHERE id = 1", &[&(seq as i64), &&hash[..]])?;
+        Ok(())
+    }
+    fn max_stream_no(&mut self) -> Result<i64> {
+        Ok(self.tx.query_one("SELECT COALESCE(MAX(stream_no), 0)::BIGINT FROM streams", &[])?.get(0))
+    }
+    fn find_stream(&mut self, id: Uuid) -> Result<Option<StreamRow>> {
+        let st = self.tx.prepare("SELECT stream_no, kind, area_id FROM streams WHERE stream_id = $1")?;
+        let row = self.tx.query_opt(&st, &[&id])?;
+        row.map(|r| {
+            Ok(StreamRow {
+                no: r.get(0),
+                stream: StreamRef { kind: StreamKind::parse(r.get::<_, &str>(1))?, id },
+                area: AreaId(r.get(2)),
+            })
+        })
+        .transpose()
+    }
+    fn insert_stream(&mut self, row: &StreamRow) -> Result<()> {
+        let st = self.tx.prepare("INSERT INTO streams (stream_no, stream_id, kind, area_id) VALUES ($1, $2, $3, $4)")?;
+        self.tx.execute(&st, &[&row.no, &row.stream.id, &row.stream.kind.as_str(), &row.area.0])?;
+        Ok(())
+    }
+    fn load_projection(&mut self, no: i64) -> Result<Option<String>> {
+        let st = self.tx.prepare("SELECT state FROM projections WHERE stream_no = $1")?;
+        Ok(self.tx.query_opt(&st, &[&no])?.map(|r| r.get(0)))
+    }
+    fn load_stream_events(&mut self, row: &StreamRow) -> Result<Vec<RecordedEvent>> {
+        let sql = format!("SELECT {EVENT_COLUMNS} FROM events e JOIN streams s USING (stream_no) WHERE e.stream_no = $1 ORDER BY e.version");
+        let rows = self.tx.query(&sql, &[&row.no])?;
+        rows.iter().map(|r| decode(r).map(|(_, e)| e)).collect()
+    }
+    fn insert_events(&mut self, rows: &[(i64, RecordedEvent)]) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let st = self.tx.prepare(
+            "INSERT INTO events (seq, stream_no, version, event_type, actor, recorded_at, effective_date, reason, payload, payload_sha256, hash) \
+             SELECT * FROM UNNEST($1::int8[], $2::int8[], $3::int4[], $4::text[], $5::text[], $6::timestamptz[], $7::date[], $8::text[], $9::bytea[], $10::bytea[], $11::bytea[])",
+        )?;
+        for chunk in rows.chunks(5_000) {
+            let seq: Vec<i64> = chunk.iter().map(|(_, e)| e.seq as i64).collect();
+            let no: Vec<i64> = chunk.iter().map(|(n, _)| *n).collect();
+            let version: Vec<i32> = chunk.iter().map(|(_, e)| e.version as i32).collect();
+            let ty: Vec<&str> = chunk.iter().map(|(_, e)| e.event_type.as_str()).collect();
+            let actor: Vec<&str> = chunk.iter().map(|(_, e)| e.actor.as_str()).collect();
+            let at: Vec<DateTime<Utc>> = chunk.iter().map(|(_, e)| e.recorded_at.utc()).collect();
+            let eff: Vec<NaiveDate> = chunk.iter().map(|(_, e)| e.effective_date).collect();
+            let reason: Vec<Option<&str>> = chunk.iter().map(|(_, e)| e.reason.as_deref()).collect();
+            let payload: Vec<Option<&[u8]>> = chunk.iter().map(|(_, e)| e.payload.as_deref()).collect();
+            let digest: Vec<&[u8]> = chunk.iter().map(|(_, e)| &e.payload_digest[..]).collect();
+            let hash: Vec<&[u8]> = chunk.iter().map(|(_, e)| &e.hash[..]).collect();
+            self.tx.execute(&st, &[&seq, &no, &version, &ty, &actor, &at, &eff, &reason, &payload, &digest, &hash])?;
+        }
+        Ok(())
+    }
+    fn erase_payloads(&mut self, seqs: &[u64]) -> Result<()> {
+        let s: Vec<i64> = seqs.iter().map(|x| *x as i64).collect();
+        self.tx.execute("UPDATE events SET payload = NULL WHERE seq = ANY($1)", &[&s])?;
+        Ok(())
+    }
+    fn save_projections(&mut self, rows: &[ProjectionRow<'_>]) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let p = self.tx.prepare(
+            "INSERT INTO projections (stream_no, kind, area_id, state) SELECT * FROM UNNEST($1::int8[], $2::text[], $3::uuid[], $4::text[]) \
+             ON CONFLICT (stream_no) DO UPDATE SET kind = EXCLUDED.kind, area_id = EXCLUDED.area_id, state = EXCLUDED.state",
+        )?;
+        let c = self.tx.prepare(
+            "INSERT INTO case_index (stream_no, area_id, stage, family_name, given_names, upn, birth_date, primary_need, setting_id, caseworker_id, team_id, plan_start) \
+             SELECT * FROM UNNEST($1::int8[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::date[], $8::text[], $9::uuid[], $10::uuid[], $11::uuid[], $12::date[]) \
+             ON CONFLICT (stream_no) DO UPDATE SET area_id = EXCLUDED.area_id, stage = EXCLUDED.stage, family_name = EXCLUDED.family_name, \
+             given_names = EXCLUDED.given_names, upn = EXCLUDED.upn, birth_date = EXCLUDED.birth_date, primary_need = EXCLUDED.primary_need, \
+             setting_id = EXCLUDED.setting_id, caseworker_id = EXCLUDED.caseworker_id, team_id = EXCLUDED.team_id, plan_start = EXCLUDED.plan_start",
+        )?;
+        for chunk in rows.chunks(5_000) {
+            let no: Vec<i64> = chunk.iter().map(|r| r.no).collect();
+            let kind: Vec<&str> = chunk.iter().map(|r| r.projection.stream.kind.as_str()).collect();
+            let area: Vec<Uuid> = chunk.iter().map(|r| r.projection.area.0).collect();
+            let json: Vec<&str> = chunk.iter().map(|r| r.json.as_str()).collect();
+            self.tx.execute(&p, &[&no, &kind, &area, &json])?;
+            let cases: Vec<(&ProjectionRow<'_>, &sendscope_domain::projection::CaseIndex)> =
+                chunk.iter().filter_map(|r| r.case_index.as_ref().map(|ix| (r, ix))).collect();
+            if cases.is_empty() {
+                continue;
+            }
+            let no: Vec<i64> = cases.iter().map(|(r, _)| r.no).collect();
+            let area: Vec<Uuid> = cases.iter().map(|(r, _)| r.projection.area.0).collect();
+            let stage: Vec<&str> = cases.iter().map(|(_, i)| i.stage.as_str()).collect();
+            let fam: Vec<&str> = cases.iter().map(|(_, i)| i.family_name.as_str()).collect();
+            let giv: Vec<&str> = cases.iter().map(|(_, i)| i.given_names.as_str()).collect();
+            let upn: Vec<Option<&str>> = cases.iter().map(|(_, i)| i.upn.as_deref()).collect();
+            let dob: Vec<Option<NaiveDate>> = cases.iter().map(|(_, i)| i.birth_date).collect();
+            let need: Vec<Option<&str>> = cases.iter().map(|(_, i)| i.primary_need.map(|n| n.code())).collect();
+            let setting: Vec<Option<Uuid>> = cases.iter().map(|(_, i)| i.setting.map(|s| s.0)).collect();
+            let worker: Vec<Option<Uuid>> = cases.iter().map(|(_, i)| i.caseworker.map(|s| s.0)).collect();
+            let team: Vec<Option<Uuid>> = cases.iter().map(|(_, i)| i.team.map(|s| s.0)).collect();
+            let start: Vec<Option<NaiveDate>> = cases.iter().map(|(_, i)| i.plan_start).collect();
+            self.tx
+                .execute(&c, &[&no, &area, &stage, &fam, &giv, &upn, &dob, &need, &setting, &worker, &team, &start])?;
+        }
+        Ok(())
+    }
+    fn clear_projections(&mut self) -> Result<()> {
+        self.tx.batch_execute("DELETE FROM case_index; DELETE FROM projections;")?;
+        Ok(())
+    }
+    fn events_by_stream_after(&mut self, no: i64, version: u32, limit: usize) -> Result<Vec<(i64, RecordedEvent)>> {
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM events e JOIN streams s USING (stream_no) \
+             WHERE (e.stream_no, e.version) > ($1, $2) ORDER BY e.stream_no, e.version LIMIT $3"
+        );
+        let rows = self.tx.query(&sql, &[&no, &(version as i32), &(limit as i64)])?;
+        rows.iter().map(decode).collect()
+    }
+}
+
+impl Store for PgStore {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    fn append(&self, events: &[NewEvent]) -> Result<Vec<u64>> {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.write(|t| tx::append(t, events))
+    }
+
+    fn stream_events(&self, stream: StreamRef) -> Result<Vec<RecordedEvent>> {
+        self.with(|c| {
+            let sql = format!(
+                "SELECT {EVENT_COLUMNS} FROM events e JOIN streams s USING (stream_no) WHERE s.stream_id = $1 AND s.kind = $2 ORDER BY e.version"
+            );
+            let rows = c.query(&sql, &[&stream.id, &stream.kind.as_str()])?;
+            rows.iter().map(|r| decode(r).map(|(_, e)| e)).collect()
+        })
+    }
+
+    fn projection(&self, stream: StreamRef) -> Result<Option<Projection>> {
+        self.with(|c| {
+            let row = c.query_opt(
+                "SELECT p.state FROM projections p JOIN streams s USING (stream_no) WHERE s.stream_id = $1 AND s.kind = $2",
+                &[&stream.id, &stream.kind.as_str()],
+            )?;
+            row.map(|r| Projection::from_json(r.get(0)).map_err(StoreError::from)).transpose()
+        })
+    }
+
+    fn events_after(&self, after: u64, limit: usize) -> Result<Vec<RecordedEvent>> {
+        self.with(|c| {
+            let sql = format!("SELECT {EVENT_COLUMNS} FROM events e JOIN streams s USING (stream_no) WHERE e.seq > $1 ORDER BY e.seq LIMIT $2");
+            let rows = c.query(&sql, &[&(after as i64), &(limit as i64)])?;
+            rows.iter().map(|r| decode(r).map(|(_, e)| e)).collect()
+        })
+    }
+
+    fn rebuild(&self) -> Result<RebuildReport> {
+        self.write(|t| tx::rebuild(t))
+    }
+
+    fn dump_projections(&self, out: &mut dyn FnMut(String) -> Result<()>) -> Result<()> {
+        self.with(|c| {
+            let rows = c.query(
+                "SELECT s.stream_id::text, p.kind, p.area_id::text, p.state, c.area_id::text, c.stage, c.family_name, c.given_names, c.upn, \
+                 c.birth_date::text, c.primary_need, c.setting_id::text, c.caseworker_id::text, c.team_id::text, c.plan_start::text \
+                 FROM projections p JOIN streams s USING (stream_no) LEFT JOIN case_index c USING (stream_no) ORDER BY s.stream_id::text",
+                &[],
+            )?;
+            for r in rows {
+                let cols: Vec<String> = (0..15).map(|i| r.get::<_, Option<String>>(i).unwrap_or_else(|| "-".into())).collect();
+                out(cols.join("\t"))?;
+            }
+            Ok(())
+        })
+    }
+
+    fn headline(&self) -> Result<Headline> {
+        self.with(|c| {
+            let mut areas: BTreeMap<String, AreaHeadline> = BTreeMap::new();
+            for r in c.query("SELECT area_id::text, state FROM projections WHERE kind = 'area'", &[])? {
+                let id: String = r.get(0);
+                let p = Projection::from_json(r.get(1))?;
+                let la = match &p.state {
+                    sendscope_domain::projection::StreamState::Area(a) => a.la_code.map(|l| l.to_string()).unwrap_or_default(),
+                    _ => String::new(),
+                };
+                areas.insert(id.clone(), AreaHeadline { area_id: id, name: p.display_name(), la_code: la, ..Default::default() });
+            }
+            for r in c.query("SELECT area_id::text, stage, COUNT(*) FROM case_index GROUP BY area_id, stage", &[])? {
+                if let Some(a) = areas.get_mut(r.get::<_, &str>(0)) {
+                    crate::add_stage(a, r.get(1), r.get::<_, i64>(2) as u64);
+                }
+            }
+            for r in c.query("SELECT area_id::text, kind, COUNT(*) FROM projections GROUP BY area_id, kind", &[])? {
+                if let Some(a) = areas.get_mut(r.get::<_, &str>(0)) {
+                    crate::add_kind(a, r.get(1), r.get::<_, i64>(2) as u64);
+                }
+            }
+            let events: i64 = c.query_one("SELECT seq FROM chain_head WHERE id = 1", &[])?.get(0);
+            Ok(Headline { areas: areas.into_values().collect(), events: events as u64 })
+        })
+    }
+}

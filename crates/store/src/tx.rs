@@ -1,0 +1,224 @@
+//! The append and rebuild algorithms, written once over [`Tx`], the handful of
+//! operations each backend provides inside one transaction.
+
+use crate::{Result, StoreError};
+use sendscope_domain::chain::{event_hash, payload_digest};
+use sendscope_domain::ids::AreaId;
+use sendscope_domain::projection::CaseIndex;
+use sendscope_domain::{rules, EventBody, Instant, NewEvent, Projection, RecordedEvent, StreamRef};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// A stream's row: internal number, kind and area.
+pub(crate) struct StreamRow {
+    pub no: i64,
+    pub stream: StreamRef,
+    pub area: AreaId,
+}
+
+/// A projection ready to store.
+pub(crate) struct ProjectionRow<'a> {
+    pub no: i64,
+    pub projection: &'a Projection,
+    pub json: String,
+    pub case_index: Option<CaseIndex>,
+}
+
+/// Operations inside one write transaction. Implementations must hold the chain lock
+/// from `head` until commit.
+pub(crate) trait Tx {
+    fn head(&mut self) -> Result<(u64, [u8; 32])>;
+    fn set_head(&mut self, seq: u64, hash: &[u8; 32]) -> Result<()>;
+    fn max_stream_no(&mut self) -> Result<i64>;
+    fn find_stream(&mut self, id: Uuid) -> Result<Option<StreamRow>>;
+    fn insert_stream(&mut self, row: &StreamRow) -> Result<()>;
+    fn load_projection(&mut self, no: i64) -> Result<Option<String>>;
+    fn load_stream_events(&mut self, row: &StreamRow) -> Result<Vec<RecordedEvent>>;
+    fn insert_events(&mut self, rows: &[(i64, RecordedEvent)]) -> Result<()>;
+    fn erase_payloads(&mut self, seqs: &[u64]) -> Result<()>;
+    fn save_projections(&mut self, rows: &[ProjectionRow<'_>]) -> Result<()>;
+    fn clear_projections(&mut self) -> Result<()>;
+    /// Up to `limit` (stream row, event) pairs after the given (stream_no, version), in that order.
+    fn events_by_stream_after(&mut self, no: i64, version: u32, limit: usize) -> Result<Vec<(i64, RecordedEvent)>>;
+}
+
+struct Touched {
+    row: StreamRow,
+    projection: Projection,
+    /// The stream's full history, loaded only when an event needs it.
+    history: Option<Vec<RecordedEvent>>,
+}
+
+pub(crate) fn append(tx: &mut dyn Tx, events: &[NewEvent]) -> Result<Vec<u64>> {
+    let (mut seq, mut prev) = tx.head()?;
+    let now = Instant::now();
+    let mut next_no: Option<i64> = None;
+    let mut touched: HashMap<Uuid, Touched> = HashMap::new();
+    let mut order: Vec<Uuid> = Vec::new();
+    let mut pending: Vec<(i64, RecordedEvent)> = Vec::with_capacity(events.len());
+    let mut assigned = Vec::with_capacity(events.len());
+
+    for ne in events {
+        let id = ne.stream.id;
+        if !touched.contains_key(&id) {
+            let t = match tx.find_stream(id)? {
+                Some(row) => {
+                    if row.stream.kind != ne.stream.kind || row.area != ne.area {
+                        return Err(StoreError::Conflict(format!(
+                            "record {id} is a {} in area {}, not a {} in area {}: check the identifier",
+                            row.stream.kind, row.area, ne.stream.kind, ne.area
+                        )));
+                    }
+                    let json = tx.load_projection(row.no)?.ok_or_else(|| {
+                        StoreError::Corrupt(format!("record {id} has events but no projection; run `sendscope rebuild`"))
+                    })?;
+                    Touched { projection: Projection::from_json(&json)?, row, history: None }
+                }
+                None => {
+                    let no = match next_no {
+                        Some(n) => n,
+                        None => tx.max_stream_no()? + 1,
+                    };
+                    next_no = Some(no + 1);
+                    let row = StreamRow { no, stream: ne.stream, area: ne.area };
+                    tx.insert_stream(&row)?;
+                    Touched { projection: Projection::empty(ne.stream, ne.area), row, history: None }
+                }
+            };
+            touched.insert(id, t);
+            order.push(id);
+        }
+        let t = touched.get_mut(&id).ok_or_else(|| StoreError::Database("stream vanished".into()))?;
+        let needs_history = matches!(
+            ne.body,
+            EventBody::Corrected(_) | EventBody::Voided(_) | EventBody::PayloadsErased(_)
+        );
+        if needs_history && t.history.is_none() {
+            // Earlier events of this batch for this stream are still pending: write them first.
+            tx.insert_events(&pending)?;
+            pending.clear();
+            t.history = Some(tx.load_stream_events(&t.row)?);
+        }
+        rules::check(&t.projection, &ne.body, t.history.as_deref())?;
+        if let Some(reason) = &ne.reason
+            && reason.trim().is_empty()
+        {
+            return Err(StoreError::Domain(sendscope_domain::DomainError::Refused(
+                "a reason, when given, must say something; leave it out otherwise".into(),
+            )));
+        }
+        let payload = ne.body.encode()?;
+        seq += 1;
+        let mut ev = RecordedEvent {
+            seq,
+            stream: ne.stream,
+            version: t.projection.version + 1,
+            area: ne.area,
+            event_type: ne.body.event_type().to_string(),
+            actor: ne.actor.as_str().to_string(),
+            recorded_at: ne.recorded_at.unwrap_or(now),
+            effective_date: ne.effective_date,
+            reason: ne.reason.clone(),
+            payload_digest: payload_digest(&payload),
+            payload: Some(payload),
+            hash: [0; 32],
+        };
+        ev.hash = event_hash(&prev, &ev);
+        prev = ev.hash;
+        assigned.push(seq);
+
+        if let EventBody::PayloadsErased(x) = &ne.body {
+            tx.insert_events(&pending)?;
+            pending.clear();
+            tx.erase_payloads(&x.events)?;
+            if let Some(h) = &mut t.history {
+                for e in h.iter_mut().filter(|e| x.events.contains(&e.seq)) {
+                    e.payload = None;
+                }
+            }
+        }
+        if let Some(h) = &mut t.history {
+            h.push(ev.clone());
+        }
+        if ne.body.rewrites_history() {
+            let history = t.history.as_deref().unwrap_or_default();
+            t.projection = Projection::fold(ne.stream, ne.area, history)?;
+        } else {
+            t.projection.apply(&ev, &ne.body);
+        }
+        pending.push((t.row.no, ev));
+    }
+    tx.insert_events(&pending)?;
+    let mut rows = Vec::with_capacity(order.len());
+    for id in &order {
+        if let Some(t) = touched.get(id) {
+            rows.push(ProjectionRow {
+                no: t.row.no,
+                json: t.projection.to_json()?,
+                case_index: t.projection.case_index(),
+                projection: &t.projection,
+            });
+        }
+    }
+    tx.save_projections(&rows)?;
+    tx.set_head(seq, &prev)?;
+    crate::test_hook("append:before-commit");
+    Ok(assigned)
+}
+
+pub(crate) fn rebuild(tx: &mut dyn Tx) -> Result<crate::RebuildReport> {
+    // Taking the head locks out writers for the whole rebuild.
+    tx.head()?;
+    tx.clear_projections()?;
+    let mut streams = 0u64;
+    let mut events = 0u64;
+    let mut current: Option<(i64, Vec<RecordedEvent>)> = None;
+    let mut out: Vec<(i64, Projection)> = Vec::new();
+    let mut after = (0i64, 0u32);
+    let flush = |tx: &mut dyn Tx, out: &mut Vec<(i64, Projection)>| -> Result<()> {
+        let mut rows = Vec::with_capacity(out.len());
+        for (no, p) in out.iter() {
+            rows.push(ProjectionRow { no: *no, json: p.to_json()?, case_index: p.case_index(), projection: p });
+        }
+        tx.save_projections(&rows)?;
+        out.clear();
+        Ok(())
+    };
+    loop {
+        let page = tx.events_by_stream_after(after.0, after.1, 20_000)?;
+        if page.is_empty() {
+            break;
+        }
+        if let Some((no, e)) = page.last() {
+            after = (*no, e.version);
+        }
+        for (no, e) in page {
+            events += 1;
+            match &mut current {
+                Some((cur, evs)) if *cur == no => evs.push(e),
+                _ => {
+                    if let Some((cno, evs)) = current.take() {
+                        out.push((cno, fold_all(&evs)?));
+                        streams += 1;
+                    }
+                    current = Some((no, vec![e]));
+                }
+            }
+        }
+        if out.len() >= 5_000 {
+            flush(tx, &mut out)?;
+        }
+    }
+    if let Some((cno, evs)) = current.take() {
+        out.push((cno, fold_all(&evs)?));
+        streams += 1;
+    }
+    flush(tx, &mut out)?;
+    crate::test_hook("rebuild:before-commit");
+    Ok(crate::RebuildReport { streams, events })
+}
+
+fn fold_all(evs: &[RecordedEvent]) -> Result<Projection> {
+    let first = evs.first().ok_or_else(|| StoreError::Corrupt("empty stream".into()))?;
+    Ok(Projection::fold(first.stream, first.area, evs)?)
+}
