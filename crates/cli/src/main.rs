@@ -1,1 +1,282 @@
-fn main() {}
+//! The `sendscope` binary: parses the command line, opens the store, and runs one
+//! command. Every failure is one line on stderr and exit code 2.
+
+use anyhow::{bail, Context};
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand, ValueEnum};
+use sendscope_demo::{DemoSpec, DemoSummary};
+use sendscope_domain::NewEvent;
+use sendscope_store::{ExportFormat, Store};
+use std::io::Write;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant as Clock;
+
+#[derive(Parser, Debug)]
+#[command(name = "sendscope", version, about = "SEND casework, statutory clocks and honest performance for a local area")]
+struct Cli {
+    /// Where the data lives: sqlite://PATH (default) or postgres://USER@HOST:PORT/DATABASE.
+    #[arg(long, global = true, env = "DATABASE_URL", default_value = "sqlite://sendscope.db")]
+    database_url: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve the web pages and API on 127.0.0.1.
+    Serve {
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Fill an empty database with a demo local area first.
+        #[arg(long)]
+        demo: bool,
+        #[command(flatten)]
+        spec: DemoArgs,
+    },
+    /// Build a fictional but realistic local area (deterministic for a seed and as-of date).
+    Demo {
+        #[command(flatten)]
+        spec: DemoArgs,
+    },
+    /// Create or upgrade the database schema.
+    Migrate,
+    /// Re-derive every projection from the events.
+    Rebuild,
+    /// Check the event history's integrity.
+    Audit {
+        #[command(subcommand)]
+        what: AuditCommand,
+    },
+    /// Write data out for analysts and auditors.
+    Export {
+        #[command(subcommand)]
+        what: ExportCommand,
+    },
+}
+
+#[derive(clap::Args, Debug, Clone)]
+struct DemoArgs {
+    /// EHC plans in place at the end of the history (Derby had 3,735 in January 2025).
+    #[arg(long, default_value_t = 3_735)]
+    plans: u32,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// The last day of the history, YYYY-MM-DD (default: today in England).
+    #[arg(long, value_parser = parse_date)]
+    as_of: Option<NaiveDate>,
+    /// Events written per transaction.
+    #[arg(long, default_value_t = 50_000, hide = true)]
+    batch_events: usize,
+}
+
+#[derive(Subcommand, Debug)]
+enum AuditCommand {
+    /// Recompute the hash chain and name the first event that does not match.
+    Verify,
+}
+
+#[derive(Subcommand, Debug)]
+enum ExportCommand {
+    /// The full event history.
+    Events {
+        #[arg(long, value_enum, default_value_t = Format::Jsonl)]
+        format: Format,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
+    },
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy)]
+enum Format {
+    Csv,
+    Jsonl,
+}
+
+fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    sendscope_domain::calendar::parse_date(s).map_err(|e| e.to_string())
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) if matches!(e.kind(), clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion) => {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            let rendered = e.to_string();
+            let first = rendered.lines().next().unwrap_or("invalid arguments").trim_start_matches("error: ");
+            eprintln!("sendscope: {first} (run `sendscope --help` for usage)");
+            return ExitCode::from(2);
+        }
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let chain: Vec<String> = e.chain().map(|c| c.to_string()).collect();
+            eprintln!("sendscope: {}", chain.join(": "));
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn open(url: &str) -> anyhow::Result<Box<dyn Store>> {
+    Ok(sendscope_store::open(url)?)
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Migrate => {
+            open(&cli.database_url)?;
+            println!("The database {} is up to date.", cli.database_url);
+            Ok(())
+        }
+        Command::Demo { spec } => {
+            let store = open(&cli.database_url)?;
+            demo(store.as_ref(), &spec)
+        }
+        Command::Rebuild => {
+            let store = open(&cli.database_url)?;
+            let t = Clock::now();
+            let r = store.rebuild()?;
+            println!("Rebuilt {} records from {} events in {:.1} s.", r.streams, r.events, t.elapsed().as_secs_f64());
+            Ok(())
+        }
+        Command::Audit { what: AuditCommand::Verify } => {
+            let store = open(&cli.database_url)?;
+            let t = Clock::now();
+            let r = sendscope_store::verify(store.as_ref())?;
+            if let Some(b) = r.first_break {
+                bail!("the event history fails verification at event {}: {} (events before it verified)", b.seq, b.problem);
+            }
+            println!(
+                "Verified {} events ({} payloads lawfully erased) in {:.1} s. Chain head: {}",
+                r.events,
+                r.erased_payloads,
+                t.elapsed().as_secs_f64(),
+                r.head.unwrap_or_else(|| "(empty)".into())
+            );
+            Ok(())
+        }
+        Command::Export { what: ExportCommand::Events { format, output } } => {
+            let store = open(&cli.database_url)?;
+            let format = match format {
+                Format::Csv => ExportFormat::Csv,
+                Format::Jsonl => ExportFormat::Jsonl,
+            };
+            let n = match output {
+                Some(path) => {
+                    let f = std::fs::File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+                    let mut w = std::io::BufWriter::new(f);
+                    let n = sendscope_store::export_events(store.as_ref(), format, &mut w)?;
+                    w.flush().context("cannot finish writing the export")?;
+                    n
+                }
+                None => {
+                    let out = std::io::stdout();
+                    let mut w = std::io::BufWriter::new(out.lock());
+                    let n = sendscope_store::export_events(store.as_ref(), format, &mut w)?;
+                    w.flush().context("cannot finish writing the export")?;
+                    n
+                }
+            };
+            eprintln!("Exported {n} events.");
+            Ok(())
+        }
+        Command::Serve { port, demo: with_demo, spec } => {
+            let store: Arc<dyn Store> = Arc::from(open(&cli.database_url)?);
+            if with_demo {
+                let h = store.headline()?;
+                if h.events == 0 {
+                    demo(store.as_ref(), &spec)?;
+                } else {
+                    eprintln!("The database already holds {} events; serving it as it is.", h.events);
+                }
+            }
+            serve(store, port)
+        }
+    }
+}
+
+fn serve(store: Arc<dyn Store>, port: u16) -> anyhow::Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
+    rt.block_on(async move {
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr}; is another program using port {port}? Choose another with --port"))?;
+        println!("sendscope is serving http://{addr} (press Ctrl+C to stop)");
+        sendscope_web::serve(listener, store, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+            .context("the web server stopped with an error")
+    })
+}
+
+/// Peak resident memory of this process, from /proc (Linux); `None` elsewhere.
+fn peak_memory_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+fn demo(store: &dyn Store, args: &DemoArgs) -> anyhow::Result<()> {
+    let existing = store.headline()?.events;
+    if existing > 0 {
+        bail!("the database already holds {existing} events; the demo needs an empty database: give another --database-url");
+    }
+    let spec = DemoSpec {
+        plans: args.plans,
+        seed: args.seed,
+        as_of: args.as_of.unwrap_or_else(sendscope_domain::calendar::england_today),
+        batch_events: args.batch_events,
+    };
+    let report_commits = std::env::var_os("SENDSCOPE_TEST_REPORT_COMMITS").is_some();
+    let started = Clock::now();
+    // Generation runs on its own thread, one batch ahead of the writer.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<NewEvent>>(2);
+    let gen_spec = spec.clone();
+    let generator = std::thread::spawn(move || -> DemoSummary {
+        let r = sendscope_demo::generate::<()>(&gen_spec, &mut |batch| tx.send(batch).map_err(|_| ()));
+        r.unwrap_or_default()
+    });
+    let mut written = 0u64;
+    let mut last_report = Clock::now();
+    let mut result = Ok(());
+    for batch in rx {
+        match store.append(&batch) {
+            Ok(seqs) => {
+                written += batch.len() as u64;
+                if report_commits {
+                    eprintln!("committed through event {}", seqs.last().copied().unwrap_or(0));
+                }
+                if last_report.elapsed().as_secs() >= 5 {
+                    let secs = started.elapsed().as_secs_f64();
+                    eprintln!("demo: {written} events written ({:.0} a second)", written as f64 / secs);
+                    last_report = Clock::now();
+                }
+            }
+            Err(e) => {
+                result = Err(anyhow::Error::new(e).context("the demo could not be written"));
+                break;
+            }
+        }
+    }
+    let summary = generator.join().map_err(|_| anyhow::anyhow!("the demo generator stopped unexpectedly"))?;
+    result?;
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "Demo built: {} area(s), {} EHC plans in place, {} cases, {} settings, as of {}.",
+        summary.areas, summary.plans_in_place, summary.cases, summary.settings, spec.as_of
+    );
+    println!(
+        "events written: {written}; time: {secs:.1} s ({:.0} events a second); peak memory: {}",
+        written as f64 / secs.max(1e-9),
+        peak_memory_mib().map(|m| format!("{m:.0} MiB")).unwrap_or_else(|| "unknown".into())
+    );
+    Ok(())
+}
