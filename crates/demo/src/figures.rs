@@ -51,8 +51,15 @@ pub const AGE_MIX: &[(u8, u32)] = &[
 ];
 
 /// Derby plans in place at each January census 2019-2025 (`caseload`, "All EHC plans").
-pub const CASELOAD_BY_YEAR: &[(i32, u32)] =
-    &[(2019, 1895), (2020, 2298), (2021, 2613), (2022, 2900), (2023, 3301), (2024, 3564), (2025, 3735)];
+pub const CASELOAD_BY_YEAR: &[(i32, u32)] = &[
+    (2019, 1895),
+    (2020, 2298),
+    (2021, 2613),
+    (2022, 2900),
+    (2023, 3301),
+    (2024, 3564),
+    (2025, 3735),
+];
 
 /// England plans in place, January 2019 and 2025: 353,995 → 638,745, i.e. 10.3% a year.
 pub const ENGLAND_GROWTH_PER_YEAR: f64 = 0.103;
@@ -67,8 +74,14 @@ pub const SHARE_DECIDED_WITHIN_6_WEEKS: f64 = 0.341;
 pub const SHARE_ASSESSED_NOT_ISSUED: f64 = 0.176;
 
 /// Derby 20-week timeliness by calendar year (`timeliness_20_week`, % including exceptions).
-pub const WITHIN_20_WEEKS_BY_YEAR: &[(i32, f64)] =
-    &[(2019, 0.247), (2020, 0.231), (2021, 0.425), (2022, 0.253), (2023, 0.226), (2024, 0.140)];
+pub const WITHIN_20_WEEKS_BY_YEAR: &[(i32, f64)] = &[
+    (2019, 0.247),
+    (2020, 0.231),
+    (2021, 0.425),
+    (2022, 0.253),
+    (2023, 0.226),
+    (2024, 0.140),
+];
 /// Of late plans in 2024, the share issued after more than a year: 82 of 380.
 pub const LATE_SHARE_OVER_A_YEAR: f64 = 82.0 / 380.0;
 /// Plans with an exception, 2024: 442 - 377 = 65 of 442.
@@ -86,8 +99,10 @@ pub const CEASE_REASONS: &[(&str, u32)] = &[
     ("deceased", 6),
     ("other", 2),
 ];
-/// Ceased plans per plan in place, Derby 2024: 357 / 3,564.
-pub const CEASE_RATE_PER_YEAR: f64 = 357.0 / 3564.0;
+/// Plans ceased or transferred out per plan in place, England 2024: 44,862 ceased
+/// (`ceased_plans`, 13,953 of them transfers) / 576,474 plans in January 2024
+/// (`caseload`). Derby's own rate was 357 / 3,564.
+pub const CEASE_RATE_PER_YEAR: f64 = 44_862.0 / 576_474.0;
 
 /// Annual review decisions within 4 weeks of the meeting, Derby 2024: 956 of 1,458.
 pub const REVIEW_DECISION_WITHIN_4_WEEKS: f64 = 956.0 / 1458.0;

@@ -54,10 +54,16 @@ pub struct DemoStaff {
 
 /// Generates the areas and hands events to `sink` in batches, in the order they must be
 /// appended. Stops at the first sink error.
-pub fn generate<E>(spec: &DemoSpec, sink: &mut dyn FnMut(Vec<NewEvent>) -> Result<(), E>) -> Result<DemoSummary, E> {
+pub fn generate<E>(
+    spec: &DemoSpec,
+    sink: &mut dyn FnMut(Vec<NewEvent>) -> Result<(), E>,
+) -> Result<DemoSummary, E> {
     let mut g = Generator::new(spec);
     let areas = spec.plans.div_ceil(PLANS_PER_AREA).max(1);
-    let mut summary = DemoSummary { areas, ..Default::default() };
+    let mut summary = DemoSummary {
+        areas,
+        ..Default::default()
+    };
     for a in 0..areas {
         let plans = spec.plans / areas + u32::from(a < spec.plans % areas);
         g.area(a, plans, &mut summary, &mut |batch| sink(batch))?;
@@ -118,15 +124,28 @@ enum Path {
 impl Generator {
     fn new(spec: &DemoSpec) -> Self {
         let as_of = spec.as_of;
-        let start = as_of.checked_sub_months(Months::new(12 * HISTORY_YEARS)).unwrap_or(as_of);
-        Generator { rng: Rng::new(spec.seed), as_of, start, batch: Vec::new(), batch_events: spec.batch_events.max(1), counter: 0 }
+        let start = as_of
+            .checked_sub_months(Months::new(12 * HISTORY_YEARS))
+            .unwrap_or(as_of);
+        Generator {
+            rng: Rng::new(spec.seed),
+            as_of,
+            start,
+            batch: Vec::new(),
+            batch_events: spec.batch_events.max(1),
+            counter: 0,
+        }
     }
 
     fn next_bits(&mut self) -> u128 {
         (u128::from(self.rng.next_u64()) << 64) | u128::from(self.rng.next_u64())
     }
 
-    fn flush<E>(&mut self, s: &mut DemoSummary, sink: &mut dyn FnMut(Vec<NewEvent>) -> Result<(), E>) -> Result<(), E> {
+    fn flush<E>(
+        &mut self,
+        s: &mut DemoSummary,
+        sink: &mut dyn FnMut(Vec<NewEvent>) -> Result<(), E>,
+    ) -> Result<(), E> {
         if self.batch.is_empty() {
             return Ok(());
         }
@@ -134,7 +153,11 @@ impl Generator {
         sink(std::mem::take(&mut self.batch))
     }
 
-    fn maybe_flush<E>(&mut self, s: &mut DemoSummary, sink: &mut dyn FnMut(Vec<NewEvent>) -> Result<(), E>) -> Result<(), E> {
+    fn maybe_flush<E>(
+        &mut self,
+        s: &mut DemoSummary,
+        sink: &mut dyn FnMut(Vec<NewEvent>) -> Result<(), E>,
+    ) -> Result<(), E> {
         if self.batch.len() >= self.batch_events {
             self.flush(s, sink)?;
         }
@@ -149,17 +172,36 @@ impl Generator {
             u if u < 0.95 => self.rng.range(1, 4),
             _ => self.rng.range(7, 31),
         };
-        let d = (on + Days::new(lag)).min(self.as_of).max(on.min(self.as_of));
+        let d = (on + Days::new(lag))
+            .min(self.as_of)
+            .max(on.min(self.as_of));
         let hour = self.rng.range(8, 18) as u32;
         let minute = self.rng.range(0, 60) as u32;
         Instant::england_at(d, hour, minute)
     }
 
-    fn push(&mut self, stream: StreamRef, area: AreaId, actor: &str, on: NaiveDate, body: EventBody, at: Option<Instant>) {
+    fn push(
+        &mut self,
+        stream: StreamRef,
+        area: AreaId,
+        actor: &str,
+        on: NaiveDate,
+        body: EventBody,
+        at: Option<Instant>,
+    ) {
         let recorded_at = Some(at.unwrap_or_else(|| self.recorded(on)));
         // Actors are built from fixed prefixes and generated login names, always valid.
-        let actor = Actor::parse(actor).unwrap_or_else(|_| Actor::parse("system:demo").expect("literal actor is valid"));
-        self.batch.push(NewEvent { stream, area, body, actor, effective_date: on, reason: None, recorded_at });
+        let actor = Actor::parse(actor)
+            .unwrap_or_else(|_| Actor::parse("system:demo").expect("literal actor is valid"));
+        self.batch.push(NewEvent {
+            stream,
+            area,
+            body,
+            actor,
+            effective_date: on,
+            reason: None,
+            recorded_at,
+        });
     }
 
     fn location(&mut self, centre: (u32, u32), spread_m: u32) -> Location {
@@ -175,7 +217,12 @@ impl Generator {
         let letters = b"ABDEFGHJLNPQRSTUWXYZ";
         let a = letters[self.rng.below(letters.len() as u64) as usize] as char;
         let b = letters[self.rng.below(letters.len() as u64) as usize] as char;
-        Postcode::parse(&format!("DM{} {}{a}{b}", self.rng.range(1, 30), self.rng.range(1, 10))).ok()
+        Postcode::parse(&format!(
+            "DM{} {}{a}{b}",
+            self.rng.range(1, 30),
+            self.rng.range(1, 10)
+        ))
+        .ok()
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -206,7 +253,12 @@ impl Generator {
             low_age: ages.0,
             high_age: ages.1,
             la_code: a.la,
-            trust: setting_type.is_academy().then(|| format!("{} Learning Trust", names::TRUSTS[(self.counter % 4) as usize])),
+            trust: setting_type.is_academy().then(|| {
+                format!(
+                    "{} Learning Trust",
+                    names::TRUSTS[(self.counter % 4) as usize]
+                )
+            }),
             urn,
             ukprn,
             postcode: self.postcode(),
@@ -220,14 +272,25 @@ impl Generator {
         };
         let on = self.start - Days::new(365 * 10);
         let at = Some(Instant::england_at(self.start, 8, 0));
-        self.push(StreamRef::setting(id), a.id, "import:gias", on, EventBody::SettingRegistered(details), at);
+        self.push(
+            StreamRef::setting(id),
+            a.id,
+            "import:gias",
+            on,
+            EventBody::SettingRegistered(details),
+            at,
+        );
         let org = OrganisationId::from_random_bits(self.next_bits());
         self.push(
             StreamRef::organisation(org),
             a.id,
             "system:demo",
             self.start,
-            EventBody::OrganisationRegistered(OrganisationRegistered { kind: OrganisationKind::School, name: name.clone(), setting: Some(id) }),
+            EventBody::OrganisationRegistered(OrganisationRegistered {
+                kind: OrganisationKind::School,
+                name: name.clone(),
+                setting: Some(id),
+            }),
             at,
         );
         let provision = self.provision(a, id, &name, kind, places, ages, cost);
@@ -235,7 +298,14 @@ impl Generator {
         self.maybe_flush(s, sink)?;
         let sen_unit = kind == ProvisionKind::SenUnit;
         let rp = kind == ProvisionKind::ResourcedProvision;
-        Ok(SettingInfo { id, provision, kind, phase, sen_unit, rp })
+        Ok(SettingInfo {
+            id,
+            provision,
+            kind,
+            phase,
+            sen_unit,
+            rp,
+        })
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -253,11 +323,23 @@ impl Generator {
         let at = Some(Instant::england_at(self.start, 8, 30));
         let need_types = match kind {
             ProvisionKind::ResourcedProvision | ProvisionKind::SenUnit => {
-                let codes: &[&str] = if self.rng.unit() < 0.5 { &["ASD", "SLCN"] } else { &["SEMH"] };
-                codes.iter().filter_map(|c| NeedType::parse(c).ok()).collect()
+                let codes: &[&str] = if self.rng.unit() < 0.5 {
+                    &["ASD", "SLCN"]
+                } else {
+                    &["SEMH"]
+                };
+                codes
+                    .iter()
+                    .filter_map(|c| NeedType::parse(c).ok())
+                    .collect()
             }
-            ProvisionKind::Mainstream | ProvisionKind::Post16 | ProvisionKind::AlternativeProvision => Vec::new(),
-            _ => ["ASD", "SLD", "PMLD", "SEMH", "MLD"].iter().filter_map(|c| NeedType::parse(c).ok()).collect(),
+            ProvisionKind::Mainstream
+            | ProvisionKind::Post16
+            | ProvisionKind::AlternativeProvision => Vec::new(),
+            _ => ["ASD", "SLD", "PMLD", "SEMH", "MLD"]
+                .iter()
+                .filter_map(|c| NeedType::parse(c).ok())
+                .collect(),
         };
         let label = format!("{name} ({})", kind.label());
         self.push(
@@ -265,20 +347,32 @@ impl Generator {
             a.id,
             "system:demo",
             self.start,
-            EventBody::ProvisionOpened(ProvisionOpened { setting, kind, name: label, need_types, low_age: ages.0, high_age: ages.1 }),
+            EventBody::ProvisionOpened(ProvisionOpened {
+                setting,
+                kind,
+                name: label,
+                need_types,
+                low_age: ages.0,
+                high_age: ages.1,
+            }),
             at,
         );
         let first = AcademicYear::containing(self.start).start_year();
         let last = AcademicYear::containing(self.as_of).start_year();
         for y in first..=last {
             let grown = (f64::from(places) * (1.0 + 0.05 * f64::from(y - first))).round() as u32;
-            let on = NaiveDate::from_ymd_opt(y, 9, 1).unwrap_or(self.start).max(self.start);
+            let on = NaiveDate::from_ymd_opt(y, 9, 1)
+                .unwrap_or(self.start)
+                .max(self.start);
             self.push(
                 StreamRef::provision(id),
                 a.id,
                 "user:commissioner",
                 on,
-                EventBody::ProvisionPlacesSet(ProvisionPlacesSet { academic_year: AcademicYear::starting(y), places: grown }),
+                EventBody::ProvisionPlacesSet(ProvisionPlacesSet {
+                    academic_year: AcademicYear::starting(y),
+                    places: grown,
+                }),
                 None,
             );
         }
@@ -288,7 +382,9 @@ impl Generator {
             // Costs rise 3% a year towards the 2024-25 figures.
             let factor = 1.03f64.powi(y - 2024);
             let scale = |p: Pence| Pence((p.0 as f64 * factor).round() as i64);
-            let on = NaiveDate::from_ymd_opt(y, 4, 1).unwrap_or(self.start).max(self.start);
+            let on = NaiveDate::from_ymd_opt(y, 4, 1)
+                .unwrap_or(self.start)
+                .max(self.start);
             let c = CostPerPlace {
                 place_funding: scale(cost.place_funding),
                 top_up: scale(cost.top_up),
@@ -300,7 +396,10 @@ impl Generator {
                 a.id,
                 "user:commissioner",
                 on,
-                EventBody::ProvisionCostsSet(ProvisionCostsSet { financial_year: FinancialYear::starting(y), cost: c }),
+                EventBody::ProvisionCostsSet(ProvisionCostsSet {
+                    financial_year: FinancialYear::starting(y),
+                    cost: c,
+                }),
                 None,
             );
         }
@@ -315,11 +414,25 @@ impl Generator {
         sink: &mut dyn FnMut(Vec<NewEvent>) -> Result<(), E>,
     ) -> Result<(), E> {
         let id = AreaId::from_random_bits(self.next_bits());
-        let la = LaCode::parse(&format!("{}", 100 + (index % 900))).unwrap_or_else(|_| LaCode::parse("999").expect("literal LA code"));
+        let la = LaCode::parse(&format!("{}", 100 + (index % 900)))
+            .unwrap_or_else(|_| LaCode::parse("999").expect("literal LA code"));
         let name = names::area_name(index);
         let at = Some(Instant::england_at(self.start, 7, 0));
-        self.push(StreamRef::area(id), id, "system:demo", self.start, EventBody::AreaCreated(AreaCreated { la_code: la, name: name.clone() }), at);
-        let centre = (380_000 + (index % 12) * 20_000, 150_000 + (index / 12) * 40_000);
+        self.push(
+            StreamRef::area(id),
+            id,
+            "system:demo",
+            self.start,
+            EventBody::AreaCreated(AreaCreated {
+                la_code: la,
+                name: name.clone(),
+            }),
+            at,
+        );
+        let centre = (
+            380_000 + (index % 12) * 20_000,
+            150_000 + (index / 12) * 40_000,
+        );
         let mut ctx = AreaCtx {
             id,
             la,
@@ -343,59 +456,116 @@ impl Generator {
             id,
             "system:demo",
             self.start,
-            EventBody::OrganisationRegistered(OrganisationRegistered { kind: OrganisationKind::Council, name: format!("{name} Council"), setting: None }),
+            EventBody::OrganisationRegistered(OrganisationRegistered {
+                kind: OrganisationKind::Council,
+                name: format!("{name} Council"),
+                setting: None,
+            }),
             at,
         );
-        for (kind, label) in [(OrganisationKind::IntegratedCareBoard, "Integrated Care Board"), (OrganisationKind::HealthService, "Community Paediatrics")] {
+        for (kind, label) in [
+            (
+                OrganisationKind::IntegratedCareBoard,
+                "Integrated Care Board",
+            ),
+            (OrganisationKind::HealthService, "Community Paediatrics"),
+        ] {
             let org = OrganisationId::from_random_bits(self.next_bits());
             self.push(
                 StreamRef::organisation(org),
                 id,
                 "system:demo",
                 self.start,
-                EventBody::OrganisationRegistered(OrganisationRegistered { kind, name: format!("{name} {label}"), setting: None }),
+                EventBody::OrganisationRegistered(OrganisationRegistered {
+                    kind,
+                    name: format!("{name} {label}"),
+                    setting: None,
+                }),
                 at,
             );
         }
         let caseworkers = (plans / 180).max(2);
         let teams = caseworkers.div_ceil(6).max(1);
-        let prefix = if index == 0 { String::new() } else { format!("a{index}-") };
+        let prefix = if index == 0 {
+            String::new()
+        } else {
+            format!("a{index}-")
+        };
         for t in 0..teams {
             let team = TeamId::from_random_bits(self.next_bits());
-            let team_name = format!("SEND Team {}", names::TEAM_NAMES[(t as usize) % names::TEAM_NAMES.len()]);
-            self.push(StreamRef::organisation(council), id, "system:demo", self.start, EventBody::TeamAdded(TeamAdded { team, name: team_name }), at);
+            let team_name = format!(
+                "SEND Team {}",
+                names::TEAM_NAMES[(t as usize) % names::TEAM_NAMES.len()]
+            );
+            self.push(
+                StreamRef::organisation(council),
+                id,
+                "system:demo",
+                self.start,
+                EventBody::TeamAdded(TeamAdded {
+                    team,
+                    name: team_name,
+                }),
+                at,
+            );
             let mut members = Vec::new();
             let manager = StaffId::from_random_bits(self.next_bits());
-            let manager_login = if t == 0 { format!("{prefix}manager") } else { format!("{prefix}manager-{t}") };
+            let manager_login = if t == 0 {
+                format!("{prefix}manager")
+            } else {
+                format!("{prefix}manager-{t}")
+            };
             let person = self.person_name();
             self.push(
                 StreamRef::staff(manager),
                 id,
                 "system:demo",
                 self.start,
-                EventBody::StaffAdded(StaffAdded { name: person, organisation: council, team: Some(team), job: StaffJob::TeamManager }),
+                EventBody::StaffAdded(StaffAdded {
+                    name: person,
+                    organisation: council,
+                    team: Some(team),
+                    job: StaffJob::TeamManager,
+                }),
                 at,
             );
             let _ = manager_login;
-            let in_team = if t + 1 == teams { caseworkers - 6 * (teams - 1) } else { 6 };
+            let in_team = if t + 1 == teams {
+                caseworkers - 6 * (teams - 1)
+            } else {
+                6
+            };
             for k in 0..in_team {
                 let staff = StaffId::from_random_bits(self.next_bits());
                 let n = t * 6 + k;
-                let login = if n == 0 { format!("{prefix}caseworker") } else { format!("{prefix}caseworker-{n}") };
+                let login = if n == 0 {
+                    format!("{prefix}caseworker")
+                } else {
+                    format!("{prefix}caseworker-{n}")
+                };
                 let person = self.person_name();
                 self.push(
                     StreamRef::staff(staff),
                     id,
                     "system:demo",
                     self.start,
-                    EventBody::StaffAdded(StaffAdded { name: person, organisation: council, team: Some(team), job: StaffJob::Caseworker }),
+                    EventBody::StaffAdded(StaffAdded {
+                        name: person,
+                        organisation: council,
+                        team: Some(team),
+                        job: StaffJob::Caseworker,
+                    }),
                     at,
                 );
                 members.push((staff, login));
             }
             ctx.teams.push((team, members));
         }
-        for (job, count) in [(StaffJob::Commissioner, 1), (StaffJob::HealthProfessional, 1), (StaffJob::Administrator, 1)] {
+        for (job, count) in [
+            (StaffJob::Commissioner, 1),
+            (StaffJob::HealthProfessional, 1),
+            (StaffJob::Administrator, 1),
+        ] {
             for _ in 0..count {
                 let staff = StaffId::from_random_bits(self.next_bits());
                 let person = self.person_name();
@@ -404,7 +574,12 @@ impl Generator {
                     id,
                     "system:demo",
                     self.start,
-                    EventBody::StaffAdded(StaffAdded { name: person, organisation: council, team: None, job }),
+                    EventBody::StaffAdded(StaffAdded {
+                        name: person,
+                        organisation: council,
+                        team: None,
+                        job,
+                    }),
                     at,
                 );
             }
@@ -413,13 +588,48 @@ impl Generator {
 
         // Settings, sized to the area (Derby: ~100 schools for 3,735 plans).
         let p = |pounds: i64| Pence::from_pounds(pounds);
-        let mainstream_cost = CostPerPlace { place_funding: p(6_000), top_up: p(7_500), health: p(0), social_care: p(0) };
-        let erp_cost = CostPerPlace { place_funding: p(10_000), top_up: p(figures::COST_ERP_POUNDS - 10_000), health: p(0), social_care: p(0) };
-        let special_cost = CostPerPlace { place_funding: p(10_000), top_up: p(figures::COST_SPECIAL_POUNDS - 11_500), health: p(1_000), social_care: p(500) };
-        let indep_cost = CostPerPlace { place_funding: p(0), top_up: p(figures::COST_INDEPENDENT_SPECIAL_POUNDS - 9_000), health: p(5_000), social_care: p(4_000) };
-        let ap_cost = CostPerPlace { place_funding: p(10_000), top_up: p(9_000), health: p(0), social_care: p(0) };
-        let fe_cost = CostPerPlace { place_funding: p(6_000), top_up: p(5_500), health: p(0), social_care: p(0) };
-        let post16_cost = CostPerPlace { place_funding: p(10_000), top_up: p(32_000), health: p(2_000), social_care: p(1_000) };
+        let mainstream_cost = CostPerPlace {
+            place_funding: p(6_000),
+            top_up: p(7_500),
+            health: p(0),
+            social_care: p(0),
+        };
+        let erp_cost = CostPerPlace {
+            place_funding: p(10_000),
+            top_up: p(figures::COST_ERP_POUNDS - 10_000),
+            health: p(0),
+            social_care: p(0),
+        };
+        let special_cost = CostPerPlace {
+            place_funding: p(10_000),
+            top_up: p(figures::COST_SPECIAL_POUNDS - 11_500),
+            health: p(1_000),
+            social_care: p(500),
+        };
+        let indep_cost = CostPerPlace {
+            place_funding: p(0),
+            top_up: p(figures::COST_INDEPENDENT_SPECIAL_POUNDS - 9_000),
+            health: p(5_000),
+            social_care: p(4_000),
+        };
+        let ap_cost = CostPerPlace {
+            place_funding: p(10_000),
+            top_up: p(9_000),
+            health: p(0),
+            social_care: p(0),
+        };
+        let fe_cost = CostPerPlace {
+            place_funding: p(6_000),
+            top_up: p(5_500),
+            health: p(0),
+            social_care: p(0),
+        };
+        let post16_cost = CostPerPlace {
+            place_funding: p(10_000),
+            top_up: p(32_000),
+            health: p(2_000),
+            social_care: p(1_000),
+        };
 
         let primaries = (plans / 50).max(4);
         let secondaries = (plans / 250).max(2);
@@ -428,24 +638,80 @@ impl Generator {
         let independents = (plans / 600).max(1);
         for i in 0..primaries {
             let academy = self.rng.unit() < 0.45;
-            let (st, et) = if academy { (SettingType::MainstreamAcademy, "Academy converter") } else { (SettingType::MainstreamLaMaintained, "Community school") };
-            let nm = format!("{} Primary School", names::place(self.counter + u64::from(i)));
-            let info = self.setting(&ctx, nm, st, et, Phase::Primary, (4, 11), ProvisionKind::Mainstream, 40, mainstream_cost, 9_000, s, sink)?;
+            let (st, et) = if academy {
+                (SettingType::MainstreamAcademy, "Academy converter")
+            } else {
+                (SettingType::MainstreamLaMaintained, "Community school")
+            };
+            let nm = format!(
+                "{} Primary School",
+                names::place(self.counter + u64::from(i))
+            );
+            let info = self.setting(
+                &ctx,
+                nm,
+                st,
+                et,
+                Phase::Primary,
+                (4, 11),
+                ProvisionKind::Mainstream,
+                40,
+                mainstream_cost,
+                9_000,
+                s,
+                sink,
+            )?;
             ctx.primaries.push(info);
         }
         for i in 0..secondaries {
             let nm = format!("{} Academy", names::place(self.counter * 7 + u64::from(i)));
-            let info = self.setting(&ctx, nm, SettingType::MainstreamAcademy, "Academy converter", Phase::Secondary, (11, 18), ProvisionKind::Mainstream, 80, mainstream_cost, 9_000, s, sink)?;
+            let info = self.setting(
+                &ctx,
+                nm,
+                SettingType::MainstreamAcademy,
+                "Academy converter",
+                Phase::Secondary,
+                (11, 18),
+                ProvisionKind::Mainstream,
+                80,
+                mainstream_cost,
+                9_000,
+                s,
+                sink,
+            )?;
             ctx.secondaries.push(info);
         }
         for i in 0..erps {
             // Resourced provisions sit beside a mainstream school's own provision.
-            let (list, phase) = if i % 3 == 2 { (&ctx.secondaries, Phase::Secondary) } else { (&ctx.primaries, Phase::Primary) };
+            let (list, phase) = if i % 3 == 2 {
+                (&ctx.secondaries, Phase::Secondary)
+            } else {
+                (&ctx.primaries, Phase::Primary)
+            };
             let host = &list[(i as usize * 3) % list.len()];
             let (host_id, host_phase) = (host.id, host.phase);
-            let ages = if phase == Phase::Primary { (4, 11) } else { (11, 16) };
-            let prov = self.provision(&ctx, host_id, &format!("ERP {}", i + 1), ProvisionKind::ResourcedProvision, 12, ages, erp_cost);
-            let info = SettingInfo { id: host_id, provision: prov, kind: ProvisionKind::ResourcedProvision, phase: host_phase, sen_unit: false, rp: true };
+            let ages = if phase == Phase::Primary {
+                (4, 11)
+            } else {
+                (11, 16)
+            };
+            let prov = self.provision(
+                &ctx,
+                host_id,
+                &format!("ERP {}", i + 1),
+                ProvisionKind::ResourcedProvision,
+                12,
+                ages,
+                erp_cost,
+            );
+            let info = SettingInfo {
+                id: host_id,
+                provision: prov,
+                kind: ProvisionKind::ResourcedProvision,
+                phase: host_phase,
+                sen_unit: false,
+                rp: true,
+            };
             if phase == Phase::Primary {
                 ctx.erps_primary.push(info);
             } else {
@@ -454,31 +720,118 @@ impl Generator {
         }
         if ctx.erps_secondary.is_empty() {
             let host = ctx.secondaries[0].id;
-            let prov = self.provision(&ctx, host, "ERP secondary", ProvisionKind::ResourcedProvision, 12, (11, 16), erp_cost);
-            ctx.erps_secondary.push(SettingInfo { id: host, provision: prov, kind: ProvisionKind::ResourcedProvision, phase: Phase::Secondary, sen_unit: false, rp: true });
+            let prov = self.provision(
+                &ctx,
+                host,
+                "ERP secondary",
+                ProvisionKind::ResourcedProvision,
+                12,
+                (11, 16),
+                erp_cost,
+            );
+            ctx.erps_secondary.push(SettingInfo {
+                id: host,
+                provision: prov,
+                kind: ProvisionKind::ResourcedProvision,
+                phase: Phase::Secondary,
+                sen_unit: false,
+                rp: true,
+            });
         }
         for i in 0..specials {
             let nm = format!("{} School", names::place(self.counter * 13 + u64::from(i)));
-            let st = if i % 4 == 0 { SettingType::SpecialLaMaintained } else { SettingType::SpecialAcademy };
-            let info = self.setting(&ctx, nm, st, "Academy special converter", Phase::AllThrough, (2, 19), ProvisionKind::Special, 140, special_cost, 12_000, s, sink)?;
+            let st = if i % 4 == 0 {
+                SettingType::SpecialLaMaintained
+            } else {
+                SettingType::SpecialAcademy
+            };
+            let info = self.setting(
+                &ctx,
+                nm,
+                st,
+                "Academy special converter",
+                Phase::AllThrough,
+                (2, 19),
+                ProvisionKind::Special,
+                140,
+                special_cost,
+                12_000,
+                s,
+                sink,
+            )?;
             ctx.specials.push(info);
         }
         for i in 0..independents {
-            let nm = format!("{} House School", names::place(self.counter * 17 + u64::from(i)));
-            let info = self.setting(&ctx, nm, SettingType::SpecialIndependent, "Other independent special school", Phase::AllThrough, (5, 19), ProvisionKind::IndependentSpecial, 60, indep_cost, 40_000, s, sink)?;
+            let nm = format!(
+                "{} House School",
+                names::place(self.counter * 17 + u64::from(i))
+            );
+            let info = self.setting(
+                &ctx,
+                nm,
+                SettingType::SpecialIndependent,
+                "Other independent special school",
+                Phase::AllThrough,
+                (5, 19),
+                ProvisionKind::IndependentSpecial,
+                60,
+                indep_cost,
+                40_000,
+                s,
+                sink,
+            )?;
             ctx.independents.push(info);
         }
         let nm = format!("{} Learning Centre", names::place(self.counter * 19));
-        let info = self.setting(&ctx, nm, SettingType::AlternativeProvision, "Pupil referral unit", Phase::NotApplicable, (5, 16), ProvisionKind::AlternativeProvision, 40, ap_cost, 8_000, s, sink)?;
+        let info = self.setting(
+            &ctx,
+            nm,
+            SettingType::AlternativeProvision,
+            "Pupil referral unit",
+            Phase::NotApplicable,
+            (5, 16),
+            ProvisionKind::AlternativeProvision,
+            40,
+            ap_cost,
+            8_000,
+            s,
+            sink,
+        )?;
         ctx.ap.push(info);
         let colleges = (plans / 2_000).max(1);
         for i in 0..colleges {
             let nm = format!("{} College", names::place(self.counter * 23 + u64::from(i)));
-            let info = self.setting(&ctx, nm, SettingType::FurtherEducation, "Further education", Phase::SixteenPlus, (16, 25), ProvisionKind::Post16, 300, fe_cost, 10_000, s, sink)?;
+            let info = self.setting(
+                &ctx,
+                nm,
+                SettingType::FurtherEducation,
+                "Further education",
+                Phase::SixteenPlus,
+                (16, 25),
+                ProvisionKind::Post16,
+                300,
+                fe_cost,
+                10_000,
+                s,
+                sink,
+            )?;
             ctx.fe.push(info);
         }
         let nm = format!("{} Specialist College", names::place(self.counter * 29));
-        let info = self.setting(&ctx, nm, SettingType::SpecialistPost16, "Special post 16 institution", Phase::SixteenPlus, (16, 25), ProvisionKind::Post16, 40, post16_cost, 30_000, s, sink)?;
+        let info = self.setting(
+            &ctx,
+            nm,
+            SettingType::SpecialistPost16,
+            "Special post 16 institution",
+            Phase::SixteenPlus,
+            (16, 25),
+            ProvisionKind::Post16,
+            40,
+            post16_cost,
+            30_000,
+            s,
+            sink,
+        )?;
         ctx.post16.push(info);
         self.flush(s, sink)?;
 
@@ -505,7 +858,13 @@ impl Generator {
         -(1.0 - u * (1.0 - (-k * span).exp())).ln() / k
     }
 
-    fn cases<E>(&mut self, a: &AreaCtx, plans: u32, s: &mut DemoSummary, sink: &mut dyn FnMut(Vec<NewEvent>) -> Result<(), E>) -> Result<(), E> {
+    fn cases<E>(
+        &mut self,
+        a: &AreaCtx,
+        plans: u32,
+        s: &mut DemoSummary,
+        sink: &mut dyn FnMut(Vec<NewEvent>) -> Result<(), E>,
+    ) -> Result<(), E> {
         let n = f64::from(plans);
         let k = (1.0 + figures::ENGLAND_GROWTH_PER_YEAR).ln();
         let c = figures::CEASE_RATE_PER_YEAR;
@@ -521,10 +880,19 @@ impl Generator {
         let in_progress = (n * 0.12).round() as u32;
 
         let mut paths: Vec<Path> = Vec::new();
-        paths.extend(std::iter::repeat_n(Path::LegacyInPlace, legacy_survivors as usize));
+        paths.extend(std::iter::repeat_n(
+            Path::LegacyInPlace,
+            legacy_survivors as usize,
+        ));
         paths.extend(std::iter::repeat_n(Path::NewInPlace, new_in_place as usize));
-        paths.extend(std::iter::repeat_n(Path::Ended { legacy: true }, legacy_ended as usize));
-        paths.extend(std::iter::repeat_n(Path::Ended { legacy: false }, new_ended as usize));
+        paths.extend(std::iter::repeat_n(
+            Path::Ended { legacy: true },
+            legacy_ended as usize,
+        ));
+        paths.extend(std::iter::repeat_n(
+            Path::Ended { legacy: false },
+            new_ended as usize,
+        ));
         paths.extend(std::iter::repeat_n(Path::NoPlan, no_plan as usize));
         paths.extend(std::iter::repeat_n(Path::InProgress, in_progress as usize));
         self.rng.shuffle(&mut paths);
@@ -539,36 +907,53 @@ impl Generator {
 
     fn pick_need(&mut self) -> NeedType {
         let i = self.rng.weighted(figures::NEED_MIX.iter().map(|(_, w)| *w));
-        NeedType::parse(figures::NEED_MIX[i].0).unwrap_or_else(|_| NeedType::all().next().expect("need list is not empty"))
+        NeedType::parse(figures::NEED_MIX[i].0)
+            .unwrap_or_else(|_| NeedType::all().next().expect("need list is not empty"))
     }
 
     fn sections(&mut self, given: &str, need: NeedType) -> PlanSections {
         let d = need.description().to_lowercase();
         PlanSections {
-            a: format!("{given} enjoys music and being outdoors and wants to make friends."),
-            b: format!("{given} has {d}; needs are described in the advice received."),
-            c: "Health needs as set out in the paediatric advice.".into(),
-            d: "Social care needs as set out in the social care advice.".into(),
-            e: format!("{given} will take part fully in learning with the support below."),
-            f: format!("Daily structured support for {d} from trained staff."),
-            g: "Health provision as set out in section C.".into(),
+            a: format!("{given} likes music and wants friends."),
+            b: d,
+            c: "See health advice.".into(),
+            d: "See social care advice.".into(),
+            e: "Take part fully in learning.".into(),
+            f: "Daily support from trained staff.".into(),
+            g: "As section C.".into(),
             h1: String::new(),
-            h2: "Short breaks as assessed by social care.".into(),
+            h2: "Short breaks.".into(),
             i: String::new(),
-            j: "No personal budget requested.".into(),
-            k: "Advice from education, health and social care, and the family's views.".into(),
+            j: String::new(),
+            k: "Advice received.".into(),
         }
     }
 
     /// A school-age-appropriate placement for a child of `age` with `need`.
-    fn placement_for(&mut self, a: &AreaCtx, age: u32, need: NeedType) -> (SettingRef, Option<ProvisionId>, bool, bool) {
-        let pick = |rng: &mut Rng, list: &[SettingInfo]| -> (SettingRef, Option<ProvisionId>, bool, bool) {
+    fn placement_for(
+        &mut self,
+        a: &AreaCtx,
+        age: u32,
+        need: NeedType,
+    ) -> (SettingRef, Option<ProvisionId>, bool, bool) {
+        let pick = |rng: &mut Rng,
+                    list: &[SettingInfo]|
+         -> (SettingRef, Option<ProvisionId>, bool, bool) {
             let s = &list[rng.below(list.len() as u64) as usize];
             let _ = s.kind;
-            (SettingRef::Setting(s.id), Some(s.provision), s.sen_unit, s.rp)
+            (
+                SettingRef::Setting(s.id),
+                Some(s.provision),
+                s.sen_unit,
+                s.rp,
+            )
         };
         if age < 4 {
-            return if self.rng.unit() < 0.5 { (SettingRef::Code(SettingCode::Eyp), None, false, false) } else { pick(&mut self.rng, &a.specials) };
+            return if self.rng.unit() < 0.5 {
+                (SettingRef::Code(SettingCode::Eyp), None, false, false)
+            } else {
+                pick(&mut self.rng, &a.specials)
+            };
         }
         if age >= 16 {
             let u = self.rng.unit();
@@ -585,12 +970,32 @@ impl Generator {
             };
         }
         let severe = matches!(need.code(), "SLD" | "PMLD" | "MSI");
-        let i = self.rng.weighted(figures::PLACEMENT_MIX.iter().map(|(_, w)| *w));
-        let kind = if severe { "special" } else { figures::PLACEMENT_MIX[i].0 };
+        let i = self
+            .rng
+            .weighted(figures::PLACEMENT_MIX.iter().map(|(_, w)| *w));
+        let kind = if severe {
+            "special"
+        } else {
+            figures::PLACEMENT_MIX[i].0
+        };
         let primary = age < 11;
         match kind {
-            "mainstream" => pick(&mut self.rng, if primary { &a.primaries } else { &a.secondaries }),
-            "resourced_provision" => pick(&mut self.rng, if primary { &a.erps_primary } else { &a.erps_secondary }),
+            "mainstream" => pick(
+                &mut self.rng,
+                if primary {
+                    &a.primaries
+                } else {
+                    &a.secondaries
+                },
+            ),
+            "resourced_provision" => pick(
+                &mut self.rng,
+                if primary {
+                    &a.erps_primary
+                } else {
+                    &a.erps_secondary
+                },
+            ),
             "independent_special" => pick(&mut self.rng, &a.independents),
             "alternative_provision" => pick(&mut self.rng, &a.ap),
             _ => pick(&mut self.rng, &a.specials),
@@ -610,11 +1015,23 @@ impl Generator {
         let need = self.pick_need();
         let (first_day, birth) = match path {
             Path::LegacyInPlace | Path::Ended { legacy: true } => {
-                let age_now = u32::from(figures::AGE_MIX[self.rng.weighted(figures::AGE_MIX.iter().map(|(_, w)| *w))].0).max(9);
-                let birth = self.as_of - Days::new(u64::from(age_now) * 365 + self.rng.range(0, 365));
+                let age_now = u32::from(
+                    figures::AGE_MIX[self.rng.weighted(figures::AGE_MIX.iter().map(|(_, w)| *w))].0,
+                )
+                .max(9);
+                let birth =
+                    self.as_of - Days::new(u64::from(age_now) * 365 + self.rng.range(0, 365));
                 let earliest = birth + Days::new(2 * 365);
                 let latest = self.start - Days::new(30);
-                let plan_start = if earliest >= latest { latest } else { earliest + Days::new(self.rng.range(0, (latest - earliest).num_days().max(1) as u64)) };
+                let plan_start = if earliest >= latest {
+                    latest
+                } else {
+                    earliest
+                        + Days::new(
+                            self.rng
+                                .range(0, (latest - earliest).num_days().max(1) as u64),
+                        )
+                };
                 (plan_start, birth)
             }
             _ => {
@@ -635,12 +1052,31 @@ impl Generator {
         let family = names::FAMILY[self.rng.below(names::FAMILY.len() as u64) as usize];
         self.counter += 1;
         let school_year = AcademicYear::containing(birth).start_year() + 5;
-        let upn = Upn::from_digits(u64::from(a.la.get()) * 1_000_000_000 + (self.counter % 9_000 + 1_000) * 100_000 + ((school_year % 100) as u64) * 1_000 + self.counter % 1_000).ok();
-        let nhs = (0..10).find_map(|i| NhsNumber::with_check_digit(999_000_000 + (self.counter * 10 + i) % 1_000_000));
+        let upn = Upn::from_digits(
+            u64::from(a.la.get()) * 1_000_000_000
+                + (self.counter % 9_000 + 1_000) * 100_000
+                + ((school_year % 100) as u64) * 1_000
+                + self.counter % 1_000,
+        )
+        .ok();
+        let nhs = (0..10).find_map(|i| {
+            NhsNumber::with_check_digit(999_000_000 + (self.counter * 10 + i) % 1_000_000)
+        });
         let age_now = (self.as_of - birth).num_days() / 365;
-        let uln = if age_now >= 14 { (0..10).find_map(|i| Uln::with_check_digit(400_000_000 + (self.counter * 10 + i) % 500_000_000)) } else { None };
-        let ethnicity = names::ETHNICITY[self.rng.weighted(names::ETHNICITY.iter().map(|(_, w)| *w))].0;
-        let sex = if self.rng.unit() < 0.71 { Sex::Male } else { Sex::Female };
+        let uln = if age_now >= 14 {
+            (0..10).find_map(|i| {
+                Uln::with_check_digit(400_000_000 + (self.counter * 10 + i) % 500_000_000)
+            })
+        } else {
+            None
+        };
+        let ethnicity =
+            names::ETHNICITY[self.rng.weighted(names::ETHNICITY.iter().map(|(_, w)| *w))].0;
+        let sex = if self.rng.unit() < 0.71 {
+            Sex::Male
+        } else {
+            Sex::Female
+        };
         let child = Child {
             given_names: given.to_string(),
             family_name: family.to_string(),
@@ -655,60 +1091,95 @@ impl Generator {
         };
 
         let legacy = matches!(path, Path::LegacyInPlace | Path::Ended { legacy: true });
-        let go_live = Some(Instant::england_at(self.start + Days::new(self.rng.range(0, 45)), 10, 0));
+        let go_live = Some(Instant::england_at(
+            self.start + Days::new(self.rng.range(0, 45)),
+            10,
+            0,
+        ));
         let open_on = if legacy { self.start } else { first_day };
-        let opener = if legacy { "import:legacy-cms" } else { actor.as_str() };
+        let opener = if legacy {
+            "import:legacy-cms"
+        } else {
+            actor.as_str()
+        };
         let open_at = if legacy { go_live } else { None };
-        self.push(st, a.id, opener, open_on, EventBody::CaseOpened(CaseOpened { child }), open_at);
-        let mother = PersonId::from_random_bits(self.next_bits());
-        let mother_name = format!("{} {family}", names::GIVEN[self.rng.below(names::GIVEN.len() as u64) as usize]);
-        let confidential_address = self.rng.unit() < 0.02;
+        let mut people = vec![RelatedPerson {
+            person: PersonId::from_random_bits(self.next_bits()),
+            name: format!(
+                "{} {family}",
+                names::GIVEN[self.rng.below(names::GIVEN.len() as u64) as usize]
+            ),
+            relationship: Relationship::Mother,
+            parental_responsibility: true,
+            confidential_address: self.rng.unit() < 0.02,
+        }];
+        let mut restricted = None;
+        if self.rng.unit() < 0.55 {
+            let father = PersonId::from_random_bits(self.next_bits());
+            let name = format!(
+                "{} {family}",
+                names::GIVEN[self.rng.below(names::GIVEN.len() as u64) as usize]
+            );
+            people.push(RelatedPerson {
+                person: father,
+                name,
+                relationship: Relationship::Father,
+                parental_responsibility: true,
+                confidential_address: false,
+            });
+            if self.rng.unit() < 0.02 {
+                restricted = Some(father);
+            }
+        }
+        let caseworker = Some(CaseworkerAssigned {
+            staff: worker,
+            team,
+        });
         self.push(
             st,
             a.id,
             opener,
             open_on,
-            EventBody::RelatedPersonAdded(RelatedPerson {
-                person: mother,
-                name: mother_name,
-                relationship: Relationship::Mother,
-                parental_responsibility: true,
-                confidential_address,
+            EventBody::CaseOpened(CaseOpened {
+                child,
+                people,
+                caseworker,
             }),
             open_at,
         );
-        if self.rng.unit() < 0.55 {
-            let father = PersonId::from_random_bits(self.next_bits());
-            let name = format!("{} {family}", names::GIVEN[self.rng.below(names::GIVEN.len() as u64) as usize]);
-            let restricted = self.rng.unit() < 0.02;
+        if let Some(father) = restricted {
+            let description =
+                "Prohibited steps order: no information to be shared with this parent.".to_string();
             self.push(
                 st,
                 a.id,
                 opener,
                 open_on,
-                EventBody::RelatedPersonAdded(RelatedPerson { person: father, name, relationship: Relationship::Father, parental_responsibility: true, confidential_address: false }),
+                EventBody::CourtRestrictionRecorded(CourtRestriction {
+                    description,
+                    restricted_persons: vec![father],
+                }),
                 open_at,
             );
-            if restricted {
-                self.push(
-                    st,
-                    a.id,
-                    opener,
-                    open_on,
-                    EventBody::CourtRestrictionRecorded(CourtRestriction { description: "Prohibited steps order: no information to be shared with this parent.".into(), restricted_persons: vec![father] }),
-                    open_at,
-                );
-            }
         }
-        self.push(st, a.id, opener, open_on, EventBody::CaseworkerAssigned(CaseworkerAssigned { staff: worker, team }), open_at);
 
         let plan_start;
         if legacy {
-            let (setting, provision, sen_unit, rp) = self.placement_for(a, age_at(birth, first_day), need);
-            let named = vec![NamedSetting { setting, provision, rank: 1, sen_unit, resourced_provision: rp }];
+            let (setting, provision, sen_unit, rp) =
+                self.placement_for(a, age_at(birth, first_day), need);
+            let named = vec![NamedSetting {
+                setting,
+                provision,
+                rank: 1,
+                sen_unit,
+                resourced_provision: rp,
+            }];
             let last_review = {
                 let mut d = first_day;
-                while d.checked_add_months(Months::new(12)).is_some_and(|n| n < self.start) {
+                while d
+                    .checked_add_months(Months::new(12))
+                    .is_some_and(|n| n < self.start)
+                {
                     d = d.checked_add_months(Months::new(12)).unwrap_or(d);
                 }
                 (d > first_day).then_some(d)
@@ -731,13 +1202,32 @@ impl Generator {
                 }),
                 go_live,
             );
-            self.push(st, a.id, "import:legacy-cms", first_day, EventBody::PlacementStarted(PlacementStarted { setting, provision, on: first_day, sen_unit, resourced_provision: rp }), go_live);
+            self.push(
+                st,
+                a.id,
+                "import:legacy-cms",
+                first_day,
+                EventBody::PlacementStarted(PlacementStarted {
+                    setting,
+                    provision,
+                    on: first_day,
+                    sen_unit,
+                    resourced_provision: rp,
+                }),
+                go_live,
+            );
             plan_start = Some(first_day);
         } else {
             let outcome = match path {
                 Path::NoPlan => {
                     let u = self.rng.unit();
-                    if u < figures::SHARE_NOT_ASSESSED { Outcome::NotAssessed } else if u < 0.93 { Outcome::NoPlan } else { Outcome::Withdrawn }
+                    if u < figures::SHARE_NOT_ASSESSED {
+                        Outcome::NotAssessed
+                    } else if u < 0.93 {
+                        Outcome::NoPlan
+                    } else {
+                        Outcome::Withdrawn
+                    }
                 }
                 Path::InProgress => Outcome::Unfinished,
                 _ => Outcome::Plan,
@@ -754,7 +1244,11 @@ impl Generator {
             Path::Ended { .. } => {
                 let back = self.growth_weighted_years_back();
                 let e = self.years_before_end(back);
-                if e <= start + Days::new(60) { (start + Days::new(60 + self.rng.range(0, 300))).min(self.as_of) } else { e }
+                if e <= start + Days::new(60) {
+                    (start + Days::new(60 + self.rng.range(0, 300))).min(self.as_of)
+                } else {
+                    e
+                }
             }
             _ => self.as_of,
         };
@@ -767,8 +1261,18 @@ impl Generator {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn assessment(&mut self, a: &AreaCtx, st: StreamRef, actor: &str, received: NaiveDate, birth: NaiveDate, given: &str, need: NeedType, outcome: Outcome) -> Option<NaiveDate> {
-        let request = RequestId::from_random_bits(self.next_bits());
+    fn assessment(
+        &mut self,
+        a: &AreaCtx,
+        st: StreamRef,
+        actor: &str,
+        received: NaiveDate,
+        birth: NaiveDate,
+        given: &str,
+        need: NeedType,
+        outcome: Outcome,
+    ) -> Option<NaiveDate> {
+        let request = RequestId(1);
         let by = match self.rng.unit() {
             u if u < 0.45 => Requester::School,
             u if u < 0.85 => Requester::Parent,
@@ -778,7 +1282,11 @@ impl Generator {
         };
         // For a plan that must be in place by the end, work back from a final date no later than the end.
         let year = received.year();
-        let on_time_share = figures::WITHIN_20_WEEKS_BY_YEAR.iter().find(|(y, _)| *y == year).map(|(_, s)| *s).unwrap_or(0.20);
+        let on_time_share = figures::WITHIN_20_WEEKS_BY_YEAR
+            .iter()
+            .find(|(y, _)| *y == year)
+            .map(|(_, s)| *s)
+            .unwrap_or(0.20);
         let total_days = if self.rng.unit() < on_time_share {
             self.rng.range(98, 141)
         } else if self.rng.unit() < figures::LATE_SHARE_OVER_A_YEAR {
@@ -801,89 +1309,250 @@ impl Generator {
             g.push(st, a.id, actor, on, body, None);
             true
         };
-        emit(self, received, EventBody::RequestReceived(RequestReceived { request, received_on: received, requested_by: by }));
+        emit(
+            self,
+            received,
+            EventBody::RequestReceived(RequestReceived {
+                request,
+                received_on: received,
+                requested_by: by,
+            }),
+        );
         if outcome == Outcome::Withdrawn {
             let on = received + Days::new(self.rng.range(5, 40));
-            emit(self, on, EventBody::RequestWithdrawn(RequestStep { request, on }));
+            emit(
+                self,
+                on,
+                EventBody::RequestWithdrawn(RequestStep { request, on }),
+            );
             return None;
         }
-        let decision_days = if self.rng.unit() < figures::SHARE_DECIDED_WITHIN_6_WEEKS { self.rng.range(20, 43) } else { self.rng.range(43, 110) };
-        let decided = received + Days::new(decision_days.min(total_days.saturating_sub(60).max(20)));
+        let decision_days = if self.rng.unit() < figures::SHARE_DECIDED_WITHIN_6_WEEKS {
+            self.rng.range(20, 43)
+        } else {
+            self.rng.range(43, 110)
+        };
+        let decided =
+            received + Days::new(decision_days.min(total_days.saturating_sub(60).max(20)));
         if outcome == Outcome::NotAssessed {
-            emit(self, decided, EventBody::AssessmentDecided(AssessmentDecided { request, decision: AssessDecision::DoNotAssess, on: decided, reasons: Some("Needs can be met from resources ordinarily available to the school.".into()) }));
+            emit(
+                self,
+                decided,
+                EventBody::AssessmentDecided(AssessmentDecided {
+                    request,
+                    decision: AssessDecision::DoNotAssess,
+                    on: decided,
+                    reasons: Some(
+                        "Needs can be met from resources ordinarily available to the school."
+                            .into(),
+                    ),
+                }),
+            );
             if self.rng.unit() < 0.10 {
                 let on = decided + Days::new(self.rng.range(20, 60));
-                emit(self, on, EventBody::AppealRegistered(AppealRegistered { on, subject: DisputeSubject::RefusalToAssess }));
+                emit(
+                    self,
+                    on,
+                    EventBody::AppealRegistered(AppealRegistered {
+                        on,
+                        subject: DisputeSubject::RefusalToAssess,
+                    }),
+                );
                 let out = on + Days::new(self.rng.range(120, 240));
-                let outcome = if self.rng.unit() < 0.6 { AppealOutcome::Upheld } else { AppealOutcome::Dismissed };
-                emit(self, out, EventBody::AppealDecided(AppealDecided { on: out, outcome }));
+                let outcome = if self.rng.unit() < 0.6 {
+                    AppealOutcome::Upheld
+                } else {
+                    AppealOutcome::Dismissed
+                };
+                emit(
+                    self,
+                    out,
+                    EventBody::AppealDecided(AppealDecided { on: out, outcome }),
+                );
             }
             return None;
         }
-        if !emit(self, decided, EventBody::AssessmentDecided(AssessmentDecided { request, decision: AssessDecision::Assess, on: decided, reasons: None })) {
+        if !emit(
+            self,
+            decided,
+            EventBody::AssessmentDecided(AssessmentDecided {
+                request,
+                decision: AssessDecision::Assess,
+                on: decided,
+                reasons: None,
+            }),
+        ) {
             return None;
         }
         let final_on = received + Days::new(total_days);
         let advice_on = decided + Days::new(self.rng.range(1, 8));
         let draft_on = final_on - Days::new(self.rng.range(16, 30));
-        let kinds = [AdviceKind::Education, AdviceKind::Health, AdviceKind::SocialCare, AdviceKind::EducationalPsychology];
-        for kind in kinds {
-            emit(self, advice_on, EventBody::AdviceRequested(AdviceStep { request, kind, on: advice_on }));
-        }
+        // Educational advice here includes the educational psychologist's (Reg 6(1)(b), (d)).
+        let kinds = [
+            AdviceKind::Education,
+            AdviceKind::Health,
+            AdviceKind::SocialCare,
+        ];
+        emit(
+            self,
+            advice_on,
+            EventBody::AdviceRequested(AdviceRequested {
+                request,
+                kinds: kinds.to_vec(),
+                on: advice_on,
+            }),
+        );
         if self.rng.unit() < figures::SHARE_WITH_EXCEPTION {
             let exception = match self.rng.unit() {
                 u if u < 0.5 => ExceptionKind::ExceptionalPersonalCircumstances,
                 u if u < 0.8 => ExceptionKind::SchoolClosure,
                 _ => ExceptionKind::AbsentFromArea,
             };
-            emit(self, advice_on, EventBody::ExceptionRecorded(ExceptionRecorded { request, exception, evidence: "Recorded by the caseworker with the family's agreement.".into() }));
+            emit(
+                self,
+                advice_on,
+                EventBody::ExceptionRecorded(ExceptionRecorded {
+                    request,
+                    exception,
+                    evidence: "Recorded by the caseworker with the family's agreement.".into(),
+                }),
+            );
         }
         let span = (draft_on - advice_on).num_days().max(2) as u64;
         for kind in kinds {
             let on = advice_on + Days::new(self.rng.range(1, span.min(120)));
-            if !emit(self, on.min(draft_on), EventBody::AdviceReceived(AdviceStep { request, kind, on: on.min(draft_on) })) {
+            if !emit(
+                self,
+                on.min(draft_on),
+                EventBody::AdviceReceived(AdviceStep {
+                    request,
+                    kind,
+                    on: on.min(draft_on),
+                }),
+            ) {
                 return None;
             }
         }
         if outcome == Outcome::NoPlan {
-            emit(self, draft_on, EventBody::PlanNotIssued(RequestStep { request, on: draft_on }));
+            emit(
+                self,
+                draft_on,
+                EventBody::PlanNotIssued(RequestStep {
+                    request,
+                    on: draft_on,
+                }),
+            );
             return None;
         }
         let draft_sections = self.sections(given, need);
-        if !emit(self, draft_on, EventBody::DraftPlanServed(DraftPlanServed { request, on: draft_on, sections: draft_sections })) {
+        if !emit(
+            self,
+            draft_on,
+            EventBody::DraftPlanServed(DraftPlanServed {
+                request,
+                on: draft_on,
+                sections: draft_sections,
+            }),
+        ) {
             return None;
         }
         let age = age_at(birth, final_on);
         let (setting, provision, sen_unit, rp) = self.placement_for(a, age, need);
         let consult_on = draft_on + Days::new(self.rng.range(1, 5));
         if let SettingRef::Setting(sid) = setting {
-            emit(self, consult_on, EventBody::SettingConsulted(SettingConsulted { setting: sid, on: consult_on }));
+            emit(
+                self,
+                consult_on,
+                EventBody::SettingConsulted(SettingConsulted {
+                    setting: sid,
+                    on: consult_on,
+                }),
+            );
             let reply = consult_on + Days::new(self.rng.range(5, 30));
-            emit(self, reply.min(final_on), EventBody::ConsultationResponse(ConsultationResponse { setting: sid, on: reply.min(final_on), can_meet_needs: true }));
+            emit(
+                self,
+                reply.min(final_on),
+                EventBody::ConsultationResponse(ConsultationResponse {
+                    setting: sid,
+                    on: reply.min(final_on),
+                    can_meet_needs: true,
+                }),
+            );
         }
-        let named = vec![NamedSetting { setting, provision, rank: 1, sen_unit, resourced_provision: rp }];
+        let named = vec![NamedSetting {
+            setting,
+            provision,
+            rank: 1,
+            sen_unit,
+            resourced_provision: rp,
+        }];
         let needs = vec![Need { need, rank: 1 }];
         let sections = self.sections(given, need);
         let personal_budget = self.rng.unit() < 0.05;
-        if !emit(self, final_on, EventBody::FinalPlanIssued(FinalPlanIssued { request, on: final_on, sections, needs, named, personal_budget })) {
+        if !emit(
+            self,
+            final_on,
+            EventBody::FinalPlanIssued(FinalPlanIssued {
+                request,
+                on: final_on,
+                sections,
+                needs,
+                named,
+                personal_budget,
+            }),
+        ) {
             return None;
         }
         let entry = final_on + Days::new(self.rng.range(0, 30));
         if entry <= self.as_of {
-            emit(self, entry, EventBody::PlacementStarted(PlacementStarted { setting, provision, on: entry, sen_unit, resourced_provision: rp }));
+            emit(
+                self,
+                entry,
+                EventBody::PlacementStarted(PlacementStarted {
+                    setting,
+                    provision,
+                    on: entry,
+                    sen_unit,
+                    resourced_provision: rp,
+                }),
+            );
         }
         if self.rng.unit() < 0.04 {
             let on = final_on + Days::new(self.rng.range(20, 60));
-            emit(self, on, EventBody::AppealRegistered(AppealRegistered { on, subject: DisputeSubject::NamedSetting }));
+            emit(
+                self,
+                on,
+                EventBody::AppealRegistered(AppealRegistered {
+                    on,
+                    subject: DisputeSubject::NamedSetting,
+                }),
+            );
             let out = on + Days::new(self.rng.range(150, 300));
-            let outcome = if self.rng.unit() < 0.5 { AppealOutcome::Conceded } else { AppealOutcome::Upheld };
-            emit(self, out, EventBody::AppealDecided(AppealDecided { on: out, outcome }));
+            let outcome = if self.rng.unit() < 0.5 {
+                AppealOutcome::Conceded
+            } else {
+                AppealOutcome::Upheld
+            };
+            emit(
+                self,
+                out,
+                EventBody::AppealDecided(AppealDecided { on: out, outcome }),
+            );
         }
         Some(final_on)
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn plan_life(&mut self, a: &AreaCtx, st: StreamRef, actor: &str, start: NaiveDate, end: NaiveDate, birth: NaiveDate, need: NeedType) {
+    fn plan_life(
+        &mut self,
+        a: &AreaCtx,
+        st: StreamRef,
+        actor: &str,
+        start: NaiveDate,
+        end: NaiveDate,
+        birth: NaiveDate,
+        need: NeedType,
+    ) {
         let mut due = start.checked_add_months(Months::new(12)).unwrap_or(start);
         while due < self.start {
             due = due.checked_add_months(Months::new(12)).unwrap_or(end);
@@ -891,38 +1560,115 @@ impl Generator {
         let entry_year = AcademicYear::containing(birth).start_year() + 5; // Reception
         let transfers = [entry_year + 7, entry_year + 12]; // Year 7, then post-16
         loop {
-            let late = if self.rng.unit() < 0.25 { self.rng.range(1, 120) } else { 0 };
+            let late = if self.rng.unit() < 0.25 {
+                self.rng.range(1, 120)
+            } else {
+                0
+            };
             let meeting = (due - Days::new(self.rng.range(0, 30))) + Days::new(late);
             if meeting >= end {
                 break;
             }
-            self.push(st, a.id, actor, meeting, EventBody::ReviewMeetingHeld(DatedOnly { on: meeting }), None);
-            let gap = if self.rng.unit() < figures::REVIEW_DECISION_WITHIN_4_WEEKS { self.rng.range(3, 29) } else { self.rng.range(29, 90) };
+            self.push(
+                st,
+                a.id,
+                actor,
+                meeting,
+                EventBody::ReviewMeetingHeld(DatedOnly { on: meeting }),
+                None,
+            );
+            let gap = if self.rng.unit() < figures::REVIEW_DECISION_WITHIN_4_WEEKS {
+                self.rng.range(3, 29)
+            } else {
+                self.rng.range(29, 90)
+            };
             let decided = meeting + Days::new(gap);
             if decided > end {
                 break;
             }
-            let i = self.rng.weighted(figures::REVIEW_OUTCOMES.iter().map(|(_, w)| *w));
+            let i = self
+                .rng
+                .weighted(figures::REVIEW_OUTCOMES.iter().map(|(_, w)| *w));
             let decision = match figures::REVIEW_OUTCOMES[i].0 {
                 "maintain" => ReviewDecision::Maintain,
                 "cease" => ReviewDecision::Maintain, // a cessation is modelled at the plan's end
                 _ => ReviewDecision::Amend,
             };
-            self.push(st, a.id, actor, decided, EventBody::ReviewDecided(ReviewDecided { meeting_on: meeting, decision, on: decided }), None);
+            self.push(
+                st,
+                a.id,
+                actor,
+                decided,
+                EventBody::ReviewDecided(ReviewDecided {
+                    meeting_on: meeting,
+                    decision,
+                    on: decided,
+                }),
+                None,
+            );
             // A phase transfer: the amended plan names the new setting before 15 February
             // (31 March for post-16), and the child starts there in September.
-            let next_sept_year = if decided.month() >= 9 { decided.year() + 1 } else { decided.year() };
-            let transfer = transfers.contains(&next_sept_year) && decided.month() <= 3 && decision == ReviewDecision::Amend;
-            if decision == ReviewDecision::Amend {
+            let next_sept_year = if decided.month() >= 9 {
+                decided.year() + 1
+            } else {
+                decided.year()
+            };
+            let transfer = transfers.contains(&next_sept_year)
+                && decided.month() <= 3
+                && decision == ReviewDecision::Amend;
+            // Not every proposed amendment reaches a final amended plan within the history.
+            if decision == ReviewDecision::Amend && (transfer || self.rng.unit() < 0.3) {
                 let amend_on = decided + Days::new(self.rng.range(14, 70));
                 if amend_on <= end {
-                    let age = age_at(birth, NaiveDate::from_ymd_opt(next_sept_year, 9, 2).unwrap_or(amend_on));
-                    let (setting, provision, sen_unit, rp) = self.placement_for(a, if transfer { age } else { age_at(birth, amend_on) }, need);
-                    let named = vec![NamedSetting { setting, provision, rank: 1, sen_unit, resourced_provision: rp }];
-                    self.push(st, a.id, actor, amend_on, EventBody::PlanAmended(PlanAmended { on: amend_on, needs: vec![Need { need, rank: 1 }], named, phase_transfer: transfer }), None);
+                    let age = age_at(
+                        birth,
+                        NaiveDate::from_ymd_opt(next_sept_year, 9, 2).unwrap_or(amend_on),
+                    );
+                    let (setting, provision, sen_unit, rp) = self.placement_for(
+                        a,
+                        if transfer {
+                            age
+                        } else {
+                            age_at(birth, amend_on)
+                        },
+                        need,
+                    );
+                    let named = vec![NamedSetting {
+                        setting,
+                        provision,
+                        rank: 1,
+                        sen_unit,
+                        resourced_provision: rp,
+                    }];
+                    self.push(
+                        st,
+                        a.id,
+                        actor,
+                        amend_on,
+                        EventBody::PlanAmended(PlanAmended {
+                            on: amend_on,
+                            needs: vec![Need { need, rank: 1 }],
+                            named,
+                            phase_transfer: transfer,
+                        }),
+                        None,
+                    );
                     let move_on = NaiveDate::from_ymd_opt(next_sept_year, 9, 3).unwrap_or(amend_on);
                     if transfer && move_on <= end {
-                        self.push(st, a.id, actor, move_on, EventBody::PlacementStarted(PlacementStarted { setting, provision, on: move_on, sen_unit, resourced_provision: rp }), None);
+                        self.push(
+                            st,
+                            a.id,
+                            actor,
+                            move_on,
+                            EventBody::PlacementStarted(PlacementStarted {
+                                setting,
+                                provision,
+                                on: move_on,
+                                sen_unit,
+                                resourced_provision: rp,
+                            }),
+                            None,
+                        );
                     }
                 }
             }
@@ -930,11 +1676,23 @@ impl Generator {
         }
     }
 
-    fn end_plan(&mut self, a: &AreaCtx, st: StreamRef, actor: &str, end: NaiveDate, birth: NaiveDate) {
-        let i = self.rng.weighted(figures::CEASE_REASONS.iter().map(|(_, w)| *w));
+    fn end_plan(
+        &mut self,
+        a: &AreaCtx,
+        st: StreamRef,
+        actor: &str,
+        end: NaiveDate,
+        birth: NaiveDate,
+    ) {
+        let i = self
+            .rng
+            .weighted(figures::CEASE_REASONS.iter().map(|(_, w)| *w));
         let age = age_at(birth, end);
         let code = figures::CEASE_REASONS[i].0;
-        let adult_only = matches!(code, "max_age" | "higher_education" | "paid_employment" | "no_longer_wishes_to_engage");
+        let adult_only = matches!(
+            code,
+            "max_age" | "higher_education" | "paid_employment" | "no_longer_wishes_to_engage"
+        );
         // Reasons that only fit young adults are redrawn for a younger child.
         let code = if adult_only && age < 16 {
             match self.rng.unit() {
@@ -948,7 +1706,17 @@ impl Generator {
         };
         if code == "transferred_to_another_la" {
             let other = LaCode::parse(&format!("{}", 800 + self.rng.range(0, 140))).unwrap_or(a.la);
-            self.push(st, a.id, actor, end, EventBody::TransferredOut(Transfer { other_la: other, on: end }), None);
+            self.push(
+                st,
+                a.id,
+                actor,
+                end,
+                EventBody::TransferredOut(Transfer {
+                    other_la: other,
+                    on: end,
+                }),
+                None,
+            );
             return;
         }
         let reason = match code {
@@ -961,7 +1729,14 @@ impl Generator {
             "deceased" => CeaseReason::Deceased,
             _ => CeaseReason::Other,
         };
-        self.push(st, a.id, actor, end, EventBody::PlanCeased(PlanCeased { on: end, reason }), None);
+        self.push(
+            st,
+            a.id,
+            actor,
+            end,
+            EventBody::PlanCeased(PlanCeased { on: end, reason }),
+            None,
+        );
     }
 }
 
@@ -988,7 +1763,12 @@ mod tests {
     use super::*;
 
     fn spec(plans: u32, seed: u64) -> DemoSpec {
-        DemoSpec { plans, seed, as_of: NaiveDate::from_ymd_opt(2026, 1, 15).expect("date"), batch_events: 5_000 }
+        DemoSpec {
+            plans,
+            seed,
+            as_of: NaiveDate::from_ymd_opt(2026, 1, 15).expect("date"),
+            batch_events: 5_000,
+        }
     }
 
     fn collect(s: &DemoSpec) -> (DemoSummary, Vec<NewEvent>) {
@@ -1010,7 +1790,10 @@ mod tests {
         assert_ne!(ea, ec);
         assert_eq!(a.plans_in_place, 300);
         let per_plan = a.events as f64 / 300.0;
-        assert!((20.0..=40.0).contains(&per_plan), "{per_plan} events per plan in place");
+        assert!(
+            (20.0..=40.0).contains(&per_plan),
+            "{per_plan} events per plan in place"
+        );
     }
 
     #[test]

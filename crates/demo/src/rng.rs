@@ -20,7 +20,11 @@ impl Rng {
     }
     /// Uniform in [0, n); 0 when n is 0.
     pub fn below(&mut self, n: u64) -> u64 {
-        if n == 0 { 0 } else { ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64 }
+        if n == 0 {
+            0
+        } else {
+            ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
+        }
     }
     /// Uniform in [lo, hi); lo when the range is empty.
     pub fn range(&mut self, lo: u64, hi: u64) -> u64 {

@@ -29,7 +29,9 @@ impl Instant {
     }
     /// The calendar date in England at this instant.
     pub fn england_date(self) -> NaiveDate {
-        self.0.with_timezone(&chrono_tz::Europe::London).date_naive()
+        self.0
+            .with_timezone(&chrono_tz::Europe::London)
+            .date_naive()
     }
     /// Parses the canonical form written by `Display` (RFC 3339, UTC, microseconds).
     pub fn parse(s: &str) -> Result<Self, crate::DomainError> {
@@ -43,7 +45,9 @@ impl Instant {
     }
     /// Noon in England on a date: the demo's stand-in for "recorded during that day".
     pub fn england_at(date: NaiveDate, hour: u32, minute: u32) -> Self {
-        let naive = date.and_hms_opt(hour.min(23), minute.min(59), 0).unwrap_or_default();
+        let naive = date
+            .and_hms_opt(hour.min(23), minute.min(59), 0)
+            .unwrap_or_default();
         let t = chrono_tz::Europe::London
             .from_local_datetime(&naive)
             .earliest()
@@ -53,9 +57,58 @@ impl Instant {
     }
 }
 
+fn put_digits(buf: &mut [u8], mut v: u32) {
+    for b in buf.iter_mut().rev() {
+        *b = b'0' + (v % 10) as u8;
+        v /= 10;
+    }
+}
+
+impl Instant {
+    /// The canonical text `YYYY-MM-DDTHH:MM:SS.ffffffZ` as bytes, written without
+    /// `core::fmt`: this runs for every event hashed or stored. `None` outside years 0-9999.
+    pub fn canonical_bytes(self) -> Option<[u8; 27]> {
+        use chrono::{Datelike, Timelike};
+        let t = self.0;
+        let year = u32::try_from(t.year()).ok().filter(|y| *y <= 9999)?;
+        let mut b = *b"0000-00-00T00:00:00.000000Z";
+        put_digits(&mut b[0..4], year);
+        put_digits(&mut b[5..7], t.month());
+        put_digits(&mut b[8..10], t.day());
+        put_digits(&mut b[11..13], t.hour());
+        put_digits(&mut b[14..16], t.minute());
+        put_digits(&mut b[17..19], t.second().min(59));
+        put_digits(&mut b[20..26], (t.nanosecond() / 1_000).min(999_999));
+        Some(b)
+    }
+}
+
 impl fmt::Display for Instant {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0.format("%Y-%m-%dT%H:%M:%S%.6fZ"))
+        match self.canonical_bytes() {
+            // The bytes are ASCII digits and punctuation, so always UTF-8.
+            Some(b) => f.write_str(std::str::from_utf8(&b).map_err(|_| fmt::Error)?),
+            None => write!(f, "{}", self.0.format("%Y-%m-%dT%H:%M:%S%.6fZ")),
+        }
+    }
+}
+
+/// A date as `YYYY-MM-DD` bytes without `core::fmt`; `None` outside years 0-9999.
+pub fn date_bytes(d: NaiveDate) -> Option<[u8; 10]> {
+    use chrono::Datelike;
+    let year = u32::try_from(d.year()).ok().filter(|y| *y <= 9999)?;
+    let mut b = *b"0000-00-00";
+    put_digits(&mut b[0..4], year);
+    put_digits(&mut b[5..7], d.month());
+    put_digits(&mut b[8..10], d.day());
+    Some(b)
+}
+
+/// A date as `YYYY-MM-DD` text (the fast path of `NaiveDate`'s own `Display`).
+pub fn date_text(d: NaiveDate) -> String {
+    match date_bytes(d) {
+        Some(b) => b.iter().map(|&c| c as char).collect(),
+        None => d.to_string(),
     }
 }
 
@@ -81,11 +134,21 @@ mod tests {
     fn england_dates_follow_british_summer_time() {
         // 23:30 UTC on 30 June is already 1 July in England (BST, UTC+1).
         let t = Instant::parse("2025-06-30T23:30:00Z").expect("valid");
-        assert_eq!(t.england_date(), NaiveDate::from_ymd_opt(2025, 7, 1).expect("date"));
+        assert_eq!(
+            t.england_date(),
+            NaiveDate::from_ymd_opt(2025, 7, 1).expect("date")
+        );
         // 23:30 UTC on 30 December is still 30 December (GMT).
         let w = Instant::parse("2025-12-30T23:30:00Z").expect("valid");
-        assert_eq!(w.england_date(), NaiveDate::from_ymd_opt(2025, 12, 30).expect("date"));
+        assert_eq!(
+            w.england_date(),
+            NaiveDate::from_ymd_opt(2025, 12, 30).expect("date")
+        );
         assert_eq!(t.to_string(), "2025-06-30T23:30:00.000000Z");
         assert_eq!(Instant::parse(&t.to_string()).ok(), Some(t));
+        let d = NaiveDate::from_ymd_opt(2026, 2, 14).expect("date");
+        assert_eq!(date_text(d), d.to_string());
+        let odd = Instant::parse("0999-01-02T03:04:05.000006Z").expect("valid");
+        assert_eq!(odd.to_string(), "0999-01-02T03:04:05.000006Z");
     }
 }

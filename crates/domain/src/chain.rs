@@ -33,8 +33,14 @@ pub fn event_hash(prev: &[u8; 32], e: &RecordedEvent) -> [u8; 32] {
     h.update(e.area.0.as_bytes());
     field(&mut h, e.event_type.as_bytes());
     field(&mut h, e.actor.as_bytes());
-    field(&mut h, e.recorded_at.to_string().as_bytes());
-    field(&mut h, e.effective_date.to_string().as_bytes());
+    match e.recorded_at.canonical_bytes() {
+        Some(b) => field(&mut h, &b),
+        None => field(&mut h, e.recorded_at.to_string().as_bytes()),
+    }
+    match crate::calendar::date_bytes(e.effective_date) {
+        Some(b) => field(&mut h, &b),
+        None => field(&mut h, e.effective_date.to_string().as_bytes()),
+    }
     match &e.reason {
         None => h.update([0u8]),
         Some(r) => {
@@ -79,7 +85,12 @@ impl Default for ChainVerifier {
 
 impl ChainVerifier {
     pub fn check(&mut self, e: &RecordedEvent) -> Result<(), ChainBreak> {
-        let fail = |problem: String| Err(ChainBreak { seq: e.seq, problem });
+        let fail = |problem: String| {
+            Err(ChainBreak {
+                seq: e.seq,
+                problem,
+            })
+        };
         if e.seq != self.next_seq {
             return fail(format!(
                 "expected event {} next but found {}: events are missing or out of order",
@@ -88,7 +99,9 @@ impl ChainVerifier {
         }
         match &e.payload {
             Some(p) if payload_digest(p) != e.payload_digest => {
-                return fail("its payload does not match the digest recorded when it was written".into());
+                return fail(
+                    "its payload does not match the digest recorded when it was written".into(),
+                );
             }
             Some(p) if e.event_type == "event.payloads_erased" => {
                 let listed: Vec<u64> = serde_json::from_slice::<crate::event::PayloadsErased>(p)
@@ -105,7 +118,10 @@ impl ChainVerifier {
             }
         }
         if event_hash(&self.prev, e) != e.hash {
-            return fail("its stored hash does not match its contents: it was changed after it was written".into());
+            return fail(
+                "its stored hash does not match its contents: it was changed after it was written"
+                    .into(),
+            );
         }
         self.prev = e.hash;
         self.next_seq += 1;

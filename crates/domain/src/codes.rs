@@ -64,7 +64,11 @@ impl Ukprn {
         let t = s.trim();
         match t.parse::<u32>() {
             Ok(n) if (10_000_000..=19_999_999).contains(&n) && t.len() == 8 => Ok(Ukprn(n)),
-            _ => Err(invalid("UKPRN", s, "a UKPRN is eight digits beginning with 1")),
+            _ => Err(invalid(
+                "UKPRN",
+                s,
+                "a UKPRN is eight digits beginning with 1",
+            )),
         }
     }
 }
@@ -156,7 +160,11 @@ impl Uln {
         let sum: u32 = d[..9].iter().zip((2..=10).rev()).map(|(a, w)| a * w).sum();
         let check = 10 - (sum % 11);
         if check > 9 || check != d[9] {
-            return Err(invalid("ULN", s, "the check digit does not match; copy the ULN again"));
+            return Err(invalid(
+                "ULN",
+                s,
+                "the check digit does not match; copy the ULN again",
+            ));
         }
         // The string was checked to be ten digits above.
         Ok(Uln(t.parse().map_err(|_| invalid("ULN", s, how))?))
@@ -189,7 +197,10 @@ pub struct NhsNumber(u64);
 
 impl NhsNumber {
     pub fn parse(s: &str) -> Result<Self, DomainError> {
-        let t: String = s.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
+        let t: String = s
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .collect();
         let how = "an NHS number is ten digits, the last a check digit";
         if t.len() != 10 || !t.bytes().all(|c| c.is_ascii_digit()) {
             return Err(invalid("NHS number", s, how));
@@ -204,7 +215,9 @@ impl NhsNumber {
                 "the check digit does not match; copy the NHS number again",
             ));
         }
-        Ok(NhsNumber(t.parse().map_err(|_| invalid("NHS number", s, how))?))
+        Ok(NhsNumber(
+            t.parse().map_err(|_| invalid("NHS number", s, how))?,
+        ))
     }
 
     /// The check digit for nine leading digits, if one exists.
@@ -238,7 +251,8 @@ impl Postcode {
             .filter(|c| !c.is_whitespace())
             .collect::<String>()
             .to_ascii_uppercase();
-        let how = "a postcode looks like DE1 2AB: an outward code, a space, a digit and two letters";
+        let how =
+            "a postcode looks like DE1 2AB: an outward code, a space, a digit and two letters";
         let n = compact.len();
         if !(5..=7).contains(&n) || !compact.is_ascii() {
             return Err(invalid("postcode", s, how));
@@ -246,7 +260,8 @@ impl Postcode {
         let (out, inward) = compact.split_at(n - 3);
         let ib = inward.as_bytes();
         let ob = out.as_bytes();
-        let inward_ok = ib[0].is_ascii_digit() && ib[1].is_ascii_alphabetic() && ib[2].is_ascii_alphabetic();
+        let inward_ok =
+            ib[0].is_ascii_digit() && ib[1].is_ascii_alphabetic() && ib[2].is_ascii_alphabetic();
         let outward_ok = ob[0].is_ascii_alphabetic()
             && ob.iter().all(u8::is_ascii_alphanumeric)
             && ob.iter().any(u8::is_ascii_digit);
@@ -275,7 +290,11 @@ impl LaCode {
         let t = s.trim();
         match t.parse::<u16>() {
             Ok(n) if (100..=999).contains(&n) && t.len() == 3 => Ok(LaCode(n)),
-            _ => Err(invalid("LA code", s, "an LA code is three digits, e.g. 831")),
+            _ => Err(invalid(
+                "LA code",
+                s,
+                "an LA code is three digits, e.g. 831",
+            )),
         }
     }
     pub fn get(self) -> u16 {
@@ -290,7 +309,9 @@ impl fmt::Display for LaCode {
 string_serde!(LaCode);
 
 /// Money as whole pence. Never a float.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct Pence(pub i64);
 
@@ -301,18 +322,36 @@ impl Pence {
     /// Parses "£18,000", "18000.50" or "18000": pounds with at most two decimal places.
     pub fn parse_pounds(s: &str) -> Result<Self, DomainError> {
         let how = "write an amount in pounds, e.g. 18000 or 18,000.50";
-        let t: String = s.trim().trim_start_matches('£').chars().filter(|c| *c != ',').collect();
+        let t: String = s
+            .trim()
+            .trim_start_matches('£')
+            .chars()
+            .filter(|c| *c != ',')
+            .collect();
         let (neg, t) = match t.strip_prefix('-') {
             Some(rest) => (true, rest.to_string()),
             None => (false, t),
         };
         let (whole, frac) = t.split_once('.').unwrap_or((&t, ""));
-        if whole.is_empty() || !whole.bytes().all(|c| c.is_ascii_digit()) || frac.len() > 2 || !frac.bytes().all(|c| c.is_ascii_digit()) {
+        if whole.is_empty()
+            || !whole.bytes().all(|c| c.is_ascii_digit())
+            || frac.len() > 2
+            || !frac.bytes().all(|c| c.is_ascii_digit())
+        {
             return Err(invalid("amount", s, how));
         }
         let w: i64 = whole.parse().map_err(|_| invalid("amount", s, how))?;
-        let f: i64 = if frac.is_empty() { 0 } else { format!("{frac:0<2}").parse().map_err(|_| invalid("amount", s, how))? };
-        let p = w.checked_mul(100).and_then(|x| x.checked_add(f)).ok_or_else(|| invalid("amount", s, how))?;
+        let f: i64 = if frac.is_empty() {
+            0
+        } else {
+            format!("{frac:0<2}")
+                .parse()
+                .map_err(|_| invalid("amount", s, how))?
+        };
+        let p = w
+            .checked_mul(100)
+            .and_then(|x| x.checked_add(f))
+            .ok_or_else(|| invalid("amount", s, how))?;
         Ok(Pence(if neg { -p } else { p }))
     }
 }
@@ -342,14 +381,21 @@ impl FinancialYear {
         FinancialYear(year)
     }
     pub fn containing(d: NaiveDate) -> Self {
-        FinancialYear(if d.month() >= 4 { d.year() } else { d.year() - 1 })
+        FinancialYear(if d.month() >= 4 {
+            d.year()
+        } else {
+            d.year() - 1
+        })
     }
     pub fn start_year(self) -> i32 {
         self.0
     }
     pub fn parse(s: &str) -> Result<Self, DomainError> {
         let how = "a financial year is written 2024-25";
-        let (a, b) = s.trim().split_once('-').ok_or_else(|| invalid("financial year", s, how))?;
+        let (a, b) = s
+            .trim()
+            .split_once('-')
+            .ok_or_else(|| invalid("financial year", s, how))?;
         let y: i32 = a.parse().map_err(|_| invalid("financial year", s, how))?;
         let e: i32 = b.parse().map_err(|_| invalid("financial year", s, how))?;
         if a.len() != 4 || b.len() != 2 || (y + 1) % 100 != e {
@@ -374,14 +420,21 @@ impl AcademicYear {
         AcademicYear(year)
     }
     pub fn containing(d: NaiveDate) -> Self {
-        AcademicYear(if d.month() >= 9 { d.year() } else { d.year() - 1 })
+        AcademicYear(if d.month() >= 9 {
+            d.year()
+        } else {
+            d.year() - 1
+        })
     }
     pub fn start_year(self) -> i32 {
         self.0
     }
     pub fn parse(s: &str) -> Result<Self, DomainError> {
         let how = "an academic year is written 2024/25";
-        let (a, b) = s.trim().split_once('/').ok_or_else(|| invalid("academic year", s, how))?;
+        let (a, b) = s
+            .trim()
+            .split_once('/')
+            .ok_or_else(|| invalid("academic year", s, how))?;
         let y: i32 = a.parse().map_err(|_| invalid("academic year", s, how))?;
         let e: i32 = b.parse().map_err(|_| invalid("academic year", s, how))?;
         if a.len() != 4 || b.len() != 2 || (y + 1) % 100 != e {

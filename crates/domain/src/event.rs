@@ -1,11 +1,13 @@
 //! The event catalogue: every kind of change to an area, organisation, member of staff,
 //! setting, provision or case, with its payload type and its name in the store.
 
+use crate::DomainError;
 use crate::calendar::Instant;
-use crate::codes::{AcademicYear, FinancialYear, LaCode, NhsNumber, Pence, Postcode, Ukprn, Uln, Upn, Urn};
+use crate::codes::{
+    AcademicYear, FinancialYear, LaCode, NhsNumber, Pence, Postcode, Ukprn, Uln, Upn, Urn,
+};
 use crate::ids::*;
 use crate::sen::{AdviceKind, CeaseReason, Need, NeedType, Requester, SettingCode, Sex};
-use crate::DomainError;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -43,11 +45,14 @@ impl StreamKind {
         }
     }
     pub fn parse(s: &str) -> Result<Self, DomainError> {
-        StreamKind::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| DomainError::Invalid {
-            what: "stream kind",
-            value: s.to_string(),
-            how: "use area, organisation, staff, setting, provision or case".into(),
-        })
+        StreamKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| DomainError::Invalid {
+                what: "stream kind",
+                value: s.to_string(),
+                how: "use area, organisation, staff, setting, provision or case".into(),
+            })
     }
 }
 
@@ -66,22 +71,40 @@ pub struct StreamRef {
 
 impl StreamRef {
     pub fn case(id: CaseId) -> Self {
-        StreamRef { kind: StreamKind::Case, id: id.0 }
+        StreamRef {
+            kind: StreamKind::Case,
+            id: id.0,
+        }
     }
     pub fn setting(id: SettingId) -> Self {
-        StreamRef { kind: StreamKind::Setting, id: id.0 }
+        StreamRef {
+            kind: StreamKind::Setting,
+            id: id.0,
+        }
     }
     pub fn provision(id: ProvisionId) -> Self {
-        StreamRef { kind: StreamKind::Provision, id: id.0 }
+        StreamRef {
+            kind: StreamKind::Provision,
+            id: id.0,
+        }
     }
     pub fn area(id: AreaId) -> Self {
-        StreamRef { kind: StreamKind::Area, id: id.0 }
+        StreamRef {
+            kind: StreamKind::Area,
+            id: id.0,
+        }
     }
     pub fn organisation(id: OrganisationId) -> Self {
-        StreamRef { kind: StreamKind::Organisation, id: id.0 }
+        StreamRef {
+            kind: StreamKind::Organisation,
+            id: id.0,
+        }
     }
     pub fn staff(id: StaffId) -> Self {
-        StreamRef { kind: StreamKind::Staff, id: id.0 }
+        StreamRef {
+            kind: StreamKind::Staff,
+            id: id.0,
+        }
     }
 }
 
@@ -93,8 +116,9 @@ pub struct Actor(String);
 impl Actor {
     pub fn parse(s: &str) -> Result<Self, DomainError> {
         let ok = ["user:", "system:", "import:"].iter().any(|p| {
-            s.strip_prefix(p)
-                .is_some_and(|rest| !rest.is_empty() && rest.len() <= 120 && !rest.chars().any(char::is_control))
+            s.strip_prefix(p).is_some_and(|rest| {
+                !rest.is_empty() && rest.len() <= 120 && !rest.chars().any(char::is_control)
+            })
         });
         if ok {
             Ok(Actor(s.to_string()))
@@ -124,6 +148,27 @@ pub struct NewEvent {
     pub reason: Option<String>,
     /// Only imported history (the demo, migrations) supplies its own instant.
     pub recorded_at: Option<Instant>,
+}
+
+/// A new event with its payload already encoded and digested: this work needs no lock,
+/// so a bulk writer can do it on another thread before handing the batch to the store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreparedEvent {
+    pub event: NewEvent,
+    pub payload: Vec<u8>,
+    pub payload_digest: [u8; 32],
+}
+
+impl PreparedEvent {
+    pub fn new(event: NewEvent) -> Result<Self, DomainError> {
+        let payload = event.body.encode()?;
+        let payload_digest = crate::chain::payload_digest(&payload);
+        Ok(PreparedEvent {
+            event,
+            payload,
+            payload_digest,
+        })
+    }
 }
 
 /// An event as stored: the envelope, the exact payload bytes and the chain hashes.
@@ -226,7 +271,7 @@ event_catalogue! {
     RequestReceived(RequestReceived) = "case.request_received", CASE;
     RequestWithdrawn(RequestStep) = "case.request_withdrawn", CASE;
     AssessmentDecided(AssessmentDecided) = "case.assessment_decided", CASE;
-    AdviceRequested(AdviceStep) = "case.advice_requested", CASE;
+    AdviceRequested(AdviceRequested) = "case.advice_requested", CASE;
     AdviceReceived(AdviceStep) = "case.advice_received", CASE;
     ExceptionRecorded(ExceptionRecorded) = "case.exception_recorded", CASE;
     PlanNotIssued(RequestStep) = "case.plan_not_issued", CASE;
@@ -257,7 +302,10 @@ impl EventBody {
     /// Events that change how earlier events are read: after one of these, a stream's
     /// state is re-derived from all its events rather than updated in place.
     pub fn rewrites_history(&self) -> bool {
-        matches!(self, EventBody::Corrected(_) | EventBody::Voided(_) | EventBody::PayloadsErased(_))
+        matches!(
+            self,
+            EventBody::Corrected(_) | EventBody::Voided(_) | EventBody::PayloadsErased(_)
+        )
     }
 }
 
@@ -373,7 +421,12 @@ impl SettingType {
         )
     }
     pub fn is_academy(self) -> bool {
-        matches!(self, SettingType::MainstreamAcademy | SettingType::MainstreamFreeSchool | SettingType::SpecialAcademy)
+        matches!(
+            self,
+            SettingType::MainstreamAcademy
+                | SettingType::MainstreamFreeSchool
+                | SettingType::SpecialAcademy
+        )
     }
 }
 
@@ -483,8 +536,14 @@ pub struct Child {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A case opened: the child, the people around them known at the time, and the
+/// caseworker first assigned. Later changes are events of their own.
 pub struct CaseOpened {
     pub child: Child,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub people: Vec<RelatedPerson>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caseworker: Option<CaseworkerAssigned>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -555,6 +614,15 @@ pub struct AssessmentDecided {
     pub decision: AssessDecision,
     pub on: NaiveDate,
     pub reasons: Option<String>,
+}
+
+/// Advice requested, usually from several services on the same day; each clock runs
+/// separately from this date.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdviceRequested {
+    pub request: RequestId,
+    pub kinds: Vec<AdviceKind>,
+    pub on: NaiveDate,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -787,12 +855,15 @@ mod tests {
         names.dedup();
         assert_eq!(names.len(), EventBody::TYPES.len());
         let body = EventBody::RequestReceived(RequestReceived {
-            request: RequestId::from_random_bits(7),
+            request: RequestId(1),
             received_on: NaiveDate::from_ymd_opt(2025, 1, 6).expect("date"),
             requested_by: Requester::School,
         });
         let bytes = body.encode().expect("encodes");
-        assert_eq!(EventBody::decode(body.event_type(), &bytes).ok(), Some(body));
+        assert_eq!(
+            EventBody::decode(body.event_type(), &bytes).ok(),
+            Some(body)
+        );
         assert!(EventBody::decode("case.nonsense", b"{}").is_err());
     }
 

@@ -68,7 +68,14 @@ id_type!(
     /// A person around a child (parent, carer); shared across siblings' cases.
     PersonId
 );
-id_type!(
-    /// One request for an EHC needs assessment within a case.
-    RequestId
-);
+/// One request for an EHC needs assessment, numbered within its case (1, 2, ...): a
+/// request never exists outside its case, so a short number is identity enough.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RequestId(pub u32);
+
+impl fmt::Display for RequestId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}

@@ -11,14 +11,18 @@ pub mod rules;
 pub mod sen;
 
 pub use calendar::Instant;
-pub use event::{Actor, EventBody, NewEvent, RecordedEvent, StreamKind, StreamRef};
+pub use event::{Actor, EventBody, NewEvent, PreparedEvent, RecordedEvent, StreamKind, StreamRef};
 pub use projection::{Projection, Stage};
 
 /// Every way the domain can say no. Each message says what is wrong and how to mend it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DomainError {
     #[error("{what} {value:?} is not valid: {how}")]
-    Invalid { what: &'static str, value: String, how: String },
+    Invalid {
+        what: &'static str,
+        value: String,
+        how: String,
+    },
     #[error("this step cannot be recorded: {0}")]
     Refused(String),
     #[error("{0}")]

@@ -3,11 +3,11 @@
 //! `apply` (or `fold` after a correction, void or erasure) and `rebuild` re-derives them
 //! all with `fold`; both must give byte-identical JSON.
 
+use crate::DomainError;
+use crate::codes::{AcademicYear, FinancialYear, LaCode};
 use crate::event::*;
 use crate::ids::*;
 use crate::sen::{AdviceKind, Need, NeedType, Requester};
-use crate::codes::{AcademicYear, FinancialYear, LaCode};
-use crate::DomainError;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -20,7 +20,9 @@ pub struct Projection {
     pub area: AreaId,
     pub version: u32,
     pub last_seq: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merged_into: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub merged_from: Vec<Uuid>,
     pub state: StreamState,
 }
@@ -38,44 +40,61 @@ pub enum StreamState {
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct AreaState {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub la_code: Option<LaCode>,
     pub name: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct OrganisationState {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registered: Option<OrganisationRegistered>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub teams: Vec<TeamAdded>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct StaffState {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub added: Option<StaffAdded>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub left_on: Option<NaiveDate>,
 }
 
 /// One period during which a setting carried a URN/UKPRN.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IdentifierPeriod {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub urn: Option<crate::codes::Urn>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ukprn: Option<crate::codes::Ukprn>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cause: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SettingState {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub details: Option<SettingDetails>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub identifiers: Vec<IdentifierPeriod>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closed_on: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ProvisionState {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opened: Option<ProvisionOpened>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub places: BTreeMap<AcademicYear, u32>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub costs: BTreeMap<FinancialYear, CostPerPlace>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closed_on: Option<NaiveDate>,
 }
 
@@ -83,6 +102,7 @@ pub struct ProvisionState {
 pub struct AdviceState {
     pub kind: AdviceKind,
     pub requested_on: NaiveDate,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub received_on: Option<NaiveDate>,
 }
 
@@ -90,7 +110,9 @@ pub struct AdviceState {
 pub struct ConsultationState {
     pub setting: SettingId,
     pub consulted_on: NaiveDate,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub responded_on: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub can_meet_needs: Option<bool>,
 }
 
@@ -100,37 +122,55 @@ pub struct RequestState {
     pub request: RequestId,
     pub received_on: NaiveDate,
     pub requested_by: Requester,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub withdrawn_on: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decision: Option<AssessDecision>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decided_on: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub advice: Vec<AdviceState>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub exceptions: Vec<ExceptionKind>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub draft_served_on: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub consultations: Vec<ConsultationState>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub final_issued_on: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan_not_issued_on: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlanState {
     pub start: NaiveDate,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request: Option<RequestId>,
     pub sections: PlanSections,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub needs: Vec<Need>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub named: Vec<NamedSetting>,
     pub personal_budget: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_review: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub amended_on: Vec<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ceased: Option<PlanCeased>,
     /// Set when the plan was recorded retrospectively (made before sendscope).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlacementState {
     pub setting: SettingRef,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provision: Option<ProvisionId>,
     pub start: NaiveDate,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end: Option<NaiveDate>,
     pub sen_unit: bool,
     pub resourced_provision: bool,
@@ -139,33 +179,52 @@ pub struct PlacementState {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReviewState {
     pub meeting_on: NaiveDate,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decision: Option<ReviewDecision>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decided_on: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DisputeState {
     pub subject: DisputeSubject,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mediation_on: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mediation_took_place: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appeal_on: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcome: Option<AppealOutcome>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decided_on: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CaseState {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub child: Option<Child>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub related: Vec<RelatedPerson>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub court_restriction: Option<CourtRestriction>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caseworker: Option<StaffId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub team: Option<TeamId>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub requests: Vec<RequestState>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan: Option<PlanState>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub placements: Vec<PlacementState>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reviews: Vec<ReviewState>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub disputes: Vec<DisputeState>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transferred_in: Option<Transfer>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transferred_out: Option<Transfer>,
 }
 
@@ -263,7 +322,11 @@ impl CaseState {
             return Stage::TransferredOut;
         }
         if let Some(p) = &self.plan {
-            return if p.ceased.is_some() { Stage::Ceased } else { Stage::PlanInPlace };
+            return if p.ceased.is_some() {
+                Stage::Ceased
+            } else {
+                Stage::PlanInPlace
+            };
         }
         let Some(r) = self.requests.last() else {
             return Stage::Opened;
@@ -311,7 +374,14 @@ impl CaseState {
     fn apply(&mut self, body: &EventBody) {
         use EventBody as E;
         match body {
-            E::CaseOpened(o) => self.child = Some(o.child.clone()),
+            E::CaseOpened(o) => {
+                self.child = Some(o.child.clone());
+                self.related = o.people.clone();
+                if let Some(a) = &o.caseworker {
+                    self.caseworker = Some(a.staff);
+                    self.team = Some(a.team);
+                }
+            }
             E::ChildDetailsChanged(c) => self.child = Some(c.clone()),
             E::RelatedPersonAdded(p) => {
                 self.related.retain(|r| r.person != p.person);
@@ -351,12 +421,22 @@ impl CaseState {
             }
             E::AdviceRequested(a) => {
                 if let Some(r) = self.request_mut(a.request) {
-                    r.advice.push(AdviceState { kind: a.kind, requested_on: a.on, received_on: None });
+                    for kind in &a.kinds {
+                        r.advice.push(AdviceState {
+                            kind: *kind,
+                            requested_on: a.on,
+                            received_on: None,
+                        });
+                    }
                 }
             }
             E::AdviceReceived(a) => {
                 if let Some(r) = self.request_mut(a.request)
-                    && let Some(adv) = r.advice.iter_mut().rev().find(|x| x.kind == a.kind && x.received_on.is_none())
+                    && let Some(adv) = r
+                        .advice
+                        .iter_mut()
+                        .rev()
+                        .find(|x| x.kind == a.kind && x.received_on.is_none())
                 {
                     adv.received_on = Some(a.on);
                 }
@@ -388,7 +468,11 @@ impl CaseState {
             }
             E::ConsultationResponse(c) => {
                 if let Some(r) = self.requests.last_mut()
-                    && let Some(k) = r.consultations.iter_mut().rev().find(|k| k.setting == c.setting)
+                    && let Some(k) = r
+                        .consultations
+                        .iter_mut()
+                        .rev()
+                        .find(|k| k.setting == c.setting)
                 {
                     k.responded_on = Some(c.on);
                     k.can_meet_needs = Some(c.can_meet_needs);
@@ -444,13 +528,22 @@ impl CaseState {
                 }
             }
             E::ReviewMeetingHeld(d) => {
-                self.reviews.push(ReviewState { meeting_on: d.on, decision: None, decided_on: None });
+                self.reviews.push(ReviewState {
+                    meeting_on: d.on,
+                    decision: None,
+                    decided_on: None,
+                });
                 if let Some(p) = &mut self.plan {
                     p.last_review = Some(d.on);
                 }
             }
             E::ReviewDecided(d) => {
-                if let Some(r) = self.reviews.iter_mut().rev().find(|r| r.meeting_on == d.meeting_on) {
+                if let Some(r) = self
+                    .reviews
+                    .iter_mut()
+                    .rev()
+                    .find(|r| r.meeting_on == d.meeting_on)
+                {
                     r.decision = Some(d.decision);
                     r.decided_on = Some(d.on);
                 }
@@ -471,7 +564,12 @@ impl CaseState {
                 decided_on: None,
             }),
             E::AppealRegistered(a) => {
-                match self.disputes.iter_mut().rev().find(|d| d.subject == a.subject && d.appeal_on.is_none()) {
+                match self
+                    .disputes
+                    .iter_mut()
+                    .rev()
+                    .find(|d| d.subject == a.subject && d.appeal_on.is_none())
+                {
                     Some(d) => d.appeal_on = Some(a.on),
                     None => self.disputes.push(DisputeState {
                         subject: a.subject,
@@ -484,7 +582,12 @@ impl CaseState {
                 }
             }
             E::AppealDecided(a) => {
-                if let Some(d) = self.disputes.iter_mut().rev().find(|d| d.appeal_on.is_some() && d.outcome.is_none()) {
+                if let Some(d) = self
+                    .disputes
+                    .iter_mut()
+                    .rev()
+                    .find(|d| d.appeal_on.is_some() && d.outcome.is_none())
+                {
                     d.outcome = Some(a.outcome);
                     d.decided_on = Some(a.on);
                 }
@@ -520,7 +623,15 @@ impl Projection {
             StreamKind::Provision => StreamState::Provision(ProvisionState::default()),
             StreamKind::Case => StreamState::Case(Box::default()),
         };
-        Projection { stream, area, version: 0, last_seq: 0, merged_into: None, merged_from: Vec::new(), state }
+        Projection {
+            stream,
+            area,
+            version: 0,
+            last_seq: 0,
+            merged_into: None,
+            merged_from: Vec::new(),
+            state,
+        }
     }
 
     fn note(&mut self, e: &RecordedEvent) {
@@ -544,7 +655,9 @@ impl Projection {
                 s.la_code = Some(a.la_code);
                 s.name = a.name.clone();
             }
-            (E::OrganisationRegistered(o), StreamState::Organisation(s)) => s.registered = Some(o.clone()),
+            (E::OrganisationRegistered(o), StreamState::Organisation(s)) => {
+                s.registered = Some(o.clone())
+            }
             (E::TeamAdded(t), StreamState::Organisation(s)) => s.teams.push(t.clone()),
             (E::StaffAdded(a), StreamState::Staff(s)) => s.added = Some(a.clone()),
             (E::StaffMovedTeam(m), StreamState::Staff(s)) => {
@@ -554,7 +667,13 @@ impl Projection {
             }
             (E::StaffLeft(d), StreamState::Staff(s)) => s.left_on = Some(d.on),
             (E::SettingRegistered(d), StreamState::Setting(s)) => {
-                s.identifiers = vec![IdentifierPeriod { urn: d.urn, ukprn: d.ukprn, from: None, to: None, cause: None }];
+                s.identifiers = vec![IdentifierPeriod {
+                    urn: d.urn,
+                    ukprn: d.ukprn,
+                    from: None,
+                    to: None,
+                    cause: None,
+                }];
                 s.details = Some(d.clone());
             }
             (E::SettingDetailsChanged(d), StreamState::Setting(s)) => s.details = Some(d.clone()),
@@ -590,7 +709,11 @@ impl Projection {
 
     /// Derives a projection from all the events of one stream, in version order: corrections
     /// replace what the corrected event said, voided and erased events no longer count.
-    pub fn fold(stream: StreamRef, area: AreaId, events: &[RecordedEvent]) -> Result<Self, DomainError> {
+    pub fn fold(
+        stream: StreamRef,
+        area: AreaId,
+        events: &[RecordedEvent],
+    ) -> Result<Self, DomainError> {
         let mut bodies = Vec::with_capacity(events.len());
         let mut replaced: BTreeMap<u64, EventBody> = BTreeMap::new();
         let mut voided: BTreeSet<u64> = BTreeSet::new();
@@ -598,11 +721,16 @@ impl Projection {
             let body = e.body()?;
             match &body {
                 Some(EventBody::Corrected(c)) => {
-                    let target = events.iter().find(|t| t.seq == c.corrects).ok_or(DomainError::Rule(format!(
-                        "event {} corrects event {}, which is not in this stream",
-                        e.seq, c.corrects
-                    )))?;
-                    let bytes = serde_json::to_vec(&c.replacement).map_err(|x| DomainError::Encoding(x.to_string()))?;
+                    let target =
+                        events
+                            .iter()
+                            .find(|t| t.seq == c.corrects)
+                            .ok_or(DomainError::Rule(format!(
+                                "event {} corrects event {}, which is not in this stream",
+                                e.seq, c.corrects
+                            )))?;
+                    let bytes = serde_json::to_vec(&c.replacement)
+                        .map_err(|x| DomainError::Encoding(x.to_string()))?;
                     replaced.insert(c.corrects, EventBody::decode(&target.event_type, &bytes)?);
                 }
                 Some(EventBody::Voided(v)) => {
@@ -629,7 +757,10 @@ impl Projection {
         serde_json::to_string(self).map_err(|e| DomainError::Encoding(e.to_string()))
     }
     pub fn from_json(s: &str) -> Result<Self, DomainError> {
-        serde_json::from_str(s).map_err(|e| DomainError::Decoding { event_type: "projection".into(), detail: e.to_string() })
+        serde_json::from_str(s).map_err(|e| DomainError::Decoding {
+            event_type: "projection".into(),
+            detail: e.to_string(),
+        })
     }
 
     pub fn case(&self) -> Option<&CaseState> {
@@ -648,10 +779,22 @@ impl Projection {
     pub fn display_name(&self) -> String {
         match &self.state {
             StreamState::Area(a) => a.name.clone(),
-            StreamState::Organisation(o) => o.registered.as_ref().map(|r| r.name.clone()).unwrap_or_default(),
+            StreamState::Organisation(o) => o
+                .registered
+                .as_ref()
+                .map(|r| r.name.clone())
+                .unwrap_or_default(),
             StreamState::Staff(s) => s.added.as_ref().map(|r| r.name.clone()).unwrap_or_default(),
-            StreamState::Setting(s) => s.details.as_ref().map(|d| d.name.clone()).unwrap_or_default(),
-            StreamState::Provision(p) => p.opened.as_ref().map(|o| o.name.clone()).unwrap_or_default(),
+            StreamState::Setting(s) => s
+                .details
+                .as_ref()
+                .map(|d| d.name.clone())
+                .unwrap_or_default(),
+            StreamState::Provision(p) => p
+                .opened
+                .as_ref()
+                .map(|o| o.name.clone())
+                .unwrap_or_default(),
             StreamState::Case(c) => c
                 .child
                 .as_ref()

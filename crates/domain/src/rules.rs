@@ -1,10 +1,10 @@
 //! Which steps may be recorded, given a stream's current state. A refused step says
 //! what must happen first; nothing is written.
 
+use crate::DomainError;
 use crate::event::*;
 use crate::ids::RequestId;
 use crate::projection::{Projection, RequestState, StreamState};
-use crate::DomainError;
 use chrono::NaiveDate;
 
 fn refuse<T>(msg: impl Into<String>) -> Result<T, DomainError> {
@@ -24,39 +24,62 @@ fn opening_event(kind: StreamKind) -> &'static str {
 
 /// Checks a new event against the stream it is for. `events` is the stream's history,
 /// needed only for events that point at earlier events (corrections, voids, erasures).
-pub fn check(current: &Projection, body: &EventBody, events: Option<&[RecordedEvent]>) -> Result<(), DomainError> {
+pub fn check(
+    current: &Projection,
+    body: &EventBody,
+    events: Option<&[RecordedEvent]>,
+) -> Result<(), DomainError> {
     let kind = current.stream.kind;
     if let Some(k) = body.stream_kind()
         && k != kind
     {
-        return refuse(format!("a {} event cannot be recorded on a {kind} record", body.event_type()));
+        return refuse(format!(
+            "a {} event cannot be recorded on a {kind} record",
+            body.event_type()
+        ));
     }
     let opening = opening_event(kind);
     if current.version == 0 && body.event_type() != opening {
-        return refuse(format!("this {kind} record does not exist yet: record {opening} first"));
+        return refuse(format!(
+            "this {kind} record does not exist yet: record {opening} first"
+        ));
     }
     if current.version > 0 && body.event_type() == opening {
-        return refuse(format!("this {kind} record already exists; change it with a correction instead"));
+        return refuse(format!(
+            "this {kind} record already exists; change it with a correction instead"
+        ));
     }
     if current.merged_into.is_some() && !body.rewrites_history() {
-        return refuse("this record has been merged into another; record the change on the surviving record");
+        return refuse(
+            "this record has been merged into another; record the change on the surviving record",
+        );
     }
     match body {
         EventBody::Corrected(c) => check_target(events, c.corrects, "correct").and_then(|t| {
-            let bytes = serde_json::to_vec(&c.replacement).map_err(|e| DomainError::Encoding(e.to_string()))?;
+            let bytes = serde_json::to_vec(&c.replacement)
+                .map_err(|e| DomainError::Encoding(e.to_string()))?;
             EventBody::decode(&t.event_type, &bytes)
                 .map(|_| ())
-                .map_err(|e| DomainError::Refused(format!("the replacement is not a valid {} event: {e}", t.event_type)))
+                .map_err(|e| {
+                    DomainError::Refused(format!(
+                        "the replacement is not a valid {} event: {e}",
+                        t.event_type
+                    ))
+                })
         }),
         EventBody::Voided(v) => check_target(events, v.voids, "void").map(|_| ()),
         EventBody::PayloadsErased(x) => {
             if x.events.is_empty() || x.basis.trim().is_empty() {
-                return refuse("an erasure must list the events to erase and the lawful basis for it");
+                return refuse(
+                    "an erasure must list the events to erase and the lawful basis for it",
+                );
             }
             for &s in &x.events {
                 let t = check_target(events, s, "erase")?;
                 if t.event_type == "event.payloads_erased" {
-                    return refuse(format!("event {s} is itself an erasure record and must be kept"));
+                    return refuse(format!(
+                        "event {s} is itself an erasure record and must be kept"
+                    ));
                 }
             }
             Ok(())
@@ -68,34 +91,60 @@ pub fn check(current: &Projection, body: &EventBody, events: Option<&[RecordedEv
     }
 }
 
-fn check_target<'a>(events: Option<&'a [RecordedEvent]>, seq: u64, verb: &str) -> Result<&'a RecordedEvent, DomainError> {
+fn check_target<'a>(
+    events: Option<&'a [RecordedEvent]>,
+    seq: u64,
+    verb: &str,
+) -> Result<&'a RecordedEvent, DomainError> {
     let Some(t) = events.and_then(|ev| ev.iter().find(|e| e.seq == seq)) else {
-        return refuse(format!("event {seq} is not part of this record, so it cannot be used to {verb}"));
+        return refuse(format!(
+            "event {seq} is not part of this record, so it cannot be used to {verb}"
+        ));
     };
     if verb != "erase" && t.payload.is_none() {
-        return refuse(format!("event {seq} has been erased and cannot be used to {verb}"));
+        return refuse(format!(
+            "event {seq} has been erased and cannot be used to {verb}"
+        ));
     }
-    if verb != "erase" && matches!(t.event_type.as_str(), "event.corrected" | "event.voided" | "event.payloads_erased") {
-        return refuse(format!("event {seq} is itself a {}: {verb} the original event instead", t.event_type));
+    if verb != "erase"
+        && matches!(
+            t.event_type.as_str(),
+            "event.corrected" | "event.voided" | "event.payloads_erased"
+        )
+    {
+        return refuse(format!(
+            "event {seq} is itself a {}: {verb} the original event instead",
+            t.event_type
+        ));
     }
     Ok(t)
 }
 
-fn request<'a>(c: &'a crate::projection::CaseState, id: RequestId) -> Result<&'a RequestState, DomainError> {
-    c.requests
-        .iter()
-        .find(|r| r.request == id)
-        .ok_or_else(|| DomainError::Refused("there is no such request on this case: record the request received first".into()))
+fn request<'a>(
+    c: &'a crate::projection::CaseState,
+    id: RequestId,
+) -> Result<&'a RequestState, DomainError> {
+    c.requests.iter().find(|r| r.request == id).ok_or_else(|| {
+        DomainError::Refused(
+            "there is no such request on this case: record the request received first".into(),
+        )
+    })
 }
 
 fn not_before(on: NaiveDate, earlier: NaiveDate, what: &str) -> Result<(), DomainError> {
     if on < earlier {
-        return refuse(format!("the date {on} is before {what} ({earlier}); check the date"));
+        return refuse(format!(
+            "the date {on} is before {what} ({earlier}); check the date"
+        ));
     }
     Ok(())
 }
 
-fn open_request<'a>(c: &'a crate::projection::CaseState, id: RequestId, on: NaiveDate) -> Result<&'a RequestState, DomainError> {
+fn open_request<'a>(
+    c: &'a crate::projection::CaseState,
+    id: RequestId,
+    on: NaiveDate,
+) -> Result<&'a RequestState, DomainError> {
     let r = request(c, id)?;
     if r.withdrawn_on.is_some() {
         return refuse("this request was withdrawn; record a new request first");
@@ -104,13 +153,28 @@ fn open_request<'a>(c: &'a crate::projection::CaseState, id: RequestId, on: Naiv
     Ok(r)
 }
 
+fn advice_allowed(
+    c: &crate::projection::CaseState,
+    id: RequestId,
+    on: NaiveDate,
+) -> Result<(), DomainError> {
+    let r = open_request(c, id, on)?;
+    if r.decision != Some(AssessDecision::Assess) {
+        return refuse("advice belongs to an assessment: record the decision to assess first");
+    }
+    Ok(())
+}
+
 fn check_case(c: &crate::projection::CaseState, body: &EventBody) -> Result<(), DomainError> {
     use EventBody as E;
     let plan_open = c.plan.as_ref().is_some_and(|p| p.ceased.is_none());
     match body {
         E::RequestReceived(r) => {
-            if c.requests.iter().any(|x| x.request == r.request) {
-                return refuse("a request with this identifier is already recorded");
+            let next = c.requests.len() as u32 + 1;
+            if r.request.0 != next {
+                return refuse(format!(
+                    "requests on a case are numbered in order: this one must be request {next}"
+                ));
             }
             Ok(())
         }
@@ -118,14 +182,31 @@ fn check_case(c: &crate::projection::CaseState, body: &EventBody) -> Result<(), 
         E::AssessmentDecided(d) => {
             let r = open_request(c, d.request, d.on)?;
             if r.decision.is_some() {
-                return refuse("the decision on this request is already recorded; correct it instead");
+                return refuse(
+                    "the decision on this request is already recorded; correct it instead",
+                );
             }
             Ok(())
         }
-        E::AdviceRequested(a) | E::AdviceReceived(a) => {
-            let r = open_request(c, a.request, a.on)?;
-            if r.decision != Some(AssessDecision::Assess) {
-                return refuse("advice belongs to an assessment: record the decision to assess first");
+        E::AdviceRequested(a) => {
+            if a.kinds.is_empty() {
+                return refuse(
+                    "say which advice was requested: education, health, social care or psychology",
+                );
+            }
+            advice_allowed(c, a.request, a.on)
+        }
+        E::AdviceReceived(a) => {
+            advice_allowed(c, a.request, a.on)?;
+            let r = request(c, a.request)?;
+            if !r
+                .advice
+                .iter()
+                .any(|x| x.kind == a.kind && x.received_on.is_none())
+            {
+                return refuse(
+                    "no advice of this kind is awaited: record the advice request first",
+                );
             }
             Ok(())
         }
@@ -138,28 +219,38 @@ fn check_case(c: &crate::projection::CaseState, body: &EventBody) -> Result<(), 
         E::PlanNotIssued(s) => {
             let r = open_request(c, s.request, s.on)?;
             if r.decision != Some(AssessDecision::Assess) {
-                return refuse("a decision not to issue follows an assessment: record the decision to assess first");
+                return refuse(
+                    "a decision not to issue follows an assessment: record the decision to assess first",
+                );
             }
             Ok(())
         }
         E::DraftPlanServed(d) => {
             let r = open_request(c, d.request, d.on)?;
             if r.decision != Some(AssessDecision::Assess) {
-                return refuse("a draft plan follows an assessment: record the decision to assess first");
+                return refuse(
+                    "a draft plan follows an assessment: record the decision to assess first",
+                );
             }
             Ok(())
         }
         E::FinalPlanIssued(f) => {
             let r = open_request(c, f.request, f.on)?;
             let Some(draft) = r.draft_served_on else {
-                return refuse("a final plan needs a draft plan first: record the draft plan served");
+                return refuse(
+                    "a final plan needs a draft plan first: record the draft plan served",
+                );
             };
             not_before(f.on, draft, "the day the draft was served")?;
             if plan_open {
-                return refuse("this case already has a plan in place; record an amendment instead");
+                return refuse(
+                    "this case already has a plan in place; record an amendment instead",
+                );
             }
             if f.needs.is_empty() {
-                return refuse("a plan must record at least one need type (rank 1 is the primary need)");
+                return refuse(
+                    "a plan must record at least one need type (rank 1 is the primary need)",
+                );
             }
             Ok(())
         }
@@ -168,7 +259,9 @@ fn check_case(c: &crate::projection::CaseState, body: &EventBody) -> Result<(), 
                 return refuse("this case already has a plan in place");
             }
             if p.source.trim().is_empty() {
-                return refuse("a plan recorded retrospectively must say where the record came from");
+                return refuse(
+                    "a plan recorded retrospectively must say where the record came from",
+                );
             }
             Ok(())
         }
@@ -186,12 +279,21 @@ fn check_case(c: &crate::projection::CaseState, body: &EventBody) -> Result<(), 
                 return refuse("there is no plan in place to cease");
             }
             if x.reason == crate::sen::CeaseReason::TransferredToAnotherLa {
-                return refuse("a move to another local authority is recorded as a transfer out, not as ceasing the plan");
+                return refuse(
+                    "a move to another local authority is recorded as a transfer out, not as ceasing the plan",
+                );
             }
             Ok(())
         }
-        E::PlacementEnded(_) if c.current_placement().is_none() => refuse("there is no current placement to end"),
-        E::AppealDecided(_) if !c.disputes.iter().any(|d| d.appeal_on.is_some() && d.outcome.is_none()) => {
+        E::PlacementEnded(_) if c.current_placement().is_none() => {
+            refuse("there is no current placement to end")
+        }
+        E::AppealDecided(_)
+            if !c
+                .disputes
+                .iter()
+                .any(|d| d.appeal_on.is_some() && d.outcome.is_none()) =>
+        {
             refuse("record the appeal registered before its outcome")
         }
         _ => Ok(()),

@@ -39,7 +39,11 @@ impl NeedType {
                 value: s.to_string(),
                 how: format!(
                     "use one of the SEN2 codes: {}",
-                    NEED_TYPE_CODES.iter().map(|(c, _)| *c).collect::<Vec<_>>().join(", ")
+                    NEED_TYPE_CODES
+                        .iter()
+                        .map(|(c, _)| *c)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             })
     }
@@ -186,7 +190,10 @@ mod tests {
     #[test]
     fn need_types_are_data() {
         assert_eq!(NeedType::parse("asd").map(|n| n.code()).ok(), Some("ASD"));
-        assert_eq!(NeedType::parse("DS").map(|n| n.description()).ok(), Some("Down syndrome"));
+        assert_eq!(
+            NeedType::parse("DS").map(|n| n.description()).ok(),
+            Some("Down syndrome")
+        );
         assert!(NeedType::parse("XYZ").is_err());
         assert_eq!(NeedType::all().count(), NEED_TYPE_CODES.len());
         assert_eq!(CeaseReason::TransferredToAnotherLa.sen2_code(), Some(5));

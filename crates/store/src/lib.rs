@@ -13,27 +13,39 @@ pub use pg::PgStore;
 pub use sqlite::SqliteStore;
 
 use sendscope_domain::chain::{ChainBreak, ChainVerifier};
-use sendscope_domain::{DomainError, NewEvent, Projection, RecordedEvent, StreamRef};
+use sendscope_domain::{
+    DomainError, NewEvent, PreparedEvent, Projection, RecordedEvent, StreamRef,
+};
 use std::io::Write;
 
 /// Everything the store can report. Each message says what went wrong and how to mend it.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("the database URL {0:?} is not understood: use sqlite://PATH or postgres://USER@HOST:PORT/DATABASE")]
+    #[error(
+        "the database URL {0:?} is not understood: use sqlite://PATH or postgres://USER@HOST:PORT/DATABASE"
+    )]
     BadUrl(String),
-    #[error("cannot open the database {target}: {detail}. Check the URL, and that the server is running and accepts connections")]
+    #[error(
+        "cannot open the database {target}: {detail}. Check the URL, and that the server is running and accepts connections"
+    )]
     Unreachable { target: String, detail: String },
     #[error(
         "the database {target} has schema version {found} but this sendscope understands up to {supported}: upgrade sendscope, or point --database-url at another database"
     )]
-    SchemaTooNew { target: String, found: i64, supported: i64 },
+    SchemaTooNew {
+        target: String,
+        found: i64,
+        supported: i64,
+    },
     #[error(transparent)]
     Domain(#[from] DomainError),
     #[error("{0}")]
     Conflict(String),
     #[error("database error: {0}")]
     Database(String),
-    #[error("stored data cannot be read: {0}. Run `sendscope audit verify` to find the event at fault")]
+    #[error(
+        "stored data cannot be read: {0}. Run `sendscope audit verify` to find the event at fault"
+    )]
     Corrupt(String),
     #[error("could not write output: {0}")]
     Output(String),
@@ -100,7 +112,16 @@ pub trait Store: Send + Sync {
     /// Appends events atomically, in order: all are written or none. Each is validated
     /// against its stream's state first; projections are updated in the same transaction.
     /// Returns the sequence numbers assigned.
-    fn append(&self, events: &[NewEvent]) -> Result<Vec<u64>>;
+    fn append(&self, events: &[NewEvent]) -> Result<Vec<u64>> {
+        let prepared = events
+            .iter()
+            .map(|e| PreparedEvent::new(e.clone()))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        self.append_prepared(&prepared)
+    }
+
+    /// [`Store::append`] for events already encoded (see [`PreparedEvent`]).
+    fn append_prepared(&self, events: &[PreparedEvent]) -> Result<Vec<u64>>;
 
     /// All events of one stream, in version order.
     fn stream_events(&self, stream: StreamRef) -> Result<Vec<RecordedEvent>>;
@@ -137,12 +158,17 @@ pub fn open(url: &str) -> Result<Box<dyn Store>> {
 }
 
 /// Reads every event in sequence order, a page at a time, in constant memory.
-pub fn for_each_event(store: &dyn Store, f: &mut dyn FnMut(&RecordedEvent) -> Result<()>) -> Result<u64> {
+pub fn for_each_event(
+    store: &dyn Store,
+    f: &mut dyn FnMut(&RecordedEvent) -> Result<()>,
+) -> Result<u64> {
     let mut after = 0u64;
     let mut n = 0u64;
     loop {
         let page = store.events_after(after, 20_000)?;
-        let Some(last) = page.last() else { return Ok(n) };
+        let Some(last) = page.last() else {
+            return Ok(n);
+        };
         after = last.seq;
         for e in &page {
             f(e)?;
@@ -175,7 +201,12 @@ pub fn verify(store: &dyn Store) -> Result<VerifyReport> {
             None
         }
     };
-    Ok(VerifyReport { events: v.checked, erased_payloads: v.erased, head, first_break })
+    Ok(VerifyReport {
+        events: v.checked,
+        erased_payloads: v.erased,
+        head,
+        first_break,
+    })
 }
 
 /// Output formats for `export events`.
@@ -218,7 +249,9 @@ pub fn export_events(store: &dyn Store, format: ExportFormat, out: &mut dyn Writ
     }
     for_each_event(store, &mut |e| {
         let payload = match &e.payload {
-            Some(p) => Some(std::str::from_utf8(p).map_err(|_| StoreError::Corrupt(format!("event {} payload is not UTF-8", e.seq)))?),
+            Some(p) => Some(std::str::from_utf8(p).map_err(|_| {
+                StoreError::Corrupt(format!("event {} payload is not UTF-8", e.seq))
+            })?),
             None => None,
         };
         match format {
@@ -243,7 +276,9 @@ pub fn export_events(store: &dyn Store, format: ExportFormat, out: &mut dyn Writ
             }
             ExportFormat::Jsonl => {
                 let payload_value: serde_json::Value = match payload {
-                    Some(p) => serde_json::from_str(p).map_err(|x| StoreError::Corrupt(format!("event {} payload: {x}", e.seq)))?,
+                    Some(p) => serde_json::from_str(p).map_err(|x| {
+                        StoreError::Corrupt(format!("event {} payload: {x}", e.seq))
+                    })?,
                     None => serde_json::Value::Null,
                 };
                 let v = serde_json::json!({
@@ -267,15 +302,67 @@ pub fn export_events(store: &dyn Store, format: ExportFormat, out: &mut dyn Writ
     })
 }
 
-/// Test-only crash points: when `SENDSCOPE_TEST_HOOK` names a point, the process says so
-/// on stderr and waits there to be killed. Unset, this costs one cached lookup.
+/// Test-only crash points: when `SENDSCOPE_TEST_HOOK` is `POINT` or `POINT#N`, the
+/// process says so on stderr at that point (the Nth time it passes, with `#N`) and waits
+/// there to be killed. Unset, this costs one cached lookup.
 pub(crate) fn test_hook(point: &str) {
-    static HOOK: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
-    let Some(want) = HOOK.get_or_init(|| std::env::var("SENDSCOPE_TEST_HOOK").ok()) else { return };
-    if want == point {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static HOOK: std::sync::OnceLock<Option<(String, u64)>> = std::sync::OnceLock::new();
+    static PASSES: AtomicU64 = AtomicU64::new(0);
+    let want = HOOK.get_or_init(|| {
+        let v = std::env::var("SENDSCOPE_TEST_HOOK").ok()?;
+        Some(match v.split_once('#') {
+            Some((p, n)) => (p.to_string(), n.parse().unwrap_or(1)),
+            None => (v, 1),
+        })
+    });
+    let Some((want, nth)) = want else { return };
+    if want == point && PASSES.fetch_add(1, Ordering::SeqCst) + 1 == *nth {
         eprintln!("sendscope-test-hook: reached {point}");
         loop {
             std::thread::sleep(std::time::Duration::from_secs(3600));
+        }
+    }
+}
+
+/// Helpers for tests that need a real PostgreSQL database of their own.
+pub mod testing {
+    use crate::{Result, StoreError};
+
+    /// The server tests use: `SENDSCOPE_TEST_PG` or the local one on 127.0.0.1:5432.
+    pub fn pg_server() -> String {
+        std::env::var("SENDSCOPE_TEST_PG")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+    }
+
+    /// Creates a new, uniquely named, empty database and returns its URL. Fails (never
+    /// skips) when the server cannot be reached.
+    pub fn fresh_pg_database() -> Result<String> {
+        let server = pg_server();
+        let admin = format!("{server}/postgres");
+        let mut c = postgres::Client::connect(&admin, postgres::NoTls).map_err(|e| {
+            StoreError::Unreachable {
+                target: admin.clone(),
+                detail: format!("{e}; start PostgreSQL (see README) or set SENDSCOPE_TEST_PG"),
+            }
+        })?;
+        let name = format!("sendscope_test_{}", uuid::Uuid::new_v4().simple());
+        c.batch_execute(&format!("CREATE DATABASE {name}"))?;
+        Ok(format!("{server}/{name}"))
+    }
+
+    /// Drops a database made by [`fresh_pg_database`] (best effort: tests call it on drop).
+    pub fn drop_pg_database(url: &str) {
+        let Some(name) = url
+            .rsplit('/')
+            .next()
+            .filter(|n| n.starts_with("sendscope_test_"))
+        else {
+            return;
+        };
+        let admin = format!("{}/postgres", pg_server());
+        if let Ok(mut c) = postgres::Client::connect(&admin, postgres::NoTls) {
+            let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
         }
     }
 }
@@ -286,7 +373,9 @@ pub(crate) fn add_stage(a: &mut AreaHeadline, stage: &str, n: u64) {
     a.cases += n;
     match Stage::parse(stage) {
         Some(Stage::PlanInPlace) => a.plans_in_place += n,
-        Some(Stage::RequestReceived | Stage::Assessing | Stage::DraftPlan) => a.requests_in_progress += n,
+        Some(Stage::RequestReceived | Stage::Assessing | Stage::DraftPlan) => {
+            a.requests_in_progress += n
+        }
         Some(Stage::Ceased) => a.plans_ceased += n,
         _ => {}
     }

@@ -3,11 +3,11 @@
 
 use crate::pool::Pool;
 use crate::tx::{self, ProjectionRow, StreamRow, Tx};
-use crate::{migrations, AreaHeadline, Headline, RebuildReport, Result, Store, StoreError};
+use crate::{AreaHeadline, Headline, RebuildReport, Result, Store, StoreError, migrations};
 use chrono::{DateTime, NaiveDate, Utc};
 use postgres::{Client, Config, NoTls, Row, Transaction};
 use sendscope_domain::ids::AreaId;
-use sendscope_domain::{Instant, NewEvent, Projection, RecordedEvent, StreamKind, StreamRef};
+use sendscope_domain::{Instant, PreparedEvent, Projection, RecordedEvent, StreamKind, StreamRef};
 use std::collections::BTreeMap;
 use std::str::FromStr;
 use std::time::Duration;
@@ -34,9 +34,16 @@ fn redact(url: &str) -> String {
 impl PgStore {
     pub fn open(url: &str) -> Result<Self> {
         let target = redact(url);
-        let mut config = Config::from_str(url).map_err(|e| StoreError::Unreachable { target: target.clone(), detail: e.to_string() })?;
+        let mut config = Config::from_str(url).map_err(|e| StoreError::Unreachable {
+            target: target.clone(),
+            detail: e.to_string(),
+        })?;
         config.connect_timeout(Duration::from_secs(5));
-        let store = PgStore { target, config, pool: Pool::new(8) };
+        let store = PgStore {
+            target,
+            config,
+            pool: Pool::new(8),
+        };
         let mut c = store.connect()?;
         store.migrate(&mut c)?;
         Ok(store)
@@ -45,7 +52,10 @@ impl PgStore {
     fn connect(&self) -> Result<Client> {
         self.config
             .connect(NoTls)
-            .map_err(|e| StoreError::Unreachable { target: self.target.clone(), detail: e.to_string() })
+            .map_err(|e| StoreError::Unreachable {
+                target: self.target.clone(),
+                detail: e.to_string(),
+            })
     }
 
     fn migrate(&self, c: &mut Client) -> Result<()> {
@@ -53,10 +63,16 @@ impl PgStore {
         // Serialise concurrent migrators.
         tx.execute("SELECT pg_advisory_xact_lock(7403351)", &[])?;
         tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")?;
-        let found: i64 = tx.query_one("SELECT COALESCE(MAX(version), 0) FROM schema_version", &[])?.get(0);
+        let found: i64 = tx
+            .query_one("SELECT COALESCE(MAX(version), 0) FROM schema_version", &[])?
+            .get(0);
         let supported = migrations::latest(migrations::POSTGRES);
         if found > supported {
-            return Err(StoreError::SchemaTooNew { target: self.target.clone(), found, supported });
+            return Err(StoreError::SchemaTooNew {
+                target: self.target.clone(),
+                found,
+                supported,
+            });
         }
         for (v, sql) in migrations::POSTGRES.iter().filter(|(v, _)| *v > found) {
             tx.batch_execute(sql)?;
@@ -84,9 +100,10 @@ impl PgStore {
     pub fn reset_for_tests(url: &str) -> Result<()> {
         let mut config = Config::from_str(url).map_err(|e| StoreError::BadUrl(e.to_string()))?;
         config.connect_timeout(Duration::from_secs(5));
-        let mut c = config
-            .connect(NoTls)
-            .map_err(|e| StoreError::Unreachable { target: redact(url), detail: e.to_string() })?;
+        let mut c = config.connect(NoTls).map_err(|e| StoreError::Unreachable {
+            target: redact(url),
+            detail: e.to_string(),
+        })?;
         c.batch_execute(
             "DROP TABLE IF EXISTS case_index, projections, chain_head, events, streams, schema_version CASCADE; \
              DROP FUNCTION IF EXISTS events_append_only() CASCADE;",
@@ -114,7 +131,9 @@ fn decode(r: &Row) -> Result<(i64, RecordedEvent)> {
     let e = RecordedEvent {
         seq: seq as u64,
         stream: StreamRef {
-            kind: StreamKind::parse(&kind).map_err(|_| StoreError::Corrupt(format!("event {seq} has an unknown stream kind")))?,
+            kind: StreamKind::parse(&kind).map_err(|_| {
+                StoreError::Corrupt(format!("event {seq} has an unknown stream kind"))
+            })?,
             id: r.try_get(2)?,
         },
         version: r.try_get::<_, i32>(5)? as u32,
@@ -133,39 +152,70 @@ fn decode(r: &Row) -> Result<(i64, RecordedEvent)> {
 
 impl Tx for PgTx<'_> {
     fn head(&mut self) -> Result<(u64, [u8; 32])> {
-        let r = self.tx.query_one("SELECT seq, hash FROM chain_head WHERE id = 1 FOR UPDATE", &[])?;
+        let r = self.tx.query_one(
+            "SELECT seq, hash FROM chain_head WHERE id = 1 FOR UPDATE",
+            &[],
+        )?;
         Ok((r.get::<_, i64>(0) as u64, hash32(r.get(1))))
     }
     fn set_head(&mut self, seq: u64, hash: &[u8; 32]) -> Result<()> {
-        self.tx.execute("UPDATE chain_head SET seq = $1, hash = $2 WHERE id = 1", &[&(seq as i64), &&hash[..]])?;
+        self.tx.execute(
+            "UPDATE chain_head SET seq = $1, hash = $2 WHERE id = 1",
+            &[&(seq as i64), &&hash[..]],
+        )?;
         Ok(())
     }
     fn max_stream_no(&mut self) -> Result<i64> {
-        Ok(self.tx.query_one("SELECT COALESCE(MAX(stream_no), 0)::BIGINT FROM streams", &[])?.get(0))
+        Ok(self
+            .tx
+            .query_one(
+                "SELECT COALESCE(MAX(stream_no), 0)::BIGINT FROM streams",
+                &[],
+            )?
+            .get(0))
     }
     fn find_stream(&mut self, id: Uuid) -> Result<Option<StreamRow>> {
-        let st = self.tx.prepare("SELECT stream_no, kind, area_id FROM streams WHERE stream_id = $1")?;
+        let st = self
+            .tx
+            .prepare("SELECT stream_no, kind, area_id FROM streams WHERE stream_id = $1")?;
         let row = self.tx.query_opt(&st, &[&id])?;
         row.map(|r| {
             Ok(StreamRow {
                 no: r.get(0),
-                stream: StreamRef { kind: StreamKind::parse(r.get::<_, &str>(1))?, id },
+                stream: StreamRef {
+                    kind: StreamKind::parse(r.get::<_, &str>(1))?,
+                    id,
+                },
                 area: AreaId(r.get(2)),
             })
         })
         .transpose()
     }
     fn insert_stream(&mut self, row: &StreamRow) -> Result<()> {
-        let st = self.tx.prepare("INSERT INTO streams (stream_no, stream_id, kind, area_id) VALUES ($1, $2, $3, $4)")?;
-        self.tx.execute(&st, &[&row.no, &row.stream.id, &row.stream.kind.as_str(), &row.area.0])?;
+        let st = self.tx.prepare(
+            "INSERT INTO streams (stream_no, stream_id, kind, area_id) VALUES ($1, $2, $3, $4)",
+        )?;
+        self.tx.execute(
+            &st,
+            &[
+                &row.no,
+                &row.stream.id,
+                &row.stream.kind.as_str(),
+                &row.area.0,
+            ],
+        )?;
         Ok(())
     }
     fn load_projection(&mut self, no: i64) -> Result<Option<String>> {
-        let st = self.tx.prepare("SELECT state FROM projections WHERE stream_no = $1")?;
+        let st = self
+            .tx
+            .prepare("SELECT state FROM projections WHERE stream_no = $1")?;
         Ok(self.tx.query_opt(&st, &[&no])?.map(|r| r.get(0)))
     }
     fn load_stream_events(&mut self, row: &StreamRow) -> Result<Vec<RecordedEvent>> {
-        let sql = format!("SELECT {EVENT_COLUMNS} FROM events e JOIN streams s USING (stream_no) WHERE e.stream_no = $1 ORDER BY e.version");
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM events e JOIN streams s USING (stream_no) WHERE e.stream_no = $1 ORDER BY e.version"
+        );
         let rows = self.tx.query(&sql, &[&row.no])?;
         rows.iter().map(|r| decode(r).map(|(_, e)| e)).collect()
     }
@@ -185,17 +235,27 @@ impl Tx for PgTx<'_> {
             let actor: Vec<&str> = chunk.iter().map(|(_, e)| e.actor.as_str()).collect();
             let at: Vec<DateTime<Utc>> = chunk.iter().map(|(_, e)| e.recorded_at.utc()).collect();
             let eff: Vec<NaiveDate> = chunk.iter().map(|(_, e)| e.effective_date).collect();
-            let reason: Vec<Option<&str>> = chunk.iter().map(|(_, e)| e.reason.as_deref()).collect();
-            let payload: Vec<Option<&[u8]>> = chunk.iter().map(|(_, e)| e.payload.as_deref()).collect();
+            let reason: Vec<Option<&str>> =
+                chunk.iter().map(|(_, e)| e.reason.as_deref()).collect();
+            let payload: Vec<Option<&[u8]>> =
+                chunk.iter().map(|(_, e)| e.payload.as_deref()).collect();
             let digest: Vec<&[u8]> = chunk.iter().map(|(_, e)| &e.payload_digest[..]).collect();
             let hash: Vec<&[u8]> = chunk.iter().map(|(_, e)| &e.hash[..]).collect();
-            self.tx.execute(&st, &[&seq, &no, &version, &ty, &actor, &at, &eff, &reason, &payload, &digest, &hash])?;
+            self.tx.execute(
+                &st,
+                &[
+                    &seq, &no, &version, &ty, &actor, &at, &eff, &reason, &payload, &digest, &hash,
+                ],
+            )?;
         }
         Ok(())
     }
     fn erase_payloads(&mut self, seqs: &[u64]) -> Result<()> {
         let s: Vec<i64> = seqs.iter().map(|x| *x as i64).collect();
-        self.tx.execute("UPDATE events SET payload = NULL WHERE seq = ANY($1)", &[&s])?;
+        self.tx.execute(
+            "UPDATE events SET payload = NULL WHERE seq = ANY($1)",
+            &[&s],
+        )?;
         Ok(())
     }
     fn save_projections(&mut self, rows: &[ProjectionRow<'_>]) -> Result<()> {
@@ -215,12 +275,17 @@ impl Tx for PgTx<'_> {
         )?;
         for chunk in rows.chunks(5_000) {
             let no: Vec<i64> = chunk.iter().map(|r| r.no).collect();
-            let kind: Vec<&str> = chunk.iter().map(|r| r.projection.stream.kind.as_str()).collect();
+            let kind: Vec<&str> = chunk
+                .iter()
+                .map(|r| r.projection.stream.kind.as_str())
+                .collect();
             let area: Vec<Uuid> = chunk.iter().map(|r| r.projection.area.0).collect();
             let json: Vec<&str> = chunk.iter().map(|r| r.json.as_str()).collect();
             self.tx.execute(&p, &[&no, &kind, &area, &json])?;
-            let cases: Vec<(&ProjectionRow<'_>, &sendscope_domain::projection::CaseIndex)> =
-                chunk.iter().filter_map(|r| r.case_index.as_ref().map(|ix| (r, ix))).collect();
+            let cases: Vec<(&ProjectionRow<'_>, &sendscope_domain::projection::CaseIndex)> = chunk
+                .iter()
+                .filter_map(|r| r.case_index.as_ref().map(|ix| (r, ix)))
+                .collect();
             if cases.is_empty() {
                 continue;
             }
@@ -231,26 +296,46 @@ impl Tx for PgTx<'_> {
             let giv: Vec<&str> = cases.iter().map(|(_, i)| i.given_names.as_str()).collect();
             let upn: Vec<Option<&str>> = cases.iter().map(|(_, i)| i.upn.as_deref()).collect();
             let dob: Vec<Option<NaiveDate>> = cases.iter().map(|(_, i)| i.birth_date).collect();
-            let need: Vec<Option<&str>> = cases.iter().map(|(_, i)| i.primary_need.map(|n| n.code())).collect();
-            let setting: Vec<Option<Uuid>> = cases.iter().map(|(_, i)| i.setting.map(|s| s.0)).collect();
-            let worker: Vec<Option<Uuid>> = cases.iter().map(|(_, i)| i.caseworker.map(|s| s.0)).collect();
+            let need: Vec<Option<&str>> = cases
+                .iter()
+                .map(|(_, i)| i.primary_need.map(|n| n.code()))
+                .collect();
+            let setting: Vec<Option<Uuid>> =
+                cases.iter().map(|(_, i)| i.setting.map(|s| s.0)).collect();
+            let worker: Vec<Option<Uuid>> = cases
+                .iter()
+                .map(|(_, i)| i.caseworker.map(|s| s.0))
+                .collect();
             let team: Vec<Option<Uuid>> = cases.iter().map(|(_, i)| i.team.map(|s| s.0)).collect();
             let start: Vec<Option<NaiveDate>> = cases.iter().map(|(_, i)| i.plan_start).collect();
-            self.tx
-                .execute(&c, &[&no, &area, &stage, &fam, &giv, &upn, &dob, &need, &setting, &worker, &team, &start])?;
+            self.tx.execute(
+                &c,
+                &[
+                    &no, &area, &stage, &fam, &giv, &upn, &dob, &need, &setting, &worker, &team,
+                    &start,
+                ],
+            )?;
         }
         Ok(())
     }
     fn clear_projections(&mut self) -> Result<()> {
-        self.tx.batch_execute("DELETE FROM case_index; DELETE FROM projections;")?;
+        self.tx
+            .batch_execute("DELETE FROM case_index; DELETE FROM projections;")?;
         Ok(())
     }
-    fn events_by_stream_after(&mut self, no: i64, version: u32, limit: usize) -> Result<Vec<(i64, RecordedEvent)>> {
+    fn events_by_stream_after(
+        &mut self,
+        no: i64,
+        version: u32,
+        limit: usize,
+    ) -> Result<Vec<(i64, RecordedEvent)>> {
         let sql = format!(
             "SELECT {EVENT_COLUMNS} FROM events e JOIN streams s USING (stream_no) \
              WHERE (e.stream_no, e.version) > ($1, $2) ORDER BY e.stream_no, e.version LIMIT $3"
         );
-        let rows = self.tx.query(&sql, &[&no, &(version as i32), &(limit as i64)])?;
+        let rows = self
+            .tx
+            .query(&sql, &[&no, &(version as i32), &(limit as i64)])?;
         rows.iter().map(decode).collect()
     }
 }
@@ -260,7 +345,7 @@ impl Store for PgStore {
         "postgres"
     }
 
-    fn append(&self, events: &[NewEvent]) -> Result<Vec<u64>> {
+    fn append_prepared(&self, events: &[PreparedEvent]) -> Result<Vec<u64>> {
         if events.is_empty() {
             return Ok(Vec::new());
         }
@@ -318,27 +403,51 @@ impl Store for PgStore {
     fn headline(&self) -> Result<Headline> {
         self.with(|c| {
             let mut areas: BTreeMap<String, AreaHeadline> = BTreeMap::new();
-            for r in c.query("SELECT area_id::text, state FROM projections WHERE kind = 'area'", &[])? {
+            for r in c.query(
+                "SELECT area_id::text, state FROM projections WHERE kind = 'area'",
+                &[],
+            )? {
                 let id: String = r.get(0);
                 let p = Projection::from_json(r.get(1))?;
                 let la = match &p.state {
-                    sendscope_domain::projection::StreamState::Area(a) => a.la_code.map(|l| l.to_string()).unwrap_or_default(),
+                    sendscope_domain::projection::StreamState::Area(a) => {
+                        a.la_code.map(|l| l.to_string()).unwrap_or_default()
+                    }
                     _ => String::new(),
                 };
-                areas.insert(id.clone(), AreaHeadline { area_id: id, name: p.display_name(), la_code: la, ..Default::default() });
+                areas.insert(
+                    id.clone(),
+                    AreaHeadline {
+                        area_id: id,
+                        name: p.display_name(),
+                        la_code: la,
+                        ..Default::default()
+                    },
+                );
             }
-            for r in c.query("SELECT area_id::text, stage, COUNT(*) FROM case_index GROUP BY area_id, stage", &[])? {
+            for r in c.query(
+                "SELECT area_id::text, stage, COUNT(*) FROM case_index GROUP BY area_id, stage",
+                &[],
+            )? {
                 if let Some(a) = areas.get_mut(r.get::<_, &str>(0)) {
                     crate::add_stage(a, r.get(1), r.get::<_, i64>(2) as u64);
                 }
             }
-            for r in c.query("SELECT area_id::text, kind, COUNT(*) FROM projections GROUP BY area_id, kind", &[])? {
+            for r in c.query(
+                "SELECT area_id::text, kind, COUNT(*) FROM projections GROUP BY area_id, kind",
+                &[],
+            )? {
                 if let Some(a) = areas.get_mut(r.get::<_, &str>(0)) {
                     crate::add_kind(a, r.get(1), r.get::<_, i64>(2) as u64);
                 }
             }
-            let events: i64 = c.query_one("SELECT seq FROM chain_head WHERE id = 1", &[])?.get(0);
-            Ok(Headline { areas: areas.into_values().collect(), events: events as u64 })
+            let events: i64 = c
+                .query_one("SELECT seq FROM chain_head WHERE id = 1", &[])?
+                .get(0);
+            Ok(Headline {
+                areas: areas.into_values().collect(),
+                events: events as u64,
+            })
         })
     }
 }

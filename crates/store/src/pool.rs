@@ -10,11 +10,18 @@ pub(crate) struct Pool<C> {
 
 impl<C> Pool<C> {
     pub fn new(max_idle: usize) -> Self {
-        Pool { idle: Mutex::new(Vec::new()), max_idle }
+        Pool {
+            idle: Mutex::new(Vec::new()),
+            max_idle,
+        }
     }
 
     /// Runs `f` with a pooled connection, opening one with `open` if none is idle.
-    pub fn with<T, E>(&self, open: impl FnOnce() -> Result<C, E>, f: impl FnOnce(&mut C) -> Result<T, E>) -> Result<T, E> {
+    pub fn with<T, E>(
+        &self,
+        open: impl FnOnce() -> Result<C, E>,
+        f: impl FnOnce(&mut C) -> Result<T, E>,
+    ) -> Result<T, E> {
         let taken = self.idle.lock().map(|mut v| v.pop()).unwrap_or(None);
         let mut conn = match taken {
             Some(c) => c,

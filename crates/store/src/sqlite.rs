@@ -2,10 +2,12 @@
 
 use crate::pool::Pool;
 use crate::tx::{self, ProjectionRow, StreamRow, Tx};
-use crate::{migrations, AreaHeadline, Headline, RebuildReport, Result, Store, StoreError};
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior};
+use crate::{AreaHeadline, Headline, RebuildReport, Result, Store, StoreError, migrations};
+use rusqlite::{
+    Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior, params,
+};
 use sendscope_domain::ids::AreaId;
-use sendscope_domain::{Instant, NewEvent, Projection, RecordedEvent, StreamKind, StreamRef};
+use sendscope_domain::{Instant, PreparedEvent, Projection, RecordedEvent, StreamKind, StreamRef};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use uuid::Uuid;
@@ -17,32 +19,54 @@ pub struct SqliteStore {
 }
 
 fn unreachable(path: &str, e: impl std::fmt::Display) -> StoreError {
-    StoreError::Unreachable { target: format!("sqlite://{path}"), detail: e.to_string() }
+    StoreError::Unreachable {
+        target: format!("sqlite://{path}"),
+        detail: e.to_string(),
+    }
 }
 
 fn connect(path: &str, cache_kib: i64) -> Result<Connection> {
-    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags).map_err(|e| unreachable(path, e))?;
+    // Larger pages suit long append-only tables; this only takes effect on a new file.
+    conn.execute_batch("PRAGMA page_size=65536")
+        .map_err(|e| unreachable(path, e))?;
     let mode: String = conn
         .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
         .map_err(|e| unreachable(path, e))?;
     if !mode.eq_ignore_ascii_case("wal") {
-        return Err(unreachable(path, format!("could not switch to WAL journalling (got {mode})")));
+        return Err(unreachable(
+            path,
+            format!("could not switch to WAL journalling (got {mode})"),
+        ));
     }
     conn.execute_batch(&format!(
-        "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000; PRAGMA cache_size=-{cache_kib};"
+        "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000; PRAGMA cache_size=-{cache_kib}; \
+         PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint=8192;"
     ))
     .map_err(|e| unreachable(path, e))?;
     Ok(conn)
 }
 
 fn migrate(conn: &mut Connection, path: &str) -> Result<()> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| unreachable(path, e))?;
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(|e| unreachable(path, e))?;
     tx.execute_batch("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")?;
-    let found: i64 = tx.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_version", [], |r| r.get(0))?;
+    let found: i64 = tx.query_row(
+        "SELECT COALESCE(MAX(version), 0) FROM schema_version",
+        [],
+        |r| r.get(0),
+    )?;
     let supported = migrations::latest(migrations::SQLITE);
     if found > supported {
-        return Err(StoreError::SchemaTooNew { target: format!("sqlite://{path}"), found, supported });
+        return Err(StoreError::SchemaTooNew {
+            target: format!("sqlite://{path}"),
+            found,
+            supported,
+        });
     }
     for (v, sql) in migrations::SQLITE.iter().filter(|(v, _)| *v > found) {
         tx.execute_batch(sql)?;
@@ -57,9 +81,13 @@ impl SqliteStore {
         if path.is_empty() {
             return Err(StoreError::BadUrl("sqlite://".into()));
         }
-        let mut writer = connect(path, 262_144)?;
+        let mut writer = connect(path, 1_572_864)?;
         migrate(&mut writer, path)?;
-        Ok(SqliteStore { path: path.to_string(), writer: Mutex::new(writer), readers: Pool::new(8) })
+        Ok(SqliteStore {
+            path: path.to_string(),
+            writer: Mutex::new(writer),
+            readers: Pool::new(8),
+        })
     }
 
     fn read<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
@@ -67,7 +95,10 @@ impl SqliteStore {
     }
 
     fn write<T>(&self, f: impl FnOnce(&mut SqliteTx<'_>) -> Result<T>) -> Result<T> {
-        let mut conn = self.writer.lock().map_err(|_| StoreError::Database("writer lock poisoned".into()))?;
+        let mut conn = self
+            .writer
+            .lock()
+            .map_err(|_| StoreError::Database("writer lock poisoned".into()))?;
         let t = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut stx = SqliteTx { tx: t };
         let out = f(&mut stx)?;
@@ -89,7 +120,9 @@ fn hash32(v: Vec<u8>) -> [u8; 32] {
     v.try_into().unwrap_or([0u8; 32])
 }
 
-fn decode_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<std::result::Result<(i64, RecordedEvent), String>> {
+fn decode_row(
+    r: &rusqlite::Row<'_>,
+) -> rusqlite::Result<std::result::Result<(i64, RecordedEvent), String>> {
     let no: i64 = r.get(0)?;
     let kind: String = r.get(1)?;
     let stream_id: String = r.get(2)?;
@@ -110,7 +143,8 @@ fn decode_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<std::result::Result<(i6
             event_type: r.get(6).map_err(|_| bad("event type"))?,
             actor: r.get(7).map_err(|_| bad("actor"))?,
             recorded_at: Instant::parse(&recorded_at).map_err(|_| bad("recorded-at instant"))?,
-            effective_date: sendscope_domain::calendar::parse_date(&effective).map_err(|_| bad("effective date"))?,
+            effective_date: sendscope_domain::calendar::parse_date(&effective)
+                .map_err(|_| bad("effective date"))?,
             reason: r.get(10).map_err(|_| bad("reason"))?,
             payload: r.get(11).map_err(|_| bad("payload"))?,
             payload_digest: hash32(r.get(12).map_err(|_| bad("payload digest"))?),
@@ -120,7 +154,10 @@ fn decode_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<std::result::Result<(i6
     Ok(parsed.map(|e| (no, e)))
 }
 
-fn collect_events(stmt: &mut rusqlite::Statement<'_>, params: impl rusqlite::Params) -> Result<Vec<(i64, RecordedEvent)>> {
+fn collect_events(
+    stmt: &mut rusqlite::Statement<'_>,
+    params: impl rusqlite::Params,
+) -> Result<Vec<(i64, RecordedEvent)>> {
     let rows = stmt.query_map(params, decode_row)?;
     let mut out = Vec::new();
     for r in rows {
@@ -132,42 +169,72 @@ fn collect_events(stmt: &mut rusqlite::Statement<'_>, params: impl rusqlite::Par
 impl Tx for SqliteTx<'_> {
     fn head(&mut self) -> Result<(u64, [u8; 32])> {
         let (seq, hash): (i64, Vec<u8>) =
-            self.tx.query_row("SELECT seq, hash FROM chain_head WHERE id = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            self.tx
+                .query_row("SELECT seq, hash FROM chain_head WHERE id = 1", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?;
         Ok((seq as u64, hash32(hash)))
     }
     fn set_head(&mut self, seq: u64, hash: &[u8; 32]) -> Result<()> {
-        self.tx.execute("UPDATE chain_head SET seq = ?1, hash = ?2 WHERE id = 1", params![seq as i64, &hash[..]])?;
+        self.tx.execute(
+            "UPDATE chain_head SET seq = ?1, hash = ?2 WHERE id = 1",
+            params![seq as i64, &hash[..]],
+        )?;
         Ok(())
     }
     fn max_stream_no(&mut self) -> Result<i64> {
-        Ok(self.tx.query_row("SELECT COALESCE(MAX(stream_no), 0) FROM streams", [], |r| r.get(0))?)
+        Ok(self
+            .tx
+            .query_row("SELECT COALESCE(MAX(stream_no), 0) FROM streams", [], |r| {
+                r.get(0)
+            })?)
     }
     fn find_stream(&mut self, id: Uuid) -> Result<Option<StreamRow>> {
-        let mut st = self.tx.prepare_cached("SELECT stream_no, kind, area_id FROM streams WHERE stream_id = ?1")?;
-        let row: Option<(i64, String, String)> =
-            st.query_row([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).optional()?;
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT stream_no, kind, area_id FROM streams WHERE stream_id = ?1")?;
+        let row: Option<(i64, String, String)> = st
+            .query_row([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?;
         row.map(|(no, kind, area)| {
             Ok(StreamRow {
                 no,
-                stream: StreamRef { kind: StreamKind::parse(&kind)?, id },
+                stream: StreamRef {
+                    kind: StreamKind::parse(&kind)?,
+                    id,
+                },
                 area: AreaId::parse(&area)?,
             })
         })
         .transpose()
     }
     fn insert_stream(&mut self, row: &StreamRow) -> Result<()> {
-        let mut st = self.tx.prepare_cached("INSERT INTO streams (stream_no, stream_id, kind, area_id) VALUES (?1, ?2, ?3, ?4)")?;
-        st.execute(params![row.no, row.stream.id.to_string(), row.stream.kind.as_str(), row.area.to_string()])?;
+        let mut st = self.tx.prepare_cached(
+            "INSERT INTO streams (stream_no, stream_id, kind, area_id) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        st.execute(params![
+            row.no,
+            row.stream.id.to_string(),
+            row.stream.kind.as_str(),
+            row.area.to_string()
+        ])?;
         Ok(())
     }
     fn load_projection(&mut self, no: i64) -> Result<Option<String>> {
-        let mut st = self.tx.prepare_cached("SELECT state FROM projections WHERE stream_no = ?1")?;
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT state FROM projections WHERE stream_no = ?1")?;
         Ok(st.query_row([no], |r| r.get(0)).optional()?)
     }
     fn load_stream_events(&mut self, row: &StreamRow) -> Result<Vec<RecordedEvent>> {
-        let sql = format!("SELECT {EVENT_COLUMNS} FROM events e JOIN streams s USING (stream_no) WHERE e.stream_no = ?1 ORDER BY e.version");
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM events e JOIN streams s USING (stream_no) WHERE e.stream_no = ?1 ORDER BY e.version"
+        );
         let mut st = self.tx.prepare_cached(&sql)?;
-        Ok(collect_events(&mut st, [row.no])?.into_iter().map(|(_, e)| e).collect())
+        Ok(collect_events(&mut st, [row.no])?
+            .into_iter()
+            .map(|(_, e)| e)
+            .collect())
     }
     fn insert_events(&mut self, rows: &[(i64, RecordedEvent)]) -> Result<()> {
         let mut st = self.tx.prepare_cached(
@@ -175,14 +242,21 @@ impl Tx for SqliteTx<'_> {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         )?;
         for (no, e) in rows {
+            let at_bytes = e.recorded_at.canonical_bytes();
+            let at_text = match &at_bytes {
+                Some(b) => std::borrow::Cow::Borrowed(
+                    std::str::from_utf8(b).map_err(|x| StoreError::Database(x.to_string()))?,
+                ),
+                None => std::borrow::Cow::Owned(e.recorded_at.to_string()),
+            };
             st.execute(params![
                 e.seq as i64,
                 no,
                 e.version,
                 e.event_type,
                 e.actor,
-                e.recorded_at.to_string(),
-                e.effective_date.to_string(),
+                at_text,
+                sendscope_domain::calendar::date_text(e.effective_date),
                 e.reason,
                 e.payload,
                 &e.payload_digest[..],
@@ -192,23 +266,34 @@ impl Tx for SqliteTx<'_> {
         Ok(())
     }
     fn erase_payloads(&mut self, seqs: &[u64]) -> Result<()> {
-        let mut st = self.tx.prepare_cached("UPDATE events SET payload = NULL WHERE seq = ?1")?;
+        let mut st = self
+            .tx
+            .prepare_cached("UPDATE events SET payload = NULL WHERE seq = ?1")?;
         for s in seqs {
             st.execute([*s as i64])?;
         }
         Ok(())
     }
     fn save_projections(&mut self, rows: &[ProjectionRow<'_>]) -> Result<()> {
-        let mut p = self
-            .tx
-            .prepare_cached("INSERT OR REPLACE INTO projections (stream_no, kind, area_id, state) VALUES (?1, ?2, ?3, ?4)")?;
+        let mut p = self.tx.prepare_cached(
+            "INSERT INTO projections (stream_no, kind, area_id, state) VALUES (?1, ?2, ?3, ?4) \
+             ON CONFLICT (stream_no) DO UPDATE SET kind = excluded.kind, area_id = excluded.area_id, state = excluded.state",
+        )?;
         let mut c = self.tx.prepare_cached(
-            "INSERT OR REPLACE INTO case_index (stream_no, area_id, stage, family_name, given_names, upn, birth_date, primary_need, setting_id, caseworker_id, team_id, plan_start) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            "INSERT INTO case_index (stream_no, area_id, stage, family_name, given_names, upn, birth_date, primary_need, setting_id, caseworker_id, team_id, plan_start) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
+             ON CONFLICT (stream_no) DO UPDATE SET area_id = excluded.area_id, stage = excluded.stage, family_name = excluded.family_name, \
+             given_names = excluded.given_names, upn = excluded.upn, birth_date = excluded.birth_date, primary_need = excluded.primary_need, \
+             setting_id = excluded.setting_id, caseworker_id = excluded.caseworker_id, team_id = excluded.team_id, plan_start = excluded.plan_start",
         )?;
         for r in rows {
             let area = r.projection.area.to_string();
-            p.execute(params![r.no, r.projection.stream.kind.as_str(), area, r.json])?;
+            p.execute(params![
+                r.no,
+                r.projection.stream.kind.as_str(),
+                area,
+                r.json
+            ])?;
             if let Some(ix) = &r.case_index {
                 c.execute(params![
                     r.no,
@@ -229,10 +314,16 @@ impl Tx for SqliteTx<'_> {
         Ok(())
     }
     fn clear_projections(&mut self) -> Result<()> {
-        self.tx.execute_batch("DELETE FROM case_index; DELETE FROM projections;")?;
+        self.tx
+            .execute_batch("DELETE FROM case_index; DELETE FROM projections;")?;
         Ok(())
     }
-    fn events_by_stream_after(&mut self, no: i64, version: u32, limit: usize) -> Result<Vec<(i64, RecordedEvent)>> {
+    fn events_by_stream_after(
+        &mut self,
+        no: i64,
+        version: u32,
+        limit: usize,
+    ) -> Result<Vec<(i64, RecordedEvent)>> {
         let sql = format!(
             "SELECT {EVENT_COLUMNS} FROM events e JOIN streams s USING (stream_no) \
              WHERE (e.stream_no, e.version) > (?1, ?2) ORDER BY e.stream_no, e.version LIMIT ?3"
@@ -247,7 +338,7 @@ impl Store for SqliteStore {
         "sqlite"
     }
 
-    fn append(&self, events: &[NewEvent]) -> Result<Vec<u64>> {
+    fn append_prepared(&self, events: &[PreparedEvent]) -> Result<Vec<u64>> {
         if events.is_empty() {
             return Ok(Vec::new());
         }
@@ -311,34 +402,65 @@ impl Store for SqliteStore {
         self.read(|c| {
             let mut areas: BTreeMap<String, AreaHeadline> = BTreeMap::new();
             let mut st = c.prepare("SELECT area_id, state FROM projections WHERE kind = 'area'")?;
-            let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+            let rows =
+                st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
             for r in rows {
                 let (id, json) = r?;
                 let p = Projection::from_json(&json)?;
                 let la = match &p.state {
-                    sendscope_domain::projection::StreamState::Area(a) => a.la_code.map(|l| l.to_string()).unwrap_or_default(),
+                    sendscope_domain::projection::StreamState::Area(a) => {
+                        a.la_code.map(|l| l.to_string()).unwrap_or_default()
+                    }
                     _ => String::new(),
                 };
-                areas.insert(id.clone(), AreaHeadline { area_id: id, name: p.display_name(), la_code: la, ..Default::default() });
+                areas.insert(
+                    id.clone(),
+                    AreaHeadline {
+                        area_id: id,
+                        name: p.display_name(),
+                        la_code: la,
+                        ..Default::default()
+                    },
+                );
             }
-            let mut st = c.prepare("SELECT area_id, stage, COUNT(*) FROM case_index GROUP BY area_id, stage")?;
-            let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))?;
+            let mut st = c.prepare(
+                "SELECT area_id, stage, COUNT(*) FROM case_index GROUP BY area_id, stage",
+            )?;
+            let rows = st.query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })?;
             for r in rows {
                 let (id, stage, n) = r?;
                 if let Some(a) = areas.get_mut(&id) {
                     crate::add_stage(a, &stage, n as u64);
                 }
             }
-            let mut st = c.prepare("SELECT area_id, kind, COUNT(*) FROM projections GROUP BY area_id, kind")?;
-            let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))?;
+            let mut st = c.prepare(
+                "SELECT area_id, kind, COUNT(*) FROM projections GROUP BY area_id, kind",
+            )?;
+            let rows = st.query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })?;
             for r in rows {
                 let (id, kind, n) = r?;
                 if let Some(a) = areas.get_mut(&id) {
                     crate::add_kind(a, &kind, n as u64);
                 }
             }
-            let events: i64 = c.query_row("SELECT seq FROM chain_head WHERE id = 1", [], |r| r.get(0))?;
-            Ok(Headline { areas: areas.into_values().collect(), events: events as u64 })
+            let events: i64 =
+                c.query_row("SELECT seq FROM chain_head WHERE id = 1", [], |r| r.get(0))?;
+            Ok(Headline {
+                areas: areas.into_values().collect(),
+                events: events as u64,
+            })
         })
     }
 }

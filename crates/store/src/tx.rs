@@ -2,10 +2,12 @@
 //! operations each backend provides inside one transaction.
 
 use crate::{Result, StoreError};
-use sendscope_domain::chain::{event_hash, payload_digest};
+use sendscope_domain::chain::event_hash;
 use sendscope_domain::ids::AreaId;
 use sendscope_domain::projection::CaseIndex;
-use sendscope_domain::{rules, EventBody, Instant, NewEvent, Projection, RecordedEvent, StreamRef};
+use sendscope_domain::{
+    EventBody, Instant, PreparedEvent, Projection, RecordedEvent, StreamRef, rules,
+};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -39,7 +41,12 @@ pub(crate) trait Tx {
     fn save_projections(&mut self, rows: &[ProjectionRow<'_>]) -> Result<()>;
     fn clear_projections(&mut self) -> Result<()>;
     /// Up to `limit` (stream row, event) pairs after the given (stream_no, version), in that order.
-    fn events_by_stream_after(&mut self, no: i64, version: u32, limit: usize) -> Result<Vec<(i64, RecordedEvent)>>;
+    fn events_by_stream_after(
+        &mut self,
+        no: i64,
+        version: u32,
+        limit: usize,
+    ) -> Result<Vec<(i64, RecordedEvent)>>;
 }
 
 struct Touched {
@@ -49,7 +56,7 @@ struct Touched {
     history: Option<Vec<RecordedEvent>>,
 }
 
-pub(crate) fn append(tx: &mut dyn Tx, events: &[NewEvent]) -> Result<Vec<u64>> {
+pub(crate) fn append(tx: &mut dyn Tx, events: &[PreparedEvent]) -> Result<Vec<u64>> {
     let (mut seq, mut prev) = tx.head()?;
     let now = Instant::now();
     let mut next_no: Option<i64> = None;
@@ -58,7 +65,8 @@ pub(crate) fn append(tx: &mut dyn Tx, events: &[NewEvent]) -> Result<Vec<u64>> {
     let mut pending: Vec<(i64, RecordedEvent)> = Vec::with_capacity(events.len());
     let mut assigned = Vec::with_capacity(events.len());
 
-    for ne in events {
+    for prepared in events {
+        let ne = &prepared.event;
         let id = ne.stream.id;
         if !touched.contains_key(&id) {
             let t = match tx.find_stream(id)? {
@@ -70,9 +78,15 @@ pub(crate) fn append(tx: &mut dyn Tx, events: &[NewEvent]) -> Result<Vec<u64>> {
                         )));
                     }
                     let json = tx.load_projection(row.no)?.ok_or_else(|| {
-                        StoreError::Corrupt(format!("record {id} has events but no projection; run `sendscope rebuild`"))
+                        StoreError::Corrupt(format!(
+                            "record {id} has events but no projection; run `sendscope rebuild`"
+                        ))
                     })?;
-                    Touched { projection: Projection::from_json(&json)?, row, history: None }
+                    Touched {
+                        projection: Projection::from_json(&json)?,
+                        row,
+                        history: None,
+                    }
                 }
                 None => {
                     let no = match next_no {
@@ -80,15 +94,25 @@ pub(crate) fn append(tx: &mut dyn Tx, events: &[NewEvent]) -> Result<Vec<u64>> {
                         None => tx.max_stream_no()? + 1,
                     };
                     next_no = Some(no + 1);
-                    let row = StreamRow { no, stream: ne.stream, area: ne.area };
+                    let row = StreamRow {
+                        no,
+                        stream: ne.stream,
+                        area: ne.area,
+                    };
                     tx.insert_stream(&row)?;
-                    Touched { projection: Projection::empty(ne.stream, ne.area), row, history: None }
+                    Touched {
+                        projection: Projection::empty(ne.stream, ne.area),
+                        row,
+                        history: None,
+                    }
                 }
             };
             touched.insert(id, t);
             order.push(id);
         }
-        let t = touched.get_mut(&id).ok_or_else(|| StoreError::Database("stream vanished".into()))?;
+        let t = touched
+            .get_mut(&id)
+            .ok_or_else(|| StoreError::Database("stream vanished".into()))?;
         let needs_history = matches!(
             ne.body,
             EventBody::Corrected(_) | EventBody::Voided(_) | EventBody::PayloadsErased(_)
@@ -107,7 +131,6 @@ pub(crate) fn append(tx: &mut dyn Tx, events: &[NewEvent]) -> Result<Vec<u64>> {
                 "a reason, when given, must say something; leave it out otherwise".into(),
             )));
         }
-        let payload = ne.body.encode()?;
         seq += 1;
         let mut ev = RecordedEvent {
             seq,
@@ -119,8 +142,8 @@ pub(crate) fn append(tx: &mut dyn Tx, events: &[NewEvent]) -> Result<Vec<u64>> {
             recorded_at: ne.recorded_at.unwrap_or(now),
             effective_date: ne.effective_date,
             reason: ne.reason.clone(),
-            payload_digest: payload_digest(&payload),
-            payload: Some(payload),
+            payload_digest: prepared.payload_digest,
+            payload: Some(prepared.payload.clone()),
             hash: [0; 32],
         };
         ev.hash = event_hash(&prev, &ev);
@@ -178,7 +201,12 @@ pub(crate) fn rebuild(tx: &mut dyn Tx) -> Result<crate::RebuildReport> {
     let flush = |tx: &mut dyn Tx, out: &mut Vec<(i64, Projection)>| -> Result<()> {
         let mut rows = Vec::with_capacity(out.len());
         for (no, p) in out.iter() {
-            rows.push(ProjectionRow { no: *no, json: p.to_json()?, case_index: p.case_index(), projection: p });
+            rows.push(ProjectionRow {
+                no: *no,
+                json: p.to_json()?,
+                case_index: p.case_index(),
+                projection: p,
+            });
         }
         tx.save_projections(&rows)?;
         out.clear();
@@ -219,6 +247,8 @@ pub(crate) fn rebuild(tx: &mut dyn Tx) -> Result<crate::RebuildReport> {
 }
 
 fn fold_all(evs: &[RecordedEvent]) -> Result<Projection> {
-    let first = evs.first().ok_or_else(|| StoreError::Corrupt("empty stream".into()))?;
+    let first = evs
+        .first()
+        .ok_or_else(|| StoreError::Corrupt("empty stream".into()))?;
     Ok(Projection::fold(first.stream, first.area, evs)?)
 }

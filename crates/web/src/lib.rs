@@ -1,11 +1,11 @@
 //! sendscope's web service. Only this crate knows HTTP. Handlers call the synchronous
 //! store on tokio's blocking pool.
 
+use axum::Router;
 use axum::extract::State;
-use axum::http::{header, StatusCode};
+use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 use sendscope_store::{Headline, Store};
 use std::sync::Arc;
 
@@ -27,7 +27,9 @@ pub async fn serve(
     store: Arc<dyn Store>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(store)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, router(store))
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 /// Escapes text for HTML element content and attribute values.
@@ -124,7 +126,12 @@ fn error_page(detail: &str) -> Response {
         "<h1>Sorry, there is a problem with the service</h1><p>Try again later.</p><p>Details for the service desk: {}</p>",
         esc(detail)
     );
-    (StatusCode::INTERNAL_SERVER_ERROR, [(header::CACHE_CONTROL, "no-store")], Html(page("Error", &body))).into_response()
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        [(header::CACHE_CONTROL, "no-store")],
+        Html(page("Error", &body)),
+    )
+        .into_response()
 }
 
 #[cfg(test)]

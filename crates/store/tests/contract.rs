@@ -1,0 +1,524 @@
+//! The store contract: every test runs against SQLite and against the real PostgreSQL
+//! (a fresh database each). PostgreSQL tests fail, never skip, when the server is down.
+
+use chrono::NaiveDate;
+use sendscope_domain::codes::LaCode;
+use sendscope_domain::event::*;
+use sendscope_domain::ids::*;
+use sendscope_domain::sen::{CeaseReason, Need, NeedType, Requester, Sex};
+use sendscope_domain::{Actor, DomainError, NewEvent, Stage};
+use sendscope_store::{ExportFormat, Store, StoreError, export_events, verify};
+
+#[derive(Clone, Copy)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+struct Db {
+    url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        if self.url.starts_with("postgres") {
+            sendscope_store::testing::drop_pg_database(&self.url);
+        }
+    }
+}
+
+impl Backend {
+    fn fresh(self) -> Db {
+        match self {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}", dir.path().join("t.db").display());
+                Db {
+                    url,
+                    _dir: Some(dir),
+                }
+            }
+            Backend::Postgres => Db {
+                url: sendscope_store::testing::fresh_pg_database()
+                    .expect("PostgreSQL must be reachable"),
+                _dir: None,
+            },
+        }
+    }
+
+    /// Runs raw SQL as a tamperer would, bypassing the append-only triggers.
+    fn tamper(self, url: &str, sql: &str) {
+        match self {
+            Backend::Sqlite => {
+                let c =
+                    rusqlite::Connection::open(url.trim_start_matches("sqlite://")).expect("open");
+                c.execute_batch(&format!(
+                    "DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete; {sql}"
+                ))
+                .expect("tamper");
+            }
+            Backend::Postgres => {
+                let mut c = ::postgres::Client::connect(url, ::postgres::NoTls).expect("connect");
+                c.batch_execute(&format!(
+                    "ALTER TABLE events DISABLE TRIGGER events_append_only; {sql}"
+                ))
+                .expect("tamper");
+            }
+        }
+    }
+
+    fn raw(self, url: &str, sql: &str) -> Result<(), String> {
+        match self {
+            Backend::Sqlite => {
+                let c = rusqlite::Connection::open(url.trim_start_matches("sqlite://"))
+                    .map_err(|e| e.to_string())?;
+                c.execute_batch(sql).map_err(|e| e.to_string())
+            }
+            Backend::Postgres => {
+                let mut c = ::postgres::Client::connect(url, ::postgres::NoTls)
+                    .map_err(|e| e.to_string())?;
+                c.batch_execute(sql).map_err(|e| e.to_string())
+            }
+        }
+    }
+}
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).expect("valid date")
+}
+
+struct Fixture {
+    area: AreaId,
+    case: CaseId,
+    request: RequestId,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        Fixture {
+            area: AreaId::new_random(),
+            case: CaseId::new_random(),
+            request: RequestId(1),
+        }
+    }
+    fn ev(&self, stream: StreamRef, on: NaiveDate, body: EventBody) -> NewEvent {
+        NewEvent {
+            stream,
+            area: self.area,
+            body,
+            actor: Actor::parse("user:tester").expect("actor"),
+            effective_date: on,
+            reason: None,
+            recorded_at: None,
+        }
+    }
+    fn case_ev(&self, on: NaiveDate, body: EventBody) -> NewEvent {
+        self.ev(StreamRef::case(self.case), on, body)
+    }
+    fn opening(&self) -> Vec<NewEvent> {
+        vec![
+            self.ev(
+                StreamRef::area(self.area),
+                d(2025, 1, 1),
+                EventBody::AreaCreated(AreaCreated {
+                    la_code: LaCode::parse("831").expect("la"),
+                    name: "Testshire".into(),
+                }),
+            ),
+            self.case_ev(
+                d(2025, 1, 6),
+                EventBody::CaseOpened(CaseOpened {
+                    child: Child {
+                        given_names: "Amy".into(),
+                        family_name: "Example".into(),
+                        birth_date: d(2017, 5, 4),
+                        sex: Sex::Female,
+                        ethnicity: "WBRI".into(),
+                        postcode: None,
+                        upn: None,
+                        uln: None,
+                        nhs_number: None,
+                        home: None,
+                    },
+                    people: vec![],
+                    caseworker: None,
+                }),
+            ),
+            self.case_ev(
+                d(2025, 1, 6),
+                EventBody::RequestReceived(RequestReceived {
+                    request: self.request,
+                    received_on: d(2025, 1, 6),
+                    requested_by: Requester::School,
+                }),
+            ),
+        ]
+    }
+    fn through_final(&self) -> Vec<NewEvent> {
+        let r = self.request;
+        vec![
+            self.case_ev(
+                d(2025, 2, 10),
+                EventBody::AssessmentDecided(AssessmentDecided {
+                    request: r,
+                    decision: AssessDecision::Assess,
+                    on: d(2025, 2, 10),
+                    reasons: None,
+                }),
+            ),
+            self.case_ev(
+                d(2025, 4, 1),
+                EventBody::DraftPlanServed(DraftPlanServed {
+                    request: r,
+                    on: d(2025, 4, 1),
+                    sections: PlanSections::default(),
+                }),
+            ),
+            self.case_ev(
+                d(2025, 5, 20),
+                EventBody::FinalPlanIssued(FinalPlanIssued {
+                    request: r,
+                    on: d(2025, 5, 20),
+                    sections: PlanSections::default(),
+                    needs: vec![Need {
+                        need: NeedType::parse("ASD").expect("need"),
+                        rank: 1,
+                    }],
+                    named: vec![],
+                    personal_budget: false,
+                }),
+            ),
+        ]
+    }
+}
+
+fn open(db: &Db) -> Box<dyn Store> {
+    sendscope_store::open(&db.url).expect("store opens")
+}
+
+fn dump(s: &dyn Store) -> Vec<String> {
+    let mut lines = Vec::new();
+    s.dump_projections(&mut |l| {
+        lines.push(l);
+        Ok(())
+    })
+    .expect("dump");
+    lines
+}
+
+/// The projections kept as events were written equal those rebuilt from scratch, byte for byte.
+fn assert_rebuild_identical(s: &dyn Store) {
+    let before = dump(s);
+    s.rebuild().expect("rebuild");
+    let after = dump(s);
+    assert_eq!(before.len(), after.len());
+    for (a, b) in before.iter().zip(&after) {
+        assert_eq!(a, b);
+    }
+}
+
+fn stage(s: &dyn Store, f: &Fixture) -> Stage {
+    s.projection(StreamRef::case(f.case))
+        .expect("read")
+        .expect("exists")
+        .case_index()
+        .expect("case")
+        .stage
+}
+
+fn appends_and_projects(b: Backend) {
+    let db = b.fresh();
+    let s = open(&db);
+    let f = Fixture::new();
+    let seqs = s.append(&f.opening()).expect("append");
+    assert_eq!(seqs, vec![1, 2, 3]);
+    assert_eq!(stage(s.as_ref(), &f), Stage::RequestReceived);
+    s.append(&f.through_final()).expect("append");
+    assert_eq!(stage(s.as_ref(), &f), Stage::PlanInPlace);
+    let evs = s.stream_events(StreamRef::case(f.case)).expect("events");
+    assert_eq!(
+        evs.iter().map(|e| e.version).collect::<Vec<_>>(),
+        vec![1, 2, 3, 4, 5]
+    );
+    assert_eq!(
+        s.events_after(2, 2)
+            .expect("page")
+            .iter()
+            .map(|e| e.seq)
+            .collect::<Vec<_>>(),
+        vec![3, 4]
+    );
+    let h = s.headline().expect("headline");
+    assert_eq!(h.events, 6);
+    assert_eq!(h.areas.len(), 1);
+    assert_eq!(h.areas[0].plans_in_place, 1);
+    assert_eq!(h.areas[0].name, "Testshire");
+    let r = verify(s.as_ref()).expect("verify");
+    assert_eq!((r.events, r.first_break), (6, None));
+    assert_rebuild_identical(s.as_ref());
+}
+
+fn refuses_invalid_steps_and_writes_nothing(b: Backend) {
+    let db = b.fresh();
+    let s = open(&db);
+    let f = Fixture::new();
+    s.append(&f.opening()).expect("append");
+    let mut steps = f.through_final();
+    // A final plan before any draft: the whole batch is refused.
+    steps.remove(1);
+    match s.append(&steps) {
+        Err(StoreError::Domain(DomainError::Refused(msg))) => {
+            assert!(msg.contains("draft"), "{msg}")
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert_eq!(s.headline().expect("h").events, 3);
+    assert_eq!(stage(s.as_ref(), &f), Stage::RequestReceived);
+    // A date before the request was received.
+    let early = f.case_ev(
+        d(2025, 1, 1),
+        EventBody::AssessmentDecided(AssessmentDecided {
+            request: f.request,
+            decision: AssessDecision::Assess,
+            on: d(2025, 1, 1),
+            reasons: None,
+        }),
+    );
+    assert!(matches!(
+        s.append(&[early]),
+        Err(StoreError::Domain(DomainError::Refused(_)))
+    ));
+    // Ceasing without a plan; an event on a record that does not exist.
+    let cease = f.case_ev(
+        d(2025, 6, 1),
+        EventBody::PlanCeased(PlanCeased {
+            on: d(2025, 6, 1),
+            reason: CeaseReason::NeedsMet,
+        }),
+    );
+    assert!(s.append(&[cease]).is_err());
+    let ghost = f.ev(
+        StreamRef::case(CaseId::new_random()),
+        d(2025, 6, 1),
+        EventBody::PlacementEnded(DatedOnly { on: d(2025, 6, 1) }),
+    );
+    assert!(s.append(&[ghost]).is_err());
+    assert_eq!(s.headline().expect("h").events, 3);
+    assert_eq!(verify(s.as_ref()).expect("verify").first_break, None);
+}
+
+fn corrections_voids_merges_and_erasure(b: Backend) {
+    let db = b.fresh();
+    let s = open(&db);
+    let f = Fixture::new();
+    s.append(&f.opening()).expect("append");
+    // The request date was typed wrongly: correct it.
+    let replacement = serde_json::json!({"request": f.request, "received_on": "2025-01-07", "requested_by": "parent"});
+    let mut c = f.case_ev(
+        d(2025, 1, 8),
+        EventBody::Corrected(Correction {
+            corrects: 3,
+            replacement,
+        }),
+    );
+    c.reason = Some("date keyed wrongly".into());
+    s.append(&[c]).expect("correction");
+    let p = s
+        .projection(StreamRef::case(f.case))
+        .expect("r")
+        .expect("p");
+    let req = &p.case().expect("case").requests[0];
+    assert_eq!(
+        (req.received_on, req.requested_by),
+        (d(2025, 1, 7), Requester::Parent)
+    );
+    // A correction must keep the event type.
+    let bad = f.case_ev(
+        d(2025, 1, 8),
+        EventBody::Corrected(Correction {
+            corrects: 2,
+            replacement: serde_json::json!({"request": 1}),
+        }),
+    );
+    assert!(s.append(&[bad]).is_err());
+    s.append(&f.through_final()).expect("steps");
+    // A duplicate case, merged into this one.
+    let dup = CaseId::new_random();
+    let mut opened = f.opening().remove(1);
+    opened.stream = StreamRef::case(dup);
+    s.append(&[
+        opened,
+        f.ev(
+            StreamRef::case(dup),
+            d(2025, 6, 1),
+            EventBody::MergedInto(MergedInto { survivor: f.case.0 }),
+        ),
+        f.case_ev(
+            d(2025, 6, 1),
+            EventBody::Merged(Merged { duplicate: dup.0 }),
+        ),
+    ])
+    .expect("merge");
+    let dp = s.projection(StreamRef::case(dup)).expect("r").expect("p");
+    assert_eq!(dp.case_index().expect("case").stage, Stage::Merged);
+    let later = f.ev(
+        StreamRef::case(dup),
+        d(2025, 6, 2),
+        EventBody::PlacementEnded(DatedOnly { on: d(2025, 6, 2) }),
+    );
+    assert!(
+        s.append(&[later]).is_err(),
+        "a merged record takes no new steps"
+    );
+    // Void a mistaken event and erase a payload lawfully.
+    let evs = s.stream_events(StreamRef::case(dup)).expect("events");
+    let opened_seq = evs[0].seq;
+    s.append(&[f.ev(
+        StreamRef::case(dup),
+        d(2025, 6, 3),
+        EventBody::Voided(Voided { voids: evs[1].seq }),
+    )])
+    .expect("void");
+    assert_eq!(
+        s.projection(StreamRef::case(dup))
+            .expect("r")
+            .expect("p")
+            .merged_into,
+        None
+    );
+    let erase = f.ev(
+        StreamRef::case(dup),
+        d(2025, 7, 1),
+        EventBody::PayloadsErased(PayloadsErased {
+            events: vec![opened_seq],
+            basis: "duplicate record: UK GDPR art. 17".into(),
+        }),
+    );
+    s.append(&[erase]).expect("erase");
+    let evs = s.stream_events(StreamRef::case(dup)).expect("events");
+    assert_eq!(evs[0].payload, None);
+    let r = verify(s.as_ref()).expect("verify");
+    assert_eq!(r.first_break, None);
+    assert_eq!(r.erased_payloads, 1);
+    assert_rebuild_identical(s.as_ref());
+}
+
+fn tampering_is_detected_and_named(b: Backend) {
+    let db = b.fresh();
+    let s = open(&db);
+    let f = Fixture::new();
+    s.append(&f.opening()).expect("append");
+    s.append(&f.through_final()).expect("append");
+    assert_eq!(verify(s.as_ref()).expect("v").first_break, None);
+    drop(s);
+    b.tamper(
+        &db.url,
+        "UPDATE events SET effective_date = '2025-02-01' WHERE seq = 4;",
+    );
+    let s = open(&db);
+    let r = verify(s.as_ref()).expect("verify runs");
+    assert_eq!(r.first_break.map(|x| x.seq), Some(4));
+    drop(s);
+    // A payload removed without an erasure event is also caught.
+    let db2 = b.fresh();
+    let s = open(&db2);
+    s.append(&f.opening()).expect("append");
+    drop(s);
+    b.tamper(&db2.url, "UPDATE events SET payload = NULL WHERE seq = 2;");
+    let s = open(&db2);
+    assert_eq!(
+        verify(s.as_ref()).expect("v").first_break.map(|x| x.seq),
+        Some(2)
+    );
+}
+
+fn events_are_append_only(b: Backend) {
+    let db = b.fresh();
+    let s = open(&db);
+    s.append(&Fixture::new().opening()).expect("append");
+    drop(s);
+    assert!(
+        b.raw(
+            &db.url,
+            "UPDATE events SET actor = 'user:mallory' WHERE seq = 1"
+        )
+        .is_err()
+    );
+    assert!(b.raw(&db.url, "DELETE FROM events WHERE seq = 1").is_err());
+}
+
+fn refuses_a_newer_schema(b: Backend) {
+    let db = b.fresh();
+    drop(open(&db));
+    b.raw(&db.url, "INSERT INTO schema_version (version) VALUES (999)")
+        .expect("raw");
+    match sendscope_store::open(&db.url) {
+        Err(StoreError::SchemaTooNew { found: 999, .. }) => {}
+        Err(e) => panic!("unexpected error {e}"),
+        Ok(_) => panic!("a newer schema must be refused"),
+    }
+}
+
+fn demo_projections_match_rebuild(b: Backend) {
+    let db = b.fresh();
+    let s = open(&db);
+    let spec = sendscope_demo::DemoSpec {
+        plans: 150,
+        seed: 3,
+        as_of: d(2026, 1, 15),
+        batch_events: 2_000,
+    };
+    let summary =
+        sendscope_demo::generate(&spec, &mut |batch| s.append(&batch).map(|_| ())).expect("demo");
+    let h = s.headline().expect("h");
+    assert_eq!(h.events, summary.events);
+    assert_eq!(h.areas[0].plans_in_place, 150);
+    assert_eq!(verify(s.as_ref()).expect("v").first_break, None);
+    assert_rebuild_identical(s.as_ref());
+}
+
+macro_rules! contract {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[test] fn $name() { super::$name(super::Backend::Sqlite) } )*
+        }
+        mod postgres {
+            $( #[test] fn $name() { super::$name(super::Backend::Postgres) } )*
+        }
+    };
+}
+
+contract!(
+    appends_and_projects,
+    refuses_invalid_steps_and_writes_nothing,
+    corrections_voids_merges_and_erasure,
+    tampering_is_detected_and_named,
+    events_are_append_only,
+    refuses_a_newer_schema,
+    demo_projections_match_rebuild,
+);
+
+#[test]
+fn same_seed_same_area_on_sqlite_and_postgres() {
+    let spec = sendscope_demo::DemoSpec {
+        plans: 120,
+        seed: 11,
+        as_of: d(2026, 1, 15),
+        batch_events: 3_000,
+    };
+    let mut exports = Vec::new();
+    for b in [Backend::Sqlite, Backend::Postgres] {
+        let db = b.fresh();
+        let s = open(&db);
+        sendscope_demo::generate(&spec, &mut |batch| s.append(&batch).map(|_| ())).expect("demo");
+        let mut out = Vec::new();
+        export_events(s.as_ref(), ExportFormat::Jsonl, &mut out).expect("export");
+        exports.push(out);
+    }
+    assert!(exports[0].len() > 10_000);
+    assert!(
+        exports[0] == exports[1],
+        "the exported histories differ between SQLite and PostgreSQL"
+    );
+}
