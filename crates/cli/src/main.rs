@@ -294,15 +294,14 @@ fn demo(store: &dyn Store, args: &DemoArgs) -> anyhow::Result<()> {
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<PreparedEvent>>(2);
     let gen_spec = spec.clone();
     let generator = std::thread::spawn(move || -> anyhow::Result<DemoSummary> {
-        let r = sendscope_demo::generate::<anyhow::Error>(&gen_spec, &mut |batch| {
+        sendscope_demo::generate::<anyhow::Error>(&gen_spec, &mut |batch| {
             let prepared = batch
                 .into_iter()
                 .map(PreparedEvent::new)
                 .collect::<Result<Vec<_>, _>>()?;
             tx.send(prepared)
                 .map_err(|_| anyhow::anyhow!("the writer stopped"))
-        });
-        r
+        })
     });
     let mut written = 0u64;
     let mut last_report = Clock::now();

@@ -308,6 +308,19 @@ impl fmt::Display for LaCode {
 }
 string_serde!(LaCode);
 
+/// A whole number with commas between thousands: 1234567 → "1,234,567".
+pub fn group_thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Money as whole pence. Never a float.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
@@ -359,15 +372,7 @@ impl fmt::Display for Pence {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let sign = if self.0 < 0 { "-" } else { "" };
         let a = self.0.unsigned_abs();
-        let pounds = a / 100;
-        let s = pounds.to_string();
-        let mut grouped = String::new();
-        for (i, c) in s.chars().enumerate() {
-            if i > 0 && (s.len() - i) % 3 == 0 {
-                grouped.push(',');
-            }
-            grouped.push(c);
-        }
+        let grouped = group_thousands(a / 100);
         write!(f, "{sign}£{grouped}.{:02}", a % 100)
     }
 }
@@ -480,7 +485,7 @@ mod tests {
 
     #[test]
     fn upn_check_letter() {
-        let u = Upn::from_digits(831_2000_24_001).expect("valid digits");
+        let u = Upn::from_digits(831_200_024_001).expect("valid digits");
         check(Upn::parse(u.as_str()), Some(u.as_str()));
         let mut wrong = u.as_str().to_string();
         let first = if wrong.starts_with('A') { "B" } else { "A" };

@@ -120,10 +120,7 @@ fn check_target<'a>(
     Ok(t)
 }
 
-fn request<'a>(
-    c: &'a crate::projection::CaseState,
-    id: RequestId,
-) -> Result<&'a RequestState, DomainError> {
+fn request(c: &crate::projection::CaseState, id: RequestId) -> Result<&RequestState, DomainError> {
     c.requests.iter().find(|r| r.request == id).ok_or_else(|| {
         DomainError::Refused(
             "there is no such request on this case: record the request received first".into(),
@@ -140,11 +137,11 @@ fn not_before(on: NaiveDate, earlier: NaiveDate, what: &str) -> Result<(), Domai
     Ok(())
 }
 
-fn open_request<'a>(
-    c: &'a crate::projection::CaseState,
+fn open_request(
+    c: &crate::projection::CaseState,
     id: RequestId,
     on: NaiveDate,
-) -> Result<&'a RequestState, DomainError> {
+) -> Result<&RequestState, DomainError> {
     let r = request(c, id)?;
     if r.withdrawn_on.is_some() {
         return refuse("this request was withdrawn; record a new request first");

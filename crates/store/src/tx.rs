@@ -9,6 +9,7 @@ use sendscope_domain::{
     EventBody, Instant, PreparedEvent, Projection, RecordedEvent, StreamRef, rules,
 };
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use uuid::Uuid;
 
 /// A stream's row: internal number, kind and area.
@@ -68,51 +69,51 @@ pub(crate) fn append(tx: &mut dyn Tx, events: &[PreparedEvent]) -> Result<Vec<u6
     for prepared in events {
         let ne = &prepared.event;
         let id = ne.stream.id;
-        if !touched.contains_key(&id) {
-            let t = match tx.find_stream(id)? {
-                Some(row) => {
-                    if row.stream.kind != ne.stream.kind || row.area != ne.area {
-                        return Err(StoreError::Conflict(format!(
-                            "record {id} is a {} in area {}, not a {} in area {}: check the identifier",
-                            row.stream.kind, row.area, ne.stream.kind, ne.area
-                        )));
+        let t = match touched.entry(id) {
+            Entry::Occupied(o) => o.into_mut(),
+            Entry::Vacant(slot) => {
+                let t = match tx.find_stream(id)? {
+                    Some(row) => {
+                        if row.stream.kind != ne.stream.kind || row.area != ne.area {
+                            return Err(StoreError::Conflict(format!(
+                                "record {id} is a {} in area {}, not a {} in area {}: check the identifier",
+                                row.stream.kind, row.area, ne.stream.kind, ne.area
+                            )));
+                        }
+                        let json = tx.load_projection(row.no)?.ok_or_else(|| {
+                            StoreError::Corrupt(format!(
+                                "record {id} has events but no projection; run `sendscope rebuild`"
+                            ))
+                        })?;
+                        Touched {
+                            projection: Projection::from_json(&json)?,
+                            row,
+                            history: None,
+                        }
                     }
-                    let json = tx.load_projection(row.no)?.ok_or_else(|| {
-                        StoreError::Corrupt(format!(
-                            "record {id} has events but no projection; run `sendscope rebuild`"
-                        ))
-                    })?;
-                    Touched {
-                        projection: Projection::from_json(&json)?,
-                        row,
-                        history: None,
+                    None => {
+                        let no = match next_no {
+                            Some(n) => n,
+                            None => tx.max_stream_no()? + 1,
+                        };
+                        next_no = Some(no + 1);
+                        let row = StreamRow {
+                            no,
+                            stream: ne.stream,
+                            area: ne.area,
+                        };
+                        tx.insert_stream(&row)?;
+                        Touched {
+                            projection: Projection::empty(ne.stream, ne.area),
+                            row,
+                            history: None,
+                        }
                     }
-                }
-                None => {
-                    let no = match next_no {
-                        Some(n) => n,
-                        None => tx.max_stream_no()? + 1,
-                    };
-                    next_no = Some(no + 1);
-                    let row = StreamRow {
-                        no,
-                        stream: ne.stream,
-                        area: ne.area,
-                    };
-                    tx.insert_stream(&row)?;
-                    Touched {
-                        projection: Projection::empty(ne.stream, ne.area),
-                        row,
-                        history: None,
-                    }
-                }
-            };
-            touched.insert(id, t);
-            order.push(id);
-        }
-        let t = touched
-            .get_mut(&id)
-            .ok_or_else(|| StoreError::Database("stream vanished".into()))?;
+                };
+                order.push(id);
+                slot.insert(t)
+            }
+        };
         let needs_history = matches!(
             ne.body,
             EventBody::Corrected(_) | EventBody::Voided(_) | EventBody::PayloadsErased(_)

@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+use sendscope_domain::codes::group_thousands;
 use sendscope_store::{Headline, Store};
 use std::sync::Arc;
 
@@ -48,18 +49,6 @@ pub fn esc(s: &str) -> String {
     o
 }
 
-fn group(n: u64) -> String {
-    let s = n.to_string();
-    let mut o = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            o.push(',');
-        }
-        o.push(c);
-    }
-    o
-}
-
 fn page(title: &str, body: &str) -> String {
     format!(
         r#"<!DOCTYPE html>
@@ -93,11 +82,11 @@ fn home_html(h: &Headline) -> String {
             "<tr><th scope=\"row\">{} ({})</th><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>\n",
             esc(&a.name),
             esc(&a.la_code),
-            group(a.plans_in_place),
-            group(a.requests_in_progress),
-            group(a.plans_ceased),
-            group(a.settings),
-            group(a.staff),
+            group_thousands(a.plans_in_place),
+            group_thousands(a.requests_in_progress),
+            group_thousands(a.plans_ceased),
+            group_thousands(a.settings),
+            group_thousands(a.staff),
         ));
     }
     let body = format!(
@@ -107,7 +96,7 @@ fn home_html(h: &Headline) -> String {
          <table>\n<caption>Local areas ({} events recorded)</caption>\n<thead><tr><th scope=\"col\">Area (LA code)</th>\
          <th scope=\"col\" class=\"num\">EHC plans in place</th><th scope=\"col\" class=\"num\">Requests in progress</th>\
          <th scope=\"col\" class=\"num\">Plans ceased</th><th scope=\"col\" class=\"num\">Settings</th><th scope=\"col\" class=\"num\">Staff</th></tr></thead>\n<tbody>\n{rows}</tbody>\n</table>",
-        group(h.events)
+        group_thousands(h.events)
     );
     page("Home", &body)
 }
