@@ -80,7 +80,7 @@ struct DemoArgs {
     #[arg(long, value_parser = parse_date)]
     as_of: Option<NaiveDate>,
     /// Events written per transaction.
-    #[arg(long, default_value_t = 100_000, hide = true)]
+    #[arg(long, default_value_t = 400_000, hide = true)]
     batch_events: usize,
 }
 

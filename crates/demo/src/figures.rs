@@ -68,6 +68,10 @@ pub const ENGLAND_GROWTH_PER_YEAR: f64 = 0.103;
 /// decided not to assess 300; decided within 6 weeks 280 of 822 decisions (34.1%).
 pub const REQUESTS_PER_NEW_PLAN: f64 = 769.0 / 492.0;
 pub const SHARE_NOT_ASSESSED: f64 = 300.0 / 736.0;
+/// Of requests that do not lead to a plan in the demo's steady state, the share refused
+/// assessment (the rest: assessed without a plan, or withdrawn). Chosen so that refusals
+/// are as close to Derby's 41% of decisions as 1.56 requests per new plan allows.
+pub const NO_PLAN_SHARE_REFUSED: f64 = 0.75;
 pub const SHARE_DECIDED_WITHIN_6_WEEKS: f64 = 0.341;
 
 /// Derby assessments, 2024 (`assessments`): 472 issued, 101 not issued (17.6%).
