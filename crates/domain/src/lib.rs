@@ -1,6 +1,7 @@
 //! sendscope's domain: SEND types, the event catalogue, projections, the rules on which
 //! steps may be recorded, and the hash chain. No IO: no database, no HTTP, no files.
 
+pub mod access;
 pub mod calendar;
 pub mod chain;
 pub mod codes;

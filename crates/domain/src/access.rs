@@ -1,0 +1,571 @@
+//! Who may see and do what: one authorisation function, deny by default. Every role is
+//! scoped to its local area. Pages and the API ask [`authorise`]; nothing else decides.
+
+use crate::ids::{AreaId, CaseId, PersonId, SettingId, StaffId, TeamId};
+use crate::projection::{CaseState, Projection, StreamState};
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+/// The roles of domain.md §1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Caseworker,
+    TeamManager,
+    Commissioner,
+    HealthProfessional,
+    School,
+    ParentCarer,
+    YoungPerson,
+    BoardMember,
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 9] = [
+        Role::Caseworker,
+        Role::TeamManager,
+        Role::Commissioner,
+        Role::HealthProfessional,
+        Role::School,
+        Role::ParentCarer,
+        Role::YoungPerson,
+        Role::BoardMember,
+        Role::Admin,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Caseworker => "caseworker",
+            Role::TeamManager => "team_manager",
+            Role::Commissioner => "commissioner",
+            Role::HealthProfessional => "health_professional",
+            Role::School => "school",
+            Role::ParentCarer => "parent_carer",
+            Role::YoungPerson => "young_person",
+            Role::BoardMember => "board_member",
+            Role::Admin => "admin",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// A signed-in user as the authorisation function sees them: their role, their area,
+/// and the link that scopes their access (a member of staff, a setting, a parent, a case).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Principal {
+    pub role: Role,
+    pub area: AreaId,
+    pub staff: Option<StaffId>,
+    pub team: Option<TeamId>,
+    pub setting: Option<SettingId>,
+    pub person: Option<PersonId>,
+    pub case: Option<CaseId>,
+}
+
+/// What is being asked for.
+#[derive(Debug, Clone, Copy)]
+pub enum Resource<'a> {
+    /// Headline and dashboard figures for an area (no names or identifiers).
+    Figures { area: AreaId },
+    /// The list of cases the principal may open (each row is then checked as a case).
+    CaseList { area: AreaId },
+    /// One child's whole record.
+    Case {
+        projection: &'a Projection,
+        today: NaiveDate,
+    },
+    /// The part of a child's record needed to place them (needs, age, home, named setting).
+    CasePlacement {
+        projection: &'a Projection,
+        today: NaiveDate,
+    },
+    /// Settings, provisions, places and costs.
+    Settings { area: AreaId },
+    /// User accounts and configuration.
+    Accounts { area: AreaId },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    View,
+    Change,
+    Approve,
+}
+
+/// The answer. A denied case is reported to the user as "not found", so nobody can
+/// learn that a record they may not see exists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    Allow,
+    Deny(&'static str),
+}
+
+impl Decision {
+    pub fn allowed(&self) -> bool {
+        *self == Decision::Allow
+    }
+}
+
+/// Compulsory school age ends on the last Friday of June of the school year in which a
+/// child turns 16; from then, the rights are the young person's own.
+pub fn over_compulsory_school_age(birth: NaiveDate, today: NaiveDate) -> bool {
+    // The school year in which they turn 16 ends in the summer of the year they turn 16
+    // if born before 1 September, else the year after.
+    let year = if birth.month() >= 9 {
+        birth.year() + 17
+    } else {
+        birth.year() + 16
+    };
+    let Some(june_30) = NaiveDate::from_ymd_opt(year, 6, 30) else {
+        return false;
+    };
+    let back = (june_30.weekday().num_days_from_monday() + 7
+        - chrono::Weekday::Fri.num_days_from_monday())
+        % 7;
+    let last_friday = june_30 - chrono::Days::new(u64::from(back));
+    today > last_friday
+}
+
+fn case_of(p: &Projection) -> Option<&CaseState> {
+    match &p.state {
+        StreamState::Case(c) => Some(c),
+        _ => None,
+    }
+}
+
+/// The one authorisation function. Deny unless a rule below allows.
+pub fn authorise(who: &Principal, action: Action, what: Resource<'_>) -> Decision {
+    use Role::*;
+    let area = match what {
+        Resource::Figures { area }
+        | Resource::CaseList { area }
+        | Resource::Settings { area }
+        | Resource::Accounts { area } => area,
+        Resource::Case { projection, .. } | Resource::CasePlacement { projection, .. } => {
+            projection.area
+        }
+    };
+    if area != who.area {
+        return Decision::Deny("another local area's records");
+    }
+    match (what, who.role) {
+        (Resource::Figures { .. }, Admin) => {
+            Decision::Deny("administrators manage accounts, not case figures")
+        }
+        (Resource::Figures { .. }, _) if action == Action::View => Decision::Allow,
+        (Resource::CaseList { .. }, BoardMember | Admin) => {
+            Decision::Deny("no access to individual children's records")
+        }
+        (Resource::CaseList { .. }, _) if action == Action::View => Decision::Allow,
+        (Resource::Settings { .. }, Commissioner | TeamManager) => Decision::Allow,
+        (
+            Resource::Settings { .. },
+            Caseworker | HealthProfessional | School | ParentCarer | YoungPerson,
+        ) if action == Action::View => Decision::Allow,
+        (Resource::Accounts { .. }, Admin) => Decision::Allow,
+        (Resource::Case { projection, today }, role) => {
+            case_access(who, role, action, projection, today, false)
+        }
+        (Resource::CasePlacement { projection, today }, role) => {
+            case_access(who, role, action, projection, today, true)
+        }
+        _ => Decision::Deny("not permitted for this role"),
+    }
+}
+
+fn case_access(
+    who: &Principal,
+    role: Role,
+    action: Action,
+    p: &Projection,
+    today: NaiveDate,
+    placement_only: bool,
+) -> Decision {
+    use Role::*;
+    let Some(c) = case_of(p) else {
+        return Decision::Deny("not a child's record");
+    };
+    let deny = Decision::Deny("not linked to this child");
+    let view = action == Action::View;
+    match role {
+        Caseworker => {
+            let mine = who.staff.is_some() && c.caseworker == who.staff;
+            let my_team = who.team.is_some() && c.team == who.team;
+            if (mine || my_team) && action != Action::Approve {
+                Decision::Allow
+            } else {
+                deny
+            }
+        }
+        TeamManager => {
+            if who.team.is_some() && c.team == who.team {
+                Decision::Allow
+            } else {
+                deny
+            }
+        }
+        Commissioner => {
+            if placement_only && view {
+                Decision::Allow
+            } else {
+                Decision::Deny("commissioners see only what placement needs")
+            }
+        }
+        HealthProfessional => {
+            let referred = c.requests.iter().any(|r| {
+                r.advice
+                    .iter()
+                    .any(|a| a.kind == crate::sen::AdviceKind::Health)
+            });
+            if referred && view {
+                Decision::Allow
+            } else {
+                deny
+            }
+        }
+        School => {
+            let Some(s) = who.setting else { return deny };
+            let placed = c
+                .current_placement()
+                .is_some_and(|pl| pl.setting == crate::event::SettingRef::Setting(s));
+            let consulted = c
+                .requests
+                .iter()
+                .any(|r| r.consultations.iter().any(|k| k.setting == s));
+            if (placed || consulted) && view {
+                Decision::Allow
+            } else {
+                deny
+            }
+        }
+        ParentCarer => {
+            let Some(person) = who.person else {
+                return deny;
+            };
+            let holds_pr = c
+                .related
+                .iter()
+                .any(|r| r.person == person && r.parental_responsibility);
+            let restricted = c
+                .court_restriction
+                .as_ref()
+                .is_some_and(|r| r.restricted_persons.contains(&person));
+            if holds_pr && !restricted && view && !placement_only {
+                Decision::Allow
+            } else {
+                deny
+            }
+        }
+        YoungPerson => {
+            let own = who.case.is_some_and(|id| id.0 == p.stream.id);
+            let of_age = c
+                .child
+                .as_ref()
+                .is_some_and(|ch| over_compulsory_school_age(ch.birth_date, today));
+            if own && of_age && view && !placement_only {
+                Decision::Allow
+            } else {
+                deny
+            }
+        }
+        BoardMember | Admin => Decision::Deny("no access to individual children's records"),
+    }
+}
+
+/// Fields a role may never see even on a record it may open: a related person's
+/// confidential address is never shown to anyone but the case's own staff.
+pub fn may_see_confidential_addresses(role: Role) -> bool {
+    matches!(role, Role::Caseworker | Role::TeamManager)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::StreamRef;
+    use crate::event::*;
+    use crate::ids::*;
+    use crate::sen::Sex;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).expect("date")
+    }
+
+    struct World {
+        area: AreaId,
+        case: Projection,
+        staff: StaffId,
+        team: TeamId,
+        school: SettingId,
+        parent: PersonId,
+        restricted_parent: PersonId,
+    }
+
+    fn world(birth: NaiveDate) -> World {
+        let area = AreaId::from_random_bits(1);
+        let case_id = CaseId::from_random_bits(2);
+        let staff = StaffId::from_random_bits(3);
+        let team = TeamId::from_random_bits(4);
+        let school = SettingId::from_random_bits(5);
+        let parent = PersonId::from_random_bits(6);
+        let restricted_parent = PersonId::from_random_bits(7);
+        let mut p = Projection::empty(StreamRef::case(case_id), area);
+        let person = |id, rel| RelatedPerson {
+            person: id,
+            name: "P".into(),
+            relationship: rel,
+            parental_responsibility: true,
+            confidential_address: false,
+        };
+        let bodies = vec![
+            EventBody::CaseOpened(CaseOpened {
+                child: Child {
+                    given_names: "A".into(),
+                    family_name: "B".into(),
+                    birth_date: birth,
+                    sex: Sex::Female,
+                    ethnicity: "WBRI".into(),
+                    postcode: None,
+                    upn: None,
+                    uln: None,
+                    nhs_number: None,
+                    home: None,
+                },
+                people: vec![
+                    person(parent, Relationship::Mother),
+                    person(restricted_parent, Relationship::Father),
+                ],
+                caseworker: Some(CaseworkerAssigned { staff, team }),
+            }),
+            EventBody::CourtRestrictionRecorded(CourtRestriction {
+                description: "order".into(),
+                restricted_persons: vec![restricted_parent],
+            }),
+            EventBody::PlacementStarted(PlacementStarted {
+                setting: SettingRef::Setting(school),
+                provision: None,
+                on: d(2024, 9, 4),
+                sen_unit: false,
+                resourced_provision: false,
+            }),
+        ];
+        for (i, b) in bodies.iter().enumerate() {
+            let e = RecordedEvent {
+                seq: i as u64 + 1,
+                stream: p.stream,
+                version: i as u32 + 1,
+                area,
+                event_type: b.event_type().into(),
+                actor: "user:t".into(),
+                recorded_at: crate::Instant::parse("2025-01-01T00:00:00Z").expect("instant"),
+                effective_date: d(2025, 1, 1),
+                reason: None,
+                payload: None,
+                payload_digest: [0; 32],
+                hash: [0; 32],
+            };
+            p.apply(&e, b);
+        }
+        World {
+            area,
+            case: p,
+            staff,
+            team,
+            school,
+            parent,
+            restricted_parent,
+        }
+    }
+
+    fn principal(w: &World, role: Role) -> Principal {
+        Principal {
+            role,
+            area: w.area,
+            staff: None,
+            team: None,
+            setting: None,
+            person: None,
+            case: None,
+        }
+    }
+
+    /// The expected answers, written out as data, independent of the rules above.
+    #[test]
+    fn case_access_matrix() {
+        let today = d(2025, 6, 1);
+        let w = world(d(2015, 3, 1));
+        let case = Resource::Case {
+            projection: &w.case,
+            today,
+        };
+        let other_staff = StaffId::from_random_bits(99);
+        let cases: Vec<(&str, Principal, bool)> = vec![
+            (
+                "own caseworker",
+                Principal {
+                    staff: Some(w.staff),
+                    team: Some(w.team),
+                    ..principal(&w, Role::Caseworker)
+                },
+                true,
+            ),
+            (
+                "same-team caseworker",
+                Principal {
+                    staff: Some(other_staff),
+                    team: Some(w.team),
+                    ..principal(&w, Role::Caseworker)
+                },
+                true,
+            ),
+            (
+                "other-team caseworker",
+                Principal {
+                    staff: Some(other_staff),
+                    team: Some(TeamId::from_random_bits(98)),
+                    ..principal(&w, Role::Caseworker)
+                },
+                false,
+            ),
+            (
+                "team manager",
+                Principal {
+                    team: Some(w.team),
+                    ..principal(&w, Role::TeamManager)
+                },
+                true,
+            ),
+            (
+                "other team manager",
+                Principal {
+                    team: Some(TeamId::from_random_bits(98)),
+                    ..principal(&w, Role::TeamManager)
+                },
+                false,
+            ),
+            (
+                "commissioner, whole record",
+                principal(&w, Role::Commissioner),
+                false,
+            ),
+            (
+                "health, not referred",
+                principal(&w, Role::HealthProfessional),
+                false,
+            ),
+            (
+                "school where placed",
+                Principal {
+                    setting: Some(w.school),
+                    ..principal(&w, Role::School)
+                },
+                true,
+            ),
+            (
+                "another school",
+                Principal {
+                    setting: Some(SettingId::from_random_bits(97)),
+                    ..principal(&w, Role::School)
+                },
+                false,
+            ),
+            (
+                "parent with PR",
+                Principal {
+                    person: Some(w.parent),
+                    ..principal(&w, Role::ParentCarer)
+                },
+                true,
+            ),
+            (
+                "parent under a court restriction",
+                Principal {
+                    person: Some(w.restricted_parent),
+                    ..principal(&w, Role::ParentCarer)
+                },
+                false,
+            ),
+            (
+                "unlinked parent",
+                Principal {
+                    person: Some(PersonId::from_random_bits(96)),
+                    ..principal(&w, Role::ParentCarer)
+                },
+                false,
+            ),
+            (
+                "young person aged 10",
+                Principal {
+                    case: Some(CaseId(w.case.stream.id)),
+                    ..principal(&w, Role::YoungPerson)
+                },
+                false,
+            ),
+            ("board member", principal(&w, Role::BoardMember), false),
+            ("admin", principal(&w, Role::Admin), false),
+            (
+                "own caseworker, other area",
+                Principal {
+                    staff: Some(w.staff),
+                    team: Some(w.team),
+                    area: AreaId::from_random_bits(95),
+                    ..principal(&w, Role::Caseworker)
+                },
+                false,
+            ),
+        ];
+        for (label, who, expected) in cases {
+            assert_eq!(
+                authorise(&who, Action::View, case).allowed(),
+                expected,
+                "{label}"
+            );
+        }
+        let commissioner = principal(&w, Role::Commissioner);
+        assert!(
+            authorise(
+                &commissioner,
+                Action::View,
+                Resource::CasePlacement {
+                    projection: &w.case,
+                    today
+                }
+            )
+            .allowed()
+        );
+        let board = principal(&w, Role::BoardMember);
+        assert!(authorise(&board, Action::View, Resource::Figures { area: w.area }).allowed());
+        assert!(!authorise(&board, Action::View, Resource::CaseList { area: w.area }).allowed());
+        let admin = principal(&w, Role::Admin);
+        assert!(authorise(&admin, Action::Change, Resource::Accounts { area: w.area }).allowed());
+        assert!(!authorise(&board, Action::View, Resource::Accounts { area: w.area }).allowed());
+    }
+
+    #[test]
+    fn a_young_person_holds_the_rights_after_compulsory_school_age() {
+        let w = world(d(2008, 3, 1));
+        let who = Principal {
+            case: Some(CaseId(w.case.stream.id)),
+            ..principal(&w, Role::YoungPerson)
+        };
+        // Born March 2008: turns 16 in March 2024; compulsory school age ends on the last
+        // Friday of June 2024 (28 June).
+        let on = |day| {
+            authorise(
+                &who,
+                Action::View,
+                Resource::Case {
+                    projection: &w.case,
+                    today: day,
+                },
+            )
+            .allowed()
+        };
+        assert!(!on(d(2024, 6, 28)));
+        assert!(on(d(2024, 6, 29)));
+        // Born in September: the school year ends the summer after they turn 16.
+        assert!(!over_compulsory_school_age(d(2008, 9, 15), d(2024, 12, 1)));
+        assert!(over_compulsory_school_age(d(2008, 9, 15), d(2025, 6, 28)));
+    }
+}
