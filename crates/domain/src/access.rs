@@ -318,7 +318,7 @@ mod tests {
             parental_responsibility: true,
             confidential_address: false,
         };
-        let bodies = vec![
+        let bodies = [
             EventBody::CaseOpened(CaseOpened {
                 child: Child {
                     given_names: "A".into(),
