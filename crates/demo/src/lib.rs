@@ -213,6 +213,60 @@ impl Generator {
         });
     }
 
+    /// Records a step of a case's story if it happened by the end of the history.
+    fn step(
+        &mut self,
+        st: StreamRef,
+        area: AreaId,
+        actor: &str,
+        on: NaiveDate,
+        body: EventBody,
+    ) -> bool {
+        if on > self.as_of {
+            return false;
+        }
+        self.push(st, area, actor, on, body, None);
+        true
+    }
+
+    /// An appeal registered 20-60 days after `after`, decided `decide_days` later with the
+    /// first outcome at probability `outcomes.0`, else the second.
+    #[allow(clippy::too_many_arguments)]
+    fn appeal(
+        &mut self,
+        st: StreamRef,
+        area: AreaId,
+        actor: &str,
+        after: NaiveDate,
+        subject: DisputeSubject,
+        decide_days: (u64, u64),
+        outcomes: (f64, AppealOutcome, AppealOutcome),
+    ) {
+        let on = after + Days::new(self.rng.range(20, 60));
+        if !self.step(
+            st,
+            area,
+            actor,
+            on,
+            EventBody::AppealRegistered(AppealRegistered { on, subject }),
+        ) {
+            return;
+        }
+        let out = on + Days::new(self.rng.range(decide_days.0, decide_days.1));
+        let outcome = if self.rng.unit() < outcomes.0 {
+            outcomes.1
+        } else {
+            outcomes.2
+        };
+        self.step(
+            st,
+            area,
+            actor,
+            out,
+            EventBody::AppealDecided(AppealDecided { on: out, outcome }),
+        );
+    }
+
     fn location(&mut self, centre: (u32, u32), spread_m: u32) -> Location {
         let dx = self.rng.range(0, u64::from(2 * spread_m)) as i64 - i64::from(spread_m);
         let dy = self.rng.range(0, u64::from(2 * spread_m)) as i64 - i64::from(spread_m);
@@ -1351,16 +1405,10 @@ impl Generator {
         if outcome == Outcome::Unfinished {
             received = self.as_of - Days::new(self.rng.range(1, total_days.max(2)));
         }
-        let cutoff = self.as_of;
-        let emit = |g: &mut Generator, on: NaiveDate, body: EventBody| -> bool {
-            if on > cutoff {
-                return false;
-            }
-            g.push(st, a.id, actor, on, body, None);
-            true
-        };
-        emit(
-            self,
+        self.step(
+            st,
+            a.id,
+            actor,
             received,
             EventBody::RequestReceived(RequestReceived {
                 request,
@@ -1370,8 +1418,10 @@ impl Generator {
         );
         if outcome == Outcome::Withdrawn {
             let on = received + Days::new(self.rng.range(5, 40));
-            emit(
-                self,
+            self.step(
+                st,
+                a.id,
+                actor,
                 on,
                 EventBody::RequestWithdrawn(RequestStep { request, on }),
             );
@@ -1385,8 +1435,10 @@ impl Generator {
         let decided =
             received + Days::new(decision_days.min(total_days.saturating_sub(60).max(20)));
         if outcome == Outcome::NotAssessed {
-            emit(
-                self,
+            self.step(
+                st,
+                a.id,
+                actor,
                 decided,
                 EventBody::AssessmentDecided(AssessmentDecided {
                     request,
@@ -1399,31 +1451,23 @@ impl Generator {
                 }),
             );
             if self.rng.unit() < 0.10 {
-                let on = decided + Days::new(self.rng.range(20, 60));
-                emit(
-                    self,
-                    on,
-                    EventBody::AppealRegistered(AppealRegistered {
-                        on,
-                        subject: DisputeSubject::RefusalToAssess,
-                    }),
-                );
-                let out = on + Days::new(self.rng.range(120, 240));
-                let outcome = if self.rng.unit() < 0.6 {
-                    AppealOutcome::Upheld
-                } else {
-                    AppealOutcome::Dismissed
-                };
-                emit(
-                    self,
-                    out,
-                    EventBody::AppealDecided(AppealDecided { on: out, outcome }),
+                let outcomes = (0.6, AppealOutcome::Upheld, AppealOutcome::Dismissed);
+                self.appeal(
+                    st,
+                    a.id,
+                    actor,
+                    decided,
+                    DisputeSubject::RefusalToAssess,
+                    (120, 240),
+                    outcomes,
                 );
             }
             return None;
         }
-        if !emit(
-            self,
+        if !self.step(
+            st,
+            a.id,
+            actor,
             decided,
             EventBody::AssessmentDecided(AssessmentDecided {
                 request,
@@ -1443,8 +1487,10 @@ impl Generator {
             AdviceKind::Health,
             AdviceKind::SocialCare,
         ];
-        emit(
-            self,
+        self.step(
+            st,
+            a.id,
+            actor,
             advice_on,
             EventBody::AdviceRequested(AdviceRequested {
                 request,
@@ -1458,8 +1504,10 @@ impl Generator {
                 u if u < 0.8 => ExceptionKind::SchoolClosure,
                 _ => ExceptionKind::AbsentFromArea,
             };
-            emit(
-                self,
+            self.step(
+                st,
+                a.id,
+                actor,
                 advice_on,
                 EventBody::ExceptionRecorded(ExceptionRecorded {
                     request,
@@ -1471,8 +1519,10 @@ impl Generator {
         let span = (draft_on - advice_on).num_days().max(2) as u64;
         for kind in kinds {
             let on = advice_on + Days::new(self.rng.range(1, span.min(120)));
-            if !emit(
-                self,
+            if !self.step(
+                st,
+                a.id,
+                actor,
                 on.min(draft_on),
                 EventBody::AdviceReceived(AdviceStep {
                     request,
@@ -1484,8 +1534,10 @@ impl Generator {
             }
         }
         if outcome == Outcome::NoPlan {
-            emit(
-                self,
+            self.step(
+                st,
+                a.id,
+                actor,
                 draft_on,
                 EventBody::PlanNotIssued(RequestStep {
                     request,
@@ -1495,8 +1547,10 @@ impl Generator {
             return None;
         }
         let draft_sections = self.sections(given, need);
-        if !emit(
-            self,
+        if !self.step(
+            st,
+            a.id,
+            actor,
             draft_on,
             EventBody::DraftPlanServed(DraftPlanServed {
                 request,
@@ -1510,8 +1564,10 @@ impl Generator {
         let (setting, provision, sen_unit, rp) = self.placement_for(a, age, need);
         let consult_on = draft_on + Days::new(self.rng.range(1, 5));
         if let SettingRef::Setting(sid) = setting {
-            emit(
-                self,
+            self.step(
+                st,
+                a.id,
+                actor,
                 consult_on,
                 EventBody::SettingConsulted(SettingConsulted {
                     setting: sid,
@@ -1519,8 +1575,10 @@ impl Generator {
                 }),
             );
             let reply = consult_on + Days::new(self.rng.range(5, 30));
-            emit(
-                self,
+            self.step(
+                st,
+                a.id,
+                actor,
                 reply.min(final_on),
                 EventBody::ConsultationResponse(ConsultationResponse {
                     setting: sid,
@@ -1539,8 +1597,10 @@ impl Generator {
         let needs = vec![Need { need, rank: 1 }];
         let sections = self.sections(given, need);
         let personal_budget = self.rng.unit() < 0.05;
-        if !emit(
-            self,
+        if !self.step(
+            st,
+            a.id,
+            actor,
             final_on,
             EventBody::FinalPlanIssued(FinalPlanIssued {
                 request,
@@ -1555,8 +1615,10 @@ impl Generator {
         }
         let entry = final_on + Days::new(self.rng.range(0, 30));
         if entry <= self.as_of {
-            emit(
-                self,
+            self.step(
+                st,
+                a.id,
+                actor,
                 entry,
                 EventBody::PlacementStarted(PlacementStarted {
                     setting,
@@ -1568,25 +1630,15 @@ impl Generator {
             );
         }
         if self.rng.unit() < 0.04 {
-            let on = final_on + Days::new(self.rng.range(20, 60));
-            emit(
-                self,
-                on,
-                EventBody::AppealRegistered(AppealRegistered {
-                    on,
-                    subject: DisputeSubject::NamedSetting,
-                }),
-            );
-            let out = on + Days::new(self.rng.range(150, 300));
-            let outcome = if self.rng.unit() < 0.5 {
-                AppealOutcome::Conceded
-            } else {
-                AppealOutcome::Upheld
-            };
-            emit(
-                self,
-                out,
-                EventBody::AppealDecided(AppealDecided { on: out, outcome }),
+            let outcomes = (0.5, AppealOutcome::Conceded, AppealOutcome::Upheld);
+            self.appeal(
+                st,
+                a.id,
+                actor,
+                final_on,
+                DisputeSubject::NamedSetting,
+                (150, 300),
+                outcomes,
             );
         }
         Some(final_on)

@@ -425,20 +425,21 @@ impl Store for PgStore {
                     },
                 );
             }
-            for r in c.query(
-                "SELECT area_id::text, stage, COUNT(*) FROM case_index GROUP BY area_id, stage",
-                &[],
-            )? {
-                if let Some(a) = areas.get_mut(r.get::<_, &str>(0)) {
-                    crate::add_stage(a, r.get(1), r.get::<_, i64>(2) as u64);
-                }
-            }
-            for r in c.query(
-                "SELECT area_id::text, kind, COUNT(*) FROM projections GROUP BY area_id, kind",
-                &[],
-            )? {
-                if let Some(a) = areas.get_mut(r.get::<_, &str>(0)) {
-                    crate::add_kind(a, r.get(1), r.get::<_, i64>(2) as u64);
+            let counts = [
+                (
+                    "SELECT area_id::text, stage, COUNT(*) FROM case_index GROUP BY area_id, stage",
+                    crate::add_stage as fn(&mut AreaHeadline, &str, u64),
+                ),
+                (
+                    "SELECT area_id::text, kind, COUNT(*) FROM projections GROUP BY area_id, kind",
+                    crate::add_kind,
+                ),
+            ];
+            for (sql, add) in counts {
+                for r in c.query(sql, &[])? {
+                    if let Some(a) = areas.get_mut(r.get::<_, &str>(0)) {
+                        add(a, r.get(1), r.get::<_, i64>(2) as u64);
+                    }
                 }
             }
             let events: i64 = c

@@ -333,6 +333,24 @@ impl Tx for SqliteTx<'_> {
     }
 }
 
+/// Runs a `SELECT area_id, key, COUNT(*) … GROUP BY …` query and adds each count to its area.
+fn add_counts(
+    c: &Connection,
+    sql: &str,
+    areas: &mut BTreeMap<String, AreaHeadline>,
+    add: fn(&mut AreaHeadline, &str, u64),
+) -> Result<()> {
+    let mut st = c.prepare(sql)?;
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        let (id, key, n): (String, String, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
+        if let Some(a) = areas.get_mut(&id) {
+            add(a, &key, n as u64);
+        }
+    }
+    Ok(())
+}
+
 impl Store for SqliteStore {
     fn backend(&self) -> &'static str {
         "sqlite"
@@ -423,38 +441,11 @@ impl Store for SqliteStore {
                     },
                 );
             }
-            let mut st = c.prepare(
-                "SELECT area_id, stage, COUNT(*) FROM case_index GROUP BY area_id, stage",
-            )?;
-            let rows = st.query_map([], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, i64>(2)?,
-                ))
-            })?;
-            for r in rows {
-                let (id, stage, n) = r?;
-                if let Some(a) = areas.get_mut(&id) {
-                    crate::add_stage(a, &stage, n as u64);
-                }
-            }
-            let mut st = c.prepare(
-                "SELECT area_id, kind, COUNT(*) FROM projections GROUP BY area_id, kind",
-            )?;
-            let rows = st.query_map([], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, i64>(2)?,
-                ))
-            })?;
-            for r in rows {
-                let (id, kind, n) = r?;
-                if let Some(a) = areas.get_mut(&id) {
-                    crate::add_kind(a, &kind, n as u64);
-                }
-            }
+            let by_stage =
+                "SELECT area_id, stage, COUNT(*) FROM case_index GROUP BY area_id, stage";
+            add_counts(c, by_stage, &mut areas, crate::add_stage)?;
+            let by_kind = "SELECT area_id, kind, COUNT(*) FROM projections GROUP BY area_id, kind";
+            add_counts(c, by_kind, &mut areas, crate::add_kind)?;
             let events: i64 =
                 c.query_row("SELECT seq FROM chain_head WHERE id = 1", [], |r| r.get(0))?;
             Ok(Headline {
