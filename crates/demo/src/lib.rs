@@ -213,6 +213,34 @@ impl Generator {
         });
     }
 
+    /// A member of the council's staff with a fictional name.
+    fn staff_member(
+        &mut self,
+        area: AreaId,
+        council: OrganisationId,
+        team: Option<TeamId>,
+        job: StaffJob,
+        at: Option<Instant>,
+    ) -> StaffId {
+        let staff = StaffId::from_random_bits(self.next_bits());
+        let name = self.person_name();
+        let body = EventBody::StaffAdded(StaffAdded {
+            name,
+            organisation: council,
+            team,
+            job,
+        });
+        self.push(
+            StreamRef::staff(staff),
+            area,
+            "system:demo",
+            self.start,
+            body,
+            at,
+        );
+        staff
+    }
+
     /// Records a step of a case's story if it happened by the end of the history.
     fn step(
         &mut self,
@@ -613,54 +641,20 @@ impl Generator {
                 at,
             );
             let mut members = Vec::new();
-            let manager = StaffId::from_random_bits(self.next_bits());
-            let manager_login = if t == 0 {
-                format!("{prefix}manager")
-            } else {
-                format!("{prefix}manager-{t}")
-            };
-            let person = self.person_name();
-            self.push(
-                StreamRef::staff(manager),
-                id,
-                "system:demo",
-                self.start,
-                EventBody::StaffAdded(StaffAdded {
-                    name: person,
-                    organisation: council,
-                    team: Some(team),
-                    job: StaffJob::TeamManager,
-                }),
-                at,
-            );
-            let _ = manager_login;
+            self.staff_member(id, council, Some(team), StaffJob::TeamManager, at);
             let in_team = if t + 1 == teams {
                 caseworkers - 6 * (teams - 1)
             } else {
                 6
             };
             for k in 0..in_team {
-                let staff = StaffId::from_random_bits(self.next_bits());
                 let n = t * 6 + k;
                 let login = if n == 0 {
                     format!("{prefix}caseworker")
                 } else {
                     format!("{prefix}caseworker-{n}")
                 };
-                let person = self.person_name();
-                self.push(
-                    StreamRef::staff(staff),
-                    id,
-                    "system:demo",
-                    self.start,
-                    EventBody::StaffAdded(StaffAdded {
-                        name: person,
-                        organisation: council,
-                        team: Some(team),
-                        job: StaffJob::Caseworker,
-                    }),
-                    at,
-                );
+                let staff = self.staff_member(id, council, Some(team), StaffJob::Caseworker, at);
                 members.push((staff, login));
             }
             ctx.teams.push((team, members));
@@ -671,21 +665,7 @@ impl Generator {
             (StaffJob::Administrator, 1),
         ] {
             for _ in 0..count {
-                let staff = StaffId::from_random_bits(self.next_bits());
-                let person = self.person_name();
-                self.push(
-                    StreamRef::staff(staff),
-                    id,
-                    "system:demo",
-                    self.start,
-                    EventBody::StaffAdded(StaffAdded {
-                        name: person,
-                        organisation: council,
-                        team: None,
-                        job,
-                    }),
-                    at,
-                );
+                self.staff_member(id, council, None, job, at);
             }
         }
         self.flush(s, sink)?;
