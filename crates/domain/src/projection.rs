@@ -297,6 +297,8 @@ impl Stage {
 /// The columns a case list filters and searches on, derived from the case state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CaseIndex {
+    /// The case list's order: family name, then given names, lower-cased (see [`sort_key`]).
+    pub sort_key: String,
     pub stage: Stage,
     pub family_name: String,
     pub given_names: String,
@@ -307,6 +309,16 @@ pub struct CaseIndex {
     pub caseworker: Option<StaffId>,
     pub team: Option<TeamId>,
     pub plan_start: Option<NaiveDate>,
+}
+
+/// The key a case list sorts and searches by: lower-cased family name, a unit separator,
+/// lower-cased given names. Computed here, not in SQL, so both backends agree.
+pub fn sort_key(family_name: &str, given_names: &str) -> String {
+    format!(
+        "{}\u{1f}{}",
+        family_name.trim().to_lowercase(),
+        given_names.trim().to_lowercase()
+    )
 }
 
 impl CaseState {
@@ -358,6 +370,10 @@ impl CaseState {
         });
         let plan = self.plan.as_ref();
         CaseIndex {
+            sort_key: sort_key(
+                child.map(|c| c.family_name.as_str()).unwrap_or_default(),
+                child.map(|c| c.given_names.as_str()).unwrap_or_default(),
+            ),
             stage: self.stage(merged),
             family_name: child.map(|c| c.family_name.clone()).unwrap_or_default(),
             given_names: child.map(|c| c.given_names.clone()).unwrap_or_default(),

@@ -3,12 +3,14 @@
 //! algorithms are written once ([`tx`]) over a small per-backend transaction trait, so
 //! both backends hash, validate and project identically.
 
+mod cases;
 mod migrations;
 mod pg;
 mod pool;
 mod sqlite;
 mod tx;
 
+pub use cases::{CasePage, CaseQuery, CaseRow};
 pub use pg::PgStore;
 pub use sqlite::SqliteStore;
 
@@ -47,6 +49,8 @@ pub enum StoreError {
         "stored data cannot be read: {0}. Run `sendscope audit verify` to find the event at fault"
     )]
     Corrupt(String),
+    #[error("{0}")]
+    BadQuery(String),
     #[error("could not write output: {0}")]
     Output(String),
 }
@@ -141,6 +145,9 @@ pub trait Store: Send + Sync {
 
     /// Headline counts per area.
     fn headline(&self) -> Result<Headline>;
+
+    /// One page of an area's case list, in name order, searched and filtered.
+    fn list_cases(&self, query: &CaseQuery) -> Result<CasePage>;
 }
 
 /// Opens the store a URL names, running any pending migrations.

@@ -1,6 +1,7 @@
 //! The PostgreSQL store for shared deployments. Writers serialise on the chain-head row
 //! (`SELECT … FOR UPDATE`); batches are written with `UNNEST` arrays, one round trip each.
 
+use crate::cases::{self, CasePage, CaseQuery};
 use crate::pool::Pool;
 use crate::tx::{self, ProjectionRow, StreamRow, Tx};
 use crate::{AreaHeadline, Headline, RebuildReport, Result, Store, StoreError, migrations};
@@ -267,9 +268,9 @@ impl Tx for PgTx<'_> {
              ON CONFLICT (stream_no) DO UPDATE SET kind = EXCLUDED.kind, area_id = EXCLUDED.area_id, state = EXCLUDED.state",
         )?;
         let c = self.tx.prepare(
-            "INSERT INTO case_index (stream_no, area_id, stage, family_name, given_names, upn, birth_date, primary_need, setting_id, caseworker_id, team_id, plan_start) \
-             SELECT * FROM UNNEST($1::int8[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::date[], $8::text[], $9::uuid[], $10::uuid[], $11::uuid[], $12::date[]) \
-             ON CONFLICT (stream_no) DO UPDATE SET area_id = EXCLUDED.area_id, stage = EXCLUDED.stage, family_name = EXCLUDED.family_name, \
+            "INSERT INTO case_index (stream_no, area_id, stage, family_name, given_names, upn, birth_date, primary_need, setting_id, caseworker_id, team_id, plan_start, sort_key) \
+             SELECT * FROM UNNEST($1::int8[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::date[], $8::text[], $9::uuid[], $10::uuid[], $11::uuid[], $12::date[], $13::text[]) \
+             ON CONFLICT (stream_no) DO UPDATE SET sort_key = EXCLUDED.sort_key, area_id = EXCLUDED.area_id, stage = EXCLUDED.stage, family_name = EXCLUDED.family_name, \
              given_names = EXCLUDED.given_names, upn = EXCLUDED.upn, birth_date = EXCLUDED.birth_date, primary_need = EXCLUDED.primary_need, \
              setting_id = EXCLUDED.setting_id, caseworker_id = EXCLUDED.caseworker_id, team_id = EXCLUDED.team_id, plan_start = EXCLUDED.plan_start",
         )?;
@@ -308,11 +309,12 @@ impl Tx for PgTx<'_> {
                 .collect();
             let team: Vec<Option<Uuid>> = cases.iter().map(|(_, i)| i.team.map(|s| s.0)).collect();
             let start: Vec<Option<NaiveDate>> = cases.iter().map(|(_, i)| i.plan_start).collect();
+            let sort: Vec<&str> = cases.iter().map(|(_, i)| i.sort_key.as_str()).collect();
             self.tx.execute(
                 &c,
                 &[
                     &no, &area, &stage, &fam, &giv, &upn, &dob, &need, &setting, &worker, &team,
-                    &start,
+                    &start, &sort,
                 ],
             )?;
         }
@@ -343,6 +345,45 @@ impl Tx for PgTx<'_> {
 impl Store for PgStore {
     fn backend(&self) -> &'static str {
         "postgres"
+    }
+
+    fn list_cases(&self, q: &CaseQuery) -> Result<CasePage> {
+        let (tail, values) = cases::build(q)?;
+        let params: Vec<Box<dyn postgres::types::ToSql + Sync>> = values
+            .into_iter()
+            .map(|v| -> Box<dyn postgres::types::ToSql + Sync> {
+                match v {
+                    cases::Value::Text(s) => Box::new(s),
+                    cases::Value::Uuid(u) => Box::new(u),
+                    cases::Value::Int(i) => Box::new(i),
+                }
+            })
+            .collect();
+        let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
+            params.iter().map(|b| b.as_ref()).collect();
+        // Identifiers and dates come back as text, as SQLite gives them.
+        let columns = "s.stream_id::text, c.family_name, c.given_names, c.birth_date::text, c.upn, c.stage, c.primary_need, \
+             c.setting_id::text, c.caseworker_id::text, c.team_id::text, c.sort_key, c.stream_no";
+        self.with(|c| {
+            let rows = c.query(&format!("SELECT {columns} {tail}"), &refs)?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                let row = cases::row(
+                    r.get(0),
+                    r.get(1),
+                    r.get(2),
+                    r.get(3),
+                    r.get(4),
+                    r.get(5),
+                    r.get(6),
+                    r.get(7),
+                    r.get(8),
+                    r.get(9),
+                )?;
+                out.push((row, r.get(10), r.get(11)));
+            }
+            Ok(cases::page(out, q.limit))
+        })
     }
 
     fn append_prepared(&self, events: &[PreparedEvent]) -> Result<Vec<u64>> {
@@ -388,12 +429,12 @@ impl Store for PgStore {
         self.with(|c| {
             let rows = c.query(
                 "SELECT s.stream_id::text, p.kind, p.area_id::text, p.state, c.area_id::text, c.stage, c.family_name, c.given_names, c.upn, \
-                 c.birth_date::text, c.primary_need, c.setting_id::text, c.caseworker_id::text, c.team_id::text, c.plan_start::text \
+                 c.birth_date::text, c.primary_need, c.setting_id::text, c.caseworker_id::text, c.team_id::text, c.plan_start::text, c.sort_key \
                  FROM projections p JOIN streams s USING (stream_no) LEFT JOIN case_index c USING (stream_no) ORDER BY s.stream_id::text",
                 &[],
             )?;
             for r in rows {
-                let cols: Vec<String> = (0..15).map(|i| r.get::<_, Option<String>>(i).unwrap_or_else(|| "-".into())).collect();
+                let cols: Vec<String> = (0..16).map(|i| r.get::<_, Option<String>>(i).unwrap_or_else(|| "-".into())).collect();
                 out(cols.join("\t"))?;
             }
             Ok(())

@@ -1,5 +1,6 @@
 //! The embedded SQLite store (WAL). One writer connection; reads from a small pool.
 
+use crate::cases::{self, CasePage, CaseQuery};
 use crate::pool::Pool;
 use crate::tx::{self, ProjectionRow, StreamRow, Tx};
 use crate::{AreaHeadline, Headline, RebuildReport, Result, Store, StoreError, migrations};
@@ -280,9 +281,9 @@ impl Tx for SqliteTx<'_> {
              ON CONFLICT (stream_no) DO UPDATE SET kind = excluded.kind, area_id = excluded.area_id, state = excluded.state",
         )?;
         let mut c = self.tx.prepare_cached(
-            "INSERT INTO case_index (stream_no, area_id, stage, family_name, given_names, upn, birth_date, primary_need, setting_id, caseworker_id, team_id, plan_start) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
-             ON CONFLICT (stream_no) DO UPDATE SET area_id = excluded.area_id, stage = excluded.stage, family_name = excluded.family_name, \
+            "INSERT INTO case_index (stream_no, area_id, stage, family_name, given_names, upn, birth_date, primary_need, setting_id, caseworker_id, team_id, plan_start, sort_key) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) \
+             ON CONFLICT (stream_no) DO UPDATE SET sort_key = excluded.sort_key, area_id = excluded.area_id, stage = excluded.stage, family_name = excluded.family_name, \
              given_names = excluded.given_names, upn = excluded.upn, birth_date = excluded.birth_date, primary_need = excluded.primary_need, \
              setting_id = excluded.setting_id, caseworker_id = excluded.caseworker_id, team_id = excluded.team_id, plan_start = excluded.plan_start",
         )?;
@@ -308,6 +309,7 @@ impl Tx for SqliteTx<'_> {
                     ix.caseworker.map(|s| s.to_string()),
                     ix.team.map(|s| s.to_string()),
                     ix.plan_start.map(|d| d.to_string()),
+                    ix.sort_key,
                 ])?;
             }
         }
@@ -356,6 +358,41 @@ impl Store for SqliteStore {
         "sqlite"
     }
 
+    fn list_cases(&self, q: &CaseQuery) -> Result<CasePage> {
+        let (tail, values) = cases::build(q)?;
+        let params: Vec<rusqlite::types::Value> = values
+            .into_iter()
+            .map(|v| match v {
+                cases::Value::Text(s) => rusqlite::types::Value::Text(s),
+                cases::Value::Uuid(u) => rusqlite::types::Value::Text(u.to_string()),
+                cases::Value::Int(i) => rusqlite::types::Value::Integer(i),
+            })
+            .collect();
+        self.read(|c| {
+            let mut st = c.prepare_cached(&format!("SELECT {} {tail}", cases::COLUMNS))?;
+            let mut rows = st.query(rusqlite::params_from_iter(params))?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                let id: String = r.get(0)?;
+                let stage: String = r.get(5)?;
+                let row = cases::row(
+                    &id,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    &stage,
+                    r.get(6)?,
+                    r.get(7)?,
+                    r.get(8)?,
+                    r.get(9)?,
+                )?;
+                out.push((row, r.get(10)?, r.get(11)?));
+            }
+            Ok(cases::page(out, q.limit))
+        })
+    }
+
     fn append_prepared(&self, events: &[PreparedEvent]) -> Result<Vec<u64>> {
         if events.is_empty() {
             return Ok(Vec::new());
@@ -400,13 +437,13 @@ impl Store for SqliteStore {
         self.read(|c| {
             let mut st = c.prepare(
                 "SELECT s.stream_id, p.kind, p.area_id, p.state, c.area_id, c.stage, c.family_name, c.given_names, c.upn, c.birth_date, \
-                 c.primary_need, c.setting_id, c.caseworker_id, c.team_id, c.plan_start \
+                 c.primary_need, c.setting_id, c.caseworker_id, c.team_id, c.plan_start, c.sort_key \
                  FROM projections p JOIN streams s USING (stream_no) LEFT JOIN case_index c USING (stream_no) ORDER BY s.stream_id",
             )?;
             let mut rows = st.query([])?;
             while let Some(r) = rows.next()? {
-                let mut cols: Vec<String> = Vec::with_capacity(15);
-                for i in 0..15 {
+                let mut cols: Vec<String> = Vec::with_capacity(16);
+                for i in 0..16 {
                     let v: Option<String> = r.get(i)?;
                     cols.push(v.unwrap_or_else(|| "-".into()));
                 }

@@ -7,7 +7,7 @@ use sendscope_domain::event::*;
 use sendscope_domain::ids::*;
 use sendscope_domain::sen::{CeaseReason, Need, NeedType, Requester, Sex};
 use sendscope_domain::{Actor, DomainError, NewEvent, Stage};
-use sendscope_store::{ExportFormat, Store, StoreError, export_events, verify};
+use sendscope_store::{CaseQuery, CaseRow, ExportFormat, Store, StoreError, export_events, verify};
 
 #[derive(Clone, Copy)]
 enum Backend {
@@ -498,6 +498,7 @@ contract!(
     refuses_a_newer_schema,
     demo_projections_match_rebuild,
     concurrent_writers_keep_one_chain,
+    case_list_searches_filters_and_pages,
 );
 
 #[test]
@@ -509,6 +510,7 @@ fn same_seed_same_area_on_sqlite_and_postgres() {
         batch_events: 3_000,
     };
     let mut exports = Vec::new();
+    let mut lists = Vec::new();
     for b in [Backend::Sqlite, Backend::Postgres] {
         let db = b.fresh();
         let s = open(&db);
@@ -516,6 +518,19 @@ fn same_seed_same_area_on_sqlite_and_postgres() {
         let mut out = Vec::new();
         export_events(s.as_ref(), ExportFormat::Jsonl, &mut out).expect("export");
         exports.push(out);
+        let area = s.headline().expect("h").areas[0]
+            .area_id
+            .parse()
+            .map(AreaId)
+            .expect("area id");
+        lists.push(all_cases(
+            s.as_ref(),
+            CaseQuery {
+                area: Some(area),
+                limit: 50,
+                ..Default::default()
+            },
+        ));
     }
     assert!(exports[0].len() > 10_000);
     assert!(
@@ -559,4 +574,163 @@ fn concurrent_writers_keep_one_chain(b: Backend) {
     for f in &fixtures {
         assert_eq!(stage(s.as_ref(), f), Stage::PlanInPlace);
     }
+}
+
+fn all_cases(s: &dyn Store, mut q: CaseQuery) -> Vec<CaseRow> {
+    let mut rows = Vec::new();
+    loop {
+        let page = s.list_cases(&q).expect("list");
+        rows.extend(page.rows);
+        match page.next {
+            Some(next) => q.after = Some(next),
+            None => return rows,
+        }
+    }
+}
+
+fn case_list_searches_filters_and_pages(b: Backend) {
+    let db = b.fresh();
+    let s = open(&db);
+    let spec = sendscope_demo::DemoSpec {
+        plans: 150,
+        seed: 9,
+        as_of: d(2026, 1, 15),
+        batch_events: 5_000,
+    };
+    sendscope_demo::generate(&spec, &mut |batch| s.append(&batch).map(|_| ())).expect("demo");
+    let area = s.headline().expect("h").areas[0]
+        .area_id
+        .parse()
+        .map(AreaId)
+        .expect("area id");
+    let q = CaseQuery {
+        area: Some(area),
+        limit: 37,
+        ..Default::default()
+    };
+    let everyone = all_cases(s.as_ref(), q.clone());
+    let cases_in_dump = dump(s.as_ref())
+        .iter()
+        .filter(|l| l.split('\t').nth(1) == Some("case"))
+        .count();
+    assert_eq!(everyone.len(), cases_in_dump);
+    let keys: Vec<String> = everyone
+        .iter()
+        .map(|r| sendscope_domain::projection::sort_key(&r.family_name, &r.given_names))
+        .collect();
+    assert!(
+        keys.windows(2).all(|w| w[0] <= w[1]),
+        "name order across pages"
+    );
+
+    let in_place = all_cases(
+        s.as_ref(),
+        CaseQuery {
+            stage: Some(Stage::PlanInPlace),
+            ..q.clone()
+        },
+    );
+    assert_eq!(in_place.len(), 150);
+    assert!(
+        in_place
+            .iter()
+            .all(|r| r.stage == Stage::PlanInPlace && r.primary_need.is_some())
+    );
+
+    let family = everyone[everyone.len() / 2].family_name.clone();
+    let named = all_cases(
+        s.as_ref(),
+        CaseQuery {
+            name: Some(family.to_uppercase()),
+            ..q.clone()
+        },
+    );
+    assert_eq!(
+        named.len(),
+        everyone.iter().filter(|r| r.family_name == family).count()
+    );
+    let one = &named[0];
+    let full = format!("{}, {}", one.family_name, one.given_names);
+    assert!(
+        all_cases(
+            s.as_ref(),
+            CaseQuery {
+                name: Some(full),
+                ..q.clone()
+            }
+        )
+        .contains(one)
+    );
+
+    let with_upn = everyone.iter().find(|r| r.upn.is_some()).expect("a UPN");
+    let by_upn = all_cases(
+        s.as_ref(),
+        CaseQuery {
+            upn: with_upn.upn.clone(),
+            ..q.clone()
+        },
+    );
+    assert!(by_upn.contains(with_upn));
+    let by_id = all_cases(
+        s.as_ref(),
+        CaseQuery {
+            case: Some(with_upn.case),
+            ..q.clone()
+        },
+    );
+    assert_eq!(by_id, vec![with_upn.clone()]);
+
+    let worker = everyone
+        .iter()
+        .find_map(|r| r.caseworker)
+        .expect("a caseworker");
+    let theirs = all_cases(
+        s.as_ref(),
+        CaseQuery {
+            caseworker: Some(worker),
+            ..q.clone()
+        },
+    );
+    assert_eq!(
+        theirs.len(),
+        everyone
+            .iter()
+            .filter(|r| r.caseworker == Some(worker))
+            .count()
+    );
+    let need = in_place[0].primary_need.expect("need");
+    let with_need = all_cases(
+        s.as_ref(),
+        CaseQuery {
+            need: Some(need),
+            stage: Some(Stage::PlanInPlace),
+            ..q.clone()
+        },
+    );
+    assert_eq!(
+        with_need.len(),
+        in_place
+            .iter()
+            .filter(|r| r.primary_need == Some(need))
+            .count()
+    );
+
+    assert!(matches!(
+        s.list_cases(&CaseQuery {
+            after: Some("zz".into()),
+            ..q.clone()
+        }),
+        Err(StoreError::BadQuery(_))
+    ));
+    assert!(matches!(
+        s.list_cases(&CaseQuery {
+            area: None,
+            ..q.clone()
+        }),
+        Err(StoreError::BadQuery(_))
+    ));
+    assert!(matches!(
+        s.list_cases(&CaseQuery { limit: 0, ..q }),
+        Err(StoreError::BadQuery(_))
+    ));
 }

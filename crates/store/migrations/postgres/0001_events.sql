@@ -55,6 +55,7 @@ CREATE INDEX projections_kind_area ON projections (kind, area_id);
 CREATE TABLE case_index (
     stream_no BIGINT PRIMARY KEY REFERENCES streams(stream_no),
     area_id UUID NOT NULL,
+    sort_key TEXT COLLATE "C" NOT NULL,
     stage TEXT NOT NULL,
     family_name TEXT NOT NULL,
     given_names TEXT NOT NULL,
@@ -67,7 +68,7 @@ CREATE TABLE case_index (
     plan_start DATE
 );
 CREATE INDEX case_index_area_stage ON case_index (area_id, stage);
-CREATE INDEX case_index_family_name ON case_index (lower(family_name));
+CREATE INDEX case_index_area_sort ON case_index (area_id, sort_key, stream_no);
 CREATE INDEX case_index_upn ON case_index (upn);
 CREATE INDEX case_index_caseworker ON case_index (caseworker_id);
 CREATE INDEX case_index_setting ON case_index (setting_id);

@@ -46,6 +46,7 @@ CREATE INDEX projections_kind_area ON projections (kind, area_id);
 CREATE TABLE case_index (
     stream_no INTEGER PRIMARY KEY REFERENCES streams(stream_no),
     area_id TEXT NOT NULL,
+    sort_key TEXT NOT NULL,
     stage TEXT NOT NULL,
     family_name TEXT NOT NULL,
     given_names TEXT NOT NULL,
@@ -58,7 +59,7 @@ CREATE TABLE case_index (
     plan_start TEXT
 );
 CREATE INDEX case_index_area_stage ON case_index (area_id, stage);
-CREATE INDEX case_index_family_name ON case_index (family_name COLLATE NOCASE);
+CREATE INDEX case_index_area_sort ON case_index (area_id, sort_key, stream_no);
 CREATE INDEX case_index_upn ON case_index (upn);
 CREATE INDEX case_index_caseworker ON case_index (caseworker_id);
 CREATE INDEX case_index_setting ON case_index (setting_id);
