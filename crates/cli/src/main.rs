@@ -67,6 +67,21 @@ enum Command {
         #[command(subcommand)]
         what: ExportCommand,
     },
+    /// Measure how fast the store answers, on the database given.
+    Bench {
+        #[command(subcommand)]
+        what: BenchCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum BenchCommand {
+    /// Case-list queries (search, filters, deep pages) in the largest area: p50 and p99.
+    CaseList {
+        /// Times each kind of query is run.
+        #[arg(long, default_value_t = 200)]
+        repeat: usize,
+    },
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -222,6 +237,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             eprintln!("Exported {n} events.");
             Ok(())
         }
+        Command::Bench {
+            what: BenchCommand::CaseList { repeat },
+        } => {
+            let store = open(&cli.database_url)?;
+            bench_case_list(store.as_ref(), repeat.max(1))
+        }
         Command::Serve {
             port,
             demo: with_demo,
@@ -348,5 +369,102 @@ fn demo(store: &dyn Store, args: &DemoArgs) -> anyhow::Result<()> {
             .map(|m| format!("{m:.0} MiB"))
             .unwrap_or_else(|| "unknown".into())
     );
+    Ok(())
+}
+
+/// Runs each kind of case-list query `repeat` times and prints p50 and p99 in milliseconds.
+fn bench_case_list(store: &dyn Store, repeat: usize) -> anyhow::Result<()> {
+    use sendscope_store::CaseQuery;
+    let h = store.headline()?;
+    let Some(area) = h.areas.iter().max_by_key(|a| a.cases) else {
+        bail!("the database holds no area; build one first with `sendscope demo`");
+    };
+    let area_id = sendscope_domain::ids::AreaId::parse(&area.area_id)?;
+    let base = CaseQuery {
+        area: Some(area_id),
+        limit: 25,
+        ..Default::default()
+    };
+    let first = store.list_cases(&base)?;
+    let sample = first
+        .rows
+        .get(first.rows.len() / 2)
+        .cloned()
+        .context("the area has no cases")?;
+    // A cursor deep into the list: walk 40 pages once.
+    let mut deep = base.clone();
+    for _ in 0..40 {
+        match store.list_cases(&deep)?.next {
+            Some(n) => deep.after = Some(n),
+            None => break,
+        }
+    }
+    let kinds: Vec<(&str, CaseQuery)> = vec![
+        ("first page, no filter", base.clone()),
+        ("page 41 by cursor", deep),
+        (
+            "name search",
+            CaseQuery {
+                name: Some(sample.family_name.clone()),
+                ..base.clone()
+            },
+        ),
+        (
+            "stage = plan in place",
+            CaseQuery {
+                stage: Some(sendscope_domain::Stage::PlanInPlace),
+                ..base.clone()
+            },
+        ),
+        (
+            "stage + primary need",
+            CaseQuery {
+                stage: Some(sendscope_domain::Stage::PlanInPlace),
+                need: sample.primary_need,
+                ..base.clone()
+            },
+        ),
+        (
+            "caseworker",
+            CaseQuery {
+                caseworker: sample.caseworker,
+                ..base.clone()
+            },
+        ),
+        (
+            "setting",
+            CaseQuery {
+                setting: sample.setting,
+                ..base.clone()
+            },
+        ),
+        (
+            "UPN",
+            CaseQuery {
+                upn: sample.upn.clone(),
+                ..base.clone()
+            },
+        ),
+    ];
+    println!(
+        "case list, area {} ({} cases, {} events in the database), {repeat} runs each:",
+        area.name, area.cases, h.events
+    );
+    for (label, q) in kinds {
+        let mut ms: Vec<f64> = Vec::with_capacity(repeat);
+        let mut rows = 0;
+        for _ in 0..repeat {
+            let t = Clock::now();
+            rows = store.list_cases(&q)?.rows.len();
+            ms.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        ms.sort_by(f64::total_cmp);
+        let pct = |p: f64| ms[((ms.len() as f64 * p).ceil() as usize).clamp(1, ms.len()) - 1];
+        println!(
+            "  {label:<24} {rows:>3} rows  p50 {:>7.3} ms  p99 {:>7.3} ms",
+            pct(0.50),
+            pct(0.99)
+        );
+    }
     Ok(())
 }

@@ -43,15 +43,6 @@ pub struct DemoSummary {
     pub events: u64,
 }
 
-/// A login name for each demo member of staff: `actor` is `user:<login>`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DemoStaff {
-    pub area: AreaId,
-    pub staff: StaffId,
-    pub login: String,
-    pub job: StaffJob,
-}
-
 /// Generates the areas and hands events to `sink` in batches, in the order they must be
 /// appended. Stops at the first sink error.
 pub fn generate<E>(
