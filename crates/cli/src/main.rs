@@ -352,6 +352,11 @@ fn demo(store: &dyn Store, args: &DemoArgs) -> anyhow::Result<()> {
             }
         }
     }
+    if result.is_ok() {
+        result = store
+            .refresh_statistics()
+            .context("the demo was written but statistics could not be refreshed");
+    }
     let generated = generator
         .join()
         .map_err(|_| anyhow::anyhow!("the demo generator stopped unexpectedly"))?;

@@ -148,6 +148,9 @@ pub trait Store: Send + Sync {
 
     /// One page of an area's case list, in name order, searched and filtered.
     fn list_cases(&self, query: &CaseQuery) -> Result<CasePage>;
+
+    /// Refreshes the query planner's statistics; call after a bulk load such as the demo.
+    fn refresh_statistics(&self) -> Result<()>;
 }
 
 /// Opens the store a URL names, running any pending migrations.

@@ -347,6 +347,10 @@ impl Store for PgStore {
         "postgres"
     }
 
+    fn refresh_statistics(&self) -> Result<()> {
+        self.with(|c| Ok(c.batch_execute("ANALYZE")?))
+    }
+
     fn list_cases(&self, q: &CaseQuery) -> Result<CasePage> {
         let (tail, values) = cases::build(q)?;
         let params: Vec<Box<dyn postgres::types::ToSql + Sync>> = values

@@ -84,6 +84,8 @@ impl SqliteStore {
         }
         let mut writer = connect(path, 1_572_864)?;
         migrate(&mut writer, path)?;
+        // Planner statistics, refreshed only where SQLite judges them stale (cheap at open).
+        writer.execute_batch("PRAGMA analysis_limit=1000; PRAGMA optimize=0x10002;")?;
         Ok(SqliteStore {
             path: path.to_string(),
             writer: Mutex::new(writer),
@@ -356,6 +358,15 @@ fn add_counts(
 impl Store for SqliteStore {
     fn backend(&self) -> &'static str {
         "sqlite"
+    }
+
+    fn refresh_statistics(&self) -> Result<()> {
+        let conn = self
+            .writer
+            .lock()
+            .map_err(|_| StoreError::Database("writer lock poisoned".into()))?;
+        conn.execute_batch("PRAGMA analysis_limit=1000; ANALYZE;")?;
+        Ok(())
     }
 
     fn list_cases(&self, q: &CaseQuery) -> Result<CasePage> {
