@@ -23,16 +23,18 @@ pub enum StreamKind {
     Setting,
     Provision,
     Case,
+    Account,
 }
 
 impl StreamKind {
-    pub const ALL: [StreamKind; 6] = [
+    pub const ALL: [StreamKind; 7] = [
         StreamKind::Area,
         StreamKind::Organisation,
         StreamKind::Staff,
         StreamKind::Setting,
         StreamKind::Provision,
         StreamKind::Case,
+        StreamKind::Account,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -42,6 +44,7 @@ impl StreamKind {
             StreamKind::Setting => "setting",
             StreamKind::Provision => "provision",
             StreamKind::Case => "case",
+            StreamKind::Account => "account",
         }
     }
     pub fn parse(s: &str) -> Result<Self, DomainError> {
@@ -51,7 +54,7 @@ impl StreamKind {
             .ok_or_else(|| DomainError::Invalid {
                 what: "stream kind",
                 value: s.to_string(),
-                how: "use area, organisation, staff, setting, provision or case".into(),
+                how: "use area, organisation, staff, setting, provision, case or account".into(),
             })
     }
 }
@@ -103,6 +106,12 @@ impl StreamRef {
     pub fn staff(id: StaffId) -> Self {
         StreamRef {
             kind: StreamKind::Staff,
+            id: id.0,
+        }
+    }
+    pub fn account(id: AccountId) -> Self {
+        StreamRef {
+            kind: StreamKind::Account,
             id: id.0,
         }
     }
@@ -244,6 +253,7 @@ const STAFF: Option<StreamKind> = Some(StreamKind::Staff);
 const SETTING: Option<StreamKind> = Some(StreamKind::Setting);
 const PROVISION: Option<StreamKind> = Some(StreamKind::Provision);
 const CASE: Option<StreamKind> = Some(StreamKind::Case);
+const ACCOUNT: Option<StreamKind> = Some(StreamKind::Account);
 const ANY: Option<StreamKind> = None;
 
 event_catalogue! {
@@ -291,6 +301,9 @@ event_catalogue! {
     PlanCeased(PlanCeased) = "case.plan_ceased", CASE;
     TransferredOut(Transfer) = "case.transferred_out", CASE;
     TransferredIn(Transfer) = "case.transferred_in", CASE;
+    AccountCreated(AccountCreated) = "account.created", ACCOUNT;
+    AccountPasswordSet(DatedOnly) = "account.password_set", ACCOUNT;
+    AccountDisabled(DatedOnly) = "account.disabled", ACCOUNT;
     Corrected(Correction) = "event.corrected", ANY;
     Voided(Voided) = "event.voided", ANY;
     PayloadsErased(PayloadsErased) = "event.payloads_erased", ANY;
@@ -808,6 +821,29 @@ pub struct PlanCeased {
 pub struct Transfer {
     pub other_la: LaCode,
     pub on: NaiveDate,
+}
+
+/// What an account is linked to, which scopes what its role may see.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct AccountLinks {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staff: Option<StaffId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<TeamId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub setting: Option<SettingId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person: Option<PersonId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case: Option<CaseId>,
+}
+
+/// An account created. The password is never part of an event: only that it was set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountCreated {
+    pub username: crate::account::Username,
+    pub role: crate::access::Role,
+    pub links: AccountLinks,
 }
 
 /// Puts right a mistake: the event `corrects` is read as if it had said `replacement`

@@ -68,6 +68,11 @@ id_type!(
     /// A person around a child (parent, carer); shared across siblings' cases.
     PersonId
 );
+id_type!(
+    /// A user account (a person who signs in).
+    AccountId
+);
+
 /// One request for an EHC needs assessment, numbered within its case (1, 2, ...): a
 /// request never exists outside its case, so a short number is identity enough.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

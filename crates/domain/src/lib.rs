@@ -2,6 +2,7 @@
 //! steps may be recorded, and the hash chain. No IO: no database, no HTTP, no files.
 
 pub mod access;
+pub mod account;
 pub mod calendar;
 pub mod chain;
 pub mod codes;

@@ -36,6 +36,17 @@ pub enum StreamState {
     Setting(SettingState),
     Provision(ProvisionState),
     Case(Box<CaseState>),
+    Account(AccountState),
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct AccountState {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<AccountCreated>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_set_on: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disabled_on: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -638,6 +649,7 @@ impl Projection {
             StreamKind::Setting => StreamState::Setting(SettingState::default()),
             StreamKind::Provision => StreamState::Provision(ProvisionState::default()),
             StreamKind::Case => StreamState::Case(Box::default()),
+            StreamKind::Account => StreamState::Account(AccountState::default()),
         };
         Projection {
             stream,
@@ -718,6 +730,9 @@ impl Projection {
                 s.costs.insert(c.financial_year, c.cost);
             }
             (E::ProvisionClosed(d), StreamState::Provision(s)) => s.closed_on = Some(d.on),
+            (E::AccountCreated(a), StreamState::Account(s)) => s.created = Some(a.clone()),
+            (E::AccountPasswordSet(d), StreamState::Account(s)) => s.password_set_on = Some(d.on),
+            (E::AccountDisabled(d), StreamState::Account(s)) => s.disabled_on = Some(d.on),
             (b, StreamState::Case(s)) => s.apply(b),
             _ => {}
         }
@@ -810,6 +825,11 @@ impl Projection {
                 .opened
                 .as_ref()
                 .map(|o| o.name.clone())
+                .unwrap_or_default(),
+            StreamState::Account(a) => a
+                .created
+                .as_ref()
+                .map(|c| c.username.to_string())
                 .unwrap_or_default(),
             StreamState::Case(c) => c
                 .child

@@ -19,6 +19,7 @@ fn opening_event(kind: StreamKind) -> &'static str {
         StreamKind::Setting => "setting.registered",
         StreamKind::Provision => "provision.opened",
         StreamKind::Case => "case.opened",
+        StreamKind::Account => "account.created",
     }
 }
 

@@ -14,9 +14,11 @@ pub use cases::{CasePage, CaseQuery, CaseRow};
 pub use pg::PgStore;
 pub use sqlite::SqliteStore;
 
+use sendscope_domain::account::Username;
 use sendscope_domain::chain::{ChainBreak, ChainVerifier};
+use sendscope_domain::ids::{AccountId, AreaId};
 use sendscope_domain::{
-    DomainError, NewEvent, PreparedEvent, Projection, RecordedEvent, StreamRef,
+    DomainError, Instant, NewEvent, PreparedEvent, Projection, RecordedEvent, StreamRef,
 };
 use std::io::Write;
 
@@ -71,6 +73,25 @@ impl From<postgres::Error> for StoreError {
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// A new account's password hash and identity, stored beside its events.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCredentials {
+    pub username: Username,
+    pub account: AccountId,
+    pub area: AreaId,
+    pub password_hash: String,
+}
+
+/// What sign-in checks against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credentials {
+    pub account: AccountId,
+    pub area: AreaId,
+    pub password_hash: String,
+    pub failed_attempts: u32,
+    pub locked_until: Option<Instant>,
+}
 
 /// Counts for one local area, as shown on the home page.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -151,6 +172,20 @@ pub trait Store: Send + Sync {
 
     /// Refreshes the query planner's statistics; call after a bulk load such as the demo.
     fn refresh_statistics(&self) -> Result<()>;
+
+    /// Appends an account's events and stores its password hash, in one transaction.
+    fn create_account(
+        &self,
+        events: &[PreparedEvent],
+        credentials: &NewCredentials,
+    ) -> Result<Vec<u64>>;
+
+    /// The stored credentials for a username.
+    fn credentials(&self, username: &Username) -> Result<Option<Credentials>>;
+
+    /// Records a sign-in attempt: success clears the failure count; a failure adds one and
+    /// may lock the account (see `sendscope_domain::account::locked_until`).
+    fn record_sign_in(&self, username: &Username, succeeded: bool, now: Instant) -> Result<()>;
 }
 
 /// Opens the store a URL names, running any pending migrations.
@@ -399,4 +434,21 @@ pub(crate) fn add_kind(a: &mut AreaHeadline, kind: &str, n: u64) {
         "staff" => a.staff += n,
         _ => {}
     }
+}
+
+fn username_taken(u: &Username) -> StoreError {
+    StoreError::Conflict(format!(
+        "an account named {u} already exists; choose another username"
+    ))
+}
+
+/// The failure count and lock after a sign-in attempt.
+fn after_sign_in(failed_before: i64, succeeded: bool, now: Instant) -> (i64, Option<Instant>) {
+    if succeeded {
+        return (0, None);
+    }
+    let failures = failed_before.saturating_add(1);
+    let locked =
+        sendscope_domain::account::locked_until(u32::try_from(failures).unwrap_or(u32::MAX), now);
+    (failures, locked)
 }

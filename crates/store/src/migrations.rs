@@ -1,10 +1,17 @@
 //! Schema migrations, one folder per backend, embedded in the binary. A database whose
 //! schema is newer than this binary knows is refused rather than touched.
 
-pub(crate) const SQLITE: &[(i64, &str)] =
-    &[(1, include_str!("../migrations/sqlite/0001_events.sql"))];
-pub(crate) const POSTGRES: &[(i64, &str)] =
-    &[(1, include_str!("../migrations/postgres/0001_events.sql"))];
+pub(crate) const SQLITE: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/sqlite/0001_events.sql")),
+    (2, include_str!("../migrations/sqlite/0002_credentials.sql")),
+];
+pub(crate) const POSTGRES: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/postgres/0001_events.sql")),
+    (
+        2,
+        include_str!("../migrations/postgres/0002_credentials.sql"),
+    ),
+];
 
 /// The newest schema version this binary understands (the same for both backends).
 pub(crate) fn latest(list: &[(i64, &str)]) -> i64 {

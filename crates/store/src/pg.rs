@@ -4,9 +4,14 @@
 use crate::cases::{self, CasePage, CaseQuery};
 use crate::pool::Pool;
 use crate::tx::{self, ProjectionRow, StreamRow, Tx};
-use crate::{AreaHeadline, Headline, RebuildReport, Result, Store, StoreError, migrations};
+use crate::{
+    AreaHeadline, Credentials, Headline, NewCredentials, RebuildReport, Result, Store, StoreError,
+    migrations,
+};
 use chrono::{DateTime, NaiveDate, Utc};
 use postgres::{Client, Config, NoTls, Row, Transaction};
+use sendscope_domain::account::Username;
+use sendscope_domain::ids::AccountId;
 use sendscope_domain::ids::AreaId;
 use sendscope_domain::{Instant, PreparedEvent, Projection, RecordedEvent, StreamKind, StreamRef};
 use std::collections::BTreeMap;
@@ -95,21 +100,6 @@ impl PgStore {
             ptx.tx.commit()?;
             Ok(out)
         })
-    }
-
-    /// Drops every sendscope table: for tests that need an empty database.
-    pub fn reset_for_tests(url: &str) -> Result<()> {
-        let mut config = Config::from_str(url).map_err(|e| StoreError::BadUrl(e.to_string()))?;
-        config.connect_timeout(Duration::from_secs(5));
-        let mut c = config.connect(NoTls).map_err(|e| StoreError::Unreachable {
-            target: redact(url),
-            detail: e.to_string(),
-        })?;
-        c.batch_execute(
-            "DROP TABLE IF EXISTS case_index, projections, chain_head, events, streams, schema_version CASCADE; \
-             DROP FUNCTION IF EXISTS events_append_only() CASCADE;",
-        )?;
-        Ok(())
     }
 }
 
@@ -345,6 +335,50 @@ impl Tx for PgTx<'_> {
 impl Store for PgStore {
     fn backend(&self) -> &'static str {
         "postgres"
+    }
+
+    fn create_account(&self, events: &[PreparedEvent], new: &NewCredentials) -> Result<Vec<u64>> {
+        self.write(|t| {
+            let taken = t.tx.query_opt("SELECT 1 FROM credentials WHERE username = $1", &[&new.username.as_str()])?;
+            if taken.is_some() {
+                return Err(crate::username_taken(&new.username));
+            }
+            let seqs = tx::append(t, events)?;
+            t.tx.execute(
+                "INSERT INTO credentials (username, account_id, area_id, password_hash) VALUES ($1, $2, $3, $4)",
+                &[&new.username.as_str(), &new.account.0, &new.area.0, &new.password_hash],
+            )?;
+            Ok(seqs)
+        })
+    }
+
+    fn credentials(&self, username: &Username) -> Result<Option<Credentials>> {
+        self.with(|c| {
+            let row = c.query_opt(
+                "SELECT account_id, area_id, password_hash, failed_attempts, locked_until FROM credentials WHERE username = $1",
+                &[&username.as_str()],
+            )?;
+            Ok(row.map(|r| Credentials {
+                account: AccountId(r.get(0)),
+                area: AreaId(r.get(1)),
+                password_hash: r.get(2),
+                failed_attempts: r.get::<_, i32>(3).max(0) as u32,
+                locked_until: r.get::<_, Option<DateTime<Utc>>>(4).map(Instant::from_utc),
+            }))
+        })
+    }
+
+    fn record_sign_in(&self, username: &Username, succeeded: bool, now: Instant) -> Result<()> {
+        self.write(|t| {
+            let row = t.tx.query_opt("SELECT failed_attempts FROM credentials WHERE username = $1 FOR UPDATE", &[&username.as_str()])?;
+            let Some(row) = row else { return Ok(()) };
+            let (failures, locked) = crate::after_sign_in(i64::from(row.get::<_, i32>(0)), succeeded, now);
+            t.tx.execute(
+                "UPDATE credentials SET failed_attempts = $1, locked_until = $2 WHERE username = $3",
+                &[&(failures as i32), &locked.map(|l| l.utc()), &username.as_str()],
+            )?;
+            Ok(())
+        })
     }
 
     fn refresh_statistics(&self) -> Result<()> {

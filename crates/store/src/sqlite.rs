@@ -3,10 +3,15 @@
 use crate::cases::{self, CasePage, CaseQuery};
 use crate::pool::Pool;
 use crate::tx::{self, ProjectionRow, StreamRow, Tx};
-use crate::{AreaHeadline, Headline, RebuildReport, Result, Store, StoreError, migrations};
+use crate::{
+    AreaHeadline, Credentials, Headline, NewCredentials, RebuildReport, Result, Store, StoreError,
+    migrations,
+};
 use rusqlite::{
     Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior, params,
 };
+use sendscope_domain::account::Username;
+use sendscope_domain::ids::AccountId;
 use sendscope_domain::ids::AreaId;
 use sendscope_domain::{Instant, PreparedEvent, Projection, RecordedEvent, StreamKind, StreamRef};
 use std::collections::BTreeMap;
@@ -358,6 +363,62 @@ fn add_counts(
 impl Store for SqliteStore {
     fn backend(&self) -> &'static str {
         "sqlite"
+    }
+
+    fn create_account(&self, events: &[PreparedEvent], new: &NewCredentials) -> Result<Vec<u64>> {
+        self.write(|t| {
+            let taken: Option<i64> = t
+                .tx
+                .query_row("SELECT 1 FROM credentials WHERE username = ?1", [new.username.as_str()], |r| r.get(0))
+                .optional()?;
+            if taken.is_some() {
+                return Err(crate::username_taken(&new.username));
+            }
+            let seqs = tx::append(t, events)?;
+            t.tx.execute(
+                "INSERT INTO credentials (username, account_id, area_id, password_hash) VALUES (?1, ?2, ?3, ?4)",
+                params![new.username.as_str(), new.account.to_string(), new.area.to_string(), new.password_hash],
+            )?;
+            Ok(seqs)
+        })
+    }
+
+    fn credentials(&self, username: &Username) -> Result<Option<Credentials>> {
+        self.read(|c| {
+            let row: Option<(String, String, String, i64, Option<String>)> = c
+                .query_row(
+                    "SELECT account_id, area_id, password_hash, failed_attempts, locked_until FROM credentials WHERE username = ?1",
+                    [username.as_str()],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+                )
+                .optional()?;
+            row.map(|(account, area, hash, failed, locked)| {
+                Ok(Credentials {
+                    account: AccountId::parse(&account)?,
+                    area: AreaId::parse(&area)?,
+                    password_hash: hash,
+                    failed_attempts: failed.max(0) as u32,
+                    locked_until: locked.map(|l| Instant::parse(&l)).transpose()?,
+                })
+            })
+            .transpose()
+        })
+    }
+
+    fn record_sign_in(&self, username: &Username, succeeded: bool, now: Instant) -> Result<()> {
+        self.write(|t| {
+            let failed: Option<i64> = t
+                .tx
+                .query_row("SELECT failed_attempts FROM credentials WHERE username = ?1", [username.as_str()], |r| r.get(0))
+                .optional()?;
+            let Some(failed) = failed else { return Ok(()) };
+            let (failures, locked) = crate::after_sign_in(failed, succeeded, now);
+            t.tx.execute(
+                "UPDATE credentials SET failed_attempts = ?1, locked_until = ?2 WHERE username = ?3",
+                params![failures, locked.map(|l| l.to_string()), username.as_str()],
+            )?;
+            Ok(())
+        })
     }
 
     fn refresh_statistics(&self) -> Result<()> {

@@ -499,6 +499,7 @@ contract!(
     demo_projections_match_rebuild,
     concurrent_writers_keep_one_chain,
     case_list_searches_filters_and_pages,
+    accounts_keep_passwords_out_of_the_log,
 );
 
 #[test]
@@ -733,4 +734,94 @@ fn case_list_searches_filters_and_pages(b: Backend) {
         s.list_cases(&CaseQuery { limit: 0, ..q }),
         Err(StoreError::BadQuery(_))
     ));
+}
+
+fn accounts_keep_passwords_out_of_the_log(b: Backend) {
+    use sendscope_domain::PreparedEvent;
+    use sendscope_domain::access::Role;
+    use sendscope_domain::account::{Username, hash_password, verify_password};
+    use sendscope_store::NewCredentials;
+    let db = b.fresh();
+    let s = open(&db);
+    let f = Fixture::new();
+    s.append(&f.opening()[..1]).expect("area");
+    let username = Username::parse("caseworker").expect("name");
+    let account = AccountId::new_random();
+    let events = |account: AccountId| -> Vec<PreparedEvent> {
+        let created = EventBody::AccountCreated(AccountCreated {
+            username: username.clone(),
+            role: Role::Caseworker,
+            links: AccountLinks::default(),
+        });
+        [
+            created,
+            EventBody::AccountPasswordSet(DatedOnly { on: d(2025, 1, 2) }),
+        ]
+        .into_iter()
+        .map(|body| {
+            PreparedEvent::new(f.ev(StreamRef::account(account), d(2025, 1, 2), body))
+                .expect("prepared")
+        })
+        .collect()
+    };
+    let hash = hash_password("correct horse battery", [3; 16]).expect("hash");
+    let creds = NewCredentials {
+        username: username.clone(),
+        account,
+        area: f.area,
+        password_hash: hash.clone(),
+    };
+    s.create_account(&events(account), &creds).expect("created");
+    let stored = s.credentials(&username).expect("read").expect("exists");
+    assert_eq!(
+        (
+            stored.account,
+            stored.area,
+            stored.failed_attempts,
+            stored.locked_until
+        ),
+        (account, f.area, 0, None)
+    );
+    assert!(verify_password(
+        "correct horse battery",
+        &stored.password_hash
+    ));
+    let mut log = Vec::new();
+    export_events(s.as_ref(), ExportFormat::Jsonl, &mut log).expect("export");
+    let log = String::from_utf8(log).expect("utf8");
+    assert!(
+        log.contains("account.password_set") && !log.contains("argon2"),
+        "no password hash in the event log"
+    );
+    // The same username again: refused, and nothing written.
+    let before = s.headline().expect("h").events;
+    let again = NewCredentials {
+        account: AccountId::new_random(),
+        ..creds
+    };
+    assert!(matches!(
+        s.create_account(&events(again.account), &again),
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(s.headline().expect("h").events, before);
+    // Five failures lock the account; a success clears the count.
+    let now = sendscope_domain::Instant::parse("2025-01-06T09:00:00Z").expect("instant");
+    for _ in 0..5 {
+        s.record_sign_in(&username, false, now).expect("recorded");
+    }
+    let locked = s.credentials(&username).expect("read").expect("exists");
+    assert_eq!(locked.failed_attempts, 5);
+    assert_eq!(
+        locked.locked_until.map(|t| t.micros() - now.micros()),
+        Some(60_000_000)
+    );
+    s.record_sign_in(&username, true, now).expect("recorded");
+    let cleared = s.credentials(&username).expect("read").expect("exists");
+    assert_eq!((cleared.failed_attempts, cleared.locked_until), (0, None));
+    assert_eq!(
+        s.credentials(&Username::parse("nobody").expect("name"))
+            .expect("read"),
+        None
+    );
+    assert_rebuild_identical(s.as_ref());
 }

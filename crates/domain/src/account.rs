@@ -1,0 +1,144 @@
+//! User accounts: names, password hashing (argon2id) and the sign-in lock-out policy.
+//! Pure: the caller supplies salts and the current time.
+
+use crate::DomainError;
+use crate::calendar::Instant;
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+
+/// A sign-in name: 2-64 characters of lower-case letters, digits, '.', '-' or '_'.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Username(String);
+
+impl Username {
+    pub fn parse(s: &str) -> Result<Self, DomainError> {
+        let t = s.trim().to_ascii_lowercase();
+        let ok = (2..=64).contains(&t.len())
+            && t.bytes().all(|c| {
+                c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'.' | b'-' | b'_')
+            });
+        if ok {
+            Ok(Username(t))
+        } else {
+            Err(DomainError::Invalid {
+                what: "username",
+                value: s.to_string(),
+                how: "use 2 to 64 lower-case letters, digits, dots, hyphens or underscores".into(),
+            })
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Username {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Serialize for Username {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Username {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = std::borrow::Cow::<'de, str>::deserialize(d)?;
+        Username::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+/// The shortest password a real account may have (NCSC: length over complexity).
+pub const MIN_PASSWORD_CHARS: usize = 12;
+
+/// Refuses passwords too short to resist guessing. Demo accounts (password `demo`) are
+/// made without this check, in demo databases only.
+pub fn check_password_strength(password: &str) -> Result<(), DomainError> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(DomainError::Invalid {
+            what: "password",
+            value: "(hidden)".into(),
+            how: format!(
+                "use at least {MIN_PASSWORD_CHARS} characters; three random words work well"
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// An argon2id hash in PHC string form, from a password and 16 random bytes of salt.
+pub fn hash_password(password: &str, salt: [u8; 16]) -> Result<String, DomainError> {
+    let salt = SaltString::encode_b64(&salt).map_err(|e| DomainError::Encoding(e.to_string()))?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| DomainError::Encoding(e.to_string()))
+}
+
+/// True when the password matches the stored hash. A malformed hash never matches.
+pub fn verify_password(password: &str, phc: &str) -> bool {
+    PasswordHash::new(phc).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
+}
+
+/// Failed sign-ins allowed before the account is locked.
+pub const FREE_ATTEMPTS: u32 = 5;
+
+/// After the free attempts, each failure locks the account for 1 minute, doubling with
+/// each further failure, at most 1 day. `failures` counts the failure just made.
+pub fn locked_until(failures: u32, now: Instant) -> Option<Instant> {
+    if failures < FREE_ATTEMPTS {
+        return None;
+    }
+    let minutes = 1i64 << (failures - FREE_ATTEMPTS).min(11);
+    let minutes = minutes.min(24 * 60);
+    Instant::from_micros(now.micros() + minutes * 60_000_000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames() {
+        assert_eq!(
+            Username::parse(" Caseworker-2 ")
+                .map(|u| u.to_string())
+                .ok(),
+            Some("caseworker-2".into())
+        );
+        assert!(Username::parse("a").is_err());
+        assert!(Username::parse("bad name").is_err());
+        assert!(Username::parse("o'brien").is_err());
+    }
+
+    #[test]
+    fn passwords_hash_and_verify() {
+        let h = hash_password("correct horse battery", [7; 16]).expect("hashes");
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse battery", &h));
+        assert!(!verify_password("correct horse batterY", &h));
+        assert!(!verify_password("anything", "not a hash"));
+        assert!(check_password_strength("short").is_err());
+        assert!(check_password_strength("three random words").is_ok());
+    }
+
+    #[test]
+    fn lock_out_grows_and_is_capped() {
+        let now = Instant::parse("2025-01-06T09:00:00Z").expect("instant");
+        let mins = |n| locked_until(n, now).map(|t| (t.micros() - now.micros()) / 60_000_000);
+        assert_eq!(mins(4), None);
+        assert_eq!(mins(5), Some(1));
+        assert_eq!(mins(6), Some(2));
+        assert_eq!(mins(9), Some(16));
+        assert_eq!(mins(40), Some(24 * 60));
+    }
+}
