@@ -5,7 +5,12 @@ use anyhow::{Context, bail};
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
 use sendscope_demo::{DemoSpec, DemoSummary};
-use sendscope_domain::PreparedEvent;
+use sendscope_domain::access::{Role, check_links, over_compulsory_school_age};
+use sendscope_domain::account::{Username, check_password_strength, hash_password};
+use sendscope_domain::event::{AccountCreated, AccountLinks, DatedOnly};
+use sendscope_domain::ids::{AccountId, AreaId, CaseId, PersonId, SettingId, StaffId, TeamId};
+use sendscope_domain::{Actor, EventBody, NewEvent, PreparedEvent, StreamRef};
+use sendscope_store::NewCredentials;
 use sendscope_store::{ExportFormat, Store};
 use std::io::Write;
 use std::process::ExitCode;
@@ -67,10 +72,41 @@ enum Command {
         #[command(subcommand)]
         what: ExportCommand,
     },
+    /// Manage user accounts.
+    User {
+        #[command(subcommand)]
+        what: UserCommand,
+    },
     /// Measure how fast the store answers, on the database given.
     Bench {
         #[command(subcommand)]
         what: BenchCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum UserCommand {
+    /// Create an account. The password is read from standard input (one line).
+    Add {
+        #[arg(long)]
+        username: String,
+        /// caseworker, team_manager, commissioner, health_professional, school, parent_carer,
+        /// young_person, board_member or admin.
+        #[arg(long)]
+        role: String,
+        /// The local area: its LA code (e.g. 831) or identifier.
+        #[arg(long)]
+        area: String,
+        #[arg(long)]
+        staff: Option<String>,
+        #[arg(long)]
+        team: Option<String>,
+        #[arg(long)]
+        setting: Option<String>,
+        #[arg(long)]
+        person: Option<String>,
+        #[arg(long)]
+        case: Option<String>,
     },
 }
 
@@ -237,6 +273,58 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             eprintln!("Exported {n} events.");
             Ok(())
         }
+        Command::User {
+            what:
+                UserCommand::Add {
+                    username,
+                    role,
+                    area,
+                    staff,
+                    team,
+                    setting,
+                    person,
+                    case,
+                },
+        } => {
+            let store = open(&cli.database_url)?;
+            let role = Role::parse(&role).with_context(|| {
+                let all: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+                format!("role {role:?} is not known; use one of {}", all.join(", "))
+            })?;
+            let area = find_area(store.as_ref(), &area)?;
+            let id = |s: Option<String>| {
+                s.map(|v| {
+                    uuid::Uuid::parse_str(v.trim())
+                        .with_context(|| format!("{v:?} is not an identifier (a UUID)"))
+                })
+                .transpose()
+            };
+            let links = AccountLinks {
+                staff: id(staff)?.map(StaffId),
+                team: id(team)?.map(TeamId),
+                setting: id(setting)?.map(SettingId),
+                person: id(person)?.map(PersonId),
+                case: id(case)?.map(CaseId),
+            };
+            let mut password = String::new();
+            std::io::stdin()
+                .read_line(&mut password)
+                .context("cannot read the password from standard input")?;
+            let password = password.trim_end_matches(['\n', '\r']);
+            check_password_strength(password)?;
+            let username = Username::parse(&username)?;
+            add_account(
+                store.as_ref(),
+                area,
+                &username,
+                role,
+                links,
+                password,
+                "user:admin-cli",
+            )?;
+            println!("Account {username} ({}) created.", role.as_str());
+            Ok(())
+        }
         Command::Bench {
             what: BenchCommand::CaseList { repeat },
         } => {
@@ -374,6 +462,12 @@ fn demo(store: &dyn Store, args: &DemoArgs) -> anyhow::Result<()> {
             .map(|m| format!("{m:.0} MiB"))
             .unwrap_or_else(|| "unknown".into())
     );
+    let accounts = add_demo_accounts(store)
+        .context("the demo was written but its accounts could not be made")?;
+    println!(
+        "Demo accounts, each with the password demo: {}",
+        accounts.join(", ")
+    );
     Ok(())
 }
 
@@ -472,4 +566,178 @@ fn bench_case_list(store: &dyn Store, repeat: usize) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// An area by LA code or identifier.
+fn find_area(store: &dyn Store, text: &str) -> anyhow::Result<AreaId> {
+    let h = store.headline()?;
+    let found = h
+        .areas
+        .iter()
+        .find(|a| a.la_code == text.trim() || a.area_id == text.trim());
+    match found {
+        Some(a) => Ok(AreaId::parse(&a.area_id)?),
+        None => bail!("no local area {text:?} in this database; give its LA code or identifier"),
+    }
+}
+
+/// Creates an account: its events and its password hash, in one transaction.
+fn add_account(
+    store: &dyn Store,
+    area: AreaId,
+    username: &Username,
+    role: Role,
+    links: AccountLinks,
+    password: &str,
+    actor: &str,
+) -> anyhow::Result<()> {
+    check_links(role, &links)?;
+    let account = AccountId::new_random();
+    // A version-4 UUID's bytes are 122 random bits from the operating system: a fine salt.
+    let hash = hash_password(password, uuid::Uuid::new_v4().into_bytes())?;
+    let today = sendscope_domain::calendar::england_today();
+    let actor = Actor::parse(actor)?;
+    let event = |body| NewEvent {
+        stream: StreamRef::account(account),
+        area,
+        body,
+        actor: actor.clone(),
+        effective_date: today,
+        reason: None,
+        recorded_at: None,
+    };
+    let created = EventBody::AccountCreated(AccountCreated {
+        username: username.clone(),
+        role,
+        links,
+    });
+    let events = [
+        created,
+        EventBody::AccountPasswordSet(DatedOnly { on: today }),
+    ]
+    .into_iter()
+    .map(|b| PreparedEvent::new(event(b)))
+    .collect::<Result<Vec<_>, _>>()?;
+    let credentials = NewCredentials {
+        username: username.clone(),
+        account,
+        area,
+        password_hash: hash,
+    };
+    store.create_account(&events, &credentials)?;
+    Ok(())
+}
+
+/// The demo's accounts, one per role, each with password `demo` (demo databases only),
+/// linked to records in the first area that give each role something to see.
+fn add_demo_accounts(store: &dyn Store) -> anyhow::Result<Vec<String>> {
+    use sendscope_store::CaseQuery;
+    let h = store.headline()?;
+    let area = h.areas.first().context("the demo has no area")?;
+    let area_id = AreaId::parse(&area.area_id)?;
+    let today = sendscope_domain::calendar::england_today();
+    let (mut worker, mut setting, mut parent, mut young) = (None, None, None, None);
+    let mut q = CaseQuery {
+        area: Some(area_id),
+        stage: Some(sendscope_domain::Stage::PlanInPlace),
+        limit: 200,
+        ..Default::default()
+    };
+    while worker.is_none() || setting.is_none() || parent.is_none() || young.is_none() {
+        let page = store.list_cases(&q)?;
+        for row in &page.rows {
+            if worker.is_none() {
+                worker = row.caseworker.zip(row.team);
+            }
+            if setting.is_none() {
+                setting = row.setting;
+            }
+            if parent.is_none() || young.is_none() {
+                let Some(p) = store.projection(StreamRef::case(row.case))? else {
+                    continue;
+                };
+                let Some(c) = p.case() else { continue };
+                if parent.is_none() && c.court_restriction.is_none() {
+                    parent = c
+                        .related
+                        .iter()
+                        .find(|r| r.parental_responsibility)
+                        .map(|r| r.person);
+                }
+                if young.is_none()
+                    && c.child
+                        .as_ref()
+                        .is_some_and(|ch| over_compulsory_school_age(ch.birth_date, today))
+                {
+                    young = Some(row.case);
+                }
+            }
+        }
+        match page.next {
+            Some(n) => q.after = Some(n),
+            None => break,
+        }
+    }
+    let (staff, team) = worker.context("the demo has no caseworker with cases")?;
+    let accounts = [
+        (
+            "caseworker",
+            Role::Caseworker,
+            AccountLinks {
+                staff: Some(staff),
+                team: Some(team),
+                ..Default::default()
+            },
+        ),
+        (
+            "manager",
+            Role::TeamManager,
+            AccountLinks {
+                team: Some(team),
+                ..Default::default()
+            },
+        ),
+        ("commissioner", Role::Commissioner, AccountLinks::default()),
+        ("health", Role::HealthProfessional, AccountLinks::default()),
+        (
+            "school",
+            Role::School,
+            AccountLinks {
+                setting,
+                ..Default::default()
+            },
+        ),
+        (
+            "parent",
+            Role::ParentCarer,
+            AccountLinks {
+                person: parent,
+                ..Default::default()
+            },
+        ),
+        (
+            "young-person",
+            Role::YoungPerson,
+            AccountLinks {
+                case: young,
+                ..Default::default()
+            },
+        ),
+        ("board", Role::BoardMember, AccountLinks::default()),
+        ("admin", Role::Admin, AccountLinks::default()),
+    ];
+    let mut made = Vec::new();
+    for (name, role, links) in accounts {
+        add_account(
+            store,
+            area_id,
+            &Username::parse(name)?,
+            role,
+            links,
+            "demo",
+            "system:demo",
+        )?;
+        made.push(name.to_string());
+    }
+    Ok(made)
 }

@@ -182,13 +182,11 @@ fn changing_an_event_by_hand_fails_verify_and_names_it() {
 #[test]
 fn export_writes_every_event_as_csv_and_jsonl() {
     let db = sqlite_db();
-    let (_, out, _) = run(&demo_args(&db.url, "30", "5000"));
-    let events: usize = out
-        .lines()
-        .find_map(|l| l.strip_prefix("events written: "))
-        .and_then(|l| l.split(';').next())
-        .and_then(|n| n.parse().ok())
-        .expect("demo reports events written");
+    assert_eq!(run(&demo_args(&db.url, "30", "5000")).0, 0);
+    let events = sendscope_store::open(&db.url)
+        .and_then(|s| s.headline())
+        .expect("headline")
+        .events as usize;
     let (code, jsonl, _) = run(&[
         "--database-url",
         &db.url,
@@ -378,4 +376,78 @@ fn serve_demo_shows_the_areas_headline_counts() {
         page.contains("<td class=\"num\">60</td>"),
         "the demo's 60 plans are shown: {page}"
     );
+}
+
+fn run_with_stdin(args: &[&str], input: &str) -> (i32, String, String) {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write");
+    let out = child.wait_with_output().expect("runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+#[test]
+fn user_add_makes_real_accounts_and_refuses_bad_ones() {
+    let db = sqlite_db();
+    let (code, out, _) = run(&demo_args(&db.url, "30", "5000"));
+    assert_eq!(code, 0);
+    assert!(out.contains("Demo accounts, each with the password demo: caseworker, manager, commissioner, health, school, parent"), "{out}");
+    let add = |name: &str, role: &str, password: &str| {
+        run_with_stdin(
+            &[
+                "--database-url",
+                &db.url,
+                "user",
+                "add",
+                "--username",
+                name,
+                "--role",
+                role,
+                "--area",
+                "100",
+            ],
+            password,
+        )
+    };
+    let (code, _, err) = add("alice", "commissioner", "short\n");
+    assert_eq!(code, 2);
+    assert!(err.contains("at least 12 characters"), "{err}");
+    let (code, _, err) = add("alice", "caseworker", "a long enough password\n");
+    assert_eq!(code, 2);
+    assert!(err.contains("--staff and --team"), "{err}");
+    let (code, _, err) = add("alice", "wizard", "a long enough password\n");
+    assert_eq!(code, 2);
+    assert!(err.contains("board_member"), "{err}");
+    let (code, out, _) = add("alice", "commissioner", "a long enough password\n");
+    assert_eq!(code, 0, "{out}");
+    let (code, _, err) = add("Alice", "commissioner", "a long enough password\n");
+    assert_eq!(code, 2);
+    assert!(err.contains("already exists"), "{err}");
+    let s = sendscope_store::open(&db.url).expect("opens");
+    let alice = sendscope_domain::account::Username::parse("alice").expect("name");
+    let creds = s.credentials(&alice).expect("read").expect("exists");
+    assert!(sendscope_domain::account::verify_password(
+        "a long enough password",
+        &creds.password_hash
+    ));
+    let demo = sendscope_domain::account::Username::parse("parent").expect("name");
+    let creds = s.credentials(&demo).expect("read").expect("exists");
+    assert!(sendscope_domain::account::verify_password(
+        "demo",
+        &creds.password_hash
+    ));
 }

@@ -51,6 +51,32 @@ impl Role {
     }
 }
 
+/// Checks that an account of `role` carries the links its access is scoped by: a
+/// caseworker their staff record and team, a manager their team, a school its setting, a
+/// parent carer their person record, a young person their case.
+pub fn check_links(
+    role: Role,
+    links: &crate::event::AccountLinks,
+) -> Result<(), crate::DomainError> {
+    let missing = match role {
+        Role::Caseworker if links.staff.is_none() || links.team.is_none() => {
+            Some("--staff and --team")
+        }
+        Role::TeamManager if links.team.is_none() => Some("--team"),
+        Role::School if links.setting.is_none() => Some("--setting"),
+        Role::ParentCarer if links.person.is_none() => Some("--person"),
+        Role::YoungPerson if links.case.is_none() => Some("--case"),
+        _ => None,
+    };
+    match missing {
+        Some(what) => Err(crate::DomainError::Refused(format!(
+            "a {} account is scoped by its links: give {what}",
+            role.as_str().replace('_', " ")
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// A signed-in user as the authorisation function sees them: their role, their area,
 /// and the link that scopes their access (a member of staff, a setting, a parent, a case).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
