@@ -93,6 +93,17 @@ pub struct Credentials {
     pub locked_until: Option<Instant>,
 }
 
+/// A signed-in session. The token itself is only ever in the user's cookie.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub token_sha256: [u8; 32],
+    pub username: Username,
+    /// The token every form in this session must carry.
+    pub csrf: String,
+    pub created_at: Instant,
+    pub expires_at: Instant,
+}
+
 /// Counts for one local area, as shown on the home page.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AreaHeadline {
@@ -186,6 +197,15 @@ pub trait Store: Send + Sync {
     /// Records a sign-in attempt: success clears the failure count; a failure adds one and
     /// may lock the account (see `sendscope_domain::account::locked_until`).
     fn record_sign_in(&self, username: &Username, succeeded: bool, now: Instant) -> Result<()>;
+
+    /// Stores a new session (by the SHA-256 of its token).
+    fn create_session(&self, session: &Session) -> Result<()>;
+
+    /// The session whose token hashes to `token_sha256`, if it exists and has not expired.
+    fn session(&self, token_sha256: &[u8; 32], now: Instant) -> Result<Option<Session>>;
+
+    /// Ends a session (signing out).
+    fn delete_session(&self, token_sha256: &[u8; 32]) -> Result<()>;
 }
 
 /// Opens the store a URL names, running any pending migrations.

@@ -4,6 +4,7 @@
 pub(crate) const SQLITE: &[(i64, &str)] = &[
     (1, include_str!("../migrations/sqlite/0001_events.sql")),
     (2, include_str!("../migrations/sqlite/0002_credentials.sql")),
+    (3, include_str!("../migrations/sqlite/0003_sessions.sql")),
 ];
 pub(crate) const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_events.sql")),
@@ -11,6 +12,7 @@ pub(crate) const POSTGRES: &[(i64, &str)] = &[
         2,
         include_str!("../migrations/postgres/0002_credentials.sql"),
     ),
+    (3, include_str!("../migrations/postgres/0003_sessions.sql")),
 ];
 
 /// The newest schema version this binary understands (the same for both backends).

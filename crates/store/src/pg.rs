@@ -1,6 +1,7 @@
 //! The PostgreSQL store for shared deployments. Writers serialise on the chain-head row
 //! (`SELECT … FOR UPDATE`); batches are written with `UNNEST` arrays, one round trip each.
 
+use crate::Session;
 use crate::cases::{self, CasePage, CaseQuery};
 use crate::pool::Pool;
 use crate::tx::{self, ProjectionRow, StreamRow, Tx};
@@ -376,6 +377,44 @@ impl Store for PgStore {
             t.tx.execute(
                 "UPDATE credentials SET failed_attempts = $1, locked_until = $2 WHERE username = $3",
                 &[&(failures as i32), &locked.map(|l| l.utc()), &username.as_str()],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn create_session(&self, x: &Session) -> Result<()> {
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO sessions (token_sha256, username, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+                &[&&x.token_sha256[..], &x.username.as_str(), &x.csrf, &x.created_at.utc(), &x.expires_at.utc()],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn session(&self, token_sha256: &[u8; 32], now: Instant) -> Result<Option<Session>> {
+        self.with(|c| {
+            let row = c.query_opt(
+                "SELECT username, csrf, created_at, expires_at FROM sessions WHERE token_sha256 = $1",
+                &[&&token_sha256[..]],
+            )?;
+            let Some(r) = row else { return Ok(None) };
+            let session = Session {
+                token_sha256: *token_sha256,
+                username: Username::parse(r.get(0))?,
+                csrf: r.get(1),
+                created_at: Instant::from_utc(r.get(2)),
+                expires_at: Instant::from_utc(r.get(3)),
+            };
+            Ok((session.expires_at > now).then_some(session))
+        })
+    }
+
+    fn delete_session(&self, token_sha256: &[u8; 32]) -> Result<()> {
+        self.with(|c| {
+            c.execute(
+                "DELETE FROM sessions WHERE token_sha256 = $1",
+                &[&&token_sha256[..]],
             )?;
             Ok(())
         })

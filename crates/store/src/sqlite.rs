@@ -1,5 +1,6 @@
 //! The embedded SQLite store (WAL). One writer connection; reads from a small pool.
 
+use crate::Session;
 use crate::cases::{self, CasePage, CaseQuery};
 use crate::pool::Pool;
 use crate::tx::{self, ProjectionRow, StreamRow, Tx};
@@ -416,6 +417,47 @@ impl Store for SqliteStore {
             t.tx.execute(
                 "UPDATE credentials SET failed_attempts = ?1, locked_until = ?2 WHERE username = ?3",
                 params![failures, locked.map(|l| l.to_string()), username.as_str()],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn create_session(&self, x: &Session) -> Result<()> {
+        self.write(|t| {
+            t.tx.execute(
+                "INSERT INTO sessions (token_sha256, username, csrf, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![&x.token_sha256[..], x.username.as_str(), x.csrf, x.created_at.to_string(), x.expires_at.to_string()],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn session(&self, token_sha256: &[u8; 32], now: Instant) -> Result<Option<Session>> {
+        self.read(|c| {
+            let row: Option<(String, String, String, String)> = c
+                .query_row(
+                    "SELECT username, csrf, created_at, expires_at FROM sessions WHERE token_sha256 = ?1",
+                    [&token_sha256[..]],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )
+                .optional()?;
+            let Some((username, csrf, created, expires)) = row else { return Ok(None) };
+            let session = Session {
+                token_sha256: *token_sha256,
+                username: Username::parse(&username)?,
+                csrf,
+                created_at: Instant::parse(&created)?,
+                expires_at: Instant::parse(&expires)?,
+            };
+            Ok((session.expires_at > now).then_some(session))
+        })
+    }
+
+    fn delete_session(&self, token_sha256: &[u8; 32]) -> Result<()> {
+        self.write(|t| {
+            t.tx.execute(
+                "DELETE FROM sessions WHERE token_sha256 = ?1",
+                [&token_sha256[..]],
             )?;
             Ok(())
         })

@@ -823,5 +823,20 @@ fn accounts_keep_passwords_out_of_the_log(b: Backend) {
             .expect("read"),
         None
     );
+    // Sessions: found while current, gone once expired or ended.
+    let later = sendscope_domain::Instant::parse("2025-01-06T17:00:00Z").expect("instant");
+    let session = sendscope_store::Session {
+        token_sha256: [9; 32],
+        username: username.clone(),
+        csrf: "c".into(),
+        created_at: now,
+        expires_at: later,
+    };
+    s.create_session(&session).expect("session");
+    assert_eq!(s.session(&[9; 32], now).expect("read"), Some(session));
+    assert_eq!(s.session(&[9; 32], later).expect("read"), None);
+    assert_eq!(s.session(&[8; 32], now).expect("read"), None);
+    s.delete_session(&[9; 32]).expect("deleted");
+    assert_eq!(s.session(&[9; 32], now).expect("read"), None);
     assert_rebuild_identical(s.as_ref());
 }
