@@ -50,6 +50,9 @@ enum Command {
         /// Fill an empty database with a demo local area first.
         #[arg(long)]
         demo: bool,
+        /// Mark cookies Secure (set this when users reach the service over HTTPS).
+        #[arg(long)]
+        secure_cookies: bool,
         #[command(flatten)]
         spec: DemoArgs,
     },
@@ -334,6 +337,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve {
             port,
             demo: with_demo,
+            secure_cookies,
             spec,
         } => {
             let store: Arc<dyn Store> = Arc::from(open(&cli.database_url)?);
@@ -348,12 +352,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     );
                 }
             }
-            serve(store, port)
+            serve(store, port, secure_cookies)
         }
     }
 }
 
-fn serve(store: Arc<dyn Store>, port: u16) -> anyhow::Result<()> {
+fn serve(store: Arc<dyn Store>, port: u16, secure_cookies: bool) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -364,7 +368,7 @@ fn serve(store: Arc<dyn Store>, port: u16) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("cannot listen on {addr}; is another program using port {port}? Choose another with --port"))?;
         println!("sendscope is serving http://{addr} (press Ctrl+C to stop)");
-        sendscope_web::serve(listener, store, async {
+        sendscope_web::serve(listener, store, secure_cookies, async {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await

@@ -1,11 +1,14 @@
 //! sendscope's web service. Only this crate knows HTTP. Handlers call the synchronous
 //! store on tokio's blocking pool.
 
+pub mod auth;
+
 use axum::Router;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+use sendscope_domain::access::{Action, Resource};
 use sendscope_domain::codes::group_thousands;
 use sendscope_store::{Headline, Store};
 use std::sync::Arc;
@@ -13,22 +16,30 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
+    /// Mark cookies Secure: set when the service is reached over TLS.
+    pub secure_cookies: bool,
 }
 
-pub fn router(store: Arc<dyn Store>) -> Router {
+pub fn router(store: Arc<dyn Store>, secure_cookies: bool) -> Router {
     Router::new()
         .route("/", get(home))
+        .route("/sign-in", get(auth::sign_in_form).post(auth::sign_in))
+        .route("/sign-out", axum::routing::post(auth::sign_out))
         .route("/healthz", get(|| async { "ok" }))
-        .with_state(AppState { store })
+        .with_state(AppState {
+            store,
+            secure_cookies,
+        })
 }
 
 /// Serves the router on an already-bound listener until `shutdown` resolves.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     store: Arc<dyn Store>,
+    secure_cookies: bool,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(store))
+    axum::serve(listener, router(store, secure_cookies))
         .with_graceful_shutdown(shutdown)
         .await
 }
@@ -49,7 +60,7 @@ pub fn esc(s: &str) -> String {
     o
 }
 
-fn page(title: &str, body: &str) -> String {
+pub(crate) fn page(title: &str, body: &str) -> String {
     format!(
         r#"<!DOCTYPE html>
 <html lang="en" class="govuk-template">
@@ -75,42 +86,95 @@ td.num,th.num{{text-align:right}}
     )
 }
 
-fn home_html(h: &Headline) -> String {
+/// Counts from 1 to this minus one are shown as "c" on public pages, as DfE suppresses them.
+pub const SUPPRESS_BELOW: u64 = 5;
+
+fn home_html(h: &Headline, suppress: bool) -> String {
+    let n = |v: u64| {
+        if suppress && v > 0 && v < SUPPRESS_BELOW {
+            "c".to_string()
+        } else {
+            group_thousands(v)
+        }
+    };
     let mut rows = String::new();
     for a in &h.areas {
         rows.push_str(&format!(
             "<tr><th scope=\"row\">{} ({})</th><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>\n",
             esc(&a.name),
             esc(&a.la_code),
-            group_thousands(a.plans_in_place),
-            group_thousands(a.requests_in_progress),
-            group_thousands(a.plans_ceased),
-            group_thousands(a.settings),
-            group_thousands(a.staff),
+            n(a.plans_in_place),
+            n(a.requests_in_progress),
+            n(a.plans_ceased),
+            n(a.settings),
+            n(a.staff),
         ));
     }
-    let body = format!(
+    format!(
         "<h1>SEND services: headline figures</h1>\n\
-         <p>sendscope tracks every request, assessment, EHC plan, review, appeal and cessation for a local area's \
-         special educational needs and disabilities services, with every figure derived from the recorded event history.</p>\n\
          <table>\n<caption>Local areas ({} events recorded)</caption>\n<thead><tr><th scope=\"col\">Area (LA code)</th>\
          <th scope=\"col\" class=\"num\">EHC plans in place</th><th scope=\"col\" class=\"num\">Requests in progress</th>\
          <th scope=\"col\" class=\"num\">Plans ceased</th><th scope=\"col\" class=\"num\">Settings</th><th scope=\"col\" class=\"num\">Staff</th></tr></thead>\n<tbody>\n{rows}</tbody>\n</table>",
         group_thousands(h.events)
-    );
-    page("Home", &body)
+    )
 }
 
-async fn home(State(app): State<AppState>) -> Response {
+const INTRO: &str = "<p>sendscope tracks every request, assessment, EHC plan, review, appeal and cessation for a local area's \
+     special educational needs and disabilities services, with every figure derived from the recorded event history.</p>";
+
+async fn home(State(app): State<AppState>, headers: axum::http::HeaderMap) -> Response {
     let store = app.store.clone();
-    match tokio::task::spawn_blocking(move || store.headline()).await {
-        Ok(Ok(h)) => Html(home_html(&h)).into_response(),
-        Ok(Err(e)) => error_page(&e.to_string()),
-        Err(e) => error_page(&e.to_string()),
-    }
+    let answer = tokio::task::spawn_blocking(
+        move || -> Result<(Option<auth::SignedIn>, Headline), sendscope_store::StoreError> {
+            let who = auth::current(store.as_ref(), &headers);
+            Ok((who, store.headline()?))
+        },
+    )
+    .await;
+    let (who, headline) = match answer {
+        Ok(Ok(x)) => x,
+        Ok(Err(e)) => return error_page(&e.to_string()),
+        Err(e) => return error_page(&e.to_string()),
+    };
+    let Some(who) = who else {
+        // The public see what the service is and each area's totals (aggregates only,
+        // small numbers suppressed); everything else needs signing in.
+        let body = format!(
+            "{INTRO}\n<p>Council, NHS and school staff, parent carers and young people sign in to see \
+             the records and figures their role allows.</p>\n<p><a href=\"/sign-in\" role=\"button\" draggable=\"false\">Sign in</a></p>\n{}",
+            home_html(&headline, true)
+        );
+        return Html(page("Home", &body)).into_response();
+    };
+    let p = &who.principal;
+    let signed_in = format!(
+        "<p>Signed in as {} ({}).</p><form method=\"post\" action=\"/sign-out\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+         <button type=\"submit\">Sign out</button></form>",
+        esc(who.username.as_str()),
+        esc(&p.role.as_str().replace('_', " ")),
+        esc(&who.session.csrf)
+    );
+    let allowed =
+        sendscope_domain::access::authorise(p, Action::View, Resource::Figures { area: p.area })
+            .allowed();
+    let figures = if allowed {
+        let mine = Headline {
+            areas: headline
+                .areas
+                .into_iter()
+                .filter(|a| a.area_id == p.area.to_string())
+                .collect(),
+            events: headline.events,
+        };
+        home_html(&mine, false)
+    } else {
+        "<p>Your role manages accounts and configuration; case figures are not shown to it.</p>"
+            .to_string()
+    };
+    Html(page("Home", &format!("{signed_in}\n{figures}"))).into_response()
 }
 
-fn error_page(detail: &str) -> Response {
+pub(crate) fn error_page(detail: &str) -> Response {
     let body = format!(
         "<h1>Sorry, there is a problem with the service</h1><p>Try again later.</p><p>Details for the service desk: {}</p>",
         esc(detail)
@@ -138,7 +202,21 @@ mod tests {
             }],
             events: 1_234_567,
         };
-        let html = home_html(&h);
+        let public = home_html(
+            &Headline {
+                areas: vec![sendscope_store::AreaHeadline {
+                    plans_ceased: 3,
+                    ..h.areas[0].clone()
+                }],
+                events: 1,
+            },
+            true,
+        );
+        assert!(
+            public.contains("<td class=\"num\">c</td>"),
+            "small numbers are suppressed in public"
+        );
+        let html = home_html(&h, false);
         assert!(html.contains("North &lt;moor&gt; (999)"));
         assert!(html.contains(">3,735<"));
         assert!(html.contains("1,234,567 events"));

@@ -1,0 +1,293 @@
+//! Signing in and out: sessions in HttpOnly, SameSite=Lax cookies (Secure behind TLS),
+//! a CSRF token on every form, and lock-out after repeated failures.
+
+use crate::{AppState, esc, page};
+use axum::extract::{Form, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use sendscope_domain::access::Principal;
+use sendscope_domain::account::{Username, verify_password};
+use sendscope_domain::projection::StreamState;
+use sendscope_domain::{Instant, StreamRef};
+use sendscope_store::{Session, Store};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+
+pub const SESSION_COOKIE: &str = "sendscope_session";
+const CSRF_COOKIE: &str = "sendscope_csrf";
+/// A session lasts a working day.
+const SESSION_MICROS: i64 = 8 * 3600 * 1_000_000;
+
+/// A user signed in for this request.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub username: Username,
+    pub principal: Principal,
+    pub session: Session,
+}
+
+/// 32 random bytes as hex: two version-4 UUIDs' bytes (244 bits from the OS generator).
+fn random_token() -> String {
+    let a = uuid::Uuid::new_v4().into_bytes();
+    let b = uuid::Uuid::new_v4().into_bytes();
+    hex::encode([a, b].concat())
+}
+
+fn sha256(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+/// The value of one cookie from the request.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// Secure cookies when the service is configured for TLS or a proxy says the request came over it.
+fn secure(app: &AppState, headers: &HeaderMap) -> bool {
+    app.secure_cookies
+        || headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            == Some("https")
+}
+
+fn set_cookie(
+    name: &str,
+    value: &str,
+    path: &str,
+    max_age: Option<i64>,
+    secure: bool,
+) -> HeaderValue {
+    let mut c = format!("{name}={value}; Path={path}; HttpOnly; SameSite=Lax");
+    if let Some(age) = max_age {
+        c.push_str(&format!("; Max-Age={age}"));
+    }
+    if secure {
+        c.push_str("; Secure");
+    }
+    // Built from hex tokens and fixed names, so always a valid header value.
+    HeaderValue::from_str(&c).unwrap_or_else(|_| HeaderValue::from_static("invalid=1"))
+}
+
+/// The signed-in user, if the request carries a current session.
+pub fn current(store: &dyn Store, headers: &HeaderMap) -> Option<SignedIn> {
+    let token = cookie(headers, SESSION_COOKIE)?;
+    let session = store.session(&sha256(&token), Instant::now()).ok()??;
+    let creds = store.credentials(&session.username).ok()??;
+    let account = store.projection(StreamRef::account(creds.account)).ok()??;
+    let StreamState::Account(state) = &account.state else {
+        return None;
+    };
+    let created = state.created.as_ref()?;
+    if state.disabled_on.is_some() {
+        return None;
+    }
+    let l = &created.links;
+    let principal = Principal {
+        role: created.role,
+        area: creds.area,
+        staff: l.staff,
+        team: l.team,
+        setting: l.setting,
+        person: l.person,
+        case: l.case,
+    };
+    Some(SignedIn {
+        username: session.username.clone(),
+        principal,
+        session,
+    })
+}
+
+fn sign_in_page(csrf: &str, error: Option<&str>, username: &str) -> String {
+    let summary = match error {
+        Some(e) => format!(
+            "<div class=\"govuk-error-summary\" role=\"alert\" tabindex=\"-1\"><h2 class=\"govuk-error-summary__title\">There is a problem</h2>\
+             <ul class=\"govuk-list govuk-error-summary__list\"><li><a href=\"#username\">{}</a></li></ul></div>",
+            esc(e)
+        ),
+        None => String::new(),
+    };
+    let body = format!(
+        "{summary}<h1>Sign in</h1>\n<form method=\"post\" action=\"/sign-in\" novalidate>\n\
+         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\n\
+         <p><label for=\"username\">Username</label><br><input id=\"username\" name=\"username\" type=\"text\" autocomplete=\"username\" spellcheck=\"false\" value=\"{}\"></p>\n\
+         <p><label for=\"password\">Password</label><br><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\"></p>\n\
+         <p><button type=\"submit\">Sign in</button></p>\n</form>",
+        esc(username)
+    );
+    page("Sign in", &body)
+}
+
+/// GET /sign-in: the form, with a fresh CSRF token in a cookie and a hidden field.
+pub async fn sign_in_form(State(app): State<AppState>, headers: HeaderMap) -> Response {
+    let csrf = random_token();
+    let cookie = set_cookie(CSRF_COOKIE, &csrf, "/sign-in", None, secure(&app, &headers));
+    (
+        [
+            (header::SET_COOKIE, cookie),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+        Html(sign_in_page(&csrf, None, "")),
+    )
+        .into_response()
+}
+
+#[derive(Deserialize)]
+pub struct SignInForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+/// The answer to a form whose CSRF token is missing or wrong: nothing is done.
+pub fn forbidden() -> Response {
+    let body = "<h1>Sorry, this form could not be used</h1><p>It had expired, or was not sent by this service. \
+                Go back, reload the page and try again.</p>";
+    (StatusCode::FORBIDDEN, Html(page("Form not accepted", body))).into_response()
+}
+
+/// POST /sign-in.
+pub async fn sign_in(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<SignInForm>,
+) -> Response {
+    let expected = cookie(&headers, CSRF_COOKIE);
+    if form.csrf.is_empty() || expected.as_deref() != Some(form.csrf.as_str()) {
+        return forbidden();
+    }
+    let secure = secure(&app, &headers);
+    let store: Arc<dyn Store> = app.store.clone();
+    let attempt = tokio::task::spawn_blocking(move || {
+        attempt_sign_in(store.as_ref(), &form.username, &form.password)
+    })
+    .await;
+    match attempt {
+        Ok(Ok(token)) => {
+            let session = set_cookie(SESSION_COOKIE, &token, "/", None, secure);
+            let clear = set_cookie(CSRF_COOKIE, "", "/sign-in", Some(0), secure);
+            let mut r = Redirect::to("/").into_response();
+            r.headers_mut().append(header::SET_COOKIE, session);
+            r.headers_mut().append(header::SET_COOKIE, clear);
+            r
+        }
+        Ok(Err((message, username))) => {
+            let csrf = expected.unwrap_or_default();
+            (
+                StatusCode::UNAUTHORIZED,
+                Html(sign_in_page(&csrf, Some(&message), &username)),
+            )
+                .into_response()
+        }
+        Err(e) => crate::error_page(&e.to_string()),
+    }
+}
+
+/// Checks a username and password; on success, starts a session and returns its token.
+/// On failure, returns the message to show and the username to fill back in.
+fn attempt_sign_in(
+    store: &dyn Store,
+    username: &str,
+    password: &str,
+) -> Result<String, (String, String)> {
+    let wrong = || {
+        (
+            "Enter a correct username and password".to_string(),
+            username.to_string(),
+        )
+    };
+    let Ok(name) = Username::parse(username) else {
+        return Err(wrong());
+    };
+    let now = Instant::now();
+    let creds = match store.credentials(&name) {
+        Ok(Some(c)) => c,
+        Ok(None) => return Err(wrong()),
+        Err(e) => {
+            return Err((
+                format!("Sign-in is not working at the moment: {e}"),
+                username.to_string(),
+            ));
+        }
+    };
+    if let Some(until) = creds.locked_until.filter(|t| *t > now) {
+        let at = until
+            .utc()
+            .with_timezone(&chrono_tz::Europe::London)
+            .format("%H:%M");
+        return Err((
+            format!(
+                "This account is locked after repeated failed sign-ins. Try again after {at}, or ask an administrator"
+            ),
+            username.to_string(),
+        ));
+    }
+    let ok = verify_password(password, &creds.password_hash);
+    let recorded = store.record_sign_in(&name, ok, now);
+    if !ok || recorded.is_err() {
+        return Err(wrong());
+    }
+    let token = random_token();
+    let expires_at = Instant::from_micros(now.micros() + SESSION_MICROS).unwrap_or(now);
+    let session = Session {
+        token_sha256: sha256(&token),
+        username: name,
+        csrf: random_token(),
+        created_at: now,
+        expires_at,
+    };
+    store.create_session(&session).map_err(|e| {
+        (
+            format!("Sign-in is not working at the moment: {e}"),
+            username.to_string(),
+        )
+    })?;
+    Ok(token)
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// POST /sign-out: ends the session (the form must carry the session's CSRF token).
+pub async fn sign_out(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    let store = app.store.clone();
+    let h = headers.clone();
+    let who = tokio::task::spawn_blocking(move || current(store.as_ref(), &h))
+        .await
+        .ok()
+        .flatten();
+    let Some(who) = who else {
+        return Redirect::to("/").into_response();
+    };
+    if form.csrf != who.session.csrf {
+        return forbidden();
+    }
+    let store = app.store.clone();
+    let token = who.session.token_sha256;
+    let _ = tokio::task::spawn_blocking(move || store.delete_session(&token)).await;
+    let mut r = Redirect::to("/").into_response();
+    r.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(SESSION_COOKIE, "", "/", Some(0), secure(&app, &headers)),
+    );
+    r
+}
