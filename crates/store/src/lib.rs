@@ -16,7 +16,7 @@ pub use sqlite::SqliteStore;
 
 use sendscope_domain::account::Username;
 use sendscope_domain::chain::{ChainBreak, ChainVerifier};
-use sendscope_domain::ids::{AccountId, AreaId};
+use sendscope_domain::ids::{AccountId, AreaId, CaseId};
 use sendscope_domain::{
     DomainError, Instant, NewEvent, PreparedEvent, Projection, RecordedEvent, StreamRef,
 };
@@ -102,6 +102,17 @@ pub struct Session {
     pub csrf: String,
     pub created_at: Instant,
     pub expires_at: Instant,
+}
+
+/// One view of a child's record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessEntry {
+    pub at: Instant,
+    pub username: String,
+    pub role: String,
+    pub case: CaseId,
+    /// The page or API route used.
+    pub via: String,
 }
 
 /// Counts for one local area, as shown on the home page.
@@ -206,6 +217,12 @@ pub trait Store: Send + Sync {
 
     /// Ends a session (signing out).
     fn delete_session(&self, token_sha256: &[u8; 32]) -> Result<()>;
+
+    /// Records that someone viewed a child's record.
+    fn log_access(&self, entry: &AccessEntry) -> Result<()>;
+
+    /// Who viewed a child's record, oldest first.
+    fn accesses(&self, case: CaseId) -> Result<Vec<AccessEntry>>;
 }
 
 /// Opens the store a URL names, running any pending migrations.

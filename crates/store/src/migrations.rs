@@ -5,6 +5,7 @@ pub(crate) const SQLITE: &[(i64, &str)] = &[
     (1, include_str!("../migrations/sqlite/0001_events.sql")),
     (2, include_str!("../migrations/sqlite/0002_credentials.sql")),
     (3, include_str!("../migrations/sqlite/0003_sessions.sql")),
+    (4, include_str!("../migrations/sqlite/0004_access_log.sql")),
 ];
 pub(crate) const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_events.sql")),
@@ -13,6 +14,10 @@ pub(crate) const POSTGRES: &[(i64, &str)] = &[
         include_str!("../migrations/postgres/0002_credentials.sql"),
     ),
     (3, include_str!("../migrations/postgres/0003_sessions.sql")),
+    (
+        4,
+        include_str!("../migrations/postgres/0004_access_log.sql"),
+    ),
 ];
 
 /// The newest schema version this binary understands (the same for both backends).

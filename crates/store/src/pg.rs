@@ -1,10 +1,10 @@
 //! The PostgreSQL store for shared deployments. Writers serialise on the chain-head row
 //! (`SELECT … FOR UPDATE`); batches are written with `UNNEST` arrays, one round trip each.
 
-use crate::Session;
 use crate::cases::{self, CasePage, CaseQuery};
 use crate::pool::Pool;
 use crate::tx::{self, ProjectionRow, StreamRow, Tx};
+use crate::{AccessEntry, Session};
 use crate::{
     AreaHeadline, Credentials, Headline, NewCredentials, RebuildReport, Result, Store, StoreError,
     migrations,
@@ -14,6 +14,7 @@ use postgres::{Client, Config, NoTls, Row, Transaction};
 use sendscope_domain::account::Username;
 use sendscope_domain::ids::AccountId;
 use sendscope_domain::ids::AreaId;
+use sendscope_domain::ids::CaseId;
 use sendscope_domain::{Instant, PreparedEvent, Projection, RecordedEvent, StreamKind, StreamRef};
 use std::collections::BTreeMap;
 use std::str::FromStr;
@@ -417,6 +418,35 @@ impl Store for PgStore {
                 &[&&token_sha256[..]],
             )?;
             Ok(())
+        })
+    }
+
+    fn log_access(&self, e: &AccessEntry) -> Result<()> {
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO access_log (at, username, role, case_id, via) VALUES ($1, $2, $3, $4, $5)",
+                &[&e.at.utc(), &e.username, &e.role, &e.case.0, &e.via],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn accesses(&self, case: CaseId) -> Result<Vec<AccessEntry>> {
+        self.with(|c| {
+            let rows = c.query(
+                "SELECT at, username, role, via FROM access_log WHERE case_id = $1 ORDER BY id",
+                &[&case.0],
+            )?;
+            Ok(rows
+                .iter()
+                .map(|r| AccessEntry {
+                    at: Instant::from_utc(r.get(0)),
+                    username: r.get(1),
+                    role: r.get(2),
+                    case,
+                    via: r.get(3),
+                })
+                .collect())
         })
     }
 

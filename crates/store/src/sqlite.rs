@@ -1,9 +1,9 @@
 //! The embedded SQLite store (WAL). One writer connection; reads from a small pool.
 
-use crate::Session;
 use crate::cases::{self, CasePage, CaseQuery};
 use crate::pool::Pool;
 use crate::tx::{self, ProjectionRow, StreamRow, Tx};
+use crate::{AccessEntry, Session};
 use crate::{
     AreaHeadline, Credentials, Headline, NewCredentials, RebuildReport, Result, Store, StoreError,
     migrations,
@@ -14,6 +14,7 @@ use rusqlite::{
 use sendscope_domain::account::Username;
 use sendscope_domain::ids::AccountId;
 use sendscope_domain::ids::AreaId;
+use sendscope_domain::ids::CaseId;
 use sendscope_domain::{Instant, PreparedEvent, Projection, RecordedEvent, StreamKind, StreamRef};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -460,6 +461,37 @@ impl Store for SqliteStore {
                 [&token_sha256[..]],
             )?;
             Ok(())
+        })
+    }
+
+    fn log_access(&self, e: &AccessEntry) -> Result<()> {
+        self.write(|t| {
+            t.tx.execute(
+                "INSERT INTO access_log (at, username, role, case_id, via) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![e.at.to_string(), e.username, e.role, e.case.to_string(), e.via],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn accesses(&self, case: CaseId) -> Result<Vec<AccessEntry>> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT at, username, role, via FROM access_log WHERE case_id = ?1 ORDER BY id",
+            )?;
+            let mut rows = st.query([case.to_string()])?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                let at: String = r.get(0)?;
+                out.push(AccessEntry {
+                    at: Instant::parse(&at)?,
+                    username: r.get(1)?,
+                    role: r.get(2)?,
+                    case,
+                    via: r.get(3)?,
+                });
+            }
+            Ok(out)
         })
     }
 

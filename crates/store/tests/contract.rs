@@ -500,6 +500,7 @@ contract!(
     concurrent_writers_keep_one_chain,
     case_list_searches_filters_and_pages,
     accounts_keep_passwords_out_of_the_log,
+    access_log_is_append_only,
 );
 
 #[test]
@@ -839,4 +840,36 @@ fn accounts_keep_passwords_out_of_the_log(b: Backend) {
     s.delete_session(&[9; 32]).expect("deleted");
     assert_eq!(s.session(&[9; 32], now).expect("read"), None);
     assert_rebuild_identical(s.as_ref());
+}
+
+fn access_log_is_append_only(b: Backend) {
+    use sendscope_store::AccessEntry;
+    let db = b.fresh();
+    let s = open(&db);
+    let case = CaseId::new_random();
+    let at = sendscope_domain::Instant::parse("2025-01-06T09:00:00Z").expect("instant");
+    let entry = |who: &str, via: &str| AccessEntry {
+        at,
+        username: who.into(),
+        role: "caseworker".into(),
+        case,
+        via: via.into(),
+    };
+    s.log_access(&entry("caseworker", "page /cases/x"))
+        .expect("logged");
+    s.log_access(&entry("manager", "api")).expect("logged");
+    assert_eq!(
+        s.accesses(case).expect("read"),
+        vec![
+            entry("caseworker", "page /cases/x"),
+            entry("manager", "api")
+        ]
+    );
+    assert!(s.accesses(CaseId::new_random()).expect("read").is_empty());
+    drop(s);
+    assert!(
+        b.raw(&db.url, "UPDATE access_log SET username = 'nobody'")
+            .is_err()
+    );
+    assert!(b.raw(&db.url, "DELETE FROM access_log").is_err());
 }
