@@ -451,3 +451,149 @@ fn user_add_makes_real_accounts_and_refuses_bad_ones() {
         &creds.password_hash
     ));
 }
+
+/// A minimal HTTP/1.1 client for the served pages: (status, Set-Cookie values, body).
+fn http(
+    port: u16,
+    method: &str,
+    path: &str,
+    cookie: &str,
+    form: &str,
+) -> (u16, Vec<String>, String) {
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connects");
+    s.set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
+    if !cookie.is_empty() {
+        req.push_str(&format!("Cookie: {cookie}\r\n"));
+    }
+    if method == "POST" {
+        req.push_str(&format!(
+            "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
+            form.len()
+        ));
+    }
+    req.push_str("\r\n");
+    req.push_str(form);
+    s.write_all(req.as_bytes()).expect("sends");
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).expect("reads");
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let cookies = head
+        .lines()
+        .filter_map(|l| {
+            l.strip_prefix("set-cookie: ")
+                .or_else(|| l.strip_prefix("Set-Cookie: "))
+        })
+        .map(|c| c.split(';').next().unwrap_or("").to_string())
+        .collect();
+    (status, cookies, body.to_string())
+}
+
+fn sign_in(port: u16, user: &str) -> String {
+    let (_, cookies, body) = http(port, "GET", "/sign-in", "", "");
+    let csrf_cookie = cookies
+        .iter()
+        .find(|c| c.starts_with("sendscope_csrf="))
+        .expect("csrf cookie")
+        .clone();
+    let marker = "name=\"csrf\" value=\"";
+    let at = body.find(marker).expect("csrf field") + marker.len();
+    let csrf = body[at..].split('"').next().unwrap_or("");
+    let (status, cookies, _) = http(
+        port,
+        "POST",
+        "/sign-in",
+        &csrf_cookie,
+        &format!("username={user}&password=demo&csrf={csrf}"),
+    );
+    assert_eq!(status, 303, "{user} signs in");
+    cookies
+        .into_iter()
+        .find(|c| c.starts_with("sendscope_session="))
+        .expect("session")
+}
+
+#[test]
+fn demo_accounts_see_what_their_role_allows_and_views_are_logged() {
+    let db = sqlite_db();
+    assert_eq!(run(&demo_args(&db.url, "40", "5000")).0, 0);
+    let port = free_port();
+    let port_s = port.to_string();
+    let (mut server, _rx) = spawn(
+        &["--database-url", &db.url, "serve", "--port", &port_s],
+        &[],
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while get(port, "/healthz").is_none() {
+        assert!(Instant::now() < deadline, "the server did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let worker = sign_in(port, "caseworker");
+    let (status, _, list) = http(port, "GET", "/cases", &worker, "");
+    assert_eq!(status, 200);
+    let ids: Vec<String> = list
+        .split("href=\"/cases/")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .map(str::to_string)
+        .collect();
+    assert!(!ids.is_empty(), "the caseworker's team has cases: {list}");
+    let (status, _, case) = http(port, "GET", &format!("/cases/{}", ids[0]), &worker, "");
+    assert_eq!(status, 200);
+    assert!(case.contains("Timeline"));
+
+    let board = sign_in(port, "board");
+    assert_eq!(http(port, "GET", "/cases", &board, "").0, 403);
+    assert_eq!(
+        http(port, "GET", &format!("/cases/{}", ids[0]), &board, "").0,
+        404
+    );
+    let parent = sign_in(port, "parent");
+    let hidden = ids
+        .iter()
+        .filter(|id| http(port, "GET", &format!("/cases/{id}"), &parent, "").0 == 404)
+        .count();
+    assert!(
+        hidden >= ids.len() - 1,
+        "a parent sees at most their own child's record"
+    );
+    let (status, _, seen_by_manager) = http(
+        port,
+        "GET",
+        &format!("/cases/{}", ids[0]),
+        &sign_in(port, "manager"),
+        "",
+    );
+    assert_eq!(status, 200);
+    assert!(
+        seen_by_manager.contains("Who viewed this record")
+            && seen_by_manager.contains("<td>caseworker</td>")
+    );
+    assert_eq!(http(port, "GET", "/cases/not-a-case", &worker, "").0, 404);
+    assert_eq!(
+        http(port, "GET", "/cases", "", "").0,
+        303,
+        "signed out: to the sign-in page"
+    );
+    server.kill().expect("stop");
+    server.wait().expect("reaped");
+
+    let s = sendscope_store::open(&db.url).expect("opens");
+    let case = sendscope_domain::ids::CaseId::parse(&ids[0]).expect("id");
+    let views = s.accesses(case).expect("log");
+    assert_eq!(
+        views.iter().filter(|v| v.username == "caseworker").count(),
+        1
+    );
+    assert_eq!(views.iter().filter(|v| v.username == "manager").count(), 1);
+    assert!(
+        views.iter().all(|v| v.username != "board"),
+        "a refused view shows nothing and logs nothing"
+    );
+}

@@ -2,6 +2,7 @@
 //! store on tokio's blocking pool.
 
 pub mod auth;
+pub mod cases;
 
 use axum::Router;
 use axum::extract::State;
@@ -25,6 +26,8 @@ pub fn router(store: Arc<dyn Store>, secure_cookies: bool) -> Router {
         .route("/", get(home))
         .route("/sign-in", get(auth::sign_in_form).post(auth::sign_in))
         .route("/sign-out", axum::routing::post(auth::sign_out))
+        .route("/cases", get(cases::list))
+        .route("/cases/{id}", get(cases::show))
         .route("/healthz", get(|| async { "ok" }))
         .with_state(AppState {
             store,
@@ -154,6 +157,17 @@ async fn home(State(app): State<AppState>, headers: axum::http::HeaderMap) -> Re
         esc(&p.role.as_str().replace('_', " ")),
         esc(&who.session.csrf)
     );
+    let list = if sendscope_domain::access::authorise(
+        p,
+        Action::View,
+        Resource::CaseList { area: p.area },
+    )
+    .allowed()
+    {
+        "<p><a href=\"/cases\">Children's records</a></p>"
+    } else {
+        ""
+    };
     let allowed =
         sendscope_domain::access::authorise(p, Action::View, Resource::Figures { area: p.area })
             .allowed();
@@ -171,7 +185,7 @@ async fn home(State(app): State<AppState>, headers: axum::http::HeaderMap) -> Re
         "<p>Your role manages accounts and configuration; case figures are not shown to it.</p>"
             .to_string()
     };
-    Html(page("Home", &format!("{signed_in}\n{figures}"))).into_response()
+    Html(page("Home", &format!("{signed_in}\n{list}\n{figures}"))).into_response()
 }
 
 pub(crate) fn error_page(detail: &str) -> Response {
