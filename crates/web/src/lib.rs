@@ -28,6 +28,7 @@ pub fn router(store: Arc<dyn Store>, secure_cookies: bool) -> Router {
         .route("/sign-out", axum::routing::post(auth::sign_out))
         .route("/cases", get(cases::list))
         .route("/cases/{id}", get(cases::show))
+        .route("/assets/{*path}", get(asset))
         .route("/healthz", get(|| async { "ok" }))
         .with_state(AppState {
             store,
@@ -63,29 +64,125 @@ pub fn esc(s: &str) -> String {
     o
 }
 
+mod assets {
+    include!(concat!(env!("OUT_DIR"), "/assets.rs"));
+}
+
+/// GET /assets/...: the embedded GOV.UK Frontend files, cached for a day.
+async fn asset(axum::extract::Path(path): axum::extract::Path<String>) -> Response {
+    let wanted = format!("/assets/{path}");
+    match assets::ASSETS.iter().find(|(p, _, _)| *p == wanted) {
+        Some((_, mime, bytes)) => (
+            [
+                (header::CONTENT_TYPE, *mime),
+                (header::CACHE_CONTROL, "public, max-age=86400"),
+            ],
+            *bytes,
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// Gives the pages' plain elements their GOV.UK Frontend classes in one place. Only our
+/// own markup has bare tags: anything from users is escaped before it gets here.
+fn govuk_classes(body: &str) -> String {
+    const MAP: &[(&str, &str)] = &[
+        ("<h1>", "<h1 class=\"govuk-heading-l\">"),
+        ("<h2>", "<h2 class=\"govuk-heading-m\">"),
+        ("<p>", "<p class=\"govuk-body\">"),
+        ("<ul>", "<ul class=\"govuk-list govuk-list--bullet\">"),
+        ("<dl>", "<dl class=\"govuk-body\">"),
+        ("<table>", "<table class=\"govuk-table\">"),
+        (
+            "<caption>",
+            "<caption class=\"govuk-table__caption govuk-table__caption--m\">",
+        ),
+        ("<thead>", "<thead class=\"govuk-table__head\">"),
+        ("<tbody>", "<tbody class=\"govuk-table__body\">"),
+        ("<tr>", "<tr class=\"govuk-table__row\">"),
+        ("<td>", "<td class=\"govuk-table__cell\">"),
+        (
+            "<td class=\"num\">",
+            "<td class=\"govuk-table__cell govuk-table__cell--numeric\">",
+        ),
+        (
+            "<th scope=\"col\">",
+            "<th scope=\"col\" class=\"govuk-table__header\">",
+        ),
+        (
+            "<th scope=\"col\" class=\"num\">",
+            "<th scope=\"col\" class=\"govuk-table__header govuk-table__header--numeric\">",
+        ),
+        (
+            "<th scope=\"row\">",
+            "<th scope=\"row\" class=\"govuk-table__header\">",
+        ),
+        (
+            "<button type=\"submit\">",
+            "<button type=\"submit\" class=\"govuk-button\" data-module=\"govuk-button\">",
+        ),
+        ("<label for=", "<label class=\"govuk-label\" for="),
+        ("<input id=", "<input class=\"govuk-input\" id="),
+        ("<select id=", "<select class=\"govuk-select\" id="),
+        (
+            "<a href=\"/sign-in\" role=\"button\"",
+            "<a href=\"/sign-in\" role=\"button\" class=\"govuk-button govuk-button--start\"",
+        ),
+    ];
+    let mut out = body.to_string();
+    for (from, to) in MAP {
+        out = out.replace(from, to);
+    }
+    out
+}
+
 pub(crate) fn page(title: &str, body: &str) -> String {
+    let body = govuk_classes(body);
+    let title = esc(title);
     format!(
-        r#"<!DOCTYPE html>
+        r##"<!DOCTYPE html>
 <html lang="en" class="govuk-template">
 <head>
 <meta charset="utf-8">
 <title>{title} – sendscope</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>
-body{{font-family:Arial,sans-serif;margin:0;color:#0b0c0c}}
-header{{background:#0b0c0c;color:#fff;padding:12px 30px;font-weight:bold;font-size:24px}}
-main{{max-width:960px;margin:0 auto;padding:20px 30px}}
-table{{border-collapse:collapse;width:100%}}th,td{{text-align:left;padding:10px 20px 10px 0;border-bottom:1px solid #b1b4b6}}
-td.num,th.num{{text-align:right}}
-</style>
+<meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover">
+<meta name="theme-color" content="#0b0c0c">
+<link rel="icon" sizes="48x48" href="/assets/images/favicon.ico">
+<link rel="stylesheet" href="/assets/govuk-frontend.min.css">
 </head>
-<body>
-<header role="banner">sendscope</header>
-<main id="main-content" role="main">
+<body class="govuk-template__body">
+<script>document.body.className += ' js-enabled' + ('noModule' in HTMLScriptElement.prototype ? ' govuk-frontend-supported' : '');</script>
+<a href="#main-content" class="govuk-skip-link" data-module="govuk-skip-link">Skip to main content</a>
+<header class="govuk-header" data-module="govuk-header">
+<div class="govuk-header__container govuk-width-container">
+<div class="govuk-header__content"><a href="/" class="govuk-header__link govuk-header__service-name">sendscope</a></div>
+</div>
+</header>
+<section aria-label="Service information" class="govuk-service-navigation" data-module="govuk-service-navigation">
+<div class="govuk-width-container"><div class="govuk-service-navigation__container">
+<nav aria-label="Menu" class="govuk-service-navigation__wrapper">
+<ul class="govuk-service-navigation__list" id="navigation">
+<li class="govuk-service-navigation__item"><a class="govuk-service-navigation__link" href="/">Home</a></li>
+<li class="govuk-service-navigation__item"><a class="govuk-service-navigation__link" href="/cases">Children's records</a></li>
+</ul>
+</nav>
+</div></div>
+</section>
+<div class="govuk-width-container">
+<main class="govuk-main-wrapper" id="main-content">
 {body}
 </main>
+</div>
+<footer class="govuk-footer">
+<div class="govuk-width-container"><div class="govuk-footer__meta"><div class="govuk-footer__meta-item govuk-footer__meta-item--grow">
+<p class="govuk-body-s">sendscope is open-source software for local areas' SEND services.</p>
+</div></div></div>
+</footer>
+<script type="module" src="/assets/govuk-frontend.min.js"></script>
+<script type="module">import {{ initAll }} from '/assets/govuk-frontend.min.js'; initAll()</script>
 </body>
-</html>"#
+</html>"##
     )
 }
 
