@@ -576,6 +576,27 @@ fn demo_accounts_see_what_their_role_allows_and_views_are_logged() {
             && seen_by_manager.contains(">caseworker</td>")
     );
     assert_eq!(http(port, "GET", "/cases/not-a-case", &worker, "").0, 404);
+    let commissioner = sign_in(port, "commissioner");
+    let (status, _, settings) = http(port, "GET", "/settings", &commissioner, "");
+    assert_eq!(status, 200);
+    let setting = settings
+        .split("href=\"/settings/")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("a setting");
+    let (status, _, one) = http(
+        port,
+        "GET",
+        &format!("/settings/{setting}"),
+        &commissioner,
+        "",
+    );
+    assert_eq!(status, 200);
+    assert!(
+        one.contains("Provisions") && one.contains("Children placed"),
+        "{one}"
+    );
+    assert_eq!(http(port, "GET", "/settings", &board, "").0, 403);
     assert_eq!(
         http(port, "GET", "/cases", "", "").0,
         303,

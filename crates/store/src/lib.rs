@@ -18,7 +18,7 @@ use sendscope_domain::account::Username;
 use sendscope_domain::chain::{ChainBreak, ChainVerifier};
 use sendscope_domain::ids::{AccountId, AreaId, CaseId};
 use sendscope_domain::{
-    DomainError, Instant, NewEvent, PreparedEvent, Projection, RecordedEvent, StreamRef,
+    DomainError, Instant, NewEvent, PreparedEvent, Projection, RecordedEvent, StreamKind, StreamRef,
 };
 use std::io::Write;
 
@@ -217,6 +217,10 @@ pub trait Store: Send + Sync {
 
     /// Ends a session (signing out).
     fn delete_session(&self, token_sha256: &[u8; 32]) -> Result<()>;
+
+    /// Every projection of one kind in an area (settings, provisions, staff...: the kinds
+    /// that number hundreds, not hundreds of thousands), in stream order.
+    fn area_projections(&self, area: AreaId, kind: StreamKind) -> Result<Vec<Projection>>;
 
     /// Records that someone viewed a child's record.
     fn log_access(&self, entry: &AccessEntry) -> Result<()>;

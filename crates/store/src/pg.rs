@@ -421,6 +421,18 @@ impl Store for PgStore {
         })
     }
 
+    fn area_projections(&self, area: AreaId, kind: StreamKind) -> Result<Vec<Projection>> {
+        self.with(|c| {
+            let rows = c.query(
+                "SELECT state FROM projections WHERE kind = $1 AND area_id = $2 ORDER BY stream_no",
+                &[&kind.as_str(), &area.0],
+            )?;
+            rows.iter()
+                .map(|r| Projection::from_json(r.get(0)).map_err(StoreError::from))
+                .collect()
+        })
+    }
+
     fn log_access(&self, e: &AccessEntry) -> Result<()> {
         self.with(|c| {
             c.execute(

@@ -464,6 +464,21 @@ impl Store for SqliteStore {
         })
     }
 
+    fn area_projections(&self, area: AreaId, kind: StreamKind) -> Result<Vec<Projection>> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT state FROM projections WHERE kind = ?1 AND area_id = ?2 ORDER BY stream_no",
+            )?;
+            let mut rows = st.query(params![kind.as_str(), area.to_string()])?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                let json: String = r.get(0)?;
+                out.push(Projection::from_json(&json)?);
+            }
+            Ok(out)
+        })
+    }
+
     fn log_access(&self, e: &AccessEntry) -> Result<()> {
         self.write(|t| {
             t.tx.execute(

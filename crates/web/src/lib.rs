@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod cases;
+pub mod settings;
 
 use axum::Router;
 use axum::extract::State;
@@ -28,6 +29,8 @@ pub fn router(store: Arc<dyn Store>, secure_cookies: bool) -> Router {
         .route("/sign-out", axum::routing::post(auth::sign_out))
         .route("/cases", get(cases::list))
         .route("/cases/{id}", get(cases::show))
+        .route("/settings", get(settings::list))
+        .route("/settings/{id}", get(settings::show))
         .route("/assets/{*path}", get(asset))
         .route("/healthz", get(|| async { "ok" }))
         .with_state(AppState {
@@ -165,6 +168,7 @@ pub(crate) fn page(title: &str, body: &str) -> String {
 <ul class="govuk-service-navigation__list" id="navigation">
 <li class="govuk-service-navigation__item"><a class="govuk-service-navigation__link" href="/">Home</a></li>
 <li class="govuk-service-navigation__item"><a class="govuk-service-navigation__link" href="/cases">Children's records</a></li>
+<li class="govuk-service-navigation__item"><a class="govuk-service-navigation__link" href="/settings">Settings</a></li>
 </ul>
 </nav>
 </div></div>
