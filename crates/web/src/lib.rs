@@ -215,7 +215,7 @@ fn home_html(h: &Headline, suppress: bool) -> String {
         ));
     }
     format!(
-        "<h1>SEND services: headline figures</h1>\n\
+        "<h2>Headline figures</h2>\n\
          <table>\n<caption>Local areas ({} events recorded)</caption>\n<thead><tr><th scope=\"col\">Area (LA code)</th>\
          <th scope=\"col\" class=\"num\">EHC plans in place</th><th scope=\"col\" class=\"num\">Requests in progress</th>\
          <th scope=\"col\" class=\"num\">Plans ceased</th><th scope=\"col\" class=\"num\">Settings</th><th scope=\"col\" class=\"num\">Staff</th></tr></thead>\n<tbody>\n{rows}</tbody>\n</table>",
@@ -244,7 +244,7 @@ async fn home(State(app): State<AppState>, headers: axum::http::HeaderMap) -> Re
         // The public see what the service is and each area's totals (aggregates only,
         // small numbers suppressed); everything else needs signing in.
         let body = format!(
-            "{INTRO}\n<p>Council, NHS and school staff, parent carers and young people sign in to see \
+            "<h1>SEND services</h1>\n{INTRO}\n<p>Council, NHS and school staff, parent carers and young people sign in to see \
              the records and figures their role allows.</p>\n<p><a href=\"/sign-in\" role=\"button\" draggable=\"false\">Sign in</a></p>\n{}",
             home_html(&headline, true)
         );
@@ -286,7 +286,7 @@ async fn home(State(app): State<AppState>, headers: axum::http::HeaderMap) -> Re
         "<p>Your role manages accounts and configuration; case figures are not shown to it.</p>"
             .to_string()
     };
-    Html(page("Home", &format!("{signed_in}\n{list}\n{figures}"))).into_response()
+    Html(page("Home", &format!("<h1>SEND services</h1>\n{signed_in}\n{list}\n{figures}"))).into_response()
 }
 
 pub(crate) fn error_page(detail: &str) -> Response {
