@@ -286,7 +286,11 @@ async fn home(State(app): State<AppState>, headers: axum::http::HeaderMap) -> Re
         "<p>Your role manages accounts and configuration; case figures are not shown to it.</p>"
             .to_string()
     };
-    Html(page("Home", &format!("<h1>SEND services</h1>\n{signed_in}\n{list}\n{figures}"))).into_response()
+    Html(page(
+        "Home",
+        &format!("<h1>SEND services</h1>\n{signed_in}\n{list}\n{figures}"),
+    ))
+    .into_response()
 }
 
 pub(crate) fn error_page(detail: &str) -> Response {
