@@ -453,6 +453,16 @@ pub mod testing {
     }
 }
 
+/// The event columns both backends select, joined to their stream, in `decode` order.
+pub(crate) const EVENT_COLUMNS: &str = "e.stream_no, s.kind, s.stream_id, s.area_id, e.seq, e.version, e.event_type, e.actor, \
+     e.recorded_at, e.effective_date, e.reason, e.payload, e.payload_sha256, e.hash";
+
+/// A stored 32-byte hash. A wrong-length value can only come from tampering; zeros make
+/// the chain check fail at exactly that event, which is where it should be reported.
+pub(crate) fn hash32(v: Vec<u8>) -> [u8; 32] {
+    v.try_into().unwrap_or([0u8; 32])
+}
+
 /// Adds a case-index stage count to an area's headline.
 pub(crate) fn add_stage(a: &mut AreaHeadline, stage: &str, n: u64) {
     use sendscope_domain::Stage;

@@ -9,6 +9,7 @@ use crate::{
     AreaHeadline, Credentials, Headline, NewCredentials, RebuildReport, Result, Store, StoreError,
     migrations,
 };
+use crate::{EVENT_COLUMNS, hash32};
 use chrono::{DateTime, NaiveDate, Utc};
 use postgres::{Client, Config, NoTls, Row, Transaction};
 use sendscope_domain::account::Username;
@@ -107,14 +108,6 @@ impl PgStore {
 
 struct PgTx<'c> {
     tx: Transaction<'c>,
-}
-
-const EVENT_COLUMNS: &str = "e.stream_no, s.kind, s.stream_id, s.area_id, e.seq, e.version, e.event_type, e.actor, \
-     e.recorded_at, e.effective_date, e.reason, e.payload, e.payload_sha256, e.hash";
-
-fn hash32(v: Vec<u8>) -> [u8; 32] {
-    // A wrong-length value can only come from tampering; zeros make the chain check fail here.
-    v.try_into().unwrap_or([0u8; 32])
 }
 
 fn decode(r: &Row) -> Result<(i64, RecordedEvent)> {
