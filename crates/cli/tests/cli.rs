@@ -618,3 +618,122 @@ fn demo_accounts_see_what_their_role_allows_and_views_are_logged() {
         "a refused view shows nothing and logs nothing"
     );
 }
+
+/// The links each demo account was made with, read from its account record.
+fn account_links(
+    s: &dyn sendscope_store::Store,
+    name: &str,
+) -> sendscope_domain::event::AccountLinks {
+    let user = sendscope_domain::account::Username::parse(name).expect("name");
+    let creds = s.credentials(&user).expect("read").expect("account");
+    let p = s
+        .projection(sendscope_domain::StreamRef::account(creds.account))
+        .expect("read")
+        .expect("account record");
+    match p.state {
+        sendscope_domain::projection::StreamState::Account(a) => a.created.expect("created").links,
+        _ => panic!("not an account"),
+    }
+}
+
+/// Every role × every page, with the expected answers written out here as data,
+/// independently of the authorisation code. The probe case is one of the caseworker's
+/// team that is linked to no other demo account (not the parent's child, not the young
+/// person's own record, not placed at the school's setting, no health advice).
+#[test]
+fn page_access_matrix() {
+    let db = sqlite_db();
+    assert_eq!(run(&demo_args(&db.url, "60", "5000")).0, 0);
+    let s = sendscope_store::open(&db.url).expect("opens");
+    let worker = account_links(s.as_ref(), "caseworker");
+    let (parent, young, school) = (
+        account_links(s.as_ref(), "parent").person,
+        account_links(s.as_ref(), "young-person").case,
+        account_links(s.as_ref(), "school").setting,
+    );
+    let area = sendscope_domain::ids::AreaId::parse(&s.headline().expect("h").areas[0].area_id)
+        .expect("area");
+    let team_cases = s
+        .list_cases(&sendscope_store::CaseQuery {
+            area: Some(area),
+            team: worker.team,
+            limit: 500,
+            ..Default::default()
+        })
+        .expect("list");
+    let probe = team_cases
+        .rows
+        .iter()
+        .find(|r| {
+            let p = s
+                .projection(sendscope_domain::StreamRef::case(r.case))
+                .expect("read")
+                .expect("case");
+            let c = p.case().expect("case state");
+            Some(r.case) != young
+                && !c.related.iter().any(|x| Some(x.person) == parent)
+                && r.setting != school
+                && !c.requests.iter().any(|q| {
+                    q.advice
+                        .iter()
+                        .any(|a| a.kind == sendscope_domain::sen::AdviceKind::Health)
+                })
+        })
+        .expect("a case linked to no other demo account")
+        .case;
+    let setting = s
+        .area_projections(area, sendscope_domain::StreamKind::Setting)
+        .expect("settings")
+        .first()
+        .expect("a setting")
+        .stream
+        .id;
+    drop(s);
+    let port = free_port();
+    let port_s = port.to_string();
+    let (mut server, _rx) = spawn(
+        &["--database-url", &db.url, "serve", "--port", &port_s],
+        &[],
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while get(port, "/healthz").is_none() {
+        assert!(Instant::now() < deadline, "the server did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let pages = [
+        "/",
+        "/cases",
+        &format!("/cases/{probe}"),
+        "/settings",
+        &format!("/settings/{setting}"),
+    ];
+    #[rustfmt::skip]
+    let expected: &[(&str, [u16; 5])] = &[
+        //                 home  list  case  settings  setting
+        ("caseworker",   [200,  200,  200,  200,      200]),
+        ("manager",      [200,  200,  200,  200,      200]),
+        ("commissioner", [200,  200,  404,  200,      200]),
+        ("health",       [200,  200,  404,  200,      200]),
+        ("school",       [200,  200,  404,  200,      200]),
+        ("parent",       [200,  200,  404,  200,      200]),
+        ("young-person", [200,  200,  404,  200,      200]),
+        ("board",        [200,  403,  404,  403,      403]),
+        ("admin",        [200,  403,  404,  403,      403]),
+    ];
+    for (user, want) in expected {
+        let session = sign_in(port, user);
+        let got: Vec<u16> = pages
+            .iter()
+            .map(|p| http(port, "GET", p, &session, "").0)
+            .collect();
+        assert_eq!(got, want.to_vec(), "{user}: {pages:?}");
+    }
+    // Signed out, every page but home sends you to sign in.
+    let got: Vec<u16> = pages
+        .iter()
+        .map(|p| http(port, "GET", p, "", "").0)
+        .collect();
+    assert_eq!(got, vec![200, 303, 303, 303, 303]);
+    server.kill().expect("stop");
+    server.wait().expect("reaped");
+}
