@@ -102,12 +102,19 @@ pub async fn show(
                 names.push_str(&format!("<li><a href=\"/cases/{}\">{}, {}</a></li>", r.case, esc(&r.family_name), esc(&r.given_names)));
             }
         }
-        let names = if names.is_empty() { String::new() } else { format!("<ul>{names}</ul>") };
+        let names = if names.is_empty() { String::new() } else { format!("<ul>{names}</ul>") };        // Families see small counts suppressed, as public figures are (1-4 shown as "fewer than 5").
+        let family = matches!(who.principal.role, sendscope_domain::access::Role::ParentCarer | sendscope_domain::access::Role::YoungPerson);
+        let shown = if family && (1..crate::SUPPRESS_BELOW as usize).contains(&count) {
+            "Fewer than 5".to_string()
+        } else {
+            count.to_string()
+        };
+
         let body = format!(
             "<h1>{}</h1>\n<dl><dt>URN</dt><dd>{}</dd><dt>Type</dt><dd>{}</dd><dt>Phase</dt><dd>{:?}</dd><dt>Ages</dt><dd>{}-{}</dd><dt>Trust</dt><dd>{}</dd></dl>\n\
              <table><caption>Provisions ({year} places, {fy} cost per place)</caption><thead><tr><th scope=\"col\">Provision</th><th scope=\"col\">Kind</th>\
              <th scope=\"col\" class=\"num\">Places</th><th scope=\"col\">Designated needs</th><th scope=\"col\" class=\"num\">Cost per place</th></tr></thead><tbody>\n{provisions}</tbody></table>\n\
-             <h2>Children placed</h2><p>{count} children with an EHC plan or request attend this setting.</p>{names}",
+             <h2>Children placed</h2><p>{shown} children with an EHC plan or request attend this setting.</p>{names}",
             esc(&d.name),
             d.urn.map(|u| u.to_string()).unwrap_or_default(),
             esc(&d.establishment_type),
