@@ -452,6 +452,20 @@ fn user_add_makes_real_accounts_and_refuses_bad_ones() {
     ));
 }
 
+/// Serves a database on a free port and waits until it answers. Keep the receiver: it
+/// holds the server's stderr open.
+fn serve(url: &str) -> (Child, u16, mpsc::Receiver<String>) {
+    let port = free_port();
+    let port_s = port.to_string();
+    let (server, rx) = spawn(&["--database-url", url, "serve", "--port", &port_s], &[]);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while get(port, "/healthz").is_none() {
+        assert!(Instant::now() < deadline, "the server did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    (server, port, rx)
+}
+
 /// A minimal HTTP/1.1 client for the served pages: (status, Set-Cookie values, body).
 fn http(
     port: u16,
@@ -523,17 +537,7 @@ fn sign_in(port: u16, user: &str) -> String {
 fn demo_accounts_see_what_their_role_allows_and_views_are_logged() {
     let db = sqlite_db();
     assert_eq!(run(&demo_args(&db.url, "40", "5000")).0, 0);
-    let port = free_port();
-    let port_s = port.to_string();
-    let (mut server, _rx) = spawn(
-        &["--database-url", &db.url, "serve", "--port", &port_s],
-        &[],
-    );
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while get(port, "/healthz").is_none() {
-        assert!(Instant::now() < deadline, "the server did not start");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let (mut server, port, _stderr) = serve(&db.url);
     let worker = sign_in(port, "caseworker");
     let (status, _, list) = http(port, "GET", "/cases", &worker, "");
     assert_eq!(status, 200);
@@ -689,17 +693,7 @@ fn page_access_matrix() {
         .stream
         .id;
     drop(s);
-    let port = free_port();
-    let port_s = port.to_string();
-    let (mut server, _rx) = spawn(
-        &["--database-url", &db.url, "serve", "--port", &port_s],
-        &[],
-    );
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while get(port, "/healthz").is_none() {
-        assert!(Instant::now() < deadline, "the server did not start");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let (mut server, port, _stderr) = serve(&db.url);
     let pages = [
         "/",
         "/cases",
