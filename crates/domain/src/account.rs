@@ -89,6 +89,79 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
     })
 }
 
+/// An API token's public identifier: 12 lower-case hex digits. Listed and used to revoke;
+/// it grants nothing by itself.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct TokenId(String);
+
+impl TokenId {
+    pub fn parse(s: &str) -> Result<Self, DomainError> {
+        let t = s.trim();
+        if t.len() == 12
+            && t.bytes()
+                .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
+        {
+            Ok(TokenId(t.to_string()))
+        } else {
+            Err(DomainError::Invalid {
+                what: "token identifier",
+                value: s.to_string(),
+                how: "give the 12-character identifier that `sendscope token list` shows".into(),
+            })
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for TokenId {
+    type Error = DomainError;
+    fn try_from(s: String) -> Result<Self, DomainError> {
+        TokenId::parse(&s)
+    }
+}
+
+impl From<TokenId> for String {
+    fn from(t: TokenId) -> String {
+        t.0
+    }
+}
+
+impl fmt::Display for TokenId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A new API token: `sendscope_<id>_<64 hex digits of secret>`. The caller supplies the
+/// random bytes (6 for the identifier, 32 for the secret).
+pub struct NewApiToken {
+    pub id: TokenId,
+    /// The whole token, shown once to whoever asked for it and never stored.
+    pub secret: String,
+}
+
+pub const API_TOKEN_PREFIX: &str = "sendscope_";
+
+impl NewApiToken {
+    pub fn from_random(id: [u8; 6], secret: [u8; 32]) -> Self {
+        let id = TokenId(hex::encode(id));
+        let secret = format!("{API_TOKEN_PREFIX}{id}_{}", hex::encode(secret));
+        NewApiToken { id, secret }
+    }
+    pub fn sha256(&self) -> [u8; 32] {
+        token_sha256(&self.secret)
+    }
+}
+
+/// What the store keeps of a token (sessions and API tokens alike): its SHA-256.
+pub fn token_sha256(token: &str) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(token.as_bytes()).into()
+}
+
 /// Failed sign-ins allowed before the account is locked.
 pub const FREE_ATTEMPTS: u32 = 5;
 
@@ -129,6 +202,20 @@ mod tests {
         assert!(!verify_password("anything", "not a hash"));
         assert!(check_password_strength("short").is_err());
         assert!(check_password_strength("three random words").is_ok());
+    }
+
+    #[test]
+    fn api_tokens_have_a_public_id_and_a_secret() {
+        let t = NewApiToken::from_random([0xab; 6], [1; 32]);
+        assert_eq!(t.id.as_str(), "abababababab");
+        assert!(t.secret.starts_with("sendscope_abababababab_0101"));
+        assert_eq!(t.secret.len(), 10 + 12 + 1 + 64);
+        assert_eq!(t.sha256(), token_sha256(&t.secret));
+        assert!(TokenId::parse("ABABABABABAB").is_err());
+        assert!(TokenId::parse("abab").is_err());
+        let json = serde_json::to_string(&t.id).expect("json");
+        assert!(serde_json::from_str::<TokenId>(&json).is_ok());
+        assert!(serde_json::from_str::<TokenId>("\"zz\"").is_err());
     }
 
     #[test]

@@ -304,6 +304,8 @@ event_catalogue! {
     AccountCreated(AccountCreated) = "account.created", ACCOUNT;
     AccountPasswordSet(DatedOnly) = "account.password_set", ACCOUNT;
     AccountDisabled(DatedOnly) = "account.disabled", ACCOUNT;
+    TokenIssued(TokenIssued) = "account.token_issued", ACCOUNT;
+    TokenRevoked(TokenRevoked) = "account.token_revoked", ACCOUNT;
     Corrected(Correction) = "event.corrected", ANY;
     Voided(Voided) = "event.voided", ANY;
     PayloadsErased(PayloadsErased) = "event.payloads_erased", ANY;
@@ -844,6 +846,22 @@ pub struct AccountCreated {
     pub username: crate::account::Username,
     pub role: crate::access::Role,
     pub links: AccountLinks,
+}
+
+/// An API token issued to an account. Only its public identifier is recorded: the secret
+/// is shown once to whoever created it and stored only as a SHA-256 digest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokenIssued {
+    pub token_id: crate::account::TokenId,
+    pub label: String,
+    pub on: NaiveDate,
+}
+
+/// An API token withdrawn: from now on it authenticates nothing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokenRevoked {
+    pub token_id: crate::account::TokenId,
+    pub on: NaiveDate,
 }
 
 /// Puts right a mistake: the event `corrects` is read as if it had said `replacement`

@@ -47,6 +47,17 @@ pub struct AccountState {
     pub password_set_on: Option<NaiveDate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disabled_on: Option<NaiveDate>,
+    /// API tokens by identifier, with the day each was revoked if it has been.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub tokens: std::collections::BTreeMap<crate::account::TokenId, TokenState>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct TokenState {
+    pub label: String,
+    pub issued_on: NaiveDate,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_on: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -733,6 +744,21 @@ impl Projection {
             (E::AccountCreated(a), StreamState::Account(s)) => s.created = Some(a.clone()),
             (E::AccountPasswordSet(d), StreamState::Account(s)) => s.password_set_on = Some(d.on),
             (E::AccountDisabled(d), StreamState::Account(s)) => s.disabled_on = Some(d.on),
+            (E::TokenIssued(t), StreamState::Account(s)) => {
+                s.tokens.insert(
+                    t.token_id.clone(),
+                    TokenState {
+                        label: t.label.clone(),
+                        issued_on: t.on,
+                        revoked_on: None,
+                    },
+                );
+            }
+            (E::TokenRevoked(t), StreamState::Account(s)) => {
+                if let Some(k) = s.tokens.get_mut(&t.token_id) {
+                    k.revoked_on = Some(t.on);
+                }
+            }
             (b, StreamState::Case(s)) => s.apply(b),
             _ => {}
         }

@@ -87,8 +87,32 @@ pub fn check(
         }
         _ => match &current.state {
             StreamState::Case(c) => check_case(c, body),
+            StreamState::Account(a) => check_account(a, body),
             _ => Ok(()),
         },
+    }
+}
+
+fn check_account(a: &crate::projection::AccountState, body: &EventBody) -> Result<(), DomainError> {
+    match body {
+        EventBody::TokenIssued(t) if a.tokens.contains_key(&t.token_id) => refuse(format!(
+            "token {} already exists on this account; issue a new one",
+            t.token_id
+        )),
+        EventBody::TokenIssued(_) if a.disabled_on.is_some() => {
+            refuse("this account is disabled: it cannot be given tokens")
+        }
+        EventBody::TokenRevoked(t) => match a.tokens.get(&t.token_id) {
+            None => refuse(format!(
+                "token {} does not belong to this account; check `sendscope token list`",
+                t.token_id
+            )),
+            Some(k) if k.revoked_on.is_some() => {
+                refuse(format!("token {} is already revoked", t.token_id))
+            }
+            Some(_) => Ok(()),
+        },
+        _ => Ok(()),
     }
 }
 

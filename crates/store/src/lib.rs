@@ -14,7 +14,7 @@ pub use cases::{CasePage, CaseQuery, CaseRow};
 pub use pg::PgStore;
 pub use sqlite::SqliteStore;
 
-use sendscope_domain::account::Username;
+use sendscope_domain::account::{TokenId, Username};
 use sendscope_domain::chain::{ChainBreak, ChainVerifier};
 use sendscope_domain::ids::{AccountId, AreaId, CaseId};
 use sendscope_domain::{
@@ -102,6 +102,16 @@ pub struct Session {
     pub csrf: String,
     pub created_at: Instant,
     pub expires_at: Instant,
+}
+
+/// An API token as stored: never the token itself, only its digest (kept in the table).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiToken {
+    pub id: TokenId,
+    pub username: Username,
+    pub label: String,
+    pub created_at: Instant,
+    pub revoked_at: Option<Instant>,
 }
 
 /// One view of a child's record.
@@ -220,6 +230,24 @@ pub trait Store: Send + Sync {
 
     /// Every projection of one kind in an area (settings, provisions, staff...: the kinds
     /// that number hundreds, not hundreds of thousands), in stream order.
+    /// Issues an API token: its account event and its digest, in one transaction.
+    fn issue_token(
+        &self,
+        events: &[PreparedEvent],
+        token: &ApiToken,
+        sha256: &[u8; 32],
+    ) -> Result<()>;
+
+    /// The token with this digest, revoked or not (the caller refuses revoked tokens).
+    fn api_token(&self, sha256: &[u8; 32]) -> Result<Option<ApiToken>>;
+
+    /// Every token, oldest first.
+    fn api_tokens(&self) -> Result<Vec<ApiToken>>;
+
+    /// Revokes a token: its account event and the row's revocation, in one transaction.
+    /// The event is checked first, so an unknown or already revoked token changes nothing.
+    fn revoke_token(&self, events: &[PreparedEvent], id: &TokenId, at: Instant) -> Result<()>;
+
     fn area_projections(&self, area: AreaId, kind: StreamKind) -> Result<Vec<Projection>>;
 
     /// Records that someone viewed a child's record.

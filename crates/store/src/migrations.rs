@@ -6,6 +6,7 @@ pub(crate) const SQLITE: &[(i64, &str)] = &[
     (2, include_str!("../migrations/sqlite/0002_credentials.sql")),
     (3, include_str!("../migrations/sqlite/0003_sessions.sql")),
     (4, include_str!("../migrations/sqlite/0004_access_log.sql")),
+    (5, include_str!("../migrations/sqlite/0005_api_tokens.sql")),
 ];
 pub(crate) const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_events.sql")),
@@ -17,6 +18,10 @@ pub(crate) const POSTGRES: &[(i64, &str)] = &[
     (
         4,
         include_str!("../migrations/postgres/0004_access_log.sql"),
+    ),
+    (
+        5,
+        include_str!("../migrations/postgres/0005_api_tokens.sql"),
     ),
 ];
 

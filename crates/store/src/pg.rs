@@ -4,7 +4,7 @@
 use crate::cases::{self, CasePage, CaseQuery};
 use crate::pool::Pool;
 use crate::tx::{self, ProjectionRow, StreamRow, Tx};
-use crate::{AccessEntry, Session};
+use crate::{AccessEntry, ApiToken, Session};
 use crate::{
     AreaHeadline, Credentials, Headline, NewCredentials, RebuildReport, Result, Store, StoreError,
     migrations,
@@ -12,7 +12,7 @@ use crate::{
 use crate::{EVENT_COLUMNS, hash32};
 use chrono::{DateTime, NaiveDate, Utc};
 use postgres::{Client, Config, NoTls, Row, Transaction};
-use sendscope_domain::account::Username;
+use sendscope_domain::account::{TokenId, Username};
 use sendscope_domain::ids::AccountId;
 use sendscope_domain::ids::AreaId;
 use sendscope_domain::ids::CaseId;
@@ -414,6 +414,48 @@ impl Store for PgStore {
         })
     }
 
+    fn issue_token(&self, events: &[PreparedEvent], k: &ApiToken, sha256: &[u8; 32]) -> Result<()> {
+        self.write(|t| {
+            tx::append(t, events)?;
+            t.tx.execute(
+                "INSERT INTO api_tokens (token_id, token_sha256, username, label, created_at) VALUES ($1, $2, $3, $4, $5)",
+                &[&k.id.as_str(), &&sha256[..], &k.username.as_str(), &k.label, &k.created_at.utc()],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn api_token(&self, sha256: &[u8; 32]) -> Result<Option<ApiToken>> {
+        self.with(|c| {
+            let row = c.query_opt(
+                &format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE token_sha256 = $1"),
+                &[&&sha256[..]],
+            )?;
+            row.as_ref().map(token_row).transpose()
+        })
+    }
+
+    fn api_tokens(&self) -> Result<Vec<ApiToken>> {
+        self.with(|c| {
+            let rows = c.query(
+                &format!("SELECT {TOKEN_COLUMNS} FROM api_tokens ORDER BY created_at, token_id"),
+                &[],
+            )?;
+            rows.iter().map(token_row).collect()
+        })
+    }
+
+    fn revoke_token(&self, events: &[PreparedEvent], id: &TokenId, at: Instant) -> Result<()> {
+        self.write(|t| {
+            tx::append(t, events)?;
+            t.tx.execute(
+                "UPDATE api_tokens SET revoked_at = $1 WHERE token_id = $2 AND revoked_at IS NULL",
+                &[&at.utc(), &id.as_str()],
+            )?;
+            Ok(())
+        })
+    }
+
     fn area_projections(&self, area: AreaId, kind: StreamKind) -> Result<Vec<Projection>> {
         self.with(|c| {
             let rows = c.query(
@@ -604,4 +646,17 @@ impl Store for PgStore {
             })
         })
     }
+}
+
+const TOKEN_COLUMNS: &str = "token_id, username, label, created_at, revoked_at";
+
+fn token_row(r: &Row) -> Result<ApiToken> {
+    let revoked: Option<DateTime<Utc>> = r.get(4);
+    Ok(ApiToken {
+        id: TokenId::parse(r.get(0))?,
+        username: Username::parse(r.get(1))?,
+        label: r.get(2),
+        created_at: Instant::from_utc(r.get(3)),
+        revoked_at: revoked.map(Instant::from_utc),
+    })
 }

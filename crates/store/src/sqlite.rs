@@ -3,7 +3,7 @@
 use crate::cases::{self, CasePage, CaseQuery};
 use crate::pool::Pool;
 use crate::tx::{self, ProjectionRow, StreamRow, Tx};
-use crate::{AccessEntry, Session};
+use crate::{AccessEntry, ApiToken, Session};
 use crate::{
     AreaHeadline, Credentials, Headline, NewCredentials, RebuildReport, Result, Store, StoreError,
     migrations,
@@ -12,7 +12,7 @@ use crate::{EVENT_COLUMNS, hash32};
 use rusqlite::{
     Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior, params,
 };
-use sendscope_domain::account::Username;
+use sendscope_domain::account::{TokenId, Username};
 use sendscope_domain::ids::AccountId;
 use sendscope_domain::ids::AreaId;
 use sendscope_domain::ids::CaseId;
@@ -456,6 +456,52 @@ impl Store for SqliteStore {
         })
     }
 
+    fn issue_token(&self, events: &[PreparedEvent], k: &ApiToken, sha256: &[u8; 32]) -> Result<()> {
+        self.write(|t| {
+            tx::append(t, events)?;
+            t.tx.execute(
+                "INSERT INTO api_tokens (token_id, token_sha256, username, label, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![k.id.as_str(), &sha256[..], k.username.as_str(), k.label, k.created_at.to_string()],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn api_token(&self, sha256: &[u8; 32]) -> Result<Option<ApiToken>> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(&format!(
+                "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE token_sha256 = ?1"
+            ))?;
+            let mut rows = st.query([&sha256[..]])?;
+            rows.next()?.map(token_row).transpose()
+        })
+    }
+
+    fn api_tokens(&self) -> Result<Vec<ApiToken>> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(&format!(
+                "SELECT {TOKEN_COLUMNS} FROM api_tokens ORDER BY created_at, token_id"
+            ))?;
+            let mut rows = st.query([])?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                out.push(token_row(r)?);
+            }
+            Ok(out)
+        })
+    }
+
+    fn revoke_token(&self, events: &[PreparedEvent], id: &TokenId, at: Instant) -> Result<()> {
+        self.write(|t| {
+            tx::append(t, events)?;
+            t.tx.execute(
+                "UPDATE api_tokens SET revoked_at = ?1 WHERE token_id = ?2 AND revoked_at IS NULL",
+                params![at.to_string(), id.as_str()],
+            )?;
+            Ok(())
+        })
+    }
+
     fn area_projections(&self, area: AreaId, kind: StreamKind) -> Result<Vec<Projection>> {
         self.read(|c| {
             let mut st = c.prepare_cached(
@@ -644,4 +690,20 @@ impl Store for SqliteStore {
             })
         })
     }
+}
+
+const TOKEN_COLUMNS: &str = "token_id, username, label, created_at, revoked_at";
+
+fn token_row(r: &rusqlite::Row<'_>) -> Result<ApiToken> {
+    let id: String = r.get(0)?;
+    let username: String = r.get(1)?;
+    let created: String = r.get(3)?;
+    let revoked: Option<String> = r.get(4)?;
+    Ok(ApiToken {
+        id: TokenId::parse(&id)?,
+        username: Username::parse(&username)?,
+        label: r.get(2)?,
+        created_at: Instant::parse(&created)?,
+        revoked_at: revoked.map(|v| Instant::parse(&v)).transpose()?,
+    })
 }

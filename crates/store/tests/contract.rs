@@ -839,6 +839,66 @@ fn accounts_keep_passwords_out_of_the_log(b: Backend) {
     assert_eq!(s.session(&[8; 32], now).expect("read"), None);
     s.delete_session(&[9; 32]).expect("deleted");
     assert_eq!(s.session(&[9; 32], now).expect("read"), None);
+    // API tokens: the event and the digest together; revoking twice is refused and
+    // changes nothing; an unknown token is refused.
+    use sendscope_domain::account::{NewApiToken, TokenId};
+    use sendscope_domain::event::{TokenIssued, TokenRevoked};
+    let new = NewApiToken::from_random([1, 2, 3, 4, 5, 6], [7; 32]);
+    let on_account = |body| {
+        vec![
+            PreparedEvent::new(f.ev(StreamRef::account(account), d(2025, 1, 6), body))
+                .expect("prepared"),
+        ]
+    };
+    let token = sendscope_store::ApiToken {
+        id: new.id.clone(),
+        username: username.clone(),
+        label: "case management system".into(),
+        created_at: now,
+        revoked_at: None,
+    };
+    s.issue_token(
+        &on_account(EventBody::TokenIssued(TokenIssued {
+            token_id: new.id.clone(),
+            label: token.label.clone(),
+            on: d(2025, 1, 6),
+        })),
+        &token,
+        &new.sha256(),
+    )
+    .expect("issued");
+    assert_eq!(
+        s.api_token(&new.sha256()).expect("read"),
+        Some(token.clone())
+    );
+    assert_eq!(s.api_token(&[0; 32]).expect("read"), None);
+    assert_eq!(s.api_tokens().expect("list"), vec![token.clone()]);
+    let revoke = |id: &TokenId| {
+        s.revoke_token(
+            &on_account(EventBody::TokenRevoked(TokenRevoked {
+                token_id: id.clone(),
+                on: d(2025, 1, 7),
+            })),
+            id,
+            later,
+        )
+    };
+    revoke(&new.id).expect("revoked");
+    let revoked = s.api_token(&new.sha256()).expect("read").expect("kept");
+    assert_eq!(revoked.revoked_at, Some(later));
+    let events_before = s.headline().expect("h").events;
+    assert!(matches!(revoke(&new.id), Err(StoreError::Domain(_))));
+    assert!(matches!(
+        revoke(&TokenId::parse("0000000000ff").expect("id")),
+        Err(StoreError::Domain(_))
+    ));
+    assert_eq!(s.headline().expect("h").events, events_before);
+    let log = {
+        let mut v = Vec::new();
+        export_events(s.as_ref(), ExportFormat::Jsonl, &mut v).expect("export");
+        String::from_utf8(v).expect("utf8")
+    };
+    assert!(log.contains("account.token_revoked") && !log.contains(&new.secret[20..]));
     assert_rebuild_identical(s.as_ref());
 }
 
