@@ -80,6 +80,11 @@ enum Command {
         #[command(subcommand)]
         what: UserCommand,
     },
+    /// Manage API tokens (bearer tokens for other systems using /api/v1).
+    Token {
+        #[command(subcommand)]
+        what: TokenCommand,
+    },
     /// Measure how fast the store answers, on the database given.
     Bench {
         #[command(subcommand)]
@@ -111,6 +116,22 @@ enum UserCommand {
         #[arg(long)]
         case: Option<String>,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum TokenCommand {
+    /// Issue a token that acts as the account NAME; prints the token once.
+    Create {
+        #[arg(long)]
+        user: String,
+        /// Which system will use the token.
+        #[arg(long, default_value = "API client")]
+        label: String,
+    },
+    /// Every token: identifier, account, label, issued, revoked.
+    List,
+    /// Withdraw a token by the identifier `token list` shows.
+    Revoke { id: String },
 }
 
 #[derive(Subcommand, Debug)]
@@ -326,6 +347,49 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 "user:admin-cli",
             )?;
             println!("Account {username} ({}) created.", role.as_str());
+            Ok(())
+        }
+        Command::Token { what } => {
+            let store = open(&cli.database_url)?;
+            match what {
+                TokenCommand::Create { user, label } => {
+                    let username = Username::parse(&user)?;
+                    let token = sendscope_web::auth::issue_api_token(
+                        store.as_ref(),
+                        &username,
+                        &label,
+                        "user:admin-cli",
+                    )?;
+                    eprintln!(
+                        "Token {} issued for {username}. Keep it secret: it is shown only now.",
+                        token.id
+                    );
+                    println!("{}", token.secret);
+                }
+                TokenCommand::List => {
+                    let tokens = store.api_tokens()?;
+                    if tokens.is_empty() {
+                        eprintln!("No API tokens have been issued.");
+                    }
+                    for t in tokens {
+                        println!(
+                            "{}\t{}\t{}\tissued {}\t{}",
+                            t.id,
+                            t.username,
+                            t.label,
+                            t.created_at,
+                            t.revoked_at
+                                .map(|r| format!("revoked {r}"))
+                                .unwrap_or_else(|| "active".into())
+                        );
+                    }
+                }
+                TokenCommand::Revoke { id } => {
+                    let id = sendscope_domain::account::TokenId::parse(&id)?;
+                    sendscope_web::auth::revoke_api_token(store.as_ref(), &id, "user:admin-cli")?;
+                    println!("Token {id} revoked.");
+                }
+            }
             Ok(())
         }
         Command::Bench {

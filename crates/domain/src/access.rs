@@ -300,6 +300,70 @@ fn case_access(
     }
 }
 
+/// Who, besides the council's administrators of figures, can open a child's record: the
+/// answer families are given to "who can see this?". Each member is one link that
+/// [`authorise`] accepts for this record; the test below checks both directions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+pub enum Audience {
+    /// The caseworker assigned to the child.
+    Caseworker(StaffId),
+    /// The caseworkers and team manager of the child's team.
+    Team(TeamId),
+    /// A setting the child attends or that was consulted about a place.
+    Setting(SettingId),
+    /// The area's health professionals, because health advice was requested.
+    HealthAdvice,
+    /// A person with parental responsibility not barred by a court restriction.
+    Person(PersonId),
+    /// The young person, over compulsory school age.
+    YoungPerson,
+}
+
+pub fn audience(p: &Projection, today: NaiveDate) -> Vec<Audience> {
+    let Some(c) = case_of(p) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    out.extend(c.caseworker.map(Audience::Caseworker));
+    out.extend(c.team.map(Audience::Team));
+    if let Some(pl) = c.current_placement()
+        && let crate::event::SettingRef::Setting(s) = pl.setting
+    {
+        out.push(Audience::Setting(s));
+    }
+    for r in &c.requests {
+        out.extend(r.consultations.iter().map(|k| Audience::Setting(k.setting)));
+    }
+    if c.requests.iter().any(|r| {
+        r.advice
+            .iter()
+            .any(|a| a.kind == crate::sen::AdviceKind::Health)
+    }) {
+        out.push(Audience::HealthAdvice);
+    }
+    let restricted = |person: &PersonId| {
+        c.court_restriction
+            .as_ref()
+            .is_some_and(|r| r.restricted_persons.contains(person))
+    };
+    out.extend(
+        c.related
+            .iter()
+            .filter(|r| r.parental_responsibility && !restricted(&r.person))
+            .map(|r| Audience::Person(r.person)),
+    );
+    if c.child
+        .as_ref()
+        .is_some_and(|ch| over_compulsory_school_age(ch.birth_date, today))
+    {
+        out.push(Audience::YoungPerson);
+    }
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|a| seen.insert(*a));
+    out
+}
+
 /// Fields a role may never see even on a record it may open: a related person's
 /// confidential address is never shown to anyone but the case's own staff.
 pub fn may_see_confidential_addresses(role: Role) -> bool {
@@ -566,6 +630,62 @@ mod tests {
         let admin = principal(&w, Role::Admin);
         assert!(authorise(&admin, Action::Change, Resource::Accounts { area: w.area }).allowed());
         assert!(!authorise(&board, Action::View, Resource::Accounts { area: w.area }).allowed());
+    }
+
+    /// "Who can see this?" names exactly the links `authorise` lets in: each audience
+    /// member, made into a principal, may open the record; and the expected list for the
+    /// fixture is written out here.
+    #[test]
+    fn audience_is_exactly_who_authorise_lets_in() {
+        let today = d(2025, 6, 1);
+        for birth in [d(2015, 3, 1), d(2007, 3, 1)] {
+            let w = world(birth);
+            let got = audience(&w.case, today);
+            let mut expected = vec![
+                Audience::Caseworker(w.staff),
+                Audience::Team(w.team),
+                Audience::Setting(w.school),
+                Audience::Person(w.parent),
+            ];
+            if birth.year() < 2010 {
+                expected.push(Audience::YoungPerson);
+            }
+            assert_eq!(
+                got, expected,
+                "restricted parent {:?} left out",
+                w.restricted_parent
+            );
+            let case = Resource::Case {
+                projection: &w.case,
+                today,
+            };
+            for a in got {
+                let who = match a {
+                    Audience::Caseworker(s) => Principal {
+                        staff: Some(s),
+                        ..principal(&w, Role::Caseworker)
+                    },
+                    Audience::Team(t) => Principal {
+                        team: Some(t),
+                        ..principal(&w, Role::TeamManager)
+                    },
+                    Audience::Setting(s) => Principal {
+                        setting: Some(s),
+                        ..principal(&w, Role::School)
+                    },
+                    Audience::HealthAdvice => principal(&w, Role::HealthProfessional),
+                    Audience::Person(p) => Principal {
+                        person: Some(p),
+                        ..principal(&w, Role::ParentCarer)
+                    },
+                    Audience::YoungPerson => Principal {
+                        case: Some(CaseId(w.case.stream.id)),
+                        ..principal(&w, Role::YoungPerson)
+                    },
+                };
+                assert!(authorise(&who, Action::View, case).allowed(), "{a:?}");
+            }
+        }
     }
 
     #[test]

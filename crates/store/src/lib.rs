@@ -45,6 +45,8 @@ pub enum StoreError {
     Domain(#[from] DomainError),
     #[error("{0}")]
     Conflict(String),
+    #[error("{0}")]
+    NotFound(String),
     #[error("database error: {0}")]
     Database(String),
     #[error(

@@ -2,16 +2,18 @@
 //! `authorise`; a record the user may not see is "not found", and every view is logged.
 
 use crate::auth::{SignedIn, current};
+use crate::views::{self, CaseView, ListScope, ParamError, may_see};
 use crate::{AppState, esc, page};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use sendscope_domain::access::{Action, Resource, Role, authorise};
-use sendscope_domain::calendar::england_today;
+use sendscope_domain::event::StaffJob;
 use sendscope_domain::ids::CaseId;
+use sendscope_domain::projection::StreamState;
 use sendscope_domain::sen::NeedType;
-use sendscope_domain::{Instant, Projection, Stage, StreamRef};
-use sendscope_store::{AccessEntry, CaseQuery, Store, StoreError};
+use sendscope_domain::{Instant, Stage, StreamKind, StreamRef};
+use sendscope_store::{AccessEntry, Store};
 use std::collections::HashMap;
 
 fn not_found() -> Response {
@@ -45,18 +47,6 @@ where
     r.unwrap_or_else(|e| crate::error_page(&e.to_string()))
 }
 
-fn may_see(who: &SignedIn, p: &Projection) -> bool {
-    authorise(
-        &who.principal,
-        Action::View,
-        Resource::Case {
-            projection: p,
-            today: england_today(),
-        },
-    )
-    .allowed()
-}
-
 /// GET /cases: search and filters, scoped to what the role may see.
 pub async fn list(
     State(app): State<AppState>,
@@ -74,44 +64,9 @@ fn list_page(store: &dyn Store, who: &SignedIn, params: &HashMap<String, String>
     if !authorise(p, Action::View, Resource::CaseList { area: p.area }).allowed() {
         return no_access("Your role sees figures, not individual children's records.");
     }
-    let get = |k: &str| {
-        params
-            .get(k)
-            .map(|v| v.trim().to_string())
-            .filter(|v| !v.is_empty())
-    };
-    let mut errors = Vec::new();
-    let mut q = CaseQuery {
-        area: Some(p.area),
-        limit: 25,
-        name: get("name"),
-        upn: get("upn"),
-        after: get("after"),
-        ..Default::default()
-    };
-    if let Some(v) = get("case") {
-        match CaseId::parse(&v) {
-            Ok(id) => q.case = Some(id),
-            Err(_) => errors.push("Enter a case reference as it appears on the case page"),
-        }
-    }
-    if let Some(v) = get("stage") {
-        match Stage::parse(&v) {
-            Some(s) => q.stage = Some(s),
-            None => errors.push("Choose a stage from the list"),
-        }
-    }
-    if let Some(v) = get("need") {
-        match NeedType::parse(&v) {
-            Ok(n) => q.need = Some(n),
-            Err(_) => errors.push("Choose a need type from the list"),
-        }
-    }
-    // Scope the query to the role's links; rows are checked again one by one below.
-    match p.role {
-        Role::Caseworker | Role::TeamManager => q.team = p.team,
-        Role::School => q.setting = p.setting,
-        _ if q.case.is_none() => {
+    let mut errors: Vec<ParamError> = Vec::new();
+    let (rows, next) = match views::case_query(who, params, 25) {
+        Ok(ListScope::ByReferenceOnly) => {
             return Html(page(
                 "Children's records",
                 "<h1>Children's records</h1><p>Open a record from the link you were given, or search by its case reference.</p>\
@@ -120,38 +75,32 @@ fn list_page(store: &dyn Store, who: &SignedIn, params: &HashMap<String, String>
             ))
             .into_response();
         }
-        _ => {}
-    }
-    let page_result = if errors.is_empty() {
-        store.list_cases(&q).map_err(|e| e.to_string())
-    } else {
-        Err(String::new())
-    };
-    let (rows, next) = match page_result {
-        Ok(pg) => (pg.rows, pg.next),
-        Err(e) => {
-            if !e.is_empty() {
-                errors.push("That page of results is no longer available: start the search again");
+        Ok(ListScope::Query(q)) => match views::visible_rows(store, who, &q) {
+            Ok(x) => x,
+            Err(_) => {
+                errors.push(ParamError {
+                    name: "after",
+                    message: "That page of results is no longer available: start the search again",
+                });
+                (Vec::new(), None)
             }
+        },
+        Err(e) => {
+            errors = e;
             (Vec::new(), None)
         }
     };
     let mut table = String::new();
-    for r in rows {
-        let Ok(Some(proj)) = store.projection(StreamRef::case(r.case)) else {
-            continue;
-        };
-        if !may_see(who, &proj) {
-            continue;
-        }
+    for r in &rows {
+        let s = views::summary(r);
         table.push_str(&format!(
             "<tr><td><a href=\"/cases/{}\">{}, {}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-            r.case,
-            esc(&r.family_name),
-            esc(&r.given_names),
-            r.birth_date.map(|d| d.format("%-d %B %Y").to_string()).unwrap_or_default(),
-            esc(r.upn.as_deref().unwrap_or("")),
-            r.stage.label(),
+            s.id,
+            esc(&s.family_name),
+            esc(&s.given_names),
+            s.birth_date.map(|d| d.format("%-d %B %Y").to_string()).unwrap_or_default(),
+            esc(s.upn.as_deref().unwrap_or("")),
+            s.stage_label,
             r.primary_need.map(|n| n.description()).unwrap_or(""),
         ));
     }
@@ -160,28 +109,89 @@ fn list_page(store: &dyn Store, who: &SignedIn, params: &HashMap<String, String>
     } else {
         let items: String = errors
             .iter()
-            .map(|e| format!("<li>{}</li>", esc(e)))
+            .map(|e| {
+                let target = if e.name == "after" { "name" } else { e.name };
+                format!("<li><a href=\"#{target}\">{}</a></li>", esc(e.message))
+            })
             .collect();
         format!(
             "<div class=\"govuk-error-summary\" role=\"alert\"><h2>There is a problem</h2><ul>{items}</ul></div>"
         )
     };
     let value = |k: &str| esc(params.get(k).map(String::as_str).unwrap_or(""));
-    let stages: String = Stage::ALL
-        .iter()
-        .map(|s| {
-            let sel = if params.get("stage").map(String::as_str) == Some(s.as_str()) {
-                " selected"
-            } else {
-                ""
-            };
+    let chosen = |k: &str| {
+        params
+            .get(k)
+            .map(|v| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let options = |k: &str, list: Vec<(String, String)>| -> String {
+        let now = chosen(k);
+        list.into_iter()
+            .map(|(v, label)| {
+                let sel = if v == now { " selected" } else { "" };
+                format!(
+                    "<option value=\"{}\"{sel}>{}</option>",
+                    esc(&v),
+                    esc(&label)
+                )
+            })
+            .collect()
+    };
+    let stages = options(
+        "stage",
+        Stage::ALL
+            .iter()
+            .map(|s| (s.as_str().to_string(), s.label().to_string()))
+            .collect(),
+    );
+    let needs = options(
+        "need",
+        NeedType::all()
+            .map(|n| (n.code().to_string(), n.description().to_string()))
+            .collect(),
+    );
+    // Settings and caseworkers to filter by: the area's, for the roles that list by team.
+    let (settings, caseworkers) = if matches!(p.role, Role::Caseworker | Role::TeamManager) {
+        let named = |kind| {
+            let mut v: Vec<(String, String)> = store
+                .area_projections(p.area, kind)
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|pr| match &pr.state {
+                    StreamState::Setting(s) => s
+                        .details
+                        .as_ref()
+                        .map(|d| (pr.stream.id.to_string(), d.name.clone())),
+                    StreamState::Staff(s) => s
+                        .added
+                        .as_ref()
+                        .filter(|a| {
+                            a.job == StaffJob::Caseworker && (p.team.is_none() || a.team == p.team)
+                        })
+                        .map(|a| (pr.stream.id.to_string(), a.name.clone())),
+                    _ => None,
+                })
+                .collect();
+            v.sort_by(|a, b| a.1.cmp(&b.1));
+            v
+        };
+        (
+            options("setting", named(StreamKind::Setting)),
+            options("caseworker", named(StreamKind::Staff)),
+        )
+    } else {
+        (String::new(), String::new())
+    };
+    let select = |id: &str, label: &str, opts: &str| {
+        if opts.is_empty() {
+            String::new()
+        } else {
             format!(
-                "<option value=\"{}\"{sel}>{}</option>",
-                s.as_str(),
-                s.label()
+                "<p><label for=\"{id}\">{label}</label><br><select id=\"{id}\" name=\"{id}\"><option value=\"\">Any</option>{opts}</select></p>"
             )
-        })
-        .collect();
+        }
+    };
     let next_link = match next {
         Some(n) => {
             let mut kept: Vec<String> = params
@@ -190,7 +200,7 @@ fn list_page(store: &dyn Store, who: &SignedIn, params: &HashMap<String, String>
                 .map(|(k, v)| format!("{}={}", esc(k), esc(&url_encode(v))))
                 .collect();
             kept.sort();
-            kept.push(format!("after={}", esc(&n)));
+            kept.push(format!("after={}", esc(&url_encode(&n))));
             format!(
                 "<p><a href=\"/cases?{}\">Next page</a></p>",
                 kept.join("&amp;")
@@ -202,12 +212,18 @@ fn list_page(store: &dyn Store, who: &SignedIn, params: &HashMap<String, String>
         "{summary}<h1>Children's records</h1>\n<form method=\"get\" action=\"/cases\">\
          <p><label for=\"name\">Family name</label><br><input id=\"name\" name=\"name\" type=\"text\" value=\"{}\"></p>\
          <p><label for=\"upn\">UPN</label><br><input id=\"upn\" name=\"upn\" type=\"text\" value=\"{}\"></p>\
-         <p><label for=\"stage\">Stage</label><br><select id=\"stage\" name=\"stage\"><option value=\"\">Any</option>{stages}</select></p>\
+         <p><label for=\"case\">Case reference</label><br><input id=\"case\" name=\"case\" type=\"text\" spellcheck=\"false\" value=\"{}\"></p>\
+         {}{}{}{}\
          <p><button type=\"submit\">Search</button></p></form>\n\
          <table><caption>Children's records you can see</caption><thead><tr><th scope=\"col\">Name</th><th scope=\"col\">Date of birth</th>\
          <th scope=\"col\">UPN</th><th scope=\"col\">Stage</th><th scope=\"col\">Primary need</th></tr></thead><tbody>\n{table}</tbody></table>{next_link}",
         value("name"),
         value("upn"),
+        value("case"),
+        select("stage", "Stage", &stages),
+        select("need", "Need type", &needs),
+        select("setting", "Setting attended", &settings),
+        select("caseworker", "Caseworker", &caseworkers),
     );
     Html(page("Children's records", &body)).into_response()
 }
@@ -255,106 +271,119 @@ fn case_page(store: &dyn Store, who: &SignedIn, id: &str) -> Response {
     if let Err(e) = store.log_access(&entry) {
         return crate::error_page(&e.to_string());
     }
-    match render_case(store, who, case, &proj) {
-        Ok(html) => Html(page("Child's record", &html)).into_response(),
+    match views::case_view(store, who, case, &proj) {
+        Ok(v) => Html(page("Child's record", &render_case(&v))).into_response(),
         Err(e) => crate::error_page(&e.to_string()),
     }
 }
 
-fn render_case(
-    store: &dyn Store,
-    who: &SignedIn,
-    case: CaseId,
-    proj: &Projection,
-) -> Result<String, StoreError> {
-    let Some(c) = proj.case() else {
-        return Ok(String::new());
-    };
+fn render_case(v: &CaseView) -> String {
+    let date = |d: chrono::NaiveDate| d.format("%-d %B %Y").to_string();
     let mut h = String::new();
-    if let Some(ch) = &c.child {
+    if let Some(ch) = &v.child {
         h.push_str(&format!(
-            "<h1>{} {}</h1>\n<dl><dt>Date of birth</dt><dd>{}</dd><dt>UPN</dt><dd>{}</dd><dt>Stage</dt><dd>{}</dd><dt>Case reference</dt><dd>{case}</dd></dl>\n",
+            "<h1>{} {}</h1>\n<dl><dt>Date of birth</dt><dd>{}</dd><dt>UPN</dt><dd>{}</dd><dt>Stage</dt><dd>{}</dd><dt>Case reference</dt><dd>{}</dd>\
+             <dt>Caseworker</dt><dd>{}</dd><dt>Team</dt><dd>{}</dd></dl>\n",
             esc(&ch.given_names),
             esc(&ch.family_name),
-            ch.birth_date.format("%-d %B %Y"),
-            esc(&ch.upn.as_ref().map(|u| u.to_string()).unwrap_or_default()),
-            proj.case_index().map(|i| i.stage.label()).unwrap_or(""),
+            date(ch.birth_date),
+            esc(ch.upn.as_deref().unwrap_or("")),
+            v.stage_label,
+            v.id,
+            esc(v.caseworker.as_ref().map(|c| c.name.as_str()).unwrap_or("not assigned")),
+            esc(v.team.as_ref().map(|c| c.name.as_str()).unwrap_or("")),
         ));
     }
-    if let Some(plan) = &c.plan {
+    if let Some(plan) = &v.plan {
         let needs: Vec<String> = plan
             .needs
             .iter()
-            .map(|n| format!("{} (rank {})", n.need.description(), n.rank))
+            .map(|n| format!("{} (rank {})", n.description, n.rank))
             .collect();
+        let named: Vec<String> = plan.named_settings.iter().map(|s| s.name.clone()).collect();
         h.push_str(&format!(
-            "<h2>EHC plan</h2><dl><dt>Issued</dt><dd>{}</dd><dt>Needs</dt><dd>{}</dd><dt>Last review</dt><dd>{}</dd></dl>\n",
-            plan.start.format("%-d %B %Y"),
+            "<h2>EHC plan</h2><dl><dt>Issued</dt><dd>{}</dd><dt>Needs</dt><dd>{}</dd><dt>Named settings</dt><dd>{}</dd><dt>Last review</dt><dd>{}</dd></dl>\n",
+            date(plan.issued),
             esc(&needs.join(", ")),
-            plan.last_review.map(|d| d.format("%-d %B %Y").to_string()).unwrap_or_else(|| "none yet".into()),
+            esc(&named.join(", ")),
+            plan.last_review.map(date).unwrap_or_else(|| "none yet".into()),
         ));
     }
-    let people: String = c
-        .related
+    if !v.placements.is_empty() {
+        let rows: String = v
+            .placements
+            .iter()
+            .map(|p| {
+                let name = match &p.setting.id {
+                    Some(id) => format!("<a href=\"/settings/{id}\">{}</a>", esc(&p.setting.name)),
+                    None => esc(&p.setting.name),
+                };
+                format!(
+                    "<tr><td>{name}</td><td>{}</td><td>{}</td></tr>",
+                    date(p.start),
+                    p.end.map(date).unwrap_or_else(|| "attending".into())
+                )
+            })
+            .collect();
+        h.push_str(&format!(
+            "<table><caption>Settings attended</caption><thead><tr><th scope=\"col\">Setting</th><th scope=\"col\">From</th><th scope=\"col\">To</th></tr></thead><tbody>{rows}</tbody></table>\n"
+        ));
+    }
+    let people: String = v
+        .people
         .iter()
         .map(|r| {
             let pr = if r.parental_responsibility {
-                "parental responsibility"
+                ", parental responsibility"
             } else {
                 ""
             };
-            format!("<li>{} ({:?}) {pr}</li>", esc(&r.name), r.relationship)
+            format!("<li>{} ({}{pr})</li>", esc(&r.name), esc(&r.relationship))
         })
         .collect();
     h.push_str(&format!(
         "<h2>People around the child</h2><ul>{people}</ul>\n"
     ));
-    if matches!(who.principal.role, Role::ParentCarer | Role::YoungPerson) {
-        h.push_str("<h2>Who can see this record</h2><ul><li>The council's SEND caseworker for this child and their team</li>");
-        for r in c.related.iter().filter(|r| r.parental_responsibility) {
-            h.push_str(&format!(
-                "<li>{} (parental responsibility)</li>",
-                esc(&r.name)
-            ));
-        }
-        if c.current_placement().is_some() {
-            h.push_str("<li>The setting the child attends</li>");
-        }
-        h.push_str("</ul>\n");
-    }
-    if who.principal.role == Role::TeamManager {
-        let views: String = store
-            .accesses(case)?
+    if let Some(list) = &v.who_can_see {
+        let items: String = list
             .iter()
-            .rev()
-            .take(50)
+            .map(|a| format!("<li data-kind=\"{}\">{}</li>", a.kind, esc(&a.name)))
+            .collect();
+        h.push_str(&format!(
+            "<h2>Who can see this record</h2><p>Besides you, these people and organisations can open it:</p><ul id=\"who-can-see\">{items}</ul>\n"
+        ));
+    }
+    if let Some(views) = &v.viewed_by {
+        let rows: String = views
+            .iter()
             .map(|a| {
                 format!(
-                    "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-                    a.at,
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    esc(&a.at),
                     esc(&a.username),
-                    esc(&a.role)
+                    esc(&a.role),
+                    esc(&a.via)
                 )
             })
             .collect();
         h.push_str(&format!(
-            "<h2>Who viewed this record</h2><table><thead><tr><th scope=\"col\">When (UTC)</th><th scope=\"col\">Who</th><th scope=\"col\">Role</th></tr></thead><tbody>{views}</tbody></table>\n"
+            "<h2>Who viewed this record</h2><table><thead><tr><th scope=\"col\">When (UTC)</th><th scope=\"col\">Who</th><th scope=\"col\">Role</th><th scope=\"col\">Where</th></tr></thead><tbody>{rows}</tbody></table>\n"
         ));
     }
-    let events: String = store
-        .stream_events(StreamRef::case(case))?
+    let events: String = v
+        .events
         .iter()
         .map(|e| {
-            let backdated = if e.backdated() {
+            let later = if e.recorded_later {
                 " (recorded later)"
             } else {
                 ""
             };
             format!(
-                "<tr><td>{}</td><td>{}{backdated}</td><td>{}</td><td>{}</td></tr>",
-                e.effective_date.format("%-d %B %Y"),
+                "<tr><td>{}</td><td>{}{later}</td><td>{}</td><td>{}</td></tr>",
+                date(e.effective_date),
                 esc(&e.event_type.replace(['.', '_'], " ")),
-                e.recorded_at,
+                esc(&e.recorded_at),
                 esc(&e.actor)
             )
         })
@@ -362,5 +391,5 @@ fn render_case(
     h.push_str(&format!(
         "<h2>Timeline</h2><table><thead><tr><th scope=\"col\">Date</th><th scope=\"col\">What happened</th><th scope=\"col\">Recorded (UTC)</th><th scope=\"col\">By</th></tr></thead><tbody>{events}</tbody></table>"
     ));
-    Ok(h)
+    h
 }

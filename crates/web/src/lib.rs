@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod cases;
 pub mod settings;
+pub mod views;
 
 use axum::Router;
 use axum::extract::State;

@@ -1,0 +1,497 @@
+//! What a child's record and the case list look like to a given user, built once and
+//! rendered twice: as GOV.UK HTML by the pages and as JSON by the API. Redaction by role
+//! happens here, so both faces show the same thing.
+
+use crate::auth::SignedIn;
+use sendscope_domain::access::{Action, Audience, Resource, Role, audience, authorise};
+use sendscope_domain::calendar::england_today;
+use sendscope_domain::event::SettingRef;
+use sendscope_domain::ids::{CaseId, OrganisationId, SettingId, StaffId, TeamId};
+use sendscope_domain::projection::StreamState;
+use sendscope_domain::sen::NeedType;
+use sendscope_domain::{Projection, Stage, StreamRef};
+use sendscope_store::{CaseQuery, CaseRow, Store, StoreError};
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// One row of the case list.
+#[derive(Debug, Serialize)]
+pub struct CaseSummary {
+    pub id: String,
+    pub family_name: String,
+    pub given_names: String,
+    pub birth_date: Option<chrono::NaiveDate>,
+    pub upn: Option<String>,
+    pub stage: &'static str,
+    pub stage_label: &'static str,
+    pub primary_need: Option<&'static str>,
+}
+
+/// Something named: a member of staff, a team, a setting.
+#[derive(Debug, Serialize)]
+pub struct Named {
+    pub id: Option<String>,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ChildView {
+    pub given_names: String,
+    pub family_name: String,
+    pub birth_date: chrono::NaiveDate,
+    pub upn: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct NeedView {
+    pub code: &'static str,
+    pub description: &'static str,
+    pub rank: u8,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PlanView {
+    pub issued: chrono::NaiveDate,
+    pub needs: Vec<NeedView>,
+    pub named_settings: Vec<Named>,
+    pub last_review: Option<chrono::NaiveDate>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PlacementView {
+    pub setting: Named,
+    pub start: chrono::NaiveDate,
+    pub end: Option<chrono::NaiveDate>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PersonView {
+    pub name: String,
+    pub relationship: String,
+    pub parental_responsibility: bool,
+}
+
+/// One answer to "who can see this record?".
+#[derive(Debug, Serialize)]
+pub struct AudienceView {
+    pub kind: &'static str,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ViewEntry {
+    pub at: String,
+    pub username: String,
+    pub role: String,
+    pub via: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EventView {
+    pub seq: u64,
+    #[serde(rename = "type")]
+    pub event_type: String,
+    pub effective_date: chrono::NaiveDate,
+    pub recorded_at: String,
+    pub actor: String,
+    pub recorded_later: bool,
+}
+
+/// A child's record as one user may see it.
+#[derive(Debug, Serialize)]
+pub struct CaseView {
+    pub id: String,
+    pub stage: &'static str,
+    pub stage_label: &'static str,
+    pub child: Option<ChildView>,
+    pub plan: Option<PlanView>,
+    pub caseworker: Option<Named>,
+    pub team: Option<Named>,
+    pub placements: Vec<PlacementView>,
+    pub people: Vec<PersonView>,
+    /// For parent carers and young people: every person and organisation that can open it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub who_can_see: Option<Vec<AudienceView>>,
+    /// For team managers: every view of the record, newest first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub viewed_by: Option<Vec<ViewEntry>>,
+    pub events: Vec<EventView>,
+}
+
+pub fn may_see(who: &SignedIn, p: &Projection) -> bool {
+    authorise(
+        &who.principal,
+        Action::View,
+        Resource::Case {
+            projection: p,
+            today: england_today(),
+        },
+    )
+    .allowed()
+}
+
+/// A problem with one query parameter: which, and how to put it right.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParamError {
+    pub name: &'static str,
+    pub message: &'static str,
+}
+
+/// How far a role's case list reaches.
+pub enum ListScope {
+    Query(CaseQuery),
+    /// Families and health professionals open records by reference; there is no list.
+    ByReferenceOnly,
+}
+
+pub const MAX_PAGE: usize = 100;
+
+/// Reads the case-list parameters (name, upn, case, stage, need, setting, caseworker,
+/// after, limit) and scopes the query to the role's links. Rows are checked again one by
+/// one in [`visible_rows`].
+pub fn case_query(
+    who: &SignedIn,
+    params: &HashMap<String, String>,
+    default_limit: usize,
+) -> Result<ListScope, Vec<ParamError>> {
+    let p = &who.principal;
+    let get = |k: &str| {
+        params
+            .get(k)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    let mut errors = Vec::new();
+    let mut q = CaseQuery {
+        area: Some(p.area),
+        limit: default_limit,
+        name: get("name"),
+        upn: get("upn"),
+        after: get("after"),
+        ..Default::default()
+    };
+    if let Some(v) = get("limit") {
+        match v.parse::<usize>() {
+            Ok(n) if (1..=MAX_PAGE).contains(&n) => q.limit = n,
+            _ => errors.push(ParamError {
+                name: "limit",
+                message: "Give a page size from 1 to 100",
+            }),
+        }
+    }
+    if let Some(v) = get("case") {
+        match CaseId::parse(&v) {
+            Ok(id) => q.case = Some(id),
+            Err(_) => errors.push(ParamError {
+                name: "case",
+                message: "Enter a case reference as it appears on the case page",
+            }),
+        }
+    }
+    if let Some(v) = get("stage") {
+        match Stage::parse(&v) {
+            Some(s) => q.stage = Some(s),
+            None => errors.push(ParamError {
+                name: "stage",
+                message: "Choose a stage from the list",
+            }),
+        }
+    }
+    if let Some(v) = get("need") {
+        match NeedType::parse(&v) {
+            Ok(n) => q.need = Some(n),
+            Err(_) => errors.push(ParamError {
+                name: "need",
+                message: "Choose a need type from the list",
+            }),
+        }
+    }
+    if let Some(v) = get("setting") {
+        match SettingId::parse(&v) {
+            Ok(s) => q.setting = Some(s),
+            Err(_) => errors.push(ParamError {
+                name: "setting",
+                message: "Choose a setting from the list",
+            }),
+        }
+    }
+    if let Some(v) = get("caseworker") {
+        match StaffId::parse(&v) {
+            Ok(s) => q.caseworker = Some(s),
+            Err(_) => errors.push(ParamError {
+                name: "caseworker",
+                message: "Choose a caseworker from the list",
+            }),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    match p.role {
+        Role::Caseworker | Role::TeamManager => q.team = p.team,
+        Role::School => {
+            // A school's list is its own children, whatever setting was asked for.
+            if q.setting.is_some_and(|s| Some(s) != p.setting) {
+                q.setting = None;
+                q.limit = 0;
+            } else {
+                q.setting = p.setting;
+            }
+        }
+        _ if q.case.is_none() => return Ok(ListScope::ByReferenceOnly),
+        _ => {}
+    }
+    Ok(ListScope::Query(q))
+}
+
+/// Runs the query and keeps only the rows this user may open.
+pub fn visible_rows(
+    store: &dyn Store,
+    who: &SignedIn,
+    q: &CaseQuery,
+) -> Result<(Vec<CaseRow>, Option<String>), StoreError> {
+    if q.limit == 0 {
+        return Ok((Vec::new(), None));
+    }
+    let page = store.list_cases(q)?;
+    let mut rows = Vec::with_capacity(page.rows.len());
+    for r in page.rows {
+        let Some(proj) = store.projection(StreamRef::case(r.case))? else {
+            continue;
+        };
+        if may_see(who, &proj) {
+            rows.push(r);
+        }
+    }
+    Ok((rows, page.next))
+}
+
+pub fn summary(r: &CaseRow) -> CaseSummary {
+    CaseSummary {
+        id: r.case.to_string(),
+        family_name: r.family_name.clone(),
+        given_names: r.given_names.clone(),
+        birth_date: r.birth_date,
+        upn: r.upn.clone(),
+        stage: r.stage.as_str(),
+        stage_label: r.stage.label(),
+        primary_need: r.primary_need.map(|n| n.code()),
+    }
+}
+
+/// Names for the identifiers a record points at, read once per view.
+struct Names<'a> {
+    store: &'a dyn Store,
+}
+
+impl Names<'_> {
+    fn staff(&self, id: StaffId) -> Result<(String, Option<OrganisationId>), StoreError> {
+        Ok(match self.store.projection(StreamRef::staff(id))? {
+            Some(Projection {
+                state: StreamState::Staff(s),
+                ..
+            }) => match s.added {
+                Some(a) => (a.name, Some(a.organisation)),
+                None => ("a member of staff".into(), None),
+            },
+            _ => ("a member of staff".into(), None),
+        })
+    }
+    fn team(&self, org: Option<OrganisationId>, id: TeamId) -> Result<String, StoreError> {
+        if let Some(org) = org
+            && let Some(Projection {
+                state: StreamState::Organisation(o),
+                ..
+            }) = self.store.projection(StreamRef::organisation(org))?
+            && let Some(t) = o.teams.iter().find(|t| t.team == id)
+        {
+            return Ok(t.name.clone());
+        }
+        Ok("the SEND team".into())
+    }
+    fn setting(&self, r: &SettingRef) -> Result<Named, StoreError> {
+        Ok(match r {
+            SettingRef::Setting(id) => {
+                let name = match self.store.projection(StreamRef::setting(*id))? {
+                    Some(Projection {
+                        state: StreamState::Setting(s),
+                        ..
+                    }) => s.details.map(|d| d.name),
+                    _ => None,
+                };
+                Named {
+                    id: Some(id.to_string()),
+                    name: name.unwrap_or_else(|| "a setting".into()),
+                }
+            }
+            SettingRef::Code(c) => Named {
+                id: None,
+                name: format!("{c:?}"),
+            },
+        })
+    }
+}
+
+/// Builds the record as `who` may see it. The caller has already checked `may_see`.
+pub fn case_view(
+    store: &dyn Store,
+    who: &SignedIn,
+    case: CaseId,
+    proj: &Projection,
+) -> Result<CaseView, StoreError> {
+    let names = Names { store };
+    let c = proj.case().cloned().unwrap_or_default();
+    let stage = proj.case_index().map(|i| i.stage).unwrap_or(Stage::Opened);
+    let (caseworker, org) = match c.caseworker {
+        Some(id) => {
+            let (name, org) = names.staff(id)?;
+            (
+                Some(Named {
+                    id: Some(id.to_string()),
+                    name,
+                }),
+                org,
+            )
+        }
+        None => (None, None),
+    };
+    let team = match c.team {
+        Some(t) => Some(Named {
+            id: Some(t.to_string()),
+            name: names.team(org, t)?,
+        }),
+        None => None,
+    };
+    let plan = match &c.plan {
+        Some(plan) => Some(PlanView {
+            issued: plan.start,
+            needs: plan
+                .needs
+                .iter()
+                .map(|n| NeedView {
+                    code: n.need.code(),
+                    description: n.need.description(),
+                    rank: n.rank,
+                })
+                .collect(),
+            named_settings: plan
+                .named
+                .iter()
+                .map(|n| names.setting(&n.setting))
+                .collect::<Result<_, _>>()?,
+            last_review: plan.last_review,
+        }),
+        None => None,
+    };
+    let placements = c
+        .placements
+        .iter()
+        .map(|p| {
+            Ok(PlacementView {
+                setting: names.setting(&p.setting)?,
+                start: p.start,
+                end: p.end,
+            })
+        })
+        .collect::<Result<_, StoreError>>()?;
+    let people = c
+        .related
+        .iter()
+        .map(|r| PersonView {
+            name: r.name.clone(),
+            relationship: serde_json::to_value(r.relationship)
+                .ok()
+                .and_then(|v| v.as_str().map(|s| s.replace('_', " ")))
+                .unwrap_or_default(),
+            parental_responsibility: r.parental_responsibility,
+        })
+        .collect();
+    let role = who.principal.role;
+    let who_can_see = if matches!(role, Role::ParentCarer | Role::YoungPerson) {
+        let mut list = Vec::new();
+        for a in audience(proj, england_today()) {
+            let (kind, name) = match a {
+                Audience::Caseworker(id) => ("caseworker", names.staff(id)?.0),
+                Audience::Team(t) => (
+                    "team",
+                    format!("{} (caseworkers and team manager)", names.team(org, t)?),
+                ),
+                Audience::Setting(s) => ("setting", names.setting(&SettingRef::Setting(s))?.name),
+                Audience::HealthAdvice => (
+                    "health",
+                    "NHS health professionals asked for advice about the child".to_string(),
+                ),
+                Audience::Person(p) => (
+                    "person",
+                    c.related
+                        .iter()
+                        .find(|r| r.person == p)
+                        .map(|r| format!("{} (parental responsibility)", r.name))
+                        .unwrap_or_default(),
+                ),
+                Audience::YoungPerson => (
+                    "young_person",
+                    c.child
+                        .as_ref()
+                        .map(|ch| {
+                            format!("{} {} (the young person)", ch.given_names, ch.family_name)
+                        })
+                        .unwrap_or_default(),
+                ),
+            };
+            list.push(AudienceView { kind, name });
+        }
+        Some(list)
+    } else {
+        None
+    };
+    let viewed_by = if role == Role::TeamManager {
+        Some(
+            store
+                .accesses(case)?
+                .into_iter()
+                .rev()
+                .take(50)
+                .map(|a| ViewEntry {
+                    at: a.at.to_string(),
+                    username: a.username,
+                    role: a.role,
+                    via: a.via,
+                })
+                .collect(),
+        )
+    } else {
+        None
+    };
+    let events = store
+        .stream_events(StreamRef::case(case))?
+        .iter()
+        .map(|e| EventView {
+            seq: e.seq,
+            event_type: e.event_type.clone(),
+            effective_date: e.effective_date,
+            recorded_at: e.recorded_at.to_string(),
+            actor: e.actor.clone(),
+            recorded_later: e.backdated(),
+        })
+        .collect();
+    Ok(CaseView {
+        id: case.to_string(),
+        stage: stage.as_str(),
+        stage_label: stage.label(),
+        child: c.child.as_ref().map(|ch| ChildView {
+            given_names: ch.given_names.clone(),
+            family_name: ch.family_name.clone(),
+            birth_date: ch.birth_date,
+            upn: ch.upn.as_ref().map(|u| u.to_string()),
+        }),
+        plan,
+        caseworker,
+        team,
+        placements,
+        people,
+        who_can_see,
+        viewed_by,
+        events,
+    })
+}
