@@ -65,7 +65,7 @@ fn list_page(store: &dyn Store, who: &SignedIn, params: &HashMap<String, String>
         return no_access("Your role sees figures, not individual children's records.");
     }
     let mut errors: Vec<ParamError> = Vec::new();
-    let (rows, next) = match views::case_query(who, params, 25) {
+    let (rows, next) = match views::case_query(p, params, 25) {
         Ok(ListScope::ByReferenceOnly) => {
             return Html(page(
                 "Children's records",
@@ -75,7 +75,7 @@ fn list_page(store: &dyn Store, who: &SignedIn, params: &HashMap<String, String>
             ))
             .into_response();
         }
-        Ok(ListScope::Query(q)) => match views::visible_rows(store, who, &q) {
+        Ok(ListScope::Query(q)) => match views::visible_rows(store, p, &q) {
             Ok(x) => x,
             Err(_) => {
                 errors.push(ParamError {
@@ -257,7 +257,7 @@ fn case_page(store: &dyn Store, who: &SignedIn, id: &str) -> Response {
         Ok(None) => return not_found(),
         Err(e) => return crate::error_page(&e.to_string()),
     };
-    if !may_see(who, &proj) {
+    if !may_see(&who.principal, &proj) {
         return not_found();
     }
     let entry = AccessEntry {
@@ -271,7 +271,7 @@ fn case_page(store: &dyn Store, who: &SignedIn, id: &str) -> Response {
     if let Err(e) = store.log_access(&entry) {
         return crate::error_page(&e.to_string());
     }
-    match views::case_view(store, who, case, &proj) {
+    match views::case_view(store, &who.principal, case, &proj) {
         Ok(v) => Html(page("Child's record", &render_case(&v))).into_response(),
         Err(e) => crate::error_page(&e.to_string()),
     }

@@ -7,13 +7,10 @@ use crate::{AppState, esc, page};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use crate::views;
 use sendscope_domain::access::{Action, Resource, authorise};
-use sendscope_domain::calendar::england_today;
-use sendscope_domain::codes::{AcademicYear, FinancialYear};
 use sendscope_domain::ids::SettingId;
-use sendscope_domain::projection::StreamState;
-use sendscope_domain::{StreamKind, StreamRef};
-use sendscope_store::{CaseQuery, Store};
+use sendscope_store::Store;
 
 async fn blocking(
     app: &AppState,
@@ -33,23 +30,21 @@ async fn blocking(
 /// GET /settings
 pub async fn list(State(app): State<AppState>, headers: HeaderMap) -> Response {
     blocking(&app, headers, |store, who| {
-        let settings = match store.area_projections(who.principal.area, StreamKind::Setting) {
+        let settings = match views::settings(store, &who.principal) {
             Ok(s) => s,
             Err(e) => return crate::error_page(&e.to_string()),
         };
         let mut rows = String::new();
-        for p in &settings {
-            let StreamState::Setting(s) = &p.state else { continue };
-            let Some(d) = &s.details else { continue };
+        for s in &settings {
             rows.push_str(&format!(
-                "<tr><td><a href=\"/settings/{}\">{}</a></td><td>{}</td><td>{:?}</td><td>{}</td><td>{}-{}</td></tr>\n",
-                p.stream.id,
-                esc(&d.name),
-                d.urn.map(|u| u.to_string()).unwrap_or_default(),
-                d.setting_type,
-                esc(d.trust.as_deref().unwrap_or("")),
-                d.low_age,
-                d.high_age
+                "<tr><td><a href=\"/settings/{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}-{}</td></tr>\n",
+                s.id,
+                esc(&s.name),
+                s.urn.as_deref().unwrap_or(""),
+                esc(&s.setting_type.replace('_', " ")),
+                esc(s.trust.as_deref().unwrap_or("")),
+                s.low_age,
+                s.high_age
             ));
         }
         let body = format!(
@@ -69,59 +64,65 @@ pub async fn show(
     Path(id): Path<String>,
 ) -> Response {
     blocking(&app, headers, move |store, who| {
-        let not_found = || (StatusCode::NOT_FOUND, Html(page("Page not found", "<h1>Page not found</h1><p>There is no such setting in your area.</p>"))).into_response();
-        let Ok(id) = SettingId::parse(&id) else { return not_found() };
-        let setting = match store.projection(StreamRef::setting(id)) {
-            Ok(Some(p)) if p.area == who.principal.area => p,
-            Ok(_) => return not_found(),
+        let not_found = || {
+            (
+                StatusCode::NOT_FOUND,
+                Html(page(
+                    "Page not found",
+                    "<h1>Page not found</h1><p>There is no such setting in your area.</p>",
+                )),
+            )
+                .into_response()
+        };
+        let Ok(id) = SettingId::parse(&id) else {
+            return not_found();
+        };
+        let v = match views::setting_view(store, &who.principal, id) {
+            Ok(Some(v)) => v,
+            Ok(None) => return not_found(),
             Err(e) => return crate::error_page(&e.to_string()),
         };
-        let StreamState::Setting(s) = &setting.state else { return not_found() };
-        let Some(d) = &s.details else { return not_found() };
-        let year = AcademicYear::containing(england_today());
-        let fy = FinancialYear::containing(england_today());
-        let mut provisions = String::new();
-        for p in store.area_projections(who.principal.area, StreamKind::Provision).unwrap_or_default() {
-            let StreamState::Provision(pr) = &p.state else { continue };
-            let Some(o) = pr.opened.as_ref().filter(|o| o.setting == id) else { continue };
-            let places = pr.places.range(..=year).next_back().map(|(_, n)| n.to_string()).unwrap_or_default();
-            let cost = pr.costs.range(..=fy).next_back().map(|(_, c)| c.total().to_string()).unwrap_or_default();
-            let needs: Vec<&str> = o.need_types.iter().map(|n| n.code()).collect();
-            provisions.push_str(&format!(
-                "<tr><td>{}</td><td>{}</td><td class=\"num\">{places}</td><td>{}</td><td class=\"num\">{cost}</td></tr>\n",
-                esc(&o.name),
-                o.kind.label(),
-                needs.join(", ")
-            ));
-        }
-        let placed = store.list_cases(&CaseQuery { area: Some(who.principal.area), setting: Some(id), limit: 500, ..Default::default() });
-        let (count, mut names) = (placed.as_ref().map(|p| p.rows.len()).unwrap_or(0), String::new());
-        for r in placed.map(|p| p.rows).unwrap_or_default() {
-            let Ok(Some(proj)) = store.projection(StreamRef::case(r.case)) else { continue };
-            if authorise(&who.principal, Action::View, Resource::Case { projection: &proj, today: england_today() }).allowed() {
-                names.push_str(&format!("<li><a href=\"/cases/{}\">{}, {}</a></li>", r.case, esc(&r.family_name), esc(&r.given_names)));
-            }
-        }
-        let names = if names.is_empty() { String::new() } else { format!("<ul>{names}</ul>") };        // Families see small counts suppressed, as public figures are (1-4 shown as "fewer than 5").
-        let family = matches!(who.principal.role, sendscope_domain::access::Role::ParentCarer | sendscope_domain::access::Role::YoungPerson);
-        let shown = if family && (1..crate::SUPPRESS_BELOW as usize).contains(&count) {
-            "Fewer than 5".to_string()
-        } else {
-            count.to_string()
-        };
-
+        let money = |p: i64| sendscope_domain::codes::Pence(p).to_string();
+        let provisions: String = v
+            .provisions
+            .iter()
+            .map(|p| {
+                format!(
+                    "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td></tr>\n",
+                    esc(&p.name),
+                    p.kind_label,
+                    p.places.map(|n| n.to_string()).unwrap_or_default(),
+                    p.designated_needs.join(", "),
+                    p.cost_per_place_pence.map(money).unwrap_or_default()
+                )
+            })
+            .collect();
+        let (year, fy) = v
+            .provisions
+            .first()
+            .map(|p| (p.academic_year.clone(), p.financial_year.clone()))
+            .unwrap_or_default();
+        let names: String = v
+            .children_placed
+            .records_you_can_open
+            .iter()
+            .map(|c| format!("<li><a href=\"/cases/{}\">{}, {}</a></li>", c.id, esc(&c.family_name), esc(&c.given_names)))
+            .collect();
+        let names = if names.is_empty() { String::new() } else { format!("<ul>{names}</ul>") };
+        let s = &v.summary;
         let body = format!(
-            "<h1>{}</h1>\n<dl><dt>URN</dt><dd>{}</dd><dt>Type</dt><dd>{}</dd><dt>Phase</dt><dd>{:?}</dd><dt>Ages</dt><dd>{}-{}</dd><dt>Trust</dt><dd>{}</dd></dl>\n\
+            "<h1>{}</h1>\n<dl><dt>URN</dt><dd>{}</dd><dt>Type</dt><dd>{}</dd><dt>Phase</dt><dd>{}</dd><dt>Ages</dt><dd>{}-{}</dd><dt>Trust</dt><dd>{}</dd></dl>\n\
              <table><caption>Provisions ({year} places, {fy} cost per place)</caption><thead><tr><th scope=\"col\">Provision</th><th scope=\"col\">Kind</th>\
              <th scope=\"col\" class=\"num\">Places</th><th scope=\"col\">Designated needs</th><th scope=\"col\" class=\"num\">Cost per place</th></tr></thead><tbody>\n{provisions}</tbody></table>\n\
-             <h2>Children placed</h2><p>{shown} children with an EHC plan or request attend this setting.</p>{names}",
-            esc(&d.name),
-            d.urn.map(|u| u.to_string()).unwrap_or_default(),
-            esc(&d.establishment_type),
-            d.phase,
-            d.low_age,
-            d.high_age,
-            esc(d.trust.as_deref().unwrap_or("none")),
+             <h2>Children placed</h2><p>{} children with an EHC plan or request attend this setting.</p>{names}",
+            esc(&s.name),
+            s.urn.as_deref().unwrap_or(""),
+            esc(&v.establishment_type),
+            esc(&s.phase.replace('_', " ")),
+            s.low_age,
+            s.high_age,
+            esc(s.trust.as_deref().unwrap_or("none")),
+            v.children_placed.shown_as,
         );
         Html(page("Setting", &body)).into_response()
     })

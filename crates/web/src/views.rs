@@ -2,8 +2,7 @@
 //! rendered twice: as GOV.UK HTML by the pages and as JSON by the API. Redaction by role
 //! happens here, so both faces show the same thing.
 
-use crate::auth::SignedIn;
-use sendscope_domain::access::{Action, Audience, Resource, Role, audience, authorise};
+use sendscope_domain::access::{Action, Audience, Principal, Resource, Role, audience, authorise};
 use sendscope_domain::calendar::england_today;
 use sendscope_domain::event::SettingRef;
 use sendscope_domain::ids::{CaseId, OrganisationId, SettingId, StaffId, TeamId};
@@ -118,9 +117,9 @@ pub struct CaseView {
     pub events: Vec<EventView>,
 }
 
-pub fn may_see(who: &SignedIn, p: &Projection) -> bool {
+pub fn may_see(who: &Principal, p: &Projection) -> bool {
     authorise(
-        &who.principal,
+        who,
         Action::View,
         Resource::Case {
             projection: p,
@@ -150,11 +149,10 @@ pub const MAX_PAGE: usize = 100;
 /// after, limit) and scopes the query to the role's links. Rows are checked again one by
 /// one in [`visible_rows`].
 pub fn case_query(
-    who: &SignedIn,
+    p: &Principal,
     params: &HashMap<String, String>,
     default_limit: usize,
 ) -> Result<ListScope, Vec<ParamError>> {
-    let p = &who.principal;
     let get = |k: &str| {
         params
             .get(k)
@@ -247,7 +245,7 @@ pub fn case_query(
 /// Runs the query and keeps only the rows this user may open.
 pub fn visible_rows(
     store: &dyn Store,
-    who: &SignedIn,
+    who: &Principal,
     q: &CaseQuery,
 ) -> Result<(Vec<CaseRow>, Option<String>), StoreError> {
     if q.limit == 0 {
@@ -335,7 +333,7 @@ impl Names<'_> {
 /// Builds the record as `who` may see it. The caller has already checked `may_see`.
 pub fn case_view(
     store: &dyn Store,
-    who: &SignedIn,
+    who: &Principal,
     case: CaseId,
     proj: &Projection,
 ) -> Result<CaseView, StoreError> {
@@ -406,7 +404,7 @@ pub fn case_view(
             parental_responsibility: r.parental_responsibility,
         })
         .collect();
-    let role = who.principal.role;
+    let role = who.role;
     let who_can_see = if matches!(role, Role::ParentCarer | Role::YoungPerson) {
         let mut list = Vec::new();
         for a in audience(proj, england_today()) {
@@ -494,4 +492,166 @@ pub fn case_view(
         viewed_by,
         events,
     })
+}
+
+fn enum_text<T: Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// One row of the settings list.
+#[derive(Debug, Serialize)]
+pub struct SettingSummary {
+    pub id: String,
+    pub name: String,
+    pub urn: Option<String>,
+    pub setting_type: String,
+    pub phase: String,
+    pub trust: Option<String>,
+    pub low_age: u8,
+    pub high_age: u8,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ProvisionView {
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    pub kind_label: &'static str,
+    pub designated_needs: Vec<&'static str>,
+    pub academic_year: String,
+    pub places: Option<u32>,
+    pub financial_year: String,
+    /// Total cost per place (place funding, top-up, health, social care), in pence.
+    pub cost_per_place_pence: Option<i64>,
+}
+
+/// The children attending a setting: a count for everyone allowed, suppressed for
+/// families when below 5, and named only where the user may open each record.
+#[derive(Debug, Serialize)]
+pub struct ChildrenPlaced {
+    /// `None` when suppressed.
+    pub count: Option<usize>,
+    pub shown_as: String,
+    pub records_you_can_open: Vec<CaseSummary>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SettingView {
+    #[serde(flatten)]
+    pub summary: SettingSummary,
+    pub establishment_type: String,
+    pub provisions: Vec<ProvisionView>,
+    pub children_placed: ChildrenPlaced,
+}
+
+fn setting_summary(p: &Projection) -> Option<SettingSummary> {
+    let StreamState::Setting(s) = &p.state else {
+        return None;
+    };
+    let d = s.details.as_ref()?;
+    Some(SettingSummary {
+        id: p.stream.id.to_string(),
+        name: d.name.clone(),
+        urn: d.urn.map(|u| u.to_string()),
+        setting_type: enum_text(&d.setting_type),
+        phase: enum_text(&d.phase),
+        trust: d.trust.clone(),
+        low_age: d.low_age,
+        high_age: d.high_age,
+    })
+}
+
+/// The area's settings, in the order they were recorded.
+pub fn settings(store: &dyn Store, who: &Principal) -> Result<Vec<SettingSummary>, StoreError> {
+    Ok(store
+        .area_projections(who.area, sendscope_domain::StreamKind::Setting)?
+        .iter()
+        .filter_map(setting_summary)
+        .collect())
+}
+
+/// One setting in the user's area, or `None` if there is no such setting there.
+pub fn setting_view(
+    store: &dyn Store,
+    who: &Principal,
+    id: SettingId,
+) -> Result<Option<SettingView>, StoreError> {
+    use sendscope_domain::codes::{AcademicYear, FinancialYear};
+    let Some(p) = store.projection(StreamRef::setting(id))? else {
+        return Ok(None);
+    };
+    if p.area != who.area {
+        return Ok(None);
+    }
+    let Some(this) = setting_summary(&p) else {
+        return Ok(None);
+    };
+    let establishment_type = match &p.state {
+        StreamState::Setting(s) => s
+            .details
+            .as_ref()
+            .map(|d| d.establishment_type.clone())
+            .unwrap_or_default(),
+        _ => String::new(),
+    };
+    let year = AcademicYear::containing(england_today());
+    let fy = FinancialYear::containing(england_today());
+    let mut provisions = Vec::new();
+    for pp in store.area_projections(who.area, sendscope_domain::StreamKind::Provision)? {
+        let StreamState::Provision(pr) = &pp.state else {
+            continue;
+        };
+        let Some(o) = pr.opened.as_ref().filter(|o| o.setting == id) else {
+            continue;
+        };
+        provisions.push(ProvisionView {
+            id: pp.stream.id.to_string(),
+            name: o.name.clone(),
+            kind: enum_text(&o.kind),
+            kind_label: o.kind.label(),
+            designated_needs: o.need_types.iter().map(|n| n.code()).collect(),
+            academic_year: year.to_string(),
+            places: pr.places.range(..=year).next_back().map(|(_, n)| *n),
+            financial_year: fy.to_string(),
+            cost_per_place_pence: pr
+                .costs
+                .range(..=fy)
+                .next_back()
+                .map(|(_, c)| c.total().0),
+        });
+    }
+    let placed = store.list_cases(&CaseQuery {
+        area: Some(who.area),
+        setting: Some(id),
+        limit: 500,
+        ..Default::default()
+    })?;
+    let count = placed.rows.len();
+    let mut visible = Vec::new();
+    for r in &placed.rows {
+        if let Some(proj) = store.projection(StreamRef::case(r.case))?
+            && may_see(who, &proj)
+        {
+            visible.push(summary(r));
+        }
+    }
+    let family = matches!(who.role, Role::ParentCarer | Role::YoungPerson);
+    let suppressed = family && (1..crate::SUPPRESS_BELOW as usize).contains(&count);
+    Ok(Some(SettingView {
+        summary: this,
+        establishment_type,
+        provisions,
+        children_placed: ChildrenPlaced {
+            count: (!suppressed).then_some(count),
+            shown_as: if suppressed {
+                "Fewer than 5".into()
+            } else {
+                count.to_string()
+            },
+            records_you_can_open: visible,
+        },
+    }))
 }
