@@ -474,9 +474,6 @@ fn http(
     cookie: &str,
     form: &str,
 ) -> (u16, Vec<String>, String) {
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connects");
-    s.set_read_timeout(Some(Duration::from_secs(30)))
-        .expect("timeout");
     let mut req = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
     if !cookie.is_empty() {
         req.push_str(&format!("Cookie: {cookie}\r\n"));
@@ -489,15 +486,7 @@ fn http(
     }
     req.push_str("\r\n");
     req.push_str(form);
-    s.write_all(req.as_bytes()).expect("sends");
-    let mut raw = String::new();
-    s.read_to_string(&mut raw).expect("reads");
-    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
+    let (status, head, body) = exchange(port, &req);
     let cookies = head
         .lines()
         .filter_map(|l| {
@@ -640,15 +629,75 @@ fn account_links(
     }
 }
 
-/// Every role × every page, with the expected answers written out here as data,
-/// independently of the authorisation code. The probe case is one of the caseworker's
-/// team that is linked to no other demo account (not the parent's child, not the young
-/// person's own record, not placed at the school's setting, no health advice).
-#[test]
-fn page_access_matrix() {
-    let db = sqlite_db();
-    assert_eq!(run(&demo_args(&db.url, "60", "5000")).0, 0);
-    let s = sendscope_store::open(&db.url).expect("opens");
+/// Sends one raw HTTP/1.1 request and reads the whole answer: (status, head, body).
+fn exchange(port: u16, request: &str) -> (u16, String, String) {
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connects");
+    s.set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    s.write_all(request.as_bytes()).expect("sends");
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).expect("reads");
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (status, head.to_string(), body.to_string())
+}
+
+/// GET with a bearer token: (status, content type, body).
+fn api_get(port: u16, path: &str, token: &str) -> (u16, String, String) {
+    let mut req = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
+    if !token.is_empty() {
+        req.push_str(&format!("Authorization: Bearer {token}\r\n"));
+    }
+    req.push_str("\r\n");
+    let (status, head, body) = exchange(port, &req);
+    let content_type = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-type: ")
+                .map(str::to_string)
+        })
+        .unwrap_or_default();
+    (status, content_type, body)
+}
+
+/// A new API token for a demo account, made by the real command.
+fn token_for(url: &str, user: &str) -> String {
+    let (code, out, err) = run(&[
+        "--database-url",
+        url,
+        "token",
+        "create",
+        "--user",
+        user,
+        "--label",
+        "test",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    out.trim().to_string()
+}
+
+/// The demo's probe records for the access matrix, chosen from the data so that the
+/// expected answers can be written out as data:
+/// `other`: one of the caseworker's team linked to no other demo account (not the
+/// parent's child, not the young person's own record, not placed at or consulted by the
+/// school, no health advice); and each linked account's own record.
+struct Probes {
+    other: String,
+    parent_child: String,
+    young: String,
+    school_child: String,
+    health_case: String,
+    setting: String,
+}
+
+fn probes(url: &str) -> Probes {
+    use sendscope_domain::sen::AdviceKind;
+    let s = sendscope_store::open(url).expect("opens");
     let worker = account_links(s.as_ref(), "caseworker");
     let (parent, young, school) = (
         account_links(s.as_ref(), "parent").person,
@@ -657,77 +706,710 @@ fn page_access_matrix() {
     );
     let area = sendscope_domain::ids::AreaId::parse(&s.headline().expect("h").areas[0].area_id)
         .expect("area");
-    let team_cases = s
-        .list_cases(&sendscope_store::CaseQuery {
-            area: Some(area),
-            team: worker.team,
-            limit: 500,
-            ..Default::default()
-        })
-        .expect("list");
-    let probe = team_cases
-        .rows
-        .iter()
-        .find(|r| {
-            let p = s
-                .projection(sendscope_domain::StreamRef::case(r.case))
-                .expect("read")
-                .expect("case");
-            let c = p.case().expect("case state");
-            Some(r.case) != young
-                && !c.related.iter().any(|x| Some(x.person) == parent)
-                && r.setting != school
-                && !c.requests.iter().any(|q| {
-                    q.advice
-                        .iter()
-                        .any(|a| a.kind == sendscope_domain::sen::AdviceKind::Health)
-                })
-        })
-        .expect("a case linked to no other demo account")
-        .case;
+    let all = all_cases(s.as_ref(), area);
+    let linked = |c: &sendscope_domain::projection::CaseState| {
+        (
+            c.related.iter().any(|x| Some(x.person) == parent),
+            c.current_placement().is_some_and(|p| {
+                school.is_some_and(|s| p.setting == sendscope_domain::event::SettingRef::Setting(s))
+            }) || c
+                .requests
+                .iter()
+                .any(|q| q.consultations.iter().any(|k| Some(k.setting) == school)),
+            c.requests
+                .iter()
+                .any(|q| q.advice.iter().any(|a| a.kind == AdviceKind::Health)),
+        )
+    };
+    let find = |want: &dyn Fn(
+        &sendscope_domain::ids::CaseId,
+        &sendscope_domain::projection::CaseState,
+    ) -> bool| {
+        all.iter()
+            .find(|(id, c)| want(id, c))
+            .map(|(id, _)| id.to_string())
+            .expect("a probe record")
+    };
+    let other = find(&|id, c| {
+        let (p, sc, h) = linked(c);
+        c.team == worker.team && Some(*id) != young && !p && !sc && !h
+    });
+    let parent_child = find(&|_, c| linked(c).0);
+    let school_child = find(&|_, c| linked(c).1);
+    let health_case = find(&|_, c| linked(c).2);
     let setting = s
         .area_projections(area, sendscope_domain::StreamKind::Setting)
         .expect("settings")
         .first()
         .expect("a setting")
         .stream
-        .id;
-    drop(s);
-    let (mut server, port, _stderr) = serve(&db.url);
-    let pages = [
-        "/",
-        "/cases",
-        &format!("/cases/{probe}"),
-        "/settings",
-        &format!("/settings/{setting}"),
-    ];
-    #[rustfmt::skip]
-    let expected: &[(&str, [u16; 5])] = &[
-        //                 home  list  case  settings  setting
-        ("caseworker",   [200,  200,  200,  200,      200]),
-        ("manager",      [200,  200,  200,  200,      200]),
-        ("commissioner", [200,  200,  404,  200,      200]),
-        ("health",       [200,  200,  404,  200,      200]),
-        ("school",       [200,  200,  404,  200,      200]),
-        ("parent",       [200,  200,  404,  200,      200]),
-        ("young-person", [200,  200,  404,  200,      200]),
-        ("board",        [200,  403,  404,  403,      403]),
-        ("admin",        [200,  403,  404,  403,      403]),
-    ];
-    for (user, want) in expected {
-        let session = sign_in(port, user);
-        let got: Vec<u16> = pages
-            .iter()
-            .map(|p| http(port, "GET", p, &session, "").0)
-            .collect();
-        assert_eq!(got, want.to_vec(), "{user}: {pages:?}");
+        .id
+        .to_string();
+    Probes {
+        other,
+        parent_child,
+        young: young.expect("young person's case").to_string(),
+        school_child,
+        health_case,
+        setting,
     }
-    // Signed out, every page but home sends you to sign in.
+}
+
+fn all_cases(
+    s: &dyn sendscope_store::Store,
+    area: sendscope_domain::ids::AreaId,
+) -> Vec<(
+    sendscope_domain::ids::CaseId,
+    sendscope_domain::projection::CaseState,
+)> {
+    let mut q = sendscope_store::CaseQuery {
+        area: Some(area),
+        limit: 500,
+        ..Default::default()
+    };
+    let mut out = Vec::new();
+    loop {
+        let page = s.list_cases(&q).expect("list");
+        for r in &page.rows {
+            let p = s
+                .projection(sendscope_domain::StreamRef::case(r.case))
+                .expect("read")
+                .expect("case");
+            out.push((r.case, p.case().expect("case state").clone()));
+        }
+        match page.next {
+            Some(n) => q.after = Some(n),
+            None => return out,
+        }
+    }
+}
+
+/// Every role × every page and API route, with the expected answers written out here as
+/// data, independently of the authorisation code. "own" is the record each account is
+/// linked to (the caseworker's and manager's: a team case; the school's: a child placed
+/// there; the parent's: their child; the young person's: their own; health: a case with
+/// health advice); roles with no link of their own are asked for the "other" record.
+#[test]
+fn access_matrix_pages_and_api() {
+    let db = sqlite_db();
+    assert_eq!(run(&demo_args(&db.url, "60", "5000")).0, 0);
+    let pr = probes(&db.url);
+    let own = |user: &str| match user {
+        "school" => pr.school_child.clone(),
+        "parent" => pr.parent_child.clone(),
+        "young-person" => pr.young.clone(),
+        "health" => pr.health_case.clone(),
+        _ => pr.other.clone(),
+    };
+    #[rustfmt::skip]
+    let expected: &[(&str, [u16; 6], [u16; 7])] = &[
+        //                 pages: home list other own  settings setting   api: me   figures list other own  settings setting
+        ("caseworker",   [200,  200,  200,  200,  200,     200],      [200, 200,    200, 200,  200,  200,     200]),
+        ("manager",      [200,  200,  200,  200,  200,     200],      [200, 200,    200, 200,  200,  200,     200]),
+        ("commissioner", [200,  200,  404,  404,  200,     200],      [200, 200,    400, 404,  404,  200,     200]),
+        ("health",       [200,  200,  404,  200,  200,     200],      [200, 200,    400, 404,  200,  200,     200]),
+        ("school",       [200,  200,  404,  200,  200,     200],      [200, 200,    200, 404,  200,  200,     200]),
+        ("parent",       [200,  200,  404,  200,  200,     200],      [200, 200,    400, 404,  200,  200,     200]),
+        ("young-person", [200,  200,  404,  200,  200,     200],      [200, 200,    400, 404,  200,  200,     200]),
+        ("board",        [200,  403,  404,  404,  403,     403],      [200, 200,    403, 404,  404,  403,     403]),
+        ("admin",        [200,  403,  404,  404,  403,     403],      [200, 403,    403, 404,  404,  403,     403]),
+    ];
+    let tokens: Vec<String> = expected
+        .iter()
+        .map(|(u, _, _)| token_for(&db.url, u))
+        .collect();
+    let (mut server, port, _stderr) = serve(&db.url);
+    let mut board_bodies = Vec::new();
+    for ((user, want_pages, want_api), token) in expected.iter().zip(&tokens) {
+        let own = own(user);
+        let pages = [
+            "/".to_string(),
+            "/cases".into(),
+            format!("/cases/{}", pr.other),
+            format!("/cases/{own}"),
+            "/settings".into(),
+            format!("/settings/{}", pr.setting),
+        ];
+        let routes = [
+            "/api/v1/me".to_string(),
+            "/api/v1/figures".into(),
+            "/api/v1/cases".into(),
+            format!("/api/v1/cases/{}", pr.other),
+            format!("/api/v1/cases/{own}"),
+            "/api/v1/settings".into(),
+            format!("/api/v1/settings/{}", pr.setting),
+        ];
+        let session = sign_in(port, user);
+        let mut got_pages = Vec::new();
+        for p in &pages {
+            let (status, _, body) = http(port, "GET", p, &session, "");
+            got_pages.push(status);
+            if *user == "board" {
+                board_bodies.push((p.clone(), body));
+            }
+        }
+        let mut got_api = Vec::new();
+        for r in &routes {
+            let (status, content_type, body) = api_get(port, r, token);
+            got_api.push(status);
+            let want_type = if status == 200 {
+                "application/json"
+            } else {
+                "application/problem+json"
+            };
+            assert_eq!(content_type, want_type, "{user} {r}");
+            if *user == "board" {
+                board_bodies.push((r.clone(), body));
+            }
+        }
+        assert_eq!(got_pages, want_pages.to_vec(), "{user}: {pages:?}");
+        assert_eq!(got_api, want_api.to_vec(), "{user}: {routes:?}");
+    }
+    // Signed out, every page but home sends you to sign in; every API route says 401.
+    let pages = ["/", "/cases", &format!("/cases/{}", pr.other), "/settings"];
     let got: Vec<u16> = pages
         .iter()
         .map(|p| http(port, "GET", p, "", "").0)
         .collect();
-    assert_eq!(got, vec![200, 303, 303, 303, 303]);
+    assert_eq!(got, vec![200, 303, 303, 303]);
+    for r in [
+        "/api/v1/me",
+        "/api/v1/cases",
+        &format!("/api/v1/cases/{}", pr.other),
+    ] {
+        assert_eq!(api_get(port, r, "").0, 401, "{r}");
+        assert_eq!(api_get(port, r, "sendscope_000000000000_00").0, 401, "{r}");
+    }
+
+    // A parent who changes the case id gets 404 for every child but their own, on the
+    // pages and in the API; a school's lists hold only children linked to its setting.
+    let s = sendscope_store::open(&db.url).expect("opens");
+    let parent = account_links(s.as_ref(), "parent").person.expect("person");
+    let school = account_links(s.as_ref(), "school")
+        .setting
+        .expect("setting");
+    let area = sendscope_domain::ids::AreaId::parse(&s.headline().expect("h").areas[0].area_id)
+        .expect("area");
+    let all = all_cases(s.as_ref(), area);
+    let parent_session = sign_in(port, "parent");
+    let parent_token = &tokens[5];
+    for (id, c) in &all {
+        let mine = c
+            .related
+            .iter()
+            .any(|r| r.person == parent && r.parental_responsibility);
+        let want = if mine { 200 } else { 404 };
+        assert_eq!(
+            http(port, "GET", &format!("/cases/{id}"), &parent_session, "").0,
+            want,
+            "page {id}"
+        );
+        assert_eq!(
+            api_get(port, &format!("/api/v1/cases/{id}"), parent_token).0,
+            want,
+            "api {id}"
+        );
+    }
+    let placed_or_consulted = |id: &str| {
+        all.iter().any(|(cid, c)| {
+            cid.to_string() == id
+                && (c.current_placement().is_some_and(|p| {
+                    p.setting == sendscope_domain::event::SettingRef::Setting(school)
+                }) || c
+                    .requests
+                    .iter()
+                    .any(|q| q.consultations.iter().any(|k| k.setting == school)))
+        })
+    };
+    let (_, _, list) = http(port, "GET", "/cases", &sign_in(port, "school"), "");
+    let listed: Vec<&str> = list
+        .split("href=\"/cases/")
+        .skip(1)
+        .filter_map(|x| x.split('"').next())
+        .collect();
+    assert!(!listed.is_empty(), "the school has children placed: {list}");
+    assert!(
+        listed.iter().all(|id| placed_or_consulted(id)),
+        "{listed:?}"
+    );
+    let (_, _, body) = api_get(port, "/api/v1/cases?limit=100", &tokens[4]);
+    let v: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let items = v["items"].as_array().expect("items");
+    assert!(!items.is_empty());
+    assert!(
+        items
+            .iter()
+            .all(|i| placed_or_consulted(i["id"].as_str().unwrap_or("")))
+    );
+    let other_setting = s
+        .area_projections(area, sendscope_domain::StreamKind::Setting)
+        .expect("settings")
+        .iter()
+        .map(|p| p.stream.id)
+        .find(|id| *id != school.0)
+        .expect("another setting");
+    let (_, _, body) = api_get(
+        port,
+        &format!("/api/v1/cases?setting={other_setting}"),
+        &tokens[4],
+    );
+    assert!(
+        body.contains("\"items\":[]"),
+        "a school cannot list another setting's children: {body}"
+    );
+
+    // Nothing a board member is sent names a child, gives a date of birth, a UPN or a
+    // case reference.
+    for (id, c) in &all {
+        let Some(ch) = &c.child else { continue };
+        let mut needles = vec![
+            id.to_string(),
+            format!("{} {}", ch.given_names, ch.family_name),
+            format!("{}, {}", ch.family_name, ch.given_names),
+            ch.birth_date.to_string(),
+            ch.birth_date.format("%-d %B %Y").to_string(),
+        ];
+        needles.extend(ch.upn.as_ref().map(|u| u.to_string()));
+        for (route, body) in &board_bodies {
+            for n in &needles {
+                assert!(
+                    !body.contains(n.as_str()),
+                    "board response {route} contains {n:?}"
+                );
+            }
+        }
+    }
+    server.kill().expect("stop");
+    server.wait().expect("reaped");
+}
+
+/// The names families should be told can open a record, read straight from the data: the
+/// caseworker, their team, the setting attended and settings consulted, health advisers
+/// if health advice was asked for, each person with parental responsibility not barred
+/// by a court order, and the young person once over compulsory school age.
+fn who_can_see_from_record(url: &str, case: &str) -> Vec<String> {
+    use sendscope_domain::projection::StreamState;
+    use sendscope_domain::{StreamRef, event::SettingRef};
+    let s = sendscope_store::open(url).expect("opens");
+    let id = sendscope_domain::ids::CaseId::parse(case).expect("id");
+    let p = s
+        .projection(StreamRef::case(id))
+        .expect("read")
+        .expect("case");
+    let c = p.case().expect("case");
+    let mut out = Vec::new();
+    let staff = c.caseworker.map(|w| {
+        match s
+            .projection(StreamRef::staff(w))
+            .expect("read")
+            .map(|p| p.state)
+        {
+            Some(StreamState::Staff(st)) => st.added.expect("added"),
+            _ => panic!("caseworker record"),
+        }
+    });
+    if let Some(st) = &staff {
+        out.push(st.name.clone());
+    }
+    if let (Some(team), Some(st)) = (c.team, &staff) {
+        let org = s
+            .projection(StreamRef::organisation(st.organisation))
+            .expect("read")
+            .map(|p| p.state);
+        let Some(StreamState::Organisation(o)) = org else {
+            panic!("organisation")
+        };
+        let t = o.teams.iter().find(|t| t.team == team).expect("team");
+        out.push(format!("{} (caseworkers and team manager)", t.name));
+    }
+    let mut settings: Vec<sendscope_domain::ids::SettingId> = Vec::new();
+    if let Some(SettingRef::Setting(x)) = c.current_placement().map(|p| p.setting) {
+        settings.push(x);
+    }
+    for q in &c.requests {
+        settings.extend(q.consultations.iter().map(|k| k.setting));
+    }
+    let mut unique = Vec::new();
+    for x in settings {
+        if !unique.contains(&x) {
+            unique.push(x);
+        }
+    }
+    for x in unique {
+        match s
+            .projection(StreamRef::setting(x))
+            .expect("read")
+            .map(|p| p.state)
+        {
+            Some(StreamState::Setting(st)) => out.push(st.details.expect("details").name),
+            _ => panic!("setting"),
+        }
+    }
+    if c.requests.iter().any(|q| {
+        q.advice
+            .iter()
+            .any(|a| a.kind == sendscope_domain::sen::AdviceKind::Health)
+    }) {
+        out.push("NHS health professionals asked for advice about the child".into());
+    }
+    let barred = |person| {
+        c.court_restriction
+            .as_ref()
+            .is_some_and(|r| r.restricted_persons.contains(&person))
+    };
+    for r in c
+        .related
+        .iter()
+        .filter(|r| r.parental_responsibility && !barred(r.person))
+    {
+        out.push(format!("{} (parental responsibility)", r.name));
+    }
+    let ch = c.child.as_ref().expect("child");
+    if sendscope_domain::access::over_compulsory_school_age(
+        ch.birth_date,
+        sendscope_domain::calendar::england_today(),
+    ) {
+        out.push(format!(
+            "{} {} (the young person)",
+            ch.given_names, ch.family_name
+        ));
+    }
+    out
+}
+
+/// Checks a JSON value against a schema from the OpenAPI document: types (with null),
+/// required properties, declared properties only, items, enums, $ref, oneOf and allOf.
+fn check_schema(
+    doc: &serde_json::Value,
+    schema: &serde_json::Value,
+    v: &serde_json::Value,
+    at: &str,
+) {
+    if let Some(r) = schema["$ref"].as_str() {
+        let name = r.trim_start_matches("#/components/schemas/");
+        return check_schema(doc, &doc["components"]["schemas"][name], v, at);
+    }
+    if let Some(all) = schema["allOf"].as_array() {
+        for s in all {
+            check_schema_open(doc, s, v, at);
+        }
+        let mut declared: Vec<String> = Vec::new();
+        for s in all {
+            let s = match s["$ref"].as_str() {
+                Some(r) => {
+                    &doc["components"]["schemas"][r.trim_start_matches("#/components/schemas/")]
+                }
+                None => s,
+            };
+            if let Some(p) = s["properties"].as_object() {
+                declared.extend(p.keys().cloned());
+            }
+        }
+        if let Some(o) = v.as_object() {
+            for k in o.keys() {
+                assert!(declared.contains(k), "{at}: {k} is not in the schema");
+            }
+        }
+        return;
+    }
+    if let Some(one) = schema["oneOf"].as_array() {
+        let ok = one.iter().any(|s| {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check_schema(doc, s, v, at)))
+                .is_ok()
+        });
+        assert!(ok, "{at}: matches none of oneOf");
+        return;
+    }
+    check_schema_open(doc, schema, v, at);
+    if let (Some(props), Some(o)) = (schema["properties"].as_object(), v.as_object()) {
+        for k in o.keys() {
+            assert!(props.contains_key(k), "{at}: {k} is not in the schema");
+        }
+    }
+}
+
+fn check_schema_open(
+    doc: &serde_json::Value,
+    schema: &serde_json::Value,
+    v: &serde_json::Value,
+    at: &str,
+) {
+    use serde_json::Value;
+    if let Some(r) = schema["$ref"].as_str() {
+        let name = r.trim_start_matches("#/components/schemas/");
+        return check_schema_open(doc, &doc["components"]["schemas"][name], v, at);
+    }
+    if schema.get("allOf").is_some() || schema.get("oneOf").is_some() {
+        return check_schema(doc, schema, v, at);
+    }
+    let types: Vec<&str> = match &schema["type"] {
+        Value::String(t) => vec![t.as_str()],
+        Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => vec![],
+    };
+    let kind = match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    };
+    assert!(
+        types.is_empty() || types.contains(&kind),
+        "{at}: {kind} where the schema says {types:?}"
+    );
+    if let Some(e) = schema["enum"].as_array() {
+        assert!(e.contains(v), "{at}: {v} is not one of {e:?}");
+    }
+    if let Some(o) = v.as_object() {
+        for r in schema["required"].as_array().into_iter().flatten() {
+            let r = r.as_str().unwrap_or("");
+            assert!(o.contains_key(r), "{at}: required {r} is missing");
+        }
+        if let Some(props) = schema["properties"].as_object() {
+            for (k, sub) in props {
+                if let Some(x) = o.get(k) {
+                    check_schema(doc, sub, x, &format!("{at}.{k}"));
+                }
+            }
+        }
+    }
+    if let (Some(items), Some(a)) = (schema.get("items"), v.as_array()) {
+        for (i, x) in a.iter().enumerate() {
+            check_schema(doc, items, x, &format!("{at}[{i}]"));
+        }
+    }
+}
+
+/// Tokens made by the real command; problem details for every kind of error; and every
+/// answer the API gives matches the schema the OpenAPI document declares for it.
+#[test]
+fn api_tokens_problems_and_schemas() {
+    let db = sqlite_db();
+    assert_eq!(run(&demo_args(&db.url, "60", "5000")).0, 0);
+    let pr = probes(&db.url);
+    let manager = token_for(&db.url, "manager");
+    let parent = token_for(&db.url, "parent");
+    let school = token_for(&db.url, "school");
+    assert!(
+        manager.starts_with("sendscope_") && manager.len() == 87,
+        "{manager}"
+    );
+    // Unknown users and bad labels are refused with one line and exit 2.
+    let (code, _, err) = run(&[
+        "--database-url",
+        &db.url,
+        "token",
+        "create",
+        "--user",
+        "nobody",
+    ]);
+    assert_eq!((code, err.lines().count()), (2, 1), "{err}");
+    let (code, _, err) = run(&[
+        "--database-url",
+        &db.url,
+        "token",
+        "create",
+        "--user",
+        "board",
+        "--label",
+        " ",
+    ]);
+    assert_eq!((code, err.lines().count()), (2, 1), "{err}");
+    let (mut server, port, _stderr) = serve(&db.url);
+    let doc = sendscope_web::api::openapi();
+    let (status, _, served) = api_get(port, "/api/openapi.json", "");
+    assert_eq!(status, 200);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&served).expect("json"),
+        doc
+    );
+    let schema_of = |path: &str, status: &str| -> serde_json::Value {
+        let r = &doc["paths"][path]["get"]["responses"][status];
+        assert!(!r.is_null(), "{path} documents {status}");
+        let content = &r["$ref"]
+            .as_str()
+            .map(|_| doc["components"]["responses"]["Problem"].clone())
+            .unwrap_or_else(|| r.clone())["content"];
+        let (_, media) = content
+            .as_object()
+            .expect("content")
+            .iter()
+            .next()
+            .expect("a media type");
+        media["schema"].clone()
+    };
+    let check = |token: &str, url: &str, path: &str, want: u16| -> serde_json::Value {
+        let (status, _, body) = api_get(port, url, token);
+        assert_eq!(status, want, "{url}: {body}");
+        let v: serde_json::Value = serde_json::from_str(&body).expect("json");
+        check_schema(&doc, &schema_of(path, &want.to_string()), &v, url);
+        if want >= 400 {
+            assert_eq!(v["status"], want);
+            assert!(v["detail"].as_str().is_some_and(|d| d.len() > 20), "{v}");
+        }
+        v
+    };
+    check(&manager, "/api/v1/me", "/api/v1/me", 200);
+    check(&manager, "/api/v1/figures", "/api/v1/figures", 200);
+    // Pages: follow `next` to the end; every record appears once.
+    let mut seen = std::collections::HashSet::new();
+    let mut url = "/api/v1/cases?limit=7".to_string();
+    let mut pages = 0;
+    loop {
+        let v = check(&manager, &url, "/api/v1/cases", 200);
+        for i in v["items"].as_array().expect("items") {
+            assert!(
+                seen.insert(i["id"].as_str().expect("id").to_string()),
+                "listed twice"
+            );
+        }
+        pages += 1;
+        match v["next"].as_str() {
+            Some(n) => url = format!("/api/v1/cases?limit=7&after={n}"),
+            None => break,
+        }
+    }
+    assert!(
+        pages > 2 && seen.contains(&pr.other),
+        "{pages} pages, {} records",
+        seen.len()
+    );
+    let v = check(
+        &manager,
+        &format!("/api/v1/cases/{}", pr.other),
+        "/api/v1/cases/{id}",
+        200,
+    );
+    assert!(v["viewed_by"].is_array() && v.get("who_can_see").is_none());
+    let v = check(
+        &parent,
+        &format!("/api/v1/cases/{}", pr.parent_child),
+        "/api/v1/cases/{id}",
+        200,
+    );
+    assert!(v.get("viewed_by").is_none());
+    // "Who can see this" lists exactly the linked people and organisations, worked out
+    // here from the record itself.
+    let mut want = who_can_see_from_record(&db.url, &pr.parent_child);
+    let mut got: Vec<String> = v["who_can_see"]
+        .as_array()
+        .expect("listed for a parent")
+        .iter()
+        .map(|a| a["name"].as_str().unwrap_or("").to_string())
+        .collect();
+    want.sort();
+    got.sort();
+    assert_eq!(got, want);
+    let (_, _, page) = http(
+        port,
+        "GET",
+        &format!("/cases/{}", pr.parent_child),
+        &sign_in(port, "parent"),
+        "",
+    );
+    let list = page
+        .split("id=\"who-can-see\"")
+        .nth(1)
+        .and_then(|x| x.split("</ul>").next())
+        .expect("the list on the page");
+    let mut on_page: Vec<String> = list
+        .split("\">")
+        .skip(1)
+        .map(|x| {
+            x.split("</li>")
+                .next()
+                .unwrap_or("")
+                .replace("&#39;", "'")
+                .replace("&amp;", "&")
+        })
+        .collect();
+    on_page.sort();
+    assert_eq!(on_page, want);
+    check(
+        &manager,
+        "/api/v1/settings?limit=3",
+        "/api/v1/settings",
+        200,
+    );
+    check(
+        &school,
+        &format!("/api/v1/settings/{}", pr.setting),
+        "/api/v1/settings/{id}",
+        200,
+    );
+    // Problems.
+    let v = check(
+        &manager,
+        "/api/v1/cases?stage=nope&limit=500&need=XX",
+        "/api/v1/cases",
+        400,
+    );
+    let names: Vec<&str> = v["invalid-params"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert_eq!(names, ["limit", "stage", "need"]);
+    check(
+        &manager,
+        "/api/v1/cases?after=garbage",
+        "/api/v1/cases",
+        400,
+    );
+    check(
+        &manager,
+        "/api/v1/cases/not-a-uuid",
+        "/api/v1/cases/{id}",
+        404,
+    );
+    check(&parent, "/api/v1/cases", "/api/v1/cases", 400);
+    check(
+        &parent,
+        &format!("/api/v1/cases/{}", pr.other),
+        "/api/v1/cases/{id}",
+        404,
+    );
+    check(
+        &manager,
+        "/api/v1/settings/00000000-0000-4000-8000-000000000000",
+        "/api/v1/settings/{id}",
+        404,
+    );
+    check("", "/api/v1/me", "/api/v1/me", 401);
+    let (status, kind, _) = api_get(port, "/api/v1/no-such-thing", &manager);
+    assert_eq!((status, kind.as_str()), (404, "application/problem+json"));
+    // The API's view was logged like a page view.
+    let s = sendscope_store::open(&db.url).expect("opens");
+    let case = sendscope_domain::ids::CaseId::parse(&pr.other).expect("id");
+    let log = s.accesses(case).expect("log");
+    assert!(
+        log.iter()
+            .any(|a| a.username == "manager" && a.via.starts_with("api ")),
+        "{log:?}"
+    );
+    // Revoked: the token stops working at once; listing shows it revoked.
+    let (_, list, _) = run(&["--database-url", &db.url, "token", "list"]);
+    let id = list
+        .lines()
+        .find(|l| l.contains("\tparent\t"))
+        .and_then(|l| l.split('\t').next())
+        .expect("listed");
+    let (code, _, err) = run(&["--database-url", &db.url, "token", "revoke", id]);
+    assert_eq!(code, 0, "{err}");
+    let v = check(&parent, "/api/v1/me", "/api/v1/me", 401);
+    assert!(v["detail"].as_str().unwrap_or("").contains("revoked"));
+    let (code, _, err) = run(&["--database-url", &db.url, "token", "revoke", id]);
+    assert_eq!((code, err.lines().count()), (2, 1), "{err}");
+    let (_, list, _) = run(&["--database-url", &db.url, "token", "list"]);
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with(id) && l.contains("revoked")),
+        "{list}"
+    );
     server.kill().expect("stop");
     server.wait().expect("reaped");
 }

@@ -81,7 +81,18 @@ fn set_cookie(
 pub fn current(store: &dyn Store, headers: &HeaderMap) -> Option<SignedIn> {
     let token = cookie(headers, SESSION_COOKIE)?;
     let session = store.session(&sha256(&token), Instant::now()).ok()??;
-    let creds = store.credentials(&session.username).ok()??;
+    let principal = principal_of(store, &session.username)?;
+    Some(SignedIn {
+        username: session.username.clone(),
+        principal,
+        session,
+    })
+}
+
+/// What an enabled account may see, from its role and links; `None` if the account is
+/// unknown or disabled. Sessions and API tokens both come through here.
+pub fn principal_of(store: &dyn Store, username: &Username) -> Option<Principal> {
+    let creds = store.credentials(username).ok()??;
     let account = store.projection(StreamRef::account(creds.account)).ok()??;
     let StreamState::Account(state) = &account.state else {
         return None;
@@ -91,7 +102,7 @@ pub fn current(store: &dyn Store, headers: &HeaderMap) -> Option<SignedIn> {
         return None;
     }
     let l = &created.links;
-    let principal = Principal {
+    Some(Principal {
         role: created.role,
         area: creds.area,
         staff: l.staff,
@@ -99,11 +110,6 @@ pub fn current(store: &dyn Store, headers: &HeaderMap) -> Option<SignedIn> {
         setting: l.setting,
         person: l.person,
         case: l.case,
-    };
-    Some(SignedIn {
-        username: session.username.clone(),
-        principal,
-        session,
     })
 }
 

@@ -350,7 +350,7 @@ fn render_case(v: &CaseView) -> String {
             .map(|a| format!("<li data-kind=\"{}\">{}</li>", a.kind, esc(&a.name)))
             .collect();
         h.push_str(&format!(
-            "<h2>Who can see this record</h2><p>Besides you, these people and organisations can open it:</p><ul id=\"who-can-see\">{items}</ul>\n"
+            "<h2>Who can see this record</h2><p>These people and organisations can open it:</p><ul class=\"govuk-list govuk-list--bullet\" id=\"who-can-see\">{items}</ul>\n"
         ));
     }
     if let Some(views) = &v.viewed_by {

@@ -1,6 +1,9 @@
 //! sendscope's web service. Only this crate knows HTTP. Handlers call the synchronous
 //! store on tokio's blocking pool.
 
+#![recursion_limit = "512"]
+
+pub mod api;
 pub mod auth;
 pub mod cases;
 pub mod settings;
@@ -32,6 +35,14 @@ pub fn router(store: Arc<dyn Store>, secure_cookies: bool) -> Router {
         .route("/cases/{id}", get(cases::show))
         .route("/settings", get(settings::list))
         .route("/settings/{id}", get(settings::show))
+        .route("/api/openapi.json", get(api::openapi_json))
+        .route("/api/v1/me", get(api::me))
+        .route("/api/v1/figures", get(api::figures))
+        .route("/api/v1/cases", get(api::cases))
+        .route("/api/v1/cases/{id}", get(api::case))
+        .route("/api/v1/settings", get(api::settings))
+        .route("/api/v1/settings/{id}", get(api::setting))
+        .route("/api/{*rest}", get(api::no_route))
         .route("/assets/{*path}", get(asset))
         .route("/healthz", get(|| async { "ok" }))
         .with_state(AppState {

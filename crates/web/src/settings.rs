@@ -3,11 +3,11 @@
 //! open each child's record).
 
 use crate::auth::current;
+use crate::views;
 use crate::{AppState, esc, page};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use crate::views;
 use sendscope_domain::access::{Action, Resource, authorise};
 use sendscope_domain::ids::SettingId;
 use sendscope_store::Store;

@@ -616,11 +616,7 @@ pub fn setting_view(
             academic_year: year.to_string(),
             places: pr.places.range(..=year).next_back().map(|(_, n)| *n),
             financial_year: fy.to_string(),
-            cost_per_place_pence: pr
-                .costs
-                .range(..=fy)
-                .next_back()
-                .map(|(_, c)| c.total().0),
+            cost_per_place_pence: pr.costs.range(..=fy).next_back().map(|(_, c)| c.total().0),
         });
     }
     let placed = store.list_cases(&CaseQuery {

@@ -1,0 +1,609 @@
+//! The JSON API under /api/v1: the same resources and the same authorisation as the
+//! pages, for other systems. Clients authenticate with a bearer token (`sendscope token
+//! create`); errors are RFC 9457 problem details; lists page by an opaque cursor.
+//! The OpenAPI document ([`openapi`]) is served at /api/openapi.json.
+
+use crate::views::{self, ListScope, ParamError};
+use crate::{AppState, SUPPRESS_BELOW};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use sendscope_domain::access::{Action, Principal, Resource, Role, authorise};
+use sendscope_domain::account::{API_TOKEN_PREFIX, token_sha256};
+use sendscope_domain::ids::{CaseId, SettingId};
+use sendscope_domain::projection::StreamState;
+use sendscope_domain::{Instant, StreamRef};
+use sendscope_store::{AccessEntry, Store};
+use serde::Serialize;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+/// An RFC 9457 problem: what went wrong, and how to put it right.
+#[derive(Debug, Serialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: &'static str,
+    pub status: u16,
+    pub detail: String,
+    #[serde(rename = "invalid-params", skip_serializing_if = "Vec::is_empty")]
+    pub invalid_params: Vec<InvalidParam>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct InvalidParam {
+    pub name: &'static str,
+    pub reason: &'static str,
+}
+
+impl Problem {
+    fn new(status: StatusCode, slug: &str, title: &'static str, detail: impl Into<String>) -> Self {
+        Problem {
+            kind: format!("/api/problems/{slug}"),
+            title,
+            status: status.as_u16(),
+            detail: detail.into(),
+            invalid_params: Vec::new(),
+        }
+    }
+    fn unauthorised(detail: &str) -> Self {
+        Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorised",
+            "Not signed in",
+            format!(
+                "{detail}. Send `Authorization: Bearer <token>` with a token from `sendscope token create`"
+            ),
+        )
+    }
+    fn forbidden(detail: &str) -> Self {
+        Problem::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "Not allowed for this role",
+            detail,
+        )
+    }
+    fn not_found(detail: &str) -> Self {
+        Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found", detail)
+    }
+    fn invalid(errors: Vec<ParamError>) -> Self {
+        let mut p = Problem::new(
+            StatusCode::BAD_REQUEST,
+            "invalid-parameters",
+            "Some query parameters are not valid",
+            "Correct the parameters listed in invalid-params and try again",
+        );
+        p.invalid_params = errors
+            .into_iter()
+            .map(|e| InvalidParam {
+                name: e.name,
+                reason: e.message,
+            })
+            .collect();
+        p
+    }
+    fn internal(detail: impl std::fmt::Display) -> Self {
+        // The cause goes to the server log; the client gets a time to quote.
+        let at = Instant::now();
+        eprintln!("api error at {at}: {detail}");
+        Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Sorry, there is a problem with the service",
+            format!("Try again later. If it keeps happening, tell the service desk the time {at}"),
+        )
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::to_vec(&self).unwrap_or_default();
+        let mut r = (
+            status,
+            [
+                (header::CONTENT_TYPE, "application/problem+json"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            body,
+        )
+            .into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            r.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"sendscope\""),
+            );
+        }
+        r
+    }
+}
+
+fn json_ok<T: Serialize>(v: &T) -> Response {
+    match serde_json::to_vec(v) {
+        Ok(body) => (
+            [
+                (header::CONTENT_TYPE, "application/json"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            body,
+        )
+            .into_response(),
+        Err(e) => Problem::internal(e).into_response(),
+    }
+}
+
+/// The API caller: who the token belongs to and what their role is scoped by.
+pub struct Caller {
+    pub username: String,
+    pub principal: Principal,
+}
+
+fn caller(store: &dyn Store, headers: &HeaderMap) -> Result<Caller, Problem> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Err(Problem::unauthorised("No bearer token was sent"));
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| t.starts_with(API_TOKEN_PREFIX))
+        .ok_or_else(|| {
+            Problem::unauthorised("The Authorization header is not a sendscope bearer token")
+        })?;
+    let found = store
+        .api_token(&token_sha256(token))
+        .map_err(Problem::internal)?
+        .ok_or_else(|| Problem::unauthorised("The token is not recognised"))?;
+    if found.revoked_at.is_some() {
+        return Err(Problem::unauthorised("The token has been revoked"));
+    }
+    let principal = crate::auth::principal_of(store, &found.username)
+        .ok_or_else(|| Problem::unauthorised("The token's account is disabled"))?;
+    Ok(Caller {
+        username: found.username.to_string(),
+        principal,
+    })
+}
+
+/// Runs blocking store work for an authenticated caller.
+async fn with_caller<F>(app: &AppState, headers: HeaderMap, f: F) -> Response
+where
+    F: FnOnce(&dyn Store, Caller) -> Result<Response, Problem> + Send + 'static,
+{
+    let store = app.store.clone();
+    let r = tokio::task::spawn_blocking(move || {
+        let who = caller(store.as_ref(), &headers)?;
+        f(store.as_ref(), who)
+    })
+    .await;
+    match r {
+        Ok(Ok(resp)) => resp,
+        Ok(Err(p)) => p.into_response(),
+        Err(e) => Problem::internal(e).into_response(),
+    }
+}
+
+#[derive(Serialize)]
+struct Me<'a> {
+    username: &'a str,
+    role: &'static str,
+    area_id: String,
+}
+
+/// GET /api/v1/me
+pub async fn me(State(app): State<AppState>, headers: HeaderMap) -> Response {
+    with_caller(&app, headers, |_, c| {
+        Ok(json_ok(&Me {
+            username: &c.username,
+            role: c.principal.role.as_str(),
+            area_id: c.principal.area.to_string(),
+        }))
+    })
+    .await
+}
+
+#[derive(Serialize)]
+struct Figures {
+    area_id: String,
+    name: String,
+    la_code: String,
+    plans_in_place: u64,
+    requests_in_progress: u64,
+    plans_ceased: u64,
+    settings: u64,
+    staff: u64,
+    /// Counts from 1 to this minus one are suppressed in public and board views.
+    suppress_below: u64,
+}
+
+/// GET /api/v1/figures: the caller's area's headline counts (aggregates only).
+pub async fn figures(State(app): State<AppState>, headers: HeaderMap) -> Response {
+    with_caller(&app, headers, |store, c| {
+        let p = &c.principal;
+        if !authorise(p, Action::View, Resource::Figures { area: p.area }).allowed() {
+            return Err(Problem::forbidden(
+                "Administrators manage accounts, not case figures",
+            ));
+        }
+        let h = store.headline().map_err(Problem::internal)?;
+        let a = h
+            .areas
+            .into_iter()
+            .find(|a| a.area_id == p.area.to_string())
+            .ok_or_else(|| Problem::not_found("Your local area has no figures yet"))?;
+        Ok(json_ok(&Figures {
+            area_id: a.area_id,
+            name: a.name,
+            la_code: a.la_code,
+            plans_in_place: a.plans_in_place,
+            requests_in_progress: a.requests_in_progress,
+            plans_ceased: a.plans_ceased,
+            settings: a.settings,
+            staff: a.staff,
+            suppress_below: SUPPRESS_BELOW,
+        }))
+    })
+    .await
+}
+
+#[derive(Serialize)]
+struct Page<T> {
+    items: Vec<T>,
+    /// Pass as `after` for the next page; null on the last page.
+    next: Option<String>,
+}
+
+/// GET /api/v1/cases
+pub async fn cases(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    with_caller(&app, headers, move |store, c| {
+        let p = &c.principal;
+        if !authorise(p, Action::View, Resource::CaseList { area: p.area }).allowed() {
+            return Err(Problem::forbidden(
+                "This role sees figures, not individual children's records",
+            ));
+        }
+        let q = match views::case_query(p, &params, 25).map_err(Problem::invalid)? {
+            ListScope::Query(q) => q,
+            ListScope::ByReferenceOnly => {
+                return Err(Problem::invalid(vec![ParamError {
+                    name: "case",
+                    message: "This role opens records by their case reference: give case",
+                }]));
+            }
+        };
+        let (rows, next) = views::visible_rows(store, p, &q).map_err(|e| match e {
+            sendscope_store::StoreError::BadQuery(_) => Problem::invalid(vec![ParamError {
+                name: "after",
+                message: "That cursor is not one this service gave out: start from the first page",
+            }]),
+            e => Problem::internal(e),
+        })?;
+        Ok(json_ok(&Page {
+            items: rows.iter().map(views::summary).collect(),
+            next,
+        }))
+    })
+    .await
+}
+
+/// GET /api/v1/cases/{id}: logged as a view of the child's record.
+pub async fn case(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    with_caller(&app, headers, move |store, c| {
+        let gone = || {
+            Problem::not_found("There is no child's record with that reference that you can see")
+        };
+        let case = CaseId::parse(&id).map_err(|_| gone())?;
+        let proj = store
+            .projection(StreamRef::case(case))
+            .map_err(Problem::internal)?
+            .ok_or_else(gone)?;
+        if !matches!(proj.state, StreamState::Case(_)) || !views::may_see(&c.principal, &proj) {
+            return Err(gone());
+        }
+        store
+            .log_access(&AccessEntry {
+                at: Instant::now(),
+                username: c.username.clone(),
+                role: c.principal.role.as_str().to_string(),
+                case,
+                via: format!("api /api/v1/cases/{case}"),
+            })
+            .map_err(Problem::internal)?;
+        let v = views::case_view(store, &c.principal, case, &proj).map_err(Problem::internal)?;
+        Ok(json_ok(&v))
+    })
+    .await
+}
+
+fn settings_allowed(p: &Principal) -> Result<(), Problem> {
+    if authorise(p, Action::View, Resource::Settings { area: p.area }).allowed() {
+        Ok(())
+    } else {
+        Err(Problem::forbidden(
+            "This role does not include settings and provisions",
+        ))
+    }
+}
+
+/// GET /api/v1/settings: pages of the area's settings, by position.
+pub async fn settings(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    with_caller(&app, headers, move |store, c| {
+        settings_allowed(&c.principal)?;
+        let mut errors = Vec::new();
+        let limit = match params.get("limit").map(|v| v.trim().parse::<usize>()) {
+            None => 100,
+            Some(Ok(n)) if (1..=views::MAX_PAGE).contains(&n) => n,
+            Some(_) => {
+                errors.push(ParamError { name: "limit", message: "Give a page size from 1 to 100" });
+                0
+            }
+        };
+        let after = match params.get("after").map(|v| v.trim().parse::<usize>()) {
+            None => 0,
+            Some(Ok(n)) => n,
+            Some(Err(_)) => {
+                errors.push(ParamError {
+                    name: "after",
+                    message: "That cursor is not one this service gave out: start from the first page",
+                });
+                0
+            }
+        };
+        if !errors.is_empty() {
+            return Err(Problem::invalid(errors));
+        }
+        let all = views::settings(store, &c.principal).map_err(Problem::internal)?;
+        let end = (after + limit).min(all.len());
+        let next = (end < all.len()).then(|| end.to_string());
+        let items: Vec<_> = all.into_iter().skip(after).take(limit).collect();
+        Ok(json_ok(&Page { items, next }))
+    })
+    .await
+}
+
+/// GET /api/v1/settings/{id}
+pub async fn setting(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    with_caller(&app, headers, move |store, c| {
+        settings_allowed(&c.principal)?;
+        let gone = || Problem::not_found("There is no setting with that identifier in your area");
+        let id = SettingId::parse(&id).map_err(|_| gone())?;
+        let v = views::setting_view(store, &c.principal, id)
+            .map_err(Problem::internal)?
+            .ok_or_else(gone)?;
+        Ok(json_ok(&v))
+    })
+    .await
+}
+
+/// Any other path under /api.
+pub async fn no_route() -> Response {
+    Problem::not_found("There is no such API route; /api/openapi.json lists them all")
+        .into_response()
+}
+
+/// GET /api/openapi.json
+pub async fn openapi_json() -> Response {
+    json_ok(&openapi())
+}
+
+/// The roles, as the API names them.
+fn role_names() -> Vec<&'static str> {
+    Role::ALL.iter().map(|r| r.as_str()).collect()
+}
+
+/// The OpenAPI 3.1 description of /api/v1. Kept beside the handlers; a test compares it
+/// with the committed snapshot and checks real responses against its schemas.
+pub fn openapi() -> Value {
+    let nullable = |t: &str| json!({ "type": [t, "null"] });
+    let date = json!({ "type": "string", "format": "date" });
+    let named = json!({
+        "type": "object", "required": ["id", "name"],
+        "properties": { "id": nullable("string"), "name": { "type": "string" } }
+    });
+    let problem_ref = json!({ "$ref": "#/components/responses/Problem" });
+    let page_of = |item: &str| {
+        json!({
+            "type": "object", "required": ["items", "next"],
+            "properties": {
+                "items": { "type": "array", "items": { "$ref": format!("#/components/schemas/{item}") } },
+                "next": { "type": ["string", "null"], "description": "Pass as `after` for the next page; null on the last page." }
+            }
+        })
+    };
+    let ok = |schema: &str, description: &str| json!({ "description": description, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } } });
+    let param = |name: &str, description: &str| json!({ "name": name, "in": "query", "required": false, "schema": { "type": "string" }, "description": description });
+    let path_id = |description: &str| json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" }, "description": description });
+    let errors = |codes: &[&str]| -> Value {
+        codes
+            .iter()
+            .map(|c| (c.to_string(), problem_ref.clone()))
+            .collect::<serde_json::Map<_, _>>()
+            .into()
+    };
+    let with = |mut ok: Value, codes: &[&str]| {
+        if let (Some(o), Value::Object(e)) = (ok.as_object_mut(), errors(codes)) {
+            o.extend(e);
+        }
+        ok
+    };
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "sendscope API",
+            "version": "1",
+            "description": "Children's SEND records, settings and figures for one local area, with the same role-based access as the web pages. \
+                Authenticate with `Authorization: Bearer <token>` (tokens from `sendscope token create --user NAME`). \
+                Every view of a child's record is logged. A record you may not see is reported as not found. Errors are RFC 9457 problem details.",
+            "license": { "name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later" }
+        },
+        "servers": [{ "url": "/" }],
+        "security": [{ "bearer": [] }],
+        "paths": {
+            "/api/v1/me": { "get": {
+                "operationId": "me", "summary": "The account the token acts as",
+                "responses": with(json!({ "200": ok("Me", "The token's account") }), &["401"])
+            }},
+            "/api/v1/figures": { "get": {
+                "operationId": "figures", "summary": "Headline counts for your local area (aggregates only)",
+                "responses": with(json!({ "200": ok("Figures", "Counts") }), &["401", "403"])
+            }},
+            "/api/v1/cases": { "get": {
+                "operationId": "listCases",
+                "summary": "Children's records you may open, newest activity first",
+                "description": "Caseworkers and team managers see their team's cases; schools the children placed with them. \
+                    Families and health professionals open records by reference: give `case`.",
+                "parameters": [
+                    param("name", "Family name, or family name then given names, from the start; any case"),
+                    param("upn", "Unique pupil number"),
+                    param("case", "Case reference (a UUID)"),
+                    param("stage", "One of the stage codes in CaseSummary.stage"),
+                    param("need", "A SEN2 need type code, e.g. ASD"),
+                    param("setting", "Setting attended (a UUID)"),
+                    param("caseworker", "Assigned caseworker (a UUID)"),
+                    param("limit", "Page size, 1 to 100 (default 25)"),
+                    param("after", "The `next` cursor of the previous page")
+                ],
+                "responses": with(json!({ "200": ok("CasePage", "One page of records") }), &["400", "401", "403"])
+            }},
+            "/api/v1/cases/{id}": { "get": {
+                "operationId": "getCase", "summary": "One child's record; the view is logged",
+                "parameters": [path_id("Case reference")],
+                "responses": with(json!({ "200": ok("Case", "The record as your role may see it") }), &["401", "404"])
+            }},
+            "/api/v1/settings": { "get": {
+                "operationId": "listSettings", "summary": "Schools and other settings in your local area",
+                "parameters": [param("limit", "Page size, 1 to 100 (default 100)"), param("after", "The `next` cursor of the previous page")],
+                "responses": with(json!({ "200": ok("SettingPage", "One page of settings") }), &["400", "401", "403"])
+            }},
+            "/api/v1/settings/{id}": { "get": {
+                "operationId": "getSetting", "summary": "One setting: provisions, places, costs and children placed",
+                "parameters": [path_id("Setting identifier")],
+                "responses": with(json!({ "200": ok("Setting", "The setting") }), &["401", "403", "404"])
+            }}
+        },
+        "components": {
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer", "description": "A token from `sendscope token create`" } },
+            "responses": {
+                "Problem": { "description": "An RFC 9457 problem", "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } }
+            },
+            "schemas": {
+                "Problem": {
+                    "type": "object", "required": ["type", "title", "status", "detail"],
+                    "properties": {
+                        "type": { "type": "string" }, "title": { "type": "string" }, "status": { "type": "integer" },
+                        "detail": { "type": "string", "description": "What went wrong and how to put it right" },
+                        "invalid-params": { "type": "array", "items": { "type": "object", "required": ["name", "reason"],
+                            "properties": { "name": { "type": "string" }, "reason": { "type": "string" } } } }
+                    }
+                },
+                "Me": {
+                    "type": "object", "required": ["username", "role", "area_id"],
+                    "properties": { "username": { "type": "string" }, "role": { "type": "string", "enum": role_names() }, "area_id": { "type": "string" } }
+                },
+                "Figures": {
+                    "type": "object",
+                    "required": ["area_id", "name", "la_code", "plans_in_place", "requests_in_progress", "plans_ceased", "settings", "staff", "suppress_below"],
+                    "properties": {
+                        "area_id": { "type": "string" }, "name": { "type": "string" }, "la_code": { "type": "string" },
+                        "plans_in_place": { "type": "integer" }, "requests_in_progress": { "type": "integer" }, "plans_ceased": { "type": "integer" },
+                        "settings": { "type": "integer" }, "staff": { "type": "integer" }, "suppress_below": { "type": "integer" }
+                    }
+                },
+                "CaseSummary": {
+                    "type": "object",
+                    "required": ["id", "family_name", "given_names", "birth_date", "upn", "stage", "stage_label", "primary_need"],
+                    "properties": {
+                        "id": { "type": "string" }, "family_name": { "type": "string" }, "given_names": { "type": "string" },
+                        "birth_date": { "type": ["string", "null"], "format": "date" }, "upn": nullable("string"),
+                        "stage": { "type": "string", "enum": sendscope_domain::Stage::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>() },
+                        "stage_label": { "type": "string" }, "primary_need": nullable("string")
+                    }
+                },
+                "CasePage": page_of("CaseSummary"),
+                "Named": named,
+                "Case": {
+                    "type": "object",
+                    "required": ["id", "stage", "stage_label", "child", "plan", "caseworker", "team", "placements", "people", "events"],
+                    "properties": {
+                        "id": { "type": "string" }, "stage": { "type": "string" }, "stage_label": { "type": "string" },
+                        "child": { "type": ["object", "null"], "required": ["given_names", "family_name", "birth_date", "upn"],
+                            "properties": { "given_names": { "type": "string" }, "family_name": { "type": "string" }, "birth_date": date, "upn": nullable("string") } },
+                        "plan": { "type": ["object", "null"], "required": ["issued", "needs", "named_settings", "last_review"],
+                            "properties": {
+                                "issued": date,
+                                "needs": { "type": "array", "items": { "type": "object", "required": ["code", "description", "rank"],
+                                    "properties": { "code": { "type": "string" }, "description": { "type": "string" }, "rank": { "type": "integer" } } } },
+                                "named_settings": { "type": "array", "items": { "$ref": "#/components/schemas/Named" } },
+                                "last_review": { "type": ["string", "null"], "format": "date" }
+                            } },
+                        "caseworker": { "oneOf": [{ "$ref": "#/components/schemas/Named" }, { "type": "null" }] },
+                        "team": { "oneOf": [{ "$ref": "#/components/schemas/Named" }, { "type": "null" }] },
+                        "placements": { "type": "array", "items": { "type": "object", "required": ["setting", "start", "end"],
+                            "properties": { "setting": { "$ref": "#/components/schemas/Named" }, "start": date, "end": { "type": ["string", "null"], "format": "date" } } } },
+                        "people": { "type": "array", "items": { "type": "object", "required": ["name", "relationship", "parental_responsibility"],
+                            "properties": { "name": { "type": "string" }, "relationship": { "type": "string" }, "parental_responsibility": { "type": "boolean" } } } },
+                        "who_can_see": { "type": "array", "description": "Parent carers and young people only: everyone else who can open the record",
+                            "items": { "type": "object", "required": ["kind", "name"],
+                                "properties": { "kind": { "type": "string", "enum": ["caseworker", "team", "setting", "health", "person", "young_person"] }, "name": { "type": "string" } } } },
+                        "viewed_by": { "type": "array", "description": "Team managers only: who viewed the record, newest first (at most 50)",
+                            "items": { "type": "object", "required": ["at", "username", "role", "via"],
+                                "properties": { "at": { "type": "string" }, "username": { "type": "string" }, "role": { "type": "string" }, "via": { "type": "string" } } } },
+                        "events": { "type": "array", "items": { "type": "object",
+                            "required": ["seq", "type", "effective_date", "recorded_at", "actor", "recorded_later"],
+                            "properties": { "seq": { "type": "integer" }, "type": { "type": "string" }, "effective_date": date,
+                                "recorded_at": { "type": "string" }, "actor": { "type": "string" }, "recorded_later": { "type": "boolean" } } } }
+                    }
+                },
+                "SettingSummary": {
+                    "type": "object", "required": ["id", "name", "urn", "setting_type", "phase", "trust", "low_age", "high_age"],
+                    "properties": {
+                        "id": { "type": "string" }, "name": { "type": "string" }, "urn": nullable("string"),
+                        "setting_type": { "type": "string" }, "phase": { "type": "string" }, "trust": nullable("string"),
+                        "low_age": { "type": "integer" }, "high_age": { "type": "integer" }
+                    }
+                },
+                "SettingPage": page_of("SettingSummary"),
+                "Setting": {
+                    "allOf": [{ "$ref": "#/components/schemas/SettingSummary" }, {
+                        "type": "object", "required": ["establishment_type", "provisions", "children_placed"],
+                        "properties": {
+                            "establishment_type": { "type": "string" },
+                            "provisions": { "type": "array", "items": { "type": "object",
+                                "required": ["id", "name", "kind", "kind_label", "designated_needs", "academic_year", "places", "financial_year", "cost_per_place_pence"],
+                                "properties": {
+                                    "id": { "type": "string" }, "name": { "type": "string" }, "kind": { "type": "string" }, "kind_label": { "type": "string" },
+                                    "designated_needs": { "type": "array", "items": { "type": "string" } },
+                                    "academic_year": { "type": "string" }, "places": nullable("integer"),
+                                    "financial_year": { "type": "string" }, "cost_per_place_pence": nullable("integer")
+                                } } },
+                            "children_placed": { "type": "object", "required": ["count", "shown_as", "records_you_can_open"],
+                                "properties": {
+                                    "count": { "type": ["integer", "null"], "description": "null when suppressed (families see counts below 5 as \"Fewer than 5\")" },
+                                    "shown_as": { "type": "string" },
+                                    "records_you_can_open": { "type": "array", "items": { "$ref": "#/components/schemas/CaseSummary" } }
+                                } }
+                        }
+                    }]
+                }
+            }
+        }
+    })
+}
