@@ -600,7 +600,7 @@ fn demo_accounts_see_what_their_role_allows_and_views_are_logged() {
 
     let s = sendscope_store::open(&db.url).expect("opens");
     let case = sendscope_domain::ids::CaseId::parse(&ids[0]).expect("id");
-    let views = s.accesses(case).expect("log");
+    let views = s.accesses(case, 1000).expect("log");
     assert_eq!(
         views.iter().filter(|v| v.username == "caseworker").count(),
         1
@@ -1385,7 +1385,7 @@ fn api_tokens_problems_and_schemas() {
     // The API's view was logged like a page view.
     let s = sendscope_store::open(&db.url).expect("opens");
     let case = sendscope_domain::ids::CaseId::parse(&pr.other).expect("id");
-    let log = s.accesses(case).expect("log");
+    let log = s.accesses(case, 1000).expect("log");
     assert!(
         log.iter()
             .any(|a| a.username == "manager" && a.via.starts_with("api ")),

@@ -253,10 +253,15 @@ pub trait Store: Send + Sync {
     fn area_projections(&self, area: AreaId, kind: StreamKind) -> Result<Vec<Projection>>;
 
     /// Records that someone viewed a child's record.
-    fn log_access(&self, entry: &AccessEntry) -> Result<()>;
+    fn log_access(&self, entry: &AccessEntry) -> Result<()> {
+        self.log_accesses(std::slice::from_ref(entry))
+    }
 
-    /// Who viewed a child's record, oldest first.
-    fn accesses(&self, case: CaseId) -> Result<Vec<AccessEntry>>;
+    /// Records several views in one transaction (the web service's group commit).
+    fn log_accesses(&self, entries: &[AccessEntry]) -> Result<()>;
+
+    /// Who viewed a child's record, newest first, at most `limit` entries.
+    fn accesses(&self, case: CaseId, limit: usize) -> Result<Vec<AccessEntry>>;
 }
 
 /// Opens the store a URL names, running any pending migrations.

@@ -7,6 +7,10 @@ pub(crate) const SQLITE: &[(i64, &str)] = &[
     (3, include_str!("../migrations/sqlite/0003_sessions.sql")),
     (4, include_str!("../migrations/sqlite/0004_access_log.sql")),
     (5, include_str!("../migrations/sqlite/0005_api_tokens.sql")),
+    (
+        6,
+        include_str!("../migrations/sqlite/0006_case_list_stage_order.sql"),
+    ),
 ];
 pub(crate) const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_events.sql")),
@@ -22,6 +26,10 @@ pub(crate) const POSTGRES: &[(i64, &str)] = &[
     (
         5,
         include_str!("../migrations/postgres/0005_api_tokens.sql"),
+    ),
+    (
+        6,
+        include_str!("../migrations/postgres/0006_case_list_stage_order.sql"),
     ),
 ];
 

@@ -468,21 +468,28 @@ impl Store for PgStore {
         })
     }
 
-    fn log_access(&self, e: &AccessEntry) -> Result<()> {
+    fn log_accesses(&self, entries: &[AccessEntry]) -> Result<()> {
+        let at: Vec<DateTime<Utc>> = entries.iter().map(|e| e.at.utc()).collect();
+        let username: Vec<&str> = entries.iter().map(|e| e.username.as_str()).collect();
+        let role: Vec<&str> = entries.iter().map(|e| e.role.as_str()).collect();
+        let case: Vec<Uuid> = entries.iter().map(|e| e.case.0).collect();
+        let via: Vec<&str> = entries.iter().map(|e| e.via.as_str()).collect();
         self.with(|c| {
+            // One statement, so the batch is one transaction; rows keep the given order.
             c.execute(
-                "INSERT INTO access_log (at, username, role, case_id, via) VALUES ($1, $2, $3, $4, $5)",
-                &[&e.at.utc(), &e.username, &e.role, &e.case.0, &e.via],
+                "INSERT INTO access_log (at, username, role, case_id, via) \
+                 SELECT a, u, r, c, v FROM UNNEST($1::timestamptz[], $2::text[], $3::text[], $4::uuid[], $5::text[]) WITH ORDINALITY AS x(a, u, r, c, v, n) ORDER BY n",
+                &[&at, &username, &role, &case, &via],
             )?;
             Ok(())
         })
     }
 
-    fn accesses(&self, case: CaseId) -> Result<Vec<AccessEntry>> {
+    fn accesses(&self, case: CaseId, limit: usize) -> Result<Vec<AccessEntry>> {
         self.with(|c| {
             let rows = c.query(
-                "SELECT at, username, role, via FROM access_log WHERE case_id = $1 ORDER BY id",
-                &[&case.0],
+                "SELECT at, username, role, via FROM access_log WHERE case_id = $1 ORDER BY id DESC LIMIT $2",
+                &[&case.0, &(limit as i64)],
             )?;
             Ok(rows
                 .iter()

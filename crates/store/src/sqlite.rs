@@ -517,22 +517,24 @@ impl Store for SqliteStore {
         })
     }
 
-    fn log_access(&self, e: &AccessEntry) -> Result<()> {
+    fn log_accesses(&self, entries: &[AccessEntry]) -> Result<()> {
         self.write(|t| {
-            t.tx.execute(
+            let mut st = t.tx.prepare_cached(
                 "INSERT INTO access_log (at, username, role, case_id, via) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![e.at.to_string(), e.username, e.role, e.case.to_string(), e.via],
             )?;
+            for e in entries {
+                st.execute(params![e.at.to_string(), e.username, e.role, e.case.to_string(), e.via])?;
+            }
             Ok(())
         })
     }
 
-    fn accesses(&self, case: CaseId) -> Result<Vec<AccessEntry>> {
+    fn accesses(&self, case: CaseId, limit: usize) -> Result<Vec<AccessEntry>> {
         self.read(|c| {
             let mut st = c.prepare_cached(
-                "SELECT at, username, role, via FROM access_log WHERE case_id = ?1 ORDER BY id",
+                "SELECT at, username, role, via FROM access_log WHERE case_id = ?1 ORDER BY id DESC LIMIT ?2",
             )?;
-            let mut rows = st.query([case.to_string()])?;
+            let mut rows = st.query(params![case.to_string(), limit as i64])?;
             let mut out = Vec::new();
             while let Some(r) = rows.next()? {
                 let at: String = r.get(0)?;

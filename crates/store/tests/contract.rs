@@ -919,13 +919,22 @@ fn access_log_is_append_only(b: Backend) {
         .expect("logged");
     s.log_access(&entry("manager", "api")).expect("logged");
     assert_eq!(
-        s.accesses(case).expect("read"),
+        s.accesses(case, 10).expect("read"),
         vec![
-            entry("caseworker", "page /cases/x"),
-            entry("manager", "api")
+            entry("manager", "api"),
+            entry("caseworker", "page /cases/x")
         ]
     );
-    assert!(s.accesses(CaseId::new_random()).expect("read").is_empty());
+    assert_eq!(
+        s.accesses(case, 1).expect("read"),
+        vec![entry("manager", "api")],
+        "newest first, at most the limit"
+    );
+    assert!(
+        s.accesses(CaseId::new_random(), 10)
+            .expect("read")
+            .is_empty()
+    );
     drop(s);
     assert!(
         b.raw(&db.url, "UPDATE access_log SET username = 'nobody'")

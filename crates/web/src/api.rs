@@ -298,6 +298,7 @@ pub async fn case(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
+    let log = app.access_log.clone();
     with_caller(&app, headers, move |store, c| {
         let gone = || {
             Problem::not_found("There is no child's record with that reference that you can see")
@@ -310,15 +311,14 @@ pub async fn case(
         if !matches!(proj.state, StreamState::Case(_)) || !views::may_see(&c.principal, &proj) {
             return Err(gone());
         }
-        store
-            .log_access(&AccessEntry {
-                at: Instant::now(),
-                username: c.username.clone(),
-                role: c.principal.role.as_str().to_string(),
-                case,
-                via: format!("api /api/v1/cases/{case}"),
-            })
-            .map_err(Problem::internal)?;
+        log.log(AccessEntry {
+            at: Instant::now(),
+            username: c.username.clone(),
+            role: c.principal.role.as_str().to_string(),
+            case,
+            via: format!("api /api/v1/cases/{case}"),
+        })
+        .map_err(Problem::internal)?;
         let v = views::case_view(store, &c.principal, case, &proj).map_err(Problem::internal)?;
         Ok(json_ok(&v))
     })

@@ -1,18 +1,18 @@
 //! The case list and the case page. Every row and every page is checked with the domain's
 //! `authorise`; a record the user may not see is "not found", and every view is logged.
 
+use crate::access_log::AccessLogger;
 use crate::auth::{SignedIn, current};
+use crate::filter_options::FilterOptions;
 use crate::views::{self, CaseView, ListScope, ParamError, may_see};
 use crate::{AppState, esc, page};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use sendscope_domain::access::{Action, Resource, Role, authorise};
-use sendscope_domain::event::StaffJob;
 use sendscope_domain::ids::CaseId;
-use sendscope_domain::projection::StreamState;
 use sendscope_domain::sen::NeedType;
-use sendscope_domain::{Instant, Stage, StreamKind, StreamRef};
+use sendscope_domain::{Instant, Stage, StreamRef};
 use sendscope_store::{AccessEntry, Store};
 use std::collections::HashMap;
 
@@ -53,13 +53,19 @@ pub async fn list(
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
+    let options = app.filter_options.clone();
     with_user(&app, headers, move |store, who| {
-        list_page(store, &who, &params)
+        list_page(store, &options, &who, &params)
     })
     .await
 }
 
-fn list_page(store: &dyn Store, who: &SignedIn, params: &HashMap<String, String>) -> Response {
+fn list_page(
+    store: &dyn Store,
+    options: &FilterOptions,
+    who: &SignedIn,
+    params: &HashMap<String, String>,
+) -> Response {
     let p = &who.principal;
     if !authorise(p, Action::View, Resource::CaseList { area: p.area }).allowed() {
         return no_access("Your role sees figures, not individual children's records.");
@@ -125,61 +131,32 @@ fn list_page(store: &dyn Store, who: &SignedIn, params: &HashMap<String, String>
             .map(|v| v.trim().to_string())
             .unwrap_or_default()
     };
-    let options = |k: &str, list: Vec<(String, String)>| -> String {
+    let options_html = |k: &str, list: std::slice::Iter<'_, (String, String)>| -> String {
         let now = chosen(k);
-        list.into_iter()
-            .map(|(v, label)| {
-                let sel = if v == now { " selected" } else { "" };
-                format!(
-                    "<option value=\"{}\"{sel}>{}</option>",
-                    esc(&v),
-                    esc(&label)
-                )
-            })
-            .collect()
+        list.map(|(v, label)| {
+            let sel = if *v == now { " selected" } else { "" };
+            format!("<option value=\"{}\"{sel}>{}</option>", esc(v), esc(label))
+        })
+        .collect()
     };
-    let stages = options(
-        "stage",
-        Stage::ALL
-            .iter()
-            .map(|s| (s.as_str().to_string(), s.label().to_string()))
-            .collect(),
-    );
-    let needs = options(
-        "need",
-        NeedType::all()
-            .map(|n| (n.code().to_string(), n.description().to_string()))
-            .collect(),
-    );
+    let stages: Vec<(String, String)> = Stage::ALL
+        .iter()
+        .map(|s| (s.as_str().to_string(), s.label().to_string()))
+        .collect();
+    let stages = options_html("stage", stages.iter());
+    let needs: Vec<(String, String)> = NeedType::all()
+        .map(|n| (n.code().to_string(), n.description().to_string()))
+        .collect();
+    let needs = options_html("need", needs.iter());
     // Settings and caseworkers to filter by: the area's, for the roles that list by team.
     let (settings, caseworkers) = if matches!(p.role, Role::Caseworker | Role::TeamManager) {
-        let named = |kind| {
-            let mut v: Vec<(String, String)> = store
-                .area_projections(p.area, kind)
-                .unwrap_or_default()
-                .into_iter()
-                .filter_map(|pr| match &pr.state {
-                    StreamState::Setting(s) => s
-                        .details
-                        .as_ref()
-                        .map(|d| (pr.stream.id.to_string(), d.name.clone())),
-                    StreamState::Staff(s) => s
-                        .added
-                        .as_ref()
-                        .filter(|a| {
-                            a.job == StaffJob::Caseworker && (p.team.is_none() || a.team == p.team)
-                        })
-                        .map(|a| (pr.stream.id.to_string(), a.name.clone())),
-                    _ => None,
-                })
-                .collect();
-            v.sort_by(|a, b| a.1.cmp(&b.1));
-            v
-        };
-        (
-            options("setting", named(StreamKind::Setting)),
-            options("caseworker", named(StreamKind::Staff)),
-        )
+        match options.get(store, p.area, p.team) {
+            Ok(c) => (
+                options_html("setting", c.settings.iter()),
+                options_html("caseworker", c.caseworkers.iter()),
+            ),
+            Err(e) => return crate::error_page(&e.to_string()),
+        }
     } else {
         (String::new(), String::new())
     };
@@ -245,10 +222,14 @@ pub async fn show(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    with_user(&app, headers, move |store, who| case_page(store, &who, &id)).await
+    let log = app.access_log.clone();
+    with_user(&app, headers, move |store, who| {
+        case_page(store, &log, &who, &id)
+    })
+    .await
 }
 
-fn case_page(store: &dyn Store, who: &SignedIn, id: &str) -> Response {
+fn case_page(store: &dyn Store, log: &AccessLogger, who: &SignedIn, id: &str) -> Response {
     let Ok(case) = CaseId::parse(id) else {
         return not_found();
     };
@@ -268,8 +249,8 @@ fn case_page(store: &dyn Store, who: &SignedIn, id: &str) -> Response {
         via: format!("page /cases/{case}"),
     };
     // A view that cannot be logged is not shown.
-    if let Err(e) = store.log_access(&entry) {
-        return crate::error_page(&e.to_string());
+    if let Err(e) = log.log(entry) {
+        return crate::error_page(&e);
     }
     match views::case_view(store, &who.principal, case, &proj) {
         Ok(v) => Html(page("Child's record", &render_case(&v))).into_response(),

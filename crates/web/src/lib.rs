@@ -3,9 +3,11 @@
 
 #![recursion_limit = "512"]
 
+pub mod access_log;
 pub mod api;
 pub mod auth;
 pub mod cases;
+pub mod filter_options;
 pub mod settings;
 pub mod views;
 
@@ -24,6 +26,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// Mark cookies Secure: set when the service is reached over TLS.
     pub secure_cookies: bool,
+    pub access_log: Arc<access_log::AccessLogger>,
+    pub filter_options: Arc<filter_options::FilterOptions>,
 }
 
 pub fn router(store: Arc<dyn Store>, secure_cookies: bool) -> Router {
@@ -46,6 +50,8 @@ pub fn router(store: Arc<dyn Store>, secure_cookies: bool) -> Router {
         .route("/assets/{*path}", get(asset))
         .route("/healthz", get(|| async { "ok" }))
         .with_state(AppState {
+            access_log: Arc::new(access_log::AccessLogger::start(store.clone())),
+            filter_options: Arc::default(),
             store,
             secure_cookies,
         })

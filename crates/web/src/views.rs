@@ -446,10 +446,8 @@ pub fn case_view(
     let viewed_by = if role == Role::TeamManager {
         Some(
             store
-                .accesses(case)?
+                .accesses(case, 50)?
                 .into_iter()
-                .rev()
-                .take(50)
                 .map(|a| ViewEntry {
                     at: a.at.to_string(),
                     username: a.username,
