@@ -32,6 +32,21 @@ fn main() {
             &mut files,
         );
     }
+    // MoJ Frontend's styles (the timeline on the case page); its icons sit beside
+    // GOV.UK Frontend's under /assets/images, where its CSS looks for them.
+    let moj = root.join("../../../@ministryofjustice/frontend/moj");
+    println!("cargo:rerun-if-changed={}", moj.display());
+    if !moj.join("moj-frontend.min.css").exists() {
+        panic!(
+            "MoJ Frontend is not installed at {}: run `npm ci` in the repository's root first",
+            moj.display()
+        );
+    }
+    files.push((
+        "/assets/moj-frontend.min.css".into(),
+        moj.join("moj-frontend.min.css"),
+    ));
+    collect(&moj.join("assets/images"), "/assets/images", &mut files);
     files.sort();
     let mut out = String::from(
         "/// Embedded GOV.UK Frontend files: (path, content type, bytes).\npub static ASSETS: &[(&str, &str, &[u8])] = &[\n",

@@ -258,6 +258,17 @@ fn case_page(store: &dyn Store, log: &AccessLogger, who: &SignedIn, id: &str) ->
     }
 }
 
+/// "case.final_plan_issued" → "Final plan issued".
+fn event_label(event_type: &str) -> String {
+    let tail = event_type.split_once('.').map(|(_, t)| t).unwrap_or(event_type);
+    let words = tail.replace('_', " ");
+    let mut c = words.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
 fn render_case(v: &CaseView) -> String {
     let date = |d: chrono::NaiveDate| d.format("%-d %B %Y").to_string();
     let mut h = String::new();
@@ -351,26 +362,31 @@ fn render_case(v: &CaseView) -> String {
             "<h2>Who viewed this record</h2><table><thead><tr><th scope=\"col\">When (UTC)</th><th scope=\"col\">Who</th><th scope=\"col\">Role</th><th scope=\"col\">Where</th></tr></thead><tbody>{rows}</tbody></table>\n"
         ));
     }
+    // The MoJ Frontend timeline, newest first.
     let events: String = v
         .events
         .iter()
+        .rev()
         .map(|e| {
             let later = if e.recorded_later {
-                " (recorded later)"
+                format!(" Recorded later, at {} (UTC).", esc(&e.recorded_at))
             } else {
-                ""
+                String::new()
             };
             format!(
-                "<tr><td>{}</td><td>{}{later}</td><td>{}</td><td>{}</td></tr>",
+                "<div class=\"moj-timeline__item\"><div class=\"moj-timeline__header\"><h3 class=\"moj-timeline__title\">{}</h3>\n\
+                 <p class=\"moj-timeline__byline\">by {}</p></div><p class=\"moj-timeline__date\"><time datetime=\"{}\">{}</time></p>\
+                 <div class=\"moj-timeline__description\">Event {}.{later}</div></div>",
+                esc(&event_label(&e.event_type)),
+                esc(&e.actor),
+                e.effective_date,
                 date(e.effective_date),
-                esc(&e.event_type.replace(['.', '_'], " ")),
-                esc(&e.recorded_at),
-                esc(&e.actor)
+                e.seq,
             )
         })
         .collect();
     h.push_str(&format!(
-        "<h2>Timeline</h2><table><thead><tr><th scope=\"col\">Date</th><th scope=\"col\">What happened</th><th scope=\"col\">Recorded (UTC)</th><th scope=\"col\">By</th></tr></thead><tbody>{events}</tbody></table>"
+        "<h2>Timeline</h2><div class=\"moj-timeline\">{events}</div>"
     ));
     h
 }

@@ -113,7 +113,14 @@ fn govuk_classes(body: &str) -> String {
         ("<h2>", "<h2 class=\"govuk-heading-m\">"),
         ("<p>", "<p class=\"govuk-body\">"),
         ("<ul>", "<ul class=\"govuk-list govuk-list--bullet\">"),
-        ("<dl>", "<dl class=\"govuk-body\">"),
+        // Our <dl>s pair each <dt> with one <dd>: GOV.UK summary lists.
+        ("<dl>", "<dl class=\"govuk-summary-list\">"),
+        (
+            "<dt>",
+            "<div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-list__key\">",
+        ),
+        ("<dd>", "<dd class=\"govuk-summary-list__value\">"),
+        ("</dd>", "</dd></div>"),
         ("<table>", "<table class=\"govuk-table\">"),
         (
             "<caption>",
@@ -171,6 +178,7 @@ pub(crate) fn page(title: &str, body: &str) -> String {
 <meta name="theme-color" content="#0b0c0c">
 <link rel="icon" sizes="48x48" href="/assets/images/favicon.ico">
 <link rel="stylesheet" href="/assets/govuk-frontend.min.css">
+<link rel="stylesheet" href="/assets/moj-frontend.min.css">
 </head>
 <body class="govuk-template__body">
 <script>document.body.className += ' js-enabled' + ('noModule' in HTMLScriptElement.prototype ? ' govuk-frontend-supported' : '');</script>
