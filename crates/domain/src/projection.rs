@@ -27,7 +27,12 @@ pub struct Projection {
     pub state: StreamState,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Stored as one JSON object with its `kind` first (serde's internal tagging). Read back
+/// by [`StreamState`]'s own `Deserialize`, which reads `kind` and then the rest of the
+/// object straight into the variant, instead of buffering the whole object first as
+/// serde's derived code for internal tags does (that was most of the cost of reading a
+/// projection, and the case list reads one per row to re-check access).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum StreamState {
     Area(AreaState),
@@ -37,6 +42,94 @@ pub enum StreamState {
     Provision(ProvisionState),
     Case(Box<CaseState>),
     Account(AccountState),
+}
+
+/// The same enum with serde's derived reading, used when `kind` is not the first key.
+#[derive(Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum TaggedState {
+    Area(AreaState),
+    Organisation(OrganisationState),
+    Staff(StaffState),
+    Setting(SettingState),
+    Provision(ProvisionState),
+    Case(Box<CaseState>),
+    Account(AccountState),
+}
+
+impl From<TaggedState> for StreamState {
+    fn from(t: TaggedState) -> Self {
+        match t {
+            TaggedState::Area(s) => StreamState::Area(s),
+            TaggedState::Organisation(s) => StreamState::Organisation(s),
+            TaggedState::Staff(s) => StreamState::Staff(s),
+            TaggedState::Setting(s) => StreamState::Setting(s),
+            TaggedState::Provision(s) => StreamState::Provision(s),
+            TaggedState::Case(s) => StreamState::Case(s),
+            TaggedState::Account(s) => StreamState::Account(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for StreamState {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = StreamState;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a record's state with its kind")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<StreamState, A::Error> {
+                use serde::de::value::MapAccessDeserializer as Rest;
+                let Some(first) = map.next_key::<std::borrow::Cow<'de, str>>()? else {
+                    return Err(serde::de::Error::missing_field("kind"));
+                };
+                if first != "kind" {
+                    // Not as we write it: gather the whole object and read it the slow way.
+                    let mut whole = serde_json::Map::new();
+                    whole.insert(first.into_owned(), map.next_value::<serde_json::Value>()?);
+                    while let Some((k, v)) = map.next_entry::<String, serde_json::Value>()? {
+                        whole.insert(k, v);
+                    }
+                    return serde_json::from_value::<TaggedState>(serde_json::Value::Object(whole))
+                        .map(StreamState::from)
+                        .map_err(serde::de::Error::custom);
+                }
+                let kind = map.next_value::<std::borrow::Cow<'de, str>>()?;
+                Ok(match kind.as_ref() {
+                    "area" => StreamState::Area(Deserialize::deserialize(Rest::new(map))?),
+                    "organisation" => {
+                        StreamState::Organisation(Deserialize::deserialize(Rest::new(map))?)
+                    }
+                    "staff" => StreamState::Staff(Deserialize::deserialize(Rest::new(map))?),
+                    "setting" => StreamState::Setting(Deserialize::deserialize(Rest::new(map))?),
+                    "provision" => {
+                        StreamState::Provision(Deserialize::deserialize(Rest::new(map))?)
+                    }
+                    "case" => StreamState::Case(Deserialize::deserialize(Rest::new(map))?),
+                    "account" => StreamState::Account(Deserialize::deserialize(Rest::new(map))?),
+                    other => {
+                        return Err(serde::de::Error::unknown_variant(
+                            other,
+                            &[
+                                "area",
+                                "organisation",
+                                "staff",
+                                "setting",
+                                "provision",
+                                "case",
+                                "account",
+                            ],
+                        ));
+                    }
+                })
+            }
+        }
+        d.deserialize_map(V)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -863,5 +956,44 @@ impl Projection {
                 .map(|ch| format!("{} {}", ch.given_names, ch.family_name))
                 .unwrap_or_default(),
         }
+    }
+}
+
+#[cfg(test)]
+mod state_reading {
+    use super::*;
+
+    /// Every kind reads back as written, and an object whose `kind` is not first (as
+    /// another writer might produce) reads the same.
+    #[test]
+    fn states_read_back_whatever_the_key_order() {
+        let kinds = [
+            r#"{"kind":"area","name":"Northmoor","la_code":"100"}"#,
+            r#"{"kind":"staff","left_on":"2025-01-02"}"#,
+            r#"{"kind":"case","caseworker":"00000000-0000-4000-8000-000000000001","related":[]}"#,
+            r#"{"kind":"account"}"#,
+        ];
+        for json in kinds {
+            let s: StreamState = serde_json::from_str(json).expect(json);
+            let again: StreamState =
+                serde_json::from_str(&serde_json::to_string(&s).expect("written")).expect("read");
+            assert_eq!(s, again);
+            // The same object with `kind` moved to the end.
+            let mut v: serde_json::Value = serde_json::from_str(json).expect("json");
+            let kind = v
+                .as_object_mut()
+                .and_then(|o| o.remove("kind"))
+                .expect("kind");
+            v.as_object_mut()
+                .expect("object")
+                .insert("kind".into(), kind);
+            let moved: StreamState = serde_json::from_value(v).expect("kind last");
+            assert_eq!(s, moved);
+        }
+        assert!(serde_json::from_str::<StreamState>(r#"{"kind":"spaceship"}"#).is_err());
+        assert!(serde_json::from_str::<StreamState>(r#"{"name":"x"}"#).is_err());
+        assert!(
+            serde_json::from_str::<StreamState>(r#"{"kind":"staff","left_on":"soon"}"#).is_err()
+        );
     }
 }

@@ -173,11 +173,12 @@ where
     F: FnOnce(&dyn Store, Caller) -> Result<Response, Problem> + Send + 'static,
 {
     let store = app.store.clone();
-    let r = tokio::task::spawn_blocking(move || {
-        let who = caller(store.as_ref(), &headers)?;
-        f(store.as_ref(), who)
-    })
-    .await;
+    let r = app
+        .blocking(move || {
+            let who = caller(store.as_ref(), &headers)?;
+            f(store.as_ref(), who)
+        })
+        .await;
     match r {
         Ok(Ok(resp)) => resp,
         Ok(Err(p)) => p.into_response(),

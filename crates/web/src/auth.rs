@@ -176,10 +176,9 @@ pub async fn sign_in(
     }
     let secure = secure(&app, &headers);
     let store: Arc<dyn Store> = app.store.clone();
-    let attempt = tokio::task::spawn_blocking(move || {
-        attempt_sign_in(store.as_ref(), &form.username, &form.password)
-    })
-    .await;
+    let attempt = app
+        .blocking(move || attempt_sign_in(store.as_ref(), &form.username, &form.password))
+        .await;
     match attempt {
         Ok(Ok(token)) => {
             let session = set_cookie(SESSION_COOKIE, &token, "/", None, secure);
@@ -277,7 +276,8 @@ pub async fn sign_out(
 ) -> Response {
     let store = app.store.clone();
     let h = headers.clone();
-    let who = tokio::task::spawn_blocking(move || current(store.as_ref(), &h))
+    let who = app
+        .blocking(move || current(store.as_ref(), &h))
         .await
         .ok()
         .flatten();
@@ -289,7 +289,7 @@ pub async fn sign_out(
     }
     let store = app.store.clone();
     let token = who.session.token_sha256;
-    let _ = tokio::task::spawn_blocking(move || store.delete_session(&token)).await;
+    let _ = app.blocking(move || store.delete_session(&token)).await;
     let mut r = Redirect::to("/").into_response();
     r.headers_mut().append(
         header::SET_COOKIE,

@@ -39,11 +39,12 @@ where
     F: FnOnce(&dyn Store, SignedIn) -> Response + Send + 'static,
 {
     let store = app.store.clone();
-    let r = tokio::task::spawn_blocking(move || match current(store.as_ref(), &headers) {
-        Some(who) => f(store.as_ref(), who),
-        None => Redirect::to("/sign-in").into_response(),
-    })
-    .await;
+    let r = app
+        .blocking(move || match current(store.as_ref(), &headers) {
+            Some(who) => f(store.as_ref(), who),
+            None => Redirect::to("/sign-in").into_response(),
+        })
+        .await;
     r.unwrap_or_else(|e| crate::error_page(&e.to_string()))
 }
 
@@ -260,7 +261,10 @@ fn case_page(store: &dyn Store, log: &AccessLogger, who: &SignedIn, id: &str) ->
 
 /// "case.final_plan_issued" → "Final plan issued".
 fn event_label(event_type: &str) -> String {
-    let tail = event_type.split_once('.').map(|(_, t)| t).unwrap_or(event_type);
+    let tail = event_type
+        .split_once('.')
+        .map(|(_, t)| t)
+        .unwrap_or(event_type);
     let words = tail.replace('_', " ");
     let mut c = words.chars();
     match c.next() {

@@ -28,6 +28,25 @@ pub struct AppState {
     pub secure_cookies: bool,
     pub access_log: Arc<access_log::AccessLogger>,
     pub filter_options: Arc<filter_options::FilterOptions>,
+    /// Admits store work to tokio's blocking pool in arrival order, as many at a time as
+    /// the store has connections, so that requests queue fairly here rather than race
+    /// for connections (which left a few requests waiting far longer than the rest).
+    pub admission: Arc<tokio::sync::Semaphore>,
+}
+
+/// How many requests do store work at once: the store's connection pool size.
+const CONCURRENT_STORE_WORK: usize = 8;
+
+impl AppState {
+    /// Runs blocking store work on tokio's blocking pool once admitted (first come,
+    /// first served).
+    pub async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, tokio::task::JoinError> {
+        let _permit = self.admission.clone().acquire_owned().await;
+        tokio::task::spawn_blocking(f).await
+    }
 }
 
 pub fn router(store: Arc<dyn Store>, secure_cookies: bool) -> Router {
@@ -52,6 +71,7 @@ pub fn router(store: Arc<dyn Store>, secure_cookies: bool) -> Router {
         .with_state(AppState {
             access_log: Arc::new(access_log::AccessLogger::start(store.clone())),
             filter_options: Arc::default(),
+            admission: Arc::new(tokio::sync::Semaphore::new(CONCURRENT_STORE_WORK)),
             store,
             secure_cookies,
         })
@@ -158,10 +178,25 @@ fn govuk_classes(body: &str) -> String {
             "<a href=\"/sign-in\" role=\"button\" class=\"govuk-button govuk-button--start\"",
         ),
     ];
-    let mut out = body.to_string();
-    for (from, to) in MAP {
-        out = out.replace(from, to);
+    // One pass: at each '<', the first entry that matches there is replaced. (Entries
+    // are tried in order, so a longer tag must come before any shorter one it begins with.)
+    let mut out = String::with_capacity(body.len() + body.len() / 2);
+    let mut rest = body;
+    while let Some(at) = rest.find('<') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        match MAP.iter().find(|(from, _)| rest.starts_with(from)) {
+            Some((from, to)) => {
+                out.push_str(to);
+                rest = &rest[from.len()..];
+            }
+            None => {
+                out.push('<');
+                rest = &rest[1..];
+            }
+        }
     }
+    out.push_str(rest);
     out
 }
 
@@ -254,13 +289,14 @@ const INTRO: &str = "<p>sendscope tracks every request, assessment, EHC plan, re
 
 async fn home(State(app): State<AppState>, headers: axum::http::HeaderMap) -> Response {
     let store = app.store.clone();
-    let answer = tokio::task::spawn_blocking(
-        move || -> Result<(Option<auth::SignedIn>, Headline), sendscope_store::StoreError> {
-            let who = auth::current(store.as_ref(), &headers);
-            Ok((who, store.headline()?))
-        },
-    )
-    .await;
+    let answer = app
+        .blocking(
+            move || -> Result<(Option<auth::SignedIn>, Headline), sendscope_store::StoreError> {
+                let who = auth::current(store.as_ref(), &headers);
+                Ok((who, store.headline()?))
+            },
+        )
+        .await;
     let (who, headline) = match answer {
         Ok(Ok(x)) => x,
         Ok(Err(e)) => return error_page(&e.to_string()),

@@ -18,7 +18,7 @@ async fn blocking(
     f: impl FnOnce(&dyn Store, crate::auth::SignedIn) -> Response + Send + 'static,
 ) -> Response {
     let store = app.store.clone();
-    tokio::task::spawn_blocking(move || match current(store.as_ref(), &headers) {
+    app.blocking(move || match current(store.as_ref(), &headers) {
         Some(who) if authorise(&who.principal, Action::View, Resource::Settings { area: who.principal.area }).allowed() => f(store.as_ref(), who),
         Some(_) => (StatusCode::FORBIDDEN, Html(page("No access", "<h1>You cannot see this page</h1><p>Your role does not include settings and provisions.</p>"))).into_response(),
         None => Redirect::to("/sign-in").into_response(),
