@@ -188,6 +188,11 @@ pub trait Store: Send + Sync {
     /// The current projection of one stream.
     fn projection(&self, stream: StreamRef) -> Result<Option<Projection>>;
 
+    /// Several projections at once, in the order asked; `None` where there is none.
+    fn projections(&self, streams: &[StreamRef]) -> Result<Vec<Option<Projection>>> {
+        streams.iter().map(|s| self.projection(*s)).collect()
+    }
+
     /// Up to `limit` events with sequence numbers greater than `after`, in order.
     fn events_after(&self, after: u64, limit: usize) -> Result<Vec<RecordedEvent>>;
 

@@ -11,6 +11,10 @@ pub(crate) const SQLITE: &[(i64, &str)] = &[
         6,
         include_str!("../migrations/sqlite/0006_case_list_stage_order.sql"),
     ),
+    (
+        7,
+        include_str!("../migrations/sqlite/0007_access_log_own_file.sql"),
+    ),
 ];
 pub(crate) const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_events.sql")),
@@ -31,7 +35,30 @@ pub(crate) const POSTGRES: &[(i64, &str)] = &[
         6,
         include_str!("../migrations/postgres/0006_case_list_stage_order.sql"),
     ),
+    (
+        7,
+        include_str!("../migrations/postgres/0007_access_log_own_file.sql"),
+    ),
 ];
+
+/// SQLite's access log, in the attached `audit` file; created (if missing) at every open,
+/// before the migrations, so that a lost or new access-log file is recreated empty
+/// rather than breaking the service.
+pub(crate) const SQLITE_AUDIT_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS audit.access_log (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    username TEXT NOT NULL,
+    role TEXT NOT NULL,
+    case_id TEXT NOT NULL,
+    via TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit.access_log_case ON access_log (case_id, id);
+CREATE TRIGGER IF NOT EXISTS audit.access_log_no_update BEFORE UPDATE ON access_log
+BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit.access_log_no_delete BEFORE DELETE ON access_log
+BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END;
+";
 
 /// The newest schema version this binary understands (the same for both backends).
 pub(crate) fn latest(list: &[(i64, &str)]) -> i64 {

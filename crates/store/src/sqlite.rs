@@ -70,11 +70,27 @@ fn unreachable(path: &str, e: impl std::fmt::Display) -> StoreError {
     }
 }
 
+/// The access log's own file, beside the database (see migration 0007).
+pub fn access_log_path(path: &str) -> String {
+    format!("{path}-access-log")
+}
+
 fn connect(path: &str, cache_kib: i64) -> Result<Connection> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags).map_err(|e| unreachable(path, e))?;
+    conn.execute("ATTACH DATABASE ?1 AS audit", [access_log_path(path)])
+        .map_err(|e| unreachable(&access_log_path(path), e))?;
+    let mode: String = conn
+        .query_row("PRAGMA audit.journal_mode=WAL", [], |r| r.get(0))
+        .map_err(|e| unreachable(&access_log_path(path), e))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(unreachable(
+            &access_log_path(path),
+            format!("could not switch to WAL journalling (got {mode})"),
+        ));
+    }
     // Larger pages suit long append-only tables; this only takes effect on a new file.
     conn.execute_batch("PRAGMA page_size=65536")
         .map_err(|e| unreachable(path, e))?;
@@ -114,6 +130,7 @@ fn migrate(conn: &mut Connection, path: &str) -> Result<()> {
         [],
         |r| r.get(0),
     )?;
+    tx.execute_batch(migrations::SQLITE_AUDIT_SCHEMA)?;
     let supported = migrations::latest(migrations::SQLITE);
     if found > supported {
         return Err(StoreError::SchemaTooNew {
@@ -575,7 +592,7 @@ impl Store for SqliteStore {
     fn log_accesses(&self, entries: &[AccessEntry]) -> Result<()> {
         self.write(|t| {
             let mut st = t.tx.prepare_cached(
-                "INSERT INTO access_log (at, username, role, case_id, via) VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO audit.access_log (at, username, role, case_id, via) VALUES (?1, ?2, ?3, ?4, ?5)",
             )?;
             for e in entries {
                 st.execute(params![e.at.to_string(), e.username, e.role, e.case.to_string(), e.via])?;
@@ -587,7 +604,7 @@ impl Store for SqliteStore {
     fn accesses(&self, case: CaseId, limit: usize) -> Result<Vec<AccessEntry>> {
         self.read(|c| {
             let mut st = c.prepare_cached(
-                "SELECT at, username, role, via FROM access_log WHERE case_id = ?1 ORDER BY id DESC LIMIT ?2",
+                "SELECT at, username, role, via FROM audit.access_log WHERE case_id = ?1 ORDER BY id DESC LIMIT ?2",
             )?;
             let mut rows = st.query(params![case.to_string(), limit as i64])?;
             let mut out = Vec::new();
@@ -674,6 +691,21 @@ impl Store for SqliteStore {
             )?;
             let json: Option<String> = st.query_row(params![stream.id.to_string(), stream.kind.as_str()], |r| r.get(0)).optional()?;
             json.map(|j| Projection::from_json(&j).map_err(StoreError::from)).transpose()
+        })
+    }
+
+    fn projections(&self, streams: &[StreamRef]) -> Result<Vec<Option<Projection>>> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT p.state FROM projections p JOIN streams s USING (stream_no) WHERE s.stream_id = ?1 AND s.kind = ?2",
+            )?;
+            streams
+                .iter()
+                .map(|s| {
+                    let json: Option<String> = st.query_row(params![s.id.to_string(), s.kind.as_str()], |r| r.get(0)).optional()?;
+                    json.map(|j| Projection::from_json(&j).map_err(StoreError::from)).transpose()
+                })
+                .collect()
         })
     }
 

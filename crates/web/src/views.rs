@@ -252,15 +252,15 @@ pub fn visible_rows(
         return Ok((Vec::new(), None));
     }
     let page = store.list_cases(q)?;
-    let mut rows = Vec::with_capacity(page.rows.len());
-    for r in page.rows {
-        let Some(proj) = store.projection(StreamRef::case(r.case))? else {
-            continue;
-        };
-        if may_see(who, &proj) {
-            rows.push(r);
-        }
-    }
+    let refs: Vec<StreamRef> = page.rows.iter().map(|r| StreamRef::case(r.case)).collect();
+    let projections = store.projections(&refs)?;
+    let rows = page
+        .rows
+        .into_iter()
+        .zip(projections)
+        .filter(|(_, p)| p.as_ref().is_some_and(|p| may_see(who, p)))
+        .map(|(r, _)| r)
+        .collect();
     Ok((rows, page.next))
 }
 
@@ -624,14 +624,18 @@ pub fn setting_view(
         ..Default::default()
     })?;
     let count = placed.rows.len();
-    let mut visible = Vec::new();
-    for r in &placed.rows {
-        if let Some(proj) = store.projection(StreamRef::case(r.case))?
-            && may_see(who, &proj)
-        {
-            visible.push(summary(r));
-        }
-    }
+    let refs: Vec<StreamRef> = placed
+        .rows
+        .iter()
+        .map(|r| StreamRef::case(r.case))
+        .collect();
+    let visible = placed
+        .rows
+        .iter()
+        .zip(store.projections(&refs)?)
+        .filter(|(_, p)| p.as_ref().is_some_and(|p| may_see(who, p)))
+        .map(|(r, _)| summary(r))
+        .collect();
     let family = matches!(who.role, Role::ParentCarer | Role::YoungPerson);
     let suppressed = family && (1..crate::SUPPRESS_BELOW as usize).contains(&count);
     Ok(Some(SettingView {
