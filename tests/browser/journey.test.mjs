@@ -89,6 +89,21 @@ async function journey(role, javaScriptEnabled) {
     assert.match(await page.content(), /Timeline/);
     await check(page, `${tag}-5-case`);
   }
+  if (['parent', 'young-person'].includes(role)) {
+    // Families: their own children's records, and who else can see them.
+    await page.goto(`${base}/cases`);
+    await check(page, `${tag}-3-cases`);
+    const first = await page.locator('a[href^="/cases/"]').first().getAttribute('href');
+    assert.ok(first, `${role} sees their own record in the list`);
+    await page.goto(`${base}${first}`);
+    assert.match(await page.content(), /Who can see this record/);
+    await check(page, `${tag}-5-case`);
+    const setting = page.locator('a[href^="/settings/"]').first();
+    if (await setting.count()) {
+      await page.goto(`${base}${await setting.getAttribute('href')}`);
+      await check(page, `${tag}-7-setting`);
+    }
+  }
   if (['commissioner', 'manager', 'caseworker'].includes(role)) {
     await page.goto(`${base}/settings`);
     await check(page, `${tag}-6-settings`);
@@ -99,7 +114,7 @@ async function journey(role, javaScriptEnabled) {
   await context.close();
 }
 
-for (const role of ['caseworker', 'manager', 'commissioner', 'health', 'school', 'parent', 'board']) {
+for (const role of ['caseworker', 'manager', 'commissioner', 'health', 'school', 'parent', 'young-person', 'board', 'admin']) {
   for (const js of [true, false]) {
     test(`${role} journey, JavaScript ${js ? 'on' : 'off'}`, { timeout: 60_000 }, async () => journey(role, js));
   }

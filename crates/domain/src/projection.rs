@@ -925,6 +925,23 @@ impl Projection {
         self.case().map(|c| c.index(self.merged_into.is_some()))
     }
 
+    /// For case streams, the people recorded with parental responsibility (sorted): the
+    /// index a parent carer's list of their children is read from. Court restrictions are
+    /// left to `authorise`, which every listed record still passes through.
+    pub fn case_people(&self) -> Option<Vec<PersonId>> {
+        self.case().map(|c| {
+            let mut v: Vec<PersonId> = c
+                .related
+                .iter()
+                .filter(|r| r.parental_responsibility)
+                .map(|r| r.person)
+                .collect();
+            v.sort();
+            v.dedup();
+            v
+        })
+    }
+
     /// A short human name for any stream (a child's name, a setting's name...).
     pub fn display_name(&self) -> String {
         match &self.state {

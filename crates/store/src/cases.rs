@@ -5,7 +5,7 @@
 use crate::{Result, StoreError};
 use chrono::NaiveDate;
 use sendscope_domain::Stage;
-use sendscope_domain::ids::{AreaId, CaseId, SettingId, StaffId, TeamId};
+use sendscope_domain::ids::{AreaId, CaseId, PersonId, SettingId, StaffId, TeamId};
 use sendscope_domain::projection::sort_key;
 use sendscope_domain::sen::NeedType;
 use uuid::Uuid;
@@ -23,6 +23,8 @@ pub struct CaseQuery {
     pub setting: Option<SettingId>,
     pub caseworker: Option<StaffId>,
     pub team: Option<TeamId>,
+    /// Only the children this person holds recorded parental responsibility for.
+    pub person: Option<PersonId>,
     /// The `next` cursor of the previous page.
     pub after: Option<String>,
     pub limit: usize,
@@ -146,6 +148,13 @@ pub(crate) fn build(q: &CaseQuery) -> Result<(String, Vec<Value>)> {
     }
     if let Some(t) = q.team {
         add("c.team_id = $?", Value::Uuid(t.0), &mut values);
+    }
+    if let Some(p) = q.person {
+        add(
+            "c.stream_no IN (SELECT stream_no FROM case_people WHERE person_id = $?)",
+            Value::Uuid(p.0),
+            &mut values,
+        );
     }
     if let Some(after) = &q.after {
         let (key, no) = parse_cursor(after)?;

@@ -15,6 +15,7 @@ pub(crate) const SQLITE: &[(i64, &str)] = &[
         7,
         include_str!("../migrations/sqlite/0007_access_log_own_file.sql"),
     ),
+    (8, include_str!("../migrations/sqlite/0008_case_people.sql")),
 ];
 pub(crate) const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_events.sql")),
@@ -38,6 +39,10 @@ pub(crate) const POSTGRES: &[(i64, &str)] = &[
     (
         7,
         include_str!("../migrations/postgres/0007_access_log_own_file.sql"),
+    ),
+    (
+        8,
+        include_str!("../migrations/postgres/0008_case_people.sql"),
     ),
 ];
 

@@ -321,7 +321,26 @@ impl Tx for PgTx<'_> {
              given_names = EXCLUDED.given_names, upn = EXCLUDED.upn, birth_date = EXCLUDED.birth_date, primary_need = EXCLUDED.primary_need, \
              setting_id = EXCLUDED.setting_id, caseworker_id = EXCLUDED.caseworker_id, team_id = EXCLUDED.team_id, plan_start = EXCLUDED.plan_start",
         )?;
+        let forget = self
+            .tx
+            .prepare("DELETE FROM case_people WHERE stream_no = ANY($1)")?;
+        let person = self.tx.prepare(
+            "INSERT INTO case_people (person_id, stream_no) SELECT * FROM UNNEST($1::uuid[], $2::int8[])",
+        )?;
         for chunk in rows.chunks(5_000) {
+            let changed: Vec<i64> = chunk
+                .iter()
+                .filter(|r| r.people.is_some())
+                .map(|r| r.no)
+                .collect();
+            if !changed.is_empty() {
+                self.tx.execute(&forget, &[&changed])?;
+                let (ids, nos): (Vec<Uuid>, Vec<i64>) = chunk
+                    .iter()
+                    .flat_map(|r| r.people.iter().flatten().map(move |x| (x.0, r.no)))
+                    .unzip();
+                self.tx.execute(&person, &[&ids, &nos])?;
+            }
             let no: Vec<i64> = chunk.iter().map(|r| r.no).collect();
             let kind: Vec<&str> = chunk
                 .iter()
@@ -368,8 +387,9 @@ impl Tx for PgTx<'_> {
         Ok(())
     }
     fn clear_projections(&mut self) -> Result<()> {
-        self.tx
-            .batch_execute("DELETE FROM case_index; DELETE FROM projections;")?;
+        self.tx.batch_execute(
+            "DELETE FROM case_people; DELETE FROM case_index; DELETE FROM projections;",
+        )?;
         Ok(())
     }
     fn events_by_stream_after(

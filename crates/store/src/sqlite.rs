@@ -360,7 +360,19 @@ impl Tx for SqliteTx<'_> {
              given_names = excluded.given_names, upn = excluded.upn, birth_date = excluded.birth_date, primary_need = excluded.primary_need, \
              setting_id = excluded.setting_id, caseworker_id = excluded.caseworker_id, team_id = excluded.team_id, plan_start = excluded.plan_start",
         )?;
+        let mut forget = self
+            .tx
+            .prepare_cached("DELETE FROM case_people WHERE stream_no = ?1")?;
+        let mut person = self
+            .tx
+            .prepare_cached("INSERT INTO case_people (person_id, stream_no) VALUES (?1, ?2)")?;
         for r in rows {
+            if let Some(people) = &r.people {
+                forget.execute([r.no])?;
+                for x in people {
+                    person.execute(params![x.to_string(), r.no])?;
+                }
+            }
             let area = r.projection.area.to_string();
             p.execute(params![
                 r.no,
@@ -389,8 +401,9 @@ impl Tx for SqliteTx<'_> {
         Ok(())
     }
     fn clear_projections(&mut self) -> Result<()> {
-        self.tx
-            .execute_batch("DELETE FROM case_index; DELETE FROM projections;")?;
+        self.tx.execute_batch(
+            "DELETE FROM case_people; DELETE FROM case_index; DELETE FROM projections;",
+        )?;
         Ok(())
     }
     fn events_by_stream_after(

@@ -3,7 +3,7 @@
 
 use crate::{Result, StoreError};
 use sendscope_domain::chain::event_hash;
-use sendscope_domain::ids::AreaId;
+use sendscope_domain::ids::{AreaId, PersonId};
 use sendscope_domain::projection::CaseIndex;
 use sendscope_domain::{
     EventBody, Instant, PreparedEvent, Projection, RecordedEvent, StreamRef, rules,
@@ -25,6 +25,8 @@ pub(crate) struct ProjectionRow<'a> {
     pub projection: &'a Projection,
     pub json: String,
     pub case_index: Option<CaseIndex>,
+    /// The case's people with parental responsibility, when they must be (re)written.
+    pub people: Option<Vec<PersonId>>,
 }
 
 /// Operations inside one write transaction. Implementations must hold the chain lock
@@ -53,6 +55,8 @@ pub(crate) trait Tx {
 struct Touched {
     row: StreamRow,
     projection: Projection,
+    /// The case's people index as stored before this batch.
+    people_before: Option<Vec<PersonId>>,
     /// The stream's full history, loaded only when an event needs it.
     history: Option<Vec<RecordedEvent>>,
 }
@@ -85,8 +89,10 @@ pub(crate) fn append(tx: &mut dyn Tx, events: &[PreparedEvent]) -> Result<Vec<u6
                                 "record {id} has events but no projection; run `sendscope rebuild`"
                             ))
                         })?;
+                        let projection = Projection::from_json(&json)?;
                         Touched {
-                            projection: Projection::from_json(&json)?,
+                            people_before: projection.case_people(),
+                            projection,
                             row,
                             history: None,
                         }
@@ -105,6 +111,7 @@ pub(crate) fn append(tx: &mut dyn Tx, events: &[PreparedEvent]) -> Result<Vec<u6
                         tx.insert_stream(&row)?;
                         Touched {
                             projection: Projection::empty(ne.stream, ne.area),
+                            people_before: None,
                             row,
                             history: None,
                         }
@@ -176,10 +183,16 @@ pub(crate) fn append(tx: &mut dyn Tx, events: &[PreparedEvent]) -> Result<Vec<u6
     let mut rows = Vec::with_capacity(order.len());
     for id in &order {
         if let Some(t) = touched.get(id) {
+            let people = t.projection.case_people();
             rows.push(ProjectionRow {
                 no: t.row.no,
                 json: t.projection.to_json()?,
                 case_index: t.projection.case_index(),
+                people: if people == t.people_before {
+                    None
+                } else {
+                    Some(people.unwrap_or_default())
+                },
                 projection: &t.projection,
             });
         }
@@ -206,6 +219,7 @@ pub(crate) fn rebuild(tx: &mut dyn Tx) -> Result<crate::RebuildReport> {
                 no: *no,
                 json: p.to_json()?,
                 case_index: p.case_index(),
+                people: p.case_people(),
                 projection: p,
             });
         }

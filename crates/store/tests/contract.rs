@@ -505,7 +505,54 @@ fn demo_projections_match_rebuild(b: Backend) {
     assert_eq!(h.events, summary.events);
     assert_eq!(h.areas[0].plans_in_place, 150);
     assert_eq!(verify(s.as_ref()).expect("v").first_break, None);
+    // The parental-responsibility index: every parent's list is exactly the cases naming
+    // them with parental responsibility, before and after a rebuild.
+    let area = sendscope_domain::ids::AreaId::parse(&h.areas[0].area_id).expect("area");
+    let everyone = all_cases(
+        s.as_ref(),
+        CaseQuery {
+            area: Some(area),
+            limit: 500,
+            ..Default::default()
+        },
+    );
+    let mut expected: std::collections::BTreeMap<sendscope_domain::ids::PersonId, Vec<CaseId>> =
+        Default::default();
+    for r in &everyone {
+        let p = s
+            .projection(StreamRef::case(r.case))
+            .expect("read")
+            .expect("case");
+        for rel in &p.case().expect("case").related {
+            if rel.parental_responsibility {
+                expected.entry(rel.person).or_default().push(r.case);
+            }
+        }
+    }
+    assert!(expected.len() > 100, "{} parents", expected.len());
+    let lists = |s: &dyn Store| -> Vec<Vec<CaseId>> {
+        expected
+            .keys()
+            .map(|person| {
+                all_cases(
+                    s,
+                    CaseQuery {
+                        area: Some(area),
+                        person: Some(*person),
+                        limit: 500,
+                        ..Default::default()
+                    },
+                )
+                .iter()
+                .map(|r| r.case)
+                .collect()
+            })
+            .collect()
+    };
+    let before = lists(s.as_ref());
+    assert_eq!(before, expected.values().cloned().collect::<Vec<_>>());
     assert_rebuild_identical(s.as_ref());
+    assert_eq!(lists(s.as_ref()), before, "the same after a rebuild");
 }
 
 macro_rules! contract {

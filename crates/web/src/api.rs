@@ -469,8 +469,9 @@ pub fn openapi() -> Value {
             "/api/v1/cases": { "get": {
                 "operationId": "listCases",
                 "summary": "Children's records you may open, newest activity first",
-                "description": "Caseworkers and team managers see their team's cases; schools the children placed with them. \
-                    Families and health professionals open records by reference: give `case`.",
+                "description": "Caseworkers and team managers see their team's cases; schools the children placed with or consulting them; \
+                    parent carers the children they hold recorded parental responsibility for; young people their own record. \
+                    Commissioners and health professionals open records by reference: give `case`.",
                 "parameters": [
                     param("name", "Family name, or family name then given names, from the start; any case"),
                     param("upn", "Unique pupil number"),

@@ -139,7 +139,7 @@ pub struct ParamError {
 /// How far a role's case list reaches.
 pub enum ListScope {
     Query(CaseQuery),
-    /// Families and health professionals open records by reference; there is no list.
+    /// Commissioners and health professionals open records by reference; there is no list.
     ByReferenceOnly,
 }
 
@@ -235,6 +235,15 @@ pub fn case_query(
             } else {
                 q.setting = p.setting;
             }
+        }
+        // A parent carer's list: the children they hold recorded parental responsibility
+        // for. A young person's: their own record.
+        Role::ParentCarer if p.person.is_some() => q.person = p.person,
+        Role::YoungPerson if p.case.is_some() => {
+            if q.case.is_some_and(|c| Some(c) != p.case) {
+                q.limit = 0;
+            }
+            q.case = p.case;
         }
         _ if q.case.is_none() => return Ok(ListScope::ByReferenceOnly),
         _ => {}
