@@ -5,6 +5,7 @@ pub mod access;
 pub mod account;
 pub mod calendar;
 pub mod chain;
+pub mod clocks;
 pub mod codes;
 pub mod event;
 pub mod ids;

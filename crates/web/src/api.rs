@@ -543,7 +543,7 @@ pub fn openapi() -> Value {
                 "Named": named,
                 "Case": {
                     "type": "object",
-                    "required": ["id", "stage", "stage_label", "child", "plan", "caseworker", "team", "placements", "people", "events"],
+                    "required": ["id", "stage", "stage_label", "child", "plan", "caseworker", "team", "placements", "people", "deadlines", "events"],
                     "properties": {
                         "id": { "type": "string" }, "stage": { "type": "string" }, "stage_label": { "type": "string" },
                         "child": { "type": ["object", "null"], "required": ["given_names", "family_name", "birth_date", "upn"],
@@ -562,6 +562,16 @@ pub fn openapi() -> Value {
                             "properties": { "setting": { "$ref": "#/components/schemas/Named" }, "start": date, "end": { "type": ["string", "null"], "format": "date" } } } },
                         "people": { "type": "array", "items": { "type": "object", "required": ["name", "relationship", "parental_responsibility"],
                             "properties": { "name": { "type": "string" }, "relationship": { "type": "string" }, "parental_responsibility": { "type": "boolean" } } } },
+                        "deadlines": { "type": "array", "description": "Every statutory deadline with its state today; exceptions are flags and never move a due date",
+                            "items": { "type": "object", "required": ["key", "step", "source", "trigger", "due", "done", "state", "days", "summary", "exceptions"],
+                                "properties": {
+                                    "key": { "type": "string" }, "step": { "type": "string" }, "source": { "type": "string" },
+                                    "trigger": date, "due": date, "done": { "type": ["string", "null"], "format": "date" },
+                                    "state": { "type": "string", "enum": ["upcoming", "overdue", "met_on_time", "met_late", "open", "closed"] },
+                                    "days": { "type": "integer", "description": "Days left (upcoming, open) or days late (overdue, met late)" },
+                                    "summary": { "type": "string" },
+                                    "exceptions": { "type": "array", "items": { "type": "string" } }
+                                } } },
                         "who_can_see": { "type": "array", "description": "Parent carers and young people only: everyone else who can open the record",
                             "items": { "type": "object", "required": ["kind", "name"],
                                 "properties": { "kind": { "type": "string", "enum": ["caseworker", "team", "setting", "health", "person", "young_person"] }, "name": { "type": "string" } } } },

@@ -305,6 +305,39 @@ fn render_case(v: &CaseView) -> String {
             plan.last_review.map(date).unwrap_or_else(|| "none yet".into()),
         ));
     }
+    if !v.deadlines.is_empty() {
+        let rows: String = v
+            .deadlines
+            .iter()
+            .map(|x| {
+                let colour = match x.state {
+                    "overdue" => "govuk-tag--red",
+                    "met_late" => "govuk-tag--orange",
+                    "upcoming" if x.days <= 7 => "govuk-tag--yellow",
+                    "upcoming" | "open" => "govuk-tag--blue",
+                    "met_on_time" => "govuk-tag--green",
+                    _ => "govuk-tag--grey",
+                };
+                let flags = if x.exceptions.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (exception recorded: {})", esc(&x.exceptions.join(", ").replace('_', " ")))
+                };
+                format!(
+                    "<tr><td>{}<br><span class=\"govuk-body-s\">{}</span></td><td>{}</td><td>{}</td><td><strong class=\"govuk-tag {colour}\">{}</strong>{flags}</td></tr>",
+                    esc(x.step),
+                    esc(x.source),
+                    date(x.due),
+                    x.done.map(date).unwrap_or_default(),
+                    esc(&x.summary),
+                )
+            })
+            .collect();
+        h.push_str(&format!(
+            "<table><caption>Statutory deadlines</caption><thead><tr><th scope=\"col\">Step</th><th scope=\"col\">Due</th>\
+             <th scope=\"col\">Done</th><th scope=\"col\">Today</th></tr></thead><tbody>{rows}</tbody></table>\n"
+        ));
+    }
     if !v.placements.is_empty() {
         let rows: String = v
             .placements

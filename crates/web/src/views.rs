@@ -85,6 +85,24 @@ pub struct ViewEntry {
     pub via: String,
 }
 
+/// A statutory deadline as shown: what, by when, and where it stands today.
+#[derive(Debug, Serialize)]
+pub struct DeadlineView {
+    pub key: &'static str,
+    pub step: &'static str,
+    pub source: &'static str,
+    pub trigger: chrono::NaiveDate,
+    pub due: chrono::NaiveDate,
+    pub done: Option<chrono::NaiveDate>,
+    /// upcoming, overdue, met_on_time, met_late, open or closed.
+    pub state: &'static str,
+    /// Days left (upcoming, open) or days late (overdue, met late); 0 otherwise.
+    pub days: i64,
+    /// Plain English, e.g. "Overdue by 6 days".
+    pub summary: String,
+    pub exceptions: Vec<String>,
+}
+
 #[derive(Debug, Serialize)]
 pub struct EventView {
     pub seq: u64,
@@ -108,6 +126,8 @@ pub struct CaseView {
     pub team: Option<Named>,
     pub placements: Vec<PlacementView>,
     pub people: Vec<PersonView>,
+    /// Every statutory deadline, with its state today (domain::clocks).
+    pub deadlines: Vec<DeadlineView>,
     /// For parent carers and young people: every person and organisation that can open it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub who_can_see: Option<Vec<AudienceView>>,
@@ -480,7 +500,13 @@ pub fn case_view(
             recorded_later: e.backdated(),
         })
         .collect();
+    let deadlines = sendscope_domain::clocks::case_deadlines(&c, england_today())
+        .map_err(StoreError::from)?
+        .into_iter()
+        .map(deadline_view)
+        .collect();
     Ok(CaseView {
+        deadlines,
         id: case.to_string(),
         stage: stage.as_str(),
         stage_label: stage.label(),
@@ -499,6 +525,48 @@ pub fn case_view(
         viewed_by,
         events,
     })
+}
+
+fn deadline_view(x: sendscope_domain::clocks::Deadline) -> DeadlineView {
+    use sendscope_domain::clocks::Status as S;
+    let plural = |n: i64| if n == 1 { "day" } else { "days" };
+    let (state, days, summary) = match x.status {
+        S::Upcoming { days_left: 0 } => ("upcoming", 0, "Due today".to_string()),
+        S::Upcoming { days_left } => (
+            "upcoming",
+            days_left,
+            format!("{days_left} {} left", plural(days_left)),
+        ),
+        S::Overdue { days } => (
+            "overdue",
+            days,
+            format!("Overdue by {days} {}", plural(days)),
+        ),
+        S::MetOnTime => ("met_on_time", 0, "Done on time".to_string()),
+        S::MetLate { days } => (
+            "met_late",
+            days,
+            format!("Done {days} {} late", plural(days)),
+        ),
+        S::Open { days_left } => (
+            "open",
+            days_left,
+            format!("Open: {days_left} {} left", plural(days_left)),
+        ),
+        S::Closed => ("closed", 0, "Closed".to_string()),
+    };
+    DeadlineView {
+        key: x.key,
+        step: x.step,
+        source: x.source,
+        trigger: x.trigger,
+        due: x.due,
+        done: x.done,
+        state,
+        days,
+        summary,
+        exceptions: x.exceptions.iter().map(enum_text).collect(),
+    }
 }
 
 fn enum_text<T: Serialize>(v: &T) -> String {

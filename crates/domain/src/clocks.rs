@@ -1,0 +1,701 @@
+//! The statutory clocks (domain.md §3), counted as the law counts them:
+//! day 0 is the trigger; "within N weeks" is trigger + 7N days; "at least N days
+//! beginning with day X" runs X … X+N−1; "before date D" ends on D−1; "within N months"
+//! is the same day N months on (or that month's last day); working days skip weekends
+//! and England and Wales bank holidays. A deadline never moves for a weekend or a
+//! holiday unless its rule counts working days, and an exception is a flag on a
+//! deadline, never a new due date.
+//!
+//! Rules are data ([`RULE_BOOKS`]), versioned by the date they take effect; each clock
+//! uses the book in force on its trigger date. Pure: the caller supplies "today".
+
+use crate::DomainError;
+use crate::event::{AssessDecision, ExceptionKind};
+use crate::projection::CaseState;
+use chrono::{Datelike, Days, Months, NaiveDate, Weekday};
+use serde::Serialize;
+
+/// England and Wales bank holidays, as published on GOV.UK (including the substitute
+/// days and the one-off holidays of 2020, 2022 and 2023). Working-day rules refuse to
+/// count through a year not listed here rather than guess.
+pub const BANK_HOLIDAYS: &[(i32, u32, u32)] = &[
+    (2018, 1, 1),
+    (2018, 3, 30),
+    (2018, 4, 2),
+    (2018, 5, 7),
+    (2018, 5, 28),
+    (2018, 8, 27),
+    (2018, 12, 25),
+    (2018, 12, 26),
+    (2019, 1, 1),
+    (2019, 4, 19),
+    (2019, 4, 22),
+    (2019, 5, 6),
+    (2019, 5, 27),
+    (2019, 8, 26),
+    (2019, 12, 25),
+    (2019, 12, 26),
+    (2020, 1, 1),
+    (2020, 4, 10),
+    (2020, 4, 13),
+    (2020, 5, 8),
+    (2020, 5, 25),
+    (2020, 8, 31),
+    (2020, 12, 25),
+    (2020, 12, 28),
+    (2021, 1, 1),
+    (2021, 4, 2),
+    (2021, 4, 5),
+    (2021, 5, 3),
+    (2021, 5, 31),
+    (2021, 8, 30),
+    (2021, 12, 27),
+    (2021, 12, 28),
+    (2022, 1, 3),
+    (2022, 4, 15),
+    (2022, 4, 18),
+    (2022, 5, 2),
+    (2022, 6, 2),
+    (2022, 6, 3),
+    (2022, 8, 29),
+    (2022, 9, 19),
+    (2022, 12, 26),
+    (2022, 12, 27),
+    (2023, 1, 2),
+    (2023, 4, 7),
+    (2023, 4, 10),
+    (2023, 5, 1),
+    (2023, 5, 8),
+    (2023, 5, 29),
+    (2023, 8, 28),
+    (2023, 12, 25),
+    (2023, 12, 26),
+    (2024, 1, 1),
+    (2024, 3, 29),
+    (2024, 4, 1),
+    (2024, 5, 6),
+    (2024, 5, 27),
+    (2024, 8, 26),
+    (2024, 12, 25),
+    (2024, 12, 26),
+    (2025, 1, 1),
+    (2025, 4, 18),
+    (2025, 4, 21),
+    (2025, 5, 5),
+    (2025, 5, 26),
+    (2025, 8, 25),
+    (2025, 12, 25),
+    (2025, 12, 26),
+    (2026, 1, 1),
+    (2026, 4, 3),
+    (2026, 4, 6),
+    (2026, 5, 4),
+    (2026, 5, 25),
+    (2026, 8, 31),
+    (2026, 12, 25),
+    (2026, 12, 28),
+    (2027, 1, 1),
+    (2027, 3, 26),
+    (2027, 3, 29),
+    (2027, 5, 3),
+    (2027, 5, 31),
+    (2027, 8, 30),
+    (2027, 12, 27),
+    (2027, 12, 28),
+    (2028, 1, 3),
+    (2028, 4, 14),
+    (2028, 4, 17),
+    (2028, 5, 1),
+    (2028, 5, 29),
+    (2028, 8, 28),
+    (2028, 12, 25),
+    (2028, 12, 26),
+];
+
+fn holiday_years() -> (i32, i32) {
+    let first = BANK_HOLIDAYS.first().map(|h| h.0).unwrap_or(0);
+    let last = BANK_HOLIDAYS.last().map(|h| h.0).unwrap_or(0);
+    (first, last)
+}
+
+/// True for a Monday-to-Friday that is not a bank holiday. Refuses a year without data.
+pub fn is_working_day(d: NaiveDate) -> Result<bool, DomainError> {
+    let (first, last) = holiday_years();
+    if d.year() < first || d.year() > last {
+        return Err(DomainError::Refused(format!(
+            "England and Wales bank holidays for {} are not in sendscope's calendar ({first}-{last}); add them to clocks::BANK_HOLIDAYS",
+            d.year()
+        )));
+    }
+    if matches!(d.weekday(), Weekday::Sat | Weekday::Sun) {
+        return Ok(false);
+    }
+    Ok(!BANK_HOLIDAYS
+        .iter()
+        .any(|&(y, m, day)| d.year() == y && d.month() == m && d.day() == day))
+}
+
+/// How a rule's time limit is counted from its trigger (day 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Period {
+    /// "Within N weeks": trigger + 7N days.
+    Weeks { n: u32 },
+    /// "Within N days": trigger + N days.
+    Days { n: u32 },
+    /// "At least N days beginning with" the trigger: the period's last day is
+    /// trigger + N − 1; the next step may be taken from trigger + N.
+    DaysBeginningWith { n: u32 },
+    /// "Within N months": the same day N months on, or that month's last day.
+    Months { n: u32 },
+    /// "N working days": the Nth working day after the trigger.
+    WorkingDays { n: u32 },
+    /// "Before" a fixed day of the trigger's calendar year: the day before it.
+    Before { month: u32, day: u32 },
+}
+
+impl Period {
+    /// The last day on which the step is on time (or, for a period beginning with the
+    /// trigger, the period's last day).
+    pub fn due(&self, trigger: NaiveDate) -> Result<NaiveDate, DomainError> {
+        let overflow =
+            || DomainError::Refused(format!("a deadline from {trigger} is beyond the calendar"));
+        match *self {
+            Period::Weeks { n } => trigger
+                .checked_add_days(Days::new(7 * u64::from(n)))
+                .ok_or_else(overflow),
+            Period::Days { n } => trigger
+                .checked_add_days(Days::new(u64::from(n)))
+                .ok_or_else(overflow),
+            Period::DaysBeginningWith { n } => trigger
+                .checked_add_days(Days::new(u64::from(n.max(1)) - 1))
+                .ok_or_else(overflow),
+            // chrono clamps to the month's last day where the day does not exist.
+            Period::Months { n } => trigger
+                .checked_add_months(Months::new(n))
+                .ok_or_else(overflow),
+            Period::WorkingDays { n } => {
+                let mut d = trigger;
+                let mut counted = 0;
+                while counted < n {
+                    d = d.succ_opt().ok_or_else(overflow)?;
+                    if is_working_day(d)? {
+                        counted += 1;
+                    }
+                }
+                Ok(d)
+            }
+            Period::Before { month, day } => NaiveDate::from_ymd_opt(trigger.year(), month, day)
+                .and_then(|d| d.pred_opt())
+                .ok_or_else(overflow),
+        }
+    }
+}
+
+/// Whether a deadline binds the council (a duty) or marks a period the family or a
+/// setting has (a window, which closes rather than goes late).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockKind {
+    Duty,
+    Window,
+}
+
+/// One statutory time limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ClockRule {
+    pub key: &'static str,
+    /// What must happen, in plain English.
+    pub step: &'static str,
+    pub period: Period,
+    pub kind: ClockKind,
+    pub source: &'static str,
+    /// Whether the exceptions of Reg 5(4), 10(4) and 13(3) can be recorded against it.
+    pub exceptions_apply: bool,
+}
+
+/// The rules in force from a date.
+#[derive(Debug, Clone, Copy)]
+pub struct RuleBook {
+    pub effective_from: NaiveDate,
+    pub title: &'static str,
+    pub rules: &'static [ClockRule],
+}
+
+const fn rule(
+    key: &'static str,
+    step: &'static str,
+    period: Period,
+    kind: ClockKind,
+    source: &'static str,
+    exceptions_apply: bool,
+) -> ClockRule {
+    ClockRule {
+        key,
+        step,
+        period,
+        kind,
+        source,
+        exceptions_apply,
+    }
+}
+
+use ClockKind::{Duty, Window};
+
+/// SEND Regulations 2014 and the SEND Code of Practice, in force from 1 September 2014.
+const SEND_REGS_2014: &[ClockRule] = &[
+    rule(
+        "decide_to_assess",
+        "Decide whether to carry out an EHC needs assessment",
+        Period::Weeks { n: 6 },
+        Duty,
+        "SEND Regs 2014 reg 5",
+        true,
+    ),
+    rule(
+        "advice",
+        "Education, health or social care advice received",
+        Period::Weeks { n: 6 },
+        Duty,
+        "SEND Regs 2014 reg 8",
+        false,
+    ),
+    rule(
+        "notify_no_plan",
+        "Tell the family no EHC plan will be issued",
+        Period::Weeks { n: 16 },
+        Duty,
+        "SEND Regs 2014 reg 10",
+        true,
+    ),
+    rule(
+        "draft_response",
+        "Family's time to respond to the draft plan and ask for a setting",
+        Period::DaysBeginningWith { n: 15 },
+        Window,
+        "SEND Regs 2014 reg 13(1)",
+        false,
+    ),
+    rule(
+        "consultation_response",
+        "Setting responds to consultation on being named",
+        Period::Days { n: 15 },
+        Duty,
+        "SEND Code of Practice 9.79",
+        false,
+    ),
+    rule(
+        "final_plan",
+        "Issue the final EHC plan",
+        Period::Weeks { n: 20 },
+        Duty,
+        "SEND Regs 2014 reg 13(2)",
+        true,
+    ),
+    rule(
+        "annual_review",
+        "Review the EHC plan",
+        Period::Months { n: 12 },
+        Duty,
+        "Children and Families Act 2014 s.44",
+        false,
+    ),
+    rule(
+        "review_decision",
+        "Decide after the review: maintain, amend or cease",
+        Period::Weeks { n: 4 },
+        Duty,
+        "SEND Regs 2014 reg 20; R (L) v Devon CC [2022]",
+        false,
+    ),
+    rule(
+        "mediation_certificate",
+        "Issue the mediation certificate after mediation is declined",
+        Period::WorkingDays { n: 3 },
+        Duty,
+        "SEND Regs 2014 Part 6",
+        false,
+    ),
+    rule(
+        "phase_transfer",
+        "Review and amend the plan naming the new school",
+        Period::Before { month: 2, day: 15 },
+        Duty,
+        "SEND Regs 2014 reg 18",
+        false,
+    ),
+    rule(
+        "phase_transfer_post16",
+        "Review and amend the plan naming the post-16 setting",
+        Period::Before { month: 3, day: 31 },
+        Duty,
+        "SEND Regs 2014 reg 18",
+        false,
+    ),
+];
+
+/// Every rule book, oldest first. A new book (amended regulations) is added here with
+/// the date it takes effect; clocks triggered before that date keep the old rules.
+pub const RULE_BOOKS: &[RuleBook] = &[RuleBook {
+    effective_from: match NaiveDate::from_ymd_opt(2014, 9, 1) {
+        Some(d) => d,
+        None => NaiveDate::MIN,
+    },
+    title: "Children and Families Act 2014, SEND Regulations 2014, SEND Code of Practice",
+    rules: SEND_REGS_2014,
+}];
+
+/// The rule `key` in force on `trigger`.
+pub fn rule_in_force(key: &str, trigger: NaiveDate) -> Result<&'static ClockRule, DomainError> {
+    let book = RULE_BOOKS
+        .iter()
+        .rev()
+        .find(|b| b.effective_from <= trigger)
+        .ok_or_else(|| {
+            DomainError::Refused(format!(
+                "no statutory time limits are recorded for {trigger}; sendscope's rules start on {}",
+                RULE_BOOKS.first().map(|b| b.effective_from.to_string()).unwrap_or_default()
+            ))
+        })?;
+    book.rules
+        .iter()
+        .find(|r| r.key == key)
+        .ok_or_else(|| DomainError::Refused(format!("no time limit {key:?} in {}", book.title)))
+}
+
+/// Where a deadline stands on a given day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Status {
+    /// Not done yet; `days_left` is 0 on the due date itself.
+    Upcoming {
+        days_left: i64,
+    },
+    /// Not done and past its due date.
+    Overdue {
+        days: i64,
+    },
+    MetOnTime,
+    MetLate {
+        days: i64,
+    },
+    /// A window still open (the family's or a setting's time), closing in `days_left`.
+    Open {
+        days_left: i64,
+    },
+    /// A window that has closed.
+    Closed,
+}
+
+pub fn status(
+    kind: ClockKind,
+    due: NaiveDate,
+    done: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Status {
+    match (kind, done) {
+        (ClockKind::Window, _) if today <= due => Status::Open {
+            days_left: (due - today).num_days(),
+        },
+        (ClockKind::Window, _) => Status::Closed,
+        (ClockKind::Duty, Some(d)) if d <= due => Status::MetOnTime,
+        (ClockKind::Duty, Some(d)) => Status::MetLate {
+            days: (d - due).num_days(),
+        },
+        (ClockKind::Duty, None) if today <= due => Status::Upcoming {
+            days_left: (due - today).num_days(),
+        },
+        (ClockKind::Duty, None) => Status::Overdue {
+            days: (today - due).num_days(),
+        },
+    }
+}
+
+/// One deadline on a case.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Deadline {
+    pub key: &'static str,
+    pub step: &'static str,
+    pub source: &'static str,
+    pub trigger: NaiveDate,
+    pub due: NaiveDate,
+    pub done: Option<NaiveDate>,
+    pub status: Status,
+    /// Recorded exceptions (flags only: the due date and lateness are unchanged).
+    pub exceptions: Vec<ExceptionKind>,
+    /// The request it belongs to, where it belongs to one.
+    pub request: Option<u32>,
+}
+
+fn deadline(
+    key: &str,
+    trigger: NaiveDate,
+    done: Option<NaiveDate>,
+    today: NaiveDate,
+    exceptions: &[ExceptionKind],
+    request: Option<u32>,
+) -> Result<Option<Deadline>, DomainError> {
+    // Steps triggered before the first rule book (1 September 2014) had other rules,
+    // which sendscope does not hold: no clock rather than a wrong one.
+    if RULE_BOOKS
+        .first()
+        .is_some_and(|b| trigger < b.effective_from)
+    {
+        return Ok(None);
+    }
+    let r = rule_in_force(key, trigger)?;
+    let due = r.period.due(trigger)?;
+    Ok(Some(Deadline {
+        key: r.key,
+        step: r.step,
+        source: r.source,
+        trigger,
+        due,
+        done,
+        status: status(r.kind, due, done, today),
+        exceptions: if r.exceptions_apply {
+            exceptions.to_vec()
+        } else {
+            Vec::new()
+        },
+        request,
+    }))
+}
+
+/// Every statutory deadline a case has had or has now, from its requests and plan, with
+/// each one's state on `today`.
+pub fn case_deadlines(c: &CaseState, today: NaiveDate) -> Result<Vec<Deadline>, DomainError> {
+    let mut out = Vec::new();
+    for r in &c.requests {
+        let id = Some(r.request.0);
+        let ex = &r.exceptions;
+        if r.withdrawn_on.is_some() && r.decided_on.is_none() {
+            continue;
+        }
+        out.extend(deadline(
+            "decide_to_assess",
+            r.received_on,
+            r.decided_on,
+            today,
+            ex,
+            id,
+        )?);
+        if r.decision != Some(AssessDecision::Assess) {
+            continue;
+        }
+        for a in &r.advice {
+            out.extend(deadline(
+                "advice",
+                a.requested_on,
+                a.received_on,
+                today,
+                ex,
+                id,
+            )?);
+        }
+        let drafting = r.draft_served_on.is_some() || r.final_issued_on.is_some();
+        if r.plan_not_issued_on.is_some() || (!drafting && r.withdrawn_on.is_none()) {
+            out.extend(deadline(
+                "notify_no_plan",
+                r.received_on,
+                r.plan_not_issued_on,
+                today,
+                ex,
+                id,
+            )?);
+        }
+        if let Some(served) = r.draft_served_on {
+            out.extend(deadline("draft_response", served, None, today, ex, id)?);
+        }
+        for k in &r.consultations {
+            out.extend(deadline(
+                "consultation_response",
+                k.consulted_on,
+                k.responded_on,
+                today,
+                ex,
+                id,
+            )?);
+        }
+        if r.plan_not_issued_on.is_none() && r.withdrawn_on.is_none() {
+            out.extend(deadline(
+                "final_plan",
+                r.received_on,
+                r.final_issued_on,
+                today,
+                ex,
+                id,
+            )?);
+        }
+    }
+    if let Some(plan) = &c.plan
+        && plan.ceased.is_none()
+    {
+        let from = plan.last_review.unwrap_or(plan.start);
+        out.extend(deadline("annual_review", from, None, today, &[], None)?);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).expect("date")
+    }
+
+    fn due(key: &str, trigger: NaiveDate) -> NaiveDate {
+        rule_in_force(key, trigger)
+            .and_then(|r| r.period.due(trigger))
+            .expect("due")
+    }
+
+    /// domain.md §3's worked examples, one by one.
+    #[test]
+    fn worked_examples() {
+        // Request received Mon 6 Jan 2025: decision due Mon 17 Feb 2025; final plan due
+        // Mon 26 May 2025, a bank holiday, unchanged.
+        assert_eq!(due("decide_to_assess", d(2025, 1, 6)), d(2025, 2, 17));
+        assert_eq!(due("final_plan", d(2025, 1, 6)), d(2025, 5, 26));
+        assert!(!is_working_day(d(2025, 5, 26)).expect("2025 known"));
+        // Draft served 1 Apr 2025: the family's period is 1-15 April.
+        assert_eq!(due("draft_response", d(2025, 4, 1)), d(2025, 4, 15));
+        // Year 6 to secondary in September 2026: amended plan by Sat 14 Feb 2026.
+        assert_eq!(due("phase_transfer", d(2026, 9, 1)), d(2026, 2, 14));
+        assert_eq!(due("phase_transfer_post16", d(2026, 9, 1)), d(2026, 3, 30));
+        // Mediation declined Tue 23 Dec 2025: certificate due Tue 30 Dec 2025.
+        assert_eq!(
+            due("mediation_certificate", d(2025, 12, 23)),
+            d(2025, 12, 30)
+        );
+    }
+
+    #[test]
+    fn months_end_on_the_same_day_or_the_months_last() {
+        assert_eq!(due("annual_review", d(2024, 2, 29)), d(2025, 2, 28));
+        assert_eq!(due("annual_review", d(2025, 1, 31)), d(2026, 1, 31));
+        assert_eq!(
+            Period::Months { n: 1 }.due(d(2025, 1, 31)).expect("due"),
+            d(2025, 2, 28)
+        );
+    }
+
+    #[test]
+    fn working_days_refuse_unknown_years_and_rules_need_a_book() {
+        assert!(Period::WorkingDays { n: 3 }.due(d(2030, 1, 2)).is_err());
+        assert!(rule_in_force("final_plan", d(2014, 8, 31)).is_err());
+        assert!(rule_in_force("final_plan", d(2014, 9, 1)).is_ok());
+        assert!(rule_in_force("no_such_rule", d(2025, 1, 1)).is_err());
+        // Every listed holiday is a weekday and in order.
+        let days: Vec<NaiveDate> = BANK_HOLIDAYS
+            .iter()
+            .map(|&(y, m, dd)| d(y, m, dd))
+            .collect();
+        assert!(days.windows(2).all(|w| w[0] < w[1]));
+        assert!(
+            days.iter()
+                .all(|x| !matches!(x.weekday(), Weekday::Sat | Weekday::Sun))
+        );
+        // Eight a year, plus the one-off days of 2020 (none extra: VE day moved), 2022
+        // (Platinum Jubilee, the Queen's funeral) and 2023 (the Coronation).
+        for y in 2018..=2028 {
+            let n = days.iter().filter(|x| x.year() == y).count();
+            let want = match y {
+                2022 => 10,
+                2023 => 9,
+                _ => 8,
+            };
+            assert_eq!(n, want, "{y}");
+        }
+    }
+
+    /// A request through to a late decision, overdue advice and an overdue final plan:
+    /// exceptions are flags where the law allows them and never change the days late.
+    #[test]
+    fn a_cases_deadlines() {
+        let c: CaseState = serde_json::from_str(
+            r#"{"requests":[{"request":1,"received_on":"2025-01-06","requested_by":"parent",
+                "decision":"assess","decided_on":"2025-02-20",
+                "advice":[{"kind":"health","requested_on":"2025-02-21"},
+                          {"kind":"education","requested_on":"2025-02-21","received_on":"2025-03-20"}],
+                "exceptions":["exceptional_personal_circumstances"],
+                "draft_served_on":"2025-05-01"}]}"#,
+        )
+        .expect("case");
+        let got: Vec<(&str, NaiveDate, Status, usize)> = case_deadlines(&c, d(2025, 6, 1))
+            .expect("deadlines")
+            .iter()
+            .map(|x| (x.key, x.due, x.status, x.exceptions.len()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "decide_to_assess",
+                    d(2025, 2, 17),
+                    Status::MetLate { days: 3 },
+                    1
+                ),
+                ("advice", d(2025, 4, 4), Status::Overdue { days: 58 }, 0),
+                ("advice", d(2025, 4, 4), Status::MetOnTime, 0),
+                ("draft_response", d(2025, 5, 15), Status::Closed, 0),
+                ("final_plan", d(2025, 5, 26), Status::Overdue { days: 6 }, 1),
+            ]
+        );
+        // A request from before the 2014 rules has no clock at all.
+        let old: CaseState = serde_json::from_str(
+            r#"{"requests":[{"request":1,"received_on":"2014-08-01","requested_by":"parent"}]}"#,
+        )
+        .expect("case");
+        assert!(
+            case_deadlines(&old, d(2025, 6, 1))
+                .expect("deadlines")
+                .is_empty()
+        );
+        // Refused to assess: only the decision's clock.
+        let refused: CaseState = serde_json::from_str(
+            r#"{"requests":[{"request":1,"received_on":"2025-01-06","requested_by":"school",
+                "decision":"do_not_assess","decided_on":"2025-02-10"}]}"#,
+        )
+        .expect("case");
+        let keys: Vec<&str> = case_deadlines(&refused, d(2025, 6, 1))
+            .expect("deadlines")
+            .iter()
+            .map(|x| x.key)
+            .collect();
+        assert_eq!(keys, ["decide_to_assess"]);
+    }
+
+    #[test]
+    fn statuses_count_days_late_and_left() {
+        let due = d(2025, 2, 17);
+        let duty = ClockKind::Duty;
+        assert_eq!(
+            status(duty, due, None, d(2025, 2, 10)),
+            Status::Upcoming { days_left: 7 }
+        );
+        assert_eq!(
+            status(duty, due, None, due),
+            Status::Upcoming { days_left: 0 }
+        );
+        assert_eq!(
+            status(duty, due, None, d(2025, 2, 20)),
+            Status::Overdue { days: 3 }
+        );
+        assert_eq!(
+            status(duty, due, Some(due), d(2025, 3, 1)),
+            Status::MetOnTime
+        );
+        assert_eq!(
+            status(duty, due, Some(d(2025, 2, 18)), d(2025, 3, 1)),
+            Status::MetLate { days: 1 }
+        );
+        let w = ClockKind::Window;
+        assert_eq!(
+            status(w, due, None, d(2025, 2, 16)),
+            Status::Open { days_left: 1 }
+        );
+        assert_eq!(status(w, due, None, d(2025, 2, 18)), Status::Closed);
+    }
+}
