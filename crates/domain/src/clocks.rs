@@ -528,11 +528,38 @@ pub fn case_deadlines(c: &CaseState, today: NaiveDate) -> Result<Vec<Deadline>, 
             )?);
         }
     }
-    if let Some(plan) = &c.plan
-        && plan.ceased.is_none()
-    {
-        let from = plan.last_review.unwrap_or(plan.start);
-        out.extend(deadline("annual_review", from, None, today, &[], None)?);
+    if let Some(plan) = &c.plan {
+        // Each review of this plan within 12 months of the plan or the last review, and
+        // each review decision within 4 weeks of its meeting.
+        let mut reviews: Vec<_> = c
+            .reviews
+            .iter()
+            .filter(|r| r.meeting_on >= plan.start)
+            .collect();
+        reviews.sort_by_key(|r| r.meeting_on);
+        let mut previous = plan.start;
+        for r in reviews {
+            out.extend(deadline(
+                "annual_review",
+                previous,
+                Some(r.meeting_on),
+                today,
+                &[],
+                None,
+            )?);
+            out.extend(deadline(
+                "review_decision",
+                r.meeting_on,
+                r.decided_on,
+                today,
+                &[],
+                None,
+            )?);
+            previous = r.meeting_on;
+        }
+        if plan.ceased.is_none() {
+            out.extend(deadline("annual_review", previous, None, today, &[], None)?);
+        }
     }
     Ok(out)
 }
@@ -641,6 +668,42 @@ mod tests {
                 ("advice", d(2025, 4, 4), Status::MetOnTime, 0),
                 ("draft_response", d(2025, 5, 15), Status::Closed, 0),
                 ("final_plan", d(2025, 5, 26), Status::Overdue { days: 6 }, 1),
+            ]
+        );
+        // A plan's reviews: each within 12 months of the last, each decision within 4
+        // weeks of its meeting, and the next review due 12 months after the last.
+        let reviewed: CaseState = serde_json::from_str(
+            r#"{"plan":{"start":"2023-03-31","sections":{"a":"","b":"","c":"","d":"","e":"","f":"","g":"","h1":"","h2":"","i":"","j":"","k":""},
+                "personal_budget":false,"last_review":"2025-05-02"},
+                "reviews":[{"meeting_on":"2024-03-27","decision":"maintain","decided_on":"2024-04-01"},
+                           {"meeting_on":"2025-05-02","decision":"maintain","decided_on":"2025-06-20"}]}"#,
+        )
+        .expect("case");
+        let got: Vec<(&str, NaiveDate, Status)> = case_deadlines(&reviewed, d(2025, 7, 1))
+            .expect("deadlines")
+            .iter()
+            .map(|x| (x.key, x.due, x.status))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("annual_review", d(2024, 3, 31), Status::MetOnTime),
+                ("review_decision", d(2024, 4, 24), Status::MetOnTime),
+                (
+                    "annual_review",
+                    d(2025, 3, 27),
+                    Status::MetLate { days: 36 }
+                ),
+                (
+                    "review_decision",
+                    d(2025, 5, 30),
+                    Status::MetLate { days: 21 }
+                ),
+                (
+                    "annual_review",
+                    d(2026, 5, 2),
+                    Status::Upcoming { days_left: 305 }
+                ),
             ]
         );
         // A request from before the 2014 rules has no clock at all.
