@@ -104,6 +104,11 @@ async function journey(role, javaScriptEnabled) {
       await check(page, `${tag}-7-setting`);
     }
   }
+  if (['caseworker', 'manager'].includes(role)) {
+    await page.goto(`${base}/queue`);
+    assert.match(await page.content(), /Work queue/);
+    await check(page, `${tag}-8-queue`);
+  }
   if (['commissioner', 'manager', 'caseworker'].includes(role)) {
     await page.goto(`${base}/settings`);
     await check(page, `${tag}-6-settings`);

@@ -802,17 +802,17 @@ fn access_matrix_pages_and_api() {
         _ => pr.other.clone(),
     };
     #[rustfmt::skip]
-    let expected: &[(&str, [u16; 6], [u16; 7])] = &[
-        //                 pages: home list other own  settings setting   api: me   figures list other own  settings setting
-        ("caseworker",   [200,  200,  200,  200,  200,     200],      [200, 200,    200, 200,  200,  200,     200]),
-        ("manager",      [200,  200,  200,  200,  200,     200],      [200, 200,    200, 200,  200,  200,     200]),
-        ("commissioner", [200,  200,  404,  404,  200,     200],      [200, 200,    400, 404,  404,  200,     200]),
-        ("health",       [200,  200,  404,  200,  200,     200],      [200, 200,    400, 404,  200,  200,     200]),
-        ("school",       [200,  200,  404,  200,  200,     200],      [200, 200,    200, 404,  200,  200,     200]),
-        ("parent",       [200,  200,  404,  200,  200,     200],      [200, 200,    200, 404,  200,  200,     200]),
-        ("young-person", [200,  200,  404,  200,  200,     200],      [200, 200,    200, 404,  200,  200,     200]),
-        ("board",        [200,  403,  404,  404,  403,     403],      [200, 200,    403, 404,  404,  403,     403]),
-        ("admin",        [200,  403,  404,  404,  403,     403],      [200, 403,    403, 404,  404,  403,     403]),
+    let expected: &[(&str, [u16; 7], [u16; 7])] = &[
+        //                 pages: home list other own  settings setting queue   api: me   figures list other own  settings setting
+        ("caseworker",   [200,  200,  200,  200,  200,     200,    200],      [200, 200,    200, 200,  200,  200,     200]),
+        ("manager",      [200,  200,  200,  200,  200,     200,    200],      [200, 200,    200, 200,  200,  200,     200]),
+        ("commissioner", [200,  200,  404,  404,  200,     200,    403],      [200, 200,    400, 404,  404,  200,     200]),
+        ("health",       [200,  200,  404,  200,  200,     200,    403],      [200, 200,    400, 404,  200,  200,     200]),
+        ("school",       [200,  200,  404,  200,  200,     200,    403],      [200, 200,    200, 404,  200,  200,     200]),
+        ("parent",       [200,  200,  404,  200,  200,     200,    403],      [200, 200,    200, 404,  200,  200,     200]),
+        ("young-person", [200,  200,  404,  200,  200,     200,    403],      [200, 200,    200, 404,  200,  200,     200]),
+        ("board",        [200,  403,  404,  404,  403,     403,    403],      [200, 200,    403, 404,  404,  403,     403]),
+        ("admin",        [200,  403,  404,  404,  403,     403,    403],      [200, 403,    403, 404,  404,  403,     403]),
     ];
     let tokens: Vec<String> = expected
         .iter()
@@ -829,6 +829,7 @@ fn access_matrix_pages_and_api() {
             format!("/cases/{own}"),
             "/settings".into(),
             format!("/settings/{}", pr.setting),
+            "/queue".into(),
         ];
         let routes = [
             "/api/v1/me".to_string(),
@@ -866,12 +867,18 @@ fn access_matrix_pages_and_api() {
         assert_eq!(got_api, want_api.to_vec(), "{user}: {routes:?}");
     }
     // Signed out, every page but home sends you to sign in; every API route says 401.
-    let pages = ["/", "/cases", &format!("/cases/{}", pr.other), "/settings"];
+    let pages = [
+        "/",
+        "/cases",
+        &format!("/cases/{}", pr.other),
+        "/settings",
+        "/queue",
+    ];
     let got: Vec<u16> = pages
         .iter()
         .map(|p| http(port, "GET", p, "", "").0)
         .collect();
-    assert_eq!(got, vec![200, 303, 303, 303]);
+    assert_eq!(got, vec![200, 303, 303, 303, 303]);
     for r in [
         "/api/v1/me",
         "/api/v1/cases",
@@ -1448,6 +1455,67 @@ fn api_tokens_problems_and_schemas() {
             .any(|l| l.starts_with(id) && l.contains("revoked")),
         "{list}"
     );
+    server.kill().expect("stop");
+    server.wait().expect("reaped");
+}
+
+/// The work queue: a caseworker's holds only their own cases, a manager's their team's;
+/// the overdue count equals the clock engine's over those cases, and items run most
+/// urgent first.
+#[test]
+fn work_queues_hold_the_right_cases_most_urgent_first() {
+    let db = sqlite_db();
+    assert_eq!(run(&demo_args(&db.url, "60", "5000")).0, 0);
+    let s = sendscope_store::open(&db.url).expect("opens");
+    let worker = account_links(s.as_ref(), "caseworker");
+    let area = sendscope_domain::ids::AreaId::parse(&s.headline().expect("h").areas[0].area_id)
+        .expect("area");
+    let today = sendscope_domain::calendar::england_today();
+    let team: Vec<_> = all_cases(s.as_ref(), area)
+        .into_iter()
+        .filter(|(_, c)| c.team == worker.team)
+        .collect();
+    let overdue = |mine_only: bool| -> usize {
+        team.iter()
+            .filter(|(_, c)| !mine_only || c.caseworker == worker.staff)
+            .flat_map(|(_, c)| sendscope_domain::clocks::case_deadlines(c, today).expect("clocks"))
+            .filter(|d| matches!(d.status, sendscope_domain::clocks::Status::Overdue { .. }))
+            .count()
+    };
+    drop(s);
+    let (mut server, port, _stderr) = serve(&db.url);
+    for (user, mine_only) in [("caseworker", true), ("manager", false)] {
+        let (status, _, page) = http(port, "GET", "/queue", &sign_in(port, user), "");
+        assert_eq!(status, 200);
+        let want = overdue(mine_only);
+        assert!(want > 0, "the demo has overdue deadlines for {user}");
+        assert!(
+            page.contains(&format!("Overdue ({want})")),
+            "{user}: {want} overdue"
+        );
+        let listed: Vec<&str> = page
+            .split("href=\"/cases/")
+            .skip(1)
+            .filter_map(|x| x.split('"').next())
+            .collect();
+        for id in &listed {
+            let (_, c) = team
+                .iter()
+                .find(|(cid, _)| cid.to_string() == *id)
+                .expect("a team case");
+            assert!(
+                !mine_only || c.caseworker == worker.staff,
+                "{user} sees only their own cases"
+            );
+        }
+        // Most urgent first: the overdue section's "Overdue by N days" never grows down the page.
+        let days: Vec<i64> = page
+            .split("Overdue by ")
+            .skip(1)
+            .filter_map(|x| x.split(' ').next()?.parse().ok())
+            .collect();
+        assert!(days.windows(2).all(|w| w[0] >= w[1]), "{days:?}");
+    }
     server.kill().expect("stop");
     server.wait().expect("reaped");
 }

@@ -8,6 +8,7 @@ pub mod api;
 pub mod auth;
 pub mod cases;
 pub mod filter_options;
+pub mod queue;
 pub mod settings;
 pub mod views;
 
@@ -55,6 +56,7 @@ pub fn router(store: Arc<dyn Store>, secure_cookies: bool) -> Router {
         .route("/sign-in", get(auth::sign_in_form).post(auth::sign_in))
         .route("/sign-out", axum::routing::post(auth::sign_out))
         .route("/cases", get(cases::list))
+        .route("/queue", get(queue::show))
         .route("/cases/{id}", get(cases::show))
         .route("/settings", get(settings::list))
         .route("/settings/{id}", get(settings::show))
@@ -327,7 +329,15 @@ async fn home(State(app): State<AppState>, headers: axum::http::HeaderMap) -> Re
     )
     .allowed()
     {
-        "<p><a href=\"/cases\">Children's records</a></p>"
+        if matches!(
+            p.role,
+            sendscope_domain::access::Role::Caseworker
+                | sendscope_domain::access::Role::TeamManager
+        ) {
+            "<p><a href=\"/cases\">Children's records</a></p><p><a href=\"/queue\">Work queue: deadlines overdue and due soon</a></p>"
+        } else {
+            "<p><a href=\"/cases\">Children's records</a></p>"
+        }
     } else {
         ""
     };

@@ -1,0 +1,145 @@
+//! The work queue (issue 4, first part): for a caseworker their own cases, for a team
+//! manager their team's, every statutory deadline that is overdue or due within 14
+//! days, most urgent first. Computed from the cases' records with the clock engine on
+//! each request; at national scale a team's queue folds a few thousand records (a
+//! next-due column in the case index is the planned replacement).
+
+use crate::auth::current;
+use crate::{AppState, esc, page};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use sendscope_domain::access::Role;
+use sendscope_domain::calendar::england_today;
+use sendscope_domain::clocks::{Status, case_deadlines};
+use sendscope_domain::{StreamRef, projection::StreamState};
+use sendscope_store::{CaseQuery, Store, StoreError};
+
+/// One line of the queue.
+pub struct Item {
+    pub case: String,
+    pub name: String,
+    pub step: &'static str,
+    pub due: chrono::NaiveDate,
+    /// Negative when overdue.
+    pub days_left: i64,
+}
+
+/// Deadlines not yet met that are overdue or due within `horizon` days, most urgent first.
+pub fn items(
+    store: &dyn Store,
+    q: CaseQuery,
+    who: &sendscope_domain::access::Principal,
+    horizon: i64,
+) -> Result<Vec<Item>, StoreError> {
+    let today = england_today();
+    let mut out = Vec::new();
+    let mut q = CaseQuery { limit: 500, ..q };
+    loop {
+        let page = store.list_cases(&q)?;
+        let refs: Vec<StreamRef> = page.rows.iter().map(|r| StreamRef::case(r.case)).collect();
+        for (row, p) in page.rows.iter().zip(store.projections(&refs)?) {
+            let Some(p) = p.filter(|p| crate::views::may_see(who, p)) else {
+                continue;
+            };
+            let StreamState::Case(c) = &p.state else {
+                continue;
+            };
+            for d in case_deadlines(c, today)? {
+                let days_left = match d.status {
+                    Status::Upcoming { days_left } => days_left,
+                    Status::Overdue { days } => -days,
+                    _ => continue,
+                };
+                if days_left <= horizon {
+                    out.push(Item {
+                        case: row.case.to_string(),
+                        name: format!("{}, {}", row.family_name, row.given_names),
+                        step: d.step,
+                        due: d.due,
+                        days_left,
+                    });
+                }
+            }
+        }
+        match page.next {
+            Some(n) => q.after = Some(n),
+            None => break,
+        }
+    }
+    out.sort_by(|a, b| a.days_left.cmp(&b.days_left).then(a.name.cmp(&b.name)));
+    Ok(out)
+}
+
+/// GET /queue
+pub async fn show(State(app): State<AppState>, headers: HeaderMap) -> Response {
+    let store = app.store.clone();
+    app.blocking(move || {
+        let Some(who) = current(store.as_ref(), &headers) else {
+            return Redirect::to("/sign-in").into_response();
+        };
+        let p = &who.principal;
+        let q = match p.role {
+            Role::Caseworker => CaseQuery {
+                area: Some(p.area),
+                team: p.team,
+                caseworker: p.staff,
+                ..Default::default()
+            },
+            Role::TeamManager => CaseQuery {
+                area: Some(p.area),
+                team: p.team,
+                ..Default::default()
+            },
+            _ => {
+                return (
+                    StatusCode::FORBIDDEN,
+                    Html(page(
+                        "No access",
+                        "<h1>You cannot see this page</h1><p>Work queues are for caseworkers and team managers.</p>",
+                    )),
+                )
+                    .into_response();
+            }
+        };
+        let list = match items(store.as_ref(), q, p, 14) {
+            Ok(l) => l,
+            Err(e) => return crate::error_page(&e.to_string()),
+        };
+        let section = |title: &str, keep: &dyn Fn(i64) -> bool| {
+            let rows: String = list
+                .iter()
+                .filter(|i| keep(i.days_left))
+                .map(|i| {
+                    let when = match i.days_left {
+                        d if d < 0 => format!("Overdue by {} day{}", -d, if d == -1 { "" } else { "s" }),
+                        0 => "Due today".to_string(),
+                        d => format!("{d} day{} left", if d == 1 { "" } else { "s" }),
+                    };
+                    format!(
+                        "<tr><td><a href=\"/cases/{}\">{}</a></td><td>{}</td><td>{}</td><td>{when}</td></tr>",
+                        i.case,
+                        esc(&i.name),
+                        esc(i.step),
+                        i.due.format("%-d %B %Y")
+                    )
+                })
+                .collect();
+            let n = list.iter().filter(|i| keep(i.days_left)).count();
+            format!(
+                "<table><caption>{title} ({n})</caption><thead><tr><th scope=\"col\">Child</th><th scope=\"col\">Step</th>\
+                 <th scope=\"col\">Due</th><th scope=\"col\">Today</th></tr></thead><tbody>{rows}</tbody></table>"
+            )
+        };
+        let whose = if p.role == Role::Caseworker { "your cases" } else { "your team's cases" };
+        let body = format!(
+            "<h1>Work queue</h1><p>Statutory deadlines on {whose} that are overdue or due in the next 14 days, most urgent first.</p>{}{}{}",
+            section("Overdue", &|d| d < 0),
+            section("Due in the next 7 days", &|d| (0..=7).contains(&d)),
+            section("Due in 8 to 14 days", &|d| (8..=14).contains(&d)),
+        );
+        Html(page("Work queue", &body)).into_response()
+    })
+    .await
+    .unwrap_or_else(|e| crate::error_page(&e.to_string()))
+}
