@@ -49,28 +49,23 @@ impl<C> Pool<C> {
                 s = self.returned.wait(s).unwrap_or_else(|p| p.into_inner());
             }
         };
+        // Until the connection is back in the pool, its slot is released if anything
+        // (an error, or a panic unwinding through here) loses it.
+        let slot = Slot(self);
         let mut conn = match taken {
             Some(c) => c,
-            None => match open() {
-                Ok(c) => c,
-                Err(e) => {
-                    self.forget();
-                    return Err(e);
-                }
-            },
+            None => open()?,
         };
         let r = f(&mut conn);
         if r.is_ok() {
+            std::mem::forget(slot);
             let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
             s.idle.push(conn);
             drop(s);
             self.returned.notify_one();
-        } else {
-            // A connection whose work failed is closed rather than reused: it may be
-            // mid-transaction.
-            drop(conn);
-            self.forget();
         }
+        // Otherwise the connection is closed rather than reused (it may be mid-transaction)
+        // and `slot` frees its place as it goes out of scope.
         r
     }
 
@@ -80,6 +75,15 @@ impl<C> Pool<C> {
         s.open = s.open.saturating_sub(1);
         drop(s);
         self.returned.notify_one();
+    }
+}
+
+/// A taken place in the pool, given back on drop unless the connection was returned.
+struct Slot<'a, C>(&'a Pool<C>);
+
+impl<C> Drop for Slot<'_, C> {
+    fn drop(&mut self) {
+        self.0.forget();
     }
 }
 
@@ -123,5 +127,18 @@ mod tests {
         assert!(opened.load(Ordering::SeqCst) >= 50);
         let s = pool.state.lock().expect("lock");
         assert!(s.open <= 3 && s.idle.len() == s.open);
+    }
+
+    #[test]
+    fn a_panic_while_holding_a_connection_frees_its_place() {
+        let pool = Pool::<u8>::new(1);
+        for _ in 0..3 {
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let _ = pool.with(|| Ok::<u8, ()>(1), |_| -> Result<(), ()> { panic!("boom") });
+            }));
+            assert!(r.is_err());
+        }
+        // With one place and three panics, this would wait for ever had a place leaked.
+        assert_eq!(pool.with(|| Ok::<u8, ()>(2), |c| Ok::<u8, ()>(*c)), Ok(2));
     }
 }
