@@ -477,6 +477,32 @@ pub mod testing {
         Ok(format!("{server}/{name}"))
     }
 
+    /// Waits (up to a minute) until no other session is connected to the database at
+    /// `url`. A client killed mid-transaction leaves its server session running until
+    /// the server notices: if the client had already sent COMMIT, the commit can land
+    /// after the kill, so crash tests must wait for it before judging what is stored.
+    pub fn wait_until_no_other_sessions(url: &str) -> Result<()> {
+        let mut c = postgres::Client::connect(url, postgres::NoTls)?;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let n: i64 = c
+                .query_one(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+                    &[],
+                )?
+                .get(0);
+            if n == 0 {
+                return Ok(());
+            }
+            if std::time::Instant::now() > deadline {
+                return Err(StoreError::Database(format!(
+                    "{n} other sessions still connected after a minute"
+                )));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+
     /// Drops a database made by [`fresh_pg_database`] (best effort: tests call it on drop).
     pub fn drop_pg_database(url: &str) {
         let Some(name) = url
