@@ -698,13 +698,7 @@ impl Store for SqliteStore {
     }
 
     fn projection(&self, stream: StreamRef) -> Result<Option<Projection>> {
-        self.read(|c| {
-            let mut st = c.prepare_cached(
-                "SELECT p.state FROM projections p JOIN streams s USING (stream_no) WHERE s.stream_id = ?1 AND s.kind = ?2",
-            )?;
-            let json: Option<String> = st.query_row(params![stream.id.to_string(), stream.kind.as_str()], |r| r.get(0)).optional()?;
-            json.map(|j| Projection::from_json(&j).map_err(StoreError::from)).transpose()
-        })
+        Ok(self.projections(&[stream])?.pop().flatten())
     }
 
     fn projections(&self, streams: &[StreamRef]) -> Result<Vec<Option<Projection>>> {

@@ -306,9 +306,9 @@ pub fn issue_api_token(
     label: &str,
     actor: &str,
 ) -> Result<sendscope_domain::account::NewApiToken, sendscope_store::StoreError> {
+    use sendscope_domain::EventBody;
     use sendscope_domain::account::NewApiToken;
     use sendscope_domain::event::TokenIssued;
-    use sendscope_domain::{Actor, EventBody, NewEvent, PreparedEvent};
     let Some(creds) = store.credentials(username)? else {
         return Err(sendscope_store::StoreError::NotFound(format!(
             "there is no account {username:?}; check the name with the administrator"
@@ -335,19 +335,15 @@ pub fn issue_api_token(
     let token = NewApiToken::from_random(id, secret);
     let now = Instant::now();
     let today = sendscope_domain::calendar::england_today();
-    let event = PreparedEvent::new(NewEvent {
-        stream: StreamRef::account(creds.account),
-        area: creds.area,
-        body: EventBody::TokenIssued(TokenIssued {
+    let event = account_event(
+        &creds,
+        EventBody::TokenIssued(TokenIssued {
             token_id: token.id.clone(),
             label: label.to_string(),
             on: today,
         }),
-        actor: Actor::parse(actor)?,
-        effective_date: today,
-        reason: None,
-        recorded_at: None,
-    })?;
+        actor,
+    )?;
     let record = sendscope_store::ApiToken {
         id: token.id.clone(),
         username: username.clone(),
@@ -365,8 +361,8 @@ pub fn revoke_api_token(
     id: &sendscope_domain::account::TokenId,
     actor: &str,
 ) -> Result<(), sendscope_store::StoreError> {
+    use sendscope_domain::EventBody;
     use sendscope_domain::event::TokenRevoked;
-    use sendscope_domain::{Actor, EventBody, NewEvent, PreparedEvent};
     let tokens = store.api_tokens()?;
     let Some(t) = tokens.iter().find(|t| &t.id == id) else {
         return Err(sendscope_store::StoreError::NotFound(format!(
@@ -379,18 +375,33 @@ pub fn revoke_api_token(
             t.username
         )));
     };
-    let today = sendscope_domain::calendar::england_today();
-    let event = PreparedEvent::new(NewEvent {
-        stream: StreamRef::account(creds.account),
-        area: creds.area,
-        body: EventBody::TokenRevoked(TokenRevoked {
+    let event = account_event(
+        &creds,
+        EventBody::TokenRevoked(TokenRevoked {
             token_id: id.clone(),
-            on: today,
+            on: sendscope_domain::calendar::england_today(),
         }),
-        actor: Actor::parse(actor)?,
-        effective_date: today,
-        reason: None,
-        recorded_at: None,
-    })?;
+        actor,
+    )?;
     store.revoke_token(&[event], id, Instant::now())
+}
+
+/// An event on an account's own stream, effective today, by `actor`.
+fn account_event(
+    creds: &sendscope_store::Credentials,
+    body: sendscope_domain::EventBody,
+    actor: &str,
+) -> Result<sendscope_domain::PreparedEvent, sendscope_store::StoreError> {
+    let today = sendscope_domain::calendar::england_today();
+    Ok(sendscope_domain::PreparedEvent::new(
+        sendscope_domain::NewEvent {
+            stream: StreamRef::account(creds.account),
+            area: creds.area,
+            body,
+            actor: sendscope_domain::Actor::parse(actor)?,
+            effective_date: today,
+            reason: None,
+            recorded_at: None,
+        },
+    )?)
 }
