@@ -8,12 +8,11 @@ use crate::{AppState, SUPPRESS_BELOW};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use sendscope_domain::Instant;
 use sendscope_domain::access::{Action, Principal, Resource, Role, authorise};
 use sendscope_domain::account::{API_TOKEN_PREFIX, token_sha256};
-use sendscope_domain::ids::{CaseId, SettingId};
-use sendscope_domain::projection::StreamState;
-use sendscope_domain::{Instant, StreamRef};
-use sendscope_store::{AccessEntry, Store};
+use sendscope_domain::ids::SettingId;
+use sendscope_store::Store;
 use serde::Serialize;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -304,23 +303,16 @@ pub async fn case(
         let gone = || {
             Problem::not_found("There is no child's record with that reference that you can see")
         };
-        let case = CaseId::parse(&id).map_err(|_| gone())?;
-        let proj = store
-            .projection(StreamRef::case(case))
-            .map_err(Problem::internal)?
-            .ok_or_else(gone)?;
-        if !matches!(proj.state, StreamState::Case(_)) || !views::may_see(&c.principal, &proj) {
-            return Err(gone());
-        }
-        log.log(AccessEntry {
-            at: Instant::now(),
-            username: c.username.clone(),
-            role: c.principal.role.as_str().to_string(),
-            case,
-            via: format!("api /api/v1/cases/{case}"),
-        })
-        .map_err(Problem::internal)?;
-        let v = views::case_view(store, &c.principal, case, &proj).map_err(Problem::internal)?;
+        let v = views::open_case(
+            store,
+            &log,
+            &c.username,
+            &c.principal,
+            &id,
+            "api /api/v1/cases/",
+        )
+        .map_err(Problem::internal)?
+        .ok_or_else(gone)?;
         Ok(json_ok(&v))
     })
     .await

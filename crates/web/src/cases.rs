@@ -4,16 +4,15 @@
 use crate::access_log::AccessLogger;
 use crate::auth::{SignedIn, current};
 use crate::filter_options::FilterOptions;
-use crate::views::{self, CaseView, ListScope, ParamError, may_see};
+use crate::views::{self, CaseView, ListScope, ParamError};
 use crate::{AppState, esc, page};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use sendscope_domain::Stage;
 use sendscope_domain::access::{Action, Resource, Role, authorise};
-use sendscope_domain::ids::CaseId;
 use sendscope_domain::sen::NeedType;
-use sendscope_domain::{Instant, Stage, StreamRef};
-use sendscope_store::{AccessEntry, Store};
+use sendscope_store::Store;
 use std::collections::HashMap;
 
 fn not_found() -> Response {
@@ -231,31 +230,17 @@ pub async fn show(
 }
 
 fn case_page(store: &dyn Store, log: &AccessLogger, who: &SignedIn, id: &str) -> Response {
-    let Ok(case) = CaseId::parse(id) else {
-        return not_found();
-    };
-    let proj = match store.projection(StreamRef::case(case)) {
-        Ok(Some(p)) => p,
-        Ok(None) => return not_found(),
-        Err(e) => return crate::error_page(&e.to_string()),
-    };
-    if !may_see(&who.principal, &proj) {
-        return not_found();
-    }
-    let entry = AccessEntry {
-        at: Instant::now(),
-        username: who.username.to_string(),
-        role: who.principal.role.as_str().to_string(),
-        case,
-        via: format!("page /cases/{case}"),
-    };
-    // A view that cannot be logged is not shown.
-    if let Err(e) = log.log(entry) {
-        return crate::error_page(&e);
-    }
-    match views::case_view(store, &who.principal, case, &proj) {
-        Ok(v) => Html(page("Child's record", &render_case(&v))).into_response(),
-        Err(e) => crate::error_page(&e.to_string()),
+    match views::open_case(
+        store,
+        log,
+        who.username.as_str(),
+        &who.principal,
+        id,
+        "page /cases/",
+    ) {
+        Ok(Some(v)) => Html(page("Child's record", &render_case(&v))).into_response(),
+        Ok(None) => not_found(),
+        Err(e) => crate::error_page(&e),
     }
 }
 

@@ -149,6 +149,42 @@ pub fn may_see(who: &Principal, p: &Projection) -> bool {
     .allowed()
 }
 
+/// Opens one child's record for a user, page or API alike: `Ok(None)` when there is no
+/// such record or the user may not see it (both shown as "not found"); otherwise the
+/// view is written to the access log first and the record returned. A view that cannot
+/// be logged is an error, not a record.
+pub fn open_case(
+    store: &dyn Store,
+    log: &crate::access_log::AccessLogger,
+    username: &str,
+    who: &Principal,
+    id: &str,
+    via: &str,
+) -> Result<Option<CaseView>, String> {
+    let Ok(case) = CaseId::parse(id) else {
+        return Ok(None);
+    };
+    let Some(proj) = store
+        .projection(StreamRef::case(case))
+        .map_err(|e| e.to_string())?
+    else {
+        return Ok(None);
+    };
+    if !matches!(proj.state, StreamState::Case(_)) || !may_see(who, &proj) {
+        return Ok(None);
+    }
+    log.log(sendscope_store::AccessEntry {
+        at: sendscope_domain::Instant::now(),
+        username: username.to_string(),
+        role: who.role.as_str().to_string(),
+        case,
+        via: format!("{via}{case}"),
+    })?;
+    case_view(store, who, case, &proj)
+        .map(Some)
+        .map_err(|e| e.to_string())
+}
+
 /// A problem with one query parameter: which, and how to put it right.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParamError {
