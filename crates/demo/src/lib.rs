@@ -282,7 +282,11 @@ impl Generator {
             area,
             actor,
             out,
-            EventBody::AppealDecided(AppealDecided { on: out, outcome }),
+            EventBody::AppealDecided(AppealDecided {
+                on: out,
+                outcome,
+                order: None,
+            }),
         );
     }
 
@@ -1329,7 +1333,7 @@ impl Generator {
         };
         self.plan_life(a, st, &actor, start, end, birth, need);
         if let Path::Ended { .. } = path {
-            self.end_plan(a, st, &actor, end, birth);
+            self.end_plan(a, st, &actor, (start, end), birth);
             return false;
         }
         true
@@ -1650,6 +1654,22 @@ impl Generator {
                 EventBody::ReviewMeetingHeld(DatedOnly { on: meeting }),
                 None,
             );
+            // The review report: within 2 weeks for most, up to 4 weeks for some (a
+            // spread taken from the date, so the random draws stay as they were).
+            let report = meeting + Days::new(7 + u64::from(meeting.ordinal() % 20));
+            if report <= end {
+                self.push(
+                    st,
+                    a.id,
+                    actor,
+                    report,
+                    EventBody::ReviewReportSent(ReviewStep {
+                        meeting_on: meeting,
+                        on: report,
+                    }),
+                    None,
+                );
+            }
             let gap = if self.rng.unit() < figures::REVIEW_DECISION_WITHIN_4_WEEKS {
                 self.rng.range(3, 29)
             } else {
@@ -1754,7 +1774,7 @@ impl Generator {
         a: &AreaCtx,
         st: StreamRef,
         actor: &str,
-        end: NaiveDate,
+        (start, end): (NaiveDate, NaiveDate),
         birth: NaiveDate,
     ) {
         let i = self
@@ -1802,6 +1822,33 @@ impl Generator {
             "deceased" => CeaseReason::Deceased,
             _ => CeaseReason::Other,
         };
+        // Ceasing is a decision the family can appeal (s.45 CFA): it is made about two
+        // months before the plan ends, and the plan is kept until the time to appeal
+        // (2 months) has passed.
+        let mut end = end;
+        if reason != CeaseReason::Deceased {
+            let decided = end
+                .checked_sub_months(Months::new(2))
+                .and_then(|d| d.checked_sub_days(Days::new(7)))
+                .unwrap_or(start)
+                .max(start);
+            self.push(
+                st,
+                a.id,
+                actor,
+                decided,
+                EventBody::CessationDecided(CessationDecided {
+                    on: decided,
+                    reason,
+                    explanation: format!("The plan is no longer needed: {}.", reason.label()),
+                }),
+                None,
+            );
+            let window_end = decided
+                .checked_add_months(Months::new(2))
+                .unwrap_or(decided);
+            end = end.max(window_end + Days::new(1));
+        }
         self.push(
             st,
             a.id,

@@ -10,8 +10,8 @@
 //! uses the book in force on its trigger date. Pure: the caller supplies "today".
 
 use crate::DomainError;
-use crate::event::{AssessDecision, ExceptionKind};
-use crate::projection::CaseState;
+use crate::event::{AppealOrder, AppealOutcome, AssessDecision, DisputeSubject, PhaseTransferKind};
+use crate::projection::{CaseState, ExceptionState, RequestState};
 use chrono::{Datelike, Days, Months, NaiveDate, Weekday};
 use serde::Serialize;
 
@@ -150,8 +150,13 @@ pub enum Period {
     Months { n: u32 },
     /// "N working days": the Nth working day after the trigger.
     WorkingDays { n: u32 },
-    /// "Before" a fixed day of the trigger's calendar year: the day before it.
+    /// "Before" a fixed day of the calendar year of the event counted from (a phase
+    /// transfer): the day before it.
     Before { month: u32, day: u32 },
+    /// "At least N weeks before" the event counted from (a review meeting).
+    WeeksBefore { n: u32 },
+    /// "At least N months before" the event counted from (a post-16 move).
+    MonthsBefore { n: u32 },
 }
 
 impl Period {
@@ -188,7 +193,24 @@ impl Period {
             Period::Before { month, day } => NaiveDate::from_ymd_opt(trigger.year(), month, day)
                 .and_then(|d| d.pred_opt())
                 .ok_or_else(overflow),
+            Period::WeeksBefore { n } => trigger
+                .checked_sub_days(Days::new(7 * u64::from(n)))
+                .ok_or_else(overflow),
+            // Where the day does not exist chrono takes the month's last day, which is
+            // still at least N months before.
+            Period::MonthsBefore { n } => trigger
+                .checked_sub_months(Months::new(n))
+                .ok_or_else(overflow),
         }
+    }
+
+    /// True for periods counted back from the event they must precede: their due date
+    /// is before the day they count from.
+    pub fn counts_back(&self) -> bool {
+        matches!(
+            self,
+            Period::Before { .. } | Period::WeeksBefore { .. } | Period::MonthsBefore { .. }
+        )
     }
 }
 
@@ -301,6 +323,22 @@ const SEND_REGS_2014: &[ClockRule] = &[
         false,
     ),
     rule(
+        "review_invitations",
+        "Invite everyone to the review meeting and circulate the advice",
+        Period::WeeksBefore { n: 2 },
+        Duty,
+        "SEND Regs 2014 reg 20",
+        false,
+    ),
+    rule(
+        "review_report",
+        "Send the review report after the meeting",
+        Period::Weeks { n: 2 },
+        Duty,
+        "SEND Regs 2014 reg 20",
+        false,
+    ),
+    rule(
         "review_decision",
         "Decide after the review: maintain, amend or cease",
         Period::Weeks { n: 4 },
@@ -309,11 +347,19 @@ const SEND_REGS_2014: &[ClockRule] = &[
         false,
     ),
     rule(
-        "mediation_certificate",
-        "Issue the mediation certificate after mediation is declined",
-        Period::WorkingDays { n: 3 },
+        "amendments_response",
+        "Family's time to respond to the proposed amendments",
+        Period::DaysBeginningWith { n: 15 },
+        Window,
+        "SEND Regs 2014 reg 22",
+        false,
+    ),
+    rule(
+        "amended_plan",
+        "Issue the final amended plan",
+        Period::Weeks { n: 8 },
         Duty,
-        "SEND Regs 2014 Part 6",
+        "SEND Regs 2014 reg 22",
         false,
     ),
     rule(
@@ -330,6 +376,134 @@ const SEND_REGS_2014: &[ClockRule] = &[
         Period::Before { month: 3, day: 31 },
         Duty,
         "SEND Regs 2014 reg 18",
+        false,
+    ),
+    rule(
+        "phase_transfer_post16_move",
+        "Review and amend the plan naming the next post-16 setting",
+        Period::MonthsBefore { n: 5 },
+        Duty,
+        "SEND Regs 2014 reg 18",
+        false,
+    ),
+    rule(
+        "transfer_in_notify",
+        "Tell the family whether the plan transferred in will be reassessed",
+        Period::Weeks { n: 6 },
+        Duty,
+        "SEND Regs 2014 reg 15",
+        false,
+    ),
+    rule(
+        "transfer_in_review",
+        "Review a plan transferred in (12 months from the plan or last review, or 3 months from the transfer, whichever is later)",
+        Period::Months { n: 3 },
+        Duty,
+        "SEND Regs 2014 reg 15",
+        false,
+    ),
+    rule(
+        "appeal_window",
+        "Family's time to appeal to the SEND Tribunal",
+        Period::Months { n: 2 },
+        Window,
+        "Tribunal Procedure (HESC) Rules 2008 r.20",
+        false,
+    ),
+    rule(
+        "appeal_window_after_certificate",
+        "Family's time to appeal after a mediation certificate",
+        Period::Months { n: 1 },
+        Window,
+        "Tribunal Procedure (HESC) Rules 2008 r.20",
+        false,
+    ),
+    rule(
+        "mediation_certificate",
+        "Issue the mediation certificate after mediation is declined",
+        Period::WorkingDays { n: 3 },
+        Duty,
+        "SEND Regs 2014 Part 6",
+        false,
+    ),
+    rule(
+        "mediation_held",
+        "Hold the mediation (or issue a certificate)",
+        Period::Days { n: 30 },
+        Duty,
+        "SEND Regs 2014 Part 6",
+        false,
+    ),
+    rule(
+        "order_assess_notify",
+        "Tell the family the assessment ordered by the Tribunal will be made",
+        Period::Weeks { n: 2 },
+        Duty,
+        "SEND Regs 2014 reg 44",
+        false,
+    ),
+    rule(
+        "order_assess_no_plan",
+        "Tell the family no plan will be issued after the ordered assessment",
+        Period::Weeks { n: 10 },
+        Duty,
+        "SEND Regs 2014 reg 44",
+        false,
+    ),
+    rule(
+        "order_assess_final_plan",
+        "Issue the final plan after the ordered assessment",
+        Period::Weeks { n: 14 },
+        Duty,
+        "SEND Regs 2014 reg 44",
+        false,
+    ),
+    rule(
+        "order_make_plan_draft",
+        "Issue the draft plan the Tribunal ordered",
+        Period::Weeks { n: 5 },
+        Duty,
+        "SEND Regs 2014 reg 44",
+        false,
+    ),
+    rule(
+        "order_make_plan_final",
+        "Issue the final plan the Tribunal ordered",
+        Period::Weeks { n: 11 },
+        Duty,
+        "SEND Regs 2014 reg 44",
+        false,
+    ),
+    rule(
+        "order_amend_plan",
+        "Issue the amended plan the Tribunal ordered",
+        Period::Weeks { n: 5 },
+        Duty,
+        "SEND Regs 2014 reg 44",
+        false,
+    ),
+    rule(
+        "order_name_setting",
+        "Issue the plan naming the setting the Tribunal ordered",
+        Period::Weeks { n: 2 },
+        Duty,
+        "SEND Regs 2014 reg 44",
+        false,
+    ),
+    rule(
+        "conceded_action",
+        "Do what the conceded appeal asked: assess, review or amend the plan",
+        Period::Weeks { n: 4 },
+        Duty,
+        "SEND Regs 2014 reg 45",
+        false,
+    ),
+    rule(
+        "conceded_name_setting",
+        "Name the setting the conceded appeal asked for",
+        Period::Weeks { n: 2 },
+        Duty,
+        "SEND Regs 2014 reg 45",
         false,
     ),
 ];
@@ -417,151 +591,395 @@ pub struct Deadline {
     pub key: &'static str,
     pub step: &'static str,
     pub source: &'static str,
+    /// Day 0: the day the rule counts from. For a rule counted back from an event
+    /// ("before 15 February", "2 weeks before the meeting") it is that event, and the
+    /// due date comes before it.
     pub trigger: NaiveDate,
     pub due: NaiveDate,
     pub done: Option<NaiveDate>,
     pub status: Status,
     /// Recorded exceptions (flags only: the due date and lateness are unchanged).
-    pub exceptions: Vec<ExceptionKind>,
+    pub exceptions: Vec<ExceptionState>,
     /// The request it belongs to, where it belongs to one.
     pub request: Option<u32>,
 }
 
-fn deadline(
-    key: &str,
-    trigger: NaiveDate,
-    done: Option<NaiveDate>,
+/// Builds deadlines for one case, all on the same `today`.
+struct Clocks<'a> {
     today: NaiveDate,
-    exceptions: &[ExceptionKind],
-    request: Option<u32>,
-) -> Result<Option<Deadline>, DomainError> {
-    // Steps triggered before the first rule book (1 September 2014) had other rules,
-    // which sendscope does not hold: no clock rather than a wrong one.
-    if RULE_BOOKS
-        .first()
-        .is_some_and(|b| trigger < b.effective_from)
-    {
-        return Ok(None);
-    }
-    let r = rule_in_force(key, trigger)?;
-    let due = r.period.due(trigger)?;
-    Ok(Some(Deadline {
-        key: r.key,
-        step: r.step,
-        source: r.source,
-        trigger,
-        due,
-        done,
-        status: status(r.kind, due, done, today),
-        exceptions: if r.exceptions_apply {
-            exceptions.to_vec()
-        } else {
-            Vec::new()
-        },
-        request,
-    }))
+    out: Vec<Deadline>,
+    no_exceptions: &'a [ExceptionState],
 }
 
-/// Every statutory deadline a case has had or has now, from its requests and plan, with
-/// each one's state on `today`.
-pub fn case_deadlines(c: &CaseState, today: NaiveDate) -> Result<Vec<Deadline>, DomainError> {
+impl Clocks<'_> {
+    /// Adds the deadline `key` counted from `trigger`; `later_of` is another rule and
+    /// trigger whose due date wins where it is later (Reg 15, the appeal window).
+    fn add(
+        &mut self,
+        key: &str,
+        trigger: NaiveDate,
+        done: Option<NaiveDate>,
+        exceptions: &[ExceptionState],
+        request: Option<u32>,
+        later_of: Option<(&str, NaiveDate)>,
+    ) -> Result<(), DomainError> {
+        // Steps triggered before the first rule book (1 September 2014) had other rules,
+        // which sendscope does not hold: no clock rather than a wrong one.
+        if RULE_BOOKS
+            .first()
+            .is_some_and(|b| trigger < b.effective_from)
+        {
+            return Ok(());
+        }
+        let r = rule_in_force(key, trigger)?;
+        let mut due = r.period.due(trigger)?;
+        if let Some((other, from)) = later_of {
+            let o = rule_in_force(other, from)?;
+            due = due.max(o.period.due(from)?);
+        }
+        self.out.push(Deadline {
+            key: r.key,
+            step: r.step,
+            source: r.source,
+            trigger,
+            due,
+            done,
+            status: status(r.kind, due, done, self.today),
+            exceptions: if r.exceptions_apply {
+                exceptions.to_vec()
+            } else {
+                self.no_exceptions.to_vec()
+            },
+            request,
+        });
+        Ok(())
+    }
+
+    fn simple(
+        &mut self,
+        key: &str,
+        trigger: NaiveDate,
+        done: Option<NaiveDate>,
+    ) -> Result<(), DomainError> {
+        self.add(key, trigger, done, &[], None, None)
+    }
+}
+
+/// The first of `dates` on or after `from`.
+fn first_from(dates: impl IntoIterator<Item = NaiveDate>, from: NaiveDate) -> Option<NaiveDate> {
+    dates.into_iter().filter(|d| *d >= from).min()
+}
+
+/// Whether a dispute about `subject` is about a decision of kind `decision` (a plan
+/// issued or amended can be disputed for its contents or for the setting it names).
+fn covers(decision: DisputeSubject, subject: DisputeSubject) -> bool {
+    decision == subject
+        || (decision == DisputeSubject::PlanContents && subject == DisputeSubject::NamedSetting)
+}
+
+/// The day the decision a dispute about `subject` is about was sent: the newest such
+/// decision on or before `by`.
+pub fn appealed_decision(
+    c: &CaseState,
+    subject: DisputeSubject,
+    by: NaiveDate,
+) -> Option<NaiveDate> {
+    appealable_decisions(c)
+        .into_iter()
+        .filter(|(s, d)| covers(*s, subject) && *d <= by)
+        .map(|(_, d)| d)
+        .max()
+}
+
+/// The last day the family may appeal the decision of kind `decision` sent on `on`.
+pub fn appeal_window_end(
+    c: &CaseState,
+    decision: DisputeSubject,
+    on: NaiveDate,
+) -> Result<NaiveDate, DomainError> {
+    let mut k = Clocks {
+        today: on,
+        out: Vec::new(),
+        no_exceptions: &[],
+    };
+    appeal_window(&mut k, c, decision, on)?;
+    Ok(k.out.pop().map(|d| d.due).unwrap_or(on))
+}
+
+fn appeal_window(
+    k: &mut Clocks,
+    c: &CaseState,
+    decision: DisputeSubject,
+    on: NaiveDate,
+) -> Result<(), DomainError> {
+    let about_this = |x: &NaiveDate, subject: DisputeSubject| {
+        covers(decision, subject) && appealed_decision(c, subject, *x) == Some(on)
+    };
+    let cert = c
+        .disputes
+        .iter()
+        .filter_map(|d| d.certificate_on.filter(|x| about_this(x, d.subject)))
+        .max();
+    let appealed = c
+        .disputes
+        .iter()
+        .filter_map(|d| d.appeal_on.filter(|x| about_this(x, d.subject)))
+        .min();
+    let later = cert.map(|x| ("appeal_window_after_certificate", x));
+    k.add("appeal_window", on, appealed, &[], None, later)
+}
+
+/// Every decision on the case that carries a right of appeal, with its kind (a plan
+/// issued or amended is `PlanContents`).
+fn appealable_decisions(c: &CaseState) -> Vec<(DisputeSubject, NaiveDate)> {
     let mut out = Vec::new();
     for r in &c.requests {
-        let id = Some(r.request.0);
-        let ex = &r.exceptions;
-        if r.withdrawn_on.is_some() && r.decided_on.is_none() {
-            continue;
+        let refused =
+            r.decision == Some(AssessDecision::DoNotAssess) || r.ordered_decision_on.is_some();
+        if refused && let Some(d) = r.decided_on {
+            out.push((DisputeSubject::RefusalToAssess, d));
         }
-        out.extend(deadline(
-            "decide_to_assess",
+        if let Some(d) = r.plan_not_issued_on {
+            out.push((DisputeSubject::RefusalToIssue, d));
+        }
+        if let Some(d) = r.final_issued_on {
+            out.push((DisputeSubject::PlanContents, d));
+        }
+    }
+    if let Some(p) = &c.plan {
+        for &d in &p.amended_on {
+            out.push((DisputeSubject::PlanContents, d));
+        }
+        if let Some(x) = &p.cessation {
+            out.push((DisputeSubject::Cessation, x.on));
+        }
+    }
+    out
+}
+
+fn request_clocks(k: &mut Clocks, r: &RequestState) -> Result<(), DomainError> {
+    let id = Some(r.request.0);
+    let ex = &r.exceptions;
+    if r.withdrawn_on.is_some() && r.decided_on.is_none() {
+        return Ok(());
+    }
+    k.add(
+        "decide_to_assess",
+        r.received_on,
+        r.decided_on,
+        ex,
+        id,
+        None,
+    )?;
+    if r.decision != Some(AssessDecision::Assess) {
+        return Ok(());
+    }
+    for a in &r.advice {
+        k.add("advice", a.requested_on, a.received_on, ex, id, None)?;
+    }
+    // After a Tribunal order or a conceded appeal the order's clocks govern the rest.
+    let ordered = r.ordered_decision_on.is_some();
+    let drafting = r.draft_served_on.is_some() || r.final_issued_on.is_some();
+    if !ordered && (r.plan_not_issued_on.is_some() || (!drafting && r.withdrawn_on.is_none())) {
+        k.add(
+            "notify_no_plan",
             r.received_on,
-            r.decided_on,
-            today,
+            r.plan_not_issued_on,
             ex,
             id,
-        )?);
-        if r.decision != Some(AssessDecision::Assess) {
+            None,
+        )?;
+    }
+    if let Some(served) = r.draft_served_on {
+        let answered = r.draft_response.as_ref().map(|x| x.on);
+        k.add("draft_response", served, answered, ex, id, None)?;
+    }
+    for c in &r.consultations {
+        k.add(
+            "consultation_response",
+            c.consulted_on,
+            c.responded_on,
+            ex,
+            id,
+            None,
+        )?;
+    }
+    if !ordered && r.plan_not_issued_on.is_none() && r.withdrawn_on.is_none() {
+        k.add("final_plan", r.received_on, r.final_issued_on, ex, id, None)?;
+    }
+    Ok(())
+}
+
+fn dispute_clocks(k: &mut Clocks, c: &CaseState) -> Result<(), DomainError> {
+    for d in &c.disputes {
+        if let (Some(chosen), Some(wants)) = (d.mediation_chosen_on, d.wants_mediation) {
+            if wants {
+                k.simple(
+                    "mediation_held",
+                    chosen,
+                    d.mediation_on.or(d.certificate_on),
+                )?;
+            } else {
+                k.simple("mediation_certificate", chosen, d.certificate_on)?;
+            }
+        }
+        let (Some(on), Some(outcome)) = (d.decided_on, d.outcome) else {
+            continue;
+        };
+        let Some(order) = d.order else { continue };
+        let conceded = outcome == AppealOutcome::Conceded;
+        if !conceded && !matches!(outcome, AppealOutcome::Upheld | AppealOutcome::PartlyUpheld) {
             continue;
         }
-        for a in &r.advice {
-            out.extend(deadline(
-                "advice",
-                a.requested_on,
-                a.received_on,
-                today,
-                ex,
-                id,
-            )?);
-        }
-        let drafting = r.draft_served_on.is_some() || r.final_issued_on.is_some();
-        if r.plan_not_issued_on.is_some() || (!drafting && r.withdrawn_on.is_none()) {
-            out.extend(deadline(
-                "notify_no_plan",
-                r.received_on,
-                r.plan_not_issued_on,
-                today,
-                ex,
-                id,
-            )?);
-        }
-        if let Some(served) = r.draft_served_on {
-            out.extend(deadline("draft_response", served, None, today, ex, id)?);
-        }
-        for k in &r.consultations {
-            out.extend(deadline(
-                "consultation_response",
-                k.consulted_on,
-                k.responded_on,
-                today,
-                ex,
-                id,
-            )?);
-        }
-        if r.plan_not_issued_on.is_none() && r.withdrawn_on.is_none() {
-            out.extend(deadline(
-                "final_plan",
-                r.received_on,
-                r.final_issued_on,
-                today,
-                ex,
-                id,
-            )?);
-        }
-    }
-    if let Some(plan) = &c.plan {
-        // Each review of this plan within 12 months of the plan or the last review, and
-        // each review decision within 4 weeks of its meeting.
-        let mut reviews: Vec<_> = c
-            .reviews
-            .iter()
-            .filter(|r| r.meeting_on >= plan.start)
-            .collect();
-        reviews.sort_by_key(|r| r.meeting_on);
-        let mut previous = plan.start;
-        for r in reviews {
-            out.extend(deadline(
-                "annual_review",
-                previous,
-                Some(r.meeting_on),
-                today,
-                &[],
-                None,
-            )?);
-            out.extend(deadline(
-                "review_decision",
-                r.meeting_on,
-                r.decided_on,
-                today,
-                &[],
-                None,
-            )?);
-            previous = r.meeting_on;
-        }
-        if plan.ceased.is_none() {
-            out.extend(deadline("annual_review", previous, None, today, &[], None)?);
+        let amended = c
+            .plan
+            .as_ref()
+            .and_then(|p| first_from(p.amended_on.iter().copied(), on));
+        let latest = c.requests.last();
+        let since = |x: Option<NaiveDate>| x.filter(|x| *x >= on);
+        match order {
+            AppealOrder::Assess => {
+                let notified = latest.and_then(|r| since(r.ordered_decision_on));
+                if conceded {
+                    k.simple("conceded_action", on, notified)?;
+                } else {
+                    k.simple("order_assess_notify", on, notified)?;
+                }
+                let no_plan = latest.and_then(|r| since(r.plan_not_issued_on));
+                let final_plan = latest.and_then(|r| since(r.final_issued_on));
+                let drafting = latest.and_then(|r| since(r.draft_served_on)).is_some();
+                if no_plan.is_some() || (final_plan.is_none() && !drafting) {
+                    k.simple("order_assess_no_plan", on, no_plan)?;
+                }
+                if no_plan.is_none() {
+                    k.simple("order_assess_final_plan", on, final_plan)?;
+                }
+            }
+            AppealOrder::MakePlan => {
+                k.simple(
+                    "order_make_plan_draft",
+                    on,
+                    latest.and_then(|r| since(r.draft_served_on)),
+                )?;
+                k.simple(
+                    "order_make_plan_final",
+                    on,
+                    latest.and_then(|r| since(r.final_issued_on)),
+                )?;
+            }
+            AppealOrder::AmendPlan if conceded => k.simple("conceded_action", on, amended)?,
+            AppealOrder::AmendPlan => k.simple("order_amend_plan", on, amended)?,
+            AppealOrder::NameSetting if conceded => {
+                k.simple("conceded_name_setting", on, amended)?
+            }
+            AppealOrder::NameSetting => k.simple("order_name_setting", on, amended)?,
+            AppealOrder::Review => {
+                let held = first_from(
+                    c.reviews
+                        .iter()
+                        .filter(|r| !r.planned)
+                        .map(|r| r.meeting_on),
+                    on,
+                );
+                k.simple("conceded_action", on, held)?;
+            }
         }
     }
-    Ok(out)
+    // The family's time to appeal each decision: 2 months from the decision, or 1 month
+    // from a mediation certificate about it, whichever is later.
+    for (decision, on) in appealable_decisions(c) {
+        appeal_window(k, c, decision, on)?;
+    }
+    Ok(())
+}
+
+fn plan_clocks(k: &mut Clocks, c: &CaseState) -> Result<(), DomainError> {
+    let Some(plan) = &c.plan else { return Ok(()) };
+    if let Some(t) = &c.transferred_in {
+        let answered = c.transfer_reassessment.as_ref().map(|x| x.on);
+        k.simple("transfer_in_notify", t.on, answered)?;
+    }
+    // Each review within 12 months of the plan or the last review (for the first review
+    // after a transfer in, or 3 months from the transfer if later); each report within 2
+    // weeks and each decision within 4 weeks of its meeting; invitations at least 2 weeks
+    // before a meeting, where a meeting was planned or invitations recorded.
+    let mut reviews: Vec<_> = c
+        .reviews
+        .iter()
+        .filter(|r| r.meeting_on >= plan.start)
+        .collect();
+    reviews.sort_by_key(|r| r.meeting_on);
+    let mut previous = plan.start;
+    let review_later_of = |previous: NaiveDate| {
+        c.transferred_in
+            .as_ref()
+            .filter(|t| t.on >= previous)
+            .map(|t| ("transfer_in_review", t.on))
+    };
+    for r in &reviews {
+        if r.planned || r.invitations_on.is_some() {
+            k.simple("review_invitations", r.meeting_on, r.invitations_on)?;
+        }
+        if r.planned {
+            continue;
+        }
+        k.add(
+            "annual_review",
+            previous,
+            Some(r.meeting_on),
+            &[],
+            None,
+            review_later_of(previous),
+        )?;
+        k.simple("review_report", r.meeting_on, r.report_on)?;
+        k.simple("review_decision", r.meeting_on, r.decided_on)?;
+        previous = r.meeting_on;
+    }
+    let open = plan.ceased.is_none() && c.transferred_out.is_none();
+    if open {
+        k.add(
+            "annual_review",
+            previous,
+            None,
+            &[],
+            None,
+            review_later_of(previous),
+        )?;
+    }
+    for x in &c.proposals {
+        k.simple("amendments_response", x.proposed_on, None)?;
+        if open || x.amended_on.is_some() {
+            k.simple("amended_plan", x.proposed_on, x.amended_on)?;
+        }
+    }
+    for t in &c.phase_transfers {
+        if !open && t.amended_on.is_none() {
+            continue;
+        }
+        let key = match t.kind {
+            PhaseTransferKind::BetweenSchools => "phase_transfer",
+            PhaseTransferKind::SecondaryToPost16 => "phase_transfer_post16",
+            PhaseTransferKind::Post16ToPost16 => "phase_transfer_post16_move",
+        };
+        k.simple(key, t.transfer_on, t.amended_on)?;
+    }
+    Ok(())
+}
+
+/// Every statutory deadline a case has had or has now, from its requests, plan, reviews,
+/// transfers and disputes, with each one's state on `today`.
+pub fn case_deadlines(c: &CaseState, today: NaiveDate) -> Result<Vec<Deadline>, DomainError> {
+    let mut k = Clocks {
+        today,
+        out: Vec::new(),
+        no_exceptions: &[],
+    };
+    for r in &c.requests {
+        request_clocks(&mut k, r)?;
+    }
+    plan_clocks(&mut k, c)?;
+    dispute_clocks(&mut k, c)?;
+    Ok(k.out)
 }
 
 #[cfg(test)]
@@ -675,7 +1093,7 @@ mod tests {
         let reviewed: CaseState = serde_json::from_str(
             r#"{"plan":{"start":"2023-03-31","sections":{"a":"","b":"","c":"","d":"","e":"","f":"","g":"","h1":"","h2":"","i":"","j":"","k":""},
                 "personal_budget":false,"last_review":"2025-05-02"},
-                "reviews":[{"meeting_on":"2024-03-27","decision":"maintain","decided_on":"2024-04-01"},
+                "reviews":[{"meeting_on":"2024-03-27","decision":"maintain","decided_on":"2024-04-01","report_on":"2024-04-10"},
                            {"meeting_on":"2025-05-02","decision":"maintain","decided_on":"2025-06-20"}]}"#,
         )
         .expect("case");
@@ -688,11 +1106,17 @@ mod tests {
             got,
             vec![
                 ("annual_review", d(2024, 3, 31), Status::MetOnTime),
+                ("review_report", d(2024, 4, 10), Status::MetOnTime),
                 ("review_decision", d(2024, 4, 24), Status::MetOnTime),
                 (
                     "annual_review",
                     d(2025, 3, 27),
                     Status::MetLate { days: 36 }
+                ),
+                (
+                    "review_report",
+                    d(2025, 5, 16),
+                    Status::Overdue { days: 46 }
                 ),
                 (
                     "review_decision",
@@ -716,7 +1140,6 @@ mod tests {
                 .expect("deadlines")
                 .is_empty()
         );
-        // Refused to assess: only the decision's clock.
         let refused: CaseState = serde_json::from_str(
             r#"{"requests":[{"request":1,"received_on":"2025-01-06","requested_by":"school",
                 "decision":"do_not_assess","decided_on":"2025-02-10"}]}"#,
@@ -727,7 +1150,8 @@ mod tests {
             .iter()
             .map(|x| x.key)
             .collect();
-        assert_eq!(keys, ["decide_to_assess"]);
+        // Refused to assess: the decision's clock, and the family's time to appeal it.
+        assert_eq!(keys, ["decide_to_assess", "appeal_window"]);
     }
 
     #[test]

@@ -301,6 +301,18 @@ event_catalogue! {
     PlanCeased(PlanCeased) = "case.plan_ceased", CASE;
     TransferredOut(Transfer) = "case.transferred_out", CASE;
     TransferredIn(Transfer) = "case.transferred_in", CASE;
+    DraftResponseReceived(DraftResponse) = "case.draft_response_received", CASE;
+    ReviewInvitationsSent(ReviewStep) = "case.review_invitations_sent", CASE;
+    ReviewReportSent(ReviewStep) = "case.review_report_sent", CASE;
+    AmendmentsProposed(AmendmentsProposed) = "case.amendments_proposed", CASE;
+    PhaseTransferPlanned(PhaseTransferPlanned) = "case.phase_transfer_planned", CASE;
+    TransferReassessmentDecided(TransferReassessment) = "case.transfer_reassessment_decided", CASE;
+    MediationChosen(MediationChoice) = "case.mediation_chosen", CASE;
+    MediationHeld(MediationHeld) = "case.mediation_held", CASE;
+    MediationCertificateIssued(MediationCertificate) = "case.mediation_certificate_issued", CASE;
+    CessationDecided(CessationDecided) = "case.cessation_decided", CASE;
+    ComplaintReceived(ComplaintReceived) = "case.complaint_received", CASE;
+    ComplaintResponded(ComplaintResponded) = "case.complaint_responded", CASE;
     AccountCreated(AccountCreated) = "account.created", ACCOUNT;
     AccountPasswordSet(DatedOnly) = "account.password_set", ACCOUNT;
     AccountDisabled(DatedOnly) = "account.disabled", ACCOUNT;
@@ -783,6 +795,18 @@ pub enum DisputeSubject {
     Cessation,
 }
 
+impl DisputeSubject {
+    pub fn label(self) -> &'static str {
+        match self {
+            DisputeSubject::RefusalToAssess => "a refusal to assess",
+            DisputeSubject::RefusalToIssue => "a refusal to issue a plan",
+            DisputeSubject::PlanContents => "a plan's contents",
+            DisputeSubject::NamedSetting => "the setting named in a plan",
+            DisputeSubject::Cessation => "ceasing a plan",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MediationRecorded {
     pub on: NaiveDate,
@@ -807,10 +831,132 @@ pub enum AppealOutcome {
     Conceded,
 }
 
+/// What the Tribunal ordered, or what the council conceded, when an appeal ends in the
+/// family's favour. Each starts its own statutory clock (Regs 44 and 45).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AppealOrder {
+    /// Carry out an EHC needs assessment.
+    Assess,
+    /// Make and maintain a plan.
+    MakePlan,
+    /// Amend the plan's contents.
+    AmendPlan,
+    /// Name a school or other institution (or a type of one) in the plan.
+    NameSetting,
+    /// Review the plan (a conceded appeal).
+    Review,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AppealDecided {
     pub on: NaiveDate,
     pub outcome: AppealOutcome,
+    /// What the council must now do, where the appeal succeeded or was conceded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<AppealOrder>,
+}
+
+/// The family's response to a draft plan, and the setting they ask to be named.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DraftResponse {
+    pub request: RequestId,
+    pub on: NaiveDate,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_setting: Option<SettingRef>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub comments: String,
+}
+
+/// A step of an annual review, identified by the date of its meeting.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReviewStep {
+    pub meeting_on: NaiveDate,
+    pub on: NaiveDate,
+}
+
+/// Amendments proposed to the family after a review (or otherwise), with the notice.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AmendmentsProposed {
+    pub on: NaiveDate,
+    /// The review meeting the proposal follows, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meeting_on: Option<NaiveDate>,
+    pub summary: String,
+}
+
+/// The kinds of move between phases that Reg 18 times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PhaseTransferKind {
+    /// Early years to school, infant to junior, primary to middle or secondary, middle to
+    /// secondary: before 15 February of the calendar year of transfer.
+    BetweenSchools,
+    /// Secondary school to a post-16 institution: before 31 March.
+    SecondaryToPost16,
+    /// One post-16 institution to another: at least 5 months before.
+    Post16ToPost16,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PhaseTransferPlanned {
+    /// The day the child or young person will start at the new phase.
+    pub transfer_on: NaiveDate,
+    pub kind: PhaseTransferKind,
+}
+
+/// A plan transferred in: the new council tells the family whether it will reassess.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TransferReassessment {
+    pub on: NaiveDate,
+    pub reassess: bool,
+}
+
+/// After a decision that can be appealed, the family talks to a mediation adviser and
+/// either chooses mediation or declines it and asks for a certificate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MediationChoice {
+    pub on: NaiveDate,
+    pub subject: DisputeSubject,
+    pub wants_mediation: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MediationHeld {
+    pub on: NaiveDate,
+    pub subject: DisputeSubject,
+    /// Whether the meeting reached agreement.
+    pub agreed: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MediationCertificate {
+    pub on: NaiveDate,
+    pub subject: DisputeSubject,
+}
+
+/// The council's decision to cease a plan (s.45 CFA), after consulting the family and
+/// the setting. The plan is kept until the appeal window has passed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CessationDecided {
+    pub on: NaiveDate,
+    pub reason: CeaseReason,
+    pub explanation: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ComplaintReceived {
+    /// The council's complaint reference, unique on the case.
+    pub reference: String,
+    pub on: NaiveDate,
+    pub about: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ComplaintResponded {
+    pub reference: String,
+    pub on: NaiveDate,
+    pub upheld: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -231,6 +231,95 @@ pub struct ConsultationState {
     pub can_meet_needs: Option<bool>,
 }
 
+/// An exception to the 6- and 20-week limits as recorded: a flag with its evidence and
+/// who recorded it, never a new due date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "ExceptionRepr")]
+pub struct ExceptionState {
+    pub kind: ExceptionKind,
+    pub evidence: String,
+    /// The actor who recorded it (`user:NAME`); empty for projections written before
+    /// sendscope kept it (a rebuild fills it in).
+    pub recorded_by: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recorded_on: Option<NaiveDate>,
+}
+
+/// Projections written before exceptions kept their details held only the kind.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ExceptionRepr {
+    Kind(ExceptionKind),
+    Full {
+        kind: ExceptionKind,
+        evidence: String,
+        recorded_by: String,
+        #[serde(default)]
+        recorded_on: Option<NaiveDate>,
+    },
+}
+
+impl From<ExceptionRepr> for ExceptionState {
+    fn from(r: ExceptionRepr) -> Self {
+        match r {
+            ExceptionRepr::Kind(kind) => ExceptionState {
+                kind,
+                evidence: String::new(),
+                recorded_by: String::new(),
+                recorded_on: None,
+            },
+            ExceptionRepr::Full {
+                kind,
+                evidence,
+                recorded_by,
+                recorded_on,
+            } => ExceptionState {
+                kind,
+                evidence,
+                recorded_by,
+                recorded_on,
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DraftResponseState {
+    pub on: NaiveDate,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_setting: Option<SettingRef>,
+}
+
+/// Amendments proposed to the family and, once made, the amended plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProposalState {
+    pub proposed_on: NaiveDate,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meeting_on: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amended_on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PhaseTransferState {
+    pub transfer_on: NaiveDate,
+    pub kind: PhaseTransferKind,
+    /// The amended plan naming the new setting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amended_on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ComplaintState {
+    pub reference: String,
+    pub received_on: NaiveDate,
+    pub about: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub responded_on: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upheld: Option<bool>,
+}
+
 /// One request for an EHC needs assessment and everything that followed from it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RequestState {
@@ -246,9 +335,15 @@ pub struct RequestState {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub advice: Vec<AdviceState>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub exceptions: Vec<ExceptionKind>,
+    pub exceptions: Vec<ExceptionState>,
+    /// A decision to assess made after a Tribunal order or a conceded appeal, when the
+    /// request had already been refused (the first decision and its clock stay as they were).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ordered_decision_on: Option<NaiveDate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub draft_served_on: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draft_response: Option<DraftResponseState>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub consultations: Vec<ConsultationState>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -274,6 +369,9 @@ pub struct PlanState {
     pub amended_on: Vec<NaiveDate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ceased: Option<PlanCeased>,
+    /// The decision to cease, while the plan is kept through the appeal window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cessation: Option<CessationDecided>,
     /// Set when the plan was recorded retrospectively (made before sendscope).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
@@ -298,6 +396,13 @@ pub struct ReviewState {
     pub decision: Option<ReviewDecision>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decided_on: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invitations_on: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report_on: Option<NaiveDate>,
+    /// True while the meeting is only planned (invitations sent, not yet held).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub planned: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -313,6 +418,15 @@ pub struct DisputeState {
     pub outcome: Option<AppealOutcome>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decided_on: Option<NaiveDate>,
+    /// The day the family chose mediation or declined it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mediation_chosen_on: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wants_mediation: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate_on: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<AppealOrder>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -341,6 +455,14 @@ pub struct CaseState {
     pub transferred_in: Option<Transfer>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transferred_out: Option<Transfer>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer_reassessment: Option<TransferReassessment>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub proposals: Vec<ProposalState>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub phase_transfers: Vec<PhaseTransferState>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub complaints: Vec<ComplaintState>,
 }
 
 /// Where a case stands now.
@@ -436,9 +558,30 @@ pub fn sort_key(family_name: &str, given_names: &str) -> String {
     )
 }
 
+/// Who recorded the event being applied, and on which England date.
+struct Meta<'a> {
+    actor: &'a str,
+    recorded_on: NaiveDate,
+}
+
 impl CaseState {
     fn request_mut(&mut self, id: RequestId) -> Option<&mut RequestState> {
         self.requests.iter_mut().find(|r| r.request == id)
+    }
+
+    fn review_mut(&mut self, meeting_on: NaiveDate) -> Option<&mut ReviewState> {
+        self.reviews
+            .iter_mut()
+            .rev()
+            .find(|r| r.meeting_on == meeting_on)
+    }
+
+    /// The newest dispute about `subject` that has not reached the Tribunal's decision.
+    fn dispute_mut(&mut self, subject: DisputeSubject) -> Option<&mut DisputeState> {
+        self.disputes
+            .iter_mut()
+            .rev()
+            .find(|d| d.subject == subject && d.outcome.is_none())
     }
 
     pub fn stage(&self, merged: bool) -> Stage {
@@ -502,7 +645,7 @@ impl CaseState {
         }
     }
 
-    fn apply(&mut self, body: &EventBody) {
+    fn apply(&mut self, meta: &Meta, body: &EventBody) {
         use EventBody as E;
         match body {
             E::CaseOpened(o) => {
@@ -534,7 +677,9 @@ impl CaseState {
                 decided_on: None,
                 advice: Vec::new(),
                 exceptions: Vec::new(),
+                ordered_decision_on: None,
                 draft_served_on: None,
+                draft_response: None,
                 consultations: Vec::new(),
                 final_issued_on: None,
                 plan_not_issued_on: None,
@@ -546,8 +691,14 @@ impl CaseState {
             }
             E::AssessmentDecided(d) => {
                 if let Some(r) = self.request_mut(d.request) {
+                    if r.decided_on.is_some() {
+                        // Only a Tribunal order or a conceded appeal reopens a decision
+                        // (rules::check): the first decision's clock keeps its verdict.
+                        r.ordered_decision_on = Some(d.on);
+                    } else {
+                        r.decided_on = Some(d.on);
+                    }
                     r.decision = Some(d.decision);
-                    r.decided_on = Some(d.on);
                 }
             }
             E::AdviceRequested(a) => {
@@ -574,7 +725,12 @@ impl CaseState {
             }
             E::ExceptionRecorded(x) => {
                 if let Some(r) = self.request_mut(x.request) {
-                    r.exceptions.push(x.exception);
+                    r.exceptions.push(ExceptionState {
+                        kind: x.exception,
+                        evidence: x.evidence.clone(),
+                        recorded_by: meta.actor.to_string(),
+                        recorded_on: Some(meta.recorded_on),
+                    });
                 }
             }
             E::PlanNotIssued(s) => {
@@ -623,6 +779,7 @@ impl CaseState {
                     last_review: None,
                     amended_on: Vec::new(),
                     ceased: None,
+                    cessation: None,
                     source: None,
                 });
             }
@@ -637,6 +794,7 @@ impl CaseState {
                     last_review: p.last_review,
                     amended_on: Vec::new(),
                     ceased: None,
+                    cessation: None,
                     source: Some(p.source.clone()),
                 });
             }
@@ -659,11 +817,22 @@ impl CaseState {
                 }
             }
             E::ReviewMeetingHeld(d) => {
-                self.reviews.push(ReviewState {
-                    meeting_on: d.on,
-                    decision: None,
-                    decided_on: None,
-                });
+                // A planned meeting (invitations sent) becomes the held one, on the day
+                // it was actually held.
+                match self.reviews.iter_mut().rev().find(|r| r.planned) {
+                    Some(r) => {
+                        r.planned = false;
+                        r.meeting_on = d.on;
+                    }
+                    None => self.reviews.push(ReviewState {
+                        meeting_on: d.on,
+                        decision: None,
+                        decided_on: None,
+                        invitations_on: None,
+                        report_on: None,
+                        planned: false,
+                    }),
+                }
                 if let Some(p) = &mut self.plan {
                     p.last_review = Some(d.on);
                 }
@@ -685,6 +854,110 @@ impl CaseState {
                     p.named = a.named.clone();
                     p.amended_on.push(a.on);
                 }
+                if let Some(x) = self
+                    .proposals
+                    .iter_mut()
+                    .find(|x| x.amended_on.is_none() && x.proposed_on <= a.on)
+                {
+                    x.amended_on = Some(a.on);
+                }
+                if a.phase_transfer
+                    && let Some(t) = self
+                        .phase_transfers
+                        .iter_mut()
+                        .find(|t| t.amended_on.is_none() && a.on < t.transfer_on)
+                {
+                    t.amended_on = Some(a.on);
+                }
+            }
+            E::DraftResponseReceived(x) => {
+                if let Some(r) = self.request_mut(x.request) {
+                    r.draft_response = Some(DraftResponseState {
+                        on: x.on,
+                        requested_setting: x.requested_setting,
+                    });
+                }
+            }
+            E::ReviewInvitationsSent(x) => {
+                if let Some(r) = self.review_mut(x.meeting_on) {
+                    r.invitations_on = Some(x.on);
+                } else {
+                    // Invitations go out before the meeting: keep them on a planned
+                    // review until the meeting is held.
+                    self.reviews.push(ReviewState {
+                        meeting_on: x.meeting_on,
+                        decision: None,
+                        decided_on: None,
+                        invitations_on: Some(x.on),
+                        report_on: None,
+                        planned: true,
+                    });
+                }
+            }
+            E::ReviewReportSent(x) => {
+                if let Some(r) = self.review_mut(x.meeting_on) {
+                    r.report_on = Some(x.on);
+                }
+            }
+            E::AmendmentsProposed(x) => self.proposals.push(ProposalState {
+                proposed_on: x.on,
+                meeting_on: x.meeting_on,
+                amended_on: None,
+            }),
+            E::PhaseTransferPlanned(x) => {
+                self.phase_transfers
+                    .retain(|t| t.transfer_on != x.transfer_on);
+                self.phase_transfers.push(PhaseTransferState {
+                    transfer_on: x.transfer_on,
+                    kind: x.kind,
+                    amended_on: None,
+                });
+            }
+            E::TransferReassessmentDecided(x) => self.transfer_reassessment = Some(x.clone()),
+            E::MediationChosen(m) => self.disputes.push(DisputeState {
+                subject: m.subject,
+                mediation_on: None,
+                mediation_took_place: None,
+                appeal_on: None,
+                outcome: None,
+                decided_on: None,
+                mediation_chosen_on: Some(m.on),
+                wants_mediation: Some(m.wants_mediation),
+                certificate_on: None,
+                order: None,
+            }),
+            E::MediationHeld(m) => {
+                if let Some(d) = self.dispute_mut(m.subject) {
+                    d.mediation_on = Some(m.on);
+                    d.mediation_took_place = Some(true);
+                }
+            }
+            E::MediationCertificateIssued(m) => {
+                if let Some(d) = self.dispute_mut(m.subject) {
+                    d.certificate_on = Some(m.on);
+                }
+            }
+            E::CessationDecided(c) => {
+                if let Some(p) = &mut self.plan {
+                    p.cessation = Some(c.clone());
+                }
+            }
+            E::ComplaintReceived(c) => self.complaints.push(ComplaintState {
+                reference: c.reference.clone(),
+                received_on: c.on,
+                about: c.about.clone(),
+                responded_on: None,
+                upheld: None,
+            }),
+            E::ComplaintResponded(c) => {
+                if let Some(k) = self
+                    .complaints
+                    .iter_mut()
+                    .find(|k| k.reference == c.reference)
+                {
+                    k.responded_on = Some(c.on);
+                    k.upheld = Some(c.upheld);
+                }
             }
             E::MediationRecorded(m) => self.disputes.push(DisputeState {
                 subject: m.subject,
@@ -693,6 +966,10 @@ impl CaseState {
                 appeal_on: None,
                 outcome: None,
                 decided_on: None,
+                mediation_chosen_on: None,
+                wants_mediation: None,
+                certificate_on: None,
+                order: None,
             }),
             E::AppealRegistered(a) => {
                 match self
@@ -709,6 +986,10 @@ impl CaseState {
                         appeal_on: Some(a.on),
                         outcome: None,
                         decided_on: None,
+                        mediation_chosen_on: None,
+                        wants_mediation: None,
+                        certificate_on: None,
+                        order: None,
                     }),
                 }
             }
@@ -721,6 +1002,7 @@ impl CaseState {
                 {
                     d.outcome = Some(a.outcome);
                     d.decided_on = Some(a.on);
+                    d.order = a.order;
                 }
             }
             E::PlanCeased(c) => {
@@ -775,10 +1057,14 @@ impl Projection {
     /// [`EventBody::rewrites_history`]); for those, use [`fold`].
     pub fn apply(&mut self, e: &RecordedEvent, body: &EventBody) {
         self.note(e);
-        self.apply_body(body);
+        self.apply_body(e, body);
     }
 
-    fn apply_body(&mut self, body: &EventBody) {
+    fn apply_body(&mut self, e: &RecordedEvent, body: &EventBody) {
+        let meta = Meta {
+            actor: &e.actor,
+            recorded_on: e.recorded_at.england_date(),
+        };
         use EventBody as E;
         match (body, &mut self.state) {
             (E::MergedInto(m), _) => self.merged_into = Some(m.survivor),
@@ -852,7 +1138,7 @@ impl Projection {
                     k.revoked_on = Some(t.on);
                 }
             }
-            (b, StreamState::Case(s)) => s.apply(b),
+            (b, StreamState::Case(s)) => s.apply(&meta, b),
             _ => {}
         }
     }
@@ -897,7 +1183,7 @@ impl Projection {
             if body.rewrites_history() || voided.contains(&e.seq) {
                 continue;
             }
-            p.apply_body(replaced.get(&e.seq).unwrap_or(&body));
+            p.apply_body(e, replaced.get(&e.seq).unwrap_or(&body));
         }
         Ok(p)
     }

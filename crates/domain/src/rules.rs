@@ -2,6 +2,8 @@
 //! what must happen first; nothing is written.
 
 use crate::DomainError;
+use crate::calendar::date_text;
+use crate::clocks::rule_in_force;
 use crate::event::*;
 use crate::ids::RequestId;
 use crate::projection::{Projection, RequestState, StreamState};
@@ -187,6 +189,51 @@ fn advice_allowed(
     Ok(())
 }
 
+fn plan_start(c: &crate::projection::CaseState) -> NaiveDate {
+    c.plan.as_ref().map(|p| p.start).unwrap_or(NaiveDate::MIN)
+}
+
+fn held_review(c: &crate::projection::CaseState, meeting_on: NaiveDate) -> Result<(), DomainError> {
+    if c.reviews
+        .iter()
+        .any(|r| !r.planned && r.meeting_on == meeting_on)
+    {
+        Ok(())
+    } else {
+        refuse(format!(
+            "there is no review meeting held on {}: record the meeting first",
+            date_text(meeting_on)
+        ))
+    }
+}
+
+/// The family may take a decision of this kind to mediation or appeal only once it has
+/// been made.
+fn appealable(
+    c: &crate::projection::CaseState,
+    subject: DisputeSubject,
+    on: NaiveDate,
+) -> Result<(), DomainError> {
+    if crate::clocks::appealed_decision(c, subject, on).is_none() {
+        return refuse(format!(
+            "there is no decision on this case, on or before {}, that a dispute about {} could be about: record the decision first",
+            date_text(on),
+            subject.label()
+        ));
+    }
+    Ok(())
+}
+
+fn open_dispute(
+    c: &crate::projection::CaseState,
+    subject: DisputeSubject,
+) -> Option<&crate::projection::DisputeState> {
+    c.disputes
+        .iter()
+        .rev()
+        .find(|d| d.subject == subject && d.outcome.is_none() && d.mediation_chosen_on.is_some())
+}
+
 fn check_case(c: &crate::projection::CaseState, body: &EventBody) -> Result<(), DomainError> {
     use EventBody as E;
     let plan_open = c.plan.as_ref().is_some_and(|p| p.ceased.is_none());
@@ -203,12 +250,19 @@ fn check_case(c: &crate::projection::CaseState, body: &EventBody) -> Result<(), 
         E::RequestWithdrawn(s) => open_request(c, s.request, s.on).map(|_| ()),
         E::AssessmentDecided(d) => {
             let r = open_request(c, d.request, d.on)?;
-            if r.decision.is_some() {
-                return refuse(
-                    "the decision on this request is already recorded; correct it instead",
-                );
+            let Some(first) = r.decided_on else {
+                return Ok(());
+            };
+            // A refusal the Tribunal overturned (or the council conceded) is followed by
+            // a second decision, to assess; the first stays as it was.
+            let ordered = c.disputes.iter().any(|x| {
+                x.order == Some(AppealOrder::Assess)
+                    && x.decided_on.is_some_and(|o| o >= first && o <= d.on)
+            });
+            if ordered && r.ordered_decision_on.is_none() && d.decision == AssessDecision::Assess {
+                return Ok(());
             }
-            Ok(())
+            refuse("the decision on this request is already recorded; correct it instead")
         }
         E::AdviceRequested(a) => {
             if a.kinds.is_empty() {
@@ -264,6 +318,15 @@ fn check_case(c: &crate::projection::CaseState, body: &EventBody) -> Result<(), 
                 );
             };
             not_before(f.on, draft, "the day the draft was served")?;
+            let window = rule_in_force("draft_response", draft)?.period.due(draft)?;
+            if f.on <= window {
+                return refuse(format!(
+                    "the family has until {} to respond to the draft served on {} (at least 15 days, reg 13): the final plan can be issued from {}",
+                    date_text(window),
+                    date_text(draft),
+                    date_text(window.succ_opt().unwrap_or(window))
+                ));
+            }
             if plan_open {
                 return refuse(
                     "this case already has a plan in place; record an amendment instead",
@@ -287,8 +350,157 @@ fn check_case(c: &crate::projection::CaseState, body: &EventBody) -> Result<(), 
             }
             Ok(())
         }
-        E::ReviewMeetingHeld(_) | E::PlanAmended(_) | E::TransferredOut(_) if !plan_open => {
+        E::ReviewMeetingHeld(_)
+        | E::PlanAmended(_)
+        | E::TransferredOut(_)
+        | E::ReviewInvitationsSent(_)
+        | E::AmendmentsProposed(_)
+        | E::PhaseTransferPlanned(_)
+        | E::CessationDecided(_)
+            if !plan_open =>
+        {
             refuse("there is no plan in place: a plan must be issued first")
+        }
+        E::ReviewMeetingHeld(d) => not_before(d.on, plan_start(c), "the plan began"),
+        E::ReviewInvitationsSent(x) => {
+            not_before(x.meeting_on, plan_start(c), "the plan began")?;
+            if x.on > x.meeting_on {
+                return refuse(format!(
+                    "invitations go out before the meeting: {} is after the meeting on {}; check the dates",
+                    date_text(x.on),
+                    date_text(x.meeting_on)
+                ));
+            }
+            Ok(())
+        }
+        E::ReviewReportSent(x) => {
+            held_review(c, x.meeting_on)?;
+            not_before(x.on, x.meeting_on, "the review meeting")
+        }
+        E::AmendmentsProposed(x) => {
+            if x.summary.trim().is_empty() {
+                return refuse("say what the proposed amendments are");
+            }
+            if let Some(m) = x.meeting_on {
+                held_review(c, m)?;
+                not_before(x.on, m, "the review meeting")?;
+            }
+            not_before(x.on, plan_start(c), "the plan began")
+        }
+        E::PlanAmended(a) => {
+            not_before(a.on, plan_start(c), "the plan began")?;
+            if let Some(x) = c.proposals.iter().find(|x| x.amended_on.is_none()) {
+                let window = rule_in_force("amendments_response", x.proposed_on)?
+                    .period
+                    .due(x.proposed_on)?;
+                if a.on <= window {
+                    return refuse(format!(
+                        "the family has until {} to respond to the amendments proposed on {} (at least 15 days, reg 22): the amended plan can be issued from {}",
+                        date_text(window),
+                        date_text(x.proposed_on),
+                        date_text(window.succ_opt().unwrap_or(window))
+                    ));
+                }
+            }
+            Ok(())
+        }
+        E::PhaseTransferPlanned(t) => not_before(t.transfer_on, plan_start(c), "the plan began"),
+        E::TransferReassessmentDecided(x) => match &c.transferred_in {
+            None => refuse("record the plan transferred in from the other council first"),
+            Some(t) => not_before(x.on, t.on, "the transfer in"),
+        },
+        E::DraftResponseReceived(x) => {
+            let r = request(c, x.request)?;
+            match r.draft_served_on {
+                None => refuse("record the draft plan served before the family's response to it"),
+                Some(d) => not_before(x.on, d, "the day the draft was served"),
+            }
+        }
+        E::MediationChosen(m) => {
+            appealable(c, m.subject, m.on)?;
+            if c.disputes.iter().any(|d| {
+                d.subject == m.subject
+                    && d.mediation_chosen_on.is_some()
+                    && d.outcome.is_none()
+                    && d.appeal_on.is_none()
+            }) {
+                return refuse(
+                    "the family's choice about mediation on this decision is already recorded",
+                );
+            }
+            Ok(())
+        }
+        E::MediationHeld(m) => {
+            let Some(d) = open_dispute(c, m.subject) else {
+                return refuse(
+                    "record that the family chose mediation before the mediation itself",
+                );
+            };
+            if d.wants_mediation != Some(true) {
+                return refuse(
+                    "the family declined mediation on this decision: record a certificate instead",
+                );
+            }
+            not_before(
+                m.on,
+                d.mediation_chosen_on.unwrap_or(m.on),
+                "the family chose mediation",
+            )
+        }
+        E::MediationCertificateIssued(m) => {
+            let Some(d) = open_dispute(c, m.subject) else {
+                return refuse("record the family's choice about mediation before the certificate");
+            };
+            if d.certificate_on.is_some() {
+                return refuse("a certificate for this mediation is already recorded");
+            }
+            not_before(
+                m.on,
+                d.mediation_chosen_on.unwrap_or(m.on),
+                "the family's choice about mediation",
+            )
+        }
+        E::AppealRegistered(a) => appealable(c, a.subject, a.on),
+        E::CessationDecided(x) => {
+            if x.explanation.trim().is_empty() {
+                return refuse(
+                    "a decision to cease must give the family its reasons: write the explanation",
+                );
+            }
+            if x.reason == crate::sen::CeaseReason::TransferredToAnotherLa {
+                return refuse(
+                    "a move to another local authority is recorded as a transfer out, not as ceasing the plan",
+                );
+            }
+            if c.plan.as_ref().is_some_and(|p| p.cessation.is_some()) {
+                return refuse("a decision to cease this plan is already recorded");
+            }
+            not_before(x.on, plan_start(c), "the plan began")
+        }
+        E::ComplaintReceived(x) => {
+            if x.reference.trim().is_empty() || x.about.trim().is_empty() {
+                return refuse("a complaint needs its reference and what it is about");
+            }
+            if c.complaints.iter().any(|k| k.reference == x.reference) {
+                return refuse(format!(
+                    "complaint {} is already recorded on this case",
+                    x.reference
+                ));
+            }
+            Ok(())
+        }
+        E::ComplaintResponded(x) => {
+            match c.complaints.iter().find(|k| k.reference == x.reference) {
+                None => refuse(format!(
+                    "there is no complaint {} on this case: record the complaint received first",
+                    x.reference
+                )),
+                Some(k) if k.responded_on.is_some() => refuse(format!(
+                    "complaint {} already has its response",
+                    x.reference
+                )),
+                Some(k) => not_before(x.on, k.received_on, "the complaint was received"),
+            }
         }
         E::ReviewDecided(d) => {
             if !c.reviews.iter().any(|r| r.meeting_on == d.meeting_on) {
@@ -305,6 +517,56 @@ fn check_case(c: &crate::projection::CaseState, body: &EventBody) -> Result<(), 
                     "a move to another local authority is recorded as a transfer out, not as ceasing the plan",
                 );
             }
+            if x.reason == crate::sen::CeaseReason::Deceased {
+                return Ok(());
+            }
+            // s.45 CFA: ceasing is a decision with a right of appeal, and the plan is
+            // maintained while an appeal is possible or pending.
+            let Some(decided) = c.plan.as_ref().and_then(|p| p.cessation.as_ref()) else {
+                return refuse(
+                    "record the decision to cease the plan first: the family can appeal it, and the plan is kept until the time to appeal has passed",
+                );
+            };
+            if decided.reason != x.reason {
+                return refuse(format!(
+                    "the decision to cease gave the reason \"{}\"; cease for that reason or correct the decision",
+                    decided.reason.label()
+                ));
+            }
+            let end = crate::clocks::appeal_window_end(c, DisputeSubject::Cessation, decided.on)?;
+            if x.on <= end {
+                return refuse(format!(
+                    "the plan is kept until the family's time to appeal the decision to cease has passed: it can cease from {}",
+                    date_text(end.succ_opt().unwrap_or(end))
+                ));
+            }
+            let pending = c.disputes.iter().any(|d| {
+                d.subject == DisputeSubject::Cessation
+                    && d.appeal_on.is_some_and(|a| a >= decided.on)
+                    && d.outcome.is_none()
+            });
+            if pending {
+                return refuse(
+                    "an appeal against ceasing the plan is waiting for the Tribunal: the plan is kept until it is decided",
+                );
+            }
+            let overturned = c.disputes.iter().any(|d| {
+                d.subject == DisputeSubject::Cessation
+                    && d.decided_on.is_some_and(|o| o >= decided.on)
+                    && matches!(
+                        d.outcome,
+                        Some(
+                            AppealOutcome::Upheld
+                                | AppealOutcome::PartlyUpheld
+                                | AppealOutcome::Conceded
+                        )
+                    )
+            });
+            if overturned {
+                return refuse(
+                    "the appeal against ceasing the plan succeeded: the plan stays in place",
+                );
+            }
             Ok(())
         }
         E::PlacementEnded(_) if c.current_placement().is_none() => {
@@ -317,6 +579,27 @@ fn check_case(c: &crate::projection::CaseState, body: &EventBody) -> Result<(), 
                 .any(|d| d.appeal_on.is_some() && d.outcome.is_none()) =>
         {
             refuse("record the appeal registered before its outcome")
+        }
+        E::AppealDecided(a) => {
+            let won = matches!(
+                a.outcome,
+                AppealOutcome::Upheld | AppealOutcome::PartlyUpheld | AppealOutcome::Conceded
+            );
+            if a.order.is_some() && !won {
+                return refuse(
+                    "an order follows an appeal the family won or the council conceded: leave the order out or change the outcome",
+                );
+            }
+            let registered = c
+                .disputes
+                .iter()
+                .rev()
+                .find(|d| d.appeal_on.is_some() && d.outcome.is_none())
+                .and_then(|d| d.appeal_on);
+            match registered {
+                Some(r) => not_before(a.on, r, "the appeal was registered"),
+                None => Ok(()),
+            }
         }
         _ => Ok(()),
     }
