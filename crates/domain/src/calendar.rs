@@ -112,6 +112,11 @@ pub fn date_text(d: NaiveDate) -> String {
     }
 }
 
+/// A date as GOV.UK writes it: `6 January 2025`.
+pub fn long_date(d: NaiveDate) -> String {
+    d.format("%-d %B %Y").to_string()
+}
+
 /// Today's date in England.
 pub fn england_today() -> NaiveDate {
     Instant::now().england_date()

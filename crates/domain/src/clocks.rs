@@ -746,7 +746,7 @@ fn appealable_decisions(c: &CaseState) -> Vec<(DisputeSubject, NaiveDate)> {
             out.push((DisputeSubject::PlanContents, d));
         }
     }
-    if let Some(p) = &c.plan {
+    for p in c.earlier_plans.iter().chain(&c.plan) {
         for &d in &p.amended_on {
             out.push((DisputeSubject::PlanContents, d));
         }
@@ -771,8 +771,11 @@ fn request_clocks(k: &mut Clocks, r: &RequestState) -> Result<(), DomainError> {
         id,
         None,
     )?;
-    if r.decision != Some(AssessDecision::Assess) {
-        return Ok(());
+    match r.decision {
+        // Undecided: the 20 weeks to a final plan are already running.
+        None => return k.add("final_plan", r.received_on, None, ex, id, None),
+        Some(AssessDecision::Assess) => {}
+        Some(AssessDecision::DoNotAssess) => return Ok(()),
     }
     for a in &r.advice {
         k.add("advice", a.requested_on, a.received_on, ex, id, None)?;
@@ -814,11 +817,12 @@ fn dispute_clocks(k: &mut Clocks, c: &CaseState) -> Result<(), DomainError> {
     for d in &c.disputes {
         if let (Some(chosen), Some(wants)) = (d.mediation_chosen_on, d.wants_mediation) {
             if wants {
-                k.simple(
-                    "mediation_held",
-                    chosen,
-                    d.mediation_on.or(d.certificate_on),
-                )?;
+                // Held, or ended by a certificate: whichever came first.
+                let ended = [d.mediation_on, d.certificate_on]
+                    .into_iter()
+                    .flatten()
+                    .min();
+                k.simple("mediation_held", chosen, ended)?;
             } else {
                 k.simple("mediation_certificate", chosen, d.certificate_on)?;
             }
@@ -835,7 +839,8 @@ fn dispute_clocks(k: &mut Clocks, c: &CaseState) -> Result<(), DomainError> {
             .plan
             .as_ref()
             .and_then(|p| first_from(p.amended_on.iter().copied(), on));
-        let latest = c.requests.last();
+        // The request the order is about: the newest received by the day of the order.
+        let latest = c.requests.iter().rev().find(|r| r.received_on <= on);
         let since = |x: Option<NaiveDate>| x.filter(|x| *x >= on);
         match order {
             AppealOrder::Assess => {
@@ -893,32 +898,35 @@ fn dispute_clocks(k: &mut Clocks, c: &CaseState) -> Result<(), DomainError> {
     Ok(())
 }
 
-fn plan_clocks(k: &mut Clocks, c: &CaseState) -> Result<(), DomainError> {
-    let Some(plan) = &c.plan else { return Ok(()) };
-    if let Some(t) = &c.transferred_in {
-        let answered = c.transfer_reassessment.as_ref().map(|x| x.on);
-        k.simple("transfer_in_notify", t.on, answered)?;
-    }
-    // Each review within 12 months of the plan or the last review (for the first review
-    // after a transfer in, or 3 months from the transfer if later); each report within 2
-    // weeks and each decision within 4 weeks of its meeting; invitations at least 2 weeks
-    // before a meeting, where a meeting was planned or invitations recorded.
+/// One plan's reviews (those from its start until `until`, the next plan's start): each
+/// within 12 months of the plan or the last review (for the first review after a transfer
+/// in, or 3 months from the transfer if later); each report within 2 weeks and each
+/// decision within 4 weeks of its meeting; invitations at least 2 weeks before the meeting
+/// they gave. The review after the last is due only while the plan is in place.
+fn review_clocks(
+    k: &mut Clocks,
+    c: &CaseState,
+    plan: &crate::projection::PlanState,
+    until: Option<NaiveDate>,
+) -> Result<(), DomainError> {
     let mut reviews: Vec<_> = c
         .reviews
         .iter()
-        .filter(|r| r.meeting_on >= plan.start)
+        .filter(|r| r.meeting_on >= plan.start && until.is_none_or(|u| r.meeting_on < u))
         .collect();
     reviews.sort_by_key(|r| r.meeting_on);
     let mut previous = plan.start;
-    let review_later_of = |previous: NaiveDate| {
+    // The review cycle a transfer in falls in (from `previous` to the meeting that
+    // ended it, if any) is the one that may run to 3 months after the transfer.
+    let review_later_of = |previous: NaiveDate, meeting: Option<NaiveDate>| {
         c.transferred_in
             .as_ref()
-            .filter(|t| t.on >= previous)
+            .filter(|t| t.on >= previous && meeting.is_none_or(|m| m >= t.on))
             .map(|t| ("transfer_in_review", t.on))
     };
     for r in &reviews {
-        if r.planned || r.invitations_on.is_some() {
-            k.simple("review_invitations", r.meeting_on, r.invitations_on)?;
+        if let Some(date) = r.invited_for {
+            k.simple("review_invitations", date, r.invitations_on)?;
         }
         if r.planned {
             continue;
@@ -929,23 +937,41 @@ fn plan_clocks(k: &mut Clocks, c: &CaseState) -> Result<(), DomainError> {
             Some(r.meeting_on),
             &[],
             None,
-            review_later_of(previous),
+            review_later_of(previous, Some(r.meeting_on)),
         )?;
         k.simple("review_report", r.meeting_on, r.report_on)?;
         k.simple("review_decision", r.meeting_on, r.decided_on)?;
         previous = r.meeting_on;
     }
-    let open = plan.ceased.is_none() && c.transferred_out.is_none();
-    if open {
+    if until.is_none() && plan.ceased.is_none() && c.transferred_out.is_none() {
         k.add(
             "annual_review",
             previous,
             None,
             &[],
             None,
-            review_later_of(previous),
+            review_later_of(previous, None),
         )?;
     }
+    Ok(())
+}
+
+fn plan_clocks(k: &mut Clocks, c: &CaseState) -> Result<(), DomainError> {
+    let Some(plan) = &c.plan else { return Ok(()) };
+    if let Some(t) = &c.transferred_in {
+        let answered = c.transfer_reassessment.as_ref().map(|x| x.on);
+        k.simple("transfer_in_notify", t.on, answered)?;
+    }
+    for (i, p) in c.earlier_plans.iter().enumerate() {
+        let next = c
+            .earlier_plans
+            .get(i + 1)
+            .map(|n| n.start)
+            .unwrap_or(plan.start);
+        review_clocks(k, c, p, Some(next))?;
+    }
+    review_clocks(k, c, plan, None)?;
+    let open = plan.ceased.is_none() && c.transferred_out.is_none();
     for x in &c.proposals {
         k.simple("amendments_response", x.proposed_on, None)?;
         if open || x.amended_on.is_some() {

@@ -398,6 +398,10 @@ pub struct ReviewState {
     pub decided_on: Option<NaiveDate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invitations_on: Option<NaiveDate>,
+    /// The meeting date the invitations gave (the meeting may then be held on another day;
+    /// the invitations are judged against the date they gave).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invited_for: Option<NaiveDate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub report_on: Option<NaiveDate>,
     /// True while the meeting is only planned (invitations sent, not yet held).
@@ -445,6 +449,9 @@ pub struct CaseState {
     pub requests: Vec<RequestState>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan: Option<PlanState>,
+    /// Plans that ended before the current one was made, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub earlier_plans: Vec<PlanState>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub placements: Vec<PlacementState>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -769,6 +776,7 @@ impl CaseState {
                 if let Some(r) = self.request_mut(f.request) {
                     r.final_issued_on = Some(f.on);
                 }
+                self.earlier_plans.extend(self.plan.take());
                 self.plan = Some(PlanState {
                     start: f.on,
                     request: Some(f.request),
@@ -784,6 +792,7 @@ impl CaseState {
                 });
             }
             E::PlanRecorded(p) => {
+                self.earlier_plans.extend(self.plan.take());
                 self.plan = Some(PlanState {
                     start: p.plan_start,
                     request: None,
@@ -829,6 +838,7 @@ impl CaseState {
                         decision: None,
                         decided_on: None,
                         invitations_on: None,
+                        invited_for: None,
                         report_on: None,
                         planned: false,
                     }),
@@ -881,6 +891,7 @@ impl CaseState {
             E::ReviewInvitationsSent(x) => {
                 if let Some(r) = self.review_mut(x.meeting_on) {
                     r.invitations_on = Some(x.on);
+                    r.invited_for = Some(x.meeting_on);
                 } else {
                     // Invitations go out before the meeting: keep them on a planned
                     // review until the meeting is held.
@@ -889,6 +900,7 @@ impl CaseState {
                         decision: None,
                         decided_on: None,
                         invitations_on: Some(x.on),
+                        invited_for: Some(x.meeting_on),
                         report_on: None,
                         planned: true,
                     });

@@ -2,7 +2,7 @@
 //! what must happen first; nothing is written.
 
 use crate::DomainError;
-use crate::calendar::date_text;
+use crate::calendar::long_date as date_text;
 use crate::clocks::rule_in_force;
 use crate::event::*;
 use crate::ids::RequestId;
@@ -299,6 +299,12 @@ fn check_case(c: &crate::projection::CaseState, body: &EventBody) -> Result<(), 
                     "a decision not to issue follows an assessment: record the decision to assess first",
                 );
             }
+            if let Some(on) = r.plan_not_issued_on.or(r.final_issued_on) {
+                return refuse(format!(
+                    "this request was already concluded on {}; correct that record instead",
+                    date_text(on)
+                ));
+            }
             Ok(())
         }
         E::DraftPlanServed(d) => {
@@ -307,6 +313,12 @@ fn check_case(c: &crate::projection::CaseState, body: &EventBody) -> Result<(), 
                 return refuse(
                     "a draft plan follows an assessment: record the decision to assess first",
                 );
+            }
+            if let Some(on) = r.draft_served_on {
+                return refuse(format!(
+                    "a draft plan was already served on {}; to change it, correct that record",
+                    date_text(on)
+                ));
             }
             Ok(())
         }
@@ -364,6 +376,14 @@ fn check_case(c: &crate::projection::CaseState, body: &EventBody) -> Result<(), 
         E::ReviewMeetingHeld(d) => not_before(d.on, plan_start(c), "the plan began"),
         E::ReviewInvitationsSent(x) => {
             not_before(x.meeting_on, plan_start(c), "the plan began")?;
+            if c.reviews
+                .iter()
+                .any(|r| r.meeting_on == x.meeting_on && r.invitations_on.is_some())
+            {
+                return refuse(
+                    "invitations to this review meeting are already recorded; correct them instead",
+                );
+            }
             if x.on > x.meeting_on {
                 return refuse(format!(
                     "invitations go out before the meeting: {} is after the meeting on {}; check the dates",
@@ -375,6 +395,12 @@ fn check_case(c: &crate::projection::CaseState, body: &EventBody) -> Result<(), 
         }
         E::ReviewReportSent(x) => {
             held_review(c, x.meeting_on)?;
+            if c.reviews
+                .iter()
+                .any(|r| r.meeting_on == x.meeting_on && r.report_on.is_some())
+            {
+                return refuse("the report of this review is already recorded; correct it instead");
+            }
             not_before(x.on, x.meeting_on, "the review meeting")
         }
         E::AmendmentsProposed(x) => {
@@ -404,7 +430,33 @@ fn check_case(c: &crate::projection::CaseState, body: &EventBody) -> Result<(), 
             }
             Ok(())
         }
-        E::PhaseTransferPlanned(t) => not_before(t.transfer_on, plan_start(c), "the plan began"),
+        E::PhaseTransferPlanned(t) => {
+            not_before(t.transfer_on, plan_start(c), "the plan began")?;
+            // Reg 18's fixed dates fall in the calendar year of the transfer and before
+            // it: a transfer earlier in the year than the date cannot be timed by them.
+            let fixed = match t.kind {
+                PhaseTransferKind::BetweenSchools => Some((2, 15, "15 February")),
+                PhaseTransferKind::SecondaryToPost16 => Some((3, 31, "31 March")),
+                PhaseTransferKind::Post16ToPost16 => None,
+            };
+            if let Some((m, day, text)) = fixed
+                && let Some(limit) =
+                    NaiveDate::from_ymd_opt(chrono::Datelike::year(&t.transfer_on), m, day)
+                && t.transfer_on < limit
+            {
+                return refuse(format!(
+                    "a transfer on {} comes before {text} of its year, the date its review must be finished by (reg 18); check the date of the transfer",
+                    date_text(t.transfer_on)
+                ));
+            }
+            Ok(())
+        }
+        E::TransferredIn(_) if plan_open => refuse(
+            "this case already has a plan maintained by this council: a plan transferred in arrives on a case without one",
+        ),
+        E::TransferReassessmentDecided(_) if c.transfer_reassessment.is_some() => refuse(
+            "the decision on reassessing this transferred plan is already recorded; correct it instead",
+        ),
         E::TransferReassessmentDecided(x) => match &c.transferred_in {
             None => refuse("record the plan transferred in from the other council first"),
             Some(t) => not_before(x.on, t.on, "the transfer in"),
@@ -439,6 +491,14 @@ fn check_case(c: &crate::projection::CaseState, body: &EventBody) -> Result<(), 
             if d.wants_mediation != Some(true) {
                 return refuse(
                     "the family declined mediation on this decision: record a certificate instead",
+                );
+            }
+            if d.mediation_on.is_some() {
+                return refuse("this mediation is already recorded as held");
+            }
+            if d.certificate_on.is_some() {
+                return refuse(
+                    "a mediation certificate has already been issued: the mediation has ended",
                 );
             }
             not_before(
@@ -503,10 +563,34 @@ fn check_case(c: &crate::projection::CaseState, body: &EventBody) -> Result<(), 
             }
         }
         E::ReviewDecided(d) => {
-            if !c.reviews.iter().any(|r| r.meeting_on == d.meeting_on) {
+            let Some(r) = c
+                .reviews
+                .iter()
+                .rev()
+                .find(|r| !r.planned && r.meeting_on == d.meeting_on)
+            else {
                 return refuse("record the review meeting before the decision that follows it");
+            };
+            if r.decided_on.is_some() {
+                return refuse(
+                    "the decision after this review is already recorded; correct it instead",
+                );
             }
             not_before(d.on, d.meeting_on, "the review meeting")
+        }
+        E::ConsultationResponse(x) => {
+            let awaited = c.requests.last().and_then(|r| {
+                r.consultations
+                    .iter()
+                    .rev()
+                    .find(|k| k.setting == x.setting && k.responded_on.is_none())
+            });
+            match awaited {
+                None => refuse(
+                    "no consultation with this setting is awaiting a response: record the setting consulted first",
+                ),
+                Some(k) => not_before(x.on, k.consulted_on, "the setting was consulted"),
+            }
         }
         E::PlanCeased(x) => {
             if !plan_open {
