@@ -88,6 +88,24 @@ async function journey(role, javaScriptEnabled) {
     await page.goto(`${base}${first}`);
     assert.match(await page.content(), /Timeline/);
     await check(page, `${tag}-5-case`);
+    if (role !== 'school') {
+      // Recording a step: the menu, a form, its error state, and the record after it.
+      await Promise.all([page.waitForNavigation(), page.click('a[href$="/steps"]')]);
+      await check(page, `${tag}-5a-steps`);
+      await page.goto(`${base}${first}/steps/final-plan-issued`);
+      await check(page, `${tag}-5b-form-final-plan`);
+      await page.goto(`${base}${first}/steps/review-meeting-held`);
+      await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+      assert.match(await page.content(), /There is a problem/);
+      await check(page, `${tag}-5c-form-error`);
+      const today = new Date();
+      await page.fill('#on', String(today.getDate()));
+      await page.fill('#on-month', String(today.getMonth() + 1));
+      await page.fill('#on-year', String(today.getFullYear()));
+      await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+      assert.match(await page.content(), /Recorded: Review meeting held/);
+      await check(page, `${tag}-5d-recorded`);
+    }
   }
   if (['parent', 'young-person'].includes(role)) {
     // Families: their own children's records, and who else can see them.

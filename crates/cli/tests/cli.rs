@@ -1523,3 +1523,252 @@ fn work_queues_hold_the_right_cases_most_urgent_first() {
     server.kill().expect("stop");
     server.wait().expect("reaped");
 }
+
+/// POST with a bearer token and a JSON body: (status, body).
+fn api_post(port: u16, path: &str, token: &str, body: &str) -> (u16, String) {
+    let req = format!(
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let (status, _, body) = exchange(port, &req);
+    (status, body)
+}
+
+/// The total number of events, and one case's version: what a refused step must leave alone.
+fn event_counts(url: &str, case: &str) -> (u64, u32) {
+    let s = sendscope_store::open(url).expect("opens");
+    let id = sendscope_domain::ids::CaseId::parse(case).expect("id");
+    let v = s
+        .projection(sendscope_domain::StreamRef::case(id))
+        .expect("read")
+        .expect("case")
+        .version;
+    (s.headline().expect("headline").events, v)
+}
+
+/// Casework steps through the API and through the GOV.UK forms: recorded when the rules
+/// allow, refused with what must happen first (422) and nothing written when they do not.
+#[test]
+fn casework_steps_through_the_api_and_the_forms_on_sqlite() {
+    casework_steps(sqlite_db());
+}
+
+#[test]
+fn casework_steps_through_the_api_and_the_forms_on_postgres() {
+    casework_steps(pg_db());
+}
+
+fn casework_steps(db: Db) {
+    assert_eq!(run(&demo_args(&db.url, "60", "5000")).0, 0);
+    let s = sendscope_store::open(&db.url).expect("opens");
+    let worker = account_links(s.as_ref(), "caseworker");
+    let area = sendscope_domain::ids::AreaId::parse(&s.headline().expect("h").areas[0].area_id)
+        .expect("area");
+    let case = all_cases(s.as_ref(), area)
+        .into_iter()
+        .find(|(_, c)| {
+            c.team == worker.team
+                && c.plan
+                    .as_ref()
+                    .is_some_and(|p| p.ceased.is_none() && p.cessation.is_none())
+                && c.transferred_out.is_none()
+        })
+        .map(|(id, _)| id.to_string())
+        .expect("a team case with a plan in place");
+    drop(s);
+    let token = token_for(&db.url, "caseworker");
+    let parent = token_for(&db.url, "parent");
+    let (mut server, port, _stderr) = serve(&db.url);
+    let doc = sendscope_web::api::openapi();
+    let steps = format!("/api/v1/cases/{case}/steps");
+    let refused = |body: &str, want_status: u16, want_type: &str, want_detail: &str| {
+        let before = event_counts(&db.url, &case);
+        let (status, answer) = api_post(port, &steps, &token, body);
+        assert_eq!(status, want_status, "{answer}");
+        let v: serde_json::Value = serde_json::from_str(&answer).expect("problem json");
+        check_schema(&doc, &doc["components"]["schemas"]["Problem"], &v, &steps);
+        assert_eq!(v["type"], format!("/api/problems/{want_type}"), "{v}");
+        let detail = v["detail"].as_str().unwrap_or_default();
+        assert!(detail.contains(want_detail), "{detail}");
+        assert_eq!(event_counts(&db.url, &case), before, "nothing written");
+    };
+    // Ceasing without a decision to cease: 422, naming what must happen first.
+    refused(
+        r#"{"type":"case.plan_ceased","payload":{"on":"2026-01-10","reason":"needs_met"}}"#,
+        422,
+        "step-refused",
+        "record the decision to cease the plan first",
+    );
+    // A report for a meeting never held; a payload missing a field; not a step; not JSON.
+    refused(
+        r#"{"type":"case.review_report_sent","payload":{"meeting_on":"2020-02-30","on":"2026-01-10"}}"#,
+        422,
+        "invalid-step",
+        "not a valid case.review_report_sent",
+    );
+    refused(
+        r#"{"type":"case.review_report_sent","payload":{"meeting_on":"2025-12-01","on":"2026-01-10"}}"#,
+        422,
+        "step-refused",
+        "record the meeting first",
+    );
+    refused(
+        r#"{"type":"case.opened","payload":{}}"#,
+        422,
+        "invalid-step",
+        "not a step that can be recorded",
+    );
+    refused("not json", 400, "invalid-body", "Send JSON");
+    // A parent may read their child's record but not record steps on it.
+    let mine = probes(&db.url).parent_child;
+    let (status, answer) = api_post(
+        port,
+        &format!("/api/v1/cases/{mine}/steps"),
+        &parent,
+        r#"{"type":"case.review_meeting_held","payload":{"on":"2026-01-10"}}"#,
+    );
+    assert_eq!(status, 403, "{answer}");
+    // Invitations to a meeting 20 days from today, sent today: recorded, 6 days early.
+    let today = sendscope_domain::calendar::england_today();
+    let meeting = today + chrono::Days::new(20);
+    let before = event_counts(&db.url, &case);
+    let (status, answer) = api_post(
+        port,
+        &steps,
+        &token,
+        &format!(
+            r#"{{"type":"case.review_invitations_sent","payload":{{"meeting_on":"{meeting}","on":"{today}"}},"reason":"test"}}"#
+        ),
+    );
+    assert_eq!(status, 201, "{answer}");
+    let v: serde_json::Value = serde_json::from_str(&answer).expect("json");
+    check_schema(
+        &doc,
+        &doc["components"]["schemas"]["StepRecorded"],
+        &v,
+        &steps,
+    );
+    assert_eq!(
+        event_counts(&db.url, &case),
+        (before.0 + 1, before.1 + 1),
+        "one event"
+    );
+    let (status, _, body) = api_get(port, &format!("/api/v1/cases/{case}/deadlines"), &token);
+    assert_eq!(status, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).expect("json");
+    check_schema(
+        &doc,
+        &doc["components"]["schemas"]["Deadlines"],
+        &v,
+        "deadlines",
+    );
+    let inv = v["deadlines"]
+        .as_array()
+        .expect("deadlines")
+        .iter()
+        .find(|d| d["key"] == "review_invitations")
+        .expect("the invitations' deadline");
+    assert_eq!(inv["due"], (meeting - chrono::Days::new(14)).to_string());
+    assert_eq!(
+        (
+            inv["state"].as_str(),
+            inv["days_early"].as_i64(),
+            inv["rule"]["period"]["kind"].as_str()
+        ),
+        (Some("met_on_time"), Some(6), Some("weeks_before"))
+    );
+    // Every deadline has a rule and a state, and the days agree with the state.
+    for d in v["deadlines"].as_array().expect("deadlines") {
+        match d["state"].as_str().expect("state") {
+            "met_late" | "overdue" => assert!(d["days_late"].as_i64() > Some(0), "{d}"),
+            "upcoming" | "open" => assert!(d["days_left"].as_i64() >= Some(0), "{d}"),
+            "met_on_time" => assert!(d["days_early"].as_i64() >= Some(0), "{d}"),
+            _ => {}
+        }
+    }
+
+    // The same through the pages.
+    let cookie = sign_in(port, "caseworker");
+    let (status, _, page) = http(port, "GET", &format!("/cases/{case}"), &cookie, "");
+    assert_eq!(status, 200);
+    assert!(
+        page.contains(&format!("href=\"/cases/{case}/steps\"")),
+        "a Record a step button"
+    );
+    let (_, _, menu) = http(port, "GET", &format!("/cases/{case}/steps"), &cookie, "");
+    assert!(menu.contains("Review meeting held") && menu.contains("Decision to cease the plan"));
+    let form_url = format!("/cases/{case}/steps/review-meeting-held");
+    let (status, _, form) = http(port, "GET", &form_url, &cookie, "");
+    assert_eq!(status, 200);
+    let marker = "name=\"csrf\" value=\"";
+    let at = form.find(marker).expect("csrf field") + marker.len();
+    let csrf = form[at..].split('"').next().unwrap_or("").to_string();
+    let before = event_counts(&db.url, &case);
+    // No date: the form again, with the error against the field; nothing written.
+    let (status, _, again) = http(port, "POST", &form_url, &cookie, &format!("csrf={csrf}"));
+    assert_eq!(status, 400);
+    assert!(
+        again.contains("There is a problem") && again.contains("href=\"#on\""),
+        "{again}"
+    );
+    // A wrong CSRF token: refused, nothing written.
+    let (status, _, _) = http(
+        port,
+        "POST",
+        &form_url,
+        &cookie,
+        "csrf=wrong&on-day=1&on-month=1&on-year=2026",
+    );
+    assert_eq!(status, 403);
+    // Ceasing without a decision: the rules' message, nothing written.
+    let (status, _, again) = http(
+        port,
+        "POST",
+        &format!("/cases/{case}/steps/plan-ceased"),
+        &cookie,
+        &format!("csrf={csrf}&on-day=10&on-month=1&on-year=2026&reason=needs_met"),
+    );
+    assert_eq!(status, 422);
+    assert!(
+        again.contains("record the decision to cease the plan first"),
+        "{again}"
+    );
+    assert_eq!(event_counts(&db.url, &case), before, "nothing written");
+    // The meeting held today: recorded, and the record says so.
+    let (status, head, _) = exchange(port, &{
+        let form = format!(
+            "csrf={csrf}&on-day={}&on-month={}&on-year={}",
+            chrono::Datelike::day(&today),
+            chrono::Datelike::month(&today),
+            chrono::Datelike::year(&today)
+        );
+        format!(
+            "POST {form_url} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nCookie: {cookie}\r\n\
+                 Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{form}",
+            form.len()
+        )
+    });
+    assert_eq!(status, 303, "{head}");
+    assert!(
+        head.contains(&format!("/cases/{case}?recorded=review-meeting-held")),
+        "{head}"
+    );
+    assert_eq!(event_counts(&db.url, &case).1, before.1 + 1);
+    let (_, _, page) = http(
+        port,
+        "GET",
+        &format!("/cases/{case}?recorded=review-meeting-held"),
+        &cookie,
+        "",
+    );
+    assert!(page.contains("Recorded: Review meeting held"));
+    // The parent's view of their child has no Record a step button.
+    let pc = sign_in(port, "parent");
+    let (_, _, page) = http(port, "GET", &format!("/cases/{mine}"), &pc, "");
+    assert!(!page.contains("/steps\""), "no button for a parent");
+    let (status, _, _) = http(port, "GET", &format!("/cases/{mine}/steps"), &pc, "");
+    assert_eq!(status, 403);
+    server.kill().expect("stop");
+    server.wait().expect("reaped");
+}

@@ -519,18 +519,22 @@ pub const RULE_BOOKS: &[RuleBook] = &[RuleBook {
     rules: SEND_REGS_2014,
 }];
 
+/// The rule book in force on a date.
+pub fn book_in_force(on: NaiveDate) -> Option<&'static RuleBook> {
+    RULE_BOOKS.iter().rev().find(|b| b.effective_from <= on)
+}
+
 /// The rule `key` in force on `trigger`.
 pub fn rule_in_force(key: &str, trigger: NaiveDate) -> Result<&'static ClockRule, DomainError> {
-    let book = RULE_BOOKS
-        .iter()
-        .rev()
-        .find(|b| b.effective_from <= trigger)
-        .ok_or_else(|| {
-            DomainError::Refused(format!(
-                "no statutory time limits are recorded for {trigger}; sendscope's rules start on {}",
-                RULE_BOOKS.first().map(|b| b.effective_from.to_string()).unwrap_or_default()
-            ))
-        })?;
+    let book = book_in_force(trigger).ok_or_else(|| {
+        DomainError::Refused(format!(
+            "no statutory time limits are recorded for {trigger}; sendscope's rules start on {}",
+            RULE_BOOKS
+                .first()
+                .map(|b| b.effective_from.to_string())
+                .unwrap_or_default()
+        ))
+    })?;
     book.rules
         .iter()
         .find(|r| r.key == key)

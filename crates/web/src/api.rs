@@ -300,20 +300,149 @@ pub async fn case(
 ) -> Response {
     let log = app.access_log.clone();
     with_caller(&app, headers, move |store, c| {
-        let gone = || {
-            Problem::not_found("There is no child's record with that reference that you can see")
-        };
-        let v = views::open_case(
+        open_record(store, &log, &c, &id).map(|v| json_ok(&v))
+    })
+    .await
+}
+
+/// Opens a child's record for an API caller, logging the view; not found if they may not.
+fn open_record(
+    store: &dyn Store,
+    log: &crate::access_log::AccessLogger,
+    c: &Caller,
+    id: &str,
+) -> Result<views::CaseView, Problem> {
+    views::open_case(
+        store,
+        log,
+        &c.username,
+        &c.principal,
+        id,
+        "api /api/v1/cases/",
+    )
+    .map_err(Problem::internal)?
+    .ok_or_else(|| {
+        Problem::not_found("There is no child's record with that reference that you can see")
+    })
+}
+
+#[derive(Serialize)]
+struct Deadlines {
+    case: String,
+    /// The England date the states are worked out for.
+    today: chrono::NaiveDate,
+    deadlines: Vec<views::DeadlineView>,
+}
+
+/// GET /api/v1/cases/{id}/deadlines: every statutory deadline with its rule, due date,
+/// state and days early, late or left. Logged as a view of the child's record.
+pub async fn deadlines(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let log = app.access_log.clone();
+    with_caller(&app, headers, move |store, c| {
+        let v = open_record(store, &log, &c, &id)?;
+        Ok(json_ok(&Deadlines {
+            case: v.id,
+            today: sendscope_domain::calendar::england_today(),
+            deadlines: v.deadlines,
+        }))
+    })
+    .await
+}
+
+#[derive(serde::Deserialize)]
+struct StepRequest {
+    #[serde(rename = "type")]
+    event_type: String,
+    payload: Value,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+#[derive(Serialize)]
+struct StepRecorded {
+    #[serde(flatten)]
+    recorded: crate::steps::Recorded,
+    deadlines: Vec<views::DeadlineView>,
+}
+
+/// POST /api/v1/cases/{id}/steps: records one casework step. A step the rules refuse
+/// answers 422 with what must happen first, and nothing is written.
+pub async fn record_step(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    with_caller(&app, headers, move |store, c| {
+        let req: StepRequest = serde_json::from_slice(&body).map_err(|e| {
+            Problem::new(
+                StatusCode::BAD_REQUEST,
+                "invalid-body",
+                "The request body is not a step",
+                format!(
+                    "Send JSON {{\"type\": \"case.…\", \"payload\": {{…}}, \"reason\": \"optional note\"}}: {e}"
+                ),
+            )
+        })?;
+        use crate::steps::StepError as E;
+        let recorded = crate::steps::record_step(
             store,
-            &log,
-            &c.username,
             &c.principal,
+            &c.username,
             &id,
-            "api /api/v1/cases/",
+            &req.event_type,
+            req.payload,
+            req.reason,
         )
-        .map_err(Problem::internal)?
-        .ok_or_else(gone)?;
-        Ok(json_ok(&v))
+        .map_err(|e| match e {
+            E::NotFound => Problem::not_found(
+                "There is no child's record with that reference that you can see",
+            ),
+            E::Forbidden => Problem::forbidden(
+                "Caseworkers and team managers record casework; this role can only read",
+            ),
+            E::Invalid(m) => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid-step",
+                "The step is not well formed",
+                m,
+            ),
+            E::Refused(m) => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "step-refused",
+                "This step cannot be recorded yet",
+                m,
+            ),
+            E::Internal(m) => Problem::internal(m),
+        })?;
+        let deadlines = match store
+            .projection(sendscope_domain::StreamRef::case(
+                sendscope_domain::ids::CaseId::parse(&id).map_err(Problem::internal)?,
+            ))
+            .map_err(Problem::internal)?
+            .as_ref()
+            .and_then(|p| p.case())
+        {
+            Some(cs) => sendscope_domain::clocks::case_deadlines(
+                cs,
+                sendscope_domain::calendar::england_today(),
+            )
+            .map_err(Problem::internal)?
+            .into_iter()
+            .map(views::deadline_view)
+            .collect(),
+            None => Vec::new(),
+        };
+        let mut r = json_ok(&StepRecorded {
+            recorded,
+            deadlines,
+        });
+        *r.status_mut() = StatusCode::CREATED;
+        Ok(r)
     })
     .await
 }
@@ -482,6 +611,18 @@ pub fn openapi() -> Value {
                 "parameters": [path_id("Case reference")],
                 "responses": with(json!({ "200": ok("Case", "The record as your role may see it") }), &["401", "404"])
             }},
+            "/api/v1/cases/{id}/deadlines": { "get": {
+                "operationId": "getCaseDeadlines", "summary": "Every statutory deadline on a record: rule, due date, state, days early or late; the view is logged",
+                "parameters": [path_id("Case reference")],
+                "responses": with(json!({ "200": ok("Deadlines", "The deadlines, worked out for today in England") }), &["401", "404"])
+            }},
+            "/api/v1/cases/{id}/steps": { "post": {
+                "operationId": "recordStep", "summary": "Record a casework step (caseworkers and team managers)",
+                "description": "The step is checked against the law's order of events. A step that cannot be recorded yet answers 422                     with a problem whose detail says what must happen first, and nothing is written.",
+                "parameters": [path_id("Case reference")],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/StepRequest" } } } },
+                "responses": with(json!({ "201": ok("StepRecorded", "Recorded, with the record's deadlines now") }), &["400", "401", "403", "404", "422"])
+            }},
             "/api/v1/settings": { "get": {
                 "operationId": "listSettings", "summary": "Schools and other settings in your local area",
                 "parameters": [param("limit", "Page size, 1 to 100 (default 100)"), param("after", "The `next` cursor of the previous page")],
@@ -535,7 +676,7 @@ pub fn openapi() -> Value {
                 "Named": named,
                 "Case": {
                     "type": "object",
-                    "required": ["id", "stage", "stage_label", "child", "plan", "caseworker", "team", "placements", "people", "deadlines", "events"],
+                    "required": ["id", "stage", "stage_label", "child", "plan", "caseworker", "team", "placements", "people", "deadlines", "can_record_steps", "events"],
                     "properties": {
                         "id": { "type": "string" }, "stage": { "type": "string" }, "stage_label": { "type": "string" },
                         "child": { "type": ["object", "null"], "required": ["given_names", "family_name", "birth_date", "upn"],
@@ -555,15 +696,8 @@ pub fn openapi() -> Value {
                         "people": { "type": "array", "items": { "type": "object", "required": ["name", "relationship", "parental_responsibility"],
                             "properties": { "name": { "type": "string" }, "relationship": { "type": "string" }, "parental_responsibility": { "type": "boolean" } } } },
                         "deadlines": { "type": "array", "description": "Every statutory deadline with its state today; exceptions are flags and never move a due date",
-                            "items": { "type": "object", "required": ["key", "step", "source", "trigger", "due", "done", "state", "days", "summary", "exceptions"],
-                                "properties": {
-                                    "key": { "type": "string" }, "step": { "type": "string" }, "source": { "type": "string" },
-                                    "trigger": date, "due": date, "done": { "type": ["string", "null"], "format": "date" },
-                                    "state": { "type": "string", "enum": ["upcoming", "overdue", "met_on_time", "met_late", "open", "closed"] },
-                                    "days": { "type": "integer", "description": "Days left (upcoming, open) or days late (overdue, met late)" },
-                                    "summary": { "type": "string" },
-                                    "exceptions": { "type": "array", "items": { "type": "string" } }
-                                } } },
+                            "items": { "$ref": "#/components/schemas/Deadline" } },
+                        "can_record_steps": { "type": "boolean", "description": "Whether you may record casework steps on this record" },
                         "who_can_see": { "type": "array", "description": "Parent carers and young people only: everyone else who can open the record",
                             "items": { "type": "object", "required": ["kind", "name"],
                                 "properties": { "kind": { "type": "string", "enum": ["caseworker", "team", "setting", "health", "person", "young_person"] }, "name": { "type": "string" } } } },
@@ -575,6 +709,51 @@ pub fn openapi() -> Value {
                             "properties": { "seq": { "type": "integer" }, "type": { "type": "string" }, "effective_date": date,
                                 "recorded_at": { "type": "string" }, "actor": { "type": "string" }, "recorded_later": { "type": "boolean" } } } }
                     }
+                },
+                "Deadline": {
+                    "type": "object",
+                    "required": ["key", "step", "source", "trigger", "due", "done", "state", "days", "summary", "rule", "exceptions"],
+                    "properties": {
+                        "key": { "type": "string" }, "step": { "type": "string" }, "source": { "type": "string" },
+                        "trigger": { "type": "string", "format": "date", "description": "Day 0 of the rule; for a rule counted back from an event (before 15 February, 2 weeks before a meeting) that event" },
+                        "due": date, "done": { "type": ["string", "null"], "format": "date" },
+                        "state": { "type": "string", "enum": ["upcoming", "overdue", "met_on_time", "met_late", "open", "closed"] },
+                        "days": { "type": "integer", "description": "Days left (upcoming, open) or days late (overdue, met late)" },
+                        "days_early": { "type": "integer", "description": "Met on time: days before the due date" },
+                        "days_late": { "type": "integer", "description": "Met late or overdue: days after the due date" },
+                        "days_left": { "type": "integer", "description": "Upcoming or open: days until the due date, 0 on the day" },
+                        "summary": { "type": "string" },
+                        "request": { "type": "integer", "description": "The request it belongs to" },
+                        "rule": { "type": "object", "required": ["key", "source", "period", "kind", "in_force_from"],
+                            "properties": {
+                                "key": { "type": "string" }, "source": { "type": "string" },
+                                "period": { "type": "object", "required": ["kind"], "description": "How the limit is counted: weeks, days, days_beginning_with, months, working_days, before (a fixed day), weeks_before, months_before",
+                                    "properties": { "kind": { "type": "string" }, "n": { "type": "integer" }, "month": { "type": "integer" }, "day": { "type": "integer" } } },
+                                "kind": { "type": "string", "enum": ["duty", "window"] },
+                                "in_force_from": date
+                            } },
+                        "exceptions": { "type": "array", "items": { "type": "object", "required": ["kind", "evidence", "recorded_by", "recorded_on"],
+                            "properties": { "kind": { "type": "string" }, "evidence": { "type": "string" }, "recorded_by": { "type": "string" },
+                                "recorded_on": { "type": ["string", "null"], "format": "date" } } } }
+                    }
+                },
+                "Deadlines": {
+                    "type": "object", "required": ["case", "today", "deadlines"],
+                    "properties": { "case": { "type": "string" }, "today": date,
+                        "deadlines": { "type": "array", "items": { "$ref": "#/components/schemas/Deadline" } } }
+                },
+                "StepRequest": {
+                    "type": "object", "required": ["type", "payload"],
+                    "properties": {
+                        "type": { "type": "string", "enum": crate::steps::step_types().collect::<Vec<_>>() },
+                        "payload": { "type": "object", "description": "The step's fields, as in the event catalogue (ARCHITECTURE.md); dates are YYYY-MM-DD" },
+                        "reason": { "type": "string", "description": "An optional note kept with the event, e.g. why it is recorded late" }
+                    }
+                },
+                "StepRecorded": {
+                    "type": "object", "required": ["seq", "case", "type", "deadlines"],
+                    "properties": { "seq": { "type": "integer" }, "case": { "type": "string" }, "type": { "type": "string" },
+                        "deadlines": { "type": "array", "items": { "$ref": "#/components/schemas/Deadline" } } }
                 },
                 "SettingSummary": {
                     "type": "object", "required": ["id", "name", "urn", "setting_type", "phase", "trust", "low_age", "high_age"],

@@ -15,7 +15,7 @@ use sendscope_domain::sen::NeedType;
 use sendscope_store::Store;
 use std::collections::HashMap;
 
-fn not_found() -> Response {
+pub(crate) fn not_found() -> Response {
     let body = "<h1>Page not found</h1><p>If you typed the web address, check it is correct.</p>\
                 <p>If you followed a link to a child's record, you may not have access to it.</p>";
     (StatusCode::NOT_FOUND, Html(page("Page not found", body))).into_response()
@@ -33,7 +33,7 @@ fn no_access(message: &str) -> Response {
 }
 
 /// Runs blocking store work for a signed-in user; signed-out users go to sign in.
-async fn with_user<F>(app: &AppState, headers: HeaderMap, f: F) -> Response
+pub(crate) async fn with_user<F>(app: &AppState, headers: HeaderMap, f: F) -> Response
 where
     F: FnOnce(&dyn Store, SignedIn) -> Response + Send + 'static,
 {
@@ -221,15 +221,23 @@ pub async fn show(
     State(app): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
 ) -> Response {
     let log = app.access_log.clone();
     with_user(&app, headers, move |store, who| {
-        case_page(store, &log, &who, &id)
+        let recorded = params.get("recorded").map(String::as_str);
+        case_page(store, &log, &who, &id, recorded)
     })
     .await
 }
 
-fn case_page(store: &dyn Store, log: &AccessLogger, who: &SignedIn, id: &str) -> Response {
+fn case_page(
+    store: &dyn Store,
+    log: &AccessLogger,
+    who: &SignedIn,
+    id: &str,
+    recorded: Option<&str>,
+) -> Response {
     match views::open_case(
         store,
         log,
@@ -238,7 +246,7 @@ fn case_page(store: &dyn Store, log: &AccessLogger, who: &SignedIn, id: &str) ->
         id,
         "page /cases/",
     ) {
-        Ok(Some(v)) => Html(page("Child's record", &render_case(&v))).into_response(),
+        Ok(Some(v)) => Html(page("Child's record", &render_case(&v, recorded))).into_response(),
         Ok(None) => not_found(),
         Err(e) => crate::error_page(&e),
     }
@@ -258,9 +266,17 @@ fn event_label(event_type: &str) -> String {
     }
 }
 
-fn render_case(v: &CaseView) -> String {
+fn render_case(v: &CaseView, recorded: Option<&str>) -> String {
     let date = |d: chrono::NaiveDate| d.format("%-d %B %Y").to_string();
     let mut h = String::new();
+    if let Some(step) = recorded.and_then(crate::steps::step) {
+        h.push_str(&format!(
+            "<div class=\"govuk-notification-banner govuk-notification-banner--success\" role=\"alert\" aria-labelledby=\"recorded-title\" data-module=\"govuk-notification-banner\">\
+             <div class=\"govuk-notification-banner__header\"><h2 class=\"govuk-notification-banner__title\" id=\"recorded-title\">Success</h2></div>\
+             <div class=\"govuk-notification-banner__content\"><p class=\"govuk-notification-banner__heading\">Recorded: {}</p></div></div>",
+            esc(step.title)
+        ));
+    }
     if let Some(ch) = &v.child {
         h.push_str(&format!(
             "<h1>{} {}</h1>\n<dl><dt>Date of birth</dt><dd>{}</dd><dt>UPN</dt><dd>{}</dd><dt>Stage</dt><dd>{}</dd><dt>Case reference</dt><dd>{}</dd>\
@@ -273,6 +289,12 @@ fn render_case(v: &CaseView) -> String {
             v.id,
             esc(v.caseworker.as_ref().map(|c| c.name.as_str()).unwrap_or("not assigned")),
             esc(v.team.as_ref().map(|c| c.name.as_str()).unwrap_or("")),
+        ));
+    }
+    if v.can_record_steps {
+        h.push_str(&format!(
+            "<a href=\"/cases/{}/steps\" role=\"button\" draggable=\"false\" class=\"govuk-button govuk-button--secondary\" data-module=\"govuk-button\">Record a step</a>\n",
+            v.id
         ));
     }
     if let Some(plan) = &v.plan {
@@ -306,7 +328,20 @@ fn render_case(v: &CaseView) -> String {
                 let flags = if x.exceptions.is_empty() {
                     String::new()
                 } else {
-                    format!(" (exception recorded: {})", esc(&x.exceptions.join(", ").replace('_', " ")))
+                    let list: Vec<String> = x
+                        .exceptions
+                        .iter()
+                        .map(|e| {
+                            let on = e.recorded_on.map(|d| format!(" on {}", date(d))).unwrap_or_default();
+                            format!(
+                                "{} (evidence: {}; recorded by {}{on})",
+                                e.kind.replace('_', " "),
+                                e.evidence,
+                                e.recorded_by
+                            )
+                        })
+                        .collect();
+                    format!("<br><span class=\"govuk-body-s\">Exception: {}</span>", esc(&list.join("; ")))
                 };
                 format!(
                     "<tr><td>{}<br><span class=\"govuk-body-s\">{}</span></td><td>{}</td><td>{}</td><td><strong class=\"govuk-tag {colour}\">{}</strong>{flags}</td></tr>",

@@ -10,6 +10,7 @@ pub mod cases;
 pub mod filter_options;
 pub mod queue;
 pub mod settings;
+pub mod steps;
 pub mod views;
 
 use axum::Router;
@@ -58,6 +59,11 @@ pub fn router(store: Arc<dyn Store>, secure_cookies: bool) -> Router {
         .route("/cases", get(cases::list))
         .route("/queue", get(queue::show))
         .route("/cases/{id}", get(cases::show))
+        .route("/cases/{id}/steps", get(steps::menu))
+        .route(
+            "/cases/{id}/steps/{slug}",
+            get(steps::form).post(steps::submit),
+        )
         .route("/settings", get(settings::list))
         .route("/settings/{id}", get(settings::show))
         .route("/api/openapi.json", get(api::openapi_json))
@@ -65,6 +71,11 @@ pub fn router(store: Arc<dyn Store>, secure_cookies: bool) -> Router {
         .route("/api/v1/figures", get(api::figures))
         .route("/api/v1/cases", get(api::cases))
         .route("/api/v1/cases/{id}", get(api::case))
+        .route("/api/v1/cases/{id}/deadlines", get(api::deadlines))
+        .route(
+            "/api/v1/cases/{id}/steps",
+            axum::routing::post(api::record_step),
+        )
         .route("/api/v1/settings", get(api::settings))
         .route("/api/v1/settings/{id}", get(api::setting))
         .route("/api/{*rest}", get(api::no_route))

@@ -98,9 +98,43 @@ pub struct DeadlineView {
     pub state: &'static str,
     /// Days left (upcoming, open) or days late (overdue, met late); 0 otherwise.
     pub days: i64,
+    /// Met on time: how many days before the due date it was done.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub days_early: Option<i64>,
+    /// Met late or overdue: how many days after the due date.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub days_late: Option<i64>,
+    /// Upcoming or open: days until the due date (0 on the day).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub days_left: Option<i64>,
     /// Plain English, e.g. "Overdue by 6 days".
     pub summary: String,
-    pub exceptions: Vec<String>,
+    /// The rule as data: how the limit is counted and the rule book it comes from.
+    pub rule: RuleView,
+    /// The request it belongs to, where it belongs to one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request: Option<u32>,
+    /// Exceptions recorded against it: flags that never move the due date.
+    pub exceptions: Vec<ExceptionView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RuleView {
+    pub key: &'static str,
+    pub source: &'static str,
+    pub period: sendscope_domain::clocks::Period,
+    /// duty (the council's) or window (the family's or a setting's time).
+    pub kind: sendscope_domain::clocks::ClockKind,
+    /// The date the rule book in force on the trigger took effect.
+    pub in_force_from: chrono::NaiveDate,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ExceptionView {
+    pub kind: String,
+    pub evidence: String,
+    pub recorded_by: String,
+    pub recorded_on: Option<chrono::NaiveDate>,
 }
 
 #[derive(Debug, Serialize)]
@@ -128,6 +162,8 @@ pub struct CaseView {
     pub people: Vec<PersonView>,
     /// Every statutory deadline, with its state today (domain::clocks).
     pub deadlines: Vec<DeadlineView>,
+    /// Whether this user may record casework steps on the record.
+    pub can_record_steps: bool,
     /// For parent carers and young people: every person and organisation that can open it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub who_can_see: Option<Vec<AudienceView>>,
@@ -541,8 +577,18 @@ pub fn case_view(
         .into_iter()
         .map(deadline_view)
         .collect();
+    let can_record_steps = authorise(
+        who,
+        Action::Change,
+        Resource::Case {
+            projection: proj,
+            today: england_today(),
+        },
+    )
+    .allowed();
     Ok(CaseView {
         deadlines,
+        can_record_steps,
         id: case.to_string(),
         stage: stage.as_str(),
         stage_label: stage.label(),
@@ -563,7 +609,7 @@ pub fn case_view(
     })
 }
 
-fn deadline_view(x: sendscope_domain::clocks::Deadline) -> DeadlineView {
+pub fn deadline_view(x: sendscope_domain::clocks::Deadline) -> DeadlineView {
     use sendscope_domain::clocks::Status as S;
     let plural = |n: i64| if n == 1 { "day" } else { "days" };
     let (state, days, summary) = match x.status {
@@ -578,7 +624,15 @@ fn deadline_view(x: sendscope_domain::clocks::Deadline) -> DeadlineView {
             days,
             format!("Overdue by {days} {}", plural(days)),
         ),
-        S::MetOnTime => ("met_on_time", 0, "Done on time".to_string()),
+        S::MetOnTime => {
+            let early = x.done.map(|d| (x.due - d).num_days()).unwrap_or(0);
+            let text = if early > 0 {
+                format!("Done on time, {early} {} early", plural(early))
+            } else {
+                "Done on time".to_string()
+            };
+            ("met_on_time", 0, text)
+        }
         S::MetLate { days } => (
             "met_late",
             days,
@@ -591,6 +645,14 @@ fn deadline_view(x: sendscope_domain::clocks::Deadline) -> DeadlineView {
         ),
         S::Closed => ("closed", 0, "Closed".to_string()),
     };
+    let (days_early, days_late, days_left) = match x.status {
+        S::MetOnTime => (x.done.map(|d| (x.due - d).num_days()), None, None),
+        S::MetLate { days } | S::Overdue { days } => (None, Some(days), None),
+        S::Upcoming { days_left } | S::Open { days_left } => (None, None, Some(days_left)),
+        S::Closed => (None, None, None),
+    };
+    let rule = sendscope_domain::clocks::rule_in_force(x.key, x.trigger).ok();
+    let book = sendscope_domain::clocks::book_in_force(x.trigger).map(|b| b.effective_from);
     DeadlineView {
         key: x.key,
         step: x.step,
@@ -600,8 +662,32 @@ fn deadline_view(x: sendscope_domain::clocks::Deadline) -> DeadlineView {
         done: x.done,
         state,
         days,
+        days_early,
+        days_late,
+        days_left,
         summary,
-        exceptions: x.exceptions.iter().map(enum_text).collect(),
+        rule: RuleView {
+            key: x.key,
+            source: x.source,
+            period: rule
+                .map(|r| r.period)
+                .unwrap_or(sendscope_domain::clocks::Period::Days { n: 0 }),
+            kind: rule
+                .map(|r| r.kind)
+                .unwrap_or(sendscope_domain::clocks::ClockKind::Duty),
+            in_force_from: book.unwrap_or(x.trigger),
+        },
+        request: x.request,
+        exceptions: x
+            .exceptions
+            .iter()
+            .map(|e| ExceptionView {
+                kind: enum_text(&e.kind),
+                evidence: e.evidence.clone(),
+                recorded_by: e.recorded_by.clone(),
+                recorded_on: e.recorded_on,
+            })
+            .collect(),
     }
 }
 
