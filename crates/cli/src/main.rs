@@ -85,6 +85,11 @@ enum Command {
         #[command(subcommand)]
         what: TokenCommand,
     },
+    /// Published measures, worked out from the records by the published definitions.
+    Report {
+        #[command(subcommand)]
+        what: ReportCommand,
+    },
     /// Measure how fast the store answers, on the database given.
     Bench {
         #[command(subcommand)]
@@ -132,6 +137,28 @@ enum TokenCommand {
     List,
     /// Withdraw a token by the identifier `token list` shows.
     Revoke { id: String },
+}
+
+#[derive(Subcommand, Debug)]
+enum ReportCommand {
+    /// Plans issued in a calendar year within 20 weeks of the request, with and without
+    /// exception cases (DfE's definition).
+    Timeliness {
+        /// The calendar year the plans were issued in.
+        #[arg(long)]
+        year: i32,
+        /// The local area: its LA code (e.g. 831) or identifier; default the largest.
+        #[arg(long)]
+        area: Option<String>,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
+    },
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+enum ReportFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand, Debug)]
@@ -267,6 +294,37 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 t.elapsed().as_secs_f64(),
                 r.head.unwrap_or_else(|| "(empty)".into())
             );
+            Ok(())
+        }
+        Command::Report {
+            what: ReportCommand::Timeliness { year, area, format },
+        } => {
+            let store = open(&cli.database_url)?;
+            let area = match area {
+                Some(a) => find_area(store.as_ref(), &a)?,
+                None => largest_area(store.as_ref())?,
+            };
+            let t = twenty_weeks(store.as_ref(), area, year)?;
+            let pct = |s: Option<f64>| {
+                s.map(|v| format!("{:.1}%", v * 100.0))
+                    .unwrap_or_else(|| "no plans issued".into())
+            };
+            if format == ReportFormat::Json {
+                println!("{}", serde_json::to_string(&t)?);
+            } else {
+                println!(
+                    "EHC plans issued in {year}: {}\n\
+                     within 20 weeks: {} ({})\n\
+                     excluding the {} exception cases: {} of {} ({})",
+                    t.issued,
+                    t.within_20_weeks,
+                    pct(t.share()),
+                    t.exception_cases,
+                    t.within_20_weeks_excluding_exceptions,
+                    t.issued_excluding_exceptions,
+                    pct(t.share_excluding_exceptions())
+                );
+            }
             Ok(())
         }
         Command::Export {
@@ -634,6 +692,46 @@ fn bench_case_list(store: &dyn Store, repeat: usize) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// The area with the most cases.
+fn largest_area(store: &dyn Store) -> anyhow::Result<AreaId> {
+    let h = store.headline()?;
+    let Some(a) = h.areas.iter().max_by_key(|a| a.cases) else {
+        bail!("the database holds no area; build one first with `sendscope demo`");
+    };
+    Ok(AreaId::parse(&a.area_id)?)
+}
+
+/// DfE's 20-week timeliness for an area's plans issued in `year`, from every case record.
+fn twenty_weeks(
+    store: &dyn Store,
+    area: AreaId,
+    year: i32,
+) -> anyhow::Result<sendscope_domain::measures::TwentyWeeks> {
+    let mut t = sendscope_domain::measures::TwentyWeeks::new(year);
+    let mut q = sendscope_store::CaseQuery {
+        area: Some(area),
+        limit: 500,
+        ..Default::default()
+    };
+    loop {
+        let page = store.list_cases(&q)?;
+        let refs: Vec<_> = page
+            .rows
+            .iter()
+            .map(|r| sendscope_domain::StreamRef::case(r.case))
+            .collect();
+        for p in store.projections(&refs)?.into_iter().flatten() {
+            if let Some(c) = p.case() {
+                t.add(c);
+            }
+        }
+        match page.next {
+            Some(n) => q.after = Some(n),
+            None => return Ok(t),
+        }
+    }
 }
 
 /// An area by LA code or identifier.

@@ -1772,3 +1772,75 @@ fn casework_steps(db: Db) {
     server.kill().expect("stop");
     server.wait().expect("reaped");
 }
+
+/// The 20-week measure follows DfE's definition: plans issued in the calendar year, the
+/// final plan no more than 140 days after the request, and "excluding exceptions" drops
+/// the exception cases from both sides. The oracle is SQL over the raw events, written
+/// from the definition and sharing no code with the report.
+#[test]
+fn twenty_week_timeliness_follows_the_dfe_definition() {
+    let db = sqlite_db();
+    assert_eq!(run(&demo_args(&db.url, "800", "50000")).0, 0);
+    let path = db.url.trim_start_matches("sqlite://");
+    let conn = rusqlite::Connection::open(path).expect("opens");
+    let rewrites: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM events WHERE event_type IN ('event.corrected', 'event.voided', 'event.payloads_erased')",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(rewrites, 0, "the oracle reads payloads as first recorded");
+    for year in ["2024", "2025"] {
+        let oracle: (i64, i64, i64, i64, i64) = conn
+            .query_row(
+                "WITH ev AS (SELECT stream_no, event_type, CAST(payload AS TEXT) AS p FROM events),
+                 req AS (SELECT stream_no, json_extract(p, '$.request') AS r, json_extract(p, '$.received_on') AS received
+                         FROM ev WHERE event_type = 'case.request_received'),
+                 fin AS (SELECT stream_no, json_extract(p, '$.request') AS r, json_extract(p, '$.on') AS issued
+                         FROM ev WHERE event_type = 'case.final_plan_issued'),
+                 exc AS (SELECT DISTINCT stream_no, json_extract(p, '$.request') AS r
+                         FROM ev WHERE event_type = 'case.exception_recorded'),
+                 plans AS (SELECT julianday(fin.issued) - julianday(req.received) AS days, exc.r IS NOT NULL AS ex
+                           FROM fin JOIN req USING (stream_no, r) LEFT JOIN exc USING (stream_no, r)
+                           WHERE substr(fin.issued, 1, 4) = ?1)
+                 SELECT count(*), total(days <= 140), total(ex), total(NOT ex), total(NOT ex AND days <= 140) FROM plans",
+                [year],
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get::<_, f64>(1)? as i64,
+                        r.get::<_, f64>(2)? as i64,
+                        r.get::<_, f64>(3)? as i64,
+                        r.get::<_, f64>(4)? as i64,
+                    ))
+                },
+            )
+            .expect("oracle");
+        let (code, out, err) = run(&[
+            "--database-url",
+            &db.url,
+            "report",
+            "timeliness",
+            "--year",
+            year,
+            "--format",
+            "json",
+        ]);
+        assert_eq!(code, 0, "{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+        let got = (
+            v["issued"].as_i64().expect("issued"),
+            v["within_20_weeks"].as_i64().expect("within"),
+            v["exception_cases"].as_i64().expect("exceptions"),
+            v["issued_excluding_exceptions"]
+                .as_i64()
+                .expect("issued ex"),
+            v["within_20_weeks_excluding_exceptions"]
+                .as_i64()
+                .expect("within ex"),
+        );
+        assert_eq!(got, oracle, "{year}");
+        assert!(oracle.0 > 50 && oracle.2 > 0, "{year}: {oracle:?}");
+    }
+}

@@ -1,0 +1,65 @@
+//! Published measures worked out from case records, by the published definitions.
+//! (Issue 7's KPI engine will hold every measure; this is the first, used by the report
+//! command and checked against an SQL computation over the raw events.)
+
+use crate::projection::CaseState;
+use chrono::Datelike;
+use serde::Serialize;
+
+/// DfE's 20-week timeliness for one calendar year: EHC plans issued in the year, and
+/// those issued within 20 weeks (final plan ≤ 140 days after the request was received),
+/// with and without the cases where an exception applies (DfE drops exception cases from
+/// both the numerator and the denominator of the "excluding exceptions" figure).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct TwentyWeeks {
+    pub year: i32,
+    pub issued: u64,
+    pub within_20_weeks: u64,
+    /// Plans issued in the year whose request has an exception recorded.
+    pub exception_cases: u64,
+    pub issued_excluding_exceptions: u64,
+    pub within_20_weeks_excluding_exceptions: u64,
+}
+
+impl TwentyWeeks {
+    pub fn new(year: i32) -> Self {
+        TwentyWeeks {
+            year,
+            ..Default::default()
+        }
+    }
+
+    /// Counts one case's plans issued in the year.
+    pub fn add(&mut self, c: &CaseState) {
+        for r in &c.requests {
+            let Some(issued) = r.final_issued_on else {
+                continue;
+            };
+            if issued.year() != self.year {
+                continue;
+            }
+            let within = (issued - r.received_on).num_days() <= 140;
+            self.issued += 1;
+            self.within_20_weeks += u64::from(within);
+            if r.exceptions.is_empty() {
+                self.issued_excluding_exceptions += 1;
+                self.within_20_weeks_excluding_exceptions += u64::from(within);
+            } else {
+                self.exception_cases += 1;
+            }
+        }
+    }
+
+    /// The share within 20 weeks, as DfE publishes it (a percentage to one decimal place
+    /// is theirs to round); `None` with nothing issued.
+    pub fn share(&self) -> Option<f64> {
+        (self.issued > 0).then(|| self.within_20_weeks as f64 / self.issued as f64)
+    }
+
+    pub fn share_excluding_exceptions(&self) -> Option<f64> {
+        (self.issued_excluding_exceptions > 0).then(|| {
+            self.within_20_weeks_excluding_exceptions as f64
+                / self.issued_excluding_exceptions as f64
+        })
+    }
+}
