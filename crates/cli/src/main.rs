@@ -169,6 +169,16 @@ enum BenchCommand {
         #[arg(long, default_value_t = 200)]
         repeat: usize,
     },
+    /// Work queues (caseworkers' and a team manager's) in the largest area, as the page
+    /// builds them: cases on each, p50 and p99.
+    Queue {
+        /// Times each queue is built.
+        #[arg(long, default_value_t = 30)]
+        repeat: usize,
+        /// How many caseworkers to measure, spread through the area.
+        #[arg(long, default_value_t = 12)]
+        caseworkers: usize,
+    },
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -451,6 +461,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Bench {
+            what:
+                BenchCommand::Queue {
+                    repeat,
+                    caseworkers,
+                },
+        } => {
+            let store = open(&cli.database_url)?;
+            bench_queue(store.as_ref(), repeat.max(1), caseworkers.max(1))
+        }
+        Command::Bench {
             what: BenchCommand::CaseList { repeat },
         } => {
             let store = open(&cli.database_url)?;
@@ -692,6 +712,99 @@ fn bench_case_list(store: &dyn Store, repeat: usize) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// p50 and p99 of timings in milliseconds (nearest rank).
+fn percentiles(mut ms: Vec<f64>) -> (f64, f64) {
+    ms.sort_by(f64::total_cmp);
+    let pct = |p: f64| ms[((ms.len() as f64 * p).ceil() as usize).clamp(1, ms.len()) - 1];
+    (pct(0.50), pct(0.99))
+}
+
+/// Builds work queues as the page does and prints how long they take.
+fn bench_queue(store: &dyn Store, repeat: usize, sample: usize) -> anyhow::Result<()> {
+    use sendscope_domain::access::{Principal, Role};
+    use sendscope_domain::projection::StreamState;
+    let area = largest_area(store)?;
+    let options = sendscope_web::filter_options::FilterOptions::default();
+    let all = options.get(store, area, None)?;
+    if all.caseworkers.is_empty() {
+        bail!("the area has no caseworkers");
+    }
+    let step = (all.caseworkers.len() / sample).max(1);
+    println!(
+        "work queues, area {area}, {} caseworkers, {repeat} runs each (the page's own code: case list, records, clocks, HTML):",
+        all.caseworkers.len()
+    );
+    let mut team_of_one = None;
+    for (id, _) in all.caseworkers.iter().step_by(step).take(sample) {
+        let staff = sendscope_domain::ids::StaffId::parse(id)?;
+        let team = match store
+            .projection(sendscope_domain::StreamRef::staff(staff))?
+            .map(|p| p.state)
+        {
+            Some(StreamState::Staff(s)) => s.added.and_then(|a| a.team),
+            _ => None,
+        };
+        team_of_one = team_of_one.or(team);
+        let who = Principal {
+            role: Role::Caseworker,
+            area,
+            staff: Some(staff),
+            team,
+            setting: None,
+            person: None,
+            case: None,
+        };
+        let (cases, ms, lines) = time_queue(store, &who, repeat)?;
+        let (p50, p99) = percentiles(ms);
+        println!(
+            "  caseworker  {cases:>5} cases  {lines:>4} deadlines listed  p50 {p50:>7.2} ms  p99 {p99:>7.2} ms"
+        );
+    }
+    let manager = Principal {
+        role: Role::TeamManager,
+        area,
+        staff: None,
+        team: team_of_one,
+        setting: None,
+        person: None,
+        case: None,
+    };
+    let (cases, ms, lines) = time_queue(store, &manager, repeat)?;
+    let (p50, p99) = percentiles(ms);
+    println!(
+        "  team manager {cases:>4} cases  {lines:>4} deadlines listed  p50 {p50:>7.2} ms  p99 {p99:>7.2} ms"
+    );
+    Ok(())
+}
+
+/// (cases in scope, timings in ms, deadlines listed) for one user's queue.
+fn time_queue(
+    store: &dyn Store,
+    who: &sendscope_domain::access::Principal,
+    repeat: usize,
+) -> anyhow::Result<(usize, Vec<f64>, usize)> {
+    let mut q = sendscope_web::queue::scope(who).context("a role with a queue")?;
+    q.limit = 500;
+    let mut cases = 0;
+    loop {
+        let page = store.list_cases(&q)?;
+        cases += page.rows.len();
+        match page.next {
+            Some(n) => q.after = Some(n),
+            None => break,
+        }
+    }
+    let mut ms = Vec::with_capacity(repeat);
+    let mut lines = 0;
+    for _ in 0..repeat {
+        let t = Clock::now();
+        let body = sendscope_web::queue::body(store, who)?.unwrap_or_default();
+        ms.push(t.elapsed().as_secs_f64() * 1000.0);
+        lines = body.matches("<tr><td><a href").count();
+    }
+    Ok((cases, ms, lines))
 }
 
 /// The area with the most cases.

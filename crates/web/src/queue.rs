@@ -9,7 +9,7 @@ use crate::{AppState, esc, page};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use sendscope_domain::access::Role;
+use sendscope_domain::access::{Principal, Role};
 use sendscope_domain::calendar::england_today;
 use sendscope_domain::clocks::{Status, case_deadlines};
 use sendscope_domain::{StreamRef, projection::StreamState};
@@ -71,6 +71,69 @@ pub fn items(
     Ok(out)
 }
 
+/// The queue's scope for a role: a caseworker's own cases, a team manager's team's;
+/// `None` for roles without a queue.
+pub fn scope(p: &Principal) -> Option<CaseQuery> {
+    match p.role {
+        Role::Caseworker => Some(CaseQuery {
+            area: Some(p.area),
+            team: p.team,
+            caseworker: p.staff,
+            ..Default::default()
+        }),
+        Role::TeamManager => Some(CaseQuery {
+            area: Some(p.area),
+            team: p.team,
+            ..Default::default()
+        }),
+        _ => None,
+    }
+}
+
+/// The queue page's body for a user: the deadlines due within 14 days or overdue.
+pub fn body(store: &dyn Store, p: &Principal) -> Result<Option<String>, StoreError> {
+    let Some(q) = scope(p) else {
+        return Ok(None);
+    };
+    let list = items(store, q, p, 14)?;
+    let section = |title: &str, keep: &dyn Fn(i64) -> bool| {
+        let rows: String = list
+            .iter()
+            .filter(|i| keep(i.days_left))
+            .map(|i| {
+                let when = match i.days_left {
+                    d if d < 0 => format!("Overdue by {} day{}", -d, if d == -1 { "" } else { "s" }),
+                    0 => "Due today".to_string(),
+                    d => format!("{d} day{} left", if d == 1 { "" } else { "s" }),
+                };
+                format!(
+                    "<tr><td><a href=\"/cases/{}\">{}</a></td><td>{}</td><td>{}</td><td>{when}</td></tr>",
+                    i.case,
+                    esc(&i.name),
+                    esc(i.step),
+                    i.due.format("%-d %B %Y")
+                )
+            })
+            .collect();
+        let n = list.iter().filter(|i| keep(i.days_left)).count();
+        format!(
+            "<table><caption>{title} ({n})</caption><thead><tr><th scope=\"col\">Child</th><th scope=\"col\">Step</th>\
+             <th scope=\"col\">Due</th><th scope=\"col\">Today</th></tr></thead><tbody>{rows}</tbody></table>"
+        )
+    };
+    let whose = if p.role == Role::Caseworker {
+        "your cases"
+    } else {
+        "your team's cases"
+    };
+    Ok(Some(format!(
+        "<h1>Work queue</h1><p>Statutory deadlines on {whose} that are overdue or due in the next 14 days, most urgent first.</p>{}{}{}",
+        section("Overdue", &|d| d < 0),
+        section("Due in the next 7 days", &|d| (0..=7).contains(&d)),
+        section("Due in 8 to 14 days", &|d| (8..=14).contains(&d)),
+    )))
+}
+
 /// GET /queue
 pub async fn show(State(app): State<AppState>, headers: HeaderMap) -> Response {
     let store = app.store.clone();
@@ -78,67 +141,18 @@ pub async fn show(State(app): State<AppState>, headers: HeaderMap) -> Response {
         let Some(who) = current(store.as_ref(), &headers) else {
             return Redirect::to("/sign-in").into_response();
         };
-        let p = &who.principal;
-        let q = match p.role {
-            Role::Caseworker => CaseQuery {
-                area: Some(p.area),
-                team: p.team,
-                caseworker: p.staff,
-                ..Default::default()
-            },
-            Role::TeamManager => CaseQuery {
-                area: Some(p.area),
-                team: p.team,
-                ..Default::default()
-            },
-            _ => {
-                return (
-                    StatusCode::FORBIDDEN,
-                    Html(page(
-                        "No access",
-                        "<h1>You cannot see this page</h1><p>Work queues are for caseworkers and team managers.</p>",
-                    )),
-                )
-                    .into_response();
-            }
-        };
-        let list = match items(store.as_ref(), q, p, 14) {
-            Ok(l) => l,
-            Err(e) => return crate::error_page(&e.to_string()),
-        };
-        let section = |title: &str, keep: &dyn Fn(i64) -> bool| {
-            let rows: String = list
-                .iter()
-                .filter(|i| keep(i.days_left))
-                .map(|i| {
-                    let when = match i.days_left {
-                        d if d < 0 => format!("Overdue by {} day{}", -d, if d == -1 { "" } else { "s" }),
-                        0 => "Due today".to_string(),
-                        d => format!("{d} day{} left", if d == 1 { "" } else { "s" }),
-                    };
-                    format!(
-                        "<tr><td><a href=\"/cases/{}\">{}</a></td><td>{}</td><td>{}</td><td>{when}</td></tr>",
-                        i.case,
-                        esc(&i.name),
-                        esc(i.step),
-                        i.due.format("%-d %B %Y")
-                    )
-                })
-                .collect();
-            let n = list.iter().filter(|i| keep(i.days_left)).count();
-            format!(
-                "<table><caption>{title} ({n})</caption><thead><tr><th scope=\"col\">Child</th><th scope=\"col\">Step</th>\
-                 <th scope=\"col\">Due</th><th scope=\"col\">Today</th></tr></thead><tbody>{rows}</tbody></table>"
+        match body(store.as_ref(), &who.principal) {
+            Ok(Some(b)) => Html(page("Work queue", &b)).into_response(),
+            Ok(None) => (
+                StatusCode::FORBIDDEN,
+                Html(page(
+                    "No access",
+                    "<h1>You cannot see this page</h1><p>Work queues are for caseworkers and team managers.</p>",
+                )),
             )
-        };
-        let whose = if p.role == Role::Caseworker { "your cases" } else { "your team's cases" };
-        let body = format!(
-            "<h1>Work queue</h1><p>Statutory deadlines on {whose} that are overdue or due in the next 14 days, most urgent first.</p>{}{}{}",
-            section("Overdue", &|d| d < 0),
-            section("Due in the next 7 days", &|d| (0..=7).contains(&d)),
-            section("Due in 8 to 14 days", &|d| (8..=14).contains(&d)),
-        );
-        Html(page("Work queue", &body)).into_response()
+                .into_response(),
+            Err(e) => crate::error_page(&e.to_string()),
+        }
     })
     .await
     .unwrap_or_else(|e| crate::error_page(&e.to_string()))
