@@ -105,6 +105,14 @@ async function journey(role, javaScriptEnabled) {
       await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
       assert.match(await page.content(), /Recorded: Review meeting held/);
       await check(page, `${tag}-5d-recorded`);
+      // A letter to the family: preview, issue, and the printable letter.
+      const write = page.locator('a[href*="/letters/new/"]').first();
+      assert.ok(await write.count(), `${role} can write a letter on a plan in place`);
+      await Promise.all([page.waitForNavigation(), write.click()]);
+      await check(page, `${tag}-5e-letter-preview`);
+      await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+      assert.match(await page.content(), /In the outbox/);
+      await check(page, `${tag}-5f-letter`);
     }
   }
   if (['parent', 'young-person'].includes(role)) {

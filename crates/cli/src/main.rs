@@ -85,6 +85,11 @@ enum Command {
         #[command(subcommand)]
         what: TokenCommand,
     },
+    /// Letters to families waiting to be sent.
+    Outbox {
+        #[command(subcommand)]
+        what: OutboxCommand,
+    },
     /// Published measures, worked out from the records by the published definitions.
     Report {
         #[command(subcommand)]
@@ -137,6 +142,24 @@ enum TokenCommand {
     List,
     /// Withdraw a token by the identifier `token list` shows.
     Revoke { id: String },
+}
+
+#[derive(Subcommand, Debug)]
+enum OutboxCommand {
+    /// Every letter issued but not sent: case, letter, date, and email or post.
+    List,
+    /// Emails every waiting letter that has an email address, through an SMTP relay,
+    /// and records each one sent. Letters without an address stay to be posted.
+    Send {
+        /// The SMTP relay's host name (plain SMTP, as a council relay on its own network).
+        #[arg(long)]
+        smtp_host: String,
+        #[arg(long, default_value_t = 25)]
+        smtp_port: u16,
+        /// The sender, e.g. "Derby SEND team <send@derby.gov.uk>".
+        #[arg(long)]
+        from: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -305,6 +328,30 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 r.head.unwrap_or_else(|| "(empty)".into())
             );
             Ok(())
+        }
+        Command::Outbox { what } => {
+            let store = open(&cli.database_url)?;
+            let waiting = outbox(store.as_ref())?;
+            match what {
+                OutboxCommand::List => {
+                    for (case, l) in &waiting {
+                        println!(
+                            "{case}\tletter {}\t{}\t{}\t{}",
+                            l.letter,
+                            l.on,
+                            l.email.as_deref().unwrap_or("post"),
+                            l.subject
+                        );
+                    }
+                    eprintln!("{} letters waiting.", waiting.len());
+                    Ok(())
+                }
+                OutboxCommand::Send {
+                    smtp_host,
+                    smtp_port,
+                    from,
+                } => send_outbox(store.as_ref(), &waiting, &smtp_host, smtp_port, &from),
+            }
         }
         Command::Report {
             what: ReportCommand::Timeliness { year, area, format },
@@ -807,6 +854,148 @@ fn time_queue(
     Ok((cases, ms, lines))
 }
 
+/// Calls `f` with every case record in an area, a page of projections at a time.
+fn for_each_case(
+    store: &dyn Store,
+    area: AreaId,
+    f: &mut dyn FnMut(sendscope_domain::ids::CaseId, &sendscope_domain::projection::CaseState),
+) -> anyhow::Result<()> {
+    let mut q = sendscope_store::CaseQuery {
+        area: Some(area),
+        limit: 500,
+        ..Default::default()
+    };
+    loop {
+        let page = store.list_cases(&q)?;
+        let refs: Vec<_> = page
+            .rows
+            .iter()
+            .map(|r| sendscope_domain::StreamRef::case(r.case))
+            .collect();
+        for (row, p) in page.rows.iter().zip(store.projections(&refs)?) {
+            if let Some(c) = p.as_ref().and_then(|p| p.case()) {
+                f(row.case, c);
+            }
+        }
+        match page.next {
+            Some(n) => q.after = Some(n),
+            None => return Ok(()),
+        }
+    }
+}
+
+/// Every letter issued and not yet sent, in every area: (case, letter).
+fn outbox(
+    store: &dyn Store,
+) -> anyhow::Result<
+    Vec<(
+        sendscope_domain::ids::CaseId,
+        sendscope_domain::projection::LetterState,
+    )>,
+> {
+    let mut out = Vec::new();
+    for a in store.headline()?.areas {
+        for_each_case(store, AreaId::parse(&a.area_id)?, &mut |case, c| {
+            for l in c.letters.iter().filter(|l| l.sent_on.is_none()) {
+                out.push((case, l.clone()));
+            }
+        })?;
+    }
+    Ok(out)
+}
+
+/// Emails the waiting letters that have an address; each one sent is recorded at once.
+fn send_outbox(
+    store: &dyn Store,
+    waiting: &[(
+        sendscope_domain::ids::CaseId,
+        sendscope_domain::projection::LetterState,
+    )],
+    host: &str,
+    port: u16,
+    from: &str,
+) -> anyhow::Result<()> {
+    use lettre::{Message, SmtpTransport, Transport};
+    use sendscope_domain::event::{EventBody, LetterSent};
+    let from: lettre::message::Mailbox = from.parse().map_err(|e| {
+        anyhow::anyhow!(
+            "--from {from:?} is not an email address ({e}): write it as \"Name <name@example.org>\""
+        )
+    })?;
+    let mailer = SmtpTransport::builder_dangerous(host).port(port).build();
+    let (mut sent, mut failed, mut post) = (0, 0, 0);
+    for (case, l) in waiting {
+        let Some(to) = &l.email else {
+            post += 1;
+            continue;
+        };
+        let stream = sendscope_domain::StreamRef::case(*case);
+        let Some((area, issued)) =
+            store
+                .stream_events(stream)?
+                .iter()
+                .find_map(|e| match e.body().ok()? {
+                    Some(EventBody::LetterIssued(x)) if x.letter == l.letter => Some((e.area, x)),
+                    _ => None,
+                })
+        else {
+            eprintln!(
+                "case {case} letter {}: its text was not found; skipped",
+                l.letter
+            );
+            failed += 1;
+            continue;
+        };
+        let mut text = format!("Dear {}\n\n", issued.to);
+        for s in &issued.sections {
+            text.push_str(&format!("{}\n\n", s.heading));
+            for p in &s.paragraphs {
+                text.push_str(&format!("{p}\n\n"));
+            }
+        }
+        text.push_str("Yours sincerely,\nSEND team\n");
+        let message = to
+            .parse::<lettre::message::Mailbox>()
+            .map_err(|e| e.to_string())
+            .and_then(|to| {
+                Message::builder()
+                    .from(from.clone())
+                    .to(to)
+                    .subject(issued.subject.clone())
+                    .body(text)
+                    .map_err(|e| e.to_string())
+            });
+        let result = message.and_then(|m| mailer.send(&m).map(|_| ()).map_err(|e| e.to_string()));
+        match result {
+            Ok(()) => {
+                store.append(&[sendscope_domain::NewEvent {
+                    stream,
+                    area,
+                    body: EventBody::LetterSent(LetterSent {
+                        letter: l.letter,
+                        on: sendscope_domain::calendar::england_today(),
+                        via: format!("email via {host}"),
+                    }),
+                    actor: sendscope_domain::Actor::parse("system:outbox")?,
+                    effective_date: sendscope_domain::calendar::england_today(),
+                    reason: None,
+                    recorded_at: None,
+                }])?;
+                sent += 1;
+            }
+            Err(e) => {
+                eprintln!("case {case} letter {} to {to}: not sent: {e}", l.letter);
+                failed += 1;
+            }
+        }
+    }
+    eprintln!("{sent} letters emailed, {failed} not sent, {post} waiting to be posted.");
+    if failed > 0 {
+        bail!("{failed} letters could not be emailed; they stay in the outbox (see above)");
+    }
+    Ok(())
+}
+
 /// The area with the most cases.
 fn largest_area(store: &dyn Store) -> anyhow::Result<AreaId> {
     let h = store.headline()?;
@@ -823,28 +1012,8 @@ fn twenty_weeks(
     year: i32,
 ) -> anyhow::Result<sendscope_domain::measures::TwentyWeeks> {
     let mut t = sendscope_domain::measures::TwentyWeeks::new(year);
-    let mut q = sendscope_store::CaseQuery {
-        area: Some(area),
-        limit: 500,
-        ..Default::default()
-    };
-    loop {
-        let page = store.list_cases(&q)?;
-        let refs: Vec<_> = page
-            .rows
-            .iter()
-            .map(|r| sendscope_domain::StreamRef::case(r.case))
-            .collect();
-        for p in store.projections(&refs)?.into_iter().flatten() {
-            if let Some(c) = p.case() {
-                t.add(c);
-            }
-        }
-        match page.next {
-            Some(n) => q.after = Some(n),
-            None => return Ok(t),
-        }
-    }
+    for_each_case(store, area, &mut |_, c| t.add(c))?;
+    Ok(t)
 }
 
 /// An area by LA code or identifier.

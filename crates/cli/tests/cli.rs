@@ -1549,6 +1549,25 @@ fn event_counts(url: &str, case: &str) -> (u64, u32) {
 
 /// Casework steps through the API and through the GOV.UK forms: recorded when the rules
 /// allow, refused with what must happen first (422) and nothing written when they do not.
+/// A case on the demo caseworker's team with a plan in place and no decision to cease.
+fn team_case_with_plan(url: &str) -> String {
+    let s = sendscope_store::open(url).expect("opens");
+    let worker = account_links(s.as_ref(), "caseworker");
+    let area = sendscope_domain::ids::AreaId::parse(&s.headline().expect("h").areas[0].area_id)
+        .expect("area");
+    all_cases(s.as_ref(), area)
+        .into_iter()
+        .find(|(_, c)| {
+            c.team == worker.team
+                && c.plan
+                    .as_ref()
+                    .is_some_and(|p| p.ceased.is_none() && p.cessation.is_none())
+                && c.transferred_out.is_none()
+        })
+        .map(|(id, _)| id.to_string())
+        .expect("a team case with a plan in place")
+}
+
 #[test]
 fn casework_steps_through_the_api_and_the_forms_on_sqlite() {
     casework_steps(sqlite_db());
@@ -1561,22 +1580,7 @@ fn casework_steps_through_the_api_and_the_forms_on_postgres() {
 
 fn casework_steps(db: Db) {
     assert_eq!(run(&demo_args(&db.url, "60", "5000")).0, 0);
-    let s = sendscope_store::open(&db.url).expect("opens");
-    let worker = account_links(s.as_ref(), "caseworker");
-    let area = sendscope_domain::ids::AreaId::parse(&s.headline().expect("h").areas[0].area_id)
-        .expect("area");
-    let case = all_cases(s.as_ref(), area)
-        .into_iter()
-        .find(|(_, c)| {
-            c.team == worker.team
-                && c.plan
-                    .as_ref()
-                    .is_some_and(|p| p.ceased.is_none() && p.cessation.is_none())
-                && c.transferred_out.is_none()
-        })
-        .map(|(id, _)| id.to_string())
-        .expect("a team case with a plan in place");
-    drop(s);
+    let case = team_case_with_plan(&db.url);
     let token = token_for(&db.url, "caseworker");
     let parent = token_for(&db.url, "parent");
     let (mut server, port, _stderr) = serve(&db.url);
@@ -1843,4 +1847,168 @@ fn twenty_week_timeliness_follows_the_dfe_definition() {
         assert_eq!(got, oracle, "{year}");
         assert!(oracle.0 > 50 && oracle.2 > 0, "{year}: {oracle:?}");
     }
+}
+
+/// Letters: drafted from the record and the clocks, previewed, issued into the outbox
+/// word for word, printed and marked as posted, or emailed through a real SMTP server
+/// (Python's standard-library one) by `sendscope outbox send`.
+#[test]
+fn letters_are_drafted_issued_printed_and_sent() {
+    let db = sqlite_db();
+    assert_eq!(run(&demo_args(&db.url, "60", "5000")).0, 0);
+    let case = team_case_with_plan(&db.url);
+    let token = token_for(&db.url, "caseworker");
+    let (mut server, port, _stderr) = serve(&db.url);
+    let today = sendscope_domain::calendar::england_today();
+    let (status, answer) = api_post(
+        port,
+        &format!("/api/v1/cases/{case}/steps"),
+        &token,
+        &format!(
+            r#"{{"type":"case.cessation_decided","payload":{{"on":"{today}","reason":"needs_met","explanation":"Outcomes met with support at school."}}}}"#
+        ),
+    );
+    assert_eq!(status, 201, "{answer}");
+    let cookie = sign_in(port, "caseworker");
+    let (_, _, page) = http(port, "GET", &format!("/cases/{case}"), &cookie, "");
+    assert!(page.contains(&format!("/cases/{case}/letters/new/cessation-decision")));
+    let (status, _, preview) = http(
+        port,
+        "GET",
+        &format!("/cases/{case}/letters/new/cessation-decision"),
+        &cookie,
+        "",
+    );
+    assert_eq!(status, 200);
+    let appeal_by = sendscope_domain::calendar::long_date(
+        chrono::NaiveDate::checked_add_months(today, chrono::Months::new(2)).expect("date"),
+    );
+    assert!(
+        preview.contains("We have decided to cease the EHC plan")
+            && preview.contains(&format!("You must appeal by {appeal_by}"))
+            && preview.contains("mediation adviser"),
+        "{preview}"
+    );
+    let marker = "name=\"csrf\" value=\"";
+    let at = preview.find(marker).expect("csrf") + marker.len();
+    let csrf = preview[at..].split('"').next().unwrap_or("").to_string();
+    let (status, head, _) = exchange(port, &{
+        let form = format!("csrf={csrf}&to=Ms+Test&email=family%40example.org");
+        format!(
+            "POST /cases/{case}/letters/new/cessation-decision HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nCookie: {cookie}\r\n\
+             Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{form}",
+            form.len()
+        )
+    });
+    assert_eq!(status, 303, "{head}");
+    assert!(head.contains(&format!("/cases/{case}/letters/1")));
+    let (_, _, letter) = http(
+        port,
+        "GET",
+        &format!("/cases/{case}/letters/1"),
+        &cookie,
+        "",
+    );
+    assert!(
+        letter.contains("In the outbox") && letter.contains("Dear Ms Test"),
+        "{letter}"
+    );
+    // A second letter, to post: printed, then marked as posted.
+    let (status, _, _) = http(
+        port,
+        "POST",
+        &format!("/cases/{case}/letters/new/final-plan"),
+        &cookie,
+        &format!("csrf={csrf}&to=Ms+Test&email="),
+    );
+    assert_eq!(status, 303);
+    let (status, _, _) = http(
+        port,
+        "POST",
+        &format!("/cases/{case}/letters/2/posted"),
+        &cookie,
+        &format!("csrf={csrf}"),
+    );
+    assert_eq!(status, 303);
+    let (_, _, letter) = http(
+        port,
+        "GET",
+        &format!("/cases/{case}/letters/2"),
+        &cookie,
+        "",
+    );
+    assert!(letter.contains("by post"), "{letter}");
+    server.kill().expect("stop");
+    server.wait().expect("reaped");
+    let listed = || run(&["--database-url", &db.url, "outbox", "list"]);
+    let (code, out, err) = listed();
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(out.contains("family@example.org"));
+    // No mail server: nothing sent, nothing recorded, one clear line per letter.
+    let smtp_port = free_port().to_string();
+    let send = || {
+        run(&[
+            "--database-url",
+            &db.url,
+            "outbox",
+            "send",
+            "--smtp-host",
+            "127.0.0.1",
+            "--smtp-port",
+            &smtp_port,
+            "--from",
+            "SEND team <send@example.org>",
+        ])
+    };
+    let (code, _, err) = send();
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("not sent"), "{err}");
+    assert_eq!(listed().1.lines().count(), 1, "still waiting");
+    // A real SMTP server.
+    let mut smtpd = Command::new("python3")
+        .args([
+            "-u",
+            "-W",
+            "ignore",
+            "-m",
+            "smtpd",
+            "-n",
+            "-c",
+            "DebuggingServer",
+            &format!("127.0.0.1:{smtp_port}"),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("python3 smtpd");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", smtp_port.parse::<u16>().expect("port")))
+        .is_err()
+    {
+        assert!(Instant::now() < deadline, "smtpd did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let (code, _, err) = send();
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("1 letters emailed, 0 not sent, 0 waiting to be posted"),
+        "{err}"
+    );
+    assert_eq!(listed().1.lines().count(), 0, "the outbox is empty");
+    smtpd.kill().expect("stop smtpd");
+    let mut received = String::new();
+    smtpd
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_to_string(&mut received)
+        .expect("read");
+    smtpd.wait().expect("reaped");
+    assert!(
+        received.contains("We have decided to cease the EHC plan")
+            && received.contains("family@example.org")
+            && received.contains("Dear Ms Test"),
+        "{received}"
+    );
 }

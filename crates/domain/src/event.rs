@@ -313,6 +313,8 @@ event_catalogue! {
     CessationDecided(CessationDecided) = "case.cessation_decided", CASE;
     ComplaintReceived(ComplaintReceived) = "case.complaint_received", CASE;
     ComplaintResponded(ComplaintResponded) = "case.complaint_responded", CASE;
+    LetterIssued(LetterIssued) = "case.letter_issued", CASE;
+    LetterSent(LetterSent) = "case.letter_sent", CASE;
     AccountCreated(AccountCreated) = "account.created", ACCOUNT;
     AccountPasswordSet(DatedOnly) = "account.password_set", ACCOUNT;
     AccountDisabled(DatedOnly) = "account.disabled", ACCOUNT;
@@ -950,6 +952,51 @@ pub struct ComplaintReceived {
     pub reference: String,
     pub on: NaiveDate,
     pub about: String,
+}
+
+/// The stage a letter to the family is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LetterKind {
+    DecisionToAssess,
+    DecisionNotToAssess,
+    DraftPlan,
+    FinalPlan,
+    NoPlan,
+    ReviewDecision,
+    AmendedPlan,
+    CessationDecision,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LetterSection {
+    pub heading: String,
+    pub paragraphs: Vec<String>,
+}
+
+/// A letter to the family, recorded word for word as issued; it waits in the outbox
+/// until it is sent (by email, or marked as posted).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LetterIssued {
+    /// Numbered 1, 2, 3… on the case.
+    pub letter: u32,
+    pub kind: LetterKind,
+    pub on: NaiveDate,
+    /// Who it is addressed to.
+    pub to: String,
+    /// Where to email it, if the family asked for email.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    pub subject: String,
+    pub sections: Vec<LetterSection>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LetterSent {
+    pub letter: u32,
+    pub on: NaiveDate,
+    /// How: "post", or "email via HOST".
+    pub via: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

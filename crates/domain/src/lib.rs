@@ -9,6 +9,7 @@ pub mod clocks;
 pub mod codes;
 pub mod event;
 pub mod ids;
+pub mod letters;
 pub mod measures;
 pub mod projection;
 pub mod rules;

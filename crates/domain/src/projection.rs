@@ -470,6 +470,23 @@ pub struct CaseState {
     pub phase_transfers: Vec<PhaseTransferState>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub complaints: Vec<ComplaintState>,
+    /// Letters to the family; the words are in the `case.letter_issued` event.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub letters: Vec<LetterState>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LetterState {
+    pub letter: u32,
+    pub kind: LetterKind,
+    pub on: NaiveDate,
+    pub subject: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_on: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
 }
 
 /// Where a case stands now.
@@ -952,6 +969,21 @@ impl CaseState {
             E::CessationDecided(c) => {
                 if let Some(p) = &mut self.plan {
                     p.cessation = Some(c.clone());
+                }
+            }
+            E::LetterIssued(l) => self.letters.push(LetterState {
+                letter: l.letter,
+                kind: l.kind,
+                on: l.on,
+                subject: l.subject.clone(),
+                email: l.email.clone(),
+                sent_on: None,
+                via: None,
+            }),
+            E::LetterSent(x) => {
+                if let Some(l) = self.letters.iter_mut().find(|l| l.letter == x.letter) {
+                    l.sent_on = Some(x.on);
+                    l.via = Some(x.via.clone());
                 }
             }
             E::ComplaintReceived(c) => self.complaints.push(ComplaintState {

@@ -537,6 +537,35 @@ fn check_case(c: &crate::projection::CaseState, body: &EventBody) -> Result<(), 
             }
             not_before(x.on, plan_start(c), "the plan began")
         }
+        E::LetterIssued(l) => {
+            let next = c.letters.len() as u32 + 1;
+            if l.letter != next {
+                return refuse(format!(
+                    "letters on a case are numbered in order: this one must be letter {next}"
+                ));
+            }
+            if l.to.trim().is_empty() || l.subject.trim().is_empty() || l.sections.is_empty() {
+                return refuse("a letter needs who it is to, a subject and its text");
+            }
+            if let Some(e) = &l.email
+                && !(e.contains('@') && !e.contains(char::is_whitespace) && e.len() <= 254)
+            {
+                return refuse(format!(
+                    "{e:?} is not an email address: write it as name@example.org, or leave it out to post the letter"
+                ));
+            }
+            Ok(())
+        }
+        E::LetterSent(x) => match c.letters.iter().find(|l| l.letter == x.letter) {
+            None => refuse(format!(
+                "there is no letter {} on this case: issue it first",
+                x.letter
+            )),
+            Some(l) if l.sent_on.is_some() => {
+                refuse(format!("letter {} is already recorded as sent", x.letter))
+            }
+            Some(l) => not_before(x.on, l.on, "the letter was issued"),
+        },
         E::ComplaintReceived(x) => {
             if x.reference.trim().is_empty() || x.about.trim().is_empty() {
                 return refuse("a complaint needs its reference and what it is about");

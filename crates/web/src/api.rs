@@ -676,7 +676,7 @@ pub fn openapi() -> Value {
                 "Named": named,
                 "Case": {
                     "type": "object",
-                    "required": ["id", "stage", "stage_label", "child", "plan", "caseworker", "team", "placements", "people", "deadlines", "can_record_steps", "events"],
+                    "required": ["id", "stage", "stage_label", "child", "plan", "caseworker", "team", "placements", "people", "deadlines", "can_record_steps", "letters", "events"],
                     "properties": {
                         "id": { "type": "string" }, "stage": { "type": "string" }, "stage_label": { "type": "string" },
                         "child": { "type": ["object", "null"], "required": ["given_names", "family_name", "birth_date", "upn"],
@@ -698,6 +698,12 @@ pub fn openapi() -> Value {
                         "deadlines": { "type": "array", "description": "Every statutory deadline with its state today; exceptions are flags and never move a due date",
                             "items": { "$ref": "#/components/schemas/Deadline" } },
                         "can_record_steps": { "type": "boolean", "description": "Whether you may record casework steps on this record" },
+                        "letters": { "type": "array", "description": "Letters to the family, as issued; sent is null while a letter waits in the outbox",
+                            "items": { "type": "object", "required": ["letter", "kind", "subject", "issued", "sent", "via"],
+                                "properties": { "letter": { "type": "integer" }, "kind": { "type": "string" }, "subject": { "type": "string" }, "issued": date,
+                                    "sent": { "type": ["string", "null"], "format": "date" }, "via": nullable("string") } } },
+                        "letters_to_write": { "type": "array", "description": "Staff who record casework: the letters that can be written now",
+                            "items": { "type": "object", "required": ["kind", "title"], "properties": { "kind": { "type": "string" }, "title": { "type": "string" } } } },
                         "who_can_see": { "type": "array", "description": "Parent carers and young people only: everyone else who can open the record",
                             "items": { "type": "object", "required": ["kind", "name"],
                                 "properties": { "kind": { "type": "string", "enum": ["caseworker", "team", "setting", "health", "person", "young_person"] }, "name": { "type": "string" } } } },

@@ -358,6 +358,46 @@ fn render_case(v: &CaseView, recorded: Option<&str>) -> String {
              <th scope=\"col\">Done</th><th scope=\"col\">Today</th></tr></thead><tbody>{rows}</tbody></table>\n"
         ));
     }
+    if !v.letters.is_empty() || !v.letters_to_write.is_empty() {
+        let rows: String = v
+            .letters
+            .iter()
+            .map(|l| {
+                let sent = match (&l.sent, &l.via) {
+                    (Some(on), Some(via)) => format!("Sent {} by {}", date(*on), esc(via)),
+                    _ => "<strong class=\"govuk-tag govuk-tag--yellow\">In the outbox</strong>".into(),
+                };
+                format!(
+                    "<tr><td><a href=\"/cases/{}/letters/{}\">{}</a></td><td>{}</td><td>{sent}</td></tr>",
+                    v.id,
+                    l.letter,
+                    esc(&l.subject),
+                    date(l.issued)
+                )
+            })
+            .collect();
+        h.push_str("<h2>Letters to the family</h2>");
+        if !rows.is_empty() {
+            h.push_str(&format!(
+                "<table><caption class=\"govuk-visually-hidden\">Letters</caption><thead><tr><th scope=\"col\">Letter</th><th scope=\"col\">Issued</th><th scope=\"col\">Sent</th></tr></thead><tbody>{rows}</tbody></table>\n"
+            ));
+        }
+        if !v.letters_to_write.is_empty() {
+            let items: String = v
+                .letters_to_write
+                .iter()
+                .map(|l| {
+                    format!(
+                        "<li><a class=\"govuk-link\" href=\"/cases/{}/letters/new/{}\">Write: {}</a></li>",
+                        v.id,
+                        l.kind,
+                        esc(l.title)
+                    )
+                })
+                .collect();
+            h.push_str(&format!("<ul class=\"govuk-list\">{items}</ul>\n"));
+        }
+    }
     if !v.placements.is_empty() {
         let rows: String = v
             .placements

@@ -8,6 +8,7 @@ pub mod api;
 pub mod auth;
 pub mod cases;
 pub mod filter_options;
+pub mod letters;
 pub mod queue;
 pub mod settings;
 pub mod steps;
@@ -60,6 +61,15 @@ pub fn router(store: Arc<dyn Store>, secure_cookies: bool) -> Router {
         .route("/queue", get(queue::show))
         .route("/cases/{id}", get(cases::show))
         .route("/cases/{id}/steps", get(steps::menu))
+        .route(
+            "/cases/{id}/letters/new/{kind}",
+            get(letters::preview).post(letters::issue),
+        )
+        .route("/cases/{id}/letters/{n}", get(letters::show))
+        .route(
+            "/cases/{id}/letters/{n}/posted",
+            axum::routing::post(letters::posted),
+        )
         .route(
             "/cases/{id}/steps/{slug}",
             get(steps::form).post(steps::submit),

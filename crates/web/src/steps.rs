@@ -1446,6 +1446,8 @@ mod tests {
                 "case.caseworker_assigned",
                 "case.plan_recorded",
                 "case.mediation_recorded",
+                "case.letter_issued",
+                "case.letter_sent",
             ]
         );
     }

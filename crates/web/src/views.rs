@@ -164,6 +164,11 @@ pub struct CaseView {
     pub deadlines: Vec<DeadlineView>,
     /// Whether this user may record casework steps on the record.
     pub can_record_steps: bool,
+    /// Letters to the family, as issued.
+    pub letters: Vec<crate::letters::LetterView>,
+    /// For staff who record casework: the letters that can be written now.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub letters_to_write: Vec<crate::letters::LetterChoice>,
     /// For parent carers and young people: every person and organisation that can open it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub who_can_see: Option<Vec<AudienceView>>,
@@ -586,9 +591,16 @@ pub fn case_view(
         },
     )
     .allowed();
+    let letters_to_write = if can_record_steps {
+        crate::letters::can_write(proj)
+    } else {
+        Vec::new()
+    };
     Ok(CaseView {
         deadlines,
         can_record_steps,
+        letters: crate::letters::letter_views(proj),
+        letters_to_write,
         id: case.to_string(),
         stage: stage.as_str(),
         stage_label: stage.label(),

@@ -1,0 +1,347 @@
+//! Letters to the family: drafted from the record and the clocks (domain::letters),
+//! previewed, issued as a `case.letter_issued` event holding every word, shown as a
+//! printable page, and sent from the outbox: by email (`sendscope outbox send`, when an
+//! SMTP relay is configured) or marked as posted here.
+
+use crate::cases::{not_found, with_user};
+use crate::steps::{StepError, Submitted, open_for_change, record_step};
+use crate::{AppState, esc, page};
+use axum::extract::{Form, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use sendscope_domain::calendar::{england_today, long_date};
+use sendscope_domain::event::{EventBody, LetterIssued, LetterKind};
+use sendscope_domain::ids::CaseId;
+use sendscope_domain::letters::draft;
+use sendscope_domain::projection::Projection;
+use sendscope_domain::{StreamRef, access::Principal};
+use sendscope_store::Store;
+
+/// One letter on a record.
+#[derive(Debug, serde::Serialize)]
+pub struct LetterView {
+    pub letter: u32,
+    pub kind: &'static str,
+    pub subject: String,
+    pub issued: chrono::NaiveDate,
+    /// null while it waits in the outbox.
+    pub sent: Option<chrono::NaiveDate>,
+    pub via: Option<String>,
+}
+
+pub fn letter_views(p: &Projection) -> Vec<LetterView> {
+    p.case()
+        .map(|c| {
+            c.letters
+                .iter()
+                .map(|l| LetterView {
+                    letter: l.letter,
+                    kind: l.kind.slug(),
+                    subject: l.subject.clone(),
+                    issued: l.on,
+                    sent: l.sent_on,
+                    via: l.via.clone(),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A letter that can be written now.
+#[derive(Debug, serde::Serialize)]
+pub struct LetterChoice {
+    pub kind: &'static str,
+    pub title: &'static str,
+}
+
+/// The letters that can be written now, for staff who record casework.
+pub fn can_write(p: &Projection) -> Vec<LetterChoice> {
+    let Some(c) = p.case() else {
+        return Vec::new();
+    };
+    let today = england_today();
+    LetterKind::ALL
+        .iter()
+        .filter(|k| draft(**k, c, today).is_ok())
+        .map(|k| LetterChoice {
+            kind: k.slug(),
+            title: k.title(),
+        })
+        .collect()
+}
+
+/// The people a letter is addressed to: those with parental responsibility, or the
+/// young person.
+fn addressees(p: &Projection) -> String {
+    let Some(c) = p.case() else {
+        return String::new();
+    };
+    let names: Vec<&str> = c
+        .related
+        .iter()
+        .filter(|r| r.parental_responsibility)
+        .map(|r| r.name.as_str())
+        .collect();
+    if names.is_empty() {
+        c.child
+            .as_ref()
+            .map(|ch| format!("{} {}", ch.given_names, ch.family_name))
+            .unwrap_or_default()
+    } else {
+        names.join(" and ")
+    }
+}
+
+fn letter_html(l: &LetterIssued, area: &str) -> String {
+    let mut h = format!(
+        "<p class=\"govuk-body\">{}</p><p class=\"govuk-body\">{}</p><p class=\"govuk-body\">Dear {}</p><h1 class=\"govuk-heading-l\">{}</h1>",
+        esc(area),
+        long_date(l.on),
+        esc(&l.to),
+        esc(&l.subject)
+    );
+    for s in &l.sections {
+        h.push_str(&format!(
+            "<h2 class=\"govuk-heading-m\">{}</h2>",
+            esc(&s.heading)
+        ));
+        for p in &s.paragraphs {
+            h.push_str(&format!("<p class=\"govuk-body\">{}</p>", esc(p)));
+        }
+    }
+    h.push_str("<p class=\"govuk-body\">Yours sincerely,</p><p class=\"govuk-body\">SEND team</p>");
+    h
+}
+
+fn area_name(store: &dyn Store, p: &Projection) -> String {
+    match store.projection(StreamRef::area(p.area)) {
+        Ok(Some(a)) => match a.state {
+            sendscope_domain::projection::StreamState::Area(s) => {
+                format!("{} SEND service", s.name)
+            }
+            _ => String::new(),
+        },
+        _ => String::new(),
+    }
+}
+
+fn open_to_view(store: &dyn Store, who: &Principal, id: &str) -> Option<Projection> {
+    let case = CaseId::parse(id).ok()?;
+    let p = store.projection(StreamRef::case(case)).ok()??;
+    (p.case().is_some() && crate::views::may_see(who, &p)).then_some(p)
+}
+
+/// GET /cases/{id}/letters/new/{kind}: the letter as it would be issued today.
+pub async fn preview(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path((id, kind)): Path<(String, String)>,
+) -> Response {
+    with_user(&app, headers, move |store, who| {
+        let p = match open_for_change(store, &who, &id) {
+            Ok(p) => p,
+            Err(r) => return *r,
+        };
+        let (Some(kind), Some(c)) = (LetterKind::from_slug(&kind), p.case()) else {
+            return not_found();
+        };
+        let d = match draft(kind, c, england_today()) {
+            Ok(d) => d,
+            Err(e) => {
+                return (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Html(page(
+                        "No letter to write",
+                        &format!("<h1>There is no letter to write yet</h1><p>{}</p>", esc(&e.to_string())),
+                    )),
+                )
+                    .into_response();
+            }
+        };
+        let to = addressees(&p);
+        let shown = LetterIssued {
+            letter: 0,
+            kind,
+            on: england_today(),
+            to: to.clone(),
+            email: None,
+            subject: d.subject,
+            sections: d.sections,
+        };
+        let body = format!(
+            "<span class=\"govuk-caption-l\">Letter to the family: preview</span>\
+             <div class=\"govuk-inset-text\">{}</div>\
+             <form method=\"post\" action=\"/cases/{id}/letters/new/{}\" novalidate>\
+             <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+             <div class=\"govuk-form-group\"><label class=\"govuk-label\" for=\"to\">Addressed to</label>\
+             <input class=\"govuk-input\" id=\"to\" name=\"to\" type=\"text\" value=\"{}\"></div>\
+             <div class=\"govuk-form-group\"><label class=\"govuk-label\" for=\"email\">Email address (optional)</label>\
+             <div id=\"email-hint\" class=\"govuk-hint\">If the family asked for letters by email. Leave it empty to post the letter.</div>\
+             <input class=\"govuk-input\" id=\"email\" name=\"email\" type=\"email\" spellcheck=\"false\" autocomplete=\"off\" aria-describedby=\"email-hint\"></div>\
+             <div class=\"govuk-button-group\"><button type=\"submit\">Issue the letter</button>\
+             <a class=\"govuk-link\" href=\"/cases/{id}\">Cancel</a></div></form>",
+            letter_html(&shown, &area_name(store, &p)),
+            kind.slug(),
+            esc(&who.session.csrf),
+            esc(&to),
+        );
+        Html(page(kind.title(), &body)).into_response()
+    })
+    .await
+}
+
+/// POST /cases/{id}/letters/new/{kind}: issues the letter as drafted now.
+pub async fn issue(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path((id, kind)): Path<(String, String)>,
+    Form(form): Form<Submitted>,
+) -> Response {
+    with_user(&app, headers, move |store, who| {
+        let field = |k: &str| {
+            form.iter()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| v.trim().to_string())
+                .unwrap_or_default()
+        };
+        if field("csrf") != who.session.csrf {
+            return (StatusCode::FORBIDDEN, Html(page("The form has expired", "<h1>The form has expired</h1><p>Nothing was recorded. Go back, reload the page and try again.</p>"))).into_response();
+        }
+        let p = match open_for_change(store, &who, &id) {
+            Ok(p) => p,
+            Err(r) => return *r,
+        };
+        let (Some(kind), Some(c)) = (LetterKind::from_slug(&kind), p.case()) else {
+            return not_found();
+        };
+        let today = england_today();
+        let d = match draft(kind, c, today) {
+            Ok(d) => d,
+            Err(e) => return crate::error_page(&e.to_string()),
+        };
+        let email = Some(field("email")).filter(|e| !e.is_empty());
+        let to = Some(field("to")).filter(|t| !t.is_empty()).unwrap_or_else(|| addressees(&p));
+        let letter = c.letters.len() as u32 + 1;
+        let payload = serde_json::to_value(LetterIssued {
+            letter,
+            kind,
+            on: today,
+            to,
+            email,
+            subject: d.subject,
+            sections: d.sections,
+        })
+        .unwrap_or_default();
+        match record_step(store, &who.principal, who.username.as_str(), &id, "case.letter_issued", payload, None) {
+            Ok(_) => Redirect::to(&format!("/cases/{id}/letters/{letter}")).into_response(),
+            Err(StepError::Refused(m) | StepError::Invalid(m)) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Html(page(
+                    "Error: letter not issued",
+                    &format!(
+                        "<div class=\"govuk-error-summary\" data-module=\"govuk-error-summary\"><div role=\"alert\"><h2 class=\"govuk-error-summary__title\">There is a problem</h2>\
+                         <div class=\"govuk-error-summary__body\"><ul class=\"govuk-list govuk-error-summary__list\"><li><a href=\"#back\">{}</a></li></ul></div></div></div>\
+                         <p class=\"govuk-body\"><a class=\"govuk-link\" id=\"back\" href=\"/cases/{id}/letters/new/{}\">Back to the letter</a></p>",
+                        esc(&m),
+                        kind.slug()
+                    ),
+                )),
+            )
+                .into_response(),
+            Err(StepError::NotFound) => not_found(),
+            Err(e) => crate::error_page(&format!("{e:?}")),
+        }
+    })
+    .await
+}
+
+/// The issued letter's event, word for word.
+fn issued(store: &dyn Store, p: &Projection, n: u32) -> Option<LetterIssued> {
+    let events = store.stream_events(p.stream).ok()?;
+    events.iter().rev().find_map(|e| match e.body().ok()? {
+        Some(EventBody::LetterIssued(l)) if l.letter == n => Some(l),
+        _ => None,
+    })
+}
+
+/// GET /cases/{id}/letters/{n}: the letter as issued, ready to print.
+pub async fn show(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path((id, n)): Path<(String, u32)>,
+) -> Response {
+    with_user(&app, headers, move |store, who| {
+        let Some(p) = open_to_view(store, &who.principal, &id) else {
+            return not_found();
+        };
+        let Some(l) = issued(store, &p, n) else {
+            return not_found();
+        };
+        let state = p.case().and_then(|c| c.letters.iter().find(|x| x.letter == n));
+        let status = match state.and_then(|s| s.sent_on.zip(s.via.clone())) {
+            Some((on, via)) => format!("Sent on {} by {}.", long_date(on), esc(&via)),
+            None => "In the outbox: not sent yet.".to_string(),
+        };
+        let can_change = open_for_change(store, &who, &id).is_ok();
+        let mark = if can_change && state.is_some_and(|s| s.sent_on.is_none()) {
+            format!(
+                "<form method=\"post\" action=\"/cases/{id}/letters/{n}/posted\" class=\"govuk-!-display-none-print\">\
+                 <input type=\"hidden\" name=\"csrf\" value=\"{}\"><button type=\"submit\" class=\"govuk-button govuk-button--secondary\" data-module=\"govuk-button\">Mark as posted today</button></form>",
+                esc(&who.session.csrf)
+            )
+        } else {
+            String::new()
+        };
+        let body = format!(
+            "<div class=\"govuk-!-display-none-print\"><a class=\"govuk-back-link\" href=\"/cases/{id}\">Back to the record</a>\
+             <p class=\"govuk-body\">Letter {n}. {status} Print this page to post it.</p>{mark}</div>{}",
+            letter_html(&l, &area_name(store, &p))
+        );
+        let mut r = Html(page(&l.subject, &body)).into_response();
+        r.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+        r
+    })
+    .await
+}
+
+/// POST /cases/{id}/letters/{n}/posted: the letter went by post today.
+pub async fn posted(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path((id, n)): Path<(String, u32)>,
+    Form(form): Form<Submitted>,
+) -> Response {
+    with_user(&app, headers, move |store, who| {
+        if !form
+            .iter()
+            .any(|(k, v)| k == "csrf" && *v == who.session.csrf)
+        {
+            return (
+                StatusCode::FORBIDDEN,
+                Html(page(
+                    "The form has expired",
+                    "<h1>The form has expired</h1><p>Nothing was recorded.</p>",
+                )),
+            )
+                .into_response();
+        }
+        let payload = serde_json::json!({"letter": n, "on": england_today(), "via": "post"});
+        match record_step(
+            store,
+            &who.principal,
+            who.username.as_str(),
+            &id,
+            "case.letter_sent",
+            payload,
+            None,
+        ) {
+            Ok(_) | Err(StepError::Refused(_)) => {
+                Redirect::to(&format!("/cases/{id}/letters/{n}")).into_response()
+            }
+            Err(StepError::NotFound) => not_found(),
+            Err(StepError::Forbidden) => StatusCode::FORBIDDEN.into_response(),
+            Err(e) => crate::error_page(&format!("{e:?}")),
+        }
+    })
+    .await
+}
