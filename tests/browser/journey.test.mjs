@@ -94,6 +94,8 @@ async function journey(role, javaScriptEnabled) {
       await check(page, `${tag}-5a-steps`);
       await page.goto(`${base}${first}/steps/final-plan-issued`);
       await check(page, `${tag}-5b-form-final-plan`);
+      await page.goto(`${base}${first}/steps/plan-audited`);
+      await check(page, `${tag}-5b-form-audit`);
       await page.goto(`${base}${first}/steps/review-meeting-held`);
       await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
       assert.match(await page.content(), /There is a problem/);

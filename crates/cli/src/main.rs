@@ -369,17 +369,27 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             if format == ReportFormat::Json {
                 println!("{}", serde_json::to_string(&t)?);
             } else {
+                let q = &t.quality;
+                let grades: Vec<String> = sendscope_domain::qa::QaGrade::ALL
+                    .iter()
+                    .map(|g| format!("{} {}", g.label(), q.by_grade.get(g).copied().unwrap_or(0)))
+                    .collect();
                 println!(
                     "EHC plans issued in {year}: {}\n\
                      within 20 weeks: {} ({})\n\
-                     excluding the {} exception cases: {} of {} ({})",
+                     excluding the {} exception cases: {} of {} ({})\n\
+                     quality of the same plans: {} audited, {} good or better ({}); {}",
                     t.issued,
                     t.within_20_weeks,
                     pct(t.share()),
                     t.exception_cases,
                     t.within_20_weeks_excluding_exceptions,
                     t.issued_excluding_exceptions,
-                    pct(t.share_excluding_exceptions())
+                    pct(t.share_excluding_exceptions()),
+                    q.audited,
+                    q.good_or_better,
+                    pct((q.audited > 0).then(|| q.good_or_better as f64 / q.audited as f64)),
+                    grades.join(", ")
                 );
             }
             Ok(())

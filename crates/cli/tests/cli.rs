@@ -1624,6 +1624,61 @@ fn casework_steps(db: Db) {
         "not a step that can be recorded",
     );
     refused("not json", 400, "invalid-body", "Send JSON");
+    // A quality audit: the grade comes from the scores, never from the caller.
+    let scores = r#"{"a":3,"b":3,"c":3,"d":3,"e":3,"f":3,"g":3,"h1":3,"h2":3,"i":3,"j":3,"k":3}"#;
+    refused(
+        &format!(
+            r#"{{"type":"case.plan_audited","payload":{{"on":"2026-01-10","service":"education","scores":{scores},"grade":"outstanding"}}}}"#
+        ),
+        422,
+        "invalid-step",
+        "the grade is worked out from the scores",
+    );
+    refused(
+        r#"{"type":"case.plan_audited","payload":{"on":"2026-01-10","service":"education","scores":{"a":3}}}"#,
+        422,
+        "invalid-step",
+        "score section B",
+    );
+    let (status, answer) = api_post(
+        port,
+        &steps,
+        &token,
+        &format!(
+            r#"{{"type":"case.plan_audited","payload":{{"on":"2026-01-10","service":"education","scores":{scores}}}}}"#
+        ),
+    );
+    assert_eq!(status, 201, "{answer}");
+    let (_, _, record) = api_get(port, &format!("/api/v1/cases/{case}"), &token);
+    let record: serde_json::Value = serde_json::from_str(&record).expect("json");
+    assert_eq!(record["audits"][0]["grade"], "good", "{}", record["audits"]);
+    // Health professionals audit as health auditors, and record nothing else.
+    let health = token_for(&db.url, "health");
+    let theirs = probes(&db.url).health_case;
+    let audit = |service: &str| {
+        api_post(
+            port,
+            &format!("/api/v1/cases/{theirs}/steps"),
+            &health,
+            &format!(
+                r#"{{"type":"case.plan_audited","payload":{{"on":"{}","service":"{service}","scores":{scores}}}}}"#,
+                sendscope_domain::calendar::england_today()
+            ),
+        )
+    };
+    assert_eq!(audit("education").0, 403);
+    let (status, answer) = audit("health");
+    assert!(
+        status == 201 || answer.contains("no plan to audit"),
+        "{status} {answer}"
+    );
+    let (status, _) = api_post(
+        port,
+        &format!("/api/v1/cases/{theirs}/steps"),
+        &health,
+        r#"{"type":"case.review_meeting_held","payload":{"on":"2026-01-10"}}"#,
+    );
+    assert_eq!(status, 403);
     // A parent may read their child's record but not record steps on it.
     let mine = probes(&db.url).parent_child;
     let (status, answer) = api_post(
@@ -1846,6 +1901,27 @@ fn twenty_week_timeliness_follows_the_dfe_definition() {
         );
         assert_eq!(got, oracle, "{year}");
         assert!(oracle.0 > 50 && oracle.2 > 0, "{year}: {oracle:?}");
+        // Quality beside it: the plans' audits (the demo audits a plan at most once).
+        let quality: (i64, i64) = conn
+            .query_row(
+                "WITH ev AS (SELECT stream_no, event_type, CAST(payload AS TEXT) AS p FROM events),
+                 fin AS (SELECT stream_no, json_extract(p, '$.on') AS issued FROM ev WHERE event_type = 'case.final_plan_issued'),
+                 qa AS (SELECT stream_no, json_extract(p, '$.on') AS on_, json_extract(p, '$.grade') AS grade FROM ev WHERE event_type = 'case.plan_audited')
+                 SELECT count(*), total(grade IN ('outstanding', 'good')) FROM fin JOIN qa USING (stream_no)
+                 WHERE substr(fin.issued, 1, 4) = ?1 AND qa.on_ >= fin.issued",
+                [year],
+                |r| Ok((r.get(0)?, r.get::<_, f64>(1)? as i64)),
+            )
+            .expect("quality oracle");
+        assert_eq!(
+            (
+                v["quality"]["audited"].as_i64(),
+                v["quality"]["good_or_better"].as_i64()
+            ),
+            (Some(quality.0), Some(quality.1)),
+            "{year} quality"
+        );
+        assert!(quality.0 > 5, "{year}: plans were audited");
     }
 }
 

@@ -88,6 +88,9 @@ pub const WITHIN_20_WEEKS_BY_YEAR: &[(i32, f64)] = &[
 ];
 /// Of late plans in 2024, the share issued after more than a year: 82 of 380.
 pub const LATE_SHARE_OVER_A_YEAR: f64 = 82.0 / 380.0;
+/// New plans given a multi-agency quality audit (local areas typically audit a sample;
+/// about one in six here).
+pub const SHARE_OF_NEW_PLANS_AUDITED: f64 = 0.16;
 /// Plans issued late in 2024: 442 - 62 = 380 of 442.
 pub const SHARE_LATE_2024: f64 = 380.0 / 442.0;
 /// Plans with an exception, 2024: 442 - 377 = 65 of 442.

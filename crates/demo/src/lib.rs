@@ -1608,6 +1608,43 @@ impl Generator {
                 }),
             );
         }
+        // A multi-agency quality audit of about one new plan in six, a few weeks after it
+        // is issued: each section scored around the plan's overall quality.
+        if self.rng.unit() < figures::SHARE_OF_NEW_PLANS_AUDITED {
+            let on = final_on + Days::new(self.rng.range(14, 60));
+            let quality = 1.6 + 2.2 * self.rng.unit();
+            let rubric = sendscope_domain::qa::Rubric::standard();
+            let scores: std::collections::BTreeMap<String, u8> = rubric
+                .sections
+                .iter()
+                .map(|s| {
+                    let v = (quality + self.rng.unit() - 0.5).round().clamp(1.0, 4.0) as u8;
+                    (s.key.clone(), v)
+                })
+                .collect();
+            let service = match self.rng.below(3) {
+                0 => sendscope_domain::qa::AuditService::Education,
+                1 => sendscope_domain::qa::AuditService::Health,
+                _ => sendscope_domain::qa::AuditService::SocialCare,
+            };
+            if let Ok(grade) = rubric.grade(&scores) {
+                self.step(
+                    st,
+                    a.id,
+                    actor,
+                    on,
+                    EventBody::PlanAudited(PlanAudited {
+                        audit: 1,
+                        on,
+                        service,
+                        rubric_id: rubric.id.clone(),
+                        scores,
+                        grade,
+                        comments: String::new(),
+                    }),
+                );
+            }
+        }
         if self.rng.unit() < 0.04 {
             let outcomes = (0.5, AppealOutcome::Conceded, AppealOutcome::Upheld);
             self.appeal(

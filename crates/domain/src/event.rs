@@ -258,6 +258,7 @@ const ANY: Option<StreamKind> = None;
 
 event_catalogue! {
     AreaCreated(AreaCreated) = "area.created", AREA;
+    QaRubricAdopted(QaRubricAdopted) = "area.qa_rubric_adopted", AREA;
     OrganisationRegistered(OrganisationRegistered) = "organisation.registered", ORG;
     TeamAdded(TeamAdded) = "organisation.team_added", ORG;
     StaffAdded(StaffAdded) = "staff.added", STAFF;
@@ -315,6 +316,7 @@ event_catalogue! {
     ComplaintResponded(ComplaintResponded) = "case.complaint_responded", CASE;
     LetterIssued(LetterIssued) = "case.letter_issued", CASE;
     LetterSent(LetterSent) = "case.letter_sent", CASE;
+    PlanAudited(PlanAudited) = "case.plan_audited", CASE;
     AccountCreated(AccountCreated) = "account.created", ACCOUNT;
     AccountPasswordSet(DatedOnly) = "account.password_set", ACCOUNT;
     AccountDisabled(DatedOnly) = "account.disabled", ACCOUNT;
@@ -952,6 +954,28 @@ pub struct ComplaintReceived {
     pub reference: String,
     pub on: NaiveDate,
     pub about: String,
+}
+
+/// A plan-quality rubric the area adopts from a date (audits on or after it use it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QaRubricAdopted {
+    pub effective_from: NaiveDate,
+    pub rubric: crate::qa::Rubric,
+}
+
+/// A plan audited section by section; the grade is worked out from the scores by the
+/// rubric, never typed in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanAudited {
+    /// Numbered 1, 2, 3… on the case.
+    pub audit: u32,
+    pub on: NaiveDate,
+    pub service: crate::qa::AuditService,
+    pub rubric_id: String,
+    pub scores: std::collections::BTreeMap<String, u8>,
+    pub grade: crate::qa::QaGrade,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub comments: String,
 }
 
 /// The stage a letter to the family is about.

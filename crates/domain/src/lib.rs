@@ -12,6 +12,7 @@ pub mod ids;
 pub mod letters;
 pub mod measures;
 pub mod projection;
+pub mod qa;
 pub mod rules;
 pub mod sen;
 

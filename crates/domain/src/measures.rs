@@ -10,7 +10,7 @@ use serde::Serialize;
 /// those issued within 20 weeks (final plan ≤ 140 days after the request was received),
 /// with and without the cases where an exception applies (DfE drops exception cases from
 /// both the numerator and the denominator of the "excluding exceptions" figure).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct TwentyWeeks {
     pub year: i32,
     pub issued: u64,
@@ -19,6 +19,9 @@ pub struct TwentyWeeks {
     pub exception_cases: u64,
     pub issued_excluding_exceptions: u64,
     pub within_20_weeks_excluding_exceptions: u64,
+    /// The quality of the same plans: each plan's latest audit, by grade. Timeliness is
+    /// never shown without it.
+    pub quality: crate::qa::QualitySummary,
 }
 
 impl TwentyWeeks {
@@ -39,6 +42,19 @@ impl TwentyWeeks {
                 continue;
             }
             let within = (issued - r.received_on).num_days() <= 140;
+            let next_plan = c
+                .requests
+                .iter()
+                .filter_map(|x| x.final_issued_on)
+                .filter(|d| *d > issued)
+                .min();
+            self.quality.add(
+                c.audits
+                    .iter()
+                    .filter(|a| a.on >= issued && next_plan.is_none_or(|n| a.on < n))
+                    .max_by_key(|a| (a.on, a.audit))
+                    .map(|a| a.grade),
+            );
             self.issued += 1;
             self.within_20_weeks += u64::from(within);
             if r.exceptions.is_empty() {

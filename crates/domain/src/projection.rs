@@ -158,6 +158,21 @@ pub struct AreaState {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub la_code: Option<LaCode>,
     pub name: String,
+    /// Plan-quality rubrics adopted, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rubrics: Vec<QaRubricAdopted>,
+}
+
+impl AreaState {
+    /// The rubric in force on a date: the newest adopted on or before it, else the standard.
+    pub fn rubric_on(&self, on: NaiveDate) -> crate::qa::Rubric {
+        self.rubrics
+            .iter()
+            .rev()
+            .find(|r| r.effective_from <= on)
+            .map(|r| r.rubric.clone())
+            .unwrap_or_else(crate::qa::Rubric::standard)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -473,6 +488,9 @@ pub struct CaseState {
     /// Letters to the family; the words are in the `case.letter_issued` event.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub letters: Vec<LetterState>,
+    /// Quality audits of the plan, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub audits: Vec<PlanAudited>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -980,6 +998,7 @@ impl CaseState {
                 sent_on: None,
                 via: None,
             }),
+            E::PlanAudited(a) => self.audits.push(a.clone()),
             E::LetterSent(x) => {
                 if let Some(l) = self.letters.iter_mut().find(|l| l.letter == x.letter) {
                     l.sent_on = Some(x.on);
@@ -1117,6 +1136,7 @@ impl Projection {
                 s.la_code = Some(a.la_code);
                 s.name = a.name.clone();
             }
+            (E::QaRubricAdopted(r), StreamState::Area(s)) => s.rubrics.push(r.clone()),
             (E::OrganisationRegistered(o), StreamState::Organisation(s)) => {
                 s.registered = Some(o.clone())
             }

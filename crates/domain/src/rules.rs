@@ -537,6 +537,21 @@ fn check_case(c: &crate::projection::CaseState, body: &EventBody) -> Result<(), 
             }
             not_before(x.on, plan_start(c), "the plan began")
         }
+        E::PlanAudited(a) => {
+            let Some(plan) = &c.plan else {
+                return refuse("there is no plan to audit: a plan must be issued first");
+            };
+            let next = c.audits.len() as u32 + 1;
+            if a.audit != next {
+                return refuse(format!(
+                    "audits on a case are numbered in order: this one must be audit {next}"
+                ));
+            }
+            if a.scores.is_empty() || a.scores.values().any(|v| !(1..=10).contains(v)) {
+                return refuse("score every section of the rubric, each from 1 upwards");
+            }
+            not_before(a.on, plan.start, "the plan was issued")
+        }
         E::LetterIssued(l) => {
             let next = c.letters.len() as u32 + 1;
             if l.letter != next {

@@ -676,7 +676,7 @@ pub fn openapi() -> Value {
                 "Named": named,
                 "Case": {
                     "type": "object",
-                    "required": ["id", "stage", "stage_label", "child", "plan", "caseworker", "team", "placements", "people", "deadlines", "can_record_steps", "letters", "events"],
+                    "required": ["id", "stage", "stage_label", "child", "plan", "caseworker", "team", "placements", "people", "deadlines", "can_record_steps", "letters", "audits", "can_audit", "events"],
                     "properties": {
                         "id": { "type": "string" }, "stage": { "type": "string" }, "stage_label": { "type": "string" },
                         "child": { "type": ["object", "null"], "required": ["given_names", "family_name", "birth_date", "upn"],
@@ -702,6 +702,14 @@ pub fn openapi() -> Value {
                             "items": { "type": "object", "required": ["letter", "kind", "subject", "issued", "sent", "via"],
                                 "properties": { "letter": { "type": "integer" }, "kind": { "type": "string" }, "subject": { "type": "string" }, "issued": date,
                                     "sent": { "type": ["string", "null"], "format": "date" }, "via": nullable("string") } } },
+                        "audits": { "type": "array", "description": "Quality audits of the plan, newest first; the grade comes from the scores by the area's rubric",
+                            "items": { "type": "object", "required": ["audit", "on", "service", "grade", "grade_label", "rubric_id", "scores"],
+                                "properties": { "audit": { "type": "integer" }, "on": date,
+                                    "service": { "type": "string", "enum": ["education", "health", "social_care"] },
+                                    "grade": { "type": "string", "enum": ["outstanding", "good", "requires_improvement", "inadequate"] },
+                                    "grade_label": { "type": "string" }, "rubric_id": { "type": "string" },
+                                    "scores": { "type": "object", "additionalProperties": { "type": "integer" } } } } },
+                        "can_audit": { "type": "boolean", "description": "Whether you may audit the plan's quality" },
                         "letters_to_write": { "type": "array", "description": "Staff who record casework: the letters that can be written now",
                             "items": { "type": "object", "required": ["kind", "title"], "properties": { "kind": { "type": "string" }, "title": { "type": "string" } } } },
                         "who_can_see": { "type": "array", "description": "Parent carers and young people only: everyone else who can open the record",

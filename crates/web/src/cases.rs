@@ -358,6 +358,45 @@ fn render_case(v: &CaseView, recorded: Option<&str>) -> String {
              <th scope=\"col\">Done</th><th scope=\"col\">Today</th></tr></thead><tbody>{rows}</tbody></table>\n"
         ));
     }
+    if !v.audits.is_empty() || v.can_audit {
+        h.push_str("<h2>Plan quality</h2>");
+        if v.audits.is_empty() {
+            h.push_str("<p>The plan has not been audited yet.</p>");
+        } else {
+            let rows: String = v
+                .audits
+                .iter()
+                .map(|a| {
+                    let colour = match a.grade {
+                        sendscope_domain::qa::QaGrade::Outstanding | sendscope_domain::qa::QaGrade::Good => "govuk-tag--green",
+                        sendscope_domain::qa::QaGrade::RequiresImprovement => "govuk-tag--orange",
+                        sendscope_domain::qa::QaGrade::Inadequate => "govuk-tag--red",
+                    };
+                    let scores: Vec<String> = a
+                        .scores
+                        .iter()
+                        .map(|(k, s)| format!("{} {s}", k.to_uppercase()))
+                        .collect();
+                    format!(
+                        "<tr><td>{}</td><td>{}</td><td><strong class=\"govuk-tag {colour}\">{}</strong></td><td>{}</td></tr>",
+                        date(a.on),
+                        a.service.label(),
+                        a.grade_label,
+                        esc(&scores.join(", "))
+                    )
+                })
+                .collect();
+            h.push_str(&format!(
+                "<table><caption class=\"govuk-visually-hidden\">Quality audits</caption><thead><tr><th scope=\"col\">Audited</th><th scope=\"col\">By</th><th scope=\"col\">Grade</th><th scope=\"col\">Section scores</th></tr></thead><tbody>{rows}</tbody></table>\n"
+            ));
+        }
+        if v.can_audit {
+            h.push_str(&format!(
+                "<p><a class=\"govuk-link\" href=\"/cases/{}/steps/plan-audited\">Audit the plan's quality</a></p>",
+                v.id
+            ));
+        }
+    }
     if !v.letters.is_empty() || !v.letters_to_write.is_empty() {
         let rows: String = v
             .letters

@@ -138,7 +138,7 @@ pub async fn preview(
     Path((id, kind)): Path<(String, String)>,
 ) -> Response {
     with_user(&app, headers, move |store, who| {
-        let p = match open_for_change(store, &who, &id) {
+        let p = match open_for_change(store, &who, &id, None) {
             Ok(p) => p,
             Err(r) => return *r,
         };
@@ -207,7 +207,7 @@ pub async fn issue(
         if field("csrf") != who.session.csrf {
             return (StatusCode::FORBIDDEN, Html(page("The form has expired", "<h1>The form has expired</h1><p>Nothing was recorded. Go back, reload the page and try again.</p>"))).into_response();
         }
-        let p = match open_for_change(store, &who, &id) {
+        let p = match open_for_change(store, &who, &id, None) {
             Ok(p) => p,
             Err(r) => return *r,
         };
@@ -282,7 +282,7 @@ pub async fn show(
             Some((on, via)) => format!("Sent on {} by {}.", long_date(on), esc(&via)),
             None => "In the outbox: not sent yet.".to_string(),
         };
-        let can_change = open_for_change(store, &who, &id).is_ok();
+        let can_change = open_for_change(store, &who, &id, None).is_ok();
         let mark = if can_change && state.is_some_and(|s| s.sent_on.is_none()) {
             format!(
                 "<form method=\"post\" action=\"/cases/{id}/letters/{n}/posted\" class=\"govuk-!-display-none-print\">\

@@ -65,7 +65,16 @@ fn effective_date(payload: &Value) -> NaiveDate {
 }
 
 /// The case a user may change, or why not.
-fn changeable(store: &dyn Store, who: &Principal, id: &str) -> Result<Projection, StepError> {
+/// The event type of a plan-quality audit: health professionals who can see a record may
+/// audit its plan (as health auditors) without being able to record casework.
+pub const AUDIT: &str = "case.plan_audited";
+
+fn changeable(
+    store: &dyn Store,
+    who: &Principal,
+    id: &str,
+    event_type: Option<&str>,
+) -> Result<Projection, StepError> {
     let case = CaseId::parse(id).map_err(|_| StepError::NotFound)?;
     let p = store
         .projection(StreamRef::case(case))
@@ -74,6 +83,9 @@ fn changeable(store: &dyn Store, who: &Principal, id: &str) -> Result<Projection
         .ok_or(StepError::NotFound)?;
     if !crate::views::may_see(who, &p) {
         return Err(StepError::NotFound);
+    }
+    if event_type == Some(AUDIT) && who.role == sendscope_domain::access::Role::HealthProfessional {
+        return Ok(p);
     }
     let today = england_today();
     if !authorise(
@@ -91,6 +103,64 @@ fn changeable(store: &dyn Store, who: &Principal, id: &str) -> Result<Projection
     Ok(p)
 }
 
+/// Fills in an audit's number, rubric and grade: the grade comes from the scores by the
+/// rubric the area has in force on the audit's date, never from the caller.
+fn complete_audit(
+    store: &dyn Store,
+    who: &Principal,
+    p: &Projection,
+    payload: &mut Value,
+) -> Result<(), StepError> {
+    let on = effective_date(payload);
+    let rubric = area_rubric(store, p, on)?;
+    let scores: std::collections::BTreeMap<String, u8> = payload
+        .get("scores")
+        .cloned()
+        .map(serde_json::from_value)
+        .transpose()
+        .map_err(|e| {
+            StepError::Invalid(format!(
+                "scores must map section keys to whole numbers: {e}"
+            ))
+        })?
+        .unwrap_or_default();
+    let grade = rubric.grade(&scores).map_err(StepError::Invalid)?;
+    let grade = serde_json::to_value(grade).map_err(|e| StepError::Internal(e.to_string()))?;
+    if payload.get("grade").is_some_and(|g| *g != grade) {
+        return Err(StepError::Invalid(
+            "the grade is worked out from the scores by the rubric: leave it out".into(),
+        ));
+    }
+    if who.role == sendscope_domain::access::Role::HealthProfessional
+        && payload.get("service").and_then(Value::as_str) != Some("health")
+    {
+        return Err(StepError::Forbidden);
+    }
+    let next = p.case().map(|c| c.audits.len() as u32 + 1).unwrap_or(1);
+    if let Some(o) = payload.as_object_mut() {
+        o.insert("grade".into(), grade);
+        o.insert("rubric_id".into(), json!(rubric.id));
+        o.entry("audit").or_insert(json!(next));
+    }
+    Ok(())
+}
+
+/// The plan-quality rubric the record's area has in force on a date.
+pub fn area_rubric(
+    store: &dyn Store,
+    p: &Projection,
+    on: NaiveDate,
+) -> Result<sendscope_domain::qa::Rubric, StepError> {
+    match store
+        .projection(StreamRef::area(p.area))
+        .map_err(|e| StepError::Internal(e.to_string()))?
+        .map(|a| a.state)
+    {
+        Some(StreamState::Area(a)) => Ok(a.rubric_on(on)),
+        _ => Ok(sendscope_domain::qa::Rubric::standard()),
+    }
+}
+
 /// Records one step on a case for a signed-in user or API caller.
 pub fn record_step(
     store: &dyn Store,
@@ -101,7 +171,11 @@ pub fn record_step(
     payload: Value,
     reason: Option<String>,
 ) -> Result<Recorded, StepError> {
-    let p = changeable(store, who, case)?;
+    let p = changeable(store, who, case, Some(event_type))?;
+    let mut payload = payload;
+    if event_type == AUDIT {
+        complete_audit(store, who, &p, &mut payload)?;
+    }
     if !step_types().any(|t| t == event_type) {
         return Err(StepError::Invalid(format!(
             "{event_type:?} is not a step that can be recorded on a case: use one of {}",
@@ -179,6 +253,8 @@ pub enum Kind {
     Named,
     /// The plan's sections A to K → an object of texts.
     Sections,
+    /// The rubric's sections, each scored → an object of numbers.
+    Scores,
     /// A fixed value (JSON).
     Fixed(&'static str),
 }
@@ -300,6 +376,11 @@ const CEASE: Choices = &[
 ];
 
 const ON: Field = f("on", "Date", Kind::Date);
+const SERVICES: Choices = &[
+    ("education", "Education"),
+    ("health", "Health"),
+    ("social_care", "Social care"),
+];
 const OTHER_LA: Field = h(
     "other_la",
     "The other council's LA code",
@@ -682,6 +763,27 @@ pub const STEPS: &[Step] = &[
         fields: &[ON, f("reason", "Reason", Kind::Choice(CEASE))],
     },
     Step {
+        slug: "plan-audited",
+        event_type: "case.plan_audited",
+        group: "Plan quality",
+        title: "Plan quality audit",
+        fields: &[
+            f("service", "Auditor's service", Kind::Choice(SERVICES)),
+            ON,
+            h(
+                "scores",
+                "Scores",
+                "The grade is worked out from the scores by the area's rubric",
+                Kind::Scores,
+            ),
+            f(
+                "comments",
+                "Comments for the caseworker",
+                Kind::OptionalTextArea,
+            ),
+        ],
+    },
+    Step {
         slug: "complaint-received",
         event_type: "case.complaint_received",
         group: "Complaints",
@@ -730,10 +832,15 @@ pub struct Context {
     pub meetings: Vec<(String, String)>,
     pub settings: std::sync::Arc<crate::filter_options::Choices>,
     pub next_request: u32,
+    pub rubric: sendscope_domain::qa::Rubric,
 }
 
 impl Context {
-    pub fn of(c: &CaseState, settings: std::sync::Arc<crate::filter_options::Choices>) -> Self {
+    pub fn of(
+        c: &CaseState,
+        settings: std::sync::Arc<crate::filter_options::Choices>,
+        rubric: sendscope_domain::qa::Rubric,
+    ) -> Self {
         Context {
             requests: c
                 .requests
@@ -757,6 +864,7 @@ impl Context {
                 .collect(),
             settings,
             next_request: c.requests.len() as u32 + 1,
+            rubric,
         }
     }
 }
@@ -925,6 +1033,19 @@ pub fn payload(step: &Step, form: &Submitted, ctx: &Context) -> Result<Value, Ve
                     );
                 }
                 Some(Value::Object(s))
+            }
+            Kind::Scores => {
+                let mut m = Map::new();
+                for sec in &ctx.rubric.sections {
+                    let name = format!("scores-{}", sec.key);
+                    match value(form, &name).parse::<u8>() {
+                        Ok(v) if (1..=ctx.rubric.max_score).contains(&v) => {
+                            m.insert(sec.key.clone(), json!(v));
+                        }
+                        _ => errors.push((field.key, format!("Score section {}", sec.label))),
+                    }
+                }
+                Some(Value::Object(m))
             }
             Kind::Fixed(j) => serde_json::from_str(j).ok(),
         };
@@ -1222,6 +1343,45 @@ fn render_field(field: &Field, ctx: &Context, form: &Submitted, errors: &[FieldE
                 "<fieldset class=\"govuk-fieldset\"><legend class=\"govuk-fieldset__legend govuk-fieldset__legend--m\">The plan, section by section</legend>{inner}</fieldset>"
             )
         }
+        Kind::Scores => {
+            let r = &ctx.rubric;
+            let groups: String = r
+                .sections
+                .iter()
+                .map(|sec| {
+                    let name = format!("scores-{}", sec.key);
+                    let chosen = value(form, &name);
+                    let items: String = (1..=r.max_score)
+                        .map(|v| {
+                            let id = if v == 1 { name.clone() } else { format!("{name}-{v}") };
+                            let checked = if chosen == v.to_string() { " checked" } else { "" };
+                            format!(
+                                "<div class=\"govuk-radios__item\"><input class=\"govuk-radios__input\" id=\"{id}\" name=\"{name}\" type=\"radio\" value=\"{v}\"{checked}>\
+                                 <label class=\"govuk-label govuk-radios__label\" for=\"{id}\">{v}</label></div>"
+                            )
+                        })
+                        .collect();
+                    format!(
+                        "<div class=\"govuk-form-group\"><fieldset class=\"govuk-fieldset\" aria-describedby=\"{name}-hint\"><legend class=\"govuk-fieldset__legend govuk-fieldset__legend--s\">{}</legend>\
+                         <div id=\"{name}-hint\" class=\"govuk-hint\">{}</div><div class=\"govuk-radios govuk-radios--inline govuk-radios--small\" data-module=\"govuk-radios\">{items}</div></fieldset></div>",
+                        esc(&sec.label),
+                        esc(&sec.good_looks_like)
+                    )
+                })
+                .collect();
+            let first = r
+                .sections
+                .first()
+                .map(|x| format!("scores-{}", x.key))
+                .unwrap_or_default();
+            format!(
+                "<div class=\"{group}\" id=\"{key}\"><fieldset class=\"govuk-fieldset\"><legend class=\"govuk-fieldset__legend govuk-fieldset__legend--m\">{}: 1 (inadequate) to {}</legend>\
+                 <p class=\"govuk-body\">Rubric: {}. <a class=\"govuk-link\" href=\"#{first}\">Start with the first section</a>.</p>{err}{groups}</fieldset></div>",
+                esc(field.label),
+                r.max_score,
+                esc(&r.title)
+            )
+        }
         Kind::NextRequest | Kind::Fixed(_) => String::new(),
     }
 }
@@ -1265,8 +1425,9 @@ pub fn open_for_change(
     store: &dyn Store,
     who: &SignedIn,
     id: &str,
+    event_type: Option<&str>,
 ) -> Result<Projection, Box<Response>> {
-    match changeable(store, &who.principal, id) {
+    match changeable(store, &who.principal, id, event_type) {
         Ok(p) => Ok(p),
         Err(StepError::NotFound) => Err(Box::new(not_found())),
         Err(StepError::Forbidden) => Err(Box::new((
@@ -1301,11 +1462,17 @@ fn prepare(
     slug: &str,
 ) -> Result<(&'static Step, Projection, Context), Box<Response>> {
     let step = step(slug).ok_or_else(|| Box::new(not_found()))?;
-    let p = open_for_change(store, who, id)?;
+    let p = open_for_change(store, who, id, Some(step.event_type))?;
     let settings = options
         .get(store, p.area, None)
         .map_err(|e| Box::new(crate::error_page(&e.to_string())))?;
-    let ctx = Context::of(p.case().ok_or_else(|| Box::new(not_found()))?, settings);
+    let rubric = area_rubric(store, &p, england_today())
+        .map_err(|e| Box::new(crate::error_page(&format!("{e:?}"))))?;
+    let ctx = Context::of(
+        p.case().ok_or_else(|| Box::new(not_found()))?,
+        settings,
+        rubric,
+    );
     Ok((step, p, ctx))
 }
 
@@ -1316,7 +1483,7 @@ pub async fn menu(
     Path(id): Path<String>,
 ) -> Response {
     with_user(&app, headers, move |store, who| {
-        match open_for_change(store, &who, &id) {
+        match open_for_change(store, &who, &id, None) {
             Ok(p) => {
                 Html(page("Record a step", &render_menu(&id, &child_name(&p)))).into_response()
             }
@@ -1407,7 +1574,7 @@ pub async fn submit(
                 again(StatusCode::UNPROCESSABLE_ENTITY, &[], Some(&m))
             }
             Err(StepError::NotFound) => not_found(),
-            Err(StepError::Forbidden) => open_for_change(store, &who, &id)
+            Err(StepError::Forbidden) => open_for_change(store, &who, &id, None)
                 .err()
                 .map(|r| *r)
                 .unwrap_or_else(not_found),

@@ -85,6 +85,18 @@ pub struct ViewEntry {
     pub via: String,
 }
 
+/// One quality audit of the plan.
+#[derive(Debug, Serialize)]
+pub struct AuditView {
+    pub audit: u32,
+    pub on: chrono::NaiveDate,
+    pub service: sendscope_domain::qa::AuditService,
+    pub grade: sendscope_domain::qa::QaGrade,
+    pub grade_label: &'static str,
+    pub rubric_id: String,
+    pub scores: std::collections::BTreeMap<String, u8>,
+}
+
 /// A statutory deadline as shown: what, by when, and where it stands today.
 #[derive(Debug, Serialize)]
 pub struct DeadlineView {
@@ -166,6 +178,10 @@ pub struct CaseView {
     pub can_record_steps: bool,
     /// Letters to the family, as issued.
     pub letters: Vec<crate::letters::LetterView>,
+    /// Quality audits of the plan, newest first: grades beside the timeliness above.
+    pub audits: Vec<AuditView>,
+    /// Whether this user may audit the plan's quality.
+    pub can_audit: bool,
     /// For staff who record casework: the letters that can be written now.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub letters_to_write: Vec<crate::letters::LetterChoice>,
@@ -596,9 +612,27 @@ pub fn case_view(
     } else {
         Vec::new()
     };
+    let can_audit = c.plan.is_some()
+        && (can_record_steps || who.role == sendscope_domain::access::Role::HealthProfessional);
+    let audits = c
+        .audits
+        .iter()
+        .rev()
+        .map(|a| AuditView {
+            audit: a.audit,
+            on: a.on,
+            service: a.service,
+            grade: a.grade,
+            grade_label: a.grade.label(),
+            rubric_id: a.rubric_id.clone(),
+            scores: a.scores.clone(),
+        })
+        .collect();
     Ok(CaseView {
         deadlines,
         can_record_steps,
+        audits,
+        can_audit,
         letters: crate::letters::letter_views(proj),
         letters_to_write,
         id: case.to_string(),
