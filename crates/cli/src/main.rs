@@ -85,6 +85,11 @@ enum Command {
         #[command(subcommand)]
         what: TokenCommand,
     },
+    /// Plan quality assurance: the rubric audits are scored against.
+    Qa {
+        #[command(subcommand)]
+        what: QaCommand,
+    },
     /// Letters to families waiting to be sent.
     Outbox {
         #[command(subcommand)]
@@ -142,6 +147,29 @@ enum TokenCommand {
     List,
     /// Withdraw a token by the identifier `token list` shows.
     Revoke { id: String },
+}
+
+#[derive(Subcommand, Debug)]
+enum QaCommand {
+    /// Adopts a rubric (JSON: id, title, max_score, sections [{key, label,
+    /// good_looks_like}], grades [{grade, min_mean, min_lowest}], best first) for audits on
+    /// or after a date. Without one, sendscope's standard A-K rubric applies.
+    AdoptRubric {
+        /// The local area: its LA code (e.g. 831) or identifier.
+        #[arg(long)]
+        area: String,
+        /// The first day audits use it, YYYY-MM-DD.
+        #[arg(long, value_parser = parse_date)]
+        from: NaiveDate,
+        file: std::path::PathBuf,
+    },
+    /// Prints the rubric in force on a date (default today), as JSON.
+    ShowRubric {
+        #[arg(long)]
+        area: String,
+        #[arg(long, value_parser = parse_date)]
+        on: Option<NaiveDate>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -328,6 +356,55 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 r.head.unwrap_or_else(|| "(empty)".into())
             );
             Ok(())
+        }
+        Command::Qa { what } => {
+            let store = open(&cli.database_url)?;
+            match what {
+                QaCommand::AdoptRubric { area, from, file } => {
+                    let area = find_area(store.as_ref(), &area)?;
+                    let text = std::fs::read_to_string(&file)
+                        .with_context(|| format!("cannot read {}", file.display()))?;
+                    let rubric: sendscope_domain::qa::Rubric = serde_json::from_str(&text)
+                        .with_context(|| {
+                            format!(
+                                "{} is not a rubric (see `sendscope qa show-rubric` for the shape)",
+                                file.display()
+                            )
+                        })?;
+                    rubric
+                        .check()
+                        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+                    store.append(&[sendscope_domain::NewEvent {
+                        stream: sendscope_domain::StreamRef::area(area),
+                        area,
+                        body: sendscope_domain::EventBody::QaRubricAdopted(
+                            sendscope_domain::event::QaRubricAdopted {
+                                effective_from: from,
+                                rubric,
+                            },
+                        ),
+                        actor: sendscope_domain::Actor::parse("system:cli")?,
+                        effective_date: from,
+                        reason: None,
+                        recorded_at: None,
+                    }])?;
+                    eprintln!("Rubric adopted for audits from {from}.");
+                    Ok(())
+                }
+                QaCommand::ShowRubric { area, on } => {
+                    let area = find_area(store.as_ref(), &area)?;
+                    let on = on.unwrap_or_else(sendscope_domain::calendar::england_today);
+                    let rubric = match store
+                        .projection(sendscope_domain::StreamRef::area(area))?
+                        .map(|p| p.state)
+                    {
+                        Some(sendscope_domain::projection::StreamState::Area(a)) => a.rubric_on(on),
+                        _ => sendscope_domain::qa::Rubric::standard(),
+                    };
+                    println!("{}", serde_json::to_string_pretty(&rubric)?);
+                    Ok(())
+                }
+            }
         }
         Command::Outbox { what } => {
             let store = open(&cli.database_url)?;

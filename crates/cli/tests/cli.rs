@@ -2088,3 +2088,99 @@ fn letters_are_drafted_issued_printed_and_sent() {
         "{received}"
     );
 }
+
+/// An area adopts its own rubric from a date; audits from then are graded by it, and a
+/// rubric that cannot grade every plan is refused with one line.
+#[test]
+fn an_area_adopts_its_own_quality_rubric() {
+    let db = sqlite_db();
+    assert_eq!(run(&demo_args(&db.url, "60", "5000")).0, 0);
+    let dir = tempfile::tempdir().expect("dir");
+    let area = sendscope_store::open(&db.url)
+        .expect("opens")
+        .headline()
+        .expect("h")
+        .areas[0]
+        .area_id
+        .clone();
+    let rubric = |last_catch_all: bool| {
+        serde_json::json!({
+            "id": "local-2026", "title": "Three sections, scored 1 to 5", "max_score": 5,
+            "sections": [
+                {"key": "b", "label": "B: needs", "good_looks_like": "specific"},
+                {"key": "e", "label": "E: outcomes", "good_looks_like": "SMART"},
+                {"key": "f", "label": "F: provision", "good_looks_like": "quantified"}
+            ],
+            "grades": [
+                {"grade": "outstanding", "min_mean": 4.5, "min_lowest": 4},
+                {"grade": "good", "min_mean": 3.5, "min_lowest": 3},
+                {"grade": "requires_improvement", "min_mean": 2.5, "min_lowest": 2},
+                {"grade": "inadequate", "min_mean": if last_catch_all { 0.0 } else { 1.0 }, "min_lowest": 0}
+            ]
+        })
+        .to_string()
+    };
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, rubric(false)).expect("write");
+    let adopt = |file: &std::path::Path| {
+        run(&[
+            "--database-url",
+            &db.url,
+            "qa",
+            "adopt-rubric",
+            "--area",
+            &area,
+            "--from",
+            "2020-01-01",
+            file.to_str().expect("path"),
+        ])
+    };
+    let (code, _, err) = adopt(&bad);
+    assert_eq!((code, err.lines().count()), (2, 1), "{err}");
+    assert!(
+        err.contains("the last grade must accept any scores"),
+        "{err}"
+    );
+    let good = dir.path().join("rubric.json");
+    std::fs::write(&good, rubric(true)).expect("write");
+    assert_eq!(adopt(&good).0, 0);
+    let (code, out, _) = run(&[
+        "--database-url",
+        &db.url,
+        "qa",
+        "show-rubric",
+        "--area",
+        &area,
+    ]);
+    assert_eq!(code, 0);
+    assert!(out.contains("local-2026"), "{out}");
+    let case = team_case_with_plan(&db.url);
+    let token = token_for(&db.url, "caseworker");
+    let (mut server, port, _stderr) = serve(&db.url);
+    let post = |scores: &str| {
+        api_post(
+            port,
+            &format!("/api/v1/cases/{case}/steps"),
+            &token,
+            &format!(
+                r#"{{"type":"case.plan_audited","payload":{{"on":"2026-01-10","service":"social_care","scores":{scores}}}}}"#
+            ),
+        )
+    };
+    let (status, answer) =
+        post(r#"{"a":3,"b":3,"c":3,"d":3,"e":3,"f":3,"g":3,"h1":3,"h2":3,"i":3,"j":3,"k":3}"#);
+    assert_eq!(status, 422, "{answer}");
+    let (status, answer) = post(r#"{"b":4,"e":4,"f":3}"#);
+    assert_eq!(status, 201, "{answer}");
+    let (_, _, record) = api_get(port, &format!("/api/v1/cases/{case}"), &token);
+    let record: serde_json::Value = serde_json::from_str(&record).expect("json");
+    assert_eq!(
+        (
+            record["audits"][0]["grade"].as_str(),
+            record["audits"][0]["rubric_id"].as_str()
+        ),
+        (Some("good"), Some("local-2026"))
+    );
+    server.kill().expect("stop");
+    server.wait().expect("reaped");
+}
