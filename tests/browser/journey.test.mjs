@@ -137,6 +137,15 @@ async function journey(role, javaScriptEnabled) {
     assert.match(await page.content(), /Work queue/);
     await check(page, `${tag}-8-queue`);
   }
+  if (['manager', 'board'].includes(role)) {
+    await page.goto(`${base}/programmes`);
+    await check(page, `${tag}-9-programmes`);
+    const programme = page.locator('a[href^="/programmes/"]').first();
+    assert.ok(await programme.count(), 'the demo defines a programme');
+    await page.goto(`${base}${await programme.getAttribute('href')}`);
+    assert.match(await page.content(), /Rate needed from today/);
+    await check(page, `${tag}-9-programme`);
+  }
   if (['commissioner', 'manager', 'caseworker'].includes(role)) {
     await page.goto(`${base}/settings`);
     await check(page, `${tag}-6-settings`);

@@ -85,6 +85,11 @@ enum Command {
         #[command(subcommand)]
         what: TokenCommand,
     },
+    /// Programmes with deadlines: cases that must reach a milestone by a date.
+    Programme {
+        #[command(subcommand)]
+        what: ProgrammeCommand,
+    },
     /// Plan quality assurance: the rubric audits are scored against.
     Qa {
         #[command(subcommand)]
@@ -147,6 +152,41 @@ enum TokenCommand {
     List,
     /// Withdraw a token by the identifier `token list` shows.
     Revoke { id: String },
+}
+
+#[derive(Subcommand, Debug)]
+enum ProgrammeCommand {
+    /// Defines a programme over a set of cases chosen now and kept as chosen.
+    Define {
+        #[arg(long)]
+        area: String,
+        #[arg(long)]
+        name: String,
+        /// final_plan_issued, assessment_decided, phase_transfer_amended, review_held or
+        /// plan_amended.
+        #[arg(long)]
+        milestone: String,
+        #[arg(long, value_parser = parse_date)]
+        start: NaiveDate,
+        #[arg(long, value_parser = parse_date)]
+        deadline: NaiveDate,
+        /// Flag when the rate required exceeds the rate achieved by this factor.
+        #[arg(long, default_value_t = 1.2)]
+        flag_factor: f64,
+        /// Which cases: awaiting-final-plan, review-overdue, phase-transfer:YYYY-MM-DD,
+        /// or file:PATH (one case reference a line).
+        #[arg(long)]
+        select: String,
+    },
+    /// Progress of every programme in an area (or one).
+    Show {
+        #[arg(long)]
+        area: String,
+        #[arg(long)]
+        programme: Option<u32>,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -357,6 +397,106 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Programme { what } => {
+            let store = open(&cli.database_url)?;
+            match what {
+                ProgrammeCommand::Define {
+                    area,
+                    name,
+                    milestone,
+                    start,
+                    deadline,
+                    flag_factor,
+                    select,
+                } => {
+                    let area = find_area(store.as_ref(), &area)?;
+                    let milestone: sendscope_domain::programmes::Milestone =
+                        serde_json::from_value(serde_json::Value::String(milestone.clone()))
+                            .map_err(|_| {
+                                anyhow::anyhow!(
+                                    "--milestone {milestone:?} is not one of final_plan_issued, assessment_decided, phase_transfer_amended, review_held, plan_amended"
+                                )
+                            })?;
+                    let cases = select_cases(store.as_ref(), area, &select)?;
+                    if cases.is_empty() {
+                        bail!("--select {select:?} chose no cases: nothing to define");
+                    }
+                    let number = match store
+                        .projection(sendscope_domain::StreamRef::area(area))?
+                        .map(|p| p.state)
+                    {
+                        Some(sendscope_domain::projection::StreamState::Area(a)) => {
+                            a.programmes.len() as u32 + 1
+                        }
+                        _ => 1,
+                    };
+                    let n = cases.len();
+                    append_area_event(
+                        store.as_ref(),
+                        area,
+                        sendscope_domain::EventBody::ProgrammeDefined(
+                            sendscope_domain::event::ProgrammeDefined {
+                                programme: number,
+                                name,
+                                milestone,
+                                start,
+                                deadline,
+                                flag_factor,
+                                cases,
+                            },
+                        ),
+                        "system:cli",
+                        start,
+                    )?;
+                    eprintln!("Programme {number} defined over {n} cases.");
+                    Ok(())
+                }
+                ProgrammeCommand::Show {
+                    area,
+                    programme,
+                    format,
+                } => {
+                    let area = find_area(store.as_ref(), &area)?;
+                    let all = sendscope_web::programmes::progress_all(
+                        store.as_ref(),
+                        area,
+                        sendscope_domain::calendar::england_today(),
+                    )?;
+                    let chosen: Vec<_> = all
+                        .into_iter()
+                        .filter(|p| programme.is_none_or(|n| n == p.programme))
+                        .collect();
+                    if format == ReportFormat::Json {
+                        println!("{}", serde_json::to_string(&chosen)?);
+                    } else {
+                        for p in &chosen {
+                            println!(
+                                "{} {}: {} of {} done ({}), {} to go by {}; {:.1} a month achieved, {} needed; {}{}",
+                                p.programme,
+                                p.name,
+                                p.completed,
+                                p.total,
+                                p.milestone.label(),
+                                p.remaining,
+                                p.deadline,
+                                p.actual_rate,
+                                p.required_rate
+                                    .map(|r| format!("{r:.1} a month"))
+                                    .unwrap_or_else(|| "none".into()),
+                                p.projected_completion
+                                    .map(|d| format!("projected to finish {d}"))
+                                    .unwrap_or_else(|| "no projection".into()),
+                                p.flag_reason
+                                    .as_ref()
+                                    .map(|r| format!("; FLAGGED: {r}"))
+                                    .unwrap_or_default()
+                            );
+                        }
+                    }
+                    Ok(())
+                }
+            }
+        }
         Command::Qa { what } => {
             let store = open(&cli.database_url)?;
             match what {
@@ -374,20 +514,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     rubric
                         .check()
                         .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-                    store.append(&[sendscope_domain::NewEvent {
-                        stream: sendscope_domain::StreamRef::area(area),
+                    append_area_event(
+                        store.as_ref(),
                         area,
-                        body: sendscope_domain::EventBody::QaRubricAdopted(
+                        sendscope_domain::EventBody::QaRubricAdopted(
                             sendscope_domain::event::QaRubricAdopted {
                                 effective_from: from,
                                 rubric,
                             },
                         ),
-                        actor: sendscope_domain::Actor::parse("system:cli")?,
-                        effective_date: from,
-                        reason: None,
-                        recorded_at: None,
-                    }])?;
+                        "system:cli",
+                        from,
+                    )?;
                     eprintln!("Rubric adopted for audits from {from}.");
                     Ok(())
                 }
@@ -748,6 +886,59 @@ fn demo(store: &dyn Store, args: &DemoArgs) -> anyhow::Result<()> {
         "Demo accounts, each with the password demo: {}",
         accounts.join(", ")
     );
+    demo_programme(store, spec.as_of)
+        .context("the demo was written but its programme could not be defined")?;
+    Ok(())
+}
+
+/// The demo's programme: a recovery plan for the requests received between 9 and 3
+/// months before the demo's last day, each to have its final plan within 3 months after it.
+fn demo_programme(store: &dyn Store, as_of: NaiveDate) -> anyhow::Result<()> {
+    let area = largest_area(store)?;
+    let from = as_of
+        .checked_sub_months(chrono::Months::new(9))
+        .context("date")?;
+    let to = as_of
+        .checked_sub_months(chrono::Months::new(3))
+        .context("date")?;
+    let mut cases = Vec::new();
+    for_each_case(store, area, &mut |case, c| {
+        let chosen = c.requests.last().is_some_and(|r| {
+            r.received_on >= from
+                && r.received_on < to
+                && r.decision == Some(sendscope_domain::event::AssessDecision::Assess)
+                && r.withdrawn_on.is_none()
+                && r.plan_not_issued_on.is_none()
+        });
+        if chosen {
+            cases.push(case);
+        }
+    })?;
+    if cases.is_empty() {
+        return Ok(());
+    }
+    let deadline = as_of
+        .checked_add_months(chrono::Months::new(3))
+        .context("date")?;
+    append_area_event(
+        store,
+        area,
+        sendscope_domain::EventBody::ProgrammeDefined(sendscope_domain::event::ProgrammeDefined {
+            programme: 1,
+            name: format!(
+                "Recovery plan: final plans for requests received {} to {}",
+                sendscope_domain::calendar::long_date(from),
+                sendscope_domain::calendar::long_date(to.pred_opt().unwrap_or(to))
+            ),
+            milestone: sendscope_domain::programmes::Milestone::FinalPlanIssued,
+            start: from,
+            deadline,
+            flag_factor: 1.2,
+            cases,
+        }),
+        "system:demo",
+        from,
+    )?;
     Ok(())
 }
 
@@ -969,6 +1160,87 @@ fn for_each_case(
             None => return Ok(()),
         }
     }
+}
+
+/// Records one event on an area's own record.
+fn append_area_event(
+    store: &dyn Store,
+    area: AreaId,
+    body: sendscope_domain::EventBody,
+    actor: &str,
+    effective_date: NaiveDate,
+) -> anyhow::Result<()> {
+    store.append(&[sendscope_domain::NewEvent {
+        stream: sendscope_domain::StreamRef::area(area),
+        area,
+        body,
+        actor: sendscope_domain::Actor::parse(actor)?,
+        effective_date,
+        reason: None,
+        recorded_at: None,
+    }])?;
+    Ok(())
+}
+
+/// The cases a programme is defined over.
+fn select_cases(
+    store: &dyn Store,
+    area: AreaId,
+    select: &str,
+) -> anyhow::Result<Vec<sendscope_domain::ids::CaseId>> {
+    use sendscope_domain::event::AssessDecision;
+    if let Some(path) = select.strip_prefix("file:") {
+        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {path}"))?;
+        return text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .enumerate()
+            .map(|(i, l)| {
+                sendscope_domain::ids::CaseId::parse(l).map_err(|_| {
+                    anyhow::anyhow!("{path} line {}: {l:?} is not a case reference", i + 1)
+                })
+            })
+            .collect();
+    }
+    let today = sendscope_domain::calendar::england_today();
+    let transfer_on = match select.strip_prefix("phase-transfer:") {
+        Some(d) => Some(sendscope_domain::calendar::parse_date(d)?),
+        None if matches!(select, "awaiting-final-plan" | "review-overdue") => None,
+        None => bail!(
+            "--select {select:?} is not understood: use awaiting-final-plan, review-overdue, phase-transfer:YYYY-MM-DD or file:PATH"
+        ),
+    };
+    let mut out = Vec::new();
+    let mut failed = None;
+    for_each_case(store, area, &mut |case, c| {
+        let keep = match (select, transfer_on) {
+            (_, Some(d)) => c.phase_transfers.iter().any(|t| t.transfer_on == d),
+            ("awaiting-final-plan", _) => c.requests.last().is_some_and(|r| {
+                r.withdrawn_on.is_none()
+                    && r.final_issued_on.is_none()
+                    && r.plan_not_issued_on.is_none()
+                    && r.decision != Some(AssessDecision::DoNotAssess)
+            }),
+            _ => match sendscope_domain::clocks::case_deadlines(c, today) {
+                Ok(all) => all.iter().any(|d| {
+                    d.key == "annual_review"
+                        && matches!(d.status, sendscope_domain::clocks::Status::Overdue { .. })
+                }),
+                Err(e) => {
+                    failed.get_or_insert(e.to_string());
+                    false
+                }
+            },
+        };
+        if keep {
+            out.push(case);
+        }
+    })?;
+    if let Some(e) = failed {
+        bail!("{e}");
+    }
+    Ok(out)
 }
 
 /// Every letter issued and not yet sent, in every area: (case, letter).

@@ -259,6 +259,7 @@ const ANY: Option<StreamKind> = None;
 event_catalogue! {
     AreaCreated(AreaCreated) = "area.created", AREA;
     QaRubricAdopted(QaRubricAdopted) = "area.qa_rubric_adopted", AREA;
+    ProgrammeDefined(ProgrammeDefined) = "area.programme_defined", AREA;
     OrganisationRegistered(OrganisationRegistered) = "organisation.registered", ORG;
     TeamAdded(TeamAdded) = "organisation.team_added", ORG;
     StaffAdded(StaffAdded) = "staff.added", STAFF;
@@ -954,6 +955,21 @@ pub struct ComplaintReceived {
     pub reference: String,
     pub on: NaiveDate,
     pub about: String,
+}
+
+/// A programme: these cases must reach the milestone by the deadline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProgrammeDefined {
+    /// Numbered 1, 2, 3… in the area.
+    pub programme: u32,
+    pub name: String,
+    pub milestone: crate::programmes::Milestone,
+    pub start: NaiveDate,
+    pub deadline: NaiveDate,
+    /// Flag the programme when the rate still required exceeds the achieved rate by
+    /// this factor (1.0 flags as soon as it is behind).
+    pub flag_factor: f64,
+    pub cases: Vec<CaseId>,
 }
 
 /// A plan-quality rubric the area adopts from a date (audits on or after it use it).

@@ -11,6 +11,7 @@ pub mod event;
 pub mod ids;
 pub mod letters;
 pub mod measures;
+pub mod programmes;
 pub mod projection;
 pub mod qa;
 pub mod rules;

@@ -161,6 +161,9 @@ pub struct AreaState {
     /// Plan-quality rubrics adopted, oldest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rubrics: Vec<QaRubricAdopted>,
+    /// Programmes with deadlines, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub programmes: Vec<ProgrammeDefined>,
 }
 
 impl AreaState {
@@ -1137,6 +1140,7 @@ impl Projection {
                 s.name = a.name.clone();
             }
             (E::QaRubricAdopted(r), StreamState::Area(s)) => s.rubrics.push(r.clone()),
+            (E::ProgrammeDefined(x), StreamState::Area(s)) => s.programmes.push(x.clone()),
             (E::OrganisationRegistered(o), StreamState::Organisation(s)) => {
                 s.registered = Some(o.clone())
             }

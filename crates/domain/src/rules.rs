@@ -90,8 +90,36 @@ pub fn check(
         _ => match &current.state {
             StreamState::Case(c) => check_case(c, body),
             StreamState::Account(a) => check_account(a, body),
+            StreamState::Area(a) => check_area(a, body),
             _ => Ok(()),
         },
+    }
+}
+
+fn check_area(a: &crate::projection::AreaState, body: &EventBody) -> Result<(), DomainError> {
+    match body {
+        EventBody::ProgrammeDefined(p) => {
+            let next = a.programmes.len() as u32 + 1;
+            if p.programme != next {
+                return refuse(format!(
+                    "programmes in an area are numbered in order: this one must be programme {next}"
+                ));
+            }
+            if p.name.trim().is_empty() || p.cases.is_empty() {
+                return refuse("a programme needs a name and at least one case");
+            }
+            if p.deadline <= p.start {
+                return refuse("a programme's deadline must come after its start");
+            }
+            if !(p.flag_factor >= 1.0 && p.flag_factor <= 10.0) {
+                return refuse(
+                    "the flag factor must be between 1 and 10 (1.2 flags a programme needing 20% more than it achieves)",
+                );
+            }
+            Ok(())
+        }
+        EventBody::QaRubricAdopted(r) => r.rubric.check().map_err(DomainError::Refused),
+        _ => Ok(()),
     }
 }
 

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod cases;
 pub mod filter_options;
 pub mod letters;
+pub mod programmes;
 pub mod queue;
 pub mod settings;
 pub mod steps;
@@ -59,6 +60,8 @@ pub fn router(store: Arc<dyn Store>, secure_cookies: bool) -> Router {
         .route("/sign-out", axum::routing::post(auth::sign_out))
         .route("/cases", get(cases::list))
         .route("/queue", get(queue::show))
+        .route("/programmes", get(programmes::list))
+        .route("/programmes/{n}", get(programmes::show))
         .route("/cases/{id}", get(cases::show))
         .route("/cases/{id}/steps", get(steps::menu))
         .route(
@@ -253,6 +256,7 @@ pub(crate) fn page(title: &str, body: &str) -> String {
 <li class="govuk-service-navigation__item"><a class="govuk-service-navigation__link" href="/">Home</a></li>
 <li class="govuk-service-navigation__item"><a class="govuk-service-navigation__link" href="/cases">Children's records</a></li>
 <li class="govuk-service-navigation__item"><a class="govuk-service-navigation__link" href="/settings">Settings</a></li>
+<li class="govuk-service-navigation__item"><a class="govuk-service-navigation__link" href="/programmes">Programmes</a></li>
 </ul>
 </nav>
 </div></div>
