@@ -1752,6 +1752,12 @@ fn casework_steps(db: Db) {
     let cookie = sign_in(port, "caseworker");
     let (status, _, page) = http(port, "GET", &format!("/cases/{case}"), &cookie, "");
     assert_eq!(status, 200);
+    // Every deadline is on the timeline, on its due date, with days early, left or late.
+    assert!(
+        page.contains("Due: Invite everyone to the review meeting and circulate the advice")
+            && page.contains("Done on time, 6 days early"),
+        "the invitations' deadline is on the timeline"
+    );
     assert!(
         page.contains(&format!("href=\"/cases/{case}/steps\"")),
         "a Record a step button"

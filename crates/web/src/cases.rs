@@ -498,18 +498,18 @@ fn render_case(v: &CaseView, recorded: Option<&str>) -> String {
             "<h2>Who viewed this record</h2><table><thead><tr><th scope=\"col\">When (UTC)</th><th scope=\"col\">Who</th><th scope=\"col\">Role</th><th scope=\"col\">Where</th></tr></thead><tbody>{rows}</tbody></table>\n"
         ));
     }
-    // The MoJ Frontend timeline, newest first.
-    let events: String = v
+    // The MoJ Frontend timeline, newest first: what happened, and every deadline on the
+    // day it falls due with its days left or days late.
+    let mut items: Vec<(chrono::NaiveDate, u8, String)> = v
         .events
         .iter()
-        .rev()
         .map(|e| {
             let later = if e.recorded_later {
                 format!(" Recorded later, at {} (UTC).", esc(&e.recorded_at))
             } else {
                 String::new()
             };
-            format!(
+            let html = format!(
                 "<div class=\"moj-timeline__item\"><div class=\"moj-timeline__header\"><h3 class=\"moj-timeline__title\">{}</h3>\n\
                  <p class=\"moj-timeline__byline\">by {}</p></div><p class=\"moj-timeline__date\"><time datetime=\"{}\">{}</time></p>\
                  <div class=\"moj-timeline__description\">Event {}.{later}</div></div>",
@@ -518,9 +518,25 @@ fn render_case(v: &CaseView, recorded: Option<&str>) -> String {
                 e.effective_date,
                 date(e.effective_date),
                 e.seq,
-            )
+            );
+            (e.effective_date, 0, html)
         })
         .collect();
+    for x in &v.deadlines {
+        let html = format!(
+            "<div class=\"moj-timeline__item\"><div class=\"moj-timeline__header\"><h3 class=\"moj-timeline__title\">Due: {}</h3>\n\
+             <p class=\"moj-timeline__byline\">{}</p></div><p class=\"moj-timeline__date\"><time datetime=\"{}\">{}</time></p>\
+             <div class=\"moj-timeline__description\">{}</div></div>",
+            esc(x.step),
+            esc(x.source),
+            x.due,
+            date(x.due),
+            esc(&x.summary),
+        );
+        items.push((x.due, 1, html));
+    }
+    items.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
+    let events: String = items.into_iter().map(|(_, _, html)| html).collect();
     h.push_str(&format!(
         "<h2>Timeline</h2><div class=\"moj-timeline\">{events}</div>"
     ));
