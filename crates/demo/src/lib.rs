@@ -1838,6 +1838,18 @@ impl Generator {
         } else {
             code
         };
+        // A plan that must end within about 10 weeks of being made (it began just before
+        // the history ends) cannot keep the 2 months a family has to appeal a cessation:
+        // it ends by a transfer to another council, which has no such window.
+        let cessation_fits = end
+            .checked_sub_months(Months::new(2))
+            .and_then(|d| d.checked_sub_days(Days::new(7)))
+            .is_some_and(|d| d >= start);
+        let code = if code != "deceased" && !cessation_fits {
+            "transferred_to_another_la"
+        } else {
+            code
+        };
         if code == "transferred_to_another_la" {
             let other = LaCode::parse(&format!("{}", 800 + self.rng.range(0, 140))).unwrap_or(a.la);
             self.push(
@@ -1866,13 +1878,11 @@ impl Generator {
         // Ceasing is a decision the family can appeal (s.45 CFA): it is made about two
         // months before the plan ends, and the plan is kept until the time to appeal
         // (2 months) has passed.
-        let mut end = end;
         if reason != CeaseReason::Deceased {
             let decided = end
                 .checked_sub_months(Months::new(2))
                 .and_then(|d| d.checked_sub_days(Days::new(7)))
-                .unwrap_or(start)
-                .max(start);
+                .unwrap_or(start);
             self.push(
                 st,
                 a.id,
@@ -1885,10 +1895,11 @@ impl Generator {
                 }),
                 None,
             );
+            // 2 months and 7 days before the end, so the window (2 months) has passed.
             let window_end = decided
                 .checked_add_months(Months::new(2))
                 .unwrap_or(decided);
-            end = end.max(window_end + Days::new(1));
+            debug_assert!(window_end < end);
         }
         self.push(
             st,

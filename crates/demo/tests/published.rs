@@ -147,8 +147,10 @@ fn the_demo_area_looks_like_derby() {
     let (mut issued_2024, mut on_time_2024) = (0u32, 0u32);
     let (mut decided, mut not_assessed) = (0u32, 0u32);
     let mut primary_needs: HashMap<String, u32> = HashMap::new();
+    let mut future = 0u32;
     let summary = generate::<()>(&spec, &mut |batch| {
         for e in batch {
+            future += u32::from(e.effective_date > spec.as_of);
             match &e.body {
                 EventBody::RequestReceived(r) => {
                     received.insert((e.stream.id, r.request.0), r.received_on);
@@ -187,6 +189,7 @@ fn the_demo_area_looks_like_derby() {
     })
     .expect("generates");
     assert_eq!(summary.plans_in_place, 3_735);
+    assert_eq!(future, 0, "no event takes effect after the demo's last day");
     let per_plan = summary.events as f64 / 3_735.0;
     assert!(
         (20.0..=40.0).contains(&per_plan),
