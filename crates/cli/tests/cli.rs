@@ -1936,8 +1936,16 @@ fn twenty_week_timeliness_follows_the_dfe_definition() {
 /// word for word, printed and marked as posted, or emailed through a real SMTP server
 /// (Python's standard-library one) by `sendscope outbox send`.
 #[test]
-fn letters_are_drafted_issued_printed_and_sent() {
-    let db = sqlite_db();
+fn letters_are_drafted_issued_printed_and_sent_on_sqlite() {
+    letters(sqlite_db());
+}
+
+#[test]
+fn letters_are_drafted_issued_printed_and_sent_on_postgres() {
+    letters(pg_db());
+}
+
+fn letters(db: Db) {
     assert_eq!(run(&demo_args(&db.url, "60", "5000")).0, 0);
     let case = team_case_with_plan(&db.url);
     let token = token_for(&db.url, "caseworker");
@@ -2099,8 +2107,16 @@ fn letters_are_drafted_issued_printed_and_sent() {
 /// An area adopts its own rubric from a date; audits from then are graded by it, and a
 /// rubric that cannot grade every plan is refused with one line.
 #[test]
-fn an_area_adopts_its_own_quality_rubric() {
-    let db = sqlite_db();
+fn an_area_adopts_its_own_quality_rubric_on_sqlite() {
+    adopted_rubric(sqlite_db());
+}
+
+#[test]
+fn an_area_adopts_its_own_quality_rubric_on_postgres() {
+    adopted_rubric(pg_db());
+}
+
+fn adopted_rubric(db: Db) {
     assert_eq!(run(&demo_args(&db.url, "60", "5000")).0, 0);
     let dir = tempfile::tempdir().expect("dir");
     let area = sendscope_store::open(&db.url)
@@ -2195,8 +2211,16 @@ fn an_area_adopts_its_own_quality_rubric() {
 /// A programme's progress: cases chosen once, completions by month, the rate achieved and
 /// the rate needed, worked out again here from the records; the page names no child.
 #[test]
-fn programmes_show_the_rate_achieved_and_the_rate_needed() {
-    let db = sqlite_db();
+fn programmes_show_the_rate_achieved_and_the_rate_needed_on_sqlite() {
+    programmes(sqlite_db());
+}
+
+#[test]
+fn programmes_show_the_rate_achieved_and_the_rate_needed_on_postgres() {
+    programmes(pg_db());
+}
+
+fn programmes(db: Db) {
     assert_eq!(run(&demo_args(&db.url, "400", "50000")).0, 0);
     let s = sendscope_store::open(&db.url).expect("opens");
     let area = sendscope_domain::ids::AreaId::parse(&s.headline().expect("h").areas[0].area_id)
