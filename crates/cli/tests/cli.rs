@@ -2338,3 +2338,115 @@ fn programmes(db: Db) {
     server.kill().expect("stop");
     server.wait().expect("reaped");
 }
+
+fn events_in(url: &str) -> u64 {
+    sendscope_store::open(url)
+        .expect("opens")
+        .headline()
+        .expect("headline")
+        .events
+}
+
+/// `sendscope import gias`: every bad row reported (row, column, value, reason) and the
+/// good rows imported (exit 0); `--strict` with a bad row, an empty file and a binary
+/// file change nothing and exit 2 with one line; a second run changes nothing; a changed
+/// row changes its setting; a closure closes it.
+fn gias_import(db: Db) {
+    assert_eq!(run(&demo_args(&db.url, "60", "5000")).0, 0);
+    let dir = tempfile::tempdir().expect("dir");
+    let header = sendscope_import::gias::SAMPLE_HEADER;
+    let row = |urn: &str, name: &str, capacity: &str, status: &str, open: &str| {
+        format!(
+            "{urn},831,Derby,2001,{name},Academy converter,Academies,{status},{open},,Primary,4,11,{capacity},300,Harmony Trust,10012345,1 Road,Derby,DE1 1AA,435000,336000,,,,,,\r\n"
+        )
+    };
+    let write = |name: &str, bytes: &[u8]| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, bytes).expect("write");
+        p.to_str().expect("path").to_string()
+    };
+    let mut bad = format!("{header}\r\n").into_bytes();
+    for r in [
+        row("712233", "Ash Primary", "420", "Open", "01-09-2015"),
+        row("", "No URN Primary", "100", "Open", ""),
+        row("712233", "Ash Again", "420", "Open", ""),
+        row("712234", "Birch Primary", "lots", "Open", ""),
+        row("712235", "C\u{1}dar Primary", "300", "Open", "2015-09-01"),
+        row("712236", "Elm Primary", "300", "Open", ""),
+    ] {
+        bad.extend(r.into_bytes());
+    }
+    let at = bad.windows(2).position(|w| w == b"C\x01").expect("row");
+    bad[at + 1] = 0x81; // undefined in Windows-1252
+    bad.extend_from_slice(b"712238,831,Derby,2001,Fir Prim");
+    let bad = write("bad.csv", &bad);
+    let import = |file: &str, strict: bool| {
+        let mut args = vec!["--database-url", &db.url, "import", "gias", file];
+        if strict {
+            args.push("--strict");
+        }
+        run(&args)
+    };
+    // Refused whole: nothing changes, one line, exit 2.
+    let before = events_in(&db.url);
+    for (name, bytes) in [
+        ("empty.csv", b"".to_vec()),
+        (
+            "binary.xlsx",
+            b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00".to_vec(),
+        ),
+        ("other.csv", b"name,age\nAsh,4\n".to_vec()),
+    ] {
+        let (code, _, err) = import(&write(name, &bytes), false);
+        assert_eq!((code, err.lines().count()), (2, 1), "{name}: {err}");
+    }
+    let (code, _, err) = import(&bad, true);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("nothing was imported (--strict)"), "{err}");
+    assert_eq!(events_in(&db.url), before, "nothing written");
+    // Without --strict: every bad row reported, the good rows imported.
+    let (code, out, err) = import(&bad, false);
+    assert_eq!(code, 0, "{err}");
+    let reported: Vec<&str> = err.lines().filter(|l| l.contains(", column ")).collect();
+    assert_eq!(reported.len(), 5, "{err}");
+    for want in [
+        "row 3, column \"URN\", value \"\": the URN is missing",
+        "row 4, column \"URN\", value \"712233\": URN 712233 is already on row 2",
+        "row 5, column \"SchoolCapacity\", value \"lots\": not a whole number",
+        "row 6, column \"EstablishmentName\"",
+        "row 8, column \"\", value \"\": the row has",
+    ] {
+        assert!(err.contains(want), "{want}\n{err}");
+    }
+    assert!(
+        out.contains("added 2, changed 0, unchanged 0, rejected 5"),
+        "{out}"
+    );
+    assert_eq!(events_in(&db.url), before + 2);
+    // Again: nothing changes.
+    let (code, out, _) = import(&bad, false);
+    assert_eq!(code, 0);
+    assert!(out.contains("added 0, changed 0, unchanged 2"), "{out}");
+    assert_eq!(events_in(&db.url), before + 2);
+    // A changed capacity and a closure.
+    let mut next = format!("{header}\r\n");
+    next.push_str(&row("712233", "Ash Primary", "450", "Open", "01-09-2015"));
+    next.push_str(&row("712236", "Elm Primary", "300", "Closed", ""));
+    let (code, out, err) = import(&write("next.csv", next.as_bytes()), true);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("added 0, changed 2, unchanged 0, rejected 0"),
+        "{out}"
+    );
+    assert_eq!(events_in(&db.url), before + 4);
+}
+
+#[test]
+fn gias_import_on_sqlite() {
+    gias_import(sqlite_db());
+}
+
+#[test]
+fn gias_import_on_postgres() {
+    gias_import(pg_db());
+}
