@@ -173,6 +173,16 @@ enum ImportCommand {
         #[arg(long)]
         strict: bool,
     },
+    /// The GIAS links extract: where a URN is followed by a new one (academy conversion),
+    /// the setting keeps its identity and takes the new URN. Import links before the
+    /// establishment file, so a converted school is not registered twice.
+    GiasLinks {
+        file: std::path::PathBuf,
+        #[arg(long)]
+        area: Option<String>,
+        #[arg(long)]
+        strict: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -434,6 +444,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let summary = import_gias(store.as_ref(), area, &file, strict)?;
             println!("{summary}");
+            Ok(())
+        }
+        Command::Import {
+            what: ImportCommand::GiasLinks { file, area, strict },
+        } => {
+            let store = open(&cli.database_url)?;
+            let area = match area {
+                Some(a) => find_area(store.as_ref(), &a)?,
+                None => largest_area(store.as_ref())?,
+            };
+            println!(
+                "{}",
+                import_gias_links(store.as_ref(), area, &file, strict)?
+            );
             Ok(())
         }
         Command::Programme { what } => {
@@ -1431,6 +1455,113 @@ fn import_gias(
         started.elapsed().as_secs_f64(),
         parsed.rejected.len(),
         parsed.skipped,
+    ))
+}
+
+/// Applies a GIAS links file to an area's settings; returns the summary line.
+fn import_gias_links(
+    store: &dyn Store,
+    area: AreaId,
+    file: &std::path::Path,
+    strict: bool,
+) -> anyhow::Result<String> {
+    use sendscope_domain::event::{EventBody, SettingIdentifierChanged};
+    use sendscope_domain::projection::StreamState;
+    let started = Clock::now();
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let parsed = sendscope_import::links::parse(&bytes)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let mut rejected = parsed.rejected.clone();
+    // Settings by their current URN, and every URN each has had.
+    let mut current: std::collections::HashMap<
+        sendscope_domain::codes::Urn,
+        (
+            sendscope_domain::StreamRef,
+            Option<sendscope_domain::codes::Ukprn>,
+        ),
+    > = std::collections::HashMap::new();
+    let mut ever: std::collections::HashMap<
+        sendscope_domain::codes::Urn,
+        sendscope_domain::StreamRef,
+    > = std::collections::HashMap::new();
+    for p in store.area_projections(area, sendscope_domain::StreamKind::Setting)? {
+        if let StreamState::Setting(s) = &p.state {
+            if let Some(d) = &s.details
+                && let Some(urn) = d.urn
+            {
+                current.insert(urn, (p.stream, d.ukprn));
+            }
+            for i in &s.identifiers {
+                if let Some(u) = i.urn {
+                    ever.insert(u, p.stream);
+                }
+            }
+        }
+    }
+    let today = sendscope_domain::calendar::england_today();
+    let (mut changed, mut unchanged, mut elsewhere) = (0u64, 0u64, 0u64);
+    let mut events = Vec::new();
+    // Oldest first, so a chain of conversions is followed to its end.
+    let mut successions = parsed.successions.clone();
+    successions.sort_by_key(|s| (s.on, s.row));
+    for s in &successions {
+        let old = current.get(&s.old).copied();
+        let new = current.get(&s.new).copied();
+        match (old, new) {
+            (Some((a, _)), Some((b, _))) if a != b => rejected.push(sendscope_import::Rejection {
+                row: s.row,
+                column: "LinkURN".into(),
+                value: s.new.to_string(),
+                reason: format!(
+                    "URN {} and URN {} are separate settings here: the later one was registered before this link was known; merge them (stream.merged_into) or correct the registration",
+                    s.old, s.new
+                ),
+            }),
+            (Some((stream, ukprn)), None) => {
+                let on = s.on.unwrap_or(today);
+                events.push(sendscope_domain::NewEvent {
+                    stream,
+                    area,
+                    body: EventBody::SettingIdentifierChanged(SettingIdentifierChanged {
+                        urn: Some(s.new),
+                        ukprn,
+                        on,
+                        cause: format!("GIAS link: URN {} followed by URN {} (e.g. academy conversion)", s.old, s.new),
+                    }),
+                    actor: sendscope_domain::Actor::parse("system:import-gias-links")?,
+                    effective_date: on,
+                    reason: Some("GIAS links import".into()),
+                    recorded_at: None,
+                });
+                current.remove(&s.old);
+                current.insert(s.new, (stream, ukprn));
+                changed += 1;
+            }
+            (None, Some(_)) if ever.contains_key(&s.old) => unchanged += 1,
+            (Some(_), Some(_)) => unchanged += 1,
+            _ => elsewhere += 1,
+        }
+    }
+    for r in &rejected {
+        eprintln!("{}: {r}", file.display());
+    }
+    if strict && !rejected.is_empty() {
+        bail!(
+            "{}: {} rows are bad (listed above); nothing was imported (--strict)",
+            file.display(),
+            rejected.len()
+        );
+    }
+    if !events.is_empty() {
+        store.append(&events)?;
+    }
+    Ok(format!(
+        "{}: {} rows read in {:.2} s: changed {changed}, unchanged {unchanged}, rejected {}; skipped {} (other kinds of link, or listed twice) and {elsewhere} for settings not in this area",
+        file.display(),
+        parsed.rows,
+        started.elapsed().as_secs_f64(),
+        rejected.len(),
+        parsed.skipped
     ))
 }
 

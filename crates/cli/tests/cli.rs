@@ -2450,3 +2450,102 @@ fn gias_import_on_sqlite() {
 fn gias_import_on_postgres() {
     gias_import(pg_db());
 }
+
+/// Academy conversion keeps one setting: the links file (real, from ../shared) moves a
+/// known school to its new URN; the next establishment file, with the old URN closed and
+/// the new one open, then adds nothing. Running the links again changes nothing.
+fn gias_links(db: Db) {
+    assert_eq!(run(&demo_args(&db.url, "60", "5000")).0, 0);
+    let dir = tempfile::tempdir().expect("dir");
+    let header = sendscope_import::gias::SAMPLE_HEADER;
+    let row = |urn: &str, name: &str, kind: &str, status: &str| {
+        format!(
+            "{urn},831,Derby,2001,{name},{kind},Academies,{status},,,Primary,4,11,420,300,,,1 Road,Derby,DE24 0AA,435000,336000,,,,,,\r\n"
+        )
+    };
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).expect("write");
+        p.to_str().expect("path").to_string()
+    };
+    let before = write(
+        "before.csv",
+        &format!(
+            "{header}\r\n{}",
+            row(
+                "112734",
+                "Cottons Farm Primary School",
+                "Community school",
+                "Open"
+            )
+        ),
+    );
+    let (code, out, err) = run(&["--database-url", &db.url, "import", "gias", &before]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("added 1"), "{out}");
+    let settings = || {
+        let s = sendscope_store::open(&db.url).expect("opens");
+        let area = sendscope_domain::ids::AreaId::parse(&s.headline().expect("h").areas[0].area_id)
+            .expect("area");
+        s.area_projections(area, sendscope_domain::StreamKind::Setting)
+            .expect("settings")
+    };
+    let find = |urn: &str| {
+        settings().into_iter().find(|p| match &p.state {
+            sendscope_domain::projection::StreamState::Setting(s) => s
+                .details
+                .as_ref()
+                .and_then(|d| d.urn)
+                .is_some_and(|u| u.to_string() == urn),
+            _ => false,
+        })
+    };
+    let school = find("112734").expect("registered").stream;
+    let links = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/gias/gias_links_derby_harmony_and_special_schools.csv");
+    let links = links.to_str().expect("path");
+    let (code, out, err) = run(&["--database-url", &db.url, "import", "gias-links", links]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("changed 1, unchanged 0, rejected 0"), "{out}");
+    let converted = find("145982").expect("the same setting under its new URN");
+    assert_eq!(
+        converted.stream, school,
+        "one identity across the conversion"
+    );
+    let count = settings().len();
+    let after = write(
+        "after.csv",
+        &format!(
+            "{header}\r\n{}{}",
+            row(
+                "112734",
+                "Cottons Farm Primary School",
+                "Community school",
+                "Closed"
+            ),
+            row(
+                "145982",
+                "Cottons Farm Primary Academy",
+                "Academy converter",
+                "Open"
+            )
+        ),
+    );
+    let (code, out, err) = run(&["--database-url", &db.url, "import", "gias", &after]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("added 0, changed 1"), "{out}");
+    assert_eq!(settings().len(), count, "no second setting for the academy");
+    let (code, out, _) = run(&["--database-url", &db.url, "import", "gias-links", links]);
+    assert_eq!(code, 0);
+    assert!(out.contains("changed 0, unchanged 1"), "{out}");
+}
+
+#[test]
+fn gias_links_keep_one_identity_on_sqlite() {
+    gias_links(sqlite_db());
+}
+
+#[test]
+fn gias_links_keep_one_identity_on_postgres() {
+    gias_links(pg_db());
+}

@@ -11,6 +11,7 @@
 //! their row undecodable.
 
 pub mod gias;
+pub mod links;
 
 use std::fmt;
 
