@@ -183,6 +183,19 @@ enum ImportCommand {
         #[arg(long)]
         strict: bool,
     },
+    /// Ofsted inspections: the management information for graded inspections by its
+    /// published column names, or report cards through a column mapping (TOML).
+    Ofsted {
+        file: std::path::PathBuf,
+        /// `graded` (default), `report-card` (the shipped report-card mapping), or the
+        /// path of a mapping file (see crates/import/mappings/).
+        #[arg(long, default_value = "graded")]
+        mapping: String,
+        #[arg(long)]
+        area: Option<String>,
+        #[arg(long)]
+        strict: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -457,6 +470,36 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!(
                 "{}",
                 import_gias_links(store.as_ref(), area, &file, strict)?
+            );
+            Ok(())
+        }
+        Command::Import {
+            what:
+                ImportCommand::Ofsted {
+                    file,
+                    mapping,
+                    area,
+                    strict,
+                },
+        } => {
+            let store = open(&cli.database_url)?;
+            let area = match area {
+                Some(a) => find_area(store.as_ref(), &a)?,
+                None => largest_area(store.as_ref())?,
+            };
+            let mapping = match mapping.as_str() {
+                "graded" => sendscope_import::ofsted::Mapping::graded(),
+                "report-card" => sendscope_import::ofsted::Mapping::report_card(),
+                path => {
+                    let text = std::fs::read_to_string(path)
+                        .with_context(|| format!("cannot read the mapping {path}"))?;
+                    sendscope_import::ofsted::Mapping::parse(&text)
+                        .map_err(|e| anyhow::anyhow!("the mapping {path} is not usable: {e}"))?
+                }
+            };
+            println!(
+                "{}",
+                import_ofsted(store.as_ref(), area, &file, &mapping, strict)?
             );
             Ok(())
         }
@@ -1353,17 +1396,7 @@ fn import_gias(
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let parsed = sendscope_import::gias::parse(&bytes)
         .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-    for r in &parsed.rejected {
-        eprintln!("{}: {r}", file.display());
-    }
-    if strict && !parsed.rejected.is_empty() {
-        bail!(
-            "{}: {} of {} rows are bad (listed above); nothing was imported (--strict)",
-            file.display(),
-            parsed.rejected.len(),
-            parsed.rows
-        );
-    }
+    report_rejections(file, &parsed.rejected, parsed.rows, strict)?;
     let mut known: std::collections::HashMap<
         sendscope_domain::codes::Urn,
         (
@@ -1542,16 +1575,7 @@ fn import_gias_links(
             _ => elsewhere += 1,
         }
     }
-    for r in &rejected {
-        eprintln!("{}: {r}", file.display());
-    }
-    if strict && !rejected.is_empty() {
-        bail!(
-            "{}: {} rows are bad (listed above); nothing was imported (--strict)",
-            file.display(),
-            rejected.len()
-        );
-    }
+    report_rejections(file, &rejected, parsed.rows, strict)?;
     if !events.is_empty() {
         store.append(&events)?;
     }
@@ -1563,6 +1587,94 @@ fn import_gias_links(
         rejected.len(),
         parsed.skipped
     ))
+}
+
+/// Records Ofsted inspections on an area's settings; returns the summary line.
+fn import_ofsted(
+    store: &dyn Store,
+    area: AreaId,
+    file: &std::path::Path,
+    mapping: &sendscope_import::ofsted::Mapping,
+    strict: bool,
+) -> anyhow::Result<String> {
+    use sendscope_domain::event::EventBody;
+    use sendscope_domain::projection::StreamState;
+    let started = Clock::now();
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let parsed = sendscope_import::ofsted::parse(&bytes, mapping)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    report_rejections(file, &parsed.rejected, parsed.rows, strict)?;
+    let mut known = std::collections::HashMap::new();
+    for p in store.area_projections(area, sendscope_domain::StreamKind::Setting)? {
+        if let StreamState::Setting(s) = &p.state
+            && let Some(urn) = s.details.as_ref().and_then(|d| d.urn)
+        {
+            known.insert(urn, (p.stream, s.inspections.clone()));
+        }
+    }
+    let actor = sendscope_domain::Actor::parse("system:import-ofsted")?;
+    let (mut added, mut changed, mut unchanged, mut elsewhere) = (0u64, 0u64, 0u64, 0u64);
+    let mut events = Vec::new();
+    for i in &parsed.inspections {
+        let Some((stream, inspections)) = known.get(&i.urn) else {
+            elsewhere += 1;
+            continue;
+        };
+        match inspections
+            .iter()
+            .find(|x| x.inspection_start == i.inspection.inspection_start)
+        {
+            Some(x) if *x == i.inspection => {
+                unchanged += 1;
+                continue;
+            }
+            Some(_) => changed += 1,
+            None => added += 1,
+        }
+        events.push(sendscope_domain::NewEvent {
+            stream: *stream,
+            area,
+            body: EventBody::SettingInspected(i.inspection.clone()),
+            actor: actor.clone(),
+            effective_date: i
+                .inspection
+                .published
+                .unwrap_or(i.inspection.inspection_start),
+            reason: Some("Ofsted import".into()),
+            recorded_at: None,
+        });
+    }
+    if !events.is_empty() {
+        store.append(&events)?;
+    }
+    Ok(format!(
+        "{}: {} rows read in {:.2} s: inspections added {added}, changed {changed}, unchanged {unchanged}, rejected {}; skipped {} (no judgements) and {elsewhere} for schools not registered in this area",
+        file.display(),
+        parsed.rows,
+        started.elapsed().as_secs_f64(),
+        parsed.rejected.len(),
+        parsed.skipped
+    ))
+}
+
+/// Prints every rejected row; under `--strict`, any makes the import fail whole.
+fn report_rejections(
+    file: &std::path::Path,
+    rejected: &[sendscope_import::Rejection],
+    rows: u64,
+    strict: bool,
+) -> anyhow::Result<()> {
+    for r in rejected {
+        eprintln!("{}: {r}", file.display());
+    }
+    if strict && !rejected.is_empty() {
+        bail!(
+            "{}: {} of {rows} rows are bad (listed above); nothing was imported (--strict)",
+            file.display(),
+            rejected.len()
+        );
+    }
+    Ok(())
 }
 
 /// Records one event on an area's own record.

@@ -2549,3 +2549,83 @@ fn gias_links_keep_one_identity_on_sqlite() {
 fn gias_links_keep_one_identity_on_postgres() {
     gias_links(pg_db());
 }
+
+/// Ofsted inspections through the default (graded) mapping and a report-card mapping of
+/// one's own: bad rows reported, schools not in the area counted, nothing twice.
+fn ofsted_import(db: Db) {
+    assert_eq!(run(&demo_args(&db.url, "60", "5000")).0, 0);
+    let dir = tempfile::tempdir().expect("dir");
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).expect("write");
+        p.to_str().expect("path").to_string()
+    };
+    let header = sendscope_import::gias::SAMPLE_HEADER;
+    let school = |urn: &str| {
+        format!(
+            "{urn},831,Derby,2001,School {urn},Academy converter,Academies,Open,,,Primary,4,11,420,300,,,1 Road,Derby,DE1 1AA,435000,336000,,,,,,\r\n"
+        )
+    };
+    let gias = write(
+        "gias.csv",
+        &format!("{header}\r\n{}{}", school("712233"), school("712234")),
+    );
+    assert_eq!(
+        run(&["--database-url", &db.url, "import", "gias", &gias]).0,
+        0
+    );
+    let graded = write(
+        "ofsted.csv",
+        "URN,School name,Inspection start date,Publication date,Overall effectiveness,Quality of education,Behaviour and attitudes,Personal development,Effectiveness of leadership and management,Early years provision (where applicable),Sixth form provision (where applicable)\n\
+         712233,School 712233,14/03/2024,20/04/2024,3,3,2,2,3,NULL,\n\
+         712234,School 712234,01/02/2023,01/03/2023,2,five,2,2,2,,\n\
+         799999,Elsewhere,01/02/2023,01/03/2023,2,2,2,2,2,,\n",
+    );
+    let import = |file: &str, extra: &[&str]| {
+        let mut args = vec!["--database-url", db.url.as_str(), "import", "ofsted", file];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    let before = events_in(&db.url);
+    let (code, _, err) = import(&graded, &["--strict"]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(events_in(&db.url), before);
+    let (code, out, err) = import(&graded, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("row 3, column \"Quality of education\", value \"five\""),
+        "{err}"
+    );
+    assert!(
+        out.contains("inspections added 1, changed 0, unchanged 0, rejected 1")
+            && out.contains("1 for schools not registered"),
+        "{out}"
+    );
+    let (_, out, _) = import(&graded, &[]);
+    assert!(out.contains("added 0, changed 0, unchanged 1"), "{out}");
+    // A report-card file in a layout of its own, through a mapping.
+    let mapping = write(
+        "cards.toml",
+        "framework = \"report_card\"\nurn = \"School URN\"\ninspection_start = \"Start\"\n\n[areas]\nleadership_and_governance = \"Leadership\"\ninclusion = \"Inclusion\"\nsafeguarding = \"Safeguarding\"\n",
+    );
+    let cards = write(
+        "cards.csv",
+        "School URN,Start,Leadership,Inclusion,Safeguarding\n712234,10/11/2025,Needs attention,Expected standard,Met\n",
+    );
+    let (code, out, err) = import(&cards, &["--mapping", &mapping]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("inspections added 1"), "{out}");
+    let bad = write("bad.toml", "framework = \"stars\"\n");
+    let (code, _, err) = import(&cards, &["--mapping", &bad]);
+    assert_eq!((code, err.lines().count()), (2, 1), "{err}");
+}
+
+#[test]
+fn ofsted_import_on_sqlite() {
+    ofsted_import(sqlite_db());
+}
+
+#[test]
+fn ofsted_import_on_postgres() {
+    ofsted_import(pg_db());
+}

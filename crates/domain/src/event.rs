@@ -269,6 +269,7 @@ event_catalogue! {
     SettingDetailsChanged(SettingDetails) = "setting.details_changed", SETTING;
     SettingIdentifierChanged(SettingIdentifierChanged) = "setting.identifier_changed", SETTING;
     SettingClosed(DatedOnly) = "setting.closed", SETTING;
+    SettingInspected(SettingInspected) = "setting.inspected", SETTING;
     ProvisionOpened(ProvisionOpened) = "provision.opened", PROVISION;
     ProvisionPlacesSet(ProvisionPlacesSet) = "provision.places_set", PROVISION;
     ProvisionCostsSet(ProvisionCostsSet) = "provision.costs_set", PROVISION;
@@ -478,6 +479,59 @@ pub struct SettingDetails {
     pub postcode: Option<Postcode>,
     pub location: Option<Location>,
     pub capacity: Option<u32>,
+}
+
+/// Ofsted's framework: 4-point grades (to 2025) or report cards (from November 2025).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InspectionFramework {
+    Graded,
+    ReportCard,
+}
+
+/// A report card's 5-point scale, best first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportCardScale {
+    Exceptional,
+    StrongStandard,
+    ExpectedStandard,
+    NeedsAttention,
+    UrgentImprovement,
+}
+
+impl ReportCardScale {
+    pub fn parse(s: &str) -> Option<ReportCardScale> {
+        Some(match s.trim().to_ascii_lowercase().as_str() {
+            "exceptional" => ReportCardScale::Exceptional,
+            "strong standard" | "strong" => ReportCardScale::StrongStandard,
+            "expected standard" | "expected" => ReportCardScale::ExpectedStandard,
+            "needs attention" => ReportCardScale::NeedsAttention,
+            "urgent improvement" => ReportCardScale::UrgentImprovement,
+            _ => return None,
+        })
+    }
+}
+
+/// One judgement: a grade 1 (outstanding) to 4 (inadequate), a report-card point, or
+/// whether safeguarding is met.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Judgement {
+    Grade(u8),
+    Scale(ReportCardScale),
+    SafeguardingMet(bool),
+}
+
+/// A school's inspection as Ofsted published it, judgements by evaluation area (e.g.
+/// `quality_of_education`, `leadership_and_management`, `inclusion`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SettingInspected {
+    pub framework: InspectionFramework,
+    pub inspection_start: NaiveDate,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<NaiveDate>,
+    pub judgements: std::collections::BTreeMap<String, Judgement>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

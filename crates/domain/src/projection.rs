@@ -217,6 +217,9 @@ pub struct SettingState {
     pub identifiers: Vec<IdentifierPeriod>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closed_on: Option<NaiveDate>,
+    /// Ofsted inspections, oldest first (one per inspection start date).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inspections: Vec<SettingInspected>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -1180,6 +1183,12 @@ impl Projection {
                 }
             }
             (E::SettingClosed(d), StreamState::Setting(s)) => s.closed_on = Some(d.on),
+            (E::SettingInspected(i), StreamState::Setting(s)) => {
+                s.inspections
+                    .retain(|x| x.inspection_start != i.inspection_start);
+                s.inspections.push(i.clone());
+                s.inspections.sort_by_key(|x| x.inspection_start);
+            }
             (E::ProvisionOpened(o), StreamState::Provision(s)) => s.opened = Some(o.clone()),
             (E::ProvisionPlacesSet(p), StreamState::Provision(s)) => {
                 s.places.insert(p.academic_year, p.places);

@@ -1,6 +1,6 @@
 //! The GIAS "all establishment data" CSV (domain.md §6), read by column name.
 
-use crate::{Encoding, FileError, Header, Rejection, decode, prepare, reader};
+use crate::{Encoding, FileError, Header, Rejection, decode};
 use chrono::NaiveDate;
 use sendscope_domain::codes::{LaCode, Postcode, Ukprn, Urn};
 use sendscope_domain::event::{Location, Phase, SettingDetails, SettingType};
@@ -128,48 +128,11 @@ pub fn gias_date(s: &str) -> Result<Option<NaiveDate>, String> {
 
 /// Reads a whole GIAS file. `Err` only when the file cannot be read as a whole.
 pub fn parse(bytes: &[u8]) -> Result<Parsed, FileError> {
-    let (body, encoding) = prepare(bytes)?;
-    let mut rdr = reader(body);
-    let header = Header::read(
-        rdr.byte_headers()
-            .map_err(|e| FileError::NotCsv(e.to_string()))?,
-        encoding,
-    )?;
-    let missing: Vec<&'static str> = KEY_COLUMNS
-        .iter()
-        .copied()
-        .filter(|c| header.find(c).is_none())
-        .collect();
-    if !missing.is_empty() {
-        return Err(FileError::MissingColumns(missing));
-    }
+    let (mut rdr, header, encoding) = crate::open(bytes, KEY_COLUMNS)?;
     let mut out = Parsed::default();
     let mut seen: HashMap<Urn, u64> = HashMap::new();
-    let mut record = csv::ByteRecord::new();
-    let mut row = 1u64;
-    loop {
-        match rdr.read_byte_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                // The reader cannot go on (e.g. an unterminated quote at the end): the rows
-                // before stay good; this one is reported.
-                row += 1;
-                out.rows += 1;
-                out.rejected.push(Rejection {
-                    row,
-                    column: String::new(),
-                    value: String::new(),
-                    reason: format!(
-                        "the CSV cannot be read from here: {e}; the file may be cut short"
-                    ),
-                });
-                break;
-            }
-        }
-        row += 1;
-        out.rows += 1;
-        match row_of(&header, &record, encoding, row) {
+    let (rows, fatal) = crate::each_row(&mut rdr, |row, record| {
+        match row_of(&header, record, encoding, row) {
             Ok(None) => out.skipped += 1,
             Ok(Some(e)) => {
                 let urn = e.details.urn.expect("rows are read with their URN");
@@ -189,7 +152,9 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, FileError> {
             }
             Err(r) => out.rejected.push(r),
         }
-    }
+    });
+    out.rows = rows;
+    out.rejected.extend(fatal);
     Ok(out)
 }
 

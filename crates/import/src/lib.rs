@@ -12,6 +12,7 @@
 
 pub mod gias;
 pub mod links;
+pub mod ofsted;
 
 use std::fmt;
 
@@ -189,4 +190,60 @@ pub fn reader(body: &[u8]) -> csv::Reader<&[u8]> {
         .has_headers(true)
         .flexible(true)
         .from_reader(body)
+}
+
+/// Opens a file as CSV: checks it as a whole, reads its header and makes sure the key
+/// columns are there.
+pub fn open<'a>(
+    bytes: &'a [u8],
+    key_columns: &[&'static str],
+) -> Result<(csv::Reader<&'a [u8]>, Header, Encoding), FileError> {
+    let (body, encoding) = prepare(bytes)?;
+    let mut rdr = reader(body);
+    let header = Header::read(
+        rdr.byte_headers()
+            .map_err(|e| FileError::NotCsv(e.to_string()))?,
+        encoding,
+    )?;
+    let missing: Vec<&'static str> = key_columns
+        .iter()
+        .copied()
+        .filter(|c| header.find(c).is_none())
+        .collect();
+    if !missing.is_empty() {
+        return Err(FileError::MissingColumns(missing));
+    }
+    Ok((rdr, header, encoding))
+}
+
+/// Calls `f` with every data row and its row number (the header is row 1). A row the
+/// CSV reader cannot get past (an unterminated quote at a cut-off end) ends the file:
+/// it comes back as a rejection, the rows before it stand. Returns the rows seen.
+pub fn each_row(
+    rdr: &mut csv::Reader<&[u8]>,
+    mut f: impl FnMut(u64, &csv::ByteRecord),
+) -> (u64, Option<Rejection>) {
+    let mut record = csv::ByteRecord::new();
+    let mut row = 1u64;
+    loop {
+        match rdr.read_byte_record(&mut record) {
+            Ok(false) => return (row - 1, None),
+            Ok(true) => {
+                row += 1;
+                f(row, &record);
+            }
+            Err(e) => {
+                row += 1;
+                let r = Rejection {
+                    row,
+                    column: String::new(),
+                    value: String::new(),
+                    reason: format!(
+                        "the CSV cannot be read from here: {e}; the file may be cut short"
+                    ),
+                };
+                return (row - 1, Some(r));
+            }
+        }
+    }
 }

@@ -3,7 +3,7 @@
 //! follows, so one setting keeps its identity (and its history and children) across it.
 
 use crate::gias::gias_date;
-use crate::{FileError, Header, Rejection, decode, prepare, reader};
+use crate::{FileError, Rejection, decode};
 use chrono::NaiveDate;
 use sendscope_domain::codes::Urn;
 use std::collections::HashSet;
@@ -32,45 +32,10 @@ pub struct Parsed {
 /// Reads a links file: "Successor" rows (URN → LinkURN) and "Predecessor" rows
 /// (LinkURN → URN) are successions; other link types are skipped.
 pub fn parse(bytes: &[u8]) -> Result<Parsed, FileError> {
-    let (body, encoding) = prepare(bytes)?;
-    let mut rdr = reader(body);
-    let header = Header::read(
-        rdr.byte_headers()
-            .map_err(|e| FileError::NotCsv(e.to_string()))?,
-        encoding,
-    )?;
-    let missing: Vec<&'static str> = KEY_COLUMNS
-        .iter()
-        .copied()
-        .filter(|c| header.find(c).is_none())
-        .collect();
-    if !missing.is_empty() {
-        return Err(FileError::MissingColumns(missing));
-    }
+    let (mut rdr, header, encoding) = crate::open(bytes, KEY_COLUMNS)?;
     let mut out = Parsed::default();
     let mut seen: HashSet<(Urn, Urn)> = HashSet::new();
-    let mut record = csv::ByteRecord::new();
-    let mut row = 1u64;
-    loop {
-        match rdr.read_byte_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                row += 1;
-                out.rows += 1;
-                out.rejected.push(Rejection {
-                    row,
-                    column: String::new(),
-                    value: String::new(),
-                    reason: format!(
-                        "the CSV cannot be read from here: {e}; the file may be cut short"
-                    ),
-                });
-                break;
-            }
-        }
-        row += 1;
-        out.rows += 1;
+    let (rows, fatal) = crate::each_row(&mut rdr, |row, record| {
         let reject = |column: &str, value: &str, reason: String| Rejection {
             row,
             column: column.into(),
@@ -125,7 +90,9 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, FileError> {
             Ok(_) => out.skipped += 1,
             Err(r) => out.rejected.push(r),
         }
-    }
+    });
+    out.rows = rows;
+    out.rejected.extend(fatal);
     Ok(out)
 }
 
