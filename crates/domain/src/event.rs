@@ -274,6 +274,11 @@ event_catalogue! {
     ProvisionPlacesSet(ProvisionPlacesSet) = "provision.places_set", PROVISION;
     ProvisionCostsSet(ProvisionCostsSet) = "provision.costs_set", PROVISION;
     ProvisionClosed(DatedOnly) = "provision.closed", PROVISION;
+    SlaSigned(SlaSigned) = "provision.sla_signed", PROVISION;
+    ApprovalApplied(ApprovalApplied) = "provision.approval_applied", PROVISION;
+    ApprovalDecided(ApprovalDecided) = "provision.approval_decided", PROVISION;
+    CapitalApproved(CapitalApproved) = "provision.capital_approved", PROVISION;
+    ViableOptionsRecorded(ViableOptionsRecorded) = "provision.viable_options_recorded", PROVISION;
     CaseOpened(CaseOpened) = "case.opened", CASE;
     ChildDetailsChanged(Child) = "case.child_details_changed", CASE;
     RelatedPersonAdded(RelatedPerson) = "case.related_person_added", CASE;
@@ -583,6 +588,68 @@ pub struct ProvisionOpened {
 pub struct ProvisionPlacesSet {
     pub academic_year: AcademicYear,
     pub places: u32,
+}
+
+/// A service level agreement for a provision's places.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SlaSigned {
+    pub parties: Vec<String>,
+    pub signed_on: NaiveDate,
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+}
+
+/// How a change to a school's provision is approved: DfE's significant change process
+/// for academies, a statutory prescribed alteration for maintained schools.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApprovalRoute {
+    SignificantChange,
+    PrescribedAlteration,
+}
+
+impl ApprovalRoute {
+    pub fn label(self) -> &'static str {
+        match self {
+            ApprovalRoute::SignificantChange => "DfE significant change approval",
+            ApprovalRoute::PrescribedAlteration => "prescribed alteration decision",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApprovalApplied {
+    pub route: ApprovalRoute,
+    pub submitted_on: NaiveDate,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advisory_board_on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApprovalDecided {
+    pub route: ApprovalRoute,
+    pub approved: bool,
+    pub decided_on: NaiveDate,
+    /// The day the change may take effect (places may be offered from it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_from: Option<NaiveDate>,
+}
+
+/// Capital approved for a provision's places.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CapitalApproved {
+    pub amount: Pence,
+    pub approving_body: String,
+    pub approved_on: NaiveDate,
+    pub places: u32,
+}
+
+/// Evidence that no other viable option existed, for new places at a school below the
+/// Ofsted standard.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ViableOptionsRecorded {
+    pub on: NaiveDate,
+    pub summary: String,
 }
 
 /// Annual cost of one place, split by who pays. Transport is costed separately.

@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod chain;
 pub mod clocks;
 pub mod codes;
+pub mod compliance;
 pub mod event;
 pub mod ids;
 pub mod letters;

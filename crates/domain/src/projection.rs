@@ -232,6 +232,16 @@ pub struct ProvisionState {
     pub costs: BTreeMap<FinancialYear, CostPerPlace>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closed_on: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub slas: Vec<SlaSigned>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub applications: Vec<ApprovalApplied>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub decisions: Vec<ApprovalDecided>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub capital: Vec<CapitalApproved>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub viable_options: Vec<ViableOptionsRecorded>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -497,6 +507,26 @@ pub struct CaseState {
     /// Quality audits of the plan, oldest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub audits: Vec<PlanAudited>,
+    /// Each provision the child was named into (plan or amendment) or placed in, with
+    /// the first day: what the approval gates judge.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub namings: Vec<Naming>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Naming {
+    pub provision: ProvisionId,
+    pub on: NaiveDate,
+}
+
+impl CaseState {
+    fn named(&mut self, provision: Option<ProvisionId>, on: NaiveDate) {
+        if let Some(p) = provision
+            && !self.namings.iter().any(|n| n.provision == p)
+        {
+            self.namings.push(Naming { provision: p, on });
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -817,6 +847,9 @@ impl CaseState {
                 if let Some(r) = self.request_mut(f.request) {
                     r.final_issued_on = Some(f.on);
                 }
+                for n in &f.named {
+                    self.named(n.provision, f.on);
+                }
                 self.earlier_plans.extend(self.plan.take());
                 self.plan = Some(PlanState {
                     start: f.on,
@@ -849,6 +882,7 @@ impl CaseState {
                 });
             }
             E::PlacementStarted(p) => {
+                self.named(p.provision, p.on);
                 for open in self.placements.iter_mut().filter(|x| x.end.is_none()) {
                     open.end = Some(p.on);
                 }
@@ -900,6 +934,9 @@ impl CaseState {
                 }
             }
             E::PlanAmended(a) => {
+                for n in &a.named {
+                    self.named(n.provision, a.on);
+                }
                 if let Some(p) = &mut self.plan {
                     p.needs = a.needs.clone();
                     p.named = a.named.clone();
@@ -1197,6 +1234,13 @@ impl Projection {
                 s.costs.insert(c.financial_year, c.cost);
             }
             (E::ProvisionClosed(d), StreamState::Provision(s)) => s.closed_on = Some(d.on),
+            (E::SlaSigned(x), StreamState::Provision(s)) => s.slas.push(x.clone()),
+            (E::ApprovalApplied(x), StreamState::Provision(s)) => s.applications.push(x.clone()),
+            (E::ApprovalDecided(x), StreamState::Provision(s)) => s.decisions.push(x.clone()),
+            (E::CapitalApproved(x), StreamState::Provision(s)) => s.capital.push(x.clone()),
+            (E::ViableOptionsRecorded(x), StreamState::Provision(s)) => {
+                s.viable_options.push(x.clone())
+            }
             (E::AccountCreated(a), StreamState::Account(s)) => s.created = Some(a.clone()),
             (E::AccountPasswordSet(d), StreamState::Account(s)) => s.password_set_on = Some(d.on),
             (E::AccountDisabled(d), StreamState::Account(s)) => s.disabled_on = Some(d.on),

@@ -1,0 +1,256 @@
+//! Compliance with the approval rules for SEN units and resourced provisions (domain.md
+//! §2.1, §5): which provisions need an approval before places exist, whether a school
+//! meets the Ofsted standard for new places, and the dated findings for each step taken
+//! before the approval it depends on. Rules are data ([`GateRules`]), versioned by the
+//! date they take effect. Pure: the caller gathers the records.
+
+use crate::event::{
+    ApprovalRoute, InspectionFramework, Judgement, ProvisionKind, ReportCardScale, SettingType,
+};
+use crate::ids::{CaseId, ProvisionId, SettingId};
+use crate::projection::{ProvisionState, SettingState};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// The gates, as data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GateRules {
+    pub effective_from: NaiveDate,
+    /// Kinds of provision whose opening or resizing needs an approval first.
+    pub approval_needed: Vec<ProvisionKind>,
+    /// Graded inspections: the worst grade (1-4) that meets the standard, and the
+    /// judgements it applies to.
+    pub graded_worst: u8,
+    pub graded_judgements: Vec<String>,
+    /// Report cards: the lowest point that meets the standard, and the areas it applies to.
+    pub report_card_lowest: ReportCardScale,
+    pub report_card_areas: Vec<String>,
+}
+
+impl GateRules {
+    /// The rules sendscope ships: approval for SEN units and resourced provisions
+    /// (significant change at academies, prescribed alteration at maintained schools);
+    /// new places where leadership and quality of education are good or better (or, on
+    /// report cards, leadership and curriculum at the expected standard or better).
+    pub fn standard() -> GateRules {
+        GateRules {
+            effective_from: NaiveDate::from_ymd_opt(2014, 9, 1).unwrap_or(NaiveDate::MIN),
+            approval_needed: vec![ProvisionKind::SenUnit, ProvisionKind::ResourcedProvision],
+            graded_worst: 2,
+            graded_judgements: vec![
+                "leadership_and_management".into(),
+                "quality_of_education".into(),
+            ],
+            report_card_lowest: ReportCardScale::ExpectedStandard,
+            report_card_areas: vec![
+                "leadership_and_governance".into(),
+                "curriculum_and_teaching".into(),
+            ],
+        }
+    }
+
+    /// The approval a provision needs before places may be used, if any.
+    pub fn route(
+        &self,
+        p: &ProvisionState,
+        setting: Option<&SettingState>,
+    ) -> Option<ApprovalRoute> {
+        let kind = p.opened.as_ref()?.kind;
+        if !self.approval_needed.contains(&kind) {
+            return None;
+        }
+        match setting
+            .and_then(|s| s.details.as_ref())
+            .map(|d| d.setting_type)
+        {
+            Some(
+                SettingType::MainstreamAcademy
+                | SettingType::MainstreamFreeSchool
+                | SettingType::SpecialAcademy,
+            ) => Some(ApprovalRoute::SignificantChange),
+            Some(SettingType::MainstreamLaMaintained | SettingType::SpecialLaMaintained) => {
+                Some(ApprovalRoute::PrescribedAlteration)
+            }
+            _ => None,
+        }
+    }
+
+    /// Why a school falls below the standard for new places on a day (its latest
+    /// inspection by then), or `None` if it meets it or has no inspection.
+    pub fn below_standard(&self, s: &SettingState, on: NaiveDate) -> Option<String> {
+        let i = s
+            .inspections
+            .iter()
+            .rev()
+            .find(|i| i.inspection_start <= on)?;
+        let weak: Vec<String> = i
+            .judgements
+            .iter()
+            .filter(|(k, j)| match (i.framework, j) {
+                (InspectionFramework::Graded, Judgement::Grade(g)) => {
+                    self.graded_judgements.contains(k) && *g > self.graded_worst
+                }
+                (InspectionFramework::ReportCard, Judgement::Scale(x)) => {
+                    self.report_card_areas.contains(k) && *x > self.report_card_lowest
+                }
+                (InspectionFramework::ReportCard, Judgement::SafeguardingMet(false)) => true,
+                _ => false,
+            })
+            .map(|(k, j)| format!("{} {}", k.replace('_', " "), judgement_text(j)))
+            .collect();
+        (!weak.is_empty()).then(|| {
+            format!(
+                "Ofsted inspection of {}: {}",
+                crate::calendar::long_date(i.inspection_start),
+                weak.join(", ")
+            )
+        })
+    }
+}
+
+fn judgement_text(j: &Judgement) -> String {
+    match j {
+        Judgement::Grade(1) => "outstanding (1)".into(),
+        Judgement::Grade(2) => "good (2)".into(),
+        Judgement::Grade(3) => "requires improvement (3)".into(),
+        Judgement::Grade(g) => format!("inadequate ({g})"),
+        Judgement::Scale(s) => format!("{s:?}").to_lowercase(),
+        Judgement::SafeguardingMet(m) => if *m { "met" } else { "not met" }.into(),
+    }
+}
+
+/// The day a provision's approval takes effect, if it has one.
+pub fn approval_effective(p: &ProvisionState) -> Option<NaiveDate> {
+    p.decisions
+        .iter()
+        .filter(|d| d.approved)
+        .map(|d| d.effective_from.unwrap_or(d.decided_on))
+        .min()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingKind {
+    SlaBeforeApproval,
+    CapitalBeforeApproval,
+    NamedBeforeApproval,
+    PlacesWithoutViableOptions,
+}
+
+/// One step taken before what it depends on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub kind: FindingKind,
+    pub began_on: NaiveDate,
+    pub setting: SettingId,
+    pub provision: Option<ProvisionId>,
+    pub case: Option<CaseId>,
+    /// Still open: the approval (or evidence) it needs has not taken effect.
+    pub open: bool,
+    pub detail: String,
+}
+
+/// A provision with its setting, and the children named into it (case, first day).
+pub struct ProvisionRecord<'a> {
+    pub id: ProvisionId,
+    pub provision: &'a ProvisionState,
+    pub setting_id: SettingId,
+    pub setting: Option<&'a SettingState>,
+    pub namings: Vec<(CaseId, NaiveDate)>,
+}
+
+/// Every finding for an area's provisions, dated, oldest first.
+pub fn findings(rules: &GateRules, records: &[ProvisionRecord], today: NaiveDate) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut schools_flagged: Vec<SettingId> = Vec::new();
+    for r in records {
+        let name = r
+            .provision
+            .opened
+            .as_ref()
+            .map(|o| o.name.clone())
+            .unwrap_or_default();
+        if let Some(route) = rules.route(r.provision, r.setting) {
+            let effective = approval_effective(r.provision);
+            let before = |on: NaiveDate| effective.is_none_or(|e| on < e);
+            let open = effective.is_none_or(|e| e > today);
+            let missing = match effective {
+                Some(e) => format!(
+                    "{} effective from {}",
+                    route.label(),
+                    crate::calendar::long_date(e)
+                ),
+                None => format!("no {}", route.label()),
+            };
+            for s in r.provision.slas.iter().filter(|s| before(s.signed_on)) {
+                out.push(Finding {
+                    kind: FindingKind::SlaBeforeApproval,
+                    began_on: s.signed_on,
+                    setting: r.setting_id,
+                    provision: Some(r.id),
+                    case: None,
+                    open,
+                    detail: format!(
+                        "service level agreement for {name} signed before approval ({missing})"
+                    ),
+                });
+            }
+            for c in r.provision.capital.iter().filter(|c| before(c.approved_on)) {
+                out.push(Finding {
+                    kind: FindingKind::CapitalBeforeApproval,
+                    began_on: c.approved_on,
+                    setting: r.setting_id,
+                    provision: Some(r.id),
+                    case: None,
+                    open,
+                    detail: format!(
+                        "capital of {} for {} places at {name} approved by {} before approval ({missing})",
+                        c.amount, c.places, c.approving_body
+                    ),
+                });
+            }
+            for (case, on) in r.namings.iter().filter(|(_, on)| before(*on)) {
+                out.push(Finding {
+                    kind: FindingKind::NamedBeforeApproval,
+                    began_on: *on,
+                    setting: r.setting_id,
+                    provision: Some(r.id),
+                    case: Some(*case),
+                    open,
+                    detail: format!("a child named into {name} before approval ({missing})"),
+                });
+            }
+        }
+        // New places at a school below the Ofsted standard need viable-options evidence:
+        // one finding per school, at its first such step.
+        if let Some(setting) = r.setting
+            && !schools_flagged.contains(&r.setting_id)
+        {
+            let steps = r
+                .provision
+                .capital
+                .iter()
+                .map(|c| c.approved_on)
+                .chain(r.provision.slas.iter().map(|s| s.signed_on));
+            let evidence = r.provision.viable_options.iter().map(|v| v.on).min();
+            if let Some((on, why)) = steps
+                .filter(|on| evidence.is_none_or(|e| *on < e))
+                .filter_map(|on| rules.below_standard(setting, on).map(|w| (on, w)))
+                .min_by_key(|(on, _)| *on)
+            {
+                schools_flagged.push(r.setting_id);
+                out.push(Finding {
+                    kind: FindingKind::PlacesWithoutViableOptions,
+                    began_on: on,
+                    setting: r.setting_id,
+                    provision: Some(r.id),
+                    case: None,
+                    open: evidence.is_none(),
+                    detail: format!("new places at a school below the Ofsted standard without viable-options evidence ({why})"),
+                });
+            }
+        }
+    }
+    out.sort_by_key(|f| (f.began_on, f.kind));
+    out
+}

@@ -1,0 +1,279 @@
+//! domain.md §2.1 as a test: five resourced provisions at five academies, service level
+//! agreements and capital before any approval, children named into the places, three
+//! schools below the Ofsted standard. Then the same steps in the lawful order.
+
+use chrono::NaiveDate;
+use sendscope_domain::calendar::Instant;
+use sendscope_domain::compliance::{FindingKind, GateRules, ProvisionRecord, findings};
+use sendscope_domain::event::{EventBody, RecordedEvent, StreamRef};
+use sendscope_domain::ids::{AreaId, CaseId, ProvisionId, SettingId};
+use sendscope_domain::projection::{Projection, ProvisionState, SettingState, StreamState};
+use serde_json::{Value, json};
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
+}
+
+/// Folds events (type, payload) into a projection, each checked by the rules.
+fn fold(stream: StreamRef, events: &[(&str, Value)]) -> Projection {
+    let mut p = Projection::empty(stream, AreaId::new_random());
+    for (i, (t, payload)) in events.iter().enumerate() {
+        let body = EventBody::decode(t, payload.to_string().as_bytes())
+            .unwrap_or_else(|e| panic!("{t}: {e}"));
+        sendscope_domain::rules::check(&p, &body, None).unwrap_or_else(|e| panic!("{t}: {e}"));
+        let e = RecordedEvent {
+            seq: i as u64 + 1,
+            stream,
+            version: p.version + 1,
+            area: p.area,
+            event_type: t.to_string(),
+            actor: "user:commissioner".into(),
+            recorded_at: Instant::england_at(d("2025-06-01"), 9, 0),
+            effective_date: d("2025-06-01"),
+            reason: None,
+            payload: Some(body.encode().expect("encodes")),
+            payload_digest: [0; 32],
+            hash: [0; 32],
+        };
+        p.apply(&e, &body);
+    }
+    p
+}
+
+fn school(urn: u32, inspection: Option<(&str, u8)>) -> (SettingId, SettingState) {
+    let id = SettingId::new_random();
+    let mut events = vec![(
+        "setting.registered",
+        json!({"name": format!("Academy {urn}"), "setting_type": "mainstream_academy",
+               "establishment_type": "Academy converter", "phase": "primary", "low_age": 4,
+               "high_age": 11, "la_code": "831", "trust": "One Trust", "urn": urn.to_string(),
+               "ukprn": null, "postcode": null, "location": null, "capacity": 420}),
+    )];
+    if let Some((on, grade)) = inspection {
+        events.push((
+            "setting.inspected",
+            json!({"framework": "graded", "inspection_start": on,
+                   "judgements": {"overall_effectiveness": {"grade": grade},
+                                  "quality_of_education": {"grade": grade},
+                                  "leadership_and_management": {"grade": grade}}}),
+        ));
+    }
+    let p = fold(StreamRef::setting(id), &events);
+    match p.state {
+        StreamState::Setting(s) => (id, s),
+        _ => unreachable!(),
+    }
+}
+
+fn erp(setting: SettingId, steps: Vec<(&str, Value)>) -> (ProvisionId, ProvisionState) {
+    let id = ProvisionId::new_random();
+    let mut events = vec![(
+        "provision.opened",
+        json!({"setting": setting.to_string(), "kind": "resourced_provision", "name": "ERP",
+               "need_types": ["ASD"], "low_age": 4, "high_age": 11}),
+    )];
+    events.extend(steps);
+    let p = fold(StreamRef::provision(id), &events);
+    match p.state {
+        StreamState::Provision(s) => (id, s),
+        _ => unreachable!(),
+    }
+}
+
+fn sla(on: &str) -> (&'static str, Value) {
+    (
+        "provision.sla_signed",
+        json!({"parties": ["Derby City Council", "One Trust"], "signed_on": on, "start": on, "end": "2027-08-31"}),
+    )
+}
+fn capital(on: &str) -> (&'static str, Value) {
+    (
+        "provision.capital_approved",
+        json!({"amount": 33420000, "approving_body": "Cabinet", "approved_on": on, "places": 14}),
+    )
+}
+fn applied(on: &str) -> (&'static str, Value) {
+    (
+        "provision.approval_applied",
+        json!({"route": "significant_change", "submitted_on": on}),
+    )
+}
+fn approved(on: &str, effective: &str) -> (&'static str, Value) {
+    (
+        "provision.approval_decided",
+        json!({"route": "significant_change", "approved": true, "decided_on": on, "effective_from": effective}),
+    )
+}
+fn evidence(on: &str) -> (&'static str, Value) {
+    (
+        "provision.viable_options_recorded",
+        json!({"on": on, "summary": "No good school within 5 miles has space or can expand"}),
+    )
+}
+
+struct Area {
+    schools: Vec<(SettingId, SettingState)>,
+    erps: Vec<(ProvisionId, ProvisionState)>,
+    namings: Vec<Vec<(CaseId, NaiveDate)>>,
+}
+
+impl Area {
+    fn findings(&self, today: &str) -> Vec<sendscope_domain::compliance::Finding> {
+        let records: Vec<ProvisionRecord> = self
+            .erps
+            .iter()
+            .zip(&self.schools)
+            .zip(&self.namings)
+            .map(|(((id, p), (sid, s)), n)| ProvisionRecord {
+                id: *id,
+                provision: p,
+                setting_id: *sid,
+                setting: Some(s),
+                namings: n.clone(),
+            })
+            .collect();
+        findings(&GateRules::standard(), &records, d(today))
+    }
+}
+
+/// The three schools at 0, 2 and 4 "require improvement" (grade 3).
+fn schools() -> Vec<(SettingId, SettingState)> {
+    (0..5)
+        .map(|i| {
+            let grade = if i % 2 == 0 { 3 } else { 2 };
+            school(140_001 + i, Some(("2023-05-10", grade)))
+        })
+        .collect()
+}
+
+#[test]
+fn places_commissioned_ahead_of_approval_are_found_each_dated() {
+    let schools = schools();
+    let sla_dates = [
+        "2024-09-02",
+        "2024-09-20",
+        "2024-10-07",
+        "2024-10-21",
+        "2024-11-04",
+    ];
+    let erps: Vec<_> = schools
+        .iter()
+        .zip(sla_dates)
+        .enumerate()
+        .map(|(i, ((sid, _), signed))| {
+            let mut steps = vec![sla(signed), capital("2024-11-13")];
+            if i == 0 {
+                // One application by 20 December; approved from 1 April 2025.
+                steps.push(applied("2024-12-20"));
+                steps.push(approved("2025-03-01", "2025-04-01"));
+            }
+            erp(*sid, steps)
+        })
+        .collect();
+    let (a, b, c, late) = (
+        CaseId::new_random(),
+        CaseId::new_random(),
+        CaseId::new_random(),
+        CaseId::new_random(),
+    );
+    let namings = vec![
+        // Two children named into the first before its approval, one after it.
+        vec![
+            (a, d("2024-12-01")),
+            (b, d("2025-01-15")),
+            (late, d("2025-05-01")),
+        ],
+        vec![(c, d("2025-01-10"))],
+        vec![],
+        vec![],
+        vec![],
+    ];
+    let area = Area {
+        schools,
+        erps,
+        namings,
+    };
+    let got: Vec<(FindingKind, NaiveDate, usize, Option<CaseId>, bool)> = area
+        .findings("2025-06-01")
+        .into_iter()
+        .map(|f| {
+            let which = area
+                .erps
+                .iter()
+                .position(|(id, _)| Some(*id) == f.provision)
+                .expect("provision");
+            (f.kind, f.began_on, which, f.case, f.open)
+        })
+        .collect();
+    use FindingKind::*;
+    let mut want = vec![
+        (SlaBeforeApproval, d("2024-09-02"), 0, None, false),
+        (PlacesWithoutViableOptions, d("2024-09-02"), 0, None, true),
+        (SlaBeforeApproval, d("2024-09-20"), 1, None, true),
+        (SlaBeforeApproval, d("2024-10-07"), 2, None, true),
+        (PlacesWithoutViableOptions, d("2024-10-07"), 2, None, true),
+        (SlaBeforeApproval, d("2024-10-21"), 3, None, true),
+        (SlaBeforeApproval, d("2024-11-04"), 4, None, true),
+        (PlacesWithoutViableOptions, d("2024-11-04"), 4, None, true),
+        (CapitalBeforeApproval, d("2024-11-13"), 0, None, false),
+        (CapitalBeforeApproval, d("2024-11-13"), 1, None, true),
+        (CapitalBeforeApproval, d("2024-11-13"), 2, None, true),
+        (CapitalBeforeApproval, d("2024-11-13"), 3, None, true),
+        (CapitalBeforeApproval, d("2024-11-13"), 4, None, true),
+        (NamedBeforeApproval, d("2024-12-01"), 0, Some(a), false),
+        (NamedBeforeApproval, d("2025-01-10"), 1, Some(c), true),
+        (NamedBeforeApproval, d("2025-01-15"), 0, Some(b), false),
+    ];
+    let mut got_sorted = got.clone();
+    got_sorted.sort_by_key(|x| (x.1, x.0, x.2));
+    want.sort_by_key(|x| (x.1, x.0, x.2));
+    assert_eq!(got_sorted, want, "{got:#?}");
+    // Before the approval took effect, the first provision's findings were open too.
+    let earlier = area.findings("2025-03-15");
+    assert!(earlier.iter().all(|f| f.open), "{earlier:#?}");
+}
+
+#[test]
+fn the_same_steps_in_the_lawful_order_raise_nothing() {
+    let schools = schools();
+    let erps: Vec<_> = schools
+        .iter()
+        .enumerate()
+        .map(|(i, (sid, _))| {
+            let mut steps = vec![applied("2024-03-01"), approved("2024-07-01", "2024-09-01")];
+            if i % 2 == 0 {
+                steps.push(evidence("2024-08-15"));
+            }
+            steps.push(sla("2024-09-02"));
+            steps.push(capital("2024-11-13"));
+            erp(*sid, steps)
+        })
+        .collect();
+    let namings = (0..5)
+        .map(|_| vec![(CaseId::new_random(), d("2025-01-10"))])
+        .collect();
+    let area = Area {
+        schools,
+        erps,
+        namings,
+    };
+    assert!(
+        area.findings("2025-06-01").is_empty(),
+        "{:#?}",
+        area.findings("2025-06-01")
+    );
+    // A school with no inspection raises no Ofsted finding; its unapproved provision
+    // still raises the SLA finding.
+    let (sid, s) = school(150_000, None);
+    let (pid, p) = erp(sid, vec![sla("2024-09-02")]);
+    let plain = Area {
+        schools: vec![(sid, s)],
+        erps: vec![(pid, p)],
+        namings: vec![vec![]],
+    };
+    assert_eq!(
+        plain.findings("2025-06-01").len(),
+        1,
+        "the SLA before approval, nothing else"
+    );
+}
