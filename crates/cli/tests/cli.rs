@@ -2629,3 +2629,147 @@ fn ofsted_import_on_sqlite() {
 fn ofsted_import_on_postgres() {
     ofsted_import(pg_db());
 }
+
+/// The approval gate: naming a child into a resourced provision whose significant change
+/// approval is not in effect is refused, through the API and the page, with the missing
+/// approval named; only a team manager may override, with a reason recorded beside the
+/// step; once the approval is in effect no override is needed.
+fn approval_gate(db: Db) {
+    use sendscope_domain::projection::StreamState;
+    assert_eq!(run(&demo_args(&db.url, "60", "5000")).0, 0);
+    let case = team_case_with_plan(&db.url);
+    let s = sendscope_store::open(&db.url).expect("opens");
+    let area = sendscope_domain::ids::AreaId::parse(&s.headline().expect("h").areas[0].area_id)
+        .expect("area");
+    let academy = s
+        .area_projections(area, sendscope_domain::StreamKind::Setting)
+        .expect("settings")
+        .into_iter()
+        .find(|p| match &p.state {
+            StreamState::Setting(x) => x.details.as_ref().is_some_and(|d| {
+                d.setting_type == sendscope_domain::event::SettingType::MainstreamAcademy
+                    && d.phase == sendscope_domain::event::Phase::Primary
+            }),
+            _ => false,
+        })
+        .expect("a primary academy")
+        .stream
+        .id;
+    let provision = sendscope_domain::ids::ProvisionId::new_random();
+    let add = |body: sendscope_domain::EventBody| {
+        s.append(&[sendscope_domain::NewEvent {
+            stream: sendscope_domain::StreamRef::provision(provision),
+            area,
+            body,
+            actor: sendscope_domain::Actor::parse("user:commissioner").expect("actor"),
+            effective_date: sendscope_domain::calendar::england_today(),
+            reason: None,
+            recorded_at: None,
+        }])
+        .expect("recorded");
+    };
+    add(sendscope_domain::EventBody::decode(
+        "provision.opened",
+        format!(r#"{{"setting":"{academy}","kind":"resourced_provision","name":"New ERP","need_types":["ASD"],"low_age":4,"high_age":11}}"#).as_bytes(),
+    ).expect("event"));
+    let today = sendscope_domain::calendar::england_today();
+    let named = format!(
+        r#"{{"type":"case.plan_amended","payload":{{"on":"{today}","needs":[{{"need":"ASD","rank":1}}],"named":[{{"setting":{{"setting":"{academy}"}},"provision":"{provision}","rank":1,"sen_unit":false,"resourced_provision":true}}],"phase_transfer":false}}}}"#
+    );
+    let with_override = |reason: &str| {
+        format!(
+            "{},\"override_reason\":\"{reason}\"}}",
+            named.strip_suffix('}').unwrap_or(&named)
+        )
+    };
+    let caseworker = token_for(&db.url, "caseworker");
+    let manager = token_for(&db.url, "manager");
+    let (mut server, port, _stderr) = serve(&db.url);
+    let steps = format!("/api/v1/cases/{case}/steps");
+    let before = event_counts(&db.url, &case);
+    let (status, answer) = api_post(port, &steps, &caseworker, &named);
+    assert_eq!(status, 422, "{answer}");
+    assert!(
+        answer.contains("New ERP at ")
+            && answer.contains("has no DfE significant change approval in effect on"),
+        "{answer}"
+    );
+    let (status, answer) = api_post(
+        port,
+        &steps,
+        &caseworker,
+        &with_override("Placement needed now, approval expected in March"),
+    );
+    assert_eq!(status, 422, "{answer}");
+    assert!(
+        answer.contains("only a team manager may override"),
+        "{answer}"
+    );
+    assert_eq!(event_counts(&db.url, &case), before, "nothing written");
+    // The page: refused with the same message.
+    let cookie = sign_in(port, "manager");
+    let form_url = format!("/cases/{case}/steps/plan-amended");
+    let (status, _, form) = http(port, "GET", &form_url, &cookie, "");
+    assert_eq!(status, 200);
+    assert!(
+        form.contains(&format!("value=\"{academy}/{provision}\"")),
+        "the provision is offered"
+    );
+    assert!(form.contains("override_reason"), "managers may override");
+    let at = form.find("name=\"csrf\" value=\"").expect("csrf") + "name=\"csrf\" value=\"".len();
+    let csrf = form[at..].split('"').next().unwrap_or("").to_string();
+    let fields = format!(
+        "csrf={csrf}&on-day={}&on-month={}&on-year={}&needs=ASD&named={academy}%2F{provision}&phase_transfer=no",
+        chrono::Datelike::day(&today),
+        chrono::Datelike::month(&today),
+        chrono::Datelike::year(&today)
+    );
+    let (status, _, page) = http(port, "POST", &form_url, &cookie, &fields);
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("has no DfE significant change approval in effect"),
+        "{page}"
+    );
+    assert_eq!(event_counts(&db.url, &case), before, "nothing written");
+    // A team manager's override: the step and the override, with its reason.
+    let (status, answer) = api_post(
+        port,
+        &steps,
+        &manager,
+        &with_override("Placement needed now, approval expected in March"),
+    );
+    assert_eq!(status, 201, "{answer}");
+    assert_eq!(event_counts(&db.url, &case).1, before.1 + 2);
+    let c = s
+        .projection(sendscope_domain::StreamRef::case(
+            sendscope_domain::ids::CaseId::parse(&case).expect("id"),
+        ))
+        .expect("read")
+        .expect("case");
+    let overrides = &c.case().expect("case").overrides;
+    assert_eq!(overrides.len(), 1);
+    assert_eq!(
+        overrides[0].reason,
+        "Placement needed now, approval expected in March"
+    );
+    assert_eq!(overrides[0].provision, provision);
+    // Approval in effect: the caseworker names the child, no override.
+    add(sendscope_domain::EventBody::decode(
+        "provision.approval_decided",
+        format!(r#"{{"route":"significant_change","approved":true,"decided_on":"{today}","effective_from":"{today}"}}"#).as_bytes(),
+    ).expect("event"));
+    let (status, answer) = api_post(port, &steps, &caseworker, &named);
+    assert_eq!(status, 201, "{answer}");
+    server.kill().expect("stop");
+    server.wait().expect("reaped");
+}
+
+#[test]
+fn approval_gate_on_sqlite() {
+    approval_gate(sqlite_db());
+}
+
+#[test]
+fn approval_gate_on_postgres() {
+    approval_gate(pg_db());
+}

@@ -421,6 +421,46 @@ impl Generator {
             at,
         );
         let provision = self.provision(a, id, &name, kind, places, ages, cost);
+        // SEN units and resourced provisions were approved before the history began
+        // (significant change at academies, a prescribed alteration at maintained schools):
+        // recorded as the history they are, with their real dates.
+        if matches!(
+            kind,
+            ProvisionKind::SenUnit | ProvisionKind::ResourcedProvision
+        ) {
+            let route = if setting_type.is_academy() {
+                ApprovalRoute::SignificantChange
+            } else {
+                ApprovalRoute::PrescribedAlteration
+            };
+            let submitted = self.start - Days::new(540);
+            let decided = self.start - Days::new(365);
+            self.push(
+                StreamRef::provision(provision),
+                a.id,
+                "system:demo",
+                submitted,
+                EventBody::ApprovalApplied(ApprovalApplied {
+                    route,
+                    submitted_on: submitted,
+                    advisory_board_on: None,
+                }),
+                at,
+            );
+            self.push(
+                StreamRef::provision(provision),
+                a.id,
+                "system:demo",
+                decided,
+                EventBody::ApprovalDecided(ApprovalDecided {
+                    route,
+                    approved: true,
+                    decided_on: decided,
+                    effective_from: Some(self.start - Days::new(180)),
+                }),
+                at,
+            );
+        }
         s.settings += 1;
         self.maybe_flush(s, sink)?;
         let sen_unit = kind == ProvisionKind::SenUnit;

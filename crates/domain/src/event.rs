@@ -324,6 +324,7 @@ event_catalogue! {
     LetterIssued(LetterIssued) = "case.letter_issued", CASE;
     LetterSent(LetterSent) = "case.letter_sent", CASE;
     PlanAudited(PlanAudited) = "case.plan_audited", CASE;
+    GateOverridden(GateOverridden) = "case.gate_overridden", CASE;
     AccountCreated(AccountCreated) = "account.created", ACCOUNT;
     AccountPasswordSet(DatedOnly) = "account.password_set", ACCOUNT;
     AccountDisabled(DatedOnly) = "account.disabled", ACCOUNT;
@@ -1113,6 +1114,19 @@ pub struct PlanAudited {
     pub grade: crate::qa::QaGrade,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub comments: String,
+}
+
+/// A team manager let a step through a gate it would have stopped, with a written
+/// reason; recorded with the step, and reported.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GateOverridden {
+    /// Which gate, e.g. "provision_approval".
+    pub gate: String,
+    pub provision: ProvisionId,
+    pub on: NaiveDate,
+    /// What the gate found missing, in its own words.
+    pub finding: String,
+    pub reason: String,
 }
 
 /// The stage a letter to the family is about.

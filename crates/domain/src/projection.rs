@@ -511,6 +511,9 @@ pub struct CaseState {
     /// the first day: what the approval gates judge.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub namings: Vec<Naming>,
+    /// Gates a team manager overrode, with their reasons.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub overrides: Vec<GateOverridden>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -1042,6 +1045,7 @@ impl CaseState {
                 via: None,
             }),
             E::PlanAudited(a) => self.audits.push(a.clone()),
+            E::GateOverridden(g) => self.overrides.push(g.clone()),
             E::LetterSent(x) => {
                 if let Some(l) = self.letters.iter_mut().find(|l| l.letter == x.letter) {
                     l.sent_on = Some(x.on);

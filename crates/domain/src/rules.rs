@@ -565,6 +565,9 @@ fn check_case(c: &crate::projection::CaseState, body: &EventBody) -> Result<(), 
             }
             not_before(x.on, plan_start(c), "the plan began")
         }
+        E::GateOverridden(g) if g.reason.trim().len() < 10 => refuse(
+            "an override needs a written reason: say why the step must go ahead without the approval",
+        ),
         E::PlanAudited(a) => {
             let Some(plan) = &c.plan else {
                 return refuse("there is no plan to audit: a plan must be issued first");

@@ -360,6 +360,9 @@ struct StepRequest {
     payload: Value,
     #[serde(default)]
     reason: Option<String>,
+    /// A team manager's written reason for taking the step through the approval gate.
+    #[serde(default)]
+    override_reason: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -389,7 +392,7 @@ pub async fn record_step(
             )
         })?;
         use crate::steps::StepError as E;
-        let recorded = crate::steps::record_step(
+        let recorded = crate::steps::record_step_overriding(
             store,
             &c.principal,
             &c.username,
@@ -397,6 +400,7 @@ pub async fn record_step(
             &req.event_type,
             req.payload,
             req.reason,
+            req.override_reason,
         )
         .map_err(|e| match e {
             E::NotFound => Problem::not_found(
@@ -761,7 +765,8 @@ pub fn openapi() -> Value {
                     "properties": {
                         "type": { "type": "string", "enum": crate::steps::step_types().collect::<Vec<_>>() },
                         "payload": { "type": "object", "description": "The step's fields, as in the event catalogue (ARCHITECTURE.md); dates are YYYY-MM-DD" },
-                        "reason": { "type": "string", "description": "An optional note kept with the event, e.g. why it is recorded late" }
+                        "reason": { "type": "string", "description": "An optional note kept with the event, e.g. why it is recorded late" },
+                        "override_reason": { "type": "string", "description": "Team managers only: why a child must be named into (or placed in) a provision whose approval is not yet in effect. Recorded as case.gate_overridden beside the step and reported" }
                     }
                 },
                 "StepRecorded": {

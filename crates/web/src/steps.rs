@@ -52,7 +52,8 @@ pub fn step_types() -> impl Iterator<Item = &'static str> {
     EventBody::TYPES
         .iter()
         .copied()
-        .filter(|t| t.starts_with("case.") && *t != "case.opened")
+        // An override is recorded only with the step it lets through.
+        .filter(|t| t.starts_with("case.") && !matches!(*t, "case.opened" | "case.gate_overridden"))
 }
 
 /// The date a step happened: the first date in its payload, else today.
@@ -171,6 +172,111 @@ pub fn record_step(
     payload: Value,
     reason: Option<String>,
 ) -> Result<Recorded, StepError> {
+    record_step_overriding(
+        store, who, username, case, event_type, payload, reason, None,
+    )
+}
+
+/// The provisions a step names a child into or places them in, and the day.
+fn provisions_named(
+    body: &EventBody,
+) -> (Vec<sendscope_domain::ids::ProvisionId>, Option<NaiveDate>) {
+    match body {
+        EventBody::FinalPlanIssued(f) => (
+            f.named.iter().filter_map(|n| n.provision).collect(),
+            Some(f.on),
+        ),
+        EventBody::PlanAmended(a) => (
+            a.named.iter().filter_map(|n| n.provision).collect(),
+            Some(a.on),
+        ),
+        EventBody::PlacementStarted(p) => (p.provision.into_iter().collect(), Some(p.on)),
+        _ => (Vec::new(), None),
+    }
+}
+
+/// The approval gate: a child may be named into, or placed in, a provision that needs an
+/// approval only once it is granted and in effect on that day. Returns what is missing
+/// for each provision that fails.
+fn approval_gate(
+    store: &dyn Store,
+    body: &EventBody,
+) -> Result<Vec<(sendscope_domain::ids::ProvisionId, NaiveDate, String)>, StepError> {
+    use sendscope_domain::compliance::{GateRules, approval_effective};
+    let (provisions, on) = provisions_named(body);
+    let Some(on) = on else { return Ok(Vec::new()) };
+    let rules = GateRules::standard();
+    let internal = |e: StoreError| StepError::Internal(e.to_string());
+    let mut failing = Vec::new();
+    for id in provisions {
+        let Some(StreamState::Provision(p)) = store
+            .projection(StreamRef::provision(id))
+            .map_err(internal)?
+            .map(|x| x.state)
+        else {
+            return Err(StepError::Invalid(format!(
+                "there is no provision {id}: name one from the provisions register"
+            )));
+        };
+        let setting = match &p.opened {
+            Some(o) => match store
+                .projection(StreamRef::setting(o.setting))
+                .map_err(internal)?
+                .map(|x| x.state)
+            {
+                Some(StreamState::Setting(s)) => Some(s),
+                _ => None,
+            },
+            None => None,
+        };
+        let Some(route) = rules.route(&p, setting.as_ref()) else {
+            continue;
+        };
+        let effective = approval_effective(&p);
+        if effective.is_some_and(|e| e <= on) {
+            continue;
+        }
+        let name = p
+            .opened
+            .as_ref()
+            .map(|o| o.name.clone())
+            .unwrap_or_default();
+        let school = setting
+            .as_ref()
+            .and_then(|s| s.details.as_ref())
+            .map(|d| d.name.clone())
+            .unwrap_or_default();
+        let missing = match effective {
+            Some(e) => format!(
+                "{name} at {school} has a {} only from {}, after {}",
+                route.label(),
+                long_date(e),
+                long_date(on)
+            ),
+            None => format!(
+                "{name} at {school} has no {} in effect on {}",
+                route.label(),
+                long_date(on)
+            ),
+        };
+        failing.push((id, on, missing));
+    }
+    Ok(failing)
+}
+
+/// Records one step; `override_reason` lets a team manager take a step through the
+/// approval gate, recorded beside it.
+#[allow(clippy::too_many_arguments)]
+pub fn record_step_overriding(
+    store: &dyn Store,
+    who: &Principal,
+    username: &str,
+    case: &str,
+    event_type: &str,
+    payload: Value,
+    reason: Option<String>,
+    override_reason: Option<String>,
+) -> Result<Recorded, StepError> {
     let p = changeable(store, who, case, Some(event_type))?;
     let mut payload = payload;
     if event_type == AUDIT {
@@ -191,16 +297,61 @@ pub fn record_step(
     })?;
     let actor = Actor::parse(&format!("user:{username}"))
         .map_err(|e| StepError::Internal(e.to_string()))?;
-    let event = NewEvent {
+    let failing = approval_gate(store, &body)?;
+    let override_reason = override_reason.filter(|r| !r.trim().is_empty());
+    let mut overrides = Vec::new();
+    if !failing.is_empty() {
+        let missing: Vec<&str> = failing.iter().map(|(_, _, m)| m.as_str()).collect();
+        match &override_reason {
+            None => {
+                return Err(StepError::Refused(format!(
+                    "a child cannot be named into or placed in a provision before its approval: {}. Record the approval on the provision first; a team manager may override with a written reason",
+                    missing.join("; ")
+                )));
+            }
+            Some(_) if who.role != sendscope_domain::access::Role::TeamManager => {
+                return Err(StepError::Refused(format!(
+                    "only a team manager may override the approval gate ({})",
+                    missing.join("; ")
+                )));
+            }
+            Some(r) => {
+                for (provision, on, finding) in &failing {
+                    overrides.push(EventBody::GateOverridden(
+                        sendscope_domain::event::GateOverridden {
+                            gate: "provision_approval".into(),
+                            provision: *provision,
+                            on: *on,
+                            finding: finding.clone(),
+                            reason: r.trim().to_string(),
+                        },
+                    ));
+                }
+            }
+        }
+    }
+    let date = effective_date(&payload);
+    let reason = reason.filter(|r| !r.trim().is_empty());
+    let mut events = vec![NewEvent {
         stream: p.stream,
         area: p.area,
         body,
-        actor,
-        effective_date: effective_date(&payload),
-        reason: reason.filter(|r| !r.trim().is_empty()),
+        actor: actor.clone(),
+        effective_date: date,
+        reason: reason.clone(),
         recorded_at: None,
-    };
-    match store.append(&[event]) {
+    }];
+    // The step and its override are one transaction: both or neither.
+    events.extend(overrides.into_iter().map(|body| NewEvent {
+        stream: p.stream,
+        area: p.area,
+        body,
+        actor: actor.clone(),
+        effective_date: date,
+        reason: override_reason.clone(),
+        recorded_at: None,
+    }));
+    match store.append(&events) {
         Ok(seqs) => Ok(Recorded {
             seq: seqs.first().copied().unwrap_or_default(),
             case: p.stream.id.to_string(),
@@ -833,6 +984,10 @@ pub struct Context {
     pub settings: std::sync::Arc<crate::filter_options::Choices>,
     pub next_request: u32,
     pub rubric: sendscope_domain::qa::Rubric,
+    /// Provisions a child can be named into: ("SETTING/PROVISION", label, SEN unit, resourced).
+    pub provisions: Vec<(String, String, bool, bool)>,
+    /// Whether this user may override the approval gate (team managers).
+    pub can_override: bool,
 }
 
 impl Context {
@@ -865,6 +1020,8 @@ impl Context {
             settings,
             next_request: c.requests.len() as u32 + 1,
             rubric,
+            provisions: Vec::new(),
+            can_override: false,
         }
     }
 }
@@ -1009,7 +1166,13 @@ pub fn payload(step: &Step, form: &Submitted, ctx: &Context) -> Result<Value, Ve
                 }
             },
             Kind::Named => {
-                if v.is_empty() {
+                if let Some((value, _, sen_unit, rp)) = ctx.provisions.iter().find(|p| p.0 == v) {
+                    let (setting, provision) = value.split_once('/').unwrap_or((value, ""));
+                    Some(
+                        json!([{ "setting": { "setting": setting }, "provision": provision, "rank": 1,
+                                  "sen_unit": sen_unit, "resourced_provision": rp }]),
+                    )
+                } else if v.is_empty() {
                     Some(json!([]))
                 } else if ctx.settings.settings.iter().any(|(id, _)| id == v) {
                     Some(
@@ -1107,6 +1270,14 @@ pub fn render_form(step: &Step, ctx: &Context, v: &FormView) -> String {
     ));
     for field in step.fields {
         h.push_str(&render_field(field, ctx, form, errors));
+    }
+    if ctx.can_override {
+        h.push_str(&format!(
+            "<div class=\"govuk-form-group\"><label class=\"govuk-label\" for=\"override_reason\">Override the approval gate (team managers only)</label>\
+             <div id=\"override_reason-hint\" class=\"govuk-hint\">Only if the child must be named into a provision whose approval is not yet in effect: say why. The override is recorded and reported.</div>\
+             <textarea class=\"govuk-textarea\" id=\"override_reason\" name=\"override_reason\" rows=\"2\" aria-describedby=\"override_reason-hint\">{}</textarea></div>",
+            esc(value(form, "override_reason"))
+        ));
     }
     h.push_str(&format!(
         "<div class=\"govuk-form-group\"><label class=\"govuk-label\" for=\"reason\">Note for the record (optional)</label>\
@@ -1314,7 +1485,16 @@ fn render_field(field: &Field, ctx: &Context, form: &Submitted, errors: &[FieldE
         Kind::SettingId | Kind::SettingRef => {
             select(&ctx.settings.settings, Some("Choose a setting"))
         }
-        Kind::OptionalSettingRef | Kind::Named => select(&ctx.settings.settings, Some("None")),
+        Kind::OptionalSettingRef => select(&ctx.settings.settings, Some("None")),
+        Kind::Named => {
+            let mut options: Vec<(String, String)> = ctx
+                .provisions
+                .iter()
+                .map(|(v, l, _, _)| (v.clone(), format!("{l} (SEN unit or resourced provision)")))
+                .collect();
+            options.extend(ctx.settings.settings.iter().cloned());
+            select(&options, Some("None"))
+        }
         Kind::Needs => {
             let options: Vec<(String, String)> = NeedType::all()
                 .map(|n| {
@@ -1468,11 +1648,48 @@ fn prepare(
         .map_err(|e| Box::new(crate::error_page(&e.to_string())))?;
     let rubric = area_rubric(store, &p, england_today())
         .map_err(|e| Box::new(crate::error_page(&format!("{e:?}"))))?;
-    let ctx = Context::of(
+    let mut ctx = Context::of(
         p.case().ok_or_else(|| Box::new(not_found()))?,
         settings,
         rubric,
     );
+    if step.fields.iter().any(|f| matches!(f.kind, Kind::Named)) {
+        let names: std::collections::HashMap<&String, &String> = ctx
+            .settings
+            .settings
+            .iter()
+            .map(|(id, n)| (id, n))
+            .collect();
+        let provisions = store
+            .area_projections(p.area, sendscope_domain::StreamKind::Provision)
+            .map_err(|e| Box::new(crate::error_page(&e.to_string())))?;
+        let mut list: Vec<(String, String, bool, bool)> = provisions
+            .iter()
+            .filter_map(|x| match &x.state {
+                StreamState::Provision(s) if s.closed_on.is_none() => {
+                    let o = s.opened.as_ref()?;
+                    use sendscope_domain::event::ProvisionKind as K;
+                    if !matches!(o.kind, K::SenUnit | K::ResourcedProvision) {
+                        return None;
+                    }
+                    let school = names
+                        .get(&o.setting.to_string())
+                        .map(|n| n.as_str())
+                        .unwrap_or("");
+                    Some((
+                        format!("{}/{}", o.setting, x.stream.id),
+                        format!("{school}: {}", o.name),
+                        o.kind == K::SenUnit,
+                        o.kind == K::ResourcedProvision,
+                    ))
+                }
+                _ => None,
+            })
+            .collect();
+        list.sort_by(|a, b| a.1.cmp(&b.1));
+        ctx.provisions = list;
+        ctx.can_override = who.principal.role == sendscope_domain::access::Role::TeamManager;
+    }
     Ok((step, p, ctx))
 }
 
@@ -1559,7 +1776,8 @@ pub async fn submit(
             Err(errors) => return again(StatusCode::BAD_REQUEST, &errors, None),
         };
         let reason = Some(value(&form, "reason").to_string());
-        match record_step(
+        let override_reason = Some(value(&form, "override_reason").to_string());
+        match record_step_overriding(
             store,
             &who.principal,
             who.username.as_str(),
@@ -1567,6 +1785,7 @@ pub async fn submit(
             step.event_type,
             payload,
             reason,
+            override_reason,
         ) {
             Ok(_) => after_recording(&id, step.slug),
             Err(StepError::Refused(m) | StepError::Invalid(m)) => {
