@@ -145,6 +145,9 @@ async function journey(role, javaScriptEnabled) {
     await page.goto(`${base}${await programme.getAttribute('href')}`);
     assert.match(await page.content(), /Rate needed from today/);
     await check(page, `${tag}-9-programme`);
+    await page.goto(`${base}/compliance`);
+    assert.match(await page.content(), /Compliance report/);
+    await check(page, `${tag}-9-compliance`);
   }
   if (['commissioner', 'manager', 'caseworker'].includes(role)) {
     await page.goto(`${base}/settings`);

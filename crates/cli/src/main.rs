@@ -85,6 +85,11 @@ enum Command {
         #[command(subcommand)]
         what: TokenCommand,
     },
+    /// The compliance report: steps taken before the approvals they depend on.
+    Compliance {
+        #[command(subcommand)]
+        what: ComplianceCommand,
+    },
     /// Import the national registers as published.
     Import {
         #[command(subcommand)]
@@ -157,6 +162,25 @@ enum TokenCommand {
     List,
     /// Withdraw a token by the identifier `token list` shows.
     Revoke { id: String },
+}
+
+#[derive(Subcommand, Debug)]
+enum ComplianceCommand {
+    /// Every finding (when it began, whether it is still open) and every override (who,
+    /// why), with case references.
+    Report {
+        #[arg(long)]
+        area: Option<String>,
+        #[arg(long, value_enum, default_value_t = ComplianceFormat::Html)]
+        format: ComplianceFormat,
+    },
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+enum ComplianceFormat {
+    Html,
+    Csv,
+    Json,
 }
 
 #[derive(Subcommand, Debug)]
@@ -445,6 +469,27 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 t.elapsed().as_secs_f64(),
                 r.head.unwrap_or_else(|| "(empty)".into())
             );
+            Ok(())
+        }
+        Command::Compliance {
+            what: ComplianceCommand::Report { area, format },
+        } => {
+            let store = open(&cli.database_url)?;
+            let area = match area {
+                Some(a) => find_area(store.as_ref(), &a)?,
+                None => largest_area(store.as_ref())?,
+            };
+            let r = sendscope_web::compliance::report(
+                store.as_ref(),
+                area,
+                sendscope_domain::calendar::england_today(),
+                true,
+            )?;
+            match format {
+                ComplianceFormat::Html => println!("{}", sendscope_web::compliance::html_page(&r)),
+                ComplianceFormat::Csv => print!("{}", sendscope_web::compliance::csv(&r)),
+                ComplianceFormat::Json => println!("{}", serde_json::to_string(&r)?),
+            }
             Ok(())
         }
         Command::Import {

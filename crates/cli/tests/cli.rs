@@ -806,17 +806,17 @@ fn access_matrix_pages_and_api() {
         _ => pr.other.clone(),
     };
     #[rustfmt::skip]
-    let expected: &[(&str, [u16; 8], [u16; 7])] = &[
-        //                 pages: home list other own  settings setting queue programmes   api: me   figures list other own  settings setting
-        ("caseworker",   [200,  200,  200,  200,  200,     200,    200,  200],      [200, 200,    200, 200,  200,  200,     200]),
-        ("manager",      [200,  200,  200,  200,  200,     200,    200,  200],      [200, 200,    200, 200,  200,  200,     200]),
-        ("commissioner", [200,  200,  404,  404,  200,     200,    403,  200],      [200, 200,    400, 404,  404,  200,     200]),
-        ("health",       [200,  200,  404,  200,  200,     200,    403,  200],      [200, 200,    400, 404,  200,  200,     200]),
-        ("school",       [200,  200,  404,  200,  200,     200,    403,  200],      [200, 200,    200, 404,  200,  200,     200]),
-        ("parent",       [200,  200,  404,  200,  200,     200,    403,  200],      [200, 200,    200, 404,  200,  200,     200]),
-        ("young-person", [200,  200,  404,  200,  200,     200,    403,  200],      [200, 200,    200, 404,  200,  200,     200]),
-        ("board",        [200,  403,  404,  404,  403,     403,    403,  200],      [200, 200,    403, 404,  404,  403,     403]),
-        ("admin",        [200,  403,  404,  404,  403,     403,    403,  403],      [200, 403,    403, 404,  404,  403,     403]),
+    let expected: &[(&str, [u16; 9], [u16; 7])] = &[
+        //                 pages: home list other own  settings setting queue programmes compliance   api: me   figures list other own  settings setting
+        ("caseworker",   [200,  200,  200,  200,  200,     200,    200,  200,  200],      [200, 200,    200, 200,  200,  200,     200]),
+        ("manager",      [200,  200,  200,  200,  200,     200,    200,  200,  200],      [200, 200,    200, 200,  200,  200,     200]),
+        ("commissioner", [200,  200,  404,  404,  200,     200,    403,  200,  200],      [200, 200,    400, 404,  404,  200,     200]),
+        ("health",       [200,  200,  404,  200,  200,     200,    403,  200,  200],      [200, 200,    400, 404,  200,  200,     200]),
+        ("school",       [200,  200,  404,  200,  200,     200,    403,  200,  200],      [200, 200,    200, 404,  200,  200,     200]),
+        ("parent",       [200,  200,  404,  200,  200,     200,    403,  200,  200],      [200, 200,    200, 404,  200,  200,     200]),
+        ("young-person", [200,  200,  404,  200,  200,     200,    403,  200,  200],      [200, 200,    200, 404,  200,  200,     200]),
+        ("board",        [200,  403,  404,  404,  403,     403,    403,  200,  200],      [200, 200,    403, 404,  404,  403,     403]),
+        ("admin",        [200,  403,  404,  404,  403,     403,    403,  403,  403],      [200, 403,    403, 404,  404,  403,     403]),
     ];
     let tokens: Vec<String> = expected
         .iter()
@@ -835,6 +835,7 @@ fn access_matrix_pages_and_api() {
             format!("/settings/{}", pr.setting),
             "/queue".into(),
             "/programmes".into(),
+            "/compliance".into(),
         ];
         let routes = [
             "/api/v1/me".to_string(),
@@ -2753,6 +2754,12 @@ fn approval_gate(db: Db) {
         "Placement needed now, approval expected in March"
     );
     assert_eq!(overrides[0].provision, provision);
+    // A service level agreement signed a month before the approval.
+    let month_ago = today - chrono::Days::new(30);
+    add(sendscope_domain::EventBody::decode(
+        "provision.sla_signed",
+        format!(r#"{{"parties":["Council","Trust"],"signed_on":"{month_ago}","start":"{month_ago}","end":"2029-08-31"}}"#).as_bytes(),
+    ).expect("event"));
     // Approval in effect: the caseworker names the child, no override.
     add(sendscope_domain::EventBody::decode(
         "provision.approval_decided",
@@ -2760,6 +2767,65 @@ fn approval_gate(db: Db) {
     ).expect("event"));
     let (status, answer) = api_post(port, &steps, &caseworker, &named);
     assert_eq!(status, 201, "{answer}");
+    // The compliance report: the SLA before approval (closed now the approval is in
+    // effect) and the manager's override, who and why.
+    let report = |format: &str| {
+        let (code, out, err) = run(&[
+            "--database-url",
+            &db.url,
+            "compliance",
+            "report",
+            "--format",
+            format,
+        ]);
+        assert_eq!(code, 0, "{err}");
+        out
+    };
+    let v: serde_json::Value = serde_json::from_str(&report("json")).expect("json");
+    let mine: Vec<&serde_json::Value> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["provision"] == "New ERP")
+        .collect();
+    assert_eq!(mine.len(), 1, "{v}");
+    assert_eq!(
+        (
+            mine[0]["kind"].as_str(),
+            mine[0]["began_on"].as_str(),
+            mine[0]["open"].as_bool()
+        ),
+        (
+            Some("sla_before_approval"),
+            Some(month_ago.to_string().as_str()),
+            Some(false)
+        )
+    );
+    let o = &v["overrides"][0];
+    assert_eq!(
+        (o["by"].as_str(), o["reason"].as_str(), o["case"].as_str()),
+        (
+            Some("user:manager"),
+            Some("Placement needed now, approval expected in March"),
+            Some(case.as_str())
+        )
+    );
+    let csv = report("csv");
+    assert!(
+        csv.starts_with("record,date,what")
+            && csv.contains("override,")
+            && csv.contains("finding,"),
+        "{csv}"
+    );
+    assert!(report("html").contains("<h1 class=\"govuk-heading-l\">Compliance report</h1>"));
+    // The board sees the report without case references.
+    let board = sign_in(port, "board");
+    let (status, _, page) = http(port, "GET", "/compliance", &board, "");
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Placement needed now") && !page.contains(&case),
+        "no case reference for the board"
+    );
     server.kill().expect("stop");
     server.wait().expect("reaped");
 }

@@ -511,9 +511,20 @@ pub struct CaseState {
     /// the first day: what the approval gates judge.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub namings: Vec<Naming>,
-    /// Gates a team manager overrode, with their reasons.
+    /// Gates a team manager overrode, with their reasons and who they were.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub overrides: Vec<GateOverridden>,
+    pub overrides: Vec<OverrideState>,
+}
+
+/// A gate overridden: what it found, why it was overridden, and by whom.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OverrideState {
+    pub gate: String,
+    pub provision: ProvisionId,
+    pub on: NaiveDate,
+    pub finding: String,
+    pub reason: String,
+    pub by: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -1045,7 +1056,14 @@ impl CaseState {
                 via: None,
             }),
             E::PlanAudited(a) => self.audits.push(a.clone()),
-            E::GateOverridden(g) => self.overrides.push(g.clone()),
+            E::GateOverridden(g) => self.overrides.push(OverrideState {
+                gate: g.gate.clone(),
+                provision: g.provision,
+                on: g.on,
+                finding: g.finding.clone(),
+                reason: g.reason.clone(),
+                by: meta.actor.to_string(),
+            }),
             E::LetterSent(x) => {
                 if let Some(l) = self.letters.iter_mut().find(|l| l.letter == x.letter) {
                     l.sent_on = Some(x.on);

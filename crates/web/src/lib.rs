@@ -7,6 +7,7 @@ pub mod access_log;
 pub mod api;
 pub mod auth;
 pub mod cases;
+pub mod compliance;
 pub mod filter_options;
 pub mod letters;
 pub mod programmes;
@@ -61,6 +62,7 @@ pub fn router(store: Arc<dyn Store>, secure_cookies: bool) -> Router {
         .route("/cases", get(cases::list))
         .route("/queue", get(queue::show))
         .route("/programmes", get(programmes::list))
+        .route("/compliance", get(compliance::show))
         .route("/programmes/{n}", get(programmes::show))
         .route("/cases/{id}", get(cases::show))
         .route("/cases/{id}/steps", get(steps::menu))

@@ -1,0 +1,287 @@
+//! The compliance report: every finding of the approval gates (domain::compliance),
+//! the date it began, whether it is still open, and every override with who made it and
+//! why. One report, three faces: the `/compliance` page, and `sendscope compliance
+//! report --format html|csv|json`. Board members see it without case references.
+
+use crate::cases::with_user;
+use crate::{AppState, esc, page};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use chrono::NaiveDate;
+use sendscope_domain::StreamKind;
+use sendscope_domain::access::{Action, Resource, Role, authorise};
+use sendscope_domain::calendar::{england_today, long_date};
+use sendscope_domain::compliance::{FindingKind, GateRules, ProvisionRecord, findings};
+use sendscope_domain::ids::{AreaId, CaseId, ProvisionId, SettingId};
+use sendscope_domain::projection::StreamState;
+use sendscope_store::{CaseQuery, Store, StoreError};
+use serde::Serialize;
+use std::collections::HashMap;
+
+#[derive(Debug, Serialize)]
+pub struct FindingRow {
+    pub kind: FindingKind,
+    pub what: &'static str,
+    pub began_on: NaiveDate,
+    pub school: String,
+    pub provision: String,
+    /// The child's case reference; left out for those who may not see children's records.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub case: Option<String>,
+    pub open: bool,
+    pub detail: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct OverrideRow {
+    pub on: NaiveDate,
+    pub school: String,
+    pub provision: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub case: Option<String>,
+    pub by: String,
+    pub reason: String,
+    pub finding: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub today: NaiveDate,
+    pub findings: Vec<FindingRow>,
+    pub overrides: Vec<OverrideRow>,
+}
+
+fn what(kind: FindingKind) -> &'static str {
+    match kind {
+        FindingKind::SlaBeforeApproval => "Service level agreement signed before approval",
+        FindingKind::CapitalBeforeApproval => "Capital approved before approval",
+        FindingKind::NamedBeforeApproval => "Child named before approval",
+        FindingKind::PlacesWithoutViableOptions => {
+            "New places at a school below the Ofsted standard without viable-options evidence"
+        }
+    }
+}
+
+/// The report for an area on a day; `with_cases` adds case references.
+pub fn report(
+    store: &dyn Store,
+    area: AreaId,
+    today: NaiveDate,
+    with_cases: bool,
+) -> Result<Report, StoreError> {
+    let mut settings = HashMap::new();
+    for p in store.area_projections(area, StreamKind::Setting)? {
+        if let StreamState::Setting(s) = p.state {
+            settings.insert(SettingId(p.stream.id), s);
+        }
+    }
+    let mut provisions = Vec::new();
+    for p in store.area_projections(area, StreamKind::Provision)? {
+        if let StreamState::Provision(s) = p.state {
+            provisions.push((ProvisionId(p.stream.id), s));
+        }
+    }
+    // Namings and overrides from every case in the area.
+    let mut namings: HashMap<ProvisionId, Vec<(CaseId, NaiveDate)>> = HashMap::new();
+    let mut overrides = Vec::new();
+    let mut q = CaseQuery {
+        area: Some(area),
+        limit: 500,
+        ..Default::default()
+    };
+    loop {
+        let page = store.list_cases(&q)?;
+        let refs: Vec<_> = page
+            .rows
+            .iter()
+            .map(|r| sendscope_domain::StreamRef::case(r.case))
+            .collect();
+        for (row, p) in page.rows.iter().zip(store.projections(&refs)?) {
+            let Some(c) = p.as_ref().and_then(|p| p.case()) else {
+                continue;
+            };
+            for n in &c.namings {
+                namings
+                    .entry(n.provision)
+                    .or_default()
+                    .push((row.case, n.on));
+            }
+            for o in &c.overrides {
+                overrides.push((row.case, o.clone()));
+            }
+        }
+        match page.next {
+            Some(n) => q.after = Some(n),
+            None => break,
+        }
+    }
+    let records: Vec<ProvisionRecord> = provisions
+        .iter()
+        .filter_map(|(id, p)| {
+            let setting_id = p.opened.as_ref()?.setting;
+            Some(ProvisionRecord {
+                id: *id,
+                provision: p,
+                setting_id,
+                setting: settings.get(&setting_id),
+                namings: namings.get(id).cloned().unwrap_or_default(),
+            })
+        })
+        .collect();
+    let school = |id: &SettingId| {
+        settings
+            .get(id)
+            .and_then(|s| s.details.as_ref())
+            .map(|d| d.name.clone())
+            .unwrap_or_default()
+    };
+    let provision_name = |id: &ProvisionId| {
+        provisions
+            .iter()
+            .find(|(p, _)| p == id)
+            .and_then(|(_, s)| s.opened.as_ref())
+            .map(|o| (o.name.clone(), school(&o.setting)))
+            .unwrap_or_default()
+    };
+    let rows = findings(&GateRules::standard(), &records, today)
+        .into_iter()
+        .map(|f| FindingRow {
+            kind: f.kind,
+            what: what(f.kind),
+            began_on: f.began_on,
+            school: school(&f.setting),
+            provision: f
+                .provision
+                .map(|p| provision_name(&p).0)
+                .unwrap_or_default(),
+            case: f.case.filter(|_| with_cases).map(|c| c.to_string()),
+            open: f.open,
+            detail: f.detail,
+        })
+        .collect();
+    let mut overrides: Vec<OverrideRow> = overrides
+        .into_iter()
+        .map(|(case, o)| {
+            let (provision, school) = provision_name(&o.provision);
+            OverrideRow {
+                on: o.on,
+                school,
+                provision,
+                case: with_cases.then(|| case.to_string()),
+                by: o.by,
+                reason: o.reason,
+                finding: o.finding,
+            }
+        })
+        .collect();
+    overrides.sort_by_key(|o| o.on);
+    Ok(Report {
+        today,
+        findings: rows,
+        overrides,
+    })
+}
+
+/// The report as HTML tables (the page's body, and `--format html` in a GOV.UK page).
+pub fn html(r: &Report) -> String {
+    let open = r.findings.iter().filter(|f| f.open).count();
+    let rows: String = r
+        .findings
+        .iter()
+        .map(|f| {
+            let state = if f.open {
+                "<strong class=\"govuk-tag govuk-tag--red\">Open</strong>"
+            } else {
+                "<strong class=\"govuk-tag govuk-tag--grey\">Closed</strong>"
+            };
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{state}</td></tr>",
+                long_date(f.began_on),
+                esc(f.what),
+                esc(&f.school),
+                esc(&f.provision),
+                esc(f.case.as_deref().unwrap_or("")),
+            )
+        })
+        .collect();
+    let overrides: String = r
+        .overrides
+        .iter()
+        .map(|o| {
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                long_date(o.on),
+                esc(&o.school),
+                esc(&o.provision),
+                esc(&o.by),
+                esc(&o.reason),
+                esc(o.case.as_deref().unwrap_or(""))
+            )
+        })
+        .collect();
+    format!(
+        "<h1>Compliance report</h1><p>Steps taken before the approvals they depend on, as of {}: {} findings, {open} still open; {} overrides.</p>\
+         <table><caption>Findings</caption><thead><tr><th scope=\"col\">Began</th><th scope=\"col\">Finding</th><th scope=\"col\">School</th>\
+         <th scope=\"col\">Provision</th><th scope=\"col\">Case</th><th scope=\"col\">State</th></tr></thead><tbody>{rows}</tbody></table>\
+         <table><caption>Overrides</caption><thead><tr><th scope=\"col\">Date</th><th scope=\"col\">School</th><th scope=\"col\">Provision</th>\
+         <th scope=\"col\">By</th><th scope=\"col\">Reason</th><th scope=\"col\">Case</th></tr></thead><tbody>{overrides}</tbody></table>",
+        long_date(r.today),
+        r.findings.len(),
+        r.overrides.len()
+    )
+}
+
+/// The page wrapped as a whole document, for `--format html`.
+pub fn html_page(r: &Report) -> String {
+    page("Compliance report", &html(r))
+}
+
+/// CSV: one row per finding and per override (`record` says which).
+pub fn csv(r: &Report) -> String {
+    let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let mut out = String::from("record,date,what,school,provision,case,open,by,reason,detail\n");
+    for f in &r.findings {
+        out.push_str(&format!(
+            "finding,{},{},{},{},{},{},,,{}\n",
+            f.began_on,
+            q(f.what),
+            q(&f.school),
+            q(&f.provision),
+            f.case.as_deref().unwrap_or(""),
+            f.open,
+            q(&f.detail)
+        ));
+    }
+    for o in &r.overrides {
+        out.push_str(&format!(
+            "override,{},{},{},{},{},,{},{},{}\n",
+            o.on,
+            q("Approval gate overridden"),
+            q(&o.school),
+            q(&o.provision),
+            o.case.as_deref().unwrap_or(""),
+            q(&o.by),
+            q(&o.reason),
+            q(&o.finding)
+        ));
+    }
+    out
+}
+
+/// GET /compliance: for those who see the area's figures; case references only for
+/// roles that see children's records.
+pub async fn show(State(app): State<AppState>, headers: HeaderMap) -> Response {
+    with_user(&app, headers, move |store, who| {
+        let p = &who.principal;
+        if !authorise(p, Action::View, Resource::Figures { area: p.area }).allowed() {
+            return StatusCode::FORBIDDEN.into_response();
+        }
+        let with_cases = matches!(p.role, Role::TeamManager | Role::Commissioner);
+        match report(store, p.area, england_today(), with_cases) {
+            Ok(r) => Html(page("Compliance report", &html(&r))).into_response(),
+            Err(e) => crate::error_page(&e.to_string()),
+        }
+    })
+    .await
+}
