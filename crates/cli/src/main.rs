@@ -1289,34 +1289,13 @@ fn time_queue(
     Ok((cases, ms, lines))
 }
 
-/// Calls `f` with every case record in an area, a page of projections at a time.
+/// Calls `f` with every case record in an area.
 fn for_each_case(
     store: &dyn Store,
     area: AreaId,
     f: &mut dyn FnMut(sendscope_domain::ids::CaseId, &sendscope_domain::projection::CaseState),
 ) -> anyhow::Result<()> {
-    let mut q = sendscope_store::CaseQuery {
-        area: Some(area),
-        limit: 500,
-        ..Default::default()
-    };
-    loop {
-        let page = store.list_cases(&q)?;
-        let refs: Vec<_> = page
-            .rows
-            .iter()
-            .map(|r| sendscope_domain::StreamRef::case(r.case))
-            .collect();
-        for (row, p) in page.rows.iter().zip(store.projections(&refs)?) {
-            if let Some(c) = p.as_ref().and_then(|p| p.case()) {
-                f(row.case, c);
-            }
-        }
-        match page.next {
-            Some(n) => q.after = Some(n),
-            None => return Ok(()),
-        }
-    }
+    Ok(sendscope_store::for_each_case(store, area, f)?)
 }
 
 /// A GIAS-layout file of `rows` establishments, written as GIAS publishes (Windows-1252).

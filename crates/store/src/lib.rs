@@ -283,6 +283,37 @@ pub fn open(url: &str) -> Result<Box<dyn Store>> {
     Err(StoreError::BadUrl(url.to_string()))
 }
 
+/// Calls `f` with every case record in an area (its reference and state), a page of
+/// projections at a time.
+pub fn for_each_case(
+    store: &dyn Store,
+    area: sendscope_domain::ids::AreaId,
+    f: &mut dyn FnMut(sendscope_domain::ids::CaseId, &sendscope_domain::projection::CaseState),
+) -> Result<()> {
+    let mut q = CaseQuery {
+        area: Some(area),
+        limit: 500,
+        ..Default::default()
+    };
+    loop {
+        let page = store.list_cases(&q)?;
+        let refs: Vec<_> = page
+            .rows
+            .iter()
+            .map(|r| sendscope_domain::StreamRef::case(r.case))
+            .collect();
+        for (row, p) in page.rows.iter().zip(store.projections(&refs)?) {
+            if let Some(c) = p.as_ref().and_then(|p| p.case()) {
+                f(row.case, c);
+            }
+        }
+        match page.next {
+            Some(n) => q.after = Some(n),
+            None => return Ok(()),
+        }
+    }
+}
+
 /// Reads every event in sequence order, a page at a time, in constant memory.
 pub fn for_each_event(
     store: &dyn Store,

@@ -15,7 +15,7 @@ use sendscope_domain::calendar::{england_today, long_date};
 use sendscope_domain::compliance::{FindingKind, GateRules, ProvisionRecord, findings};
 use sendscope_domain::ids::{AreaId, CaseId, ProvisionId, SettingId};
 use sendscope_domain::projection::StreamState;
-use sendscope_store::{CaseQuery, Store, StoreError};
+use sendscope_store::{Store, StoreError};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -85,37 +85,14 @@ pub fn report(
     // Namings and overrides from every case in the area.
     let mut namings: HashMap<ProvisionId, Vec<(CaseId, NaiveDate)>> = HashMap::new();
     let mut overrides = Vec::new();
-    let mut q = CaseQuery {
-        area: Some(area),
-        limit: 500,
-        ..Default::default()
-    };
-    loop {
-        let page = store.list_cases(&q)?;
-        let refs: Vec<_> = page
-            .rows
-            .iter()
-            .map(|r| sendscope_domain::StreamRef::case(r.case))
-            .collect();
-        for (row, p) in page.rows.iter().zip(store.projections(&refs)?) {
-            let Some(c) = p.as_ref().and_then(|p| p.case()) else {
-                continue;
-            };
-            for n in &c.namings {
-                namings
-                    .entry(n.provision)
-                    .or_default()
-                    .push((row.case, n.on));
-            }
-            for o in &c.overrides {
-                overrides.push((row.case, o.clone()));
-            }
+    sendscope_store::for_each_case(store, area, &mut |case, c| {
+        for n in &c.namings {
+            namings.entry(n.provision).or_default().push((case, n.on));
         }
-        match page.next {
-            Some(n) => q.after = Some(n),
-            None => break,
+        for o in &c.overrides {
+            overrides.push((case, o.clone()));
         }
-    }
+    })?;
     let records: Vec<ProvisionRecord> = provisions
         .iter()
         .filter_map(|(id, p)| {
