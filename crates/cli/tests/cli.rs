@@ -2631,15 +2631,10 @@ fn ofsted_import_on_postgres() {
     ofsted_import(pg_db());
 }
 
-/// The approval gate: naming a child into a resourced provision whose significant change
-/// approval is not in effect is refused, through the API and the page, with the missing
-/// approval named; only a team manager may override, with a reason recorded beside the
-/// step; once the approval is in effect no override is needed.
-fn approval_gate(db: Db) {
+/// The demo area and one of its primary academies.
+fn demo_primary_academy(url: &str) -> (sendscope_domain::ids::AreaId, uuid::Uuid) {
     use sendscope_domain::projection::StreamState;
-    assert_eq!(run(&demo_args(&db.url, "60", "5000")).0, 0);
-    let case = team_case_with_plan(&db.url);
-    let s = sendscope_store::open(&db.url).expect("opens");
+    let s = sendscope_store::open(url).expect("opens");
     let area = sendscope_domain::ids::AreaId::parse(&s.headline().expect("h").areas[0].area_id)
         .expect("area");
     let academy = s
@@ -2656,6 +2651,18 @@ fn approval_gate(db: Db) {
         .expect("a primary academy")
         .stream
         .id;
+    (area, academy)
+}
+
+/// The approval gate: naming a child into a resourced provision whose significant change
+/// approval is not in effect is refused, through the API and the page, with the missing
+/// approval named; only a team manager may override, with a reason recorded beside the
+/// step; once the approval is in effect no override is needed.
+fn approval_gate(db: Db) {
+    assert_eq!(run(&demo_args(&db.url, "60", "5000")).0, 0);
+    let case = team_case_with_plan(&db.url);
+    let (area, academy) = demo_primary_academy(&db.url);
+    let s = sendscope_store::open(&db.url).expect("opens");
     let provision = sendscope_domain::ids::ProvisionId::new_random();
     let add = |body: sendscope_domain::EventBody| {
         s.append(&[sendscope_domain::NewEvent {
@@ -2838,4 +2845,114 @@ fn approval_gate_on_sqlite() {
 #[test]
 fn approval_gate_on_postgres() {
     approval_gate(pg_db());
+}
+
+/// The provisions register through the API: a commissioner opens a resourced provision
+/// and records its places, agreement and approval; steps out of order are refused; other
+/// roles cannot; the compliance report sees the agreement signed before the approval.
+fn provisions_register(db: Db) {
+    assert_eq!(run(&demo_args(&db.url, "60", "5000")).0, 0);
+    let (_, academy) = demo_primary_academy(&db.url);
+    let commissioner = token_for(&db.url, "commissioner");
+    let caseworker = token_for(&db.url, "caseworker");
+    let (mut server, port, _stderr) = serve(&db.url);
+    let id = uuid::Uuid::new_v4();
+    let url = format!("/api/v1/provisions/{id}/steps");
+    let post = |token: &str, t: &str, payload: &str| {
+        api_post(
+            port,
+            &url,
+            token,
+            &format!(r#"{{"type":"{t}","payload":{payload}}}"#),
+        )
+    };
+    let (status, answer) = post(
+        &commissioner,
+        "provision.sla_signed",
+        r#"{"parties":["Council","Trust"],"signed_on":"2026-09-02","start":"2026-09-02","end":"2029-08-31"}"#,
+    );
+    assert_eq!(status, 422, "{answer}");
+    assert!(answer.contains("record provision.opened first"), "{answer}");
+    let opened = format!(
+        r#"{{"setting":"{academy}","kind":"resourced_provision","name":"Register ERP","need_types":["ASD"],"low_age":4,"high_age":11}}"#
+    );
+    assert_eq!(post(&caseworker, "provision.opened", &opened).0, 403);
+    let (status, answer) = post(
+        &commissioner,
+        "provision.opened",
+        &opened.replace(&academy.to_string(), &uuid::Uuid::new_v4().to_string()),
+    );
+    assert_eq!(status, 422, "{answer}");
+    assert!(answer.contains("register the school first"), "{answer}");
+    for (t, payload) in [
+        ("provision.opened", opened.as_str()),
+        (
+            "provision.places_set",
+            r#"{"academic_year":"2026/27","places":14}"#,
+        ),
+        (
+            "provision.sla_signed",
+            r#"{"parties":["Council","Trust"],"signed_on":"2026-09-02","start":"2026-09-02","end":"2029-08-31"}"#,
+        ),
+        (
+            "provision.approval_applied",
+            r#"{"route":"significant_change","submitted_on":"2026-09-20"}"#,
+        ),
+        (
+            "provision.approval_decided",
+            r#"{"route":"significant_change","approved":true,"decided_on":"2026-10-15","effective_from":"2026-11-01"}"#,
+        ),
+    ] {
+        let (status, answer) = post(&commissioner, t, payload);
+        assert_eq!(status, 201, "{t}: {answer}");
+    }
+    let (status, answer) = post(&commissioner, "provision.opened", &opened);
+    assert_eq!(status, 422, "{answer}");
+    let (status, answer) = post(
+        &commissioner,
+        "case.review_meeting_held",
+        r#"{"on":"2026-01-01"}"#,
+    );
+    assert_eq!(status, 422, "{answer}");
+    server.kill().expect("stop");
+    server.wait().expect("reaped");
+    let (code, out, err) = run(&[
+        "--database-url",
+        &db.url,
+        "compliance",
+        "report",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let found: Vec<_> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["provision"] == "Register ERP")
+        .map(|f| {
+            (
+                f["kind"].as_str().map(str::to_string),
+                f["began_on"].as_str().map(str::to_string),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        vec![(
+            Some("sla_before_approval".to_string()),
+            Some("2026-09-02".to_string())
+        )]
+    );
+}
+
+#[test]
+fn provisions_register_on_sqlite() {
+    provisions_register(sqlite_db());
+}
+
+#[test]
+fn provisions_register_on_postgres() {
+    provisions_register(pg_db());
 }

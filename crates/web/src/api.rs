@@ -381,16 +381,7 @@ pub async fn record_step(
     body: axum::body::Bytes,
 ) -> Response {
     with_caller(&app, headers, move |store, c| {
-        let req: StepRequest = serde_json::from_slice(&body).map_err(|e| {
-            Problem::new(
-                StatusCode::BAD_REQUEST,
-                "invalid-body",
-                "The request body is not a step",
-                format!(
-                    "Send JSON {{\"type\": \"case.…\", \"payload\": {{…}}, \"reason\": \"optional note\"}}: {e}"
-                ),
-            )
-        })?;
+        let req: StepRequest = serde_json::from_slice(&body).map_err(|e| not_a_step("case", e))?;
         use crate::steps::StepError as E;
         let recorded = crate::steps::record_step_overriding(
             store,
@@ -519,6 +510,111 @@ pub async fn setting(
     .await
 }
 
+/// A body that is not a step: 400, with the shape to send.
+fn not_a_step(stream: &str, e: serde_json::Error) -> Problem {
+    Problem::new(
+        StatusCode::BAD_REQUEST,
+        "invalid-body",
+        "The request body is not a step",
+        format!(
+            "Send JSON {{\"type\": \"{stream}.…\", \"payload\": {{…}}, \"reason\": \"optional note\"}}: {e}"
+        ),
+    )
+}
+
+#[derive(serde::Deserialize)]
+struct ProvisionStep {
+    #[serde(rename = "type")]
+    event_type: String,
+    payload: Value,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+/// POST /api/v1/provisions/{id}/steps: the provisions register. Commissioners and team
+/// managers open a provision (`provision.opened`, with an identifier the caller makes)
+/// and record its places, costs, service level agreements, approval applications and
+/// decisions, capital and viable-options evidence. The rules refuse steps out of order
+/// (422, nothing written).
+pub async fn provision_step(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    with_caller(&app, headers, move |store, c| {
+        let p = &c.principal;
+        if !authorise(p, Action::Change, Resource::Settings { area: p.area }).allowed() {
+            return Err(Problem::forbidden(
+                "Commissioners and team managers keep the provisions register",
+            ));
+        }
+        let gone = || Problem::not_found("There is no provision with that identifier in your area");
+        let id = sendscope_domain::ids::ProvisionId::parse(&id).map_err(|_| gone())?;
+        let req: ProvisionStep =
+            serde_json::from_slice(&body).map_err(|e| not_a_step("provision", e))?;
+        let invalid = |m: String| {
+            Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-step", "The step is not well formed", m)
+        };
+        if !req.event_type.starts_with("provision.") {
+            return Err(invalid(format!(
+                "{:?} is not a provision step: use provision.opened, provision.places_set, provision.costs_set, provision.sla_signed, provision.approval_applied, provision.approval_decided, provision.capital_approved, provision.viable_options_recorded or provision.closed",
+                req.event_type
+            )));
+        }
+        let bytes = serde_json::to_vec(&req.payload).map_err(|e| invalid(e.to_string()))?;
+        let event = sendscope_domain::EventBody::decode(&req.event_type, &bytes)
+            .map_err(|e| invalid(format!("the payload is not a valid {}: {e}", req.event_type)))?;
+        let stream = sendscope_domain::StreamRef::provision(id);
+        let existing = store.projection(stream).map_err(Problem::internal)?;
+        if existing.as_ref().is_some_and(|x| x.area != p.area) {
+            return Err(gone());
+        }
+        if let sendscope_domain::EventBody::ProvisionOpened(o) = &event {
+            let setting = store
+                .projection(sendscope_domain::StreamRef::setting(o.setting))
+                .map_err(Problem::internal)?;
+            if setting.is_none_or(|s| s.area != p.area) {
+                return Err(invalid(format!(
+                    "there is no setting {} in your area: register the school first (sendscope import gias)",
+                    o.setting
+                )));
+            }
+        }
+        let date = ["on", "signed_on", "submitted_on", "decided_on", "approved_on"]
+            .iter()
+            .find_map(|k| req.payload.get(k).and_then(Value::as_str))
+            .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+            .unwrap_or_else(sendscope_domain::calendar::england_today);
+        let actor = sendscope_domain::Actor::parse(&format!("user:{}", c.username))
+            .map_err(Problem::internal)?;
+        let seqs = store
+            .append(&[sendscope_domain::NewEvent {
+                stream,
+                area: p.area,
+                body: event,
+                actor,
+                effective_date: date,
+                reason: req.reason.filter(|r| !r.trim().is_empty()),
+                recorded_at: None,
+            }])
+            .map_err(|e| match e {
+                sendscope_store::StoreError::Domain(sendscope_domain::DomainError::Refused(m)) => {
+                    Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "step-refused", "This step cannot be recorded yet", m)
+                }
+                e => Problem::internal(e),
+            })?;
+        let mut r = json_ok(&json!({
+            "seq": seqs.first().copied().unwrap_or_default(),
+            "provision": id.to_string(),
+            "type": req.event_type,
+        }));
+        *r.status_mut() = StatusCode::CREATED;
+        Ok(r)
+    })
+    .await
+}
+
 /// Any other path under /api.
 pub async fn no_route() -> Response {
     Problem::not_found("There is no such API route; /api/openapi.json lists them all")
@@ -626,6 +722,20 @@ pub fn openapi() -> Value {
                 "parameters": [path_id("Case reference")],
                 "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/StepRequest" } } } },
                 "responses": with(json!({ "201": ok("StepRecorded", "Recorded, with the record's deadlines now") }), &["400", "401", "403", "404", "422"])
+            }},
+            "/api/v1/provisions/{id}/steps": { "post": {
+                "operationId": "recordProvisionStep", "summary": "The provisions register (commissioners and team managers)",
+                "description": "Open a provision (provision.opened, with an identifier you make), then record its places, costs, service level agreements, \
+                    approval applications and decisions (significant change or prescribed alteration), capital and viable-options evidence. \
+                    Steps out of order answer 422 and write nothing. Children cannot be named into a SEN unit or resourced provision before its approval takes effect.",
+                "parameters": [path_id("Provision identifier")],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                    "type": "object", "required": ["type", "payload"],
+                    "properties": { "type": { "type": "string" }, "payload": { "type": "object" }, "reason": { "type": "string" } } } } } },
+                "responses": with(json!({ "201": { "description": "Recorded", "content": { "application/json": { "schema": {
+                    "type": "object", "required": ["seq", "provision", "type"],
+                    "properties": { "seq": { "type": "integer" }, "provision": { "type": "string" }, "type": { "type": "string" } } } } } } }),
+                    &["400", "401", "403", "404", "422"])
             }},
             "/api/v1/settings": { "get": {
                 "operationId": "listSettings", "summary": "Schools and other settings in your local area",

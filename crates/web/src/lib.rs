@@ -91,6 +91,10 @@ pub fn router(store: Arc<dyn Store>, secure_cookies: bool) -> Router {
             "/api/v1/cases/{id}/steps",
             axum::routing::post(api::record_step),
         )
+        .route(
+            "/api/v1/provisions/{id}/steps",
+            axum::routing::post(api::provision_step),
+        )
         .route("/api/v1/settings", get(api::settings))
         .route("/api/v1/settings/{id}", get(api::setting))
         .route("/api/{*rest}", get(api::no_route))
