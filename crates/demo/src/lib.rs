@@ -65,6 +65,8 @@ pub fn generate<E>(
 
 struct SettingInfo {
     id: SettingId,
+    /// An academy when the history began.
+    academy: bool,
     provision: ProvisionId,
     kind: ProvisionKind,
     phase: Phase,
@@ -421,45 +423,11 @@ impl Generator {
             at,
         );
         let provision = self.provision(a, id, &name, kind, places, ages, cost);
-        // SEN units and resourced provisions were approved before the history began
-        // (significant change at academies, a prescribed alteration at maintained schools):
-        // recorded as the history they are, with their real dates.
         if matches!(
             kind,
             ProvisionKind::SenUnit | ProvisionKind::ResourcedProvision
         ) {
-            let route = if setting_type.is_academy() {
-                ApprovalRoute::SignificantChange
-            } else {
-                ApprovalRoute::PrescribedAlteration
-            };
-            let submitted = self.start - Days::new(540);
-            let decided = self.start - Days::new(365);
-            self.push(
-                StreamRef::provision(provision),
-                a.id,
-                "system:demo",
-                submitted,
-                EventBody::ApprovalApplied(ApprovalApplied {
-                    route,
-                    submitted_on: submitted,
-                    advisory_board_on: None,
-                }),
-                at,
-            );
-            self.push(
-                StreamRef::provision(provision),
-                a.id,
-                "system:demo",
-                decided,
-                EventBody::ApprovalDecided(ApprovalDecided {
-                    route,
-                    approved: true,
-                    decided_on: decided,
-                    effective_from: Some(self.start - Days::new(180)),
-                }),
-                at,
-            );
+            self.approval_history(a, provision, setting_type.is_academy());
         }
         s.settings += 1;
         self.maybe_flush(s, sink)?;
@@ -467,12 +435,54 @@ impl Generator {
         let rp = kind == ProvisionKind::ResourcedProvision;
         Ok(SettingInfo {
             id,
+            academy: setting_type.is_academy(),
             provision,
             kind,
             phase,
             sen_unit,
             rp,
         })
+    }
+
+    /// SEN units and resourced provisions were approved before the history began
+    /// (significant change at academies, a prescribed alteration at maintained schools):
+    /// recorded as the history they are, with their real dates.
+    fn approval_history(&mut self, a: &AreaCtx, provision: ProvisionId, academy: bool) {
+        let route = if academy {
+            ApprovalRoute::SignificantChange
+        } else {
+            ApprovalRoute::PrescribedAlteration
+        };
+        let at = Some(Instant::england_at(self.start, 8, 30));
+        // Long-established: approved years before any placement the history holds.
+        let effective = self.start - Days::new(365 * 20);
+        let submitted = effective - Days::new(365);
+        let decided = effective - Days::new(180);
+        self.push(
+            StreamRef::provision(provision),
+            a.id,
+            "system:demo",
+            submitted,
+            EventBody::ApprovalApplied(ApprovalApplied {
+                route,
+                submitted_on: submitted,
+                advisory_board_on: None,
+            }),
+            at,
+        );
+        self.push(
+            StreamRef::provision(provision),
+            a.id,
+            "system:demo",
+            decided,
+            EventBody::ApprovalDecided(ApprovalDecided {
+                route,
+                approved: true,
+                decided_on: decided,
+                effective_from: Some(effective),
+            }),
+            at,
+        );
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -808,7 +818,7 @@ impl Generator {
                 (&ctx.primaries, Phase::Primary)
             };
             let host = &list[(i as usize * 3) % list.len()];
-            let (host_id, host_phase) = (host.id, host.phase);
+            let (host_id, host_phase, academy) = (host.id, host.phase, host.academy);
             let ages = if phase == Phase::Primary {
                 (4, 11)
             } else {
@@ -823,8 +833,10 @@ impl Generator {
                 ages,
                 erp_cost,
             );
+            self.approval_history(&ctx, prov, academy);
             let info = SettingInfo {
                 id: host_id,
+                academy,
                 provision: prov,
                 kind: ProvisionKind::ResourcedProvision,
                 phase: host_phase,
@@ -838,7 +850,7 @@ impl Generator {
             }
         }
         if ctx.erps_secondary.is_empty() {
-            let host = ctx.secondaries[0].id;
+            let (host, academy) = (ctx.secondaries[0].id, ctx.secondaries[0].academy);
             let prov = self.provision(
                 &ctx,
                 host,
@@ -848,8 +860,10 @@ impl Generator {
                 (11, 16),
                 erp_cost,
             );
+            self.approval_history(&ctx, prov, academy);
             ctx.erps_secondary.push(SettingInfo {
                 id: host,
+                academy,
                 provision: prov,
                 kind: ProvisionKind::ResourcedProvision,
                 phase: Phase::Secondary,
