@@ -2945,6 +2945,8 @@ fn provisions_register(db: Db) {
             Some("2026-09-02".to_string())
         )]
     );
+    // The demo's own provisions were approved before any child was placed: no findings.
+    assert_eq!(v["findings"].as_array().map(Vec::len), Some(1), "{v}");
 }
 
 #[test]
