@@ -2619,6 +2619,43 @@ fn ofsted_import(db: Db) {
     let bad = write("bad.toml", "framework = \"stars\"\n");
     let (code, _, err) = import(&cards, &["--mapping", &bad]);
     assert_eq!((code, err.lines().count()), (2, 1), "{err}");
+    // The setting's page shows the inspection and that it falls below the standard for
+    // new places (leadership and management, quality of education: 3).
+    let setting = {
+        use sendscope_domain::projection::StreamState;
+        let s = sendscope_store::open(&db.url).expect("opens");
+        let area = sendscope_domain::ids::AreaId::parse(&s.headline().expect("h").areas[0].area_id)
+            .expect("area");
+        s.area_projections(area, sendscope_domain::StreamKind::Setting)
+            .expect("settings")
+            .into_iter()
+            .find(|p| match &p.state {
+                StreamState::Setting(x) => x
+                    .details
+                    .as_ref()
+                    .and_then(|d| d.urn)
+                    .is_some_and(|u| u.to_string() == "712233"),
+                _ => false,
+            })
+            .expect("the school")
+            .stream
+            .id
+    };
+    let (mut server, port, _stderr) = serve(&db.url);
+    let (status, _, page) = http(
+        port,
+        "GET",
+        &format!("/settings/{setting}"),
+        &sign_in(port, "commissioner"),
+        "",
+    );
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Below the standard for new places") && page.contains("14 March 2024"),
+        "{page}"
+    );
+    server.kill().expect("stop");
+    server.wait().expect("reaped");
 }
 
 #[test]

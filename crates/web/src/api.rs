@@ -895,17 +895,22 @@ pub fn openapi() -> Value {
                 "SettingPage": page_of("SettingSummary"),
                 "Setting": {
                     "allOf": [{ "$ref": "#/components/schemas/SettingSummary" }, {
-                        "type": "object", "required": ["establishment_type", "provisions", "children_placed"],
+                        "type": "object", "required": ["establishment_type", "provisions", "ofsted", "children_placed"],
                         "properties": {
                             "establishment_type": { "type": "string" },
                             "provisions": { "type": "array", "items": { "type": "object",
-                                "required": ["id", "name", "kind", "kind_label", "designated_needs", "academic_year", "places", "financial_year", "cost_per_place_pence"],
+                                "required": ["id", "name", "kind", "kind_label", "designated_needs", "academic_year", "places", "financial_year", "cost_per_place_pence", "approval"],
                                 "properties": {
                                     "id": { "type": "string" }, "name": { "type": "string" }, "kind": { "type": "string" }, "kind_label": { "type": "string" },
                                     "designated_needs": { "type": "array", "items": { "type": "string" } },
                                     "academic_year": { "type": "string" }, "places": nullable("integer"),
-                                    "financial_year": { "type": "string" }, "cost_per_place_pence": nullable("integer")
+                                    "financial_year": { "type": "string" }, "cost_per_place_pence": nullable("integer"),
+                                    "approval": { "type": "string", "description": "Where its significant change or prescribed alteration approval stands" }
                                 } } },
+                            "ofsted": { "type": ["object", "null"], "required": ["framework", "inspection_start", "judgements", "meets_standard_for_new_places"],
+                                "properties": { "framework": { "type": "string", "enum": ["graded", "report_card"] }, "inspection_start": date,
+                                    "judgements": { "type": "object", "additionalProperties": { "type": "object" } },
+                                    "meets_standard_for_new_places": { "type": "boolean" }, "below_standard": { "type": "string" } } },
                             "children_placed": { "type": "object", "required": ["count", "shown_as", "records_you_can_open"],
                                 "properties": {
                                     "count": { "type": ["integer", "null"], "description": "null when suppressed (families see counts below 5 as \"Fewer than 5\")" },

@@ -88,12 +88,13 @@ pub async fn show(
             .iter()
             .map(|p| {
                 format!(
-                    "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td></tr>\n",
+                    "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>\n",
                     esc(&p.name),
                     p.kind_label,
                     p.places.map(|n| n.to_string()).unwrap_or_default(),
                     p.designated_needs.join(", "),
-                    p.cost_per_place_pence.map(money).unwrap_or_default()
+                    p.cost_per_place_pence.map(money).unwrap_or_default(),
+                    esc(&p.approval)
                 )
             })
             .collect();
@@ -109,11 +110,36 @@ pub async fn show(
             .map(|c| format!("<li><a href=\"/cases/{}\">{}, {}</a></li>", c.id, esc(&c.family_name), esc(&c.given_names)))
             .collect();
         let names = if names.is_empty() { String::new() } else { format!("<ul>{names}</ul>") };
+        let ofsted = match &v.ofsted {
+            None => "<h2>Ofsted</h2><p>No inspection recorded (import Ofsted's files with sendscope import ofsted).</p>".to_string(),
+            Some(o) => {
+                let rows: String = o
+                    .judgements
+                    .iter()
+                    .map(|(k, j)| {
+                        let text = match j {
+                            sendscope_domain::event::Judgement::Grade(g) => format!("{g}"),
+                            sendscope_domain::event::Judgement::Scale(x) => format!("{x:?}"),
+                            sendscope_domain::event::Judgement::SafeguardingMet(m) => if *m { "met".into() } else { "not met".into() },
+                        };
+                        format!("<dt>{}</dt><dd>{}</dd>", esc(&k.replace('_', " ")), esc(&text))
+                    })
+                    .collect();
+                let standard = match &o.below_standard {
+                    None => "<p>Meets the standard for new places.</p>".to_string(),
+                    Some(w) => format!("<p><strong class=\"govuk-tag govuk-tag--orange\">Below the standard for new places</strong> {}: new places here need viable-options evidence.</p>", esc(w)),
+                };
+                format!(
+                    "<h2>Ofsted</h2><p>Inspection of {}.</p>{standard}<dl>{rows}</dl>",
+                    sendscope_domain::calendar::long_date(o.inspection_start)
+                )
+            }
+        };
         let s = &v.summary;
         let body = format!(
             "<h1>{}</h1>\n<dl><dt>URN</dt><dd>{}</dd><dt>Type</dt><dd>{}</dd><dt>Phase</dt><dd>{}</dd><dt>Ages</dt><dd>{}-{}</dd><dt>Trust</dt><dd>{}</dd></dl>\n\
              <table><caption>Provisions ({year} places, {fy} cost per place)</caption><thead><tr><th scope=\"col\">Provision</th><th scope=\"col\">Kind</th>\
-             <th scope=\"col\" class=\"num\">Places</th><th scope=\"col\">Designated needs</th><th scope=\"col\" class=\"num\">Cost per place</th></tr></thead><tbody>\n{provisions}</tbody></table>\n\
+             <th scope=\"col\" class=\"num\">Places</th><th scope=\"col\">Designated needs</th><th scope=\"col\" class=\"num\">Cost per place</th><th scope=\"col\">Approval</th></tr></thead><tbody>\n{provisions}</tbody></table>\n{ofsted}\
              <h2>Children placed</h2><p>{} children with an EHC plan or request attend this setting.</p>{names}",
             esc(&s.name),
             s.urn.as_deref().unwrap_or(""),

@@ -769,6 +769,19 @@ pub struct ProvisionView {
     pub financial_year: String,
     /// Total cost per place (place funding, top-up, health, social care), in pence.
     pub cost_per_place_pence: Option<i64>,
+    /// Where its approval stands (significant change or prescribed alteration), in words.
+    pub approval: String,
+}
+
+/// The setting's latest Ofsted inspection and whether it meets the standard for new places.
+#[derive(Debug, Serialize)]
+pub struct OfstedView {
+    pub framework: sendscope_domain::event::InspectionFramework,
+    pub inspection_start: chrono::NaiveDate,
+    pub judgements: std::collections::BTreeMap<String, sendscope_domain::event::Judgement>,
+    pub meets_standard_for_new_places: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub below_standard: Option<String>,
 }
 
 /// The children attending a setting: a count for everyone allowed, suppressed for
@@ -787,6 +800,7 @@ pub struct SettingView {
     pub summary: SettingSummary,
     pub establishment_type: String,
     pub provisions: Vec<ProvisionView>,
+    pub ofsted: Option<OfstedView>,
     pub children_placed: ChildrenPlaced,
 }
 
@@ -850,7 +864,38 @@ pub fn setting_view(
         let Some(o) = pr.opened.as_ref().filter(|o| o.setting == id) else {
             continue;
         };
+        let approval = {
+            use sendscope_domain::compliance::{GateRules, approval_effective};
+            let setting = match &p.state {
+                StreamState::Setting(x) => Some(x),
+                _ => None,
+            };
+            match GateRules::standard().route(pr, setting) {
+                None => "none needed".to_string(),
+                Some(route) => match (approval_effective(pr), pr.applications.last()) {
+                    (Some(e), _) if e <= england_today() => format!(
+                        "{}, in effect from {}",
+                        route.label(),
+                        sendscope_domain::calendar::long_date(e)
+                    ),
+                    (Some(e), _) => format!(
+                        "{}, in effect from {} (not yet)",
+                        route.label(),
+                        sendscope_domain::calendar::long_date(e)
+                    ),
+                    (None, Some(a)) => format!(
+                        "{} applied for on {}: no decision yet",
+                        route.label(),
+                        sendscope_domain::calendar::long_date(a.submitted_on)
+                    ),
+                    (None, None) => {
+                        format!("no {}: children cannot be named into it", route.label())
+                    }
+                },
+            }
+        };
         provisions.push(ProvisionView {
+            approval,
             id: pp.stream.id.to_string(),
             name: o.name.clone(),
             kind: enum_text(&o.kind),
@@ -883,10 +928,25 @@ pub fn setting_view(
         .collect();
     let family = matches!(who.role, Role::ParentCarer | Role::YoungPerson);
     let suppressed = family && (1..crate::SUPPRESS_BELOW as usize).contains(&count);
+    let ofsted = match &p.state {
+        StreamState::Setting(x) => x.inspections.last().map(|i| {
+            let below = sendscope_domain::compliance::GateRules::standard()
+                .below_standard(x, england_today());
+            OfstedView {
+                framework: i.framework,
+                inspection_start: i.inspection_start,
+                judgements: i.judgements.clone(),
+                meets_standard_for_new_places: below.is_none(),
+                below_standard: below,
+            }
+        }),
+        _ => None,
+    };
     Ok(Some(SettingView {
         summary: this,
         establishment_type,
         provisions,
+        ofsted,
         children_placed: ChildrenPlaced {
             count: (!suppressed).then_some(count),
             shown_as: if suppressed {
