@@ -2945,6 +2945,14 @@ fn provisions_register(db: Db) {
     }
     let (status, answer) = post(&commissioner, "provision.opened", &opened);
     assert_eq!(status, 422, "{answer}");
+    // An identifier that belongs to another kind of record: not found, nothing written.
+    let (status, answer) = api_post(
+        port,
+        &format!("/api/v1/provisions/{academy}/steps"),
+        &commissioner,
+        &format!(r#"{{"type":"provision.opened","payload":{opened}}}"#),
+    );
+    assert_eq!(status, 404, "{answer}");
     let (status, answer) = post(
         &commissioner,
         "case.review_meeting_held",

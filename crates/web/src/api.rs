@@ -602,6 +602,8 @@ pub async fn provision_step(
                 sendscope_store::StoreError::Domain(sendscope_domain::DomainError::Refused(m)) => {
                     Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "step-refused", "This step cannot be recorded yet", m)
                 }
+                // The identifier belongs to another kind of record.
+                sendscope_store::StoreError::Conflict(_) => gone(),
                 e => Problem::internal(e),
             })?;
         let mut r = json_ok(&json!({
