@@ -166,6 +166,21 @@ enum TokenCommand {
 
 #[derive(Subcommand, Debug)]
 enum ComplianceCommand {
+    /// Adopts the area's own gate rules (JSON: effective_from, approval_needed,
+    /// graded_worst, graded_judgements, report_card_lowest, report_card_areas), for steps
+    /// on or after their date. `compliance show-rules` prints the shape.
+    AdoptRules {
+        #[arg(long)]
+        area: String,
+        file: std::path::PathBuf,
+    },
+    /// Prints the gate rules in force on a date (default today), as JSON.
+    ShowRules {
+        #[arg(long)]
+        area: String,
+        #[arg(long, value_parser = parse_date)]
+        on: Option<NaiveDate>,
+    },
     /// Every finding (when it began, whether it is still open) and every override (who,
     /// why), with case references.
     Report {
@@ -469,6 +484,41 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 t.elapsed().as_secs_f64(),
                 r.head.unwrap_or_else(|| "(empty)".into())
             );
+            Ok(())
+        }
+        Command::Compliance {
+            what: ComplianceCommand::AdoptRules { area, file },
+        } => {
+            let store = open(&cli.database_url)?;
+            let area = find_area(store.as_ref(), &area)?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let rules: sendscope_domain::compliance::GateRules = serde_json::from_str(&text)
+                .with_context(|| {
+                    format!(
+                        "{} is not a set of gate rules (see `sendscope compliance show-rules` for the shape)",
+                        file.display()
+                    )
+                })?;
+            let from = rules.effective_from;
+            append_area_event(
+                store.as_ref(),
+                area,
+                sendscope_domain::EventBody::GateRulesAdopted(rules),
+                "system:cli",
+                from,
+            )?;
+            eprintln!("Gate rules adopted for steps from {from}.");
+            Ok(())
+        }
+        Command::Compliance {
+            what: ComplianceCommand::ShowRules { area, on },
+        } => {
+            let store = open(&cli.database_url)?;
+            let area = find_area(store.as_ref(), &area)?;
+            let on = on.unwrap_or_else(sendscope_domain::calendar::england_today);
+            let rules = sendscope_web::compliance::rules_on(store.as_ref(), area, on)?;
+            println!("{}", serde_json::to_string_pretty(&rules)?);
             Ok(())
         }
         Command::Compliance {

@@ -2776,6 +2776,36 @@ fn approval_gate(db: Db) {
         "{page}"
     );
     assert_eq!(event_counts(&db.url, &case), before, "nothing written");
+    // An area may adopt rules of its own from a date: rules under which resourced
+    // provisions need no approval would let the step through (shown, not adopted here:
+    // a rule set from the future changes nothing today).
+    let (code, shown, err) = run(&[
+        "--database-url",
+        &db.url,
+        "compliance",
+        "show-rules",
+        "--area",
+        &area.to_string(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let mut later: serde_json::Value = serde_json::from_str(&shown).expect("rules json");
+    later["effective_from"] = serde_json::json!("2099-01-01");
+    later["approval_needed"] = serde_json::json!(["sen_unit"]);
+    let rules_file = std::env::temp_dir().join(format!("rules-{}.json", uuid::Uuid::new_v4()));
+    std::fs::write(&rules_file, later.to_string()).expect("write");
+    let (code, _, err) = run(&[
+        "--database-url",
+        &db.url,
+        "compliance",
+        "adopt-rules",
+        "--area",
+        &area.to_string(),
+        rules_file.to_str().expect("path"),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let _ = std::fs::remove_file(&rules_file);
+    let (status, answer) = api_post(port, &steps, &caseworker, &named);
+    assert_eq!(status, 422, "rules from 2099 do not apply today: {answer}");
     // A team manager's override: the step and the override, with its reason.
     let (status, answer) = api_post(
         port,
@@ -2992,6 +3022,44 @@ fn provisions_register(db: Db) {
     );
     // The demo's own provisions were approved before any child was placed: no findings.
     assert_eq!(v["findings"].as_array().map(Vec::len), Some(1), "{v}");
+    // Rules of the area's own, in force from 2020, under which resourced provisions need
+    // no approval: the finding goes.
+    let area = sendscope_store::open(&db.url)
+        .expect("opens")
+        .headline()
+        .expect("h")
+        .areas[0]
+        .area_id
+        .clone();
+    let rules = serde_json::json!({
+        "effective_from": "2020-01-01", "approval_needed": ["sen_unit"], "graded_worst": 2,
+        "graded_judgements": ["leadership_and_management", "quality_of_education"],
+        "report_card_lowest": "expected_standard",
+        "report_card_areas": ["leadership_and_governance", "curriculum_and_teaching"]
+    });
+    let file = std::env::temp_dir().join(format!("rules-{}.json", uuid::Uuid::new_v4()));
+    std::fs::write(&file, rules.to_string()).expect("write");
+    let (code, _, err) = run(&[
+        "--database-url",
+        &db.url,
+        "compliance",
+        "adopt-rules",
+        "--area",
+        &area,
+        file.to_str().expect("path"),
+    ]);
+    let _ = std::fs::remove_file(&file);
+    assert_eq!(code, 0, "{err}");
+    let (_, out, _) = run(&[
+        "--database-url",
+        &db.url,
+        "compliance",
+        "report",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["findings"].as_array().map(Vec::len), Some(0), "{v}");
 }
 
 #[test]

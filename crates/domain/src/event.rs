@@ -260,6 +260,7 @@ event_catalogue! {
     AreaCreated(AreaCreated) = "area.created", AREA;
     QaRubricAdopted(QaRubricAdopted) = "area.qa_rubric_adopted", AREA;
     ProgrammeDefined(ProgrammeDefined) = "area.programme_defined", AREA;
+    GateRulesAdopted(crate::compliance::GateRules) = "area.gate_rules_adopted", AREA;
     OrganisationRegistered(OrganisationRegistered) = "organisation.registered", ORG;
     TeamAdded(TeamAdded) = "organisation.team_added", ORG;
     StaffAdded(StaffAdded) = "staff.added", STAFF;

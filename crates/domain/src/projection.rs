@@ -164,9 +164,23 @@ pub struct AreaState {
     /// Programmes with deadlines, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub programmes: Vec<ProgrammeDefined>,
+    /// Approval gate rules adopted, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gate_rules: Vec<crate::compliance::GateRules>,
 }
 
 impl AreaState {
+    /// The gate rules in force on a date: the newest adopted on or before it, else the
+    /// standard rules.
+    pub fn gate_rules_on(&self, on: NaiveDate) -> crate::compliance::GateRules {
+        self.gate_rules
+            .iter()
+            .rev()
+            .find(|r| r.effective_from <= on)
+            .cloned()
+            .unwrap_or_else(crate::compliance::GateRules::standard)
+    }
+
     /// The rubric in force on a date: the newest adopted on or before it, else the standard.
     pub fn rubric_on(&self, on: NaiveDate) -> crate::qa::Rubric {
         self.rubrics
@@ -1203,6 +1217,10 @@ impl Projection {
             }
             (E::QaRubricAdopted(r), StreamState::Area(s)) => s.rubrics.push(r.clone()),
             (E::ProgrammeDefined(x), StreamState::Area(s)) => s.programmes.push(x.clone()),
+            (E::GateRulesAdopted(x), StreamState::Area(s)) => {
+                s.gate_rules.push(x.clone());
+                s.gate_rules.sort_by_key(|r| r.effective_from);
+            }
             (E::OrganisationRegistered(o), StreamState::Organisation(s)) => {
                 s.registered = Some(o.clone())
             }

@@ -119,6 +119,14 @@ fn check_area(a: &crate::projection::AreaState, body: &EventBody) -> Result<(), 
             Ok(())
         }
         EventBody::QaRubricAdopted(r) => r.rubric.check().map_err(DomainError::Refused),
+        EventBody::GateRulesAdopted(g) => {
+            if !(1..=4).contains(&g.graded_worst) {
+                return refuse(
+                    "graded_worst is the worst Ofsted grade that meets the standard: 1 to 4",
+                );
+            }
+            Ok(())
+        }
         _ => Ok(()),
     }
 }

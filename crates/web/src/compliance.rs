@@ -63,6 +63,19 @@ fn what(kind: FindingKind) -> &'static str {
     }
 }
 
+/// The gate rules an area has in force on a day (its own, once adopted, else sendscope's).
+pub fn rules_on(store: &dyn Store, area: AreaId, on: NaiveDate) -> Result<GateRules, StoreError> {
+    Ok(
+        match store
+            .projection(sendscope_domain::StreamRef::area(area))?
+            .map(|p| p.state)
+        {
+            Some(StreamState::Area(a)) => a.gate_rules_on(on),
+            _ => GateRules::standard(),
+        },
+    )
+}
+
 /// The report for an area on a day; `with_cases` adds case references.
 pub fn report(
     store: &dyn Store,
@@ -121,7 +134,7 @@ pub fn report(
             .map(|o| (o.name.clone(), school(&o.setting)))
             .unwrap_or_default()
     };
-    let rows = findings(&GateRules::standard(), &records, today)
+    let rows = findings(&rules_on(store, area, today)?, &records, today)
         .into_iter()
         .map(|f| FindingRow {
             kind: f.kind,

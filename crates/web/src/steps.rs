@@ -200,13 +200,14 @@ fn provisions_named(
 /// for each provision that fails.
 fn approval_gate(
     store: &dyn Store,
+    area: sendscope_domain::ids::AreaId,
     body: &EventBody,
 ) -> Result<Vec<(sendscope_domain::ids::ProvisionId, NaiveDate, String)>, StepError> {
-    use sendscope_domain::compliance::{GateRules, approval_effective};
+    use sendscope_domain::compliance::approval_effective;
     let (provisions, on) = provisions_named(body);
     let Some(on) = on else { return Ok(Vec::new()) };
-    let rules = GateRules::standard();
     let internal = |e: StoreError| StepError::Internal(e.to_string());
+    let rules = crate::compliance::rules_on(store, area, on).map_err(internal)?;
     let mut failing = Vec::new();
     for id in provisions {
         let Some(StreamState::Provision(p)) = store
@@ -297,7 +298,7 @@ pub fn record_step_overriding(
     })?;
     let actor = Actor::parse(&format!("user:{username}"))
         .map_err(|e| StepError::Internal(e.to_string()))?;
-    let failing = approval_gate(store, &body)?;
+    let failing = approval_gate(store, p.area, &body)?;
     let override_reason = override_reason.filter(|r| !r.trim().is_empty());
     let mut overrides = Vec::new();
     if !failing.is_empty() {

@@ -856,6 +856,7 @@ pub fn setting_view(
     };
     let year = AcademicYear::containing(england_today());
     let fy = FinancialYear::containing(england_today());
+    let rules = crate::compliance::rules_on(store, who.area, england_today())?;
     let mut provisions = Vec::new();
     for pp in store.area_projections(who.area, sendscope_domain::StreamKind::Provision)? {
         let StreamState::Provision(pr) = &pp.state else {
@@ -865,12 +866,12 @@ pub fn setting_view(
             continue;
         };
         let approval = {
-            use sendscope_domain::compliance::{GateRules, approval_effective};
+            use sendscope_domain::compliance::approval_effective;
             let setting = match &p.state {
                 StreamState::Setting(x) => Some(x),
                 _ => None,
             };
-            match GateRules::standard().route(pr, setting) {
+            match rules.route(pr, setting) {
                 None => "none needed".to_string(),
                 Some(route) => match (approval_effective(pr), pr.applications.last()) {
                     (Some(e), _) if e <= england_today() => format!(
@@ -930,8 +931,7 @@ pub fn setting_view(
     let suppressed = family && (1..crate::SUPPRESS_BELOW as usize).contains(&count);
     let ofsted = match &p.state {
         StreamState::Setting(x) => x.inspections.last().map(|i| {
-            let below = sendscope_domain::compliance::GateRules::standard()
-                .below_standard(x, england_today());
+            let below = rules.below_standard(x, england_today());
             OfstedView {
                 framework: i.framework,
                 inspection_start: i.inspection_start,
