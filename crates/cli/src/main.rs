@@ -174,6 +174,16 @@ enum ComplianceCommand {
         area: String,
         file: std::path::PathBuf,
     },
+    /// The viable-options evidence for new places at a provision: every provision at
+    /// another setting within the distance that meets the Ofsted standard, suits the
+    /// phase, ages and needs, and has spare places, with costs and distances (JSON).
+    ViableOptions {
+        #[arg(long)]
+        provision: String,
+        /// How far to look, in kilometres (straight line).
+        #[arg(long, default_value_t = 8.0)]
+        km: f64,
+    },
     /// Prints the gate rules in force on a date (default today), as JSON.
     ShowRules {
         #[arg(long)]
@@ -509,6 +519,31 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 from,
             )?;
             eprintln!("Gate rules adopted for steps from {from}.");
+            Ok(())
+        }
+        Command::Compliance {
+            what: ComplianceCommand::ViableOptions { provision, km },
+        } => {
+            let store = open(&cli.database_url)?;
+            let id = sendscope_domain::ids::ProvisionId::parse(&provision)?;
+            let area = match store.projection(sendscope_domain::StreamRef::provision(id))? {
+                Some(p) => p.area,
+                None => bail!(
+                    "there is no provision {provision}: give an identifier from the provisions register"
+                ),
+            };
+            match sendscope_web::compliance::viable_options_for(
+                store.as_ref(),
+                area,
+                id,
+                km,
+                sendscope_domain::calendar::england_today(),
+            )? {
+                Some(list) => println!("{}", serde_json::to_string_pretty(&list)?),
+                None => {
+                    bail!("provision {provision} is not a provision at a setting with a location")
+                }
+            }
             Ok(())
         }
         Command::Compliance {

@@ -3022,6 +3022,27 @@ fn provisions_register(db: Db) {
     );
     // The demo's own provisions were approved before any child was placed: no findings.
     assert_eq!(v["findings"].as_array().map(Vec::len), Some(1), "{v}");
+    // Viable-options evidence for the new provision: the demo's schools have no Ofsted
+    // inspections recorded, so none can be shown to meet the standard.
+    let (code, out, err) = run(&[
+        "--database-url",
+        &db.url,
+        "compliance",
+        "viable-options",
+        "--provision",
+        &id.to_string(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.trim(), "[]");
+    let (code, _, err) = run(&[
+        "--database-url",
+        &db.url,
+        "compliance",
+        "viable-options",
+        "--provision",
+        &uuid::Uuid::new_v4().to_string(),
+    ]);
+    assert_eq!((code, err.lines().count()), (2, 1), "{err}");
     // Rules of the area's own, in force from 2020, under which resourced provisions need
     // no approval: the finding goes.
     let area = sendscope_store::open(&db.url)

@@ -254,3 +254,133 @@ pub fn findings(rules: &GateRules, records: &[ProvisionRecord], today: NaiveDate
     out.sort_by_key(|f| (f.began_on, f.kind));
     out
 }
+
+/// One other setting that could take the places instead: the evidence DfE asks for
+/// before new places go to a school below the Ofsted standard.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ViableOption {
+    pub setting: SettingId,
+    pub name: String,
+    pub provision: ProvisionId,
+    pub provision_name: String,
+    /// Straight-line distance from the school proposed, in kilometres.
+    pub distance_km: f64,
+    pub places: u32,
+    pub children_placed: u32,
+    pub spare_places: u32,
+    /// Cost per place this financial year, in pence, where recorded.
+    pub cost_per_place_pence: Option<i64>,
+    pub ofsted: String,
+}
+
+/// A setting and its provisions, with how many children each provision has now.
+pub struct Candidate<'a> {
+    pub id: SettingId,
+    pub setting: &'a SettingState,
+    pub provisions: Vec<(ProvisionId, &'a ProvisionState, u32)>,
+}
+
+fn km(a: &crate::event::Location, b: &crate::event::Location) -> Option<f64> {
+    match (a, b) {
+        (
+            crate::event::Location::Grid {
+                easting: e1,
+                northing: n1,
+            },
+            crate::event::Location::Grid {
+                easting: e2,
+                northing: n2,
+            },
+        ) => {
+            let dx = f64::from(*e1) - f64::from(*e2);
+            let dy = f64::from(*n1) - f64::from(*n2);
+            Some((dx * dx + dy * dy).sqrt() / 1000.0)
+        }
+        _ => None,
+    }
+}
+
+/// Every provision at another setting within `max_km` of the school proposed that meets
+/// the Ofsted standard, serves the same phase and overlapping ages, is designated for at
+/// least one of the same needs, and has spare places now; nearest first.
+pub fn viable_options(
+    rules: &GateRules,
+    proposed: &SettingState,
+    proposed_provision: &ProvisionState,
+    candidates: &[Candidate],
+    max_km: f64,
+    today: NaiveDate,
+) -> Vec<ViableOption> {
+    let (Some(here), Some(need)) = (
+        proposed.details.as_ref().and_then(|d| d.location),
+        proposed_provision.opened.as_ref(),
+    ) else {
+        return Vec::new();
+    };
+    let phase = proposed.details.as_ref().map(|d| d.phase);
+    let year = crate::codes::AcademicYear::containing(today);
+    let fy = crate::codes::FinancialYear::containing(today);
+    let mut out = Vec::new();
+    for c in candidates {
+        let Some(d) = c.setting.details.as_ref() else {
+            continue;
+        };
+        if c.setting.closed_on.is_some() {
+            continue;
+        }
+        let Some(distance) = d.location.as_ref().and_then(|l| km(&here, l)) else {
+            continue;
+        };
+        if distance > max_km || distance == 0.0 {
+            continue;
+        }
+        let same_phase =
+            phase.is_none_or(|p| p == d.phase || d.phase == crate::event::Phase::AllThrough);
+        let Some(inspection) = c.setting.inspections.last() else {
+            continue;
+        };
+        if !same_phase || rules.below_standard(c.setting, today).is_some() {
+            continue;
+        }
+        for (pid, p, placed) in &c.provisions {
+            let Some(o) = p.opened.as_ref() else { continue };
+            if p.closed_on.is_some()
+                || o.high_age < need.low_age
+                || o.low_age > need.high_age
+                || !o.need_types.iter().any(|n| need.need_types.contains(n))
+            {
+                continue;
+            }
+            let places = p
+                .places
+                .range(..=year)
+                .next_back()
+                .map(|(_, n)| *n)
+                .unwrap_or(0);
+            if places <= *placed {
+                continue;
+            }
+            out.push(ViableOption {
+                setting: c.id,
+                name: d.name.clone(),
+                provision: *pid,
+                provision_name: o.name.clone(),
+                distance_km: (distance * 10.0).round() / 10.0,
+                places,
+                children_placed: *placed,
+                spare_places: places - placed,
+                cost_per_place_pence: p.costs.range(..=fy).next_back().map(|(_, c)| c.total().0),
+                ofsted: format!(
+                    "inspected {}, meets the standard",
+                    crate::calendar::long_date(inspection.inspection_start)
+                ),
+            });
+        }
+    }
+    out.sort_by(|a, b| {
+        a.distance_km
+            .total_cmp(&b.distance_km)
+            .then(a.name.cmp(&b.name))
+    });
+    out
+}

@@ -277,3 +277,109 @@ fn the_same_steps_in_the_lawful_order_raise_nothing() {
         "the SLA before approval, nothing else"
     );
 }
+
+/// Viable-options evidence: only settings that meet the standard, within the distance,
+/// of the same phase, with overlapping ages and needs, and spare places; nearest first.
+#[test]
+fn viable_options_are_the_good_near_suitable_settings_with_room() {
+    use sendscope_domain::compliance::{Candidate, viable_options};
+    let located = |urn: u32, e: u32, grade: u8| {
+        let id = SettingId::new_random();
+        let p = fold(
+            StreamRef::setting(id),
+            &[
+                (
+                    "setting.registered",
+                    json!({"name": format!("School {urn}"), "setting_type": "mainstream_academy",
+                           "establishment_type": "Academy converter", "phase": "primary", "low_age": 4,
+                           "high_age": 11, "la_code": "831", "trust": null, "urn": urn.to_string(),
+                           "ukprn": null, "postcode": null,
+                           "location": {"grid": {"easting": e, "northing": 336_000}}, "capacity": 420}),
+                ),
+                (
+                    "setting.inspected",
+                    json!({"framework": "graded", "inspection_start": "2024-01-10",
+                           "judgements": {"quality_of_education": {"grade": grade},
+                                          "leadership_and_management": {"grade": grade}}}),
+                ),
+            ],
+        );
+        match p.state {
+            StreamState::Setting(s) => (id, s),
+            _ => unreachable!(),
+        }
+    };
+    let provision = |setting: SettingId, needs: &[&str], places: u32| {
+        let id = ProvisionId::new_random();
+        let p = fold(
+            StreamRef::provision(id),
+            &[
+                (
+                    "provision.opened",
+                    json!({"setting": setting.to_string(), "kind": "resourced_provision", "name": "ERP",
+                           "need_types": needs, "low_age": 4, "high_age": 11}),
+                ),
+                (
+                    "provision.places_set",
+                    json!({"academic_year": "2025/26", "places": places}),
+                ),
+            ],
+        );
+        match p.state {
+            StreamState::Provision(s) => (id, s),
+            _ => unreachable!(),
+        }
+    };
+    let (_, proposed) = located(140_100, 435_000, 3);
+    let (_, target) = provision(SettingId::new_random(), &["ASD"], 14);
+    let near_good = located(140_101, 437_000, 2); // 2 km, good, room
+    let full = located(140_102, 436_000, 2); // 1 km, good, but full
+    let weak = located(140_103, 435_500, 3); // 0.5 km, requires improvement
+    let far = located(140_104, 450_000, 1); // 15 km
+    let other_needs = located(140_105, 436_500, 2); // 1.5 km, SEMH only
+    let good_room = provision(near_good.0, &["ASD", "SLCN"], 12);
+    let full_p = provision(full.0, &["ASD"], 12);
+    let weak_p = provision(weak.0, &["ASD"], 12);
+    let far_p = provision(far.0, &["ASD"], 12);
+    let semh = provision(other_needs.0, &["SEMH"], 12);
+    let candidates = vec![
+        Candidate {
+            id: near_good.0,
+            setting: &near_good.1,
+            provisions: vec![(good_room.0, &good_room.1, 10)],
+        },
+        Candidate {
+            id: full.0,
+            setting: &full.1,
+            provisions: vec![(full_p.0, &full_p.1, 12)],
+        },
+        Candidate {
+            id: weak.0,
+            setting: &weak.1,
+            provisions: vec![(weak_p.0, &weak_p.1, 0)],
+        },
+        Candidate {
+            id: far.0,
+            setting: &far.1,
+            provisions: vec![(far_p.0, &far_p.1, 0)],
+        },
+        Candidate {
+            id: other_needs.0,
+            setting: &other_needs.1,
+            provisions: vec![(semh.0, &semh.1, 0)],
+        },
+    ];
+    let got = viable_options(
+        &GateRules::standard(),
+        &proposed,
+        &target,
+        &candidates,
+        8.0,
+        d("2025-11-01"),
+    );
+    let got: Vec<(String, f64, u32)> = got
+        .iter()
+        .map(|o| (o.name.clone(), o.distance_km, o.spare_places))
+        .collect();
+    assert_eq!(got, vec![("School 140101".to_string(), 2.0, 2)]);
+}

@@ -76,6 +76,80 @@ pub fn rules_on(store: &dyn Store, area: AreaId, on: NaiveDate) -> Result<GateRu
     )
 }
 
+/// The viable-options evidence for a provision: the other settings' provisions that
+/// could take the places (domain::compliance::viable_options), nearest first.
+pub fn viable_options_for(
+    store: &dyn Store,
+    area: AreaId,
+    provision: ProvisionId,
+    max_km: f64,
+    today: NaiveDate,
+) -> Result<Option<Vec<sendscope_domain::compliance::ViableOption>>, StoreError> {
+    let Some(StreamState::Provision(target)) = store
+        .projection(sendscope_domain::StreamRef::provision(provision))?
+        .filter(|p| p.area == area)
+        .map(|p| p.state)
+    else {
+        return Ok(None);
+    };
+    let Some(opened) = target.opened.as_ref() else {
+        return Ok(None);
+    };
+    let mut settings = HashMap::new();
+    for p in store.area_projections(area, StreamKind::Setting)? {
+        if let StreamState::Setting(s) = p.state {
+            settings.insert(SettingId(p.stream.id), s);
+        }
+    }
+    let Some(proposed) = settings.get(&opened.setting) else {
+        return Ok(None);
+    };
+    let mut placed: HashMap<ProvisionId, u32> = HashMap::new();
+    sendscope_store::for_each_case(store, area, &mut |_, c| {
+        if let Some(p) = c.current_placement().and_then(|p| p.provision) {
+            *placed.entry(p).or_default() += 1;
+        }
+    })?;
+    let mut by_setting: HashMap<
+        SettingId,
+        Vec<(ProvisionId, sendscope_domain::projection::ProvisionState)>,
+    > = HashMap::new();
+    for p in store.area_projections(area, StreamKind::Provision)? {
+        if let StreamState::Provision(s) = p.state
+            && let Some(o) = s.opened.as_ref()
+        {
+            by_setting
+                .entry(o.setting)
+                .or_default()
+                .push((ProvisionId(p.stream.id), s));
+        }
+    }
+    let candidates: Vec<sendscope_domain::compliance::Candidate> = settings
+        .iter()
+        .filter(|(id, _)| **id != opened.setting)
+        .map(|(id, s)| sendscope_domain::compliance::Candidate {
+            id: *id,
+            setting: s,
+            provisions: by_setting
+                .get(id)
+                .map(|v| {
+                    v.iter()
+                        .map(|(pid, ps)| (*pid, ps, placed.get(pid).copied().unwrap_or(0)))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        })
+        .collect();
+    Ok(Some(sendscope_domain::compliance::viable_options(
+        &rules_on(store, area, today)?,
+        proposed,
+        &target,
+        &candidates,
+        max_km,
+        today,
+    )))
+}
+
 /// The report for an area on a day; `with_cases` adds case references.
 pub fn report(
     store: &dyn Store,
