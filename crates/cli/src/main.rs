@@ -1492,6 +1492,30 @@ fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
     Ok(dir)
 }
 
+/// An area's settings by their current URN, as the imports match rows to them.
+fn settings_by_urn(
+    store: &dyn Store,
+    area: AreaId,
+) -> anyhow::Result<
+    std::collections::HashMap<
+        sendscope_domain::codes::Urn,
+        (
+            sendscope_domain::StreamRef,
+            sendscope_domain::projection::SettingState,
+        ),
+    >,
+> {
+    let mut known = std::collections::HashMap::new();
+    for p in store.area_projections(area, sendscope_domain::StreamKind::Setting)? {
+        if let sendscope_domain::projection::StreamState::Setting(s) = p.state
+            && let Some(urn) = s.details.as_ref().and_then(|d| d.urn)
+        {
+            known.insert(urn, (p.stream, s));
+        }
+    }
+    Ok(known)
+}
+
 /// Imports a GIAS file into an area's settings; returns the summary line.
 fn import_gias(
     store: &dyn Store,
@@ -1500,27 +1524,12 @@ fn import_gias(
     strict: bool,
 ) -> anyhow::Result<String> {
     use sendscope_domain::event::{DatedOnly, EventBody};
-    use sendscope_domain::projection::StreamState;
     let started = Clock::now();
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let parsed = sendscope_import::gias::parse(&bytes)
         .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
     report_rejections(file, &parsed.rejected, parsed.rows, strict)?;
-    let mut known: std::collections::HashMap<
-        sendscope_domain::codes::Urn,
-        (
-            sendscope_domain::StreamRef,
-            Option<sendscope_domain::event::SettingDetails>,
-            bool,
-        ),
-    > = std::collections::HashMap::new();
-    for p in store.area_projections(area, sendscope_domain::StreamKind::Setting)? {
-        if let StreamState::Setting(s) = &p.state
-            && let Some(urn) = s.details.as_ref().and_then(|d| d.urn)
-        {
-            known.insert(urn, (p.stream, s.details.clone(), s.closed_on.is_some()));
-        }
-    }
+    let known = settings_by_urn(store, area)?;
     let today = sendscope_domain::calendar::england_today();
     let actor = sendscope_domain::Actor::parse("system:import-gias")?;
     let (mut added, mut changed, mut unchanged, mut closed_not_added) = (0u64, 0u64, 0u64, 0u64);
@@ -1559,9 +1568,10 @@ fn import_gias(
                 ));
                 added += 1;
             }
-            Some((stream, details, was_closed)) => {
+            Some((stream, setting)) => {
+                let (details, was_closed) = (&setting.details, setting.closed_on.is_some());
                 let mut any = false;
-                if details.as_ref() != Some(&e.details) && !*was_closed {
+                if details.as_ref() != Some(&e.details) && !was_closed {
                     events.push(event(
                         *stream,
                         EventBody::SettingDetailsChanged(e.details.clone()),
@@ -1569,7 +1579,7 @@ fn import_gias(
                     ));
                     any = true;
                 }
-                if !e.open && !*was_closed {
+                if !e.open && !was_closed {
                     let on = e.closed_on.unwrap_or(today);
                     events.push(event(
                         *stream,
@@ -1707,29 +1717,22 @@ fn import_ofsted(
     strict: bool,
 ) -> anyhow::Result<String> {
     use sendscope_domain::event::EventBody;
-    use sendscope_domain::projection::StreamState;
     let started = Clock::now();
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let parsed = sendscope_import::ofsted::parse(&bytes, mapping)
         .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
     report_rejections(file, &parsed.rejected, parsed.rows, strict)?;
-    let mut known = std::collections::HashMap::new();
-    for p in store.area_projections(area, sendscope_domain::StreamKind::Setting)? {
-        if let StreamState::Setting(s) = &p.state
-            && let Some(urn) = s.details.as_ref().and_then(|d| d.urn)
-        {
-            known.insert(urn, (p.stream, s.inspections.clone()));
-        }
-    }
+    let known = settings_by_urn(store, area)?;
     let actor = sendscope_domain::Actor::parse("system:import-ofsted")?;
     let (mut added, mut changed, mut unchanged, mut elsewhere) = (0u64, 0u64, 0u64, 0u64);
     let mut events = Vec::new();
     for i in &parsed.inspections {
-        let Some((stream, inspections)) = known.get(&i.urn) else {
+        let Some((stream, setting)) = known.get(&i.urn) else {
             elsewhere += 1;
             continue;
         };
-        match inspections
+        match setting
+            .inspections
             .iter()
             .find(|x| x.inspection_start == i.inspection.inspection_start)
         {

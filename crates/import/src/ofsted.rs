@@ -2,7 +2,7 @@
 //! information for graded inspections (the default mapping) or report cards (a shipped
 //! mapping to copy and adjust, since their layout is not fixed yet).
 
-use crate::{FileError, Header, Rejection, decode, prepare, reader};
+use crate::{FileError, Rejection, decode};
 use chrono::NaiveDate;
 use sendscope_domain::codes::Urn;
 use sendscope_domain::event::{InspectionFramework, Judgement, ReportCardScale, SettingInspected};
@@ -113,13 +113,8 @@ fn judgement(
 
 /// Reads an inspection file through a mapping.
 pub fn parse(bytes: &[u8], mapping: &Mapping) -> Result<Parsed, FileError> {
-    let (body, encoding) = prepare(bytes)?;
-    let mut rdr = reader(body);
-    let header = Header::read(
-        rdr.byte_headers()
-            .map_err(|e| FileError::NotCsv(e.to_string()))?,
-        encoding,
-    )?;
+    // The key columns are named by the mapping, so they are checked here.
+    let (mut rdr, header, encoding) = crate::open(bytes, &[])?;
     let mut missing: Vec<&'static str> = Vec::new();
     if header.find(&mapping.urn).is_none() {
         missing.push("the URN column of the mapping");
