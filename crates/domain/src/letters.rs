@@ -106,7 +106,25 @@ fn refuse<T>(msg: &str) -> Result<T, DomainError> {
 
 /// The letter of this kind for the case as it stands on `today`, or why there is none.
 pub fn draft(kind: LetterKind, c: &CaseState, today: NaiveDate) -> Result<Draft, DomainError> {
+    draft_with(kind, c, today, &case_deadlines(c, today)?)
+}
+
+/// Every letter that can be written for the case now: the deadlines worked out once.
+pub fn available(c: &CaseState, today: NaiveDate) -> Result<Vec<LetterKind>, DomainError> {
     let all = case_deadlines(c, today)?;
+    Ok(LetterKind::ALL
+        .iter()
+        .copied()
+        .filter(|k| draft_with(*k, c, today, &all).is_ok())
+        .collect())
+}
+
+fn draft_with(
+    kind: LetterKind,
+    c: &CaseState,
+    today: NaiveDate,
+    all: &[Deadline],
+) -> Result<Draft, DomainError> {
     let name = c
         .child
         .as_ref()
@@ -126,11 +144,11 @@ pub fn draft(kind: LetterKind, c: &CaseState, today: NaiveDate) -> Result<Draft,
                 )]),
                 section("What happens next", vec![
                     "We will ask for advice from education, health and social care, and from an educational psychologist. Each of them should give it to us within 6 weeks.".into(),
-                    match due(&all, "notify_no_plan", Some(r.received_on)) {
+                    match due(all, "notify_no_plan", Some(r.received_on)) {
                         Some(by) => format!("If we decide not to issue a plan, we will tell you by {}.", d(by)),
                         None => "If we decide not to issue a plan, we will tell you within 16 weeks of the request.".into(),
                     },
-                    match due(&all, "final_plan", Some(r.received_on)) {
+                    match due(all, "final_plan", Some(r.received_on)) {
                         Some(by) => format!("If we issue a plan, the final plan is due by {}: 20 weeks from the request.", d(by)),
                         None => "If we issue a plan, the final plan is due within 20 weeks of the request.".into(),
                     },
@@ -152,14 +170,14 @@ pub fn draft(kind: LetterKind, c: &CaseState, today: NaiveDate) -> Result<Draft,
                         d(r.received_on)
                     )],
                 ),
-                rights(due(&all, "appeal_window", Some(on)), false),
+                rights(due(all, "appeal_window", Some(on)), false),
             ]
         }
         LetterKind::DraftPlan => {
             let Some((r, served)) = request.and_then(|r| r.draft_served_on.map(|s| (r, s))) else {
                 return refuse("no draft plan has been served: record the draft first");
             };
-            let window = due(&all, "draft_response", Some(served));
+            let window = due(all, "draft_response", Some(served));
             vec![
                 section("What has happened", vec![format!("On {} we sent you the draft EHC plan for {name}.", d(served))]),
                 section("What happens next", vec![
@@ -168,7 +186,7 @@ pub fn draft(kind: LetterKind, c: &CaseState, today: NaiveDate) -> Result<Draft,
                         None => "You have at least 15 days to tell us what you think of it and to ask for a setting to be named.".into(),
                     },
                     "We will consult the setting you ask for, and any other we are thinking of, before we name one.".into(),
-                    match due(&all, "final_plan", Some(r.received_on)) {
+                    match due(all, "final_plan", Some(r.received_on)) {
                         Some(by) => format!("The final plan is due by {}.", d(by)),
                         None => "The final plan is due within 20 weeks of the request.".into(),
                     },
@@ -193,7 +211,7 @@ pub fn draft(kind: LetterKind, c: &CaseState, today: NaiveDate) -> Result<Draft,
                 "the final EHC plan"
             };
             let mut next = vec![];
-            if let Some(by) = due(&all, "annual_review", None).filter(|x| *x > on) {
+            if let Some(by) = due(all, "annual_review", None).filter(|x| *x > on) {
                 next.push(format!("We must review the plan by {}, and at least every 12 months after that. We will invite you to the review meeting at least 2 weeks before it.", d(by)));
             }
             vec![
@@ -202,7 +220,7 @@ pub fn draft(kind: LetterKind, c: &CaseState, today: NaiveDate) -> Result<Draft,
                     vec![format!("On {} we issued {what} for {name}.", d(on))],
                 ),
                 section("What happens next", next),
-                rights(due(&all, "appeal_window", Some(on)), true),
+                rights(due(all, "appeal_window", Some(on)), true),
             ]
         }
         LetterKind::NoPlan => {
@@ -217,7 +235,7 @@ pub fn draft(kind: LetterKind, c: &CaseState, today: NaiveDate) -> Result<Draft,
                         d(on)
                     )],
                 ),
-                rights(due(&all, "appeal_window", Some(on)), false),
+                rights(due(all, "appeal_window", Some(on)), false),
             ]
         }
         LetterKind::ReviewDecision => {
@@ -235,7 +253,7 @@ pub fn draft(kind: LetterKind, c: &CaseState, today: NaiveDate) -> Result<Draft,
             if r.decision == Some(ReviewDecision::Amend) {
                 next.push("We will send you the proposed amendments. You will have at least 15 days to comment and to ask for a setting to be named; the amended plan is then due within 8 weeks of the proposals.".into());
             }
-            if let Some(by) = due(&all, "annual_review", None).filter(|x| *x > r.meeting_on) {
+            if let Some(by) = due(all, "annual_review", None).filter(|x| *x > r.meeting_on) {
                 next.push(format!("The next review is due by {}.", d(by)));
             }
             vec![
@@ -255,7 +273,7 @@ pub fn draft(kind: LetterKind, c: &CaseState, today: NaiveDate) -> Result<Draft,
             let Some(x) = c.plan.as_ref().and_then(|p| p.cessation.as_ref()) else {
                 return refuse("there is no decision to cease the plan: record it first");
             };
-            let by = due(&all, "appeal_window", Some(x.on));
+            let by = due(all, "appeal_window", Some(x.on));
             vec![
                 section("What has happened", vec![
                     format!("On {} we decided to cease the EHC plan for {name}. The reason: {}.", d(x.on), x.reason.label()),

@@ -59,10 +59,9 @@ pub fn can_write(p: &Projection) -> Vec<LetterChoice> {
     let Some(c) = p.case() else {
         return Vec::new();
     };
-    let today = england_today();
-    LetterKind::ALL
-        .iter()
-        .filter(|k| draft(**k, c, today).is_ok())
+    sendscope_domain::letters::available(c, england_today())
+        .unwrap_or_default()
+        .into_iter()
         .map(|k| LetterChoice {
             kind: k.slug(),
             title: k.title(),
