@@ -2836,6 +2836,10 @@ fn approval_gate(db: Db) {
     ).expect("event"));
     // Approval in effect: the caseworker names the child, no override.
     add(sendscope_domain::EventBody::decode(
+        "provision.approval_applied",
+        format!(r#"{{"route":"significant_change","submitted_on":"{month_ago}"}}"#).as_bytes(),
+    ).expect("event"));
+    add(sendscope_domain::EventBody::decode(
         "provision.approval_decided",
         format!(r#"{{"route":"significant_change","approved":true,"decided_on":"{today}","effective_from":"{today}"}}"#).as_bytes(),
     ).expect("event"));

@@ -480,6 +480,8 @@ impl Generator {
                 approved: true,
                 decided_on: decided,
                 effective_from: Some(effective),
+                places: None,
+                need_types: None,
             }),
             at,
         );
@@ -537,7 +539,13 @@ impl Generator {
         let first = AcademicYear::containing(self.start).start_year();
         let last = AcademicYear::containing(self.as_of).start_year();
         for y in first..=last {
-            let grown = (f64::from(places) * (1.0 + 0.05 * f64::from(y - first))).round() as u32;
+            // Special schools grow 5% a year (within the significant-change threshold);
+            // SEN units and resourced provisions keep the places they were approved for.
+            let growth = match kind {
+                ProvisionKind::SenUnit | ProvisionKind::ResourcedProvision => 0.0,
+                _ => 0.05,
+            };
+            let grown = (f64::from(places) * (1.0 + growth * f64::from(y - first))).round() as u32;
             let on = NaiveDate::from_ymd_opt(y, 9, 1)
                 .unwrap_or(self.start)
                 .max(self.start);
@@ -1301,6 +1309,7 @@ impl Generator {
             let (setting, provision, sen_unit, rp) =
                 self.placement_for(a, age_at(birth, first_day), need);
             let named = vec![NamedSetting {
+                starts_on: None,
                 setting,
                 provision,
                 rank: 1,
@@ -1621,6 +1630,7 @@ impl Generator {
             );
         }
         let named = vec![NamedSetting {
+            starts_on: None,
             setting,
             provision,
             rank: 1,
@@ -1822,6 +1832,7 @@ impl Generator {
                         need,
                     );
                     let named = vec![NamedSetting {
+                        starts_on: None,
                         setting,
                         provision,
                         rank: 1,

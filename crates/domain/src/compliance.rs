@@ -25,6 +25,28 @@ pub struct GateRules {
     /// Report cards: the lowest point that meets the standard, and the areas it applies to.
     pub report_card_lowest: ReportCardScale,
     pub report_card_areas: Vec<String>,
+    /// Kinds of provision (special schools) whose places may change within a threshold
+    /// without approval: a change of more than `threshold_places` places or
+    /// `threshold_percent` per cent of the places before, whichever is smaller, needs one.
+    #[serde(default = "threshold_kinds")]
+    pub threshold_kinds: Vec<ProvisionKind>,
+    #[serde(default = "twenty")]
+    pub threshold_places: u32,
+    #[serde(default = "twenty")]
+    pub threshold_percent: u32,
+    /// Whether changing the types of need a provision caters for needs approval.
+    #[serde(default = "yes")]
+    pub need_type_change_needs_approval: bool,
+}
+
+fn threshold_kinds() -> Vec<ProvisionKind> {
+    vec![ProvisionKind::Special]
+}
+fn twenty() -> u32 {
+    20
+}
+fn yes() -> bool {
+    true
 }
 
 impl GateRules {
@@ -46,19 +68,17 @@ impl GateRules {
                 "leadership_and_governance".into(),
                 "curriculum_and_teaching".into(),
             ],
+            threshold_kinds: threshold_kinds(),
+            threshold_places: twenty(),
+            threshold_percent: twenty(),
+            need_type_change_needs_approval: yes(),
         }
     }
 
-    /// The approval a provision needs before places may be used, if any.
-    pub fn route(
-        &self,
-        p: &ProvisionState,
-        setting: Option<&SettingState>,
-    ) -> Option<ApprovalRoute> {
-        let kind = p.opened.as_ref()?.kind;
-        if !self.approval_needed.contains(&kind) {
-            return None;
-        }
+    /// How a change at this school is approved (by the school's type), whatever the
+    /// kind of provision: significant change at academies and free schools, a
+    /// prescribed alteration at maintained schools, none elsewhere.
+    pub fn change_route(&self, setting: Option<&SettingState>) -> Option<ApprovalRoute> {
         match setting
             .and_then(|s| s.details.as_ref())
             .map(|d| d.setting_type)
@@ -73,6 +93,56 @@ impl GateRules {
             }
             _ => None,
         }
+    }
+
+    /// Places a provision could add without a new approval: the approved number not
+    /// yet opened (kinds that need approval), or the threshold (special schools).
+    pub fn expandable(&self, kind: ProvisionKind, p: &ProvisionState, places: u32) -> u32 {
+        if self.approval_needed.contains(&kind) {
+            let approved = p
+                .decisions
+                .iter()
+                .filter(|d| d.approved)
+                .filter_map(|d| d.places)
+                .max()
+                .unwrap_or(0);
+            approved.saturating_sub(places)
+        } else if self.threshold_kinds.contains(&kind) {
+            self.threshold_places
+                .min(places.saturating_mul(self.threshold_percent) / 100)
+        } else {
+            0
+        }
+    }
+
+    /// Whether changing a provision's places from `before` to `after` needs approval.
+    pub fn resize_needs_approval(&self, kind: ProvisionKind, before: u32, after: u32) -> bool {
+        if before == after {
+            return false;
+        }
+        if self.approval_needed.contains(&kind) {
+            return true;
+        }
+        if self.threshold_kinds.contains(&kind) {
+            let limit = self
+                .threshold_places
+                .min(before.saturating_mul(self.threshold_percent) / 100);
+            return before.abs_diff(after) > limit;
+        }
+        false
+    }
+
+    /// The approval a provision needs before places may be used, if any.
+    pub fn route(
+        &self,
+        p: &ProvisionState,
+        setting: Option<&SettingState>,
+    ) -> Option<ApprovalRoute> {
+        let kind = p.opened.as_ref()?.kind;
+        if !self.approval_needed.contains(&kind) {
+            return None;
+        }
+        self.change_route(setting)
     }
 
     /// Why a school falls below the standard for new places on a day (its latest
@@ -121,11 +191,43 @@ fn judgement_text(j: &Judgement) -> String {
 
 /// The day a provision's approval takes effect, if it has one.
 pub fn approval_effective(p: &ProvisionState) -> Option<NaiveDate> {
+    approval_granted(p, NaiveDate::MAX)
+}
+
+/// The day the provision's approval takes effect, counting only decisions made by
+/// `decided_by` (what was known on that day).
+pub fn approval_granted(p: &ProvisionState, decided_by: NaiveDate) -> Option<NaiveDate> {
     p.decisions
         .iter()
-        .filter(|d| d.approved)
-        .map(|d| d.effective_from.unwrap_or(d.decided_on))
+        .filter(|d| d.approved && d.decided_on <= decided_by)
+        .map(effective)
         .min()
+}
+
+fn effective(d: &crate::event::ApprovalDecided) -> NaiveDate {
+    d.effective_from.unwrap_or(d.decided_on)
+}
+
+/// The first day a change is covered by an approval matching it (`covers`).
+fn change_approved(
+    p: &ProvisionState,
+    covers: impl Fn(&crate::event::ApprovalDecided) -> bool,
+) -> Option<NaiveDate> {
+    p.decisions
+        .iter()
+        .filter(|d| d.approved && covers(d))
+        .map(|d| effective(d).max(d.decided_on))
+        .min()
+}
+
+fn same_needs(a: &[crate::sen::NeedType], b: &[crate::sen::NeedType]) -> bool {
+    let mut a = a.to_vec();
+    let mut b = b.to_vec();
+    a.sort();
+    a.dedup();
+    b.sort();
+    b.dedup();
+    a == b
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -135,6 +237,13 @@ pub enum FindingKind {
     CapitalBeforeApproval,
     NamedBeforeApproval,
     PlacesWithoutViableOptions,
+    /// A child took up a place (or was due to) before the approval was in effect,
+    /// though the naming itself passed: the gate's second check, at the start date.
+    PlacedBeforeApproval,
+    /// Places changed beyond what the rules allow without approval.
+    PlacesChangedBeforeApproval,
+    /// The types of need catered for changed without approval.
+    NeedTypesChangedBeforeApproval,
 }
 
 /// One step taken before what it depends on.
@@ -156,7 +265,7 @@ pub struct ProvisionRecord<'a> {
     pub provision: &'a ProvisionState,
     pub setting_id: SettingId,
     pub setting: Option<&'a SettingState>,
-    pub namings: Vec<(CaseId, NaiveDate)>,
+    pub namings: Vec<(CaseId, crate::projection::Naming)>,
 }
 
 /// Every finding for an area's provisions, dated, oldest first.
@@ -209,18 +318,41 @@ pub fn findings(rules: &GateRules, records: &[ProvisionRecord], today: NaiveDate
                     ),
                 });
             }
-            for (case, on) in r.namings.iter().filter(|(_, on)| before(*on)) {
-                out.push(Finding {
-                    kind: FindingKind::NamedBeforeApproval,
-                    began_on: *on,
-                    setting: r.setting_id,
-                    provision: Some(r.id),
-                    case: Some(*case),
-                    open,
-                    detail: format!("a child named into {name} before approval ({missing})"),
-                });
+            for (case, n) in &r.namings {
+                // First check, when named: granted by then, in effect on the start day.
+                let named_ok = approval_granted(r.provision, n.on)
+                    .is_some_and(|e| e <= n.starts_on.unwrap_or(n.on).max(n.on));
+                // Second check, on the day the child takes up the place.
+                let start = n.start();
+                let started_ok = start > today
+                    || approval_granted(r.provision, start).is_some_and(|e| e <= start);
+                if !named_ok {
+                    out.push(Finding {
+                        kind: FindingKind::NamedBeforeApproval,
+                        began_on: n.on,
+                        setting: r.setting_id,
+                        provision: Some(r.id),
+                        case: Some(*case),
+                        open,
+                        detail: format!("a child named into {name} before approval ({missing})"),
+                    });
+                } else if !started_ok {
+                    out.push(Finding {
+                        kind: FindingKind::PlacedBeforeApproval,
+                        began_on: start,
+                        setting: r.setting_id,
+                        provision: Some(r.id),
+                        case: Some(*case),
+                        open,
+                        detail: format!(
+                            "a child took up a place in {name} on {} before approval ({missing})",
+                            crate::calendar::long_date(start)
+                        ),
+                    });
+                }
             }
         }
+        changes(rules, r, &name, today, &mut out);
         // New places at a school below the Ofsted standard need viable-options evidence:
         // one finding per school, at its first such step.
         if let Some(setting) = r.setting
@@ -255,6 +387,79 @@ pub fn findings(rules: &GateRules, records: &[ProvisionRecord], today: NaiveDate
     out
 }
 
+/// Findings for resizes and changes of need type made before their own approval.
+fn changes(
+    rules: &GateRules,
+    r: &ProvisionRecord,
+    name: &str,
+    today: NaiveDate,
+    out: &mut Vec<Finding>,
+) {
+    let Some(kind) = r.provision.opened.as_ref().map(|o| o.kind) else {
+        return;
+    };
+    let Some(route) = rules.change_route(r.setting) else {
+        return;
+    };
+    if !rules.approval_needed.contains(&kind) && !rules.threshold_kinds.contains(&kind) {
+        return;
+    }
+    let mut before: Option<u32> = None;
+    for (year, places) in &r.provision.places {
+        let (from, to) = (before.replace(*places), *places);
+        let Some(from) = from else { continue };
+        if !rules.resize_needs_approval(kind, from, to) {
+            continue;
+        }
+        let on = NaiveDate::from_ymd_opt(year.start_year(), 9, 1).unwrap_or(NaiveDate::MIN);
+        let approved = change_approved(r.provision, |d| d.places == Some(to));
+        if approved.is_some_and(|e| e <= on) {
+            continue;
+        }
+        out.push(Finding {
+            kind: FindingKind::PlacesChangedBeforeApproval,
+            began_on: on,
+            setting: r.setting_id,
+            provision: Some(r.id),
+            case: None,
+            open: approved.is_none_or(|e| e > today),
+            detail: format!(
+                "{name} changed from {from} to {to} places for {year} without a {} for {to} places in effect by {}",
+                route.label(),
+                crate::calendar::long_date(on)
+            ),
+        });
+    }
+    if !rules.need_type_change_needs_approval {
+        return;
+    }
+    for c in &r.provision.need_type_changes {
+        let approved = change_approved(r.provision, |d| {
+            d.need_types
+                .as_deref()
+                .is_some_and(|n| same_needs(n, &c.need_types))
+        });
+        if approved.is_some_and(|e| e <= c.on) {
+            continue;
+        }
+        let needs: Vec<&str> = c.need_types.iter().map(|n| n.code()).collect();
+        out.push(Finding {
+            kind: FindingKind::NeedTypesChangedBeforeApproval,
+            began_on: c.on,
+            setting: r.setting_id,
+            provision: Some(r.id),
+            case: None,
+            open: approved.is_none_or(|e| e > today),
+            detail: format!(
+                "{name} changed to cater for {} from {} without a {} for that change in effect",
+                needs.join(", "),
+                crate::calendar::long_date(c.on),
+                route.label()
+            ),
+        });
+    }
+}
+
 /// One other setting that could take the places instead: the evidence DfE asks for
 /// before new places go to a school below the Ofsted standard.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -268,6 +473,9 @@ pub struct ViableOption {
     pub places: u32,
     pub children_placed: u32,
     pub spare_places: u32,
+    /// Places the provision could add without a new approval: approved but not yet
+    /// opened, or within a special school's threshold.
+    pub expandable_places: u32,
     /// Cost per place this financial year, in pence, where recorded.
     pub cost_per_place_pence: Option<i64>,
     pub ofsted: String,
@@ -357,7 +565,8 @@ pub fn viable_options(
                 .next_back()
                 .map(|(_, n)| *n)
                 .unwrap_or(0);
-            if places <= *placed {
+            let expandable = rules.expandable(o.kind, p, places);
+            if places <= *placed && expandable == 0 {
                 continue;
             }
             out.push(ViableOption {
@@ -368,7 +577,8 @@ pub fn viable_options(
                 distance_km: (distance * 10.0).round() / 10.0,
                 places,
                 children_placed: *placed,
-                spare_places: places - placed,
+                spare_places: places.saturating_sub(*placed),
+                expandable_places: expandable,
                 cost_per_place_pence: p.costs.range(..=fy).next_back().map(|(_, c)| c.total().0),
                 ofsted: format!(
                     "inspected {}, meets the standard",

@@ -280,6 +280,8 @@ event_catalogue! {
     ApprovalDecided(ApprovalDecided) = "provision.approval_decided", PROVISION;
     CapitalApproved(CapitalApproved) = "provision.capital_approved", PROVISION;
     ViableOptionsRecorded(ViableOptionsRecorded) = "provision.viable_options_recorded", PROVISION;
+    NeedTypesChanged(NeedTypesChanged) = "provision.need_types_changed", PROVISION;
+    CapitalSpent(CapitalSpent) = "provision.capital_spent", PROVISION;
     CaseOpened(CaseOpened) = "case.opened", CASE;
     ChildDetailsChanged(Child) = "case.child_details_changed", CASE;
     RelatedPersonAdded(RelatedPerson) = "case.related_person_added", CASE;
@@ -635,15 +637,44 @@ pub struct ApprovalDecided {
     /// The day the change may take effect (places may be offered from it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effective_from: Option<NaiveDate>,
+    /// The number of places approved, where the approval is for a number (a resize).
+    /// Without it the approval covers the provision as first opened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub places: Option<u32>,
+    /// The types of need approved, where the approval is for a change of them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub need_types: Option<Vec<NeedType>>,
 }
 
-/// Capital approved for a provision's places.
+/// The types of need a provision is designated for, changed from a day: a significant
+/// change (or prescribed alteration) that needs its own approval first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NeedTypesChanged {
+    pub on: NaiveDate,
+    pub need_types: Vec<NeedType>,
+}
+
+/// Capital spent to date on a project, as reported on a day (a running total, not an
+/// increment: the latest report is the figure).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CapitalSpent {
+    /// The project's reference, as given when the capital was approved.
+    pub reference: String,
+    pub on: NaiveDate,
+    pub spent_to_date: Pence,
+}
+
+/// Capital approved for a provision's places. One project may fund places in several
+/// provisions: each records the same `reference` with its share.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CapitalApproved {
     pub amount: Pence,
     pub approving_body: String,
     pub approved_on: NaiveDate,
     pub places: u32,
+    /// The capital project's reference (used to report spend against it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
 }
 
 /// Evidence that no other viable option existed, for new places at a school below the
@@ -842,6 +873,10 @@ pub struct NamedSetting {
     pub rank: u8,
     pub sen_unit: bool,
     pub resourced_provision: bool,
+    /// The day the placement is to start, where it is later than the plan (e.g. the
+    /// next September). The approval gate judges the provision on this day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starts_on: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

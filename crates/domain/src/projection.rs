@@ -4,7 +4,7 @@
 //! all with `fold`; both must give byte-identical JSON.
 
 use crate::DomainError;
-use crate::codes::{AcademicYear, FinancialYear, LaCode};
+use crate::codes::{AcademicYear, FinancialYear, LaCode, Pence};
 use crate::event::*;
 use crate::ids::*;
 use crate::sen::{AdviceKind, Need, NeedType, Requester};
@@ -256,6 +256,42 @@ pub struct ProvisionState {
     pub capital: Vec<CapitalApproved>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub viable_options: Vec<ViableOptionsRecorded>,
+    /// Changes to the designated need types after opening, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub need_type_changes: Vec<NeedTypesChanged>,
+    /// Capital spend reports, oldest first (each a running total for its project).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub capital_spend: Vec<CapitalSpent>,
+}
+
+impl ProvisionState {
+    /// The places set for the academic year containing a day (or the latest year
+    /// before it).
+    pub fn places_on(&self, on: NaiveDate) -> Option<u32> {
+        self.places
+            .range(..=AcademicYear::containing(on))
+            .next_back()
+            .map(|(_, n)| *n)
+    }
+
+    /// The need types designated on a day.
+    pub fn need_types_on(&self, on: NaiveDate) -> Vec<NeedType> {
+        self.need_type_changes
+            .iter()
+            .rfind(|c| c.on <= on)
+            .map(|c| c.need_types.clone())
+            .or_else(|| self.opened.as_ref().map(|o| o.need_types.clone()))
+            .unwrap_or_default()
+    }
+
+    /// Capital spent to date on each project (reference → latest reported total).
+    pub fn spent_to_date(&self, reference: &str) -> Option<Pence> {
+        self.capital_spend
+            .iter()
+            .filter(|c| c.reference == reference)
+            .max_by_key(|c| c.on)
+            .map(|c| c.spent_to_date)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -545,14 +581,45 @@ pub struct OverrideState {
 pub struct Naming {
     pub provision: ProvisionId,
     pub on: NaiveDate,
+    /// The day the placement starts, where later than the naming.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starts_on: Option<NaiveDate>,
+    /// The day the placement actually started, once recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placed_on: Option<NaiveDate>,
+}
+
+impl Naming {
+    /// The day the child takes up the place: the recorded start, else the planned one.
+    pub fn start(&self) -> NaiveDate {
+        self.placed_on
+            .or(self.starts_on)
+            .unwrap_or(self.on)
+            .max(self.on)
+    }
 }
 
 impl CaseState {
-    fn named(&mut self, provision: Option<ProvisionId>, on: NaiveDate) {
-        if let Some(p) = provision
-            && !self.namings.iter().any(|n| n.provision == p)
-        {
-            self.namings.push(Naming { provision: p, on });
+    fn named(
+        &mut self,
+        provision: Option<ProvisionId>,
+        on: NaiveDate,
+        starts_on: Option<NaiveDate>,
+        placed: bool,
+    ) {
+        let Some(p) = provision else { return };
+        match self.namings.iter_mut().find(|n| n.provision == p) {
+            Some(n) => {
+                if placed && n.placed_on.is_none() {
+                    n.placed_on = Some(on);
+                }
+            }
+            None => self.namings.push(Naming {
+                provision: p,
+                on,
+                starts_on,
+                placed_on: placed.then_some(on),
+            }),
         }
     }
 }
@@ -876,7 +943,7 @@ impl CaseState {
                     r.final_issued_on = Some(f.on);
                 }
                 for n in &f.named {
-                    self.named(n.provision, f.on);
+                    self.named(n.provision, f.on, n.starts_on, false);
                 }
                 self.earlier_plans.extend(self.plan.take());
                 self.plan = Some(PlanState {
@@ -910,7 +977,7 @@ impl CaseState {
                 });
             }
             E::PlacementStarted(p) => {
-                self.named(p.provision, p.on);
+                self.named(p.provision, p.on, None, true);
                 for open in self.placements.iter_mut().filter(|x| x.end.is_none()) {
                     open.end = Some(p.on);
                 }
@@ -963,7 +1030,7 @@ impl CaseState {
             }
             E::PlanAmended(a) => {
                 for n in &a.named {
-                    self.named(n.provision, a.on);
+                    self.named(n.provision, a.on, n.starts_on, false);
                 }
                 if let Some(p) = &mut self.plan {
                     p.needs = a.needs.clone();
@@ -1281,6 +1348,11 @@ impl Projection {
             (E::ViableOptionsRecorded(x), StreamState::Provision(s)) => {
                 s.viable_options.push(x.clone())
             }
+            (E::NeedTypesChanged(x), StreamState::Provision(s)) => {
+                s.need_type_changes.push(x.clone());
+                s.need_type_changes.sort_by_key(|c| c.on);
+            }
+            (E::CapitalSpent(x), StreamState::Provision(s)) => s.capital_spend.push(x.clone()),
             (E::AccountCreated(a), StreamState::Account(s)) => s.created = Some(a.clone()),
             (E::AccountPasswordSet(d), StreamState::Account(s)) => s.password_set_on = Some(d.on),
             (E::AccountDisabled(d), StreamState::Account(s)) => s.disabled_on = Some(d.on),

@@ -91,8 +91,100 @@ pub fn check(
             StreamState::Case(c) => check_case(c, body),
             StreamState::Account(a) => check_account(a, body),
             StreamState::Area(a) => check_area(a, body),
+            StreamState::Provision(p) => check_provision(p, body),
             _ => Ok(()),
         },
+    }
+}
+
+/// The provisions register's order: a decision needs its application; spend needs its
+/// capital; nothing new once closed.
+fn check_provision(
+    p: &crate::projection::ProvisionState,
+    body: &EventBody,
+) -> Result<(), DomainError> {
+    if let Some(closed) = p.closed_on
+        && !matches!(body, EventBody::CapitalSpent(_))
+    {
+        return refuse(format!(
+            "this provision closed on {}: open a new provision for new places",
+            date_text(closed)
+        ));
+    }
+    match body {
+        EventBody::SlaSigned(x) => {
+            if x.end < x.start {
+                return refuse("a service level agreement must end after it starts");
+            }
+            if x.parties.iter().all(|p| p.trim().is_empty()) {
+                return refuse("a service level agreement needs its parties");
+            }
+            Ok(())
+        }
+        EventBody::ApprovalDecided(x) => {
+            if !p
+                .applications
+                .iter()
+                .any(|a| a.route == x.route && a.submitted_on <= x.decided_on)
+            {
+                return refuse(format!(
+                    "there is no {} application on or before {}: record the application first",
+                    x.route.label(),
+                    date_text(x.decided_on)
+                ));
+            }
+            if x.effective_from.is_some_and(|e| e < x.decided_on) {
+                return refuse(
+                    "an approval cannot take effect before it is decided: give the effective date on or after the decision",
+                );
+            }
+            if x.need_types.as_ref().is_some_and(Vec::is_empty) {
+                return refuse("an approval for a change of need types must name the types");
+            }
+            Ok(())
+        }
+        EventBody::CapitalApproved(x) => {
+            if x.amount.0 < 0 {
+                return refuse("capital approved cannot be negative");
+            }
+            if let Some(r) = &x.reference
+                && p.capital.iter().any(|c| c.reference.as_ref() == Some(r))
+            {
+                return refuse(format!(
+                    "capital project {r} is already recorded for this provision: record a correction to change it"
+                ));
+            }
+            Ok(())
+        }
+        EventBody::CapitalSpent(x) => {
+            let Some(c) = p
+                .capital
+                .iter()
+                .find(|c| c.reference.as_deref() == Some(x.reference.as_str()))
+            else {
+                return refuse(format!(
+                    "there is no capital project {} on this provision: record the capital approved (with that reference) first",
+                    x.reference
+                ));
+            };
+            if x.spent_to_date.0 < 0 {
+                return refuse("spend to date cannot be negative");
+            }
+            if x.on < c.approved_on {
+                return refuse(format!(
+                    "spend is reported after the capital is approved ({})",
+                    date_text(c.approved_on)
+                ));
+            }
+            Ok(())
+        }
+        EventBody::NeedTypesChanged(x) => {
+            if x.need_types.is_empty() {
+                return refuse("a provision must cater for at least one type of need");
+            }
+            Ok(())
+        }
+        _ => Ok(()),
     }
 }
 

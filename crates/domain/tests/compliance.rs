@@ -7,7 +7,7 @@ use sendscope_domain::calendar::Instant;
 use sendscope_domain::compliance::{FindingKind, GateRules, ProvisionRecord, findings};
 use sendscope_domain::event::{EventBody, RecordedEvent, StreamRef};
 use sendscope_domain::ids::{AreaId, CaseId, ProvisionId, SettingId};
-use sendscope_domain::projection::{Projection, ProvisionState, SettingState, StreamState};
+use sendscope_domain::projection::{Naming, Projection, ProvisionState, SettingState, StreamState};
 use serde_json::{Value, json};
 
 fn d(s: &str) -> NaiveDate {
@@ -111,10 +111,28 @@ fn evidence(on: &str) -> (&'static str, Value) {
     )
 }
 
+/// A child named on a day (the provision is filled in by position in `Area`).
+fn named(
+    case: CaseId,
+    on: &str,
+    starts_on: Option<&str>,
+    placed_on: Option<&str>,
+) -> (CaseId, Naming) {
+    (
+        case,
+        Naming {
+            provision: ProvisionId::new_random(),
+            on: d(on),
+            starts_on: starts_on.map(d),
+            placed_on: placed_on.map(d),
+        },
+    )
+}
+
 struct Area {
     schools: Vec<(SettingId, SettingState)>,
     erps: Vec<(ProvisionId, ProvisionState)>,
-    namings: Vec<Vec<(CaseId, NaiveDate)>>,
+    namings: Vec<Vec<(CaseId, Naming)>>,
 }
 
 impl Area {
@@ -179,11 +197,11 @@ fn places_commissioned_ahead_of_approval_are_found_each_dated() {
     let namings = vec![
         // Two children named into the first before its approval, one after it.
         vec![
-            (a, d("2024-12-01")),
-            (b, d("2025-01-15")),
-            (late, d("2025-05-01")),
+            named(a, "2024-12-01", None, None),
+            named(b, "2025-01-15", None, None),
+            named(late, "2025-05-01", None, None),
         ],
-        vec![(c, d("2025-01-10"))],
+        vec![named(c, "2025-01-10", None, None)],
         vec![],
         vec![],
         vec![],
@@ -250,7 +268,7 @@ fn the_same_steps_in_the_lawful_order_raise_nothing() {
         })
         .collect();
     let namings = (0..5)
-        .map(|_| vec![(CaseId::new_random(), d("2025-01-10"))])
+        .map(|_| vec![named(CaseId::new_random(), "2025-01-10", None, None)])
         .collect();
     let area = Area {
         schools,
@@ -377,9 +395,366 @@ fn viable_options_are_the_good_near_suitable_settings_with_room() {
         8.0,
         d("2025-11-01"),
     );
-    let got: Vec<(String, f64, u32)> = got
+    let got: Vec<(String, f64, u32, u32)> = got
         .iter()
-        .map(|o| (o.name.clone(), o.distance_km, o.spare_places))
+        .map(|o| {
+            (
+                o.name.clone(),
+                o.distance_km,
+                o.spare_places,
+                o.expandable_places,
+            )
+        })
         .collect();
-    assert_eq!(got, vec![("School 140101".to_string(), 2.0, 2)]);
+    assert_eq!(got, vec![("School 140101".to_string(), 2.0, 2, 0)]);
+    // A full provision approved for more places than it has opened can expand: it is a
+    // viable option, with its expandable places shown.
+    let full_but_approved = {
+        let id = ProvisionId::new_random();
+        let p = fold(
+            StreamRef::provision(id),
+            &[
+                (
+                    "provision.opened",
+                    json!({"setting": full.0.to_string(), "kind": "resourced_provision", "name": "ERP",
+                           "need_types": ["ASD"], "low_age": 4, "high_age": 11}),
+                ),
+                applied("2025-01-01"),
+                approved_places("2025-03-01", "2025-04-01", 16),
+                places("2025/26", 12),
+            ],
+        );
+        match p.state {
+            StreamState::Provision(s) => (id, s),
+            _ => unreachable!(),
+        }
+    };
+    let expandable = [Candidate {
+        id: full.0,
+        setting: &full.1,
+        provisions: vec![(full_but_approved.0, &full_but_approved.1, 12)],
+    }];
+    let got = viable_options(
+        &GateRules::standard(),
+        &proposed,
+        &target,
+        &expandable,
+        8.0,
+        d("2025-11-01"),
+    );
+    assert_eq!(
+        got.iter()
+            .map(|o| (o.spare_places, o.expandable_places))
+            .collect::<Vec<_>>(),
+        vec![(0, 4)]
+    );
+}
+
+/// The gate's two checks: when a child is named (the approval granted by then and in
+/// effect on the start day) and again on the day the child takes up the place.
+#[test]
+fn naming_ahead_is_judged_on_the_start_day_and_checked_again_then() {
+    let schools = vec![school(160_001, Some(("2023-05-10", 2)))];
+    let (sid, _) = schools[0].clone();
+    // Approved on 1 May 2025, in effect from 1 September 2025.
+    let erps = vec![erp(
+        sid,
+        vec![applied("2025-01-10"), approved("2025-05-01", "2025-09-01")],
+    )];
+    let (ahead, early, unknown, future) = (
+        CaseId::new_random(),
+        CaseId::new_random(),
+        CaseId::new_random(),
+        CaseId::new_random(),
+    );
+    let area = Area {
+        schools,
+        erps,
+        namings: vec![vec![
+            // Named in June for September: lawful, and it started on time.
+            named(ahead, "2025-06-01", Some("2025-09-01"), Some("2025-09-03")),
+            // Named in June for September, but the child started in July.
+            named(early, "2025-06-02", Some("2025-09-01"), Some("2025-07-01")),
+            // Named in April, before the approval was granted at all.
+            named(unknown, "2025-04-20", Some("2025-09-01"), None),
+            // Named for a start next year: nothing to check on the start day yet.
+            named(future, "2025-06-03", Some("2026-09-01"), None),
+        ]],
+    };
+    let got: Vec<(FindingKind, NaiveDate, Option<CaseId>, bool)> = area
+        .findings("2025-10-01")
+        .into_iter()
+        .map(|f| (f.kind, f.began_on, f.case, f.open))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                FindingKind::NamedBeforeApproval,
+                d("2025-04-20"),
+                Some(unknown),
+                false
+            ),
+            (
+                FindingKind::PlacedBeforeApproval,
+                d("2025-07-01"),
+                Some(early),
+                false
+            ),
+        ]
+    );
+    // In August the approval was not yet in effect: both findings are open.
+    assert!(area.findings("2025-08-01").iter().all(|f| f.open));
+}
+
+fn special(
+    setting: SettingId,
+    kind: &str,
+    steps: Vec<(&str, Value)>,
+) -> (ProvisionId, ProvisionState) {
+    let id = ProvisionId::new_random();
+    let mut events = vec![(
+        "provision.opened",
+        json!({"setting": setting.to_string(), "kind": kind, "name": "Places",
+               "need_types": ["ASD"], "low_age": 4, "high_age": 11}),
+    )];
+    events.extend(steps);
+    let p = fold(StreamRef::provision(id), &events);
+    match p.state {
+        StreamState::Provision(s) => (id, s),
+        _ => unreachable!(),
+    }
+}
+
+fn places(year: &str, n: u32) -> (&'static str, Value) {
+    (
+        "provision.places_set",
+        json!({"academic_year": year, "places": n}),
+    )
+}
+
+fn approved_places(on: &str, effective: &str, n: u32) -> (&'static str, Value) {
+    (
+        "provision.approval_decided",
+        json!({"route": "significant_change", "approved": true, "decided_on": on,
+               "effective_from": effective, "places": n}),
+    )
+}
+
+/// Resizes: any change to a SEN unit or resourced provision needs approval; a special
+/// school's places may change by up to 20 places or 20%, whichever is smaller. Changing
+/// the types of need needs approval too. Each threshold is rule data.
+#[test]
+fn resizes_and_need_type_changes_need_their_own_approval() {
+    let kinds = |p: &(ProvisionId, ProvisionState)| {
+        let schools = vec![school(170_001, Some(("2023-05-10", 2)))];
+        let area = Area {
+            erps: vec![(p.0, p.1.clone())],
+            schools,
+            namings: vec![vec![]],
+        };
+        area.findings("2026-06-01")
+            .into_iter()
+            .map(|f| (f.kind, f.began_on, f.open))
+            .collect::<Vec<_>>()
+    };
+    let sid = SettingId::new_random();
+    use FindingKind::*;
+    // A special school of 100 places: +20 is within the threshold, +21 is not.
+    let within = special(
+        sid,
+        "special",
+        vec![places("2024/25", 100), places("2025/26", 120)],
+    );
+    assert_eq!(kinds(&within), vec![]);
+    let beyond = special(
+        sid,
+        "special",
+        vec![places("2024/25", 100), places("2025/26", 121)],
+    );
+    assert_eq!(
+        kinds(&beyond),
+        vec![(PlacesChangedBeforeApproval, d("2025-09-01"), true)]
+    );
+    // A special school of 50 places: 20% (10) is the smaller limit; shrinking counts too.
+    let small = special(
+        sid,
+        "special",
+        vec![places("2024/25", 50), places("2025/26", 39)],
+    );
+    assert_eq!(
+        kinds(&small),
+        vec![(PlacesChangedBeforeApproval, d("2025-09-01"), true)]
+    );
+    // Approved for 121 places from 1 September: no finding. Approved late: closed finding.
+    let lawful = special(
+        sid,
+        "special",
+        vec![
+            places("2024/25", 100),
+            applied("2025-01-01"),
+            approved_places("2025-06-01", "2025-09-01", 121),
+            places("2025/26", 121),
+        ],
+    );
+    assert_eq!(kinds(&lawful), vec![]);
+    let late = special(
+        sid,
+        "special",
+        vec![
+            places("2024/25", 100),
+            places("2025/26", 121),
+            applied("2025-01-01"),
+            approved_places("2025-10-01", "2025-10-01", 121),
+        ],
+    );
+    assert_eq!(
+        kinds(&late),
+        vec![(PlacesChangedBeforeApproval, d("2025-09-01"), false)]
+    );
+    // A resourced provision: any resize, even by one place, with the opening approved.
+    let erp_resize = special(
+        sid,
+        "resourced_provision",
+        vec![
+            applied("2024-01-01"),
+            approved("2024-06-01", "2024-09-01"),
+            places("2024/25", 12),
+            places("2025/26", 13),
+        ],
+    );
+    assert_eq!(
+        kinds(&erp_resize),
+        vec![(PlacesChangedBeforeApproval, d("2025-09-01"), true)]
+    );
+    // An independent special school needs no approval from the council's side.
+    let independent = special(
+        sid,
+        "independent_special",
+        vec![places("2024/25", 10), places("2025/26", 60)],
+    );
+    assert_eq!(kinds(&independent), vec![]);
+    // Changing the types of need: a finding until an approval for that set is in effect.
+    let needs = special(
+        sid,
+        "special",
+        vec![
+            places("2024/25", 100),
+            (
+                "provision.need_types_changed",
+                json!({"on": "2025-09-01", "need_types": ["ASD", "SEMH"]}),
+            ),
+        ],
+    );
+    assert_eq!(
+        kinds(&needs),
+        vec![(NeedTypesChangedBeforeApproval, d("2025-09-01"), true)]
+    );
+    let needs_ok = special(
+        sid,
+        "special",
+        vec![
+            places("2024/25", 100),
+            applied("2025-01-01"),
+            (
+                "provision.approval_decided",
+                json!({"route": "significant_change", "approved": true,
+              "decided_on": "2025-07-01", "effective_from": "2025-09-01", "need_types": ["SEMH", "ASD"]}),
+            ),
+            (
+                "provision.need_types_changed",
+                json!({"on": "2025-09-01", "need_types": ["ASD", "SEMH"]}),
+            ),
+        ],
+    );
+    assert_eq!(kinds(&needs_ok), vec![]);
+    // The thresholds are data: an area allowing only 10 places finds the +20 change.
+    let mut strict = GateRules::standard();
+    strict.threshold_places = 10;
+    let records = [ProvisionRecord {
+        id: within.0,
+        provision: &within.1,
+        setting_id: sid,
+        setting: Some(&school(170_002, None).1),
+        namings: vec![],
+    }];
+    assert_eq!(findings(&strict, &records, d("2026-06-01")).len(), 1);
+}
+
+/// The register's order: each refusal says what must come first, and a refused step
+/// leaves the provision as it was.
+#[test]
+fn register_steps_out_of_order_are_refused() {
+    let (_, p) = erp(SettingId::new_random(), vec![]);
+    let stream = StreamRef::provision(ProvisionId::new_random());
+    let projection = |s: &ProvisionState| Projection {
+        state: StreamState::Provision(s.clone()),
+        version: 1,
+        ..Projection::empty(stream, AreaId::new_random())
+    };
+    let refused = |s: &ProvisionState, t: &str, payload: Value| {
+        let body = EventBody::decode(t, payload.to_string().as_bytes()).expect("decodes");
+        match sendscope_domain::rules::check(&projection(s), &body, None) {
+            Err(sendscope_domain::DomainError::Refused(m)) => m,
+            other => panic!("{t} should be refused: {other:?}"),
+        }
+    };
+    let m = refused(
+        &p,
+        "provision.approval_decided",
+        json!({"route": "significant_change", "approved": true, "decided_on": "2025-03-01"}),
+    );
+    assert!(m.contains("record the application first"), "{m}");
+    let m = refused(
+        &p,
+        "provision.capital_spent",
+        json!({"reference": "CAP-1", "on": "2025-03-01", "spent_to_date": 100}),
+    );
+    assert!(m.contains("record the capital approved"), "{m}");
+    let m = refused(
+        &p,
+        "provision.sla_signed",
+        json!({"parties": ["Council"], "signed_on": "2025-03-01", "start": "2025-09-01", "end": "2025-08-31"}),
+    );
+    assert!(m.contains("must end after it starts"), "{m}");
+    // Capital with a reference, then spend against it: accepted, and reported.
+    let (_, funded) = erp(
+        SettingId::new_random(),
+        vec![
+            (
+                "provision.capital_approved",
+                json!({"amount": 50_000_000, "approving_body": "Cabinet", "approved_on": "2025-01-10",
+                       "places": 12, "reference": "CAP-1"}),
+            ),
+            (
+                "provision.capital_spent",
+                json!({"reference": "CAP-1", "on": "2025-06-30", "spent_to_date": 12_000_000}),
+            ),
+            (
+                "provision.capital_spent",
+                json!({"reference": "CAP-1", "on": "2025-09-30", "spent_to_date": 31_000_000}),
+            ),
+        ],
+    );
+    assert_eq!(
+        funded.spent_to_date("CAP-1"),
+        Some(sendscope_domain::codes::Pence(31_000_000))
+    );
+    let m = refused(
+        &funded,
+        "provision.capital_spent",
+        json!({"reference": "CAP-1", "on": "2024-12-31", "spent_to_date": 1}),
+    );
+    assert!(m.contains("after the capital is approved"), "{m}");
+    // Closed: nothing new.
+    let (_, closed) = erp(
+        SettingId::new_random(),
+        vec![("provision.closed", json!({"on": "2025-07-31"}))],
+    );
+    let m = refused(
+        &closed,
+        "provision.places_set",
+        json!({"academic_year": "2025/26", "places": 12}),
+    );
+    assert!(m.contains("open a new provision"), "{m}");
 }

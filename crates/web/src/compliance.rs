@@ -14,7 +14,7 @@ use sendscope_domain::access::{Action, Resource, Role, authorise};
 use sendscope_domain::calendar::{england_today, long_date};
 use sendscope_domain::compliance::{FindingKind, GateRules, ProvisionRecord, findings};
 use sendscope_domain::ids::{AreaId, CaseId, ProvisionId, SettingId};
-use sendscope_domain::projection::StreamState;
+use sendscope_domain::projection::{Naming, StreamState};
 use sendscope_store::{Store, StoreError};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -60,6 +60,9 @@ fn what(kind: FindingKind) -> &'static str {
         FindingKind::PlacesWithoutViableOptions => {
             "New places at a school below the Ofsted standard without viable-options evidence"
         }
+        FindingKind::PlacedBeforeApproval => "Child took up a place before approval",
+        FindingKind::PlacesChangedBeforeApproval => "Places changed before approval",
+        FindingKind::NeedTypesChangedBeforeApproval => "Types of need changed before approval",
     }
 }
 
@@ -170,11 +173,11 @@ pub fn report(
         }
     }
     // Namings and overrides from every case in the area.
-    let mut namings: HashMap<ProvisionId, Vec<(CaseId, NaiveDate)>> = HashMap::new();
+    let mut namings: HashMap<ProvisionId, Vec<(CaseId, Naming)>> = HashMap::new();
     let mut overrides = Vec::new();
     sendscope_store::for_each_case(store, area, &mut |case, c| {
         for n in &c.namings {
-            namings.entry(n.provision).or_default().push((case, n.on));
+            namings.entry(n.provision).or_default().push((case, *n));
         }
         for o in &c.overrides {
             overrides.push((case, o.clone()));

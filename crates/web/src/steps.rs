@@ -177,39 +177,49 @@ pub fn record_step(
     )
 }
 
-/// The provisions a step names a child into or places them in, and the day.
+/// The provisions a step names a child into or places them in, each with the day the
+/// child takes up the place, and the day of the step.
 fn provisions_named(
     body: &EventBody,
-) -> (Vec<sendscope_domain::ids::ProvisionId>, Option<NaiveDate>) {
+) -> (
+    Vec<(sendscope_domain::ids::ProvisionId, NaiveDate)>,
+    Option<NaiveDate>,
+) {
+    let named = |on: NaiveDate, n: &[sendscope_domain::event::NamedSetting]| {
+        n.iter()
+            .filter_map(|n| Some((n.provision?, n.starts_on.unwrap_or(on).max(on))))
+            .collect()
+    };
     match body {
-        EventBody::FinalPlanIssued(f) => (
-            f.named.iter().filter_map(|n| n.provision).collect(),
-            Some(f.on),
+        EventBody::FinalPlanIssued(f) => (named(f.on, &f.named), Some(f.on)),
+        EventBody::PlanAmended(a) => (named(a.on, &a.named), Some(a.on)),
+        EventBody::PlacementStarted(p) => (
+            p.provision.into_iter().map(|x| (x, p.on)).collect(),
+            Some(p.on),
         ),
-        EventBody::PlanAmended(a) => (
-            a.named.iter().filter_map(|n| n.provision).collect(),
-            Some(a.on),
-        ),
-        EventBody::PlacementStarted(p) => (p.provision.into_iter().collect(), Some(p.on)),
         _ => (Vec::new(), None),
     }
 }
 
 /// The approval gate: a child may be named into, or placed in, a provision that needs an
-/// approval only once it is granted and in effect on that day. Returns what is missing
-/// for each provision that fails.
+/// approval only once it is granted (by the day of the step) and in effect on the day
+/// the child takes up the place. Returns what is missing for each provision that fails.
+/// The second check, on the start day itself, is the compliance report's
+/// `PlacedBeforeApproval`.
 fn approval_gate(
     store: &dyn Store,
     area: sendscope_domain::ids::AreaId,
     body: &EventBody,
 ) -> Result<Vec<(sendscope_domain::ids::ProvisionId, NaiveDate, String)>, StepError> {
-    use sendscope_domain::compliance::approval_effective;
-    let (provisions, on) = provisions_named(body);
-    let Some(on) = on else { return Ok(Vec::new()) };
+    use sendscope_domain::compliance::approval_granted;
+    let (provisions, step_day) = provisions_named(body);
+    let Some(step_day) = step_day else {
+        return Ok(Vec::new());
+    };
     let internal = |e: StoreError| StepError::Internal(e.to_string());
-    let rules = crate::compliance::rules_on(store, area, on).map_err(internal)?;
+    let rules = crate::compliance::rules_on(store, area, step_day).map_err(internal)?;
     let mut failing = Vec::new();
-    for id in provisions {
+    for (id, on) in provisions {
         let Some(StreamState::Provision(p)) = store
             .projection(StreamRef::provision(id))
             .map_err(internal)?
@@ -233,7 +243,7 @@ fn approval_gate(
         let Some(route) = rules.route(&p, setting.as_ref()) else {
             continue;
         };
-        let effective = approval_effective(&p);
+        let effective = approval_granted(&p, step_day);
         if effective.is_some_and(|e| e <= on) {
             continue;
         }
@@ -403,12 +413,28 @@ pub enum Kind {
     Needs,
     /// The setting named in the plan, if any → `[]` or one named setting.
     Named,
+    /// The setting (or the provision at it) a child is placed in → `setting`,
+    /// `provision`, `sen_unit` and `resourced_provision`.
+    Placed,
     /// The plan's sections A to K → an object of texts.
     Sections,
     /// The rubric's sections, each scored → an object of numbers.
     Scores,
     /// A fixed value (JSON).
     Fixed(&'static str),
+    /// A whole number of 0 or more; optional → null when empty.
+    Number,
+    OptionalNumber,
+    /// Pounds and pence → a whole number of pence.
+    Money,
+    /// Comma-separated names → a list of them (at least one).
+    List,
+    /// Types of need, as checkboxes → a list of codes (at least one; optional → null).
+    NeedTypes,
+    OptionalNeedTypes,
+    /// "2026/27" and "2026-27".
+    AcademicYear,
+    FinancialYear,
 }
 
 pub struct Field {
@@ -698,6 +724,11 @@ pub const STEPS: &[Step] = &[
             f("needs", "Primary need", Kind::Needs),
             f("named", "Setting named in section I", Kind::Named),
             f(
+                "starts_on",
+                "When the placement starts, if later than the plan",
+                Kind::OptionalDate,
+            ),
+            f(
                 "personal_budget",
                 "Is there a personal budget?",
                 Kind::YesNo,
@@ -710,17 +741,7 @@ pub const STEPS: &[Step] = &[
         event_type: "case.placement_started",
         group: "The plan",
         title: "Placement started",
-        fields: &[
-            f("setting", "Setting", Kind::SettingRef),
-            ON,
-            f("provision", "", Kind::Fixed("null")),
-            f("sen_unit", "Is it in an SEN unit?", Kind::YesNo),
-            f(
-                "resourced_provision",
-                "Is it in a resourced provision?",
-                Kind::YesNo,
-            ),
-        ],
+        fields: &[f("setting", "Setting or provision", Kind::Placed), ON],
     },
     Step {
         slug: "placement-ended",
@@ -793,6 +814,11 @@ pub const STEPS: &[Step] = &[
             ON,
             f("needs", "Primary need", Kind::Needs),
             f("named", "Setting named in section I", Kind::Named),
+            f(
+                "starts_on",
+                "When the placement starts, if later than the plan",
+                Kind::OptionalDate,
+            ),
             f(
                 "phase_transfer",
                 "Does it name the setting for a phase transfer?",
@@ -1166,6 +1192,21 @@ pub fn payload(step: &Step, form: &Submitted, ctx: &Context) -> Result<Value, Ve
                     None
                 }
             },
+            Kind::Placed => {
+                if let Some((value, _, sen_unit, rp)) = ctx.provisions.iter().find(|p| p.0 == v) {
+                    let (setting, provision) = value.split_once('/').unwrap_or((value, ""));
+                    Some(
+                        json!({ "setting": { "setting": setting }, "provision": provision,
+                                 "sen_unit": sen_unit, "resourced_provision": rp }),
+                    )
+                } else if ctx.settings.settings.iter().any(|(id, _)| id == v) {
+                    Some(json!({ "setting": { "setting": v }, "provision": null,
+                                 "sen_unit": false, "resourced_provision": false }))
+                } else {
+                    need(&mut errors, "Select the setting or provision".into());
+                    None
+                }
+            }
             Kind::Named => {
                 if let Some((value, _, sen_unit, rp)) = ctx.provisions.iter().find(|p| p.0 == v) {
                     let (setting, provision) = value.split_once('/').unwrap_or((value, ""));
@@ -1212,9 +1253,119 @@ pub fn payload(step: &Step, form: &Submitted, ctx: &Context) -> Result<Value, Ve
                 Some(Value::Object(m))
             }
             Kind::Fixed(j) => serde_json::from_str(j).ok(),
+            Kind::Number | Kind::OptionalNumber => match v.trim().replace(',', "").parse::<u32>() {
+                Ok(n) => Some(json!(n)),
+                Err(_) if v.trim().is_empty() && matches!(field.kind, Kind::OptionalNumber) => {
+                    Some(Value::Null)
+                }
+                Err(_) if v.trim().is_empty() => {
+                    need(&mut errors, format!("Enter the {label}"));
+                    None
+                }
+                Err(_) => {
+                    need(
+                        &mut errors,
+                        format!("The {label} must be a whole number, like 12"),
+                    );
+                    None
+                }
+            },
+            Kind::Money => match sendscope_domain::codes::Pence::parse_pounds(v) {
+                Ok(p) if p.0 >= 0 => Some(json!(p.0)),
+                _ if v.trim().is_empty() => {
+                    need(&mut errors, format!("Enter the {label}"));
+                    None
+                }
+                _ => {
+                    need(
+                        &mut errors,
+                        format!("The {label} must be an amount in pounds, like 18,000 or 18000.50"),
+                    );
+                    None
+                }
+            },
+            Kind::List => {
+                let items: Vec<&str> = v
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|x| !x.is_empty())
+                    .collect();
+                if items.is_empty() {
+                    need(
+                        &mut errors,
+                        format!("Enter the {label}, separated by commas"),
+                    );
+                    None
+                } else {
+                    Some(json!(items))
+                }
+            }
+            Kind::NeedTypes | Kind::OptionalNeedTypes => {
+                let chosen: Vec<&str> = values(form, field.key)
+                    .into_iter()
+                    .filter(|c| NeedType::all().any(|n| n.code() == *c))
+                    .collect();
+                match (chosen.is_empty(), field.kind) {
+                    (true, Kind::OptionalNeedTypes) => Some(Value::Null),
+                    (true, _) => {
+                        need(&mut errors, format!("Select at least one: {label}"));
+                        None
+                    }
+                    _ => Some(json!(chosen)),
+                }
+            }
+            Kind::AcademicYear => match sendscope_domain::codes::AcademicYear::parse(v) {
+                Ok(y) => Some(json!(y.to_string())),
+                Err(_) => {
+                    need(
+                        &mut errors,
+                        format!("Enter the {label} as two years, like 2026/27"),
+                    );
+                    None
+                }
+            },
+            Kind::FinancialYear => match sendscope_domain::codes::FinancialYear::parse(v) {
+                Ok(y) => Some(json!(y.to_string())),
+                Err(_) => {
+                    need(
+                        &mut errors,
+                        format!("Enter the {label} as two years, like 2026-27"),
+                    );
+                    None
+                }
+            },
         };
-        if let Some(g) = got {
-            out.insert(field.key.to_string(), g);
+        match (field.kind, got, field.key.split_once("__")) {
+            (Kind::Placed, Some(Value::Object(m)), _) => out.extend(m),
+            // "outer__inner" fields make one nested object.
+            (_, Some(g), Some((outer, inner))) => {
+                if let Value::Object(m) = out
+                    .entry(outer.to_string())
+                    .or_insert_with(|| Value::Object(Map::new()))
+                {
+                    m.insert(inner.to_string(), g);
+                }
+            }
+            (_, Some(g), None) => {
+                out.insert(field.key.to_string(), g);
+            }
+            (_, None, _) => {}
+        }
+    }
+    // A later start day belongs to the setting named.
+    if let Some(start) = out.remove("starts_on")
+        && !start.is_null()
+    {
+        match out.get_mut("named").and_then(Value::as_array_mut) {
+            Some(named) if !named.is_empty() => {
+                for n in named.iter_mut() {
+                    n["starts_on"] = start.clone();
+                }
+            }
+            _ => errors.push((
+                "starts_on",
+                "Leave the start date empty when no setting is named".into(),
+            )),
         }
     }
     if errors.is_empty() {
@@ -1228,7 +1379,11 @@ pub fn payload(step: &Step, form: &Submitted, ctx: &Context) -> Result<Value, Ve
 /// What a form page shows besides its fields: whose record, the session's CSRF token,
 /// what was entered, and what to put right.
 pub struct FormView<'a> {
-    pub case: &'a str,
+    /// Where the form posts to (the step's own address).
+    pub action: &'a str,
+    /// Where "Cancel" goes back to (the record).
+    pub back: &'a str,
+    /// Whose record: the caption above the title.
     pub child: &'a str,
     pub csrf: &'a str,
     pub form: &'a Submitted,
@@ -1236,9 +1391,22 @@ pub struct FormView<'a> {
     pub refusal: Option<&'a str>,
 }
 
+/// What a child can be named into or placed in: the provisions that need approval, then
+/// every setting.
+fn placeable(ctx: &Context) -> Vec<(String, String)> {
+    let mut options: Vec<(String, String)> = ctx
+        .provisions
+        .iter()
+        .map(|(v, l, _, _)| (v.clone(), format!("{l} (SEN unit or resourced provision)")))
+        .collect();
+    options.extend(ctx.settings.settings.iter().cloned());
+    options
+}
+
 pub fn render_form(step: &Step, ctx: &Context, v: &FormView) -> String {
     let FormView {
-        case,
+        action,
+        back,
         child,
         csrf,
         form,
@@ -1262,11 +1430,11 @@ pub fn render_form(step: &Step, ctx: &Context, v: &FormView) -> String {
     }
     h.push_str(&format!(
         "<span class=\"govuk-caption-l\">{}</span><h1>{}</h1>\
-         <form method=\"post\" action=\"/cases/{case}/steps/{}\" id=\"step-form\" novalidate>\
+         <form method=\"post\" action=\"{}\" id=\"step-form\" novalidate>\
          <input type=\"hidden\" name=\"csrf\" value=\"{}\">",
         esc(child),
         esc(step.title),
-        step.slug,
+        esc(action),
         esc(csrf)
     ));
     for field in step.fields {
@@ -1285,8 +1453,9 @@ pub fn render_form(step: &Step, ctx: &Context, v: &FormView) -> String {
          <div id=\"reason-hint\" class=\"govuk-hint\">For example, why this is recorded late</div>\
          <textarea class=\"govuk-textarea\" id=\"reason\" name=\"reason\" rows=\"2\" aria-describedby=\"reason-hint\">{}</textarea></div>\
          <div class=\"govuk-button-group\"><button type=\"submit\">Record</button>\
-         <a class=\"govuk-link\" href=\"/cases/{case}\">Cancel</a></div></form>",
-        esc(value(form, "reason"))
+         <a class=\"govuk-link\" href=\"{}\">Cancel</a></div></form>",
+        esc(value(form, "reason")),
+        esc(back)
     ));
     h
 }
@@ -1419,9 +1588,27 @@ fn render_field(field: &Field, ctx: &Context, form: &Submitted, errors: &[FieldE
             );
             fieldset(field.label, inner)
         }
-        Kind::Text => format!(
+        Kind::Text | Kind::List | Kind::AcademicYear | Kind::FinancialYear => format!(
             "<div class=\"{group}\"><label class=\"govuk-label\" for=\"{key}\">{}</label>{hint}{err}\
              <input class=\"govuk-input govuk-!-width-one-half\" id=\"{key}\" name=\"{key}\" type=\"text\" value=\"{}\"{describedby}></div>",
+            esc(field.label),
+            esc(current)
+        ),
+        Kind::Number | Kind::OptionalNumber => format!(
+            "<div class=\"{group}\"><label class=\"govuk-label\" for=\"{key}\">{}{}</label>{hint}{err}\
+             <input class=\"govuk-input govuk-input--width-5\" id=\"{key}\" name=\"{key}\" type=\"text\" inputmode=\"numeric\" spellcheck=\"false\" value=\"{}\"{describedby}></div>",
+            esc(field.label),
+            if matches!(field.kind, Kind::OptionalNumber) {
+                " (optional)"
+            } else {
+                ""
+            },
+            esc(current)
+        ),
+        Kind::Money => format!(
+            "<div class=\"{group}\"><label class=\"govuk-label\" for=\"{key}\">{}</label>{hint}{err}\
+             <div class=\"govuk-input__wrapper\"><div class=\"govuk-input__prefix\" aria-hidden=\"true\">£</div>\
+             <input class=\"govuk-input govuk-input--width-10\" id=\"{key}\" name=\"{key}\" type=\"text\" spellcheck=\"false\" value=\"{}\"{describedby}></div></div>",
             esc(field.label),
             esc(current)
         ),
@@ -1447,7 +1634,18 @@ fn render_field(field: &Field, ctx: &Context, form: &Submitted, errors: &[FieldE
                 false,
             ),
         ),
-        Kind::Checkboxes(c) => {
+        Kind::Checkboxes(_) | Kind::NeedTypes | Kind::OptionalNeedTypes => {
+            let c: Vec<(String, String)> = match field.kind {
+                Kind::Checkboxes(c) => owned(c),
+                _ => NeedType::all()
+                    .map(|n| {
+                        (
+                            n.code().to_string(),
+                            format!("{} ({})", n.description(), n.code()),
+                        )
+                    })
+                    .collect(),
+            };
             let chosen = values(form, key);
             let items: String = c
                 .iter()
@@ -1458,7 +1656,11 @@ fn render_field(field: &Field, ctx: &Context, form: &Submitted, errors: &[FieldE
                     } else {
                         format!("{key}-{i}")
                     };
-                    let checked = if chosen.contains(v) { " checked" } else { "" };
+                    let checked = if chosen.contains(&v.as_str()) {
+                        " checked"
+                    } else {
+                        ""
+                    };
                     format!(
                         "<div class=\"govuk-checkboxes__item\"><input class=\"govuk-checkboxes__input\" id=\"{id}\" name=\"{key}\" type=\"checkbox\" value=\"{v}\"{checked}>\
                          <label class=\"govuk-label govuk-checkboxes__label\" for=\"{id}\">{}</label></div>",
@@ -1487,15 +1689,8 @@ fn render_field(field: &Field, ctx: &Context, form: &Submitted, errors: &[FieldE
             select(&ctx.settings.settings, Some("Choose a setting"))
         }
         Kind::OptionalSettingRef => select(&ctx.settings.settings, Some("None")),
-        Kind::Named => {
-            let mut options: Vec<(String, String)> = ctx
-                .provisions
-                .iter()
-                .map(|(v, l, _, _)| (v.clone(), format!("{l} (SEN unit or resourced provision)")))
-                .collect();
-            options.extend(ctx.settings.settings.iter().cloned());
-            select(&options, Some("None"))
-        }
+        Kind::Named => select(&placeable(ctx), Some("None")),
+        Kind::Placed => select(&placeable(ctx), Some("Choose a setting or provision")),
         Kind::Needs => {
             let options: Vec<(String, String)> = NeedType::all()
                 .map(|n| {
@@ -1654,7 +1849,11 @@ fn prepare(
         settings,
         rubric,
     );
-    if step.fields.iter().any(|f| matches!(f.kind, Kind::Named)) {
+    if step
+        .fields
+        .iter()
+        .any(|f| matches!(f.kind, Kind::Named | Kind::Placed))
+    {
         let names: std::collections::HashMap<&String, &String> = ctx
             .settings
             .settings
@@ -1724,7 +1923,8 @@ pub async fn form(
             Err(r) => return *r,
         };
         let view = FormView {
-            case: &id,
+            action: &format!("/cases/{id}/steps/{slug}"),
+            back: &format!("/cases/{id}"),
             child: &child_name(&p),
             csrf: &who.session.csrf,
             form: &Vec::new(),
@@ -1762,7 +1962,8 @@ pub async fn submit(
         };
         let again = |status: StatusCode, errors: &[FieldError], refusal: Option<&str>| {
             let view = FormView {
-                case: &id,
+                action: &format!("/cases/{id}/steps/{slug}"),
+                back: &format!("/cases/{id}"),
                 child: &child_name(&p),
                 csrf: &who.session.csrf,
                 form: &form,
