@@ -156,6 +156,35 @@ async function journey(role, javaScriptEnabled) {
     await page.goto(`${base}${first}`);
     await check(page, `${tag}-7-setting`);
   }
+  if (role === 'commissioner') {
+    // The provisions register: a provision's record, a step's form and its error state,
+    // the viable options, and adding a provision.
+    await page.goto(`${base}/settings`);
+    const settings = await page.locator('a[href^="/settings/"]').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    let provision = null;
+    for (const href of settings.slice(0, 60)) {
+      await page.goto(`${base}${href}`);
+      const link = page.locator('a[href^="/provisions/"]').first();
+      if (await link.count()) {
+        provision = await link.getAttribute('href');
+        await page.goto(`${base}${href}/provisions/new`);
+        await check(page, `${tag}-10-provision-new`);
+        break;
+      }
+    }
+    assert.ok(provision, 'the demo has provisions at its settings');
+    await page.goto(`${base}${provision}`);
+    assert.match(await page.content(), /Record a step/);
+    await check(page, `${tag}-10-provision`);
+    await page.goto(`${base}${provision}/steps/capital`);
+    await check(page, `${tag}-10-provision-form`);
+    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    assert.match(await page.content(), /There is a problem/);
+    await check(page, `${tag}-10-provision-form-error`);
+    await page.goto(`${base}${provision}/viable-options`);
+    assert.match(await page.content(), /Viable options/);
+    await check(page, `${tag}-10-viable-options`);
+  }
   await context.close();
 }
 

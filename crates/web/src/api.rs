@@ -372,6 +372,29 @@ struct StepRecorded {
     deadlines: Vec<views::DeadlineView>,
 }
 
+/// A step not recorded, as a problem: 404 and 403 with the words given, 422 for a step
+/// not well formed or refused by the rules (saying what must happen first).
+fn step_problem(e: crate::steps::StepError, not_found: &str, forbidden: &str) -> Problem {
+    use crate::steps::StepError as E;
+    match e {
+        E::NotFound => Problem::not_found(not_found),
+        E::Forbidden => Problem::forbidden(forbidden),
+        E::Invalid(m) => Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-step",
+            "The step is not well formed",
+            m,
+        ),
+        E::Refused(m) => Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "step-refused",
+            "This step cannot be recorded yet",
+            m,
+        ),
+        E::Internal(m) => Problem::internal(m),
+    }
+}
+
 /// POST /api/v1/cases/{id}/steps: records one casework step. A step the rules refuse
 /// answers 422 with what must happen first, and nothing is written.
 pub async fn record_step(
@@ -382,7 +405,6 @@ pub async fn record_step(
 ) -> Response {
     with_caller(&app, headers, move |store, c| {
         let req: StepRequest = serde_json::from_slice(&body).map_err(|e| not_a_step("case", e))?;
-        use crate::steps::StepError as E;
         let recorded = crate::steps::record_step_overriding(
             store,
             &c.principal,
@@ -393,26 +415,12 @@ pub async fn record_step(
             req.reason,
             req.override_reason,
         )
-        .map_err(|e| match e {
-            E::NotFound => Problem::not_found(
+        .map_err(|e| {
+            step_problem(
+                e,
                 "There is no child's record with that reference that you can see",
-            ),
-            E::Forbidden => Problem::forbidden(
                 "Caseworkers and team managers record casework; this role can only read",
-            ),
-            E::Invalid(m) => Problem::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid-step",
-                "The step is not well formed",
-                m,
-            ),
-            E::Refused(m) => Problem::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "step-refused",
-                "This step cannot be recorded yet",
-                m,
-            ),
-            E::Internal(m) => Problem::internal(m),
+            )
         })?;
         let deadlines = match store
             .projection(sendscope_domain::StreamRef::case(
@@ -543,71 +551,28 @@ pub async fn provision_step(
     body: axum::body::Bytes,
 ) -> Response {
     with_caller(&app, headers, move |store, c| {
-        let p = &c.principal;
-        if !authorise(p, Action::Change, Resource::Settings { area: p.area }).allowed() {
-            return Err(Problem::forbidden(
-                "Commissioners and team managers keep the provisions register",
-            ));
-        }
         let gone = || Problem::not_found("There is no provision with that identifier in your area");
         let id = sendscope_domain::ids::ProvisionId::parse(&id).map_err(|_| gone())?;
         let req: ProvisionStep =
             serde_json::from_slice(&body).map_err(|e| not_a_step("provision", e))?;
-        let invalid = |m: String| {
-            Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-step", "The step is not well formed", m)
-        };
-        if !req.event_type.starts_with("provision.") {
-            return Err(invalid(format!(
-                "{:?} is not a provision step: use provision.opened, provision.places_set, provision.costs_set, provision.sla_signed, provision.approval_applied, provision.approval_decided, provision.capital_approved, provision.viable_options_recorded or provision.closed",
-                req.event_type
-            )));
-        }
-        let bytes = serde_json::to_vec(&req.payload).map_err(|e| invalid(e.to_string()))?;
-        let event = sendscope_domain::EventBody::decode(&req.event_type, &bytes)
-            .map_err(|e| invalid(format!("the payload is not a valid {}: {e}", req.event_type)))?;
-        let stream = sendscope_domain::StreamRef::provision(id);
-        let existing = store.projection(stream).map_err(Problem::internal)?;
-        if existing.as_ref().is_some_and(|x| x.area != p.area) {
-            return Err(gone());
-        }
-        if let sendscope_domain::EventBody::ProvisionOpened(o) = &event {
-            let setting = store
-                .projection(sendscope_domain::StreamRef::setting(o.setting))
-                .map_err(Problem::internal)?;
-            if setting.is_none_or(|s| s.area != p.area) {
-                return Err(invalid(format!(
-                    "there is no setting {} in your area: register the school first (sendscope import gias)",
-                    o.setting
-                )));
-            }
-        }
-        let date = ["on", "signed_on", "submitted_on", "decided_on", "approved_on"]
-            .iter()
-            .find_map(|k| req.payload.get(k).and_then(Value::as_str))
-            .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-            .unwrap_or_else(sendscope_domain::calendar::england_today);
-        let actor = sendscope_domain::Actor::parse(&format!("user:{}", c.username))
-            .map_err(Problem::internal)?;
-        let seqs = store
-            .append(&[sendscope_domain::NewEvent {
-                stream,
-                area: p.area,
-                body: event,
-                actor,
-                effective_date: date,
-                reason: req.reason.filter(|r| !r.trim().is_empty()),
-                recorded_at: None,
-            }])
-            .map_err(|e| match e {
-                sendscope_store::StoreError::Domain(sendscope_domain::DomainError::Refused(m)) => {
-                    Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "step-refused", "This step cannot be recorded yet", m)
-                }
-                // The identifier belongs to another kind of record.
-                sendscope_store::StoreError::Conflict(_) => gone(),
-                e => Problem::internal(e),
-            })?;
+        let seq = crate::register::record(
+            store,
+            &c.principal,
+            &c.username,
+            id,
+            &req.event_type,
+            &req.payload,
+            req.reason,
+        )
+        .map_err(|e| {
+            step_problem(
+                e,
+                "There is no provision with that identifier in your area",
+                "Commissioners and team managers keep the provisions register",
+            )
+        })?;
         let mut r = json_ok(&json!({
-            "seq": seqs.first().copied().unwrap_or_default(),
+            "seq": seq,
             "provision": id.to_string(),
             "type": req.event_type,
         }));
@@ -728,7 +693,9 @@ pub fn openapi() -> Value {
             "/api/v1/provisions/{id}/steps": { "post": {
                 "operationId": "recordProvisionStep", "summary": "The provisions register (commissioners and team managers)",
                 "description": "Open a provision (provision.opened, with an identifier you make), then record its places, costs, service level agreements, \
-                    approval applications and decisions (significant change or prescribed alteration), capital and viable-options evidence. \
+                    approval applications and decisions (significant change or prescribed alteration; a decision may approve a number of places or a set of need types), \
+                    changes of need type (provision.need_types_changed), capital (with a project reference) and its spend to date (provision.capital_spent), \
+                    viable-options evidence and closure. \
                     Steps out of order answer 422 and write nothing. Children cannot be named into a SEN unit or resourced provision before its approval takes effect.",
                 "parameters": [path_id("Provision identifier")],
                 "requestBody": { "required": true, "content": { "application/json": { "schema": {
@@ -907,7 +874,8 @@ pub fn openapi() -> Value {
                                     "designated_needs": { "type": "array", "items": { "type": "string" } },
                                     "academic_year": { "type": "string" }, "places": nullable("integer"),
                                     "financial_year": { "type": "string" }, "cost_per_place_pence": nullable("integer"),
-                                    "approval": { "type": "string", "description": "Where its significant change or prescribed alteration approval stands" }
+                                    "approval": { "type": "string", "description": "Where its significant change or prescribed alteration approval stands" },
+                                    "viable_options_evidence_required": { "type": "string", "description": "Present when the school is below the Ofsted standard for new places and no viable-options evidence is recorded: why" }
                                 } } },
                             "ofsted": { "type": ["object", "null"], "required": ["framework", "inspection_start", "judgements", "meets_standard_for_new_places"],
                                 "properties": { "framework": { "type": "string", "enum": ["graded", "report_card"] }, "inspection_start": date,

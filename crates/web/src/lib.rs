@@ -12,6 +12,7 @@ pub mod filter_options;
 pub mod letters;
 pub mod programmes;
 pub mod queue;
+pub mod register;
 pub mod settings;
 pub mod steps;
 pub mod views;
@@ -81,6 +82,19 @@ pub fn router(store: Arc<dyn Store>, secure_cookies: bool) -> Router {
         )
         .route("/settings", get(settings::list))
         .route("/settings/{id}", get(settings::show))
+        .route(
+            "/settings/{id}/provisions/new",
+            get(register::open_form).post(register::open_submit),
+        )
+        .route("/provisions/{id}", get(register::show))
+        .route(
+            "/provisions/{id}/steps/{slug}",
+            get(register::step_form).post(register::step_submit),
+        )
+        .route(
+            "/provisions/{id}/viable-options",
+            get(register::viable_options).post(register::record_viable_options),
+        )
         .route("/api/openapi.json", get(api::openapi_json))
         .route("/api/v1/me", get(api::me))
         .route("/api/v1/figures", get(api::figures))

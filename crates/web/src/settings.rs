@@ -12,7 +12,7 @@ use sendscope_domain::access::{Action, Resource, authorise};
 use sendscope_domain::ids::SettingId;
 use sendscope_store::Store;
 
-async fn blocking(
+pub(crate) async fn blocking(
     app: &AppState,
     headers: HeaderMap,
     f: impl FnOnce(&dyn Store, crate::auth::SignedIn) -> Response + Send + 'static,
@@ -87,8 +87,14 @@ pub async fn show(
             .provisions
             .iter()
             .map(|p| {
+                let flag = p
+                    .viable_options_evidence_required
+                    .as_ref()
+                    .map(|_| " <strong class=\"govuk-tag govuk-tag--orange\">Viable-options evidence required</strong>")
+                    .unwrap_or_default();
                 format!(
-                    "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>\n",
+                    "<tr><td><a href=\"/provisions/{}\">{}</a>{flag}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>\n",
+                    p.id,
                     esc(&p.name),
                     p.kind_label,
                     p.places.map(|n| n.to_string()).unwrap_or_default(),
@@ -140,7 +146,7 @@ pub async fn show(
             "<h1>{}</h1>\n<dl><dt>URN</dt><dd>{}</dd><dt>Type</dt><dd>{}</dd><dt>Phase</dt><dd>{}</dd><dt>Ages</dt><dd>{}-{}</dd><dt>Trust</dt><dd>{}</dd></dl>\n\
              <table><caption>Provisions ({year} places, {fy} cost per place)</caption><thead><tr><th scope=\"col\">Provision</th><th scope=\"col\">Kind</th>\
              <th scope=\"col\" class=\"num\">Places</th><th scope=\"col\">Designated needs</th><th scope=\"col\" class=\"num\">Cost per place</th><th scope=\"col\">Approval</th></tr></thead><tbody>\n{provisions}</tbody></table>\n{ofsted}\
-             <h2>Children placed</h2><p>{} children with an EHC plan or request attend this setting.</p>{names}",
+{add}<h2>Children placed</h2><p>{} children with an EHC plan or request attend this setting.</p>{names}",
             esc(&s.name),
             s.urn.as_deref().unwrap_or(""),
             esc(&v.establishment_type),
@@ -149,6 +155,11 @@ pub async fn show(
             s.high_age,
             esc(s.trust.as_deref().unwrap_or("none")),
             v.children_placed.shown_as,
+            add = if authorise(&who.principal, Action::Change, Resource::Settings { area: who.principal.area }).allowed() {
+                format!("<p><a class=\"govuk-link\" href=\"/settings/{id}/provisions/new\">Add a provision</a></p>")
+            } else {
+                String::new()
+            },
         );
         Html(page("Setting", &body)).into_response()
     })

@@ -452,7 +452,8 @@ pub struct Step {
     pub fields: &'static [Field],
 }
 
-const fn f(key: &'static str, label: &'static str, kind: Kind) -> Field {
+/// A field with no hint.
+pub(crate) const fn f(key: &'static str, label: &'static str, kind: Kind) -> Field {
     Field {
         key,
         label,
@@ -461,7 +462,13 @@ const fn f(key: &'static str, label: &'static str, kind: Kind) -> Field {
     }
 }
 
-const fn h(key: &'static str, label: &'static str, hint: &'static str, kind: Kind) -> Field {
+/// A field with a hint.
+pub(crate) const fn h(
+    key: &'static str,
+    label: &'static str,
+    hint: &'static str,
+    kind: Kind,
+) -> Field {
     Field {
         key,
         label,
@@ -1055,6 +1062,11 @@ impl Context {
 
 /// A form's submitted values: every name with every value it was given.
 pub type Submitted = Vec<(String, String)>;
+
+/// A submitted field's value (empty if absent).
+pub fn value_of<'a>(form: &'a Submitted, name: &str) -> &'a str {
+    value(form, name)
+}
 
 fn value<'a>(form: &'a Submitted, name: &str) -> &'a str {
     form.iter()

@@ -771,6 +771,10 @@ pub struct ProvisionView {
     pub cost_per_place_pence: Option<i64>,
     /// Where its approval stands (significant change or prescribed alteration), in words.
     pub approval: String,
+    /// Set when the school is below the Ofsted standard for new places and no
+    /// viable-options evidence is recorded for this provision: why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub viable_options_evidence_required: Option<String>,
 }
 
 /// The setting's latest Ofsted inspection and whether it meets the standard for new places.
@@ -901,7 +905,20 @@ pub fn setting_view(
             name: o.name.clone(),
             kind: enum_text(&o.kind),
             kind_label: o.kind.label(),
-            designated_needs: o.need_types.iter().map(|n| n.code()).collect(),
+            designated_needs: pr
+                .need_types_on(england_today())
+                .iter()
+                .map(|n| n.code())
+                .collect(),
+            viable_options_evidence_required: crate::register::evidence_required(
+                &rules,
+                pr,
+                match &p.state {
+                    StreamState::Setting(x) => Some(x),
+                    _ => None,
+                },
+                england_today(),
+            ),
             academic_year: year.to_string(),
             places: pr.places.range(..=year).next_back().map(|(_, n)| *n),
             financial_year: fy.to_string(),

@@ -1,0 +1,1104 @@
+//! The provisions register as pages: a provision's record (places, costs, agreements,
+//! approvals, capital and its spend, types of need, viable-options evidence and the
+//! gates' findings), a GOV.UK form for each step, opening a provision at a school, and
+//! the viable-options evidence with a button to record it. Pages and the API share
+//! [`record`]: one set of checks, one way in.
+
+use crate::settings::blocking;
+use crate::steps::{Context, FieldError, FormView, Kind, Step, StepError, Submitted, f, h};
+use crate::{AppState, esc, page};
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use chrono::NaiveDate;
+use sendscope_domain::DomainError;
+use sendscope_domain::access::{Action, Principal, Resource, authorise};
+use sendscope_domain::calendar::{england_today, long_date};
+use sendscope_domain::codes::Pence;
+use sendscope_domain::compliance::{ProvisionRecord, findings};
+use sendscope_domain::event::{Actor, EventBody, NewEvent, StreamRef};
+use sendscope_domain::ids::{ProvisionId, SettingId};
+use sendscope_domain::projection::{ProvisionState, SettingState, StreamState};
+use sendscope_store::{Store, StoreError};
+use serde_json::Value;
+use std::collections::HashMap;
+
+const ROUTES: &[(&str, &str)] = &[
+    (
+        "significant_change",
+        "DfE significant change (academies and free schools)",
+    ),
+    (
+        "prescribed_alteration",
+        "Prescribed alteration (maintained schools)",
+    ),
+];
+
+const KINDS: &[(&str, &str)] = &[
+    ("sen_unit", "SEN unit"),
+    ("resourced_provision", "Resourced provision (ERP)"),
+    ("special", "Special school places"),
+    ("independent_special", "Independent special school places"),
+    ("alternative_provision", "Alternative provision"),
+    ("post16", "Post-16"),
+    ("mainstream", "Mainstream places"),
+];
+
+/// Opening a provision at a school (the setting is the page's).
+pub const OPEN: Step = Step {
+    slug: "open",
+    event_type: "provision.opened",
+    group: "Provision",
+    title: "Add a provision",
+    fields: &[
+        f("kind", "Kind of provision", Kind::Choice(KINDS)),
+        h(
+            "name",
+            "Name",
+            "For example, Autism resource base",
+            Kind::Text,
+        ),
+        f(
+            "need_types",
+            "Types of need it is designated for",
+            Kind::NeedTypes,
+        ),
+        f("low_age", "Youngest age", Kind::Number),
+        f("high_age", "Oldest age", Kind::Number),
+    ],
+};
+
+/// Every step on a provision's record, as forms.
+pub const PROVISION_STEPS: &[Step] = &[
+    Step {
+        slug: "places",
+        event_type: "provision.places_set",
+        group: "Places and money",
+        title: "Places for an academic year",
+        fields: &[
+            h(
+                "academic_year",
+                "Academic year",
+                "For example, 2026/27",
+                Kind::AcademicYear,
+            ),
+            h(
+                "places",
+                "Places",
+                "A change of places at a SEN unit or resourced provision, or beyond the threshold at a special school, needs its own approval first",
+                Kind::Number,
+            ),
+        ],
+    },
+    Step {
+        slug: "costs",
+        event_type: "provision.costs_set",
+        group: "Places and money",
+        title: "Cost per place for a financial year",
+        fields: &[
+            h(
+                "financial_year",
+                "Financial year",
+                "For example, 2026-27",
+                Kind::FinancialYear,
+            ),
+            f("cost__place_funding", "Place funding", Kind::Money),
+            f("cost__top_up", "Top-up", Kind::Money),
+            f("cost__health", "Health contribution", Kind::Money),
+            f("cost__social_care", "Social care contribution", Kind::Money),
+        ],
+    },
+    Step {
+        slug: "sla",
+        event_type: "provision.sla_signed",
+        group: "Agreements and approval",
+        title: "Service level agreement signed",
+        fields: &[
+            h(
+                "parties",
+                "Parties",
+                "Separate them with commas, for example Derby City Council, One Trust",
+                Kind::List,
+            ),
+            f("signed_on", "Date signed", Kind::Date),
+            f("start", "Start date", Kind::Date),
+            f("end", "End date", Kind::Date),
+        ],
+    },
+    Step {
+        slug: "approval-applied",
+        event_type: "provision.approval_applied",
+        group: "Agreements and approval",
+        title: "Approval applied for",
+        fields: &[
+            f("route", "Route", Kind::Choice(ROUTES)),
+            f("submitted_on", "Date submitted", Kind::Date),
+            f(
+                "advisory_board_on",
+                "Advisory board date (if known)",
+                Kind::OptionalDate,
+            ),
+        ],
+    },
+    Step {
+        slug: "approval-decided",
+        event_type: "provision.approval_decided",
+        group: "Agreements and approval",
+        title: "Approval decided",
+        fields: &[
+            f("route", "Route", Kind::Choice(ROUTES)),
+            f("approved", "Was it approved?", Kind::YesNo),
+            f("decided_on", "Date decided", Kind::Date),
+            h(
+                "effective_from",
+                "Date it takes effect",
+                "Places may be offered from this day. Leave empty if it is the date decided",
+                Kind::OptionalDate,
+            ),
+            h(
+                "places",
+                "Places approved",
+                "Only for a change in the number of places",
+                Kind::OptionalNumber,
+            ),
+            h(
+                "need_types",
+                "Types of need approved",
+                "Only for a change in the types of need",
+                Kind::OptionalNeedTypes,
+            ),
+        ],
+    },
+    Step {
+        slug: "capital",
+        event_type: "provision.capital_approved",
+        group: "Capital",
+        title: "Capital approved",
+        fields: &[
+            h(
+                "reference",
+                "Project reference",
+                "Spend is reported against it; a project funding several provisions uses the same reference on each",
+                Kind::Text,
+            ),
+            f("amount", "Amount approved", Kind::Money),
+            h(
+                "approving_body",
+                "Approved by",
+                "For example, Cabinet",
+                Kind::Text,
+            ),
+            f("approved_on", "Date approved", Kind::Date),
+            f("places", "Places it will deliver", Kind::Number),
+        ],
+    },
+    Step {
+        slug: "capital-spent",
+        event_type: "provision.capital_spent",
+        group: "Capital",
+        title: "Capital spent to date",
+        fields: &[
+            f("reference", "Project reference", Kind::Text),
+            f("on", "Date of the figure", Kind::Date),
+            h(
+                "spent_to_date",
+                "Spent to date",
+                "The running total, not the spend since the last report",
+                Kind::Money,
+            ),
+        ],
+    },
+    Step {
+        slug: "need-types",
+        event_type: "provision.need_types_changed",
+        group: "Provision",
+        title: "Types of need changed",
+        fields: &[
+            h(
+                "on",
+                "Date of the change",
+                "A change of the types of need needs its own approval first",
+                Kind::Date,
+            ),
+            f("need_types", "Types of need from that day", Kind::NeedTypes),
+        ],
+    },
+    Step {
+        slug: "closed",
+        event_type: "provision.closed",
+        group: "Provision",
+        title: "Provision closed",
+        fields: &[f("on", "Date closed", Kind::Date)],
+    },
+];
+
+fn step(slug: &str) -> Option<&'static Step> {
+    PROVISION_STEPS.iter().find(|s| s.slug == slug)
+}
+
+/// Records one step on a provision for a signed-in user or API caller: only
+/// commissioners and team managers; the provision must be in their area (and, when
+/// opening it, the school too); the rules refuse steps out of order. Returns the seq.
+pub fn record(
+    store: &dyn Store,
+    who: &Principal,
+    username: &str,
+    id: ProvisionId,
+    event_type: &str,
+    payload: &Value,
+    reason: Option<String>,
+) -> Result<u64, StepError> {
+    if !authorise(who, Action::Change, Resource::Settings { area: who.area }).allowed() {
+        return Err(StepError::Forbidden);
+    }
+    if !event_type.starts_with("provision.") {
+        return Err(StepError::Invalid(format!(
+            "{event_type:?} is not a provision step: use {}",
+            std::iter::once(OPEN.event_type)
+                .chain(PROVISION_STEPS.iter().map(|s| s.event_type))
+                .chain(["provision.viable_options_recorded"])
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    let internal = |e: StoreError| StepError::Internal(e.to_string());
+    let bytes = serde_json::to_vec(payload).map_err(|e| StepError::Invalid(e.to_string()))?;
+    let event = EventBody::decode(event_type, &bytes)
+        .map_err(|e| StepError::Invalid(format!("the payload is not a valid {event_type}: {e}")))?;
+    let stream = StreamRef::provision(id);
+    if store
+        .projection(stream)
+        .map_err(internal)?
+        .is_some_and(|x| x.area != who.area)
+    {
+        return Err(StepError::NotFound);
+    }
+    if let EventBody::ProvisionOpened(o) = &event
+        && store
+            .projection(StreamRef::setting(o.setting))
+            .map_err(internal)?
+            .is_none_or(|s| s.area != who.area)
+    {
+        return Err(StepError::Invalid(format!(
+            "there is no setting {} in your area: register the school first (sendscope import gias)",
+            o.setting
+        )));
+    }
+    let date = [
+        "on",
+        "signed_on",
+        "submitted_on",
+        "decided_on",
+        "approved_on",
+    ]
+    .iter()
+    .find_map(|k| payload.get(k).and_then(Value::as_str))
+    .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+    .unwrap_or_else(england_today);
+    let actor = Actor::parse(&format!("user:{username}"))
+        .map_err(|e| StepError::Internal(e.to_string()))?;
+    let seqs = store
+        .append(&[NewEvent {
+            stream,
+            area: who.area,
+            body: event,
+            actor,
+            effective_date: date,
+            reason: reason.filter(|r| !r.trim().is_empty()),
+            recorded_at: None,
+        }])
+        .map_err(|e| match e {
+            StoreError::Domain(DomainError::Refused(m)) => StepError::Refused(m),
+            // The identifier belongs to another kind of record.
+            StoreError::Conflict(_) => StepError::NotFound,
+            e => StepError::Internal(e.to_string()),
+        })?;
+    Ok(seqs.first().copied().unwrap_or_default())
+}
+
+/// A provision in the caller's area, with its school.
+struct Loaded {
+    id: ProvisionId,
+    provision: ProvisionState,
+    setting_id: SettingId,
+    setting: Option<SettingState>,
+}
+
+impl Loaded {
+    fn name(&self) -> String {
+        self.provision
+            .opened
+            .as_ref()
+            .map(|o| o.name.clone())
+            .unwrap_or_default()
+    }
+    fn school(&self) -> String {
+        self.setting
+            .as_ref()
+            .and_then(|s| s.details.as_ref())
+            .map(|d| d.name.clone())
+            .unwrap_or_default()
+    }
+}
+
+fn load(store: &dyn Store, who: &Principal, id: &str) -> Result<Option<Loaded>, StoreError> {
+    let Ok(id) = ProvisionId::parse(id) else {
+        return Ok(None);
+    };
+    let Some(p) = store
+        .projection(StreamRef::provision(id))?
+        .filter(|p| p.area == who.area)
+    else {
+        return Ok(None);
+    };
+    let StreamState::Provision(provision) = p.state else {
+        return Ok(None);
+    };
+    let Some(setting_id) = provision.opened.as_ref().map(|o| o.setting) else {
+        return Ok(None);
+    };
+    let setting = match store
+        .projection(StreamRef::setting(setting_id))?
+        .map(|p| p.state)
+    {
+        Some(StreamState::Setting(s)) => Some(s),
+        _ => None,
+    };
+    Ok(Some(Loaded {
+        id,
+        provision,
+        setting_id,
+        setting,
+    }))
+}
+
+fn not_found() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        Html(page(
+            "Page not found",
+            "<h1>Page not found</h1><p>There is no such provision in your area.</p>",
+        )),
+    )
+        .into_response()
+}
+
+fn forbidden() -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        Html(page(
+            "No access",
+            "<h1>You cannot change the provisions register</h1><p>Commissioners and team managers keep it.</p>",
+        )),
+    )
+        .into_response()
+}
+
+fn may_change(who: &Principal) -> bool {
+    authorise(who, Action::Change, Resource::Settings { area: who.area }).allowed()
+}
+
+fn money(p: Pence) -> String {
+    p.to_string()
+}
+
+fn table(caption: &str, head: &[&str], rows: Vec<Vec<String>>, empty: &str) -> String {
+    if rows.is_empty() {
+        return format!("<h2>{}</h2><p>{}</p>", esc(caption), esc(empty));
+    }
+    let head: String = head
+        .iter()
+        .map(|c| format!("<th scope=\"col\">{}</th>", esc(c)))
+        .collect();
+    let body: String = rows
+        .iter()
+        .map(|r| {
+            let cells: String = r.iter().map(|c| format!("<td>{c}</td>")).collect();
+            format!("<tr>{cells}</tr>")
+        })
+        .collect();
+    format!(
+        "<h2>{}</h2><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>",
+        esc(caption)
+    )
+}
+
+/// Why new places or capital here need viable-options evidence, if they do: the school is
+/// below the Ofsted standard and no evidence is recorded for this provision.
+pub fn evidence_required(
+    rules: &sendscope_domain::compliance::GateRules,
+    provision: &ProvisionState,
+    setting: Option<&SettingState>,
+    today: NaiveDate,
+) -> Option<String> {
+    if !provision.viable_options.is_empty() || provision.closed_on.is_some() {
+        return None;
+    }
+    rules.below_standard(setting?, today)
+}
+
+fn show_page(store: &dyn Store, who: &Principal, l: &Loaded) -> Result<String, StoreError> {
+    let today = england_today();
+    let rules = crate::compliance::rules_on(store, who.area, today)?;
+    let p = &l.provision;
+    let o = p.opened.as_ref();
+    let id = l.id;
+    let needs: Vec<&str> = p.need_types_on(today).iter().map(|n| n.code()).collect();
+    let mut h = format!(
+        "<span class=\"govuk-caption-l\"><a href=\"/settings/{}\">{}</a></span><h1>{}</h1>",
+        l.setting_id,
+        esc(&l.school()),
+        esc(&l.name())
+    );
+    if let Some(why) = evidence_required(&rules, p, l.setting.as_ref(), today) {
+        h.push_str(&format!(
+            "<div class=\"govuk-warning-text\"><span class=\"govuk-warning-text__icon\" aria-hidden=\"true\">!</span>\
+             <strong class=\"govuk-warning-text__text\"><span class=\"govuk-visually-hidden\">Warning</span>\
+             Viable-options evidence required: {}. New places or capital here need evidence that no school meeting the standard could take them. \
+             <a href=\"/provisions/{id}/viable-options\">See the viable options</a></strong></div>",
+            esc(&why)
+        ));
+    }
+    let approval = match rules.route(p, l.setting.as_ref()) {
+        None => "none needed for opening".to_string(),
+        Some(route) => match sendscope_domain::compliance::approval_effective(p) {
+            Some(e) => format!("{}, in effect from {}", route.label(), long_date(e)),
+            None => format!("no {}: children cannot be named into it", route.label()),
+        },
+    };
+    h.push_str(&format!(
+        "<dl>\
+         <dt>Kind</dt><dd>{}</dd>\
+         <dt>Types of need</dt><dd>{}</dd>\
+         <dt>Ages</dt><dd>{}</dd>\
+         <dt>Approval</dt><dd>{}</dd>\
+         <dt>Status</dt><dd>{}</dd></dl>",
+        o.map(|o| o.kind.label()).unwrap_or(""),
+        esc(&needs.join(", ")),
+        o.map(|o| format!("{}-{}", o.low_age, o.high_age))
+            .unwrap_or_default(),
+        esc(&approval),
+        p.closed_on
+            .map(|c| format!("closed on {}", long_date(c)))
+            .unwrap_or_else(|| "open".into()),
+    ));
+    // Findings on this provision's own record (children named are in the area report).
+    let record = ProvisionRecord {
+        id,
+        provision: p,
+        setting_id: l.setting_id,
+        setting: l.setting.as_ref(),
+        namings: Vec::new(),
+    };
+    let found: Vec<Vec<String>> = findings(&rules, &[record], today)
+        .into_iter()
+        .map(|f| {
+            vec![
+                long_date(f.began_on),
+                esc(&f.detail),
+                if f.open { "open" } else { "closed" }.to_string(),
+            ]
+        })
+        .collect();
+    h.push_str(&table(
+        "Findings",
+        &["Began", "What", "Now"],
+        found,
+        "No step on this provision was taken before the approval it depends on.",
+    ));
+    h.push_str("<p><a href=\"/compliance\">The compliance report</a> also lists children named or placed before approval.</p>");
+    h.push_str(&table(
+        "Places",
+        &["Academic year", "Places"],
+        p.places
+            .iter()
+            .map(|(y, n)| vec![y.to_string(), n.to_string()])
+            .collect(),
+        "No places recorded.",
+    ));
+    h.push_str(&table(
+        "Cost per place",
+        &[
+            "Financial year",
+            "Place funding",
+            "Top-up",
+            "Health",
+            "Social care",
+            "Total",
+        ],
+        p.costs
+            .iter()
+            .map(|(y, c)| {
+                vec![
+                    y.to_string(),
+                    money(c.place_funding),
+                    money(c.top_up),
+                    money(c.health),
+                    money(c.social_care),
+                    money(c.total()),
+                ]
+            })
+            .collect(),
+        "No costs recorded.",
+    ));
+    h.push_str(&table(
+        "Service level agreements",
+        &["Parties", "Signed", "Runs"],
+        p.slas
+            .iter()
+            .map(|s| {
+                vec![
+                    esc(&s.parties.join(", ")),
+                    long_date(s.signed_on),
+                    format!("{} to {}", long_date(s.start), long_date(s.end)),
+                ]
+            })
+            .collect(),
+        "No agreement recorded.",
+    ));
+    let mut approvals: Vec<(NaiveDate, Vec<String>)> = p
+        .applications
+        .iter()
+        .map(|a| {
+            (
+                a.submitted_on,
+                vec![
+                    long_date(a.submitted_on),
+                    a.route.label().to_string(),
+                    format!(
+                        "applied{}",
+                        a.advisory_board_on
+                            .map(|b| format!(", advisory board {}", long_date(b)))
+                            .unwrap_or_default()
+                    ),
+                ],
+            )
+        })
+        .chain(p.decisions.iter().map(|d| {
+            let what: Vec<String> = d
+                .places
+                .map(|n| format!("{n} places"))
+                .into_iter()
+                .chain(
+                    d.need_types
+                        .as_ref()
+                        .map(|n| n.iter().map(|x| x.code()).collect::<Vec<_>>().join(", ")),
+                )
+                .collect();
+            (
+                d.decided_on,
+                vec![
+                    long_date(d.decided_on),
+                    d.route.label().to_string(),
+                    format!(
+                        "{}{}{}",
+                        if d.approved { "approved" } else { "refused" },
+                        d.effective_from
+                            .map(|e| format!(", in effect from {}", long_date(e)))
+                            .unwrap_or_default(),
+                        if what.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" ({})", esc(&what.join("; ")))
+                        }
+                    ),
+                ],
+            )
+        }))
+        .collect();
+    approvals.sort_by_key(|(d, _)| *d);
+    h.push_str(&table(
+        "Approvals",
+        &["Date", "Route", "What"],
+        approvals.into_iter().map(|(_, r)| r).collect(),
+        "No application or decision recorded.",
+    ));
+    h.push_str(&table(
+        "Capital",
+        &[
+            "Reference",
+            "Approved",
+            "Amount",
+            "Places",
+            "Spent to date",
+            "Still to spend",
+        ],
+        p.capital
+            .iter()
+            .map(|c| {
+                let spent = c.reference.as_deref().and_then(|r| p.spent_to_date(r));
+                vec![
+                    esc(c.reference.as_deref().unwrap_or("none")),
+                    format!("{} by {}", long_date(c.approved_on), esc(&c.approving_body)),
+                    money(c.amount),
+                    c.places.to_string(),
+                    spent.map(money).unwrap_or_else(|| "not reported".into()),
+                    spent
+                        .map(|s| money(Pence(c.amount.0 - s.0)))
+                        .unwrap_or_default(),
+                ]
+            })
+            .collect(),
+        "No capital recorded.",
+    ));
+    h.push_str(&table(
+        "Viable-options evidence",
+        &["Recorded", "Summary"],
+        p.viable_options
+            .iter()
+            .map(|v| vec![long_date(v.on), esc(&v.summary).replace('\n', "<br>")])
+            .collect(),
+        "None recorded.",
+    ));
+    h.push_str(&format!(
+        "<p><a href=\"/provisions/{id}/viable-options\">Viable options for these places</a></p>"
+    ));
+    if may_change(who) {
+        let links: String = PROVISION_STEPS
+            .iter()
+            .map(|s| {
+                format!(
+                    "<li><a href=\"/provisions/{id}/steps/{}\">{}</a></li>",
+                    s.slug,
+                    esc(s.title)
+                )
+            })
+            .collect();
+        h.push_str(&format!(
+            "<h2>Record a step</h2><ul class=\"govuk-list\">{links}</ul>"
+        ));
+    }
+    Ok(h)
+}
+
+/// GET /provisions/{id}
+pub async fn show(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    blocking(&app, headers, move |store, who| {
+        match load(store, &who.principal, &id) {
+            Ok(Some(l)) => match show_page(store, &who.principal, &l) {
+                Ok(body) => Html(page(&l.name(), &body)).into_response(),
+                Err(e) => crate::error_page(&e.to_string()),
+            },
+            Ok(None) => not_found(),
+            Err(e) => crate::error_page(&e.to_string()),
+        }
+    })
+    .await
+}
+
+fn empty_context() -> Context {
+    Context {
+        requests: Vec::new(),
+        meetings: Vec::new(),
+        settings: std::sync::Arc::new(crate::filter_options::Choices::default()),
+        next_request: 0,
+        rubric: sendscope_domain::qa::Rubric::standard(),
+        provisions: Vec::new(),
+        can_override: false,
+    }
+}
+
+/// A form page for a step, fresh or with what to put right.
+fn form_page(step: &Step, view: &FormView) -> String {
+    crate::steps::render_form(step, &empty_context(), view)
+}
+
+/// Where a form posts, where Cancel goes, and whose record it is.
+struct Addresses<'a> {
+    action: &'a str,
+    back: &'a str,
+    caption: &'a str,
+}
+
+impl Addresses<'_> {
+    fn view<'b>(
+        &'b self,
+        csrf: &'b str,
+        form: &'b Submitted,
+        errors: &'b [FieldError],
+        refusal: Option<&'b str>,
+    ) -> FormView<'b> {
+        FormView {
+            action: self.action,
+            back: self.back,
+            child: self.caption,
+            csrf,
+            form,
+            errors,
+            refusal,
+        }
+    }
+}
+
+/// What to do with a submitted step form: record it and go back to the provision, or
+/// show the form again (400 for field errors, 422 for a refusal; nothing written).
+fn submit_step(
+    store: &dyn Store,
+    who: &crate::auth::SignedIn,
+    step: &Step,
+    id: ProvisionId,
+    extra: impl FnOnce(&mut Value),
+    at: &Addresses,
+    form: &Submitted,
+) -> Response {
+    if crate::steps::value_of(form, "csrf") != who.session.csrf {
+        return (
+            StatusCode::FORBIDDEN,
+            Html(page(
+                "The form has expired",
+                "<h1>The form has expired</h1><p>Nothing was recorded. Go back, reload the page and try again.</p>",
+            )),
+        )
+            .into_response();
+    }
+    let again = |status: StatusCode, errors: &[FieldError], refusal: Option<&str>| {
+        let body = form_page(step, &at.view(&who.session.csrf, form, errors, refusal));
+        (status, Html(page(&format!("Error: {}", step.title), &body))).into_response()
+    };
+    let mut payload = match crate::steps::payload(step, form, &empty_context()) {
+        Ok(v) => v,
+        Err(errors) => return again(StatusCode::BAD_REQUEST, &errors, None),
+    };
+    extra(&mut payload);
+    let reason = Some(crate::steps::value_of(form, "reason").to_string());
+    match record(
+        store,
+        &who.principal,
+        who.username.as_str(),
+        id,
+        step.event_type,
+        &payload,
+        reason,
+    ) {
+        Ok(_) => Redirect::to(&format!("/provisions/{id}?recorded={}", step.slug)).into_response(),
+        Err(StepError::Forbidden) => forbidden(),
+        Err(StepError::NotFound) => not_found(),
+        Err(StepError::Invalid(m)) | Err(StepError::Refused(m)) => {
+            again(StatusCode::UNPROCESSABLE_ENTITY, &[], Some(&m))
+        }
+        Err(StepError::Internal(m)) => crate::error_page(&m),
+    }
+}
+
+/// GET /provisions/{id}/steps/{slug}
+pub async fn step_form(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path((id, slug)): Path<(String, String)>,
+) -> Response {
+    blocking(&app, headers, move |store, who| {
+        if !may_change(&who.principal) {
+            return forbidden();
+        }
+        let (Some(step), Ok(Some(l))) = (step(&slug), load(store, &who.principal, &id)) else {
+            return not_found();
+        };
+        let at = Addresses {
+            action: &format!("/provisions/{}/steps/{slug}", l.id),
+            back: &format!("/provisions/{}", l.id),
+            caption: &l.name(),
+        };
+        let body = form_page(step, &at.view(&who.session.csrf, &Vec::new(), &[], None));
+        Html(page(step.title, &body)).into_response()
+    })
+    .await
+}
+
+/// POST /provisions/{id}/steps/{slug}
+pub async fn step_submit(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path((id, slug)): Path<(String, String)>,
+    Form(form): Form<Submitted>,
+) -> Response {
+    blocking(&app, headers, move |store, who| {
+        if !may_change(&who.principal) {
+            return forbidden();
+        }
+        let (Some(step), Ok(Some(l))) = (step(&slug), load(store, &who.principal, &id)) else {
+            return not_found();
+        };
+        let at = Addresses {
+            action: &format!("/provisions/{}/steps/{slug}", l.id),
+            back: &format!("/provisions/{}", l.id),
+            caption: &l.name(),
+        };
+        submit_step(store, &who, step, l.id, |_| {}, &at, &form)
+    })
+    .await
+}
+
+fn setting_in_area(store: &dyn Store, who: &Principal, id: &str) -> Option<(SettingId, String)> {
+    let id = SettingId::parse(id).ok()?;
+    let p = store.projection(StreamRef::setting(id)).ok()??;
+    match p.state {
+        StreamState::Setting(s) if p.area == who.area => Some((id, s.details?.name)),
+        _ => None,
+    }
+}
+
+/// GET /settings/{id}/provisions/new
+pub async fn open_form(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    blocking(&app, headers, move |store, who| {
+        if !may_change(&who.principal) {
+            return forbidden();
+        }
+        let Some((sid, name)) = setting_in_area(store, &who.principal, &id) else {
+            return not_found();
+        };
+        let at = Addresses {
+            action: &format!("/settings/{sid}/provisions/new"),
+            back: &format!("/settings/{sid}"),
+            caption: &name,
+        };
+        let body = form_page(&OPEN, &at.view(&who.session.csrf, &Vec::new(), &[], None));
+        Html(page(OPEN.title, &body)).into_response()
+    })
+    .await
+}
+
+/// POST /settings/{id}/provisions/new: opens the provision with a new identifier.
+pub async fn open_submit(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(form): Form<Submitted>,
+) -> Response {
+    blocking(&app, headers, move |store, who| {
+        if !may_change(&who.principal) {
+            return forbidden();
+        }
+        let Some((sid, name)) = setting_in_area(store, &who.principal, &id) else {
+            return not_found();
+        };
+        let at = Addresses {
+            action: &format!("/settings/{sid}/provisions/new"),
+            back: &format!("/settings/{sid}"),
+            caption: &name,
+        };
+        submit_step(
+            store,
+            &who,
+            &OPEN,
+            ProvisionId::new_random(),
+            |p| p["setting"] = Value::String(sid.to_string()),
+            &at,
+            &form,
+        )
+    })
+    .await
+}
+
+/// The viable options for a provision's places, within `km` of its school.
+fn options_page(
+    store: &dyn Store,
+    who: &crate::auth::SignedIn,
+    l: &Loaded,
+    km: f64,
+) -> Result<String, StoreError> {
+    let today = england_today();
+    let options =
+        crate::compliance::viable_options_for(store, who.principal.area, l.id, km, today)?
+            .unwrap_or_default();
+    let rules = crate::compliance::rules_on(store, who.principal.area, today)?;
+    let standing = match l
+        .setting
+        .as_ref()
+        .and_then(|s| rules.below_standard(s, today))
+    {
+        Some(why) => format!(
+            "<p><strong class=\"govuk-tag govuk-tag--orange\">Below the standard for new places</strong> {}</p>",
+            esc(&why)
+        ),
+        None => "<p>This school is not below the Ofsted standard for new places (or has no inspection recorded).</p>".into(),
+    };
+    let rows: Vec<Vec<String>> = options
+        .iter()
+        .map(|o| {
+            vec![
+                format!(
+                    "<a href=\"/provisions/{}\">{}</a><br>{}",
+                    o.provision,
+                    esc(&o.provision_name),
+                    esc(&o.name)
+                ),
+                format!("{:.1}", o.distance_km),
+                o.places.to_string(),
+                o.children_placed.to_string(),
+                o.spare_places.to_string(),
+                o.expandable_places.to_string(),
+                o.cost_per_place_pence
+                    .map(|p| money(Pence(p)))
+                    .unwrap_or_else(|| "not recorded".into()),
+                esc(&o.ofsted),
+            ]
+        })
+        .collect();
+    let count = rows.len();
+    let mut h = format!(
+        "<span class=\"govuk-caption-l\">{} at {}</span><h1>Viable options</h1>{standing}\
+         <p>Provisions at other schools within {km} km that meet the Ofsted standard, serve the same phase, \
+         overlapping ages and at least one of the same types of need, and have spare places now or places they could add without a new approval.</p>\
+         <form method=\"get\" action=\"/provisions/{}/viable-options\" novalidate><div class=\"govuk-form-group\">\
+         <label class=\"govuk-label\" for=\"km\">Distance in kilometres</label>\
+         <input class=\"govuk-input govuk-input--width-4\" id=\"km\" name=\"km\" type=\"text\" inputmode=\"decimal\" value=\"{km}\"></div>\
+         <button type=\"submit\" class=\"govuk-button govuk-button--secondary\">Search again</button></form>",
+        esc(&l.name()),
+        esc(&l.school()),
+        l.id
+    );
+    h.push_str(&table(
+        &format!("{count} viable options"),
+        &[
+            "Provision",
+            "Distance (km)",
+            "Places",
+            "Children placed",
+            "Spare",
+            "Could add",
+            "Cost per place",
+            "Ofsted",
+        ],
+        rows,
+        "No setting within that distance meets the standard with spare or expandable places.",
+    ));
+    if may_change(&who.principal) {
+        h.push_str(&format!(
+            "<form method=\"post\" action=\"/provisions/{}/viable-options\" novalidate>\
+             <input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"km\" value=\"{km}\">\
+             <div class=\"govuk-form-group\"><label class=\"govuk-label\" for=\"note\">Why these options cannot take the places (optional)</label>\
+             <textarea class=\"govuk-textarea\" id=\"note\" name=\"note\" rows=\"3\"></textarea></div>\
+             <button type=\"submit\" class=\"govuk-button\">Record this search as the viable-options evidence</button></form>",
+            l.id,
+            esc(&who.session.csrf)
+        ));
+    }
+    Ok(h)
+}
+
+fn km_of(q: &HashMap<String, String>) -> Result<f64, String> {
+    match q.get("km").map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        None => Ok(8.0),
+        Some(s) => match s.parse::<f64>() {
+            Ok(k) if k > 0.0 && k <= 200.0 => Ok(k),
+            _ => Err(format!(
+                "The distance must be a number of kilometres from 0.1 to 200, like 8 (not {s:?})"
+            )),
+        },
+    }
+}
+
+/// GET /provisions/{id}/viable-options?km=
+pub async fn viable_options(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    blocking(&app, headers, move |store, who| {
+        let Ok(Some(l)) = load(store, &who.principal, &id) else {
+            return not_found();
+        };
+        let km = match km_of(&q) {
+            Ok(k) => k,
+            Err(m) => {
+                return (
+                    StatusCode::BAD_REQUEST,
+                    Html(page(
+                        "Error: Viable options",
+                        &format!(
+                            "<h1>Viable options</h1><p class=\"govuk-error-message\">{}</p><p><a href=\"/provisions/{}/viable-options\">Search within 8 km</a></p>",
+                            esc(&m),
+                            l.id
+                        ),
+                    )),
+                )
+                    .into_response();
+            }
+        };
+        match options_page(store, &who, &l, km) {
+            Ok(body) => Html(page("Viable options", &body)).into_response(),
+            Err(e) => crate::error_page(&e.to_string()),
+        }
+    })
+    .await
+}
+
+/// POST /provisions/{id}/viable-options: records the search (every option, with its
+/// distance, places and cost) and the note as `provision.viable_options_recorded`.
+pub async fn record_viable_options(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(form): Form<Submitted>,
+) -> Response {
+    blocking(&app, headers, move |store, who| {
+        if crate::steps::value_of(&form, "csrf") != who.session.csrf {
+            return (StatusCode::FORBIDDEN, Html(page("The form has expired", "<h1>The form has expired</h1><p>Nothing was recorded. Go back, reload the page and try again.</p>"))).into_response();
+        }
+        if !may_change(&who.principal) {
+            return forbidden();
+        }
+        let Ok(Some(l)) = load(store, &who.principal, &id) else {
+            return not_found();
+        };
+        let q: HashMap<String, String> = form.iter().cloned().collect();
+        let Ok(km) = km_of(&q) else {
+            return (StatusCode::BAD_REQUEST, Html(page("Error", "<h1>The distance is not a number</h1>"))).into_response();
+        };
+        let today = england_today();
+        let options = match crate::compliance::viable_options_for(store, who.principal.area, l.id, km, today) {
+            Ok(o) => o.unwrap_or_default(),
+            Err(e) => return crate::error_page(&e.to_string()),
+        };
+        let summary = evidence_summary(&options, km, crate::steps::value_of(&form, "note"));
+        let payload = serde_json::json!({ "on": today, "summary": summary });
+        match record(store, &who.principal, who.username.as_str(), l.id, "provision.viable_options_recorded", &payload, None) {
+            Ok(_) => Redirect::to(&format!("/provisions/{}?recorded=viable-options", l.id)).into_response(),
+            Err(StepError::Refused(m)) | Err(StepError::Invalid(m)) => (StatusCode::UNPROCESSABLE_ENTITY, Html(page("Error", &format!("<h1>Not recorded</h1><p>{}</p>", esc(&m))))).into_response(),
+            Err(StepError::Forbidden) => forbidden(),
+            Err(StepError::NotFound) => not_found(),
+            Err(StepError::Internal(m)) => crate::error_page(&m),
+        }
+    })
+    .await
+}
+
+/// The evidence in words: the search, each option found, and the note.
+pub fn evidence_summary(
+    options: &[sendscope_domain::compliance::ViableOption],
+    km: f64,
+    note: &str,
+) -> String {
+    let mut s = format!(
+        "Searched within {km} km on {}: {} provisions at schools meeting the Ofsted standard with spare or expandable places.",
+        long_date(england_today()),
+        options.len()
+    );
+    for o in options {
+        s.push_str(&format!(
+            "\n- {} at {}: {:.1} km, {} places, {} spare, {} could be added, {}",
+            o.provision_name,
+            o.name,
+            o.distance_km,
+            o.places,
+            o.spare_places,
+            o.expandable_places,
+            o.cost_per_place_pence
+                .map(|p| format!("{} a place", Pence(p)))
+                .unwrap_or_else(|| "cost not recorded".into())
+        ));
+    }
+    if !note.trim().is_empty() {
+        s.push_str(&format!("\n{}", note.trim()));
+    }
+    s
+}
