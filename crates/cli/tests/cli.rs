@@ -3229,6 +3229,10 @@ fn provisions_register_pages(db: Db) {
     assert_eq!(step("costs", "financial_year=2026-27&cost__place_funding=10000&cost__top_up=8%2C000&cost__health=0&cost__social_care=0").0, 303);
     let (status, _, page) = http(port, "GET", &format!("/provisions/{id}"), &cookie, "");
     assert_eq!(status, 200);
+    assert!(
+        page.contains("no service level agreement recorded"),
+        "commissioning status"
+    );
     for want in [
         "Form ERP",
         "in effect from 1 September 2026",

@@ -358,12 +358,21 @@ pub fn findings(rules: &GateRules, records: &[ProvisionRecord], today: NaiveDate
         if let Some(setting) = r.setting
             && !schools_flagged.contains(&r.setting_id)
         {
+            // New places: capital, an agreement, or more places than the year before
+            // (from the first day of the academic year they are added for).
+            let years: Vec<_> = r.provision.places.iter().collect();
+            let increases: Vec<NaiveDate> = years
+                .windows(2)
+                .filter(|w| w[1].1 > w[0].1)
+                .filter_map(|w| NaiveDate::from_ymd_opt(w[1].0.start_year(), 9, 1))
+                .collect();
             let steps = r
                 .provision
                 .capital
                 .iter()
                 .map(|c| c.approved_on)
-                .chain(r.provision.slas.iter().map(|s| s.signed_on));
+                .chain(r.provision.slas.iter().map(|s| s.signed_on))
+                .chain(increases);
             let evidence = r.provision.viable_options.iter().map(|v| v.on).min();
             if let Some((on, why)) = steps
                 .filter(|on| evidence.is_none_or(|e| *on < e))

@@ -758,3 +758,45 @@ fn register_steps_out_of_order_are_refused() {
     );
     assert!(m.contains("open a new provision"), "{m}");
 }
+
+/// More places at a school below the Ofsted standard are new places too: without
+/// evidence, a finding from the first day of the year they are added for.
+#[test]
+fn more_places_at_a_weak_school_need_viable_options_evidence() {
+    let (sid, s) = school(180_001, Some(("2023-05-10", 3)));
+    let (pid, p) = special(
+        sid,
+        "special",
+        vec![places("2024/25", 100), places("2025/26", 110)],
+    );
+    let records = [ProvisionRecord {
+        id: pid,
+        provision: &p,
+        setting_id: sid,
+        setting: Some(&s),
+        namings: vec![],
+    }];
+    let got: Vec<(FindingKind, NaiveDate)> =
+        findings(&GateRules::standard(), &records, d("2026-01-01"))
+            .into_iter()
+            .map(|f| (f.kind, f.began_on))
+            .collect();
+    assert_eq!(
+        got,
+        vec![(FindingKind::PlacesWithoutViableOptions, d("2025-09-01"))]
+    );
+    // Fewer places are not new places.
+    let (pid, p) = special(
+        sid,
+        "special",
+        vec![places("2024/25", 100), places("2025/26", 95)],
+    );
+    let records = [ProvisionRecord {
+        id: pid,
+        provision: &p,
+        setting_id: sid,
+        setting: Some(&s),
+        namings: vec![],
+    }];
+    assert!(findings(&GateRules::standard(), &records, d("2026-01-01")).is_empty());
+}

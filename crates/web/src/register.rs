@@ -437,6 +437,30 @@ pub fn evidence_required(
     rules.below_standard(setting?, today)
 }
 
+/// Whether the places are commissioned today: under an agreement in force, one to
+/// come, or none (worked out from the agreements recorded, never typed in).
+fn commissioning(p: &ProvisionState, today: NaiveDate) -> String {
+    let current = p
+        .slas
+        .iter()
+        .filter(|s| s.start <= today && today <= s.end)
+        .max_by_key(|s| s.end);
+    let next = p
+        .slas
+        .iter()
+        .filter(|s| s.start > today)
+        .min_by_key(|s| s.start);
+    match (current, next) {
+        (Some(s), _) => format!(
+            "commissioned under an agreement running to {}",
+            long_date(s.end)
+        ),
+        (None, Some(s)) => format!("agreement signed, starting {}", long_date(s.start)),
+        (None, None) if p.slas.is_empty() => "no service level agreement recorded".into(),
+        (None, None) => "not commissioned now: the last agreement has ended".into(),
+    }
+}
+
 fn show_page(store: &dyn Store, who: &Principal, l: &Loaded) -> Result<String, StoreError> {
     let today = england_today();
     let rules = crate::compliance::rules_on(store, who.area, today)?;
@@ -472,7 +496,8 @@ fn show_page(store: &dyn Store, who: &Principal, l: &Loaded) -> Result<String, S
          <dt>Types of need</dt><dd>{}</dd>\
          <dt>Ages</dt><dd>{}</dd>\
          <dt>Approval</dt><dd>{}</dd>\
-         <dt>Status</dt><dd>{}</dd></dl>",
+         <dt>Status</dt><dd>{}</dd>\
+         <dt>Commissioning</dt><dd>{}</dd></dl>",
         o.map(|o| o.kind.label()).unwrap_or(""),
         esc(&needs.join(", ")),
         o.map(|o| format!("{}-{}", o.low_age, o.high_age))
@@ -481,6 +506,7 @@ fn show_page(store: &dyn Store, who: &Principal, l: &Loaded) -> Result<String, S
         p.closed_on
             .map(|c| format!("closed on {}", long_date(c)))
             .unwrap_or_else(|| "open".into()),
+        esc(&commissioning(p, today)),
     ));
     // Findings on this provision's own record (children named are in the area report).
     let record = ProvisionRecord {
