@@ -115,6 +115,11 @@ enum Command {
         #[command(subcommand)]
         what: ReportCommand,
     },
+    /// Placement: the exact optimiser, options for a child, scenarios for an area.
+    Placement {
+        #[command(subcommand)]
+        what: PlacementCommand,
+    },
     /// Measure how fast the store answers, on the database given.
     Bench {
         #[command(subcommand)]
@@ -346,7 +351,36 @@ enum ReportFormat {
 }
 
 #[derive(Subcommand, Debug)]
+enum PlacementCommand {
+    /// Solves a placement instance exactly and prints the optimum as JSON. The instance
+    /// is JSON: {"supplies":[{"id","count"}], "settings":[{"id","capacity"}],
+    /// "arcs":[{"from","to","cost"}], "unplaced_cost"} with costs in integer pence a year.
+    Solve {
+        /// The instance file ("-" for standard input).
+        file: std::path::PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 enum BenchCommand {
+    /// Generates a realistic placement instance (children clustered in home areas,
+    /// sparse eligibility by need, phase and distance, a 5% capacity margin), solves it
+    /// and prints the solve time, whole time, peak memory and total cost. Needs no
+    /// database.
+    Placement {
+        #[arg(long, default_value_t = 3_000)]
+        children: usize,
+        #[arg(long, default_value_t = 300)]
+        settings: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Every child may go to every setting (one arc for each pair).
+        #[arg(long)]
+        dense: bool,
+        /// Also write the instance here, as JSON, for another solver.
+        #[arg(long)]
+        write_instance: Option<std::path::PathBuf>,
+    },
     /// Case-list queries (search, filters, deep pages) in the largest area: p50 and p99.
     CaseList {
         /// Times each kind of query is run.
@@ -978,6 +1012,36 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let store = open(&cli.database_url)?;
             bench_queue(store.as_ref(), repeat.max(1), caseworkers.max(1))
         }
+        Command::Placement {
+            what: PlacementCommand::Solve { file },
+        } => {
+            let text = if file.as_os_str() == "-" {
+                std::io::read_to_string(std::io::stdin()).context("cannot read standard input")?
+            } else {
+                std::fs::read_to_string(&file)
+                    .with_context(|| format!("cannot read {}", file.display()))?
+            };
+            let outcome = sendscope_placement::Instance::from_json(&text)
+                .and_then(|i| i.solve())
+                .with_context(|| {
+                    format!(
+                        "{} is not a placement instance that can be solved",
+                        file.display()
+                    )
+                })?;
+            println!("{}", serde_json::to_string(&outcome)?);
+            Ok(())
+        }
+        Command::Bench {
+            what:
+                BenchCommand::Placement {
+                    children,
+                    settings,
+                    seed,
+                    dense,
+                    write_instance,
+                },
+        } => bench_placement(children, settings, seed, dense, write_instance),
         Command::Bench {
             what: BenchCommand::Import { rows },
         } => {
@@ -1030,6 +1094,63 @@ fn serve(store: Arc<dyn Store>, port: u16, secure_cookies: bool) -> anyhow::Resu
         .await
             .context("the web server stopped with an error")
     })
+}
+
+fn bench_placement(
+    children: usize,
+    settings: usize,
+    seed: u64,
+    dense: bool,
+    write_instance: Option<std::path::PathBuf>,
+) -> anyhow::Result<()> {
+    use sendscope_domain::codes::{Pence, group_thousands};
+    let whole = Clock::now();
+    let g = sendscope_placement::generate::generate(children, settings, seed, dense);
+    let generated = whole.elapsed();
+    if let Some(path) = &write_instance {
+        std::fs::write(path, serde_json::to_vec(&g.instance)?)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    let (outcome, timing) = g.instance.solve_timed()?;
+    if outcome.placed + outcome.unplaced != g.children {
+        bail!(
+            "{} children generated but {} placed and {} unplaced",
+            g.children,
+            outcome.placed,
+            outcome.unplaced
+        );
+    }
+    let n = |x: usize| group_thousands(x as u64);
+    println!(
+        "instance: {} children in {} groups (same home area, need and phase), {} settings, {} arcs{}; generated in {:.2} s",
+        n(children),
+        n(g.instance.supplies.len()),
+        n(settings),
+        n(g.instance.arcs.len()),
+        if dense { " (dense)" } else { "" },
+        generated.as_secs_f64()
+    );
+    println!(
+        "solve: {:.3} s ({} pivots on {} nodes and {} arcs, excluding generation and parsing)",
+        timing.solve.as_secs_f64(),
+        group_thousands(timing.pivots),
+        n(timing.nodes),
+        n(timing.arcs)
+    );
+    println!(
+        "whole process: {:.2} s; peak memory {}",
+        whole.elapsed().as_secs_f64(),
+        peak_memory_mib()
+            .map(|m| format!("{m:.0} MiB"))
+            .unwrap_or_else(|| "not measured".into())
+    );
+    println!(
+        "total cost (objective): {}; placed {}, unplaced {}",
+        Pence(outcome.total_cost),
+        n(outcome.placed as usize),
+        n(outcome.unplaced as usize)
+    );
+    Ok(())
 }
 
 /// Peak resident memory of this process, from /proc (Linux); `None` elsewhere.

@@ -3349,3 +3349,72 @@ fn provisions_register_on_sqlite() {
 fn provisions_register_on_postgres() {
     provisions_register(pg_db());
 }
+
+/// `sendscope placement solve` prints the optimum of an instance as JSON; a file that is
+/// not an instance is one clear line and exit 2. `bench placement` writes the instance it
+/// solved, and solving that file again gives the same total.
+#[test]
+fn placement_solve_and_bench() {
+    let dir = std::env::temp_dir().join(format!("placement-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("instance.json");
+    std::fs::write(
+        &file,
+        r#"{"supplies":[{"id":"c1","count":1},{"id":"c2","count":2}], "settings":[{"id":"s1","capacity":2},{"id":"s2","capacity":1}], "arcs":[{"from":"c1","to":"s1","cost":1834000},{"from":"c2","to":"s1","cost":1000000},{"from":"c2","to":"s2","cost":8600000}], "unplaced_cost":50000000}"#,
+    )
+    .expect("write");
+    let (code, out, err) = run(&["placement", "solve", file.to_str().expect("path")]);
+    assert_eq!(code, 0, "{err}");
+    // Both of c2 at s1 would leave c1 nowhere (2,000,000 + 50,000,000 unplaced); the
+    // optimum sends c1 and one of c2 to s1 and the other to s2:
+    // 1,834,000 + 1,000,000 + 8,600,000 = 11,434,000.
+    assert_eq!(
+        out.trim(),
+        r#"{"total_cost":11434000,"placed":3,"unplaced":0,"flows":[{"from":"c1","to":"s1","count":1},{"from":"c2","to":"s1","count":1},{"from":"c2","to":"s2","count":1}]}"#
+    );
+    std::fs::write(&file, r#"{"supplies":[{"id":"c1","count":1}],"settings":[],"arcs":[{"from":"c1","to":"s9","cost":1}],"unplaced_cost":5}"#).expect("write");
+    let (code, out, err) = run(&["placement", "solve", file.to_str().expect("path")]);
+    assert_eq!((code, out.as_str()), (2, ""));
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("arcs[0] is to \"s9\", which is not a setting id"),
+        "{err}"
+    );
+    let written = dir.join("bench.json");
+    let (code, out, err) = run(&[
+        "bench",
+        "placement",
+        "--children",
+        "400",
+        "--settings",
+        "40",
+        "--write-instance",
+        written.to_str().expect("path"),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("solve: ") && out.contains("peak memory"),
+        "{out}"
+    );
+    let total = out
+        .lines()
+        .find_map(|l| l.strip_prefix("total cost (objective): "))
+        .and_then(|l| l.split(';').next())
+        .expect("total")
+        .to_string();
+    let (code, again, err) = run(&["placement", "solve", written.to_str().expect("path")]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&again).expect("json");
+    let pence = v["total_cost"].as_i64().expect("total");
+    assert_eq!(
+        sendscope_domain::codes::Pence(pence).to_string(),
+        total,
+        "the file solves to the same optimum"
+    );
+    assert_eq!(
+        v["placed"].as_i64().unwrap_or(0) + v["unplaced"].as_i64().unwrap_or(0),
+        400,
+        "every child accounted for"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
