@@ -92,6 +92,9 @@ async function journey(role, javaScriptEnabled) {
       // Recording a step: the menu, a form, its error state, and the record after it.
       await Promise.all([page.waitForNavigation(), page.click('a[href$="/steps"]')]);
       await check(page, `${tag}-5a-steps`);
+      await page.goto(`${base}${first}/options`);
+      assert.match(await page.content(), /provisions excluded, and why/);
+      await check(page, `${tag}-5-options`);
       await page.goto(`${base}${first}/steps/final-plan-issued`);
       await check(page, `${tag}-5b-form-final-plan`);
       await page.goto(`${base}${first}/steps/plan-audited`);
@@ -184,6 +187,19 @@ async function journey(role, javaScriptEnabled) {
     await page.goto(`${base}${provision}/viable-options`);
     assert.match(await page.content(), /Viable options/);
     await check(page, `${tag}-10-viable-options`);
+    // Placement: the optimum, and a scenario beside it.
+    await page.goto(`${base}/placement`);
+    assert.match(await page.content(), /The optimum on/);
+    await check(page, `${tag}-11-placement`);
+    await page.goto(`${base}/placement/scenario`);
+    await page.selectOption('#change', 'resize');
+    const option = await page.locator('#provision option').nth(1).getAttribute('value');
+    await page.selectOption('#provision', option);
+    await page.fill('#places', '40');
+    await page.fill('#capital', '1,000,000');
+    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    assert.match(await page.content(), /beside the baseline/);
+    await check(page, `${tag}-11-scenario`);
   }
   await context.close();
 }

@@ -350,8 +350,63 @@ enum ReportFormat {
     Json,
 }
 
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+enum CohortArg {
+    /// Children with a plan and no current placement, into the vacancies.
+    Awaiting,
+    /// Every child with a plan, into every place (for planning).
+    All,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+enum TableFormat {
+    Json,
+    Csv,
+}
+
 #[derive(Subcommand, Debug)]
 enum PlacementCommand {
+    /// One child's options on a day: every provision that can meet their needs, with
+    /// vacancies and full annual cost, and every other with why it is excluded (JSON).
+    Options {
+        /// The child's case reference.
+        #[arg(long)]
+        case: String,
+        /// The placement date, YYYY-MM-DD (default today).
+        #[arg(long, value_parser = parse_date)]
+        on: Option<NaiveDate>,
+    },
+    /// The best allocation of an area's children to its places, exactly.
+    Optimise {
+        /// The local area: its LA code or identifier; default the largest.
+        #[arg(long)]
+        area: Option<String>,
+        #[arg(long, value_enum, default_value_t = CohortArg::Awaiting)]
+        cohort: CohortArg,
+        #[arg(long, value_parser = parse_date)]
+        on: Option<NaiveDate>,
+        #[arg(long, value_enum, default_value_t = TableFormat::Json)]
+        format: TableFormat,
+        /// Also write the instance solved, as JSON, for another solver.
+        #[arg(long)]
+        write_instance: Option<std::path::PathBuf>,
+    },
+    /// A scenario (JSON: {"name", "changes": [{"change": "resize", "provision", "places"},
+    /// {"change": "remove", "provision"}, {"change": "add", "setting", "name", "kind",
+    /// "need_types", "low_age", "high_age", "places", "cost_per_place"}], "capital_cost"})
+    /// beside the baseline: annual cost, independent placements avoided, children
+    /// unplaced, journeys, payback, and the approvals the changes need.
+    Scenario {
+        file: std::path::PathBuf,
+        #[arg(long)]
+        area: Option<String>,
+        #[arg(long, value_enum, default_value_t = CohortArg::Awaiting)]
+        cohort: CohortArg,
+        #[arg(long, value_parser = parse_date)]
+        on: Option<NaiveDate>,
+        #[arg(long, value_enum, default_value_t = TableFormat::Json)]
+        format: TableFormat,
+    },
     /// Solves a placement instance exactly and prints the optimum as JSON. The instance
     /// is JSON: {"supplies":[{"id","count"}], "settings":[{"id","capacity"}],
     /// "arcs":[{"from","to","cost"}], "unplaced_cost"} with costs in integer pence a year.
@@ -1032,6 +1087,186 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", serde_json::to_string(&outcome)?);
             Ok(())
         }
+        Command::Placement {
+            what: PlacementCommand::Options { case, on },
+        } => {
+            let store = open(&cli.database_url)?;
+            let on = on.unwrap_or_else(sendscope_domain::calendar::england_today);
+            let id = sendscope_domain::ids::CaseId::parse(&case)
+                .with_context(|| format!("{case:?} is not a case reference"))?;
+            let p = store
+                .projection(sendscope_domain::StreamRef::case(id))?
+                .with_context(|| format!("there is no case {case}"))?;
+            let child = p
+                .case()
+                .and_then(|c| sendscope_placement::area::Child::from_case(id, c))
+                .with_context(|| format!("case {case} has no child recorded"))?;
+            let data = sendscope_web::placement::AreaData::load(store.as_ref(), p.area, on)?;
+            let o = sendscope_placement::area::options_for(
+                &child,
+                &data.provisions,
+                &sendscope_placement::area::Settings::default(),
+                on,
+            );
+            println!("{}", serde_json::to_string(&o)?);
+            Ok(())
+        }
+        Command::Placement {
+            what:
+                PlacementCommand::Optimise {
+                    area,
+                    cohort,
+                    on,
+                    format,
+                    write_instance,
+                },
+        } => {
+            let store = open(&cli.database_url)?;
+            let area = match area {
+                Some(a) => find_area(store.as_ref(), &a)?,
+                None => largest_area(store.as_ref())?,
+            };
+            let on = on.unwrap_or_else(sendscope_domain::calendar::england_today);
+            let cohort = cohort_of(cohort);
+            let data = sendscope_web::placement::AreaData::load(store.as_ref(), area, on)?;
+            let settings = sendscope_placement::area::Settings::default();
+            if let Some(path) = &write_instance {
+                let (instance, _, _) = sendscope_placement::area::instance(
+                    &data.cohort(cohort),
+                    &data.provisions,
+                    &settings,
+                    on,
+                    cohort,
+                );
+                std::fs::write(path, serde_json::to_vec(&instance)?)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+            }
+            let plan = data.optimise(&settings, on, cohort)?;
+            match format {
+                TableFormat::Json => println!("{}", serde_json::to_string(&plan)?),
+                TableFormat::Csv => {
+                    let mut w = csv::Writer::from_writer(std::io::stdout());
+                    w.write_record([
+                        "case",
+                        "provision",
+                        "name",
+                        "annual_cost_pence",
+                        "distance_km",
+                        "preference_kept",
+                        "unplaced_because",
+                    ])?;
+                    for a in &plan.allocations {
+                        w.write_record([
+                            a.case.to_string(),
+                            a.provision.map(|p| p.to_string()).unwrap_or_default(),
+                            a.name.clone().unwrap_or_default(),
+                            a.annual_cost.map(|c| c.0.to_string()).unwrap_or_default(),
+                            a.distance_km.map(|d| format!("{d:.1}")).unwrap_or_default(),
+                            a.preference_kept.to_string(),
+                            a.unplaced_because.clone().unwrap_or_default(),
+                        ])?;
+                    }
+                    w.flush()?;
+                }
+            }
+            Ok(())
+        }
+        Command::Placement {
+            what:
+                PlacementCommand::Scenario {
+                    file,
+                    area,
+                    cohort,
+                    on,
+                    format,
+                },
+        } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let scenario: sendscope_placement::area::Scenario = serde_json::from_str(&text)
+                .with_context(|| {
+                    format!(
+                        "{} is not a scenario (see sendscope placement scenario --help)",
+                        file.display()
+                    )
+                })?;
+            let store = open(&cli.database_url)?;
+            let area = match area {
+                Some(a) => find_area(store.as_ref(), &a)?,
+                None => largest_area(store.as_ref())?,
+            };
+            let on = on.unwrap_or_else(sendscope_domain::calendar::england_today);
+            let data = sendscope_web::placement::AreaData::load(store.as_ref(), area, on)?;
+            let c = data.compare(
+                &sendscope_placement::area::Settings::default(),
+                on,
+                cohort_of(cohort),
+                &scenario,
+            )?;
+            match format {
+                TableFormat::Json => println!("{}", serde_json::to_string(&c)?),
+                TableFormat::Csv => {
+                    let mut w = csv::Writer::from_writer(std::io::stdout());
+                    w.write_record(["measure", "baseline", "scenario"])?;
+                    let (b, s) = (&c.baseline, &c.with_changes);
+                    let km = |x: Option<f64>| x.map(|k| format!("{k:.1}")).unwrap_or_default();
+                    for (m, x, y) in [
+                        ("children", b.children.to_string(), s.children.to_string()),
+                        ("placed", b.placed.to_string(), s.placed.to_string()),
+                        ("unplaced", b.unplaced.to_string(), s.unplaced.to_string()),
+                        (
+                            "annual_cost_pence",
+                            b.annual_cost.0.to_string(),
+                            s.annual_cost.0.to_string(),
+                        ),
+                        (
+                            "independent_placements",
+                            b.independent_placements.to_string(),
+                            s.independent_placements.to_string(),
+                        ),
+                        (
+                            "preferences_kept",
+                            b.preferences_kept.to_string(),
+                            s.preferences_kept.to_string(),
+                        ),
+                        (
+                            "average_journey_km",
+                            km(b.average_journey_km),
+                            km(s.average_journey_km),
+                        ),
+                        (
+                            "worst_journey_km",
+                            km(b.worst_journey_km),
+                            km(s.worst_journey_km),
+                        ),
+                        (
+                            "objective_pence",
+                            b.objective.0.to_string(),
+                            s.objective.0.to_string(),
+                        ),
+                    ] {
+                        w.write_record([m, &x, &y])?;
+                    }
+                    w.write_record(["capital_cost_pence", "", &c.capital_cost.0.to_string()])?;
+                    w.write_record(["annual_saving_pence", "", &c.annual_saving.0.to_string()])?;
+                    w.write_record([
+                        "payback_years",
+                        "",
+                        &c.payback_years
+                            .map(|y| format!("{y:.1}"))
+                            .unwrap_or_default(),
+                    ])?;
+                    for a in &c.approvals_needed {
+                        w.write_record(["approval_needed", "", a])?;
+                    }
+                    for p in &c.problems {
+                        w.write_record(["not_applied", "", p])?;
+                    }
+                    w.flush()?;
+                }
+            }
+            Ok(())
+        }
         Command::Bench {
             what:
                 BenchCommand::Placement {
@@ -1094,6 +1329,13 @@ fn serve(store: Arc<dyn Store>, port: u16, secure_cookies: bool) -> anyhow::Resu
         .await
             .context("the web server stopped with an error")
     })
+}
+
+fn cohort_of(c: CohortArg) -> sendscope_placement::area::Cohort {
+    match c {
+        CohortArg::Awaiting => sendscope_placement::area::Cohort::Awaiting,
+        CohortArg::All => sendscope_placement::area::Cohort::All,
+    }
 }
 
 fn bench_placement(

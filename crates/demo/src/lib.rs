@@ -5,7 +5,7 @@
 
 pub mod figures;
 mod names;
-mod rng;
+pub mod rng;
 
 use chrono::{Datelike, Days, Months, NaiveDate};
 use rng::Rng;

@@ -1,7 +1,7 @@
 //! SplitMix64: a tiny, fully specified generator, so a seed gives the same demo on every
 //! platform and every future version (a crate's generator may change its stream).
 
-pub(crate) struct Rng(u64);
+pub struct Rng(u64);
 
 impl Rng {
     pub fn new(seed: u64) -> Self {

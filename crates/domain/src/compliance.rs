@@ -497,26 +497,6 @@ pub struct Candidate<'a> {
     pub provisions: Vec<(ProvisionId, &'a ProvisionState, u32)>,
 }
 
-fn km(a: &crate::event::Location, b: &crate::event::Location) -> Option<f64> {
-    match (a, b) {
-        (
-            crate::event::Location::Grid {
-                easting: e1,
-                northing: n1,
-            },
-            crate::event::Location::Grid {
-                easting: e2,
-                northing: n2,
-            },
-        ) => {
-            let dx = f64::from(*e1) - f64::from(*e2);
-            let dy = f64::from(*n1) - f64::from(*n2);
-            Some((dx * dx + dy * dy).sqrt() / 1000.0)
-        }
-        _ => None,
-    }
-}
-
 /// Every provision at another setting within `max_km` of the school proposed that meets
 /// the Ofsted standard, serves the same phase and overlapping ages, is designated for at
 /// least one of the same needs, and has spare places now; nearest first.
@@ -545,7 +525,7 @@ pub fn viable_options(
         if c.setting.closed_on.is_some() {
             continue;
         }
-        let Some(distance) = d.location.as_ref().and_then(|l| km(&here, l)) else {
+        let Some(distance) = d.location.as_ref().and_then(|l| here.km_to(l)) else {
             continue;
         };
         if distance > max_km || distance == 0.0 {

@@ -421,6 +421,37 @@ pub enum Location {
     LatLong { lat: f64, long: f64 },
 }
 
+impl Location {
+    /// Straight-line distance in kilometres, where both places are given the same way
+    /// (grid to grid exactly; latitude and longitude by the haversine formula).
+    pub fn km_to(&self, other: &Location) -> Option<f64> {
+        match (self, other) {
+            (
+                Location::Grid {
+                    easting: e1,
+                    northing: n1,
+                },
+                Location::Grid {
+                    easting: e2,
+                    northing: n2,
+                },
+            ) => {
+                let dx = f64::from(*e1) - f64::from(*e2);
+                let dy = f64::from(*n1) - f64::from(*n2);
+                Some((dx * dx + dy * dy).sqrt() / 1000.0)
+            }
+            (Location::LatLong { lat: a1, long: o1 }, Location::LatLong { lat: a2, long: o2 }) => {
+                let (p1, p2) = (a1.to_radians(), a2.to_radians());
+                let dp = (a2 - a1).to_radians();
+                let dl = (o2 - o1).to_radians();
+                let h = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+                Some(6371.0 * 2.0 * h.sqrt().asin())
+            }
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {

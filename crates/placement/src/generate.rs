@@ -9,34 +9,18 @@
 //! each group is one supply with its count, so no child is lost.
 
 use crate::instance::{Arc, Capacity, Instance, Supply};
+use sendscope_demo::rng::Rng;
 use std::collections::BTreeMap;
 
-/// A deterministic generator (SplitMix64): the same seed gives the same instance.
-pub struct Rng(u64);
+/// Roughly normal (sum of four uniforms), mean 0, standard deviation `sd`.
+fn spread(rng: &mut Rng, sd: f64) -> f64 {
+    let s: f64 = (0..4).map(|_| rng.unit()).sum::<f64>() - 2.0;
+    s * sd * (3.0f64).sqrt()
+}
 
-impl Rng {
-    pub fn new(seed: u64) -> Self {
-        Rng(seed)
-    }
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    pub fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.unit() * n as f64) as usize % n.max(1)
-    }
-    /// Roughly normal (sum of uniforms), mean 0, standard deviation `sd`.
-    pub fn spread(&mut self, sd: f64) -> f64 {
-        let s: f64 = (0..4).map(|_| self.unit()).sum::<f64>() - 2.0;
-        s * sd * (3.0f64).sqrt()
-    }
+/// Uniform in [0, n).
+fn below(rng: &mut Rng, n: usize) -> usize {
+    rng.below(n as u64) as usize
 }
 
 /// Needs by the share of EHC plans they account for (primary need, roughly England's).
@@ -125,17 +109,17 @@ pub fn generate(children: usize, settings: usize, seed: u64, dense: bool) -> Gen
         .collect();
     let homes: Vec<(f64, f64)> = (0..(settings / 4).max(10))
         .map(|_| {
-            let t = towns[rng.below(towns.len())];
-            (t.0 + rng.spread(3.0), t.1 + rng.spread(3.0))
+            let t = towns[below(&mut rng, towns.len())];
+            (t.0 + spread(&mut rng, 3.0), t.1 + spread(&mut rng, 3.0))
         })
         .collect();
     let mut list: Vec<Setting> = (0..settings)
         .map(|_| {
-            let t = towns[rng.below(towns.len())];
+            let t = towns[below(&mut rng, towns.len())];
             let r = rng.unit();
             let (kind, base, cost, phases, needs) = if r < 0.35 {
                 let phase = if rng.unit() < 0.6 { 0 } else { 1 };
-                let n = 1 + rng.below(2);
+                let n = 1 + below(&mut rng, 2);
                 (
                     Kind::Resourced,
                     12.0,
@@ -144,7 +128,7 @@ pub fn generate(children: usize, settings: usize, seed: u64, dense: bool) -> Gen
                     distinct(&mut rng, n, None),
                 )
             } else if r < 0.60 {
-                let n = 4 + rng.below(3);
+                let n = 4 + below(&mut rng, 3);
                 (
                     Kind::Special,
                     120.0,
@@ -153,7 +137,7 @@ pub fn generate(children: usize, settings: usize, seed: u64, dense: bool) -> Gen
                     distinct(&mut rng, n, None),
                 )
             } else if r < 0.75 {
-                let n = 2 + rng.below(3);
+                let n = 2 + below(&mut rng, 3);
                 (
                     Kind::Independent,
                     40.0,
@@ -170,7 +154,7 @@ pub fn generate(children: usize, settings: usize, seed: u64, dense: bool) -> Gen
                     distinct(&mut rng, 2, Some(1)),
                 )
             } else {
-                let n = 6 + rng.below(3);
+                let n = 6 + below(&mut rng, 3);
                 (
                     Kind::Post16,
                     80.0,
@@ -180,8 +164,8 @@ pub fn generate(children: usize, settings: usize, seed: u64, dense: bool) -> Gen
                 )
             };
             Setting {
-                x: t.0 + rng.spread(4.0),
-                y: t.1 + rng.spread(4.0),
+                x: t.0 + spread(&mut rng, 4.0),
+                y: t.1 + spread(&mut rng, 4.0),
                 kind,
                 phases,
                 needs,
@@ -203,7 +187,7 @@ pub fn generate(children: usize, settings: usize, seed: u64, dense: bool) -> Gen
     // Children, grouped by home area, need and phase.
     let mut groups: BTreeMap<(usize, usize, usize), i64> = BTreeMap::new();
     for _ in 0..children {
-        let home = rng.below(homes.len());
+        let home = below(&mut rng, homes.len());
         let need = pick(&mut rng, NEEDS);
         let phase = pick(&mut rng, PHASES);
         *groups.entry((home, need, phase)).or_default() += 1;
@@ -231,7 +215,7 @@ pub fn generate(children: usize, settings: usize, seed: u64, dense: bool) -> Gen
         }
         // A third of families prefer one of the settings open to them.
         let preferred = (!eligible.is_empty() && rng.unit() < 0.3)
-            .then(|| eligible[rng.below(eligible.len())].0);
+            .then(|| eligible[below(&mut rng, eligible.len())].0);
         for (j, km) in eligible {
             let credit = if Some(j) == preferred {
                 PREFERENCE_CREDIT

@@ -2,6 +2,7 @@
 //! ([`simplex`]), placement instances as JSON ([`instance`]), and the benchmark's
 //! generator ([`generate`]).
 
+pub mod area;
 pub mod generate;
 pub mod instance;
 pub mod simplex;

@@ -293,8 +293,9 @@ fn render_case(v: &CaseView, recorded: Option<&str>) -> String {
     }
     if v.can_record_steps {
         h.push_str(&format!(
-            "<a href=\"/cases/{}/steps\" role=\"button\" draggable=\"false\" class=\"govuk-button govuk-button--secondary\" data-module=\"govuk-button\">Record a step</a>\n",
-            v.id
+            "<a href=\"/cases/{}/steps\" role=\"button\" draggable=\"false\" class=\"govuk-button govuk-button--secondary\" data-module=\"govuk-button\">Record a step</a>\n\
+             <p><a href=\"/cases/{}/options\">Placement options: every suitable provision with its full cost</a></p>\n",
+            v.id, v.id
         ));
     }
     if let Some(plan) = &v.plan {

@@ -10,6 +10,7 @@ pub mod cases;
 pub mod compliance;
 pub mod filter_options;
 pub mod letters;
+pub mod placement;
 pub mod programmes;
 pub mod queue;
 pub mod register;
@@ -87,6 +88,9 @@ pub fn router(store: Arc<dyn Store>, secure_cookies: bool) -> Router {
             get(register::open_form).post(register::open_submit),
         )
         .route("/provisions/{id}", get(register::show))
+        .route("/cases/{id}/options", get(placement::options))
+        .route("/placement", get(placement::area))
+        .route("/placement/scenario", get(placement::scenario))
         .route(
             "/provisions/{id}/steps/{slug}",
             get(register::step_form).post(register::step_submit),
@@ -379,7 +383,10 @@ async fn home(State(app): State<AppState>, headers: axum::http::HeaderMap) -> Re
             sendscope_domain::access::Role::Caseworker
                 | sendscope_domain::access::Role::TeamManager
         ) {
-            "<p><a href=\"/cases\">Children's records</a></p><p><a href=\"/queue\">Work queue: deadlines overdue and due soon</a></p>"
+            "<p><a href=\"/cases\">Children's records</a></p><p><a href=\"/queue\">Work queue: deadlines overdue and due soon</a></p>\
+             <p><a href=\"/placement\">Placement: the best allocation of places, and scenarios</a></p>"
+        } else if p.role == sendscope_domain::access::Role::Commissioner {
+            "<p><a href=\"/cases\">Children's records</a></p><p><a href=\"/placement\">Placement: the best allocation of places, and scenarios</a></p>"
         } else {
             "<p><a href=\"/cases\">Children's records</a></p>"
         }
