@@ -366,6 +366,21 @@ enum TableFormat {
 
 #[derive(Subcommand, Debug)]
 enum PlacementCommand {
+    /// Adopts the area's placement costing from a date (JSON: effective_from, transport
+    /// {pence_per_mile, trips_per_year, road_factor, speed_kmh}, preference_credit,
+    /// unplaced_cost; see show-settings for the shape).
+    AdoptSettings {
+        #[arg(long)]
+        area: String,
+        file: std::path::PathBuf,
+    },
+    /// The placement costing in force on a day (default today), as JSON.
+    ShowSettings {
+        #[arg(long)]
+        area: String,
+        #[arg(long, value_parser = parse_date)]
+        on: Option<NaiveDate>,
+    },
     /// One child's options on a day: every provision that can meet their needs, with
     /// vacancies and full annual cost, and every other with why it is excluded (JSON).
     Options {
@@ -1088,6 +1103,41 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Placement {
+            what: PlacementCommand::AdoptSettings { area, file },
+        } => {
+            let store = open(&cli.database_url)?;
+            let area = find_area(store.as_ref(), &area)?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let settings: sendscope_domain::costs::PlacementSettings = serde_json::from_str(&text)
+                .with_context(|| {
+                    format!(
+                        "{} is not placement costing (see `sendscope placement show-settings` for the shape)",
+                        file.display()
+                    )
+                })?;
+            let from = settings.effective_from;
+            append_area_event(
+                store.as_ref(),
+                area,
+                sendscope_domain::EventBody::PlacementSettingsAdopted(settings),
+                "system:cli",
+                from,
+            )?;
+            eprintln!("Placement costing adopted from {from}.");
+            Ok(())
+        }
+        Command::Placement {
+            what: PlacementCommand::ShowSettings { area, on },
+        } => {
+            let store = open(&cli.database_url)?;
+            let area = find_area(store.as_ref(), &area)?;
+            let on = on.unwrap_or_else(sendscope_domain::calendar::england_today);
+            let settings = sendscope_web::placement::settings_on(store.as_ref(), area, on)?;
+            println!("{}", serde_json::to_string_pretty(&settings)?);
+            Ok(())
+        }
+        Command::Placement {
             what: PlacementCommand::Options { case, on },
         } => {
             let store = open(&cli.database_url)?;
@@ -1105,7 +1155,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let o = sendscope_placement::area::options_for(
                 &child,
                 &data.provisions,
-                &sendscope_placement::area::Settings::default(),
+                &data.settings,
                 on,
             );
             println!("{}", serde_json::to_string(&o)?);
@@ -1129,19 +1179,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let on = on.unwrap_or_else(sendscope_domain::calendar::england_today);
             let cohort = cohort_of(cohort);
             let data = sendscope_web::placement::AreaData::load(store.as_ref(), area, on)?;
-            let settings = sendscope_placement::area::Settings::default();
             if let Some(path) = &write_instance {
                 let (instance, _, _) = sendscope_placement::area::instance(
                     &data.cohort(cohort),
                     &data.provisions,
-                    &settings,
+                    &data.settings,
                     on,
                     cohort,
                 );
                 std::fs::write(path, serde_json::to_vec(&instance)?)
                     .with_context(|| format!("cannot write {}", path.display()))?;
             }
-            let plan = data.optimise(&settings, on, cohort)?;
+            let plan = data.optimise(on, cohort)?;
             match format {
                 TableFormat::Json => println!("{}", serde_json::to_string(&plan)?),
                 TableFormat::Csv => {
@@ -1197,12 +1246,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let on = on.unwrap_or_else(sendscope_domain::calendar::england_today);
             let data = sendscope_web::placement::AreaData::load(store.as_ref(), area, on)?;
-            let c = data.compare(
-                &sendscope_placement::area::Settings::default(),
-                on,
-                cohort_of(cohort),
-                &scenario,
-            )?;
+            let c = data.compare(on, cohort_of(cohort), &scenario)?;
             match format {
                 TableFormat::Json => println!("{}", serde_json::to_string(&c)?),
                 TableFormat::Csv => {

@@ -3633,6 +3633,106 @@ fn placement_on_the_demo_area(db: Db) {
             .all(|x| !x["reason"].as_str().unwrap_or("").is_empty()),
         "{o}"
     );
+    let options = |case: &str| {
+        let (code, out, err) = run(&[
+            "--database-url",
+            &db.url,
+            "placement",
+            "options",
+            "--case",
+            case,
+            "--on",
+            on,
+        ]);
+        assert_eq!(code, 0, "{err}");
+        serde_json::from_str::<serde_json::Value>(&out).expect("json")
+    };
+    // The area's own costing: twice the rate per mile doubles each transport cost.
+    let area_s = area.to_string();
+    let (code, shown, err) = run(&[
+        "--database-url",
+        &db.url,
+        "placement",
+        "show-settings",
+        "--area",
+        &area_s,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let mut costing: serde_json::Value = serde_json::from_str(&shown).expect("json");
+    assert_eq!(costing["transport"]["pence_per_mile"], 150);
+    let adopt = |v: &serde_json::Value| {
+        let f = dir.join("costing.json");
+        std::fs::write(&f, v.to_string()).expect("write");
+        run(&[
+            "--database-url",
+            &db.url,
+            "placement",
+            "adopt-settings",
+            "--area",
+            &area_s,
+            f.to_str().expect("path"),
+        ])
+    };
+    costing["transport"]["road_factor"] = serde_json::json!(9.0);
+    let (code, _, err) = adopt(&costing);
+    assert_eq!((code, err.lines().count()), (2, 1), "{err}");
+    assert!(err.contains("road factor"), "{err}");
+    costing["transport"]["road_factor"] = serde_json::json!(1.3);
+    costing["transport"]["pence_per_mile"] = serde_json::json!(300);
+    costing["effective_from"] = serde_json::json!("2020-01-01");
+    assert_eq!(adopt(&costing).0, 0);
+    let doubled = options(&case);
+    let transport = |v: &serde_json::Value| -> Vec<i64> {
+        v["options"]
+            .as_array()
+            .expect("options")
+            .iter()
+            .map(|r| r["transport_cost"].as_i64().expect("transport"))
+            .collect()
+    };
+    let (before, after) = (transport(&o), transport(&doubled));
+    assert_eq!(before.len(), after.len());
+    let mut pairs: Vec<(i64, i64)> = o["options"]
+        .as_array()
+        .expect("options")
+        .iter()
+        .map(|r| {
+            let id = r["provision"].as_str().expect("id");
+            let later = doubled["options"]
+                .as_array()
+                .expect("options")
+                .iter()
+                .find(|x| x["provision"].as_str() == Some(id))
+                .expect("same provision");
+            (
+                r["transport_cost"].as_i64().expect("t"),
+                later["transport_cost"].as_i64().expect("t"),
+            )
+        })
+        .collect();
+    pairs.retain(|(b, _)| *b > 0);
+    assert!(
+        !pairs.is_empty() && pairs.iter().all(|(b, a)| (a - 2 * b).abs() <= 1),
+        "{pairs:?}"
+    );
+    // A transport cost agreed for the child replaces the cost by distance.
+    s.append(&[sendscope_domain::NewEvent {
+        stream: sendscope_domain::StreamRef::case(
+            sendscope_domain::ids::CaseId::parse(&case).expect("id"),
+        ),
+        area,
+        body: sendscope_domain::EventBody::decode(
+            "case.transport_cost_set",
+            br#"{"on":"2026-06-01","annual":777700}"#,
+        )
+        .expect("event"),
+        actor: sendscope_domain::Actor::parse("user:caseworker").expect("actor"),
+        effective_date: chrono::NaiveDate::from_ymd_opt(2026, 6, 1).expect("date"),
+        reason: None,
+        recorded_at: None,
+    }])
+    .expect("recorded");
+    assert!(transport(&options(&case)).iter().all(|t| *t == 777_700));
     let _ = std::fs::remove_dir_all(&dir);
 }
 

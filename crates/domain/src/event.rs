@@ -261,6 +261,7 @@ event_catalogue! {
     QaRubricAdopted(QaRubricAdopted) = "area.qa_rubric_adopted", AREA;
     ProgrammeDefined(ProgrammeDefined) = "area.programme_defined", AREA;
     GateRulesAdopted(crate::compliance::GateRules) = "area.gate_rules_adopted", AREA;
+    PlacementSettingsAdopted(crate::costs::PlacementSettings) = "area.placement_settings_adopted", AREA;
     OrganisationRegistered(OrganisationRegistered) = "organisation.registered", ORG;
     TeamAdded(TeamAdded) = "organisation.team_added", ORG;
     StaffAdded(StaffAdded) = "staff.added", STAFF;
@@ -300,6 +301,7 @@ event_catalogue! {
     SettingConsulted(SettingConsulted) = "case.setting_consulted", CASE;
     ConsultationResponse(ConsultationResponse) = "case.consultation_response", CASE;
     FinalPlanIssued(FinalPlanIssued) = "case.final_plan_issued", CASE;
+    TransportCostSet(crate::costs::TransportCostSet) = "case.transport_cost_set", CASE;
     PlanRecorded(PlanRecorded) = "case.plan_recorded", CASE;
     PlacementStarted(PlacementStarted) = "case.placement_started", CASE;
     PlacementEnded(DatedOnly) = "case.placement_ended", CASE;

@@ -8,6 +8,7 @@ pub mod chain;
 pub mod clocks;
 pub mod codes;
 pub mod compliance;
+pub mod costs;
 pub mod event;
 pub mod ids;
 pub mod letters;

@@ -167,6 +167,9 @@ pub struct AreaState {
     /// Approval gate rules adopted, oldest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub gate_rules: Vec<crate::compliance::GateRules>,
+    /// Placement costing adopted, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub placement_settings: Vec<crate::costs::PlacementSettings>,
 }
 
 impl AreaState {
@@ -179,6 +182,17 @@ impl AreaState {
             .find(|r| r.effective_from <= on)
             .cloned()
             .unwrap_or_else(crate::compliance::GateRules::standard)
+    }
+
+    /// The placement costing in force on a date: the newest adopted on or before it,
+    /// else sendscope's defaults.
+    pub fn placement_settings_on(&self, on: NaiveDate) -> crate::costs::PlacementSettings {
+        self.placement_settings
+            .iter()
+            .rev()
+            .find(|r| r.effective_from <= on)
+            .copied()
+            .unwrap_or_default()
     }
 
     /// The rubric in force on a date: the newest adopted on or before it, else the standard.
@@ -564,6 +578,9 @@ pub struct CaseState {
     /// Gates a team manager overrode, with their reasons and who they were.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub overrides: Vec<OverrideState>,
+    /// A transport cost agreed for this child, a year (the latest).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transport_cost: Option<crate::costs::TransportCostSet>,
 }
 
 /// A gate overridden: what it found, why it was overridden, and by whom.
@@ -938,6 +955,7 @@ impl CaseState {
                     k.can_meet_needs = Some(c.can_meet_needs);
                 }
             }
+            E::TransportCostSet(t) => self.transport_cost = Some(t.clone()),
             E::FinalPlanIssued(f) => {
                 if let Some(r) = self.request_mut(f.request) {
                     r.final_issued_on = Some(f.on);
@@ -1287,6 +1305,10 @@ impl Projection {
             (E::GateRulesAdopted(x), StreamState::Area(s)) => {
                 s.gate_rules.push(x.clone());
                 s.gate_rules.sort_by_key(|r| r.effective_from);
+            }
+            (E::PlacementSettingsAdopted(x), StreamState::Area(s)) => {
+                s.placement_settings.push(*x);
+                s.placement_settings.sort_by_key(|r| r.effective_from);
             }
             (E::OrganisationRegistered(o), StreamState::Organisation(s)) => {
                 s.registered = Some(o.clone())

@@ -211,6 +211,7 @@ fn check_area(a: &crate::projection::AreaState, body: &EventBody) -> Result<(), 
             Ok(())
         }
         EventBody::QaRubricAdopted(r) => r.rubric.check().map_err(DomainError::Refused),
+        EventBody::PlacementSettingsAdopted(x) => x.check().map_err(DomainError::Refused),
         EventBody::GateRulesAdopted(g) => {
             if !(1..=4).contains(&g.graded_worst) {
                 return refuse(

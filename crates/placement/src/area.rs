@@ -16,47 +16,7 @@ use sendscope_domain::sen::NeedType;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// How transport is costed: by distance (straight line × road factor, in miles) at a
-/// rate per mile for each single trip, unless a child has a rate of their own.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct TransportRates {
-    pub pence_per_mile: i64,
-    pub trips_per_year: u32,
-    /// Road distance ÷ straight-line distance.
-    pub road_factor: f64,
-    /// Average door-to-door speed for the journey estimate.
-    pub speed_kmh: f64,
-}
-
-impl Default for TransportRates {
-    fn default() -> Self {
-        TransportRates {
-            pence_per_mile: 150,
-            trips_per_year: 380,
-            road_factor: 1.3,
-            speed_kmh: 30.0,
-        }
-    }
-}
-
-/// The optimiser's settings: transport, the credit on a preferred setting's arc, and
-/// what leaving a child unplaced costs the objective.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Settings {
-    pub transport: TransportRates,
-    pub preference_credit: Pence,
-    pub unplaced_cost: Pence,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            transport: TransportRates::default(),
-            preference_credit: Pence(500_000),
-            unplaced_cost: Pence(50_000_000),
-        }
-    }
-}
+pub use sendscope_domain::costs::{PlacementSettings as Settings, TransportRates};
 
 /// What the options and the optimiser need to know about a child.
 #[derive(Debug, Clone, PartialEq)]
@@ -98,7 +58,7 @@ impl Child {
             birth_date: child.birth_date,
             home: child.home,
             preference,
-            transport_override: None,
+            transport_override: c.transport_cost.as_ref().map(|t| t.annual),
             placed_in: c.current_placement().and_then(|p| p.provision),
         })
     }

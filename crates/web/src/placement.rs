@@ -23,6 +23,17 @@ use sendscope_placement::area::{
 use sendscope_store::{Store, StoreError};
 use std::collections::{BTreeMap, HashMap};
 
+/// The placement costing an area has in force on a day (its own, once adopted, else
+/// sendscope's defaults).
+pub fn settings_on(store: &dyn Store, area: AreaId, on: NaiveDate) -> Result<Settings, StoreError> {
+    Ok(
+        match store.projection(StreamRef::area(area))?.map(|p| p.state) {
+            Some(StreamState::Area(a)) => a.placement_settings_on(on),
+            _ => Settings::default(),
+        },
+    )
+}
+
 /// An area's placement data on a day: the children with a plan (and the case of each),
 /// the provisions, the schools, and the gate rules.
 pub struct AreaData {
@@ -30,6 +41,8 @@ pub struct AreaData {
     pub provisions: Vec<Provision>,
     pub schools: BTreeMap<SettingId, School>,
     pub rules: GateRules,
+    /// The area's placement costing on the day.
+    pub settings: Settings,
 }
 
 impl AreaData {
@@ -37,6 +50,7 @@ impl AreaData {
     /// cost, gate and children placed, every school.
     pub fn load(store: &dyn Store, area: AreaId, on: NaiveDate) -> Result<AreaData, StoreError> {
         let rules = crate::compliance::rules_on(store, area, on)?;
+        let costing = settings_on(store, area, on)?;
         let mut settings = BTreeMap::new();
         for p in store.area_projections(area, StreamKind::Setting)? {
             if let StreamState::Setting(s) = p.state {
@@ -117,6 +131,7 @@ impl AreaData {
             provisions,
             schools,
             rules,
+            settings: costing,
         })
     }
 
@@ -131,14 +146,13 @@ impl AreaData {
 
     pub fn optimise(
         &self,
-        settings: &Settings,
         on: NaiveDate,
         cohort: Cohort,
     ) -> Result<Plan, sendscope_placement::instance::InstanceError> {
         sendscope_placement::area::optimise(
             &self.cohort(cohort),
             &self.provisions,
-            settings,
+            &self.settings,
             on,
             cohort,
         )
@@ -146,7 +160,6 @@ impl AreaData {
 
     pub fn compare(
         &self,
-        settings: &Settings,
         on: NaiveDate,
         cohort: Cohort,
         scenario: &Scenario,
@@ -156,7 +169,7 @@ impl AreaData {
             &Area {
                 children: &children,
                 provisions: &self.provisions,
-                settings: *settings,
+                settings: self.settings,
                 on,
                 cohort,
                 rules: &self.rules,
@@ -227,13 +240,9 @@ pub async fn options(
             Ok(d) => d,
             Err(e) => return crate::error_page(&e.to_string()),
         };
-        let o = sendscope_placement::area::options_for(
-            &child,
-            &data.provisions,
-            &Settings::default(),
-            on,
-        );
-        Html(page("Options", &options_html(&id, &o))).into_response()
+        let o =
+            sendscope_placement::area::options_for(&child, &data.provisions, &data.settings, on);
+        Html(page("Options", &options_html(&id, &o, &data.settings))).into_response()
     })
     .await
 }
@@ -247,7 +256,7 @@ fn staff(who: &Principal) -> bool {
     )
 }
 
-fn options_html(case: &str, o: &sendscope_placement::area::Options) -> String {
+fn options_html(case: &str, o: &sendscope_placement::area::Options, settings: &Settings) -> String {
     let rows: String = o
         .options
         .iter()
@@ -299,9 +308,9 @@ fn options_html(case: &str, o: &sendscope_placement::area::Options) -> String {
         o.on,
         o.age_on_date,
         long_date(o.on),
-        money(Pence(Settings::default().transport.pence_per_mile)),
-        Settings::default().transport.trips_per_year,
-        Settings::default().transport.road_factor,
+        money(Pence(settings.transport.pence_per_mile)),
+        settings.transport.trips_per_year,
+        settings.transport.road_factor,
         o.options.len(),
         o.excluded.len()
     )
@@ -384,7 +393,7 @@ pub async fn area(
             Ok(d) => d,
             Err(e) => return crate::error_page(&e.to_string()),
         };
-        let plan = match data.optimise(&Settings::default(), on, cohort) {
+        let plan = match data.optimise(on, cohort) {
             Ok(p) => p,
             Err(e) => return crate::error_page(&e.to_string()),
         };
@@ -443,7 +452,7 @@ fn plan_html(plan: &Plan, data: &AreaData) -> String {
          <p><a href=\"/placement/scenario?cohort={}&amp;on={}\">Try a scenario: more places, a new provision</a></p>\
          <table><caption>Children by provision</caption><thead><tr><th scope=\"col\">Provision</th><th scope=\"col\" class=\"num\">Children</th><th scope=\"col\" class=\"num\">Places available</th></tr></thead><tbody>{rows}</tbody></table>\
          <table><caption>Children unplaced, and why</caption><thead><tr><th scope=\"col\">Why</th><th scope=\"col\" class=\"num\">Children</th></tr></thead><tbody>{unplaced}</tbody></table>",
-        money(Settings::default().preference_credit),
+        money(data.settings.preference_credit),
         plan.supplies,
         plan.arcs,
         cohort_form("/placement", plan.cohort, plan.on, ""),
@@ -567,7 +576,7 @@ pub async fn scenario(
                     .into_response();
             }
             Ok(None) => String::new(),
-            Ok(Some(s)) => match data.compare(&Settings::default(), on, cohort, &s) {
+            Ok(Some(s)) => match data.compare(on, cohort, &s) {
                 Ok(c) => comparison_html(&c),
                 Err(e) => return crate::error_page(&e.to_string()),
             },

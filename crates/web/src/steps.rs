@@ -744,6 +744,21 @@ pub const STEPS: &[Step] = &[
         ],
     },
     Step {
+        slug: "transport-cost-set",
+        event_type: "case.transport_cost_set",
+        group: "The plan",
+        title: "Transport cost agreed",
+        fields: &[
+            ON,
+            h(
+                "annual",
+                "Transport cost a year",
+                "An assessed package for this child; placement options then use it instead of the cost by distance",
+                Kind::Money,
+            ),
+        ],
+    },
+    Step {
         slug: "placement-started",
         event_type: "case.placement_started",
         group: "The plan",
