@@ -3469,7 +3469,7 @@ fn placement_on_the_demo_area(db: Db, plans: &str) {
 /// the network simplex found; and `placement solve` on the file finds it too.
 fn lp_agrees(instance: &std::path::Path, objective: i64) {
     let inst: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&instance).expect("read")).expect("json");
+        serde_json::from_str(&std::fs::read_to_string(instance).expect("read")).expect("json");
     let mut lp = microlp::Problem::new(microlp::OptimizationDirection::Minimize);
     let unplaced = inst["unplaced_cost"].as_f64().expect("unplaced");
     let mut rows: std::collections::BTreeMap<String, Vec<(microlp::Variable, f64)>> =
