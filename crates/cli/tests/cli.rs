@@ -3752,7 +3752,7 @@ fn placement_scenarios_and_options(
     }])
     .expect("recorded");
     assert!(transport(&options(&case)).iter().all(|t| *t == 777_700));
-    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// The demo area at Derby's size (3,735 plans): the optimum equals the LP's.
