@@ -447,6 +447,9 @@ enum BenchCommand {
         /// Every child may go to every setting (one arc for each pair).
         #[arg(long)]
         dense: bool,
+        /// Each child a supply of their own (no grouping of identical children).
+        #[arg(long)]
+        individual: bool,
         /// Also write the instance here, as JSON, for another solver.
         #[arg(long)]
         write_instance: Option<std::path::PathBuf>,
@@ -1318,9 +1321,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     settings,
                     seed,
                     dense,
+                    individual,
                     write_instance,
                 },
-        } => bench_placement(children, settings, seed, dense, write_instance),
+        } => bench_placement(
+            children,
+            settings,
+            seed,
+            (dense, individual),
+            write_instance,
+        ),
         Command::Bench {
             what: BenchCommand::Import { rows },
         } => {
@@ -1386,12 +1396,12 @@ fn bench_placement(
     children: usize,
     settings: usize,
     seed: u64,
-    dense: bool,
+    (dense, individual): (bool, bool),
     write_instance: Option<std::path::PathBuf>,
 ) -> anyhow::Result<()> {
     use sendscope_domain::codes::{Pence, group_thousands};
     let whole = Clock::now();
-    let g = sendscope_placement::generate::generate(children, settings, seed, dense);
+    let g = sendscope_placement::generate::generate(children, settings, seed, dense, individual);
     let generated = whole.elapsed();
     if let Some(path) = &write_instance {
         std::fs::write(path, serde_json::to_vec(&g.instance)?)
@@ -1408,9 +1418,14 @@ fn bench_placement(
     }
     let n = |x: usize| group_thousands(x as u64);
     println!(
-        "instance: {} children in {} groups (same home area, need and phase), {} settings, {} arcs{}; generated in {:.2} s",
+        "instance: {} children as {} supplies ({}), {} settings, {} arcs{}; generated in {:.2} s",
         n(children),
         n(g.instance.supplies.len()),
+        if individual {
+            "one a child"
+        } else {
+            "children with the same home area, need and phase grouped"
+        },
         n(settings),
         n(g.instance.arcs.len()),
         if dense { " (dense)" } else { "" },

@@ -100,8 +100,16 @@ pub struct Generated {
     pub children: i64,
 }
 
-/// Generates an instance of `children` children and `settings` settings.
-pub fn generate(children: usize, settings: usize, seed: u64, dense: bool) -> Generated {
+/// Generates an instance of `children` children and `settings` settings. With
+/// `individual`, each child is a supply of their own (no grouping: the same optimum, a
+/// larger network).
+pub fn generate(
+    children: usize,
+    settings: usize,
+    seed: u64,
+    dense: bool,
+    individual: bool,
+) -> Generated {
     let mut rng = Rng::new(seed);
     let side = (settings.max(1) as f64).sqrt() * 2.5;
     let towns: Vec<(f64, f64)> = (0..(settings / 25).max(3))
@@ -216,19 +224,26 @@ pub fn generate(children: usize, settings: usize, seed: u64, dense: bool) -> Gen
         // A third of families prefer one of the settings open to them.
         let preferred = (!eligible.is_empty() && rng.unit() < 0.3)
             .then(|| eligible[below(&mut rng, eligible.len())].0);
-        for (j, km) in eligible {
-            let credit = if Some(j) == preferred {
-                PREFERENCE_CREDIT
-            } else {
-                0
-            };
-            arcs.push(Arc {
-                from: id.clone(),
-                to: format!("s{j}"),
-                cost: list[j].cost + transport_pence(km) - credit,
-            });
+        let ids: Vec<(String, i64)> = if individual {
+            (0..count).map(|k| (format!("{id}-{k}"), 1)).collect()
+        } else {
+            vec![(id, count)]
+        };
+        for (id, count) in ids {
+            for &(j, km) in &eligible {
+                let credit = if Some(j) == preferred {
+                    PREFERENCE_CREDIT
+                } else {
+                    0
+                };
+                arcs.push(Arc {
+                    from: id.clone(),
+                    to: format!("s{j}"),
+                    cost: list[j].cost + transport_pence(km) - credit,
+                });
+            }
+            supplies.push(Supply { id, count });
         }
-        supplies.push(Supply { id, count });
     }
     Generated {
         instance: Instance {

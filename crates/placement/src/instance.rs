@@ -55,7 +55,9 @@ pub struct Outcome {
     pub flows: Vec<Flow>,
 }
 
-/// How long the solver took, and the size of the network it solved.
+/// How long the solver took (grouping identical supplies, building the network, the
+/// simplex, and sharing flows back out; not reading the ids), and the size of the
+/// network it solved.
 #[derive(Debug, Clone, Copy)]
 pub struct Timing {
     pub solve: std::time::Duration,
@@ -161,7 +163,6 @@ impl Instance {
     pub fn solve_timed(&self) -> Result<(Outcome, Timing), InstanceError> {
         self.check()?;
         let (s, t) = (self.supplies.len(), self.settings.len());
-        let sink = s + t;
         let supply_ix: HashMap<&str, usize> = self
             .supplies
             .iter()
@@ -172,45 +173,105 @@ impl Instance {
             .settings
             .iter()
             .enumerate()
-            .map(|(i, x)| (x.id.as_str(), s + i))
+            .map(|(i, x)| (x.id.as_str(), i))
             .collect();
-        let mut net = Network::new(s + t + 1);
-        net.reserve(self.arcs.len() + s + t);
+        // Each supply's arcs as (setting, cost, arc index), in setting order.
+        let mut out: Vec<Vec<(u32, i64, u32)>> = vec![Vec::new(); s];
+        for (k, a) in self.arcs.iter().enumerate() {
+            out[supply_ix[a.from.as_str()]].push((
+                setting_ix[a.to.as_str()] as u32,
+                a.cost,
+                k as u32,
+            ));
+        }
+        for o in &mut out {
+            o.sort_unstable();
+        }
+        // The clock starts once the ids are read into indices: grouping, building the
+        // network, solving and sharing the flows back out are all counted.
+        let started = std::time::Instant::now();
+        // Supplies with the same arcs at the same costs are interchangeable: one node
+        // with their counts added (exact; the flows are shared back out below).
+        let mut groups: HashMap<Vec<(u32, i64)>, usize> = HashMap::new();
+        let mut members: Vec<Vec<usize>> = Vec::new();
+        for (i, o) in out.iter().enumerate() {
+            let key: Vec<(u32, i64)> = o.iter().map(|(j, c, _)| (*j, *c)).collect();
+            let g = *groups.entry(key).or_insert_with(|| {
+                members.push(Vec::new());
+                members.len() - 1
+            });
+            members[g].push(i);
+        }
+        let n = members.len();
+        let sink = n + t;
+        let mut net = Network::new(n + t + 1);
         let mut total: i64 = 0;
-        for (i, x) in self.supplies.iter().enumerate() {
-            net.set_supply(i, x.count);
-            total = total.checked_add(x.count).ok_or_else(|| {
+        let mut group_arcs: Vec<(usize, u32)> = Vec::new();
+        for (g, m) in members.iter().enumerate() {
+            let mut count: i64 = 0;
+            for &i in m {
+                count = count.checked_add(self.supplies[i].count).ok_or_else(|| {
+                    InstanceError("the counts add up to more than 64 bits hold".into())
+                })?;
+            }
+            net.set_supply(g, count);
+            total = total.checked_add(count).ok_or_else(|| {
                 InstanceError("the counts add up to more than 64 bits hold".into())
             })?;
+            for (j, c, _) in &out[m[0]] {
+                net.add_arc(g, n + *j as usize, UNBOUNDED, *c);
+                group_arcs.push((g, *j));
+            }
         }
         net.set_supply(sink, -total);
-        for a in &self.arcs {
-            net.add_arc(
-                supply_ix[a.from.as_str()],
-                setting_ix[a.to.as_str()],
-                UNBOUNDED,
-                a.cost,
-            );
-        }
         for (j, x) in self.settings.iter().enumerate() {
-            net.add_arc(s + j, sink, x.capacity, 0);
+            net.add_arc(n + j, sink, x.capacity, 0);
         }
-        for i in 0..s {
-            net.add_arc(i, sink, UNBOUNDED, self.unplaced_cost);
+        for g in 0..n {
+            net.add_arc(g, sink, UNBOUNDED, self.unplaced_cost);
         }
-        let started = std::time::Instant::now();
-        let solved = net.solve();
-        let elapsed = started.elapsed();
-        let solution = solved.map_err(|e| match e {
+        let (nodes, arcs) = (net.nodes(), net.arcs());
+        let solution = net.solve().map_err(|e| match e {
             FlowError::TooLarge => InstanceError(
                 "costs or counts too large to add up exactly in 64 bits: use pence a year, under about 10^12".into(),
             ),
             e => InstanceError(format!("cannot be solved: {e}")),
         })?;
+        // Share each group's flows out to its supplies in order, each up to its count.
+        let mut by_group: Vec<Vec<(u32, i64)>> = vec![Vec::new(); n];
+        for ((g, j), f) in group_arcs.iter().zip(&solution.flow) {
+            if *f > 0 {
+                by_group[*g].push((*j, *f));
+            }
+        }
+        let mut per_arc = vec![0i64; self.arcs.len()];
+        for (g, m) in members.iter().enumerate() {
+            let mut left: Vec<(u32, i64)> = by_group[g].clone();
+            for &i in m {
+                let mut room = self.supplies[i].count;
+                for (j, f) in left.iter_mut() {
+                    if room == 0 {
+                        break;
+                    }
+                    let take = (*f).min(room);
+                    if take > 0 {
+                        let k = out[i]
+                            .iter()
+                            .find(|(x, _, _)| x == j)
+                            .map(|(_, _, k)| *k as usize)
+                            .ok_or_else(|| InstanceError("internal: a flow on no arc".into()))?;
+                        per_arc[k] += take;
+                        *f -= take;
+                        room -= take;
+                    }
+                }
+            }
+        }
+        let elapsed = started.elapsed();
         let flows: Vec<Flow> = self
             .arcs
             .iter()
-            .zip(&solution.flow)
+            .zip(&per_arc)
             .filter(|(_, f)| **f > 0)
             .map(|(a, f)| Flow {
                 from: a.from.clone(),
@@ -229,8 +290,8 @@ impl Instance {
             Timing {
                 solve: elapsed,
                 pivots: solution.pivots,
-                nodes: s + t + 1,
-                arcs: self.arcs.len() + s + t,
+                nodes,
+                arcs,
             },
         ))
     }

@@ -61,8 +61,9 @@ fn instance() -> impl Strategy<Value = Instance> {
         prop::collection::vec(0i64..=3, 1..=3),
         prop::collection::vec((any::<bool>(), -20i64..200), 12),
         0i64..250,
+        any::<bool>(),
     )
-        .prop_map(|(counts, caps, arcs, unplaced)| {
+        .prop_map(|(counts, caps, arcs, unplaced, twins)| {
             let supplies: Vec<Supply> = counts
                 .iter()
                 .enumerate()
@@ -82,12 +83,15 @@ fn instance() -> impl Strategy<Value = Instance> {
             let mut list = Vec::new();
             for (s, sup) in supplies.iter().enumerate() {
                 for (t, set) in settings.iter().enumerate() {
-                    let (present, cost) = arcs[(s * 3 + t) % arcs.len()];
+                    // Twins: supplies 0 and 2 (1 and 3) have the same arcs, so the
+                    // solver's grouping of identical supplies is exercised too.
+                    let k = if twins { s % 2 } else { s };
+                    let (present, cost) = arcs[(k * 3 + t) % arcs.len()];
                     if present {
                         list.push(Arc {
                             from: sup.id.clone(),
                             to: set.id.clone(),
-                            cost: cost + (s as i64) * 7 - (t as i64) * 3,
+                            cost: cost + (k as i64) * 7 - (t as i64) * 3,
                         });
                     }
                 }
@@ -178,10 +182,18 @@ fn bad_instances_say_what_is_wrong() {
 #[test]
 fn generated_instances_account_for_every_child() {
     for (children, settings, dense) in [(500, 40, false), (300, 30, true)] {
-        let g = sendscope_placement::generate::generate(children, settings, 7, dense);
+        let g = sendscope_placement::generate::generate(children, settings, 7, dense, false);
         let o = g.instance.solve().expect("solves");
         assert_eq!(o.placed + o.unplaced, g.children);
-        let again = sendscope_placement::generate::generate(children, settings, 7, dense);
+        let again = sendscope_placement::generate::generate(children, settings, 7, dense, false);
         assert_eq!(again.instance, g.instance, "same seed, same instance");
+        // Grouping identical children changes the network, not the optimum.
+        let one_by_one =
+            sendscope_placement::generate::generate(children, settings, 7, dense, true);
+        assert_eq!(one_by_one.instance.supplies.len(), children);
+        assert_eq!(
+            one_by_one.instance.solve().expect("solves").total_cost,
+            o.total_cost
+        );
     }
 }
