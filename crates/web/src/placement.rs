@@ -341,7 +341,7 @@ fn summary_rows(cols: &[(&str, &Summary)]) -> String {
         .map(|(h, _)| format!("<th scope=\"col\" class=\"num\">{}</th>", esc(h)))
         .collect();
     format!(
-        "<thead><tr><th scope=\"col\">Measure</th>{head}</tr></thead><tbody>{}{}{}{}{}{}{}{}</tbody>",
+        "<thead><tr><th scope=\"col\">Measure</th>{head}</tr></thead><tbody>{}{}{}{}{}{}{}{}{}</tbody>",
         line("Children", &|s| s.children.to_string()),
         line("Placed", &|s| s.placed.to_string()),
         line("Unplaced", &|s| s.unplaced.to_string()),
@@ -356,6 +356,10 @@ fn summary_rows(cols: &[(&str, &Summary)]) -> String {
             .to_string()),
         line("Average journey (km)", &|s| km(s.average_journey_km)),
         line("Worst journey (km)", &|s| km(s.worst_journey_km)),
+        line(
+            "Optimiser's objective (annual cost less preference credits, plus the unplaced penalty)",
+            &|s| money(s.objective)
+        ),
     )
 }
 
