@@ -10,6 +10,7 @@
 //! file as Windows-1252, where the five bytes that code page leaves undefined make
 //! their row undecodable.
 
+pub mod dfe_stats;
 pub mod gias;
 pub mod links;
 pub mod ofsted;
