@@ -115,6 +115,19 @@ enum Command {
         #[command(subcommand)]
         what: ReportCommand,
     },
+    /// The KPI engine's measures for a calendar year, each with its numerator and
+    /// denominator: requests, decisions within 6 weeks, new plans, plans within 20 weeks
+    /// (with and without exception cases), plans in place at the year's end, and the
+    /// median and 90th-percentile days from request to final plan.
+    Kpi {
+        #[arg(long)]
+        year: i32,
+        /// The local area: its LA code or identifier; default every area together.
+        #[arg(long)]
+        area: Option<String>,
+        #[arg(long, value_enum, default_value_t = TableFormat::Json)]
+        format: TableFormat,
+    },
     /// Placement: the exact optimiser, options for a child, scenarios for an area.
     Placement {
         #[command(subcommand)]
@@ -433,6 +446,14 @@ enum PlacementCommand {
 
 #[derive(Subcommand, Debug)]
 enum BenchCommand {
+    /// The KPI engine at scale: loads every record into columns (time printed), then
+    /// times a full recompute of every measure for every area and year (one thread) and
+    /// the incremental update of a case's facts after an event. Builds a demo of N plans
+    /// first when the database is empty.
+    Kpi {
+        #[arg(long, default_value_t = 640_000)]
+        plans: u32,
+    },
     /// Generates a realistic placement instance (children clustered in home areas,
     /// sparse eligibility by need, phase and distance, a 5% capacity margin), solves it
     /// and prints the solve time, whole time, peak memory and total cost. Needs no
@@ -1105,6 +1126,83 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", serde_json::to_string(&outcome)?);
             Ok(())
         }
+        Command::Kpi { year, area, format } => {
+            let store = open(&cli.database_url)?;
+            let area = area.map(|a| find_area(store.as_ref(), &a)).transpose()?;
+            let (engine, _) = load_kpi(store.as_ref(), 0)?;
+            let k = engine.compute(area, year);
+            match format {
+                TableFormat::Json => println!("{}", serde_json::to_string(&k)?),
+                TableFormat::Csv => {
+                    let mut w = csv::Writer::from_writer(std::io::stdout());
+                    w.write_record(["measure", "numerator", "denominator", "percent"])?;
+                    let count = |w: &mut csv::Writer<std::io::Stdout>, m: &str, n: u64| {
+                        w.write_record([m, &n.to_string(), "", ""])
+                    };
+                    let share =
+                        |w: &mut csv::Writer<std::io::Stdout>, m: &str, s: sendscope_kpi::Share| {
+                            w.write_record([
+                                m,
+                                &s.numerator.to_string(),
+                                &s.denominator.to_string(),
+                                &s.percent().map(|p| format!("{p:.1}")).unwrap_or_default(),
+                            ])
+                        };
+                    count(&mut w, "requests", k.requests)?;
+                    share(
+                        &mut w,
+                        "decisions_within_6_weeks",
+                        k.decisions_within_6_weeks,
+                    )?;
+                    count(&mut w, "new_plans", k.new_plans)?;
+                    share(&mut w, "within_20_weeks", k.within_20_weeks)?;
+                    share(
+                        &mut w,
+                        "within_20_weeks_excluding_exceptions",
+                        k.within_20_weeks_excluding_exceptions,
+                    )?;
+                    count(&mut w, "exception_cases", k.exception_cases)?;
+                    count(
+                        &mut w,
+                        "plans_in_place_at_year_end",
+                        k.plans_in_place_at_year_end,
+                    )?;
+                    let days = |x: Option<i32>| x.map(|d| d.to_string()).unwrap_or_default();
+                    w.write_record([
+                        "median_days_to_final_plan",
+                        &days(k.median_days_to_final_plan),
+                        "",
+                        "",
+                    ])?;
+                    w.write_record([
+                        "p90_days_to_final_plan",
+                        &days(k.p90_days_to_final_plan),
+                        "",
+                        "",
+                    ])?;
+                    w.flush()?;
+                }
+            }
+            Ok(())
+        }
+        Command::Bench {
+            what: BenchCommand::Kpi { plans },
+        } => {
+            let store = open(&cli.database_url)?;
+            if store.headline()?.events == 0 {
+                eprintln!("The database is empty: building a demo of {plans} plans first.");
+                demo(
+                    store.as_ref(),
+                    &DemoArgs {
+                        plans,
+                        seed: 1,
+                        as_of: None,
+                        batch_events: 400_000,
+                    },
+                )?;
+            }
+            bench_kpi(store.as_ref())
+        }
         Command::Placement {
             what: PlacementCommand::AdoptSettings { area, file },
         } => {
@@ -1383,6 +1481,90 @@ fn serve(store: Arc<dyn Store>, port: u16, secure_cookies: bool) -> anyhow::Resu
         .await
             .context("the web server stopped with an error")
     })
+}
+
+/// Loads every record into the KPI engine; keeps up to `sample` records for the
+/// incremental benchmark.
+type Sample = Vec<(
+    sendscope_domain::ids::CaseId,
+    AreaId,
+    sendscope_domain::projection::CaseState,
+)>;
+
+fn load_kpi(store: &dyn Store, sample: usize) -> anyhow::Result<(sendscope_kpi::Engine, Sample)> {
+    let mut engine = sendscope_kpi::Engine::new();
+    let mut kept = Vec::new();
+    let mut seen = 0usize;
+    for a in store.headline()?.areas {
+        let area = AreaId::parse(&a.area_id)?;
+        for_each_case(store, area, &mut |id, c| {
+            engine.upsert_case(id, area, c);
+            seen += 1;
+            if kept.len() < sample && seen.is_multiple_of(7) {
+                kept.push((id, area, c.clone()));
+            }
+        })?;
+    }
+    Ok((engine, kept))
+}
+
+fn bench_kpi(store: &dyn Store) -> anyhow::Result<()> {
+    let t = Clock::now();
+    let (mut engine, sample) = load_kpi(store, 20_000)?;
+    let load = t.elapsed();
+    let (requests, plans) = engine.rows();
+    println!(
+        "load: {} cases ({} request rows, {} plan rows) read into columns in {:.1} s (not counted below)",
+        engine.cases(),
+        requests,
+        plans,
+        load.as_secs_f64()
+    );
+    let areas: Vec<AreaId> = engine.areas().to_vec();
+    let years = [2022, 2023, 2024, 2025];
+    let mut best = f64::MAX;
+    for _ in 0..5 {
+        let t = Clock::now();
+        let mut n = 0u64;
+        for y in years {
+            let (each, total) = engine.compute_all(y);
+            n += total.new_plans + each.len() as u64;
+        }
+        std::hint::black_box(n);
+        best = best.min(t.elapsed().as_secs_f64());
+    }
+    println!(
+        "full recompute: every measure for {} areas and England together, {} years: {:.3} s (best of 5, one thread)",
+        areas.len(),
+        years.len(),
+        best
+    );
+    let t = Clock::now();
+    let rounds = 5;
+    for _ in 0..rounds {
+        for (id, area, c) in &sample {
+            engine.upsert_case(*id, *area, c);
+        }
+    }
+    let per = t.elapsed().as_secs_f64() * 1e6 / (rounds * sample.len().max(1)) as f64;
+    println!(
+        "incremental: {:.2} µs a case update after an event ({} updates)",
+        per,
+        rounds * sample.len()
+    );
+    let k = engine.compute(None, 2024);
+    println!(
+        "2024, every area: {} requests, {} new plans, {}/{} within 20 weeks, {} plans in place at the year's end; peak memory {}",
+        k.requests,
+        k.new_plans,
+        k.within_20_weeks.numerator,
+        k.within_20_weeks.denominator,
+        k.plans_in_place_at_year_end,
+        peak_memory_mib()
+            .map(|m| format!("{m:.0} MiB"))
+            .unwrap_or_else(|| "not measured".into())
+    );
+    Ok(())
 }
 
 fn cohort_of(c: CohortArg) -> sendscope_placement::area::Cohort {

@@ -3770,3 +3770,133 @@ fn placement_on_the_demo_area_on_sqlite() {
 fn placement_on_the_demo_area_on_postgres() {
     placement_on_the_demo_area(pg_db(), "300");
 }
+
+/// Every KPI the engine computes on the demo area equals an SQL computation over the raw
+/// events, written from the definitions and sharing no code with the engine.
+#[test]
+fn kpis_equal_sql_over_the_raw_events() {
+    let db = sqlite_db();
+    assert_eq!(run(&demo_args(&db.url, "800", "50000")).0, 0);
+    let path = db.url.trim_start_matches("sqlite://");
+    let conn = rusqlite::Connection::open(path).expect("opens");
+    let one = |sql: &str, year: &str| -> i64 {
+        conn.query_row(sql, [year], |r| r.get::<_, f64>(0))
+            .map(|x| x as i64)
+            .expect(sql)
+    };
+    const EV: &str =
+        "WITH ev AS (SELECT stream_no, seq, event_type, CAST(payload AS TEXT) AS p FROM events)";
+    for year in ["2023", "2024", "2025"] {
+        let requests = one(
+            &format!(
+                "{EV} SELECT total(1) FROM ev WHERE event_type = 'case.request_received' AND substr(json_extract(p, '$.received_on'), 1, 4) = ?1"
+            ),
+            year,
+        );
+        // A request's first decision counts (a later one follows an order).
+        let decisions = format!(
+            "{EV}, req AS (SELECT stream_no, json_extract(p, '$.request') AS r, json_extract(p, '$.received_on') AS received FROM ev WHERE event_type = 'case.request_received'),
+             dec AS (SELECT stream_no, json_extract(p, '$.request') AS r, json_extract(p, '$.on') AS decided,
+                            ROW_NUMBER() OVER (PARTITION BY stream_no, json_extract(p, '$.request') ORDER BY seq) AS n
+                     FROM ev WHERE event_type = 'case.assessment_decided')
+             SELECT total(1), total(julianday(decided) - julianday(received) <= 42) FROM dec JOIN req USING (stream_no, r)
+             WHERE n = 1 AND substr(decided, 1, 4) = ?1"
+        );
+        let (decided, within_6): (i64, i64) = conn
+            .query_row(&decisions, [year], |r| {
+                Ok((r.get::<_, f64>(0)? as i64, r.get::<_, f64>(1)? as i64))
+            })
+            .expect("decisions");
+        let plans_sql = format!(
+            "{EV}, req AS (SELECT stream_no, json_extract(p, '$.request') AS r, json_extract(p, '$.received_on') AS received FROM ev WHERE event_type = 'case.request_received'),
+             fin AS (SELECT stream_no, json_extract(p, '$.request') AS r, json_extract(p, '$.on') AS issued FROM ev WHERE event_type = 'case.final_plan_issued'),
+             exc AS (SELECT DISTINCT stream_no, json_extract(p, '$.request') AS r FROM ev WHERE event_type = 'case.exception_recorded')
+             SELECT CAST(julianday(issued) - julianday(received) AS INTEGER), exc.r IS NOT NULL
+             FROM fin JOIN req USING (stream_no, r) LEFT JOIN exc USING (stream_no, r) WHERE substr(issued, 1, 4) = ?1"
+        );
+        let mut stmt = conn.prepare(&plans_sql).expect("plans");
+        let plans: Vec<(i64, bool)> = stmt
+            .query_map([year], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("query")
+            .map(|x| x.expect("row"))
+            .collect();
+        let within = plans.iter().filter(|(d, _)| *d <= 140).count() as i64;
+        let ex: Vec<&(i64, bool)> = plans.iter().filter(|(_, e)| !*e).collect();
+        let within_ex = ex.iter().filter(|(d, _)| *d <= 140).count() as i64;
+        let mut days: Vec<i64> = plans.iter().map(|(d, _)| *d).collect();
+        days.sort_unstable();
+        let rank = |p: f64| -> Option<i64> {
+            (!days.is_empty()).then(|| days[((p * days.len() as f64).ceil() as usize).max(1) - 1])
+        };
+        let end = format!("{year}-12-31");
+        let in_place: i64 = conn
+            .query_row(
+                &format!(
+                    "{EV}, starts AS (
+                        SELECT stream_no, seq, json_extract(p, '$.on') AS s FROM ev WHERE event_type = 'case.final_plan_issued'
+                        UNION ALL SELECT stream_no, seq, json_extract(p, '$.plan_start') FROM ev WHERE event_type = 'case.plan_recorded'),
+                     plans AS (SELECT stream_no, seq, s, LEAD(s) OVER w AS next_start, LEAD(seq) OVER w AS next_seq
+                               FROM starts WINDOW w AS (PARTITION BY stream_no ORDER BY seq)),
+                     ends AS (SELECT stream_no, seq, json_extract(p, '$.on') AS e FROM ev WHERE event_type IN ('case.plan_ceased', 'case.transferred_out'))
+                     SELECT count(*) FROM plans WHERE s <= ?1 AND (next_start IS NULL OR next_start > ?1)
+                       AND NOT EXISTS (SELECT 1 FROM ends WHERE ends.stream_no = plans.stream_no AND ends.seq > plans.seq
+                                       AND (plans.next_seq IS NULL OR ends.seq < plans.next_seq) AND ends.e <= ?1 AND ends.e >= plans.s)"
+                ),
+                [&end],
+                |r| r.get(0),
+            )
+            .expect("in place");
+        let (code, out, err) = run(&["--database-url", &db.url, "kpi", "--year", year]);
+        assert_eq!(code, 0, "{err}");
+        let k: serde_json::Value = serde_json::from_str(&out).expect("json");
+        let got = (
+            k["requests"].as_i64(),
+            k["decisions_within_6_weeks"]["numerator"].as_i64(),
+            k["decisions_within_6_weeks"]["denominator"].as_i64(),
+            k["new_plans"].as_i64(),
+            k["within_20_weeks"]["numerator"].as_i64(),
+            k["within_20_weeks"]["denominator"].as_i64(),
+            k["within_20_weeks_excluding_exceptions"]["numerator"].as_i64(),
+            k["within_20_weeks_excluding_exceptions"]["denominator"].as_i64(),
+            k["exception_cases"].as_i64(),
+            k["plans_in_place_at_year_end"].as_i64(),
+            k["median_days_to_final_plan"].as_i64(),
+            k["p90_days_to_final_plan"].as_i64(),
+        );
+        let want = (
+            Some(requests),
+            Some(within_6),
+            Some(decided),
+            Some(plans.len() as i64),
+            Some(within),
+            Some(plans.len() as i64),
+            Some(within_ex),
+            Some(ex.len() as i64),
+            Some((plans.len() - ex.len()) as i64),
+            Some(in_place),
+            rank(0.5),
+            rank(0.9),
+        );
+        assert_eq!(got, want, "{year}");
+        assert!(
+            requests > 100 && decided > 50 && in_place > 500,
+            "{year}: {want:?}"
+        );
+    }
+    // CSV: the same figures with their denominators.
+    let (code, out, err) = run(&[
+        "--database-url",
+        &db.url,
+        "kpi",
+        "--year",
+        "2024",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with("measure,numerator,denominator,percent")
+            && out.contains("within_20_weeks,"),
+        "{out}"
+    );
+}

@@ -1,0 +1,412 @@
+//! The KPI engine. Each child's record is reduced to facts held in columns (one row per
+//! request, one per plan), kept up to date as events are recorded (`upsert_case` with
+//! the record after the event: a case's rows are rewritten in place, or retired and
+//! appended when their number changes), and the measures are computed by scanning the
+//! columns (`compute`). Recomputing from scratch is loading every record again.
+//!
+//! Definitions (DfE's, as in `domain::measures`):
+//! - requests: requests for an EHC needs assessment received in the calendar year;
+//! - decisions within 6 weeks: of requests decided (to assess or not) in the year, those
+//!   decided within 42 days of receipt;
+//! - new plans: final EHC plans issued in the year;
+//! - within 20 weeks: of plans issued in the year, those issued within 140 days of the
+//!   request; excluding exceptions, the same with the requests that have an exception
+//!   recorded left out of both;
+//! - plans in place at the year's end: plans started on or before 31 December and not
+//!   ceased, replaced by a new plan or transferred to another area by then;
+//! - time to a final plan: days from request to final plan for plans issued in the year,
+//!   median and 90th percentile by the nearest-rank method.
+
+use chrono::{Datelike, NaiveDate};
+use sendscope_domain::event::AssessDecision;
+use sendscope_domain::ids::{AreaId, CaseId};
+use sendscope_domain::projection::CaseState;
+use serde::Serialize;
+use std::collections::HashMap;
+
+const NONE: i32 = i32::MIN;
+
+fn day(d: NaiveDate) -> i32 {
+    d.num_days_from_ce()
+}
+
+/// The columns.
+#[derive(Default)]
+pub struct Engine {
+    areas: Vec<AreaId>,
+    area_ix: HashMap<AreaId, u32>,
+    case_ix: HashMap<CaseId, u32>,
+    case_requests: Vec<Vec<u32>>,
+    case_plans: Vec<Vec<u32>>,
+    // One row per request.
+    req_alive: Vec<bool>,
+    req_area: Vec<u32>,
+    req_received: Vec<i32>,
+    req_decided: Vec<i32>,
+    req_final: Vec<i32>,
+    req_exception: Vec<bool>,
+    // One row per plan (current and earlier).
+    plan_alive: Vec<bool>,
+    plan_area: Vec<u32>,
+    plan_start: Vec<i32>,
+    plan_end: Vec<i32>,
+}
+
+/// A proportion with its numerator and denominator, never a rate alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct Share {
+    pub numerator: u64,
+    pub denominator: u64,
+}
+
+impl Share {
+    pub fn percent(&self) -> Option<f64> {
+        (self.denominator > 0)
+            .then(|| (self.numerator as f64 * 1000.0 / self.denominator as f64).round() / 10.0)
+    }
+}
+
+/// The measures for one area (or every area) and calendar year.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct Kpis {
+    pub year: i32,
+    pub requests: u64,
+    pub decisions_within_6_weeks: Share,
+    pub new_plans: u64,
+    pub within_20_weeks: Share,
+    pub within_20_weeks_excluding_exceptions: Share,
+    pub exception_cases: u64,
+    /// Plans in place on 31 December of the year.
+    pub plans_in_place_at_year_end: u64,
+    pub median_days_to_final_plan: Option<i32>,
+    pub p90_days_to_final_plan: Option<i32>,
+}
+
+/// Nearest rank: the value at rank ⌈p·n⌉ of the sorted values.
+pub fn nearest_rank(sorted: &[i32], p: f64) -> Option<i32> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    Some(sorted[rank - 1])
+}
+
+impl Engine {
+    pub fn new() -> Engine {
+        Engine::default()
+    }
+
+    fn area(&mut self, a: AreaId) -> u32 {
+        if let Some(i) = self.area_ix.get(&a) {
+            return *i;
+        }
+        self.areas.push(a);
+        let i = self.areas.len() as u32 - 1;
+        self.area_ix.insert(a, i);
+        i
+    }
+
+    /// Cases held.
+    pub fn cases(&self) -> usize {
+        self.case_ix.len()
+    }
+
+    /// Rows held (live and retired).
+    pub fn rows(&self) -> (usize, usize) {
+        (self.req_alive.len(), self.plan_alive.len())
+    }
+
+    /// Brings one case's facts up to date with its record.
+    pub fn upsert_case(&mut self, id: CaseId, area: AreaId, c: &CaseState) {
+        let a = self.area(area);
+        let ci = match self.case_ix.get(&id) {
+            Some(i) => *i as usize,
+            None => {
+                self.case_ix.insert(id, self.case_requests.len() as u32);
+                self.case_requests.push(Vec::new());
+                self.case_plans.push(Vec::new());
+                self.case_requests.len() - 1
+            }
+        };
+        // Requests.
+        let rows = std::mem::take(&mut self.case_requests[ci]);
+        let rows = self.place(rows, c.requests.len(), Table::Requests);
+        for (r, &row) in c.requests.iter().zip(&rows) {
+            let row = row as usize;
+            self.req_alive[row] = true;
+            self.req_area[row] = a;
+            self.req_received[row] = day(r.received_on);
+            self.req_decided[row] = match (r.decision, r.decided_on) {
+                (Some(AssessDecision::Assess | AssessDecision::DoNotAssess), Some(d)) => day(d),
+                _ => NONE,
+            };
+            self.req_final[row] = r.final_issued_on.map(day).unwrap_or(NONE);
+            self.req_exception[row] = !r.exceptions.is_empty();
+        }
+        self.case_requests[ci] = rows;
+        // Plans: earlier ones end where the next begins, unless ceased.
+        let mut spans: Vec<(i32, i32)> = Vec::new();
+        let all: Vec<&sendscope_domain::projection::PlanState> =
+            c.earlier_plans.iter().chain(c.plan.as_ref()).collect();
+        let current = all.len().saturating_sub(1);
+        for (k, p) in all.iter().enumerate() {
+            let next = all.get(k + 1).map(|n| day(n.start));
+            // A plan ends when it is ceased, when the next plan replaces it, or (the
+            // current one) when the child moves to another area's care.
+            let moved = c
+                .transferred_out
+                .as_ref()
+                .filter(|t| k == current && t.on >= p.start)
+                .map(|t| day(t.on));
+            let end = [p.ceased.as_ref().map(|x| day(x.on)), next, moved]
+                .into_iter()
+                .flatten()
+                .min()
+                .unwrap_or(i32::MAX);
+            spans.push((day(p.start), end));
+        }
+        let rows = std::mem::take(&mut self.case_plans[ci]);
+        let rows = self.place(rows, spans.len(), Table::Plans);
+        for ((start, end), &row) in spans.iter().zip(&rows) {
+            let row = row as usize;
+            self.plan_alive[row] = true;
+            self.plan_area[row] = a;
+            self.plan_start[row] = *start;
+            self.plan_end[row] = *end;
+        }
+        self.case_plans[ci] = rows;
+    }
+
+    /// The rows for `n` facts: the case's own when the number is unchanged, else new
+    /// rows at the end with the old ones retired.
+    fn place(&mut self, rows: Vec<u32>, n: usize, t: Table) -> Vec<u32> {
+        if rows.len() == n {
+            return rows;
+        }
+        for r in rows {
+            match t {
+                Table::Requests => self.req_alive[r as usize] = false,
+                Table::Plans => self.plan_alive[r as usize] = false,
+            }
+        }
+        (0..n)
+            .map(|_| match t {
+                Table::Requests => {
+                    self.req_alive.push(false);
+                    self.req_area.push(0);
+                    self.req_received.push(NONE);
+                    self.req_decided.push(NONE);
+                    self.req_final.push(NONE);
+                    self.req_exception.push(false);
+                    self.req_alive.len() as u32 - 1
+                }
+                Table::Plans => {
+                    self.plan_alive.push(false);
+                    self.plan_area.push(0);
+                    self.plan_start.push(NONE);
+                    self.plan_end.push(NONE);
+                    self.plan_alive.len() as u32 - 1
+                }
+            })
+            .collect()
+    }
+
+    /// Every measure for a calendar year, for one area or (None) all of them together.
+    pub fn compute(&self, area: Option<AreaId>, year: i32) -> Kpis {
+        let (each, total) = self.compute_all(year);
+        match area {
+            None => total,
+            Some(a) => each
+                .into_iter()
+                .find(|(x, _)| *x == a)
+                .map(|(_, k)| k)
+                .unwrap_or(Kpis {
+                    year,
+                    ..Kpis::default()
+                }),
+        }
+    }
+
+    /// Every measure for a calendar year for every area at once (one pass over the
+    /// columns), and for all of them together: `(per area, total)`.
+    pub fn compute_all(&self, year: i32) -> (Vec<(AreaId, Kpis)>, Kpis) {
+        let (Some(f), Some(t)) = (
+            NaiveDate::from_ymd_opt(year, 1, 1),
+            NaiveDate::from_ymd_opt(year, 12, 31),
+        ) else {
+            return (Vec::new(), Kpis::default());
+        };
+        let (from, to) = (day(f), day(t));
+        let in_year = |d: i32| d != NONE && d >= from && d <= to;
+        let n = self.areas.len();
+        let mut k: Vec<Kpis> = vec![
+            Kpis {
+                year,
+                ..Kpis::default()
+            };
+            n
+        ];
+        let mut days: Vec<Vec<i32>> = vec![Vec::new(); n];
+        for i in 0..self.req_alive.len() {
+            if !self.req_alive[i] {
+                continue;
+            }
+            let a = self.req_area[i] as usize;
+            let x = &mut k[a];
+            let received = self.req_received[i];
+            x.requests += u64::from(in_year(received));
+            let decided = self.req_decided[i];
+            if in_year(decided) {
+                x.decisions_within_6_weeks.denominator += 1;
+                x.decisions_within_6_weeks.numerator += u64::from(decided - received <= 42);
+            }
+            let fin = self.req_final[i];
+            if in_year(fin) {
+                let d = fin - received;
+                let within = u64::from(d <= 140);
+                x.new_plans += 1;
+                days[a].push(d);
+                x.within_20_weeks.denominator += 1;
+                x.within_20_weeks.numerator += within;
+                if self.req_exception[i] {
+                    x.exception_cases += 1;
+                } else {
+                    x.within_20_weeks_excluding_exceptions.denominator += 1;
+                    x.within_20_weeks_excluding_exceptions.numerator += within;
+                }
+            }
+        }
+        for i in 0..self.plan_alive.len() {
+            if self.plan_alive[i] && self.plan_start[i] <= to && self.plan_end[i] > to {
+                k[self.plan_area[i] as usize].plans_in_place_at_year_end += 1;
+            }
+        }
+        let mut total = Kpis {
+            year,
+            ..Kpis::default()
+        };
+        let mut all_days = Vec::new();
+        for (x, d) in k.iter_mut().zip(days.iter_mut()) {
+            d.sort_unstable();
+            x.median_days_to_final_plan = nearest_rank(d, 0.5);
+            x.p90_days_to_final_plan = nearest_rank(d, 0.9);
+            total.requests += x.requests;
+            total.new_plans += x.new_plans;
+            total.exception_cases += x.exception_cases;
+            total.plans_in_place_at_year_end += x.plans_in_place_at_year_end;
+            for (t, s) in [
+                (
+                    &mut total.decisions_within_6_weeks,
+                    x.decisions_within_6_weeks,
+                ),
+                (&mut total.within_20_weeks, x.within_20_weeks),
+                (
+                    &mut total.within_20_weeks_excluding_exceptions,
+                    x.within_20_weeks_excluding_exceptions,
+                ),
+            ] {
+                t.numerator += s.numerator;
+                t.denominator += s.denominator;
+            }
+            all_days.extend_from_slice(d);
+        }
+        all_days.sort_unstable();
+        total.median_days_to_final_plan = nearest_rank(&all_days, 0.5);
+        total.p90_days_to_final_plan = nearest_rank(&all_days, 0.9);
+        (self.areas.iter().copied().zip(k).collect(), total)
+    }
+
+    /// The areas the engine has seen.
+    pub fn areas(&self) -> &[AreaId] {
+        &self.areas
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Table {
+    Requests,
+    Plans,
+}
+
+/// The year of a day (for callers choosing a year).
+pub fn year_of(d: NaiveDate) -> i32 {
+    d.year()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_is_the_ceiling_rank() {
+        let v = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+        assert_eq!(nearest_rank(&v, 0.5), Some(5));
+        assert_eq!(nearest_rank(&v, 0.9), Some(9));
+        assert_eq!(nearest_rank(&[7], 0.9), Some(7));
+        assert_eq!(nearest_rank(&[], 0.5), None);
+        assert_eq!(nearest_rank(&[1, 2, 3], 0.5), Some(2));
+    }
+}
+
+#[cfg(test)]
+mod incremental {
+    /// A case's facts follow its record: a decision added updates the row in place; a
+    /// second request adds a row and retires none of the figures; per-area and total
+    /// figures agree.
+    #[test]
+    fn a_case_updated_after_each_event() {
+        use super::*;
+        use sendscope_domain::projection::RequestState;
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
+        let request = |n: u32, on: &str| -> RequestState {
+            serde_json::from_value(serde_json::json!({
+                "request": n, "received_on": on, "requested_by": "parent"
+            }))
+            .expect("request")
+        };
+        let mut e = Engine::new();
+        let (id, area, other) = (
+            CaseId::new_random(),
+            AreaId::new_random(),
+            AreaId::new_random(),
+        );
+        let mut c = CaseState::default();
+        c.requests.push(request(1, "2024-01-10"));
+        e.upsert_case(id, area, &c);
+        e.upsert_case(CaseId::new_random(), other, &c);
+        assert_eq!(e.compute(Some(area), 2024).requests, 1);
+        assert_eq!(
+            e.compute(Some(area), 2024)
+                .decisions_within_6_weeks
+                .denominator,
+            0
+        );
+        c.requests[0].decision = Some(AssessDecision::Assess);
+        c.requests[0].decided_on = Some(d("2024-02-21"));
+        e.upsert_case(id, area, &c);
+        assert_eq!(e.rows().0, 2, "rewritten in place");
+        let k = e.compute(Some(area), 2024);
+        assert_eq!(
+            (
+                k.decisions_within_6_weeks.numerator,
+                k.decisions_within_6_weeks.denominator
+            ),
+            (1, 1)
+        );
+        c.requests[0].decided_on = Some(d("2024-02-22"));
+        e.upsert_case(id, area, &c);
+        assert_eq!(
+            e.compute(Some(area), 2024)
+                .decisions_within_6_weeks
+                .numerator,
+            0,
+            "43 days"
+        );
+        c.requests.push(request(2, "2024-06-01"));
+        e.upsert_case(id, area, &c);
+        assert_eq!(e.rows().0, 4, "one retired, two added");
+        assert_eq!(e.compute(Some(area), 2024).requests, 2);
+        assert_eq!(e.compute(None, 2024).requests, 3);
+        assert_eq!(e.compute(Some(AreaId::new_random()), 2024).requests, 0);
+    }
+}
