@@ -151,6 +151,9 @@ async function journey(role, javaScriptEnabled) {
     await page.goto(`${base}/compliance`);
     assert.match(await page.content(), /Compliance report/);
     await check(page, `${tag}-9-compliance`);
+    await page.goto(`${base}/dashboard`);
+    assert.match(await page.content(), /The chart's figures/);
+    await check(page, `${tag}-9-dashboard`);
   }
   if (['commissioner', 'manager', 'caseworker'].includes(role)) {
     await page.goto(`${base}/settings`);

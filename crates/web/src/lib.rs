@@ -8,6 +8,7 @@ pub mod api;
 pub mod auth;
 pub mod cases;
 pub mod compliance;
+pub mod dashboard;
 pub mod filter_options;
 pub mod letters;
 pub mod placement;
@@ -39,6 +40,8 @@ pub struct AppState {
     /// the store has connections, so that requests queue fairly here rather than race
     /// for connections (which left a few requests waiting far longer than the rest).
     pub admission: Arc<tokio::sync::Semaphore>,
+    /// The KPI engine, loaded on first use and kept up to date from the event log.
+    pub kpi: Arc<dashboard::Kpi>,
 }
 
 /// How many requests do store work at once: the store's connection pool size.
@@ -65,6 +68,7 @@ pub fn router(store: Arc<dyn Store>, secure_cookies: bool) -> Router {
         .route("/queue", get(queue::show))
         .route("/programmes", get(programmes::list))
         .route("/compliance", get(compliance::show))
+        .route("/dashboard", get(dashboard::show))
         .route("/programmes/{n}", get(programmes::show))
         .route("/cases/{id}", get(cases::show))
         .route("/cases/{id}/steps", get(steps::menu))
@@ -121,6 +125,7 @@ pub fn router(store: Arc<dyn Store>, secure_cookies: bool) -> Router {
         .with_state(AppState {
             access_log: Arc::new(access_log::AccessLogger::start(store.clone())),
             filter_options: Arc::default(),
+            kpi: Arc::default(),
             admission: Arc::new(tokio::sync::Semaphore::new(CONCURRENT_STORE_WORK)),
             store,
             secure_cookies,
@@ -281,6 +286,7 @@ pub(crate) fn page(title: &str, body: &str) -> String {
 <li class="govuk-service-navigation__item"><a class="govuk-service-navigation__link" href="/cases">Children's records</a></li>
 <li class="govuk-service-navigation__item"><a class="govuk-service-navigation__link" href="/settings">Settings</a></li>
 <li class="govuk-service-navigation__item"><a class="govuk-service-navigation__link" href="/programmes">Programmes</a></li>
+<li class="govuk-service-navigation__item"><a class="govuk-service-navigation__link" href="/dashboard">Dashboard</a></li>
 </ul>
 </nav>
 </div></div>
