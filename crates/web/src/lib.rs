@@ -60,6 +60,17 @@ impl AppState {
 }
 
 pub fn router(store: Arc<dyn Store>, secure_cookies: bool) -> Router {
+    // The KPI engine loads in the background from the start, so the first dashboard
+    // view need not wait for every record to be read (15 s at national scale).
+    let kpi = Arc::new(dashboard::Kpi::default());
+    {
+        let (kpi, store) = (kpi.clone(), store.clone());
+        std::thread::spawn(move || {
+            if let Err(e) = kpi.with(store.as_ref(), |_| ()) {
+                eprintln!("sendscope: the KPI engine could not load: {e}");
+            }
+        });
+    }
     Router::new()
         .route("/", get(home))
         .route("/sign-in", get(auth::sign_in_form).post(auth::sign_in))
@@ -125,7 +136,7 @@ pub fn router(store: Arc<dyn Store>, secure_cookies: bool) -> Router {
         .with_state(AppState {
             access_log: Arc::new(access_log::AccessLogger::start(store.clone())),
             filter_options: Arc::default(),
-            kpi: Arc::default(),
+            kpi,
             admission: Arc::new(tokio::sync::Semaphore::new(CONCURRENT_STORE_WORK)),
             store,
             secure_cookies,
