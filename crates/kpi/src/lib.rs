@@ -19,8 +19,9 @@
 
 use chrono::{Datelike, NaiveDate};
 use sendscope_domain::event::AssessDecision;
-use sendscope_domain::ids::{AreaId, CaseId};
+use sendscope_domain::ids::{AreaId, CaseId, StaffId, TeamId};
 use sendscope_domain::projection::CaseState;
+use sendscope_domain::sen::NeedType;
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -38,8 +39,18 @@ pub struct Engine {
     case_ix: HashMap<CaseId, u32>,
     case_requests: Vec<Vec<u32>>,
     case_plans: Vec<Vec<u32>>,
+    // Per case: what the figures are broken down by.
+    case_need: Vec<u8>,
+    case_team: Vec<u32>,
+    case_worker: Vec<u32>,
+    case_birth: Vec<i32>,
+    teams: Vec<TeamId>,
+    team_ix: HashMap<TeamId, u32>,
+    workers: Vec<StaffId>,
+    worker_ix: HashMap<StaffId, u32>,
     // One row per request.
     req_alive: Vec<bool>,
+    req_case: Vec<u32>,
     req_area: Vec<u32>,
     req_received: Vec<i32>,
     req_decided: Vec<i32>,
@@ -47,6 +58,7 @@ pub struct Engine {
     req_exception: Vec<bool>,
     // One row per plan (current and earlier).
     plan_alive: Vec<bool>,
+    plan_case: Vec<u32>,
     plan_area: Vec<u32>,
     plan_start: Vec<i32>,
     plan_end: Vec<i32>,
@@ -66,18 +78,146 @@ impl Share {
     }
 }
 
-/// The measures for one area (or every area) and calendar year.
+/// A period the measures are counted over: a calendar, academic or financial year, a
+/// quarter or a month (the first and last day, inclusive).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Period {
+    pub label: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+impl Period {
+    fn make(label: String, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Option<Period> {
+        Some(Period {
+            label,
+            from: from?,
+            to: to?,
+        })
+    }
+    pub fn calendar_year(y: i32) -> Option<Period> {
+        Period::make(
+            format!("{y}"),
+            NaiveDate::from_ymd_opt(y, 1, 1),
+            NaiveDate::from_ymd_opt(y, 12, 31),
+        )
+    }
+    /// September to August, named "2024/25" by the year it starts in.
+    pub fn academic_year(y: i32) -> Option<Period> {
+        Period::make(
+            format!("{y}/{:02}", (y + 1) % 100),
+            NaiveDate::from_ymd_opt(y, 9, 1),
+            NaiveDate::from_ymd_opt(y + 1, 8, 31),
+        )
+    }
+    /// April to March, named "2024-25" by the year it starts in.
+    pub fn financial_year(y: i32) -> Option<Period> {
+        Period::make(
+            format!("{y}-{:02}", (y + 1) % 100),
+            NaiveDate::from_ymd_opt(y, 4, 1),
+            NaiveDate::from_ymd_opt(y + 1, 3, 31),
+        )
+    }
+    /// Calendar quarters 1 to 4.
+    pub fn quarter(y: i32, q: u32) -> Option<Period> {
+        if !(1..=4).contains(&q) {
+            return None;
+        }
+        let first = NaiveDate::from_ymd_opt(y, 3 * q - 2, 1);
+        let last = if q == 4 {
+            NaiveDate::from_ymd_opt(y, 12, 31)
+        } else {
+            NaiveDate::from_ymd_opt(y, 3 * q + 1, 1).and_then(|d| d.pred_opt())
+        };
+        Period::make(format!("{y} Q{q}"), first, last)
+    }
+    pub fn month(y: i32, m: u32) -> Option<Period> {
+        let first = NaiveDate::from_ymd_opt(y, m, 1)?;
+        let last = if m == 12 {
+            NaiveDate::from_ymd_opt(y, 12, 31)
+        } else {
+            NaiveDate::from_ymd_opt(y, m + 1, 1).and_then(|d| d.pred_opt())
+        };
+        Period::make(first.format("%B %Y").to_string(), Some(first), last)
+    }
+}
+
+/// DfE's age groups, by age on the last day of the period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum AgeGroup {
+    Under5,
+    From5To10,
+    From11To15,
+    From16To19,
+    From20To25,
+}
+
+impl AgeGroup {
+    pub const ALL: [AgeGroup; 5] = [
+        AgeGroup::Under5,
+        AgeGroup::From5To10,
+        AgeGroup::From11To15,
+        AgeGroup::From16To19,
+        AgeGroup::From20To25,
+    ];
+    pub fn of(age: i32) -> Option<AgeGroup> {
+        match age {
+            ..0 => None,
+            0..=4 => Some(AgeGroup::Under5),
+            5..=10 => Some(AgeGroup::From5To10),
+            11..=15 => Some(AgeGroup::From11To15),
+            16..=19 => Some(AgeGroup::From16To19),
+            _ => Some(AgeGroup::From20To25),
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            AgeGroup::Under5 => "under 5",
+            AgeGroup::From5To10 => "5 to 10",
+            AgeGroup::From11To15 => "11 to 15",
+            AgeGroup::From16To19 => "16 to 19",
+            AgeGroup::From20To25 => "20 to 25",
+        }
+    }
+}
+
+/// Which children count: by primary need, age group, team and caseworker (any left
+/// out means every one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Filter {
+    pub need: Option<NeedType>,
+    pub age: Option<AgeGroup>,
+    pub team: Option<TeamId>,
+    pub caseworker: Option<StaffId>,
+}
+
+/// Whole years between a birth day and a day (both as day numbers).
+fn age_between(birth: i32, on: i32) -> i32 {
+    let (Some(b), Some(o)) = (
+        NaiveDate::from_num_days_from_ce_opt(birth),
+        NaiveDate::from_num_days_from_ce_opt(on),
+    ) else {
+        return -1;
+    };
+    let mut age = o.year() - b.year();
+    if (o.month(), o.day()) < (b.month(), b.day()) {
+        age -= 1;
+    }
+    age
+}
+
+/// The measures for one area (or every area) and period.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct Kpis {
-    pub year: i32,
+    pub period: String,
     pub requests: u64,
     pub decisions_within_6_weeks: Share,
     pub new_plans: u64,
     pub within_20_weeks: Share,
     pub within_20_weeks_excluding_exceptions: Share,
     pub exception_cases: u64,
-    /// Plans in place on 31 December of the year.
-    pub plans_in_place_at_year_end: u64,
+    /// Plans in place on the period's last day.
+    pub plans_in_place_at_end: u64,
     pub median_days_to_final_plan: Option<i32>,
     pub p90_days_to_final_plan: Option<i32>,
 }
@@ -125,9 +265,37 @@ impl Engine {
                 self.case_ix.insert(id, self.case_requests.len() as u32);
                 self.case_requests.push(Vec::new());
                 self.case_plans.push(Vec::new());
+                self.case_need.push(u8::MAX);
+                self.case_team.push(u32::MAX);
+                self.case_worker.push(u32::MAX);
+                self.case_birth.push(NONE);
                 self.case_requests.len() - 1
             }
         };
+        // What the figures break down by: the plan's primary need (else the latest
+        // request's is unknown), the team and caseworker now, the birth date.
+        self.case_need[ci] = c
+            .plan
+            .as_ref()
+            .and_then(|p| p.needs.iter().min_by_key(|n| n.rank))
+            .and_then(|n| NeedType::all().position(|x| x == n.need))
+            .map(|i| i as u8)
+            .unwrap_or(u8::MAX);
+        self.case_team[ci] = match c.team {
+            Some(t) => *self.team_ix.entry(t).or_insert_with(|| {
+                self.teams.push(t);
+                self.teams.len() as u32 - 1
+            }),
+            None => u32::MAX,
+        };
+        self.case_worker[ci] = match c.caseworker {
+            Some(w) => *self.worker_ix.entry(w).or_insert_with(|| {
+                self.workers.push(w);
+                self.workers.len() as u32 - 1
+            }),
+            None => u32::MAX,
+        };
+        self.case_birth[ci] = c.child.as_ref().map(|x| day(x.birth_date)).unwrap_or(NONE);
         // Requests.
         let rows = std::mem::take(&mut self.case_requests[ci]);
         let rows = self.place(rows, c.requests.len(), Table::Requests);
@@ -135,6 +303,7 @@ impl Engine {
             let row = row as usize;
             self.req_alive[row] = true;
             self.req_area[row] = a;
+            self.req_case[row] = ci as u32;
             self.req_received[row] = day(r.received_on);
             self.req_decided[row] = match (r.decision, r.decided_on) {
                 (Some(AssessDecision::Assess | AssessDecision::DoNotAssess), Some(d)) => day(d),
@@ -171,6 +340,7 @@ impl Engine {
             let row = row as usize;
             self.plan_alive[row] = true;
             self.plan_area[row] = a;
+            self.plan_case[row] = ci as u32;
             self.plan_start[row] = *start;
             self.plan_end[row] = *end;
         }
@@ -194,6 +364,7 @@ impl Engine {
                 Table::Requests => {
                     self.req_alive.push(false);
                     self.req_area.push(0);
+                    self.req_case.push(0);
                     self.req_received.push(NONE);
                     self.req_decided.push(NONE);
                     self.req_final.push(NONE);
@@ -203,6 +374,7 @@ impl Engine {
                 Table::Plans => {
                     self.plan_alive.push(false);
                     self.plan_area.push(0);
+                    self.plan_case.push(0);
                     self.plan_start.push(NONE);
                     self.plan_end.push(NONE);
                     self.plan_alive.len() as u32 - 1
@@ -213,7 +385,16 @@ impl Engine {
 
     /// Every measure for a calendar year, for one area or (None) all of them together.
     pub fn compute(&self, area: Option<AreaId>, year: i32) -> Kpis {
-        let (each, total) = self.compute_all(year);
+        match Period::calendar_year(year) {
+            Some(p) => self.compute_in(area, &p, &Filter::default()),
+            None => Kpis::default(),
+        }
+    }
+
+    /// Every measure over a period for the children a filter chooses, for one area or
+    /// (None) all of them together.
+    pub fn compute_in(&self, area: Option<AreaId>, period: &Period, filter: &Filter) -> Kpis {
+        let (each, total) = self.compute_all_in(period, filter);
         match area {
             None => total,
             Some(a) => each
@@ -221,34 +402,63 @@ impl Engine {
                 .find(|(x, _)| *x == a)
                 .map(|(_, k)| k)
                 .unwrap_or(Kpis {
-                    year,
+                    period: period.label.clone(),
                     ..Kpis::default()
                 }),
         }
     }
 
-    /// Every measure for a calendar year for every area at once (one pass over the
-    /// columns), and for all of them together: `(per area, total)`.
+    /// Every measure for a calendar year for every area at once.
     pub fn compute_all(&self, year: i32) -> (Vec<(AreaId, Kpis)>, Kpis) {
-        let (Some(f), Some(t)) = (
-            NaiveDate::from_ymd_opt(year, 1, 1),
-            NaiveDate::from_ymd_opt(year, 12, 31),
-        ) else {
-            return (Vec::new(), Kpis::default());
-        };
-        let (from, to) = (day(f), day(t));
+        match Period::calendar_year(year) {
+            Some(p) => self.compute_all_in(&p, &Filter::default()),
+            None => (Vec::new(), Kpis::default()),
+        }
+    }
+
+    /// Whether a case is one the filter chooses, at the end of the period.
+    fn chosen(&self, case: usize, filter: &Filter, end: i32) -> bool {
+        if let Some(n) = filter.need
+            && NeedType::all().position(|x| x == n).map(|i| i as u8) != Some(self.case_need[case])
+        {
+            return false;
+        }
+        if let Some(t) = filter.team
+            && self.team_ix.get(&t) != Some(&self.case_team[case])
+        {
+            return false;
+        }
+        if let Some(w) = filter.caseworker
+            && self.worker_ix.get(&w) != Some(&self.case_worker[case])
+        {
+            return false;
+        }
+        if let Some(g) = filter.age {
+            let birth = self.case_birth[case];
+            if birth == NONE || AgeGroup::of(age_between(birth, end)) != Some(g) {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Every measure over a period for every area at once (one pass over the columns),
+    /// and for all of them together: `(per area, total)`.
+    pub fn compute_all_in(&self, period: &Period, filter: &Filter) -> (Vec<(AreaId, Kpis)>, Kpis) {
+        let (from, to) = (day(period.from), day(period.to));
         let in_year = |d: i32| d != NONE && d >= from && d <= to;
+        let any = *filter == Filter::default();
         let n = self.areas.len();
         let mut k: Vec<Kpis> = vec![
             Kpis {
-                year,
+                period: period.label.clone(),
                 ..Kpis::default()
             };
             n
         ];
         let mut days: Vec<Vec<i32>> = vec![Vec::new(); n];
         for i in 0..self.req_alive.len() {
-            if !self.req_alive[i] {
+            if !self.req_alive[i] || (!any && !self.chosen(self.req_case[i] as usize, filter, to)) {
                 continue;
             }
             let a = self.req_area[i] as usize;
@@ -277,12 +487,16 @@ impl Engine {
             }
         }
         for i in 0..self.plan_alive.len() {
-            if self.plan_alive[i] && self.plan_start[i] <= to && self.plan_end[i] > to {
-                k[self.plan_area[i] as usize].plans_in_place_at_year_end += 1;
+            if self.plan_alive[i]
+                && self.plan_start[i] <= to
+                && self.plan_end[i] > to
+                && (any || self.chosen(self.plan_case[i] as usize, filter, to))
+            {
+                k[self.plan_area[i] as usize].plans_in_place_at_end += 1;
             }
         }
         let mut total = Kpis {
-            year,
+            period: period.label.clone(),
             ..Kpis::default()
         };
         let mut all_days = Vec::new();
@@ -293,7 +507,7 @@ impl Engine {
             total.requests += x.requests;
             total.new_plans += x.new_plans;
             total.exception_cases += x.exception_cases;
-            total.plans_in_place_at_year_end += x.plans_in_place_at_year_end;
+            total.plans_in_place_at_end += x.plans_in_place_at_end;
             for (t, s) in [
                 (
                     &mut total.decisions_within_6_weeks,
@@ -328,9 +542,14 @@ enum Table {
     Plans,
 }
 
-/// The year of a day (for callers choosing a year).
-pub fn year_of(d: NaiveDate) -> i32 {
-    d.year()
+/// The teams and caseworkers the engine has seen (for filters).
+impl Engine {
+    pub fn teams(&self) -> &[TeamId] {
+        &self.teams
+    }
+    pub fn caseworkers(&self) -> &[StaffId] {
+        &self.workers
+    }
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use sendscope_domain::access::{Action, Resource, Role, authorise};
 use sendscope_domain::calendar::england_today;
 use sendscope_domain::ids::{AreaId, CaseId};
 use sendscope_domain::projection::StreamState;
-use sendscope_kpi::{Engine, Kpis, Share};
+use sendscope_kpi::{AgeGroup, Engine, Filter, Kpis, Period, Share};
 use sendscope_store::{Store, StoreError};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
@@ -100,7 +100,17 @@ fn share(s: Share, suppress: bool) -> (String, String, String) {
     )
 }
 
-/// The 20-week share by year as an inline SVG bar chart (its data table follows it).
+/// A period's label short enough to stand under a bar: "Jan" for "January 2025", "Q1"
+/// for "2025 Q1", years as they are.
+fn short(label: &str) -> String {
+    match label.split_once(' ') {
+        Some((m, _)) if m.chars().all(char::is_alphabetic) => m.chars().take(3).collect(),
+        Some((_, q)) => q.to_string(),
+        None => label.to_string(),
+    }
+}
+
+/// The 20-week share by period as an inline SVG bar chart (its data table follows it).
 fn chart(years: &[Kpis]) -> String {
     let w = 60 * years.len() as u32 + 40;
     let bars: String = years
@@ -115,25 +125,117 @@ fn chart(years: &[Kpis]) -> String {
                  <text x=\"{}\" y=\"178\" font-size=\"12\" text-anchor=\"middle\">{}</text>",
                 170 - h,
                 x + 20,
-                k.year
+                esc(&short(&k.period))
             )
         })
         .collect();
     format!(
         "<svg role=\"img\" aria-labelledby=\"chart-title\" viewBox=\"0 0 {w} 190\" width=\"{w}\" height=\"190\">\
-         <title id=\"chart-title\">EHC plans issued within 20 weeks, per cent, by calendar year (the table below has the figures)</title>\
+         <title id=\"chart-title\">EHC plans issued within 20 weeks, per cent, by period (the table below has the figures)</title>\
          <line x1=\"36\" y1=\"170\" x2=\"{w}\" y2=\"170\" stroke=\"#0b0c0c\"></line>\
          <text x=\"0\" y=\"14\" font-size=\"12\">100%</text><text x=\"0\" y=\"172\" font-size=\"12\">0%</text>{bars}</svg>"
     )
 }
 
-/// GET /dashboard?year=YYYY
+/// What the dashboard was asked for: the kind of period and the year it ends in, and
+/// the children to count.
+pub struct Ask {
+    pub kind: &'static str,
+    pub year: i32,
+    pub filter: Filter,
+}
+
+/// Reads the query, saying what is wrong with it.
+pub fn ask(q: &HashMap<String, String>) -> Result<Ask, String> {
+    let this_year = england_today().year();
+    let get = |k: &str| q.get(k).map(|s| s.trim()).filter(|s| !s.is_empty());
+    let year = match get("year") {
+        None => this_year,
+        Some(s) => match s.parse::<i32>() {
+            Ok(y) if (2014..=this_year).contains(&y) => y,
+            _ => {
+                return Err(format!(
+                    "The year must be a calendar year from 2014 to {this_year}, like 2024"
+                ));
+            }
+        },
+    };
+    let kind = match get("period").unwrap_or("calendar") {
+        "calendar" => "calendar",
+        "academic" => "academic",
+        "financial" => "financial",
+        "quarter" => "quarter",
+        "month" => "month",
+        other => {
+            return Err(format!(
+                "The period must be calendar, academic, financial, quarter or month, not {other:?}"
+            ));
+        }
+    };
+    let need =
+        match get("need") {
+            None => None,
+            Some(s) => Some(sendscope_domain::sen::NeedType::parse(s).map_err(|_| {
+                format!("{s:?} is not a type of need: use a code such as ASD or SEMH")
+            })?),
+        };
+    let age = match get("age") {
+        None => None,
+        Some(s) => Some(
+            AgeGroup::ALL
+                .into_iter()
+                .find(|g| g.label() == s)
+                .ok_or_else(|| format!("{s:?} is not an age group: use under 5, 5 to 10, 11 to 15, 16 to 19 or 20 to 25"))?,
+        ),
+    };
+    let caseworker = match get("caseworker") {
+        None => None,
+        Some(s) => Some(
+            sendscope_domain::ids::StaffId::parse(s)
+                .map_err(|_| format!("{s:?} is not a member of staff's identifier"))?,
+        ),
+    };
+    let team = match get("team") {
+        None => None,
+        Some(s) => Some(
+            sendscope_domain::ids::TeamId::parse(s)
+                .map_err(|_| format!("{s:?} is not a team's identifier"))?,
+        ),
+    };
+    Ok(Ask {
+        kind,
+        year,
+        filter: Filter {
+            need,
+            age,
+            team,
+            caseworker,
+        },
+    })
+}
+
+/// The periods shown: four years of the kind asked for ending with the year asked for
+/// (a year starting in it, for academic and financial years), or the quarters or
+/// months of that calendar year.
+pub fn periods(kind: &str, year: i32) -> Vec<Period> {
+    let years = (year - 3).max(2014)..=year;
+    match kind {
+        "academic" => years.filter_map(Period::academic_year).collect(),
+        "financial" => years.filter_map(Period::financial_year).collect(),
+        "quarter" => (1..=4).filter_map(|q| Period::quarter(year, q)).collect(),
+        "month" => (1..=12).filter_map(|m| Period::month(year, m)).collect(),
+        _ => years.filter_map(Period::calendar_year).collect(),
+    }
+}
+
+/// GET /dashboard?period=&year=&need=&age=&caseworker=&team=
 pub async fn show(
     State(app): State<AppState>,
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let kpi = app.kpi.clone();
+    let options = app.filter_options.clone();
     with_user(&app, headers, move |store, who| {
         let p = &who.principal;
         if !authorise(p, Action::View, Resource::Figures { area: p.area }).allowed() {
@@ -146,44 +248,131 @@ pub async fn show(
             )
                 .into_response();
         }
-        let this_year = england_today().year();
-        let year = match q.get("year").map(|s| s.trim()).filter(|s| !s.is_empty()) {
-            None => this_year,
-            Some(s) => match s.parse::<i32>() {
-                Ok(y) if (2014..=this_year).contains(&y) => y,
-                _ => {
-                    return (
-                        StatusCode::BAD_REQUEST,
-                        Html(page(
-                            "Error: Dashboard",
-                            &format!(
-                                "<h1>Dashboard</h1><p class=\"govuk-error-message\">The year must be a calendar year from 2014 to {this_year}, like 2024.</p><p><a href=\"/dashboard\">This year's figures</a></p>"
-                            ),
-                        )),
-                    )
-                        .into_response();
-                }
-            },
+        let ask = match ask(&q) {
+            Ok(a) => a,
+            Err(m) => {
+                return (
+                    StatusCode::BAD_REQUEST,
+                    Html(page(
+                        "Error: Dashboard",
+                        &format!(
+                            "<h1>Dashboard</h1><p class=\"govuk-error-message\">{}.</p><p><a href=\"/dashboard\">This year's figures</a></p>",
+                            esc(&m)
+                        ),
+                    )),
+                )
+                    .into_response();
+            }
         };
-        let years: Vec<i32> = ((year - 3).max(2014)..=year).collect();
+        let periods = periods(ask.kind, ask.year);
         let area = p.area;
         let figures = kpi.with(store, |e| {
-            years
+            periods
                 .iter()
-                .map(|y| e.compute(Some(area), *y))
+                .map(|x| e.compute_in(Some(area), x, &ask.filter))
                 .collect::<Vec<Kpis>>()
         });
         let figures = match figures {
             Ok(f) => f,
             Err(e) => return crate::error_page(&e.to_string()),
         };
+        let caseworkers = match options.get(store, area, None) {
+            Ok(c) => c.caseworkers.clone(),
+            Err(e) => return crate::error_page(&e.to_string()),
+        };
+        // Board members see aggregates only, with small counts suppressed; they are not
+        // offered a caseworker filter.
         let suppress = p.role == Role::BoardMember;
-        Html(page("Dashboard", &html(&figures, year, suppress))).into_response()
+        let caseworkers = if suppress { Vec::new() } else { caseworkers };
+        Html(page("Dashboard", &html(&figures, &ask, &q, &caseworkers, suppress))).into_response()
     })
     .await
 }
 
-fn html(figures: &[Kpis], year: i32, suppress: bool) -> String {
+fn filters(ask: &Ask, q: &HashMap<String, String>, caseworkers: &[(String, String)]) -> String {
+    let get = |k: &str| q.get(k).map(|s| s.as_str()).unwrap_or("");
+    let select = |name: &str, label: &str, options: Vec<(String, String)>, none: &str| {
+        let opts: String = options
+            .iter()
+            .map(|(v, l)| {
+                format!(
+                    "<option value=\"{}\"{}>{}</option>",
+                    esc(v),
+                    if get(name) == v { " selected" } else { "" },
+                    esc(l)
+                )
+            })
+            .collect();
+        format!(
+            "<div class=\"govuk-form-group\"><label class=\"govuk-label\" for=\"{name}\">{label}</label>\
+             <select class=\"govuk-select\" id=\"{name}\" name=\"{name}\"><option value=\"\">{none}</option>{opts}</select></div>"
+        )
+    };
+    let years: Vec<(String, String)> = (2014..=england_today().year())
+        .rev()
+        .map(|y| (y.to_string(), y.to_string()))
+        .collect();
+    let mut year_select = select("year", "Year", years, "This year");
+    if get("year").is_empty() {
+        year_select = year_select.replace(
+            &format!("<option value=\"{}\">", ask.year),
+            &format!("<option value=\"{}\" selected>", ask.year),
+        );
+    }
+    let kinds = [
+        ("calendar", "Calendar years"),
+        ("academic", "Academic years"),
+        ("financial", "Financial years"),
+        ("quarter", "Quarters of the year"),
+        ("month", "Months of the year"),
+    ]
+    .iter()
+    .map(|(v, l)| ((*v).to_string(), (*l).to_string()))
+    .collect();
+    let needs = sendscope_domain::sen::NeedType::all()
+        .map(|n| {
+            (
+                n.code().to_string(),
+                format!("{} ({})", n.description(), n.code()),
+            )
+        })
+        .collect();
+    let ages = AgeGroup::ALL
+        .iter()
+        .map(|g| (g.label().to_string(), g.label().to_string()))
+        .collect();
+    format!(
+        "<form method=\"get\" action=\"/dashboard\" novalidate>{}{}{}{}{}\
+         <button type=\"submit\" class=\"govuk-button govuk-button--secondary\">Show</button></form>",
+        select("period", "Periods", kinds, "Calendar years"),
+        year_select,
+        select("need", "Primary need", needs, "Every need"),
+        select(
+            "age",
+            "Age group (at the end of each period)",
+            ages,
+            "Every age"
+        ),
+        if caseworkers.is_empty() {
+            String::new()
+        } else {
+            select(
+                "caseworker",
+                "Caseworker",
+                caseworkers.to_vec(),
+                "Every caseworker",
+            )
+        },
+    )
+}
+
+fn html(
+    figures: &[Kpis],
+    ask: &Ask,
+    q: &HashMap<String, String>,
+    caseworkers: &[(String, String)],
+    suppress: bool,
+) -> String {
     let Some(k) = figures.last() else {
         return "<h1>Dashboard</h1><p>No figures.</p>".into();
     };
@@ -214,58 +403,48 @@ fn html(figures: &[Kpis], year: i32, suppress: bool) -> String {
             format!(
                 "<tr><th scope=\"row\">{}</th><td class=\"num\">{pc}</td><td class=\"num\">{n}</td><td class=\"num\">{d}</td>\
                  <td class=\"num\">{pce}</td><td class=\"num\">{ne}</td><td class=\"num\">{de}</td><td class=\"num\">{}</td></tr>",
-                k.year,
+                esc(&k.period),
                 count(k.exception_cases, suppress)
             )
         })
         .collect();
-    let options: String = (2014..=england_today().year())
-        .rev()
-        .map(|y| {
-            format!(
-                "<option value=\"{y}\"{}>{y}</option>",
-                if y == year { " selected" } else { "" }
-            )
-        })
-        .collect();
     format!(
-        "<h1>Dashboard</h1>\
-         <form method=\"get\" action=\"/dashboard\" novalidate><div class=\"govuk-form-group\"><label class=\"govuk-label\" for=\"year\">Calendar year</label>\
-         <select class=\"govuk-select\" id=\"year\" name=\"year\">{options}</select></div>\
-         <button type=\"submit\" class=\"govuk-button govuk-button--secondary\">Show</button></form>\
+        "<h1>Dashboard</h1>{}\
          <p>Worked out from every event recorded, by the DfE's definitions; each share with its numerator and denominator.{}</p>\
-         <table><caption>{year}</caption><thead><tr><th scope=\"col\">Measure</th><th scope=\"col\" class=\"num\">Figure</th>\
+         <table><caption>{}</caption><thead><tr><th scope=\"col\">Measure</th><th scope=\"col\" class=\"num\">Figure</th>\
          <th scope=\"col\" class=\"num\">Numerator</th><th scope=\"col\" class=\"num\">Denominator</th><th scope=\"col\">Definition</th></tr></thead><tbody>\
          {}{}{}{}{}{}{}{}</tbody></table>\
-         <h2>Plans issued within 20 weeks, by year</h2>{}\
-         <table><caption>The chart's figures</caption><thead><tr><th scope=\"col\">Year</th><th scope=\"col\" class=\"num\">Within 20 weeks</th>\
+         <h2>Plans issued within 20 weeks, by period</h2>{}\
+         <table><caption>The chart's figures</caption><thead><tr><th scope=\"col\">Period</th><th scope=\"col\" class=\"num\">Within 20 weeks</th>\
          <th scope=\"col\" class=\"num\">Within</th><th scope=\"col\" class=\"num\">Issued</th><th scope=\"col\" class=\"num\">Excluding exceptions</th>\
          <th scope=\"col\" class=\"num\">Within</th><th scope=\"col\" class=\"num\">Issued</th><th scope=\"col\" class=\"num\">Exception cases</th></tr></thead>\
          <tbody>{trend}</tbody></table>",
+        filters(ask, q, caseworkers),
         if suppress {
             " Counts from 1 to 4 are shown as c, as the DfE does."
         } else {
             ""
         },
+        esc(&k.period),
         plain(
             "Requests for an assessment received",
             count(k.requests, suppress),
-            "received in the calendar year"
+            "received in the period"
         ),
         row(
             "Decisions on assessment within 6 weeks",
             k.decisions_within_6_weeks,
-            "of requests decided in the year, decided within 42 days of receipt"
+            "of requests decided in the period, decided within 42 days of receipt"
         ),
         plain(
             "New EHC plans",
             count(k.new_plans, suppress),
-            "final plans issued in the year"
+            "final plans issued in the period"
         ),
         row(
             "Plans issued within 20 weeks",
             k.within_20_weeks,
-            "of plans issued in the year, within 140 days of the request"
+            "of plans issued in the period, within 140 days of the request"
         ),
         row(
             "Plans issued within 20 weeks, excluding exception cases",
@@ -273,14 +452,14 @@ fn html(figures: &[Kpis], year: i32, suppress: bool) -> String {
             "the same, leaving out requests with an exception recorded"
         ),
         plain(
-            "Plans in place at the year's end",
-            count(k.plans_in_place_at_year_end, suppress),
-            "started by 31 December and not ceased, replaced or transferred out"
+            "Plans in place at the end of the period",
+            count(k.plans_in_place_at_end, suppress),
+            "started by the last day and not ceased, replaced or transferred out"
         ),
         plain(
             "Median time from request to final plan",
             days(k.median_days_to_final_plan),
-            "plans issued in the year, nearest-rank median"
+            "plans issued in the period, nearest-rank median"
         ),
         plain(
             "90th percentile time from request to final plan",
