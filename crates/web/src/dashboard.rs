@@ -292,21 +292,7 @@ pub async fn show(
 fn filters(ask: &Ask, q: &HashMap<String, String>, caseworkers: &[(String, String)]) -> String {
     let get = |k: &str| q.get(k).map(|s| s.as_str()).unwrap_or("");
     let select = |name: &str, label: &str, options: Vec<(String, String)>, none: &str| {
-        let opts: String = options
-            .iter()
-            .map(|(v, l)| {
-                format!(
-                    "<option value=\"{}\"{}>{}</option>",
-                    esc(v),
-                    if get(name) == v { " selected" } else { "" },
-                    esc(l)
-                )
-            })
-            .collect();
-        format!(
-            "<div class=\"govuk-form-group\"><label class=\"govuk-label\" for=\"{name}\">{label}</label>\
-             <select class=\"govuk-select\" id=\"{name}\" name=\"{name}\"><option value=\"\">{none}</option>{opts}</select></div>"
-        )
+        crate::select_field(name, label, &options, none, get(name))
     };
     let years: Vec<(String, String)> = (2014..=england_today().year())
         .rev()

@@ -319,6 +319,32 @@ pub(crate) fn page(title: &str, body: &str) -> String {
     )
 }
 
+/// A GOV.UK select for a GET form: `options` as (value, label), the first option empty
+/// (labelled `none`), the `current` value selected.
+pub(crate) fn select_field(
+    name: &str,
+    label: &str,
+    options: &[(String, String)],
+    none: &str,
+    current: &str,
+) -> String {
+    let opts: String = options
+        .iter()
+        .map(|(v, l)| {
+            format!(
+                "<option value=\"{}\"{}>{}</option>",
+                esc(v),
+                if current == v { " selected" } else { "" },
+                esc(l)
+            )
+        })
+        .collect();
+    format!(
+        "<div class=\"govuk-form-group\"><label class=\"govuk-label\" for=\"{name}\">{label}</label>\
+         <select class=\"govuk-select\" id=\"{name}\" name=\"{name}\"><option value=\"\">{none}</option>{opts}</select></div>"
+    )
+}
+
 /// Counts from 1 to this minus one are shown as "c" on public pages, as DfE suppresses them.
 pub const SUPPRESS_BELOW: u64 = 5;
 

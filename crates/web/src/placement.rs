@@ -598,21 +598,7 @@ fn scenario_form(
 ) -> String {
     let get = |k: &str| q.get(k).map(|s| s.as_str()).unwrap_or("");
     let select = |name: &str, label: &str, options: Vec<(String, String)>| {
-        let opts: String = options
-            .iter()
-            .map(|(v, l)| {
-                format!(
-                    "<option value=\"{}\"{}>{}</option>",
-                    esc(v),
-                    if get(name) == v { " selected" } else { "" },
-                    esc(l)
-                )
-            })
-            .collect();
-        format!(
-            "<div class=\"govuk-form-group\"><label class=\"govuk-label\" for=\"{name}\">{label}</label>\
-             <select class=\"govuk-select\" id=\"{name}\" name=\"{name}\"><option value=\"\">Choose</option>{opts}</select></div>"
-        )
+        crate::select_field(name, label, &options, "Choose", get(name))
     };
     let input = |name: &str, label: &str, width: u8| {
         format!(
