@@ -272,6 +272,14 @@ enum ImportCommand {
         #[arg(long)]
         strict: bool,
     },
+    /// The DfE's "Education, health and care plans" statistics: every CSV under DIR in
+    /// the layouts of the 2022, 2023 and 2025 releases, kept as published beside the
+    /// area's own figures (the dashboard shows them; the latest release wins).
+    DfeStats {
+        dir: std::path::PathBuf,
+        #[arg(long)]
+        area: Option<String>,
+    },
     /// Ofsted inspections: the management information for graded inspections by its
     /// published column names, or report cards through a column mapping (TOML).
     Ofsted {
@@ -757,6 +765,35 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!(
                 "{}",
                 import_gias_links(store.as_ref(), area, &file, strict)?
+            );
+            Ok(())
+        }
+        Command::Import {
+            what: ImportCommand::DfeStats { dir, area },
+        } => {
+            let store = open(&cli.database_url)?;
+            let area = match area {
+                Some(a) => find_area(store.as_ref(), &a)?,
+                None => largest_area(store.as_ref())?,
+            };
+            let r = sendscope_web::benchmarks::import_dir(store.as_ref(), area, &dir)
+                .map_err(|e| anyhow::anyhow!(e))?;
+            for x in &r.rejected {
+                eprintln!("rejected: {x}");
+            }
+            println!(
+                "{}: {} files recorded, {} revised, {} unchanged ({} figures); {} files are not these statistics{}",
+                dir.display(),
+                r.recorded,
+                r.revised,
+                r.unchanged,
+                r.figures,
+                r.not_recognised.len(),
+                if r.not_recognised.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", r.not_recognised.join(", "))
+                }
             );
             Ok(())
         }

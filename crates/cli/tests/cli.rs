@@ -4076,3 +4076,97 @@ fn dashboard_on_sqlite() {
 fn dashboard_on_postgres() {
     dashboard(pg_db());
 }
+
+/// The DfE's statistics imported beside the area's figures: for Derby, Derbyshire and
+/// England the dashboard shows the published values exactly as the CSV has them (read
+/// here straight from the files); a second import changes nothing.
+fn published_benchmarks(db: Db) {
+    assert_eq!(run(&demo_args(&db.url, "60", "5000")).0, 0);
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
+    let dir = data.to_str().expect("path");
+    let (code, out, err) = run(&["--database-url", &db.url, "import", "dfe-stats", dir]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("8 files recorded, 0 revised, 0 unchanged"),
+        "{out}"
+    );
+    let (code, out, err) = run(&["--database-url", &db.url, "import", "dfe-stats", dir]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("0 files recorded, 0 revised, 8 unchanged"),
+        "{out}"
+    );
+    let (mut server, port, _stderr) = serve(&db.url);
+    let manager = sign_in(port, "manager");
+    let (status, _, page) = http(port, "GET", "/dashboard", &manager, "");
+    assert_eq!(status, 200);
+    let rows = |file: &str| -> Vec<std::collections::HashMap<String, String>> {
+        let mut r = csv::Reader::from_path(data.join("sen2_ehcp_2025").join(file)).expect("csv");
+        let head = r.headers().expect("header").clone();
+        r.records()
+            .map(|x| {
+                let x = x.expect("row");
+                head.iter()
+                    .map(str::to_string)
+                    .zip(x.iter().map(str::to_string))
+                    .collect()
+            })
+            .collect()
+    };
+    let place = |r: &std::collections::HashMap<String, String>| match r["geographic_level"].as_str()
+    {
+        "National" => r["country_code"].clone(),
+        "Regional" => r["region_code"].clone(),
+        _ => r["old_la_code"].clone(),
+    };
+    let mut checked = 0;
+    for r in rows("timeliness_20_week_derby_derbyshire_england.csv") {
+        if r["breakdown"] != "All EHC plans issued"
+            || !["2024", "2023", "2022", "2021"].contains(&r["time_period"].as_str())
+        {
+            continue;
+        }
+        if !["831", "830", "E92000001"].contains(&place(&r).as_str()) {
+            continue;
+        }
+        let want = format!(
+            "{}% ({} of {})",
+            r["pc_plans_issued_within_20_weeks"],
+            r["plans_issued_within_20_weeks"],
+            r["plans_issued_den"]
+        );
+        assert!(
+            page.contains(&want),
+            "{} {}: {want}",
+            r["time_period"],
+            place(&r)
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 12, "three places, four years");
+    for r in rows("caseload_derby_derbyshire_england.csv") {
+        if r["breakdown"] == "All EHC plans" && r["time_period"] == "202425" {
+            let want = format!(
+                "<td class=\"govuk-table__cell govuk-table__cell--numeric\">{}</td>",
+                r["ehcplans"]
+            );
+            assert!(page.contains(&want), "plans in place {}: {want}", place(&r));
+        }
+    }
+    assert!(
+        page.contains("Derby (831)") && page.contains("England (E92000001)"),
+        "places named"
+    );
+    server.kill().expect("stop");
+    server.wait().expect("reaped");
+}
+
+#[test]
+fn published_benchmarks_on_sqlite() {
+    published_benchmarks(sqlite_db());
+}
+
+#[test]
+fn published_benchmarks_on_postgres() {
+    published_benchmarks(pg_db());
+}

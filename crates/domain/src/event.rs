@@ -24,10 +24,11 @@ pub enum StreamKind {
     Provision,
     Case,
     Account,
+    Publication,
 }
 
 impl StreamKind {
-    pub const ALL: [StreamKind; 7] = [
+    pub const ALL: [StreamKind; 8] = [
         StreamKind::Area,
         StreamKind::Organisation,
         StreamKind::Staff,
@@ -35,6 +36,7 @@ impl StreamKind {
         StreamKind::Provision,
         StreamKind::Case,
         StreamKind::Account,
+        StreamKind::Publication,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -45,6 +47,7 @@ impl StreamKind {
             StreamKind::Provision => "provision",
             StreamKind::Case => "case",
             StreamKind::Account => "account",
+            StreamKind::Publication => "publication",
         }
     }
     pub fn parse(s: &str) -> Result<Self, DomainError> {
@@ -54,7 +57,8 @@ impl StreamKind {
             .ok_or_else(|| DomainError::Invalid {
                 what: "stream kind",
                 value: s.to_string(),
-                how: "use area, organisation, staff, setting, provision, case or account".into(),
+                how: "use area, organisation, staff, setting, provision, case, account or publication"
+                    .into(),
             })
     }
 }
@@ -113,6 +117,13 @@ impl StreamRef {
         StreamRef {
             kind: StreamKind::Account,
             id: id.0,
+        }
+    }
+    /// A publication imported into an area (its identifier is the caller's to make).
+    pub fn publication(id: Uuid) -> Self {
+        StreamRef {
+            kind: StreamKind::Publication,
+            id,
         }
     }
 }
@@ -254,6 +265,7 @@ const SETTING: Option<StreamKind> = Some(StreamKind::Setting);
 const PROVISION: Option<StreamKind> = Some(StreamKind::Provision);
 const CASE: Option<StreamKind> = Some(StreamKind::Case);
 const ACCOUNT: Option<StreamKind> = Some(StreamKind::Account);
+const PUBLICATION: Option<StreamKind> = Some(StreamKind::Publication);
 const ANY: Option<StreamKind> = None;
 
 event_catalogue! {
@@ -283,6 +295,8 @@ event_catalogue! {
     ViableOptionsRecorded(ViableOptionsRecorded) = "provision.viable_options_recorded", PROVISION;
     NeedTypesChanged(NeedTypesChanged) = "provision.need_types_changed", PROVISION;
     CapitalSpent(CapitalSpent) = "provision.capital_spent", PROVISION;
+    FiguresRecorded(crate::benchmarks::FiguresRecorded) = "publication.figures_recorded", PUBLICATION;
+    FiguresRevised(crate::benchmarks::FiguresRecorded) = "publication.figures_revised", PUBLICATION;
     CaseOpened(CaseOpened) = "case.opened", CASE;
     ChildDetailsChanged(Child) = "case.child_details_changed", CASE;
     RelatedPersonAdded(RelatedPerson) = "case.related_person_added", CASE;

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod account;
+pub mod benchmarks;
 pub mod calendar;
 pub mod chain;
 pub mod clocks;

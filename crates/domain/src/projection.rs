@@ -42,6 +42,14 @@ pub enum StreamState {
     Provision(ProvisionState),
     Case(Box<CaseState>),
     Account(AccountState),
+    Publication(PublicationState),
+}
+
+/// A publication imported: the latest figures recorded for its file.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct PublicationState {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub figures: Option<crate::benchmarks::FiguresRecorded>,
 }
 
 /// The same enum with serde's derived reading, used when `kind` is not the first key.
@@ -55,6 +63,7 @@ enum TaggedState {
     Provision(ProvisionState),
     Case(Box<CaseState>),
     Account(AccountState),
+    Publication(PublicationState),
 }
 
 impl From<TaggedState> for StreamState {
@@ -67,6 +76,7 @@ impl From<TaggedState> for StreamState {
             TaggedState::Provision(s) => StreamState::Provision(s),
             TaggedState::Case(s) => StreamState::Case(s),
             TaggedState::Account(s) => StreamState::Account(s),
+            TaggedState::Publication(s) => StreamState::Publication(s),
         }
     }
 }
@@ -111,6 +121,9 @@ impl<'de> Deserialize<'de> for StreamState {
                     }
                     "case" => StreamState::Case(Deserialize::deserialize(Rest::new(map))?),
                     "account" => StreamState::Account(Deserialize::deserialize(Rest::new(map))?),
+                    "publication" => {
+                        StreamState::Publication(Deserialize::deserialize(Rest::new(map))?)
+                    }
                     other => {
                         return Err(serde::de::Error::unknown_variant(
                             other,
@@ -122,6 +135,7 @@ impl<'de> Deserialize<'de> for StreamState {
                                 "provision",
                                 "case",
                                 "account",
+                                "publication",
                             ],
                         ));
                     }
@@ -1263,6 +1277,7 @@ impl Projection {
             StreamKind::Provision => StreamState::Provision(ProvisionState::default()),
             StreamKind::Case => StreamState::Case(Box::default()),
             StreamKind::Account => StreamState::Account(AccountState::default()),
+            StreamKind::Publication => StreamState::Publication(PublicationState::default()),
         };
         Projection {
             stream,
@@ -1305,6 +1320,9 @@ impl Projection {
             (E::GateRulesAdopted(x), StreamState::Area(s)) => {
                 s.gate_rules.push(x.clone());
                 s.gate_rules.sort_by_key(|r| r.effective_from);
+            }
+            (E::FiguresRecorded(x) | E::FiguresRevised(x), StreamState::Publication(s)) => {
+                s.figures = Some(x.clone())
             }
             (E::PlacementSettingsAdopted(x), StreamState::Area(s)) => {
                 s.placement_settings.push(*x);
@@ -1507,6 +1525,11 @@ impl Projection {
                 .created
                 .as_ref()
                 .map(|c| c.username.to_string())
+                .unwrap_or_default(),
+            StreamState::Publication(p) => p
+                .figures
+                .as_ref()
+                .map(|f| f.source.clone())
                 .unwrap_or_default(),
             StreamState::Case(c) => c
                 .child

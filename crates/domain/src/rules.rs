@@ -22,6 +22,7 @@ fn opening_event(kind: StreamKind) -> &'static str {
         StreamKind::Provision => "provision.opened",
         StreamKind::Case => "case.opened",
         StreamKind::Account => "account.created",
+        StreamKind::Publication => "publication.figures_recorded",
     }
 }
 

@@ -284,7 +284,24 @@ pub async fn show(
         // offered a caseworker filter.
         let suppress = p.role == Role::BoardMember;
         let caseworkers = if suppress { Vec::new() } else { caseworkers };
-        Html(page("Dashboard", &html(&figures, &ask, &q, &caseworkers, suppress))).into_response()
+        let published = match crate::benchmarks::figures(store, area) {
+            Ok(f) => f,
+            Err(e) => return crate::error_page(&e.to_string()),
+        };
+        let own = match store
+            .projection(sendscope_domain::StreamRef::area(area))
+            .map(|p| p.map(|p| p.state))
+        {
+            Ok(Some(StreamState::Area(a))) => a.la_code.map(|c| c.to_string()),
+            Ok(_) => None,
+            Err(e) => return crate::error_page(&e.to_string()),
+        };
+        let body = format!(
+            "{}{}",
+            html(&figures, &ask, &q, &caseworkers, suppress),
+            crate::benchmarks::html(&published, own.as_deref())
+        );
+        Html(page("Dashboard", &body)).into_response()
     })
     .await
 }

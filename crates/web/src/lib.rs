@@ -6,6 +6,7 @@
 pub mod access_log;
 pub mod api;
 pub mod auth;
+pub mod benchmarks;
 pub mod cases;
 pub mod compliance;
 pub mod dashboard;

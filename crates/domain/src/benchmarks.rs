@@ -1,0 +1,37 @@
+//! Published statistics kept beside the area's own figures: each DfE file imported is a
+//! publication record (`publication.figures_recorded`, then `publication.figures_revised`
+//! when the file changes), holding every figure exactly as printed. Shown beside the KPI
+//! engine's figures, never mixed into them.
+
+use serde::{Deserialize, Serialize};
+
+/// One published figure as printed: suppression codes (c, x, z, low) kept as text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PublishedFigure {
+    /// sendscope's name for the measure, e.g. `plans_within_20_weeks`.
+    pub measure: String,
+    /// A calendar year ("2024") or a census ("January 2025").
+    pub period: String,
+    /// "National", "Regional" or "Local authority".
+    pub level: String,
+    /// E92000001, a region's E12… code, or a local authority's old code (831).
+    pub code: String,
+    pub name: String,
+    pub value: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub numerator: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub denominator: Option<String>,
+    pub release: u16,
+}
+
+/// A file's figures, with where they came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FiguresRecorded {
+    /// The file's name as imported.
+    pub source: String,
+    /// SHA-256 of the file's bytes, hex: an unchanged file is not recorded again.
+    pub digest: String,
+    pub release: u16,
+    pub figures: Vec<PublishedFigure>,
+}
