@@ -156,6 +156,9 @@ async function journey(role, javaScriptEnabled) {
     await page.goto(`${base}/dashboard`);
     assert.match(await page.content(), /The chart's figures/);
     await check(page, `${tag}-9-dashboard`);
+    await page.goto(`${base}/trajectories`);
+    assert.match(await page.content(), /Planned and actual by month/);
+    await check(page, `${tag}-9-trajectories`);
   }
   if (['commissioner', 'manager', 'caseworker'].includes(role)) {
     await page.goto(`${base}/settings`);

@@ -115,6 +115,11 @@ enum Command {
         #[command(subcommand)]
         what: ReportCommand,
     },
+    /// Improvement trajectories: a target for a KPI by a month, planned month by month.
+    Trajectory {
+        #[command(subcommand)]
+        what: TrajectoryCommand,
+    },
     /// The KPI engine's measures for a calendar year, each with its numerator and
     /// denominator: requests, decisions within 6 weeks, new plans, plans within 20 weeks
     /// (with and without exception cases), plans in place at the year's end, and the
@@ -391,6 +396,49 @@ enum ReportCommand {
 enum ReportFormat {
     Text,
     Json,
+}
+
+#[derive(Subcommand, Debug)]
+enum TrajectoryCommand {
+    /// Defines a trajectory: the measure (within-20-weeks, within-20-weeks-excluding-
+    /// exceptions, decisions-within-6-weeks or plans-in-place), the target, and the
+    /// first and last months (YYYY-MM).
+    Define {
+        #[arg(long)]
+        area: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum)]
+        measure: MeasureArg,
+        #[arg(long)]
+        target: f64,
+        #[arg(long, value_parser = parse_month)]
+        start: NaiveDate,
+        #[arg(long, value_parser = parse_month)]
+        deadline: NaiveDate,
+    },
+    /// Every trajectory's progress: planned against actual by month, the rate achieved
+    /// and the rate now required, and the projected month of reaching the target (JSON).
+    Show {
+        #[arg(long)]
+        area: String,
+    },
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+enum MeasureArg {
+    #[value(name = "within-20-weeks")]
+    Within20Weeks,
+    #[value(name = "within-20-weeks-excluding-exceptions")]
+    Within20WeeksExcludingExceptions,
+    #[value(name = "decisions-within-6-weeks")]
+    DecisionsWithin6Weeks,
+    PlansInPlace,
+}
+
+fn parse_month(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(&format!("{}-01", s.trim()), "%Y-%m-%d")
+        .map_err(|_| format!("{s:?} is not a month: write it as YYYY-MM, like 2027-03"))
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -1192,6 +1240,68 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", serde_json::to_string(&outcome)?);
             Ok(())
         }
+        Command::Trajectory {
+            what:
+                TrajectoryCommand::Define {
+                    area,
+                    name,
+                    measure,
+                    target,
+                    start,
+                    deadline,
+                },
+        } => {
+            use sendscope_domain::trajectories::{TrajectoryDefined, TrajectoryMeasure as M};
+            let store = open(&cli.database_url)?;
+            let area = find_area(store.as_ref(), &area)?;
+            let next = match store
+                .projection(sendscope_domain::StreamRef::area(area))?
+                .map(|p| p.state)
+            {
+                Some(sendscope_domain::projection::StreamState::Area(a)) => {
+                    a.trajectories.len() as u32 + 1
+                }
+                _ => 1,
+            };
+            append_area_event(
+                store.as_ref(),
+                area,
+                sendscope_domain::EventBody::TrajectoryDefined(TrajectoryDefined {
+                    trajectory: next,
+                    name,
+                    measure: match measure {
+                        MeasureArg::Within20Weeks => M::WithinTwentyWeeks,
+                        MeasureArg::Within20WeeksExcludingExceptions => {
+                            M::WithinTwentyWeeksExcludingExceptions
+                        }
+                        MeasureArg::DecisionsWithin6Weeks => M::DecisionsWithinSixWeeks,
+                        MeasureArg::PlansInPlace => M::PlansInPlace,
+                    },
+                    target,
+                    start,
+                    deadline,
+                }),
+                "system:cli",
+                sendscope_domain::calendar::england_today(),
+            )?;
+            eprintln!("Trajectory {next} defined.");
+            Ok(())
+        }
+        Command::Trajectory {
+            what: TrajectoryCommand::Show { area },
+        } => {
+            let store = open(&cli.database_url)?;
+            let area = find_area(store.as_ref(), &area)?;
+            let (engine, _) = load_kpi(store.as_ref(), 0)?;
+            let list = sendscope_web::trajectories::progress_all(
+                store.as_ref(),
+                &engine,
+                area,
+                sendscope_domain::calendar::england_today(),
+            )?;
+            println!("{}", serde_json::to_string(&list)?);
+            Ok(())
+        }
         Command::Kpi {
             year,
             period,
@@ -1835,7 +1945,42 @@ fn demo(store: &dyn Store, args: &DemoArgs) -> anyhow::Result<()> {
     );
     demo_programme(store, spec.as_of)
         .context("the demo was written but its programme could not be defined")?;
+    demo_trajectory(store, spec.as_of)
+        .context("the demo was written but its trajectory could not be defined")?;
     Ok(())
+}
+
+/// The demo's trajectory: plans issued within 20 weeks to reach 60% fifteen months after
+/// a start six months before the demo's last day (like "60% by March 2027").
+fn demo_trajectory(store: &dyn Store, as_of: NaiveDate) -> anyhow::Result<()> {
+    let area = largest_area(store)?;
+    let first = |d: NaiveDate| chrono::Datelike::with_day(&d, 1).unwrap_or(d);
+    let start = first(
+        as_of
+            .checked_sub_months(chrono::Months::new(6))
+            .context("date")?,
+    );
+    let deadline = first(
+        as_of
+            .checked_add_months(chrono::Months::new(9))
+            .context("date")?,
+    );
+    append_area_event(
+        store,
+        area,
+        sendscope_domain::EventBody::TrajectoryDefined(
+            sendscope_domain::trajectories::TrajectoryDefined {
+                trajectory: 1,
+                name: "Improvement plan: 20-week timeliness".into(),
+                measure: sendscope_domain::trajectories::TrajectoryMeasure::WithinTwentyWeeks,
+                target: 60.0,
+                start,
+                deadline,
+            },
+        ),
+        "system:demo",
+        start,
+    )
 }
 
 /// The demo's programme: a recovery plan for the requests received between 9 and 3

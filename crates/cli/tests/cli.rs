@@ -4063,6 +4063,80 @@ fn dashboard(db: Db) {
     );
     let admin = sign_in(port, "admin");
     assert_eq!(http(port, "GET", "/dashboard", &admin, "").0, 403);
+    // Trajectories: the demo's, and one defined here; planned against actual by month.
+    let area_s = area.to_string();
+    let (code, _, err) = run(&[
+        "--database-url",
+        &db.url,
+        "trajectory",
+        "define",
+        "--area",
+        &area_s,
+        "--name",
+        "Decisions on time",
+        "--measure",
+        "decisions-within-6-weeks",
+        "--target",
+        "90",
+        "--start",
+        "2026-01",
+        "--deadline",
+        "2026-13",
+    ]);
+    assert_eq!((code, err.lines().count()), (2, 1), "{err}");
+    let (code, _, err) = run(&[
+        "--database-url",
+        &db.url,
+        "trajectory",
+        "define",
+        "--area",
+        &area_s,
+        "--name",
+        "Decisions on time",
+        "--measure",
+        "decisions-within-6-weeks",
+        "--target",
+        "90",
+        "--start",
+        "2026-01",
+        "--deadline",
+        "2027-03",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = run(&[
+        "--database-url",
+        &db.url,
+        "trajectory",
+        "show",
+        "--area",
+        &area_s,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let list: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(list.as_array().map(Vec::len), Some(2), "{list}");
+    let t = &list[1];
+    assert_eq!(
+        t["points"].as_array().map(Vec::len),
+        Some(15),
+        "January 2026 to March 2027"
+    );
+    assert_eq!(
+        t["points"][0]["planned"], t["baseline"],
+        "the line starts where the measure stood"
+    );
+    assert_eq!(
+        t["points"][14]["planned"].as_f64(),
+        Some(90.0),
+        "and ends at the target"
+    );
+    let (status, _, page) = http(port, "GET", "/trajectories", &manager, "");
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Decisions on time")
+            && page.contains("Planned and actual by month")
+            && page.contains("<svg role=\"img\""),
+        "{page}"
+    );
     server.kill().expect("stop");
     server.wait().expect("reaped");
 }

@@ -274,6 +274,7 @@ event_catalogue! {
     ProgrammeDefined(ProgrammeDefined) = "area.programme_defined", AREA;
     GateRulesAdopted(crate::compliance::GateRules) = "area.gate_rules_adopted", AREA;
     PlacementSettingsAdopted(crate::costs::PlacementSettings) = "area.placement_settings_adopted", AREA;
+    TrajectoryDefined(crate::trajectories::TrajectoryDefined) = "area.trajectory_defined", AREA;
     OrganisationRegistered(OrganisationRegistered) = "organisation.registered", ORG;
     TeamAdded(TeamAdded) = "organisation.team_added", ORG;
     StaffAdded(StaffAdded) = "staff.added", STAFF;

@@ -19,6 +19,7 @@ pub mod projection;
 pub mod qa;
 pub mod rules;
 pub mod sen;
+pub mod trajectories;
 
 pub use calendar::Instant;
 pub use event::{Actor, EventBody, NewEvent, PreparedEvent, RecordedEvent, StreamKind, StreamRef};

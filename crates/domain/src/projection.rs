@@ -184,6 +184,9 @@ pub struct AreaState {
     /// Placement costing adopted, oldest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub placement_settings: Vec<crate::costs::PlacementSettings>,
+    /// Trajectories, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trajectories: Vec<crate::trajectories::TrajectoryDefined>,
 }
 
 impl AreaState {
@@ -1324,6 +1327,7 @@ impl Projection {
             (E::FiguresRecorded(x) | E::FiguresRevised(x), StreamState::Publication(s)) => {
                 s.figures = Some(x.clone())
             }
+            (E::TrajectoryDefined(x), StreamState::Area(s)) => s.trajectories.push(x.clone()),
             (E::PlacementSettingsAdopted(x), StreamState::Area(s)) => {
                 s.placement_settings.push(*x);
                 s.placement_settings.sort_by_key(|r| r.effective_from);

@@ -213,6 +213,21 @@ fn check_area(a: &crate::projection::AreaState, body: &EventBody) -> Result<(), 
         }
         EventBody::QaRubricAdopted(r) => r.rubric.check().map_err(DomainError::Refused),
         EventBody::PlacementSettingsAdopted(x) => x.check().map_err(DomainError::Refused),
+        EventBody::TrajectoryDefined(t) => {
+            let next = a.trajectories.len() as u32 + 1;
+            if t.trajectory != next {
+                return refuse(format!(
+                    "trajectories in an area are numbered in order: this one must be trajectory {next}"
+                ));
+            }
+            if t.name.trim().is_empty() || !t.target.is_finite() || t.target < 0.0 {
+                return refuse("a trajectory needs a name and a target of 0 or more");
+            }
+            if t.deadline <= t.start {
+                return refuse("a trajectory's deadline comes after its start");
+            }
+            Ok(())
+        }
         EventBody::GateRulesAdopted(g) => {
             if !(1..=4).contains(&g.graded_worst) {
                 return refuse(

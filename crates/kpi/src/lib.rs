@@ -17,6 +17,8 @@
 //! - time to a final plan: days from request to final plan for plans issued in the year,
 //!   median and 90th percentile by the nearest-rank method.
 
+pub mod trajectory;
+
 use chrono::{Datelike, NaiveDate};
 use sendscope_domain::event::AssessDecision;
 use sendscope_domain::ids::{AreaId, CaseId, StaffId, TeamId};

@@ -18,6 +18,7 @@ pub mod queue;
 pub mod register;
 pub mod settings;
 pub mod steps;
+pub mod trajectories;
 pub mod views;
 
 use axum::Router;
@@ -81,6 +82,7 @@ pub fn router(store: Arc<dyn Store>, secure_cookies: bool) -> Router {
         .route("/programmes", get(programmes::list))
         .route("/compliance", get(compliance::show))
         .route("/dashboard", get(dashboard::show))
+        .route("/trajectories", get(trajectories::show))
         .route("/programmes/{n}", get(programmes::show))
         .route("/cases/{id}", get(cases::show))
         .route("/cases/{id}/steps", get(steps::menu))
@@ -299,6 +301,7 @@ pub(crate) fn page(title: &str, body: &str) -> String {
 <li class="govuk-service-navigation__item"><a class="govuk-service-navigation__link" href="/settings">Settings</a></li>
 <li class="govuk-service-navigation__item"><a class="govuk-service-navigation__link" href="/programmes">Programmes</a></li>
 <li class="govuk-service-navigation__item"><a class="govuk-service-navigation__link" href="/dashboard">Dashboard</a></li>
+<li class="govuk-service-navigation__item"><a class="govuk-service-navigation__link" href="/trajectories">Trajectories</a></li>
 </ul>
 </nav>
 </div></div>
