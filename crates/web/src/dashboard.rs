@@ -239,14 +239,7 @@ pub async fn show(
     with_user(&app, headers, move |store, who| {
         let p = &who.principal;
         if !authorise(p, Action::View, Resource::Figures { area: p.area }).allowed() {
-            return (
-                StatusCode::FORBIDDEN,
-                Html(page(
-                    "No access",
-                    "<h1>You cannot see this page</h1><p>Your role does not include the area's figures.</p>",
-                )),
-            )
-                .into_response();
+            return crate::no_figures();
         }
         let ask = match ask(&q) {
             Ok(a) => a,

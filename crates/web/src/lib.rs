@@ -323,6 +323,18 @@ pub(crate) fn page(title: &str, body: &str) -> String {
     )
 }
 
+/// 403 for a role whose access does not include the area's figures.
+pub(crate) fn no_figures() -> Response {
+    (
+        axum::http::StatusCode::FORBIDDEN,
+        axum::response::Html(page(
+            "No access",
+            "<h1>You cannot see this page</h1><p>Your role does not include the area's figures.</p>",
+        )),
+    )
+        .into_response()
+}
+
 /// A GOV.UK select for a GET form: `options` as (value, label), the first option empty
 /// (labelled `none`), the `current` value selected.
 pub(crate) fn select_field(

@@ -5,7 +5,7 @@
 use crate::cases::with_user;
 use crate::{AppState, SUPPRESS_BELOW, esc, page};
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};
 use sendscope_domain::access::{Action, Resource, Role, authorise};
 use sendscope_domain::calendar::{england_today, long_date};
@@ -148,14 +148,7 @@ pub async fn show(State(app): State<AppState>, headers: HeaderMap) -> Response {
     with_user(&app, headers, move |store, who| {
         let p = &who.principal;
         if !authorise(p, Action::View, Resource::Figures { area: p.area }).allowed() {
-            return (
-                StatusCode::FORBIDDEN,
-                Html(page(
-                    "No access",
-                    "<h1>You cannot see this page</h1><p>Your role does not include the area's figures.</p>",
-                )),
-            )
-                .into_response();
+            return crate::no_figures();
         }
         let area = p.area;
         let list = kpi.with(store, |e| progress_all(store, e, area, england_today()));
