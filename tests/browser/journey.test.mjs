@@ -159,6 +159,9 @@ async function journey(role, javaScriptEnabled) {
     await page.goto(`${base}/trajectories`);
     assert.match(await page.content(), /Planned and actual by month/);
     await check(page, `${tag}-9-trajectories`);
+    await page.goto(`${base}/board-report`);
+    assert.match(await page.content(), /Board report/);
+    await check(page, `${tag}-9-board-report`);
   }
   if (['commissioner', 'manager', 'caseworker'].includes(role)) {
     await page.goto(`${base}/settings`);

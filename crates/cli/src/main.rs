@@ -378,6 +378,15 @@ enum OutboxCommand {
 
 #[derive(Subcommand, Debug)]
 enum ReportCommand {
+    /// The board report: the measures of the last four calendar years with their
+    /// numerators and denominators, exception cases, quality grades and trajectories
+    /// (small counts shown as c).
+    Board {
+        #[arg(long)]
+        area: Option<String>,
+        #[arg(long, value_enum, default_value_t = BoardFormat::Html)]
+        format: BoardFormat,
+    },
     /// Plans issued in a calendar year within 20 weeks of the request, with and without
     /// exception cases (DfE's definition).
     Timeliness {
@@ -390,6 +399,12 @@ enum ReportCommand {
         #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
         format: ReportFormat,
     },
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+enum BoardFormat {
+    Html,
+    Csv,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -1045,6 +1060,27 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     from,
                 } => send_outbox(store.as_ref(), &waiting, &smtp_host, smtp_port, &from),
             }
+        }
+        Command::Report {
+            what: ReportCommand::Board { area, format },
+        } => {
+            let store = open(&cli.database_url)?;
+            let area = match area {
+                Some(a) => find_area(store.as_ref(), &a)?,
+                None => largest_area(store.as_ref())?,
+            };
+            let (engine, _) = load_kpi(store.as_ref(), 0)?;
+            let r = sendscope_web::board::report(
+                store.as_ref(),
+                &engine,
+                area,
+                sendscope_domain::calendar::england_today(),
+            )?;
+            match format {
+                BoardFormat::Html => println!("{}", sendscope_web::board::html_page(&r)),
+                BoardFormat::Csv => print!("{}", sendscope_web::board::csv(&r)),
+            }
+            Ok(())
         }
         Command::Report {
             what: ReportCommand::Timeliness { year, area, format },

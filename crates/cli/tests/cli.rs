@@ -4129,6 +4129,51 @@ fn dashboard(db: Db) {
         Some(90.0),
         "and ends at the target"
     );
+    // The board report: the same figures with their denominators, quality and the
+    // trajectories; printable on the page, CSV and HTML from the command line.
+    let (code, csv_out, err) = run(&[
+        "--database-url",
+        &db.url,
+        "report",
+        "board",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let within = &k["within_20_weeks"];
+    let line = format!(
+        "Plans issued within 20 weeks,{year},{:.1}%,{},{}",
+        (within["numerator"].as_f64().unwrap_or(0.0) * 1000.0
+            / within["denominator"].as_f64().unwrap_or(1.0))
+        .round()
+            / 10.0,
+        within["numerator"],
+        within["denominator"]
+    );
+    assert!(csv_out.contains(&line), "{line} in\n{csv_out}");
+    assert!(
+        csv_out.contains("Audited plans good or better") && csv_out.contains("trajectory to"),
+        "{csv_out}"
+    );
+    let (code, html_out, err) = run(&[
+        "--database-url",
+        &db.url,
+        "report",
+        "board",
+        "--format",
+        "html",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        html_out.contains("<h1 class=\"govuk-heading-l\">Board report"),
+        "{html_out}"
+    );
+    let (status, _, page) = http(port, "GET", "/board-report", &board, "");
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Counts from 1 to 4 are shown as c") && page.contains("Trajectories"),
+        "{page}"
+    );
     let (status, _, page) = http(port, "GET", "/trajectories", &manager, "");
     assert_eq!(status, 200);
     assert!(

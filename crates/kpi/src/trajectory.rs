@@ -187,10 +187,20 @@ mod tests {
         let planned: Vec<Option<f64>> = p.points.iter().map(|x| x.planned).collect();
         assert_eq!(
             planned,
-            vec![Some(50.0), Some(58.0), Some(66.0), Some(74.0), Some(82.0), Some(90.0)]
+            vec![
+                Some(50.0),
+                Some(58.0),
+                Some(66.0),
+                Some(74.0),
+                Some(82.0),
+                Some(90.0)
+            ]
         );
         let actual: Vec<Option<f64>> = p.points.iter().map(|x| x.actual).collect();
-        assert_eq!(actual, vec![Some(100.0), Some(75.0), None, None, None, None]);
+        assert_eq!(
+            actual,
+            vec![Some(100.0), Some(75.0), None, None, None, None]
+        );
         assert_eq!(p.current, Some(75.0));
         // From 50 in December to 75 in February: 12.5 a month achieved; 15 more by June
         // over 4 months: 3.75 a month required; reached in April at the rate achieved.

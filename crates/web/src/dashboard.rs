@@ -77,6 +77,29 @@ impl Kpi {
     }
 }
 
+/// A page of the area's figures: for roles that may see them, the body `f` writes from
+/// the store, the up-to-date engine, the user's area and whether they are a board member.
+pub(crate) async fn figures_page(
+    app: &AppState,
+    headers: HeaderMap,
+    title: &'static str,
+    f: impl FnOnce(&dyn Store, &Engine, AreaId, bool) -> Result<String, StoreError> + Send + 'static,
+) -> Response {
+    let kpi = app.kpi.clone();
+    with_user(app, headers, move |store, who| {
+        let p = &who.principal;
+        if !authorise(p, Action::View, Resource::Figures { area: p.area }).allowed() {
+            return crate::no_figures();
+        }
+        let (area, board) = (p.area, p.role == Role::BoardMember);
+        match kpi.with(store, |e| f(store, e, area, board)) {
+            Ok(Ok(body)) => Html(page(title, &body)).into_response(),
+            Ok(Err(e)) | Err(e) => crate::error_page(&e.to_string()),
+        }
+    })
+    .await
+}
+
 fn count(v: u64, suppress: bool) -> String {
     if suppress && v > 0 && v < SUPPRESS_BELOW {
         "c".into()

@@ -7,6 +7,7 @@ pub mod access_log;
 pub mod api;
 pub mod auth;
 pub mod benchmarks;
+pub mod board;
 pub mod cases;
 pub mod compliance;
 pub mod dashboard;
@@ -83,6 +84,7 @@ pub fn router(store: Arc<dyn Store>, secure_cookies: bool) -> Router {
         .route("/compliance", get(compliance::show))
         .route("/dashboard", get(dashboard::show))
         .route("/trajectories", get(trajectories::show))
+        .route("/board-report", get(board::show))
         .route("/programmes/{n}", get(programmes::show))
         .route("/cases/{id}", get(cases::show))
         .route("/cases/{id}/steps", get(steps::menu))

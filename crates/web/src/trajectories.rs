@@ -2,12 +2,10 @@
 //! month by month (a chart and its data table), the rate achieved and the rate now
 //! required, and the month the target would be reached at the rate achieved.
 
-use crate::cases::with_user;
-use crate::{AppState, SUPPRESS_BELOW, esc, page};
+use crate::{AppState, SUPPRESS_BELOW, esc};
 use axum::extract::State;
 use axum::http::HeaderMap;
-use axum::response::{Html, IntoResponse, Response};
-use sendscope_domain::access::{Action, Resource, Role, authorise};
+use axum::response::Response;
 use sendscope_domain::calendar::{england_today, long_date};
 use sendscope_domain::ids::AreaId;
 use sendscope_domain::projection::StreamState;
@@ -144,22 +142,8 @@ fn html(list: &[Progress], suppress: bool) -> String {
 
 /// GET /trajectories
 pub async fn show(State(app): State<AppState>, headers: HeaderMap) -> Response {
-    let kpi = app.kpi.clone();
-    with_user(&app, headers, move |store, who| {
-        let p = &who.principal;
-        if !authorise(p, Action::View, Resource::Figures { area: p.area }).allowed() {
-            return crate::no_figures();
-        }
-        let area = p.area;
-        let list = kpi.with(store, |e| progress_all(store, e, area, england_today()));
-        match list {
-            Ok(Ok(list)) => Html(page(
-                "Trajectories",
-                &html(&list, p.role == Role::BoardMember),
-            ))
-            .into_response(),
-            Ok(Err(e)) | Err(e) => crate::error_page(&e.to_string()),
-        }
+    crate::dashboard::figures_page(&app, headers, "Trajectories", |store, e, area, board| {
+        Ok(html(&progress_all(store, e, area, england_today())?, board))
     })
     .await
 }

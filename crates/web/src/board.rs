@@ -1,0 +1,256 @@
+//! The board report: the measures for the last four calendar years, each with its
+//! numerator and denominator, the exception cases, the quality grades of the plans
+//! issued, and every trajectory's standing — never a count alone. Small numbers are
+//! shown as "c", as the DfE does, since it is written for a board. One report, three
+//! faces: `/board-report` (printable), `sendscope report board --format html|csv`.
+
+use crate::{AppState, SUPPRESS_BELOW, esc, page};
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use chrono::{Datelike, NaiveDate};
+use sendscope_domain::calendar::{england_today, long_date};
+use sendscope_domain::ids::AreaId;
+use sendscope_domain::measures::TwentyWeeks;
+use sendscope_domain::projection::StreamState;
+use sendscope_kpi::trajectory::Progress;
+use sendscope_kpi::{Engine, Kpis, Share};
+use sendscope_store::{Store, StoreError};
+use serde::Serialize;
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub area: String,
+    pub on: NaiveDate,
+    pub years: Vec<Kpis>,
+    /// The quality of the plans issued in each year (their latest audits).
+    pub quality: Vec<TwentyWeeks>,
+    pub trajectories: Vec<Progress>,
+}
+
+/// The report for an area on a day.
+pub fn report(
+    store: &dyn Store,
+    engine: &Engine,
+    area: AreaId,
+    on: NaiveDate,
+) -> Result<Report, StoreError> {
+    let name = match store
+        .projection(sendscope_domain::StreamRef::area(area))?
+        .map(|p| p.state)
+    {
+        Some(StreamState::Area(a)) => a.name,
+        _ => String::new(),
+    };
+    let years: Vec<i32> = (on.year() - 3..=on.year()).collect();
+    let mut quality: Vec<TwentyWeeks> = years.iter().map(|y| TwentyWeeks::new(*y)).collect();
+    sendscope_store::for_each_case(store, area, &mut |_, c| {
+        for q in quality.iter_mut() {
+            q.add(c);
+        }
+    })?;
+    Ok(Report {
+        area: name,
+        on,
+        years: years
+            .iter()
+            .map(|y| engine.compute(Some(area), *y))
+            .collect(),
+        quality,
+        trajectories: crate::trajectories::progress_all(store, engine, area, on)?,
+    })
+}
+
+fn c(v: u64) -> String {
+    if v > 0 && v < SUPPRESS_BELOW {
+        "c".into()
+    } else {
+        sendscope_domain::codes::group_thousands(v)
+    }
+}
+
+fn pct(s: Share) -> String {
+    if s.denominator > 0 && s.denominator < SUPPRESS_BELOW {
+        return "c".into();
+    }
+    s.percent()
+        .map(|p| format!("{p:.1}%"))
+        .unwrap_or_else(|| "none".into())
+}
+
+/// Per year: the figure, its numerator and its denominator, as shown.
+type Cells = Vec<(String, String, String)>;
+
+/// Each measure's cells, as the tables and the CSV show them.
+fn lines(r: &Report) -> Vec<(&'static str, Cells)> {
+    let share = |f: &dyn Fn(&Kpis) -> Share| -> Cells {
+        r.years
+            .iter()
+            .map(|k| {
+                let s = f(k);
+                (pct(s), c(s.numerator), c(s.denominator))
+            })
+            .collect()
+    };
+    let count = |f: &dyn Fn(&Kpis) -> u64| -> Cells {
+        r.years
+            .iter()
+            .map(|k| (c(f(k)), String::new(), String::new()))
+            .collect()
+    };
+    let good = r
+        .quality
+        .iter()
+        .map(|q| {
+            let s = Share {
+                numerator: q.quality.good_or_better,
+                denominator: q.quality.audited,
+            };
+            (pct(s), c(s.numerator), c(s.denominator))
+        })
+        .collect();
+    let audited = r
+        .quality
+        .iter()
+        .map(|q| {
+            let s = Share {
+                numerator: q.quality.audited,
+                denominator: q.issued,
+            };
+            (pct(s), c(s.numerator), c(s.denominator))
+        })
+        .collect();
+    vec![
+        (
+            "Requests for an assessment received",
+            count(&|k| k.requests),
+        ),
+        (
+            "Decisions on assessment within 6 weeks",
+            share(&|k| k.decisions_within_6_weeks),
+        ),
+        ("New EHC plans", count(&|k| k.new_plans)),
+        (
+            "Plans issued within 20 weeks",
+            share(&|k| k.within_20_weeks),
+        ),
+        (
+            "Plans issued within 20 weeks, excluding exception cases",
+            share(&|k| k.within_20_weeks_excluding_exceptions),
+        ),
+        ("Exception cases", count(&|k| k.exception_cases)),
+        ("Plans issued that were audited", audited),
+        ("Audited plans good or better", good),
+        (
+            "Plans in place at the year's end",
+            count(&|k| k.plans_in_place_at_end),
+        ),
+    ]
+}
+
+/// The report's body (the page, and `--format html` in a GOV.UK page).
+pub fn html(r: &Report) -> String {
+    let head: String = r
+        .years
+        .iter()
+        .map(|k| {
+            format!(
+                "<th scope=\"col\" class=\"num\">{}</th><th scope=\"col\" class=\"num\">of</th>",
+                esc(&k.period)
+            )
+        })
+        .collect();
+    let rows: String = lines(r)
+        .into_iter()
+        .map(|(label, cells)| {
+            let cells: String = cells
+                .into_iter()
+                .map(|(v, n, d)| {
+                    let of = if d.is_empty() {
+                        String::new()
+                    } else {
+                        format!("{n} of {d}")
+                    };
+                    format!("<td class=\"num\">{v}</td><td class=\"num\">{of}</td>")
+                })
+                .collect();
+            format!("<tr><th scope=\"row\">{}</th>{cells}</tr>", esc(label))
+        })
+        .collect();
+    let trajectories: String = r
+        .trajectories
+        .iter()
+        .map(|p| {
+            format!(
+                "<tr><th scope=\"row\">{}</th><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+                esc(&p.trajectory.name),
+                esc(p.trajectory.measure.label()),
+                p.trajectory.target,
+                p.current.map(|v| format!("{v:.1}")).unwrap_or_else(|| "none".into()),
+                p.achieved_per_month.map(|v| format!("{v:.2}")).unwrap_or_else(|| "none".into()),
+                p.required_per_month.map(|v| format!("{v:.2}")).unwrap_or_else(|| "none".into()),
+                p.projected
+                    .map(|d| d.format("%B %Y").to_string())
+                    .unwrap_or_else(|| "not at the rate achieved".into()),
+            )
+        })
+        .collect();
+    format!(
+        "<h1>Board report: {}</h1><p>As of {}. Worked out from every event recorded, by the DfE's definitions; every share with its \
+         numerator and denominator, the exception cases and the quality of the same plans beside the timeliness. Counts from 1 to 4 are shown as c.</p>\
+         <table><caption>The measures by calendar year</caption><thead><tr><th scope=\"col\">Measure</th>{head}</tr></thead><tbody>{rows}</tbody></table>\
+         <table><caption>Trajectories</caption><thead><tr><th scope=\"col\">Trajectory</th><th scope=\"col\">Measure</th><th scope=\"col\" class=\"num\">Target</th>\
+         <th scope=\"col\" class=\"num\">Latest month</th><th scope=\"col\" class=\"num\">Achieved a month</th><th scope=\"col\" class=\"num\">Required a month</th>\
+         <th scope=\"col\">Target reached</th></tr></thead><tbody>{trajectories}</tbody></table>",
+        esc(&r.area),
+        long_date(r.on)
+    )
+}
+
+/// The report as a whole GOV.UK page (`--format html`).
+pub fn html_page(r: &Report) -> String {
+    page("Board report", &html(r))
+}
+
+/// The report as CSV: one row a measure and year.
+pub fn csv(r: &Report) -> String {
+    let mut out = String::from("measure,period,figure,numerator,denominator\n");
+    let q = |s: &str| {
+        if s.contains([',', '"']) {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        } else {
+            s.to_string()
+        }
+    };
+    for (label, cells) in lines(r) {
+        for (k, (v, n, d)) in r.years.iter().zip(cells) {
+            out.push_str(&format!(
+                "{},{},{},{},{}\n",
+                q(label),
+                q(&k.period),
+                q(&v),
+                q(&n),
+                q(&d)
+            ));
+        }
+    }
+    for p in &r.trajectories {
+        out.push_str(&format!(
+            "{},trajectory to {},{},{},{}\n",
+            q(&p.trajectory.name),
+            p.trajectory.deadline.format("%Y-%m"),
+            p.current.map(|v| format!("{v:.1}")).unwrap_or_default(),
+            p.trajectory.target,
+            ""
+        ));
+    }
+    out
+}
+
+/// GET /board-report
+pub async fn show(State(app): State<AppState>, headers: HeaderMap) -> Response {
+    crate::dashboard::figures_page(&app, headers, "Board report", |store, e, area, _| {
+        Ok(html(&report(store, e, area, england_today())?))
+    })
+    .await
+}
