@@ -1409,11 +1409,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                         k.within_20_weeks_excluding_exceptions,
                     )?;
                     count(&mut w, "exception_cases", k.exception_cases)?;
-                    count(
-                        &mut w,
-                        "plans_in_place_at_year_end",
-                        k.plans_in_place_at_end,
-                    )?;
+                    count(&mut w, "plans_in_place_at_end", k.plans_in_place_at_end)?;
+                    for (r, n) in &k.ceased {
+                        let reason = serde_json::to_value(r)?;
+                        count(
+                            &mut w,
+                            &format!("ceased_{}", reason.as_str().unwrap_or("")),
+                            *n,
+                        )?;
+                    }
                     let days = |x: Option<i32>| x.map(|d| d.to_string()).unwrap_or_default();
                     w.write_record([
                         "median_days_to_final_plan",

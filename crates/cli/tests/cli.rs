@@ -3879,6 +3879,17 @@ fn kpis_equal_sql_over_the_raw_events() {
                 |r| r.get(0),
             )
             .expect("in place");
+        let mut stmt = conn
+            .prepare(&format!(
+                "{ev} SELECT json_extract(p, '$.reason'), count(*) FROM ev WHERE event_type = 'case.plan_ceased'
+                 AND json_extract(p, '$.on') BETWEEN ?1 AND ?2 GROUP BY 1 ORDER BY 1"
+            ))
+            .expect("ceased");
+        let ceased: std::collections::BTreeMap<String, i64> = stmt
+            .query_map(range, |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("query")
+            .map(|x| x.expect("row"))
+            .collect();
         let mut cli = vec!["--database-url", db.url.as_str(), "kpi"];
         cli.extend_from_slice(args);
         let (code, out, err) = run(&cli);
@@ -3913,6 +3924,19 @@ fn kpis_equal_sql_over_the_raw_events() {
             rank(0.9),
         );
         assert_eq!(got, want, "{args:?}");
+        let got_ceased: std::collections::BTreeMap<String, i64> = k["ceased"]
+            .as_object()
+            .expect("ceased")
+            .iter()
+            .map(|(r, n)| (r.clone(), n.as_i64().unwrap_or(0)))
+            .collect();
+        assert_eq!(got_ceased, ceased, "{args:?}: plans ceased by reason");
+        if args == ["--year", "2024"] {
+            assert!(
+                ceased.values().sum::<i64>() > 5,
+                "the demo ceases plans: {ceased:?}"
+            );
+        }
         assert!(
             requests > 10 && decided > 5 && in_place > 50,
             "{args:?}: {want:?}"

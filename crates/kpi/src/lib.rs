@@ -14,6 +14,7 @@
 //!   recorded left out of both;
 //! - plans in place at the year's end: plans started on or before 31 December and not
 //!   ceased, replaced by a new plan or transferred to another area by then;
+//! - plans ceased: plans whose cessation took effect in the period, by reason;
 //! - time to a final plan: days from request to final plan for plans issued in the year,
 //!   median and 90th percentile by the nearest-rank method.
 
@@ -23,9 +24,9 @@ use chrono::{Datelike, NaiveDate};
 use sendscope_domain::event::AssessDecision;
 use sendscope_domain::ids::{AreaId, CaseId, StaffId, TeamId};
 use sendscope_domain::projection::CaseState;
-use sendscope_domain::sen::NeedType;
+use sendscope_domain::sen::{CeaseReason, NeedType};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 const NONE: i32 = i32::MIN;
 
@@ -64,6 +65,8 @@ pub struct Engine {
     plan_area: Vec<u32>,
     plan_start: Vec<i32>,
     plan_end: Vec<i32>,
+    plan_ceased_on: Vec<i32>,
+    plan_ceased_reason: Vec<Option<CeaseReason>>,
 }
 
 /// A proportion with its numerator and denominator, never a rate alone.
@@ -220,6 +223,8 @@ pub struct Kpis {
     pub exception_cases: u64,
     /// Plans in place on the period's last day.
     pub plans_in_place_at_end: u64,
+    /// Plans ceased in the period, by the reason recorded.
+    pub ceased: BTreeMap<CeaseReason, u64>,
     pub median_days_to_final_plan: Option<i32>,
     pub p90_days_to_final_plan: Option<i32>,
 }
@@ -316,7 +321,7 @@ impl Engine {
         }
         self.case_requests[ci] = rows;
         // Plans: earlier ones end where the next begins, unless ceased.
-        let mut spans: Vec<(i32, i32)> = Vec::new();
+        let mut spans: Vec<(i32, i32, i32, Option<CeaseReason>)> = Vec::new();
         let all: Vec<&sendscope_domain::projection::PlanState> =
             c.earlier_plans.iter().chain(c.plan.as_ref()).collect();
         let current = all.len().saturating_sub(1);
@@ -334,12 +339,19 @@ impl Engine {
                 .flatten()
                 .min()
                 .unwrap_or(i32::MAX);
-            spans.push((day(p.start), end));
+            spans.push((
+                day(p.start),
+                end,
+                p.ceased.as_ref().map(|x| day(x.on)).unwrap_or(NONE),
+                p.ceased.as_ref().map(|x| x.reason),
+            ));
         }
         let rows = std::mem::take(&mut self.case_plans[ci]);
         let rows = self.place(rows, spans.len(), Table::Plans);
-        for ((start, end), &row) in spans.iter().zip(&rows) {
+        for ((start, end, ceased_on, reason), &row) in spans.iter().zip(&rows) {
             let row = row as usize;
+            self.plan_ceased_on[row] = *ceased_on;
+            self.plan_ceased_reason[row] = *reason;
             self.plan_alive[row] = true;
             self.plan_area[row] = a;
             self.plan_case[row] = ci as u32;
@@ -379,6 +391,8 @@ impl Engine {
                     self.plan_case.push(0);
                     self.plan_start.push(NONE);
                     self.plan_end.push(NONE);
+                    self.plan_ceased_on.push(NONE);
+                    self.plan_ceased_reason.push(None);
                     self.plan_alive.len() as u32 - 1
                 }
             })
@@ -489,12 +503,18 @@ impl Engine {
             }
         }
         for i in 0..self.plan_alive.len() {
-            if self.plan_alive[i]
-                && self.plan_start[i] <= to
-                && self.plan_end[i] > to
-                && (any || self.chosen(self.plan_case[i] as usize, filter, to))
+            if !self.plan_alive[i] || (!any && !self.chosen(self.plan_case[i] as usize, filter, to))
             {
-                k[self.plan_area[i] as usize].plans_in_place_at_end += 1;
+                continue;
+            }
+            let x = &mut k[self.plan_area[i] as usize];
+            if self.plan_start[i] <= to && self.plan_end[i] > to {
+                x.plans_in_place_at_end += 1;
+            }
+            if in_year(self.plan_ceased_on[i])
+                && let Some(r) = self.plan_ceased_reason[i]
+            {
+                *x.ceased.entry(r).or_default() += 1;
             }
         }
         let mut total = Kpis {
@@ -510,6 +530,9 @@ impl Engine {
             total.new_plans += x.new_plans;
             total.exception_cases += x.exception_cases;
             total.plans_in_place_at_end += x.plans_in_place_at_end;
+            for (r, n) in &x.ceased {
+                *total.ceased.entry(*r).or_default() += n;
+            }
             for (t, s) in [
                 (
                     &mut total.decisions_within_6_weeks,

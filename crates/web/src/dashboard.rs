@@ -432,7 +432,7 @@ fn html(
          <p>Worked out from every event recorded, by the DfE's definitions; each share with its numerator and denominator.{}</p>\
          <table><caption>{}</caption><thead><tr><th scope=\"col\">Measure</th><th scope=\"col\" class=\"num\">Figure</th>\
          <th scope=\"col\" class=\"num\">Numerator</th><th scope=\"col\" class=\"num\">Denominator</th><th scope=\"col\">Definition</th></tr></thead><tbody>\
-         {}{}{}{}{}{}{}{}</tbody></table>\
+         {}{}{}{}{}{}{}{}{}</tbody></table>\
          <h2>Plans issued within 20 weeks, by period</h2>{}\
          <table><caption>The chart's figures</caption><thead><tr><th scope=\"col\">Period</th><th scope=\"col\" class=\"num\">Within 20 weeks</th>\
          <th scope=\"col\" class=\"num\">Within</th><th scope=\"col\" class=\"num\">Issued</th><th scope=\"col\" class=\"num\">Excluding exceptions</th>\
@@ -475,6 +475,18 @@ fn html(
             count(k.plans_in_place_at_end, suppress),
             "started by the last day and not ceased, replaced or transferred out"
         ),
+        plain("Plans ceased", count(k.ceased.values().sum(), suppress), &{
+            let reasons: Vec<String> = k
+                .ceased
+                .iter()
+                .map(|(r, n)| format!("{} {}", r.label(), count(*n, suppress)))
+                .collect();
+            if reasons.is_empty() {
+                "ceased in the period".to_string()
+            } else {
+                format!("ceased in the period: {}", reasons.join("; "))
+            }
+        }),
         plain(
             "Median time from request to final plan",
             days(k.median_days_to_final_plan),
