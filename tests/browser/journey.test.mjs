@@ -156,6 +156,11 @@ async function journey(role, javaScriptEnabled) {
     await page.goto(`${base}/dashboard`);
     assert.match(await page.content(), /The chart's figures/);
     await check(page, `${tag}-9-dashboard`);
+    if (role === 'manager') {
+      await page.goto(`${base}/dashboard/cases?measure=plans_late`);
+      assert.match(await page.content(), /took more than 20 weeks/);
+      await check(page, `${tag}-9-dashboard-cases`);
+    }
     await page.goto(`${base}/trajectories`);
     assert.match(await page.content(), /Planned and actual by month/);
     await check(page, `${tag}-9-trajectories`);

@@ -4087,6 +4087,44 @@ fn dashboard(db: Db) {
     );
     let admin = sign_in(port, "admin");
     assert_eq!(http(port, "GET", "/dashboard", &admin, "").0, 403);
+    // The children behind a figure: as many as the figure says, each a link to a record;
+    // board members see aggregates only.
+    let (status, _, page) = http(
+        port,
+        "GET",
+        &format!("/dashboard/cases?measure=plans_late&year={year}"),
+        &manager,
+        "",
+    );
+    assert_eq!(status, 200, "{page}");
+    let late = within_late(&k);
+    assert!(
+        page.contains(&format!(">{late} children.</p>")),
+        "{late} late: {page}"
+    );
+    assert_eq!(page.matches("href=\"/cases/").count(), late as usize);
+    assert_eq!(
+        http(
+            port,
+            "GET",
+            &format!("/dashboard/cases?measure=plans_late&year={year}"),
+            &board,
+            ""
+        )
+        .0,
+        403
+    );
+    assert_eq!(
+        http(
+            port,
+            "GET",
+            "/dashboard/cases?measure=nonsense",
+            &manager,
+            ""
+        )
+        .0,
+        400
+    );
     // Trajectories: the demo's, and one defined here; planned against actual by month.
     let area_s = area.to_string();
     let (code, _, err) = run(&[
@@ -4208,6 +4246,12 @@ fn dashboard(db: Db) {
     );
     server.kill().expect("stop");
     server.wait().expect("reaped");
+}
+
+/// Plans issued in the year that took more than 20 weeks, from `kpi`'s JSON.
+fn within_late(k: &serde_json::Value) -> i64 {
+    k["within_20_weeks"]["denominator"].as_i64().unwrap_or(0)
+        - k["within_20_weeks"]["numerator"].as_i64().unwrap_or(0)
 }
 
 #[test]

@@ -40,6 +40,7 @@ pub struct Engine {
     areas: Vec<AreaId>,
     area_ix: HashMap<AreaId, u32>,
     case_ix: HashMap<CaseId, u32>,
+    case_ids: Vec<CaseId>,
     case_requests: Vec<Vec<u32>>,
     case_plans: Vec<Vec<u32>>,
     // Per case: what the figures are broken down by.
@@ -67,6 +68,53 @@ pub struct Engine {
     plan_end: Vec<i32>,
     plan_ceased_on: Vec<i32>,
     plan_ceased_reason: Vec<Option<CeaseReason>>,
+}
+
+/// The figures a list of children can be drawn from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Behind {
+    Requests,
+    DecidedLate,
+    PlansIssued,
+    PlansLate,
+    ExceptionCases,
+    PlansInPlace,
+    Ceased,
+}
+
+impl Behind {
+    pub const ALL: [Behind; 7] = [
+        Behind::Requests,
+        Behind::DecidedLate,
+        Behind::PlansIssued,
+        Behind::PlansLate,
+        Behind::ExceptionCases,
+        Behind::PlansInPlace,
+        Behind::Ceased,
+    ];
+    pub fn key(self) -> &'static str {
+        match self {
+            Behind::Requests => "requests",
+            Behind::DecidedLate => "decided_late",
+            Behind::PlansIssued => "plans_issued",
+            Behind::PlansLate => "plans_late",
+            Behind::ExceptionCases => "exception_cases",
+            Behind::PlansInPlace => "plans_in_place",
+            Behind::Ceased => "ceased",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Behind::Requests => "Children whose request was received in the period",
+            Behind::DecidedLate => "Children whose decision on assessment took more than 6 weeks",
+            Behind::PlansIssued => "Children whose final plan was issued in the period",
+            Behind::PlansLate => "Children whose final plan took more than 20 weeks",
+            Behind::ExceptionCases => "Children whose plan was issued with an exception recorded",
+            Behind::PlansInPlace => "Children with a plan in place at the end of the period",
+            Behind::Ceased => "Children whose plan ceased in the period",
+        }
+    }
 }
 
 /// A proportion with its numerator and denominator, never a rate alone.
@@ -270,6 +318,7 @@ impl Engine {
             Some(i) => *i as usize,
             None => {
                 self.case_ix.insert(id, self.case_requests.len() as u32);
+                self.case_ids.push(id);
                 self.case_requests.push(Vec::new());
                 self.case_plans.push(Vec::new());
                 self.case_need.push(u8::MAX);
@@ -553,6 +602,79 @@ impl Engine {
         total.median_days_to_final_plan = nearest_rank(&all_days, 0.5);
         total.p90_days_to_final_plan = nearest_rank(&all_days, 0.9);
         (self.areas.iter().copied().zip(k).collect(), total)
+    }
+
+    /// The children behind a figure: the cases counted in `measure` for an area over a
+    /// period, each once, in the order of their records.
+    pub fn cases_behind(
+        &self,
+        area: AreaId,
+        period: &Period,
+        filter: &Filter,
+        measure: Behind,
+    ) -> Vec<CaseId> {
+        let Some(&a) = self.area_ix.get(&area) else {
+            return Vec::new();
+        };
+        let (from, to) = (day(period.from), day(period.to));
+        let in_period = |d: i32| d != NONE && d >= from && d <= to;
+        let any = *filter == Filter::default();
+        let mut seen = vec![false; self.case_ids.len()];
+        let mut out = Vec::new();
+        let mut take = |case: u32, out: &mut Vec<CaseId>| {
+            if !seen[case as usize] {
+                seen[case as usize] = true;
+                out.push(self.case_ids[case as usize]);
+            }
+        };
+        match measure {
+            Behind::Requests
+            | Behind::DecidedLate
+            | Behind::PlansIssued
+            | Behind::PlansLate
+            | Behind::ExceptionCases => {
+                for i in 0..self.req_alive.len() {
+                    if !self.req_alive[i] || self.req_area[i] != a {
+                        continue;
+                    }
+                    let case = self.req_case[i];
+                    if !any && !self.chosen(case as usize, filter, to) {
+                        continue;
+                    }
+                    let (received, decided, fin) =
+                        (self.req_received[i], self.req_decided[i], self.req_final[i]);
+                    let hit = match measure {
+                        Behind::Requests => in_period(received),
+                        Behind::DecidedLate => in_period(decided) && decided - received > 42,
+                        Behind::PlansIssued => in_period(fin),
+                        Behind::PlansLate => in_period(fin) && fin - received > 140,
+                        _ => in_period(fin) && self.req_exception[i],
+                    };
+                    if hit {
+                        take(case, &mut out);
+                    }
+                }
+            }
+            Behind::PlansInPlace | Behind::Ceased => {
+                for i in 0..self.plan_alive.len() {
+                    if !self.plan_alive[i] || self.plan_area[i] != a {
+                        continue;
+                    }
+                    let case = self.plan_case[i];
+                    if !any && !self.chosen(case as usize, filter, to) {
+                        continue;
+                    }
+                    let hit = match measure {
+                        Behind::PlansInPlace => self.plan_start[i] <= to && self.plan_end[i] > to,
+                        _ => in_period(self.plan_ceased_on[i]),
+                    };
+                    if hit {
+                        take(case, &mut out);
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// The areas the engine has seen.

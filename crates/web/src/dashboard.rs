@@ -15,7 +15,7 @@ use sendscope_domain::access::{Action, Resource, Role, authorise};
 use sendscope_domain::calendar::england_today;
 use sendscope_domain::ids::{AreaId, CaseId};
 use sendscope_domain::projection::StreamState;
-use sendscope_kpi::{AgeGroup, Engine, Filter, Kpis, Period, Share};
+use sendscope_kpi::{AgeGroup, Behind, Engine, Filter, Kpis, Period, Share};
 use sendscope_store::{Store, StoreError};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
@@ -312,12 +312,117 @@ pub async fn show(
             Ok(_) => None,
             Err(e) => return crate::error_page(&e.to_string()),
         };
+        let drill = if suppress {
+            String::new()
+        } else {
+            let keep: String = ["period", "year", "need", "age", "caseworker", "team"]
+                .iter()
+                .filter_map(|k| q.get(*k).filter(|v| !v.is_empty()).map(|v| format!("&amp;{k}={}", crate::cases::url_encode(v))))
+                .collect();
+            let links: String = Behind::ALL
+                .iter()
+                .map(|b| format!("<li><a href=\"/dashboard/cases?measure={}{keep}\">{}</a></li>", b.key(), esc(b.label())))
+                .collect();
+            format!("<h2>The children behind the figures</h2><ul class=\"govuk-list\">{links}</ul>")
+        };
         let body = format!(
-            "{}{}",
+            "{}{drill}{}",
             html(&figures, &ask, &q, &caseworkers, suppress),
             crate::benchmarks::html(&published, own.as_deref())
         );
         Html(page("Dashboard", &body)).into_response()
+    })
+    .await
+}
+
+/// GET /dashboard/cases?measure=…&period=…: the children behind a figure of the
+/// dashboard's latest period, for those who may open children's records (never board
+/// members: they see aggregates only). Each child listed is one this user may see.
+pub async fn cases(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let kpi = app.kpi.clone();
+    with_user(&app, headers, move |store, who| {
+        let p = &who.principal;
+        if !authorise(p, Action::View, Resource::CaseList { area: p.area }).allowed()
+            || p.role == Role::BoardMember
+        {
+            return (
+                StatusCode::FORBIDDEN,
+                Html(page(
+                    "No access",
+                    "<h1>You cannot see this page</h1><p>Your role sees the area's figures, not the children behind them.</p>",
+                )),
+            )
+                .into_response();
+        }
+        let bad = |m: String| {
+            (
+                StatusCode::BAD_REQUEST,
+                Html(page(
+                    "Error: Children behind a figure",
+                    &format!(
+                        "<h1>Children behind a figure</h1><p class=\"govuk-error-message\">{}.</p><p><a href=\"/dashboard\">Back to the dashboard</a></p>",
+                        esc(&m)
+                    ),
+                )),
+            )
+                .into_response()
+        };
+        let ask = match ask(&q) {
+            Ok(a) => a,
+            Err(m) => return bad(m),
+        };
+        let measure = q.get("measure").map(String::as_str).unwrap_or("");
+        let Some(behind) = Behind::ALL.into_iter().find(|b| b.key() == measure) else {
+            return bad(format!(
+                "There is no figure called {measure:?}: use one of {}",
+                Behind::ALL.map(|b| b.key()).join(", ")
+            ));
+        };
+        let Some(period) = periods(ask.kind, ask.year).pop() else {
+            return bad("There is no such period".into());
+        };
+        let area = p.area;
+        let ids = match kpi.with(store, |e| e.cases_behind(area, &period, &ask.filter, behind)) {
+            Ok(ids) => ids,
+            Err(e) => return crate::error_page(&e.to_string()),
+        };
+        let shown: Vec<CaseId> = ids.iter().take(500).copied().collect();
+        let refs: Vec<sendscope_domain::StreamRef> =
+            shown.iter().map(|c| sendscope_domain::StreamRef::case(*c)).collect();
+        let projections = match store.projections(&refs) {
+            Ok(x) => x,
+            Err(e) => return crate::error_page(&e.to_string()),
+        };
+        let rows: String = shown
+            .iter()
+            .zip(projections)
+            .filter_map(|(id, p)| {
+                let p = p?;
+                crate::views::may_see(&who.principal, &p).then(|| {
+                    format!(
+                        "<tr><td><a href=\"/cases/{id}\">{}</a></td><td>{id}</td></tr>",
+                        esc(&p.display_name())
+                    )
+                })
+            })
+            .collect();
+        Html(page(
+            "Children behind a figure",
+            &format!(
+                "<span class=\"govuk-caption-l\">{}</span><h1>{}</h1><p>{} children{}.</p>\
+                 <table><caption>The children (the first 500)</caption><thead><tr><th scope=\"col\">Child</th><th scope=\"col\">Case reference</th></tr></thead>\
+                 <tbody>{rows}</tbody></table><p><a href=\"/dashboard\">Back to the dashboard</a></p>",
+                esc(&period.label),
+                esc(behind.label()),
+                ids.len(),
+                if ids.len() > 500 { "; the first 500 are listed" } else { "" }
+            ),
+        ))
+        .into_response()
     })
     .await
 }

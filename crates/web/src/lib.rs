@@ -83,6 +83,7 @@ pub fn router(store: Arc<dyn Store>, secure_cookies: bool) -> Router {
         .route("/programmes", get(programmes::list))
         .route("/compliance", get(compliance::show))
         .route("/dashboard", get(dashboard::show))
+        .route("/dashboard/cases", get(dashboard::cases))
         .route("/trajectories", get(trajectories::show))
         .route("/board-report", get(board::show))
         .route("/programmes/{n}", get(programmes::show))
