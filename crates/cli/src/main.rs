@@ -1409,6 +1409,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                         k.within_20_weeks_excluding_exceptions,
                     )?;
                     count(&mut w, "exception_cases", k.exception_cases)?;
+                    count(&mut w, "reviews_held", k.reviews_held)?;
+                    share(
+                        &mut w,
+                        "review_decisions_within_4_weeks",
+                        k.review_decisions_within_4_weeks,
+                    )?;
                     count(&mut w, "plans_in_place_at_end", k.plans_in_place_at_end)?;
                     for (r, n) in &k.ceased {
                         let reason = serde_json::to_value(r)?;

@@ -3879,6 +3879,23 @@ fn kpis_equal_sql_over_the_raw_events() {
                 |r| r.get(0),
             )
             .expect("in place");
+        let reviews_held: i64 = conn
+            .query_row(
+                &format!("{ev} SELECT count(*) FROM ev WHERE event_type = 'case.review_meeting_held' AND json_extract(p, '$.on') BETWEEN ?1 AND ?2"),
+                range,
+                |r| r.get(0),
+            )
+            .expect("reviews");
+        let (review_decisions, review_within): (i64, i64) = conn
+            .query_row(
+                &format!(
+                    "{ev} SELECT total(1), total(julianday(json_extract(p, '$.on')) - julianday(json_extract(p, '$.meeting_on')) <= 28)
+                     FROM ev WHERE event_type = 'case.review_decided' AND json_extract(p, '$.on') BETWEEN ?1 AND ?2"
+                ),
+                range,
+                |r| Ok((r.get::<_, f64>(0)? as i64, r.get::<_, f64>(1)? as i64)),
+            )
+            .expect("review decisions");
         let mut stmt = conn
             .prepare(&format!(
                 "{ev} SELECT json_extract(p, '$.reason'), count(*) FROM ev WHERE event_type = 'case.plan_ceased'
@@ -3931,6 +3948,25 @@ fn kpis_equal_sql_over_the_raw_events() {
             .map(|(r, n)| (r.clone(), n.as_i64().unwrap_or(0)))
             .collect();
         assert_eq!(got_ceased, ceased, "{args:?}: plans ceased by reason");
+        assert_eq!(
+            (
+                k["reviews_held"].as_i64(),
+                k["review_decisions_within_4_weeks"]["numerator"].as_i64(),
+                k["review_decisions_within_4_weeks"]["denominator"].as_i64()
+            ),
+            (
+                Some(reviews_held),
+                Some(review_within),
+                Some(review_decisions)
+            ),
+            "{args:?}: reviews"
+        );
+        if args == ["--year", "2024"] {
+            assert!(
+                reviews_held > 50 && review_decisions > 50,
+                "the demo holds reviews"
+            );
+        }
         if args == ["--year", "2024"] {
             assert!(
                 ceased.values().sum::<i64>() > 5,

@@ -15,6 +15,8 @@
 //! - plans in place at the year's end: plans started on or before 31 December and not
 //!   ceased, replaced by a new plan or transferred to another area by then;
 //! - plans ceased: plans whose cessation took effect in the period, by reason;
+//! - reviews held: annual review meetings held in the period; review decisions within
+//!   4 weeks: of decisions made in the period, those within 28 days of the meeting;
 //! - time to a final plan: days from request to final plan for plans issued in the year,
 //!   median and 90th percentile by the nearest-rank method.
 
@@ -68,6 +70,13 @@ pub struct Engine {
     plan_end: Vec<i32>,
     plan_ceased_on: Vec<i32>,
     plan_ceased_reason: Vec<Option<CeaseReason>>,
+    // One row per annual review meeting held.
+    case_reviews: Vec<Vec<u32>>,
+    rev_alive: Vec<bool>,
+    rev_case: Vec<u32>,
+    rev_area: Vec<u32>,
+    rev_meeting: Vec<i32>,
+    rev_decided: Vec<i32>,
 }
 
 /// The figures a list of children can be drawn from.
@@ -269,6 +278,11 @@ pub struct Kpis {
     pub within_20_weeks: Share,
     pub within_20_weeks_excluding_exceptions: Share,
     pub exception_cases: u64,
+    /// Annual review meetings held in the period.
+    pub reviews_held: u64,
+    /// Of review decisions made in the period, those made within 4 weeks (28 days) of
+    /// the meeting.
+    pub review_decisions_within_4_weeks: Share,
     /// Plans in place on the period's last day.
     pub plans_in_place_at_end: u64,
     /// Plans ceased in the period, by the reason recorded.
@@ -306,9 +320,14 @@ impl Engine {
         self.case_ix.len()
     }
 
-    /// Rows held (live and retired).
+    /// Request and plan rows held (live and retired).
     pub fn rows(&self) -> (usize, usize) {
         (self.req_alive.len(), self.plan_alive.len())
+    }
+
+    /// Review rows held (live and retired).
+    pub fn review_rows(&self) -> usize {
+        self.rev_alive.len()
     }
 
     /// Brings one case's facts up to date with its record.
@@ -321,6 +340,7 @@ impl Engine {
                 self.case_ids.push(id);
                 self.case_requests.push(Vec::new());
                 self.case_plans.push(Vec::new());
+                self.case_reviews.push(Vec::new());
                 self.case_need.push(u8::MAX);
                 self.case_team.push(u32::MAX);
                 self.case_worker.push(u32::MAX);
@@ -408,6 +428,20 @@ impl Engine {
             self.plan_end[row] = *end;
         }
         self.case_plans[ci] = rows;
+        // Review meetings held (not those only planned).
+        let held: Vec<&sendscope_domain::projection::ReviewState> =
+            c.reviews.iter().filter(|r| !r.planned).collect();
+        let rows = std::mem::take(&mut self.case_reviews[ci]);
+        let rows = self.place(rows, held.len(), Table::Reviews);
+        for (r, &row) in held.iter().zip(&rows) {
+            let row = row as usize;
+            self.rev_alive[row] = true;
+            self.rev_case[row] = ci as u32;
+            self.rev_area[row] = a;
+            self.rev_meeting[row] = day(r.meeting_on);
+            self.rev_decided[row] = r.decided_on.map(day).unwrap_or(NONE);
+        }
+        self.case_reviews[ci] = rows;
     }
 
     /// The rows for `n` facts: the case's own when the number is unchanged, else new
@@ -420,6 +454,7 @@ impl Engine {
             match t {
                 Table::Requests => self.req_alive[r as usize] = false,
                 Table::Plans => self.plan_alive[r as usize] = false,
+                Table::Reviews => self.rev_alive[r as usize] = false,
             }
         }
         (0..n)
@@ -433,6 +468,14 @@ impl Engine {
                     self.req_final.push(NONE);
                     self.req_exception.push(false);
                     self.req_alive.len() as u32 - 1
+                }
+                Table::Reviews => {
+                    self.rev_alive.push(false);
+                    self.rev_case.push(0);
+                    self.rev_area.push(0);
+                    self.rev_meeting.push(NONE);
+                    self.rev_decided.push(NONE);
+                    self.rev_alive.len() as u32 - 1
                 }
                 Table::Plans => {
                     self.plan_alive.push(false);
@@ -566,6 +609,18 @@ impl Engine {
                 *x.ceased.entry(r).or_default() += 1;
             }
         }
+        for i in 0..self.rev_alive.len() {
+            if !self.rev_alive[i] || (!any && !self.chosen(self.rev_case[i] as usize, filter, to)) {
+                continue;
+            }
+            let x = &mut k[self.rev_area[i] as usize];
+            let (meeting, decided) = (self.rev_meeting[i], self.rev_decided[i]);
+            x.reviews_held += u64::from(in_year(meeting));
+            if in_year(decided) {
+                x.review_decisions_within_4_weeks.denominator += 1;
+                x.review_decisions_within_4_weeks.numerator += u64::from(decided - meeting <= 28);
+            }
+        }
         let mut total = Kpis {
             period: period.label.clone(),
             ..Kpis::default()
@@ -578,6 +633,7 @@ impl Engine {
             total.requests += x.requests;
             total.new_plans += x.new_plans;
             total.exception_cases += x.exception_cases;
+            total.reviews_held += x.reviews_held;
             total.plans_in_place_at_end += x.plans_in_place_at_end;
             for (r, n) in &x.ceased {
                 *total.ceased.entry(*r).or_default() += n;
@@ -588,6 +644,10 @@ impl Engine {
                     x.decisions_within_6_weeks,
                 ),
                 (&mut total.within_20_weeks, x.within_20_weeks),
+                (
+                    &mut total.review_decisions_within_4_weeks,
+                    x.review_decisions_within_4_weeks,
+                ),
                 (
                     &mut total.within_20_weeks_excluding_exceptions,
                     x.within_20_weeks_excluding_exceptions,
@@ -687,6 +747,7 @@ impl Engine {
 enum Table {
     Requests,
     Plans,
+    Reviews,
 }
 
 /// The teams and caseworkers the engine has seen (for filters).

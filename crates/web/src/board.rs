@@ -139,6 +139,11 @@ fn lines(r: &Report) -> Vec<(&'static str, Cells)> {
             share(&|k| k.within_20_weeks_excluding_exceptions),
         ),
         ("Exception cases", count(&|k| k.exception_cases)),
+        ("Annual review meetings held", count(&|k| k.reviews_held)),
+        (
+            "Review decisions within 4 weeks",
+            share(&|k| k.review_decisions_within_4_weeks),
+        ),
         ("Plans issued that were audited", audited),
         ("Audited plans good or better", good),
         (

@@ -537,7 +537,7 @@ fn html(
          <p>Worked out from every event recorded, by the DfE's definitions; each share with its numerator and denominator.{}</p>\
          <table><caption>{}</caption><thead><tr><th scope=\"col\">Measure</th><th scope=\"col\" class=\"num\">Figure</th>\
          <th scope=\"col\" class=\"num\">Numerator</th><th scope=\"col\" class=\"num\">Denominator</th><th scope=\"col\">Definition</th></tr></thead><tbody>\
-         {}{}{}{}{}{}{}{}{}</tbody></table>\
+         {}{}{}{}{}{}{}{}{}{}{}</tbody></table>\
          <h2>Plans issued within 20 weeks, by period</h2>{}\
          <table><caption>The chart's figures</caption><thead><tr><th scope=\"col\">Period</th><th scope=\"col\" class=\"num\">Within 20 weeks</th>\
          <th scope=\"col\" class=\"num\">Within</th><th scope=\"col\" class=\"num\">Issued</th><th scope=\"col\" class=\"num\">Excluding exceptions</th>\
@@ -579,6 +579,16 @@ fn html(
             "Plans in place at the end of the period",
             count(k.plans_in_place_at_end, suppress),
             "started by the last day and not ceased, replaced or transferred out"
+        ),
+        plain(
+            "Annual review meetings held",
+            count(k.reviews_held, suppress),
+            "held in the period"
+        ),
+        row(
+            "Review decisions within 4 weeks",
+            k.review_decisions_within_4_weeks,
+            "of decisions made in the period, made within 28 days of the meeting"
         ),
         plain("Plans ceased", count(k.ceased.values().sum(), suppress), &{
             let reasons: Vec<String> = k
