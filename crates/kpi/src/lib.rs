@@ -291,6 +291,13 @@ pub struct Kpis {
     pub p90_days_to_final_plan: Option<i32>,
 }
 
+/// The percentiles of the days to a final plan, once the days are all in.
+fn finish(k: &mut Kpis, days: &mut [i32]) {
+    days.sort_unstable();
+    k.median_days_to_final_plan = nearest_rank(days, 0.5);
+    k.p90_days_to_final_plan = nearest_rank(days, 0.9);
+}
+
 /// Nearest rank: the value at rank ⌈p·n⌉ of the sorted values.
 pub fn nearest_rank(sorted: &[i32], p: f64) -> Option<i32> {
     if sorted.is_empty() {
@@ -553,83 +560,15 @@ impl Engine {
     /// Every measure over a period for every area at once (one pass over the columns),
     /// and for all of them together: `(per area, total)`.
     pub fn compute_all_in(&self, period: &Period, filter: &Filter) -> (Vec<(AreaId, Kpis)>, Kpis) {
-        let (from, to) = (day(period.from), day(period.to));
-        let in_year = |d: i32| d != NONE && d >= from && d <= to;
-        let any = *filter == Filter::default();
-        let n = self.areas.len();
-        let mut k: Vec<Kpis> = vec![
-            Kpis {
-                period: period.label.clone(),
-                ..Kpis::default()
-            };
-            n
-        ];
-        let mut days: Vec<Vec<i32>> = vec![Vec::new(); n];
-        for i in 0..self.req_alive.len() {
-            if !self.req_alive[i] || (!any && !self.chosen(self.req_case[i] as usize, filter, to)) {
-                continue;
-            }
-            let a = self.req_area[i] as usize;
-            let x = &mut k[a];
-            let received = self.req_received[i];
-            x.requests += u64::from(in_year(received));
-            let decided = self.req_decided[i];
-            if in_year(decided) {
-                x.decisions_within_6_weeks.denominator += 1;
-                x.decisions_within_6_weeks.numerator += u64::from(decided - received <= 42);
-            }
-            let fin = self.req_final[i];
-            if in_year(fin) {
-                let d = fin - received;
-                let within = u64::from(d <= 140);
-                x.new_plans += 1;
-                days[a].push(d);
-                x.within_20_weeks.denominator += 1;
-                x.within_20_weeks.numerator += within;
-                if self.req_exception[i] {
-                    x.exception_cases += 1;
-                } else {
-                    x.within_20_weeks_excluding_exceptions.denominator += 1;
-                    x.within_20_weeks_excluding_exceptions.numerator += within;
-                }
-            }
-        }
-        for i in 0..self.plan_alive.len() {
-            if !self.plan_alive[i] || (!any && !self.chosen(self.plan_case[i] as usize, filter, to))
-            {
-                continue;
-            }
-            let x = &mut k[self.plan_area[i] as usize];
-            if self.plan_start[i] <= to && self.plan_end[i] > to {
-                x.plans_in_place_at_end += 1;
-            }
-            if in_year(self.plan_ceased_on[i])
-                && let Some(r) = self.plan_ceased_reason[i]
-            {
-                *x.ceased.entry(r).or_default() += 1;
-            }
-        }
-        for i in 0..self.rev_alive.len() {
-            if !self.rev_alive[i] || (!any && !self.chosen(self.rev_case[i] as usize, filter, to)) {
-                continue;
-            }
-            let x = &mut k[self.rev_area[i] as usize];
-            let (meeting, decided) = (self.rev_meeting[i], self.rev_decided[i]);
-            x.reviews_held += u64::from(in_year(meeting));
-            if in_year(decided) {
-                x.review_decisions_within_4_weeks.denominator += 1;
-                x.review_decisions_within_4_weeks.numerator += u64::from(decided - meeting <= 28);
-            }
-        }
+        let (mut k, mut days) = self.accumulate(std::slice::from_ref(period), filter, None);
+        let (mut k, mut days) = (k.remove(0), days.remove(0));
         let mut total = Kpis {
             period: period.label.clone(),
             ..Kpis::default()
         };
         let mut all_days = Vec::new();
         for (x, d) in k.iter_mut().zip(days.iter_mut()) {
-            d.sort_unstable();
-            x.median_days_to_final_plan = nearest_rank(d, 0.5);
-            x.p90_days_to_final_plan = nearest_rank(d, 0.9);
+            finish(x, d);
             total.requests += x.requests;
             total.new_plans += x.new_plans;
             total.exception_cases += x.exception_cases;
@@ -658,10 +597,135 @@ impl Engine {
             }
             all_days.extend_from_slice(d);
         }
-        all_days.sort_unstable();
-        total.median_days_to_final_plan = nearest_rank(&all_days, 0.5);
-        total.p90_days_to_final_plan = nearest_rank(&all_days, 0.9);
+        finish(&mut total, &mut all_days);
         (self.areas.iter().copied().zip(k).collect(), total)
+    }
+
+    /// Every measure for one area over each of several periods (sorted, not
+    /// overlapping), in one pass over the columns: the dashboard's trend.
+    pub fn compute_series(&self, area: AreaId, periods: &[Period], filter: &Filter) -> Vec<Kpis> {
+        let Some(&a) = self.area_ix.get(&area) else {
+            return periods
+                .iter()
+                .map(|p| Kpis {
+                    period: p.label.clone(),
+                    ..Kpis::default()
+                })
+                .collect();
+        };
+        let (k, days) = self.accumulate(periods, filter, Some(a));
+        k.into_iter()
+            .zip(days)
+            .map(|(mut per_area, mut d)| {
+                let (mut x, mut d) = (per_area.swap_remove(a as usize), d.swap_remove(a as usize));
+                finish(&mut x, &mut d);
+                x
+            })
+            .collect()
+    }
+
+    /// The counts for each period (sorted, not overlapping) and area, and each one's
+    /// days from request to final plan: `[period][area]`. With `only`, rows of other
+    /// areas are passed over.
+    #[allow(clippy::type_complexity)]
+    fn accumulate(
+        &self,
+        periods: &[Period],
+        filter: &Filter,
+        only: Option<u32>,
+    ) -> (Vec<Vec<Kpis>>, Vec<Vec<Vec<i32>>>) {
+        let bounds: Vec<(i32, i32)> = periods.iter().map(|p| (day(p.from), day(p.to))).collect();
+        let which = |d: i32| -> Option<usize> {
+            if d == NONE {
+                return None;
+            }
+            let i = bounds.partition_point(|(_, to)| *to < d);
+            (i < bounds.len() && bounds[i].0 <= d).then_some(i)
+        };
+        let any = *filter == Filter::default();
+        let ok = |case: u32, p: usize| any || self.chosen(case as usize, filter, bounds[p].1);
+        let n = self.areas.len();
+        let mut k: Vec<Vec<Kpis>> = periods
+            .iter()
+            .map(|p| {
+                vec![
+                    Kpis {
+                        period: p.label.clone(),
+                        ..Kpis::default()
+                    };
+                    n
+                ]
+            })
+            .collect();
+        let mut days: Vec<Vec<Vec<i32>>> = vec![vec![Vec::new(); n]; periods.len()];
+        let skip = |alive: bool, area: u32| !alive || only.is_some_and(|o| o != area);
+        for i in 0..self.req_alive.len() {
+            let a = self.req_area[i];
+            if skip(self.req_alive[i], a) {
+                continue;
+            }
+            let (case, a) = (self.req_case[i], a as usize);
+            let received = self.req_received[i];
+            if let Some(p) = which(received).filter(|p| ok(case, *p)) {
+                k[p][a].requests += 1;
+            }
+            let decided = self.req_decided[i];
+            if let Some(p) = which(decided).filter(|p| ok(case, *p)) {
+                let x = &mut k[p][a].decisions_within_6_weeks;
+                x.denominator += 1;
+                x.numerator += u64::from(decided - received <= 42);
+            }
+            let fin = self.req_final[i];
+            if let Some(p) = which(fin).filter(|p| ok(case, *p)) {
+                let d = fin - received;
+                let within = u64::from(d <= 140);
+                let x = &mut k[p][a];
+                x.new_plans += 1;
+                days[p][a].push(d);
+                x.within_20_weeks.denominator += 1;
+                x.within_20_weeks.numerator += within;
+                if self.req_exception[i] {
+                    x.exception_cases += 1;
+                } else {
+                    x.within_20_weeks_excluding_exceptions.denominator += 1;
+                    x.within_20_weeks_excluding_exceptions.numerator += within;
+                }
+            }
+        }
+        for i in 0..self.plan_alive.len() {
+            let a = self.plan_area[i];
+            if skip(self.plan_alive[i], a) {
+                continue;
+            }
+            let (case, a) = (self.plan_case[i], a as usize);
+            for (p, (_, to)) in bounds.iter().enumerate() {
+                if self.plan_start[i] <= *to && self.plan_end[i] > *to && ok(case, p) {
+                    k[p][a].plans_in_place_at_end += 1;
+                }
+            }
+            if let Some(p) = which(self.plan_ceased_on[i]).filter(|p| ok(case, *p))
+                && let Some(r) = self.plan_ceased_reason[i]
+            {
+                *k[p][a].ceased.entry(r).or_default() += 1;
+            }
+        }
+        for i in 0..self.rev_alive.len() {
+            let a = self.rev_area[i];
+            if skip(self.rev_alive[i], a) {
+                continue;
+            }
+            let (case, a) = (self.rev_case[i], a as usize);
+            let (meeting, decided) = (self.rev_meeting[i], self.rev_decided[i]);
+            if let Some(p) = which(meeting).filter(|p| ok(case, *p)) {
+                k[p][a].reviews_held += 1;
+            }
+            if let Some(p) = which(decided).filter(|p| ok(case, *p)) {
+                let x = &mut k[p][a].review_decisions_within_4_weeks;
+                x.denominator += 1;
+                x.numerator += u64::from(decided - meeting <= 28);
+            }
+        }
+        (k, days)
     }
 
     /// The children behind a figure: the cases counted in `measure` for an area over a
@@ -835,5 +899,21 @@ mod incremental {
         assert_eq!(e.compute(Some(area), 2024).requests, 2);
         assert_eq!(e.compute(None, 2024).requests, 3);
         assert_eq!(e.compute(Some(AreaId::new_random()), 2024).requests, 0);
+        // A series in one pass equals each period on its own, with or without a filter.
+        let months: Vec<Period> = (1..=12).filter_map(|m| Period::month(2024, m)).collect();
+        for f in [
+            Filter::default(),
+            Filter {
+                age: Some(AgeGroup::From5To10),
+                ..Filter::default()
+            },
+        ] {
+            let series = e.compute_series(area, &months, &f);
+            let each: Vec<Kpis> = months
+                .iter()
+                .map(|p| e.compute_in(Some(area), p, &f))
+                .collect();
+            assert_eq!(series, each);
+        }
     }
 }

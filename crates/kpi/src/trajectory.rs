@@ -42,16 +42,7 @@ fn month_start(d: NaiveDate) -> NaiveDate {
     d.with_day(1).unwrap_or(d)
 }
 
-fn value(
-    engine: &Engine,
-    area: AreaId,
-    m: TrajectoryMeasure,
-    first: NaiveDate,
-) -> (Option<f64>, Option<u64>, Option<u64>) {
-    let Some(p) = Period::month(first.year(), first.month()) else {
-        return (None, None, None);
-    };
-    let k = engine.compute_in(Some(area), &p, &Filter::default());
+fn value(k: &crate::Kpis, m: TrajectoryMeasure) -> (Option<f64>, Option<u64>, Option<u64>) {
     let share = |s: crate::Share| (s.percent(), Some(s.numerator), Some(s.denominator));
     match m {
         TrajectoryMeasure::WithinTwentyWeeks => share(k.within_20_weeks),
@@ -78,7 +69,30 @@ pub fn progress(
     let deadline = month_start(t.deadline);
     let before = start.checked_sub_months(Months::new(1)).unwrap_or(start);
     let this_month = month_start(today);
-    let baseline = value(engine, area, t.measure, before).0;
+    // Every month from the one before the start to the deadline's, in one pass.
+    let mut months = Vec::new();
+    let mut m = before;
+    while m <= deadline {
+        months.push(m);
+        match m.checked_add_months(Months::new(1)) {
+            Some(n) => m = n,
+            None => break,
+        }
+    }
+    let periods: Vec<Period> = months
+        .iter()
+        .filter_map(|m| Period::month(m.year(), m.month()))
+        .collect();
+    let values = engine.compute_series(area, &periods, &Filter::default());
+    let at = |m: NaiveDate| {
+        months
+            .iter()
+            .position(|x| *x == m)
+            .and_then(|i| values.get(i))
+            .map(|k| value(k, t.measure))
+            .unwrap_or((None, None, None))
+    };
+    let baseline = if before < start { at(before).0 } else { None };
     let span = months_between(start, deadline).max(1) as f64;
     let mut points = Vec::new();
     let mut m = start;
@@ -86,7 +100,7 @@ pub fn progress(
         let i = months_between(start, m) as f64;
         let planned = baseline.map(|b| ((b + (t.target - b) * i / span) * 10.0).round() / 10.0);
         let (actual, numerator, denominator) = if m < this_month {
-            value(engine, area, t.measure, m)
+            at(m)
         } else {
             (None, None, None)
         };

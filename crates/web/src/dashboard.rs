@@ -282,12 +282,7 @@ pub async fn show(
         };
         let periods = periods(ask.kind, ask.year);
         let area = p.area;
-        let figures = kpi.with(store, |e| {
-            periods
-                .iter()
-                .map(|x| e.compute_in(Some(area), x, &ask.filter))
-                .collect::<Vec<Kpis>>()
-        });
+        let figures = kpi.with(store, |e| e.compute_series(area, &periods, &ask.filter));
         let figures = match figures {
             Ok(f) => f,
             Err(e) => return crate::error_page(&e.to_string()),
