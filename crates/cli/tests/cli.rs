@@ -3879,6 +3879,20 @@ fn kpis_equal_sql_over_the_raw_events() {
                 |r| r.get(0),
             )
             .expect("in place");
+        // Quality: the plans issued in the period with their audit (the demo audits a
+        // plan at most once, and before any later plan).
+        let (audited, good): (i64, i64) = conn
+            .query_row(
+                &format!(
+                    "{ev}, fin AS (SELECT stream_no, json_extract(p, '$.on') AS issued FROM ev WHERE event_type = 'case.final_plan_issued'),
+                     qa AS (SELECT stream_no, json_extract(p, '$.on') AS on_, json_extract(p, '$.grade') AS grade FROM ev WHERE event_type = 'case.plan_audited')
+                     SELECT total(1), total(grade IN ('outstanding', 'good')) FROM fin JOIN qa USING (stream_no)
+                     WHERE issued BETWEEN ?1 AND ?2 AND qa.on_ >= fin.issued"
+                ),
+                range,
+                |r| Ok((r.get::<_, f64>(0)? as i64, r.get::<_, f64>(1)? as i64)),
+            )
+            .expect("quality");
         let reviews_held: i64 = conn
             .query_row(
                 &format!("{ev} SELECT count(*) FROM ev WHERE event_type = 'case.review_meeting_held' AND json_extract(p, '$.on') BETWEEN ?1 AND ?2"),
@@ -3961,6 +3975,17 @@ fn kpis_equal_sql_over_the_raw_events() {
             ),
             "{args:?}: reviews"
         );
+        assert_eq!(
+            (
+                k["quality"]["audited"].as_i64(),
+                k["quality"]["good_or_better"].as_i64()
+            ),
+            (Some(audited), Some(good)),
+            "{args:?}: quality"
+        );
+        if args == ["--year", "2024"] {
+            assert!(audited > 3, "the demo audits plans: {audited}");
+        }
         if args == ["--year", "2024"] {
             assert!(
                 reviews_held > 50 && review_decisions > 50,

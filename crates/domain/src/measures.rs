@@ -6,6 +6,21 @@ use crate::projection::CaseState;
 use chrono::Datelike;
 use serde::Serialize;
 
+/// The grade of the latest audit of the plan issued on `issued` (before any later plan).
+pub fn plan_grade(c: &CaseState, issued: chrono::NaiveDate) -> Option<crate::qa::QaGrade> {
+    let next_plan = c
+        .requests
+        .iter()
+        .filter_map(|x| x.final_issued_on)
+        .filter(|d| *d > issued)
+        .min();
+    c.audits
+        .iter()
+        .filter(|a| a.on >= issued && next_plan.is_none_or(|n| a.on < n))
+        .max_by_key(|a| (a.on, a.audit))
+        .map(|a| a.grade)
+}
+
 /// DfE's 20-week timeliness for one calendar year: EHC plans issued in the year, and
 /// those issued within 20 weeks (final plan ≤ 140 days after the request was received),
 /// with and without the cases where an exception applies (DfE drops exception cases from
@@ -42,19 +57,7 @@ impl TwentyWeeks {
                 continue;
             }
             let within = (issued - r.received_on).num_days() <= 140;
-            let next_plan = c
-                .requests
-                .iter()
-                .filter_map(|x| x.final_issued_on)
-                .filter(|d| *d > issued)
-                .min();
-            self.quality.add(
-                c.audits
-                    .iter()
-                    .filter(|a| a.on >= issued && next_plan.is_none_or(|n| a.on < n))
-                    .max_by_key(|a| (a.on, a.audit))
-                    .map(|a| a.grade),
-            );
+            self.quality.add(plan_grade(c, issued));
             self.issued += 1;
             self.within_20_weeks += u64::from(within);
             if r.exceptions.is_empty() {

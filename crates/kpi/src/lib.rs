@@ -15,6 +15,8 @@
 //! - plans in place at the year's end: plans started on or before 31 December and not
 //!   ceased, replaced by a new plan or transferred to another area by then;
 //! - plans ceased: plans whose cessation took effect in the period, by reason;
+//! - quality: of plans issued in the period, those audited, by the grade of each plan's
+//!   latest audit (before any later plan);
 //! - reviews held: annual review meetings held in the period; review decisions within
 //!   4 weeks: of decisions made in the period, those within 28 days of the meeting;
 //! - time to a final plan: days from request to final plan for plans issued in the year,
@@ -26,6 +28,7 @@ use chrono::{Datelike, NaiveDate};
 use sendscope_domain::event::AssessDecision;
 use sendscope_domain::ids::{AreaId, CaseId, StaffId, TeamId};
 use sendscope_domain::projection::CaseState;
+use sendscope_domain::qa::{QaGrade, QualitySummary};
 use sendscope_domain::sen::{CeaseReason, NeedType};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -62,6 +65,8 @@ pub struct Engine {
     req_decided: Vec<i32>,
     req_final: Vec<i32>,
     req_exception: Vec<bool>,
+    /// The grade of the latest audit of the plan issued for the request.
+    req_grade: Vec<Option<QaGrade>>,
     // One row per plan (current and earlier).
     plan_alive: Vec<bool>,
     plan_case: Vec<u32>,
@@ -278,6 +283,8 @@ pub struct Kpis {
     pub within_20_weeks: Share,
     pub within_20_weeks_excluding_exceptions: Share,
     pub exception_cases: u64,
+    /// The quality of the plans issued in the period: each plan's latest audit.
+    pub quality: QualitySummary,
     /// Annual review meetings held in the period.
     pub reviews_held: u64,
     /// Of review decisions made in the period, those made within 4 weeks (28 days) of
@@ -394,6 +401,10 @@ impl Engine {
             };
             self.req_final[row] = r.final_issued_on.map(day).unwrap_or(NONE);
             self.req_exception[row] = !r.exceptions.is_empty();
+            // The plan's latest audit, before any later plan (as `domain::measures`).
+            self.req_grade[row] = r
+                .final_issued_on
+                .and_then(|issued| sendscope_domain::measures::plan_grade(c, issued));
         }
         self.case_requests[ci] = rows;
         // Plans: earlier ones end where the next begins, unless ceased.
@@ -474,6 +485,7 @@ impl Engine {
                     self.req_decided.push(NONE);
                     self.req_final.push(NONE);
                     self.req_exception.push(false);
+                    self.req_grade.push(None);
                     self.req_alive.len() as u32 - 1
                 }
                 Table::Reviews => {
@@ -573,6 +585,11 @@ impl Engine {
             total.new_plans += x.new_plans;
             total.exception_cases += x.exception_cases;
             total.reviews_held += x.reviews_held;
+            total.quality.audited += x.quality.audited;
+            total.quality.good_or_better += x.quality.good_or_better;
+            for (g, n) in &x.quality.by_grade {
+                *total.quality.by_grade.entry(*g).or_default() += n;
+            }
             total.plans_in_place_at_end += x.plans_in_place_at_end;
             for (r, n) in &x.ceased {
                 *total.ceased.entry(*r).or_default() += n;
@@ -681,6 +698,7 @@ impl Engine {
                 let within = u64::from(d <= 140);
                 let x = &mut k[p][a];
                 x.new_plans += 1;
+                x.quality.add(self.req_grade[i]);
                 days[p][a].push(d);
                 x.within_20_weeks.denominator += 1;
                 x.within_20_weeks.numerator += within;

@@ -11,7 +11,6 @@ use axum::response::Response;
 use chrono::{Datelike, NaiveDate};
 use sendscope_domain::calendar::{england_today, long_date};
 use sendscope_domain::ids::AreaId;
-use sendscope_domain::measures::TwentyWeeks;
 use sendscope_domain::projection::StreamState;
 use sendscope_kpi::trajectory::Progress;
 use sendscope_kpi::{Engine, Kpis, Share};
@@ -22,9 +21,8 @@ use serde::Serialize;
 pub struct Report {
     pub area: String,
     pub on: NaiveDate,
+    /// Each year's measures, with the quality of the plans issued (their latest audits).
     pub years: Vec<Kpis>,
-    /// The quality of the plans issued in each year (their latest audits).
-    pub quality: Vec<TwentyWeeks>,
     pub trajectories: Vec<Progress>,
 }
 
@@ -42,21 +40,13 @@ pub fn report(
         Some(StreamState::Area(a)) => a.name,
         _ => String::new(),
     };
-    let years: Vec<i32> = (on.year() - 3..=on.year()).collect();
-    let mut quality: Vec<TwentyWeeks> = years.iter().map(|y| TwentyWeeks::new(*y)).collect();
-    sendscope_store::for_each_case(store, area, &mut |_, c| {
-        for q in quality.iter_mut() {
-            q.add(c);
-        }
-    })?;
+    let years: Vec<sendscope_kpi::Period> = (on.year() - 3..=on.year())
+        .filter_map(sendscope_kpi::Period::calendar_year)
+        .collect();
     Ok(Report {
         area: name,
         on,
-        years: years
-            .iter()
-            .map(|y| engine.compute(Some(area), *y))
-            .collect(),
-        quality,
+        years: engine.compute_series(area, &years, &sendscope_kpi::Filter::default()),
         trajectories: crate::trajectories::progress_all(store, engine, area, on)?,
     })
 }
@@ -98,28 +88,14 @@ fn lines(r: &Report) -> Vec<(&'static str, Cells)> {
             .map(|k| (c(f(k)), String::new(), String::new()))
             .collect()
     };
-    let good = r
-        .quality
-        .iter()
-        .map(|q| {
-            let s = Share {
-                numerator: q.quality.good_or_better,
-                denominator: q.quality.audited,
-            };
-            (pct(s), c(s.numerator), c(s.denominator))
-        })
-        .collect();
-    let audited = r
-        .quality
-        .iter()
-        .map(|q| {
-            let s = Share {
-                numerator: q.quality.audited,
-                denominator: q.issued,
-            };
-            (pct(s), c(s.numerator), c(s.denominator))
-        })
-        .collect();
+    let good = share(&|k| Share {
+        numerator: k.quality.good_or_better,
+        denominator: k.quality.audited,
+    });
+    let audited = share(&|k| Share {
+        numerator: k.quality.audited,
+        denominator: k.new_plans,
+    });
     vec![
         (
             "Requests for an assessment received",

@@ -532,7 +532,7 @@ fn html(
          <p>Worked out from every event recorded, by the DfE's definitions; each share with its numerator and denominator.{}</p>\
          <table><caption>{}</caption><thead><tr><th scope=\"col\">Measure</th><th scope=\"col\" class=\"num\">Figure</th>\
          <th scope=\"col\" class=\"num\">Numerator</th><th scope=\"col\" class=\"num\">Denominator</th><th scope=\"col\">Definition</th></tr></thead><tbody>\
-         {}{}{}{}{}{}{}{}{}{}{}</tbody></table>\
+         {}{}{}{}{}{}{}{}{}{}{}{}{}</tbody></table>\
          <h2>Plans issued within 20 weeks, by period</h2>{}\
          <table><caption>The chart's figures</caption><thead><tr><th scope=\"col\">Period</th><th scope=\"col\" class=\"num\">Within 20 weeks</th>\
          <th scope=\"col\" class=\"num\">Within</th><th scope=\"col\" class=\"num\">Issued</th><th scope=\"col\" class=\"num\">Excluding exceptions</th>\
@@ -574,6 +574,22 @@ fn html(
             "Plans in place at the end of the period",
             count(k.plans_in_place_at_end, suppress),
             "started by the last day and not ceased, replaced or transferred out"
+        ),
+        row(
+            "Plans issued that were audited",
+            Share {
+                numerator: k.quality.audited,
+                denominator: k.new_plans
+            },
+            "of plans issued in the period, audited for quality"
+        ),
+        row(
+            "Audited plans good or better",
+            Share {
+                numerator: k.quality.good_or_better,
+                denominator: k.quality.audited
+            },
+            "each plan's latest audit, by the area's rubric"
         ),
         plain(
             "Annual review meetings held",
