@@ -1754,6 +1754,14 @@ fn load_kpi(store: &dyn Store, sample: usize) -> anyhow::Result<(sendscope_kpi::
     let mut seen = 0usize;
     for a in store.headline()?.areas {
         let area = AreaId::parse(&a.area_id)?;
+        for p in store.area_projections(area, sendscope_domain::StreamKind::Staff)? {
+            if let sendscope_domain::projection::StreamState::Staff(s) = &p.state {
+                engine.set_staff_team(
+                    sendscope_domain::ids::StaffId(p.stream.id),
+                    s.added.as_ref().and_then(|a| a.team),
+                );
+            }
+        }
         for_each_case(store, area, &mut |id, c| {
             engine.upsert_case(id, area, c);
             seen += 1;

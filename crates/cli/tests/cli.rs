@@ -4148,6 +4148,74 @@ fn dashboard(db: Db) {
     );
     let admin = sign_in(port, "admin");
     assert_eq!(http(port, "GET", "/dashboard", &admin, "").0, 403);
+    // A team's figures: the page's filter and `kpi --team` agree.
+    let team = sendscope_store::open(&db.url)
+        .expect("opens")
+        .area_projections(
+            sendscope_domain::ids::AreaId::parse(
+                &sendscope_store::open(&db.url)
+                    .expect("opens")
+                    .headline()
+                    .expect("h")
+                    .areas[0]
+                    .area_id,
+            )
+            .expect("area"),
+            sendscope_domain::StreamKind::Organisation,
+        )
+        .expect("organisations")
+        .into_iter()
+        .find_map(|o| match o.state {
+            sendscope_domain::projection::StreamState::Organisation(o) => {
+                o.teams.first().map(|t| t.team)
+            }
+            _ => None,
+        })
+        .expect("the demo has teams");
+    let (code, out, err) = run(&[
+        "--database-url",
+        &db.url,
+        "kpi",
+        "--year",
+        &year.to_string(),
+        "--team",
+        &team.to_string(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let kt: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert!(
+        kt["requests"].as_u64() <= k["requests"].as_u64(),
+        "a team is part of the area"
+    );
+    let (code, out, _) = run(&[
+        "--database-url",
+        &db.url,
+        "kpi",
+        "--year",
+        &year.to_string(),
+        "--team",
+        &uuid::Uuid::new_v4().to_string(),
+    ]);
+    assert_eq!(code, 0);
+    let none: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(
+        none["requests"].as_u64(),
+        Some(0),
+        "a team with no children counts none"
+    );
+    let (status, _, page) = http(
+        port,
+        "GET",
+        &format!("/dashboard?year={year}&team={team}"),
+        &manager,
+        "",
+    );
+    assert_eq!(status, 200);
+    assert!(
+        page.contains(&cell(n(&kt["requests"])))
+            && page.contains(&format!("value=\"{team}\" selected")),
+        "team filter"
+    );
     // The children behind a figure: as many as the figure says, each a link to a record;
     // board members see aggregates only.
     let (status, _, page) = http(

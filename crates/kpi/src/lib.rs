@@ -57,6 +57,9 @@ pub struct Engine {
     team_ix: HashMap<TeamId, u32>,
     workers: Vec<StaffId>,
     worker_ix: HashMap<StaffId, u32>,
+    /// Each member of staff's team now (a case's team is its caseworker's, unless the
+    /// case records one of its own).
+    staff_team: HashMap<StaffId, TeamId>,
     // One row per request.
     req_alive: Vec<bool>,
     req_case: Vec<u32>,
@@ -329,6 +332,18 @@ impl Engine {
         i
     }
 
+    /// Records a member of staff's team (from their staff record), for the team filter.
+    pub fn set_staff_team(&mut self, staff: StaffId, team: Option<TeamId>) {
+        match team {
+            Some(t) => {
+                self.staff_team.insert(staff, t);
+            }
+            None => {
+                self.staff_team.remove(&staff);
+            }
+        }
+    }
+
     /// Cases held.
     pub fn cases(&self) -> usize {
         self.case_ix.len()
@@ -550,10 +565,15 @@ impl Engine {
         {
             return false;
         }
-        if let Some(t) = filter.team
-            && self.team_ix.get(&t) != Some(&self.case_team[case])
-        {
-            return false;
+        if let Some(t) = filter.team {
+            let own = self.team_ix.get(&t) == Some(&self.case_team[case]);
+            let worker = self.case_worker[case];
+            let via_caseworker = self.case_team[case] == u32::MAX
+                && worker != u32::MAX
+                && self.staff_team.get(&self.workers[worker as usize]) == Some(&t);
+            if !own && !via_caseworker {
+                return false;
+            }
         }
         if let Some(w) = filter.caseworker
             && self.worker_ix.get(&w) != Some(&self.case_worker[case])

@@ -48,6 +48,14 @@ impl Kpi {
                 sendscope_store::for_each_case(store, area, &mut |id, c| {
                     engine.upsert_case(id, area, c)
                 })?;
+                for p in store.area_projections(area, StreamKind::Staff)? {
+                    if let StreamState::Staff(s) = &p.state {
+                        engine.set_staff_team(
+                            sendscope_domain::ids::StaffId(p.stream.id),
+                            s.added.as_ref().and_then(|a| a.team),
+                        );
+                    }
+                }
             }
             *guard = Some((engine, seen));
         }
@@ -61,14 +69,19 @@ impl Kpi {
             };
             let touched: BTreeSet<_> = batch
                 .iter()
-                .filter(|e| e.stream.kind == StreamKind::Case)
+                .filter(|e| matches!(e.stream.kind, StreamKind::Case | StreamKind::Staff))
                 .map(|e| e.stream)
                 .collect();
             for s in touched {
-                if let Some(p) = store.projection(s)?
-                    && let StreamState::Case(c) = &p.state
-                {
-                    engine.upsert_case(CaseId(s.id), p.area, c);
+                match store.projection(s)?.map(|p| (p.area, p.state)) {
+                    Some((area, StreamState::Case(c))) => {
+                        engine.upsert_case(CaseId(s.id), area, &c)
+                    }
+                    Some((_, StreamState::Staff(x))) => engine.set_staff_team(
+                        sendscope_domain::ids::StaffId(s.id),
+                        x.added.as_ref().and_then(|a| a.team),
+                    ),
+                    _ => {}
                 }
             }
             *seen = last;
@@ -295,6 +308,20 @@ pub async fn show(
         // offered a caseworker filter.
         let suppress = p.role == Role::BoardMember;
         let caseworkers = if suppress { Vec::new() } else { caseworkers };
+        let mut teams: Vec<(String, String)> = Vec::new();
+        if !suppress {
+            match store.area_projections(area, StreamKind::Organisation) {
+                Ok(orgs) => {
+                    for o in orgs {
+                        if let StreamState::Organisation(o) = o.state {
+                            teams.extend(o.teams.into_iter().map(|t| (t.team.to_string(), t.name)));
+                        }
+                    }
+                }
+                Err(e) => return crate::error_page(&e.to_string()),
+            }
+            teams.sort_by(|a, b| a.1.cmp(&b.1));
+        }
         let published = match crate::benchmarks::figures(store, area) {
             Ok(f) => f,
             Err(e) => return crate::error_page(&e.to_string()),
@@ -322,7 +349,7 @@ pub async fn show(
         };
         let body = format!(
             "{}{drill}{}",
-            html(&figures, &ask, &q, &caseworkers, suppress),
+            html(&figures, &ask, &q, (&caseworkers, &teams), suppress),
             crate::benchmarks::html(&published, own.as_deref())
         );
         Html(page("Dashboard", &body)).into_response()
@@ -422,7 +449,7 @@ pub async fn cases(
     .await
 }
 
-fn filters(ask: &Ask, q: &HashMap<String, String>, caseworkers: &[(String, String)]) -> String {
+fn filters(ask: &Ask, q: &HashMap<String, String>, (caseworkers, teams): Choices) -> String {
     let get = |k: &str| q.get(k).map(|s| s.as_str()).unwrap_or("");
     let select = |name: &str, label: &str, options: Vec<(String, String)>, none: &str| {
         crate::select_field(name, label, &options, none, get(name))
@@ -461,7 +488,7 @@ fn filters(ask: &Ask, q: &HashMap<String, String>, caseworkers: &[(String, Strin
         .map(|g| (g.label().to_string(), g.label().to_string()))
         .collect();
     format!(
-        "<form method=\"get\" action=\"/dashboard\" novalidate>{}{}{}{}{}\
+        "<form method=\"get\" action=\"/dashboard\" novalidate>{}{}{}{}{}{}\
          <button type=\"submit\" class=\"govuk-button govuk-button--secondary\">Show</button></form>",
         select("period", "Periods", kinds, "Calendar years"),
         year_select,
@@ -482,14 +509,22 @@ fn filters(ask: &Ask, q: &HashMap<String, String>, caseworkers: &[(String, Strin
                 "Every caseworker",
             )
         },
+        if teams.is_empty() {
+            String::new()
+        } else {
+            select("team", "Team", teams.to_vec(), "Every team")
+        },
     )
 }
+
+/// (caseworkers, teams) offered as filters, as (identifier, name).
+type Choices<'a> = (&'a [(String, String)], &'a [(String, String)]);
 
 fn html(
     figures: &[Kpis],
     ask: &Ask,
     q: &HashMap<String, String>,
-    caseworkers: &[(String, String)],
+    choices: Choices,
     suppress: bool,
 ) -> String {
     let Some(k) = figures.last() else {
@@ -538,7 +573,7 @@ fn html(
          <th scope=\"col\" class=\"num\">Within</th><th scope=\"col\" class=\"num\">Issued</th><th scope=\"col\" class=\"num\">Excluding exceptions</th>\
          <th scope=\"col\" class=\"num\">Within</th><th scope=\"col\" class=\"num\">Issued</th><th scope=\"col\" class=\"num\">Exception cases</th></tr></thead>\
          <tbody>{trend}</tbody></table>",
-        filters(ask, q, caseworkers),
+        filters(ask, q, choices),
         if suppress {
             " Counts from 1 to 4 are shown as c, as the DfE does."
         } else {
