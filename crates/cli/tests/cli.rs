@@ -3893,6 +3893,42 @@ fn kpis_equal_sql_over_the_raw_events() {
                 |r| Ok((r.get::<_, f64>(0)? as i64, r.get::<_, f64>(1)? as i64)),
             )
             .expect("quality");
+        // Each step's days, from the events: (completed, median, p90) by nearest rank.
+        let steps = |sql: String| -> (i64, Option<i64>, Option<i64>) {
+            let mut stmt = conn.prepare(&sql).expect("step");
+            let mut v: Vec<i64> = stmt
+                .query_map(range, |r| r.get::<_, f64>(0).map(|x| x.round() as i64))
+                .expect("query")
+                .map(|x| x.expect("row"))
+                .collect();
+            v.sort_unstable();
+            let at = |p: f64| {
+                (!v.is_empty()).then(|| v[((p * v.len() as f64).ceil() as usize).max(1) - 1])
+            };
+            (v.len() as i64, at(0.5), at(0.9))
+        };
+        let req_cte = "req AS (SELECT stream_no, json_extract(p, '$.request') AS r, json_extract(p, '$.received_on') AS received FROM ev WHERE event_type = 'case.request_received')";
+        let draft_cte = "draft AS (SELECT stream_no, json_extract(p, '$.request') AS r, json_extract(p, '$.on') AS served,
+                                 ROW_NUMBER() OVER (PARTITION BY stream_no, json_extract(p, '$.request') ORDER BY seq DESC) AS n
+                          FROM ev WHERE event_type = 'case.draft_plan_served')";
+        let to_decision = steps(format!(
+            "{ev}, {req_cte}, dec AS (SELECT stream_no, json_extract(p, '$.request') AS r, json_extract(p, '$.on') AS decided,
+                    ROW_NUMBER() OVER (PARTITION BY stream_no, json_extract(p, '$.request') ORDER BY seq) AS n
+                    FROM ev WHERE event_type = 'case.assessment_decided')
+             SELECT julianday(decided) - julianday(received) FROM dec JOIN req USING (stream_no, r) WHERE n = 1 AND decided BETWEEN ?1 AND ?2"
+        ));
+        let to_draft = steps(format!(
+            "{ev}, {req_cte}, {draft_cte}
+             SELECT julianday(served) - julianday(received) FROM draft JOIN req USING (stream_no, r) WHERE n = 1 AND served BETWEEN ?1 AND ?2"
+        ));
+        let draft_to_final = steps(format!(
+            "{ev}, {draft_cte}, fin AS (SELECT stream_no, json_extract(p, '$.request') AS r, json_extract(p, '$.on') AS issued FROM ev WHERE event_type = 'case.final_plan_issued')
+             SELECT julianday(issued) - julianday(served) FROM fin JOIN draft USING (stream_no, r) WHERE n = 1 AND issued BETWEEN ?1 AND ?2"
+        ));
+        let meeting_to_decision = steps(format!(
+            "{ev} SELECT julianday(json_extract(p, '$.on')) - julianday(json_extract(p, '$.meeting_on')) FROM ev
+             WHERE event_type = 'case.review_decided' AND json_extract(p, '$.on') BETWEEN ?1 AND ?2"
+        ));
         let reviews_held: i64 = conn
             .query_row(
                 &format!("{ev} SELECT count(*) FROM ev WHERE event_type = 'case.review_meeting_held' AND json_extract(p, '$.on') BETWEEN ?1 AND ?2"),
@@ -3983,6 +4019,30 @@ fn kpis_equal_sql_over_the_raw_events() {
             (Some(audited), Some(good)),
             "{args:?}: quality"
         );
+        let step = |name: &str| {
+            let x = &k["steps"][name];
+            (
+                x["completed"].as_i64().unwrap_or(-1),
+                x["median_days"].as_i64(),
+                x["p90_days"].as_i64(),
+            )
+        };
+        assert_eq!(
+            (
+                step("request_to_decision"),
+                step("request_to_draft"),
+                step("draft_to_final"),
+                step("review_meeting_to_decision")
+            ),
+            (to_decision, to_draft, draft_to_final, meeting_to_decision),
+            "{args:?}: the time each step took"
+        );
+        if args == ["--year", "2024"] {
+            assert!(
+                to_draft.0 > 20 && draft_to_final.0 > 20,
+                "the demo serves drafts"
+            );
+        }
         if args == ["--year", "2024"] {
             assert!(audited > 3, "the demo audits plans: {audited}");
         }

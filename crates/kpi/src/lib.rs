@@ -19,6 +19,8 @@
 //!   latest audit (before any later plan);
 //! - reviews held: annual review meetings held in the period; review decisions within
 //!   4 weeks: of decisions made in the period, those within 28 days of the meeting;
+//! - the time each step took: request to decision, request to draft, draft to final,
+//!   review meeting to decision, over the steps completed in the period;
 //! - time to a final plan: days from request to final plan for plans issued in the year,
 //!   median and 90th percentile by the nearest-rank method.
 
@@ -67,6 +69,7 @@ pub struct Engine {
     req_received: Vec<i32>,
     req_decided: Vec<i32>,
     req_final: Vec<i32>,
+    req_draft: Vec<i32>,
     req_exception: Vec<bool>,
     /// The grade of the latest audit of the plan issued for the request.
     req_grade: Vec<Option<QaGrade>>,
@@ -297,15 +300,58 @@ pub struct Kpis {
     pub plans_in_place_at_end: u64,
     /// Plans ceased in the period, by the reason recorded.
     pub ceased: BTreeMap<CeaseReason, u64>,
+    /// Days taken by each statutory step completed in the period.
+    pub steps: StepTimes,
+    /// The days behind `steps` until they are summarised (not shown).
+    #[serde(skip)]
+    step_days: [Vec<i32>; 4],
     pub median_days_to_final_plan: Option<i32>,
     pub p90_days_to_final_plan: Option<i32>,
 }
 
-/// The percentiles of the days to a final plan, once the days are all in.
+/// How long a statutory step took: how many were completed, the median and the 90th
+/// percentile in days (nearest rank).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct Percentiles {
+    pub completed: u64,
+    pub median_days: Option<i32>,
+    pub p90_days: Option<i32>,
+}
+
+impl Percentiles {
+    fn of(days: &mut [i32]) -> Percentiles {
+        days.sort_unstable();
+        Percentiles {
+            completed: days.len() as u64,
+            median_days: nearest_rank(days, 0.5),
+            p90_days: nearest_rank(days, 0.9),
+        }
+    }
+}
+
+/// The statutory steps timed: request to decision on assessment, request to draft plan,
+/// draft to final plan, review meeting to review decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct StepTimes {
+    pub request_to_decision: Percentiles,
+    pub request_to_draft: Percentiles,
+    pub draft_to_final: Percentiles,
+    pub review_meeting_to_decision: Percentiles,
+}
+
+/// The percentiles of the days to a final plan and of each step, once the days are in.
 fn finish(k: &mut Kpis, days: &mut [i32]) {
     days.sort_unstable();
     k.median_days_to_final_plan = nearest_rank(days, 0.5);
     k.p90_days_to_final_plan = nearest_rank(days, 0.9);
+    let [a, b, c, d] = &mut k.step_days;
+    k.steps = StepTimes {
+        request_to_decision: Percentiles::of(a),
+        request_to_draft: Percentiles::of(b),
+        draft_to_final: Percentiles::of(c),
+        review_meeting_to_decision: Percentiles::of(d),
+    };
+    k.step_days = Default::default();
 }
 
 /// Nearest rank: the value at rank ⌈p·n⌉ of the sorted values.
@@ -415,6 +461,7 @@ impl Engine {
                 _ => NONE,
             };
             self.req_final[row] = r.final_issued_on.map(day).unwrap_or(NONE);
+            self.req_draft[row] = r.draft_served_on.map(day).unwrap_or(NONE);
             self.req_exception[row] = !r.exceptions.is_empty();
             // The plan's latest audit, before any later plan (as `domain::measures`).
             self.req_grade[row] = r
@@ -499,6 +546,7 @@ impl Engine {
                     self.req_received.push(NONE);
                     self.req_decided.push(NONE);
                     self.req_final.push(NONE);
+                    self.req_draft.push(NONE);
                     self.req_exception.push(false);
                     self.req_grade.push(None);
                     self.req_alive.len() as u32 - 1
@@ -600,6 +648,9 @@ impl Engine {
         };
         let mut all_days = Vec::new();
         for (x, d) in k.iter_mut().zip(days.iter_mut()) {
+            for (t, s) in total.step_days.iter_mut().zip(&x.step_days) {
+                t.extend_from_slice(s);
+            }
             finish(x, d);
             total.requests += x.requests;
             total.new_plans += x.new_plans;
@@ -708,9 +759,14 @@ impl Engine {
             }
             let decided = self.req_decided[i];
             if let Some(p) = which(decided).filter(|p| ok(case, *p)) {
-                let x = &mut k[p][a].decisions_within_6_weeks;
-                x.denominator += 1;
-                x.numerator += u64::from(decided - received <= 42);
+                let x = &mut k[p][a];
+                x.decisions_within_6_weeks.denominator += 1;
+                x.decisions_within_6_weeks.numerator += u64::from(decided - received <= 42);
+                x.step_days[0].push(decided - received);
+            }
+            let draft = self.req_draft[i];
+            if let Some(p) = which(draft).filter(|p| ok(case, *p)) {
+                k[p][a].step_days[1].push(draft - received);
             }
             let fin = self.req_final[i];
             if let Some(p) = which(fin).filter(|p| ok(case, *p)) {
@@ -718,6 +774,9 @@ impl Engine {
                 let within = u64::from(d <= 140);
                 let x = &mut k[p][a];
                 x.new_plans += 1;
+                if draft != NONE {
+                    x.step_days[2].push(fin - draft);
+                }
                 x.quality.add(self.req_grade[i]);
                 days[p][a].push(d);
                 x.within_20_weeks.denominator += 1;
@@ -758,9 +817,10 @@ impl Engine {
                 k[p][a].reviews_held += 1;
             }
             if let Some(p) = which(decided).filter(|p| ok(case, *p)) {
-                let x = &mut k[p][a].review_decisions_within_4_weeks;
-                x.denominator += 1;
-                x.numerator += u64::from(decided - meeting <= 28);
+                let x = &mut k[p][a];
+                x.review_decisions_within_4_weeks.denominator += 1;
+                x.review_decisions_within_4_weeks.numerator += u64::from(decided - meeting <= 28);
+                x.step_days[3].push(decided - meeting);
             }
         }
         (k, days)

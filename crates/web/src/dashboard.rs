@@ -562,12 +562,40 @@ fn html(
             )
         })
         .collect();
+    let step_rows: String = [
+        ("Request to decision on assessment", k.steps.request_to_decision),
+        ("Request to draft plan", k.steps.request_to_draft),
+        ("Draft plan to final plan", k.steps.draft_to_final),
+        ("Review meeting to review decision", k.steps.review_meeting_to_decision),
+    ]
+    .iter()
+    .map(|(label, p)| {
+        let hidden = suppress && p.completed > 0 && p.completed < SUPPRESS_BELOW;
+        let days = |d: Option<i32>| match d {
+            _ if hidden => "c".to_string(),
+            Some(x) => x.to_string(),
+            None => "none".into(),
+        };
+        format!(
+            "<tr><th scope=\"row\">{}</th><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            esc(label),
+            count(p.completed, suppress),
+            days(p.median_days),
+            days(p.p90_days)
+        )
+    })
+    .collect();
+    let steps = format!(
+        "<table><caption>Time each statutory step took (steps completed in the period, in days)</caption><thead><tr><th scope=\"col\">Step</th>\
+         <th scope=\"col\" class=\"num\">Completed</th><th scope=\"col\" class=\"num\">Median</th><th scope=\"col\" class=\"num\">90th percentile</th></tr></thead>\
+         <tbody>{step_rows}</tbody></table>"
+    );
     format!(
         "<h1>Dashboard</h1>{}\
          <p>Worked out from every event recorded, by the DfE's definitions; each share with its numerator and denominator.{}</p>\
          <table><caption>{}</caption><thead><tr><th scope=\"col\">Measure</th><th scope=\"col\" class=\"num\">Figure</th>\
          <th scope=\"col\" class=\"num\">Numerator</th><th scope=\"col\" class=\"num\">Denominator</th><th scope=\"col\">Definition</th></tr></thead><tbody>\
-         {}{}{}{}{}{}{}{}{}{}{}{}{}</tbody></table>\
+         {}{}{}{}{}{}{}{}{}{}{}{}{}</tbody></table>{steps}\
          <h2>Plans issued within 20 weeks, by period</h2>{}\
          <table><caption>The chart's figures</caption><thead><tr><th scope=\"col\">Period</th><th scope=\"col\" class=\"num\">Within 20 weeks</th>\
          <th scope=\"col\" class=\"num\">Within</th><th scope=\"col\" class=\"num\">Issued</th><th scope=\"col\" class=\"num\">Excluding exceptions</th>\
