@@ -1988,11 +1988,7 @@ enum Outcome {
 
 /// Whole years of age on a date.
 pub fn age_at(birth: NaiveDate, on: NaiveDate) -> u32 {
-    let mut years = on.year() - birth.year();
-    if (on.month(), on.day()) < (birth.month(), birth.day()) {
-        years -= 1;
-    }
-    years.max(0) as u32
+    sendscope_domain::calendar::age_on(birth, on).max(0) as u32
 }
 
 #[cfg(test)]

@@ -93,6 +93,16 @@ impl fmt::Display for Instant {
     }
 }
 
+/// Whole years of age on a day (negative before birth).
+pub fn age_on(birth: NaiveDate, on: NaiveDate) -> i32 {
+    use chrono::Datelike;
+    let mut years = on.year() - birth.year();
+    if (on.month(), on.day()) < (birth.month(), birth.day()) {
+        years -= 1;
+    }
+    years
+}
+
 /// A date as `YYYY-MM-DD` bytes without `core::fmt`; `None` outside years 0-9999.
 pub fn date_bytes(d: NaiveDate) -> Option<[u8; 10]> {
     use chrono::Datelike;

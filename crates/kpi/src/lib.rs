@@ -266,17 +266,13 @@ pub struct Filter {
 
 /// Whole years between a birth day and a day (both as day numbers).
 fn age_between(birth: i32, on: i32) -> i32 {
-    let (Some(b), Some(o)) = (
+    match (
         NaiveDate::from_num_days_from_ce_opt(birth),
         NaiveDate::from_num_days_from_ce_opt(on),
-    ) else {
-        return -1;
-    };
-    let mut age = o.year() - b.year();
-    if (o.month(), o.day()) < (b.month(), b.day()) {
-        age -= 1;
+    ) {
+        (Some(b), Some(o)) => sendscope_domain::calendar::age_on(b, o),
+        _ => -1,
     }
-    age
 }
 
 /// The measures for one area (or every area) and period.

@@ -6,7 +6,7 @@
 //! byte (everything is ordered by identifier, never by a hash).
 
 use crate::instance::{Arc, Capacity, Instance, Supply};
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use sendscope_domain::codes::{AcademicYear, FinancialYear, Pence};
 use sendscope_domain::compliance::{GateRules, approval_granted};
 use sendscope_domain::event::{Location, ProvisionKind};
@@ -65,11 +65,7 @@ impl Child {
 
     /// Age in whole years on a day.
     pub fn age_on(&self, on: NaiveDate) -> u8 {
-        let mut age = on.year() - self.birth_date.year();
-        if (on.month(), on.day()) < (self.birth_date.month(), self.birth_date.day()) {
-            age -= 1;
-        }
-        age.clamp(0, 255) as u8
+        sendscope_domain::calendar::age_on(self.birth_date, on).clamp(0, 255) as u8
     }
 }
 

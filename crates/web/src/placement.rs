@@ -84,19 +84,7 @@ impl AreaData {
                 .unwrap_or_default();
             let leaving = births
                 .iter()
-                .filter(|b| {
-                    Child {
-                        case: CaseId(p.stream.id),
-                        need: None,
-                        birth_date: **b,
-                        home: None,
-                        preference: None,
-                        transport_override: None,
-                        placed_in: None,
-                    }
-                    .age_on(on)
-                        > o.high_age
-                })
+                .filter(|b| sendscope_domain::calendar::age_on(**b, on) > i32::from(o.high_age))
                 .count() as u32;
             if let Some(x) = Provision::from_register(
                 ProvisionId(p.stream.id),
