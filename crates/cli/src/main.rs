@@ -1749,27 +1749,14 @@ type Sample = Vec<(
 )>;
 
 fn load_kpi(store: &dyn Store, sample: usize) -> anyhow::Result<(sendscope_kpi::Engine, Sample)> {
-    let mut engine = sendscope_kpi::Engine::new();
     let mut kept = Vec::new();
     let mut seen = 0usize;
-    for a in store.headline()?.areas {
-        let area = AreaId::parse(&a.area_id)?;
-        for p in store.area_projections(area, sendscope_domain::StreamKind::Staff)? {
-            if let sendscope_domain::projection::StreamState::Staff(s) = &p.state {
-                engine.set_staff_team(
-                    sendscope_domain::ids::StaffId(p.stream.id),
-                    s.added.as_ref().and_then(|a| a.team),
-                );
-            }
+    let (engine, _) = sendscope_web::dashboard::load(store, &mut |id, area, c| {
+        seen += 1;
+        if kept.len() < sample && seen.is_multiple_of(7) {
+            kept.push((id, area, c.clone()));
         }
-        for_each_case(store, area, &mut |id, c| {
-            engine.upsert_case(id, area, c);
-            seen += 1;
-            if kept.len() < sample && seen.is_multiple_of(7) {
-                kept.push((id, area, c.clone()));
-            }
-        })?;
-    }
+    })?;
     Ok((engine, kept))
 }
 

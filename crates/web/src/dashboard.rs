@@ -20,6 +20,35 @@ use sendscope_store::{Store, StoreError};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
 
+/// Every record of every area read into a new engine (staff teams, then cases; `each`
+/// sees every case as it goes in), and the number of events the store held when it
+/// began: events after it are read again by `Kpi::with`, which is harmless.
+pub fn load(
+    store: &dyn Store,
+    each: &mut dyn FnMut(CaseId, AreaId, &sendscope_domain::projection::CaseState),
+) -> Result<(Engine, u64), StoreError> {
+    let headline = store.headline()?;
+    let mut engine = Engine::new();
+    for a in headline.areas {
+        let Ok(area) = AreaId::parse(&a.area_id) else {
+            continue;
+        };
+        for p in store.area_projections(area, StreamKind::Staff)? {
+            if let StreamState::Staff(s) = &p.state {
+                engine.set_staff_team(
+                    sendscope_domain::ids::StaffId(p.stream.id),
+                    s.added.as_ref().and_then(|a| a.team),
+                );
+            }
+        }
+        sendscope_store::for_each_case(store, area, &mut |id, c| {
+            engine.upsert_case(id, area, c);
+            each(id, area, c);
+        })?;
+    }
+    Ok((engine, headline.events))
+}
+
 /// The engine and the last event it has seen.
 #[derive(Default)]
 pub struct Kpi {
@@ -39,24 +68,7 @@ impl Kpi {
             .lock()
             .map_err(|_| StoreError::Database("the KPI engine was poisoned by a panic".into()))?;
         if guard.is_none() {
-            let seen = store.headline()?.events;
-            let mut engine = Engine::new();
-            for a in store.headline()?.areas {
-                let Ok(area) = AreaId::parse(&a.area_id) else {
-                    continue;
-                };
-                sendscope_store::for_each_case(store, area, &mut |id, c| {
-                    engine.upsert_case(id, area, c)
-                })?;
-                for p in store.area_projections(area, StreamKind::Staff)? {
-                    if let StreamState::Staff(s) = &p.state {
-                        engine.set_staff_team(
-                            sendscope_domain::ids::StaffId(p.stream.id),
-                            s.added.as_ref().and_then(|a| a.team),
-                        );
-                    }
-                }
-            }
+            let (engine, seen) = load(store, &mut |_, _, _| {})?;
             *guard = Some((engine, seen));
         }
         let Some((engine, seen)) = guard.as_mut() else {
