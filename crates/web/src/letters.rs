@@ -204,7 +204,7 @@ pub async fn issue(
                 .unwrap_or_default()
         };
         if field("csrf") != who.session.csrf {
-            return (StatusCode::FORBIDDEN, Html(page("The form has expired", "<h1>The form has expired</h1><p>Nothing was recorded. Go back, reload the page and try again.</p>"))).into_response();
+            return crate::form_expired();
         }
         let p = match open_for_change(store, &who, &id, None) {
             Ok(p) => p,

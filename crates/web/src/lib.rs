@@ -326,6 +326,18 @@ pub(crate) fn page(title: &str, body: &str) -> String {
     )
 }
 
+/// 403 for a form posted with a CSRF token that is not the session's: nothing written.
+pub(crate) fn form_expired() -> Response {
+    (
+        axum::http::StatusCode::FORBIDDEN,
+        axum::response::Html(page(
+            "The form has expired",
+            "<h1>The form has expired</h1><p>Nothing was recorded. Go back, reload the page and try again.</p>",
+        )),
+    )
+        .into_response()
+}
+
 /// 403 for a role whose access does not include the area's figures.
 pub(crate) fn no_figures() -> Response {
     (

@@ -772,14 +772,7 @@ fn submit_step(
     form: &Submitted,
 ) -> Response {
     if crate::steps::value_of(form, "csrf") != who.session.csrf {
-        return (
-            StatusCode::FORBIDDEN,
-            Html(page(
-                "The form has expired",
-                "<h1>The form has expired</h1><p>Nothing was recorded. Go back, reload the page and try again.</p>",
-            )),
-        )
-            .into_response();
+        return crate::form_expired();
     }
     let again = |status: StatusCode, errors: &[FieldError], refusal: Option<&str>| {
         let body = form_page(step, &at.view(&who.session.csrf, form, errors, refusal));
@@ -1068,7 +1061,7 @@ pub async fn record_viable_options(
 ) -> Response {
     blocking(&app, headers, move |store, who| {
         if crate::steps::value_of(&form, "csrf") != who.session.csrf {
-            return (StatusCode::FORBIDDEN, Html(page("The form has expired", "<h1>The form has expired</h1><p>Nothing was recorded. Go back, reload the page and try again.</p>"))).into_response();
+            return crate::form_expired();
         }
         if !may_change(&who.principal) {
             return forbidden();
@@ -1078,18 +1071,40 @@ pub async fn record_viable_options(
         };
         let q: HashMap<String, String> = form.iter().cloned().collect();
         let Ok(km) = km_of(&q) else {
-            return (StatusCode::BAD_REQUEST, Html(page("Error", "<h1>The distance is not a number</h1>"))).into_response();
+            return (
+                StatusCode::BAD_REQUEST,
+                Html(page("Error", "<h1>The distance is not a number</h1>")),
+            )
+                .into_response();
         };
         let today = england_today();
-        let options = match crate::compliance::viable_options_for(store, who.principal.area, l.id, km, today) {
-            Ok(o) => o.unwrap_or_default(),
-            Err(e) => return crate::error_page(&e.to_string()),
-        };
+        let options =
+            match crate::compliance::viable_options_for(store, who.principal.area, l.id, km, today)
+            {
+                Ok(o) => o.unwrap_or_default(),
+                Err(e) => return crate::error_page(&e.to_string()),
+            };
         let summary = evidence_summary(&options, km, crate::steps::value_of(&form, "note"));
         let payload = serde_json::json!({ "on": today, "summary": summary });
-        match record(store, &who.principal, who.username.as_str(), l.id, "provision.viable_options_recorded", &payload, None) {
-            Ok(_) => Redirect::to(&format!("/provisions/{}?recorded=viable-options", l.id)).into_response(),
-            Err(StepError::Refused(m)) | Err(StepError::Invalid(m)) => (StatusCode::UNPROCESSABLE_ENTITY, Html(page("Error", &format!("<h1>Not recorded</h1><p>{}</p>", esc(&m))))).into_response(),
+        match record(
+            store,
+            &who.principal,
+            who.username.as_str(),
+            l.id,
+            "provision.viable_options_recorded",
+            &payload,
+            None,
+        ) {
+            Ok(_) => Redirect::to(&format!("/provisions/{}?recorded=viable-options", l.id))
+                .into_response(),
+            Err(StepError::Refused(m)) | Err(StepError::Invalid(m)) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Html(page(
+                    "Error",
+                    &format!("<h1>Not recorded</h1><p>{}</p>", esc(&m)),
+                )),
+            )
+                .into_response(),
             Err(StepError::Forbidden) => forbidden(),
             Err(StepError::NotFound) => not_found(),
             Err(StepError::Internal(m)) => crate::error_page(&m),

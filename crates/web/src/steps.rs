@@ -1974,14 +1974,7 @@ pub async fn submit(
     let options = app.filter_options.clone();
     with_user(&app, headers, move |store, who| {
         if value(&form, "csrf") != who.session.csrf {
-            return (
-                StatusCode::FORBIDDEN,
-                Html(page(
-                    "The form has expired",
-                    "<h1>The form has expired</h1><p>Nothing was recorded. Go back, reload the page and try again.</p>",
-                )),
-            )
-                .into_response();
+            return crate::form_expired();
         }
         let (step, p, ctx) = match prepare(store, &options, &who, &id, &slug) {
             Ok(x) => x,
