@@ -370,6 +370,24 @@ fn cohort_form(action: &str, cohort: Cohort, on: NaiveDate, extra: &str) -> Stri
     )
 }
 
+/// What a planning page was asked for (the day and the cohort) and the area's data on
+/// that day; or the page to answer with (400 saying what to mend, or an error).
+fn planning(
+    store: &dyn Store,
+    area: AreaId,
+    q: &HashMap<String, String>,
+    title: &str,
+    back: &str,
+) -> Result<(NaiveDate, Cohort, AreaData), Box<Response>> {
+    let (on, cohort) = match (date_param(q), cohort_param(q)) {
+        (Ok(d), Ok(c)) => (d, c),
+        (Err(m), _) | (_, Err(m)) => return Err(Box::new(bad_request(title, &m, back))),
+    };
+    let data =
+        AreaData::load(store, area, on).map_err(|e| Box::new(crate::error_page(&e.to_string())))?;
+    Ok((on, cohort, data))
+}
+
 /// GET /placement?cohort=awaiting|all&on=: the best allocation, exactly.
 pub async fn area(
     State(app): State<AppState>,
@@ -377,14 +395,11 @@ pub async fn area(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     blocking(&app, headers, move |store, who| {
-        let (on, cohort) = match (date_param(&q), cohort_param(&q)) {
-            (Ok(d), Ok(c)) => (d, c),
-            (Err(m), _) | (_, Err(m)) => return bad_request("Placement", &m, "/placement"),
-        };
-        let data = match AreaData::load(store, who.principal.area, on) {
-            Ok(d) => d,
-            Err(e) => return crate::error_page(&e.to_string()),
-        };
+        let (on, cohort, data) =
+            match planning(store, who.principal.area, &q, "Placement", "/placement") {
+                Ok(x) => x,
+                Err(r) => return *r,
+            };
         let plan = match data.optimise(on, cohort) {
             Ok(p) => p,
             Err(e) => return crate::error_page(&e.to_string()),
@@ -539,16 +554,11 @@ pub async fn scenario(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     blocking(&app, headers, move |store, who| {
-        let (on, cohort) = match (date_param(&q), cohort_param(&q)) {
-            (Ok(d), Ok(c)) => (d, c),
-            (Err(m), _) | (_, Err(m)) => {
-                return bad_request("Scenario", &m, "/placement/scenario");
-            }
-        };
-        let data = match AreaData::load(store, who.principal.area, on) {
-            Ok(d) => d,
-            Err(e) => return crate::error_page(&e.to_string()),
-        };
+        let (on, cohort, data) =
+            match planning(store, who.principal.area, &q, "Scenario", "/placement/scenario") {
+                Ok(x) => x,
+                Err(r) => return *r,
+            };
         let form = scenario_form(&data, &q, cohort, on);
         let result = match scenario_of(&q, &data) {
             Err(m) => {
