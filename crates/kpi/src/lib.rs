@@ -580,17 +580,13 @@ impl Engine {
     /// Every measure over a period for the children a filter chooses, for one area or
     /// (None) all of them together.
     pub fn compute_in(&self, area: Option<AreaId>, period: &Period, filter: &Filter) -> Kpis {
-        let (each, total) = self.compute_all_in(period, filter);
         match area {
-            None => total,
-            Some(a) => each
-                .into_iter()
-                .find(|(x, _)| *x == a)
-                .map(|(_, k)| k)
-                .unwrap_or(Kpis {
-                    period: period.label.clone(),
-                    ..Kpis::default()
-                }),
+            None => self.compute_all_in(period, filter).1,
+            // One area: only its rows are counted.
+            Some(a) => self
+                .compute_series(a, std::slice::from_ref(period), filter)
+                .pop()
+                .unwrap_or_default(),
         }
     }
 
