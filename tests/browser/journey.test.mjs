@@ -68,6 +68,10 @@ async function journey(role, javaScriptEnabled) {
   const tag = `${role}-${javaScriptEnabled ? 'js' : 'nojs'}`;
   await page.goto(`${base}/`);
   await check(page, `${tag}-0-home-public`);
+  // The public figures of the demo area (LA code 100): aggregates, suppressed.
+  await page.goto(`${base}/figures/100`);
+  assert.match(await page.content(), /Statutory time limits/);
+  await check(page, `${tag}-0-figures-public`);
   await page.goto(`${base}/sign-in`);
   await check(page, `${tag}-1-sign-in`);
   await page.fill('#username', role);
@@ -155,6 +159,7 @@ async function journey(role, javaScriptEnabled) {
     await check(page, `${tag}-9-compliance`);
     await page.goto(`${base}/dashboard`);
     assert.match(await page.content(), /The chart's figures/);
+    assert.match(await page.content(), /Placements and their cost by type of setting/);
     await check(page, `${tag}-9-dashboard`);
     if (role === 'manager') {
       await page.goto(`${base}/dashboard/cases?measure=plans_late`);

@@ -115,6 +115,12 @@ enum Command {
         #[command(subcommand)]
         what: ReportCommand,
     },
+    /// How the area publishes its figures: comparator areas and the small-number
+    /// threshold of board and public views.
+    Figures {
+        #[command(subcommand)]
+        what: FiguresCommand,
+    },
     /// Improvement trajectories: a target for a KPI by a month, planned month by month.
     Trajectory {
         #[command(subcommand)]
@@ -435,6 +441,26 @@ enum TrajectoryCommand {
     /// Every trajectory's progress: planned against actual by month, the rate achieved
     /// and the rate now required, and the projected month of reaching the target (JSON).
     Show {
+        #[arg(long)]
+        area: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum FiguresCommand {
+    /// Adopts the area's comparator areas (old three-digit LA codes, comma-separated:
+    /// the published figures show these beside the area, its region and England) and
+    /// the threshold below which board and public views show counts as "c".
+    AdoptSettings {
+        #[arg(long)]
+        area: String,
+        #[arg(long, value_delimiter = ',')]
+        comparators: Vec<String>,
+        #[arg(long, default_value_t = 5)]
+        suppress_below: u64,
+    },
+    /// The settings in force (JSON).
+    ShowSettings {
         #[arg(long)]
         area: String,
     },
@@ -1321,6 +1347,52 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 sendscope_domain::calendar::england_today(),
             )?;
             eprintln!("Trajectory {next} defined.");
+            Ok(())
+        }
+        Command::Figures {
+            what:
+                FiguresCommand::AdoptSettings {
+                    area,
+                    comparators,
+                    suppress_below,
+                },
+        } => {
+            let store = open(&cli.database_url)?;
+            let area = find_area(store.as_ref(), &area)?;
+            let mut codes = Vec::new();
+            for c in comparators
+                .iter()
+                .map(|c| c.trim())
+                .filter(|c| !c.is_empty())
+            {
+                codes.push(sendscope_domain::codes::LaCode::parse(c).map_err(|e| {
+                    anyhow::anyhow!(
+                        "comparator {c:?}: {e}; give old three-digit LA codes such as 830"
+                    )
+                })?);
+            }
+            append_area_event(
+                store.as_ref(),
+                area,
+                sendscope_domain::EventBody::FiguresSettingsAdopted(
+                    sendscope_domain::benchmarks::FiguresSettings {
+                        comparators: codes,
+                        suppress_below,
+                    },
+                ),
+                "system:cli",
+                sendscope_domain::calendar::england_today(),
+            )?;
+            eprintln!("Figures settings adopted.");
+            Ok(())
+        }
+        Command::Figures {
+            what: FiguresCommand::ShowSettings { area },
+        } => {
+            let store = open(&cli.database_url)?;
+            let area = find_area(store.as_ref(), &area)?;
+            let (_, settings) = sendscope_web::dashboard::publishing(store.as_ref(), area)?;
+            println!("{}", serde_json::to_string(&settings)?);
             Ok(())
         }
         Command::Trajectory {

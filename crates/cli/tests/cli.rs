@@ -4037,6 +4037,7 @@ fn kpis_equal_sql_over_the_raw_events() {
             (to_decision, to_draft, draft_to_final, meeting_to_decision),
             "{args:?}: the time each step took"
         );
+        clocks_disputes_and_placements_equal_sql(&conn, &ev, range, &k, &format!("{args:?}"));
         if args == ["--year", "2024"] {
             assert!(
                 to_draft.0 > 20 && draft_to_final.0 > 20,
@@ -4092,6 +4093,266 @@ fn kpis_equal_sql_over_the_raw_events() {
     assert!(err.contains("not a type of need"), "{err}");
 }
 
+/// The statutory clocks (annual reviews, review reports, advice, phase transfers),
+/// disputes and placements of `k` (the engine's figures for the period `range`) equal SQL
+/// over the raw events `ev` (a CTE) written from the definitions.
+fn clocks_disputes_and_placements_equal_sql(
+    conn: &rusqlite::Connection,
+    ev: &str,
+    range: [&str; 2],
+    k: &serde_json::Value,
+    what: &str,
+) {
+    let today = sendscope_domain::calendar::england_today().to_string();
+    let (from, to) = (range[0], range[1]);
+    let count = |sql: &str, params: &[&str]| -> i64 {
+        conn.query_row(sql, rusqlite::params_from_iter(params), |r| r.get(0))
+            .unwrap_or_else(|e| panic!("{e}: {sql}"))
+    };
+    // Deadlines (due, done) from a query: the engine's figures for the period.
+    let deadlines = |sql: String| -> [i64; 5] {
+        let mut stmt = conn.prepare(&sql).unwrap_or_else(|e| panic!("{e}: {sql}"));
+        let rows: Vec<(String, Option<String>)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("query")
+            .map(|x| x.expect("row"))
+            .collect();
+        let mut out = [0; 5];
+        for (due, done) in rows
+            .iter()
+            .filter(|(d, _)| d.as_str() >= from && d.as_str() <= to)
+        {
+            out[0] += 1;
+            match done {
+                None if due.as_str() < today.as_str() => out[3] += 1,
+                None => out[4] += 1,
+                Some(d) if d <= due => out[1] += 1,
+                Some(_) => out[2] += 1,
+            }
+        }
+        out
+    };
+    let engine = |key: &str| -> [i64; 5] {
+        let c = &k["clocks"][key];
+        ["due", "met_on_time", "met_late", "overdue", "not_yet_due"]
+            .map(|f| c[f].as_i64().unwrap_or(0))
+    };
+    // Plans: each plan's start, the next plan's start, and whether the plan is still in
+    // place (the case's latest, not ceased after it and not transferred out).
+    let plans = "starts AS (
+            SELECT stream_no, seq, json_extract(p, '$.on') AS s FROM ev WHERE event_type = 'case.final_plan_issued'
+            UNION ALL SELECT stream_no, seq, json_extract(p, '$.plan_start') FROM ev WHERE event_type = 'case.plan_recorded'),
+         plans AS (SELECT stream_no, seq, s, LEAD(s) OVER w AS next_start, LEAD(seq) OVER w AS next_seq
+                   FROM starts WINDOW w AS (PARTITION BY stream_no ORDER BY seq)),
+         open_plans AS (SELECT * FROM plans WHERE next_start IS NULL AND NOT EXISTS (
+             SELECT 1 FROM ev e WHERE e.stream_no = plans.stream_no
+             AND ((e.event_type = 'case.plan_ceased' AND e.seq > plans.seq) OR e.event_type = 'case.transferred_out')))";
+    // Annual reviews: 12 months from the plan's start or the last review (29 February
+    // to 28 February); the next is due only while the plan is in place.
+    let plus_year = |x: &str| {
+        format!(
+            "CASE WHEN strftime('%m-%d', {x}) = '02-29' THEN date({x}, '+12 months', '-1 day') ELSE date({x}, '+12 months') END"
+        )
+    };
+    let reviews = deadlines(format!(
+        "{ev}, {plans},
+         meet AS (SELECT stream_no, json_extract(p, '$.on') AS m FROM ev WHERE event_type = 'case.review_meeting_held'),
+         pm AS (SELECT plans.stream_no, plans.s, m, LAG(m) OVER (PARTITION BY plans.stream_no, plans.seq ORDER BY m) AS prev
+                FROM plans JOIN meet ON meet.stream_no = plans.stream_no AND m >= s AND (next_start IS NULL OR m < next_start)),
+         cycles AS (SELECT coalesce(prev, s) AS trig, m AS done FROM pm
+                    UNION ALL SELECT coalesce((SELECT max(m) FROM meet WHERE meet.stream_no = open_plans.stream_no AND m >= open_plans.s), s), NULL
+                    FROM open_plans)
+         SELECT {}, done FROM cycles WHERE trig >= '2014-09-01'",
+        plus_year("trig")
+    ));
+    assert_eq!(
+        engine("annual_review"),
+        reviews,
+        "{what}: annual reviews due"
+    );
+    let reports = deadlines(format!(
+        "{ev}, meet AS (SELECT stream_no, json_extract(p, '$.on') AS m FROM ev WHERE event_type = 'case.review_meeting_held'),
+         rep AS (SELECT stream_no, json_extract(p, '$.meeting_on') AS m, min(json_extract(p, '$.on')) AS sent FROM ev
+                 WHERE event_type = 'case.review_report_sent' GROUP BY 1, 2)
+         SELECT date(meet.m, '+14 days'), rep.sent FROM meet LEFT JOIN rep USING (stream_no, m)"
+    ));
+    assert_eq!(engine("review_report"), reports, "{what}: review reports");
+    let advice = deadlines(format!(
+        "{ev}, asked AS (SELECT ev.stream_no, json_extract(p, '$.request') AS r, k.value AS kind, json_extract(p, '$.on') AS on_
+                    FROM ev, json_each(json_extract(p, '$.kinds')) AS k WHERE event_type = 'case.advice_requested'),
+         got AS (SELECT stream_no, json_extract(p, '$.request') AS r, json_extract(p, '$.kind') AS kind, min(json_extract(p, '$.on')) AS on_
+                 FROM ev WHERE event_type = 'case.advice_received' GROUP BY 1, 2, 3)
+         SELECT date(asked.on_, '+42 days'), got.on_ FROM asked LEFT JOIN got USING (stream_no, r, kind)"
+    ));
+    assert_eq!(engine("advice"), advice, "{what}: advice");
+    // Phase transfers: the plan amended for the transfer before 15 February (31 March
+    // for post-16) of the year of transfer; one not amended is counted only while the
+    // plan is in place.
+    for (kind, key, deadline) in [
+        ("between_schools", "phase_transfer", "02-14"),
+        ("secondary_to_post16", "phase_transfer_post16", "03-30"),
+    ] {
+        let got = deadlines(format!(
+            "{ev}, {plans},
+             ptp AS (SELECT stream_no, seq, json_extract(p, '$.transfer_on') AS t FROM ev
+                     WHERE event_type = 'case.phase_transfer_planned' AND json_extract(p, '$.kind') = '{kind}'),
+             done AS (SELECT ptp.stream_no, ptp.t, (SELECT min(json_extract(a.p, '$.on')) FROM ev a
+                        WHERE a.stream_no = ptp.stream_no AND a.event_type = 'case.plan_amended' AND a.seq > ptp.seq
+                        AND json_extract(a.p, '$.phase_transfer') AND json_extract(a.p, '$.on') < ptp.t) AS amended FROM ptp)
+             SELECT strftime('%Y', t) || '-{deadline}', amended FROM done
+             WHERE amended IS NOT NULL OR stream_no IN (SELECT stream_no FROM open_plans)"
+        ));
+        assert_eq!(engine(key), got, "{what}: {key}");
+    }
+    // Disputes.
+    let mediations: i64 = count(
+        &format!(
+            "{ev} SELECT count(*) FROM ev WHERE event_type = 'case.mediation_recorded' AND json_extract(p, '$.took_place') AND json_extract(p, '$.on') BETWEEN ?1 AND ?2"
+        ),
+        &range,
+    );
+    let followed: i64 = count(
+        &format!("{ev} SELECT count(*) FROM ev m WHERE event_type = 'case.mediation_recorded' AND json_extract(p, '$.took_place') AND json_extract(p, '$.on') BETWEEN ?1 AND ?2
+                  AND EXISTS (SELECT 1 FROM ev a WHERE a.stream_no = m.stream_no AND a.seq > m.seq AND a.event_type = 'case.appeal_registered'
+                              AND json_extract(a.p, '$.subject') = json_extract(m.p, '$.subject'))"),
+        &range,
+    );
+    let appeals: i64 = count(
+        &format!(
+            "{ev} SELECT count(*) FROM ev WHERE event_type = 'case.appeal_registered' AND json_extract(p, '$.on') BETWEEN ?1 AND ?2"
+        ),
+        &range,
+    );
+    // Decisions carrying a right of appeal: refusals to assess (a request's decision as
+    // it stands), refusals to issue, final plans, amendments and decisions to cease.
+    let appealable: i64 = count(
+        &format!("{ev}, dec AS (SELECT stream_no, json_extract(p, '$.request') AS r, json_extract(p, '$.decision') AS d, json_extract(p, '$.on') AS on_,
+                                  ROW_NUMBER() OVER (PARTITION BY stream_no, json_extract(p, '$.request') ORDER BY seq DESC) AS n
+                                  FROM ev WHERE event_type = 'case.assessment_decided')
+                  SELECT (SELECT count(*) FROM dec WHERE n = 1 AND d = 'do_not_assess' AND on_ BETWEEN ?1 AND ?2)
+                       + (SELECT count(*) FROM ev WHERE event_type IN ('case.plan_not_issued', 'case.final_plan_issued', 'case.plan_amended', 'case.cessation_decided')
+                          AND json_extract(p, '$.on') BETWEEN ?1 AND ?2)"),
+        &range,
+    );
+    let mut stmt = conn
+        .prepare(&format!("{ev} SELECT json_extract(p, '$.outcome'), count(*) FROM ev WHERE event_type = 'case.appeal_decided' AND json_extract(p, '$.on') BETWEEN ?1 AND ?2 GROUP BY 1"))
+        .expect("outcomes");
+    let decided: std::collections::BTreeMap<String, i64> = stmt
+        .query_map(range, |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("query")
+        .map(|x| x.expect("row"))
+        .collect();
+    let d = &k["disputes"];
+    let got_decided: std::collections::BTreeMap<String, i64> = d["appeals_decided"]
+        .as_object()
+        .expect("outcomes")
+        .iter()
+        .map(|(o, n)| (o.clone(), n.as_i64().unwrap_or(0)))
+        .collect();
+    assert_eq!(
+        (
+            d["mediations_held"].as_i64(),
+            d["mediations_followed_by_appeal"]["numerator"].as_i64(),
+            d["appeal_rate"]["numerator"].as_i64(),
+            d["appeal_rate"]["denominator"].as_i64(),
+            got_decided
+        ),
+        (
+            Some(mediations),
+            Some(followed),
+            Some(appeals),
+            Some(appealable),
+            decided
+        ),
+        "{what}: disputes"
+    );
+    // Placements on the last day of children whose plan was in place then, by the
+    // setting's type as registered (latest details), with the provision's cost per
+    // place for the financial year containing that day.
+    let fy = {
+        let d = chrono::NaiveDate::parse_from_str(to, "%Y-%m-%d").expect("date");
+        let y = if chrono::Datelike::month(&d) >= 4 {
+            chrono::Datelike::year(&d)
+        } else {
+            chrono::Datelike::year(&d) - 1
+        };
+        format!("{y}-{:02}", (y + 1) % 100)
+    };
+    let mut stmt = conn
+        .prepare(&format!(
+            "{ev}, {plans},
+             in_place AS (SELECT DISTINCT stream_no FROM plans WHERE s <= ?1 AND (next_start IS NULL OR next_start > ?1)
+                 AND NOT EXISTS (SELECT 1 FROM ev e WHERE e.stream_no = plans.stream_no AND e.seq > plans.seq
+                                 AND (plans.next_seq IS NULL OR e.seq < plans.next_seq)
+                                 AND e.event_type IN ('case.plan_ceased', 'case.transferred_out')
+                                 AND json_extract(e.p, '$.on') <= ?1 AND json_extract(e.p, '$.on') >= plans.s)),
+             pl AS (SELECT stream_no, json_extract(p, '$.on') AS s, json_extract(p, '$.setting.setting') AS setting,
+                           json_extract(p, '$.provision') AS provision, LEAD(json_extract(p, '$.on')) OVER (PARTITION BY stream_no ORDER BY seq) AS next_s
+                    FROM ev WHERE event_type = 'case.placement_started'),
+             types AS (SELECT st.stream_id, json_extract(CAST(e.payload AS TEXT), '$.setting_type') AS t,
+                              ROW_NUMBER() OVER (PARTITION BY e.stream_no ORDER BY e.seq DESC) AS n
+                       FROM events e JOIN streams st USING (stream_no) WHERE e.event_type IN ('setting.registered', 'setting.details_changed')),
+             costs AS (SELECT st.stream_id, json_extract(CAST(e.payload AS TEXT), '$.cost.place_funding') + json_extract(CAST(e.payload AS TEXT), '$.cost.top_up')
+                              + json_extract(CAST(e.payload AS TEXT), '$.cost.health') + json_extract(CAST(e.payload AS TEXT), '$.cost.social_care') AS c,
+                              ROW_NUMBER() OVER (PARTITION BY e.stream_no ORDER BY e.seq DESC) AS n
+                       FROM events e JOIN streams st USING (stream_no)
+                       WHERE e.event_type = 'provision.costs_set' AND json_extract(CAST(e.payload AS TEXT), '$.financial_year') = ?2)
+             SELECT coalesce(types.t, 'unknown'), count(*), count(costs.c), coalesce(sum(costs.c), 0)
+             FROM pl LEFT JOIN types ON types.stream_id = pl.setting AND types.n = 1
+                     LEFT JOIN costs ON costs.stream_id = pl.provision AND costs.n = 1
+             WHERE pl.s <= ?1 AND (pl.next_s IS NULL OR pl.next_s > ?1) AND pl.stream_no IN (SELECT stream_no FROM in_place)
+             GROUP BY 1"
+        ))
+        .expect("placements");
+    let placed: std::collections::BTreeMap<String, (i64, i64, i64)> = stmt
+        .query_map([to, fy.as_str()], |r| {
+            Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?)))
+        })
+        .expect("query")
+        .map(|x| x.expect("row"))
+        .collect();
+    let got_placed: std::collections::BTreeMap<String, (i64, i64, i64)> = k["placements"]
+        .as_object()
+        .expect("placements")
+        .iter()
+        .map(|(t, f)| {
+            (
+                t.clone(),
+                (
+                    f["children"].as_i64().unwrap_or(0),
+                    f["costed"].as_i64().unwrap_or(0),
+                    f["annual_cost_pence"].as_i64().unwrap_or(0),
+                ),
+            )
+        })
+        .collect();
+    assert_eq!(got_placed, placed, "{what}: placements by setting type");
+    let independent = [
+        "mainstream_independent",
+        "special_independent",
+        "special_non_maintained",
+    ]
+    .iter()
+    .filter_map(|t| placed.get(*t))
+    .fold((0, 0, 0), |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2));
+    let i = &k["independent"];
+    assert_eq!(
+        (
+            i["children"].as_i64().unwrap_or(0),
+            i["costed"].as_i64().unwrap_or(0),
+            i["annual_cost_pence"].as_i64().unwrap_or(0)
+        ),
+        independent,
+        "{what}: independent placements"
+    );
+    if what.contains("\"2024\"]") {
+        assert!(
+            reviews[0] > 50 && advice[0] > 20 && mediations > 0 && appeals > 0 && independent.0 > 0,
+            "the demo exercises each: {reviews:?} {advice:?} {mediations} {appeals} {independent:?}"
+        );
+    }
+}
+
 /// The dashboard shows the KPI engine's figures for the user's area, with numerators
 /// and denominators, equal to `sendscope kpi`; a case opened afterwards (by another
 /// process, straight into the store) is in the next page view; board members see small
@@ -4125,6 +4386,10 @@ fn dashboard(db: Db) {
         cell(n(&k["within_20_weeks"]["denominator"])),
         cell(n(&k["decisions_within_6_weeks"]["denominator"])),
         cell(n(&k["plans_in_place_at_end"])),
+        cell(n(&k["clocks"]["annual_review"]["due"])),
+        cell(n(&k["clocks"]["review_report"]["met_late"])),
+        cell(n(&k["independent"]["children"])),
+        cell(n(&k["disputes"]["appeal_rate"]["denominator"])),
     ] {
         assert!(page.contains(&want), "{want} on the dashboard");
     }
@@ -4532,6 +4797,89 @@ fn published_benchmarks(db: Db) {
     assert!(
         page.contains("Derby (831)") && page.contains("England (E92000001)"),
         "places named"
+    );
+    assert!(
+        page.contains("Derbyshire (830)") && page.contains("No comparator areas have been chosen"),
+        "every area imported until comparators are chosen"
+    );
+    // The public page: the same published figures, the area's own without drill-down.
+    let la = "100";
+    let (status, _, public) = http(port, "GET", &format!("/figures/{la}"), "", "");
+    assert_eq!(status, 200, "{public}");
+    assert!(
+        public.contains("Derby (831)")
+            && public.contains("Statutory time limits")
+            && !public.contains("/dashboard/cases")
+            && !public.contains("name=\"caseworker\""),
+        "aggregates only"
+    );
+    assert_eq!(http(port, "GET", "/figures/999", "", "").0, 404);
+    assert_eq!(http(port, "GET", "/figures/100?year=1999", "", "").0, 400);
+    // Comparators chosen by the area (the demo's is 100): only those stand beside it,
+    // with the regions and England; a bad code or threshold changes nothing.
+    let (code, _, err) = run(&[
+        "--database-url",
+        &db.url,
+        "figures",
+        "adopt-settings",
+        "--area",
+        la,
+        "--comparators",
+        "926,not-a-code",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("not-a-code"), "{err}");
+    let (code, _, err) = run(&[
+        "--database-url",
+        &db.url,
+        "figures",
+        "adopt-settings",
+        "--area",
+        la,
+        "--comparators",
+        "926",
+        "--suppress-below",
+        "0",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("suppress_below"), "{err}");
+    let (code, out, _) = run(&[
+        "--database-url",
+        &db.url,
+        "figures",
+        "show-settings",
+        "--area",
+        la,
+    ]);
+    assert_eq!(
+        (code, out.trim()),
+        (0, r#"{"comparators":[],"suppress_below":5}"#)
+    );
+    let (code, _, err) = run(&[
+        "--database-url",
+        &db.url,
+        "figures",
+        "adopt-settings",
+        "--area",
+        la,
+        "--comparators",
+        "831",
+        "--suppress-below",
+        "10",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (_, _, page) = http(port, "GET", "/dashboard", &manager, "");
+    assert!(
+        page.contains("Derby (831)")
+            && page.contains("England (E92000001)")
+            && !page.contains("Derbyshire (830)")
+            && page.contains("Comparator areas chosen by the area: 831."),
+        "comparators chosen"
+    );
+    let (_, _, public) = http(port, "GET", &format!("/figures/{la}"), "", "");
+    assert!(
+        public.contains("Counts from 1 to 9 are shown as c"),
+        "the area's threshold"
     );
     server.kill().expect("stop");
     server.wait().expect("reaped");

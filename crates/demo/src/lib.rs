@@ -264,6 +264,19 @@ impl Generator {
         outcomes: (f64, AppealOutcome, AppealOutcome),
     ) {
         let on = after + Days::new(self.rng.range(20, 60));
+        // Most families are offered mediation first: two in three take it up, the rest
+        // decline and take a certificate (the day follows from the decision's, so the
+        // random draws stay as they were).
+        if after.ordinal() % 3 != 2 && on <= self.as_of {
+            self.mediation(
+                st,
+                area,
+                actor,
+                after + Days::new(14),
+                subject,
+                after.ordinal().is_multiple_of(3),
+            );
+        }
         if !self.step(
             st,
             area,
@@ -289,6 +302,34 @@ impl Generator {
                 outcome,
                 order: None,
             }),
+        );
+    }
+
+    /// Mediation (held, or declined) about a decision, recorded without a random draw.
+    fn mediation(
+        &mut self,
+        st: StreamRef,
+        area: AreaId,
+        actor: &str,
+        on: NaiveDate,
+        subject: DisputeSubject,
+        took_place: bool,
+    ) {
+        if on > self.as_of {
+            return;
+        }
+        let at = Some(Instant::england_at(on, 10, 0));
+        self.push(
+            st,
+            area,
+            actor,
+            on,
+            EventBody::MediationRecorded(MediationRecorded {
+                on,
+                subject,
+                took_place,
+            }),
+            at,
         );
     }
 
@@ -1488,7 +1529,13 @@ impl Generator {
                     ),
                 }),
             );
-            if self.rng.unit() < 0.10 {
+            let u = self.rng.unit();
+            if (0.10..0.13).contains(&u) {
+                // Settled at mediation: no appeal follows.
+                let on = decided + Days::new(30);
+                self.mediation(st, a.id, actor, on, DisputeSubject::RefusalToAssess, true);
+            }
+            if u < 0.10 {
                 let outcomes = (0.6, AppealOutcome::Upheld, AppealOutcome::Dismissed);
                 self.appeal(
                     st,
@@ -1814,6 +1861,24 @@ impl Generator {
             let transfer = transfers.contains(&next_sept_year)
                 && decided.month() <= 3
                 && decision == ReviewDecision::Amend;
+            if transfer {
+                // The transfer is planned at the review (recorded at a fixed time, so the
+                // random draws stay as they were).
+                let kind = if next_sept_year == transfers[0] {
+                    PhaseTransferKind::BetweenSchools
+                } else {
+                    PhaseTransferKind::SecondaryToPost16
+                };
+                let transfer_on = NaiveDate::from_ymd_opt(next_sept_year, 9, 3).unwrap_or(decided);
+                self.push(
+                    st,
+                    a.id,
+                    actor,
+                    decided,
+                    EventBody::PhaseTransferPlanned(PhaseTransferPlanned { transfer_on, kind }),
+                    Some(Instant::england_at(decided, 17, 30)),
+                );
+            }
             // Not every proposed amendment reaches a final amended plan within the history.
             if decision == ReviewDecision::Amend && (transfer || self.rng.unit() < 0.3) {
                 let amend_on = decided + Days::new(self.rng.range(14, 70));

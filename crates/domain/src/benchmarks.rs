@@ -25,6 +25,39 @@ pub struct PublishedFigure {
     pub release: u16,
 }
 
+/// How an area publishes its figures (`area.figures_settings_adopted`, the latest wins):
+/// the areas it compares itself with, and below what count board and public views show
+/// "c" instead of a number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FiguresSettings {
+    /// Comparator local authorities, by their old three-digit LA codes (e.g. 830).
+    pub comparators: Vec<crate::codes::LaCode>,
+    /// Counts from 1 to this less one are suppressed (the DfE's rule is 5).
+    pub suppress_below: u64,
+}
+
+impl FiguresSettings {
+    pub const DEFAULT_SUPPRESS_BELOW: u64 = 5;
+
+    pub fn check(&self) -> Result<(), String> {
+        if !(1..=100).contains(&self.suppress_below) {
+            return Err(format!(
+                "suppress_below must be from 1 (suppress nothing) to 100, not {}; the DfE suppresses counts below 5",
+                self.suppress_below
+            ));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for c in &self.comparators {
+            if !seen.insert(c.to_string()) {
+                return Err(format!(
+                    "comparator {c} is listed twice: list each area once"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// A file's figures, with where they came from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FiguresRecorded {

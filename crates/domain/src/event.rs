@@ -275,6 +275,7 @@ event_catalogue! {
     GateRulesAdopted(crate::compliance::GateRules) = "area.gate_rules_adopted", AREA;
     PlacementSettingsAdopted(crate::costs::PlacementSettings) = "area.placement_settings_adopted", AREA;
     TrajectoryDefined(crate::trajectories::TrajectoryDefined) = "area.trajectory_defined", AREA;
+    FiguresSettingsAdopted(crate::benchmarks::FiguresSettings) = "area.figures_settings_adopted", AREA;
     OrganisationRegistered(OrganisationRegistered) = "organisation.registered", ORG;
     TeamAdded(TeamAdded) = "organisation.team_added", ORG;
     StaffAdded(StaffAdded) = "staff.added", STAFF;
@@ -1032,7 +1033,7 @@ pub struct AppealRegistered {
     pub subject: DisputeSubject,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AppealOutcome {
     Upheld,

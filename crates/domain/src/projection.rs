@@ -187,6 +187,9 @@ pub struct AreaState {
     /// Trajectories, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub trajectories: Vec<crate::trajectories::TrajectoryDefined>,
+    /// How the area publishes its figures (the latest adopted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub figures_settings: Option<crate::benchmarks::FiguresSettings>,
 }
 
 impl AreaState {
@@ -1328,6 +1331,9 @@ impl Projection {
                 s.figures = Some(x.clone())
             }
             (E::TrajectoryDefined(x), StreamState::Area(s)) => s.trajectories.push(x.clone()),
+            (E::FiguresSettingsAdopted(x), StreamState::Area(s)) => {
+                s.figures_settings = Some(x.clone())
+            }
             (E::PlacementSettingsAdopted(x), StreamState::Area(s)) => {
                 s.placement_settings.push(*x);
                 s.placement_settings.sort_by_key(|r| r.effective_from);

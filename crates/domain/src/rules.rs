@@ -213,6 +213,7 @@ fn check_area(a: &crate::projection::AreaState, body: &EventBody) -> Result<(), 
         }
         EventBody::QaRubricAdopted(r) => r.rubric.check().map_err(DomainError::Refused),
         EventBody::PlacementSettingsAdopted(x) => x.check().map_err(DomainError::Refused),
+        EventBody::FiguresSettingsAdopted(x) => x.check().map_err(DomainError::Refused),
         EventBody::TrajectoryDefined(t) => {
             let next = a.trajectories.len() as u32 + 1;
             if t.trajectory != next {

@@ -22,13 +22,27 @@
 //! - the time each step took: request to decision, request to draft, draft to final,
 //!   review meeting to decision, over the steps completed in the period;
 //! - time to a final plan: days from request to final plan for plans issued in the year,
-//!   median and 90th percentile by the nearest-rank method.
+//!   median and 90th percentile by the nearest-rank method;
+//! - statutory clocks (every time limit of `domain::clocks`, from each case's deadlines):
+//!   of the deadlines falling due in the period, those met on time, met late, overdue
+//!   and not yet due (on the day the figures are computed); and of the steps done in the
+//!   period, the days each took from its trigger (median and 90th percentile). Annual
+//!   reviews due and late, and phase transfers by their deadline, are two of these;
+//! - disputes: mediations held in the period and, of them, those followed by an appeal;
+//!   appeals registered in the period against the decisions that carried a right of
+//!   appeal made in it (the appeal rate); appeals decided, by outcome;
+//! - placements on the period's last day of children whose plan was in place, by the
+//!   setting's type, with the annual cost (the provision's cost per place for the
+//!   financial year containing that day: place funding, top-up, health and social care)
+//!   where one is recorded; independent and non-maintained special school placements and
+//!   their cost together.
 
 pub mod trajectory;
 
 use chrono::{Datelike, NaiveDate};
-use sendscope_domain::event::AssessDecision;
-use sendscope_domain::ids::{AreaId, CaseId, StaffId, TeamId};
+use sendscope_domain::clocks::ClockKind;
+use sendscope_domain::event::{AppealOutcome, AssessDecision, SettingRef, SettingType};
+use sendscope_domain::ids::{AreaId, CaseId, ProvisionId, SettingId, StaffId, TeamId};
 use sendscope_domain::projection::CaseState;
 use sendscope_domain::qa::{QaGrade, QualitySummary};
 use sendscope_domain::sen::{CeaseReason, NeedType};
@@ -88,6 +102,53 @@ pub struct Engine {
     rev_area: Vec<u32>,
     rev_meeting: Vec<i32>,
     rev_decided: Vec<i32>,
+    // One row per statutory deadline (`domain::clocks::case_deadlines`).
+    case_clocks: Vec<Vec<u32>>,
+    clk_alive: Vec<bool>,
+    clk_case: Vec<u32>,
+    clk_area: Vec<u32>,
+    clk_key: Vec<u8>,
+    clk_trigger: Vec<i32>,
+    clk_due: Vec<i32>,
+    clk_done: Vec<i32>,
+    /// The rules seen, by `clk_key`: key, step, kind, whether counted back.
+    clock_rules: Vec<ClockMeta>,
+    // One row per dispute (mediation, appeal).
+    case_disputes: Vec<Vec<u32>>,
+    dsp_alive: Vec<bool>,
+    dsp_case: Vec<u32>,
+    dsp_area: Vec<u32>,
+    dsp_mediation: Vec<i32>,
+    dsp_appeal: Vec<i32>,
+    dsp_decided: Vec<i32>,
+    dsp_outcome: Vec<Option<AppealOutcome>>,
+    // One row per placement.
+    case_placements: Vec<Vec<u32>>,
+    plc_alive: Vec<bool>,
+    plc_case: Vec<u32>,
+    plc_area: Vec<u32>,
+    plc_start: Vec<i32>,
+    plc_end: Vec<i32>,
+    plc_setting: Vec<u32>,
+    plc_provision: Vec<u32>,
+    // Settings' types and provisions' costs (from their own records).
+    settings: Vec<SettingId>,
+    setting_ix: HashMap<SettingId, u32>,
+    setting_type: Vec<Option<SettingType>>,
+    provisions: Vec<ProvisionId>,
+    provision_ix: HashMap<ProvisionId, u32>,
+    /// Per provision: (financial year it starts in, cost per place in pence), sorted.
+    provision_cost: Vec<Vec<(i32, i64)>>,
+    /// The day "overdue" and "not yet due" are judged on (today in England unless set).
+    today: Option<NaiveDate>,
+}
+
+#[derive(Clone, Copy)]
+struct ClockMeta {
+    key: &'static str,
+    step: &'static str,
+    duty: bool,
+    counts_back: bool,
 }
 
 /// The figures a list of children can be drawn from.
@@ -101,10 +162,13 @@ pub enum Behind {
     ExceptionCases,
     PlansInPlace,
     Ceased,
+    ReviewsLate,
+    PhaseTransfersLate,
+    Appeals,
 }
 
 impl Behind {
-    pub const ALL: [Behind; 7] = [
+    pub const ALL: [Behind; 10] = [
         Behind::Requests,
         Behind::DecidedLate,
         Behind::PlansIssued,
@@ -112,6 +176,9 @@ impl Behind {
         Behind::ExceptionCases,
         Behind::PlansInPlace,
         Behind::Ceased,
+        Behind::ReviewsLate,
+        Behind::PhaseTransfersLate,
+        Behind::Appeals,
     ];
     pub fn key(self) -> &'static str {
         match self {
@@ -122,6 +189,9 @@ impl Behind {
             Behind::ExceptionCases => "exception_cases",
             Behind::PlansInPlace => "plans_in_place",
             Behind::Ceased => "ceased",
+            Behind::ReviewsLate => "reviews_late",
+            Behind::PhaseTransfersLate => "phase_transfers_late",
+            Behind::Appeals => "appeals",
         }
     }
     pub fn label(self) -> &'static str {
@@ -133,6 +203,13 @@ impl Behind {
             Behind::ExceptionCases => "Children whose plan was issued with an exception recorded",
             Behind::PlansInPlace => "Children with a plan in place at the end of the period",
             Behind::Ceased => "Children whose plan ceased in the period",
+            Behind::ReviewsLate => {
+                "Children whose annual review fell due in the period and was not held on time"
+            }
+            Behind::PhaseTransfersLate => {
+                "Children whose phase transfer plan was due in the period and not amended on time"
+            }
+            Behind::Appeals => "Children whose family registered an appeal in the period",
         }
     }
 }
@@ -303,6 +380,108 @@ pub struct Kpis {
     step_days: [Vec<i32>; 4],
     pub median_days_to_final_plan: Option<i32>,
     pub p90_days_to_final_plan: Option<i32>,
+    /// Every statutory time limit, by its key in the rule book.
+    pub clocks: BTreeMap<&'static str, ClockFigures>,
+    /// The days behind each clock's percentiles, by `clk_key` (not shown).
+    #[serde(skip)]
+    clock_days: Vec<Vec<i32>>,
+    pub disputes: DisputeFigures,
+    /// Placements on the period's last day by the setting's type (`unknown` where the
+    /// setting is not on the register).
+    pub placements: BTreeMap<&'static str, PlacementFigures>,
+    /// Independent and non-maintained special school placements together.
+    pub independent: PlacementFigures,
+}
+
+/// One statutory time limit over a period.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct ClockFigures {
+    pub step: &'static str,
+    /// A duty of the council (else the family's or a setting's time, which closes
+    /// rather than goes late).
+    pub duty: bool,
+    /// The council's deadlines falling due in the period, and what became of them
+    /// (none for windows).
+    pub due: u64,
+    pub met_on_time: u64,
+    pub met_late: u64,
+    pub overdue: u64,
+    pub not_yet_due: u64,
+    /// Steps done in the period: days from the trigger (none for limits counted back
+    /// from an event, such as a phase transfer).
+    pub done: Percentiles,
+}
+
+impl ClockFigures {
+    /// Of the deadlines due in the period and already past, those met on time.
+    pub fn on_time(&self) -> Share {
+        Share {
+            numerator: self.met_on_time,
+            denominator: self.due - self.not_yet_due,
+        }
+    }
+}
+
+/// Mediation and the Tribunal.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct DisputeFigures {
+    /// Mediations held in the period.
+    pub mediations_held: u64,
+    /// Of mediations held in the period, those followed by an appeal.
+    pub mediations_followed_by_appeal: Share,
+    /// Appeals registered in the period over the decisions carrying a right of appeal
+    /// made in the period (refusals to assess or to issue a plan, plans issued or
+    /// amended, decisions to cease).
+    pub appeal_rate: Share,
+    /// Appeals decided in the period, by outcome.
+    pub appeals_decided: BTreeMap<AppealOutcome, u64>,
+}
+
+/// Children placed, and their annual cost where one is recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct PlacementFigures {
+    pub children: u64,
+    /// Of them, those whose provision has a cost per place for the year.
+    pub costed: u64,
+    pub annual_cost_pence: i64,
+}
+
+impl PlacementFigures {
+    fn add(&mut self, o: &PlacementFigures) {
+        self.children += o.children;
+        self.costed += o.costed;
+        self.annual_cost_pence += o.annual_cost_pence;
+    }
+}
+
+/// The name a setting type is counted under.
+pub fn setting_type_key(t: Option<SettingType>) -> &'static str {
+    match t {
+        None => "unknown",
+        Some(SettingType::MainstreamLaMaintained) => "mainstream_la_maintained",
+        Some(SettingType::MainstreamAcademy) => "mainstream_academy",
+        Some(SettingType::MainstreamFreeSchool) => "mainstream_free_school",
+        Some(SettingType::MainstreamIndependent) => "mainstream_independent",
+        Some(SettingType::SpecialLaMaintained) => "special_la_maintained",
+        Some(SettingType::SpecialAcademy) => "special_academy",
+        Some(SettingType::SpecialIndependent) => "special_independent",
+        Some(SettingType::SpecialNonMaintained) => "special_non_maintained",
+        Some(SettingType::AlternativeProvision) => "alternative_provision",
+        Some(SettingType::FurtherEducation) => "further_education",
+        Some(SettingType::SpecialistPost16) => "specialist_post16",
+        Some(SettingType::EarlyYears) => "early_years",
+    }
+}
+
+fn is_independent(t: Option<SettingType>) -> bool {
+    matches!(
+        t,
+        Some(
+            SettingType::MainstreamIndependent
+                | SettingType::SpecialIndependent
+                | SettingType::SpecialNonMaintained
+        )
+    )
 }
 
 /// How long a statutory step took: how many were completed, the median and the 90th
@@ -336,7 +515,7 @@ pub struct StepTimes {
 }
 
 /// The percentiles of the days to a final plan and of each step, once the days are in.
-fn finish(k: &mut Kpis, days: &mut [i32]) {
+fn finish(k: &mut Kpis, days: &mut [i32], metas: &[ClockMeta]) {
     days.sort_unstable();
     k.median_days_to_final_plan = nearest_rank(days, 0.5);
     k.p90_days_to_final_plan = nearest_rank(days, 0.9);
@@ -348,6 +527,62 @@ fn finish(k: &mut Kpis, days: &mut [i32]) {
         review_meeting_to_decision: Percentiles::of(d),
     };
     k.step_days = Default::default();
+    for (key, days) in std::mem::take(&mut k.clock_days).iter_mut().enumerate() {
+        if let Some(meta) = metas.get(key)
+            && let Some(c) = k.clocks.get_mut(meta.key)
+        {
+            c.done = Percentiles::of(days);
+            if meta.counts_back {
+                c.done.median_days = None;
+                c.done.p90_days = None;
+            }
+        }
+    }
+}
+
+/// A clock's figures in a period's measures, made on first use.
+fn clock_entry<'a>(k: &'a mut Kpis, meta: &ClockMeta) -> &'a mut ClockFigures {
+    k.clocks.entry(meta.key).or_insert_with(|| ClockFigures {
+        step: meta.step,
+        duty: meta.duty,
+        ..ClockFigures::default()
+    })
+}
+
+/// Adds one area's clock, dispute and placement figures to the total (the days behind
+/// the clocks' percentiles are added before).
+fn merge(total: &mut Kpis, x: &Kpis) {
+    for (key, c) in &x.clocks {
+        let t = total.clocks.entry(key).or_insert_with(|| ClockFigures {
+            step: c.step,
+            duty: c.duty,
+            ..ClockFigures::default()
+        });
+        t.due += c.due;
+        t.met_on_time += c.met_on_time;
+        t.met_late += c.met_late;
+        t.overdue += c.overdue;
+        t.not_yet_due += c.not_yet_due;
+    }
+    let (t, d) = (&mut total.disputes, &x.disputes);
+    t.mediations_held += d.mediations_held;
+    for (a, b) in [
+        (
+            &mut t.mediations_followed_by_appeal,
+            d.mediations_followed_by_appeal,
+        ),
+        (&mut t.appeal_rate, d.appeal_rate),
+    ] {
+        a.numerator += b.numerator;
+        a.denominator += b.denominator;
+    }
+    for (o, n) in &d.appeals_decided {
+        *t.appeals_decided.entry(*o).or_default() += n;
+    }
+    for (ty, f) in &x.placements {
+        total.placements.entry(ty).or_default().add(f);
+    }
+    total.independent.add(&x.independent);
 }
 
 /// Nearest rank: the value at rank ⌈p·n⌉ of the sorted values.
@@ -386,6 +621,67 @@ impl Engine {
         }
     }
 
+    /// Records a setting's type (from its register record), for placements by type.
+    pub fn set_setting_type(&mut self, setting: SettingId, t: Option<SettingType>) {
+        let i = self.setting(setting) as usize;
+        self.setting_type[i] = t;
+    }
+
+    /// Records a provision's cost per place for each financial year (pence, every
+    /// funder together), for the annual cost of placements.
+    pub fn set_provision_costs(&mut self, provision: ProvisionId, costs: Vec<(i32, i64)>) {
+        let i = self.provision(provision) as usize;
+        let mut costs = costs;
+        costs.sort_unstable();
+        self.provision_cost[i] = costs;
+    }
+
+    /// Fixes the day overdue and not-yet-due deadlines are judged on (else today).
+    pub fn set_today(&mut self, today: NaiveDate) {
+        self.today = Some(today);
+    }
+
+    fn setting(&mut self, s: SettingId) -> u32 {
+        if let Some(i) = self.setting_ix.get(&s) {
+            return *i;
+        }
+        self.settings.push(s);
+        self.setting_type.push(None);
+        let i = self.settings.len() as u32 - 1;
+        self.setting_ix.insert(s, i);
+        i
+    }
+
+    fn provision(&mut self, p: ProvisionId) -> u32 {
+        if let Some(i) = self.provision_ix.get(&p) {
+            return *i;
+        }
+        self.provisions.push(p);
+        self.provision_cost.push(Vec::new());
+        let i = self.provisions.len() as u32 - 1;
+        self.provision_ix.insert(p, i);
+        i
+    }
+
+    fn clock_key(&mut self, key: &'static str) -> u8 {
+        if let Some(i) = self.clock_rules.iter().position(|m| m.key == key) {
+            return i as u8;
+        }
+        // Every rule book holds the key (it was just computed from one).
+        let rule = sendscope_domain::clocks::RULE_BOOKS
+            .iter()
+            .rev()
+            .flat_map(|b| b.rules.iter())
+            .find(|r| r.key == key);
+        self.clock_rules.push(ClockMeta {
+            key,
+            step: rule.map(|r| r.step).unwrap_or(key),
+            duty: rule.is_some_and(|r| r.kind == ClockKind::Duty),
+            counts_back: rule.is_some_and(|r| r.period.counts_back()),
+        });
+        self.clock_rules.len() as u8 - 1
+    }
+
     /// Cases held.
     pub fn cases(&self) -> usize {
         self.case_ix.len()
@@ -412,6 +708,9 @@ impl Engine {
                 self.case_requests.push(Vec::new());
                 self.case_plans.push(Vec::new());
                 self.case_reviews.push(Vec::new());
+                self.case_clocks.push(Vec::new());
+                self.case_disputes.push(Vec::new());
+                self.case_placements.push(Vec::new());
                 self.case_need.push(u8::MAX);
                 self.case_team.push(u32::MAX);
                 self.case_worker.push(u32::MAX);
@@ -518,6 +817,94 @@ impl Engine {
             self.rev_decided[row] = r.decided_on.map(day).unwrap_or(NONE);
         }
         self.case_reviews[ci] = rows;
+        // Statutory deadlines (their state is judged when the figures are computed). A
+        // record the clocks cannot read (a date beyond the calendar) has none.
+        let deadlines =
+            sendscope_domain::clocks::case_deadlines(c, NaiveDate::MIN).unwrap_or_default();
+        let keys: Vec<u8> = deadlines.iter().map(|d| self.clock_key(d.key)).collect();
+        let rows = std::mem::take(&mut self.case_clocks[ci]);
+        let rows = self.place(rows, deadlines.len(), Table::Clocks);
+        for ((d, key), &row) in deadlines.iter().zip(keys).zip(&rows) {
+            let row = row as usize;
+            self.clk_alive[row] = true;
+            self.clk_case[row] = ci as u32;
+            self.clk_area[row] = a;
+            self.clk_key[row] = key;
+            self.clk_trigger[row] = day(d.trigger);
+            self.clk_due[row] = day(d.due);
+            self.clk_done[row] = d.done.map(day).unwrap_or(NONE);
+        }
+        self.case_clocks[ci] = rows;
+        // Disputes.
+        let rows = std::mem::take(&mut self.case_disputes[ci]);
+        let rows = self.place(rows, c.disputes.len(), Table::Disputes);
+        for (d, &row) in c.disputes.iter().zip(&rows) {
+            let row = row as usize;
+            self.dsp_alive[row] = true;
+            self.dsp_case[row] = ci as u32;
+            self.dsp_area[row] = a;
+            self.dsp_mediation[row] = match (d.mediation_took_place, d.mediation_on) {
+                (Some(true), Some(on)) => day(on),
+                _ => NONE,
+            };
+            self.dsp_appeal[row] = d.appeal_on.map(day).unwrap_or(NONE);
+            self.dsp_decided[row] = match (d.decided_on, d.outcome) {
+                (Some(on), Some(_)) => day(on),
+                _ => NONE,
+            };
+            self.dsp_outcome[row] = d.outcome;
+        }
+        self.case_disputes[ci] = rows;
+        // Placements.
+        let placed: Vec<(i32, i32, u32, u32)> = c
+            .placements
+            .iter()
+            .map(|p| {
+                let setting = match p.setting {
+                    SettingRef::Setting(s) => self.setting(s),
+                    SettingRef::Code(_) => u32::MAX,
+                };
+                let provision = p.provision.map(|x| self.provision(x)).unwrap_or(u32::MAX);
+                (
+                    day(p.start),
+                    p.end.map(day).unwrap_or(i32::MAX),
+                    setting,
+                    provision,
+                )
+            })
+            .collect();
+        let rows = std::mem::take(&mut self.case_placements[ci]);
+        let rows = self.place(rows, placed.len(), Table::Placements);
+        for ((start, end, setting, provision), &row) in placed.iter().zip(&rows) {
+            let row = row as usize;
+            self.plc_alive[row] = true;
+            self.plc_case[row] = ci as u32;
+            self.plc_area[row] = a;
+            self.plc_start[row] = *start;
+            self.plc_end[row] = *end;
+            self.plc_setting[row] = *setting;
+            self.plc_provision[row] = *provision;
+        }
+        self.case_placements[ci] = rows;
+    }
+
+    /// Whether a case had a plan in place at the end of `to`.
+    fn plan_in_place(&self, case: u32, to: i32) -> bool {
+        self.case_plans[case as usize].iter().any(|&r| {
+            let r = r as usize;
+            self.plan_alive[r] && self.plan_start[r] <= to && self.plan_end[r] > to
+        })
+    }
+
+    /// A provision's cost per place in the financial year containing `on`.
+    fn cost_on(&self, provision: u32, on: i32) -> Option<i64> {
+        let costs = self.provision_cost.get(provision as usize)?;
+        let d = NaiveDate::from_num_days_from_ce_opt(on)?;
+        let fy = sendscope_domain::codes::FinancialYear::containing(d).start_year();
+        costs
+            .binary_search_by_key(&fy, |(y, _)| *y)
+            .ok()
+            .map(|i| costs[i].1)
     }
 
     /// The rows for `n` facts: the case's own when the number is unchanged, else new
@@ -531,6 +918,9 @@ impl Engine {
                 Table::Requests => self.req_alive[r as usize] = false,
                 Table::Plans => self.plan_alive[r as usize] = false,
                 Table::Reviews => self.rev_alive[r as usize] = false,
+                Table::Clocks => self.clk_alive[r as usize] = false,
+                Table::Disputes => self.dsp_alive[r as usize] = false,
+                Table::Placements => self.plc_alive[r as usize] = false,
             }
         }
         (0..n)
@@ -554,6 +944,36 @@ impl Engine {
                     self.rev_meeting.push(NONE);
                     self.rev_decided.push(NONE);
                     self.rev_alive.len() as u32 - 1
+                }
+                Table::Clocks => {
+                    self.clk_alive.push(false);
+                    self.clk_case.push(0);
+                    self.clk_area.push(0);
+                    self.clk_key.push(0);
+                    self.clk_trigger.push(NONE);
+                    self.clk_due.push(NONE);
+                    self.clk_done.push(NONE);
+                    self.clk_alive.len() as u32 - 1
+                }
+                Table::Disputes => {
+                    self.dsp_alive.push(false);
+                    self.dsp_case.push(0);
+                    self.dsp_area.push(0);
+                    self.dsp_mediation.push(NONE);
+                    self.dsp_appeal.push(NONE);
+                    self.dsp_decided.push(NONE);
+                    self.dsp_outcome.push(None);
+                    self.dsp_alive.len() as u32 - 1
+                }
+                Table::Placements => {
+                    self.plc_alive.push(false);
+                    self.plc_case.push(0);
+                    self.plc_area.push(0);
+                    self.plc_start.push(NONE);
+                    self.plc_end.push(NONE);
+                    self.plc_setting.push(u32::MAX);
+                    self.plc_provision.push(u32::MAX);
+                    self.plc_alive.len() as u32 - 1
                 }
                 Table::Plans => {
                     self.plan_alive.push(false);
@@ -639,11 +1059,16 @@ impl Engine {
             ..Kpis::default()
         };
         let mut all_days = Vec::new();
+        total.clock_days = vec![Vec::new(); self.clock_rules.len()];
         for (x, d) in k.iter_mut().zip(days.iter_mut()) {
             for (t, s) in total.step_days.iter_mut().zip(&x.step_days) {
                 t.extend_from_slice(s);
             }
-            finish(x, d);
+            for (t, s) in total.clock_days.iter_mut().zip(&x.clock_days) {
+                t.extend_from_slice(s);
+            }
+            finish(x, d, &self.clock_rules);
+            merge(&mut total, x);
             total.requests += x.requests;
             total.new_plans += x.new_plans;
             total.exception_cases += x.exception_cases;
@@ -677,7 +1102,7 @@ impl Engine {
             }
             all_days.extend_from_slice(d);
         }
-        finish(&mut total, &mut all_days);
+        finish(&mut total, &mut all_days, &self.clock_rules);
         (self.areas.iter().copied().zip(k).collect(), total)
     }
 
@@ -698,7 +1123,7 @@ impl Engine {
             .zip(days)
             .map(|(mut per_area, mut d)| {
                 let (mut x, mut d) = (per_area.swap_remove(a as usize), d.swap_remove(a as usize));
-                finish(&mut x, &mut d);
+                finish(&mut x, &mut d, &self.clock_rules);
                 x
             })
             .collect()
@@ -815,6 +1240,98 @@ impl Engine {
                 x.step_days[3].push(decided - meeting);
             }
         }
+        let today = day(self
+            .today
+            .unwrap_or_else(sendscope_domain::calendar::england_today));
+        for x in k.iter_mut().flatten() {
+            x.clock_days = vec![Vec::new(); self.clock_rules.len()];
+        }
+        for i in 0..self.clk_alive.len() {
+            let a = self.clk_area[i];
+            if skip(self.clk_alive[i], a) {
+                continue;
+            }
+            let (case, a) = (self.clk_case[i], a as usize);
+            let key = self.clk_key[i] as usize;
+            let meta = self.clock_rules[key];
+            let (trigger, due, done) = (self.clk_trigger[i], self.clk_due[i], self.clk_done[i]);
+            // A window (the family's or a setting's time) closes rather than goes late:
+            // only the council's duties are counted as due.
+            if let Some(p) = which(due).filter(|p| meta.duty && ok(case, *p)) {
+                let c = clock_entry(&mut k[p][a], &meta);
+                c.due += 1;
+                match done {
+                    NONE if due < today => c.overdue += 1,
+                    NONE => c.not_yet_due += 1,
+                    d if d <= due => c.met_on_time += 1,
+                    _ => c.met_late += 1,
+                }
+            }
+            if let Some(p) = which(done).filter(|p| ok(case, *p)) {
+                clock_entry(&mut k[p][a], &meta);
+                k[p][a].clock_days[key].push(done - trigger);
+            }
+            // The decisions that carry a right of appeal, for the appeal rate.
+            if meta.key == "appeal_window"
+                && let Some(p) = which(trigger).filter(|p| ok(case, *p))
+            {
+                k[p][a].disputes.appeal_rate.denominator += 1;
+            }
+        }
+        for i in 0..self.dsp_alive.len() {
+            let a = self.dsp_area[i];
+            if skip(self.dsp_alive[i], a) {
+                continue;
+            }
+            let (case, a) = (self.dsp_case[i], a as usize);
+            let (mediation, appeal) = (self.dsp_mediation[i], self.dsp_appeal[i]);
+            if let Some(p) = which(mediation).filter(|p| ok(case, *p)) {
+                let d = &mut k[p][a].disputes;
+                d.mediations_held += 1;
+                d.mediations_followed_by_appeal.denominator += 1;
+                d.mediations_followed_by_appeal.numerator += u64::from(appeal != NONE);
+            }
+            if let Some(p) = which(appeal).filter(|p| ok(case, *p)) {
+                k[p][a].disputes.appeal_rate.numerator += 1;
+            }
+            if let Some(p) = which(self.dsp_decided[i]).filter(|p| ok(case, *p))
+                && let Some(o) = self.dsp_outcome[i]
+            {
+                *k[p][a].disputes.appeals_decided.entry(o).or_default() += 1;
+            }
+        }
+        for i in 0..self.plc_alive.len() {
+            let a = self.plc_area[i];
+            if skip(self.plc_alive[i], a) {
+                continue;
+            }
+            let (case, a) = (self.plc_case[i], a as usize);
+            for (p, (_, to)) in bounds.iter().enumerate() {
+                if self.plc_start[i] > *to
+                    || self.plc_end[i] <= *to
+                    || !ok(case, p)
+                    || !self.plan_in_place(case, *to)
+                {
+                    continue;
+                }
+                let t = self
+                    .setting_type
+                    .get(self.plc_setting[i] as usize)
+                    .copied()
+                    .flatten();
+                let cost = self.cost_on(self.plc_provision[i], *to);
+                let f = PlacementFigures {
+                    children: 1,
+                    costed: u64::from(cost.is_some()),
+                    annual_cost_pence: cost.unwrap_or(0),
+                };
+                let x = &mut k[p][a];
+                x.placements.entry(setting_type_key(t)).or_default().add(&f);
+                if is_independent(t) {
+                    x.independent.add(&f);
+                }
+            }
+        }
         (k, days)
     }
 
@@ -887,6 +1404,47 @@ impl Engine {
                     }
                 }
             }
+            Behind::ReviewsLate | Behind::PhaseTransfersLate => {
+                let today = day(self
+                    .today
+                    .unwrap_or_else(sendscope_domain::calendar::england_today));
+                for i in 0..self.clk_alive.len() {
+                    if !self.clk_alive[i] || self.clk_area[i] != a {
+                        continue;
+                    }
+                    let key = self.clock_rules[self.clk_key[i] as usize].key;
+                    let wanted = match measure {
+                        Behind::ReviewsLate => key == "annual_review",
+                        _ => key.starts_with("phase_transfer"),
+                    };
+                    let (due, done) = (self.clk_due[i], self.clk_done[i]);
+                    let late = if done == NONE {
+                        due < today
+                    } else {
+                        done > due
+                    };
+                    let case = self.clk_case[i];
+                    if wanted
+                        && in_period(due)
+                        && late
+                        && (any || self.chosen(case as usize, filter, to))
+                    {
+                        take(case, &mut out);
+                    }
+                }
+            }
+            Behind::Appeals => {
+                for i in 0..self.dsp_alive.len() {
+                    let case = self.dsp_case[i];
+                    if self.dsp_alive[i]
+                        && self.dsp_area[i] == a
+                        && in_period(self.dsp_appeal[i])
+                        && (any || self.chosen(case as usize, filter, to))
+                    {
+                        take(case, &mut out);
+                    }
+                }
+            }
         }
         out
     }
@@ -902,6 +1460,9 @@ enum Table {
     Requests,
     Plans,
     Reviews,
+    Clocks,
+    Disputes,
+    Placements,
 }
 
 /// The teams and caseworkers the engine has seen (for filters).

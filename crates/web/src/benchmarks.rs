@@ -167,7 +167,13 @@ pub fn figures(store: &dyn Store, area: AreaId) -> Result<Vec<PublishedFigure>, 
 
 /// The published figures as tables, one a measure: a row a period (newest first, four at
 /// most), a column a place (this area, its region, England, then other areas).
-pub fn html(figures: &[PublishedFigure], own: Option<&str>) -> String {
+/// The published figures for this area (`own`, its LA code), the regions, England and
+/// the comparator areas chosen (every other area imported until some are chosen).
+pub fn html(
+    figures: &[PublishedFigure],
+    own: Option<&str>,
+    comparators: &[sendscope_domain::codes::LaCode],
+) -> String {
     if figures.is_empty() {
         return "<h2>Published figures</h2><p>No DfE statistics imported yet: <code>sendscope import dfe-stats DIR</code> reads the CSVs of the DfE's \"Education, health and care plans\" releases.</p>".into();
     }
@@ -175,6 +181,16 @@ pub fn html(figures: &[PublishedFigure], own: Option<&str>) -> String {
         "<h2>Published figures</h2><p>The DfE's published statistics, exactly as printed (c, x and z are the DfE's suppression codes), \
          with numerator and denominator where published. Years are calendar years except plans in place, counted at the January census.</p>",
     );
+    let chosen: Vec<String> = comparators.iter().map(|c| c.to_string()).collect();
+    out.push_str(&if chosen.is_empty() {
+        "<p>No comparator areas have been chosen: every local authority imported is shown.</p>"
+            .to_string()
+    } else {
+        format!(
+            "<p>Comparator areas chosen by the area: {}.</p>",
+            esc(&chosen.join(", "))
+        )
+    });
     for m in dfe_stats::Measure::ALL {
         let k = key(m);
         let rows: Vec<&PublishedFigure> = figures.iter().filter(|f| f.measure == k).collect();
@@ -184,6 +200,14 @@ pub fn html(figures: &[PublishedFigure], own: Option<&str>) -> String {
         // Places: own area, regions, England, then the rest by name.
         let mut places: Vec<(u8, String, String)> = Vec::new();
         for f in &rows {
+            let local = f.level != "Regional" && f.level != "National";
+            if local
+                && Some(f.code.as_str()) != own
+                && !chosen.is_empty()
+                && !chosen.contains(&f.code)
+            {
+                continue;
+            }
             let rank = if Some(f.code.as_str()) == own {
                 0
             } else if f.level == "Regional" {

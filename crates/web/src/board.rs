@@ -4,7 +4,7 @@
 //! shown as "c", as the DfE does, since it is written for a board. One report, three
 //! faces: `/board-report` (printable), `sendscope report board --format html|csv`.
 
-use crate::{AppState, SUPPRESS_BELOW, esc, page};
+use crate::{AppState, esc, page};
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -24,6 +24,8 @@ pub struct Report {
     /// Each year's measures, with the quality of the plans issued (their latest audits).
     pub years: Vec<Kpis>,
     pub trajectories: Vec<Progress>,
+    /// Counts from 1 to this less one are shown as "c" (the area's setting).
+    pub suppress_below: u64,
 }
 
 /// The report for an area on a day.
@@ -48,19 +50,20 @@ pub fn report(
         on,
         years: engine.compute_series(area, &years, &sendscope_kpi::Filter::default()),
         trajectories: crate::trajectories::progress_all(store, engine, area, on)?,
+        suppress_below: crate::dashboard::publishing(store, area)?.1.suppress_below,
     })
 }
 
-fn c(v: u64) -> String {
-    if v > 0 && v < SUPPRESS_BELOW {
+fn cnt(v: u64, below: u64) -> String {
+    if v > 0 && v < below {
         "c".into()
     } else {
         sendscope_domain::codes::group_thousands(v)
     }
 }
 
-fn pct(s: Share) -> String {
-    if s.denominator > 0 && s.denominator < SUPPRESS_BELOW {
+fn percent(s: Share, below: u64) -> String {
+    if s.denominator > 0 && s.denominator < below {
         return "c".into();
     }
     s.percent()
@@ -73,6 +76,8 @@ type Cells = Vec<(String, String, String)>;
 
 /// Each measure's cells, as the tables and the CSV show them.
 fn lines(r: &Report) -> Vec<(&'static str, Cells)> {
+    let c = |v: u64| cnt(v, r.suppress_below);
+    let pct = |s: Share| percent(s, r.suppress_below);
     let share = |f: &dyn Fn(&Kpis) -> Share| -> Cells {
         r.years
             .iter()
@@ -126,6 +131,52 @@ fn lines(r: &Report) -> Vec<(&'static str, Cells)> {
             "Plans in place at the year's end",
             count(&|k| k.plans_in_place_at_end),
         ),
+        (
+            "Annual reviews held on time (of those due and past due)",
+            share(&|k| {
+                k.clocks
+                    .get("annual_review")
+                    .map(|r| r.on_time())
+                    .unwrap_or_default()
+            }),
+        ),
+        (
+            "Phase transfers amended by the deadline",
+            share(&|k| {
+                k.clocks
+                    .iter()
+                    .filter(|(key, _)| key.starts_with("phase_transfer"))
+                    .fold(Share::default(), |a, (_, f)| Share {
+                        numerator: a.numerator + f.on_time().numerator,
+                        denominator: a.denominator + f.on_time().denominator,
+                    })
+            }),
+        ),
+        ("Mediations held", count(&|k| k.disputes.mediations_held)),
+        (
+            "Appeals registered, over decisions carrying a right of appeal",
+            share(&|k| k.disputes.appeal_rate),
+        ),
+        (
+            "Children in independent or non-maintained special schools at the year's end",
+            count(&|k| k.independent.children),
+        ),
+        (
+            "Annual cost of those placements",
+            r.years
+                .iter()
+                .map(|k| {
+                    let cost = if k.independent.costed > 0
+                        && k.independent.costed < r.suppress_below
+                    {
+                        "c".to_string()
+                    } else {
+                        sendscope_domain::codes::Pence(k.independent.annual_cost_pence).to_string()
+                    };
+                    (cost, String::new(), String::new())
+                })
+                .collect(),
+        ),
     ]
 }
 
@@ -178,13 +229,18 @@ pub fn html(r: &Report) -> String {
         .collect();
     format!(
         "<h1>Board report: {}</h1><p>As of {}. Worked out from every event recorded, by the DfE's definitions; every share with its \
-         numerator and denominator, the exception cases and the quality of the same plans beside the timeliness. Counts from 1 to 4 are shown as c.</p>\
+         numerator and denominator, the exception cases and the quality of the same plans beside the timeliness. Counts from 1 to {} are shown as c.</p>\
          <table><caption>The measures by calendar year</caption><thead><tr><th scope=\"col\">Measure</th>{head}</tr></thead><tbody>{rows}</tbody></table>\
          <table><caption>Trajectories</caption><thead><tr><th scope=\"col\">Trajectory</th><th scope=\"col\">Measure</th><th scope=\"col\" class=\"num\">Target</th>\
          <th scope=\"col\" class=\"num\">Latest month</th><th scope=\"col\" class=\"num\">Achieved a month</th><th scope=\"col\" class=\"num\">Required a month</th>\
-         <th scope=\"col\">Target reached</th></tr></thead><tbody>{trajectories}</tbody></table>",
+         <th scope=\"col\">Target reached</th></tr></thead><tbody>{trajectories}</tbody></table>{}",
         esc(&r.area),
-        long_date(r.on)
+        long_date(r.on),
+        r.suppress_below.saturating_sub(1),
+        r.years
+            .last()
+            .map(|k| crate::dashboard::sections(k, r.suppress_below))
+            .unwrap_or_default()
     )
 }
 

@@ -5,7 +5,7 @@
 //! (from any page, the API or the command line), re-reading each case they touch.
 
 use crate::cases::with_user;
-use crate::{AppState, SUPPRESS_BELOW, esc, page};
+use crate::{AppState, esc, page};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
@@ -33,12 +33,13 @@ pub fn load(
         let Ok(area) = AreaId::parse(&a.area_id) else {
             continue;
         };
-        for p in store.area_projections(area, StreamKind::Staff)? {
-            if let StreamState::Staff(s) = &p.state {
-                engine.set_staff_team(
-                    sendscope_domain::ids::StaffId(p.stream.id),
-                    s.added.as_ref().and_then(|a| a.team),
-                );
+        for kind in [
+            StreamKind::Staff,
+            StreamKind::Setting,
+            StreamKind::Provision,
+        ] {
+            for p in store.area_projections(area, kind)? {
+                register(&mut engine, p.stream, &p.state);
             }
         }
         sendscope_store::for_each_case(store, area, &mut |id, c| {
@@ -47,6 +48,29 @@ pub fn load(
         })?;
     }
     Ok((engine, headline.events))
+}
+
+/// What the engine keeps of a record other than a case: a member of staff's team, a
+/// setting's type, a provision's costs.
+fn register(engine: &mut Engine, stream: sendscope_domain::StreamRef, state: &StreamState) {
+    match state {
+        StreamState::Staff(x) => engine.set_staff_team(
+            sendscope_domain::ids::StaffId(stream.id),
+            x.added.as_ref().and_then(|a| a.team),
+        ),
+        StreamState::Setting(x) => engine.set_setting_type(
+            sendscope_domain::ids::SettingId(stream.id),
+            x.details.as_ref().map(|d| d.setting_type),
+        ),
+        StreamState::Provision(x) => engine.set_provision_costs(
+            sendscope_domain::ids::ProvisionId(stream.id),
+            x.costs
+                .iter()
+                .map(|(y, c)| (y.start_year(), c.total().0))
+                .collect(),
+        ),
+        _ => {}
+    }
 }
 
 /// The engine and the last event it has seen.
@@ -81,7 +105,15 @@ impl Kpi {
             };
             let touched: BTreeSet<_> = batch
                 .iter()
-                .filter(|e| matches!(e.stream.kind, StreamKind::Case | StreamKind::Staff))
+                .filter(|e| {
+                    matches!(
+                        e.stream.kind,
+                        StreamKind::Case
+                            | StreamKind::Staff
+                            | StreamKind::Setting
+                            | StreamKind::Provision
+                    )
+                })
                 .map(|e| e.stream)
                 .collect();
             for s in touched {
@@ -89,10 +121,7 @@ impl Kpi {
                     Some((area, StreamState::Case(c))) => {
                         engine.upsert_case(CaseId(s.id), area, &c)
                     }
-                    Some((_, StreamState::Staff(x))) => engine.set_staff_team(
-                        sendscope_domain::ids::StaffId(s.id),
-                        x.added.as_ref().and_then(|a| a.team),
-                    ),
+                    Some((_, state)) => register(engine, s, &state),
                     _ => {}
                 }
             }
@@ -125,16 +154,17 @@ pub(crate) async fn figures_page(
     .await
 }
 
-fn count(v: u64, suppress: bool) -> String {
-    if suppress && v > 0 && v < SUPPRESS_BELOW {
+/// A count as shown: "c" from 1 to `suppress` less one (0: nothing suppressed).
+fn count(v: u64, suppress: u64) -> String {
+    if v > 0 && v < suppress {
         "c".into()
     } else {
         sendscope_domain::codes::group_thousands(v)
     }
 }
 
-fn share(s: Share, suppress: bool) -> (String, String, String) {
-    let hidden = suppress && s.denominator > 0 && s.denominator < SUPPRESS_BELOW;
+fn share(s: Share, suppress: u64) -> (String, String, String) {
+    let hidden = s.denominator > 0 && s.denominator < suppress;
     (
         count(s.numerator, suppress),
         count(s.denominator, suppress),
@@ -318,10 +348,10 @@ pub async fn show(
         };
         // Board members see aggregates only, with small counts suppressed; they are not
         // offered a caseworker filter.
-        let suppress = p.role == Role::BoardMember;
-        let caseworkers = if suppress { Vec::new() } else { caseworkers };
+        let board = p.role == Role::BoardMember;
+        let caseworkers = if board { Vec::new() } else { caseworkers };
         let mut teams: Vec<(String, String)> = Vec::new();
-        if !suppress {
+        if !board {
             match store.area_projections(area, StreamKind::Organisation) {
                 Ok(orgs) => {
                     for o in orgs {
@@ -338,15 +368,12 @@ pub async fn show(
             Ok(f) => f,
             Err(e) => return crate::error_page(&e.to_string()),
         };
-        let own = match store
-            .projection(sendscope_domain::StreamRef::area(area))
-            .map(|p| p.map(|p| p.state))
-        {
-            Ok(Some(StreamState::Area(a))) => a.la_code.map(|c| c.to_string()),
-            Ok(_) => None,
+        let (own, settings) = match publishing(store, area) {
+            Ok(x) => x,
             Err(e) => return crate::error_page(&e.to_string()),
         };
-        let drill = if suppress {
+        let suppress = if board { settings.suppress_below } else { 0 };
+        let drill = if board {
             String::new()
         } else {
             let keep: String = ["period", "year", "need", "age", "caseworker", "team"]
@@ -361,12 +388,119 @@ pub async fn show(
         };
         let body = format!(
             "{}{drill}{}",
-            html(&figures, &ask, &q, (&caseworkers, &teams), suppress),
-            crate::benchmarks::html(&published, own.as_deref())
+            html(&figures, &ask, &q, (&caseworkers, &teams), suppress, "/dashboard"),
+            crate::benchmarks::html(&published, own.as_deref(), &settings.comparators)
         );
         Html(page("Dashboard", &body)).into_response()
     })
     .await
+}
+
+/// The area's LA code and how it publishes its figures (the defaults until it adopts
+/// its own).
+pub fn publishing(
+    store: &dyn Store,
+    area: AreaId,
+) -> Result<
+    (
+        Option<String>,
+        sendscope_domain::benchmarks::FiguresSettings,
+    ),
+    StoreError,
+> {
+    let state = store
+        .projection(sendscope_domain::StreamRef::area(area))?
+        .map(|p| p.state);
+    let (own, settings) = match state {
+        Some(StreamState::Area(a)) => (a.la_code.map(|c| c.to_string()), a.figures_settings),
+        _ => (None, None),
+    };
+    Ok((
+        own,
+        settings.unwrap_or(sendscope_domain::benchmarks::FiguresSettings {
+            comparators: Vec::new(),
+            suppress_below: sendscope_domain::benchmarks::FiguresSettings::DEFAULT_SUPPRESS_BELOW,
+        }),
+    ))
+}
+
+/// GET /figures/{la}?period=&year=&need=&age=: an area's figures for everyone, signed
+/// in or not: aggregates only (no children behind them, no caseworker or team), counts
+/// below the area's threshold shown as "c", beside the published figures.
+pub async fn public(
+    State(app): State<AppState>,
+    axum::extract::Path(la): axum::extract::Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let kpi = app.kpi.clone();
+    let store = app.store.clone();
+    let answer = app
+        .blocking(move || -> Result<Response, StoreError> {
+            let store = store.as_ref();
+            let headline = store.headline()?;
+            let Some(area) = headline
+                .areas
+                .iter()
+                .find(|a| a.la_code == la.trim())
+                .and_then(|a| AreaId::parse(&a.area_id).ok())
+            else {
+                return Ok((
+                    StatusCode::NOT_FOUND,
+                    Html(page(
+                        "Area not found",
+                        &format!(
+                            "<h1>Area not found</h1><p>There is no local area with the LA code {}. The <a href=\"/\">home page</a> lists each area.</p>",
+                            esc(&la)
+                        ),
+                    )),
+                )
+                    .into_response());
+            };
+            let mut q = q;
+            // Aggregates only: no caseworker or team.
+            q.remove("caseworker");
+            q.remove("team");
+            let ask = match ask(&q) {
+                Ok(a) => a,
+                Err(m) => {
+                    return Ok((
+                        StatusCode::BAD_REQUEST,
+                        Html(page(
+                            "Error: Figures",
+                            &format!(
+                                "<h1>Figures</h1><p class=\"govuk-error-message\">{}.</p><p><a href=\"/figures/{}\">This year's figures</a></p>",
+                                esc(&m),
+                                esc(&la)
+                            ),
+                        )),
+                    )
+                        .into_response());
+                }
+            };
+            let periods = periods(ask.kind, ask.year);
+            let figures = kpi.with(store, |e| e.compute_series(area, &periods, &ask.filter))?;
+            let (own, settings) = publishing(store, area)?;
+            let published = crate::benchmarks::figures(store, area)?;
+            let body = format!(
+                "{}{}",
+                html(
+                    &figures,
+                    &ask,
+                    &q,
+                    (&[], &[]),
+                    settings.suppress_below,
+                    &format!("/figures/{}", la.trim())
+                ),
+                crate::benchmarks::html(&published, own.as_deref(), &settings.comparators)
+            );
+            Ok(Html(page("Figures", &body)).into_response())
+        })
+        .await;
+    match answer {
+        Ok(Ok(r)) => r,
+        Ok(Err(e)) => crate::error_page(&e.to_string()),
+        Err(e) => crate::error_page(&e.to_string()),
+    }
 }
 
 /// GET /dashboard/cases?measure=…&period=…: the children behind a figure of the
@@ -461,7 +595,12 @@ pub async fn cases(
     .await
 }
 
-fn filters(ask: &Ask, q: &HashMap<String, String>, (caseworkers, teams): Choices) -> String {
+fn filters(
+    ask: &Ask,
+    q: &HashMap<String, String>,
+    (caseworkers, teams): Choices,
+    action: &str,
+) -> String {
     let get = |k: &str| q.get(k).map(|s| s.as_str()).unwrap_or("");
     let select = |name: &str, label: &str, options: Vec<(String, String)>, none: &str| {
         crate::select_field(name, label, &options, none, get(name))
@@ -500,8 +639,9 @@ fn filters(ask: &Ask, q: &HashMap<String, String>, (caseworkers, teams): Choices
         .map(|g| (g.label().to_string(), g.label().to_string()))
         .collect();
     format!(
-        "<form method=\"get\" action=\"/dashboard\" novalidate>{}{}{}{}{}{}\
+        "<form method=\"get\" action=\"{}\" novalidate>{}{}{}{}{}{}\
          <button type=\"submit\" class=\"govuk-button govuk-button--secondary\">Show</button></form>",
+        esc(action),
         select("period", "Periods", kinds, "Calendar years"),
         year_select,
         select("need", "Primary need", needs, "Every need"),
@@ -537,7 +677,8 @@ fn html(
     ask: &Ask,
     q: &HashMap<String, String>,
     choices: Choices,
-    suppress: bool,
+    suppress: u64,
+    action: &str,
 ) -> String {
     let Some(k) = figures.last() else {
         return "<h1>Dashboard</h1><p>No figures.</p>".into();
@@ -582,7 +723,7 @@ fn html(
     ]
     .iter()
     .map(|(label, p)| {
-        let hidden = suppress && p.completed > 0 && p.completed < SUPPRESS_BELOW;
+        let hidden = p.completed > 0 && p.completed < suppress;
         let days = |d: Option<i32>| match d {
             _ if hidden => "c".to_string(),
             Some(x) => x.to_string(),
@@ -607,17 +748,20 @@ fn html(
          <p>Worked out from every event recorded, by the DfE's definitions; each share with its numerator and denominator.{}</p>\
          <table><caption>{}</caption><thead><tr><th scope=\"col\">Measure</th><th scope=\"col\" class=\"num\">Figure</th>\
          <th scope=\"col\" class=\"num\">Numerator</th><th scope=\"col\" class=\"num\">Denominator</th><th scope=\"col\">Definition</th></tr></thead><tbody>\
-         {}{}{}{}{}{}{}{}{}{}{}{}{}</tbody></table>{steps}\
+         {}{}{}{}{}{}{}{}{}{}{}{}{}{}{}</tbody></table>{steps}\
          <h2>Plans issued within 20 weeks, by period</h2>{}\
          <table><caption>The chart's figures</caption><thead><tr><th scope=\"col\">Period</th><th scope=\"col\" class=\"num\">Within 20 weeks</th>\
          <th scope=\"col\" class=\"num\">Within</th><th scope=\"col\" class=\"num\">Issued</th><th scope=\"col\" class=\"num\">Excluding exceptions</th>\
          <th scope=\"col\" class=\"num\">Within</th><th scope=\"col\" class=\"num\">Issued</th><th scope=\"col\" class=\"num\">Exception cases</th></tr></thead>\
-         <tbody>{trend}</tbody></table>",
-        filters(ask, q, choices),
-        if suppress {
-            " Counts from 1 to 4 are shown as c, as the DfE does."
+         <tbody>{trend}</tbody></table>{}",
+        filters(ask, q, choices, action),
+        if suppress > 1 {
+            format!(
+                " Counts from 1 to {} are shown as c, as the DfE does.",
+                suppress - 1
+            )
         } else {
-            ""
+            String::new()
         },
         esc(&k.period),
         plain(
@@ -671,6 +815,33 @@ fn html(
             count(k.reviews_held, suppress),
             "held in the period"
         ),
+        {
+            let r = k.clocks.get("annual_review").cloned().unwrap_or_default();
+            row(
+                "Annual reviews held on time",
+                r.on_time(),
+                &format!(
+                    "of reviews due in the period and already past due, held within 12 months; late {}, overdue {}, not yet due {}",
+                    count(r.met_late, suppress),
+                    count(r.overdue, suppress),
+                    count(r.not_yet_due, suppress)
+                ),
+            )
+        },
+        {
+            let mut on_time = Share::default();
+            for (key, f) in &k.clocks {
+                if key.starts_with("phase_transfer") {
+                    on_time.numerator += f.on_time().numerator;
+                    on_time.denominator += f.on_time().denominator;
+                }
+            }
+            row(
+                "Phase transfers amended by the deadline",
+                on_time,
+                "of transfers whose deadline (15 February; 31 March for post-16) fell in the period and has passed, the plan amended in time",
+            )
+        },
         row(
             "Review decisions within 4 weeks",
             k.review_decisions_within_4_weeks,
@@ -699,5 +870,147 @@ fn html(
             "nearest-rank 90th percentile"
         ),
         chart(figures),
+        sections(k, suppress),
     )
+}
+
+/// What a setting type is called on the page.
+fn type_label(key: &str) -> &str {
+    match key {
+        "mainstream_la_maintained" => "Mainstream school, council-maintained",
+        "mainstream_academy" => "Mainstream academy",
+        "mainstream_free_school" => "Mainstream free school",
+        "mainstream_independent" => "Independent mainstream school",
+        "special_la_maintained" => "Special school, council-maintained",
+        "special_academy" => "Special academy or free school",
+        "special_independent" => "Independent special school",
+        "special_non_maintained" => "Non-maintained special school",
+        "alternative_provision" => "Alternative provision",
+        "further_education" => "Further education",
+        "specialist_post16" => "Specialist post-16 institution",
+        "early_years" => "Early years",
+        _ => "Setting not on the register",
+    }
+}
+
+/// The statutory time limits, disputes and placements of a period, as tables: each
+/// count with what it is out of. Shared with the board report.
+pub fn sections(k: &Kpis, suppress: u64) -> String {
+    let c = |v: u64| count(v, suppress);
+    let pc = |s: Share| share(s, suppress).2;
+    let hidden = |n: u64| n > 0 && n < suppress;
+    let days = |d: Option<i32>, n: u64| match d {
+        _ if hidden(n) => "c".to_string(),
+        Some(x) => x.to_string(),
+        None => "none".into(),
+    };
+    // The rule book's order (the latest book holds every key).
+    let order = sendscope_domain::clocks::RULE_BOOKS
+        .last()
+        .map(|b| b.rules)
+        .unwrap_or(&[]);
+    let clock_rows: String = order
+        .iter()
+        .filter_map(|r| k.clocks.get(r.key).map(|f| (r, f)))
+        .map(|(r, f)| {
+            let due = if f.duty {
+                format!(
+                    "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>",
+                    c(f.due),
+                    c(f.met_on_time),
+                    c(f.met_late),
+                    c(f.overdue),
+                    c(f.not_yet_due),
+                    pc(f.on_time())
+                )
+            } else {
+                "<td colspan=\"6\">the family's or a setting's time: it closes rather than goes late</td>".into()
+            };
+            format!(
+                "<tr><th scope=\"row\">{} <span class=\"govuk-caption-m\">{}</span></th>{due}<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                esc(r.step),
+                esc(r.source),
+                c(f.done.completed),
+                days(f.done.median_days, f.done.completed),
+                days(f.done.p90_days, f.done.completed)
+            )
+        })
+        .collect();
+    let clocks = format!(
+        "<h2>Statutory time limits</h2>         <p>Every time limit in the law, from each child's record. Due: deadlines falling in the period; on time, late, overdue (not done and past) and not yet due (today's view); the share on time is of those already past due. Days: steps done in the period, from the day the limit counts from (none for limits counted back from an event, such as a phase transfer).</p>         <table><caption>Time limits falling due, and steps done, in {}</caption><thead><tr><th scope=\"col\">Step</th>         <th scope=\"col\" class=\"num\">Due</th><th scope=\"col\" class=\"num\">On time</th><th scope=\"col\" class=\"num\">Late</th>         <th scope=\"col\" class=\"num\">Overdue</th><th scope=\"col\" class=\"num\">Not yet due</th><th scope=\"col\" class=\"num\">On time (%)</th>         <th scope=\"col\" class=\"num\">Done</th><th scope=\"col\" class=\"num\">Median days</th><th scope=\"col\" class=\"num\">90th percentile</th></tr></thead>         <tbody>{clock_rows}</tbody></table>",
+        esc(&k.period)
+    );
+    let d = &k.disputes;
+    let share_row = |label: &str, s: Share, definition: &str| {
+        let (n, dn, p) = share(s, suppress);
+        format!(
+            "<tr><th scope=\"row\">{}</th><td class=\"num\">{p}</td><td class=\"num\">{n}</td><td class=\"num\">{dn}</td><td>{}</td></tr>",
+            esc(label),
+            esc(definition)
+        )
+    };
+    let outcomes: Vec<String> = d
+        .appeals_decided
+        .iter()
+        .map(|(o, n)| {
+            let name = serde_json::to_value(o)
+                .ok()
+                .and_then(|v| v.as_str().map(|s| s.replace('_', " ")))
+                .unwrap_or_default();
+            format!("{name} {}", c(*n))
+        })
+        .collect();
+    let disputes = format!(
+        "<h2>Mediation and the Tribunal</h2><table><caption>Disagreements in {}</caption><thead><tr><th scope=\"col\">Measure</th>         <th scope=\"col\" class=\"num\">Figure</th><th scope=\"col\" class=\"num\">Numerator</th><th scope=\"col\" class=\"num\">Denominator</th><th scope=\"col\">Definition</th></tr></thead><tbody>         <tr><th scope=\"row\">Mediations held</th><td class=\"num\">{}</td><td class=\"num\"></td><td class=\"num\"></td><td>held in the period</td></tr>{}{}         <tr><th scope=\"row\">Appeals decided</th><td class=\"num\">{}</td><td class=\"num\"></td><td class=\"num\"></td><td>{}</td></tr></tbody></table>",
+        esc(&k.period),
+        c(d.mediations_held),
+        share_row(
+            "Mediations followed by an appeal",
+            d.mediations_followed_by_appeal,
+            "of mediations held in the period, those the family went on to appeal"
+        ),
+        share_row(
+            "Appeal rate",
+            d.appeal_rate,
+            "appeals registered in the period, over the decisions made in it that carry a right of appeal (refusals to assess or to issue a plan, plans issued or amended, decisions to cease)"
+        ),
+        c(d.appeals_decided.values().sum()),
+        esc(&if outcomes.is_empty() {
+            "decided in the period".to_string()
+        } else {
+            format!("decided in the period: {}", outcomes.join("; "))
+        })
+    );
+    let money = |f: &sendscope_kpi::PlacementFigures| {
+        if hidden(f.costed) {
+            "c".to_string()
+        } else {
+            sendscope_domain::codes::Pence(f.annual_cost_pence).to_string()
+        }
+    };
+    let mut placed: Vec<(&str, &sendscope_kpi::PlacementFigures)> =
+        k.placements.iter().map(|(t, f)| (*t, f)).collect();
+    placed.sort_by_key(|x| std::cmp::Reverse(x.1.children));
+    let place_row = |label: &str, f: &sendscope_kpi::PlacementFigures| {
+        format!(
+            "<tr><th scope=\"row\">{}</th><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            esc(label),
+            c(f.children),
+            c(f.costed),
+            money(f)
+        )
+    };
+    let rows: String = placed
+        .iter()
+        .map(|(t, f)| place_row(type_label(t), f))
+        .collect();
+    let placements = format!(
+        "<h2>Placements and their cost by type of setting</h2>         <p>Children with a plan in place on the last day of the period, by where they were placed then. The annual cost is the provision's cost per place for that financial year (place funding, top-up, health and social care), for the children whose provision has one recorded.</p>         <table><caption>Placements on the last day of {}</caption><thead><tr><th scope=\"col\">Type of setting</th>         <th scope=\"col\" class=\"num\">Children</th><th scope=\"col\" class=\"num\">With a cost recorded</th><th scope=\"col\" class=\"num\">Annual cost</th></tr></thead>         <tbody>{rows}{}</tbody></table>",
+        esc(&k.period),
+        place_row(
+            "Independent and non-maintained special schools, together",
+            &k.independent
+        )
+    );
+    format!("{clocks}{disputes}{placements}")
 }

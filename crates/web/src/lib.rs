@@ -84,6 +84,7 @@ pub fn router(store: Arc<dyn Store>, secure_cookies: bool) -> Router {
         .route("/compliance", get(compliance::show))
         .route("/dashboard", get(dashboard::show))
         .route("/dashboard/cases", get(dashboard::cases))
+        .route("/figures/{la}", get(dashboard::public))
         .route("/trajectories", get(trajectories::show))
         .route("/board-report", get(board::show))
         .route("/programmes/{n}", get(programmes::show))
@@ -390,7 +391,7 @@ fn home_html(h: &Headline, suppress: bool) -> String {
     let mut rows = String::new();
     for a in &h.areas {
         rows.push_str(&format!(
-            "<tr><th scope=\"row\">{} ({})</th><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>\n",
+            "<tr><th scope=\"row\"><a href=\"/figures/{1}\">{0}</a> ({1})</th><td class=\"num\">{2}</td><td class=\"num\">{3}</td><td class=\"num\">{4}</td><td class=\"num\">{5}</td><td class=\"num\">{6}</td></tr>\n",
             esc(&a.name),
             esc(&a.la_code),
             n(a.plans_in_place),
