@@ -69,6 +69,10 @@ pub struct Engine {
     case_team: Vec<u32>,
     case_worker: Vec<u32>,
     case_birth: Vec<i32>,
+    /// Each area's cases (a case is listed under every area it has been in; its rows
+    /// carry their area), so one area's figures read only its own rows.
+    area_cases: Vec<Vec<u32>>,
+    case_area: Vec<u32>,
     teams: Vec<TeamId>,
     team_ix: HashMap<TeamId, u32>,
     workers: Vec<StaffId>,
@@ -385,6 +389,12 @@ pub struct Kpis {
     /// The days behind each clock's percentiles, by `clk_key` (not shown).
     #[serde(skip)]
     clock_days: Vec<Vec<i32>>,
+    /// Per clock key while counting: due, on time, late, overdue, not yet due.
+    #[serde(skip)]
+    clock_acc: Vec<[u64; 5]>,
+    /// Per setting type (`TYPES`) while counting: children, costed, cost.
+    #[serde(skip)]
+    place_acc: [[i64; 3]; TYPES.len()],
     pub disputes: DisputeFigures,
     /// Placements on the period's last day by the setting's type (`unknown` where the
     /// setting is not on the register).
@@ -454,6 +464,23 @@ impl PlacementFigures {
     }
 }
 
+/// Every setting type placements are counted by (`None`: not on the register).
+const TYPES: [Option<SettingType>; 13] = [
+    None,
+    Some(SettingType::MainstreamLaMaintained),
+    Some(SettingType::MainstreamAcademy),
+    Some(SettingType::MainstreamFreeSchool),
+    Some(SettingType::MainstreamIndependent),
+    Some(SettingType::SpecialLaMaintained),
+    Some(SettingType::SpecialAcademy),
+    Some(SettingType::SpecialIndependent),
+    Some(SettingType::SpecialNonMaintained),
+    Some(SettingType::AlternativeProvision),
+    Some(SettingType::FurtherEducation),
+    Some(SettingType::SpecialistPost16),
+    Some(SettingType::EarlyYears),
+];
+
 /// The name a setting type is counted under.
 pub fn setting_type_key(t: Option<SettingType>) -> &'static str {
     match t {
@@ -494,12 +521,23 @@ pub struct Percentiles {
 }
 
 impl Percentiles {
+    /// By selection rather than sorting (linear time; the order of `days` is lost).
     fn of(days: &mut [i32]) -> Percentiles {
-        days.sort_unstable();
+        let n = days.len();
+        let rank = |p: f64| ((p * n as f64).ceil() as usize).clamp(1, n.max(1)) - 1;
+        let (median_days, p90_days) = if n == 0 {
+            (None, None)
+        } else {
+            let (i50, i90) = (rank(0.5), rank(0.9));
+            let p90 = *days.select_nth_unstable(i90).1;
+            // The i50-th smallest of all is the i50-th smallest of the i90 + 1 below.
+            let median = *days[..=i90].select_nth_unstable(i50).1;
+            (Some(median), Some(p90))
+        };
         Percentiles {
-            completed: days.len() as u64,
-            median_days: nearest_rank(days, 0.5),
-            p90_days: nearest_rank(days, 0.9),
+            completed: n as u64,
+            median_days,
+            p90_days,
         }
     }
 }
@@ -527,26 +565,48 @@ fn finish(k: &mut Kpis, days: &mut [i32], metas: &[ClockMeta]) {
         review_meeting_to_decision: Percentiles::of(d),
     };
     k.step_days = Default::default();
-    for (key, days) in std::mem::take(&mut k.clock_days).iter_mut().enumerate() {
-        if let Some(meta) = metas.get(key)
-            && let Some(c) = k.clocks.get_mut(meta.key)
-        {
-            c.done = Percentiles::of(days);
-            if meta.counts_back {
-                c.done.median_days = None;
-                c.done.p90_days = None;
-            }
+    let mut days = std::mem::take(&mut k.clock_days);
+    let acc = std::mem::take(&mut k.clock_acc);
+    for (i, meta) in metas.iter().enumerate() {
+        let [due, on_time, late, overdue, not_yet] = acc.get(i).copied().unwrap_or_default();
+        let d = days.get_mut(i).map(std::mem::take).unwrap_or_default();
+        if due == 0 && d.is_empty() && !k.clocks.contains_key(meta.key) {
+            continue;
+        }
+        let c = k.clocks.entry(meta.key).or_insert_with(|| ClockFigures {
+            step: meta.step,
+            duty: meta.duty,
+            ..ClockFigures::default()
+        });
+        c.due += due;
+        c.met_on_time += on_time;
+        c.met_late += late;
+        c.overdue += overdue;
+        c.not_yet_due += not_yet;
+        let mut d = d;
+        c.done = Percentiles::of(&mut d);
+        if meta.counts_back {
+            c.done.median_days = None;
+            c.done.p90_days = None;
         }
     }
-}
-
-/// A clock's figures in a period's measures, made on first use.
-fn clock_entry<'a>(k: &'a mut Kpis, meta: &ClockMeta) -> &'a mut ClockFigures {
-    k.clocks.entry(meta.key).or_insert_with(|| ClockFigures {
-        step: meta.step,
-        duty: meta.duty,
-        ..ClockFigures::default()
-    })
+    for (t, [children, costed, cost]) in TYPES.iter().zip(std::mem::take(&mut k.place_acc)) {
+        if children == 0 {
+            continue;
+        }
+        let f = PlacementFigures {
+            children: children as u64,
+            costed: costed as u64,
+            annual_cost_pence: cost,
+        };
+        k.placements
+            .entry(setting_type_key(*t))
+            .or_default()
+            .add(&f);
+        if is_independent(*t) {
+            k.independent.add(&f);
+        }
+    }
 }
 
 /// Adds one area's clock, dispute and placement figures to the total (the days behind
@@ -604,6 +664,7 @@ impl Engine {
             return *i;
         }
         self.areas.push(a);
+        self.area_cases.push(Vec::new());
         let i = self.areas.len() as u32 - 1;
         self.area_ix.insert(a, i);
         i
@@ -692,6 +753,15 @@ impl Engine {
         (self.req_alive.len(), self.plan_alive.len())
     }
 
+    /// Deadline, dispute and placement rows held (live and retired).
+    pub fn other_rows(&self) -> (usize, usize, usize) {
+        (
+            self.clk_alive.len(),
+            self.dsp_alive.len(),
+            self.plc_alive.len(),
+        )
+    }
+
     /// Review rows held (live and retired).
     pub fn review_rows(&self) -> usize {
         self.rev_alive.len()
@@ -715,9 +785,17 @@ impl Engine {
                 self.case_team.push(u32::MAX);
                 self.case_worker.push(u32::MAX);
                 self.case_birth.push(NONE);
+                self.case_area.push(u32::MAX);
                 self.case_requests.len() - 1
             }
         };
+        if self.case_area[ci] != a {
+            self.case_area[ci] = a;
+            let list = &mut self.area_cases[a as usize];
+            if !list.contains(&(ci as u32)) {
+                list.push(ci as u32);
+            }
+        }
         // What the figures break down by: the plan's primary need (else the latest
         // request's is unknown), the team and caseworker now, the birth date.
         self.case_need[ci] = c
@@ -896,15 +974,10 @@ impl Engine {
         })
     }
 
-    /// A provision's cost per place in the financial year containing `on`.
-    fn cost_on(&self, provision: u32, on: i32) -> Option<i64> {
+    /// A provision's cost per place in the financial year starting in `fy`.
+    fn cost_in(&self, provision: u32, fy: i32) -> Option<i64> {
         let costs = self.provision_cost.get(provision as usize)?;
-        let d = NaiveDate::from_num_days_from_ce_opt(on)?;
-        let fy = sendscope_domain::codes::FinancialYear::containing(d).start_year();
-        costs
-            .binary_search_by_key(&fy, |(y, _)| *y)
-            .ok()
-            .map(|i| costs[i].1)
+        costs.iter().find(|(y, _)| *y == fy).map(|(_, c)| *c)
     }
 
     /// The rows for `n` facts: the case's own when the number is unchanged, else new
@@ -1052,8 +1125,34 @@ impl Engine {
     /// Every measure over a period for every area at once (one pass over the columns),
     /// and for all of them together: `(per area, total)`.
     pub fn compute_all_in(&self, period: &Period, filter: &Filter) -> (Vec<(AreaId, Kpis)>, Kpis) {
-        let (mut k, mut days) = self.accumulate(std::slice::from_ref(period), filter, None);
-        let (mut k, mut days) = (k.remove(0), days.remove(0));
+        self.compute_all_series(std::slice::from_ref(period), filter)
+            .pop()
+            .unwrap_or_default()
+    }
+
+    /// Every measure over each of several periods (sorted, not overlapping) for every
+    /// area and for all together, in one pass over the columns.
+    #[allow(clippy::type_complexity)]
+    pub fn compute_all_series(
+        &self,
+        periods: &[Period],
+        filter: &Filter,
+    ) -> Vec<(Vec<(AreaId, Kpis)>, Kpis)> {
+        let (k, days) = self.accumulate(periods, filter, None);
+        k.into_iter()
+            .zip(days)
+            .zip(periods)
+            .map(|((k, days), period)| self.totals(period, k, days))
+            .collect()
+    }
+
+    /// One period's per-area counts finished, and their total.
+    fn totals(
+        &self,
+        period: &Period,
+        mut k: Vec<Kpis>,
+        mut days: Vec<Vec<i32>>,
+    ) -> (Vec<(AreaId, Kpis)>, Kpis) {
         let mut total = Kpis {
             period: period.label.clone(),
             ..Kpis::default()
@@ -1164,7 +1263,18 @@ impl Engine {
             .collect();
         let mut days: Vec<Vec<Vec<i32>>> = vec![vec![Vec::new(); n]; periods.len()];
         let skip = |alive: bool, area: u32| !alive || only.is_some_and(|o| o != area);
-        for i in 0..self.req_alive.len() {
+        // One area: only its cases' rows are visited (else every row, in order).
+        let gather = |per_case: &[Vec<u32>]| -> Option<Vec<u32>> {
+            only.map(|o| {
+                self.area_cases[o as usize]
+                    .iter()
+                    .flat_map(|c| per_case[*c as usize].iter().copied())
+                    .collect()
+            })
+        };
+
+        let rows = gather(&self.case_requests);
+        for i in visit(&rows, self.req_alive.len()) {
             let a = self.req_area[i];
             if skip(self.req_alive[i], a) {
                 continue;
@@ -1206,7 +1316,8 @@ impl Engine {
                 }
             }
         }
-        for i in 0..self.plan_alive.len() {
+        let rows = gather(&self.case_plans);
+        for i in visit(&rows, self.plan_alive.len()) {
             let a = self.plan_area[i];
             if skip(self.plan_alive[i], a) {
                 continue;
@@ -1223,7 +1334,8 @@ impl Engine {
                 *k[p][a].ceased.entry(r).or_default() += 1;
             }
         }
-        for i in 0..self.rev_alive.len() {
+        let rows = gather(&self.case_reviews);
+        for i in visit(&rows, self.rev_alive.len()) {
             let a = self.rev_area[i];
             if skip(self.rev_alive[i], a) {
                 continue;
@@ -1245,8 +1357,14 @@ impl Engine {
             .unwrap_or_else(sendscope_domain::calendar::england_today));
         for x in k.iter_mut().flatten() {
             x.clock_days = vec![Vec::new(); self.clock_rules.len()];
+            x.clock_acc = vec![[0; 5]; self.clock_rules.len()];
         }
-        for i in 0..self.clk_alive.len() {
+        let appeal_key = self
+            .clock_rules
+            .iter()
+            .position(|m| m.key == "appeal_window");
+        let rows = gather(&self.case_clocks);
+        for i in visit(&rows, self.clk_alive.len()) {
             let a = self.clk_area[i];
             if skip(self.clk_alive[i], a) {
                 continue;
@@ -1258,27 +1376,27 @@ impl Engine {
             // A window (the family's or a setting's time) closes rather than goes late:
             // only the council's duties are counted as due.
             if let Some(p) = which(due).filter(|p| meta.duty && ok(case, *p)) {
-                let c = clock_entry(&mut k[p][a], &meta);
-                c.due += 1;
+                let c = &mut k[p][a].clock_acc[key];
+                c[0] += 1;
                 match done {
-                    NONE if due < today => c.overdue += 1,
-                    NONE => c.not_yet_due += 1,
-                    d if d <= due => c.met_on_time += 1,
-                    _ => c.met_late += 1,
+                    NONE if due < today => c[3] += 1,
+                    NONE => c[4] += 1,
+                    d if d <= due => c[1] += 1,
+                    _ => c[2] += 1,
                 }
             }
             if let Some(p) = which(done).filter(|p| ok(case, *p)) {
-                clock_entry(&mut k[p][a], &meta);
                 k[p][a].clock_days[key].push(done - trigger);
             }
             // The decisions that carry a right of appeal, for the appeal rate.
-            if meta.key == "appeal_window"
+            if Some(key) == appeal_key
                 && let Some(p) = which(trigger).filter(|p| ok(case, *p))
             {
                 k[p][a].disputes.appeal_rate.denominator += 1;
             }
         }
-        for i in 0..self.dsp_alive.len() {
+        let rows = gather(&self.case_disputes);
+        for i in visit(&rows, self.dsp_alive.len()) {
             let a = self.dsp_area[i];
             if skip(self.dsp_alive[i], a) {
                 continue;
@@ -1300,7 +1418,18 @@ impl Engine {
                 *k[p][a].disputes.appeals_decided.entry(o).or_default() += 1;
             }
         }
-        for i in 0..self.plc_alive.len() {
+        // Each setting's place in `TYPES`, and the financial year of each period's end.
+        let type_ix: Vec<u8> = self
+            .setting_type
+            .iter()
+            .map(|t| TYPES.iter().position(|x| x == t).unwrap_or(0) as u8)
+            .collect();
+        let fy: Vec<i32> = periods
+            .iter()
+            .map(|p| sendscope_domain::codes::FinancialYear::containing(p.to).start_year())
+            .collect();
+        let rows = gather(&self.case_placements);
+        for i in visit(&rows, self.plc_alive.len()) {
             let a = self.plc_area[i];
             if skip(self.plc_alive[i], a) {
                 continue;
@@ -1314,22 +1443,15 @@ impl Engine {
                 {
                     continue;
                 }
-                let t = self
-                    .setting_type
+                let t = type_ix
                     .get(self.plc_setting[i] as usize)
                     .copied()
-                    .flatten();
-                let cost = self.cost_on(self.plc_provision[i], *to);
-                let f = PlacementFigures {
-                    children: 1,
-                    costed: u64::from(cost.is_some()),
-                    annual_cost_pence: cost.unwrap_or(0),
-                };
-                let x = &mut k[p][a];
-                x.placements.entry(setting_type_key(t)).or_default().add(&f);
-                if is_independent(t) {
-                    x.independent.add(&f);
-                }
+                    .unwrap_or(0);
+                let cost = self.cost_in(self.plc_provision[i], fy[p]);
+                let x = &mut k[p][a].place_acc[t as usize];
+                x[0] += 1;
+                x[1] += i64::from(cost.is_some());
+                x[2] += cost.unwrap_or(0);
             }
         }
         (k, days)
@@ -1455,6 +1577,30 @@ impl Engine {
     }
 }
 
+/// Row numbers: every row (`n` of them), or those listed.
+fn visit(rows: &Option<Vec<u32>>, n: usize) -> Rows<'_> {
+    match rows {
+        Some(r) => Rows::Some(r.iter()),
+        None => Rows::All(0..n),
+    }
+}
+
+/// Row numbers: every row, or those listed.
+enum Rows<'a> {
+    All(std::ops::Range<usize>),
+    Some(std::slice::Iter<'a, u32>),
+}
+
+impl Iterator for Rows<'_> {
+    type Item = usize;
+    fn next(&mut self) -> Option<usize> {
+        match self {
+            Rows::All(r) => r.next(),
+            Rows::Some(i) => i.next().map(|x| *x as usize),
+        }
+    }
+}
+
 #[derive(Clone, Copy)]
 enum Table {
     Requests,
@@ -1565,6 +1711,25 @@ mod incremental {
                 .map(|p| e.compute_in(Some(area), p, &f))
                 .collect();
             assert_eq!(series, each);
+        }
+    }
+}
+
+#[cfg(test)]
+mod selection {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Percentiles by selection equal the nearest rank of the sorted values.
+        #[test]
+        fn selection_equals_sorting(mut v in proptest::collection::vec(-50i32..400, 0..60)) {
+            let mut sorted = v.clone();
+            sorted.sort_unstable();
+            let p = Percentiles::of(&mut v);
+            prop_assert_eq!(p.completed, sorted.len() as u64);
+            prop_assert_eq!(p.median_days, nearest_rank(&sorted, 0.5));
+            prop_assert_eq!(p.p90_days, nearest_rank(&sorted, 0.9));
         }
     }
 }

@@ -77,9 +77,32 @@ fn register(engine: &mut Engine, stream: sendscope_domain::StreamRef, state: &St
 #[derive(Default)]
 pub struct Kpi {
     inner: Mutex<Option<(Engine, u64)>>,
+    /// Areas by LA code, for the public pages (read again when a code is not known).
+    codes: Mutex<HashMap<String, AreaId>>,
 }
 
 impl Kpi {
+    /// The area with an LA code, if there is one.
+    pub fn area_by_code(
+        &self,
+        store: &dyn Store,
+        code: &str,
+    ) -> Result<Option<AreaId>, StoreError> {
+        let mut codes = self
+            .codes
+            .lock()
+            .map_err(|_| StoreError::Database("the area codes were poisoned by a panic".into()))?;
+        if !codes.contains_key(code) {
+            *codes = store
+                .headline()?
+                .areas
+                .iter()
+                .filter_map(|a| Some((a.la_code.clone(), AreaId::parse(&a.area_id).ok()?)))
+                .collect();
+        }
+        Ok(codes.get(code).copied())
+    }
+
     /// Runs `f` on an engine that has seen every event recorded so far: loads every
     /// record the first time, then applies the events recorded since.
     pub fn with<T>(
@@ -437,13 +460,7 @@ pub async fn public(
     let answer = app
         .blocking(move || -> Result<Response, StoreError> {
             let store = store.as_ref();
-            let headline = store.headline()?;
-            let Some(area) = headline
-                .areas
-                .iter()
-                .find(|a| a.la_code == la.trim())
-                .and_then(|a| AreaId::parse(&a.area_id).ok())
-            else {
+            let Some(area) = kpi.area_by_code(store, la.trim())? else {
                 return Ok((
                     StatusCode::NOT_FOUND,
                     Html(page(

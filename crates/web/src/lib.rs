@@ -535,7 +535,7 @@ mod tests {
             "small numbers are suppressed in public"
         );
         let html = home_html(&h, false);
-        assert!(html.contains("North &lt;moor&gt; (999)"));
+        assert!(html.contains("<a href=\"/figures/999\">North &lt;moor&gt;</a> (999)"));
         assert!(html.contains(">3,735<"));
         assert!(html.contains("1,234,567 events"));
     }

@@ -231,7 +231,10 @@ async fn sign_in_and_out_with_csrf_and_secure_cookies() {
         "{}",
         home.body
     );
-    assert!(home.body.contains("Testshire (831)"));
+    assert!(
+        home.body
+            .contains("<a href=\"/figures/831\">Testshire</a> (831)")
+    );
 
     // Signing out needs the session's own CSRF token.
     let refused = send(&app, post("/sign-out", &session, "csrf=forged")).await;
