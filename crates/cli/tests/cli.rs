@@ -3781,11 +3781,22 @@ fn kpis_equal_sql_over_the_raw_events() {
     let path = db.url.trim_start_matches("sqlite://");
     let conn = rusqlite::Connection::open(path).expect("opens");
     // The events, and (for a need) the cases whose latest plan, or amendment, names it
-    // as the primary need.
-    let ev = |need: Option<&str>| {
-        match need {
+    // as the primary need, or (for a caseworker or team) the cases whose latest
+    // assignment, when opened or since, names them.
+    let ev = |filter: Option<(&str, &str)>| {
+        match filter {
         None => "WITH ev AS (SELECT stream_no, seq, event_type, CAST(payload AS TEXT) AS p FROM events)".to_string(),
-        Some(n) => format!(
+        Some((kind @ ("caseworker" | "team"), id)) => format!(
+            "WITH raw AS (SELECT stream_no, seq, event_type, CAST(payload AS TEXT) AS p FROM events),
+             assigned AS (SELECT stream_no,
+                                 CASE event_type WHEN 'case.opened' THEN json_extract(p, '$.caseworker.staff') ELSE json_extract(p, '$.staff') END AS caseworker,
+                                 CASE event_type WHEN 'case.opened' THEN json_extract(p, '$.caseworker.team') ELSE json_extract(p, '$.team') END AS team,
+                                 ROW_NUMBER() OVER (PARTITION BY stream_no ORDER BY seq DESC) AS latest
+                          FROM raw WHERE event_type = 'case.caseworker_assigned'
+                             OR (event_type = 'case.opened' AND json_extract(p, '$.caseworker') IS NOT NULL)),
+             ev AS (SELECT * FROM raw WHERE stream_no IN (SELECT stream_no FROM assigned WHERE latest = 1 AND {kind} = '{id}'))"
+        ),
+        Some((_, n)) => format!(
             "WITH raw AS (SELECT stream_no, seq, event_type, CAST(payload AS TEXT) AS p FROM events),
              planned AS (SELECT stream_no, json_extract(p, '$.needs[0].need') AS need,
                                 ROW_NUMBER() OVER (PARTITION BY stream_no ORDER BY seq DESC) AS latest
@@ -3794,7 +3805,18 @@ fn kpis_equal_sql_over_the_raw_events() {
         ),
     }
     };
-    let cases: [(&[&str], &str, &str, Option<&str>); 6] = [
+    // The caseworker with the most cases, and their team.
+    let (worker, team): (String, String) = conn
+        .query_row(
+            "SELECT json_extract(CAST(payload AS TEXT), '$.caseworker.staff') AS w, json_extract(CAST(payload AS TEXT), '$.caseworker.team')
+             FROM events WHERE event_type = 'case.opened' AND w IS NOT NULL GROUP BY 1, 2 ORDER BY count(*) DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("a caseworker");
+    // (arguments, first day, last day, the children chosen: need, caseworker or team)
+    type Case<'a> = (&'a [&'a str], &'a str, &'a str, Option<(&'a str, &'a str)>);
+    let cases: [Case; 8] = [
         (&["--year", "2023"], "2023-01-01", "2023-12-31", None),
         (&["--year", "2024"], "2024-01-01", "2024-12-31", None),
         (&["--year", "2025"], "2025-01-01", "2025-12-31", None),
@@ -3814,11 +3836,23 @@ fn kpis_equal_sql_over_the_raw_events() {
             &["--year", "2024", "--need", "ASD"],
             "2024-01-01",
             "2024-12-31",
-            Some("ASD"),
+            Some(("need", "ASD")),
+        ),
+        (
+            &["--year", "2024", "--caseworker", &worker],
+            "2024-01-01",
+            "2024-12-31",
+            Some(("caseworker", &worker)),
+        ),
+        (
+            &["--year", "2025", "--team", &team],
+            "2025-01-01",
+            "2025-12-31",
+            Some(("team", &team)),
         ),
     ];
-    for (args, from, to, need) in cases {
-        let ev = ev(need);
+    for (args, from, to, filter) in cases {
+        let ev = ev(filter);
         let range = [from, to];
         let requests: i64 = conn
             .query_row(

@@ -229,14 +229,18 @@ pub fn html(r: &Report) -> String {
         .collect();
     format!(
         "<h1>Board report: {}</h1><p>As of {}. Worked out from every event recorded, by the DfE's definitions; every share with its \
-         numerator and denominator, the exception cases and the quality of the same plans beside the timeliness. Counts from 1 to {} are shown as c.</p>\
+         numerator and denominator, the exception cases and the quality of the same plans beside the timeliness.{}</p>\
          <table><caption>The measures by calendar year</caption><thead><tr><th scope=\"col\">Measure</th>{head}</tr></thead><tbody>{rows}</tbody></table>\
          <table><caption>Trajectories</caption><thead><tr><th scope=\"col\">Trajectory</th><th scope=\"col\">Measure</th><th scope=\"col\" class=\"num\">Target</th>\
          <th scope=\"col\" class=\"num\">Latest month</th><th scope=\"col\" class=\"num\">Achieved a month</th><th scope=\"col\" class=\"num\">Required a month</th>\
          <th scope=\"col\">Target reached</th></tr></thead><tbody>{trajectories}</tbody></table>{}",
         esc(&r.area),
         long_date(r.on),
-        r.suppress_below.saturating_sub(1),
+        if r.suppress_below > 1 {
+            format!(" Counts from 1 to {} are shown as c.", r.suppress_below - 1)
+        } else {
+            String::new()
+        },
         r.years
             .last()
             .map(|k| crate::dashboard::sections(k, r.suppress_below))
