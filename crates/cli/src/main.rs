@@ -422,7 +422,8 @@ enum ReportFormat {
 #[derive(Subcommand, Debug)]
 enum TrajectoryCommand {
     /// Defines a trajectory: the measure (within-20-weeks, within-20-weeks-excluding-
-    /// exceptions, decisions-within-6-weeks or plans-in-place), the target, and the
+    /// exceptions, decisions-within-6-weeks, plans-in-place, review-decisions-within-4-
+    /// weeks, annual-reviews-on-time or phase-transfers-on-time), the target, and the
     /// first and last months (YYYY-MM).
     Define {
         #[arg(long)]
@@ -475,6 +476,10 @@ enum MeasureArg {
     #[value(name = "decisions-within-6-weeks")]
     DecisionsWithin6Weeks,
     PlansInPlace,
+    #[value(name = "review-decisions-within-4-weeks")]
+    ReviewDecisionsWithin4Weeks,
+    AnnualReviewsOnTime,
+    PhaseTransfersOnTime,
 }
 
 fn parse_month(s: &str) -> Result<NaiveDate, String> {
@@ -1338,6 +1343,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                         }
                         MeasureArg::DecisionsWithin6Weeks => M::DecisionsWithinSixWeeks,
                         MeasureArg::PlansInPlace => M::PlansInPlace,
+                        MeasureArg::ReviewDecisionsWithin4Weeks => {
+                            M::ReviewDecisionsWithinFourWeeks
+                        }
+                        MeasureArg::AnnualReviewsOnTime => M::AnnualReviewsOnTime,
+                        MeasureArg::PhaseTransfersOnTime => M::PhaseTransfersOnTime,
                     },
                     target,
                     start,
@@ -1453,62 +1463,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             match format {
                 TableFormat::Json => println!("{}", serde_json::to_string(&k)?),
                 TableFormat::Csv => {
+                    // Every figure of the JSON, a row each, named by its path; a share
+                    // is one row with its numerator, denominator and per cent.
                     let mut w = csv::Writer::from_writer(std::io::stdout());
                     w.write_record(["measure", "numerator", "denominator", "percent"])?;
-                    let count = |w: &mut csv::Writer<std::io::Stdout>, m: &str, n: u64| {
-                        w.write_record([m, &n.to_string(), "", ""])
-                    };
-                    let share =
-                        |w: &mut csv::Writer<std::io::Stdout>, m: &str, s: sendscope_kpi::Share| {
-                            w.write_record([
-                                m,
-                                &s.numerator.to_string(),
-                                &s.denominator.to_string(),
-                                &s.percent().map(|p| format!("{p:.1}")).unwrap_or_default(),
-                            ])
-                        };
-                    count(&mut w, "requests", k.requests)?;
-                    share(
-                        &mut w,
-                        "decisions_within_6_weeks",
-                        k.decisions_within_6_weeks,
-                    )?;
-                    count(&mut w, "new_plans", k.new_plans)?;
-                    share(&mut w, "within_20_weeks", k.within_20_weeks)?;
-                    share(
-                        &mut w,
-                        "within_20_weeks_excluding_exceptions",
-                        k.within_20_weeks_excluding_exceptions,
-                    )?;
-                    count(&mut w, "exception_cases", k.exception_cases)?;
-                    count(&mut w, "reviews_held", k.reviews_held)?;
-                    share(
-                        &mut w,
-                        "review_decisions_within_4_weeks",
-                        k.review_decisions_within_4_weeks,
-                    )?;
-                    count(&mut w, "plans_in_place_at_end", k.plans_in_place_at_end)?;
-                    for (r, n) in &k.ceased {
-                        let reason = serde_json::to_value(r)?;
-                        count(
-                            &mut w,
-                            &format!("ceased_{}", reason.as_str().unwrap_or("")),
-                            *n,
-                        )?;
+                    let mut rows = Vec::new();
+                    kpi_rows("", &serde_json::to_value(&k)?, &mut rows);
+                    for r in rows {
+                        w.write_record(r)?;
                     }
-                    let days = |x: Option<i32>| x.map(|d| d.to_string()).unwrap_or_default();
-                    w.write_record([
-                        "median_days_to_final_plan",
-                        &days(k.median_days_to_final_plan),
-                        "",
-                        "",
-                    ])?;
-                    w.write_record([
-                        "p90_days_to_final_plan",
-                        &days(k.p90_days_to_final_plan),
-                        "",
-                        "",
-                    ])?;
                     w.flush()?;
                 }
             }
@@ -1830,6 +1793,54 @@ fn load_kpi(store: &dyn Store, sample: usize) -> anyhow::Result<(sendscope_kpi::
         }
     })?;
     Ok((engine, kept))
+}
+
+/// The KPI figures as CSV rows `[measure, value or numerator, denominator, percent]`:
+/// numbers by their path (`clocks.annual_review.due`), shares as one row, text left out
+/// (the period and the steps' names).
+fn kpi_rows(path: &str, v: &serde_json::Value, out: &mut Vec<[String; 4]>) {
+    use serde_json::Value;
+    let name = |k: &str| {
+        if path.is_empty() {
+            k.to_string()
+        } else {
+            format!("{path}.{k}")
+        }
+    };
+    match v {
+        Value::Object(m)
+            if m.len() == 2 && m.contains_key("numerator") && m.contains_key("denominator") =>
+        {
+            let n = m["numerator"].as_u64().unwrap_or(0);
+            let d = m["denominator"].as_u64().unwrap_or(0);
+            let pc = sendscope_kpi::Share {
+                numerator: n,
+                denominator: d,
+            }
+            .percent()
+            .map(|p| format!("{p:.1}"))
+            .unwrap_or_default();
+            out.push([path.to_string(), n.to_string(), d.to_string(), pc]);
+        }
+        Value::Object(m) => {
+            for (k, x) in m {
+                kpi_rows(&name(k), x, out);
+            }
+        }
+        Value::Number(n) => out.push([
+            path.to_string(),
+            n.to_string(),
+            String::new(),
+            String::new(),
+        ]),
+        Value::Null => out.push([
+            path.to_string(),
+            String::new(),
+            String::new(),
+            String::new(),
+        ]),
+        Value::Bool(_) | Value::String(_) | Value::Array(_) => {}
+    }
 }
 
 fn bench_kpi(store: &dyn Store) -> anyhow::Result<()> {

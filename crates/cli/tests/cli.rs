@@ -4679,6 +4679,66 @@ fn dashboard(db: Db) {
         Some(90.0),
         "and ends at the target"
     );
+    // A trajectory for annual reviews on time: each complete month's actual is the
+    // engine's share for that month (as `kpi --month` prints it).
+    let (code, _, err) = run(&[
+        "--database-url",
+        &db.url,
+        "trajectory",
+        "define",
+        "--area",
+        &area_s,
+        "--name",
+        "Reviews on time",
+        "--measure",
+        "annual-reviews-on-time",
+        "--target",
+        "95",
+        "--start",
+        "2026-01",
+        "--deadline",
+        "2027-03",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (_, out, _) = run(&[
+        "--database-url",
+        &db.url,
+        "trajectory",
+        "show",
+        "--area",
+        &area_s,
+    ]);
+    let list: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let first = &list[2]["points"][0];
+    let (code, out, err) = run(&[
+        "--database-url",
+        &db.url,
+        "kpi",
+        "--year",
+        "2026",
+        "--month",
+        "1",
+        "--area",
+        &area_s,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let jan: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let r = &jan["clocks"]["annual_review"];
+    let due_past = r["due"].as_u64().unwrap_or(0) - r["not_yet_due"].as_u64().unwrap_or(0);
+    assert_eq!(
+        (
+            first["month"].as_str(),
+            first["numerator"].as_u64(),
+            first["denominator"].as_u64()
+        ),
+        (
+            Some("January 2026"),
+            r["met_on_time"].as_u64(),
+            Some(due_past)
+        ),
+        "{first}"
+    );
+    assert!(due_past > 0, "the demo has reviews due in January 2026");
     // The board report: the same figures with their denominators, quality and the
     // trajectories; printable on the page, CSV and HTML from the command line.
     let (code, csv_out, err) = run(&[

@@ -16,6 +16,12 @@ pub enum TrajectoryMeasure {
     DecisionsWithinSixWeeks,
     /// Plans in place at the month's end.
     PlansInPlace,
+    /// Per cent of review decisions in the month made within 4 weeks of the meeting.
+    ReviewDecisionsWithinFourWeeks,
+    /// Per cent of annual reviews due in the month (and past) held on time.
+    AnnualReviewsOnTime,
+    /// Per cent of phase transfer deadlines in the month (and past) met.
+    PhaseTransfersOnTime,
 }
 
 impl TrajectoryMeasure {
@@ -29,6 +35,13 @@ impl TrajectoryMeasure {
                 "Decisions on assessment within 6 weeks (%)"
             }
             TrajectoryMeasure::PlansInPlace => "EHC plans in place",
+            TrajectoryMeasure::ReviewDecisionsWithinFourWeeks => {
+                "Review decisions within 4 weeks (%)"
+            }
+            TrajectoryMeasure::AnnualReviewsOnTime => "Annual reviews held on time (%)",
+            TrajectoryMeasure::PhaseTransfersOnTime => {
+                "Phase transfers amended by the deadline (%)"
+            }
         }
     }
 }

@@ -51,6 +51,24 @@ fn value(k: &crate::Kpis, m: TrajectoryMeasure) -> (Option<f64>, Option<u64>, Op
         }
         TrajectoryMeasure::DecisionsWithinSixWeeks => share(k.decisions_within_6_weeks),
         TrajectoryMeasure::PlansInPlace => (Some(k.plans_in_place_at_end as f64), None, None),
+        TrajectoryMeasure::ReviewDecisionsWithinFourWeeks => {
+            share(k.review_decisions_within_4_weeks)
+        }
+        TrajectoryMeasure::AnnualReviewsOnTime => share(
+            k.clocks
+                .get("annual_review")
+                .map(|c| c.on_time())
+                .unwrap_or_default(),
+        ),
+        TrajectoryMeasure::PhaseTransfersOnTime => share(
+            k.clocks
+                .iter()
+                .filter(|(key, _)| key.starts_with("phase_transfer"))
+                .fold(crate::Share::default(), |a, (_, c)| crate::Share {
+                    numerator: a.numerator + c.on_time().numerator,
+                    denominator: a.denominator + c.on_time().denominator,
+                }),
+        ),
     }
 }
 

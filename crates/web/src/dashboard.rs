@@ -213,12 +213,22 @@ fn short(label: &str) -> String {
 
 /// The 20-week share by period as an inline SVG bar chart (its data table follows it).
 fn chart(years: &[Kpis]) -> String {
+    bars(
+        years,
+        "chart-title",
+        "EHC plans issued within 20 weeks",
+        &|k| k.within_20_weeks,
+    )
+}
+
+/// A share by period as an inline SVG bar chart titled `title` (its data table follows).
+fn bars(years: &[Kpis], id: &str, title: &str, f: &dyn Fn(&Kpis) -> Share) -> String {
     let w = 60 * years.len() as u32 + 40;
     let bars: String = years
         .iter()
         .enumerate()
         .map(|(i, k)| {
-            let p = k.within_20_weeks.percent().unwrap_or(0.0);
+            let p = f(k).percent().unwrap_or(0.0);
             let h = (p * 1.6).round() as u32;
             let x = 40 + 60 * i as u32;
             format!(
@@ -231,11 +241,60 @@ fn chart(years: &[Kpis]) -> String {
         })
         .collect();
     format!(
-        "<svg role=\"img\" aria-labelledby=\"chart-title\" viewBox=\"0 0 {w} 190\" width=\"{w}\" height=\"190\">\
-         <title id=\"chart-title\">EHC plans issued within 20 weeks, per cent, by period (the table below has the figures)</title>\
+        "<svg role=\"img\" aria-labelledby=\"{id}\" viewBox=\"0 0 {w} 190\" width=\"{w}\" height=\"190\">\
+         <title id=\"{id}\">{}, per cent, by period (the table below has the figures)</title>\
          <line x1=\"36\" y1=\"170\" x2=\"{w}\" y2=\"170\" stroke=\"#0b0c0c\"></line>\
-         <text x=\"0\" y=\"14\" font-size=\"12\">100%</text><text x=\"0\" y=\"172\" font-size=\"12\">0%</text>{bars}</svg>"
+         <text x=\"0\" y=\"14\" font-size=\"12\">100%</text><text x=\"0\" y=\"172\" font-size=\"12\">0%</text>{bars}</svg>",
+        esc(title)
     )
+}
+
+/// More trends, each a chart with its data table: decisions within 6 weeks, annual
+/// reviews held on time, review decisions within 4 weeks.
+fn more_trends(figures: &[Kpis], suppress: u64) -> String {
+    type Measure<'a> = (&'a str, &'a str, &'a dyn Fn(&Kpis) -> Share);
+    let list: [Measure; 3] = [
+        (
+            "chart-6-weeks",
+            "Decisions on assessment within 6 weeks",
+            &|k| k.decisions_within_6_weeks,
+        ),
+        (
+            "chart-reviews",
+            "Annual reviews held on time (of those due and past due)",
+            &|k| {
+                k.clocks
+                    .get("annual_review")
+                    .map(|r| r.on_time())
+                    .unwrap_or_default()
+            },
+        ),
+        ("chart-4-weeks", "Review decisions within 4 weeks", &|k| {
+            k.review_decisions_within_4_weeks
+        }),
+    ];
+    list.iter()
+        .map(|(id, title, f)| {
+            let rows: String = figures
+                .iter()
+                .map(|k| {
+                    let (n, d, pc) = share(f(k), suppress);
+                    format!(
+                        "<tr><th scope=\"row\">{}</th><td class=\"num\">{pc}</td><td class=\"num\">{n}</td><td class=\"num\">{d}</td></tr>",
+                        esc(&k.period)
+                    )
+                })
+                .collect();
+            format!(
+                "<h2>{}, by period</h2>{}<table><caption>The chart's figures: {}</caption><thead><tr><th scope=\"col\">Period</th>\
+                 <th scope=\"col\" class=\"num\">Per cent</th><th scope=\"col\" class=\"num\">Numerator</th><th scope=\"col\" class=\"num\">Denominator</th></tr></thead>\
+                 <tbody>{rows}</tbody></table>",
+                esc(title),
+                bars(figures, id, title, *f),
+                esc(title)
+            )
+        })
+        .collect()
 }
 
 /// What the dashboard was asked for: the kind of period and the year it ends in, and
@@ -770,7 +829,7 @@ fn html(
          <table><caption>The chart's figures</caption><thead><tr><th scope=\"col\">Period</th><th scope=\"col\" class=\"num\">Within 20 weeks</th>\
          <th scope=\"col\" class=\"num\">Within</th><th scope=\"col\" class=\"num\">Issued</th><th scope=\"col\" class=\"num\">Excluding exceptions</th>\
          <th scope=\"col\" class=\"num\">Within</th><th scope=\"col\" class=\"num\">Issued</th><th scope=\"col\" class=\"num\">Exception cases</th></tr></thead>\
-         <tbody>{trend}</tbody></table>{}",
+         <tbody>{trend}</tbody></table>{}{}",
         filters(ask, q, choices, action),
         if suppress > 1 {
             format!(
@@ -887,6 +946,7 @@ fn html(
             "nearest-rank 90th percentile"
         ),
         chart(figures),
+        more_trends(figures, suppress),
         sections(k, suppress),
     )
 }
