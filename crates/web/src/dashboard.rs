@@ -77,8 +77,9 @@ fn register(engine: &mut Engine, stream: sendscope_domain::StreamRef, state: &St
 #[derive(Default)]
 pub struct Kpi {
     inner: Mutex<Option<(Engine, u64)>>,
-    /// Areas by LA code, for the public pages (read again when a code is not known).
-    codes: Mutex<HashMap<String, AreaId>>,
+    /// Areas by LA code, for the public pages, and when they were last read (read again
+    /// for a code not known, at most once a minute, so unknown codes cost little).
+    codes: Mutex<(HashMap<String, AreaId>, Option<std::time::Instant>)>,
 }
 
 impl Kpi {
@@ -92,15 +93,18 @@ impl Kpi {
             .codes
             .lock()
             .map_err(|_| StoreError::Database("the area codes were poisoned by a panic".into()))?;
-        if !codes.contains_key(code) {
-            *codes = store
+        let (known, read) = &mut *codes;
+        let stale = read.is_none_or(|t| t.elapsed() > std::time::Duration::from_secs(60));
+        if !known.contains_key(code) && stale {
+            *known = store
                 .headline()?
                 .areas
                 .iter()
                 .filter_map(|a| Some((a.la_code.clone(), AreaId::parse(&a.area_id).ok()?)))
                 .collect();
+            *read = Some(std::time::Instant::now());
         }
-        Ok(codes.get(code).copied())
+        Ok(known.get(code).copied())
     }
 
     /// Runs `f` on an engine that has seen every event recorded so far: loads every

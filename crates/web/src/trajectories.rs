@@ -2,7 +2,7 @@
 //! month by month (a chart and its data table), the rate achieved and the rate now
 //! required, and the month the target would be reached at the rate achieved.
 
-use crate::{AppState, SUPPRESS_BELOW, esc};
+use crate::{AppState, esc};
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -70,13 +70,14 @@ fn chart(p: &Progress, n: usize) -> String {
     )
 }
 
-fn html(list: &[Progress], suppress: bool) -> String {
+/// `suppress`: counts from 1 to this less one are shown as "c" (0: none).
+fn html(list: &[Progress], suppress: u64) -> String {
     if list.is_empty() {
         return "<h1>Trajectories</h1><p>No trajectory is defined for this area (<code>sendscope trajectory define</code>).</p>".into();
     }
     let count = |v: Option<u64>| match v {
         None => String::new(),
-        Some(x) if suppress && x > 0 && x < SUPPRESS_BELOW => "c".into(),
+        Some(x) if x > 0 && x < suppress => "c".into(),
         Some(x) => x.to_string(),
     };
     let mut h = String::from("<h1>Trajectories</h1>");
@@ -101,7 +102,7 @@ fn html(list: &[Progress], suppress: bool) -> String {
                     "<tr><th scope=\"row\">{}</th><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
                     esc(&x.month),
                     num(x.planned),
-                    if suppress && x.denominator.is_some_and(|d| d > 0 && d < SUPPRESS_BELOW) {
+                    if x.denominator.is_some_and(|d| d > 0 && d < suppress) {
                         "c".into()
                     } else {
                         x.actual.map(|v| format!("{v:.1}")).unwrap_or_default()
@@ -143,7 +144,15 @@ fn html(list: &[Progress], suppress: bool) -> String {
 /// GET /trajectories
 pub async fn show(State(app): State<AppState>, headers: HeaderMap) -> Response {
     crate::dashboard::figures_page(&app, headers, "Trajectories", |store, e, area, board| {
-        Ok(html(&progress_all(store, e, area, england_today())?, board))
+        let suppress = if board {
+            crate::dashboard::publishing(store, area)?.1.suppress_below
+        } else {
+            0
+        };
+        Ok(html(
+            &progress_all(store, e, area, england_today())?,
+            suppress,
+        ))
     })
     .await
 }
