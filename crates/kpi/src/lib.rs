@@ -136,10 +136,8 @@ pub struct Engine {
     plc_setting: Vec<u32>,
     plc_provision: Vec<u32>,
     // Settings' types and provisions' costs (from their own records).
-    settings: Vec<SettingId>,
     setting_ix: HashMap<SettingId, u32>,
     setting_type: Vec<Option<SettingType>>,
-    provisions: Vec<ProvisionId>,
     provision_ix: HashMap<ProvisionId, u32>,
     /// Per provision: (financial year it starts in, cost per place in pence), sorted.
     provision_cost: Vec<Vec<(i32, i64)>>,
@@ -569,7 +567,7 @@ fn finish(k: &mut Kpis, days: &mut [i32], metas: &[ClockMeta]) {
     let acc = std::mem::take(&mut k.clock_acc);
     for (i, meta) in metas.iter().enumerate() {
         let [due, on_time, late, overdue, not_yet] = acc.get(i).copied().unwrap_or_default();
-        let d = days.get_mut(i).map(std::mem::take).unwrap_or_default();
+        let mut d = days.get_mut(i).map(std::mem::take).unwrap_or_default();
         if due == 0 && d.is_empty() && !k.clocks.contains_key(meta.key) {
             continue;
         }
@@ -583,7 +581,6 @@ fn finish(k: &mut Kpis, days: &mut [i32], metas: &[ClockMeta]) {
         c.met_late += late;
         c.overdue += overdue;
         c.not_yet_due += not_yet;
-        let mut d = d;
         c.done = Percentiles::of(&mut d);
         if meta.counts_back {
             c.done.median_days = None;
@@ -706,9 +703,8 @@ impl Engine {
         if let Some(i) = self.setting_ix.get(&s) {
             return *i;
         }
-        self.settings.push(s);
         self.setting_type.push(None);
-        let i = self.settings.len() as u32 - 1;
+        let i = self.setting_type.len() as u32 - 1;
         self.setting_ix.insert(s, i);
         i
     }
@@ -717,9 +713,8 @@ impl Engine {
         if let Some(i) = self.provision_ix.get(&p) {
             return *i;
         }
-        self.provisions.push(p);
         self.provision_cost.push(Vec::new());
-        let i = self.provisions.len() as u32 - 1;
+        let i = self.provision_cost.len() as u32 - 1;
         self.provision_ix.insert(p, i);
         i
     }
