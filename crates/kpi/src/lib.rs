@@ -401,6 +401,28 @@ pub struct Kpis {
     pub independent: PlacementFigures,
 }
 
+impl Kpis {
+    /// Of the annual reviews due in the period and already past due, those held on time.
+    pub fn annual_reviews_on_time(&self) -> Share {
+        self.clocks
+            .get("annual_review")
+            .map(|c| c.on_time())
+            .unwrap_or_default()
+    }
+
+    /// Of the phase transfer deadlines (every kind) in the period and already past, those
+    /// met.
+    pub fn phase_transfers_on_time(&self) -> Share {
+        self.clocks
+            .iter()
+            .filter(|(key, _)| key.starts_with("phase_transfer"))
+            .fold(Share::default(), |a, (_, c)| Share {
+                numerator: a.numerator + c.on_time().numerator,
+                denominator: a.denominator + c.on_time().denominator,
+            })
+    }
+}
+
 /// One statutory time limit over a period.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct ClockFigures {
@@ -697,6 +719,13 @@ impl Engine {
     /// Fixes the day overdue and not-yet-due deadlines are judged on (else today).
     pub fn set_today(&mut self, today: NaiveDate) {
         self.today = Some(today);
+    }
+
+    /// The day deadlines are judged on, as a day number.
+    fn today(&self) -> i32 {
+        day(self
+            .today
+            .unwrap_or_else(sendscope_domain::calendar::england_today))
     }
 
     fn setting(&mut self, s: SettingId) -> u32 {
@@ -1347,9 +1376,7 @@ impl Engine {
                 x.step_days[3].push(decided - meeting);
             }
         }
-        let today = day(self
-            .today
-            .unwrap_or_else(sendscope_domain::calendar::england_today));
+        let today = self.today();
         for x in k.iter_mut().flatten() {
             x.clock_days = vec![Vec::new(); self.clock_rules.len()];
             x.clock_acc = vec![[0; 5]; self.clock_rules.len()];
@@ -1522,9 +1549,7 @@ impl Engine {
                 }
             }
             Behind::ReviewsLate | Behind::PhaseTransfersLate => {
-                let today = day(self
-                    .today
-                    .unwrap_or_else(sendscope_domain::calendar::england_today));
+                let today = self.today();
                 for i in 0..self.clk_alive.len() {
                     if !self.clk_alive[i] || self.clk_area[i] != a {
                         continue;

@@ -54,21 +54,8 @@ fn value(k: &crate::Kpis, m: TrajectoryMeasure) -> (Option<f64>, Option<u64>, Op
         TrajectoryMeasure::ReviewDecisionsWithinFourWeeks => {
             share(k.review_decisions_within_4_weeks)
         }
-        TrajectoryMeasure::AnnualReviewsOnTime => share(
-            k.clocks
-                .get("annual_review")
-                .map(|c| c.on_time())
-                .unwrap_or_default(),
-        ),
-        TrajectoryMeasure::PhaseTransfersOnTime => share(
-            k.clocks
-                .iter()
-                .filter(|(key, _)| key.starts_with("phase_transfer"))
-                .fold(crate::Share::default(), |a, (_, c)| crate::Share {
-                    numerator: a.numerator + c.on_time().numerator,
-                    denominator: a.denominator + c.on_time().denominator,
-                }),
-        ),
+        TrajectoryMeasure::AnnualReviewsOnTime => share(k.annual_reviews_on_time()),
+        TrajectoryMeasure::PhaseTransfersOnTime => share(k.phase_transfers_on_time()),
     }
 }
 

@@ -133,24 +133,11 @@ fn lines(r: &Report) -> Vec<(&'static str, Cells)> {
         ),
         (
             "Annual reviews held on time (of those due and past due)",
-            share(&|k| {
-                k.clocks
-                    .get("annual_review")
-                    .map(|r| r.on_time())
-                    .unwrap_or_default()
-            }),
+            share(&|k| k.annual_reviews_on_time()),
         ),
         (
             "Phase transfers amended by the deadline",
-            share(&|k| {
-                k.clocks
-                    .iter()
-                    .filter(|(key, _)| key.starts_with("phase_transfer"))
-                    .fold(Share::default(), |a, (_, f)| Share {
-                        numerator: a.numerator + f.on_time().numerator,
-                        denominator: a.denominator + f.on_time().denominator,
-                    })
-            }),
+            share(&|k| k.phase_transfers_on_time()),
         ),
         ("Mediations held", count(&|k| k.disputes.mediations_held)),
         (

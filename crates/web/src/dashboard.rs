@@ -266,12 +266,7 @@ fn more_trends(figures: &[Kpis], suppress: u64) -> String {
         (
             "chart-reviews",
             "Annual reviews held on time (of those due and past due)",
-            &|k| {
-                k.clocks
-                    .get("annual_review")
-                    .map(|r| r.on_time())
-                    .unwrap_or_default()
-            },
+            &|k| k.annual_reviews_on_time(),
         ),
         ("chart-4-weeks", "Review decisions within 4 weeks", &|k| {
             k.review_decisions_within_4_weeks
@@ -899,7 +894,7 @@ fn html(
             let r = k.clocks.get("annual_review").cloned().unwrap_or_default();
             row(
                 "Annual reviews held on time",
-                r.on_time(),
+                k.annual_reviews_on_time(),
                 &format!(
                     "of reviews due in the period and already past due, held within 12 months; late {}, overdue {}, not yet due {}",
                     count(r.met_late, suppress),
@@ -908,20 +903,11 @@ fn html(
                 ),
             )
         },
-        {
-            let mut on_time = Share::default();
-            for (key, f) in &k.clocks {
-                if key.starts_with("phase_transfer") {
-                    on_time.numerator += f.on_time().numerator;
-                    on_time.denominator += f.on_time().denominator;
-                }
-            }
-            row(
-                "Phase transfers amended by the deadline",
-                on_time,
-                "of transfers whose deadline (15 February; 31 March for post-16) fell in the period and has passed, the plan amended in time",
-            )
-        },
+        row(
+            "Phase transfers amended by the deadline",
+            k.phase_transfers_on_time(),
+            "of transfers whose deadline (15 February; 31 March for post-16) fell in the period and has passed, the plan amended in time",
+        ),
         row(
             "Review decisions within 4 weeks",
             k.review_decisions_within_4_weeks,
