@@ -54,30 +54,13 @@ pub fn report(
     })
 }
 
-fn cnt(v: u64, below: u64) -> String {
-    if v > 0 && v < below {
-        "c".into()
-    } else {
-        sendscope_domain::codes::group_thousands(v)
-    }
-}
-
-fn percent(s: Share, below: u64) -> String {
-    if s.denominator > 0 && s.denominator < below {
-        return "c".into();
-    }
-    s.percent()
-        .map(|p| format!("{p:.1}%"))
-        .unwrap_or_else(|| "none".into())
-}
-
 /// Per year: the figure, its numerator and its denominator, as shown.
 type Cells = Vec<(String, String, String)>;
 
 /// Each measure's cells, as the tables and the CSV show them.
 fn lines(r: &Report) -> Vec<(&'static str, Cells)> {
-    let c = |v: u64| cnt(v, r.suppress_below);
-    let pct = |s: Share| percent(s, r.suppress_below);
+    let c = |v: u64| crate::dashboard::count(v, r.suppress_below);
+    let pct = |s: Share| crate::dashboard::share(s, r.suppress_below).2;
     let share = |f: &dyn Fn(&Kpis) -> Share| -> Cells {
         r.years
             .iter()

@@ -182,7 +182,7 @@ pub(crate) async fn figures_page(
 }
 
 /// A count as shown: "c" from 1 to `suppress` less one (0: nothing suppressed).
-fn count(v: u64, suppress: u64) -> String {
+pub(crate) fn count(v: u64, suppress: u64) -> String {
     if v > 0 && v < suppress {
         "c".into()
     } else {
@@ -190,7 +190,8 @@ fn count(v: u64, suppress: u64) -> String {
     }
 }
 
-fn share(s: Share, suppress: u64) -> (String, String, String) {
+/// A share as shown: (numerator, denominator, per cent), each "c" where suppressed.
+pub(crate) fn share(s: Share, suppress: u64) -> (String, String, String) {
     let hidden = s.denominator > 0 && s.denominator < suppress;
     (
         count(s.numerator, suppress),
