@@ -403,19 +403,7 @@ pub async fn show(
         }
         let ask = match ask(&q) {
             Ok(a) => a,
-            Err(m) => {
-                return (
-                    StatusCode::BAD_REQUEST,
-                    Html(page(
-                        "Error: Dashboard",
-                        &format!(
-                            "<h1>Dashboard</h1><p class=\"govuk-error-message\">{}.</p><p><a href=\"/dashboard\">This year's figures</a></p>",
-                            esc(&m)
-                        ),
-                    )),
-                )
-                    .into_response();
-            }
+            Err(m) => return bad_query("Dashboard", &m, "/dashboard", "This year's figures"),
         };
         let periods = periods(ask.kind, ask.year);
         let area = p.area;
@@ -460,22 +448,57 @@ pub async fn show(
         } else {
             let keep: String = ["period", "year", "need", "age", "caseworker", "team"]
                 .iter()
-                .filter_map(|k| q.get(*k).filter(|v| !v.is_empty()).map(|v| format!("&amp;{k}={}", crate::cases::url_encode(v))))
+                .filter_map(|k| {
+                    q.get(*k)
+                        .filter(|v| !v.is_empty())
+                        .map(|v| format!("&amp;{k}={}", crate::cases::url_encode(v)))
+                })
                 .collect();
             let links: String = Behind::ALL
                 .iter()
-                .map(|b| format!("<li><a href=\"/dashboard/cases?measure={}{keep}\">{}</a></li>", b.key(), esc(b.label())))
+                .map(|b| {
+                    format!(
+                        "<li><a href=\"/dashboard/cases?measure={}{keep}\">{}</a></li>",
+                        b.key(),
+                        esc(b.label())
+                    )
+                })
                 .collect();
             format!("<h2>The children behind the figures</h2><ul class=\"govuk-list\">{links}</ul>")
         };
         let body = format!(
             "{}{drill}{}",
-            html(&figures, &ask, &q, (&caseworkers, &teams), suppress, "/dashboard"),
+            html(
+                &figures,
+                &ask,
+                &q,
+                (&caseworkers, &teams),
+                suppress,
+                "/dashboard"
+            ),
             crate::benchmarks::html(&published, own.as_deref(), &settings.comparators)
         );
         Html(page("Dashboard", &body)).into_response()
     })
     .await
+}
+
+/// A page's query it cannot answer: 400, what is wrong, and a link back.
+fn bad_query(title: &str, message: &str, back: &str, back_text: &str) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        Html(page(
+            &format!("Error: {title}"),
+            &format!(
+                "<h1>{}</h1><p class=\"govuk-error-message\">{}.</p><p><a href=\"{}\">{}</a></p>",
+                esc(title),
+                esc(message),
+                esc(back),
+                esc(back_text)
+            ),
+        )),
+    )
+        .into_response()
 }
 
 /// The area's LA code and how it publishes its figures (the defaults until it adopts
@@ -539,18 +562,8 @@ pub async fn public(
             let ask = match ask(&q) {
                 Ok(a) => a,
                 Err(m) => {
-                    return Ok((
-                        StatusCode::BAD_REQUEST,
-                        Html(page(
-                            "Error: Figures",
-                            &format!(
-                                "<h1>Figures</h1><p class=\"govuk-error-message\">{}.</p><p><a href=\"/figures/{}\">This year's figures</a></p>",
-                                esc(&m),
-                                esc(&la)
-                            ),
-                        )),
-                    )
-                        .into_response());
+                    let back = format!("/figures/{}", la.trim());
+                    return Ok(bad_query("Figures", &m, &back, "This year's figures"));
                 }
             };
             let periods = periods(ask.kind, ask.year);
@@ -603,17 +616,12 @@ pub async fn cases(
                 .into_response();
         }
         let bad = |m: String| {
-            (
-                StatusCode::BAD_REQUEST,
-                Html(page(
-                    "Error: Children behind a figure",
-                    &format!(
-                        "<h1>Children behind a figure</h1><p class=\"govuk-error-message\">{}.</p><p><a href=\"/dashboard\">Back to the dashboard</a></p>",
-                        esc(&m)
-                    ),
-                )),
+            bad_query(
+                "Children behind a figure",
+                &m,
+                "/dashboard",
+                "Back to the dashboard",
             )
-                .into_response()
         };
         let ask = match ask(&q) {
             Ok(a) => a,
