@@ -1,52 +1,45 @@
-//! Embeds GOV.UK Frontend (installed by npm from the committed package-lock.json) into
-//! the binary, so a deployed sendscope needs no files beside it.
+//! Embeds GOV.UK Frontend and MoJ Frontend (copied into `assets/` from the versions
+//! `package-lock.json` pins; see `assets/README.md`) into the binary, so building needs
+//! no Node.js and a deployed sendscope needs no files beside it.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 fn main() {
-    let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default())
-        .join("../../node_modules/govuk-frontend/dist/govuk");
-    println!("cargo:rerun-if-changed={}", root.display());
-    if !root.join("govuk-frontend.min.css").exists() {
-        panic!(
-            "GOV.UK Frontend is not installed at {}: run `npm ci` in the repository's root first \
-             (./scripts/serve-demo and ./scripts/test do this)",
-            root.display()
-        );
-    }
+    let assets =
+        PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default()).join("assets");
+    println!("cargo:rerun-if-changed={}", assets.display());
+    let govuk = assets.join("govuk-frontend");
+    let moj = assets.join("moj-frontend");
     let mut files: Vec<(String, PathBuf)> = vec![
         (
             "/assets/govuk-frontend.min.css".into(),
-            root.join("govuk-frontend.min.css"),
+            govuk.join("govuk-frontend.min.css"),
         ),
         (
             "/assets/govuk-frontend.min.js".into(),
-            root.join("govuk-frontend.min.js"),
+            govuk.join("govuk-frontend.min.js"),
+        ),
+        // MoJ Frontend's styles (the timeline on the case page); its icons sit beside
+        // GOV.UK Frontend's under /assets/images, where its CSS looks for them.
+        (
+            "/assets/moj-frontend.min.css".into(),
+            moj.join("moj-frontend.min.css"),
         ),
     ];
+    for (_, path) in &files {
+        if !path.exists() {
+            panic!(
+                "{} is missing: the front-end files are part of the repository \
+                 (./scripts/vendor-frontend copies them from npm)",
+                path.display()
+            );
+        }
+    }
     for dir in ["fonts", "images"] {
-        collect(
-            &root.join("assets").join(dir),
-            &format!("/assets/{dir}"),
-            &mut files,
-        );
+        collect(&govuk.join(dir), &format!("/assets/{dir}"), &mut files);
     }
-    // MoJ Frontend's styles (the timeline on the case page); its icons sit beside
-    // GOV.UK Frontend's under /assets/images, where its CSS looks for them.
-    let moj = root.join("../../../@ministryofjustice/frontend/moj");
-    println!("cargo:rerun-if-changed={}", moj.display());
-    if !moj.join("moj-frontend.min.css").exists() {
-        panic!(
-            "MoJ Frontend is not installed at {}: run `npm ci` in the repository's root first",
-            moj.display()
-        );
-    }
-    files.push((
-        "/assets/moj-frontend.min.css".into(),
-        moj.join("moj-frontend.min.css"),
-    ));
-    collect(&moj.join("assets/images"), "/assets/images", &mut files);
+    collect(&moj.join("images"), "/assets/images", &mut files);
     files.sort();
     let mut out = String::from(
         "/// Embedded GOV.UK Frontend files: (path, content type, bytes).\npub static ASSETS: &[(&str, &str, &[u8])] = &[\n",

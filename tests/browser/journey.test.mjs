@@ -28,7 +28,7 @@ before(async () => {
   const url = `sqlite://${join(dir, 'b.db')}`;
   execFileSync(BIN, ['--database-url', url, 'demo', '--plans', '150', '--as-of', '2026-01-15'], { stdio: 'ignore' });
   // The DfE's published statistics, so the dashboard shows them beside the area's own.
-  execFileSync(BIN, ['--database-url', url, 'import', 'dfe-stats', new URL('../../../shared/data', import.meta.url).pathname], { stdio: 'ignore' });
+  execFileSync(BIN, ['--database-url', url, 'import', 'dfe-stats', new URL('../data/dfe-stats', import.meta.url).pathname], { stdio: 'ignore' });
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   server = spawn(BIN, ['--database-url', url, 'serve', '--port', String(port)], { stdio: 'ignore' });

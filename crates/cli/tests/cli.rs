@@ -2452,7 +2452,7 @@ fn gias_import_on_postgres() {
     gias_import(pg_db());
 }
 
-/// Academy conversion keeps one setting: the links file (real, from ../shared) moves a
+/// Academy conversion keeps one setting: the links file (real, from tests/data) moves a
 /// known school to its new URN; the next establishment file, with the old URN closed and
 /// the new one open, then adds nothing. Running the links again changes nothing.
 fn gias_links(db: Db) {
@@ -2503,7 +2503,7 @@ fn gias_links(db: Db) {
     };
     let school = find("112734").expect("registered").stream;
     let links = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/gias/gias_links_derby_harmony_and_special_schools.csv");
+        .join("../../tests/data/gias/gias_links_derby_harmony_and_special_schools.csv");
     let links = links.to_str().expect("path");
     let (code, out, err) = run(&["--database-url", &db.url, "import", "gias-links", links]);
     assert_eq!(code, 0, "{err}");
@@ -4817,7 +4817,7 @@ fn dashboard_on_postgres() {
 /// here straight from the files); a second import changes nothing.
 fn published_benchmarks(db: Db) {
     assert_eq!(run(&demo_args(&db.url, "60", "5000")).0, 0);
-    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/dfe-stats");
     let dir = data.to_str().expect("path");
     let (code, out, err) = run(&["--database-url", &db.url, "import", "dfe-stats", dir]);
     assert_eq!(code, 0, "{err}");

@@ -1,4 +1,4 @@
-//! The demo's figures against the published files in ../shared/data (tests may read
+//! The demo's figures against the published files in tests/data (tests may read
 //! them; the product never does), and the generated area against those figures.
 
 use chrono::{Datelike, NaiveDate};
@@ -7,15 +7,15 @@ use sendscope_domain::event::{AssessDecision, EventBody};
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-fn shared(file: &str) -> PathBuf {
+fn published(file: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data")
+        .join("../../tests/data/dfe-stats")
         .join(file)
 }
 
 /// Rows of a published CSV as maps from column name to value.
 fn rows(file: &str) -> Vec<HashMap<String, String>> {
-    let path = shared(file);
+    let path = published(file);
     let mut r = csv::Reader::from_path(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let headers: Vec<String> = r
         .headers()

@@ -1,4 +1,4 @@
-//! The DfE statistics as published: every layout in ../shared/data is read, and the
+//! The DfE statistics as published: every layout in tests/data/dfe-stats is read, and the
 //! figures for Derby (831), Derbyshire (830) and England equal the published cells
 //! (looked up by hand in the files and written out here), the latest release winning
 //! where releases overlap.
@@ -7,14 +7,14 @@ use sendscope_import::dfe_stats::{Figure, Measure, merge, read};
 use std::path::PathBuf;
 
 fn data() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/dfe-stats")
 }
 
 fn all() -> Vec<Figure> {
     let mut reads = Vec::new();
     for dir in ["sen2_ehcp_2022", "sen2_ehcp_2023", "sen2_ehcp_2025"] {
         let mut files: Vec<PathBuf> = std::fs::read_dir(data().join(dir))
-            .expect("the shared data")
+            .expect("the published data in tests/data")
             .map(|e| e.expect("entry").path())
             .filter(|p| p.extension().is_some_and(|e| e == "csv"))
             .collect();
