@@ -19,6 +19,21 @@ use std::time::Instant as Clock;
 
 /// mimalloc: the demo and bulk writes allocate and free large batches; glibc malloc spent
 /// ~10% of the writer thread in page faults and consolidation there.
+/// Writes a line to standard output, returning the error (a reader that has gone away,
+/// as `| head` does, ends the command quietly: see `main`) instead of panicking.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        writeln!(std::io::stdout().lock(), $($arg)*)?
+    };
+}
+
+/// `outln!` without the newline.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        write!(std::io::stdout().lock(), $($arg)*)?
+    };
+}
+
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -673,6 +688,17 @@ fn parse_date(s: &str) -> Result<NaiveDate, String> {
     sendscope_domain::calendar::parse_date(s).map_err(|e| e.to_string())
 }
 
+/// Whether an error comes from writing to a pipe whose reader has closed it.
+fn broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || c.downcast_ref::<csv::Error>().is_some_and(
+                |e| matches!(e.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe),
+            )
+    })
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
@@ -698,6 +724,9 @@ fn main() -> ExitCode {
     };
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader stopped reading (`sendscope export events | head -1`): what it
+        // wanted has been written, so end quietly, as `cat` would.
+        Err(e) if broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             let chain: Vec<String> = e.chain().map(|c| c.to_string()).collect();
             eprintln!("sendscope: {}", chain.join(": "));
@@ -714,7 +743,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Migrate => {
             open(&cli.database_url)?;
-            println!("The database {} is up to date.", cli.database_url);
+            outln!("The database {} is up to date.", cli.database_url);
             Ok(())
         }
         Command::Demo { spec } => {
@@ -725,7 +754,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let store = open(&cli.database_url)?;
             let t = Clock::now();
             let r = store.rebuild()?;
-            println!(
+            outln!(
                 "Rebuilt {} records from {} events in {:.1} s.",
                 r.streams,
                 r.events,
@@ -746,7 +775,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     b.problem
                 );
             }
-            println!(
+            outln!(
                 "Verified {} events ({} payloads lawfully erased) in {:.1} s. Chain head: {}",
                 r.events,
                 r.erased_payloads,
@@ -798,7 +827,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 km,
                 sendscope_domain::calendar::england_today(),
             )? {
-                Some(list) => println!("{}", serde_json::to_string_pretty(&list)?),
+                Some(list) => outln!("{}", serde_json::to_string_pretty(&list)?),
                 None => {
                     bail!("provision {provision} is not a provision at a setting with a location")
                 }
@@ -812,7 +841,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let area = find_area(store.as_ref(), &area)?;
             let on = on.unwrap_or_else(sendscope_domain::calendar::england_today);
             let rules = sendscope_web::compliance::rules_on(store.as_ref(), area, on)?;
-            println!("{}", serde_json::to_string_pretty(&rules)?);
+            outln!("{}", serde_json::to_string_pretty(&rules)?);
             Ok(())
         }
         Command::Compliance {
@@ -830,9 +859,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 true,
             )?;
             match format {
-                ComplianceFormat::Html => println!("{}", sendscope_web::compliance::html_page(&r)),
-                ComplianceFormat::Csv => print!("{}", sendscope_web::compliance::csv(&r)),
-                ComplianceFormat::Json => println!("{}", serde_json::to_string(&r)?),
+                ComplianceFormat::Html => outln!("{}", sendscope_web::compliance::html_page(&r)),
+                ComplianceFormat::Csv => out!("{}", sendscope_web::compliance::csv(&r)),
+                ComplianceFormat::Json => outln!("{}", serde_json::to_string(&r)?),
             }
             Ok(())
         }
@@ -845,7 +874,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 None => largest_area(store.as_ref())?,
             };
             let summary = import_gias(store.as_ref(), area, &file, strict)?;
-            println!("{summary}");
+            outln!("{summary}");
             Ok(())
         }
         Command::Import {
@@ -856,7 +885,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 Some(a) => find_area(store.as_ref(), &a)?,
                 None => largest_area(store.as_ref())?,
             };
-            println!(
+            outln!(
                 "{}",
                 import_gias_links(store.as_ref(), area, &file, strict)?
             );
@@ -875,7 +904,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             for x in &r.rejected {
                 eprintln!("rejected: {x}");
             }
-            println!(
+            outln!(
                 "{}: {} files recorded, {} revised, {} unchanged ({} figures); {} files are not these statistics{}",
                 dir.display(),
                 r.recorded,
@@ -915,7 +944,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                         .map_err(|e| anyhow::anyhow!("the mapping {path} is not usable: {e}"))?
                 }
             };
-            println!(
+            outln!(
                 "{}",
                 import_ofsted(store.as_ref(), area, &file, &mapping, strict)?
             );
@@ -991,10 +1020,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                         .filter(|p| programme.is_none_or(|n| n == p.programme))
                         .collect();
                     if format == ReportFormat::Json {
-                        println!("{}", serde_json::to_string(&chosen)?);
+                        outln!("{}", serde_json::to_string(&chosen)?);
                     } else {
                         for p in &chosen {
-                            println!(
+                            outln!(
                                 "{} {}: {} of {} done ({}), {} to go by {}; {:.1} a month achieved, {} needed; {}{}",
                                 p.programme,
                                 p.name,
@@ -1063,7 +1092,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                         Some(sendscope_domain::projection::StreamState::Area(a)) => a.rubric_on(on),
                         _ => sendscope_domain::qa::Rubric::standard(),
                     };
-                    println!("{}", serde_json::to_string_pretty(&rubric)?);
+                    outln!("{}", serde_json::to_string_pretty(&rubric)?);
                     Ok(())
                 }
             }
@@ -1074,7 +1103,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             match what {
                 OutboxCommand::List => {
                     for (case, l) in &waiting {
-                        println!(
+                        outln!(
                             "{case}\tletter {}\t{}\t{}\t{}",
                             l.letter,
                             l.on,
@@ -1108,8 +1137,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 sendscope_domain::calendar::england_today(),
             )?;
             match format {
-                BoardFormat::Html => println!("{}", sendscope_web::board::html_page(&r)),
-                BoardFormat::Csv => print!("{}", sendscope_web::board::csv(&r)),
+                BoardFormat::Html => outln!("{}", sendscope_web::board::html_page(&r)),
+                BoardFormat::Csv => out!("{}", sendscope_web::board::csv(&r)),
             }
             Ok(())
         }
@@ -1127,14 +1156,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     .unwrap_or_else(|| "no plans issued".into())
             };
             if format == ReportFormat::Json {
-                println!("{}", serde_json::to_string(&t)?);
+                outln!("{}", serde_json::to_string(&t)?);
             } else {
                 let q = &t.quality;
                 let grades: Vec<String> = sendscope_domain::qa::QaGrade::ALL
                     .iter()
                     .map(|g| format!("{} {}", g.label(), q.by_grade.get(g).copied().unwrap_or(0)))
                     .collect();
-                println!(
+                outln!(
                     "EHC plans issued in {year}: {}\n\
                      within 20 weeks: {} ({})\n\
                      excluding the {} exception cases: {} of {} ({})\n\
@@ -1231,7 +1260,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 password,
                 "user:admin-cli",
             )?;
-            println!("Account {username} ({}) created.", role.as_str());
+            outln!("Account {username} ({}) created.", role.as_str());
             Ok(())
         }
         Command::Token { what } => {
@@ -1249,7 +1278,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                         "Token {} issued for {username}. Keep it secret: it is shown only now.",
                         token.id
                     );
-                    println!("{}", token.secret);
+                    outln!("{}", token.secret);
                 }
                 TokenCommand::List => {
                     let tokens = store.api_tokens()?;
@@ -1257,7 +1286,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                         eprintln!("No API tokens have been issued.");
                     }
                     for t in tokens {
-                        println!(
+                        outln!(
                             "{}\t{}\t{}\tissued {}\t{}",
                             t.id,
                             t.username,
@@ -1272,7 +1301,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 TokenCommand::Revoke { id } => {
                     let id = sendscope_domain::account::TokenId::parse(&id)?;
                     sendscope_web::auth::revoke_api_token(store.as_ref(), &id, "user:admin-cli")?;
-                    println!("Token {id} revoked.");
+                    outln!("Token {id} revoked.");
                 }
             }
             Ok(())
@@ -1304,7 +1333,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                         file.display()
                     )
                 })?;
-            println!("{}", serde_json::to_string(&outcome)?);
+            outln!("{}", serde_json::to_string(&outcome)?);
             Ok(())
         }
         Command::Trajectory {
@@ -1402,7 +1431,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let store = open(&cli.database_url)?;
             let area = find_area(store.as_ref(), &area)?;
             let (_, settings) = sendscope_web::dashboard::publishing(store.as_ref(), area)?;
-            println!("{}", serde_json::to_string(&settings)?);
+            outln!("{}", serde_json::to_string(&settings)?);
             Ok(())
         }
         Command::Trajectory {
@@ -1417,7 +1446,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 area,
                 sendscope_domain::calendar::england_today(),
             )?;
-            println!("{}", serde_json::to_string(&list)?);
+            outln!("{}", serde_json::to_string(&list)?);
             Ok(())
         }
         Command::Kpi {
@@ -1461,7 +1490,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let (engine, _) = load_kpi(store.as_ref(), 0)?;
             let k = engine.compute_in(area, &chosen, &filter);
             match format {
-                TableFormat::Json => println!("{}", serde_json::to_string(&k)?),
+                TableFormat::Json => outln!("{}", serde_json::to_string(&k)?),
                 TableFormat::Csv => {
                     // Every figure of the JSON, a row each, named by its path; a share
                     // is one row with its numerator, denominator and per cent.
@@ -1527,7 +1556,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let area = find_area(store.as_ref(), &area)?;
             let on = on.unwrap_or_else(sendscope_domain::calendar::england_today);
             let settings = sendscope_web::placement::settings_on(store.as_ref(), area, on)?;
-            println!("{}", serde_json::to_string_pretty(&settings)?);
+            outln!("{}", serde_json::to_string_pretty(&settings)?);
             Ok(())
         }
         Command::Placement {
@@ -1551,7 +1580,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 &data.settings,
                 on,
             );
-            println!("{}", serde_json::to_string(&o)?);
+            outln!("{}", serde_json::to_string(&o)?);
             Ok(())
         }
         Command::Placement {
@@ -1585,7 +1614,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let plan = data.optimise(on, cohort)?;
             match format {
-                TableFormat::Json => println!("{}", serde_json::to_string(&plan)?),
+                TableFormat::Json => outln!("{}", serde_json::to_string(&plan)?),
                 TableFormat::Csv => {
                     let mut w = csv::Writer::from_writer(std::io::stdout());
                     w.write_record([
@@ -1641,7 +1670,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let data = sendscope_web::placement::AreaData::load(store.as_ref(), area, on)?;
             let c = data.compare(on, cohort_of(cohort), &scenario)?;
             match format {
-                TableFormat::Json => println!("{}", serde_json::to_string(&c)?),
+                TableFormat::Json => outln!("{}", serde_json::to_string(&c)?),
                 TableFormat::Csv => {
                     let mut w = csv::Writer::from_writer(std::io::stdout());
                     w.write_record(["measure", "baseline", "scenario"])?;
@@ -1766,7 +1795,7 @@ fn serve(store: Arc<dyn Store>, port: u16, secure_cookies: bool) -> anyhow::Resu
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .with_context(|| format!("cannot listen on {addr}; is another program using port {port}? Choose another with --port"))?;
-        println!("sendscope is serving http://{addr} (press Ctrl+C to stop)");
+        outln!("sendscope is serving http://{addr} (press Ctrl+C to stop)");
         sendscope_web::serve(listener, store, secure_cookies, async {
             let _ = tokio::signal::ctrl_c().await;
         })
@@ -1849,7 +1878,7 @@ fn bench_kpi(store: &dyn Store) -> anyhow::Result<()> {
     let load = t.elapsed();
     let (requests, plans) = engine.rows();
     let (deadlines, disputes, placements) = engine.other_rows();
-    println!(
+    outln!(
         "load: {} cases ({} request rows, {} plan rows, {} review rows, {} deadline rows, {} dispute rows, {} placement rows) read into columns in {:.1} s (not counted below)",
         engine.cases(),
         requests,
@@ -1878,7 +1907,7 @@ fn bench_kpi(store: &dyn Store) -> anyhow::Result<()> {
         std::hint::black_box(n);
         best = best.min(t.elapsed().as_secs_f64());
     }
-    println!(
+    outln!(
         "full recompute: every measure for {} areas and England together, {} years: {:.3} s (best of 5, one thread)",
         areas.len(),
         years.len(),
@@ -1892,13 +1921,13 @@ fn bench_kpi(store: &dyn Store) -> anyhow::Result<()> {
         }
     }
     let per = t.elapsed().as_secs_f64() * 1e6 / (rounds * sample.len().max(1)) as f64;
-    println!(
+    outln!(
         "incremental: {:.2} µs a case update after an event ({} updates)",
         per,
         rounds * sample.len()
     );
     let k = engine.compute(None, 2024);
-    println!(
+    outln!(
         "2024, every area: {} requests, {} new plans, {}/{} within 20 weeks, {} plans in place at the end; peak memory {}",
         k.requests,
         k.new_plans,
@@ -1944,7 +1973,7 @@ fn bench_placement(
         );
     }
     let n = |x: usize| group_thousands(x as u64);
-    println!(
+    outln!(
         "instance: {} children as {} supplies ({}), {} settings, {} arcs{}; generated in {:.2} s",
         n(children),
         n(g.instance.supplies.len()),
@@ -1958,21 +1987,21 @@ fn bench_placement(
         if dense { " (dense)" } else { "" },
         generated.as_secs_f64()
     );
-    println!(
+    outln!(
         "solve: {:.3} s ({} pivots on {} nodes and {} arcs, excluding generation and parsing)",
         timing.solve.as_secs_f64(),
         group_thousands(timing.pivots),
         n(timing.nodes),
         n(timing.arcs)
     );
-    println!(
+    outln!(
         "whole process: {:.2} s; peak memory {}",
         whole.elapsed().as_secs_f64(),
         peak_memory_mib()
             .map(|m| format!("{m:.0} MiB"))
             .unwrap_or_else(|| "not measured".into())
     );
-    println!(
+    outln!(
         "total cost (objective): {}; placed {}, unplaced {}",
         Pence(outcome.total_cost),
         n(outcome.placed as usize),
@@ -2060,11 +2089,15 @@ fn demo(store: &dyn Store, args: &DemoArgs) -> anyhow::Result<()> {
     result?;
     let summary = generated?;
     let secs = started.elapsed().as_secs_f64();
-    println!(
+    outln!(
         "Demo built: {} area(s), {} EHC plans in place, {} cases, {} settings, as of {}.",
-        summary.areas, summary.plans_in_place, summary.cases, summary.settings, spec.as_of
+        summary.areas,
+        summary.plans_in_place,
+        summary.cases,
+        summary.settings,
+        spec.as_of
     );
-    println!(
+    outln!(
         "events written: {written}; time: {secs:.1} s ({:.0} events a second); peak memory: {}",
         written as f64 / secs.max(1e-9),
         peak_memory_mib()
@@ -2073,7 +2106,7 @@ fn demo(store: &dyn Store, args: &DemoArgs) -> anyhow::Result<()> {
     );
     let accounts = add_demo_accounts(store)
         .context("the demo was written but its accounts could not be made")?;
-    println!(
+    outln!(
         "Demo accounts, each with the password demo: {}",
         accounts.join(", ")
     );
@@ -2242,9 +2275,11 @@ fn bench_case_list(store: &dyn Store, repeat: usize) -> anyhow::Result<()> {
             },
         ),
     ];
-    println!(
+    outln!(
         "case list, area {} ({} cases, {} events in the database), {repeat} runs each:",
-        area.name, area.cases, h.events
+        area.name,
+        area.cases,
+        h.events
     );
     for (label, q) in kinds {
         let mut ms: Vec<f64> = Vec::with_capacity(repeat);
@@ -2256,7 +2291,7 @@ fn bench_case_list(store: &dyn Store, repeat: usize) -> anyhow::Result<()> {
         }
         ms.sort_by(f64::total_cmp);
         let pct = |p: f64| ms[((ms.len() as f64 * p).ceil() as usize).clamp(1, ms.len()) - 1];
-        println!(
+        outln!(
             "  {label:<24} {rows:>3} rows  p50 {:>7.3} ms  p99 {:>7.3} ms",
             pct(0.50),
             pct(0.99)
@@ -2283,7 +2318,7 @@ fn bench_queue(store: &dyn Store, repeat: usize, sample: usize) -> anyhow::Resul
         bail!("the area has no caseworkers");
     }
     let step = (all.caseworkers.len() / sample).max(1);
-    println!(
+    outln!(
         "work queues, area {area}, {} caseworkers, {repeat} runs each (the page's own code: case list, records, clocks, HTML):",
         all.caseworkers.len()
     );
@@ -2309,7 +2344,7 @@ fn bench_queue(store: &dyn Store, repeat: usize, sample: usize) -> anyhow::Resul
         };
         let (cases, ms, lines) = time_queue(store, &who, repeat)?;
         let (p50, p99) = percentiles(ms);
-        println!(
+        outln!(
             "  caseworker  {cases:>5} cases  {lines:>4} deadlines listed  p50 {p50:>7.2} ms  p99 {p99:>7.2} ms"
         );
     }
@@ -2324,7 +2359,7 @@ fn bench_queue(store: &dyn Store, repeat: usize, sample: usize) -> anyhow::Resul
     };
     let (cases, ms, lines) = time_queue(store, &manager, repeat)?;
     let (p50, p99) = percentiles(ms);
-    println!(
+    outln!(
         "  team manager {cases:>4} cases  {lines:>4} deadlines listed  p50 {p50:>7.2} ms  p99 {p99:>7.2} ms"
     );
     Ok(())
@@ -2463,9 +2498,9 @@ fn bench_import(store: &dyn Store, rows: u32) -> anyhow::Result<()> {
     let again = import_gias(store, area, &path, true)?;
     let again_s = t.elapsed().as_secs_f64();
     let _ = std::fs::remove_dir_all(&dir);
-    println!("GIAS import, {rows} rows (file generated in {generated:.2} s, not counted):");
-    println!("  first import (every row added):  {first_s:.2} s  — {first}");
-    println!("  second import (nothing changed): {again_s:.2} s  — {again}");
+    outln!("GIAS import, {rows} rows (file generated in {generated:.2} s, not counted):");
+    outln!("  first import (every row added):  {first_s:.2} s  — {first}");
+    outln!("  second import (nothing changed): {again_s:.2} s  — {again}");
     Ok(())
 }
 

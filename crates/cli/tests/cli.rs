@@ -4988,3 +4988,45 @@ fn published_benchmarks_on_sqlite() {
 fn published_benchmarks_on_postgres() {
     published_benchmarks(pg_db());
 }
+
+/// A reader that stops early (`| head -1`) ends the command quietly: exit 0, nothing on
+/// standard error, no panic. The export is far larger than a pipe's buffer, so it is
+/// still writing when the reader goes; the demo prints its summary over several lines.
+#[test]
+fn output_piped_into_head_ends_quietly() {
+    use std::io::BufRead;
+    let db = sqlite_db();
+    let first_line_then_close = |args: &[&str]| {
+        let mut child = Command::new(BIN)
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("runs");
+        let mut line = String::new();
+        let mut reader = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+        reader.read_line(&mut line).expect("a first line");
+        drop(reader);
+        let out = child.wait_with_output().expect("finishes");
+        (
+            line,
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (line, code, err) = first_line_then_close(&demo_args(&db.url, "60", "5000"));
+    assert!(line.starts_with("Demo built"), "{line}");
+    assert_eq!((code, err.as_str()), (Some(0), ""));
+    for (format, head) in [("csv", "seq,stream_kind"), ("jsonl", "{")] {
+        let (line, code, err) = first_line_then_close(&[
+            "--database-url",
+            &db.url,
+            "export",
+            "events",
+            "--format",
+            format,
+        ]);
+        assert!(line.starts_with(head), "{format}: {line}");
+        assert_eq!((code, err.as_str()), (Some(0), ""), "{format}");
+    }
+}

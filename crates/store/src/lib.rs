@@ -56,7 +56,7 @@ pub enum StoreError {
     #[error("{0}")]
     BadQuery(String),
     #[error("could not write output: {0}")]
-    Output(String),
+    Output(#[source] std::io::Error),
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -400,7 +400,7 @@ fn csv_field(s: &str) -> String {
 /// Writes the full event history. Payloads are written as the exact stored JSON text;
 /// an erased payload is empty (CSV) or null (JSON lines).
 pub fn export_events(store: &dyn Store, format: ExportFormat, out: &mut dyn Write) -> Result<u64> {
-    let io = |e: std::io::Error| StoreError::Output(e.to_string());
+    let io = StoreError::Output;
     if format == ExportFormat::Csv {
         writeln!(out, "{}", EXPORT_COLUMNS.join(",")).map_err(io)?;
     }
