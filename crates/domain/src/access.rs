@@ -6,50 +6,7 @@ use crate::projection::{CaseState, Projection, StreamState};
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-/// The roles of domain.md §1.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Caseworker,
-    TeamManager,
-    Commissioner,
-    HealthProfessional,
-    School,
-    ParentCarer,
-    YoungPerson,
-    BoardMember,
-    Admin,
-}
-
-impl Role {
-    pub const ALL: [Role; 9] = [
-        Role::Caseworker,
-        Role::TeamManager,
-        Role::Commissioner,
-        Role::HealthProfessional,
-        Role::School,
-        Role::ParentCarer,
-        Role::YoungPerson,
-        Role::BoardMember,
-        Role::Admin,
-    ];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Caseworker => "caseworker",
-            Role::TeamManager => "team_manager",
-            Role::Commissioner => "commissioner",
-            Role::HealthProfessional => "health_professional",
-            Role::School => "school",
-            Role::ParentCarer => "parent_carer",
-            Role::YoungPerson => "young_person",
-            Role::BoardMember => "board_member",
-            Role::Admin => "admin",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-}
+pub use crate::event::Role;
 
 /// Checks that an account of `role` carries the links its access is scoped by: a
 /// caseworker their staff record and team, a manager their team, a school its setting, a

@@ -11,9 +11,7 @@ pub const GENESIS: [u8; 32] = [0u8; 32];
 
 const DOMAIN_TAG: &[u8] = b"sendscope/event/v1";
 
-pub fn payload_digest(payload: &[u8]) -> [u8; 32] {
-    Sha256::digest(payload).into()
-}
+pub use crate::event::payload_digest;
 
 fn field(h: &mut Sha256, bytes: &[u8]) {
     h.update((bytes.len() as u32).to_be_bytes());

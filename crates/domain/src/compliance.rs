@@ -4,77 +4,15 @@
 //! before the approval it depends on. Rules are data ([`GateRules`]), versioned by the
 //! date they take effect. Pure: the caller gathers the records.
 
-use crate::event::{
-    ApprovalRoute, InspectionFramework, Judgement, ProvisionKind, ReportCardScale, SettingType,
-};
+use crate::event::{ApprovalRoute, InspectionFramework, Judgement, ProvisionKind, SettingType};
 use crate::ids::{CaseId, ProvisionId, SettingId};
 use crate::projection::{ProvisionState, SettingState};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-/// The gates, as data.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct GateRules {
-    pub effective_from: NaiveDate,
-    /// Kinds of provision whose opening or resizing needs an approval first.
-    pub approval_needed: Vec<ProvisionKind>,
-    /// Graded inspections: the worst grade (1-4) that meets the standard, and the
-    /// judgements it applies to.
-    pub graded_worst: u8,
-    pub graded_judgements: Vec<String>,
-    /// Report cards: the lowest point that meets the standard, and the areas it applies to.
-    pub report_card_lowest: ReportCardScale,
-    pub report_card_areas: Vec<String>,
-    /// Kinds of provision (special schools) whose places may change within a threshold
-    /// without approval: a change of more than `threshold_places` places or
-    /// `threshold_percent` per cent of the places before, whichever is smaller, needs one.
-    #[serde(default = "threshold_kinds")]
-    pub threshold_kinds: Vec<ProvisionKind>,
-    #[serde(default = "twenty")]
-    pub threshold_places: u32,
-    #[serde(default = "twenty")]
-    pub threshold_percent: u32,
-    /// Whether changing the types of need a provision caters for needs approval.
-    #[serde(default = "yes")]
-    pub need_type_change_needs_approval: bool,
-}
-
-fn threshold_kinds() -> Vec<ProvisionKind> {
-    vec![ProvisionKind::Special]
-}
-fn twenty() -> u32 {
-    20
-}
-fn yes() -> bool {
-    true
-}
+pub use crate::event::GateRules;
 
 impl GateRules {
-    /// The rules sendscope ships: approval for SEN units and resourced provisions
-    /// (significant change at academies, prescribed alteration at maintained schools);
-    /// new places where leadership and quality of education are good or better (or, on
-    /// report cards, leadership and curriculum at the expected standard or better).
-    pub fn standard() -> GateRules {
-        GateRules {
-            effective_from: NaiveDate::from_ymd_opt(2014, 9, 1).unwrap_or(NaiveDate::MIN),
-            approval_needed: vec![ProvisionKind::SenUnit, ProvisionKind::ResourcedProvision],
-            graded_worst: 2,
-            graded_judgements: vec![
-                "leadership_and_management".into(),
-                "quality_of_education".into(),
-            ],
-            report_card_lowest: ReportCardScale::ExpectedStandard,
-            report_card_areas: vec![
-                "leadership_and_governance".into(),
-                "curriculum_and_teaching".into(),
-            ],
-            threshold_kinds: threshold_kinds(),
-            threshold_places: twenty(),
-            threshold_percent: twenty(),
-            need_type_change_needs_approval: yes(),
-        }
-    }
-
     /// How a change at this school is approved (by the school's type), whatever the
     /// kind of provision: significant change at academies and free schools, a
     /// prescribed alteration at maintained schools, none elsewhere.

@@ -7,35 +7,11 @@
 use crate::event::ProgrammeDefined;
 use crate::projection::CaseState;
 use chrono::{Datelike, Days, NaiveDate};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-/// What each case in a programme must reach.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Milestone {
-    /// A final EHC plan issued.
-    FinalPlanIssued,
-    /// The decision whether to assess made.
-    AssessmentDecided,
-    /// An amended plan naming the setting for a phase transfer.
-    PhaseTransferAmended,
-    /// An annual review meeting held.
-    ReviewHeld,
-    /// The plan amended.
-    PlanAmended,
-}
+pub use crate::event::Milestone;
 
 impl Milestone {
-    pub fn label(self) -> &'static str {
-        match self {
-            Milestone::FinalPlanIssued => "final plan issued",
-            Milestone::AssessmentDecided => "decision whether to assess made",
-            Milestone::PhaseTransferAmended => "plan amended naming the next setting",
-            Milestone::ReviewHeld => "annual review held",
-            Milestone::PlanAmended => "plan amended",
-        }
-    }
-
     /// The first day on or after `start` the case reached the milestone.
     pub fn reached(self, c: &CaseState, start: NaiveDate) -> Option<NaiveDate> {
         let first =

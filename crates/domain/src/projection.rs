@@ -180,7 +180,7 @@ pub struct AreaState {
     pub programmes: Vec<ProgrammeDefined>,
     /// Approval gate rules adopted, oldest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub gate_rules: Vec<crate::compliance::GateRules>,
+    pub gate_rules: Vec<crate::event::GateRules>,
     /// Placement costing adopted, oldest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub placement_settings: Vec<crate::costs::PlacementSettings>,
@@ -195,13 +195,13 @@ pub struct AreaState {
 impl AreaState {
     /// The gate rules in force on a date: the newest adopted on or before it, else the
     /// standard rules.
-    pub fn gate_rules_on(&self, on: NaiveDate) -> crate::compliance::GateRules {
+    pub fn gate_rules_on(&self, on: NaiveDate) -> crate::event::GateRules {
         self.gate_rules
             .iter()
             .rev()
             .find(|r| r.effective_from <= on)
             .cloned()
-            .unwrap_or_else(crate::compliance::GateRules::standard)
+            .unwrap_or_else(crate::event::GateRules::standard)
     }
 
     /// The placement costing in force on a date: the newest adopted on or before it,

@@ -9,7 +9,7 @@
 //! each group is one supply with its count, so no child is lost.
 
 use crate::instance::{Arc, Capacity, Instance, Supply};
-use sendscope_demo::rng::Rng;
+use crate::rng::Rng;
 use std::collections::BTreeMap;
 
 /// Roughly normal (sum of four uniforms), mean 0, standard deviation `sd`.

@@ -5,6 +5,7 @@
 pub mod area;
 pub mod generate;
 pub mod instance;
+mod rng;
 pub mod simplex;
 
 pub use instance::{Instance, Outcome};

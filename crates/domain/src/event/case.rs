@@ -1,0 +1,554 @@
+//! Payloads of a child's case: the steps of the law, from the request to cessation.
+
+use super::*;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Child {
+    pub given_names: String,
+    pub family_name: String,
+    pub birth_date: NaiveDate,
+    pub sex: Sex,
+    /// SEN2 / CBDS ethnicity code, e.g. WBRI.
+    pub ethnicity: String,
+    pub postcode: Option<Postcode>,
+    pub upn: Option<Upn>,
+    pub uln: Option<Uln>,
+    pub nhs_number: Option<NhsNumber>,
+    pub home: Option<Location>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A case opened: the child, the people around them known at the time, and the
+/// caseworker first assigned. Later changes are events of their own.
+pub struct CaseOpened {
+    pub child: Child,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub people: Vec<RelatedPerson>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caseworker: Option<CaseworkerAssigned>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Relationship {
+    Mother,
+    Father,
+    Parent,
+    Grandparent,
+    FosterCarer,
+    LocalAuthority,
+    Guardian,
+    Carer,
+    Other,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RelatedPerson {
+    pub person: PersonId,
+    pub name: String,
+    pub relationship: Relationship,
+    pub parental_responsibility: bool,
+    /// Their address must never be shown to anyone else linked to the child.
+    pub confidential_address: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PersonRef {
+    pub person: PersonId,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CourtRestriction {
+    pub description: String,
+    /// People the order restricts from seeing the record.
+    pub restricted_persons: Vec<PersonId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseworkerAssigned {
+    pub staff: StaffId,
+    pub team: TeamId,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RequestReceived {
+    pub request: RequestId,
+    pub received_on: NaiveDate,
+    pub requested_by: Requester,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RequestStep {
+    pub request: RequestId,
+    pub on: NaiveDate,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AssessDecision {
+    Assess,
+    DoNotAssess,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AssessmentDecided {
+    pub request: RequestId,
+    pub decision: AssessDecision,
+    pub on: NaiveDate,
+    pub reasons: Option<String>,
+}
+
+/// Advice requested, usually from several services on the same day; each clock runs
+/// separately from this date.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdviceRequested {
+    pub request: RequestId,
+    pub kinds: Vec<AdviceKind>,
+    pub on: NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdviceStep {
+    pub request: RequestId,
+    pub kind: AdviceKind,
+    pub on: NaiveDate,
+}
+
+/// The exceptions the Regulations allow to the 6- and 20-week limits (Reg 5(4), 10(4), 13(3)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExceptionKind {
+    SchoolClosure,
+    ExceptionalPersonalCircumstances,
+    AbsentFromArea,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExceptionRecorded {
+    pub request: RequestId,
+    pub exception: ExceptionKind,
+    pub evidence: String,
+}
+
+/// An EHC plan's sections A-K as text.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PlanSections {
+    pub a: String,
+    pub b: String,
+    pub c: String,
+    pub d: String,
+    pub e: String,
+    pub f: String,
+    pub g: String,
+    pub h1: String,
+    pub h2: String,
+    pub i: String,
+    pub j: String,
+    pub k: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DraftPlanServed {
+    pub request: RequestId,
+    pub on: NaiveDate,
+    pub sections: PlanSections,
+}
+
+/// A setting as named in a plan: a known setting, or a SEN2 code where there is no URN.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SettingRef {
+    Setting(SettingId),
+    Code(SettingCode),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NamedSetting {
+    pub setting: SettingRef,
+    pub provision: Option<ProvisionId>,
+    pub rank: u8,
+    pub sen_unit: bool,
+    pub resourced_provision: bool,
+    /// The day the placement is to start, where it is later than the plan (e.g. the
+    /// next September). The approval gate judges the provision on this day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starts_on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SettingConsulted {
+    pub setting: SettingId,
+    pub on: NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConsultationResponse {
+    pub setting: SettingId,
+    pub on: NaiveDate,
+    pub can_meet_needs: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FinalPlanIssued {
+    pub request: RequestId,
+    pub on: NaiveDate,
+    pub sections: PlanSections,
+    pub needs: Vec<Need>,
+    pub named: Vec<NamedSetting>,
+    pub personal_budget: bool,
+}
+
+/// A plan that existed before sendscope (or outside it), recorded with its real dates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanRecorded {
+    pub plan_start: NaiveDate,
+    pub last_review: Option<NaiveDate>,
+    pub sections: PlanSections,
+    pub needs: Vec<Need>,
+    pub named: Vec<NamedSetting>,
+    pub personal_budget: bool,
+    /// Where the record came from, e.g. "legacy case management system".
+    pub source: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlacementStarted {
+    pub setting: SettingRef,
+    pub provision: Option<ProvisionId>,
+    pub on: NaiveDate,
+    pub sen_unit: bool,
+    pub resourced_provision: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewDecision {
+    Maintain,
+    Amend,
+    Cease,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReviewDecided {
+    pub meeting_on: NaiveDate,
+    pub decision: ReviewDecision,
+    pub on: NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanAmended {
+    pub on: NaiveDate,
+    pub needs: Vec<Need>,
+    pub named: Vec<NamedSetting>,
+    /// True when the amendment names the setting for a phase transfer.
+    pub phase_transfer: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DisputeSubject {
+    RefusalToAssess,
+    RefusalToIssue,
+    PlanContents,
+    NamedSetting,
+    Cessation,
+}
+
+impl DisputeSubject {
+    pub fn label(self) -> &'static str {
+        match self {
+            DisputeSubject::RefusalToAssess => "a refusal to assess",
+            DisputeSubject::RefusalToIssue => "a refusal to issue a plan",
+            DisputeSubject::PlanContents => "a plan's contents",
+            DisputeSubject::NamedSetting => "the setting named in a plan",
+            DisputeSubject::Cessation => "ceasing a plan",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MediationRecorded {
+    pub on: NaiveDate,
+    pub subject: DisputeSubject,
+    /// False when the family declined mediation and asked for a certificate.
+    pub took_place: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppealRegistered {
+    pub on: NaiveDate,
+    pub subject: DisputeSubject,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AppealOutcome {
+    Upheld,
+    PartlyUpheld,
+    Dismissed,
+    Withdrawn,
+    Conceded,
+}
+
+/// What the Tribunal ordered, or what the council conceded, when an appeal ends in the
+/// family's favour. Each starts its own statutory clock (Regs 44 and 45).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AppealOrder {
+    /// Carry out an EHC needs assessment.
+    Assess,
+    /// Make and maintain a plan.
+    MakePlan,
+    /// Amend the plan's contents.
+    AmendPlan,
+    /// Name a school or other institution (or a type of one) in the plan.
+    NameSetting,
+    /// Review the plan (a conceded appeal).
+    Review,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppealDecided {
+    pub on: NaiveDate,
+    pub outcome: AppealOutcome,
+    /// What the council must now do, where the appeal succeeded or was conceded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<AppealOrder>,
+}
+
+/// The family's response to a draft plan, and the setting they ask to be named.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DraftResponse {
+    pub request: RequestId,
+    pub on: NaiveDate,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_setting: Option<SettingRef>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub comments: String,
+}
+
+/// A step of an annual review, identified by the date of its meeting.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReviewStep {
+    pub meeting_on: NaiveDate,
+    pub on: NaiveDate,
+}
+
+/// Amendments proposed to the family after a review (or otherwise), with the notice.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AmendmentsProposed {
+    pub on: NaiveDate,
+    /// The review meeting the proposal follows, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meeting_on: Option<NaiveDate>,
+    pub summary: String,
+}
+
+/// The kinds of move between phases that Reg 18 times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PhaseTransferKind {
+    /// Early years to school, infant to junior, primary to middle or secondary, middle to
+    /// secondary: before 15 February of the calendar year of transfer.
+    BetweenSchools,
+    /// Secondary school to a post-16 institution: before 31 March.
+    SecondaryToPost16,
+    /// One post-16 institution to another: at least 5 months before.
+    Post16ToPost16,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PhaseTransferPlanned {
+    /// The day the child or young person will start at the new phase.
+    pub transfer_on: NaiveDate,
+    pub kind: PhaseTransferKind,
+}
+
+/// A plan transferred in: the new council tells the family whether it will reassess.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TransferReassessment {
+    pub on: NaiveDate,
+    pub reassess: bool,
+}
+
+/// After a decision that can be appealed, the family talks to a mediation adviser and
+/// either chooses mediation or declines it and asks for a certificate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MediationChoice {
+    pub on: NaiveDate,
+    pub subject: DisputeSubject,
+    pub wants_mediation: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MediationHeld {
+    pub on: NaiveDate,
+    pub subject: DisputeSubject,
+    /// Whether the meeting reached agreement.
+    pub agreed: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MediationCertificate {
+    pub on: NaiveDate,
+    pub subject: DisputeSubject,
+}
+
+/// The council's decision to cease a plan (s.45 CFA), after consulting the family and
+/// the setting. The plan is kept until the appeal window has passed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CessationDecided {
+    pub on: NaiveDate,
+    pub reason: CeaseReason,
+    pub explanation: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ComplaintReceived {
+    /// The council's complaint reference, unique on the case.
+    pub reference: String,
+    pub on: NaiveDate,
+    pub about: String,
+}
+
+/// A programme: these cases must reach the milestone by the deadline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProgrammeDefined {
+    /// Numbered 1, 2, 3… in the area.
+    pub programme: u32,
+    pub name: String,
+    pub milestone: Milestone,
+    pub start: NaiveDate,
+    pub deadline: NaiveDate,
+    /// Flag the programme when the rate still required exceeds the achieved rate by
+    /// this factor (1.0 flags as soon as it is behind).
+    pub flag_factor: f64,
+    pub cases: Vec<CaseId>,
+}
+
+/// A plan-quality rubric the area adopts from a date (audits on or after it use it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QaRubricAdopted {
+    pub effective_from: NaiveDate,
+    pub rubric: crate::qa::Rubric,
+}
+
+/// A plan audited section by section; the grade is worked out from the scores by the
+/// rubric, never typed in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanAudited {
+    /// Numbered 1, 2, 3… on the case.
+    pub audit: u32,
+    pub on: NaiveDate,
+    pub service: crate::qa::AuditService,
+    pub rubric_id: String,
+    pub scores: std::collections::BTreeMap<String, u8>,
+    pub grade: crate::qa::QaGrade,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub comments: String,
+}
+
+/// A team manager let a step through a gate it would have stopped, with a written
+/// reason; recorded with the step, and reported.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GateOverridden {
+    /// Which gate, e.g. "provision_approval".
+    pub gate: String,
+    pub provision: ProvisionId,
+    pub on: NaiveDate,
+    /// What the gate found missing, in its own words.
+    pub finding: String,
+    pub reason: String,
+}
+
+/// The stage a letter to the family is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LetterKind {
+    DecisionToAssess,
+    DecisionNotToAssess,
+    DraftPlan,
+    FinalPlan,
+    NoPlan,
+    ReviewDecision,
+    AmendedPlan,
+    CessationDecision,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LetterSection {
+    pub heading: String,
+    pub paragraphs: Vec<String>,
+}
+
+/// A letter to the family, recorded word for word as issued; it waits in the outbox
+/// until it is sent (by email, or marked as posted).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LetterIssued {
+    /// Numbered 1, 2, 3… on the case.
+    pub letter: u32,
+    pub kind: LetterKind,
+    pub on: NaiveDate,
+    /// Who it is addressed to.
+    pub to: String,
+    /// Where to email it, if the family asked for email.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    pub subject: String,
+    pub sections: Vec<LetterSection>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LetterSent {
+    pub letter: u32,
+    pub on: NaiveDate,
+    /// How: "post", or "email via HOST".
+    pub via: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ComplaintResponded {
+    pub reference: String,
+    pub on: NaiveDate,
+    pub upheld: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanCeased {
+    pub on: NaiveDate,
+    pub reason: CeaseReason,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Transfer {
+    pub other_la: LaCode,
+    pub on: NaiveDate,
+}
+
+/// What each case in a programme must reach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Milestone {
+    /// A final EHC plan issued.
+    FinalPlanIssued,
+    /// The decision whether to assess made.
+    AssessmentDecided,
+    /// An amended plan naming the setting for a phase transfer.
+    PhaseTransferAmended,
+    /// An annual review meeting held.
+    ReviewHeld,
+    /// The plan amended.
+    PlanAmended,
+}
+
+impl Milestone {
+    pub fn label(self) -> &'static str {
+        match self {
+            Milestone::FinalPlanIssued => "final plan issued",
+            Milestone::AssessmentDecided => "decision whether to assess made",
+            Milestone::PhaseTransferAmended => "plan amended naming the next setting",
+            Milestone::ReviewHeld => "annual review held",
+            Milestone::PlanAmended => "plan amended",
+        }
+    }
+}

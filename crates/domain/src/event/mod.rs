@@ -1,0 +1,417 @@
+//! The event catalogue: every kind of change to an area, organisation, member of staff,
+//! setting, provision or case, with its payload type and its name in the store.
+
+use crate::DomainError;
+use crate::calendar::Instant;
+use crate::codes::{
+    AcademicYear, FinancialYear, LaCode, NhsNumber, Pence, Postcode, Ukprn, Uln, Upn, Urn,
+};
+use crate::ids::*;
+use crate::sen::{AdviceKind, CeaseReason, Need, NeedType, Requester, SettingCode, Sex};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use uuid::Uuid;
+
+mod case;
+mod records;
+mod registers;
+
+pub use case::*;
+pub use records::*;
+pub use registers::*;
+
+/// What a stream is about. Each stream holds the events of exactly one thing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StreamKind {
+    Area,
+    Organisation,
+    Staff,
+    Setting,
+    Provision,
+    Case,
+    Account,
+    Publication,
+}
+
+impl StreamKind {
+    pub const ALL: [StreamKind; 8] = [
+        StreamKind::Area,
+        StreamKind::Organisation,
+        StreamKind::Staff,
+        StreamKind::Setting,
+        StreamKind::Provision,
+        StreamKind::Case,
+        StreamKind::Account,
+        StreamKind::Publication,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StreamKind::Area => "area",
+            StreamKind::Organisation => "organisation",
+            StreamKind::Staff => "staff",
+            StreamKind::Setting => "setting",
+            StreamKind::Provision => "provision",
+            StreamKind::Case => "case",
+            StreamKind::Account => "account",
+            StreamKind::Publication => "publication",
+        }
+    }
+    pub fn parse(s: &str) -> Result<Self, DomainError> {
+        StreamKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| DomainError::Invalid {
+                what: "stream kind",
+                value: s.to_string(),
+                how: "use area, organisation, staff, setting, provision, case, account or publication"
+                    .into(),
+            })
+    }
+}
+
+impl fmt::Display for StreamKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A stream: its kind and its stable identity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct StreamRef {
+    pub kind: StreamKind,
+    pub id: Uuid,
+}
+
+impl StreamRef {
+    pub fn case(id: CaseId) -> Self {
+        StreamRef {
+            kind: StreamKind::Case,
+            id: id.0,
+        }
+    }
+    pub fn setting(id: SettingId) -> Self {
+        StreamRef {
+            kind: StreamKind::Setting,
+            id: id.0,
+        }
+    }
+    pub fn provision(id: ProvisionId) -> Self {
+        StreamRef {
+            kind: StreamKind::Provision,
+            id: id.0,
+        }
+    }
+    pub fn area(id: AreaId) -> Self {
+        StreamRef {
+            kind: StreamKind::Area,
+            id: id.0,
+        }
+    }
+    pub fn organisation(id: OrganisationId) -> Self {
+        StreamRef {
+            kind: StreamKind::Organisation,
+            id: id.0,
+        }
+    }
+    pub fn staff(id: StaffId) -> Self {
+        StreamRef {
+            kind: StreamKind::Staff,
+            id: id.0,
+        }
+    }
+    pub fn account(id: AccountId) -> Self {
+        StreamRef {
+            kind: StreamKind::Account,
+            id: id.0,
+        }
+    }
+    /// A publication imported into an area (its identifier is the caller's to make).
+    pub fn publication(id: Uuid) -> Self {
+        StreamRef {
+            kind: StreamKind::Publication,
+            id,
+        }
+    }
+}
+
+/// Who made a change: `user:NAME`, `system:NAME` or `import:SOURCE`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Actor(String);
+
+impl Actor {
+    pub fn parse(s: &str) -> Result<Self, DomainError> {
+        let ok = ["user:", "system:", "import:"].iter().any(|p| {
+            s.strip_prefix(p).is_some_and(|rest| {
+                !rest.is_empty() && rest.len() <= 120 && !rest.chars().any(char::is_control)
+            })
+        });
+        if ok {
+            Ok(Actor(s.to_string()))
+        } else {
+            Err(DomainError::Invalid {
+                what: "actor",
+                value: s.to_string(),
+                how: "an actor is user:NAME, system:NAME or import:SOURCE".into(),
+            })
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An event as a writer hands it to the store. The store assigns the sequence number,
+/// stream version, recorded-at instant (unless supplied for imported history) and hashes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    pub stream: StreamRef,
+    pub area: AreaId,
+    pub body: EventBody,
+    pub actor: Actor,
+    /// The England calendar date the change took effect; may be earlier than recorded.
+    pub effective_date: NaiveDate,
+    pub reason: Option<String>,
+    /// Only imported history (the demo, migrations) supplies its own instant.
+    pub recorded_at: Option<Instant>,
+}
+
+/// A new event with its payload already encoded and digested: this work needs no lock,
+/// so a bulk writer can do it on another thread before handing the batch to the store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreparedEvent {
+    pub event: NewEvent,
+    pub payload: Vec<u8>,
+    pub payload_digest: [u8; 32],
+}
+
+/// The SHA-256 of a payload's stored bytes: the hash chain covers it, so an erased
+/// payload leaves the chain verifiable.
+pub fn payload_digest(payload: &[u8]) -> [u8; 32] {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(payload).into()
+}
+
+impl PreparedEvent {
+    pub fn new(event: NewEvent) -> Result<Self, DomainError> {
+        let payload = event.body.encode()?;
+        let payload_digest = payload_digest(&payload);
+        Ok(PreparedEvent {
+            event,
+            payload,
+            payload_digest,
+        })
+    }
+}
+
+/// An event as stored: the envelope, the exact payload bytes and the chain hashes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedEvent {
+    pub seq: u64,
+    pub stream: StreamRef,
+    pub version: u32,
+    pub area: AreaId,
+    pub event_type: String,
+    pub actor: String,
+    pub recorded_at: Instant,
+    pub effective_date: NaiveDate,
+    pub reason: Option<String>,
+    /// The exact bytes that were hashed; `None` once lawfully erased.
+    pub payload: Option<Vec<u8>>,
+    pub payload_digest: [u8; 32],
+    pub hash: [u8; 32],
+}
+
+impl RecordedEvent {
+    /// Decodes the payload; `Ok(None)` when it has been erased.
+    pub fn body(&self) -> Result<Option<EventBody>, DomainError> {
+        match &self.payload {
+            None => Ok(None),
+            Some(p) => EventBody::decode(&self.event_type, p).map(Some),
+        }
+    }
+    /// True when the change was recorded on a later England date than it took effect.
+    pub fn backdated(&self) -> bool {
+        self.recorded_at.england_date() > self.effective_date
+    }
+}
+
+macro_rules! event_catalogue {
+    ($( $variant:ident($payload:ty) = $name:literal, $kind:expr; )*) => {
+        /// Every event the system records. The name is the stored `event_type`.
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum EventBody {
+            $( $variant($payload), )*
+        }
+
+        impl EventBody {
+            /// Every event type name, in catalogue order.
+            pub const TYPES: &'static [&'static str] = &[ $( $name, )* ];
+
+            pub fn event_type(&self) -> &'static str {
+                match self { $( EventBody::$variant(_) => $name, )* }
+            }
+            /// The kind of stream this event belongs on; `None` for events valid on any stream.
+            pub fn stream_kind(&self) -> Option<StreamKind> {
+                match self { $( EventBody::$variant(_) => $kind, )* }
+            }
+            /// The payload bytes as stored and hashed (compact JSON of the payload type).
+            pub fn encode(&self) -> Result<Vec<u8>, DomainError> {
+                let r = match self { $( EventBody::$variant(p) => serde_json::to_vec(p), )* };
+                r.map_err(|e| DomainError::Encoding(e.to_string()))
+            }
+            pub fn decode(event_type: &str, bytes: &[u8]) -> Result<Self, DomainError> {
+                match event_type {
+                    $( $name => serde_json::from_slice(bytes).map(EventBody::$variant)
+                        .map_err(|e| DomainError::Decoding { event_type: event_type.to_string(), detail: e.to_string() }), )*
+                    other => Err(DomainError::Decoding { event_type: other.to_string(), detail: "unknown event type".into() }),
+                }
+            }
+        }
+    };
+}
+
+const AREA: Option<StreamKind> = Some(StreamKind::Area);
+const ORG: Option<StreamKind> = Some(StreamKind::Organisation);
+const STAFF: Option<StreamKind> = Some(StreamKind::Staff);
+const SETTING: Option<StreamKind> = Some(StreamKind::Setting);
+const PROVISION: Option<StreamKind> = Some(StreamKind::Provision);
+const CASE: Option<StreamKind> = Some(StreamKind::Case);
+const ACCOUNT: Option<StreamKind> = Some(StreamKind::Account);
+const PUBLICATION: Option<StreamKind> = Some(StreamKind::Publication);
+const ANY: Option<StreamKind> = None;
+
+event_catalogue! {
+    AreaCreated(AreaCreated) = "area.created", AREA;
+    QaRubricAdopted(QaRubricAdopted) = "area.qa_rubric_adopted", AREA;
+    ProgrammeDefined(ProgrammeDefined) = "area.programme_defined", AREA;
+    GateRulesAdopted(GateRules) = "area.gate_rules_adopted", AREA;
+    PlacementSettingsAdopted(crate::costs::PlacementSettings) = "area.placement_settings_adopted", AREA;
+    TrajectoryDefined(crate::trajectories::TrajectoryDefined) = "area.trajectory_defined", AREA;
+    FiguresSettingsAdopted(crate::benchmarks::FiguresSettings) = "area.figures_settings_adopted", AREA;
+    OrganisationRegistered(OrganisationRegistered) = "organisation.registered", ORG;
+    TeamAdded(TeamAdded) = "organisation.team_added", ORG;
+    StaffAdded(StaffAdded) = "staff.added", STAFF;
+    StaffMovedTeam(StaffMovedTeam) = "staff.moved_team", STAFF;
+    StaffLeft(DatedOnly) = "staff.left", STAFF;
+    SettingRegistered(SettingDetails) = "setting.registered", SETTING;
+    SettingDetailsChanged(SettingDetails) = "setting.details_changed", SETTING;
+    SettingIdentifierChanged(SettingIdentifierChanged) = "setting.identifier_changed", SETTING;
+    SettingClosed(DatedOnly) = "setting.closed", SETTING;
+    SettingInspected(SettingInspected) = "setting.inspected", SETTING;
+    ProvisionOpened(ProvisionOpened) = "provision.opened", PROVISION;
+    ProvisionPlacesSet(ProvisionPlacesSet) = "provision.places_set", PROVISION;
+    ProvisionCostsSet(ProvisionCostsSet) = "provision.costs_set", PROVISION;
+    ProvisionClosed(DatedOnly) = "provision.closed", PROVISION;
+    SlaSigned(SlaSigned) = "provision.sla_signed", PROVISION;
+    ApprovalApplied(ApprovalApplied) = "provision.approval_applied", PROVISION;
+    ApprovalDecided(ApprovalDecided) = "provision.approval_decided", PROVISION;
+    CapitalApproved(CapitalApproved) = "provision.capital_approved", PROVISION;
+    ViableOptionsRecorded(ViableOptionsRecorded) = "provision.viable_options_recorded", PROVISION;
+    NeedTypesChanged(NeedTypesChanged) = "provision.need_types_changed", PROVISION;
+    CapitalSpent(CapitalSpent) = "provision.capital_spent", PROVISION;
+    FiguresRecorded(crate::benchmarks::FiguresRecorded) = "publication.figures_recorded", PUBLICATION;
+    FiguresRevised(crate::benchmarks::FiguresRecorded) = "publication.figures_revised", PUBLICATION;
+    CaseOpened(CaseOpened) = "case.opened", CASE;
+    ChildDetailsChanged(Child) = "case.child_details_changed", CASE;
+    RelatedPersonAdded(RelatedPerson) = "case.related_person_added", CASE;
+    RelatedPersonRemoved(PersonRef) = "case.related_person_removed", CASE;
+    CourtRestrictionRecorded(CourtRestriction) = "case.court_restriction_recorded", CASE;
+    CourtRestrictionLifted(DatedOnly) = "case.court_restriction_lifted", CASE;
+    CaseworkerAssigned(CaseworkerAssigned) = "case.caseworker_assigned", CASE;
+    RequestReceived(RequestReceived) = "case.request_received", CASE;
+    RequestWithdrawn(RequestStep) = "case.request_withdrawn", CASE;
+    AssessmentDecided(AssessmentDecided) = "case.assessment_decided", CASE;
+    AdviceRequested(AdviceRequested) = "case.advice_requested", CASE;
+    AdviceReceived(AdviceStep) = "case.advice_received", CASE;
+    ExceptionRecorded(ExceptionRecorded) = "case.exception_recorded", CASE;
+    PlanNotIssued(RequestStep) = "case.plan_not_issued", CASE;
+    DraftPlanServed(DraftPlanServed) = "case.draft_plan_served", CASE;
+    SettingConsulted(SettingConsulted) = "case.setting_consulted", CASE;
+    ConsultationResponse(ConsultationResponse) = "case.consultation_response", CASE;
+    FinalPlanIssued(FinalPlanIssued) = "case.final_plan_issued", CASE;
+    TransportCostSet(crate::costs::TransportCostSet) = "case.transport_cost_set", CASE;
+    PlanRecorded(PlanRecorded) = "case.plan_recorded", CASE;
+    PlacementStarted(PlacementStarted) = "case.placement_started", CASE;
+    PlacementEnded(DatedOnly) = "case.placement_ended", CASE;
+    ReviewMeetingHeld(DatedOnly) = "case.review_meeting_held", CASE;
+    ReviewDecided(ReviewDecided) = "case.review_decided", CASE;
+    PlanAmended(PlanAmended) = "case.plan_amended", CASE;
+    MediationRecorded(MediationRecorded) = "case.mediation_recorded", CASE;
+    AppealRegistered(AppealRegistered) = "case.appeal_registered", CASE;
+    AppealDecided(AppealDecided) = "case.appeal_decided", CASE;
+    PlanCeased(PlanCeased) = "case.plan_ceased", CASE;
+    TransferredOut(Transfer) = "case.transferred_out", CASE;
+    TransferredIn(Transfer) = "case.transferred_in", CASE;
+    DraftResponseReceived(DraftResponse) = "case.draft_response_received", CASE;
+    ReviewInvitationsSent(ReviewStep) = "case.review_invitations_sent", CASE;
+    ReviewReportSent(ReviewStep) = "case.review_report_sent", CASE;
+    AmendmentsProposed(AmendmentsProposed) = "case.amendments_proposed", CASE;
+    PhaseTransferPlanned(PhaseTransferPlanned) = "case.phase_transfer_planned", CASE;
+    TransferReassessmentDecided(TransferReassessment) = "case.transfer_reassessment_decided", CASE;
+    MediationChosen(MediationChoice) = "case.mediation_chosen", CASE;
+    MediationHeld(MediationHeld) = "case.mediation_held", CASE;
+    MediationCertificateIssued(MediationCertificate) = "case.mediation_certificate_issued", CASE;
+    CessationDecided(CessationDecided) = "case.cessation_decided", CASE;
+    ComplaintReceived(ComplaintReceived) = "case.complaint_received", CASE;
+    ComplaintResponded(ComplaintResponded) = "case.complaint_responded", CASE;
+    LetterIssued(LetterIssued) = "case.letter_issued", CASE;
+    LetterSent(LetterSent) = "case.letter_sent", CASE;
+    PlanAudited(PlanAudited) = "case.plan_audited", CASE;
+    GateOverridden(GateOverridden) = "case.gate_overridden", CASE;
+    AccountCreated(AccountCreated) = "account.created", ACCOUNT;
+    AccountPasswordSet(DatedOnly) = "account.password_set", ACCOUNT;
+    AccountDisabled(DatedOnly) = "account.disabled", ACCOUNT;
+    TokenIssued(TokenIssued) = "account.token_issued", ACCOUNT;
+    TokenRevoked(TokenRevoked) = "account.token_revoked", ACCOUNT;
+    Corrected(Correction) = "event.corrected", ANY;
+    Voided(Voided) = "event.voided", ANY;
+    PayloadsErased(PayloadsErased) = "event.payloads_erased", ANY;
+    MergedInto(MergedInto) = "stream.merged_into", ANY;
+    Merged(Merged) = "stream.merged", ANY;
+}
+
+impl EventBody {
+    /// Events that change how earlier events are read: after one of these, a stream's
+    /// state is re-derived from all its events rather than updated in place.
+    pub fn rewrites_history(&self) -> bool {
+        matches!(
+            self,
+            EventBody::Corrected(_) | EventBody::Voided(_) | EventBody::PayloadsErased(_)
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalogue_names_are_unique_and_round_trip() {
+        let mut names = EventBody::TYPES.to_vec();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), EventBody::TYPES.len());
+        let body = EventBody::RequestReceived(RequestReceived {
+            request: RequestId(1),
+            received_on: NaiveDate::from_ymd_opt(2025, 1, 6).expect("date"),
+            requested_by: Requester::School,
+        });
+        let bytes = body.encode().expect("encodes");
+        assert_eq!(
+            EventBody::decode(body.event_type(), &bytes).ok(),
+            Some(body)
+        );
+        assert!(EventBody::decode("case.nonsense", b"{}").is_err());
+    }
+
+    #[test]
+    fn actors() {
+        assert!(Actor::parse("user:caseworker").is_ok());
+        assert!(Actor::parse("system:demo").is_ok());
+        assert!(Actor::parse("caseworker").is_err());
+        assert!(Actor::parse("user:").is_err());
+    }
+}

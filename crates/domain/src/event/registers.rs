@@ -1,0 +1,451 @@
+//! Payloads of the registers: areas, organisations, staff, settings and provisions.
+
+use super::*;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DatedOnly {
+    pub on: NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AreaCreated {
+    pub la_code: LaCode,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrganisationKind {
+    Council,
+    IntegratedCareBoard,
+    HealthService,
+    School,
+    Other,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrganisationRegistered {
+    pub kind: OrganisationKind,
+    pub name: String,
+    /// For a school: the setting it runs.
+    pub setting: Option<SettingId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TeamAdded {
+    pub team: TeamId,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StaffJob {
+    Caseworker,
+    TeamManager,
+    Commissioner,
+    HealthProfessional,
+    Senco,
+    EducationalPsychologist,
+    Administrator,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StaffAdded {
+    pub name: String,
+    pub organisation: OrganisationId,
+    pub team: Option<TeamId>,
+    pub job: StaffJob,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StaffMovedTeam {
+    pub team: TeamId,
+}
+
+/// Where a setting is: British National Grid or WGS84.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Location {
+    Grid { easting: u32, northing: u32 },
+    LatLong { lat: f64, long: f64 },
+}
+
+impl Location {
+    /// Straight-line distance in kilometres, where both places are given the same way
+    /// (grid to grid exactly; latitude and longitude by the haversine formula).
+    pub fn km_to(&self, other: &Location) -> Option<f64> {
+        match (self, other) {
+            (
+                Location::Grid {
+                    easting: e1,
+                    northing: n1,
+                },
+                Location::Grid {
+                    easting: e2,
+                    northing: n2,
+                },
+            ) => {
+                let dx = f64::from(*e1) - f64::from(*e2);
+                let dy = f64::from(*n1) - f64::from(*n2);
+                Some((dx * dx + dy * dy).sqrt() / 1000.0)
+            }
+            (Location::LatLong { lat: a1, long: o1 }, Location::LatLong { lat: a2, long: o2 }) => {
+                let (p1, p2) = (a1.to_radians(), a2.to_radians());
+                let dp = (a2 - a1).to_radians();
+                let dl = (o2 - o1).to_radians();
+                let h = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+                Some(6371.0 * 2.0 * h.sqrt().asin())
+            }
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    Nursery,
+    Primary,
+    MiddleDeemedPrimary,
+    Secondary,
+    MiddleDeemedSecondary,
+    SixteenPlus,
+    AllThrough,
+    NotApplicable,
+}
+
+/// The kind of establishment, grouped as SEN2 counts placements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SettingType {
+    MainstreamLaMaintained,
+    MainstreamAcademy,
+    MainstreamFreeSchool,
+    MainstreamIndependent,
+    SpecialLaMaintained,
+    SpecialAcademy,
+    SpecialIndependent,
+    SpecialNonMaintained,
+    AlternativeProvision,
+    FurtherEducation,
+    SpecialistPost16,
+    EarlyYears,
+}
+
+impl SettingType {
+    pub fn is_special(self) -> bool {
+        matches!(
+            self,
+            SettingType::SpecialLaMaintained
+                | SettingType::SpecialAcademy
+                | SettingType::SpecialIndependent
+                | SettingType::SpecialNonMaintained
+        )
+    }
+    pub fn is_academy(self) -> bool {
+        matches!(
+            self,
+            SettingType::MainstreamAcademy
+                | SettingType::MainstreamFreeSchool
+                | SettingType::SpecialAcademy
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SettingDetails {
+    pub name: String,
+    pub setting_type: SettingType,
+    /// The GIAS type of establishment as published (e.g. "Academy converter").
+    pub establishment_type: String,
+    pub phase: Phase,
+    pub low_age: u8,
+    pub high_age: u8,
+    pub la_code: LaCode,
+    pub trust: Option<String>,
+    pub urn: Option<Urn>,
+    pub ukprn: Option<Ukprn>,
+    pub postcode: Option<Postcode>,
+    pub location: Option<Location>,
+    pub capacity: Option<u32>,
+}
+
+/// Ofsted's framework: 4-point grades (to 2025) or report cards (from November 2025).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InspectionFramework {
+    Graded,
+    ReportCard,
+}
+
+/// A report card's 5-point scale, best first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportCardScale {
+    Exceptional,
+    StrongStandard,
+    ExpectedStandard,
+    NeedsAttention,
+    UrgentImprovement,
+}
+
+impl ReportCardScale {
+    pub fn parse(s: &str) -> Option<ReportCardScale> {
+        Some(match s.trim().to_ascii_lowercase().as_str() {
+            "exceptional" => ReportCardScale::Exceptional,
+            "strong standard" | "strong" => ReportCardScale::StrongStandard,
+            "expected standard" | "expected" => ReportCardScale::ExpectedStandard,
+            "needs attention" => ReportCardScale::NeedsAttention,
+            "urgent improvement" => ReportCardScale::UrgentImprovement,
+            _ => return None,
+        })
+    }
+}
+
+/// One judgement: a grade 1 (outstanding) to 4 (inadequate), a report-card point, or
+/// whether safeguarding is met.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Judgement {
+    Grade(u8),
+    Scale(ReportCardScale),
+    SafeguardingMet(bool),
+}
+
+/// A school's inspection as Ofsted published it, judgements by evaluation area (e.g.
+/// `quality_of_education`, `leadership_and_management`, `inclusion`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SettingInspected {
+    pub framework: InspectionFramework,
+    pub inspection_start: NaiveDate,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<NaiveDate>,
+    pub judgements: std::collections::BTreeMap<String, Judgement>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SettingIdentifierChanged {
+    pub urn: Option<Urn>,
+    pub ukprn: Option<Ukprn>,
+    pub on: NaiveDate,
+    /// Why, e.g. "academy conversion".
+    pub cause: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProvisionKind {
+    Mainstream,
+    SenUnit,
+    ResourcedProvision,
+    Special,
+    IndependentSpecial,
+    AlternativeProvision,
+    Post16,
+}
+
+impl ProvisionKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            ProvisionKind::Mainstream => "mainstream",
+            ProvisionKind::SenUnit => "SEN unit",
+            ProvisionKind::ResourcedProvision => "resourced provision (ERP)",
+            ProvisionKind::Special => "special school",
+            ProvisionKind::IndependentSpecial => "independent special school",
+            ProvisionKind::AlternativeProvision => "alternative provision",
+            ProvisionKind::Post16 => "post-16",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProvisionOpened {
+    pub setting: SettingId,
+    pub kind: ProvisionKind,
+    pub name: String,
+    pub need_types: Vec<NeedType>,
+    pub low_age: u8,
+    pub high_age: u8,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProvisionPlacesSet {
+    pub academic_year: AcademicYear,
+    pub places: u32,
+}
+
+/// A service level agreement for a provision's places.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SlaSigned {
+    pub parties: Vec<String>,
+    pub signed_on: NaiveDate,
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+}
+
+/// How a change to a school's provision is approved: DfE's significant change process
+/// for academies, a statutory prescribed alteration for maintained schools.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApprovalRoute {
+    SignificantChange,
+    PrescribedAlteration,
+}
+
+impl ApprovalRoute {
+    pub fn label(self) -> &'static str {
+        match self {
+            ApprovalRoute::SignificantChange => "DfE significant change approval",
+            ApprovalRoute::PrescribedAlteration => "prescribed alteration decision",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApprovalApplied {
+    pub route: ApprovalRoute,
+    pub submitted_on: NaiveDate,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advisory_board_on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApprovalDecided {
+    pub route: ApprovalRoute,
+    pub approved: bool,
+    pub decided_on: NaiveDate,
+    /// The day the change may take effect (places may be offered from it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_from: Option<NaiveDate>,
+    /// The number of places approved, where the approval is for a number (a resize).
+    /// Without it the approval covers the provision as first opened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub places: Option<u32>,
+    /// The types of need approved, where the approval is for a change of them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub need_types: Option<Vec<NeedType>>,
+}
+
+/// The types of need a provision is designated for, changed from a day: a significant
+/// change (or prescribed alteration) that needs its own approval first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NeedTypesChanged {
+    pub on: NaiveDate,
+    pub need_types: Vec<NeedType>,
+}
+
+/// Capital spent to date on a project, as reported on a day (a running total, not an
+/// increment: the latest report is the figure).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CapitalSpent {
+    /// The project's reference, as given when the capital was approved.
+    pub reference: String,
+    pub on: NaiveDate,
+    pub spent_to_date: Pence,
+}
+
+/// Capital approved for a provision's places. One project may fund places in several
+/// provisions: each records the same `reference` with its share.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CapitalApproved {
+    pub amount: Pence,
+    pub approving_body: String,
+    pub approved_on: NaiveDate,
+    pub places: u32,
+    /// The capital project's reference (used to report spend against it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+}
+
+/// Evidence that no other viable option existed, for new places at a school below the
+/// Ofsted standard.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ViableOptionsRecorded {
+    pub on: NaiveDate,
+    pub summary: String,
+}
+
+/// Annual cost of one place, split by who pays. Transport is costed separately.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct CostPerPlace {
+    pub place_funding: Pence,
+    pub top_up: Pence,
+    pub health: Pence,
+    pub social_care: Pence,
+}
+
+impl CostPerPlace {
+    pub fn total(&self) -> Pence {
+        Pence(self.place_funding.0 + self.top_up.0 + self.health.0 + self.social_care.0)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProvisionCostsSet {
+    pub financial_year: FinancialYear,
+    pub cost: CostPerPlace,
+}
+
+/// The gates, as data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GateRules {
+    pub effective_from: NaiveDate,
+    /// Kinds of provision whose opening or resizing needs an approval first.
+    pub approval_needed: Vec<ProvisionKind>,
+    /// Graded inspections: the worst grade (1-4) that meets the standard, and the
+    /// judgements it applies to.
+    pub graded_worst: u8,
+    pub graded_judgements: Vec<String>,
+    /// Report cards: the lowest point that meets the standard, and the areas it applies to.
+    pub report_card_lowest: ReportCardScale,
+    pub report_card_areas: Vec<String>,
+    /// Kinds of provision (special schools) whose places may change within a threshold
+    /// without approval: a change of more than `threshold_places` places or
+    /// `threshold_percent` per cent of the places before, whichever is smaller, needs one.
+    #[serde(default = "threshold_kinds")]
+    pub threshold_kinds: Vec<ProvisionKind>,
+    #[serde(default = "twenty")]
+    pub threshold_places: u32,
+    #[serde(default = "twenty")]
+    pub threshold_percent: u32,
+    /// Whether changing the types of need a provision caters for needs approval.
+    #[serde(default = "yes")]
+    pub need_type_change_needs_approval: bool,
+}
+
+fn threshold_kinds() -> Vec<ProvisionKind> {
+    vec![ProvisionKind::Special]
+}
+fn twenty() -> u32 {
+    20
+}
+fn yes() -> bool {
+    true
+}
+
+impl GateRules {
+    /// The rules sendscope ships: approval for SEN units and resourced provisions
+    /// (significant change at academies, prescribed alteration at maintained schools);
+    /// new places where leadership and quality of education are good or better (or, on
+    /// report cards, leadership and curriculum at the expected standard or better).
+    pub fn standard() -> GateRules {
+        GateRules {
+            effective_from: NaiveDate::from_ymd_opt(2014, 9, 1).unwrap_or(NaiveDate::MIN),
+            approval_needed: vec![ProvisionKind::SenUnit, ProvisionKind::ResourcedProvision],
+            graded_worst: 2,
+            graded_judgements: vec![
+                "leadership_and_management".into(),
+                "quality_of_education".into(),
+            ],
+            report_card_lowest: ReportCardScale::ExpectedStandard,
+            report_card_areas: vec![
+                "leadership_and_governance".into(),
+                "curriculum_and_teaching".into(),
+            ],
+            threshold_kinds: threshold_kinds(),
+            threshold_places: twenty(),
+            threshold_percent: twenty(),
+            need_type_change_needs_approval: yes(),
+        }
+    }
+}
