@@ -2919,6 +2919,120 @@ fn approval_gate_on_postgres() {
     approval_gate(pg_db());
 }
 
+/// The gate is decided inside the write's transaction: a naming that passed the check
+/// before its write (the approval was in effect) is refused when the approval is
+/// withdrawn (its decision voided) while the server is paused between the check and the
+/// write, and nothing is written. Without the withdrawal the same naming is recorded.
+fn gate_decided_in_the_transaction(db: Db) {
+    assert_eq!(run(&demo_args(&db.url, "60", "5000")).0, 0);
+    let case = team_case_with_plan(&db.url);
+    let (area, academy) = demo_primary_academy(&db.url);
+    let s = sendscope_store::open(&db.url).expect("opens");
+    let provision = sendscope_domain::ids::ProvisionId::new_random();
+    let today = sendscope_domain::calendar::england_today();
+    let year_ago = today - chrono::Days::new(365);
+    let add = |event_type: &str, json: String| {
+        s.append(&[sendscope_domain::NewEvent {
+            stream: sendscope_domain::StreamRef::provision(provision),
+            area,
+            body: sendscope_domain::EventBody::decode(event_type, json.as_bytes()).expect("event"),
+            actor: sendscope_domain::Actor::parse("user:commissioner").expect("actor"),
+            effective_date: today,
+            reason: None,
+            recorded_at: None,
+        }])
+        .expect("recorded")[0]
+    };
+    add(
+        "provision.opened",
+        format!(
+            r#"{{"setting":"{academy}","kind":"resourced_provision","name":"New ERP","need_types":["ASD"],"low_age":4,"high_age":11}}"#
+        ),
+    );
+    add(
+        "provision.approval_applied",
+        format!(r#"{{"route":"significant_change","submitted_on":"{year_ago}"}}"#),
+    );
+    let decision = add(
+        "provision.approval_decided",
+        format!(r#"{{"route":"significant_change","approved":true,"decided_on":"{year_ago}"}}"#),
+    );
+    let named = |on: chrono::NaiveDate| {
+        format!(
+            r#"{{"type":"case.plan_amended","payload":{{"on":"{on}","needs":[{{"need":"ASD","rank":1}}],"named":[{{"setting":{{"setting":"{academy}"}},"provision":"{provision}","rank":1,"sen_unit":false,"resourced_provision":true}}],"phase_transfer":false}}}}"#
+        )
+    };
+    let caseworker = token_for(&db.url, "caseworker");
+    let pause = tempfile::tempdir().expect("temp dir");
+    let env = format!("step:before-append={}", pause.path().display());
+    let port = free_port();
+    let port_s = port.to_string();
+    let (mut server, _stderr) = spawn(
+        &["--database-url", &db.url, "serve", "--port", &port_s],
+        &[("SENDSCOPE_TEST_PAUSE", &env)],
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while get(port, "/healthz").is_none() {
+        assert!(Instant::now() < deadline, "the server did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let steps = format!("/api/v1/cases/{case}/steps");
+    let before = event_counts(&db.url, &case);
+    let post = {
+        let (steps, caseworker, body) = (steps.clone(), caseworker.clone(), named(today));
+        std::thread::spawn(move || api_post(port, &steps, &caseworker, &body))
+    };
+    let reached = pause.path().join("reached");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !reached.exists() {
+        assert!(
+            Instant::now() < deadline,
+            "the step never reached its write: the check before it refused"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // Between the check and the write: the approval is withdrawn.
+    add("event.voided", format!(r#"{{"voids":{decision}}}"#));
+    std::fs::write(pause.path().join("release"), "").expect("release");
+    let (status, answer) = post.join().expect("the request");
+    assert_eq!(status, 422, "{answer}");
+    assert!(
+        answer.contains("New ERP at ")
+            && answer.contains("has no DfE significant change approval in effect on"),
+        "{answer}"
+    );
+    assert_eq!(
+        event_counts(&db.url, &case).1,
+        before.1,
+        "nothing written on the case"
+    );
+    // With the approval in effect again and nothing changed meanwhile, the same naming
+    // passes the check and the write.
+    add(
+        "provision.approval_decided",
+        format!(r#"{{"route":"significant_change","approved":true,"decided_on":"{year_ago}"}}"#),
+    );
+    std::fs::remove_file(&reached).expect("reset");
+    let (status, answer) = api_post(port, &steps, &caseworker, &named(today));
+    assert_eq!(status, 201, "{answer}");
+    assert_eq!(
+        event_counts(&db.url, &case).1,
+        before.1 + 1,
+        "the naming is recorded"
+    );
+    let _ = server.kill();
+}
+
+#[test]
+fn gate_decided_in_the_transaction_on_sqlite() {
+    gate_decided_in_the_transaction(sqlite_db());
+}
+
+#[test]
+fn gate_decided_in_the_transaction_on_postgres() {
+    gate_decided_in_the_transaction(pg_db());
+}
+
 /// The provisions register through the API: a commissioner opens a resourced provision
 /// and records its places, agreement and approval; steps out of order are refused; other
 /// roles cannot; the compliance report sees the agreement signed before the approval.

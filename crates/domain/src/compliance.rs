@@ -4,9 +4,13 @@
 //! before the approval it depends on. Rules are data ([`GateRules`]), versioned by the
 //! date they take effect. Pure: the caller gathers the records.
 
-use crate::event::{ApprovalRoute, InspectionFramework, Judgement, ProvisionKind, SettingType};
-use crate::ids::{CaseId, ProvisionId, SettingId};
-use crate::projection::{ProvisionState, SettingState};
+use crate::DomainError;
+use crate::calendar::long_date;
+use crate::event::{
+    ApprovalRoute, EventBody, InspectionFramework, Judgement, ProvisionKind, SettingType, StreamRef,
+};
+use crate::ids::{AreaId, CaseId, ProvisionId, SettingId};
+use crate::projection::{Projection, ProvisionState, SettingState, StreamState};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -520,4 +524,144 @@ pub fn viable_options(
             .then(a.name.cmp(&b.name))
     });
     out
+}
+
+// ---- the approval gate on a step ----------------------------------------------------
+
+/// A provision a step names a child into, or places them in, whose approval is not in
+/// effect by the day they take up the place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GateFinding {
+    pub provision: ProvisionId,
+    /// The day the child takes up the place.
+    pub on: NaiveDate,
+    /// What is missing, in words a caseworker can act on.
+    pub missing: String,
+}
+
+/// The provisions a step names or places a child in, each with the day the child takes
+/// up the place, and the day of the step; none for steps that name no provision.
+pub fn provisions_named(body: &EventBody) -> (Vec<(ProvisionId, NaiveDate)>, Option<NaiveDate>) {
+    let named = |on: NaiveDate, n: &[crate::event::NamedSetting]| {
+        n.iter()
+            .filter_map(|n| Some((n.provision?, n.starts_on.unwrap_or(on).max(on))))
+            .collect()
+    };
+    match body {
+        EventBody::FinalPlanIssued(f) => (named(f.on, &f.named), Some(f.on)),
+        EventBody::PlanAmended(a) => (named(a.on, &a.named), Some(a.on)),
+        EventBody::PlacementStarted(p) => (
+            p.provision.into_iter().map(|x| (x, p.on)).collect(),
+            Some(p.on),
+        ),
+        _ => (Vec::new(), None),
+    }
+}
+
+/// The approval gate: a child may be named into, or placed in, a provision that needs an
+/// approval only once it is granted (by the day of the step) and in effect on the day
+/// the child takes up the place. Returns what is missing for each provision that fails.
+/// `read` gives a record's current state: the caller's before it writes, and the
+/// store's inside the write's transaction, so the decision is taken on the state the
+/// write is applied to. The second check, on the start day itself, is the compliance
+/// report's `PlacedBeforeApproval`.
+pub fn gate_findings<E: From<DomainError>>(
+    area: AreaId,
+    body: &EventBody,
+    mut read: impl FnMut(StreamRef) -> Result<Option<Projection>, E>,
+) -> Result<Vec<GateFinding>, E> {
+    let (provisions, step_day) = provisions_named(body);
+    let Some(step_day) = step_day else {
+        return Ok(Vec::new());
+    };
+    let rules = match read(StreamRef::area(area))?.map(|p| p.state) {
+        Some(StreamState::Area(a)) => a.gate_rules_on(step_day),
+        _ => GateRules::standard(),
+    };
+    let mut failing = Vec::new();
+    for (id, on) in provisions {
+        let Some(StreamState::Provision(p)) = read(StreamRef::provision(id))?.map(|x| x.state)
+        else {
+            return Err(E::from(DomainError::Invalid {
+                what: "provision",
+                value: id.to_string(),
+                how: "no provision has this identifier: name one from the provisions register"
+                    .into(),
+            }));
+        };
+        let setting = match &p.opened {
+            Some(o) => match read(StreamRef::setting(o.setting))?.map(|x| x.state) {
+                Some(StreamState::Setting(s)) => Some(s),
+                _ => None,
+            },
+            None => None,
+        };
+        let Some(route) = rules.route(&p, setting.as_ref()) else {
+            continue;
+        };
+        let effective = approval_granted(&p, step_day);
+        if effective.is_some_and(|e| e <= on) {
+            continue;
+        }
+        let name = p
+            .opened
+            .as_ref()
+            .map(|o| o.name.clone())
+            .unwrap_or_default();
+        let school = setting
+            .as_ref()
+            .and_then(|s| s.details.as_ref())
+            .map(|d| d.name.clone())
+            .unwrap_or_default();
+        let missing = match effective {
+            Some(e) => format!(
+                "{name} at {school} has a {} only from {}, after {}",
+                route.label(),
+                long_date(e),
+                long_date(on)
+            ),
+            None => format!(
+                "{name} at {school} has no {} in effect on {}",
+                route.label(),
+                long_date(on)
+            ),
+        };
+        failing.push(GateFinding {
+            provision: id,
+            on,
+            missing,
+        });
+    }
+    Ok(failing)
+}
+
+/// The gate's decision on a step and the overrides recorded with it: every finding must
+/// be overridden (by a team manager, with a reason: who may override is
+/// `access::authorise`'s to say), and an override must answer a finding, so none is
+/// recorded for a gate that no longer stops the step.
+pub fn gate_decision(
+    findings: &[GateFinding],
+    overrides: &[&crate::event::GateOverridden],
+) -> Result<(), DomainError> {
+    let open: Vec<&str> = findings
+        .iter()
+        .filter(|f| !overrides.iter().any(|o| o.provision == f.provision))
+        .map(|f| f.missing.as_str())
+        .collect();
+    if !open.is_empty() {
+        return Err(DomainError::Refused(format!(
+            "a child cannot be named into or placed in a provision before its approval: {}. Record the approval on the provision first; a team manager may override with a written reason",
+            open.join("; ")
+        )));
+    }
+    if let Some(o) = overrides
+        .iter()
+        .find(|o| !findings.iter().any(|f| f.provision == o.provision))
+    {
+        return Err(DomainError::Refused(format!(
+            "the approval gate no longer stops this step ({} is approved in time now): record it again without the override",
+            o.finding.split(" has ").next().unwrap_or("the provision")
+        )));
+    }
+    Ok(())
 }

@@ -22,6 +22,23 @@ use sendscope_domain::{
 };
 use std::io::Write;
 
+/// Reads a record's current state inside an append's transaction: `None` when there is
+/// no such record.
+pub type Read<'a> = dyn FnMut(StreamRef) -> Result<Option<Projection>> + 'a;
+
+/// A decision on other records that an append must pass (the approval gate is one),
+/// taken inside its transaction: see [`Store::append_guarded`]. The store runs it and
+/// knows nothing of what it decides.
+pub type Guard<'a> = dyn Fn(&mut Read<'_>) -> Result<()> + 'a;
+
+/// Encodes events for appending.
+pub(crate) fn prepare(events: &[NewEvent]) -> Result<Vec<PreparedEvent>> {
+    Ok(events
+        .iter()
+        .map(|e| PreparedEvent::new(e.clone()))
+        .collect::<std::result::Result<Vec<_>, _>>()?)
+}
+
 /// Everything the store can report. Each message says what went wrong and how to mend it.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -172,15 +189,16 @@ pub trait Store: Send + Sync {
     /// against its stream's state first; projections are updated in the same transaction.
     /// Returns the sequence numbers assigned.
     fn append(&self, events: &[NewEvent]) -> Result<Vec<u64>> {
-        let prepared = events
-            .iter()
-            .map(|e| PreparedEvent::new(e.clone()))
-            .collect::<std::result::Result<Vec<_>, _>>()?;
-        self.append_prepared(&prepared)
+        self.append_prepared(&prepare(events)?)
     }
 
     /// [`Store::append`] for events already encoded (see [`PreparedEvent`]).
     fn append_prepared(&self, events: &[PreparedEvent]) -> Result<Vec<u64>>;
+
+    /// [`Store::append`], with `guard` decided first inside the same transaction, once
+    /// the chain lock is held: what the guard reads is the state the write is applied
+    /// to, and nothing else commits in between. A guard that refuses writes nothing.
+    fn append_guarded(&self, events: &[NewEvent], guard: &Guard<'_>) -> Result<Vec<u64>>;
 
     /// All events of one stream, in version order.
     fn stream_events(&self, stream: StreamRef) -> Result<Vec<RecordedEvent>>;
@@ -483,6 +501,31 @@ pub(crate) fn test_hook(point: &str) {
 }
 
 /// Helpers for tests that need a real PostgreSQL database of their own.
+/// Test-only pause points: when `SENDSCOPE_TEST_PAUSE` is `POINT=DIR`, the process
+/// creates `DIR/reached` at that point and waits (up to a minute) for `DIR/release`, so
+/// a test can change the records between a check and the write it guards. Unset, this
+/// costs one cached lookup.
+pub fn pause_point(point: &str) {
+    static PAUSE: std::sync::OnceLock<Option<(String, std::path::PathBuf)>> =
+        std::sync::OnceLock::new();
+    let want = PAUSE.get_or_init(|| {
+        let v = std::env::var("SENDSCOPE_TEST_PAUSE").ok()?;
+        let (p, dir) = v.split_once('=')?;
+        Some((p.to_string(), dir.into()))
+    });
+    let Some((want, dir)) = want else { return };
+    if want != point {
+        return;
+    }
+    let _ = std::fs::write(dir.join("reached"), point);
+    for _ in 0..6000 {
+        if dir.join("release").exists() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
 pub mod testing {
     use crate::{Result, StoreError};
 

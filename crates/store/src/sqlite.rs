@@ -3,7 +3,7 @@
 use crate::cases::{self, CasePage, CaseQuery};
 use crate::pool::Pool;
 use crate::tx::{self, ProjectionRow, StreamRow, Tx};
-use crate::{AccessEntry, ApiToken, Session};
+use crate::{AccessEntry, ApiToken, Guard, Session};
 use crate::{
     AreaHeadline, Credentials, Headline, NewCredentials, RebuildReport, Result, Store, StoreError,
     migrations,
@@ -16,7 +16,9 @@ use sendscope_domain::account::{TokenId, Username};
 use sendscope_domain::ids::AccountId;
 use sendscope_domain::ids::AreaId;
 use sendscope_domain::ids::CaseId;
-use sendscope_domain::{Instant, PreparedEvent, Projection, RecordedEvent, StreamKind, StreamRef};
+use sendscope_domain::{
+    Instant, NewEvent, PreparedEvent, Projection, RecordedEvent, StreamKind, StreamRef,
+};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use uuid::Uuid;
@@ -453,7 +455,7 @@ impl Store for SqliteStore {
             if taken.is_some() {
                 return Err(crate::username_taken(&new.username));
             }
-            let seqs = tx::append(t, events)?;
+            let seqs = tx::append(t, events, None)?;
             t.tx.execute(
                 "INSERT INTO credentials (username, account_id, area_id, password_hash) VALUES (?1, ?2, ?3, ?4)",
                 params![new.username.as_str(), new.account.to_string(), new.area.to_string(), new.password_hash],
@@ -543,7 +545,7 @@ impl Store for SqliteStore {
 
     fn issue_token(&self, events: &[PreparedEvent], k: &ApiToken, sha256: &[u8; 32]) -> Result<()> {
         self.write(|t| {
-            tx::append(t, events)?;
+            tx::append(t, events, None)?;
             t.tx.execute(
                 "INSERT INTO api_tokens (token_id, token_sha256, username, label, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![k.id.as_str(), &sha256[..], k.username.as_str(), k.label, k.created_at.to_string()],
@@ -578,7 +580,7 @@ impl Store for SqliteStore {
 
     fn revoke_token(&self, events: &[PreparedEvent], id: &TokenId, at: Instant) -> Result<()> {
         self.write(|t| {
-            tx::append(t, events)?;
+            tx::append(t, events, None)?;
             t.tx.execute(
                 "UPDATE api_tokens SET revoked_at = ?1 WHERE token_id = ?2 AND revoked_at IS NULL",
                 params![at.to_string(), id.as_str()],
@@ -683,7 +685,12 @@ impl Store for SqliteStore {
         if events.is_empty() {
             return Ok(Vec::new());
         }
-        self.write(|t| tx::append(t, events))
+        self.write(|t| tx::append(t, events, None))
+    }
+
+    fn append_guarded(&self, events: &[NewEvent], guard: &Guard<'_>) -> Result<Vec<u64>> {
+        let prepared = crate::prepare(events)?;
+        self.write(|t| tx::append(t, &prepared, Some(guard)))
     }
 
     fn stream_events(&self, stream: StreamRef) -> Result<Vec<RecordedEvent>> {

@@ -1,7 +1,7 @@
 //! The append and rebuild algorithms, written once over [`Tx`], the handful of
 //! operations each backend provides inside one transaction.
 
-use crate::{Result, StoreError};
+use crate::{Guard, Result, StoreError};
 use sendscope_domain::chain::event_hash;
 use sendscope_domain::ids::{AreaId, PersonId};
 use sendscope_domain::projection::CaseIndex;
@@ -61,8 +61,29 @@ struct Touched {
     history: Option<Vec<RecordedEvent>>,
 }
 
-pub(crate) fn append(tx: &mut dyn Tx, events: &[PreparedEvent]) -> Result<Vec<u64>> {
+/// A record's projection as this transaction sees it.
+fn read_projection(tx: &mut dyn Tx, stream: StreamRef) -> Result<Option<Projection>> {
+    let Some(row) = tx.find_stream(stream.id)? else {
+        return Ok(None);
+    };
+    if row.stream.kind != stream.kind {
+        return Ok(None);
+    }
+    tx.load_projection(row.no)?
+        .map(|json| Projection::from_json(&json).map_err(StoreError::from))
+        .transpose()
+}
+
+pub(crate) fn append(
+    tx: &mut dyn Tx,
+    events: &[PreparedEvent],
+    guard: Option<&Guard<'_>>,
+) -> Result<Vec<u64>> {
+    // Taking the head takes the chain lock: from here to commit no other write lands.
     let (mut seq, mut prev) = tx.head()?;
+    if let Some(guard) = guard {
+        guard(&mut |stream| read_projection(tx, stream))?;
+    }
     let now = Instant::now();
     let mut next_no: Option<i64> = None;
     let mut touched: HashMap<Uuid, Touched> = HashMap::new();

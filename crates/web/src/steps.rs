@@ -15,6 +15,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use sendscope_domain::access::{Action, Principal, Resource, authorise};
 use sendscope_domain::calendar::{england_today, long_date};
+use sendscope_domain::compliance::{gate_decision, gate_findings};
 use sendscope_domain::event::{Actor, EventBody, NewEvent, StreamRef};
 use sendscope_domain::ids::CaseId;
 use sendscope_domain::projection::{CaseState, Projection, StreamState};
@@ -177,104 +178,6 @@ pub fn record_step(
     )
 }
 
-/// The provisions a step names a child into or places them in, each with the day the
-/// child takes up the place, and the day of the step.
-fn provisions_named(
-    body: &EventBody,
-) -> (
-    Vec<(sendscope_domain::ids::ProvisionId, NaiveDate)>,
-    Option<NaiveDate>,
-) {
-    let named = |on: NaiveDate, n: &[sendscope_domain::event::NamedSetting]| {
-        n.iter()
-            .filter_map(|n| Some((n.provision?, n.starts_on.unwrap_or(on).max(on))))
-            .collect()
-    };
-    match body {
-        EventBody::FinalPlanIssued(f) => (named(f.on, &f.named), Some(f.on)),
-        EventBody::PlanAmended(a) => (named(a.on, &a.named), Some(a.on)),
-        EventBody::PlacementStarted(p) => (
-            p.provision.into_iter().map(|x| (x, p.on)).collect(),
-            Some(p.on),
-        ),
-        _ => (Vec::new(), None),
-    }
-}
-
-/// The approval gate: a child may be named into, or placed in, a provision that needs an
-/// approval only once it is granted (by the day of the step) and in effect on the day
-/// the child takes up the place. Returns what is missing for each provision that fails.
-/// The second check, on the start day itself, is the compliance report's
-/// `PlacedBeforeApproval`.
-fn approval_gate(
-    store: &dyn Store,
-    area: sendscope_domain::ids::AreaId,
-    body: &EventBody,
-) -> Result<Vec<(sendscope_domain::ids::ProvisionId, NaiveDate, String)>, StepError> {
-    use sendscope_domain::compliance::approval_granted;
-    let (provisions, step_day) = provisions_named(body);
-    let Some(step_day) = step_day else {
-        return Ok(Vec::new());
-    };
-    let internal = |e: StoreError| StepError::Internal(e.to_string());
-    let rules = crate::compliance::rules_on(store, area, step_day).map_err(internal)?;
-    let mut failing = Vec::new();
-    for (id, on) in provisions {
-        let Some(StreamState::Provision(p)) = store
-            .projection(StreamRef::provision(id))
-            .map_err(internal)?
-            .map(|x| x.state)
-        else {
-            return Err(StepError::Invalid(format!(
-                "there is no provision {id}: name one from the provisions register"
-            )));
-        };
-        let setting = match &p.opened {
-            Some(o) => match store
-                .projection(StreamRef::setting(o.setting))
-                .map_err(internal)?
-                .map(|x| x.state)
-            {
-                Some(StreamState::Setting(s)) => Some(s),
-                _ => None,
-            },
-            None => None,
-        };
-        let Some(route) = rules.route(&p, setting.as_ref()) else {
-            continue;
-        };
-        let effective = approval_granted(&p, step_day);
-        if effective.is_some_and(|e| e <= on) {
-            continue;
-        }
-        let name = p
-            .opened
-            .as_ref()
-            .map(|o| o.name.clone())
-            .unwrap_or_default();
-        let school = setting
-            .as_ref()
-            .and_then(|s| s.details.as_ref())
-            .map(|d| d.name.clone())
-            .unwrap_or_default();
-        let missing = match effective {
-            Some(e) => format!(
-                "{name} at {school} has a {} only from {}, after {}",
-                route.label(),
-                long_date(e),
-                long_date(on)
-            ),
-            None => format!(
-                "{name} at {school} has no {} in effect on {}",
-                route.label(),
-                long_date(on)
-            ),
-        };
-        failing.push((id, on, missing));
-    }
-    Ok(failing)
-}
-
 /// Records one step; `override_reason` lets a team manager take a step through the
 /// approval gate, recorded beside it.
 #[allow(clippy::too_many_arguments)]
@@ -308,11 +211,14 @@ pub fn record_step_overriding(
     })?;
     let actor = Actor::parse(&format!("user:{username}"))
         .map_err(|e| StepError::Internal(e.to_string()))?;
-    let failing = approval_gate(store, p.area, &body)?;
+    let failing = gate_findings(p.area, &body, |s| store.projection(s)).map_err(|e| match e {
+        StoreError::Domain(e @ DomainError::Invalid { .. }) => StepError::Invalid(e.to_string()),
+        e => StepError::Internal(e.to_string()),
+    })?;
     let override_reason = override_reason.filter(|r| !r.trim().is_empty());
     let mut overrides = Vec::new();
     if !failing.is_empty() {
-        let missing: Vec<&str> = failing.iter().map(|(_, _, m)| m.as_str()).collect();
+        let missing: Vec<&str> = failing.iter().map(|f| f.missing.as_str()).collect();
         match &override_reason {
             None => {
                 return Err(StepError::Refused(format!(
@@ -327,42 +233,49 @@ pub fn record_step_overriding(
                 )));
             }
             Some(r) => {
-                for (provision, on, finding) in &failing {
-                    overrides.push(EventBody::GateOverridden(
-                        sendscope_domain::event::GateOverridden {
-                            gate: "provision_approval".into(),
-                            provision: *provision,
-                            on: *on,
-                            finding: finding.clone(),
-                            reason: r.trim().to_string(),
-                        },
-                    ));
+                for f in &failing {
+                    overrides.push(sendscope_domain::event::GateOverridden {
+                        gate: "provision_approval".into(),
+                        provision: f.provision,
+                        on: f.on,
+                        finding: f.missing.clone(),
+                        reason: r.trim().to_string(),
+                    });
                 }
             }
         }
     }
     let date = effective_date(&payload);
     let reason = reason.filter(|r| !r.trim().is_empty());
+    // The gate is decided again inside the write's transaction, on the records as they
+    // are then: an approval withdrawn since the check above refuses the step.
+    let overridden: Vec<&sendscope_domain::event::GateOverridden> = overrides.iter().collect();
+    let area = p.area;
+    let gate = |read: &mut sendscope_store::Read<'_>| {
+        let findings = gate_findings(area, &body, read)?;
+        Ok(gate_decision(&findings, &overridden)?)
+    };
     let mut events = vec![NewEvent {
         stream: p.stream,
         area: p.area,
-        body,
+        body: body.clone(),
         actor: actor.clone(),
         effective_date: date,
         reason: reason.clone(),
         recorded_at: None,
     }];
     // The step and its override are one transaction: both or neither.
-    events.extend(overrides.into_iter().map(|body| NewEvent {
+    events.extend(overrides.iter().map(|o| NewEvent {
         stream: p.stream,
         area: p.area,
-        body,
+        body: EventBody::GateOverridden(o.clone()),
         actor: actor.clone(),
         effective_date: date,
         reason: override_reason.clone(),
         recorded_at: None,
     }));
-    match store.append(&events) {
+    sendscope_store::pause_point("step:before-append");
+    match store.append_guarded(&events, &gate) {
         Ok(seqs) => Ok(Recorded {
             seq: seqs.first().copied().unwrap_or_default(),
             case: p.stream.id.to_string(),
