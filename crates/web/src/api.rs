@@ -158,7 +158,7 @@ fn caller(store: &dyn Store, headers: &HeaderMap) -> Result<Caller, Problem> {
     if found.revoked_at.is_some() {
         return Err(Problem::unauthorised("The token has been revoked"));
     }
-    let principal = crate::auth::principal_of(store, &found.username)
+    let principal = sendscope_app::access::principal_of(store, &found.username)
         .ok_or_else(|| Problem::unauthorised("The token's account is disabled"))?;
     Ok(Caller {
         username: found.username.to_string(),

@@ -5,10 +5,10 @@ use crate::{AppState, esc, page};
 use axum::extract::{Form, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use sendscope_app::access::principal_of;
+use sendscope_domain::Instant;
 use sendscope_domain::access::Principal;
 use sendscope_domain::account::{Username, verify_password};
-use sendscope_domain::projection::StreamState;
-use sendscope_domain::{Instant, StreamRef};
 use sendscope_store::{Session, Store};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -86,30 +86,6 @@ pub fn current(store: &dyn Store, headers: &HeaderMap) -> Option<SignedIn> {
         username: session.username.clone(),
         principal,
         session,
-    })
-}
-
-/// What an enabled account may see, from its role and links; `None` if the account is
-/// unknown or disabled. Sessions and API tokens both come through here.
-pub fn principal_of(store: &dyn Store, username: &Username) -> Option<Principal> {
-    let creds = store.credentials(username).ok()??;
-    let account = store.projection(StreamRef::account(creds.account)).ok()??;
-    let StreamState::Account(state) = &account.state else {
-        return None;
-    };
-    let created = state.created.as_ref()?;
-    if state.disabled_on.is_some() {
-        return None;
-    }
-    let l = &created.links;
-    Some(Principal {
-        role: created.role,
-        area: creds.area,
-        staff: l.staff,
-        team: l.team,
-        setting: l.setting,
-        person: l.person,
-        case: l.case,
     })
 }
 
@@ -296,112 +272,4 @@ pub async fn sign_out(
         set_cookie(SESSION_COOKIE, "", "/", Some(0), secure(&app, &headers)),
     );
     r
-}
-
-/// Issues an API token for an existing, enabled account and returns it (the only time the
-/// secret exists outside the client). The issue is an account event.
-pub fn issue_api_token(
-    store: &dyn Store,
-    username: &Username,
-    label: &str,
-    actor: &str,
-) -> Result<sendscope_domain::account::NewApiToken, sendscope_store::StoreError> {
-    use sendscope_domain::EventBody;
-    use sendscope_domain::account::NewApiToken;
-    use sendscope_domain::event::TokenIssued;
-    let Some(creds) = store.credentials(username)? else {
-        return Err(sendscope_store::StoreError::NotFound(format!(
-            "there is no account {username:?}; check the name with the administrator"
-        )));
-    };
-    let label = label.trim();
-    if label.is_empty() || label.chars().count() > 100 {
-        return Err(sendscope_domain::DomainError::Invalid {
-            what: "token label",
-            value: label.to_string(),
-            how: "say in 1 to 100 characters which system will use the token".into(),
-        }
-        .into());
-    }
-    let mut id = [0u8; 6];
-    id.copy_from_slice(&uuid::Uuid::new_v4().into_bytes()[..6]);
-    let secret: [u8; 32] = [
-        uuid::Uuid::new_v4().into_bytes(),
-        uuid::Uuid::new_v4().into_bytes(),
-    ]
-    .concat()
-    .try_into()
-    .unwrap_or([0; 32]);
-    let token = NewApiToken::from_random(id, secret);
-    let now = Instant::now();
-    let today = sendscope_domain::calendar::england_today();
-    let event = account_event(
-        &creds,
-        EventBody::TokenIssued(TokenIssued {
-            token_id: token.id.clone(),
-            label: label.to_string(),
-            on: today,
-        }),
-        actor,
-    )?;
-    let record = sendscope_store::ApiToken {
-        id: token.id.clone(),
-        username: username.clone(),
-        label: label.to_string(),
-        created_at: now,
-        revoked_at: None,
-    };
-    store.issue_token(&[event], &record, &token.sha256())?;
-    Ok(token)
-}
-
-/// Revokes an API token by its identifier; an account event records who and when.
-pub fn revoke_api_token(
-    store: &dyn Store,
-    id: &sendscope_domain::account::TokenId,
-    actor: &str,
-) -> Result<(), sendscope_store::StoreError> {
-    use sendscope_domain::EventBody;
-    use sendscope_domain::event::TokenRevoked;
-    let tokens = store.api_tokens()?;
-    let Some(t) = tokens.iter().find(|t| &t.id == id) else {
-        return Err(sendscope_store::StoreError::NotFound(format!(
-            "there is no token {id}; `sendscope token list` shows them all"
-        )));
-    };
-    let Some(creds) = store.credentials(&t.username)? else {
-        return Err(sendscope_store::StoreError::NotFound(format!(
-            "token {id}'s account {} no longer exists",
-            t.username
-        )));
-    };
-    let event = account_event(
-        &creds,
-        EventBody::TokenRevoked(TokenRevoked {
-            token_id: id.clone(),
-            on: sendscope_domain::calendar::england_today(),
-        }),
-        actor,
-    )?;
-    store.revoke_token(&[event], id, Instant::now())
-}
-
-/// An event on an account's own stream, effective today, by `actor`.
-fn account_event(
-    creds: &sendscope_store::Credentials,
-    body: sendscope_domain::EventBody,
-    actor: &str,
-) -> Result<sendscope_domain::PreparedEvent, sendscope_store::StoreError> {
-    let today = sendscope_domain::calendar::england_today();
-    Ok(sendscope_domain::PreparedEvent::new(
-        sendscope_domain::NewEvent {
-            stream: StreamRef::account(creds.account),
-            area: creds.area,
-            body,
-            actor: sendscope_domain::Actor::parse(actor)?,
-            effective_date: today,
-            reason: None,
-            recorded_at: None,
-        },
-    )?)
 }

@@ -3,12 +3,12 @@
 
 use crate::access_log::AccessLogger;
 use crate::auth::{SignedIn, current};
-use crate::filter_options::FilterOptions;
 use crate::views::{self, CaseView, ListScope, ParamError};
 use crate::{AppState, esc, page};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use sendscope_app::filter_options::FilterOptions;
 use sendscope_domain::Stage;
 use sendscope_domain::access::{Action, Resource, Role, authorise};
 use sendscope_domain::sen::NeedType;

@@ -10,153 +10,15 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use chrono::Datelike;
+use sendscope_app::figures::{Ask, ask, count, periods, publishing, share};
 use sendscope_domain::StreamKind;
 use sendscope_domain::access::{Action, Resource, Role, authorise};
 use sendscope_domain::calendar::england_today;
 use sendscope_domain::ids::{AreaId, CaseId};
 use sendscope_domain::projection::StreamState;
-use sendscope_kpi::{AgeGroup, Behind, Engine, Filter, Kpis, Period, Share};
+use sendscope_kpi::{AgeGroup, Behind, Engine, Kpis, Share};
 use sendscope_store::{Store, StoreError};
-use std::collections::{BTreeSet, HashMap};
-use std::sync::Mutex;
-
-/// Every record of every area read into a new engine (staff teams, then cases; `each`
-/// sees every case as it goes in), and the number of events the store held when it
-/// began: events after it are read again by `Kpi::with`, which is harmless.
-pub fn load(
-    store: &dyn Store,
-    each: &mut dyn FnMut(CaseId, AreaId, &sendscope_domain::projection::CaseState),
-) -> Result<(Engine, u64), StoreError> {
-    let headline = store.headline()?;
-    let mut engine = Engine::new();
-    for a in headline.areas {
-        let Ok(area) = AreaId::parse(&a.area_id) else {
-            continue;
-        };
-        for kind in [
-            StreamKind::Staff,
-            StreamKind::Setting,
-            StreamKind::Provision,
-        ] {
-            for p in store.area_projections(area, kind)? {
-                register(&mut engine, p.stream, &p.state);
-            }
-        }
-        sendscope_store::for_each_case(store, area, &mut |id, c| {
-            engine.upsert_case(id, area, c);
-            each(id, area, c);
-        })?;
-    }
-    Ok((engine, headline.events))
-}
-
-/// What the engine keeps of a record other than a case: a member of staff's team, a
-/// setting's type, a provision's costs.
-fn register(engine: &mut Engine, stream: sendscope_domain::StreamRef, state: &StreamState) {
-    match state {
-        StreamState::Staff(x) => engine.set_staff_team(
-            sendscope_domain::ids::StaffId(stream.id),
-            x.added.as_ref().and_then(|a| a.team),
-        ),
-        StreamState::Setting(x) => engine.set_setting_type(
-            sendscope_domain::ids::SettingId(stream.id),
-            x.details.as_ref().map(|d| d.setting_type),
-        ),
-        StreamState::Provision(x) => engine.set_provision_costs(
-            sendscope_domain::ids::ProvisionId(stream.id),
-            x.costs
-                .iter()
-                .map(|(y, c)| (y.start_year(), c.total().0))
-                .collect(),
-        ),
-        _ => {}
-    }
-}
-
-/// The engine and the last event it has seen.
-#[derive(Default)]
-pub struct Kpi {
-    inner: Mutex<Option<(Engine, u64)>>,
-    /// Areas by LA code, for the public pages, and when they were last read (read again
-    /// for a code not known, at most once a minute, so unknown codes cost little).
-    codes: Mutex<(HashMap<String, AreaId>, Option<std::time::Instant>)>,
-}
-
-impl Kpi {
-    /// The area with an LA code, if there is one.
-    pub fn area_by_code(
-        &self,
-        store: &dyn Store,
-        code: &str,
-    ) -> Result<Option<AreaId>, StoreError> {
-        let mut codes = self
-            .codes
-            .lock()
-            .map_err(|_| StoreError::Database("the area codes were poisoned by a panic".into()))?;
-        let (known, read) = &mut *codes;
-        let stale = read.is_none_or(|t| t.elapsed() > std::time::Duration::from_secs(60));
-        if !known.contains_key(code) && stale {
-            *known = store
-                .headline()?
-                .areas
-                .iter()
-                .filter_map(|a| Some((a.la_code.clone(), AreaId::parse(&a.area_id).ok()?)))
-                .collect();
-            *read = Some(std::time::Instant::now());
-        }
-        Ok(known.get(code).copied())
-    }
-
-    /// Runs `f` on an engine that has seen every event recorded so far: loads every
-    /// record the first time, then applies the events recorded since.
-    pub fn with<T>(
-        &self,
-        store: &dyn Store,
-        f: impl FnOnce(&Engine) -> T,
-    ) -> Result<T, StoreError> {
-        let mut guard = self
-            .inner
-            .lock()
-            .map_err(|_| StoreError::Database("the KPI engine was poisoned by a panic".into()))?;
-        if guard.is_none() {
-            let (engine, seen) = load(store, &mut |_, _, _| {})?;
-            *guard = Some((engine, seen));
-        }
-        let Some((engine, seen)) = guard.as_mut() else {
-            return Err(StoreError::Database("the KPI engine is not loaded".into()));
-        };
-        loop {
-            let batch = store.events_after(*seen, 10_000)?;
-            let Some(last) = batch.last().map(|e| e.seq) else {
-                break;
-            };
-            let touched: BTreeSet<_> = batch
-                .iter()
-                .filter(|e| {
-                    matches!(
-                        e.stream.kind,
-                        StreamKind::Case
-                            | StreamKind::Staff
-                            | StreamKind::Setting
-                            | StreamKind::Provision
-                    )
-                })
-                .map(|e| e.stream)
-                .collect();
-            for s in touched {
-                match store.projection(s)?.map(|p| (p.area, p.state)) {
-                    Some((area, StreamState::Case(c))) => {
-                        engine.upsert_case(CaseId(s.id), area, &c)
-                    }
-                    Some((_, state)) => register(engine, s, &state),
-                    _ => {}
-                }
-            }
-            *seen = last;
-        }
-        Ok(f(engine))
-    }
-}
+use std::collections::HashMap;
 
 /// A page of the area's figures: for roles that may see them, the body `f` writes from
 /// the store, the up-to-date engine, the user's area and whether they are a board member.
@@ -179,31 +41,6 @@ pub(crate) async fn figures_page(
         }
     })
     .await
-}
-
-/// A count as shown: "c" from 1 to `suppress` less one (0: nothing suppressed).
-pub(crate) fn count(v: u64, suppress: u64) -> String {
-    if v > 0 && v < suppress {
-        "c".into()
-    } else {
-        sendscope_domain::codes::group_thousands(v)
-    }
-}
-
-/// A share as shown: (numerator, denominator, per cent), each "c" where suppressed.
-pub(crate) fn share(s: Share, suppress: u64) -> (String, String, String) {
-    let hidden = s.denominator > 0 && s.denominator < suppress;
-    (
-        count(s.numerator, suppress),
-        count(s.denominator, suppress),
-        if hidden {
-            "c".into()
-        } else {
-            s.percent()
-                .map(|p| format!("{p:.1}%"))
-                .unwrap_or_else(|| "none".into())
-        },
-    )
 }
 
 /// A period's label short enough to stand under a bar: "Jan" for "January 2025", "Q1"
@@ -297,97 +134,6 @@ fn more_trends(figures: &[Kpis], suppress: u64) -> String {
         .collect()
 }
 
-/// What the dashboard was asked for: the kind of period and the year it ends in, and
-/// the children to count.
-pub struct Ask {
-    pub kind: &'static str,
-    pub year: i32,
-    pub filter: Filter,
-}
-
-/// Reads the query, saying what is wrong with it.
-pub fn ask(q: &HashMap<String, String>) -> Result<Ask, String> {
-    let this_year = england_today().year();
-    let get = |k: &str| q.get(k).map(|s| s.trim()).filter(|s| !s.is_empty());
-    let year = match get("year") {
-        None => this_year,
-        Some(s) => match s.parse::<i32>() {
-            Ok(y) if (2014..=this_year).contains(&y) => y,
-            _ => {
-                return Err(format!(
-                    "The year must be a calendar year from 2014 to {this_year}, like 2024"
-                ));
-            }
-        },
-    };
-    let kind = match get("period").unwrap_or("calendar") {
-        "calendar" => "calendar",
-        "academic" => "academic",
-        "financial" => "financial",
-        "quarter" => "quarter",
-        "month" => "month",
-        other => {
-            return Err(format!(
-                "The period must be calendar, academic, financial, quarter or month, not {other:?}"
-            ));
-        }
-    };
-    let need =
-        match get("need") {
-            None => None,
-            Some(s) => Some(sendscope_domain::sen::NeedType::parse(s).map_err(|_| {
-                format!("{s:?} is not a type of need: use a code such as ASD or SEMH")
-            })?),
-        };
-    let age = match get("age") {
-        None => None,
-        Some(s) => Some(
-            AgeGroup::ALL
-                .into_iter()
-                .find(|g| g.label() == s)
-                .ok_or_else(|| format!("{s:?} is not an age group: use under 5, 5 to 10, 11 to 15, 16 to 19 or 20 to 25"))?,
-        ),
-    };
-    let caseworker = match get("caseworker") {
-        None => None,
-        Some(s) => Some(
-            sendscope_domain::ids::StaffId::parse(s)
-                .map_err(|_| format!("{s:?} is not a member of staff's identifier"))?,
-        ),
-    };
-    let team = match get("team") {
-        None => None,
-        Some(s) => Some(
-            sendscope_domain::ids::TeamId::parse(s)
-                .map_err(|_| format!("{s:?} is not a team's identifier"))?,
-        ),
-    };
-    Ok(Ask {
-        kind,
-        year,
-        filter: Filter {
-            need,
-            age,
-            team,
-            caseworker,
-        },
-    })
-}
-
-/// The periods shown: four years of the kind asked for ending with the year asked for
-/// (a year starting in it, for academic and financial years), or the quarters or
-/// months of that calendar year.
-pub fn periods(kind: &str, year: i32) -> Vec<Period> {
-    let years = (year - 3).max(2014)..=year;
-    match kind {
-        "academic" => years.filter_map(Period::academic_year).collect(),
-        "financial" => years.filter_map(Period::financial_year).collect(),
-        "quarter" => (1..=4).filter_map(|q| Period::quarter(year, q)).collect(),
-        "month" => (1..=12).filter_map(|m| Period::month(year, m)).collect(),
-        _ => years.filter_map(Period::calendar_year).collect(),
-    }
-}
-
 /// GET /dashboard?period=&year=&need=&age=&caseworker=&team=
 pub async fn show(
     State(app): State<AppState>,
@@ -434,7 +180,7 @@ pub async fn show(
             }
             teams.sort_by(|a, b| a.1.cmp(&b.1));
         }
-        let published = match crate::benchmarks::figures(store, area) {
+        let published = match sendscope_app::benchmarks::figures(store, area) {
             Ok(f) => f,
             Err(e) => return crate::error_page(&e.to_string()),
         };
@@ -501,34 +247,6 @@ fn bad_query(title: &str, message: &str, back: &str, back_text: &str) -> Respons
         .into_response()
 }
 
-/// The area's LA code and how it publishes its figures (the defaults until it adopts
-/// its own).
-pub fn publishing(
-    store: &dyn Store,
-    area: AreaId,
-) -> Result<
-    (
-        Option<String>,
-        sendscope_domain::benchmarks::FiguresSettings,
-    ),
-    StoreError,
-> {
-    let state = store
-        .projection(sendscope_domain::StreamRef::area(area))?
-        .map(|p| p.state);
-    let (own, settings) = match state {
-        Some(StreamState::Area(a)) => (a.la_code.map(|c| c.to_string()), a.figures_settings),
-        _ => (None, None),
-    };
-    Ok((
-        own,
-        settings.unwrap_or(sendscope_domain::benchmarks::FiguresSettings {
-            comparators: Vec::new(),
-            suppress_below: sendscope_domain::benchmarks::FiguresSettings::DEFAULT_SUPPRESS_BELOW,
-        }),
-    ))
-}
-
 /// GET /figures/{la}?period=&year=&need=&age=: an area's figures for everyone, signed
 /// in or not: aggregates only (no children behind them, no caseworker or team), counts
 /// below the area's threshold shown as "c", beside the published figures.
@@ -569,7 +287,7 @@ pub async fn public(
             let periods = periods(ask.kind, ask.year);
             let figures = kpi.with(store, |e| e.compute_series(area, &periods, &ask.filter))?;
             let (own, settings) = publishing(store, area)?;
-            let published = crate::benchmarks::figures(store, area)?;
+            let published = sendscope_app::benchmarks::figures(store, area)?;
             let body = format!(
                 "{}{}",
                 html(
@@ -654,7 +372,7 @@ pub async fn cases(
             .zip(projections)
             .filter_map(|(id, p)| {
                 let p = p?;
-                crate::views::may_see(&who.principal, &p).then(|| {
+                sendscope_app::access::may_see(&who.principal, &p).then(|| {
                     format!(
                         "<tr><td><a href=\"/cases/{id}\">{}</a></td><td>{id}</td></tr>",
                         esc(&p.display_name())

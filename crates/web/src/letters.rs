@@ -127,7 +127,7 @@ fn area_name(store: &dyn Store, p: &Projection) -> String {
 fn open_to_view(store: &dyn Store, who: &Principal, id: &str) -> Option<Projection> {
     let case = CaseId::parse(id).ok()?;
     let p = store.projection(StreamRef::case(case)).ok()??;
-    (p.case().is_some() && crate::views::may_see(who, &p)).then_some(p)
+    (p.case().is_some() && sendscope_app::access::may_see(who, &p)).then_some(p)
 }
 
 /// GET /cases/{id}/letters/new/{kind}: the letter as it would be issued today.

@@ -11,7 +11,6 @@ pub mod board;
 pub mod cases;
 pub mod compliance;
 pub mod dashboard;
-pub mod filter_options;
 pub mod letters;
 pub mod placement;
 pub mod programmes;
@@ -38,13 +37,13 @@ pub struct AppState {
     /// Mark cookies Secure: set when the service is reached over TLS.
     pub secure_cookies: bool,
     pub access_log: Arc<access_log::AccessLogger>,
-    pub filter_options: Arc<filter_options::FilterOptions>,
+    pub filter_options: Arc<sendscope_app::filter_options::FilterOptions>,
     /// Admits store work to tokio's blocking pool in arrival order, as many at a time as
     /// the store has connections, so that requests queue fairly here rather than race
     /// for connections (which left a few requests waiting far longer than the rest).
     pub admission: Arc<tokio::sync::Semaphore>,
     /// The KPI engine, loaded on first use and kept up to date from the event log.
-    pub kpi: Arc<dashboard::Kpi>,
+    pub kpi: Arc<sendscope_app::figures::Kpi>,
 }
 
 /// How many requests do store work at once: the store's connection pool size.
@@ -65,7 +64,7 @@ impl AppState {
 pub fn router(store: Arc<dyn Store>, secure_cookies: bool) -> Router {
     // The KPI engine loads in the background from the start, so the first dashboard
     // view need not wait for every record to be read (15 s at national scale).
-    let kpi = Arc::new(dashboard::Kpi::default());
+    let kpi = Arc::new(sendscope_app::figures::Kpi::default());
     {
         let (kpi, store) = (kpi.clone(), store.clone());
         std::thread::spawn(move || {
@@ -160,6 +159,26 @@ pub async fn serve(
     axum::serve(listener, router(store, secure_cookies))
         .with_graceful_shutdown(shutdown)
         .await
+}
+
+/// Serves on a listener already bound until Ctrl+C, on a runtime of its own: how the
+/// `sendscope serve` command starts the service.
+pub fn serve_blocking(
+    listener: std::net::TcpListener,
+    store: Arc<dyn Store>,
+    secure_cookies: bool,
+) -> std::io::Result<()> {
+    listener.set_nonblocking(true)?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::from_std(listener)?;
+        serve(listener, store, secure_cookies, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+    })
 }
 
 /// Escapes text for HTML element content and attribute values.

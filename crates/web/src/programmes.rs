@@ -7,40 +7,10 @@ use crate::{AppState, esc, page};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use chrono::NaiveDate;
-use sendscope_domain::StreamRef;
+use sendscope_app::programmes::progress_all;
 use sendscope_domain::access::{Action, Resource, authorise};
 use sendscope_domain::calendar::{england_today, long_date};
-use sendscope_domain::ids::AreaId;
-use sendscope_domain::programmes::{Progress, progress};
-use sendscope_domain::projection::StreamState;
-use sendscope_store::{Store, StoreError};
-
-/// Every programme in an area, with its progress on `today`.
-pub fn progress_all(
-    store: &dyn Store,
-    area: AreaId,
-    today: NaiveDate,
-) -> Result<Vec<Progress>, StoreError> {
-    let Some(StreamState::Area(a)) = store.projection(StreamRef::area(area))?.map(|p| p.state)
-    else {
-        return Ok(Vec::new());
-    };
-    let mut out = Vec::new();
-    for def in &a.programmes {
-        let mut states = Vec::with_capacity(def.cases.len());
-        for chunk in def.cases.chunks(500) {
-            let refs: Vec<StreamRef> = chunk.iter().map(|c| StreamRef::case(*c)).collect();
-            states.extend(store.projections(&refs)?);
-        }
-        let cases: Vec<_> = states
-            .iter()
-            .map(|p| p.as_ref().and_then(|p| p.case()))
-            .collect();
-        out.push(progress(def, &cases, today));
-    }
-    Ok(out)
-}
+use sendscope_domain::programmes::Progress;
 
 fn rate(r: f64) -> String {
     format!("{r:.1} a month")

@@ -9,86 +9,9 @@ use crate::{AppState, esc, page};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use sendscope_app::queue::{items, scope};
 use sendscope_domain::access::{Principal, Role};
-use sendscope_domain::calendar::england_today;
-use sendscope_domain::clocks::{Status, case_deadlines};
-use sendscope_domain::{StreamRef, projection::StreamState};
-use sendscope_store::{CaseQuery, Store, StoreError};
-
-/// One line of the queue.
-pub struct Item {
-    pub case: String,
-    pub name: String,
-    pub step: &'static str,
-    pub due: chrono::NaiveDate,
-    /// Negative when overdue.
-    pub days_left: i64,
-}
-
-/// Deadlines not yet met that are overdue or due within `horizon` days, most urgent first.
-pub fn items(
-    store: &dyn Store,
-    q: CaseQuery,
-    who: &sendscope_domain::access::Principal,
-    horizon: i64,
-) -> Result<Vec<Item>, StoreError> {
-    let today = england_today();
-    let mut out = Vec::new();
-    let mut q = CaseQuery { limit: 500, ..q };
-    loop {
-        let page = store.list_cases(&q)?;
-        let refs: Vec<StreamRef> = page.rows.iter().map(|r| StreamRef::case(r.case)).collect();
-        for (row, p) in page.rows.iter().zip(store.projections(&refs)?) {
-            let Some(p) = p.filter(|p| crate::views::may_see(who, p)) else {
-                continue;
-            };
-            let StreamState::Case(c) = &p.state else {
-                continue;
-            };
-            for d in case_deadlines(c, today)? {
-                let days_left = match d.status {
-                    Status::Upcoming { days_left } => days_left,
-                    Status::Overdue { days } => -days,
-                    _ => continue,
-                };
-                if days_left <= horizon {
-                    out.push(Item {
-                        case: row.case.to_string(),
-                        name: format!("{}, {}", row.family_name, row.given_names),
-                        step: d.step,
-                        due: d.due,
-                        days_left,
-                    });
-                }
-            }
-        }
-        match page.next {
-            Some(n) => q.after = Some(n),
-            None => break,
-        }
-    }
-    out.sort_by(|a, b| a.days_left.cmp(&b.days_left).then(a.name.cmp(&b.name)));
-    Ok(out)
-}
-
-/// The queue's scope for a role: a caseworker's own cases, a team manager's team's;
-/// `None` for roles without a queue.
-pub fn scope(p: &Principal) -> Option<CaseQuery> {
-    match p.role {
-        Role::Caseworker => Some(CaseQuery {
-            area: Some(p.area),
-            team: p.team,
-            caseworker: p.staff,
-            ..Default::default()
-        }),
-        Role::TeamManager => Some(CaseQuery {
-            area: Some(p.area),
-            team: p.team,
-            ..Default::default()
-        }),
-        _ => None,
-    }
-}
+use sendscope_store::{Store, StoreError};
 
 /// The queue page's body for a user: the deadlines due within 14 days or overdue.
 pub fn body(store: &dyn Store, p: &Principal) -> Result<Option<String>, StoreError> {

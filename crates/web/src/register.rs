@@ -463,7 +463,7 @@ fn commissioning(p: &ProvisionState, today: NaiveDate) -> String {
 
 fn show_page(store: &dyn Store, who: &Principal, l: &Loaded) -> Result<String, StoreError> {
     let today = england_today();
-    let rules = crate::compliance::rules_on(store, who.area, today)?;
+    let rules = sendscope_app::compliance::rules_on(store, who.area, today)?;
     let p = &l.provision;
     let o = p.opened.as_ref();
     let id = l.id;
@@ -720,7 +720,7 @@ fn empty_context() -> Context {
     Context {
         requests: Vec::new(),
         meetings: Vec::new(),
-        settings: std::sync::Arc::new(crate::filter_options::Choices::default()),
+        settings: std::sync::Arc::new(sendscope_app::filter_options::Choices::default()),
         next_request: 0,
         rubric: sendscope_domain::qa::Rubric::standard(),
         provisions: Vec::new(),
@@ -925,9 +925,9 @@ fn options_page(
 ) -> Result<String, StoreError> {
     let today = england_today();
     let options =
-        crate::compliance::viable_options_for(store, who.principal.area, l.id, km, today)?
+        sendscope_app::compliance::viable_options_for(store, who.principal.area, l.id, km, today)?
             .unwrap_or_default();
-    let rules = crate::compliance::rules_on(store, who.principal.area, today)?;
+    let rules = sendscope_app::compliance::rules_on(store, who.principal.area, today)?;
     let standing = match l
         .setting
         .as_ref()
@@ -1078,12 +1078,16 @@ pub async fn record_viable_options(
                 .into_response();
         };
         let today = england_today();
-        let options =
-            match crate::compliance::viable_options_for(store, who.principal.area, l.id, km, today)
-            {
-                Ok(o) => o.unwrap_or_default(),
-                Err(e) => return crate::error_page(&e.to_string()),
-            };
+        let options = match sendscope_app::compliance::viable_options_for(
+            store,
+            who.principal.area,
+            l.id,
+            km,
+            today,
+        ) {
+            Ok(o) => o.unwrap_or_default(),
+            Err(e) => return crate::error_page(&e.to_string()),
+        };
         let summary = evidence_summary(&options, km, crate::steps::value_of(&form, "note"));
         let payload = serde_json::json!({ "on": today, "summary": summary });
         match record(

@@ -83,7 +83,7 @@ fn changeable(
         .map_err(|e| StepError::Internal(e.to_string()))?
         .filter(|p| matches!(p.state, StreamState::Case(_)))
         .ok_or(StepError::NotFound)?;
-    if !crate::views::may_see(who, &p) {
+    if !sendscope_app::access::may_see(who, &p) {
         return Err(StepError::NotFound);
     }
     if event_type == Some(AUDIT) && who.role == sendscope_domain::access::Role::HealthProfessional {
@@ -943,7 +943,7 @@ const SECTIONS: &[(&str, &str)] = &[
 pub struct Context {
     pub requests: Vec<(u32, String)>,
     pub meetings: Vec<(String, String)>,
-    pub settings: std::sync::Arc<crate::filter_options::Choices>,
+    pub settings: std::sync::Arc<sendscope_app::filter_options::Choices>,
     pub next_request: u32,
     pub rubric: sendscope_domain::qa::Rubric,
     /// Provisions a child can be named into: ("SETTING/PROVISION", label, SEN unit, resourced).
@@ -955,7 +955,7 @@ pub struct Context {
 impl Context {
     pub fn of(
         c: &CaseState,
-        settings: std::sync::Arc<crate::filter_options::Choices>,
+        settings: std::sync::Arc<sendscope_app::filter_options::Choices>,
         rubric: sendscope_domain::qa::Rubric,
     ) -> Self {
         Context {
@@ -1772,7 +1772,7 @@ pub fn is_case_event(event_type: &str) -> bool {
 /// A step's form for a record this user may change: the step, the record, the choices.
 fn prepare(
     store: &dyn Store,
-    options: &crate::filter_options::FilterOptions,
+    options: &sendscope_app::filter_options::FilterOptions,
     who: &SignedIn,
     id: &str,
     slug: &str,

@@ -6,32 +6,9 @@ use crate::{AppState, esc};
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
+use sendscope_app::trajectories::progress_all;
 use sendscope_domain::calendar::{england_today, long_date};
-use sendscope_domain::ids::AreaId;
-use sendscope_domain::projection::StreamState;
-use sendscope_kpi::Engine;
-use sendscope_kpi::trajectory::{Progress, progress};
-use sendscope_store::{Store, StoreError};
-
-/// Every trajectory of an area with its progress on `today`.
-pub fn progress_all(
-    store: &dyn Store,
-    engine: &Engine,
-    area: AreaId,
-    today: chrono::NaiveDate,
-) -> Result<Vec<Progress>, StoreError> {
-    let defined = match store
-        .projection(sendscope_domain::StreamRef::area(area))?
-        .map(|p| p.state)
-    {
-        Some(StreamState::Area(a)) => a.trajectories,
-        _ => Vec::new(),
-    };
-    Ok(defined
-        .iter()
-        .map(|t| progress(engine, area, t, today))
-        .collect())
-}
+use sendscope_kpi::trajectory::Progress;
 
 fn num(x: Option<f64>) -> String {
     x.map(|v| format!("{v:.1}"))
@@ -145,7 +122,9 @@ fn html(list: &[Progress], suppress: u64) -> String {
 pub async fn show(State(app): State<AppState>, headers: HeaderMap) -> Response {
     crate::dashboard::figures_page(&app, headers, "Trajectories", |store, e, area, board| {
         let suppress = if board {
-            crate::dashboard::publishing(store, area)?.1.suppress_below
+            sendscope_app::figures::publishing(store, area)?
+                .1
+                .suppress_below
         } else {
             0
         };

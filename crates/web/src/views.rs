@@ -2,6 +2,7 @@
 //! rendered twice: as GOV.UK HTML by the pages and as JSON by the API. Redaction by role
 //! happens here, so both faces show the same thing.
 
+use sendscope_app::access::may_see;
 use sendscope_domain::access::{Action, Audience, Principal, Resource, Role, audience, authorise};
 use sendscope_domain::calendar::england_today;
 use sendscope_domain::event::SettingRef;
@@ -192,18 +193,6 @@ pub struct CaseView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub viewed_by: Option<Vec<ViewEntry>>,
     pub events: Vec<EventView>,
-}
-
-pub fn may_see(who: &Principal, p: &Projection) -> bool {
-    authorise(
-        who,
-        Action::View,
-        Resource::Case {
-            projection: p,
-            today: england_today(),
-        },
-    )
-    .allowed()
 }
 
 /// Opens one child's record for a user, page or API alike: `Ok(None)` when there is no
@@ -860,7 +849,7 @@ pub fn setting_view(
     };
     let year = AcademicYear::containing(england_today());
     let fy = FinancialYear::containing(england_today());
-    let rules = crate::compliance::rules_on(store, who.area, england_today())?;
+    let rules = sendscope_app::compliance::rules_on(store, who.area, england_today())?;
     let mut provisions = Vec::new();
     for pp in store.area_projections(who.area, sendscope_domain::StreamKind::Provision)? {
         let StreamState::Provision(pr) = &pp.state else {

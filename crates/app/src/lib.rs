@@ -1,0 +1,16 @@
+//! sendscope's application layer: what the pages, the API and the command line do, once.
+//! Commands change records (each through the store's append, with the domain's
+//! decisions inside its transaction); read models gather what a page or report shows.
+//! No HTTP and no HTML: the web and command-line crates parse, call this, and render.
+
+pub mod access;
+pub mod accounts;
+pub mod benchmarks;
+pub mod board;
+pub mod compliance;
+pub mod figures;
+pub mod filter_options;
+pub mod placement;
+pub mod programmes;
+pub mod queue;
+pub mod trajectories;

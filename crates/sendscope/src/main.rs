@@ -1,0 +1,36 @@
+//! The `sendscope` binary: the command line (`sendscope-cli`) joined to the web service
+//! (`sendscope-web`). Neither depends on the other; this is where they meet.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// mimalloc: the demo and bulk writes allocate and free large batches; glibc malloc spent
+/// ~10% of the writer thread in page faults and consolidation there.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// The web service as the command line asks for it.
+struct Web;
+
+impl sendscope_cli::Web for Web {
+    fn serve(
+        &self,
+        listener: std::net::TcpListener,
+        store: Arc<dyn sendscope_store::Store>,
+        secure_cookies: bool,
+    ) -> std::io::Result<()> {
+        sendscope_web::serve_blocking(listener, store, secure_cookies)
+    }
+
+    fn compliance_page(&self, report: &sendscope_app::compliance::Report) -> String {
+        sendscope_web::compliance::html_page(report)
+    }
+
+    fn board_page(&self, report: &sendscope_app::board::Report) -> String {
+        sendscope_web::board::html_page(report)
+    }
+}
+
+fn main() -> ExitCode {
+    sendscope_cli::main(&Web)
+}

@@ -1,0 +1,136 @@
+//! The crates' invariants (ARCHITECTURE.md), checked from their manifests: which
+//! sendscope crates each may use, and which outside crates would break its promise
+//! (domain: no IO; store: no rules; app: no HTTP or HTML; web: no SQL; the command line
+//! never the web crate). A dependency added against them fails here.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+/// Outside crates that would break a crate's promise, in groups.
+const SQL: &[&str] = &["rusqlite", "postgres", "sqlx", "tokio-postgres"];
+const HTTP: &[&str] = &["axum", "axum-extra", "hyper", "http", "tower", "reqwest"];
+const HTML: &[&str] = &["maud", "askama"];
+/// Running anything: a runtime, mail.
+const RUNTIME: &[&str] = &["tokio", "lettre"];
+
+/// Each crate: the sendscope crates it may depend on, and the groups of outside crates it
+/// must not.
+type Rule = (
+    &'static str,
+    &'static [&'static str],
+    &'static [&'static [&'static str]],
+);
+const RULES: &[Rule] = &[
+    // Pure: no database, no HTTP, no runtime.
+    ("domain", &[], &[SQL, HTTP, RUNTIME]),
+    ("import", &["domain"], &[SQL, HTTP, RUNTIME]),
+    ("kpi", &["domain"], &[SQL, HTTP, RUNTIME]),
+    ("placement", &["domain"], &[SQL, HTTP, RUNTIME]),
+    ("demo", &["domain"], &[SQL, HTTP, RUNTIME]),
+    // The only crate that knows SQL; no rules of its own (the domain's, and the guards
+    // it is given, run in its transactions), and nothing above it.
+    ("store", &["domain"], &[HTTP, HTML]),
+    // Commands and read models: no HTTP, no HTML.
+    (
+        "app",
+        &["domain", "store", "kpi", "placement", "import"],
+        &[HTTP, HTML],
+    ),
+    // Pages and the API: no SQL.
+    (
+        "web",
+        &["domain", "store", "app", "kpi", "placement", "import"],
+        &[SQL],
+    ),
+    // The command line: the application layer, never the web crate; no SQL, no HTTP.
+    (
+        "cli",
+        &[
+            "domain",
+            "store",
+            "app",
+            "demo",
+            "import",
+            "placement",
+            "kpi",
+        ],
+        &[SQL, HTTP, HTML],
+    ),
+    // The binary joins the command line to the web service, and does nothing else.
+    ("sendscope", &["cli", "web", "app", "store"], &[SQL]),
+];
+
+/// A crate's normal dependencies (not its test-only ones), by name.
+fn dependencies(dir: &str) -> BTreeSet<String> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(dir)
+        .join("Cargo.toml");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let manifest: toml::Table = text
+        .parse()
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut deps = BTreeSet::new();
+    for section in ["dependencies", "build-dependencies"] {
+        if let Some(t) = manifest.get(section).and_then(|v| v.as_table()) {
+            deps.extend(t.keys().cloned());
+        }
+    }
+    deps
+}
+
+#[test]
+fn every_crate_keeps_its_invariant() {
+    let crates_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let on_disk: BTreeSet<String> = std::fs::read_dir(&crates_dir)
+        .expect("the crates folder")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().join("Cargo.toml").exists())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    let ruled: BTreeSet<String> = RULES.iter().map(|(c, _, _)| c.to_string()).collect();
+    assert_eq!(
+        on_disk, ruled,
+        "every crate has its rule here: add one for a new crate"
+    );
+    let mut broken = BTreeMap::new();
+    for (name, may_use, must_not) in RULES {
+        let deps = dependencies(name);
+        let mut wrong = Vec::new();
+        for d in &deps {
+            if let Some(inner) = d.strip_prefix("sendscope-") {
+                if !may_use.contains(&inner) {
+                    wrong.push(format!("{d} (not among {may_use:?})"));
+                }
+            } else if d == "sendscope" {
+                wrong.push("the binary".to_string());
+            } else if must_not.iter().any(|group| group.contains(&d.as_str())) {
+                wrong.push(format!("{d} (breaks the crate's invariant)"));
+            }
+        }
+        if !wrong.is_empty() {
+            broken.insert(*name, wrong);
+        }
+    }
+    assert!(
+        broken.is_empty(),
+        "dependencies against ARCHITECTURE.md: {broken:#?}"
+    );
+}
+
+/// The sendscope crates depend on one another in layers: no crate reaches itself.
+#[test]
+fn no_dependency_circles() {
+    let graph: BTreeMap<&str, Vec<&str>> =
+        RULES.iter().map(|(c, may, _)| (*c, may.to_vec())).collect();
+    for start in graph.keys() {
+        let mut stack: Vec<&str> = graph[start].clone();
+        let mut seen = BTreeSet::new();
+        while let Some(c) = stack.pop() {
+            assert_ne!(c, *start, "{start} reaches itself");
+            if seen.insert(c) {
+                stack.extend(graph.get(c).into_iter().flatten());
+            }
+        }
+    }
+}
