@@ -13,4 +13,5 @@ pub mod filter_options;
 pub mod placement;
 pub mod programmes;
 pub mod queue;
+pub mod steps;
 pub mod trajectories;

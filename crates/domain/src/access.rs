@@ -75,6 +75,12 @@ pub enum Action {
     View,
     Change,
     Approve,
+    /// Take a step through an approval gate, with a written reason beside it: a team
+    /// manager's decision, for their team's children.
+    OverrideGate,
+    /// Audit a child's plan for quality as the auditor of a service: whoever records
+    /// casework on the record may; a health professional who may see it may, for health.
+    AuditPlan(Option<crate::qa::AuditService>),
 }
 
 /// The answer. A denied case is reported to the user as "not found", so nobody can
@@ -176,7 +182,7 @@ fn case_access(
         Caseworker => {
             let mine = who.staff.is_some() && c.caseworker == who.staff;
             let my_team = who.team.is_some() && c.team == who.team;
-            if (mine || my_team) && action != Action::Approve {
+            if (mine || my_team) && !matches!(action, Action::Approve | Action::OverrideGate) {
                 Decision::Allow
             } else {
                 deny
@@ -202,7 +208,8 @@ fn case_access(
                     .iter()
                     .any(|a| a.kind == crate::sen::AdviceKind::Health)
             });
-            if referred && view {
+            let health_audit = action == Action::AuditPlan(Some(crate::qa::AuditService::Health));
+            if referred && (view || health_audit) {
                 Decision::Allow
             } else {
                 deny
@@ -333,6 +340,7 @@ mod tests {
     use crate::StreamRef;
     use crate::event::*;
     use crate::ids::*;
+    use crate::qa::AuditService;
     use crate::sen::Sex;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
@@ -435,6 +443,56 @@ mod tests {
             person: None,
             case: None,
         }
+    }
+
+    /// A health professional whose advice was asked for may see the record and audit its
+    /// plan for health, and do nothing else with it.
+    #[test]
+    fn a_referred_health_professional_audits_for_health_only() {
+        let today = d(2025, 6, 1);
+        let mut w = world(d(2015, 3, 1));
+        let steps = [
+            EventBody::RequestReceived(RequestReceived {
+                request: RequestId(1),
+                received_on: d(2025, 2, 3),
+                requested_by: crate::sen::Requester::Parent,
+            }),
+            EventBody::AdviceRequested(AdviceRequested {
+                request: RequestId(1),
+                kinds: vec![crate::sen::AdviceKind::Health],
+                on: d(2025, 2, 10),
+            }),
+        ];
+        for b in &steps {
+            let version = w.case.version + 1;
+            let e = RecordedEvent {
+                seq: u64::from(version),
+                stream: w.case.stream,
+                version,
+                area: w.area,
+                event_type: b.event_type().into(),
+                actor: "user:t".into(),
+                recorded_at: crate::Instant::parse("2025-02-10T00:00:00Z").expect("instant"),
+                effective_date: d(2025, 2, 10),
+                reason: None,
+                payload: None,
+                payload_digest: [0; 32],
+                hash: [0; 32],
+            };
+            w.case.apply(&e, b);
+        }
+        let health = principal(&w, Role::HealthProfessional);
+        let case = Resource::Case {
+            projection: &w.case,
+            today,
+        };
+        let may = |a: Action| authorise(&health, a, case).allowed();
+        assert!(may(Action::View));
+        assert!(may(Action::AuditPlan(Some(AuditService::Health))));
+        assert!(!may(Action::AuditPlan(Some(AuditService::Education))));
+        assert!(!may(Action::AuditPlan(None)), "an audit names its service");
+        assert!(!may(Action::Change));
+        assert!(!may(Action::OverrideGate));
     }
 
     /// The expected answers, written out as data, independent of the rules above.
@@ -562,12 +620,36 @@ mod tests {
                 false,
             ),
         ];
+        // Who may override an approval gate, and audit a plan for education, beyond
+        // viewing: everyone else in the table may do neither.
+        let more: &[(&str, bool, bool)] = &[
+            ("own caseworker", false, true),
+            ("same-team caseworker", false, true),
+            ("team manager", true, true),
+        ];
         for (label, who, expected) in cases {
             assert_eq!(
                 authorise(&who, Action::View, case).allowed(),
                 expected,
                 "{label}"
             );
+            let (override_gate, audit) = more
+                .iter()
+                .find(|(l, _, _)| *l == label)
+                .map(|(_, o, a)| (*o, *a))
+                .unwrap_or((false, false));
+            assert_eq!(
+                authorise(&who, Action::OverrideGate, case).allowed(),
+                override_gate,
+                "{label} overriding a gate"
+            );
+            for service in [AuditService::Education, AuditService::Health] {
+                assert_eq!(
+                    authorise(&who, Action::AuditPlan(Some(service)), case).allowed(),
+                    audit,
+                    "{label} auditing for {service:?}"
+                );
+            }
         }
         let commissioner = principal(&w, Role::Commissioner);
         assert!(

@@ -368,14 +368,14 @@ struct StepRequest {
 #[derive(Serialize)]
 struct StepRecorded {
     #[serde(flatten)]
-    recorded: crate::steps::Recorded,
+    recorded: sendscope_app::steps::Recorded,
     deadlines: Vec<views::DeadlineView>,
 }
 
 /// A step not recorded, as a problem: 404 and 403 with the words given, 422 for a step
 /// not well formed or refused by the rules (saying what must happen first).
-fn step_problem(e: crate::steps::StepError, not_found: &str, forbidden: &str) -> Problem {
-    use crate::steps::StepError as E;
+fn step_problem(e: sendscope_app::steps::StepError, not_found: &str, forbidden: &str) -> Problem {
+    use sendscope_app::steps::StepError as E;
     match e {
         E::NotFound => Problem::not_found(not_found),
         E::Forbidden => Problem::forbidden(forbidden),
@@ -405,7 +405,7 @@ pub async fn record_step(
 ) -> Response {
     with_caller(&app, headers, move |store, c| {
         let req: StepRequest = serde_json::from_slice(&body).map_err(|e| not_a_step("case", e))?;
-        let recorded = crate::steps::record_step_overriding(
+        let recorded = sendscope_app::steps::record_step_overriding(
             store,
             &c.principal,
             &c.username,
@@ -842,7 +842,7 @@ pub fn openapi() -> Value {
                 "StepRequest": {
                     "type": "object", "required": ["type", "payload"],
                     "properties": {
-                        "type": { "type": "string", "enum": crate::steps::step_types().collect::<Vec<_>>() },
+                        "type": { "type": "string", "enum": sendscope_app::steps::step_types().collect::<Vec<_>>() },
                         "payload": { "type": "object", "description": "The step's fields, as in the event catalogue (ARCHITECTURE.md); dates are YYYY-MM-DD" },
                         "reason": { "type": "string", "description": "An optional note kept with the event, e.g. why it is recorded late" },
                         "override_reason": { "type": "string", "description": "Team managers only: why a child must be named into (or placed in) a provision whose approval is not yet in effect. Recorded as case.gate_overridden beside the step and reported" }

@@ -4,11 +4,12 @@
 //! SMTP relay is configured) or marked as posted here.
 
 use crate::cases::{not_found, with_user};
-use crate::steps::{StepError, Submitted, open_for_change, record_step};
+use crate::steps::{Submitted, open_for_change};
 use crate::{AppState, esc, page};
 use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use sendscope_app::steps::{StepError, record_step};
 use sendscope_domain::calendar::{england_today, long_date};
 use sendscope_domain::event::{EventBody, LetterIssued, LetterKind};
 use sendscope_domain::ids::CaseId;

@@ -5,12 +5,13 @@
 //! [`record`]: one set of checks, one way in.
 
 use crate::settings::blocking;
-use crate::steps::{Context, FieldError, FormView, Kind, Step, StepError, Submitted, f, h};
+use crate::steps::{Context, FieldError, FormView, Kind, Step, Submitted, f, h};
 use crate::{AppState, esc, page};
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
+use sendscope_app::steps::StepError;
 use sendscope_domain::DomainError;
 use sendscope_domain::access::{Action, Principal, Resource, authorise};
 use sendscope_domain::calendar::{england_today, long_date};

@@ -13,281 +13,15 @@ use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
-use sendscope_domain::access::{Action, Principal, Resource, authorise};
+use sendscope_app::steps::{StepError, area_rubric, changeable_for_form, record_step_overriding};
+use sendscope_domain::StreamKind;
+use sendscope_domain::access::{Action, Resource, authorise};
 use sendscope_domain::calendar::{england_today, long_date};
-use sendscope_domain::compliance::{gate_decision, gate_findings};
-use sendscope_domain::event::{Actor, EventBody, NewEvent, StreamRef};
-use sendscope_domain::ids::CaseId;
+use sendscope_domain::event::EventBody;
 use sendscope_domain::projection::{CaseState, Projection, StreamState};
 use sendscope_domain::sen::NeedType;
-use sendscope_domain::{DomainError, StreamKind};
-use sendscope_store::{Store, StoreError};
+use sendscope_store::Store;
 use serde_json::{Map, Value, json};
-
-/// Why a step was not recorded.
-#[derive(Debug)]
-pub enum StepError {
-    /// No such record, or not one this user may see (the two are not told apart).
-    NotFound,
-    /// The user may see the record but not record steps on it.
-    Forbidden,
-    /// The step is not well formed: unknown type, a missing or malformed field.
-    Invalid(String),
-    /// The rules refuse it now: the message says what must happen first.
-    Refused(String),
-    Internal(String),
-}
-
-/// A step recorded: its place in the log.
-#[derive(Debug, serde::Serialize)]
-pub struct Recorded {
-    pub seq: u64,
-    pub case: String,
-    #[serde(rename = "type")]
-    pub event_type: String,
-}
-
-/// The case event types a user may record as steps (everything on a case but opening it,
-/// and the history-rewriting events, which have their own tools).
-pub fn step_types() -> impl Iterator<Item = &'static str> {
-    EventBody::TYPES
-        .iter()
-        .copied()
-        // An override is recorded only with the step it lets through.
-        .filter(|t| t.starts_with("case.") && !matches!(*t, "case.opened" | "case.gate_overridden"))
-}
-
-/// The date a step happened: the first date in its payload, else today.
-fn effective_date(payload: &Value) -> NaiveDate {
-    ["on", "received_on", "plan_start", "transfer_on"]
-        .iter()
-        .find_map(|k| payload.get(k).and_then(Value::as_str))
-        .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
-        .unwrap_or_else(england_today)
-}
-
-/// The case a user may change, or why not.
-/// The event type of a plan-quality audit: health professionals who can see a record may
-/// audit its plan (as health auditors) without being able to record casework.
-pub const AUDIT: &str = "case.plan_audited";
-
-fn changeable(
-    store: &dyn Store,
-    who: &Principal,
-    id: &str,
-    event_type: Option<&str>,
-) -> Result<Projection, StepError> {
-    let case = CaseId::parse(id).map_err(|_| StepError::NotFound)?;
-    let p = store
-        .projection(StreamRef::case(case))
-        .map_err(|e| StepError::Internal(e.to_string()))?
-        .filter(|p| matches!(p.state, StreamState::Case(_)))
-        .ok_or(StepError::NotFound)?;
-    if !sendscope_app::access::may_see(who, &p) {
-        return Err(StepError::NotFound);
-    }
-    if event_type == Some(AUDIT) && who.role == sendscope_domain::access::Role::HealthProfessional {
-        return Ok(p);
-    }
-    let today = england_today();
-    if !authorise(
-        who,
-        Action::Change,
-        Resource::Case {
-            projection: &p,
-            today,
-        },
-    )
-    .allowed()
-    {
-        return Err(StepError::Forbidden);
-    }
-    Ok(p)
-}
-
-/// Fills in an audit's number, rubric and grade: the grade comes from the scores by the
-/// rubric the area has in force on the audit's date, never from the caller.
-fn complete_audit(
-    store: &dyn Store,
-    who: &Principal,
-    p: &Projection,
-    payload: &mut Value,
-) -> Result<(), StepError> {
-    let on = effective_date(payload);
-    let rubric = area_rubric(store, p, on)?;
-    let scores: std::collections::BTreeMap<String, u8> = payload
-        .get("scores")
-        .cloned()
-        .map(serde_json::from_value)
-        .transpose()
-        .map_err(|e| {
-            StepError::Invalid(format!(
-                "scores must map section keys to whole numbers: {e}"
-            ))
-        })?
-        .unwrap_or_default();
-    let grade = rubric.grade(&scores).map_err(StepError::Invalid)?;
-    let grade = serde_json::to_value(grade).map_err(|e| StepError::Internal(e.to_string()))?;
-    if payload.get("grade").is_some_and(|g| *g != grade) {
-        return Err(StepError::Invalid(
-            "the grade is worked out from the scores by the rubric: leave it out".into(),
-        ));
-    }
-    if who.role == sendscope_domain::access::Role::HealthProfessional
-        && payload.get("service").and_then(Value::as_str) != Some("health")
-    {
-        return Err(StepError::Forbidden);
-    }
-    let next = p.case().map(|c| c.audits.len() as u32 + 1).unwrap_or(1);
-    if let Some(o) = payload.as_object_mut() {
-        o.insert("grade".into(), grade);
-        o.insert("rubric_id".into(), json!(rubric.id));
-        o.entry("audit").or_insert(json!(next));
-    }
-    Ok(())
-}
-
-/// The plan-quality rubric the record's area has in force on a date.
-pub fn area_rubric(
-    store: &dyn Store,
-    p: &Projection,
-    on: NaiveDate,
-) -> Result<sendscope_domain::qa::Rubric, StepError> {
-    match store
-        .projection(StreamRef::area(p.area))
-        .map_err(|e| StepError::Internal(e.to_string()))?
-        .map(|a| a.state)
-    {
-        Some(StreamState::Area(a)) => Ok(a.rubric_on(on)),
-        _ => Ok(sendscope_domain::qa::Rubric::standard()),
-    }
-}
-
-/// Records one step on a case for a signed-in user or API caller.
-pub fn record_step(
-    store: &dyn Store,
-    who: &Principal,
-    username: &str,
-    case: &str,
-    event_type: &str,
-    payload: Value,
-    reason: Option<String>,
-) -> Result<Recorded, StepError> {
-    record_step_overriding(
-        store, who, username, case, event_type, payload, reason, None,
-    )
-}
-
-/// Records one step; `override_reason` lets a team manager take a step through the
-/// approval gate, recorded beside it.
-#[allow(clippy::too_many_arguments)]
-pub fn record_step_overriding(
-    store: &dyn Store,
-    who: &Principal,
-    username: &str,
-    case: &str,
-    event_type: &str,
-    payload: Value,
-    reason: Option<String>,
-    override_reason: Option<String>,
-) -> Result<Recorded, StepError> {
-    let p = changeable(store, who, case, Some(event_type))?;
-    let mut payload = payload;
-    if event_type == AUDIT {
-        complete_audit(store, who, &p, &mut payload)?;
-    }
-    if !step_types().any(|t| t == event_type) {
-        return Err(StepError::Invalid(format!(
-            "{event_type:?} is not a step that can be recorded on a case: use one of {}",
-            step_types().collect::<Vec<_>>().join(", ")
-        )));
-    }
-    let bytes = serde_json::to_vec(&payload).map_err(|e| StepError::Invalid(e.to_string()))?;
-    let body = EventBody::decode(event_type, &bytes).map_err(|e| match e {
-        DomainError::Decoding { detail, .. } => StepError::Invalid(format!(
-            "the payload is not a valid {event_type}: {detail}. The OpenAPI document lists each step's fields"
-        )),
-        e => StepError::Invalid(e.to_string()),
-    })?;
-    let actor = Actor::parse(&format!("user:{username}"))
-        .map_err(|e| StepError::Internal(e.to_string()))?;
-    let failing = gate_findings(p.area, &body, |s| store.projection(s)).map_err(|e| match e {
-        StoreError::Domain(e @ DomainError::Invalid { .. }) => StepError::Invalid(e.to_string()),
-        e => StepError::Internal(e.to_string()),
-    })?;
-    let override_reason = override_reason.filter(|r| !r.trim().is_empty());
-    let mut overrides = Vec::new();
-    if !failing.is_empty() {
-        let missing: Vec<&str> = failing.iter().map(|f| f.missing.as_str()).collect();
-        match &override_reason {
-            None => {
-                return Err(StepError::Refused(format!(
-                    "a child cannot be named into or placed in a provision before its approval: {}. Record the approval on the provision first; a team manager may override with a written reason",
-                    missing.join("; ")
-                )));
-            }
-            Some(_) if who.role != sendscope_domain::access::Role::TeamManager => {
-                return Err(StepError::Refused(format!(
-                    "only a team manager may override the approval gate ({})",
-                    missing.join("; ")
-                )));
-            }
-            Some(r) => {
-                for f in &failing {
-                    overrides.push(sendscope_domain::event::GateOverridden {
-                        gate: "provision_approval".into(),
-                        provision: f.provision,
-                        on: f.on,
-                        finding: f.missing.clone(),
-                        reason: r.trim().to_string(),
-                    });
-                }
-            }
-        }
-    }
-    let date = effective_date(&payload);
-    let reason = reason.filter(|r| !r.trim().is_empty());
-    // The gate is decided again inside the write's transaction, on the records as they
-    // are then: an approval withdrawn since the check above refuses the step.
-    let overridden: Vec<&sendscope_domain::event::GateOverridden> = overrides.iter().collect();
-    let area = p.area;
-    let gate = |read: &mut sendscope_store::Read<'_>| {
-        let findings = gate_findings(area, &body, read)?;
-        Ok(gate_decision(&findings, &overridden)?)
-    };
-    let mut events = vec![NewEvent {
-        stream: p.stream,
-        area: p.area,
-        body: body.clone(),
-        actor: actor.clone(),
-        effective_date: date,
-        reason: reason.clone(),
-        recorded_at: None,
-    }];
-    // The step and its override are one transaction: both or neither.
-    events.extend(overrides.iter().map(|o| NewEvent {
-        stream: p.stream,
-        area: p.area,
-        body: EventBody::GateOverridden(o.clone()),
-        actor: actor.clone(),
-        effective_date: date,
-        reason: override_reason.clone(),
-        recorded_at: None,
-    }));
-    sendscope_store::pause_point("step:before-append");
-    match store.append_guarded(&events, &gate) {
-        Ok(seqs) => Ok(Recorded {
-            seq: seqs.first().copied().unwrap_or_default(),
-            case: p.stream.id.to_string(),
-            event_type: event_type.to_string(),
-        }),
-        Err(StoreError::Domain(DomainError::Refused(m))) => Err(StepError::Refused(m)),
-        Err(StoreError::Domain(e @ DomainError::Invalid { .. })) => {
-            Err(StepError::Invalid(e.to_string()))
-        }
-        Err(e) => Err(StepError::Internal(e.to_string())),
-    }
-}
 
 // ---- the forms ----------------------------------------------------------------------
 
@@ -1743,7 +1477,7 @@ pub fn open_for_change(
     id: &str,
     event_type: Option<&str>,
 ) -> Result<Projection, Box<Response>> {
-    match changeable(store, &who.principal, id, event_type) {
+    match changeable_for_form(store, &who.principal, id, event_type) {
         Ok(p) => Ok(p),
         Err(StepError::NotFound) => Err(Box::new(not_found())),
         Err(StepError::Forbidden) => Err(Box::new((
@@ -1828,7 +1562,15 @@ fn prepare(
             .collect();
         list.sort_by(|a, b| a.1.cmp(&b.1));
         ctx.provisions = list;
-        ctx.can_override = who.principal.role == sendscope_domain::access::Role::TeamManager;
+        ctx.can_override = authorise(
+            &who.principal,
+            Action::OverrideGate,
+            Resource::Case {
+                projection: &p,
+                today: england_today(),
+            },
+        )
+        .allowed();
     }
     Ok((step, p, ctx))
 }
@@ -1941,6 +1683,7 @@ pub async fn submit(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sendscope_app::steps::step_types;
 
     #[test]
     fn every_form_is_a_case_step_and_every_step_has_a_form() {

@@ -602,7 +602,16 @@ pub fn case_view(
         Vec::new()
     };
     let can_audit = c.plan.is_some()
-        && (can_record_steps || who.role == sendscope_domain::access::Role::HealthProfessional);
+        && (can_record_steps
+            || authorise(
+                who,
+                Action::AuditPlan(Some(sendscope_domain::qa::AuditService::Health)),
+                Resource::Case {
+                    projection: proj,
+                    today: england_today(),
+                },
+            )
+            .allowed());
     let audits = c
         .audits
         .iter()

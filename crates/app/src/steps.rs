@@ -1,0 +1,328 @@
+//! Recording casework steps: one command behind the GOV.UK forms and the API alike. A
+//! step is a case event; who may record it is `domain::access::authorise`'s answer, the
+//! domain's rules decide whether it may be recorded now (and, if not, say what must
+//! happen first), and the decisions that read other records (the approval gate, the
+//! rubric an audit is graded by) are taken again inside the write's transaction, on the
+//! records as they are then. A refused step writes nothing.
+
+use chrono::NaiveDate;
+use sendscope_domain::DomainError;
+use sendscope_domain::access::{Action, Principal, Resource, authorise};
+use sendscope_domain::calendar::england_today;
+use sendscope_domain::compliance::{gate_decision, gate_findings};
+use sendscope_domain::event::{Actor, EventBody, NewEvent, StreamRef};
+use sendscope_domain::ids::CaseId;
+use sendscope_domain::projection::{Projection, StreamState};
+use sendscope_domain::qa::AuditService;
+use sendscope_store::{Store, StoreError};
+use serde_json::{Value, json};
+
+/// Why a step was not recorded.
+#[derive(Debug)]
+pub enum StepError {
+    /// No such record, or not one this user may see (the two are not told apart).
+    NotFound,
+    /// The user may see the record but not record steps on it.
+    Forbidden,
+    /// The step is not well formed: unknown type, a missing or malformed field.
+    Invalid(String),
+    /// The rules refuse it now: the message says what must happen first.
+    Refused(String),
+    Internal(String),
+}
+
+/// A step recorded: its place in the log.
+#[derive(Debug, serde::Serialize)]
+pub struct Recorded {
+    pub seq: u64,
+    pub case: String,
+    #[serde(rename = "type")]
+    pub event_type: String,
+}
+
+/// The case event types a user may record as steps (everything on a case but opening it,
+/// and the history-rewriting events, which have their own tools).
+pub fn step_types() -> impl Iterator<Item = &'static str> {
+    EventBody::TYPES
+        .iter()
+        .copied()
+        // An override is recorded only with the step it lets through.
+        .filter(|t| t.starts_with("case.") && !matches!(*t, "case.opened" | "case.gate_overridden"))
+}
+
+/// The date a step happened: the first date in its payload, else today.
+fn effective_date(payload: &Value) -> NaiveDate {
+    ["on", "received_on", "plan_start", "transfer_on"]
+        .iter()
+        .find_map(|k| payload.get(k).and_then(Value::as_str))
+        .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+        .unwrap_or_else(england_today)
+}
+
+/// The event type of a plan-quality audit: health professionals who can see a record may
+/// audit its plan (as health auditors) without being able to record casework.
+pub const AUDIT: &str = "case.plan_audited";
+
+/// What recording `event_type` asks `authorise` for: an audit is auditing a plan, for the
+/// service the payload names; every other step is changing the record.
+fn action_for(event_type: Option<&str>, payload: Option<&Value>) -> Action {
+    if event_type == Some(AUDIT) {
+        let service = payload
+            .and_then(|p| p.get("service"))
+            .cloned()
+            .and_then(|v| serde_json::from_value::<AuditService>(v).ok());
+        Action::AuditPlan(service)
+    } else {
+        Action::Change
+    }
+}
+
+/// The case a user may record `action` on, or why not: a record they may not see is not
+/// found; one they may see but not change is forbidden.
+pub fn changeable(
+    store: &dyn Store,
+    who: &Principal,
+    id: &str,
+    action: Action,
+) -> Result<Projection, StepError> {
+    let case = CaseId::parse(id).map_err(|_| StepError::NotFound)?;
+    let p = store
+        .projection(StreamRef::case(case))
+        .map_err(|e| StepError::Internal(e.to_string()))?
+        .filter(|p| matches!(p.state, StreamState::Case(_)))
+        .ok_or(StepError::NotFound)?;
+    if !crate::access::may_see(who, &p) {
+        return Err(StepError::NotFound);
+    }
+    let resource = Resource::Case {
+        projection: &p,
+        today: england_today(),
+    };
+    if !authorise(who, action, resource).allowed() {
+        return Err(StepError::Forbidden);
+    }
+    Ok(p)
+}
+
+/// [`changeable`] for opening a step's form, before anything is entered: for an audit,
+/// whether the user may audit the plan for any service.
+pub fn changeable_for_form(
+    store: &dyn Store,
+    who: &Principal,
+    id: &str,
+    event_type: Option<&str>,
+) -> Result<Projection, StepError> {
+    if event_type != Some(AUDIT) {
+        return changeable(store, who, id, Action::Change);
+    }
+    let mut answer = Err(StepError::Forbidden);
+    for service in [
+        AuditService::Education,
+        AuditService::Health,
+        AuditService::SocialCare,
+    ] {
+        answer = changeable(store, who, id, Action::AuditPlan(Some(service)));
+        if !matches!(answer, Err(StepError::Forbidden)) {
+            break;
+        }
+    }
+    answer
+}
+
+/// Fills in an audit's number, rubric and grade: the grade comes from the scores by the
+/// rubric the area has in force on the audit's date, never from the caller.
+fn complete_audit(store: &dyn Store, p: &Projection, payload: &mut Value) -> Result<(), StepError> {
+    let on = effective_date(payload);
+    let rubric = area_rubric(store, p, on)?;
+    let scores: std::collections::BTreeMap<String, u8> = payload
+        .get("scores")
+        .cloned()
+        .map(serde_json::from_value)
+        .transpose()
+        .map_err(|e| {
+            StepError::Invalid(format!(
+                "scores must map section keys to whole numbers: {e}"
+            ))
+        })?
+        .unwrap_or_default();
+    let grade = rubric.grade(&scores).map_err(StepError::Invalid)?;
+    let grade = serde_json::to_value(grade).map_err(|e| StepError::Internal(e.to_string()))?;
+    if payload.get("grade").is_some_and(|g| *g != grade) {
+        return Err(StepError::Invalid(
+            "the grade is worked out from the scores by the rubric: leave it out".into(),
+        ));
+    }
+    let next = p.case().map(|c| c.audits.len() as u32 + 1).unwrap_or(1);
+    if let Some(o) = payload.as_object_mut() {
+        o.insert("grade".into(), grade);
+        o.insert("rubric_id".into(), json!(rubric.id));
+        o.entry("audit").or_insert(json!(next));
+    }
+    Ok(())
+}
+
+/// The plan-quality rubric the record's area has in force on a date.
+pub fn area_rubric(
+    store: &dyn Store,
+    p: &Projection,
+    on: NaiveDate,
+) -> Result<sendscope_domain::qa::Rubric, StepError> {
+    match store
+        .projection(StreamRef::area(p.area))
+        .map_err(|e| StepError::Internal(e.to_string()))?
+        .map(|a| a.state)
+    {
+        Some(StreamState::Area(a)) => Ok(a.rubric_on(on)),
+        _ => Ok(sendscope_domain::qa::Rubric::standard()),
+    }
+}
+
+/// Records one step on a case for a signed-in user or API caller.
+pub fn record_step(
+    store: &dyn Store,
+    who: &Principal,
+    username: &str,
+    case: &str,
+    event_type: &str,
+    payload: Value,
+    reason: Option<String>,
+) -> Result<Recorded, StepError> {
+    record_step_overriding(
+        store, who, username, case, event_type, payload, reason, None,
+    )
+}
+
+/// Records one step; `override_reason` lets a team manager take a step through the
+/// approval gate, recorded beside it.
+#[allow(clippy::too_many_arguments)]
+pub fn record_step_overriding(
+    store: &dyn Store,
+    who: &Principal,
+    username: &str,
+    case: &str,
+    event_type: &str,
+    payload: Value,
+    reason: Option<String>,
+    override_reason: Option<String>,
+) -> Result<Recorded, StepError> {
+    let p = changeable(
+        store,
+        who,
+        case,
+        action_for(Some(event_type), Some(&payload)),
+    )?;
+    let mut payload = payload;
+    if event_type == AUDIT {
+        complete_audit(store, &p, &mut payload)?;
+    }
+    if !step_types().any(|t| t == event_type) {
+        return Err(StepError::Invalid(format!(
+            "{event_type:?} is not a step that can be recorded on a case: use one of {}",
+            step_types().collect::<Vec<_>>().join(", ")
+        )));
+    }
+    let bytes = serde_json::to_vec(&payload).map_err(|e| StepError::Invalid(e.to_string()))?;
+    let body = EventBody::decode(event_type, &bytes).map_err(|e| match e {
+        DomainError::Decoding { detail, .. } => StepError::Invalid(format!(
+            "the payload is not a valid {event_type}: {detail}. The OpenAPI document lists each step's fields"
+        )),
+        e => StepError::Invalid(e.to_string()),
+    })?;
+    let actor = Actor::parse(&format!("user:{username}"))
+        .map_err(|e| StepError::Internal(e.to_string()))?;
+    let failing = gate_findings(p.area, &body, |s| store.projection(s)).map_err(|e| match e {
+        StoreError::Domain(e @ DomainError::Invalid { .. }) => StepError::Invalid(e.to_string()),
+        e => StepError::Internal(e.to_string()),
+    })?;
+    let override_reason = override_reason.filter(|r| !r.trim().is_empty());
+    let mut overrides = Vec::new();
+    if !failing.is_empty() {
+        let missing: Vec<&str> = failing.iter().map(|f| f.missing.as_str()).collect();
+        match &override_reason {
+            None => {
+                return Err(StepError::Refused(format!(
+                    "a child cannot be named into or placed in a provision before its approval: {}. Record the approval on the provision first; a team manager may override with a written reason",
+                    missing.join("; ")
+                )));
+            }
+            Some(_)
+                if !authorise(
+                    who,
+                    Action::OverrideGate,
+                    Resource::Case {
+                        projection: &p,
+                        today: england_today(),
+                    },
+                )
+                .allowed() =>
+            {
+                return Err(StepError::Refused(format!(
+                    "only a team manager may override the approval gate ({})",
+                    missing.join("; ")
+                )));
+            }
+            Some(r) => {
+                for f in &failing {
+                    overrides.push(sendscope_domain::event::GateOverridden {
+                        gate: "provision_approval".into(),
+                        provision: f.provision,
+                        on: f.on,
+                        finding: f.missing.clone(),
+                        reason: r.trim().to_string(),
+                    });
+                }
+            }
+        }
+    }
+    let date = effective_date(&payload);
+    let reason = reason.filter(|r| !r.trim().is_empty());
+    // The gate and an audit's grade are decided again inside the write's transaction, on
+    // the records as they are then: an approval withdrawn, or a rubric replaced, since
+    // the checks above refuses the step.
+    let overridden: Vec<&sendscope_domain::event::GateOverridden> = overrides.iter().collect();
+    let area = p.area;
+    let guard = |read: &mut sendscope_store::Read<'_>| {
+        let findings = gate_findings(area, &body, &mut *read)?;
+        gate_decision(&findings, &overridden)?;
+        if let EventBody::PlanAudited(audit) = &body {
+            let rubric = match read(StreamRef::area(area))?.map(|p| p.state) {
+                Some(StreamState::Area(a)) => a.rubric_on(audit.on),
+                _ => sendscope_domain::qa::Rubric::standard(),
+            };
+            sendscope_domain::qa::audit_decision(&rubric, audit)?;
+        }
+        Ok(())
+    };
+    let mut events = vec![NewEvent {
+        stream: p.stream,
+        area: p.area,
+        body: body.clone(),
+        actor: actor.clone(),
+        effective_date: date,
+        reason: reason.clone(),
+        recorded_at: None,
+    }];
+    // The step and its override are one transaction: both or neither.
+    events.extend(overrides.iter().map(|o| NewEvent {
+        stream: p.stream,
+        area: p.area,
+        body: EventBody::GateOverridden(o.clone()),
+        actor: actor.clone(),
+        effective_date: date,
+        reason: override_reason.clone(),
+        recorded_at: None,
+    }));
+    sendscope_store::pause_point("step:before-append");
+    match store.append_guarded(&events, &guard) {
+        Ok(seqs) => Ok(Recorded {
+            seq: seqs.first().copied().unwrap_or_default(),
+            case: p.stream.id.to_string(),
+            event_type: event_type.to_string(),
+        }),
+        Err(StoreError::Domain(DomainError::Refused(m))) => Err(StepError::Refused(m)),
+        Err(StoreError::Domain(e @ DomainError::Invalid { .. })) => {
+            Err(StepError::Invalid(e.to_string()))
+        }
+        Err(e) => Err(StepError::Internal(e.to_string())),
+    }
+}
