@@ -405,12 +405,27 @@ mod tests {
                 resourced_provision: false,
             }),
         ];
-        for (i, b) in bodies.iter().enumerate() {
+        record(&mut p, &bodies);
+        World {
+            area,
+            case: p,
+            staff,
+            team,
+            school,
+            parent,
+            restricted_parent,
+        }
+    }
+
+    /// Applies events to a projection as if recorded in turn.
+    fn record(p: &mut Projection, bodies: &[EventBody]) {
+        for b in bodies {
+            let version = p.version + 1;
             let e = RecordedEvent {
-                seq: i as u64 + 1,
+                seq: u64::from(version),
                 stream: p.stream,
-                version: i as u32 + 1,
-                area,
+                version,
+                area: p.area,
                 event_type: b.event_type().into(),
                 actor: "user:t".into(),
                 recorded_at: crate::Instant::parse("2025-01-01T00:00:00Z").expect("instant"),
@@ -421,15 +436,6 @@ mod tests {
                 hash: [0; 32],
             };
             p.apply(&e, b);
-        }
-        World {
-            area,
-            case: p,
-            staff,
-            team,
-            school,
-            parent,
-            restricted_parent,
         }
     }
 
@@ -463,24 +469,7 @@ mod tests {
                 on: d(2025, 2, 10),
             }),
         ];
-        for b in &steps {
-            let version = w.case.version + 1;
-            let e = RecordedEvent {
-                seq: u64::from(version),
-                stream: w.case.stream,
-                version,
-                area: w.area,
-                event_type: b.event_type().into(),
-                actor: "user:t".into(),
-                recorded_at: crate::Instant::parse("2025-02-10T00:00:00Z").expect("instant"),
-                effective_date: d(2025, 2, 10),
-                reason: None,
-                payload: None,
-                payload_digest: [0; 32],
-                hash: [0; 32],
-            };
-            w.case.apply(&e, b);
-        }
+        record(&mut w.case, &steps);
         let health = principal(&w, Role::HealthProfessional);
         let case = Resource::Case {
             projection: &w.case,
