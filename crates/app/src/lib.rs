@@ -12,6 +12,7 @@ pub mod figures;
 pub mod filter_options;
 pub mod placement;
 pub mod programmes;
+pub mod provisions;
 pub mod queue;
 pub mod steps;
 pub mod trajectories;

@@ -555,7 +555,7 @@ pub async fn provision_step(
         let id = sendscope_domain::ids::ProvisionId::parse(&id).map_err(|_| gone())?;
         let req: ProvisionStep =
             serde_json::from_slice(&body).map_err(|e| not_a_step("provision", e))?;
-        let seq = crate::register::record(
+        let seq = sendscope_app::provisions::record(
             store,
             &c.principal,
             &c.username,

@@ -11,13 +11,13 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
+use sendscope_app::provisions::record;
 use sendscope_app::steps::StepError;
-use sendscope_domain::DomainError;
 use sendscope_domain::access::{Action, Principal, Resource, authorise};
 use sendscope_domain::calendar::{england_today, long_date};
 use sendscope_domain::codes::Pence;
 use sendscope_domain::compliance::{ProvisionRecord, findings};
-use sendscope_domain::event::{Actor, EventBody, NewEvent, StreamRef};
+use sendscope_domain::event::StreamRef;
 use sendscope_domain::ids::{ProvisionId, SettingId};
 use sendscope_domain::projection::{ProvisionState, SettingState, StreamState};
 use sendscope_store::{Store, StoreError};
@@ -235,86 +235,6 @@ pub const PROVISION_STEPS: &[Step] = &[
 
 fn step(slug: &str) -> Option<&'static Step> {
     PROVISION_STEPS.iter().find(|s| s.slug == slug)
-}
-
-/// Records one step on a provision for a signed-in user or API caller: only
-/// commissioners and team managers; the provision must be in their area (and, when
-/// opening it, the school too); the rules refuse steps out of order. Returns the seq.
-pub fn record(
-    store: &dyn Store,
-    who: &Principal,
-    username: &str,
-    id: ProvisionId,
-    event_type: &str,
-    payload: &Value,
-    reason: Option<String>,
-) -> Result<u64, StepError> {
-    if !authorise(who, Action::Change, Resource::Settings { area: who.area }).allowed() {
-        return Err(StepError::Forbidden);
-    }
-    if !event_type.starts_with("provision.") {
-        return Err(StepError::Invalid(format!(
-            "{event_type:?} is not a provision step: use {}",
-            std::iter::once(OPEN.event_type)
-                .chain(PROVISION_STEPS.iter().map(|s| s.event_type))
-                .chain(["provision.viable_options_recorded"])
-                .collect::<Vec<_>>()
-                .join(", ")
-        )));
-    }
-    let internal = |e: StoreError| StepError::Internal(e.to_string());
-    let bytes = serde_json::to_vec(payload).map_err(|e| StepError::Invalid(e.to_string()))?;
-    let event = EventBody::decode(event_type, &bytes)
-        .map_err(|e| StepError::Invalid(format!("the payload is not a valid {event_type}: {e}")))?;
-    let stream = StreamRef::provision(id);
-    if store
-        .projection(stream)
-        .map_err(internal)?
-        .is_some_and(|x| x.area != who.area)
-    {
-        return Err(StepError::NotFound);
-    }
-    if let EventBody::ProvisionOpened(o) = &event
-        && store
-            .projection(StreamRef::setting(o.setting))
-            .map_err(internal)?
-            .is_none_or(|s| s.area != who.area)
-    {
-        return Err(StepError::Invalid(format!(
-            "there is no setting {} in your area: register the school first (sendscope import gias)",
-            o.setting
-        )));
-    }
-    let date = [
-        "on",
-        "signed_on",
-        "submitted_on",
-        "decided_on",
-        "approved_on",
-    ]
-    .iter()
-    .find_map(|k| payload.get(k).and_then(Value::as_str))
-    .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-    .unwrap_or_else(england_today);
-    let actor = Actor::parse(&format!("user:{username}"))
-        .map_err(|e| StepError::Internal(e.to_string()))?;
-    let seqs = store
-        .append(&[NewEvent {
-            stream,
-            area: who.area,
-            body: event,
-            actor,
-            effective_date: date,
-            reason: reason.filter(|r| !r.trim().is_empty()),
-            recorded_at: None,
-        }])
-        .map_err(|e| match e {
-            StoreError::Domain(DomainError::Refused(m)) => StepError::Refused(m),
-            // The identifier belongs to another kind of record.
-            StoreError::Conflict(_) => StepError::NotFound,
-            e => StepError::Internal(e.to_string()),
-        })?;
-    Ok(seqs.first().copied().unwrap_or_default())
 }
 
 /// A provision in the caller's area, with its school.

@@ -1,0 +1,95 @@
+//! Recording a step on the provisions register (places, costs, agreements, approvals,
+//! capital, viable-options evidence), for the pages and the API alike: only those who
+//! may change the area's settings; the provision (and, when opening it, its school) in
+//! their area; the rules refuse steps out of order.
+
+use crate::steps::StepError;
+use chrono::NaiveDate;
+use sendscope_domain::DomainError;
+use sendscope_domain::access::{Action, Principal, Resource, authorise};
+use sendscope_domain::calendar::england_today;
+use sendscope_domain::event::{Actor, EventBody, NewEvent, StreamRef};
+use sendscope_domain::ids::ProvisionId;
+use sendscope_store::{Store, StoreError};
+use serde_json::Value;
+
+/// Records one step on a provision for a signed-in user or API caller: only
+/// commissioners and team managers; the provision must be in their area (and, when
+/// opening it, the school too); the rules refuse steps out of order. Returns the seq.
+pub fn record(
+    store: &dyn Store,
+    who: &Principal,
+    username: &str,
+    id: ProvisionId,
+    event_type: &str,
+    payload: &Value,
+    reason: Option<String>,
+) -> Result<u64, StepError> {
+    if !authorise(who, Action::Change, Resource::Settings { area: who.area }).allowed() {
+        return Err(StepError::Forbidden);
+    }
+    if !event_type.starts_with("provision.") {
+        return Err(StepError::Invalid(format!(
+            "{event_type:?} is not a provision step: use {}",
+            EventBody::TYPES
+                .iter()
+                .filter(|t| t.starts_with("provision."))
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    let internal = |e: StoreError| StepError::Internal(e.to_string());
+    let bytes = serde_json::to_vec(payload).map_err(|e| StepError::Invalid(e.to_string()))?;
+    let event = EventBody::decode(event_type, &bytes)
+        .map_err(|e| StepError::Invalid(format!("the payload is not a valid {event_type}: {e}")))?;
+    let stream = StreamRef::provision(id);
+    if store
+        .projection(stream)
+        .map_err(internal)?
+        .is_some_and(|x| x.area != who.area)
+    {
+        return Err(StepError::NotFound);
+    }
+    if let EventBody::ProvisionOpened(o) = &event
+        && store
+            .projection(StreamRef::setting(o.setting))
+            .map_err(internal)?
+            .is_none_or(|s| s.area != who.area)
+    {
+        return Err(StepError::Invalid(format!(
+            "there is no setting {} in your area: register the school first (sendscope import gias)",
+            o.setting
+        )));
+    }
+    let date = [
+        "on",
+        "signed_on",
+        "submitted_on",
+        "decided_on",
+        "approved_on",
+    ]
+    .iter()
+    .find_map(|k| payload.get(k).and_then(Value::as_str))
+    .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+    .unwrap_or_else(england_today);
+    let actor = Actor::parse(&format!("user:{username}"))
+        .map_err(|e| StepError::Internal(e.to_string()))?;
+    let seqs = store
+        .append(&[NewEvent {
+            stream,
+            area: who.area,
+            body: event,
+            actor,
+            effective_date: date,
+            reason: reason.filter(|r| !r.trim().is_empty()),
+            recorded_at: None,
+        }])
+        .map_err(|e| match e {
+            StoreError::Domain(DomainError::Refused(m)) => StepError::Refused(m),
+            // The identifier belongs to another kind of record.
+            StoreError::Conflict(_) => StepError::NotFound,
+            e => StepError::Internal(e.to_string()),
+        })?;
+    Ok(seqs.first().copied().unwrap_or_default())
+}
