@@ -1,0 +1,158 @@
+//! Looking after the records: the audit of the hash chain, exports, accounts and API
+//! tokens.
+
+use super::*;
+
+pub(crate) fn audit_command(url: &str, what: AuditCommand) -> anyhow::Result<()> {
+    match what {
+        AuditCommand::Verify => {
+            let store = open(url)?;
+            let t = Clock::now();
+            let r = sendscope_store::verify(store.as_ref())?;
+            if let Some(b) = r.first_break {
+                bail!(
+                    "the event history fails verification at event {}: {} (events before it verified)",
+                    b.seq,
+                    b.problem
+                );
+            }
+            outln!(
+                "Verified {} events ({} payloads lawfully erased) in {:.1} s. Chain head: {}",
+                r.events,
+                r.erased_payloads,
+                t.elapsed().as_secs_f64(),
+                r.head.unwrap_or_else(|| "(empty)".into())
+            );
+            Ok(())
+        }
+    }
+}
+
+pub(crate) fn export_command(url: &str, what: ExportCommand) -> anyhow::Result<()> {
+    match what {
+        ExportCommand::Events { format, output } => {
+            let store = open(url)?;
+            let format = match format {
+                Format::Csv => ExportFormat::Csv,
+                Format::Jsonl => ExportFormat::Jsonl,
+            };
+            let n = match output {
+                Some(path) => {
+                    let f = std::fs::File::create(&path)
+                        .with_context(|| format!("cannot create {}", path.display()))?;
+                    let mut w = std::io::BufWriter::new(f);
+                    let n = sendscope_store::export_events(store.as_ref(), format, &mut w)?;
+                    w.flush().context("cannot finish writing the export")?;
+                    n
+                }
+                None => {
+                    let out = std::io::stdout();
+                    let mut w = std::io::BufWriter::new(out.lock());
+                    let n = sendscope_store::export_events(store.as_ref(), format, &mut w)?;
+                    w.flush().context("cannot finish writing the export")?;
+                    n
+                }
+            };
+            eprintln!("Exported {n} events.");
+            Ok(())
+        }
+    }
+}
+
+pub(crate) fn user_command(url: &str, what: UserCommand) -> anyhow::Result<()> {
+    match what {
+        UserCommand::Add {
+            username,
+            role,
+            area,
+            staff,
+            team,
+            setting,
+            person,
+            case,
+        } => {
+            let store = open(url)?;
+            let role = Role::parse(&role).with_context(|| {
+                let all: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+                format!("role {role:?} is not known; use one of {}", all.join(", "))
+            })?;
+            let area = find_area(store.as_ref(), &area)?;
+            let id = |s: Option<String>| {
+                s.map(|v| {
+                    uuid::Uuid::parse_str(v.trim())
+                        .with_context(|| format!("{v:?} is not an identifier (a UUID)"))
+                })
+                .transpose()
+            };
+            let links = AccountLinks {
+                staff: id(staff)?.map(StaffId),
+                team: id(team)?.map(TeamId),
+                setting: id(setting)?.map(SettingId),
+                person: id(person)?.map(PersonId),
+                case: id(case)?.map(CaseId),
+            };
+            let mut password = String::new();
+            std::io::stdin()
+                .read_line(&mut password)
+                .context("cannot read the password from standard input")?;
+            let password = password.trim_end_matches(['\n', '\r']);
+            check_password_strength(password)?;
+            let username = Username::parse(&username)?;
+            add_account(
+                store.as_ref(),
+                area,
+                &username,
+                role,
+                links,
+                password,
+                "user:admin-cli",
+            )?;
+            outln!("Account {username} ({}) created.", role.as_str());
+            Ok(())
+        }
+    }
+}
+
+pub(crate) fn token_command(url: &str, what: TokenCommand) -> anyhow::Result<()> {
+    let store = open(url)?;
+    match what {
+        TokenCommand::Create { user, label } => {
+            let username = Username::parse(&user)?;
+            let token = sendscope_app::accounts::issue_api_token(
+                store.as_ref(),
+                &username,
+                &label,
+                "user:admin-cli",
+            )?;
+            eprintln!(
+                "Token {} issued for {username}. Keep it secret: it is shown only now.",
+                token.id
+            );
+            outln!("{}", token.secret);
+        }
+        TokenCommand::List => {
+            let tokens = store.api_tokens()?;
+            if tokens.is_empty() {
+                eprintln!("No API tokens have been issued.");
+            }
+            for t in tokens {
+                outln!(
+                    "{}\t{}\t{}\tissued {}\t{}",
+                    t.id,
+                    t.username,
+                    t.label,
+                    t.created_at,
+                    t.revoked_at
+                        .map(|r| format!("revoked {r}"))
+                        .unwrap_or_else(|| "active".into())
+                );
+            }
+        }
+        TokenCommand::Revoke { id } => {
+            let id = sendscope_domain::account::TokenId::parse(&id)?;
+            sendscope_app::accounts::revoke_api_token(store.as_ref(), &id, "user:admin-cli")?;
+            outln!("Token {id} revoked.");
+        }
+    }
+    Ok(())
+}
