@@ -105,50 +105,43 @@ pub(crate) fn programme_command(url: &str, what: ProgrammeCommand) -> anyhow::Re
 }
 
 pub(crate) fn qa_command(url: &str, what: QaCommand) -> anyhow::Result<()> {
-    let store = open(url)?;
     match what {
         QaCommand::AdoptRubric { area, from, file } => {
-            let area = find_area(store.as_ref(), &area)?;
-            let text = std::fs::read_to_string(&file)
-                .with_context(|| format!("cannot read {}", file.display()))?;
-            let rubric: sendscope_domain::qa::Rubric =
-                serde_json::from_str(&text).with_context(|| {
-                    format!(
-                        "{} is not a rubric (see `sendscope qa show-rubric` for the shape)",
-                        file.display()
-                    )
-                })?;
-            rubric
-                .check()
-                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-            append_area_event(
-                store.as_ref(),
-                area,
-                sendscope_domain::EventBody::QaRubricAdopted(
-                    sendscope_domain::event::QaRubricAdopted {
-                        effective_from: from,
-                        rubric,
-                    },
-                ),
-                "system:cli",
-                from,
+            adopt(
+                url,
+                &area,
+                &file,
+                "a rubric",
+                "sendscope qa show-rubric",
+                |rubric: sendscope_domain::qa::Rubric| {
+                    rubric
+                        .check()
+                        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+                    Ok((
+                        sendscope_domain::EventBody::QaRubricAdopted(
+                            sendscope_domain::event::QaRubricAdopted {
+                                effective_from: from,
+                                rubric,
+                            },
+                        ),
+                        from,
+                    ))
+                },
             )?;
             eprintln!("Rubric adopted for audits from {from}.");
             Ok(())
         }
-        QaCommand::ShowRubric { area, on } => {
-            let area = find_area(store.as_ref(), &area)?;
-            let on = on.unwrap_or_else(sendscope_domain::calendar::england_today);
-            let rubric = match store
-                .projection(sendscope_domain::StreamRef::area(area))?
-                .map(|p| p.state)
-            {
-                Some(sendscope_domain::projection::StreamState::Area(a)) => a.rubric_on(on),
-                _ => sendscope_domain::qa::Rubric::standard(),
-            };
-            outln!("{}", serde_json::to_string_pretty(&rubric)?);
-            Ok(())
-        }
+        QaCommand::ShowRubric { area, on } => show(url, &area, on, |store, area, on| {
+            Ok(
+                match store
+                    .projection(sendscope_domain::StreamRef::area(area))?
+                    .map(|p| p.state)
+                {
+                    Some(sendscope_domain::projection::StreamState::Area(a)) => a.rubric_on(on),
+                    _ => sendscope_domain::qa::Rubric::standard(),
+                },
+            )
+        }),
     }
 }
 

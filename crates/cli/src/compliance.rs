@@ -10,24 +10,16 @@ pub(crate) fn compliance_command(
 ) -> anyhow::Result<()> {
     match what {
         ComplianceCommand::AdoptRules { area, file } => {
-            let store = open(url)?;
-            let area = find_area(store.as_ref(), &area)?;
-            let text = std::fs::read_to_string(&file)
-                .with_context(|| format!("cannot read {}", file.display()))?;
-            let rules: sendscope_domain::compliance::GateRules = serde_json::from_str(&text)
-                .with_context(|| {
-                    format!(
-                        "{} is not a set of gate rules (see `sendscope compliance show-rules` for the shape)",
-                        file.display()
-                    )
-                })?;
-            let from = rules.effective_from;
-            append_area_event(
-                store.as_ref(),
-                area,
-                sendscope_domain::EventBody::GateRulesAdopted(rules),
-                "system:cli",
-                from,
+            let from = adopt(
+                url,
+                &area,
+                &file,
+                "a set of gate rules",
+                "sendscope compliance show-rules",
+                |rules: sendscope_domain::compliance::GateRules| {
+                    let from = rules.effective_from;
+                    Ok((sendscope_domain::EventBody::GateRulesAdopted(rules), from))
+                },
             )?;
             eprintln!("Gate rules adopted for steps from {from}.");
             Ok(())
@@ -55,14 +47,9 @@ pub(crate) fn compliance_command(
             }
             Ok(())
         }
-        ComplianceCommand::ShowRules { area, on } => {
-            let store = open(url)?;
-            let area = find_area(store.as_ref(), &area)?;
-            let on = on.unwrap_or_else(sendscope_domain::calendar::england_today);
-            let rules = sendscope_app::compliance::rules_on(store.as_ref(), area, on)?;
-            outln!("{}", serde_json::to_string_pretty(&rules)?);
-            Ok(())
-        }
+        ComplianceCommand::ShowRules { area, on } => show(url, &area, on, |store, area, on| {
+            Ok(sendscope_app::compliance::rules_on(store, area, on)?)
+        }),
         ComplianceCommand::Report { area, format } => {
             let store = open(url)?;
             let area = match area {

@@ -285,6 +285,49 @@ fn append_area_event(
     Ok(())
 }
 
+/// Adopts an area's settings from a JSON file: reads and parses it (saying which command
+/// shows the shape when it is not `what`), makes the area event and the date it takes
+/// effect with `event`, and records it.
+fn adopt<T: serde::de::DeserializeOwned>(
+    url: &str,
+    area: &str,
+    file: &std::path::Path,
+    what: &str,
+    shape: &str,
+    event: impl FnOnce(T) -> anyhow::Result<(sendscope_domain::EventBody, NaiveDate)>,
+) -> anyhow::Result<NaiveDate> {
+    let store = open(url)?;
+    let area = find_area(store.as_ref(), area)?;
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let value: T = serde_json::from_str(&text).with_context(|| {
+        format!(
+            "{} is not {what} (see `{shape}` for the shape)",
+            file.display()
+        )
+    })?;
+    let (body, from) = event(value)?;
+    append_area_event(store.as_ref(), area, body, "system:cli", from)?;
+    Ok(from)
+}
+
+/// Prints an area's settings in force on a day (today unless given) as JSON.
+fn show<T: serde::Serialize>(
+    url: &str,
+    area: &str,
+    on: Option<NaiveDate>,
+    read: impl FnOnce(&dyn Store, AreaId, NaiveDate) -> anyhow::Result<T>,
+) -> anyhow::Result<()> {
+    let store = open(url)?;
+    let area = find_area(store.as_ref(), area)?;
+    let on = on.unwrap_or_else(sendscope_domain::calendar::england_today);
+    outln!(
+        "{}",
+        serde_json::to_string_pretty(&read(store.as_ref(), area, on)?)?
+    );
+    Ok(())
+}
+
 /// The area with the most cases.
 fn largest_area(store: &dyn Store) -> anyhow::Result<AreaId> {
     let h = store.headline()?;

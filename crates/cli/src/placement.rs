@@ -24,36 +24,26 @@ pub(crate) fn placement_command(url: &str, what: PlacementCommand) -> anyhow::Re
             Ok(())
         }
         PlacementCommand::AdoptSettings { area, file } => {
-            let store = open(url)?;
-            let area = find_area(store.as_ref(), &area)?;
-            let text = std::fs::read_to_string(&file)
-                .with_context(|| format!("cannot read {}", file.display()))?;
-            let settings: sendscope_domain::costs::PlacementSettings = serde_json::from_str(&text)
-                .with_context(|| {
-                    format!(
-                        "{} is not placement costing (see `sendscope placement show-settings` for the shape)",
-                        file.display()
-                    )
-                })?;
-            let from = settings.effective_from;
-            append_area_event(
-                store.as_ref(),
-                area,
-                sendscope_domain::EventBody::PlacementSettingsAdopted(settings),
-                "system:cli",
-                from,
+            let from = adopt(
+                url,
+                &area,
+                &file,
+                "placement costing",
+                "sendscope placement show-settings",
+                |settings: sendscope_domain::costs::PlacementSettings| {
+                    let from = settings.effective_from;
+                    Ok((
+                        sendscope_domain::EventBody::PlacementSettingsAdopted(settings),
+                        from,
+                    ))
+                },
             )?;
             eprintln!("Placement costing adopted from {from}.");
             Ok(())
         }
-        PlacementCommand::ShowSettings { area, on } => {
-            let store = open(url)?;
-            let area = find_area(store.as_ref(), &area)?;
-            let on = on.unwrap_or_else(sendscope_domain::calendar::england_today);
-            let settings = sendscope_app::placement::settings_on(store.as_ref(), area, on)?;
-            outln!("{}", serde_json::to_string_pretty(&settings)?);
-            Ok(())
-        }
+        PlacementCommand::ShowSettings { area, on } => show(url, &area, on, |store, area, on| {
+            Ok(sendscope_app::placement::settings_on(store, area, on)?)
+        }),
         PlacementCommand::Options { case, on } => {
             let store = open(url)?;
             let on = on.unwrap_or_else(sendscope_domain::calendar::england_today);
