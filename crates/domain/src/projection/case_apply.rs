@@ -1,0 +1,509 @@
+//! How each case event changes a child's case: the one place a case's state is worked
+//! out from its events (`apply` for one event; the projection folds a stream with it).
+
+use super::*;
+use chrono::NaiveDate;
+
+/// Who recorded the event being applied, and on which England date.
+pub(super) struct Meta<'a> {
+    pub(super) actor: &'a str,
+    pub(super) recorded_on: NaiveDate,
+}
+
+impl CaseState {
+    pub(super) fn request_mut(&mut self, id: RequestId) -> Option<&mut RequestState> {
+        self.requests.iter_mut().find(|r| r.request == id)
+    }
+
+    pub(super) fn review_mut(&mut self, meeting_on: NaiveDate) -> Option<&mut ReviewState> {
+        self.reviews
+            .iter_mut()
+            .rev()
+            .find(|r| r.meeting_on == meeting_on)
+    }
+
+    /// The newest dispute about `subject` that has not reached the Tribunal's decision.
+    pub(super) fn dispute_mut(&mut self, subject: DisputeSubject) -> Option<&mut DisputeState> {
+        self.disputes
+            .iter_mut()
+            .rev()
+            .find(|d| d.subject == subject && d.outcome.is_none())
+    }
+
+    pub fn stage(&self, merged: bool) -> Stage {
+        if merged {
+            return Stage::Merged;
+        }
+        if self.transferred_out.is_some() {
+            return Stage::TransferredOut;
+        }
+        if let Some(p) = &self.plan {
+            return if p.ceased.is_some() {
+                Stage::Ceased
+            } else {
+                Stage::PlanInPlace
+            };
+        }
+        let Some(r) = self.requests.last() else {
+            return Stage::Opened;
+        };
+        if r.withdrawn_on.is_some() {
+            Stage::Withdrawn
+        } else if r.decision == Some(AssessDecision::DoNotAssess) {
+            Stage::NotAssessed
+        } else if r.plan_not_issued_on.is_some() {
+            Stage::NoPlan
+        } else if r.draft_served_on.is_some() {
+            Stage::DraftPlan
+        } else if r.decision == Some(AssessDecision::Assess) {
+            Stage::Assessing
+        } else {
+            Stage::RequestReceived
+        }
+    }
+
+    pub fn current_placement(&self) -> Option<&PlacementState> {
+        self.placements.iter().rev().find(|p| p.end.is_none())
+    }
+
+    pub fn index(&self, merged: bool) -> CaseIndex {
+        let child = self.child.as_ref();
+        let setting = self.current_placement().and_then(|p| match p.setting {
+            SettingRef::Setting(s) => Some(s),
+            SettingRef::Code(_) => None,
+        });
+        let plan = self.plan.as_ref();
+        CaseIndex {
+            sort_key: sort_key(
+                child.map(|c| c.family_name.as_str()).unwrap_or_default(),
+                child.map(|c| c.given_names.as_str()).unwrap_or_default(),
+            ),
+            stage: self.stage(merged),
+            family_name: child.map(|c| c.family_name.clone()).unwrap_or_default(),
+            given_names: child.map(|c| c.given_names.clone()).unwrap_or_default(),
+            upn: child.and_then(|c| c.upn.as_ref().map(|u| u.to_string())),
+            birth_date: child.map(|c| c.birth_date),
+            primary_need: plan.and_then(|p| p.needs.iter().min_by_key(|n| n.rank).map(|n| n.need)),
+            setting,
+            caseworker: self.caseworker,
+            team: self.team,
+            plan_start: plan.map(|p| p.start),
+        }
+    }
+
+    pub(super) fn apply(&mut self, meta: &Meta, body: &EventBody) {
+        use EventBody as E;
+        match body {
+            E::CaseOpened(o) => {
+                self.child = Some(o.child.clone());
+                self.related = o.people.clone();
+                if let Some(a) = &o.caseworker {
+                    self.caseworker = Some(a.staff);
+                    self.team = Some(a.team);
+                }
+            }
+            E::ChildDetailsChanged(c) => self.child = Some(c.clone()),
+            E::RelatedPersonAdded(p) => {
+                self.related.retain(|r| r.person != p.person);
+                self.related.push(p.clone());
+            }
+            E::RelatedPersonRemoved(p) => self.related.retain(|r| r.person != p.person),
+            E::CourtRestrictionRecorded(r) => self.court_restriction = Some(r.clone()),
+            E::CourtRestrictionLifted(_) => self.court_restriction = None,
+            E::CaseworkerAssigned(a) => {
+                self.caseworker = Some(a.staff);
+                self.team = Some(a.team);
+            }
+            E::RequestReceived(r) => self.requests.push(RequestState {
+                request: r.request,
+                received_on: r.received_on,
+                requested_by: r.requested_by,
+                withdrawn_on: None,
+                decision: None,
+                decided_on: None,
+                advice: Vec::new(),
+                exceptions: Vec::new(),
+                ordered_decision_on: None,
+                draft_served_on: None,
+                draft_response: None,
+                consultations: Vec::new(),
+                final_issued_on: None,
+                plan_not_issued_on: None,
+            }),
+            E::RequestWithdrawn(s) => {
+                if let Some(r) = self.request_mut(s.request) {
+                    r.withdrawn_on = Some(s.on);
+                }
+            }
+            E::AssessmentDecided(d) => {
+                if let Some(r) = self.request_mut(d.request) {
+                    if r.decided_on.is_some() {
+                        // Only a Tribunal order or a conceded appeal reopens a decision
+                        // (rules::check): the first decision's clock keeps its verdict.
+                        r.ordered_decision_on = Some(d.on);
+                    } else {
+                        r.decided_on = Some(d.on);
+                    }
+                    r.decision = Some(d.decision);
+                }
+            }
+            E::AdviceRequested(a) => {
+                if let Some(r) = self.request_mut(a.request) {
+                    for kind in &a.kinds {
+                        r.advice.push(AdviceState {
+                            kind: *kind,
+                            requested_on: a.on,
+                            received_on: None,
+                        });
+                    }
+                }
+            }
+            E::AdviceReceived(a) => {
+                if let Some(r) = self.request_mut(a.request)
+                    && let Some(adv) = r
+                        .advice
+                        .iter_mut()
+                        .rev()
+                        .find(|x| x.kind == a.kind && x.received_on.is_none())
+                {
+                    adv.received_on = Some(a.on);
+                }
+            }
+            E::ExceptionRecorded(x) => {
+                if let Some(r) = self.request_mut(x.request) {
+                    r.exceptions.push(ExceptionState {
+                        kind: x.exception,
+                        evidence: x.evidence.clone(),
+                        recorded_by: meta.actor.to_string(),
+                        recorded_on: Some(meta.recorded_on),
+                    });
+                }
+            }
+            E::PlanNotIssued(s) => {
+                if let Some(r) = self.request_mut(s.request) {
+                    r.plan_not_issued_on = Some(s.on);
+                }
+            }
+            E::DraftPlanServed(d) => {
+                if let Some(r) = self.request_mut(d.request) {
+                    r.draft_served_on = Some(d.on);
+                }
+            }
+            E::SettingConsulted(c) => {
+                if let Some(r) = self.requests.last_mut() {
+                    r.consultations.push(ConsultationState {
+                        setting: c.setting,
+                        consulted_on: c.on,
+                        responded_on: None,
+                        can_meet_needs: None,
+                    });
+                }
+            }
+            E::ConsultationResponse(c) => {
+                if let Some(r) = self.requests.last_mut()
+                    && let Some(k) = r
+                        .consultations
+                        .iter_mut()
+                        .rev()
+                        .find(|k| k.setting == c.setting)
+                {
+                    k.responded_on = Some(c.on);
+                    k.can_meet_needs = Some(c.can_meet_needs);
+                }
+            }
+            E::TransportCostSet(t) => self.transport_cost = Some(t.clone()),
+            E::FinalPlanIssued(f) => {
+                if let Some(r) = self.request_mut(f.request) {
+                    r.final_issued_on = Some(f.on);
+                }
+                for n in &f.named {
+                    self.named(n.provision, f.on, n.starts_on, false);
+                }
+                self.earlier_plans.extend(self.plan.take());
+                self.plan = Some(PlanState {
+                    start: f.on,
+                    request: Some(f.request),
+                    sections: f.sections.clone(),
+                    needs: f.needs.clone(),
+                    named: f.named.clone(),
+                    personal_budget: f.personal_budget,
+                    last_review: None,
+                    amended_on: Vec::new(),
+                    ceased: None,
+                    cessation: None,
+                    source: None,
+                });
+            }
+            E::PlanRecorded(p) => {
+                self.earlier_plans.extend(self.plan.take());
+                self.plan = Some(PlanState {
+                    start: p.plan_start,
+                    request: None,
+                    sections: p.sections.clone(),
+                    needs: p.needs.clone(),
+                    named: p.named.clone(),
+                    personal_budget: p.personal_budget,
+                    last_review: p.last_review,
+                    amended_on: Vec::new(),
+                    ceased: None,
+                    cessation: None,
+                    source: Some(p.source.clone()),
+                });
+            }
+            E::PlacementStarted(p) => {
+                self.named(p.provision, p.on, None, true);
+                for open in self.placements.iter_mut().filter(|x| x.end.is_none()) {
+                    open.end = Some(p.on);
+                }
+                self.placements.push(PlacementState {
+                    setting: p.setting,
+                    provision: p.provision,
+                    start: p.on,
+                    end: None,
+                    sen_unit: p.sen_unit,
+                    resourced_provision: p.resourced_provision,
+                });
+            }
+            E::PlacementEnded(d) => {
+                for open in self.placements.iter_mut().filter(|x| x.end.is_none()) {
+                    open.end = Some(d.on);
+                }
+            }
+            E::ReviewMeetingHeld(d) => {
+                // A planned meeting (invitations sent) becomes the held one, on the day
+                // it was actually held.
+                match self.reviews.iter_mut().rev().find(|r| r.planned) {
+                    Some(r) => {
+                        r.planned = false;
+                        r.meeting_on = d.on;
+                    }
+                    None => self.reviews.push(ReviewState {
+                        meeting_on: d.on,
+                        decision: None,
+                        decided_on: None,
+                        invitations_on: None,
+                        invited_for: None,
+                        report_on: None,
+                        planned: false,
+                    }),
+                }
+                if let Some(p) = &mut self.plan {
+                    p.last_review = Some(d.on);
+                }
+            }
+            E::ReviewDecided(d) => {
+                if let Some(r) = self
+                    .reviews
+                    .iter_mut()
+                    .rev()
+                    .find(|r| r.meeting_on == d.meeting_on)
+                {
+                    r.decision = Some(d.decision);
+                    r.decided_on = Some(d.on);
+                }
+            }
+            E::PlanAmended(a) => {
+                for n in &a.named {
+                    self.named(n.provision, a.on, n.starts_on, false);
+                }
+                if let Some(p) = &mut self.plan {
+                    p.needs = a.needs.clone();
+                    p.named = a.named.clone();
+                    p.amended_on.push(a.on);
+                }
+                if let Some(x) = self
+                    .proposals
+                    .iter_mut()
+                    .find(|x| x.amended_on.is_none() && x.proposed_on <= a.on)
+                {
+                    x.amended_on = Some(a.on);
+                }
+                if a.phase_transfer
+                    && let Some(t) = self
+                        .phase_transfers
+                        .iter_mut()
+                        .find(|t| t.amended_on.is_none() && a.on < t.transfer_on)
+                {
+                    t.amended_on = Some(a.on);
+                }
+            }
+            E::DraftResponseReceived(x) => {
+                if let Some(r) = self.request_mut(x.request) {
+                    r.draft_response = Some(DraftResponseState {
+                        on: x.on,
+                        requested_setting: x.requested_setting,
+                    });
+                }
+            }
+            E::ReviewInvitationsSent(x) => {
+                if let Some(r) = self.review_mut(x.meeting_on) {
+                    r.invitations_on = Some(x.on);
+                    r.invited_for = Some(x.meeting_on);
+                } else {
+                    // Invitations go out before the meeting: keep them on a planned
+                    // review until the meeting is held.
+                    self.reviews.push(ReviewState {
+                        meeting_on: x.meeting_on,
+                        decision: None,
+                        decided_on: None,
+                        invitations_on: Some(x.on),
+                        invited_for: Some(x.meeting_on),
+                        report_on: None,
+                        planned: true,
+                    });
+                }
+            }
+            E::ReviewReportSent(x) => {
+                if let Some(r) = self.review_mut(x.meeting_on) {
+                    r.report_on = Some(x.on);
+                }
+            }
+            E::AmendmentsProposed(x) => self.proposals.push(ProposalState {
+                proposed_on: x.on,
+                meeting_on: x.meeting_on,
+                amended_on: None,
+            }),
+            E::PhaseTransferPlanned(x) => {
+                self.phase_transfers
+                    .retain(|t| t.transfer_on != x.transfer_on);
+                self.phase_transfers.push(PhaseTransferState {
+                    transfer_on: x.transfer_on,
+                    kind: x.kind,
+                    amended_on: None,
+                });
+            }
+            E::TransferReassessmentDecided(x) => self.transfer_reassessment = Some(x.clone()),
+            E::MediationChosen(m) => self.disputes.push(DisputeState {
+                subject: m.subject,
+                mediation_on: None,
+                mediation_took_place: None,
+                appeal_on: None,
+                outcome: None,
+                decided_on: None,
+                mediation_chosen_on: Some(m.on),
+                wants_mediation: Some(m.wants_mediation),
+                certificate_on: None,
+                order: None,
+            }),
+            E::MediationHeld(m) => {
+                if let Some(d) = self.dispute_mut(m.subject) {
+                    d.mediation_on = Some(m.on);
+                    d.mediation_took_place = Some(true);
+                }
+            }
+            E::MediationCertificateIssued(m) => {
+                if let Some(d) = self.dispute_mut(m.subject) {
+                    d.certificate_on = Some(m.on);
+                }
+            }
+            E::CessationDecided(c) => {
+                if let Some(p) = &mut self.plan {
+                    p.cessation = Some(c.clone());
+                }
+            }
+            E::LetterIssued(l) => self.letters.push(LetterState {
+                letter: l.letter,
+                kind: l.kind,
+                on: l.on,
+                subject: l.subject.clone(),
+                email: l.email.clone(),
+                sent_on: None,
+                via: None,
+            }),
+            E::PlanAudited(a) => self.audits.push(a.clone()),
+            E::GateOverridden(g) => self.overrides.push(OverrideState {
+                gate: g.gate.clone(),
+                provision: g.provision,
+                on: g.on,
+                finding: g.finding.clone(),
+                reason: g.reason.clone(),
+                by: meta.actor.to_string(),
+            }),
+            E::LetterSent(x) => {
+                if let Some(l) = self.letters.iter_mut().find(|l| l.letter == x.letter) {
+                    l.sent_on = Some(x.on);
+                    l.via = Some(x.via.clone());
+                }
+            }
+            E::ComplaintReceived(c) => self.complaints.push(ComplaintState {
+                reference: c.reference.clone(),
+                received_on: c.on,
+                about: c.about.clone(),
+                responded_on: None,
+                upheld: None,
+            }),
+            E::ComplaintResponded(c) => {
+                if let Some(k) = self
+                    .complaints
+                    .iter_mut()
+                    .find(|k| k.reference == c.reference)
+                {
+                    k.responded_on = Some(c.on);
+                    k.upheld = Some(c.upheld);
+                }
+            }
+            E::MediationRecorded(m) => self.disputes.push(DisputeState {
+                subject: m.subject,
+                mediation_on: Some(m.on),
+                mediation_took_place: Some(m.took_place),
+                appeal_on: None,
+                outcome: None,
+                decided_on: None,
+                mediation_chosen_on: None,
+                wants_mediation: None,
+                certificate_on: None,
+                order: None,
+            }),
+            E::AppealRegistered(a) => {
+                match self
+                    .disputes
+                    .iter_mut()
+                    .rev()
+                    .find(|d| d.subject == a.subject && d.appeal_on.is_none())
+                {
+                    Some(d) => d.appeal_on = Some(a.on),
+                    None => self.disputes.push(DisputeState {
+                        subject: a.subject,
+                        mediation_on: None,
+                        mediation_took_place: None,
+                        appeal_on: Some(a.on),
+                        outcome: None,
+                        decided_on: None,
+                        mediation_chosen_on: None,
+                        wants_mediation: None,
+                        certificate_on: None,
+                        order: None,
+                    }),
+                }
+            }
+            E::AppealDecided(a) => {
+                if let Some(d) = self
+                    .disputes
+                    .iter_mut()
+                    .rev()
+                    .find(|d| d.appeal_on.is_some() && d.outcome.is_none())
+                {
+                    d.outcome = Some(a.outcome);
+                    d.decided_on = Some(a.on);
+                    d.order = a.order;
+                }
+            }
+            E::PlanCeased(c) => {
+                if let Some(p) = &mut self.plan {
+                    p.ceased = Some(c.clone());
+                }
+                for open in self.placements.iter_mut().filter(|x| x.end.is_none()) {
+                    open.end = Some(c.on);
+                }
+            }
+            E::TransferredOut(t) => {
+                self.transferred_out = Some(t.clone());
+                for open in self.placements.iter_mut().filter(|x| x.end.is_none()) {
+                    open.end = Some(t.on);
+                }
+            }
+            E::TransferredIn(t) => self.transferred_in = Some(t.clone()),
+            _ => {}
+        }
+    }
+}
