@@ -1,0 +1,386 @@
+//! A submitted form read into a step's payload: each field by its kind (dates from day,
+//! month and year; pounds into pence; choices; the case's requests and meetings), each
+//! problem with the field it concerns.
+
+use super::*;
+use chrono::NaiveDate;
+use sendscope_domain::calendar::long_date;
+use sendscope_domain::projection::CaseState;
+use sendscope_domain::sen::NeedType;
+use serde_json::{Map, Value, json};
+
+/// What a form needs from the case and the area to offer its choices.
+pub struct Context {
+    pub requests: Vec<(u32, String)>,
+    pub meetings: Vec<(String, String)>,
+    pub settings: std::sync::Arc<sendscope_app::filter_options::Choices>,
+    pub next_request: u32,
+    pub rubric: sendscope_domain::qa::Rubric,
+    /// Provisions a child can be named into: ("SETTING/PROVISION", label, SEN unit, resourced).
+    pub provisions: Vec<(String, String, bool, bool)>,
+    /// Whether this user may override the approval gate (team managers).
+    pub can_override: bool,
+}
+
+impl Context {
+    pub fn of(
+        c: &CaseState,
+        settings: std::sync::Arc<sendscope_app::filter_options::Choices>,
+        rubric: sendscope_domain::qa::Rubric,
+    ) -> Self {
+        Context {
+            requests: c
+                .requests
+                .iter()
+                .map(|r| {
+                    (
+                        r.request.0,
+                        format!(
+                            "Request {} received {}",
+                            r.request.0,
+                            long_date(r.received_on)
+                        ),
+                    )
+                })
+                .collect(),
+            meetings: c
+                .reviews
+                .iter()
+                .filter(|r| !r.planned)
+                .map(|r| (r.meeting_on.to_string(), long_date(r.meeting_on)))
+                .collect(),
+            settings,
+            next_request: c.requests.len() as u32 + 1,
+            rubric,
+            provisions: Vec::new(),
+            can_override: false,
+        }
+    }
+}
+
+/// A form's submitted values: every name with every value it was given.
+pub type Submitted = Vec<(String, String)>;
+
+/// A submitted field's value (empty if absent).
+pub fn value_of<'a>(form: &'a Submitted, name: &str) -> &'a str {
+    value(form, name)
+}
+
+pub(crate) fn value<'a>(form: &'a Submitted, name: &str) -> &'a str {
+    form.iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.trim())
+        .unwrap_or("")
+}
+
+pub(crate) fn values<'a>(form: &'a Submitted, name: &str) -> Vec<&'a str> {
+    form.iter()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| v.trim())
+        .collect()
+}
+
+/// A field's error: its key and what to do.
+pub type FieldError = (&'static str, String);
+
+pub(crate) fn date_of(form: &Submitted, field: &Field) -> Result<Option<String>, String> {
+    let part = |p: &str| value(form, &format!("{}-{p}", field.key)).to_string();
+    let (d, m, y) = (part("day"), part("month"), part("year"));
+    if d.is_empty() && m.is_empty() && y.is_empty() {
+        return Ok(None);
+    }
+    let label = field.label.to_lowercase();
+    let n = |s: &str| s.parse::<u32>().ok();
+    match (n(&d), n(&m), y.parse::<i32>().ok()) {
+        (Some(d), Some(m), Some(y)) if y >= 1000 => NaiveDate::from_ymd_opt(y, m, d)
+            .map(|x| Some(x.to_string()))
+            .ok_or_else(|| format!("The {label} must be a real date, for example 27 3 2025")),
+        _ => Err(format!(
+            "The {label} must include a day, month and year, for example 27 3 2025"
+        )),
+    }
+}
+
+/// Builds the step's payload from the form, or the fields to put right.
+pub fn payload(step: &Step, form: &Submitted, ctx: &Context) -> Result<Value, Vec<FieldError>> {
+    let mut out = Map::new();
+    let mut errors: Vec<FieldError> = Vec::new();
+    for field in step.fields {
+        let v = value(form, field.key);
+        let label = field.label.to_lowercase();
+        let need = |errors: &mut Vec<FieldError>, what: String| errors.push((field.key, what));
+        let got: Option<Value> = match field.kind {
+            Kind::Date | Kind::OptionalDate => match date_of(form, field) {
+                Ok(Some(d)) => Some(json!(d)),
+                Ok(None) if matches!(field.kind, Kind::OptionalDate) => Some(Value::Null),
+                Ok(None) => {
+                    need(&mut errors, format!("Enter the {label}"));
+                    None
+                }
+                Err(e) => {
+                    need(&mut errors, e);
+                    None
+                }
+            },
+            Kind::Text | Kind::TextArea if v.is_empty() => {
+                need(&mut errors, format!("Enter {label}"));
+                None
+            }
+            Kind::Text | Kind::TextArea | Kind::OptionalTextArea => Some(json!(v)),
+            Kind::Choice(options) | Kind::OptionalChoice(options) => {
+                if options.iter().any(|(o, _)| *o == v) {
+                    Some(json!(v))
+                } else if v.is_empty() && matches!(field.kind, Kind::OptionalChoice(_)) {
+                    Some(Value::Null)
+                } else {
+                    need(&mut errors, format!("Select {label}"));
+                    None
+                }
+            }
+            Kind::Checkboxes(options) => {
+                let chosen: Vec<&str> = values(form, field.key)
+                    .into_iter()
+                    .filter(|c| options.iter().any(|(o, _)| o == c))
+                    .collect();
+                if chosen.is_empty() {
+                    need(&mut errors, format!("Select at least one: {label}"));
+                    None
+                } else {
+                    Some(json!(chosen))
+                }
+            }
+            Kind::YesNo => match v {
+                "yes" => Some(json!(true)),
+                "no" => Some(json!(false)),
+                _ => {
+                    need(&mut errors, format!("Select yes or no: {label}"));
+                    None
+                }
+            },
+            Kind::Request => match v.parse::<u32>() {
+                Ok(n) if ctx.requests.iter().any(|(r, _)| *r == n) => Some(json!(n)),
+                _ => {
+                    need(
+                        &mut errors,
+                        "Select the request (record the request received first if there is none)"
+                            .into(),
+                    );
+                    None
+                }
+            },
+            Kind::NextRequest => Some(json!(ctx.next_request)),
+            Kind::Meeting | Kind::OptionalMeeting => {
+                if ctx.meetings.iter().any(|(m, _)| m == v) {
+                    Some(json!(v))
+                } else if v.is_empty() && matches!(field.kind, Kind::OptionalMeeting) {
+                    Some(Value::Null)
+                } else {
+                    need(
+                        &mut errors,
+                        "Select the review meeting (record the meeting held first if there is none)"
+                            .into(),
+                    );
+                    None
+                }
+            }
+            Kind::SettingId | Kind::SettingRef | Kind::OptionalSettingRef => {
+                let known = ctx.settings.settings.iter().any(|(id, _)| id == v);
+                match (known, field.kind) {
+                    (true, Kind::SettingId) => Some(json!(v)),
+                    (true, _) => Some(json!({ "setting": v })),
+                    (false, Kind::OptionalSettingRef) if v.is_empty() => Some(Value::Null),
+                    _ => {
+                        need(&mut errors, format!("Select the {label}"));
+                        None
+                    }
+                }
+            }
+            Kind::Needs => match NeedType::all().find(|n| n.code() == v) {
+                Some(n) => Some(json!([{ "need": n.code(), "rank": 1 }])),
+                None => {
+                    need(&mut errors, "Select the primary need".into());
+                    None
+                }
+            },
+            Kind::Placed => {
+                if let Some((value, _, sen_unit, rp)) = ctx.provisions.iter().find(|p| p.0 == v) {
+                    let (setting, provision) = value.split_once('/').unwrap_or((value, ""));
+                    Some(
+                        json!({ "setting": { "setting": setting }, "provision": provision,
+                                 "sen_unit": sen_unit, "resourced_provision": rp }),
+                    )
+                } else if ctx.settings.settings.iter().any(|(id, _)| id == v) {
+                    Some(json!({ "setting": { "setting": v }, "provision": null,
+                                 "sen_unit": false, "resourced_provision": false }))
+                } else {
+                    need(&mut errors, "Select the setting or provision".into());
+                    None
+                }
+            }
+            Kind::Named => {
+                if let Some((value, _, sen_unit, rp)) = ctx.provisions.iter().find(|p| p.0 == v) {
+                    let (setting, provision) = value.split_once('/').unwrap_or((value, ""));
+                    Some(
+                        json!([{ "setting": { "setting": setting }, "provision": provision, "rank": 1,
+                                  "sen_unit": sen_unit, "resourced_provision": rp }]),
+                    )
+                } else if v.is_empty() {
+                    Some(json!([]))
+                } else if ctx.settings.settings.iter().any(|(id, _)| id == v) {
+                    Some(
+                        json!([{ "setting": { "setting": v }, "provision": null, "rank": 1,
+                                  "sen_unit": false, "resourced_provision": false }]),
+                    )
+                } else {
+                    need(
+                        &mut errors,
+                        "Select a setting from the list, or none".into(),
+                    );
+                    None
+                }
+            }
+            Kind::Sections => {
+                let mut s = Map::new();
+                for (k, _) in SECTIONS {
+                    s.insert(
+                        (*k).to_string(),
+                        json!(value(form, &format!("sections-{k}"))),
+                    );
+                }
+                Some(Value::Object(s))
+            }
+            Kind::Scores => {
+                let mut m = Map::new();
+                for sec in &ctx.rubric.sections {
+                    let name = format!("scores-{}", sec.key);
+                    match value(form, &name).parse::<u8>() {
+                        Ok(v) if (1..=ctx.rubric.max_score).contains(&v) => {
+                            m.insert(sec.key.clone(), json!(v));
+                        }
+                        _ => errors.push((field.key, format!("Score section {}", sec.label))),
+                    }
+                }
+                Some(Value::Object(m))
+            }
+            Kind::Fixed(j) => serde_json::from_str(j).ok(),
+            Kind::Number | Kind::OptionalNumber => match v.trim().replace(',', "").parse::<u32>() {
+                Ok(n) => Some(json!(n)),
+                Err(_) if v.trim().is_empty() && matches!(field.kind, Kind::OptionalNumber) => {
+                    Some(Value::Null)
+                }
+                Err(_) if v.trim().is_empty() => {
+                    need(&mut errors, format!("Enter the {label}"));
+                    None
+                }
+                Err(_) => {
+                    need(
+                        &mut errors,
+                        format!("The {label} must be a whole number, like 12"),
+                    );
+                    None
+                }
+            },
+            Kind::Money => match sendscope_domain::codes::Pence::parse_pounds(v) {
+                Ok(p) if p.0 >= 0 => Some(json!(p.0)),
+                _ if v.trim().is_empty() => {
+                    need(&mut errors, format!("Enter the {label}"));
+                    None
+                }
+                _ => {
+                    need(
+                        &mut errors,
+                        format!("The {label} must be an amount in pounds, like 18,000 or 18000.50"),
+                    );
+                    None
+                }
+            },
+            Kind::List => {
+                let items: Vec<&str> = v
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|x| !x.is_empty())
+                    .collect();
+                if items.is_empty() {
+                    need(
+                        &mut errors,
+                        format!("Enter the {label}, separated by commas"),
+                    );
+                    None
+                } else {
+                    Some(json!(items))
+                }
+            }
+            Kind::NeedTypes | Kind::OptionalNeedTypes => {
+                let chosen: Vec<&str> = values(form, field.key)
+                    .into_iter()
+                    .filter(|c| NeedType::all().any(|n| n.code() == *c))
+                    .collect();
+                match (chosen.is_empty(), field.kind) {
+                    (true, Kind::OptionalNeedTypes) => Some(Value::Null),
+                    (true, _) => {
+                        need(&mut errors, format!("Select at least one: {label}"));
+                        None
+                    }
+                    _ => Some(json!(chosen)),
+                }
+            }
+            Kind::AcademicYear => match sendscope_domain::codes::AcademicYear::parse(v) {
+                Ok(y) => Some(json!(y.to_string())),
+                Err(_) => {
+                    need(
+                        &mut errors,
+                        format!("Enter the {label} as two years, like 2026/27"),
+                    );
+                    None
+                }
+            },
+            Kind::FinancialYear => match sendscope_domain::codes::FinancialYear::parse(v) {
+                Ok(y) => Some(json!(y.to_string())),
+                Err(_) => {
+                    need(
+                        &mut errors,
+                        format!("Enter the {label} as two years, like 2026-27"),
+                    );
+                    None
+                }
+            },
+        };
+        match (field.kind, got, field.key.split_once("__")) {
+            (Kind::Placed, Some(Value::Object(m)), _) => out.extend(m),
+            // "outer__inner" fields make one nested object.
+            (_, Some(g), Some((outer, inner))) => {
+                if let Value::Object(m) = out
+                    .entry(outer.to_string())
+                    .or_insert_with(|| Value::Object(Map::new()))
+                {
+                    m.insert(inner.to_string(), g);
+                }
+            }
+            (_, Some(g), None) => {
+                out.insert(field.key.to_string(), g);
+            }
+            (_, None, _) => {}
+        }
+    }
+    // A later start day belongs to the setting named.
+    if let Some(start) = out.remove("starts_on")
+        && !start.is_null()
+    {
+        match out.get_mut("named").and_then(Value::as_array_mut) {
+            Some(named) if !named.is_empty() => {
+                for n in named.iter_mut() {
+                    n["starts_on"] = start.clone();
+                }
+            }
+            _ => errors.push((
+                "starts_on",
+                "Leave the start date empty when no setting is named".into(),
+            )),
+        }
+    }
+    if errors.is_empty() {
+        Ok(Value::Object(out))
+    } else {
+        Err(errors)
+    }
+}
