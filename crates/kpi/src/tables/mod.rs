@@ -1,0 +1,112 @@
+//! The engine's tables: one module each, each owning its columns (one `Vec` a field, a
+//! row a fact), the rows of each case, how a case's record becomes rows (`upsert`) and
+//! what a pass over the rows adds to the figures (`accumulate`).
+
+pub(crate) mod clocks;
+pub(crate) mod disputes;
+pub(crate) mod placements;
+pub(crate) mod plans;
+pub(crate) mod requests;
+pub(crate) mod reviews;
+
+use crate::{Engine, Filter, NONE};
+
+/// What every table does with its rows.
+pub(crate) trait Table {
+    /// Marks a row as no longer a fact (its case's facts were renumbered).
+    fn retire(&mut self, row: usize);
+    /// Appends an empty row and returns its number.
+    fn push_empty(&mut self) -> u32;
+    /// The rows of each case.
+    fn by_case(&mut self) -> &mut Vec<Vec<u32>>;
+
+    /// Room for a case not seen before.
+    fn new_case(&mut self) {
+        self.by_case().push(Vec::new());
+    }
+
+    /// The rows for a case's `n` facts: its own when their number is unchanged, else new
+    /// rows at the end with the old ones retired.
+    fn place(&mut self, case: usize, n: usize) -> Vec<u32> {
+        let rows = std::mem::take(&mut self.by_case()[case]);
+        if rows.len() == n {
+            return rows;
+        }
+        for r in rows {
+            self.retire(r as usize);
+        }
+        (0..n).map(|_| self.push_empty()).collect()
+    }
+}
+
+/// One pass over the tables: the periods asked for (as day numbers), which children
+/// count, and one area (its index) or all.
+pub(crate) struct Scan<'a> {
+    pub bounds: Vec<(i32, i32)>,
+    pub filter: &'a Filter,
+    /// The filter chooses every child.
+    pub any: bool,
+    pub only: Option<u32>,
+    pub engine: &'a Engine,
+}
+
+impl Scan<'_> {
+    /// The period a day falls in, if any.
+    #[inline]
+    pub fn which(&self, d: i32) -> Option<usize> {
+        if d == NONE {
+            return None;
+        }
+        let i = self.bounds.partition_point(|(_, to)| *to < d);
+        (i < self.bounds.len() && self.bounds[i].0 <= d).then_some(i)
+    }
+
+    /// Whether a case counts in period `p` under the filter.
+    #[inline]
+    pub fn ok(&self, case: u32, p: usize) -> bool {
+        self.any
+            || self
+                .engine
+                .chosen(case as usize, self.filter, self.bounds[p].1)
+    }
+
+    /// Whether a row is passed over: retired, or another area's when one is asked for.
+    #[inline]
+    pub fn skip(&self, alive: bool, area: u32) -> bool {
+        !alive || self.only.is_some_and(|o| o != area)
+    }
+
+    /// The rows to visit: one area's cases' rows only (else every row, in order).
+    pub fn rows(&self, per_case: &[Vec<u32>]) -> Option<Vec<u32>> {
+        self.only.map(|o| {
+            self.engine.area_cases[o as usize]
+                .iter()
+                .flat_map(|c| per_case[*c as usize].iter().copied())
+                .collect()
+        })
+    }
+}
+
+/// Row numbers: every row (`n` of them), or those listed.
+pub(crate) fn visit(rows: &Option<Vec<u32>>, n: usize) -> RowNumbers<'_> {
+    match rows {
+        Some(r) => RowNumbers::Some(r.iter()),
+        None => RowNumbers::All(0..n),
+    }
+}
+
+/// Row numbers: every row, or those listed.
+pub(crate) enum RowNumbers<'a> {
+    All(std::ops::Range<usize>),
+    Some(std::slice::Iter<'a, u32>),
+}
+
+impl Iterator for RowNumbers<'_> {
+    type Item = usize;
+    fn next(&mut self) -> Option<usize> {
+        match self {
+            RowNumbers::All(r) => r.next(),
+            RowNumbers::Some(i) => i.next().map(|x| *x as usize),
+        }
+    }
+}
