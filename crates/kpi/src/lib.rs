@@ -289,21 +289,21 @@ impl Engine {
 
     /// Request and plan rows held (live and retired).
     pub fn rows(&self) -> (usize, usize) {
-        (self.req.alive.len(), self.plans.alive.len())
+        (self.req.keys.alive.len(), self.plans.keys.alive.len())
     }
 
     /// Deadline, dispute and placement rows held (live and retired).
     pub fn other_rows(&self) -> (usize, usize, usize) {
         (
-            self.clocks.alive.len(),
-            self.disputes.alive.len(),
-            self.placements.alive.len(),
+            self.clocks.keys.alive.len(),
+            self.disputes.keys.alive.len(),
+            self.placements.keys.alive.len(),
         )
     }
 
     /// Review rows held (live and retired).
     pub fn review_rows(&self) -> usize {
-        self.reviews.alive.len()
+        self.reviews.keys.alive.len()
     }
 
     /// Brings one case's facts up to date with its record.
@@ -643,11 +643,11 @@ impl Engine {
             | Behind::PlansIssued
             | Behind::PlansLate
             | Behind::ExceptionCases => {
-                for i in 0..self.req.alive.len() {
-                    if !self.req.alive[i] || self.req.area[i] != a {
+                for i in 0..self.req.keys.alive.len() {
+                    if !self.req.keys.alive[i] || self.req.keys.area[i] != a {
                         continue;
                     }
-                    let case = self.req.case[i];
+                    let case = self.req.keys.case[i];
                     if !any && !self.chosen(case as usize, filter, to) {
                         continue;
                     }
@@ -669,11 +669,11 @@ impl Engine {
                 }
             }
             Behind::PlansInPlace | Behind::Ceased => {
-                for i in 0..self.plans.alive.len() {
-                    if !self.plans.alive[i] || self.plans.area[i] != a {
+                for i in 0..self.plans.keys.alive.len() {
+                    if !self.plans.keys.alive[i] || self.plans.keys.area[i] != a {
                         continue;
                     }
-                    let case = self.plans.case[i];
+                    let case = self.plans.keys.case[i];
                     if !any && !self.chosen(case as usize, filter, to) {
                         continue;
                     }
@@ -688,8 +688,8 @@ impl Engine {
             }
             Behind::ReviewsLate | Behind::PhaseTransfersLate => {
                 let today = self.today();
-                for i in 0..self.clocks.alive.len() {
-                    if !self.clocks.alive[i] || self.clocks.area[i] != a {
+                for i in 0..self.clocks.keys.alive.len() {
+                    if !self.clocks.keys.alive[i] || self.clocks.keys.area[i] != a {
                         continue;
                     }
                     let key = self.clocks.rules[self.clocks.key[i] as usize].key;
@@ -703,7 +703,7 @@ impl Engine {
                     } else {
                         done > due
                     };
-                    let case = self.clocks.case[i];
+                    let case = self.clocks.keys.case[i];
                     if wanted
                         && in_period(due)
                         && late
@@ -714,10 +714,10 @@ impl Engine {
                 }
             }
             Behind::Appeals => {
-                for i in 0..self.disputes.alive.len() {
-                    let case = self.disputes.case[i];
-                    if self.disputes.alive[i]
-                        && self.disputes.area[i] == a
+                for i in 0..self.disputes.keys.alive.len() {
+                    let case = self.disputes.keys.case[i];
+                    if self.disputes.keys.alive[i]
+                        && self.disputes.keys.area[i] == a
                         && in_period(self.disputes.appeal[i])
                         && (any || self.chosen(case as usize, filter, to))
                     {

@@ -1,16 +1,13 @@
 //! One row per statutory deadline of each case (`domain::clocks::case_deadlines`): its
 //! rule, trigger, due day and the day it was met; and the rules seen, by key.
 
-use super::{Scan, Table, visit};
+use super::{Keys, Scan, Table};
 use crate::{ClockMeta, Kpis, NONE, day};
 use sendscope_domain::clocks::{ClockKind, Deadline};
 
 #[derive(Default)]
 pub(crate) struct Clocks {
-    pub by_case: Vec<Vec<u32>>,
-    pub alive: Vec<bool>,
-    pub case: Vec<u32>,
-    pub area: Vec<u32>,
+    pub keys: Keys,
     pub key: Vec<u8>,
     pub trigger: Vec<i32>,
     pub due: Vec<i32>,
@@ -20,21 +17,14 @@ pub(crate) struct Clocks {
 }
 
 impl Table for Clocks {
-    fn retire(&mut self, row: usize) {
-        self.alive[row] = false;
+    fn keys(&mut self) -> &mut Keys {
+        &mut self.keys
     }
-    fn push_empty(&mut self) -> u32 {
-        self.alive.push(false);
-        self.case.push(0);
-        self.area.push(0);
+    fn push_own(&mut self) {
         self.key.push(0);
         self.trigger.push(NONE);
         self.due.push(NONE);
         self.done.push(NONE);
-        self.alive.len() as u32 - 1
-    }
-    fn by_case(&mut self) -> &mut Vec<Vec<u32>> {
-        &mut self.by_case
     }
 }
 
@@ -66,15 +56,13 @@ impl Clocks {
         let rows = self.place(ci, deadlines.len());
         for ((d, key), &row) in deadlines.iter().zip(keys).zip(&rows) {
             let row = row as usize;
-            self.alive[row] = true;
-            self.case[row] = ci as u32;
-            self.area[row] = a;
+            self.keys.set(row, ci, a);
             self.key[row] = key;
             self.trigger[row] = day(d.trigger);
             self.due[row] = day(d.due);
             self.done[row] = d.done.map(day).unwrap_or(NONE);
         }
-        self.by_case[ci] = rows;
+        self.keys.by_case[ci] = rows;
     }
 
     /// For every rule: deadlines falling due (duties only), met on time, met late,
@@ -86,13 +74,7 @@ impl Clocks {
             x.clock_acc = vec![[0; 5]; self.rules.len()];
         }
         let appeal_key = self.rules.iter().position(|m| m.key == "appeal_window");
-        let rows = s.rows(&self.by_case);
-        for i in visit(&rows, self.alive.len()) {
-            let a = self.area[i];
-            if s.skip(self.alive[i], a) {
-                continue;
-            }
-            let (case, a) = (self.case[i], a as usize);
+        s.each(&self.keys, |i, case, a| {
             let key = self.key[i] as usize;
             let meta = self.rules[key];
             let (trigger, due, done) = (self.trigger[i], self.due[i], self.done[i]);
@@ -117,6 +99,6 @@ impl Clocks {
             {
                 k[p][a].disputes.appeal_rate.denominator += 1;
             }
-        }
+        });
     }
 }

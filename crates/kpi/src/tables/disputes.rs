@@ -1,17 +1,14 @@
 //! One row per dispute: the mediation held, the appeal registered, its decision and
 //! outcome.
 
-use super::{Scan, Table, visit};
+use super::{Keys, Scan, Table};
 use crate::{Kpis, NONE, day};
 use sendscope_domain::event::AppealOutcome;
 use sendscope_domain::projection::CaseState;
 
 #[derive(Default)]
 pub(crate) struct Disputes {
-    pub by_case: Vec<Vec<u32>>,
-    pub alive: Vec<bool>,
-    pub case: Vec<u32>,
-    pub area: Vec<u32>,
+    pub keys: Keys,
     pub mediation: Vec<i32>,
     pub appeal: Vec<i32>,
     pub decided: Vec<i32>,
@@ -19,21 +16,14 @@ pub(crate) struct Disputes {
 }
 
 impl Table for Disputes {
-    fn retire(&mut self, row: usize) {
-        self.alive[row] = false;
+    fn keys(&mut self) -> &mut Keys {
+        &mut self.keys
     }
-    fn push_empty(&mut self) -> u32 {
-        self.alive.push(false);
-        self.case.push(0);
-        self.area.push(0);
+    fn push_own(&mut self) {
         self.mediation.push(NONE);
         self.appeal.push(NONE);
         self.decided.push(NONE);
         self.outcome.push(None);
-        self.alive.len() as u32 - 1
-    }
-    fn by_case(&mut self) -> &mut Vec<Vec<u32>> {
-        &mut self.by_case
     }
 }
 
@@ -43,9 +33,7 @@ impl Disputes {
         let rows = self.place(ci, c.disputes.len());
         for (d, &row) in c.disputes.iter().zip(&rows) {
             let row = row as usize;
-            self.alive[row] = true;
-            self.case[row] = ci as u32;
-            self.area[row] = a;
+            self.keys.set(row, ci, a);
             self.mediation[row] = match (d.mediation_took_place, d.mediation_on) {
                 (Some(true), Some(on)) => day(on),
                 _ => NONE,
@@ -57,19 +45,13 @@ impl Disputes {
             };
             self.outcome[row] = d.outcome;
         }
-        self.by_case[ci] = rows;
+        self.keys.by_case[ci] = rows;
     }
 
     /// Mediations held and those followed by an appeal; appeals registered (the appeal
     /// rate's numerator); appeals decided, by outcome.
     pub fn accumulate(&self, s: &Scan, k: &mut [Vec<Kpis>]) {
-        let rows = s.rows(&self.by_case);
-        for i in visit(&rows, self.alive.len()) {
-            let a = self.area[i];
-            if s.skip(self.alive[i], a) {
-                continue;
-            }
-            let (case, a) = (self.case[i], a as usize);
+        s.each(&self.keys, |i, case, a| {
             let (mediation, appeal) = (self.mediation[i], self.appeal[i]);
             if let Some(p) = s.which(mediation).filter(|p| s.ok(case, *p)) {
                 let d = &mut k[p][a].disputes;
@@ -85,6 +67,6 @@ impl Disputes {
             {
                 *k[p][a].disputes.appeals_decided.entry(o).or_default() += 1;
             }
-        }
+        });
     }
 }

@@ -11,14 +11,50 @@ pub(crate) mod reviews;
 
 use crate::{Engine, Filter, NONE};
 
+/// The columns every table has: whether a row is still a fact, its case and its area,
+/// and each case's rows.
+#[derive(Default)]
+pub(crate) struct Keys {
+    pub by_case: Vec<Vec<u32>>,
+    pub alive: Vec<bool>,
+    pub case: Vec<u32>,
+    pub area: Vec<u32>,
+}
+
+impl Keys {
+    /// Appends an empty row and returns its number.
+    fn push(&mut self) -> u32 {
+        self.alive.push(false);
+        self.case.push(0);
+        self.area.push(0);
+        self.alive.len() as u32 - 1
+    }
+
+    /// Marks a row a fact of case `ci` in area `a`.
+    pub fn set(&mut self, row: usize, ci: usize, a: u32) {
+        self.alive[row] = true;
+        self.case[row] = ci as u32;
+        self.area[row] = a;
+    }
+}
+
 /// What every table does with its rows.
 pub(crate) trait Table {
-    /// Marks a row as no longer a fact (its case's facts were renumbered).
-    fn retire(&mut self, row: usize);
+    /// The columns every table has.
+    fn keys(&mut self) -> &mut Keys;
+    /// Appends an empty row to the table's own columns.
+    fn push_own(&mut self);
+
     /// Appends an empty row and returns its number.
-    fn push_empty(&mut self) -> u32;
+    fn push_empty(&mut self) -> u32 {
+        self.push_own();
+        self.keys().push()
+    }
+
     /// The rows of each case.
-    fn by_case(&mut self) -> &mut Vec<Vec<u32>>;
+    fn by_case(&mut self) -> &mut Vec<Vec<u32>> {
+        &mut self.keys().by_case
+    }
 
     /// Room for a case not seen before.
     fn new_case(&mut self) {
@@ -33,7 +69,7 @@ pub(crate) trait Table {
             return rows;
         }
         for r in rows {
-            self.retire(r as usize);
+            self.keys().alive[r as usize] = false;
         }
         (0..n).map(|_| self.push_empty()).collect()
     }
@@ -72,12 +108,12 @@ impl Scan<'_> {
 
     /// Whether a row is passed over: retired, or another area's when one is asked for.
     #[inline]
-    pub fn skip(&self, alive: bool, area: u32) -> bool {
+    fn skip(&self, alive: bool, area: u32) -> bool {
         !alive || self.only.is_some_and(|o| o != area)
     }
 
     /// The rows to visit: one area's cases' rows only (else every row, in order).
-    pub fn rows(&self, per_case: &[Vec<u32>]) -> Option<Vec<u32>> {
+    fn rows(&self, per_case: &[Vec<u32>]) -> Option<Vec<u32>> {
         self.only.map(|o| {
             self.engine.area_cases[o as usize]
                 .iter()
@@ -85,10 +121,24 @@ impl Scan<'_> {
                 .collect()
         })
     }
+
+    /// Calls `f` with each live row of the area asked for (every area's when none is):
+    /// its number, its case and its area's index.
+    #[inline]
+    pub fn each(&self, keys: &Keys, mut f: impl FnMut(usize, u32, usize)) {
+        let rows = self.rows(&keys.by_case);
+        for i in visit(&rows, keys.alive.len()) {
+            let a = keys.area[i];
+            if self.skip(keys.alive[i], a) {
+                continue;
+            }
+            f(i, keys.case[i], a as usize);
+        }
+    }
 }
 
 /// Row numbers: every row (`n` of them), or those listed.
-pub(crate) fn visit(rows: &Option<Vec<u32>>, n: usize) -> RowNumbers<'_> {
+fn visit(rows: &Option<Vec<u32>>, n: usize) -> RowNumbers<'_> {
     match rows {
         Some(r) => RowNumbers::Some(r.iter()),
         None => RowNumbers::All(0..n),
@@ -96,7 +146,7 @@ pub(crate) fn visit(rows: &Option<Vec<u32>>, n: usize) -> RowNumbers<'_> {
 }
 
 /// Row numbers: every row, or those listed.
-pub(crate) enum RowNumbers<'a> {
+enum RowNumbers<'a> {
     All(std::ops::Range<usize>),
     Some(std::slice::Iter<'a, u32>),
 }

@@ -1,15 +1,12 @@
 //! One row per placement: where (setting and provision), from when, to when.
 
 use super::plans::Plans;
-use super::{Scan, Table, visit};
+use super::{Keys, Scan, Table};
 use crate::{Kpis, NONE};
 
 #[derive(Default)]
 pub(crate) struct Placements {
-    pub by_case: Vec<Vec<u32>>,
-    pub alive: Vec<bool>,
-    pub case: Vec<u32>,
-    pub area: Vec<u32>,
+    pub keys: Keys,
     pub start: Vec<i32>,
     pub end: Vec<i32>,
     pub setting: Vec<u32>,
@@ -17,21 +14,14 @@ pub(crate) struct Placements {
 }
 
 impl Table for Placements {
-    fn retire(&mut self, row: usize) {
-        self.alive[row] = false;
+    fn keys(&mut self) -> &mut Keys {
+        &mut self.keys
     }
-    fn push_empty(&mut self) -> u32 {
-        self.alive.push(false);
-        self.case.push(0);
-        self.area.push(0);
+    fn push_own(&mut self) {
         self.start.push(NONE);
         self.end.push(NONE);
         self.setting.push(u32::MAX);
         self.provision.push(u32::MAX);
-        self.alive.len() as u32 - 1
-    }
-    fn by_case(&mut self) -> &mut Vec<Vec<u32>> {
-        &mut self.by_case
     }
 }
 
@@ -45,15 +35,13 @@ impl Placements {
         let rows = self.place(ci, placed.len());
         for ((start, end, setting, provision), &row) in placed.iter().zip(&rows) {
             let row = row as usize;
-            self.alive[row] = true;
-            self.case[row] = ci as u32;
-            self.area[row] = a;
+            self.keys.set(row, ci, a);
             self.start[row] = *start;
             self.end[row] = *end;
             self.setting[row] = *setting;
             self.provision[row] = *provision;
         }
-        self.by_case[ci] = rows;
+        self.keys.by_case[ci] = rows;
     }
 
     /// On each period's last day, children placed whose plan was in place, by the type of
@@ -68,13 +56,7 @@ impl Placements {
         fy: &[i32],
         costs: &[Vec<(i32, i64)>],
     ) {
-        let rows = s.rows(&self.by_case);
-        for i in visit(&rows, self.alive.len()) {
-            let a = self.area[i];
-            if s.skip(self.alive[i], a) {
-                continue;
-            }
-            let (case, a) = (self.case[i], a as usize);
+        s.each(&self.keys, |i, case, a| {
             for (p, (_, to)) in s.bounds.iter().enumerate() {
                 if self.start[i] > *to
                     || self.end[i] <= *to
@@ -92,6 +74,6 @@ impl Placements {
                 x[1] += i64::from(cost.is_some());
                 x[2] += cost.unwrap_or(0);
             }
-        }
+        });
     }
 }

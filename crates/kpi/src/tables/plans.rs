@@ -1,17 +1,14 @@
 //! One row per plan, current and earlier: when it began, when it ended (ceased, replaced
 //! by the next plan, or the child moved to another area) and why it was ceased.
 
-use super::{Scan, Table, visit};
+use super::{Keys, Scan, Table};
 use crate::{Kpis, NONE, day};
 use sendscope_domain::projection::CaseState;
 use sendscope_domain::sen::CeaseReason;
 
 #[derive(Default)]
 pub(crate) struct Plans {
-    pub by_case: Vec<Vec<u32>>,
-    pub alive: Vec<bool>,
-    pub case: Vec<u32>,
-    pub area: Vec<u32>,
+    pub keys: Keys,
     pub start: Vec<i32>,
     pub end: Vec<i32>,
     pub ceased_on: Vec<i32>,
@@ -19,21 +16,14 @@ pub(crate) struct Plans {
 }
 
 impl Table for Plans {
-    fn retire(&mut self, row: usize) {
-        self.alive[row] = false;
+    fn keys(&mut self) -> &mut Keys {
+        &mut self.keys
     }
-    fn push_empty(&mut self) -> u32 {
-        self.alive.push(false);
-        self.area.push(0);
-        self.case.push(0);
+    fn push_own(&mut self) {
         self.start.push(NONE);
         self.end.push(NONE);
         self.ceased_on.push(NONE);
         self.ceased_reason.push(None);
-        self.alive.len() as u32 - 1
-    }
-    fn by_case(&mut self) -> &mut Vec<Vec<u32>> {
-        &mut self.by_case
     }
 }
 
@@ -71,32 +61,24 @@ impl Plans {
             let row = row as usize;
             self.ceased_on[row] = *ceased_on;
             self.ceased_reason[row] = *reason;
-            self.alive[row] = true;
-            self.area[row] = a;
-            self.case[row] = ci as u32;
+            self.keys.set(row, ci, a);
             self.start[row] = *start;
             self.end[row] = *end;
         }
-        self.by_case[ci] = rows;
+        self.keys.by_case[ci] = rows;
     }
 
     /// Whether a case had a plan in place at the end of day `to`.
     pub fn in_place(&self, case: u32, to: i32) -> bool {
-        self.by_case[case as usize].iter().any(|&r| {
+        self.keys.by_case[case as usize].iter().any(|&r| {
             let r = r as usize;
-            self.alive[r] && self.start[r] <= to && self.end[r] > to
+            self.keys.alive[r] && self.start[r] <= to && self.end[r] > to
         })
     }
 
     /// Plans in place at each period's end; plans ceased, by reason.
     pub fn accumulate(&self, s: &Scan, k: &mut [Vec<Kpis>]) {
-        let rows = s.rows(&self.by_case);
-        for i in visit(&rows, self.alive.len()) {
-            let a = self.area[i];
-            if s.skip(self.alive[i], a) {
-                continue;
-            }
-            let (case, a) = (self.case[i], a as usize);
+        s.each(&self.keys, |i, case, a| {
             for (p, (_, to)) in s.bounds.iter().enumerate() {
                 if self.start[i] <= *to && self.end[i] > *to && s.ok(case, p) {
                     k[p][a].plans_in_place_at_end += 1;
@@ -107,6 +89,6 @@ impl Plans {
             {
                 *k[p][a].ceased.entry(r).or_default() += 1;
             }
-        }
+        });
     }
 }

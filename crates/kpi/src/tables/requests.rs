@@ -1,7 +1,7 @@
 //! One row per request for an EHC needs assessment: received, decided, draft and final
 //! plan, whether an exception applies, and the grade of the plan's latest audit.
 
-use super::{Scan, Table, visit};
+use super::{Keys, Scan, Table};
 use crate::{Kpis, NONE, day};
 use sendscope_domain::event::AssessDecision;
 use sendscope_domain::projection::CaseState;
@@ -9,10 +9,7 @@ use sendscope_domain::qa::QaGrade;
 
 #[derive(Default)]
 pub(crate) struct Requests {
-    pub by_case: Vec<Vec<u32>>,
-    pub alive: Vec<bool>,
-    pub case: Vec<u32>,
-    pub area: Vec<u32>,
+    pub keys: Keys,
     pub received: Vec<i32>,
     pub decided: Vec<i32>,
     pub final_issued: Vec<i32>,
@@ -23,23 +20,16 @@ pub(crate) struct Requests {
 }
 
 impl Table for Requests {
-    fn retire(&mut self, row: usize) {
-        self.alive[row] = false;
+    fn keys(&mut self) -> &mut Keys {
+        &mut self.keys
     }
-    fn push_empty(&mut self) -> u32 {
-        self.alive.push(false);
-        self.area.push(0);
-        self.case.push(0);
+    fn push_own(&mut self) {
         self.received.push(NONE);
         self.decided.push(NONE);
         self.final_issued.push(NONE);
         self.draft.push(NONE);
         self.exception.push(false);
         self.grade.push(None);
-        self.alive.len() as u32 - 1
-    }
-    fn by_case(&mut self) -> &mut Vec<Vec<u32>> {
-        &mut self.by_case
     }
 }
 
@@ -49,9 +39,7 @@ impl Requests {
         let rows = self.place(ci, c.requests.len());
         for (r, &row) in c.requests.iter().zip(&rows) {
             let row = row as usize;
-            self.alive[row] = true;
-            self.area[row] = a;
-            self.case[row] = ci as u32;
+            self.keys.set(row, ci, a);
             self.received[row] = day(r.received_on);
             self.decided[row] = match (r.decision, r.decided_on) {
                 (Some(AssessDecision::Assess | AssessDecision::DoNotAssess), Some(d)) => day(d),
@@ -65,19 +53,13 @@ impl Requests {
                 .final_issued_on
                 .and_then(|issued| sendscope_domain::measures::plan_grade(c, issued));
         }
-        self.by_case[ci] = rows;
+        self.keys.by_case[ci] = rows;
     }
 
     /// Requests, decisions within 6 weeks, plans issued (within 20 weeks, with and without
     /// exception cases, their quality) and the days each step took.
     pub fn accumulate(&self, s: &Scan, k: &mut [Vec<Kpis>], days: &mut [Vec<Vec<i32>>]) {
-        let rows = s.rows(&self.by_case);
-        for i in visit(&rows, self.alive.len()) {
-            let a = self.area[i];
-            if s.skip(self.alive[i], a) {
-                continue;
-            }
-            let (case, a) = (self.case[i], a as usize);
+        s.each(&self.keys, |i, case, a| {
             let received = self.received[i];
             if let Some(p) = s.which(received).filter(|p| s.ok(case, *p)) {
                 k[p][a].requests += 1;
@@ -113,6 +95,6 @@ impl Requests {
                     x.within_20_weeks_excluding_exceptions.numerator += within;
                 }
             }
-        }
+        });
     }
 }
