@@ -40,6 +40,8 @@ fn main() {
         collect(&govuk.join(dir), &format!("/assets/{dir}"), &mut files);
     }
     collect(&moj.join("images"), "/assets/images", &mut files);
+    // sendscope's own: starting GOV.UK Frontend without an inline script.
+    collect(&assets.join("sendscope"), "/assets/sendscope", &mut files);
     files.sort();
     let mut out = String::from(
         "/// Embedded GOV.UK Frontend files: (path, content type, bytes).\npub static ASSETS: &[(&str, &str, &[u8])] = &[\n",

@@ -66,6 +66,18 @@ async function journey(role, javaScriptEnabled) {
   if (cdp) await cdp.send('Emulation.setScriptExecutionDisabled', { value: true });
   const check = (p, name) => checkPage(p, name, cdp);
   const tag = `${role}-${javaScriptEnabled ? 'js' : 'nojs'}`;
+  // Every page is served under a strict Content-Security-Policy, and nothing on it is
+  // refused by it (an inline script or style would be, with an error in the console).
+  const policies = [];
+  const refused = [];
+  page.on('response', (r) => {
+    if (r.request().resourceType() === 'document') {
+      policies.push([r.url(), r.headers()['content-security-policy']]);
+    }
+  });
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text())) refused.push(m.text());
+  });
   await page.goto(`${base}/`);
   await check(page, `${tag}-0-home-public`);
   // The public figures of the demo area (LA code 100): aggregates, suppressed.
@@ -79,8 +91,11 @@ async function journey(role, javaScriptEnabled) {
   await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
   assert.match(await page.content(), /Signed in as/);
   if (cdp) {
-    // Script really was off: GOV.UK Frontend's inline script did not mark the body.
+    // Script really was off: the script that marks the page for JavaScript did not run.
     assert.doesNotMatch(await page.getAttribute('body', 'class'), /js-enabled/);
+  } else {
+    // Script was on and allowed: /assets/sendscope/js-enabled.js marked the page.
+    assert.match(await page.getAttribute('body', 'class'), /js-enabled govuk-frontend-supported/);
   }
   await check(page, `${tag}-2-home`);
   if (['caseworker', 'manager', 'school'].includes(role)) {
@@ -222,6 +237,11 @@ async function journey(role, javaScriptEnabled) {
     assert.match(await page.content(), /beside the baseline/);
     await check(page, `${tag}-11-scenario`);
   }
+  assert.ok(policies.length >= 4, `pages seen: ${policies.length}`);
+  for (const [url, policy] of policies) {
+    assert.equal(policy, "default-src 'self'", `Content-Security-Policy of ${url}`);
+  }
+  assert.deepEqual(refused, [], 'nothing refused by the Content-Security-Policy');
   await context.close();
 }
 

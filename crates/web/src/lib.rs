@@ -147,6 +147,20 @@ pub fn router(store: Arc<dyn Store>, secure_cookies: bool) -> Router {
             store,
             secure_cookies,
         })
+        .layer(axum::middleware::map_response(content_security_policy))
+}
+
+/// Every response may load only this service's own files: no inline script or style,
+/// nothing from elsewhere. GOV.UK Frontend needs nothing more (its fonts and images are
+/// served from `/assets/`, its scripts start from `/assets/sendscope/`).
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'";
+
+async fn content_security_policy(mut r: Response) -> Response {
+    r.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        header::HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
+    r
 }
 
 /// Serves the router on an already-bound listener until `shutdown` resolves.
@@ -308,7 +322,7 @@ pub(crate) fn page(title: &str, body: &str) -> String {
 <link rel="stylesheet" href="/assets/moj-frontend.min.css">
 </head>
 <body class="govuk-template__body">
-<script>document.body.className += ' js-enabled' + ('noModule' in HTMLScriptElement.prototype ? ' govuk-frontend-supported' : '');</script>
+<script src="/assets/sendscope/js-enabled.js"></script>
 <a href="#main-content" class="govuk-skip-link" data-module="govuk-skip-link">Skip to main content</a>
 <header class="govuk-header" data-module="govuk-header">
 <div class="govuk-header__container govuk-width-container">
@@ -339,8 +353,7 @@ pub(crate) fn page(title: &str, body: &str) -> String {
 <p class="govuk-body-s">sendscope is open-source software for local areas' SEND services.</p>
 </div></div></div>
 </footer>
-<script type="module" src="/assets/govuk-frontend.min.js"></script>
-<script type="module">import {{ initAll }} from '/assets/govuk-frontend.min.js'; initAll()</script>
+<script type="module" src="/assets/sendscope/init.js"></script>
 </body>
 </html>"##
     )
