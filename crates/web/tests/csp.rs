@@ -43,7 +43,10 @@ async fn every_response_is_served_under_a_strict_content_security_policy() {
             for tag in text.split("<script").skip(1) {
                 let open = tag.split('>').next().unwrap_or("");
                 assert!(open.contains("src=\"/assets/"), "{path}: <script{open}>");
-                assert!(tag[open.len()..].starts_with("></script>"), "{path}: inline script");
+                assert!(
+                    tag[open.len()..].starts_with("></script>"),
+                    "{path}: inline script"
+                );
             }
             assert!(!text.contains(" style="), "{path}: inline style");
             assert!(!text.contains("<style"), "{path}: inline style");
