@@ -4,7 +4,6 @@
 //! their area; the rules refuse steps out of order.
 
 use crate::steps::StepError;
-use chrono::NaiveDate;
 use sendscope_domain::DomainError;
 use sendscope_domain::access::{Action, Principal, Resource, authorise};
 use sendscope_domain::calendar::england_today;
@@ -62,17 +61,8 @@ pub fn record(
             o.setting
         )));
     }
-    let date = [
-        "on",
-        "signed_on",
-        "submitted_on",
-        "decided_on",
-        "approved_on",
-    ]
-    .iter()
-    .find_map(|k| payload.get(k).and_then(Value::as_str))
-    .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-    .unwrap_or_else(england_today);
+    // The day it took effect: the date its catalogue line declares, else today.
+    let date = event.effective_on().unwrap_or_else(england_today);
     let actor = Actor::parse(&format!("user:{username}"))
         .map_err(|e| StepError::Internal(e.to_string()))?;
     let seqs = store

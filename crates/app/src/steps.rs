@@ -50,13 +50,9 @@ pub fn step_types() -> impl Iterator<Item = &'static str> {
         .filter(|t| t.starts_with("case.") && !matches!(*t, "case.opened" | "case.gate_overridden"))
 }
 
-/// The date a step happened: the first date in its payload, else today.
-fn effective_date(payload: &Value) -> NaiveDate {
-    ["on", "received_on", "plan_start", "transfer_on"]
-        .iter()
-        .find_map(|k| payload.get(k).and_then(Value::as_str))
-        .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
-        .unwrap_or_else(england_today)
+/// The day a step took effect: the date its catalogue line declares, else today.
+fn effective_date(body: &EventBody) -> NaiveDate {
+    body.effective_on().unwrap_or_else(england_today)
 }
 
 /// The event type of a plan-quality audit: health professionals who can see a record may
@@ -132,7 +128,12 @@ pub fn changeable_for_form(
 /// Fills in an audit's number, rubric and grade: the grade comes from the scores by the
 /// rubric the area has in force on the audit's date, never from the caller.
 fn complete_audit(store: &dyn Store, p: &Projection, payload: &mut Value) -> Result<(), StepError> {
-    let on = effective_date(payload);
+    // The audit's own date (`on`, its catalogue date), read before the payload is whole.
+    let on = payload
+        .get("on")
+        .and_then(Value::as_str)
+        .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+        .unwrap_or_else(england_today);
     let rubric = area_rubric(store, p, on)?;
     let scores: std::collections::BTreeMap<String, u8> = payload
         .get("scores")
@@ -274,7 +275,7 @@ pub fn record_step_overriding(
             }
         }
     }
-    let date = effective_date(&payload);
+    let date = effective_date(&body);
     let reason = reason.filter(|r| !r.trim().is_empty());
     // The gate and an audit's grade are decided again inside the write's transaction, on
     // the records as they are then: an approval withdrawn, or a rubric replaced, since

@@ -239,7 +239,15 @@ impl RecordedEvent {
 }
 
 macro_rules! event_catalogue {
-    ($( $variant:ident($payload:ty) = $name:literal, $kind:expr; )*) => {
+    // The day an event took effect: the payload field its line names, or none.
+    (@date $p:ident none) => {{
+        let _ = $p;
+        None
+    }};
+    (@date $p:ident $field:ident) => {
+        Some($p.$field)
+    };
+    ($( $variant:ident($payload:ty) = $name:literal, $kind:expr, $date:ident; )*) => {
         /// Every event the system records. The name is the stored `event_type`.
         #[derive(Debug, Clone, PartialEq)]
         pub enum EventBody {
@@ -256,6 +264,12 @@ macro_rules! event_catalogue {
             /// The kind of stream this event belongs on; `None` for events valid on any stream.
             pub fn stream_kind(&self) -> Option<StreamKind> {
                 match self { $( EventBody::$variant(_) => $kind, )* }
+            }
+            /// The day the event took effect, as its line in the catalogue declares: the
+            /// payload's own date; `None` for events with no day of their own (they take
+            /// effect when they are recorded).
+            pub fn effective_on(&self) -> Option<NaiveDate> {
+                match self { $( EventBody::$variant(p) => event_catalogue!(@date p $date), )* }
             }
             /// The payload bytes as stored and hashed (compact JSON of the payload type).
             pub fn encode(&self) -> Result<Vec<u8>, DomainError> {
@@ -284,93 +298,93 @@ const PUBLICATION: Option<StreamKind> = Some(StreamKind::Publication);
 const ANY: Option<StreamKind> = None;
 
 event_catalogue! {
-    AreaCreated(AreaCreated) = "area.created", AREA;
-    QaRubricAdopted(QaRubricAdopted) = "area.qa_rubric_adopted", AREA;
-    ProgrammeDefined(ProgrammeDefined) = "area.programme_defined", AREA;
-    GateRulesAdopted(GateRules) = "area.gate_rules_adopted", AREA;
-    PlacementSettingsAdopted(crate::costs::PlacementSettings) = "area.placement_settings_adopted", AREA;
-    TrajectoryDefined(crate::trajectories::TrajectoryDefined) = "area.trajectory_defined", AREA;
-    FiguresSettingsAdopted(crate::benchmarks::FiguresSettings) = "area.figures_settings_adopted", AREA;
-    OrganisationRegistered(OrganisationRegistered) = "organisation.registered", ORG;
-    TeamAdded(TeamAdded) = "organisation.team_added", ORG;
-    StaffAdded(StaffAdded) = "staff.added", STAFF;
-    StaffMovedTeam(StaffMovedTeam) = "staff.moved_team", STAFF;
-    StaffLeft(DatedOnly) = "staff.left", STAFF;
-    SettingRegistered(SettingDetails) = "setting.registered", SETTING;
-    SettingDetailsChanged(SettingDetails) = "setting.details_changed", SETTING;
-    SettingIdentifierChanged(SettingIdentifierChanged) = "setting.identifier_changed", SETTING;
-    SettingClosed(DatedOnly) = "setting.closed", SETTING;
-    SettingInspected(SettingInspected) = "setting.inspected", SETTING;
-    ProvisionOpened(ProvisionOpened) = "provision.opened", PROVISION;
-    ProvisionPlacesSet(ProvisionPlacesSet) = "provision.places_set", PROVISION;
-    ProvisionCostsSet(ProvisionCostsSet) = "provision.costs_set", PROVISION;
-    ProvisionClosed(DatedOnly) = "provision.closed", PROVISION;
-    SlaSigned(SlaSigned) = "provision.sla_signed", PROVISION;
-    ApprovalApplied(ApprovalApplied) = "provision.approval_applied", PROVISION;
-    ApprovalDecided(ApprovalDecided) = "provision.approval_decided", PROVISION;
-    CapitalApproved(CapitalApproved) = "provision.capital_approved", PROVISION;
-    ViableOptionsRecorded(ViableOptionsRecorded) = "provision.viable_options_recorded", PROVISION;
-    NeedTypesChanged(NeedTypesChanged) = "provision.need_types_changed", PROVISION;
-    CapitalSpent(CapitalSpent) = "provision.capital_spent", PROVISION;
-    FiguresRecorded(crate::benchmarks::FiguresRecorded) = "publication.figures_recorded", PUBLICATION;
-    FiguresRevised(crate::benchmarks::FiguresRecorded) = "publication.figures_revised", PUBLICATION;
-    CaseOpened(CaseOpened) = "case.opened", CASE;
-    ChildDetailsChanged(Child) = "case.child_details_changed", CASE;
-    RelatedPersonAdded(RelatedPerson) = "case.related_person_added", CASE;
-    RelatedPersonRemoved(PersonRef) = "case.related_person_removed", CASE;
-    CourtRestrictionRecorded(CourtRestriction) = "case.court_restriction_recorded", CASE;
-    CourtRestrictionLifted(DatedOnly) = "case.court_restriction_lifted", CASE;
-    CaseworkerAssigned(CaseworkerAssigned) = "case.caseworker_assigned", CASE;
-    RequestReceived(RequestReceived) = "case.request_received", CASE;
-    RequestWithdrawn(RequestStep) = "case.request_withdrawn", CASE;
-    AssessmentDecided(AssessmentDecided) = "case.assessment_decided", CASE;
-    AdviceRequested(AdviceRequested) = "case.advice_requested", CASE;
-    AdviceReceived(AdviceStep) = "case.advice_received", CASE;
-    ExceptionRecorded(ExceptionRecorded) = "case.exception_recorded", CASE;
-    PlanNotIssued(RequestStep) = "case.plan_not_issued", CASE;
-    DraftPlanServed(DraftPlanServed) = "case.draft_plan_served", CASE;
-    SettingConsulted(SettingConsulted) = "case.setting_consulted", CASE;
-    ConsultationResponse(ConsultationResponse) = "case.consultation_response", CASE;
-    FinalPlanIssued(FinalPlanIssued) = "case.final_plan_issued", CASE;
-    TransportCostSet(crate::costs::TransportCostSet) = "case.transport_cost_set", CASE;
-    PlanRecorded(PlanRecorded) = "case.plan_recorded", CASE;
-    PlacementStarted(PlacementStarted) = "case.placement_started", CASE;
-    PlacementEnded(DatedOnly) = "case.placement_ended", CASE;
-    ReviewMeetingHeld(DatedOnly) = "case.review_meeting_held", CASE;
-    ReviewDecided(ReviewDecided) = "case.review_decided", CASE;
-    PlanAmended(PlanAmended) = "case.plan_amended", CASE;
-    MediationRecorded(MediationRecorded) = "case.mediation_recorded", CASE;
-    AppealRegistered(AppealRegistered) = "case.appeal_registered", CASE;
-    AppealDecided(AppealDecided) = "case.appeal_decided", CASE;
-    PlanCeased(PlanCeased) = "case.plan_ceased", CASE;
-    TransferredOut(Transfer) = "case.transferred_out", CASE;
-    TransferredIn(Transfer) = "case.transferred_in", CASE;
-    DraftResponseReceived(DraftResponse) = "case.draft_response_received", CASE;
-    ReviewInvitationsSent(ReviewStep) = "case.review_invitations_sent", CASE;
-    ReviewReportSent(ReviewStep) = "case.review_report_sent", CASE;
-    AmendmentsProposed(AmendmentsProposed) = "case.amendments_proposed", CASE;
-    PhaseTransferPlanned(PhaseTransferPlanned) = "case.phase_transfer_planned", CASE;
-    TransferReassessmentDecided(TransferReassessment) = "case.transfer_reassessment_decided", CASE;
-    MediationChosen(MediationChoice) = "case.mediation_chosen", CASE;
-    MediationHeld(MediationHeld) = "case.mediation_held", CASE;
-    MediationCertificateIssued(MediationCertificate) = "case.mediation_certificate_issued", CASE;
-    CessationDecided(CessationDecided) = "case.cessation_decided", CASE;
-    ComplaintReceived(ComplaintReceived) = "case.complaint_received", CASE;
-    ComplaintResponded(ComplaintResponded) = "case.complaint_responded", CASE;
-    LetterIssued(LetterIssued) = "case.letter_issued", CASE;
-    LetterSent(LetterSent) = "case.letter_sent", CASE;
-    PlanAudited(PlanAudited) = "case.plan_audited", CASE;
-    GateOverridden(GateOverridden) = "case.gate_overridden", CASE;
-    AccountCreated(AccountCreated) = "account.created", ACCOUNT;
-    AccountPasswordSet(DatedOnly) = "account.password_set", ACCOUNT;
-    AccountDisabled(DatedOnly) = "account.disabled", ACCOUNT;
-    TokenIssued(TokenIssued) = "account.token_issued", ACCOUNT;
-    TokenRevoked(TokenRevoked) = "account.token_revoked", ACCOUNT;
-    Corrected(Correction) = "event.corrected", ANY;
-    Voided(Voided) = "event.voided", ANY;
-    PayloadsErased(PayloadsErased) = "event.payloads_erased", ANY;
-    MergedInto(MergedInto) = "stream.merged_into", ANY;
-    Merged(Merged) = "stream.merged", ANY;
+    AreaCreated(AreaCreated) = "area.created", AREA, none;
+    QaRubricAdopted(QaRubricAdopted) = "area.qa_rubric_adopted", AREA, effective_from;
+    ProgrammeDefined(ProgrammeDefined) = "area.programme_defined", AREA, start;
+    GateRulesAdopted(GateRules) = "area.gate_rules_adopted", AREA, effective_from;
+    PlacementSettingsAdopted(crate::costs::PlacementSettings) = "area.placement_settings_adopted", AREA, effective_from;
+    TrajectoryDefined(crate::trajectories::TrajectoryDefined) = "area.trajectory_defined", AREA, start;
+    FiguresSettingsAdopted(crate::benchmarks::FiguresSettings) = "area.figures_settings_adopted", AREA, none;
+    OrganisationRegistered(OrganisationRegistered) = "organisation.registered", ORG, none;
+    TeamAdded(TeamAdded) = "organisation.team_added", ORG, none;
+    StaffAdded(StaffAdded) = "staff.added", STAFF, none;
+    StaffMovedTeam(StaffMovedTeam) = "staff.moved_team", STAFF, none;
+    StaffLeft(DatedOnly) = "staff.left", STAFF, on;
+    SettingRegistered(SettingDetails) = "setting.registered", SETTING, none;
+    SettingDetailsChanged(SettingDetails) = "setting.details_changed", SETTING, none;
+    SettingIdentifierChanged(SettingIdentifierChanged) = "setting.identifier_changed", SETTING, on;
+    SettingClosed(DatedOnly) = "setting.closed", SETTING, on;
+    SettingInspected(SettingInspected) = "setting.inspected", SETTING, none;
+    ProvisionOpened(ProvisionOpened) = "provision.opened", PROVISION, none;
+    ProvisionPlacesSet(ProvisionPlacesSet) = "provision.places_set", PROVISION, none;
+    ProvisionCostsSet(ProvisionCostsSet) = "provision.costs_set", PROVISION, none;
+    ProvisionClosed(DatedOnly) = "provision.closed", PROVISION, on;
+    SlaSigned(SlaSigned) = "provision.sla_signed", PROVISION, signed_on;
+    ApprovalApplied(ApprovalApplied) = "provision.approval_applied", PROVISION, submitted_on;
+    ApprovalDecided(ApprovalDecided) = "provision.approval_decided", PROVISION, decided_on;
+    CapitalApproved(CapitalApproved) = "provision.capital_approved", PROVISION, approved_on;
+    ViableOptionsRecorded(ViableOptionsRecorded) = "provision.viable_options_recorded", PROVISION, on;
+    NeedTypesChanged(NeedTypesChanged) = "provision.need_types_changed", PROVISION, on;
+    CapitalSpent(CapitalSpent) = "provision.capital_spent", PROVISION, on;
+    FiguresRecorded(crate::benchmarks::FiguresRecorded) = "publication.figures_recorded", PUBLICATION, none;
+    FiguresRevised(crate::benchmarks::FiguresRecorded) = "publication.figures_revised", PUBLICATION, none;
+    CaseOpened(CaseOpened) = "case.opened", CASE, none;
+    ChildDetailsChanged(Child) = "case.child_details_changed", CASE, none;
+    RelatedPersonAdded(RelatedPerson) = "case.related_person_added", CASE, none;
+    RelatedPersonRemoved(PersonRef) = "case.related_person_removed", CASE, none;
+    CourtRestrictionRecorded(CourtRestriction) = "case.court_restriction_recorded", CASE, none;
+    CourtRestrictionLifted(DatedOnly) = "case.court_restriction_lifted", CASE, on;
+    CaseworkerAssigned(CaseworkerAssigned) = "case.caseworker_assigned", CASE, none;
+    RequestReceived(RequestReceived) = "case.request_received", CASE, received_on;
+    RequestWithdrawn(RequestStep) = "case.request_withdrawn", CASE, on;
+    AssessmentDecided(AssessmentDecided) = "case.assessment_decided", CASE, on;
+    AdviceRequested(AdviceRequested) = "case.advice_requested", CASE, on;
+    AdviceReceived(AdviceStep) = "case.advice_received", CASE, on;
+    ExceptionRecorded(ExceptionRecorded) = "case.exception_recorded", CASE, none;
+    PlanNotIssued(RequestStep) = "case.plan_not_issued", CASE, on;
+    DraftPlanServed(DraftPlanServed) = "case.draft_plan_served", CASE, on;
+    SettingConsulted(SettingConsulted) = "case.setting_consulted", CASE, on;
+    ConsultationResponse(ConsultationResponse) = "case.consultation_response", CASE, on;
+    FinalPlanIssued(FinalPlanIssued) = "case.final_plan_issued", CASE, on;
+    TransportCostSet(crate::costs::TransportCostSet) = "case.transport_cost_set", CASE, on;
+    PlanRecorded(PlanRecorded) = "case.plan_recorded", CASE, plan_start;
+    PlacementStarted(PlacementStarted) = "case.placement_started", CASE, on;
+    PlacementEnded(DatedOnly) = "case.placement_ended", CASE, on;
+    ReviewMeetingHeld(DatedOnly) = "case.review_meeting_held", CASE, on;
+    ReviewDecided(ReviewDecided) = "case.review_decided", CASE, on;
+    PlanAmended(PlanAmended) = "case.plan_amended", CASE, on;
+    MediationRecorded(MediationRecorded) = "case.mediation_recorded", CASE, on;
+    AppealRegistered(AppealRegistered) = "case.appeal_registered", CASE, on;
+    AppealDecided(AppealDecided) = "case.appeal_decided", CASE, on;
+    PlanCeased(PlanCeased) = "case.plan_ceased", CASE, on;
+    TransferredOut(Transfer) = "case.transferred_out", CASE, on;
+    TransferredIn(Transfer) = "case.transferred_in", CASE, on;
+    DraftResponseReceived(DraftResponse) = "case.draft_response_received", CASE, on;
+    ReviewInvitationsSent(ReviewStep) = "case.review_invitations_sent", CASE, on;
+    ReviewReportSent(ReviewStep) = "case.review_report_sent", CASE, on;
+    AmendmentsProposed(AmendmentsProposed) = "case.amendments_proposed", CASE, on;
+    PhaseTransferPlanned(PhaseTransferPlanned) = "case.phase_transfer_planned", CASE, transfer_on;
+    TransferReassessmentDecided(TransferReassessment) = "case.transfer_reassessment_decided", CASE, on;
+    MediationChosen(MediationChoice) = "case.mediation_chosen", CASE, on;
+    MediationHeld(MediationHeld) = "case.mediation_held", CASE, on;
+    MediationCertificateIssued(MediationCertificate) = "case.mediation_certificate_issued", CASE, on;
+    CessationDecided(CessationDecided) = "case.cessation_decided", CASE, on;
+    ComplaintReceived(ComplaintReceived) = "case.complaint_received", CASE, on;
+    ComplaintResponded(ComplaintResponded) = "case.complaint_responded", CASE, on;
+    LetterIssued(LetterIssued) = "case.letter_issued", CASE, on;
+    LetterSent(LetterSent) = "case.letter_sent", CASE, on;
+    PlanAudited(PlanAudited) = "case.plan_audited", CASE, on;
+    GateOverridden(GateOverridden) = "case.gate_overridden", CASE, on;
+    AccountCreated(AccountCreated) = "account.created", ACCOUNT, none;
+    AccountPasswordSet(DatedOnly) = "account.password_set", ACCOUNT, on;
+    AccountDisabled(DatedOnly) = "account.disabled", ACCOUNT, on;
+    TokenIssued(TokenIssued) = "account.token_issued", ACCOUNT, on;
+    TokenRevoked(TokenRevoked) = "account.token_revoked", ACCOUNT, on;
+    Corrected(Correction) = "event.corrected", ANY, none;
+    Voided(Voided) = "event.voided", ANY, none;
+    PayloadsErased(PayloadsErased) = "event.payloads_erased", ANY, none;
+    MergedInto(MergedInto) = "stream.merged_into", ANY, none;
+    Merged(Merged) = "stream.merged", ANY, none;
 }
 
 impl EventBody {
@@ -405,6 +419,29 @@ mod tests {
             Some(body)
         );
         assert!(EventBody::decode("case.nonsense", b"{}").is_err());
+    }
+
+    /// Each event type's effective day is the payload field its catalogue line names.
+    #[test]
+    fn effective_day_as_the_catalogue_declares() {
+        let day = |d| NaiveDate::from_ymd_opt(2025, 1, d).expect("date");
+        let received = EventBody::RequestReceived(RequestReceived {
+            request: RequestId(1),
+            received_on: day(6),
+            requested_by: Requester::School,
+        });
+        assert_eq!(received.effective_on(), Some(day(6)));
+        let decided = EventBody::ApprovalDecided(ApprovalDecided {
+            route: ApprovalRoute::SignificantChange,
+            approved: true,
+            decided_on: day(9),
+            effective_from: Some(day(20)),
+            places: None,
+            need_types: None,
+        });
+        assert_eq!(decided.effective_on(), Some(day(9)));
+        let voided = EventBody::Voided(Voided { voids: 3 });
+        assert_eq!(voided.effective_on(), None, "no day of its own");
     }
 
     #[test]
