@@ -19,6 +19,13 @@ impl sendscope_cli::Web for Web {
         store: Arc<dyn sendscope_store::Store>,
         secure_cookies: bool,
     ) -> std::io::Result<()> {
+        // One line a request on standard error (`sendscope_web::requests`): no personal
+        // data, a reference for each.
+        tracing_subscriber::fmt()
+            .with_writer(std::io::stderr)
+            .with_target(false)
+            .with_ansi(false)
+            .init();
         sendscope_web::serve_blocking(listener, store, secure_cookies)
     }
 

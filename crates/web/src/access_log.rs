@@ -25,7 +25,7 @@ impl AccessLogger {
             .name("access-log".into())
             .spawn(move || write_batches(store.as_ref(), rx))
             .map(|_| ())
-            .unwrap_or_else(|e| eprintln!("the access-log writer could not start: {e}"));
+            .unwrap_or_else(|e| tracing::error!(%e, "the access-log writer could not start"));
         AccessLogger { queue }
     }
 

@@ -8,7 +8,6 @@ use crate::{AppState, SUPPRESS_BELOW};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use sendscope_domain::Instant;
 use sendscope_domain::access::{Action, Principal, Resource, Role, authorise};
 use sendscope_domain::account::{API_TOKEN_PREFIX, token_sha256};
 use sendscope_domain::ids::SettingId;
@@ -27,6 +26,9 @@ pub struct Problem {
     pub detail: String,
     #[serde(rename = "invalid-params", skip_serializing_if = "Vec::is_empty")]
     pub invalid_params: Vec<InvalidParam>,
+    /// What went wrong, for the log only (an internal problem's cause).
+    #[serde(skip)]
+    pub failure: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -43,6 +45,7 @@ impl Problem {
             status: status.as_u16(),
             detail: detail.into(),
             invalid_params: Vec::new(),
+            failure: None,
         }
     }
     fn unauthorised(detail: &str) -> Self {
@@ -82,21 +85,39 @@ impl Problem {
             .collect();
         p
     }
-    fn internal(detail: impl std::fmt::Display) -> Self {
-        // The cause goes to the server log; the client gets a time to quote.
-        let at = Instant::now();
-        eprintln!("api error at {at}: {detail}");
-        Problem::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "Sorry, there is a problem with the service",
-            format!("Try again later. If it keeps happening, tell the service desk the time {at}"),
-        )
+    pub(crate) fn internal(detail: impl std::fmt::Display) -> Self {
+        // The cause goes to the log under the request's reference (`requests::track`);
+        // the client gets the problem that quotes the reference.
+        Problem {
+            failure: Some(detail.to_string()),
+            ..Problem::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Sorry, there is a problem with the service",
+                "Try again later.",
+            )
+        }
     }
 }
 
+/// The problem for a failure, quoting the reference its details are logged under.
+pub(crate) fn internal_problem(reference: &str) -> Response {
+    Problem::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "Sorry, there is a problem with the service",
+        format!("Try again later. If it keeps happening, tell the service desk the reference {reference}"),
+    )
+    .into_response()
+}
+
 impl IntoResponse for Problem {
-    fn into_response(self) -> Response {
+    fn into_response(mut self) -> Response {
+        if let Some(detail) = self.failure.take() {
+            let mut r = StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            r.extensions_mut().insert(crate::requests::Failure(detail));
+            return r;
+        }
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = serde_json::to_vec(&self).unwrap_or_default();
         let mut r = (

@@ -16,6 +16,7 @@ pub mod placement;
 pub mod programmes;
 pub mod queue;
 pub mod register;
+pub mod requests;
 pub mod settings;
 pub mod steps;
 pub mod trajectories;
@@ -69,7 +70,7 @@ pub fn router(store: Arc<dyn Store>, secure_cookies: bool) -> Router {
         let (kpi, store) = (kpi.clone(), store.clone());
         std::thread::spawn(move || {
             if let Err(e) = kpi.with(store.as_ref(), |_| ()) {
-                eprintln!("sendscope: the KPI engine could not load: {e}");
+                tracing::error!(%e, "the KPI engine could not load");
             }
         });
     }
@@ -148,6 +149,7 @@ pub fn router(store: Arc<dyn Store>, secure_cookies: bool) -> Router {
             secure_cookies,
         })
         .layer(axum::middleware::map_response(content_security_policy))
+        .layer(axum::middleware::from_fn(requests::track))
 }
 
 /// Every response may load only this service's own files: no inline script or style,
@@ -525,9 +527,18 @@ async fn home(State(app): State<AppState>, headers: axum::http::HeaderMap) -> Re
 }
 
 pub(crate) fn error_page(detail: &str) -> Response {
+    let mut r = StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    r.extensions_mut()
+        .insert(requests::Failure(detail.to_string()));
+    r
+}
+
+/// The page for a failure: what to do, and the reference the details are logged under
+/// (never the details themselves).
+pub(crate) fn failure_page(reference: &str) -> Response {
     let body = format!(
-        "<h1>Sorry, there is a problem with the service</h1><p>Try again later.</p><p>Details for the service desk: {}</p>",
-        esc(detail)
+        "<h1>Sorry, there is a problem with the service</h1><p>Try again later.</p><p>If it keeps happening, tell the service desk the reference {}.</p>",
+        esc(reference)
     );
     (
         StatusCode::INTERNAL_SERVER_ERROR,
