@@ -145,35 +145,23 @@ pub fn lines(r: &Report) -> Vec<(&'static str, Cells)> {
 
 /// The report as CSV: one row a measure and year.
 pub fn csv(r: &Report) -> String {
-    let mut out = String::from("measure,period,figure,numerator,denominator\n");
-    let q = |s: &str| {
-        if s.contains([',', '"']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s.to_string()
-        }
-    };
+    let header = ["measure", "period", "figure", "numerator", "denominator"]
+        .map(String::from)
+        .to_vec();
+    let mut rows = vec![header];
     for (label, cells) in lines(r) {
         for (k, (v, n, d)) in r.years.iter().zip(cells) {
-            out.push_str(&format!(
-                "{},{},{},{},{}\n",
-                q(label),
-                q(&k.period),
-                q(&v),
-                q(&n),
-                q(&d)
-            ));
+            rows.push(vec![label.to_string(), k.period.clone(), v, n, d]);
         }
     }
     for p in &r.trajectories {
-        out.push_str(&format!(
-            "{},trajectory to {},{},{},{}\n",
-            q(&p.trajectory.name),
-            p.trajectory.deadline.format("%Y-%m"),
+        rows.push(vec![
+            p.trajectory.name.clone(),
+            format!("trajectory to {}", p.trajectory.deadline.format("%Y-%m")),
             p.current.map(|v| format!("{v:.1}")).unwrap_or_default(),
-            p.trajectory.target,
-            ""
-        ));
+            p.trajectory.target.to_string(),
+            String::new(),
+        ]);
     }
-    out
+    crate::csv_text(rows)
 }

@@ -244,32 +244,47 @@ pub fn report(
 
 /// CSV: one row per finding and per override (`record` says which).
 pub fn csv(r: &Report) -> String {
-    let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
-    let mut out = String::from("record,date,what,school,provision,case,open,by,reason,detail\n");
-    for f in &r.findings {
-        out.push_str(&format!(
-            "finding,{},{},{},{},{},{},,,{}\n",
-            f.began_on,
-            q(f.what),
-            q(&f.school),
-            q(&f.provision),
-            f.case.as_deref().unwrap_or(""),
-            f.open,
-            q(&f.detail)
-        ));
-    }
-    for o in &r.overrides {
-        out.push_str(&format!(
-            "override,{},{},{},{},{},,{},{},{}\n",
-            o.on,
-            q("Approval gate overridden"),
-            q(&o.school),
-            q(&o.provision),
-            o.case.as_deref().unwrap_or(""),
-            q(&o.by),
-            q(&o.reason),
-            q(&o.finding)
-        ));
-    }
-    out
+    let header = [
+        "record",
+        "date",
+        "what",
+        "school",
+        "provision",
+        "case",
+        "open",
+        "by",
+        "reason",
+        "detail",
+    ]
+    .map(String::from)
+    .to_vec();
+    let findings = r.findings.iter().map(|f| {
+        vec![
+            "finding".to_string(),
+            f.began_on.to_string(),
+            f.what.to_string(),
+            f.school.clone(),
+            f.provision.clone(),
+            f.case.clone().unwrap_or_default(),
+            f.open.to_string(),
+            String::new(),
+            String::new(),
+            f.detail.clone(),
+        ]
+    });
+    let overrides = r.overrides.iter().map(|o| {
+        vec![
+            "override".to_string(),
+            o.on.to_string(),
+            "Approval gate overridden".to_string(),
+            o.school.clone(),
+            o.provision.clone(),
+            o.case.clone().unwrap_or_default(),
+            String::new(),
+            o.by.clone(),
+            o.reason.clone(),
+            o.finding.clone(),
+        ]
+    });
+    crate::csv_text(std::iter::once(header).chain(findings).chain(overrides))
 }

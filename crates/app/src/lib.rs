@@ -16,3 +16,18 @@ pub mod provisions;
 pub mod queue;
 pub mod steps;
 pub mod trajectories;
+
+/// Rows as CSV text (through the `csv` crate: fields quoted where they must be).
+pub(crate) fn csv_text<I, R>(rows: I) -> String
+where
+    I: IntoIterator<Item = R>,
+    R: IntoIterator,
+    R::Item: AsRef<[u8]>,
+{
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for r in rows {
+        // Writing to memory cannot fail for want of space or a reader.
+        let _ = w.write_record(r);
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}

@@ -407,73 +407,80 @@ const EXPORT_COLUMNS: [&str; 13] = [
     "hash",
 ];
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 /// Writes the full event history. Payloads are written as the exact stored JSON text;
 /// an erased payload is empty (CSV) or null (JSON lines).
 pub fn export_events(store: &dyn Store, format: ExportFormat, out: &mut dyn Write) -> Result<u64> {
-    let io = StoreError::Output;
-    if format == ExportFormat::Csv {
-        writeln!(out, "{}", EXPORT_COLUMNS.join(",")).map_err(io)?;
+    match format {
+        ExportFormat::Csv => export_csv(store, out),
+        ExportFormat::Jsonl => export_jsonl(store, out),
     }
+}
+
+/// An event's payload as stored text; `None` when erased.
+fn payload_text(e: &RecordedEvent) -> Result<Option<&str>> {
+    e.payload
+        .as_deref()
+        .map(|p| {
+            std::str::from_utf8(p)
+                .map_err(|_| StoreError::Corrupt(format!("event {} payload is not UTF-8", e.seq)))
+        })
+        .transpose()
+}
+
+fn export_csv(store: &dyn Store, out: &mut dyn Write) -> Result<u64> {
+    // A write error keeps its kind (a reader that went away is a broken pipe).
+    let csv_io = |e: csv::Error| match e.into_kind() {
+        csv::ErrorKind::Io(io) => StoreError::Output(io),
+        other => StoreError::Output(std::io::Error::other(format!("{other:?}"))),
+    };
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(EXPORT_COLUMNS).map_err(csv_io)?;
+    let n = for_each_event(store, &mut |e| {
+        let payload = payload_text(e)?;
+        w.write_record([
+            e.seq.to_string(),
+            e.stream.kind.to_string(),
+            e.stream.id.to_string(),
+            e.version.to_string(),
+            e.area.to_string(),
+            e.event_type.clone(),
+            e.actor.clone(),
+            e.recorded_at.to_string(),
+            e.effective_date.to_string(),
+            e.reason.clone().unwrap_or_default(),
+            payload.unwrap_or("").to_string(),
+            hex::encode(e.payload_digest),
+            hex::encode(e.hash),
+        ])
+        .map_err(csv_io)
+    })?;
+    w.flush().map_err(StoreError::Output)?;
+    Ok(n)
+}
+
+fn export_jsonl(store: &dyn Store, out: &mut dyn Write) -> Result<u64> {
     for_each_event(store, &mut |e| {
-        let payload = match &e.payload {
-            Some(p) => Some(std::str::from_utf8(p).map_err(|_| {
-                StoreError::Corrupt(format!("event {} payload is not UTF-8", e.seq))
-            })?),
-            None => None,
+        let payload_value: serde_json::Value = match payload_text(e)? {
+            Some(p) => serde_json::from_str(p)
+                .map_err(|x| StoreError::Corrupt(format!("event {} payload: {x}", e.seq)))?,
+            None => serde_json::Value::Null,
         };
-        match format {
-            ExportFormat::Csv => {
-                let row = [
-                    e.seq.to_string(),
-                    e.stream.kind.to_string(),
-                    e.stream.id.to_string(),
-                    e.version.to_string(),
-                    e.area.to_string(),
-                    e.event_type.clone(),
-                    e.actor.clone(),
-                    e.recorded_at.to_string(),
-                    e.effective_date.to_string(),
-                    e.reason.clone().unwrap_or_default(),
-                    payload.unwrap_or("").to_string(),
-                    hex::encode(e.payload_digest),
-                    hex::encode(e.hash),
-                ];
-                let line: Vec<String> = row.iter().map(|f| csv_field(f)).collect();
-                writeln!(out, "{}", line.join(",")).map_err(io)
-            }
-            ExportFormat::Jsonl => {
-                let payload_value: serde_json::Value = match payload {
-                    Some(p) => serde_json::from_str(p).map_err(|x| {
-                        StoreError::Corrupt(format!("event {} payload: {x}", e.seq))
-                    })?,
-                    None => serde_json::Value::Null,
-                };
-                let v = serde_json::json!({
-                    "seq": e.seq,
-                    "stream_kind": e.stream.kind.as_str(),
-                    "stream_id": e.stream.id.to_string(),
-                    "version": e.version,
-                    "area_id": e.area.to_string(),
-                    "event_type": e.event_type,
-                    "actor": e.actor,
-                    "recorded_at": e.recorded_at.to_string(),
-                    "effective_date": e.effective_date.to_string(),
-                    "reason": e.reason,
-                    "payload": payload_value,
-                    "payload_sha256": hex::encode(e.payload_digest),
-                    "hash": hex::encode(e.hash),
-                });
-                writeln!(out, "{v}").map_err(io)
-            }
-        }
+        let v = serde_json::json!({
+            "seq": e.seq,
+            "stream_kind": e.stream.kind.as_str(),
+            "stream_id": e.stream.id.to_string(),
+            "version": e.version,
+            "area_id": e.area.to_string(),
+            "event_type": e.event_type,
+            "actor": e.actor,
+            "recorded_at": e.recorded_at.to_string(),
+            "effective_date": e.effective_date.to_string(),
+            "reason": e.reason,
+            "payload": payload_value,
+            "payload_sha256": hex::encode(e.payload_digest),
+            "hash": hex::encode(e.hash),
+        });
+        writeln!(out, "{v}").map_err(StoreError::Output)
     })
 }
 
