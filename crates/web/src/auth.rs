@@ -5,6 +5,7 @@ use crate::{AppState, esc, page};
 use axum::extract::{Form, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use sendscope_app::access::principal_of;
 use sendscope_domain::Instant;
 use sendscope_domain::access::Principal;
@@ -40,14 +41,9 @@ fn sha256(token: &str) -> [u8; 32] {
 
 /// The value of one cookie from the request.
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_string())
+    CookieJar::from_headers(headers)
+        .get(name)
+        .map(|c| c.value().to_string())
 }
 
 /// Secure cookies when the service is configured for TLS or a proxy says the request came over it.
@@ -66,15 +62,17 @@ fn set_cookie(
     max_age: Option<i64>,
     secure: bool,
 ) -> HeaderValue {
-    let mut c = format!("{name}={value}; Path={path}; HttpOnly; SameSite=Lax");
+    let mut c = Cookie::build((name.to_string(), value.to_string()))
+        .path(path.to_string())
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(secure);
     if let Some(age) = max_age {
-        c.push_str(&format!("; Max-Age={age}"));
-    }
-    if secure {
-        c.push_str("; Secure");
+        c = c.max_age(cookie::time::Duration::seconds(age));
     }
     // Built from hex tokens and fixed names, so always a valid header value.
-    HeaderValue::from_str(&c).unwrap_or_else(|_| HeaderValue::from_static("invalid=1"))
+    HeaderValue::from_str(&c.build().to_string())
+        .unwrap_or_else(|_| HeaderValue::from_static("invalid=1"))
 }
 
 /// The signed-in user, if the request carries a current session.
