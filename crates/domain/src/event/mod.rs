@@ -14,6 +14,7 @@ use std::fmt;
 use uuid::Uuid;
 
 mod case;
+pub mod fields;
 mod records;
 mod registers;
 
@@ -271,6 +272,14 @@ macro_rules! event_catalogue {
             pub fn effective_on(&self) -> Option<NaiveDate> {
                 match self { $( EventBody::$variant(p) => event_catalogue!(@date p $date), )* }
             }
+            /// The field names of an event type's payload, as its JSON has them; `None`
+            /// for a type not in the catalogue.
+            pub fn payload_fields(event_type: &str) -> Option<&'static [&'static str]> {
+                match event_type {
+                    $( $name => fields::fields_of::<$payload>(), )*
+                    _ => None,
+                }
+            }
             /// The payload bytes as stored and hashed (compact JSON of the payload type).
             pub fn encode(&self) -> Result<Vec<u8>, DomainError> {
                 let r = match self { $( EventBody::$variant(p) => serde_json::to_vec(p), )* };
@@ -442,6 +451,22 @@ mod tests {
         assert_eq!(decided.effective_on(), Some(day(9)));
         let voided = EventBody::Voided(Voided { voids: 3 });
         assert_eq!(voided.effective_on(), None, "no day of its own");
+    }
+
+    /// The probe reads a payload's field names from its derived `Deserialize`.
+    #[test]
+    fn payload_fields_are_the_payloads_json_keys() {
+        assert_eq!(
+            EventBody::payload_fields("case.request_received"),
+            Some(&["request", "received_on", "requested_by"][..])
+        );
+        assert_eq!(EventBody::payload_fields("case.nonsense"), None);
+        for t in EventBody::TYPES {
+            assert!(
+                EventBody::payload_fields(t).is_some_and(|f| !f.is_empty()),
+                "{t}: every payload is a struct with fields"
+            );
+        }
     }
 
     #[test]

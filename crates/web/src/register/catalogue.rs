@@ -215,3 +215,14 @@ pub const PROVISION_STEPS: &[Step] = &[
 pub(crate) fn step(slug: &str) -> Option<&'static Step> {
     PROVISION_STEPS.iter().find(|s| s.slug == slug)
 }
+
+#[cfg(test)]
+mod tests {
+    /// Every field of every provisions-register form fills a key its step's payload has.
+    #[test]
+    fn every_form_field_exists_on_its_payload() {
+        crate::steps::assert_fields_on_payloads(
+            std::iter::once(&super::OPEN).chain(super::PROVISION_STEPS),
+        );
+    }
+}

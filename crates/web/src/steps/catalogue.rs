@@ -648,3 +648,43 @@ pub(crate) const SECTIONS: &[(&str, &str)] = &[
     ("j", "J: personal budget"),
     ("k", "K: advice and information"),
 ];
+
+/// The payload keys a form field fills: the field's own key; for `outer__inner`, the
+/// object `outer`; a placement's four keys; a later start day belongs to `named`.
+#[cfg(test)]
+fn payload_keys(field: &Field) -> Vec<&'static str> {
+    match field.kind {
+        Kind::Placed => vec!["setting", "provision", "sen_unit", "resourced_provision"],
+        _ if field.key == "starts_on" => vec!["named"],
+        _ => vec![field.key.split_once("__").map_or(field.key, |(o, _)| o)],
+    }
+}
+
+/// Every field of every form fills a key its step's payload has (a key it does not have
+/// would be dropped without a word when the payload is read).
+#[cfg(test)]
+pub(crate) fn assert_fields_on_payloads<'a>(steps: impl IntoIterator<Item = &'a Step>) {
+    for step in steps {
+        let fields =
+            sendscope_domain::EventBody::payload_fields(step.event_type).expect("a catalogue type");
+        for f in step.fields {
+            for key in payload_keys(f) {
+                assert!(
+                    fields.contains(&key),
+                    "{}: field {:?} fills {key:?}, which {} does not have (it has {fields:?})",
+                    step.slug,
+                    f.key,
+                    step.event_type
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_form_field_exists_on_its_payload() {
+        super::assert_fields_on_payloads(super::STEPS);
+    }
+}
