@@ -40,6 +40,18 @@ impl fmt::Display for Username {
     }
 }
 
+impl schemars::JsonSchema for Username {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Username".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^[a-z0-9._-]{2,64}$",
+            "description": "An account's username: 2 to 64 lower-case letters, digits, dots, hyphens or underscores"
+        })
+    }
+}
 impl Serialize for Username {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&self.0)
@@ -91,7 +103,9 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
 
 /// An API token's public identifier: 12 lower-case hex digits. Listed and used to revoke;
 /// it grants nothing by itself.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(try_from = "String", into = "String")]
 pub struct TokenId(String);
 

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 /// One published figure as printed: suppression codes (c, x, z, low) kept as text.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PublishedFigure {
     /// sendscope's name for the measure, e.g. `plans_within_20_weeks`.
     pub measure: String,
@@ -28,7 +28,7 @@ pub struct PublishedFigure {
 /// How an area publishes its figures (`area.figures_settings_adopted`, the latest wins):
 /// the areas it compares itself with, and below what count board and public views show
 /// "c" instead of a number.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FiguresSettings {
     /// Comparator local authorities, by their old three-digit LA codes (e.g. 830).
     pub comparators: Vec<crate::codes::LaCode>,
@@ -59,7 +59,7 @@ impl FiguresSettings {
 }
 
 /// A file's figures, with where they came from.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FiguresRecorded {
     /// The file's name as imported.
     pub source: String,

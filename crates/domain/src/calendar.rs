@@ -7,7 +7,19 @@ use std::fmt;
 
 /// A moment something was recorded, in UTC, truncated to whole microseconds so that it
 /// round-trips exactly through SQLite text and PostgreSQL `timestamptz`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(transparent)]
 pub struct Instant(DateTime<Utc>);
 

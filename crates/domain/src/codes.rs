@@ -17,7 +17,15 @@ fn invalid(what: &'static str, value: &str, how: &str) -> DomainError {
 /// Serialise through `Display`, deserialise through `parse`, so stored payloads can
 /// never hold an invalid value.
 macro_rules! string_serde {
-    ($t:ty) => {
+    ($t:ty, $description:literal) => {
+        impl schemars::JsonSchema for $t {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($t).into()
+            }
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                schemars::json_schema!({ "type": "string", "description": $description })
+            }
+        }
         impl Serialize for $t {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.collect_str(self)
@@ -53,7 +61,10 @@ impl fmt::Display for Urn {
         write!(f, "{}", self.0)
     }
 }
-string_serde!(Urn);
+string_serde!(
+    Urn,
+    "A GIAS Unique Reference Number: six digits, 100000 to 999999"
+);
 
 /// UK Provider Reference Number (eight digits beginning with 1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -77,7 +88,10 @@ impl fmt::Display for Ukprn {
         write!(f, "{}", self.0)
     }
 }
-string_serde!(Ukprn);
+string_serde!(
+    Ukprn,
+    "A UK Provider Reference Number: eight digits beginning with 1"
+);
 
 const UPN_CHECK_LETTERS: &[u8; 23] = b"ABCDEFGHJKLMNPQRTUVWXYZ";
 
@@ -143,7 +157,10 @@ impl fmt::Display for Upn {
         f.write_str(&self.0)
     }
 }
-string_serde!(Upn);
+string_serde!(
+    Upn,
+    "A Unique Pupil Number: 13 characters, a check letter, 11 digits, then a digit or letter"
+);
 
 /// Unique Learner Number: ten digits, the last a check digit (weights 10..2, 10 - sum mod 11).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -189,7 +206,10 @@ impl fmt::Display for Uln {
         write!(f, "{}", self.0)
     }
 }
-string_serde!(Uln);
+string_serde!(
+    Uln,
+    "A Unique Learner Number: ten digits, the last a check digit"
+);
 
 /// NHS number: ten digits with a modulus 11 check digit; shown as 3-3-4.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -238,7 +258,10 @@ impl fmt::Display for NhsNumber {
         write!(f, "{} {} {}", &s[..3], &s[3..6], &s[6..])
     }
 }
-string_serde!(NhsNumber);
+string_serde!(
+    NhsNumber,
+    "An NHS number: ten digits, the last a check digit"
+);
 
 /// A UK postcode, normalised to upper case with one space before the inward code.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -279,7 +302,7 @@ impl fmt::Display for Postcode {
         f.write_str(&self.0)
     }
 }
-string_serde!(Postcode);
+string_serde!(Postcode, "A UK postcode, e.g. DE1 2AB");
 
 /// The DfE's three-digit (old) local authority code, e.g. 831 Derby.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -306,7 +329,7 @@ impl fmt::Display for LaCode {
         write!(f, "{}", self.0)
     }
 }
-string_serde!(LaCode);
+string_serde!(LaCode, "A local authority's three-digit code, e.g. 831");
 
 /// A whole number with commas between thousands: 1234567 → "1,234,567".
 pub fn group_thousands(n: u64) -> String {
@@ -323,7 +346,18 @@ pub fn group_thousands(n: u64) -> String {
 
 /// Money as whole pence. Never a float.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
 )]
 #[serde(transparent)]
 pub struct Pence(pub i64);
@@ -414,7 +448,7 @@ impl fmt::Display for FinancialYear {
         write!(f, "{}-{:02}", self.0, (self.0 + 1) % 100)
     }
 }
-string_serde!(FinancialYear);
+string_serde!(FinancialYear, "A financial year, written 2024-25");
 
 /// An academic year, 1 September to 31 August, written "2024/25".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -453,7 +487,7 @@ impl fmt::Display for AcademicYear {
         write!(f, "{}/{:02}", self.0, (self.0 + 1) % 100)
     }
 }
-string_serde!(AcademicYear);
+string_serde!(AcademicYear, "An academic year, written 2024/25");
 
 #[cfg(test)]
 mod tests {

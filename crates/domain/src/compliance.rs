@@ -172,7 +172,9 @@ fn same_needs(a: &[crate::sen::NeedType], b: &[crate::sen::NeedType]) -> bool {
     a == b
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum FindingKind {
     SlaBeforeApproval,

@@ -8,7 +8,7 @@ use crate::codes::Pence;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TransportRates {
     pub pence_per_mile: i64,
@@ -31,7 +31,7 @@ impl Default for TransportRates {
 }
 
 /// The placement costing an area uses from a date.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlacementSettings {
     pub effective_from: NaiveDate,
@@ -75,7 +75,7 @@ impl PlacementSettings {
 }
 
 /// A transport cost agreed for one child (e.g. an assessed package), a year, from a day.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TransportCostSet {
     pub on: NaiveDate,
     pub annual: Pence,

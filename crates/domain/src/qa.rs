@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The services whose auditors audit plans.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum AuditService {
     Education,
@@ -29,7 +31,19 @@ impl AuditService {
 }
 
 /// An overall grade, best first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum QaGrade {
     Outstanding,
@@ -60,7 +74,7 @@ impl QaGrade {
 }
 
 /// One section of the plan and what a good one does.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RubricSection {
     /// a, b, c, d, e, f, g, h1, h2, i, j, k.
     pub key: String,
@@ -70,14 +84,14 @@ pub struct RubricSection {
 
 /// How section scores become a grade. Scores run from 1 (inadequate) to `max_score`;
 /// the grade is the best whose mean and lowest-score thresholds are both met.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct GradeRule {
     pub grade: QaGrade,
     pub min_mean: f64,
     pub min_lowest: u8,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Rubric {
     pub id: String,
     pub title: String,

@@ -67,6 +67,19 @@ impl Serialize for NeedType {
         s.serialize_str(self.code())
     }
 }
+impl schemars::JsonSchema for NeedType {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "NeedType".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let codes: Vec<&str> = NEED_TYPE_CODES.iter().map(|(c, _)| *c).collect();
+        schemars::json_schema!({
+            "type": "string",
+            "enum": codes,
+            "description": "A type of special educational need, by its SEN2 code"
+        })
+    }
+}
 impl<'de> Deserialize<'de> for NeedType {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = std::borrow::Cow::<'de, str>::deserialize(d)?;
@@ -75,14 +88,26 @@ impl<'de> Deserialize<'de> for NeedType {
 }
 
 /// A need with its rank (1 = primary).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Need {
     pub need: NeedType,
     pub rank: u8,
 }
 
 /// SEN2 setting codes for where a child is educated when there is no URN/UKPRN.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum SettingCode {
     /// Other LA arrangements, including education other than at school.
@@ -104,7 +129,19 @@ pub enum SettingCode {
 
 /// SEN2 reasons a plan ended. Transfer to another LA (5) is recorded through the
 /// transfer event, never as a decision to cease.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum CeaseReason {
     MaxAge,
@@ -153,7 +190,7 @@ impl CeaseReason {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Sex {
     Female,
@@ -162,7 +199,7 @@ pub enum Sex {
 }
 
 /// Who made a request for an EHC needs assessment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Requester {
     Parent,
@@ -174,7 +211,9 @@ pub enum Requester {
 }
 
 /// The three strands of advice for an assessment (Reg 6).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum AdviceKind {
     Education,

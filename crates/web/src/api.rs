@@ -8,6 +8,7 @@ use crate::{AppState, SUPPRESS_BELOW};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use sendscope_domain::EventBody;
 use sendscope_domain::access::{Action, Principal, Resource, Role, authorise};
 use sendscope_domain::account::{API_TOKEN_PREFIX, token_sha256};
 use sendscope_domain::ids::SettingId;
@@ -621,6 +622,89 @@ fn role_names() -> Vec<&'static str> {
 
 /// The OpenAPI 3.1 description of /api/v1. Kept beside the handlers; a test compares it
 /// with the committed snapshot and checks real responses against its schemas.
+/// Each step's payload schema, generated from the Rust payload types, added to the
+/// document: the definitions under `payload.<Type>`, and on each step's request body a
+/// `oneOf` pairing every step type with its payload.
+fn add_payload_schemas(doc: &mut Value) {
+    let mut settings = schemars::generate::SchemaSettings::draft2020_12();
+    settings.definitions_path = "/components/schemas".into();
+    settings.meta_schema = None;
+    let mut generator = settings.into_generator();
+    let payloads = EventBody::payload_schemas(&mut generator);
+    let definitions = generator.take_definitions(true);
+    // Generated names go under `payload.` so they cannot meet the document's own.
+    fn prefixed(mut v: Value) -> Value {
+        match &mut v {
+            Value::Object(m) => {
+                for (k, x) in m.iter_mut() {
+                    if k == "$ref"
+                        && let Some(r) = x.as_str()
+                    {
+                        *x = Value::String(r.replacen(
+                            "#/components/schemas/",
+                            "#/components/schemas/payload.",
+                            1,
+                        ));
+                    } else {
+                        *x = prefixed(std::mem::take(x));
+                    }
+                }
+            }
+            Value::Array(a) => {
+                for x in a.iter_mut() {
+                    *x = prefixed(std::mem::take(x));
+                }
+            }
+            _ => {}
+        }
+        v
+    }
+    if let Some(schemas) = doc["components"]["schemas"].as_object_mut() {
+        for (name, schema) in definitions {
+            schemas.insert(format!("payload.{name}"), prefixed(schema));
+        }
+        // An audit as it is asked for: sendscope fills in its number, rubric and grade
+        // (from the scores, by the area's rubric in force), so they are not sent.
+        if let Some(mut audit) = schemas.get("payload.PlanAudited").cloned() {
+            let filled = ["audit", "rubric_id", "grade"];
+            if let Some(r) = audit["required"].as_array_mut() {
+                r.retain(|k| !filled.iter().any(|f| k == f));
+            }
+            for f in filled {
+                if let Some(p) = audit["properties"].get_mut(f) {
+                    p["readOnly"] = json!(true);
+                }
+            }
+            audit["description"] = json!(
+                "An audit as recorded through the API: audit, rubric_id and grade are filled in by sendscope (the grade from the scores, by the area's rubric in force on the audit's date); leave them out"
+            );
+            schemas.insert("payload.PlanAuditedRequest".into(), audit);
+        }
+    }
+    let alternatives = |keep: &dyn Fn(&str) -> bool| -> Value {
+        payloads
+            .iter()
+            .filter(|(t, _)| keep(t))
+            .map(|(t, schema)| {
+                let schema = if *t == "case.plan_audited" {
+                    json!({ "$ref": "#/components/schemas/payload.PlanAuditedRequest" })
+                } else {
+                    prefixed(schema.as_value().clone())
+                };
+                json!({
+                    "required": ["type", "payload"],
+                    "properties": { "type": { "const": t }, "payload": schema }
+                })
+            })
+            .collect::<Vec<_>>()
+            .into()
+    };
+    doc["components"]["schemas"]["StepRequest"]["oneOf"] =
+        alternatives(&|t| sendscope_app::steps::step_types().any(|s| s == t));
+    doc["paths"]["/api/v1/provisions/{id}/steps"]["post"]["requestBody"]["content"]["application/json"]
+        ["schema"]["oneOf"] = alternatives(&|t| t.starts_with("provision."));
+}
+
 pub fn openapi() -> Value {
     let nullable = |t: &str| json!({ "type": [t, "null"] });
     let date = json!({ "type": "string", "format": "date" });
@@ -654,7 +738,7 @@ pub fn openapi() -> Value {
         }
         ok
     };
-    json!({
+    let mut doc = json!({
         "openapi": "3.1.0",
         "info": {
             "title": "sendscope API",
@@ -913,5 +997,7 @@ pub fn openapi() -> Value {
                 }
             }
         }
-    })
+    });
+    add_payload_schemas(&mut doc);
+    doc
 }

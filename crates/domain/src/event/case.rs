@@ -2,7 +2,7 @@
 
 use super::*;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Child {
     pub given_names: String,
     pub family_name: String,
@@ -17,7 +17,7 @@ pub struct Child {
     pub home: Option<Location>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 /// A case opened: the child, the people around them known at the time, and the
 /// caseworker first assigned. Later changes are events of their own.
 pub struct CaseOpened {
@@ -28,7 +28,7 @@ pub struct CaseOpened {
     pub caseworker: Option<CaseworkerAssigned>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Relationship {
     Mother,
@@ -42,7 +42,7 @@ pub enum Relationship {
     Other,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RelatedPerson {
     pub person: PersonId,
     pub name: String,
@@ -52,45 +52,45 @@ pub struct RelatedPerson {
     pub confidential_address: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PersonRef {
     pub person: PersonId,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CourtRestriction {
     pub description: String,
     /// People the order restricts from seeing the record.
     pub restricted_persons: Vec<PersonId>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CaseworkerAssigned {
     pub staff: StaffId,
     pub team: TeamId,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RequestReceived {
     pub request: RequestId,
     pub received_on: NaiveDate,
     pub requested_by: Requester,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RequestStep {
     pub request: RequestId,
     pub on: NaiveDate,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AssessDecision {
     Assess,
     DoNotAssess,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AssessmentDecided {
     pub request: RequestId,
     pub decision: AssessDecision,
@@ -100,14 +100,14 @@ pub struct AssessmentDecided {
 
 /// Advice requested, usually from several services on the same day; each clock runs
 /// separately from this date.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AdviceRequested {
     pub request: RequestId,
     pub kinds: Vec<AdviceKind>,
     pub on: NaiveDate,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AdviceStep {
     pub request: RequestId,
     pub kind: AdviceKind,
@@ -115,7 +115,7 @@ pub struct AdviceStep {
 }
 
 /// The exceptions the Regulations allow to the 6- and 20-week limits (Reg 5(4), 10(4), 13(3)).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ExceptionKind {
     SchoolClosure,
@@ -123,7 +123,7 @@ pub enum ExceptionKind {
     AbsentFromArea,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ExceptionRecorded {
     pub request: RequestId,
     pub exception: ExceptionKind,
@@ -131,7 +131,7 @@ pub struct ExceptionRecorded {
 }
 
 /// An EHC plan's sections A-K as text.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PlanSections {
     pub a: String,
     pub b: String,
@@ -147,7 +147,7 @@ pub struct PlanSections {
     pub k: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DraftPlanServed {
     pub request: RequestId,
     pub on: NaiveDate,
@@ -155,14 +155,14 @@ pub struct DraftPlanServed {
 }
 
 /// A setting as named in a plan: a known setting, or a SEN2 code where there is no URN.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SettingRef {
     Setting(SettingId),
     Code(SettingCode),
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct NamedSetting {
     pub setting: SettingRef,
     pub provision: Option<ProvisionId>,
@@ -175,20 +175,20 @@ pub struct NamedSetting {
     pub starts_on: Option<NaiveDate>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SettingConsulted {
     pub setting: SettingId,
     pub on: NaiveDate,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ConsultationResponse {
     pub setting: SettingId,
     pub on: NaiveDate,
     pub can_meet_needs: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FinalPlanIssued {
     pub request: RequestId,
     pub on: NaiveDate,
@@ -199,7 +199,7 @@ pub struct FinalPlanIssued {
 }
 
 /// A plan that existed before sendscope (or outside it), recorded with its real dates.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PlanRecorded {
     pub plan_start: NaiveDate,
     pub last_review: Option<NaiveDate>,
@@ -211,7 +211,7 @@ pub struct PlanRecorded {
     pub source: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PlacementStarted {
     pub setting: SettingRef,
     pub provision: Option<ProvisionId>,
@@ -220,7 +220,7 @@ pub struct PlacementStarted {
     pub resourced_provision: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReviewDecision {
     Maintain,
@@ -228,14 +228,14 @@ pub enum ReviewDecision {
     Cease,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ReviewDecided {
     pub meeting_on: NaiveDate,
     pub decision: ReviewDecision,
     pub on: NaiveDate,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PlanAmended {
     pub on: NaiveDate,
     pub needs: Vec<Need>,
@@ -244,7 +244,7 @@ pub struct PlanAmended {
     pub phase_transfer: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DisputeSubject {
     RefusalToAssess,
@@ -266,7 +266,7 @@ impl DisputeSubject {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MediationRecorded {
     pub on: NaiveDate,
     pub subject: DisputeSubject,
@@ -274,13 +274,25 @@ pub struct MediationRecorded {
     pub took_place: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AppealRegistered {
     pub on: NaiveDate,
     pub subject: DisputeSubject,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum AppealOutcome {
     Upheld,
@@ -292,7 +304,7 @@ pub enum AppealOutcome {
 
 /// What the Tribunal ordered, or what the council conceded, when an appeal ends in the
 /// family's favour. Each starts its own statutory clock (Regs 44 and 45).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AppealOrder {
     /// Carry out an EHC needs assessment.
@@ -307,7 +319,7 @@ pub enum AppealOrder {
     Review,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AppealDecided {
     pub on: NaiveDate,
     pub outcome: AppealOutcome,
@@ -317,7 +329,7 @@ pub struct AppealDecided {
 }
 
 /// The family's response to a draft plan, and the setting they ask to be named.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DraftResponse {
     pub request: RequestId,
     pub on: NaiveDate,
@@ -328,14 +340,14 @@ pub struct DraftResponse {
 }
 
 /// A step of an annual review, identified by the date of its meeting.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ReviewStep {
     pub meeting_on: NaiveDate,
     pub on: NaiveDate,
 }
 
 /// Amendments proposed to the family after a review (or otherwise), with the notice.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AmendmentsProposed {
     pub on: NaiveDate,
     /// The review meeting the proposal follows, if any.
@@ -345,7 +357,7 @@ pub struct AmendmentsProposed {
 }
 
 /// The kinds of move between phases that Reg 18 times.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PhaseTransferKind {
     /// Early years to school, infant to junior, primary to middle or secondary, middle to
@@ -357,7 +369,7 @@ pub enum PhaseTransferKind {
     Post16ToPost16,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PhaseTransferPlanned {
     /// The day the child or young person will start at the new phase.
     pub transfer_on: NaiveDate,
@@ -365,7 +377,7 @@ pub struct PhaseTransferPlanned {
 }
 
 /// A plan transferred in: the new council tells the family whether it will reassess.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TransferReassessment {
     pub on: NaiveDate,
     pub reassess: bool,
@@ -373,14 +385,14 @@ pub struct TransferReassessment {
 
 /// After a decision that can be appealed, the family talks to a mediation adviser and
 /// either chooses mediation or declines it and asks for a certificate.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MediationChoice {
     pub on: NaiveDate,
     pub subject: DisputeSubject,
     pub wants_mediation: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MediationHeld {
     pub on: NaiveDate,
     pub subject: DisputeSubject,
@@ -388,7 +400,7 @@ pub struct MediationHeld {
     pub agreed: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MediationCertificate {
     pub on: NaiveDate,
     pub subject: DisputeSubject,
@@ -396,14 +408,14 @@ pub struct MediationCertificate {
 
 /// The council's decision to cease a plan (s.45 CFA), after consulting the family and
 /// the setting. The plan is kept until the appeal window has passed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CessationDecided {
     pub on: NaiveDate,
     pub reason: CeaseReason,
     pub explanation: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ComplaintReceived {
     /// The council's complaint reference, unique on the case.
     pub reference: String,
@@ -412,7 +424,7 @@ pub struct ComplaintReceived {
 }
 
 /// A programme: these cases must reach the milestone by the deadline.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ProgrammeDefined {
     /// Numbered 1, 2, 3… in the area.
     pub programme: u32,
@@ -427,7 +439,7 @@ pub struct ProgrammeDefined {
 }
 
 /// A plan-quality rubric the area adopts from a date (audits on or after it use it).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct QaRubricAdopted {
     pub effective_from: NaiveDate,
     pub rubric: crate::qa::Rubric,
@@ -435,7 +447,7 @@ pub struct QaRubricAdopted {
 
 /// A plan audited section by section; the grade is worked out from the scores by the
 /// rubric, never typed in.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PlanAudited {
     /// Numbered 1, 2, 3… on the case.
     pub audit: u32,
@@ -450,7 +462,7 @@ pub struct PlanAudited {
 
 /// A team manager let a step through a gate it would have stopped, with a written
 /// reason; recorded with the step, and reported.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct GateOverridden {
     /// Which gate, e.g. "provision_approval".
     pub gate: String,
@@ -462,7 +474,7 @@ pub struct GateOverridden {
 }
 
 /// The stage a letter to the family is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LetterKind {
     DecisionToAssess,
@@ -475,7 +487,7 @@ pub enum LetterKind {
     CessationDecision,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LetterSection {
     pub heading: String,
     pub paragraphs: Vec<String>,
@@ -483,7 +495,7 @@ pub struct LetterSection {
 
 /// A letter to the family, recorded word for word as issued; it waits in the outbox
 /// until it is sent (by email, or marked as posted).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LetterIssued {
     /// Numbered 1, 2, 3… on the case.
     pub letter: u32,
@@ -498,7 +510,7 @@ pub struct LetterIssued {
     pub sections: Vec<LetterSection>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LetterSent {
     pub letter: u32,
     pub on: NaiveDate,
@@ -506,27 +518,27 @@ pub struct LetterSent {
     pub via: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ComplaintResponded {
     pub reference: String,
     pub on: NaiveDate,
     pub upheld: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PlanCeased {
     pub on: NaiveDate,
     pub reason: CeaseReason,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Transfer {
     pub other_la: LaCode,
     pub on: NaiveDate,
 }
 
 /// What each case in a programme must reach.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Milestone {
     /// A final EHC plan issued.

@@ -23,7 +23,19 @@ pub use records::*;
 pub use registers::*;
 
 /// What a stream is about. Each stream holds the events of exactly one thing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum StreamKind {
     Area,
@@ -79,7 +91,19 @@ impl fmt::Display for StreamKind {
 }
 
 /// A stream: its kind and its stable identity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 pub struct StreamRef {
     pub kind: StreamKind,
     pub id: Uuid,
@@ -138,7 +162,9 @@ impl StreamRef {
 }
 
 /// Who made a change: `user:NAME`, `system:NAME` or `import:SOURCE`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(transparent)]
 pub struct Actor(String);
 
@@ -279,6 +305,13 @@ macro_rules! event_catalogue {
                     $( $name => fields::fields_of::<$payload>(), )*
                     _ => None,
                 }
+            }
+            /// Each event type's payload as a JSON Schema (2020-12), generated from its Rust
+            /// type; the definitions the schemas refer to are kept by `generator`.
+            pub fn payload_schemas(
+                generator: &mut schemars::SchemaGenerator,
+            ) -> Vec<(&'static str, schemars::Schema)> {
+                vec![ $( ($name, generator.subschema_for::<$payload>()), )* ]
             }
             /// The payload bytes as stored and hashed (compact JSON of the payload type).
             pub fn encode(&self) -> Result<Vec<u8>, DomainError> {

@@ -3,7 +3,7 @@
 use super::*;
 
 /// What an account is linked to, which scopes what its role may see.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AccountLinks {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub staff: Option<StaffId>,
@@ -18,7 +18,7 @@ pub struct AccountLinks {
 }
 
 /// An account created. The password is never part of an event: only that it was set.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AccountCreated {
     pub username: crate::account::Username,
     pub role: Role,
@@ -27,7 +27,7 @@ pub struct AccountCreated {
 
 /// An API token issued to an account. Only its public identifier is recorded: the secret
 /// is shown once to whoever created it and stored only as a SHA-256 digest.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TokenIssued {
     pub token_id: crate::account::TokenId,
     pub label: String,
@@ -35,7 +35,7 @@ pub struct TokenIssued {
 }
 
 /// An API token withdrawn: from now on it authenticates nothing.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TokenRevoked {
     pub token_id: crate::account::TokenId,
     pub on: NaiveDate,
@@ -43,40 +43,40 @@ pub struct TokenRevoked {
 
 /// Puts right a mistake: the event `corrects` is read as if it had said `replacement`
 /// (same event type) from now on. The original stays stored and visible.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Correction {
     pub corrects: u64,
     pub replacement: serde_json::Value,
 }
 
 /// An event recorded in error: it stays stored and visible but no longer counts.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Voided {
     pub voids: u64,
 }
 
 /// Lawful erasure of payloads (retention, erasure of personal data). The chain still
 /// verifies because it covers each payload's digest, not its bytes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PayloadsErased {
     pub events: Vec<u64>,
     pub basis: String,
 }
 
 /// Written on a duplicate stream: it is joined into `survivor`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MergedInto {
     pub survivor: Uuid,
 }
 
 /// Written on the surviving stream: `duplicate` has been joined into it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Merged {
     pub duplicate: Uuid,
 }
 
 /// The roles of domain.md §1.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Caseworker,

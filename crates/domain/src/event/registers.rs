@@ -2,18 +2,18 @@
 
 use super::*;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DatedOnly {
     pub on: NaiveDate,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AreaCreated {
     pub la_code: LaCode,
     pub name: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OrganisationKind {
     Council,
@@ -23,7 +23,7 @@ pub enum OrganisationKind {
     Other,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct OrganisationRegistered {
     pub kind: OrganisationKind,
     pub name: String,
@@ -31,13 +31,13 @@ pub struct OrganisationRegistered {
     pub setting: Option<SettingId>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TeamAdded {
     pub team: TeamId,
     pub name: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum StaffJob {
     Caseworker,
@@ -49,7 +49,7 @@ pub enum StaffJob {
     Administrator,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct StaffAdded {
     pub name: String,
     pub organisation: OrganisationId,
@@ -57,13 +57,13 @@ pub struct StaffAdded {
     pub job: StaffJob,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct StaffMovedTeam {
     pub team: TeamId,
 }
 
 /// Where a setting is: British National Grid or WGS84.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Location {
     Grid { easting: u32, northing: u32 },
@@ -101,7 +101,7 @@ impl Location {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     Nursery,
@@ -115,7 +115,19 @@ pub enum Phase {
 }
 
 /// The kind of establishment, grouped as SEN2 counts placements.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum SettingType {
     MainstreamLaMaintained,
@@ -152,7 +164,7 @@ impl SettingType {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SettingDetails {
     pub name: String,
     pub setting_type: SettingType,
@@ -171,7 +183,7 @@ pub struct SettingDetails {
 }
 
 /// Ofsted's framework: 4-point grades (to 2025) or report cards (from November 2025).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum InspectionFramework {
     Graded,
@@ -179,7 +191,9 @@ pub enum InspectionFramework {
 }
 
 /// A report card's 5-point scale, best first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ReportCardScale {
     Exceptional,
@@ -204,7 +218,7 @@ impl ReportCardScale {
 
 /// One judgement: a grade 1 (outstanding) to 4 (inadequate), a report-card point, or
 /// whether safeguarding is met.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Judgement {
     Grade(u8),
@@ -214,7 +228,7 @@ pub enum Judgement {
 
 /// A school's inspection as Ofsted published it, judgements by evaluation area (e.g.
 /// `quality_of_education`, `leadership_and_management`, `inclusion`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SettingInspected {
     pub framework: InspectionFramework,
     pub inspection_start: NaiveDate,
@@ -223,7 +237,7 @@ pub struct SettingInspected {
     pub judgements: std::collections::BTreeMap<String, Judgement>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SettingIdentifierChanged {
     pub urn: Option<Urn>,
     pub ukprn: Option<Ukprn>,
@@ -232,7 +246,19 @@ pub struct SettingIdentifierChanged {
     pub cause: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ProvisionKind {
     Mainstream,
@@ -258,7 +284,7 @@ impl ProvisionKind {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ProvisionOpened {
     pub setting: SettingId,
     pub kind: ProvisionKind,
@@ -268,14 +294,14 @@ pub struct ProvisionOpened {
     pub high_age: u8,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ProvisionPlacesSet {
     pub academic_year: AcademicYear,
     pub places: u32,
 }
 
 /// A service level agreement for a provision's places.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SlaSigned {
     pub parties: Vec<String>,
     pub signed_on: NaiveDate,
@@ -285,7 +311,7 @@ pub struct SlaSigned {
 
 /// How a change to a school's provision is approved: DfE's significant change process
 /// for academies, a statutory prescribed alteration for maintained schools.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ApprovalRoute {
     SignificantChange,
@@ -301,7 +327,7 @@ impl ApprovalRoute {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ApprovalApplied {
     pub route: ApprovalRoute,
     pub submitted_on: NaiveDate,
@@ -309,7 +335,7 @@ pub struct ApprovalApplied {
     pub advisory_board_on: Option<NaiveDate>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ApprovalDecided {
     pub route: ApprovalRoute,
     pub approved: bool,
@@ -328,7 +354,7 @@ pub struct ApprovalDecided {
 
 /// The types of need a provision is designated for, changed from a day: a significant
 /// change (or prescribed alteration) that needs its own approval first.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct NeedTypesChanged {
     pub on: NaiveDate,
     pub need_types: Vec<NeedType>,
@@ -336,7 +362,7 @@ pub struct NeedTypesChanged {
 
 /// Capital spent to date on a project, as reported on a day (a running total, not an
 /// increment: the latest report is the figure).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CapitalSpent {
     /// The project's reference, as given when the capital was approved.
     pub reference: String,
@@ -346,7 +372,7 @@ pub struct CapitalSpent {
 
 /// Capital approved for a provision's places. One project may fund places in several
 /// provisions: each records the same `reference` with its share.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CapitalApproved {
     pub amount: Pence,
     pub approving_body: String,
@@ -359,14 +385,16 @@ pub struct CapitalApproved {
 
 /// Evidence that no other viable option existed, for new places at a school below the
 /// Ofsted standard.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ViableOptionsRecorded {
     pub on: NaiveDate,
     pub summary: String,
 }
 
 /// Annual cost of one place, split by who pays. Transport is costed separately.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct CostPerPlace {
     pub place_funding: Pence,
     pub top_up: Pence,
@@ -380,14 +408,14 @@ impl CostPerPlace {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ProvisionCostsSet {
     pub financial_year: FinancialYear,
     pub cost: CostPerPlace,
 }
 
 /// The gates, as data.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct GateRules {
     pub effective_from: NaiveDate,
     /// Kinds of provision whose opening or resizing needs an approval first.

@@ -313,8 +313,36 @@ pub fn api_post(port: u16, path: &str, token: &str, body: &str) -> (u16, String)
          Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     );
-    let (status, _, body) = exchange(port, &req);
-    (status, body)
+    let (status, _, answer) = exchange(port, &req);
+    if status == 201 && path.ends_with("/steps") {
+        check_step_payload(body);
+    }
+    (status, answer)
+}
+
+/// A step the service recorded has a payload the OpenAPI document's schema for its type
+/// (generated from the Rust payload type) accepts.
+pub fn check_step_payload(body: &str) {
+    let doc = sendscope_web::api::openapi();
+    let step: serde_json::Value = serde_json::from_str(body).expect("a JSON step");
+    let t = step["type"].as_str().expect("a step type");
+    let alternatives = doc["components"]["schemas"]["StepRequest"]["oneOf"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .chain(
+            doc["paths"]["/api/v1/provisions/{id}/steps"]["post"]["requestBody"]["content"]
+                ["application/json"]["schema"]["oneOf"]
+                .as_array()
+                .into_iter()
+                .flatten(),
+        );
+    let schema = alternatives
+        .into_iter()
+        .find(|a| a["properties"]["type"]["const"] == t)
+        .map(|a| a["properties"]["payload"].clone())
+        .unwrap_or_else(|| panic!("the document has no payload schema for {t}"));
+    check_schema(&doc, &schema, &step["payload"], &format!("{t} payload"));
 }
 
 /// The total number of events, and one case's version: what a refused step must leave alone.
