@@ -290,7 +290,7 @@ pub fn record_step_overriding(
                 Some(StreamState::Area(a)) => a.rubric_on(audit.on),
                 _ => sendscope_domain::qa::Rubric::standard(),
             };
-            sendscope_domain::qa::audit_decision(&rubric, audit)?;
+            sendscope_domain::rules::audit_decision(&rubric, audit)?;
         }
         Ok(())
     };

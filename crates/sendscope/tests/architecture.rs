@@ -134,3 +134,64 @@ fn no_dependency_circles() {
         }
     }
 }
+
+/// Within the domain and web crates, modules depend in layers too: shared plumbing and
+/// value types sit below the modules that use them, so no module reaches itself through
+/// `crate::module::` paths.
+#[test]
+fn no_module_circles_within_the_domain_and_web_crates() {
+    for krate in ["domain", "web"] {
+        let src = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join(krate)
+            .join("src");
+        let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let mut stack = vec![src.clone()];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).expect("src").flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                if path.extension().is_none_or(|e| e != "rs") {
+                    continue;
+                }
+                // A module is its top-level file or folder under src.
+                let rel = path.strip_prefix(&src).expect("under src");
+                let module = rel
+                    .components()
+                    .next()
+                    .and_then(|c| c.as_os_str().to_str())
+                    .unwrap_or("")
+                    .trim_end_matches(".rs")
+                    .to_string();
+                if module == "lib" {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).expect("source");
+                let deps = graph.entry(module.clone()).or_default();
+                for (i, _) in text.match_indices("crate::") {
+                    let rest = &text[i + "crate::".len()..];
+                    let name: String = rest
+                        .chars()
+                        .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                        .collect();
+                    if !name.is_empty() && rest[name.len()..].starts_with("::") && name != module {
+                        deps.insert(name);
+                    }
+                }
+            }
+        }
+        for start in graph.keys() {
+            let mut seen = BTreeSet::new();
+            let mut todo: Vec<&String> = graph[start].iter().collect();
+            while let Some(m) = todo.pop() {
+                assert_ne!(m, start, "{krate}: module {start} reaches itself");
+                if seen.insert(m.clone()) {
+                    todo.extend(graph.get(m).into_iter().flatten());
+                }
+            }
+        }
+    }
+}

@@ -116,7 +116,7 @@ impl IntoResponse for Problem {
     fn into_response(mut self) -> Response {
         if let Some(detail) = self.failure.take() {
             let mut r = StatusCode::INTERNAL_SERVER_ERROR.into_response();
-            r.extensions_mut().insert(crate::requests::Failure(detail));
+            r.extensions_mut().insert(crate::Failure(detail));
             return r;
         }
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

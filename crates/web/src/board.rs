@@ -86,7 +86,7 @@ pub fn html_page(r: &Report) -> String {
 
 /// GET /board-report
 pub async fn show(State(app): State<AppState>, headers: HeaderMap) -> Response {
-    crate::dashboard::figures_page(&app, headers, "Board report", |store, e, area, _| {
+    crate::shell::figures_page(&app, headers, "Board report", |store, e, area, _| {
         Ok(html(&report(store, e, area, england_today())?))
     })
     .await

@@ -2,24 +2,19 @@
 //! `authorise`; a record the user may not see is "not found", and every view is logged.
 
 use crate::access_log::AccessLogger;
-use crate::auth::{SignedIn, current};
+use crate::auth::SignedIn;
+use crate::shell::{not_found, url_encode, with_user};
 use crate::views::{self, CaseView, ListScope, ParamError};
 use crate::{AppState, esc, page};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use sendscope_app::filter_options::FilterOptions;
 use sendscope_domain::Stage;
 use sendscope_domain::access::{Action, Resource, Role, authorise};
 use sendscope_domain::sen::NeedType;
 use sendscope_store::Store;
 use std::collections::HashMap;
-
-pub(crate) fn not_found() -> Response {
-    let body = "<h1>Page not found</h1><p>If you typed the web address, check it is correct.</p>\
-                <p>If you followed a link to a child's record, you may not have access to it.</p>";
-    (StatusCode::NOT_FOUND, Html(page("Page not found", body))).into_response()
-}
 
 fn no_access(message: &str) -> Response {
     (
@@ -30,21 +25,6 @@ fn no_access(message: &str) -> Response {
         )),
     )
         .into_response()
-}
-
-/// Runs blocking store work for a signed-in user; signed-out users go to sign in.
-pub(crate) async fn with_user<F>(app: &AppState, headers: HeaderMap, f: F) -> Response
-where
-    F: FnOnce(&dyn Store, SignedIn) -> Response + Send + 'static,
-{
-    let store = app.store.clone();
-    let r = app
-        .blocking(move || match current(store.as_ref(), &headers) {
-            Some(who) => f(store.as_ref(), who),
-            None => Redirect::to("/sign-in").into_response(),
-        })
-        .await;
-    r.unwrap_or_else(|e| crate::error_page(&e.to_string()))
 }
 
 /// GET /cases: search and filters, scoped to what the role may see.
@@ -203,17 +183,6 @@ fn list_page(
         select("caseworker", "Caseworker", &caseworkers),
     );
     Html(page("Children's records", &body)).into_response()
-}
-
-pub(crate) fn url_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// GET /cases/{id}: one child's record, if the role may see it; the view is logged.

@@ -3,7 +3,7 @@
 //! why. One report, three faces: the `/compliance` page, and `sendscope compliance
 //! report --format html|csv|json`. Board members see it without case references.
 
-use crate::cases::with_user;
+use crate::shell::with_user;
 use crate::{AppState, esc, page};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};

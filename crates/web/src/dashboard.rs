@@ -4,7 +4,7 @@
 //! request and kept up to date by reading the events recorded since it last looked
 //! (from any page, the API or the command line), re-reading each case they touch.
 
-use crate::cases::with_user;
+use crate::shell::with_user;
 use crate::{AppState, esc, page};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -14,34 +14,11 @@ use sendscope_app::figures::{Ask, ask, count, periods, publishing, share};
 use sendscope_domain::StreamKind;
 use sendscope_domain::access::{Action, Resource, Role, authorise};
 use sendscope_domain::calendar::england_today;
-use sendscope_domain::ids::{AreaId, CaseId};
+use sendscope_domain::ids::CaseId;
 use sendscope_domain::projection::StreamState;
-use sendscope_kpi::{AgeGroup, Behind, Engine, Kpis, Share};
-use sendscope_store::{Store, StoreError};
+use sendscope_kpi::{AgeGroup, Behind, Kpis, Share};
+use sendscope_store::StoreError;
 use std::collections::HashMap;
-
-/// A page of the area's figures: for roles that may see them, the body `f` writes from
-/// the store, the up-to-date engine, the user's area and whether they are a board member.
-pub(crate) async fn figures_page(
-    app: &AppState,
-    headers: HeaderMap,
-    title: &'static str,
-    f: impl FnOnce(&dyn Store, &Engine, AreaId, bool) -> Result<String, StoreError> + Send + 'static,
-) -> Response {
-    let kpi = app.kpi.clone();
-    with_user(app, headers, move |store, who| {
-        let p = &who.principal;
-        if !authorise(p, Action::View, Resource::Figures { area: p.area }).allowed() {
-            return crate::no_figures();
-        }
-        let (area, board) = (p.area, p.role == Role::BoardMember);
-        match kpi.with(store, |e| f(store, e, area, board)) {
-            Ok(Ok(body)) => Html(page(title, &body)).into_response(),
-            Ok(Err(e)) | Err(e) => crate::error_page(&e.to_string()),
-        }
-    })
-    .await
-}
 
 /// A period's label short enough to stand under a bar: "Jan" for "January 2025", "Q1"
 /// for "2025 Q1", years as they are.
@@ -197,7 +174,7 @@ pub async fn show(
                 .filter_map(|k| {
                     q.get(*k)
                         .filter(|v| !v.is_empty())
-                        .map(|v| format!("&amp;{k}={}", crate::cases::url_encode(v)))
+                        .map(|v| format!("&amp;{k}={}", crate::shell::url_encode(v)))
                 })
                 .collect();
             let links: String = Behind::ALL

@@ -3,7 +3,7 @@
 //! printable page, and sent from the outbox: by email (`sendscope outbox send`, when an
 //! SMTP relay is configured) or marked as posted here.
 
-use crate::cases::{not_found, with_user};
+use crate::shell::{not_found, with_user};
 use crate::steps::{Submitted, open_for_change};
 use crate::{AppState, esc, page};
 use axum::extract::{Form, Path, State};

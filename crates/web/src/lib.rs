@@ -18,6 +18,7 @@ pub mod queue;
 pub mod register;
 pub mod requests;
 pub mod settings;
+pub(crate) mod shell;
 pub mod steps;
 pub mod trajectories;
 pub mod views;
@@ -526,10 +527,14 @@ async fn home(State(app): State<AppState>, headers: axum::http::HeaderMap) -> Re
     .into_response()
 }
 
+/// What went wrong, attached to a response for the log only (by `error_page` and the
+/// API's internal problem); `requests::track` logs it and replaces the response.
+#[derive(Clone)]
+pub(crate) struct Failure(pub String);
+
 pub(crate) fn error_page(detail: &str) -> Response {
     let mut r = StatusCode::INTERNAL_SERVER_ERROR.into_response();
-    r.extensions_mut()
-        .insert(requests::Failure(detail.to_string()));
+    r.extensions_mut().insert(Failure(detail.to_string()));
     r
 }
 

@@ -3,7 +3,7 @@
 //! (`/placement/scenario`). The records are read here; the working out is
 //! `sendscope_placement::area`, shared with `sendscope placement …`.
 
-use crate::settings::blocking;
+use crate::shell::blocking;
 use crate::{AppState, esc, page};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -56,8 +56,8 @@ pub async fn options(
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    crate::cases::with_user(&app, headers, move |store, who| {
-        let not_found = crate::cases::not_found;
+    crate::shell::with_user(&app, headers, move |store, who| {
+        let not_found = crate::shell::not_found;
         let Ok(case) = CaseId::parse(&id) else {
             return not_found();
         };

@@ -2,7 +2,7 @@
 //! role that sees the area's figures, so a scrutiny board sees a programme falling
 //! behind as soon as it does.
 
-use crate::cases::{not_found, with_user};
+use crate::shell::{not_found, with_user};
 use crate::{AppState, esc, page};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};

@@ -9,11 +9,6 @@ use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
 
-/// What went wrong, attached to a response for the log only (by `error_page` and the
-/// API's internal problem); the response itself is replaced before it leaves.
-#[derive(Clone)]
-pub(crate) struct Failure(pub String);
-
 /// The header a request's reference is answered in.
 pub const REQUEST_ID: &str = "x-request-id";
 
@@ -46,7 +41,7 @@ pub(crate) async fn track(req: Request, next: Next) -> Response {
     let api = req.uri().path().starts_with("/api/");
     let started = std::time::Instant::now();
     let mut r = next.run(req).await;
-    if let Some(Failure(detail)) = r.extensions_mut().remove::<Failure>() {
+    if let Some(crate::Failure(detail)) = r.extensions_mut().remove::<crate::Failure>() {
         tracing::error!(request = %id, %method, %path, %detail, "request failed");
         r = if api {
             crate::api::internal_problem(&id)

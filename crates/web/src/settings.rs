@@ -2,30 +2,14 @@
 //! children placed there (counted for everyone allowed; named only to those who may
 //! open each child's record).
 
-use crate::auth::current;
+use crate::shell::blocking;
 use crate::views;
 use crate::{AppState, esc, page};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use sendscope_domain::access::{Action, Resource, authorise};
 use sendscope_domain::ids::SettingId;
-use sendscope_store::Store;
-
-pub(crate) async fn blocking(
-    app: &AppState,
-    headers: HeaderMap,
-    f: impl FnOnce(&dyn Store, crate::auth::SignedIn) -> Response + Send + 'static,
-) -> Response {
-    let store = app.store.clone();
-    app.blocking(move || match current(store.as_ref(), &headers) {
-        Some(who) if authorise(&who.principal, Action::View, Resource::Settings { area: who.principal.area }).allowed() => f(store.as_ref(), who),
-        Some(_) => (StatusCode::FORBIDDEN, Html(page("No access", "<h1>You cannot see this page</h1><p>Your role does not include settings and provisions.</p>"))).into_response(),
-        None => Redirect::to("/sign-in").into_response(),
-    })
-    .await
-    .unwrap_or_else(|e| crate::error_page(&e.to_string()))
-}
 
 /// GET /settings
 pub async fn list(State(app): State<AppState>, headers: HeaderMap) -> Response {

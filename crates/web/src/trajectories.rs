@@ -120,7 +120,7 @@ fn html(list: &[Progress], suppress: u64) -> String {
 
 /// GET /trajectories
 pub async fn show(State(app): State<AppState>, headers: HeaderMap) -> Response {
-    crate::dashboard::figures_page(&app, headers, "Trajectories", |store, e, area, board| {
+    crate::shell::figures_page(&app, headers, "Trajectories", |store, e, area, board| {
         let suppress = if board {
             sendscope_app::figures::publishing(store, area)?
                 .1

@@ -407,3 +407,66 @@ fn check_target<'a>(
     }
     Ok(t)
 }
+
+/// The decision on an audit as it is written: its grade is the one its scores earn by the
+/// rubric the area has in force on the audit's date, and it names that rubric. Taken
+/// inside the write's transaction, so an audit graded by a rubric the area replaced
+/// meanwhile is refused rather than kept with a grade nobody would now give it.
+pub fn audit_decision(
+    in_force: &crate::qa::Rubric,
+    audit: &crate::event::PlanAudited,
+) -> Result<(), crate::DomainError> {
+    let grade = in_force
+        .grade(&audit.scores)
+        .map_err(crate::DomainError::Refused)?;
+    if in_force.id != audit.rubric_id || grade != audit.grade {
+        return Err(crate::DomainError::Refused(format!(
+            "the area's plan-quality rubric for {} is now {:?}, not the one this audit was graded by: record the audit again to grade it by the rubric in force",
+            crate::calendar::long_date(audit.on),
+            in_force.title
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all(v: u8) -> std::collections::BTreeMap<String, u8> {
+        crate::qa::Rubric::standard()
+            .sections
+            .iter()
+            .map(|s| (s.key.clone(), v))
+            .collect()
+    }
+
+    /// An audit is kept only with the grade its scores earn by the rubric in force.
+    #[test]
+    fn audit_decided_by_the_rubric_in_force() {
+        let standard = crate::qa::Rubric::standard();
+        let audit = crate::event::PlanAudited {
+            audit: 1,
+            on: chrono::NaiveDate::from_ymd_opt(2026, 3, 2).expect("date"),
+            service: crate::qa::AuditService::Education,
+            rubric_id: standard.id.clone(),
+            scores: all(3),
+            grade: standard.grade(&all(3)).expect("graded"),
+            comments: String::new(),
+        };
+        assert!(audit_decision(&standard, &audit).is_ok());
+        let replaced = crate::qa::Rubric {
+            id: "area-2026".into(),
+            title: "Our own rubric".into(),
+            ..crate::qa::Rubric::standard()
+        };
+        let refused = audit_decision(&replaced, &audit).expect_err("another rubric");
+        assert!(refused.to_string().contains("Our own rubric"), "{refused}");
+        let tampered = crate::event::PlanAudited {
+            grade: crate::qa::QaGrade::Outstanding,
+            scores: all(1),
+            ..audit
+        };
+        assert!(audit_decision(&standard, &tampered).is_err());
+    }
+}

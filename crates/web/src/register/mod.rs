@@ -4,7 +4,7 @@
 //! the viable-options evidence with a button to record it. Pages and the API share
 //! [`record`]: one set of checks, one way in.
 
-use crate::settings::blocking;
+use crate::shell::blocking;
 use crate::steps::{Context, FieldError, FormView, Step, Submitted};
 use crate::{AppState, esc, page};
 use axum::extract::{Form, Path, State};

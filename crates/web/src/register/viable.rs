@@ -2,7 +2,7 @@
 //! (`/provisions/{id}/viable-options`), and recording it on the provision.
 
 use super::*;
-use crate::settings::blocking;
+use crate::shell::blocking;
 use crate::steps::Submitted;
 use crate::{AppState, esc, page};
 use axum::extract::{Form, Path, Query, State};

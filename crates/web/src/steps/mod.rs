@@ -6,7 +6,7 @@
 //! is asked, so every step in the event catalogue gets a form without a page of its own.
 
 use crate::auth::SignedIn;
-use crate::cases::{not_found, with_user};
+use crate::shell::{not_found, with_user};
 use crate::{AppState, page};
 use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode};
