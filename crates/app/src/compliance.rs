@@ -60,15 +60,11 @@ fn what(kind: FindingKind) -> &'static str {
 
 /// The gate rules an area has in force on a day (its own, once adopted, else sendscope's).
 pub fn rules_on(store: &dyn Store, area: AreaId, on: NaiveDate) -> Result<GateRules, StoreError> {
-    Ok(
-        match store
-            .projection(sendscope_domain::StreamRef::area(area))?
-            .map(|p| p.state)
-        {
-            Some(StreamState::Area(a)) => a.gate_rules_on(on),
-            _ => GateRules::standard(),
-        },
-    )
+    let record = store.projection(sendscope_domain::StreamRef::area(area))?;
+    Ok(sendscope_domain::projection::gate_rules_in_force(
+        record.as_ref(),
+        on,
+    ))
 }
 
 /// The viable-options evidence for a provision: the other settings' provisions that

@@ -12,7 +12,7 @@ use sendscope_domain::calendar::england_today;
 use sendscope_domain::compliance::{gate_decision, gate_findings};
 use sendscope_domain::event::{Actor, EventBody, NewEvent, StreamRef};
 use sendscope_domain::ids::CaseId;
-use sendscope_domain::projection::{Projection, StreamState};
+use sendscope_domain::projection::{Projection, StreamState, rubric_in_force};
 use sendscope_domain::qa::AuditService;
 use sendscope_store::{Store, StoreError};
 use serde_json::{Value, json};
@@ -168,14 +168,10 @@ pub fn area_rubric(
     p: &Projection,
     on: NaiveDate,
 ) -> Result<sendscope_domain::qa::Rubric, StepError> {
-    match store
+    let record = store
         .projection(StreamRef::area(p.area))
-        .map_err(|e| StepError::Internal(e.to_string()))?
-        .map(|a| a.state)
-    {
-        Some(StreamState::Area(a)) => Ok(a.rubric_on(on)),
-        _ => Ok(sendscope_domain::qa::Rubric::standard()),
-    }
+        .map_err(|e| StepError::Internal(e.to_string()))?;
+    Ok(rubric_in_force(record.as_ref(), on))
 }
 
 /// Records one step on a case for a signed-in user or API caller.
@@ -286,33 +282,27 @@ pub fn record_step_overriding(
         let findings = gate_findings(area, &body, &mut *read)?;
         gate_decision(&findings, &overridden)?;
         if let EventBody::PlanAudited(audit) = &body {
-            let rubric = match read(StreamRef::area(area))?.map(|p| p.state) {
-                Some(StreamState::Area(a)) => a.rubric_on(audit.on),
-                _ => sendscope_domain::qa::Rubric::standard(),
-            };
+            let rubric = rubric_in_force(read(StreamRef::area(area))?.as_ref(), audit.on);
             sendscope_domain::rules::audit_decision(&rubric, audit)?;
         }
         Ok(())
     };
-    let mut events = vec![NewEvent {
+    let event = |body: EventBody, reason: &Option<String>| NewEvent {
         stream: p.stream,
         area: p.area,
-        body: body.clone(),
+        body,
         actor: actor.clone(),
         effective_date: date,
         reason: reason.clone(),
         recorded_at: None,
-    }];
+    };
+    let mut events = vec![event(body.clone(), &reason)];
     // The step and its override are one transaction: both or neither.
-    events.extend(overrides.iter().map(|o| NewEvent {
-        stream: p.stream,
-        area: p.area,
-        body: EventBody::GateOverridden(o.clone()),
-        actor: actor.clone(),
-        effective_date: date,
-        reason: override_reason.clone(),
-        recorded_at: None,
-    }));
+    events.extend(
+        overrides
+            .iter()
+            .map(|o| event(EventBody::GateOverridden(o.clone()), &override_reason)),
+    );
     sendscope_store::pause_point("step:before-append");
     match store.append_guarded(&events, &guard) {
         Ok(seqs) => Ok(Recorded {

@@ -132,15 +132,11 @@ pub(crate) fn qa_command(url: &str, what: QaCommand) -> anyhow::Result<()> {
             Ok(())
         }
         QaCommand::ShowRubric { area, on } => show(url, &area, on, |store, area, on| {
-            Ok(
-                match store
-                    .projection(sendscope_domain::StreamRef::area(area))?
-                    .map(|p| p.state)
-                {
-                    Some(sendscope_domain::projection::StreamState::Area(a)) => a.rubric_on(on),
-                    _ => sendscope_domain::qa::Rubric::standard(),
-                },
-            )
+            let record = store.projection(sendscope_domain::StreamRef::area(area))?;
+            Ok(sendscope_domain::projection::rubric_in_force(
+                record.as_ref(),
+                on,
+            ))
         }),
     }
 }

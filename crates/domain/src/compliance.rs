@@ -576,10 +576,8 @@ pub fn gate_findings<E: From<DomainError>>(
     let Some(step_day) = step_day else {
         return Ok(Vec::new());
     };
-    let rules = match read(StreamRef::area(area))?.map(|p| p.state) {
-        Some(StreamState::Area(a)) => a.gate_rules_on(step_day),
-        _ => GateRules::standard(),
-    };
+    let rules =
+        crate::projection::gate_rules_in_force(read(StreamRef::area(area))?.as_ref(), step_day);
     let mut failing = Vec::new();
     for (id, on) in provisions {
         let Some(StreamState::Provision(p)) = read(StreamRef::provision(id))?.map(|x| x.state)

@@ -18,6 +18,24 @@ mod case_apply;
 pub use case::*;
 use case_apply::Meta;
 
+/// The plan-quality rubric an area has in force on a day, read from its record (`area`);
+/// sendscope's standard rubric where there is no record or none adopted.
+pub fn rubric_in_force(area: Option<&Projection>, on: NaiveDate) -> crate::qa::Rubric {
+    match area.map(|p| &p.state) {
+        Some(StreamState::Area(a)) => a.rubric_on(on),
+        _ => crate::qa::Rubric::standard(),
+    }
+}
+
+/// The approval-gate rules an area has in force on a day, read from its record (`area`);
+/// sendscope's standard rules where there is no record or none adopted.
+pub fn gate_rules_in_force(area: Option<&Projection>, on: NaiveDate) -> GateRules {
+    match area.map(|p| &p.state) {
+        Some(StreamState::Area(a)) => a.gate_rules_on(on),
+        _ => GateRules::standard(),
+    }
+}
+
 /// The projection of one stream: envelope facts common to every kind, then the state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Projection {
