@@ -12,6 +12,7 @@ pub mod cases;
 pub mod compliance;
 pub mod dashboard;
 pub mod letters;
+pub mod openapi;
 pub mod placement;
 pub mod programmes;
 pub mod queue;

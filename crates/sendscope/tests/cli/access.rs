@@ -517,7 +517,7 @@ fn api_tokens_problems_and_schemas() {
     assert_eq!(status, 200);
     assert_eq!(
         serde_json::from_str::<serde_json::Value>(&served).expect("json"),
-        doc
+        *doc
     );
     let schema_of = |path: &str, status: &str| -> serde_json::Value {
         let r = &doc["paths"][path]["get"]["responses"][status];
@@ -538,7 +538,7 @@ fn api_tokens_problems_and_schemas() {
         let (status, _, body) = api_get(port, url, token);
         assert_eq!(status, want, "{url}: {body}");
         let v: serde_json::Value = serde_json::from_str(&body).expect("json");
-        check_schema(&doc, &schema_of(path, &want.to_string()), &v, url);
+        check_schema(doc, &schema_of(path, &want.to_string()), &v, url);
         if want >= 400 {
             assert_eq!(v["status"], want);
             assert!(v["detail"].as_str().is_some_and(|d| d.len() > 20), "{v}");

@@ -74,7 +74,7 @@ fn casework_steps(db: Db) {
         let (status, answer) = api_post(port, &steps, &token, body);
         assert_eq!(status, want_status, "{answer}");
         let v: serde_json::Value = serde_json::from_str(&answer).expect("problem json");
-        check_schema(&doc, &doc["components"]["schemas"]["Problem"], &v, &steps);
+        check_schema(doc, &doc["components"]["schemas"]["Problem"], &v, &steps);
         assert_eq!(v["type"], format!("/api/problems/{want_type}"), "{v}");
         let detail = v["detail"].as_str().unwrap_or_default();
         assert!(detail.contains(want_detail), "{detail}");
@@ -186,7 +186,7 @@ fn casework_steps(db: Db) {
     assert_eq!(status, 201, "{answer}");
     let v: serde_json::Value = serde_json::from_str(&answer).expect("json");
     check_schema(
-        &doc,
+        doc,
         &doc["components"]["schemas"]["StepRecorded"],
         &v,
         &steps,
@@ -200,7 +200,7 @@ fn casework_steps(db: Db) {
     assert_eq!(status, 200, "{body}");
     let v: serde_json::Value = serde_json::from_str(&body).expect("json");
     check_schema(
-        &doc,
+        doc,
         &doc["components"]["schemas"]["Deadlines"],
         &v,
         "deadlines",

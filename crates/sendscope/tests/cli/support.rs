@@ -342,7 +342,7 @@ pub fn check_step_payload(body: &str) {
         .find(|a| a["properties"]["type"]["const"] == t)
         .map(|a| a["properties"]["payload"].clone())
         .unwrap_or_else(|| panic!("the document has no payload schema for {t}"));
-    check_schema(&doc, &schema, &step["payload"], &format!("{t} payload"));
+    check_schema(doc, &schema, &step["payload"], &format!("{t} payload"));
 }
 
 /// The total number of events, and one case's version: what a refused step must leave alone.
