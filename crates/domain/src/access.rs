@@ -68,6 +68,15 @@ pub enum Resource<'a> {
     Settings { area: AreaId },
     /// User accounts and configuration.
     Accounts { area: AreaId },
+    /// A work queue of statutory deadlines: the user's own cases or their team's.
+    Queue { area: AreaId },
+    /// The area's placement: the best allocation of places, and scenarios.
+    Placement { area: AreaId },
+    /// Which children's cases the compliance report's findings and overrides concern.
+    FindingCases { area: AreaId },
+    /// The area's figures with small counts shown exactly, and by caseworker and team
+    /// (a board member sees aggregates only, small counts suppressed).
+    ExactFigures { area: AreaId },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,7 +140,11 @@ pub fn authorise(who: &Principal, action: Action, what: Resource<'_>) -> Decisio
         Resource::Figures { area }
         | Resource::CaseList { area }
         | Resource::Settings { area }
-        | Resource::Accounts { area } => area,
+        | Resource::Accounts { area }
+        | Resource::Queue { area }
+        | Resource::Placement { area }
+        | Resource::FindingCases { area }
+        | Resource::ExactFigures { area } => area,
         Resource::Case { projection, .. } | Resource::CasePlacement { projection, .. } => {
             projection.area
         }
@@ -154,6 +167,21 @@ pub fn authorise(who: &Principal, action: Action, what: Resource<'_>) -> Decisio
             Caseworker | HealthProfessional | School | ParentCarer | YoungPerson,
         ) if action == Action::View => Decision::Allow,
         (Resource::Accounts { .. }, Admin) => Decision::Allow,
+        (Resource::Queue { .. }, Caseworker | TeamManager) if action == Action::View => {
+            Decision::Allow
+        }
+        (Resource::Placement { .. }, Caseworker | TeamManager | Commissioner)
+            if action == Action::View =>
+        {
+            Decision::Allow
+        }
+        (Resource::ExactFigures { .. }, BoardMember | Admin) => {
+            Decision::Deny("aggregates only, small counts suppressed")
+        }
+        (Resource::ExactFigures { .. }, _) if action == Action::View => Decision::Allow,
+        (Resource::FindingCases { .. }, TeamManager | Commissioner) if action == Action::View => {
+            Decision::Allow
+        }
         (Resource::Case { projection, today }, role) => {
             case_access(who, role, action, projection, today, false)
         }
@@ -658,6 +686,34 @@ mod tests {
         let admin = principal(&w, Role::Admin);
         assert!(authorise(&admin, Action::Change, Resource::Accounts { area: w.area }).allowed());
         assert!(!authorise(&board, Action::View, Resource::Accounts { area: w.area }).allowed());
+        // The area-wide pages: who has a queue, who places children, who sees which
+        // cases the compliance findings concern, who sees small counts exactly.
+        let area = w.area;
+        for role in Role::ALL {
+            let who = principal(&w, role);
+            let may = |r: Resource<'_>| authorise(&who, Action::View, r).allowed();
+            use Role::*;
+            assert_eq!(
+                may(Resource::Queue { area }),
+                matches!(role, Caseworker | TeamManager),
+                "{role:?} queue"
+            );
+            assert_eq!(
+                may(Resource::Placement { area }),
+                matches!(role, Caseworker | TeamManager | Commissioner),
+                "{role:?} placement"
+            );
+            assert_eq!(
+                may(Resource::FindingCases { area }),
+                matches!(role, TeamManager | Commissioner),
+                "{role:?} the cases behind compliance findings"
+            );
+            assert_eq!(
+                may(Resource::ExactFigures { area }),
+                !matches!(role, BoardMember | Admin),
+                "{role:?} exact figures"
+            );
+        }
     }
 
     /// "Who can see this?" names exactly the links `authorise` lets in: each audience

@@ -3,7 +3,8 @@
 //! publication record per file, and the figures as the dashboard shows them (latest
 //! release winning where releases overlap).
 
-use crate::esc;
+use crate::ui;
+use maud::{Markup, html};
 use sendscope_app::benchmarks::key;
 use sendscope_domain::benchmarks::PublishedFigure;
 use sendscope_import::dfe_stats::{self};
@@ -16,29 +17,22 @@ pub fn html(
     figures: &[PublishedFigure],
     own: Option<&str>,
     comparators: &[sendscope_domain::codes::LaCode],
-) -> String {
+) -> Markup {
     if figures.is_empty() {
-        return "<h2>Published figures</h2><p>No DfE statistics imported yet: <code>sendscope import dfe-stats DIR</code> reads the CSVs of the DfE's \"Education, health and care plans\" releases.</p>".into();
+        return html! {
+            h2.govuk-heading-m { "Published figures" }
+            p.govuk-body {
+                "No DfE statistics imported yet: " code { "sendscope import dfe-stats DIR" }
+                " reads the CSVs of the DfE's \"Education, health and care plans\" releases."
+            }
+        };
     }
-    let mut out = String::from(
-        "<h2>Published figures</h2><p>The DfE's published statistics, exactly as printed (c, x and z are the DfE's suppression codes), \
-         with numerator and denominator where published. Years are calendar years except plans in place, counted at the January census.</p>",
-    );
     let chosen: Vec<String> = comparators.iter().map(|c| c.to_string()).collect();
-    out.push_str(&if chosen.is_empty() {
-        "<p>No comparator areas have been chosen: every local authority imported is shown.</p>"
-            .to_string()
-    } else {
-        format!(
-            "<p>Comparator areas chosen by the area: {}.</p>",
-            esc(&chosen.join(", "))
-        )
-    });
-    for m in dfe_stats::Measure::ALL {
+    let tables = dfe_stats::Measure::ALL.into_iter().filter_map(|m| {
         let k = key(m);
         let rows: Vec<&PublishedFigure> = figures.iter().filter(|f| f.measure == k).collect();
         if rows.is_empty() {
-            continue;
+            return None;
         }
         // Places: own area, regions, England, then the rest by name.
         let mut places: Vec<(u8, String, String)> = Vec::new();
@@ -70,45 +64,46 @@ pub fn html(
         periods.sort_by_key(|p| std::cmp::Reverse(period_order(p)));
         periods.dedup();
         periods.truncate(4);
-        let head: String = places
+        let labels: Vec<String> = places
             .iter()
-            .map(|(_, name, code)| {
-                format!(
-                    "<th scope=\"col\" class=\"num\">{} ({})</th>",
-                    esc(name),
-                    esc(code)
-                )
-            })
+            .map(|(_, name, code)| format!("{name} ({code})"))
             .collect();
-        let body: String = periods
-            .iter()
-            .map(|period| {
-                let cells: String = places
-                    .iter()
-                    .map(|(_, _, code)| {
-                        let f = rows.iter().find(|f| f.code == *code && f.period == *period);
-                        let text = match f {
-                            None => String::new(),
-                            Some(f) => match (&f.numerator, &f.denominator) {
-                                (Some(n), Some(d)) => {
-                                    format!("{}% ({} of {})", esc(&f.value), esc(n), esc(d))
-                                }
-                                _ => esc(&f.value),
-                            },
-                        };
-                        format!("<td class=\"num\">{text}</td>")
-                    })
-                    .collect();
-                format!("<tr><th scope=\"row\">{}</th>{cells}</tr>", esc(period))
-            })
-            .collect();
-        out.push_str(&format!(
-            "<table><caption>{} ({})</caption><thead><tr><th scope=\"col\">Period</th>{head}</tr></thead><tbody>{body}</tbody></table>",
-            esc(m.title()),
-            esc(m.definition())
-        ));
+        let mut columns = vec![ui::col("Period")];
+        columns.extend(labels.iter().map(|l| ui::num_col(l)));
+        let body = periods.iter().map(|period| {
+            html! {
+                (ui::row_head(*period))
+                @for (_, _, code) in &places {
+                    @let f = rows.iter().find(|f| f.code == *code && f.period == *period);
+                    (ui::num(match f {
+                        None => String::new(),
+                        Some(f) => match (&f.numerator, &f.denominator) {
+                            (Some(n), Some(d)) => format!("{}% ({n} of {d})", f.value),
+                            _ => f.value.clone(),
+                        },
+                    }))
+                }
+            }
+        });
+        Some(ui::table(
+            &format!("{} ({})", m.title(), m.definition()),
+            &columns,
+            body,
+        ))
+    });
+    html! {
+        h2.govuk-heading-m { "Published figures" }
+        p.govuk-body {
+            "The DfE's published statistics, exactly as printed (c, x and z are the DfE's suppression codes), \
+             with numerator and denominator where published. Years are calendar years except plans in place, counted at the January census."
+        }
+        @if chosen.is_empty() {
+            p.govuk-body { "No comparator areas have been chosen: every local authority imported is shown." }
+        } @else {
+            p.govuk-body { "Comparator areas chosen by the area: " (chosen.join(", ")) "." }
+        }
+        @for t in tables { (t) }
     }
-    out
 }
 
 /// Sorts "2024" and "January 2025" by their year.

@@ -4,66 +4,59 @@
 //! report --format html|csv|json`. Board members see it without case references.
 
 use crate::shell::with_user;
-use crate::{AppState, esc, page};
+use crate::{AppState, ui};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
+use maud::{Markup, html};
 use sendscope_app::compliance::{Report, report};
-use sendscope_domain::access::{Action, Resource, Role, authorise};
+use sendscope_domain::access::{Action, Resource, authorise};
 use sendscope_domain::calendar::{england_today, long_date};
 
 /// The report as HTML tables (the page's body, and `--format html` in a GOV.UK page).
-pub fn html(r: &Report) -> String {
+pub fn html(r: &Report) -> Markup {
     let open = r.findings.iter().filter(|f| f.open).count();
-    let rows: String = r
-        .findings
-        .iter()
-        .map(|f| {
-            let state = if f.open {
-                "<strong class=\"govuk-tag govuk-tag--red\">Open</strong>"
-            } else {
-                "<strong class=\"govuk-tag govuk-tag--grey\">Closed</strong>"
-            };
-            format!(
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{state}</td></tr>",
-                long_date(f.began_on),
-                esc(f.what),
-                esc(&f.school),
-                esc(&f.provision),
-                esc(f.case.as_deref().unwrap_or("")),
-            )
-        })
-        .collect();
-    let overrides: String = r
-        .overrides
-        .iter()
-        .map(|o| {
-            format!(
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                long_date(o.on),
-                esc(&o.school),
-                esc(&o.provision),
-                esc(&o.by),
-                esc(&o.reason),
-                esc(o.case.as_deref().unwrap_or(""))
-            )
-        })
-        .collect();
-    format!(
-        "<h1>Compliance report</h1><p>Steps taken before the approvals they depend on, as of {}: {} findings, {open} still open; {} overrides.</p>\
-         <table><caption>Findings</caption><thead><tr><th scope=\"col\">Began</th><th scope=\"col\">Finding</th><th scope=\"col\">School</th>\
-         <th scope=\"col\">Provision</th><th scope=\"col\">Case</th><th scope=\"col\">State</th></tr></thead><tbody>{rows}</tbody></table>\
-         <table><caption>Overrides</caption><thead><tr><th scope=\"col\">Date</th><th scope=\"col\">School</th><th scope=\"col\">Provision</th>\
-         <th scope=\"col\">By</th><th scope=\"col\">Reason</th><th scope=\"col\">Case</th></tr></thead><tbody>{overrides}</tbody></table>",
-        long_date(r.today),
-        r.findings.len(),
-        r.overrides.len()
-    )
+    let findings = r.findings.iter().map(|f| {
+        let state = if f.open {
+            ui::tag("Open", Some("red"))
+        } else {
+            ui::tag("Closed", Some("grey"))
+        };
+        html! {
+            (ui::cell(long_date(f.began_on)))
+            (ui::cell(f.what))
+            (ui::cell(&f.school))
+            (ui::cell(&f.provision))
+            (ui::cell(f.case.as_deref().unwrap_or("")))
+            (ui::cell(state))
+        }
+    });
+    let overrides = r.overrides.iter().map(|o| {
+        html! {
+            (ui::cell(long_date(o.on)))
+            (ui::cell(&o.school))
+            (ui::cell(&o.provision))
+            (ui::cell(&o.by))
+            (ui::cell(&o.reason))
+            (ui::cell(o.case.as_deref().unwrap_or("")))
+        }
+    });
+    html! {
+        h1.govuk-heading-l { "Compliance report" }
+        p.govuk-body {
+            "Steps taken before the approvals they depend on, as of " (long_date(r.today)) ": "
+            (r.findings.len()) " findings, " (open) " still open; " (r.overrides.len()) " overrides."
+        }
+        (ui::table("Findings", &[ui::col("Began"), ui::col("Finding"), ui::col("School"),
+            ui::col("Provision"), ui::col("Case"), ui::col("State")], findings))
+        (ui::table("Overrides", &[ui::col("Date"), ui::col("School"), ui::col("Provision"),
+            ui::col("By"), ui::col("Reason"), ui::col("Case")], overrides))
+    }
 }
 
 /// The page wrapped as a whole document, for `--format html`.
 pub fn html_page(r: &Report) -> String {
-    page("Compliance report", &html(r))
+    ui::page("Compliance report", html(r))
 }
 
 /// GET /compliance: for those who see the area's figures; case references only for
@@ -74,9 +67,10 @@ pub async fn show(State(app): State<AppState>, headers: HeaderMap) -> Response {
         if !authorise(p, Action::View, Resource::Figures { area: p.area }).allowed() {
             return StatusCode::FORBIDDEN.into_response();
         }
-        let with_cases = matches!(p.role, Role::TeamManager | Role::Commissioner);
+        let with_cases =
+            authorise(p, Action::View, Resource::FindingCases { area: p.area }).allowed();
         match report(store, p.area, england_today(), with_cases) {
-            Ok(r) => Html(page("Compliance report", &html(&r))).into_response(),
+            Ok(r) => Html(html_page(&r)).into_response(),
             Err(e) => crate::error_page(&e.to_string()),
         }
     })

@@ -5,14 +5,15 @@
 //! (from any page, the API or the command line), re-reading each case they touch.
 
 use crate::shell::with_user;
-use crate::{AppState, esc, page};
+use crate::{AppState, ui};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use chrono::Datelike;
+use maud::{Markup, html};
 use sendscope_app::figures::{Ask, ask, count, periods, publishing, share};
 use sendscope_domain::StreamKind;
-use sendscope_domain::access::{Action, Resource, Role, authorise};
+use sendscope_domain::access::{Action, Resource, authorise};
 use sendscope_domain::calendar::england_today;
 use sendscope_domain::ids::CaseId;
 use sendscope_domain::projection::StreamState;
@@ -31,7 +32,7 @@ fn short(label: &str) -> String {
 }
 
 /// The 20-week share by period as an inline SVG bar chart (its data table follows it).
-fn chart(years: &[Kpis]) -> String {
+fn chart(years: &[Kpis]) -> Markup {
     bars(
         years,
         "chart-title",
@@ -41,36 +42,49 @@ fn chart(years: &[Kpis]) -> String {
 }
 
 /// A share by period as an inline SVG bar chart titled `title` (its data table follows).
-fn bars(years: &[Kpis], id: &str, title: &str, f: &dyn Fn(&Kpis) -> Share) -> String {
+fn bars(years: &[Kpis], id: &str, title: &str, f: &dyn Fn(&Kpis) -> Share) -> Markup {
     let w = 60 * years.len() as u32 + 40;
-    let bars: String = years
-        .iter()
-        .enumerate()
-        .map(|(i, k)| {
-            let p = f(k).percent().unwrap_or(0.0);
-            let h = (p * 1.6).round() as u32;
-            let x = 40 + 60 * i as u32;
-            format!(
-                "<rect x=\"{x}\" y=\"{}\" width=\"40\" height=\"{h}\" fill=\"#1d70b8\"></rect>\
-                 <text x=\"{}\" y=\"178\" font-size=\"12\" text-anchor=\"middle\">{}</text>",
-                170 - h,
-                x + 20,
-                esc(&short(&k.period))
-            )
-        })
-        .collect();
-    format!(
-        "<svg role=\"img\" aria-labelledby=\"{id}\" viewBox=\"0 0 {w} 190\" width=\"{w}\" height=\"190\">\
-         <title id=\"{id}\">{}, per cent, by period (the table below has the figures)</title>\
-         <line x1=\"36\" y1=\"170\" x2=\"{w}\" y2=\"170\" stroke=\"#0b0c0c\"></line>\
-         <text x=\"0\" y=\"14\" font-size=\"12\">100%</text><text x=\"0\" y=\"172\" font-size=\"12\">0%</text>{bars}</svg>",
-        esc(title)
-    )
+    html! {
+        svg role="img" aria-labelledby=(id) viewBox={ "0 0 " (w) " 190" } width=(w) height="190" {
+            title id=(id) { (title) ", per cent, by period (the table below has the figures)" }
+            line x1="36" y1="170" x2=(w) y2="170" stroke="#0b0c0c" {}
+            text x="0" y="14" font-size="12" { "100%" }
+            text x="0" y="172" font-size="12" { "0%" }
+            @for (i, k) in years.iter().enumerate() {
+                @let h = (f(k).percent().unwrap_or(0.0) * 1.6).round() as u32;
+                @let x = 40 + 60 * i as u32;
+                rect x=(x) y=(170 - h) width="40" height=(h) fill="#1d70b8" {}
+                text x=(x + 20) y="178" font-size="12" text-anchor="middle" { (short(&k.period)) }
+            }
+        }
+    }
+}
+
+/// The columns of a table of shares: the measure, its figure, numerator and denominator,
+/// and what it counts.
+const SHARE_COLUMNS: [ui::Column<'static>; 5] = [
+    ui::col("Measure"),
+    ui::num_col("Figure"),
+    ui::num_col("Numerator"),
+    ui::num_col("Denominator"),
+    ui::col("Definition"),
+];
+
+/// A row of a table of shares: the share as a percentage with its numerator and
+/// denominator (suppressed below `suppress`).
+fn share_row(label: &str, s: Share, definition: &str, suppress: u64) -> Markup {
+    let (n, d, pc) = share(s, suppress);
+    html! { (ui::row_head(label)) (ui::num(pc)) (ui::num(n)) (ui::num(d)) (ui::cell(definition)) }
+}
+
+/// A row of a table of shares holding a single figure.
+fn figure_row(label: &str, v: String, definition: &str) -> Markup {
+    html! { (ui::row_head(label)) (ui::num(v)) (ui::num("")) (ui::num("")) (ui::cell(definition)) }
 }
 
 /// More trends, each a chart with its data table: decisions within 6 weeks, annual
 /// reviews held on time, review decisions within 4 weeks.
-fn more_trends(figures: &[Kpis], suppress: u64) -> String {
+fn more_trends(figures: &[Kpis], suppress: u64) -> Markup {
     type Measure<'a> = (&'a str, &'a str, &'a dyn Fn(&Kpis) -> Share);
     let list: [Measure; 3] = [
         (
@@ -87,28 +101,20 @@ fn more_trends(figures: &[Kpis], suppress: u64) -> String {
             k.review_decisions_within_4_weeks
         }),
     ];
-    list.iter()
-        .map(|(id, title, f)| {
-            let rows: String = figures
-                .iter()
-                .map(|k| {
+    html! {
+        @for (id, title, f) in &list {
+            h2.govuk-heading-m { (title) ", by period" }
+            (bars(figures, id, title, *f))
+            (ui::table(
+                &format!("The chart's figures: {title}"),
+                &[ui::col("Period"), ui::num_col("Per cent"), ui::num_col("Numerator"), ui::num_col("Denominator")],
+                figures.iter().map(|k| {
                     let (n, d, pc) = share(f(k), suppress);
-                    format!(
-                        "<tr><th scope=\"row\">{}</th><td class=\"num\">{pc}</td><td class=\"num\">{n}</td><td class=\"num\">{d}</td></tr>",
-                        esc(&k.period)
-                    )
-                })
-                .collect();
-            format!(
-                "<h2>{}, by period</h2>{}<table><caption>The chart's figures: {}</caption><thead><tr><th scope=\"col\">Period</th>\
-                 <th scope=\"col\" class=\"num\">Per cent</th><th scope=\"col\" class=\"num\">Numerator</th><th scope=\"col\" class=\"num\">Denominator</th></tr></thead>\
-                 <tbody>{rows}</tbody></table>",
-                esc(title),
-                bars(figures, id, title, *f),
-                esc(title)
-            )
-        })
-        .collect()
+                    html! { (ui::row_head(&k.period)) (ui::num(pc)) (ui::num(n)) (ui::num(d)) }
+                }),
+            ))
+        }
+    }
 }
 
 /// GET /dashboard?period=&year=&need=&age=&caseworker=&team=
@@ -141,7 +147,7 @@ pub async fn show(
         };
         // Board members see aggregates only, with small counts suppressed; they are not
         // offered a caseworker filter.
-        let board = p.role == Role::BoardMember;
+        let board = !authorise(p, Action::View, Resource::ExactFigures { area }).allowed();
         let caseworkers = if board { Vec::new() } else { caseworkers };
         let mut teams: Vec<(String, String)> = Vec::new();
         if !board {
@@ -166,64 +172,44 @@ pub async fn show(
             Err(e) => return crate::error_page(&e.to_string()),
         };
         let suppress = if board { settings.suppress_below } else { 0 };
-        let drill = if board {
-            String::new()
-        } else {
-            let keep: String = ["period", "year", "need", "age", "caseworker", "team"]
-                .iter()
-                .filter_map(|k| {
-                    q.get(*k)
-                        .filter(|v| !v.is_empty())
-                        .map(|v| format!("&amp;{k}={}", crate::shell::url_encode(v)))
-                })
-                .collect();
-            let links: String = Behind::ALL
-                .iter()
-                .map(|b| {
-                    format!(
-                        "<li><a href=\"/dashboard/cases?measure={}{keep}\">{}</a></li>",
-                        b.key(),
-                        esc(b.label())
-                    )
-                })
-                .collect();
-            format!("<h2>The children behind the figures</h2><ul class=\"govuk-list\">{links}</ul>")
+        let keep: String = ["period", "year", "need", "age", "caseworker", "team"]
+            .iter()
+            .filter_map(|k| {
+                q.get(*k)
+                    .filter(|v| !v.is_empty())
+                    .map(|v| format!("&{k}={}", crate::shell::url_encode(v)))
+            })
+            .collect();
+        let body = html! {
+            (html(&figures, &ask, &q, (&caseworkers, &teams), suppress, "/dashboard"))
+            @if !board {
+                h2.govuk-heading-m { "The children behind the figures" }
+                ul.govuk-list {
+                    @for b in Behind::ALL {
+                        li { a.govuk-link href={ "/dashboard/cases?measure=" (b.key()) (keep) } { (b.label()) } }
+                    }
+                }
+            }
+            (crate::benchmarks::html(&published, own.as_deref(), &settings.comparators))
         };
-        let body = format!(
-            "{}{drill}{}",
-            html(
-                &figures,
-                &ask,
-                &q,
-                (&caseworkers, &teams),
-                suppress,
-                "/dashboard"
-            ),
-            crate::benchmarks::html(&published, own.as_deref(), &settings.comparators)
-        );
-        Html(page("Dashboard", &body)).into_response()
+        Html(ui::page("Dashboard", body)).into_response()
     })
     .await
 }
 
 /// A page's query it cannot answer: 400, what is wrong, and a link back.
 fn bad_query(title: &str, message: &str, back: &str, back_text: &str) -> Response {
+    let body = html! {
+        h1.govuk-heading-l { (title) }
+        p.govuk-error-message { (message) "." }
+        p.govuk-body { a.govuk-link href=(back) { (back_text) } }
+    };
     (
         StatusCode::BAD_REQUEST,
-        Html(page(
-            &format!("Error: {title}"),
-            &format!(
-                "<h1>{}</h1><p class=\"govuk-error-message\">{}.</p><p><a href=\"{}\">{}</a></p>",
-                esc(title),
-                esc(message),
-                esc(back),
-                esc(back_text)
-            ),
-        )),
+        Html(ui::page(&format!("Error: {title}"), body)),
     )
         .into_response()
 }
-
 /// GET /figures/{la}?period=&year=&need=&age=: an area's figures for everyone, signed
 /// in or not: aggregates only (no children behind them, no caseworker or team), counts
 /// below the area's threshold shown as "c", beside the published figures.
@@ -238,15 +224,16 @@ pub async fn public(
         .blocking(move || -> Result<Response, StoreError> {
             let store = store.as_ref();
             let Some(area) = kpi.area_by_code(store, la.trim())? else {
+                let body = html! {
+                    h1.govuk-heading-l { "Area not found" }
+                    p.govuk-body {
+                        "There is no local area with the LA code " (la) ". The "
+                        a.govuk-link href="/" { "home page" } " lists each area."
+                    }
+                };
                 return Ok((
                     StatusCode::NOT_FOUND,
-                    Html(page(
-                        "Area not found",
-                        &format!(
-                            "<h1>Area not found</h1><p>There is no local area with the LA code {}. The <a href=\"/\">home page</a> lists each area.</p>",
-                            esc(&la)
-                        ),
-                    )),
+                    Html(ui::page("Area not found", body)),
                 )
                     .into_response());
             };
@@ -265,19 +252,12 @@ pub async fn public(
             let figures = kpi.with(store, |e| e.compute_series(area, &periods, &ask.filter))?;
             let (own, settings) = publishing(store, area)?;
             let published = sendscope_app::benchmarks::figures(store, area)?;
-            let body = format!(
-                "{}{}",
-                html(
-                    &figures,
-                    &ask,
-                    &q,
-                    (&[], &[]),
-                    settings.suppress_below,
-                    &format!("/figures/{}", la.trim())
-                ),
-                crate::benchmarks::html(&published, own.as_deref(), &settings.comparators)
-            );
-            Ok(Html(page("Figures", &body)).into_response())
+            let action = format!("/figures/{}", la.trim());
+            let body = html! {
+                (html(&figures, &ask, &q, (&[], &[]), settings.suppress_below, &action))
+                (crate::benchmarks::html(&published, own.as_deref(), &settings.comparators))
+            };
+            Ok(Html(ui::page("Figures", body)).into_response())
         })
         .await;
     match answer {
@@ -298,15 +278,10 @@ pub async fn cases(
     let kpi = app.kpi.clone();
     with_user(&app, headers, move |store, who| {
         let p = &who.principal;
-        if !authorise(p, Action::View, Resource::CaseList { area: p.area }).allowed()
-            || p.role == Role::BoardMember
-        {
+        if !authorise(p, Action::View, Resource::CaseList { area: p.area }).allowed() {
             return (
                 StatusCode::FORBIDDEN,
-                Html(page(
-                    "No access",
-                    "<h1>You cannot see this page</h1><p>Your role sees the area's figures, not the children behind them.</p>",
-                )),
+                Html(ui::no_access("Your role sees the area's figures, not the children behind them.")),
             )
                 .into_response();
         }
@@ -344,32 +319,27 @@ pub async fn cases(
             Ok(x) => x,
             Err(e) => return crate::error_page(&e.to_string()),
         };
-        let rows: String = shown
+        let rows: Vec<Markup> = shown
             .iter()
             .zip(projections)
             .filter_map(|(id, p)| {
                 let p = p?;
                 sendscope_app::access::may_see(&who.principal, &p).then(|| {
-                    format!(
-                        "<tr><td><a href=\"/cases/{id}\">{}</a></td><td>{id}</td></tr>",
-                        esc(&p.display_name())
-                    )
+                    html! {
+                        (ui::cell(html! { a.govuk-link href={ "/cases/" (id) } { (p.display_name()) } }))
+                        (ui::cell(id.to_string()))
+                    }
                 })
             })
             .collect();
-        Html(page(
-            "Children behind a figure",
-            &format!(
-                "<span class=\"govuk-caption-l\">{}</span><h1>{}</h1><p>{} children{}.</p>\
-                 <table><caption>The children (the first 500)</caption><thead><tr><th scope=\"col\">Child</th><th scope=\"col\">Case reference</th></tr></thead>\
-                 <tbody>{rows}</tbody></table><p><a href=\"/dashboard\">Back to the dashboard</a></p>",
-                esc(&period.label),
-                esc(behind.label()),
-                ids.len(),
-                if ids.len() > 500 { "; the first 500 are listed" } else { "" }
-            ),
-        ))
-        .into_response()
+        let body = html! {
+            span.govuk-caption-l { (period.label) }
+            h1.govuk-heading-l { (behind.label()) }
+            p.govuk-body { (ids.len()) " children" @if ids.len() > 500 { "; the first 500 are listed" } "." }
+            (ui::table("The children (the first 500)", &[ui::col("Child"), ui::col("Case reference")], rows))
+            p.govuk-body { a.govuk-link href="/dashboard" { "Back to the dashboard" } }
+        };
+        Html(ui::page("Children behind a figure", body)).into_response()
     })
     .await
 }
@@ -379,23 +349,19 @@ fn filters(
     q: &HashMap<String, String>,
     (caseworkers, teams): Choices,
     action: &str,
-) -> String {
+) -> Markup {
     let get = |k: &str| q.get(k).map(|s| s.as_str()).unwrap_or("");
-    let select = |name: &str, label: &str, options: Vec<(String, String)>, none: &str| {
-        crate::select_field(name, label, &options, none, get(name))
-    };
     let years: Vec<(String, String)> = (2014..=england_today().year())
         .rev()
         .map(|y| (y.to_string(), y.to_string()))
         .collect();
-    let mut year_select = select("year", "Year", years, "This year");
-    if get("year").is_empty() {
-        year_select = year_select.replace(
-            &format!("<option value=\"{}\">", ask.year),
-            &format!("<option value=\"{}\" selected>", ask.year),
-        );
-    }
-    let kinds = [
+    // With no year asked for, the year shown is the one chosen.
+    let year = if get("year").is_empty() {
+        ask.year.to_string()
+    } else {
+        get("year").to_string()
+    };
+    let kinds: Vec<(String, String)> = [
         ("calendar", "Calendar years"),
         ("academic", "Academic years"),
         ("financial", "Financial years"),
@@ -405,7 +371,7 @@ fn filters(
     .iter()
     .map(|(v, l)| ((*v).to_string(), (*l).to_string()))
     .collect();
-    let needs = sendscope_domain::sen::NeedType::all()
+    let needs: Vec<(String, String)> = sendscope_domain::sen::NeedType::all()
         .map(|n| {
             (
                 n.code().to_string(),
@@ -413,39 +379,25 @@ fn filters(
             )
         })
         .collect();
-    let ages = AgeGroup::ALL
+    let ages: Vec<(String, String)> = AgeGroup::ALL
         .iter()
         .map(|g| (g.label().to_string(), g.label().to_string()))
         .collect();
-    format!(
-        "<form method=\"get\" action=\"{}\" novalidate>{}{}{}{}{}{}\
-         <button type=\"submit\" class=\"govuk-button govuk-button--secondary\">Show</button></form>",
-        esc(action),
-        select("period", "Periods", kinds, "Calendar years"),
-        year_select,
-        select("need", "Primary need", needs, "Every need"),
-        select(
-            "age",
-            "Age group (at the end of each period)",
-            ages,
-            "Every age"
-        ),
-        if caseworkers.is_empty() {
-            String::new()
-        } else {
-            select(
-                "caseworker",
-                "Caseworker",
-                caseworkers.to_vec(),
-                "Every caseworker",
-            )
-        },
-        if teams.is_empty() {
-            String::new()
-        } else {
-            select("team", "Team", teams.to_vec(), "Every team")
-        },
-    )
+    html! {
+        form method="get" action=(action) novalidate {
+            (ui::select("period", "Periods", &kinds, "Calendar years", get("period")))
+            (ui::select("year", "Year", &years, "This year", &year))
+            (ui::select("need", "Primary need", &needs, "Every need", get("need")))
+            (ui::select("age", "Age group (at the end of each period)", &ages, "Every age", get("age")))
+            @if !caseworkers.is_empty() {
+                (ui::select("caseworker", "Caseworker", caseworkers, "Every caseworker", get("caseworker")))
+            }
+            @if !teams.is_empty() {
+                (ui::select("team", "Team", teams, "Every team", get("team")))
+            }
+            button type="submit" class="govuk-button govuk-button--secondary" { "Show" }
+        }
+    }
 }
 
 /// (caseworkers, teams) offered as filters, as (identifier, name).
@@ -458,49 +410,39 @@ fn html(
     choices: Choices,
     suppress: u64,
     action: &str,
-) -> String {
+) -> Markup {
     let Some(k) = figures.last() else {
-        return "<h1>Dashboard</h1><p>No figures.</p>".into();
+        return html! { h1.govuk-heading-l { "Dashboard" } p.govuk-body { "No figures." } };
     };
-    let row = |label: &str, s: Share, definition: &str| {
-        let (n, d, pc) = share(s, suppress);
-        format!(
-            "<tr><th scope=\"row\">{}</th><td class=\"num\">{pc}</td><td class=\"num\">{n}</td><td class=\"num\">{d}</td><td>{}</td></tr>",
-            esc(label),
-            esc(definition)
-        )
-    };
-    let plain = |label: &str, v: String, definition: &str| {
-        format!(
-            "<tr><th scope=\"row\">{}</th><td class=\"num\">{v}</td><td class=\"num\"></td><td class=\"num\"></td><td>{}</td></tr>",
-            esc(label),
-            esc(definition)
-        )
-    };
+    let row = |label: &str, s: Share, definition: &str| share_row(label, s, definition, suppress);
+    let plain = figure_row;
     let days = |d: Option<i32>| {
         d.map(|x| format!("{x} days"))
             .unwrap_or_else(|| "none".into())
     };
-    let trend: String = figures
-        .iter()
-        .map(|k| {
-            let (n, d, pc) = share(k.within_20_weeks, suppress);
-            let (ne, de, pce) = share(k.within_20_weeks_excluding_exceptions, suppress);
-            format!(
-                "<tr><th scope=\"row\">{}</th><td class=\"num\">{pc}</td><td class=\"num\">{n}</td><td class=\"num\">{d}</td>\
-                 <td class=\"num\">{pce}</td><td class=\"num\">{ne}</td><td class=\"num\">{de}</td><td class=\"num\">{}</td></tr>",
-                esc(&k.period),
-                count(k.exception_cases, suppress)
-            )
-        })
-        .collect();
-    let step_rows: String = [
-        ("Request to decision on assessment", k.steps.request_to_decision),
+    let trend = figures.iter().map(|k| {
+        let (n, d, pc) = share(k.within_20_weeks, suppress);
+        let (ne, de, pce) = share(k.within_20_weeks_excluding_exceptions, suppress);
+        html! {
+            (ui::row_head(&k.period))
+            (ui::num(pc)) (ui::num(n)) (ui::num(d))
+            (ui::num(pce)) (ui::num(ne)) (ui::num(de))
+            (ui::num(count(k.exception_cases, suppress)))
+        }
+    });
+    let step_rows = [
+        (
+            "Request to decision on assessment",
+            k.steps.request_to_decision,
+        ),
         ("Request to draft plan", k.steps.request_to_draft),
         ("Draft plan to final plan", k.steps.draft_to_final),
-        ("Review meeting to review decision", k.steps.review_meeting_to_decision),
+        (
+            "Review meeting to review decision",
+            k.steps.review_meeting_to_decision,
+        ),
     ]
-    .iter()
+    .into_iter()
     .map(|(label, p)| {
         let hidden = p.completed > 0 && p.completed < suppress;
         let days = |d: Option<i32>| match d {
@@ -508,105 +450,88 @@ fn html(
             Some(x) => x.to_string(),
             None => "none".into(),
         };
-        format!(
-            "<tr><th scope=\"row\">{}</th><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-            esc(label),
-            count(p.completed, suppress),
-            days(p.median_days),
-            days(p.p90_days)
-        )
-    })
-    .collect();
-    let steps = format!(
-        "<table><caption>Time each statutory step took (steps completed in the period, in days)</caption><thead><tr><th scope=\"col\">Step</th>\
-         <th scope=\"col\" class=\"num\">Completed</th><th scope=\"col\" class=\"num\">Median</th><th scope=\"col\" class=\"num\">90th percentile</th></tr></thead>\
-         <tbody>{step_rows}</tbody></table>"
-    );
-    format!(
-        "<h1>Dashboard</h1>{}\
-         <p>Worked out from every event recorded, by the DfE's definitions; each share with its numerator and denominator.{}</p>\
-         <table><caption>{}</caption><thead><tr><th scope=\"col\">Measure</th><th scope=\"col\" class=\"num\">Figure</th>\
-         <th scope=\"col\" class=\"num\">Numerator</th><th scope=\"col\" class=\"num\">Denominator</th><th scope=\"col\">Definition</th></tr></thead><tbody>\
-         {}{}{}{}{}{}{}{}{}{}{}{}{}{}{}</tbody></table>{steps}\
-         <h2>Plans issued within 20 weeks, by period</h2>{}\
-         <table><caption>The chart's figures</caption><thead><tr><th scope=\"col\">Period</th><th scope=\"col\" class=\"num\">Within 20 weeks</th>\
-         <th scope=\"col\" class=\"num\">Within</th><th scope=\"col\" class=\"num\">Issued</th><th scope=\"col\" class=\"num\">Excluding exceptions</th>\
-         <th scope=\"col\" class=\"num\">Within</th><th scope=\"col\" class=\"num\">Issued</th><th scope=\"col\" class=\"num\">Exception cases</th></tr></thead>\
-         <tbody>{trend}</tbody></table>{}{}",
-        filters(ask, q, choices, action),
-        if suppress > 1 {
-            format!(
-                " Counts from 1 to {} are shown as c, as the DfE does.",
-                suppress - 1
-            )
+        html! {
+            (ui::row_head(label))
+            (ui::num(count(p.completed, suppress)))
+            (ui::num(days(p.median_days)))
+            (ui::num(days(p.p90_days)))
+        }
+    });
+    let reviews = k.clocks.get("annual_review").cloned().unwrap_or_default();
+    let ceased = {
+        let reasons: Vec<String> = k
+            .ceased
+            .iter()
+            .map(|(r, n)| format!("{} {}", r.label(), count(*n, suppress)))
+            .collect();
+        if reasons.is_empty() {
+            "ceased in the period".to_string()
         } else {
-            String::new()
-        },
-        esc(&k.period),
+            format!("ceased in the period: {}", reasons.join("; "))
+        }
+    };
+    let measures = [
         plain(
             "Requests for an assessment received",
             count(k.requests, suppress),
-            "received in the period"
+            "received in the period",
         ),
         row(
             "Decisions on assessment within 6 weeks",
             k.decisions_within_6_weeks,
-            "of requests decided in the period, decided within 42 days of receipt"
+            "of requests decided in the period, decided within 42 days of receipt",
         ),
         plain(
             "New EHC plans",
             count(k.new_plans, suppress),
-            "final plans issued in the period"
+            "final plans issued in the period",
         ),
         row(
             "Plans issued within 20 weeks",
             k.within_20_weeks,
-            "of plans issued in the period, within 140 days of the request"
+            "of plans issued in the period, within 140 days of the request",
         ),
         row(
             "Plans issued within 20 weeks, excluding exception cases",
             k.within_20_weeks_excluding_exceptions,
-            "the same, leaving out requests with an exception recorded"
+            "the same, leaving out requests with an exception recorded",
         ),
         plain(
             "Plans in place at the end of the period",
             count(k.plans_in_place_at_end, suppress),
-            "started by the last day and not ceased, replaced or transferred out"
+            "started by the last day and not ceased, replaced or transferred out",
         ),
         row(
             "Plans issued that were audited",
             Share {
                 numerator: k.quality.audited,
-                denominator: k.new_plans
+                denominator: k.new_plans,
             },
-            "of plans issued in the period, audited for quality"
+            "of plans issued in the period, audited for quality",
         ),
         row(
             "Audited plans good or better",
             Share {
                 numerator: k.quality.good_or_better,
-                denominator: k.quality.audited
+                denominator: k.quality.audited,
             },
-            "each plan's latest audit, by the area's rubric"
+            "each plan's latest audit, by the area's rubric",
         ),
         plain(
             "Annual review meetings held",
             count(k.reviews_held, suppress),
-            "held in the period"
+            "held in the period",
         ),
-        {
-            let r = k.clocks.get("annual_review").cloned().unwrap_or_default();
-            row(
-                "Annual reviews held on time",
-                k.annual_reviews_on_time(),
-                &format!(
-                    "of reviews due in the period and already past due, held within 12 months; late {}, overdue {}, not yet due {}",
-                    count(r.met_late, suppress),
-                    count(r.overdue, suppress),
-                    count(r.not_yet_due, suppress)
-                ),
-            )
-        },
+        row(
+            "Annual reviews held on time",
+            k.annual_reviews_on_time(),
+            &format!(
+                "of reviews due in the period and already past due, held within 12 months; late {}, overdue {}, not yet due {}",
+                count(reviews.met_late, suppress),
+                count(reviews.overdue, suppress),
+                count(reviews.not_yet_due, suppress)
+            ),
+        ),
         row(
             "Phase transfers amended by the deadline",
             k.phase_transfers_on_time(),
@@ -615,34 +540,49 @@ fn html(
         row(
             "Review decisions within 4 weeks",
             k.review_decisions_within_4_weeks,
-            "of decisions made in the period, made within 28 days of the meeting"
+            "of decisions made in the period, made within 28 days of the meeting",
         ),
-        plain("Plans ceased", count(k.ceased.values().sum(), suppress), &{
-            let reasons: Vec<String> = k
-                .ceased
-                .iter()
-                .map(|(r, n)| format!("{} {}", r.label(), count(*n, suppress)))
-                .collect();
-            if reasons.is_empty() {
-                "ceased in the period".to_string()
-            } else {
-                format!("ceased in the period: {}", reasons.join("; "))
-            }
-        }),
+        plain(
+            "Plans ceased",
+            count(k.ceased.values().sum(), suppress),
+            &ceased,
+        ),
         plain(
             "Median time from request to final plan",
             days(k.median_days_to_final_plan),
-            "plans issued in the period, nearest-rank median"
+            "plans issued in the period, nearest-rank median",
         ),
         plain(
             "90th percentile time from request to final plan",
             days(k.p90_days_to_final_plan),
-            "nearest-rank 90th percentile"
+            "nearest-rank 90th percentile",
         ),
-        chart(figures),
-        more_trends(figures, suppress),
-        sections(k, suppress),
-    )
+    ];
+    html! {
+        h1.govuk-heading-l { "Dashboard" }
+        (filters(ask, q, choices, action))
+        p.govuk-body {
+            "Worked out from every event recorded, by the DfE's definitions; each share with its numerator and denominator."
+            @if suppress > 1 { " Counts from 1 to " (suppress - 1) " are shown as c, as the DfE does." }
+        }
+        (ui::table(&k.period, &SHARE_COLUMNS, measures))
+        (ui::table(
+            "Time each statutory step took (steps completed in the period, in days)",
+            &[ui::col("Step"), ui::num_col("Completed"), ui::num_col("Median"), ui::num_col("90th percentile")],
+            step_rows,
+        ))
+        h2.govuk-heading-m { "Plans issued within 20 weeks, by period" }
+        (chart(figures))
+        (ui::table(
+            "The chart's figures",
+            &[ui::col("Period"), ui::num_col("Within 20 weeks"), ui::num_col("Within"), ui::num_col("Issued"),
+              ui::num_col("Excluding exceptions"), ui::num_col("Within"), ui::num_col("Issued"),
+              ui::num_col("Exception cases")],
+            trend,
+        ))
+        (more_trends(figures, suppress))
+        (sections(k, suppress))
+    }
 }
 
 /// What a setting type is called on the page.
@@ -666,7 +606,7 @@ fn type_label(key: &str) -> &str {
 
 /// The statutory time limits, disputes and placements of a period, as tables: each
 /// count with what it is out of. Shared with the board report.
-pub fn sections(k: &Kpis, suppress: u64) -> String {
+pub fn sections(k: &Kpis, suppress: u64) -> Markup {
     let c = |v: u64| count(v, suppress);
     let pc = |s: Share| share(s, suppress).2;
     let hidden = |n: u64| n > 0 && n < suppress;
@@ -680,46 +620,28 @@ pub fn sections(k: &Kpis, suppress: u64) -> String {
         .last()
         .map(|b| b.rules)
         .unwrap_or(&[]);
-    let clock_rows: String = order
+    let clock_rows = order
         .iter()
         .filter_map(|r| k.clocks.get(r.key).map(|f| (r, f)))
         .map(|(r, f)| {
-            let due = if f.duty {
-                format!(
-                    "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>",
-                    c(f.due),
-                    c(f.met_on_time),
-                    c(f.met_late),
-                    c(f.overdue),
-                    c(f.not_yet_due),
-                    pc(f.on_time())
-                )
-            } else {
-                "<td colspan=\"6\">the family's or a setting's time: it closes rather than goes late</td>".into()
-            };
-            format!(
-                "<tr><th scope=\"row\">{} <span class=\"govuk-caption-m\">{}</span></th>{due}<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-                esc(r.step),
-                esc(r.source),
-                c(f.done.completed),
-                days(f.done.median_days, f.done.completed),
-                days(f.done.p90_days, f.done.completed)
-            )
-        })
-        .collect();
-    let clocks = format!(
-        "<h2>Statutory time limits</h2>         <p>Every time limit in the law, from each child's record. Due: deadlines falling in the period; on time, late, overdue (not done and past) and not yet due (today's view); the share on time is of those already past due. Days: steps done in the period, from the day the limit counts from (none for limits counted back from an event, such as a phase transfer).</p>         <table><caption>Time limits falling due, and steps done, in {}</caption><thead><tr><th scope=\"col\">Step</th>         <th scope=\"col\" class=\"num\">Due</th><th scope=\"col\" class=\"num\">On time</th><th scope=\"col\" class=\"num\">Late</th>         <th scope=\"col\" class=\"num\">Overdue</th><th scope=\"col\" class=\"num\">Not yet due</th><th scope=\"col\" class=\"num\">On time (%)</th>         <th scope=\"col\" class=\"num\">Done</th><th scope=\"col\" class=\"num\">Median days</th><th scope=\"col\" class=\"num\">90th percentile</th></tr></thead>         <tbody>{clock_rows}</tbody></table>",
-        esc(&k.period)
-    );
+            html! {
+                (ui::row_head(html! { (r.step) " " span.govuk-caption-m { (r.source) } }))
+                @if f.duty {
+                    (ui::num(c(f.due)))
+                    (ui::num(c(f.met_on_time)))
+                    (ui::num(c(f.met_late)))
+                    (ui::num(c(f.overdue)))
+                    (ui::num(c(f.not_yet_due)))
+                    (ui::num(pc(f.on_time())))
+                } @else {
+                    td.govuk-table__cell colspan="6" { "the family's or a setting's time: it closes rather than goes late" }
+                }
+                (ui::num(c(f.done.completed)))
+                (ui::num(days(f.done.median_days, f.done.completed)))
+                (ui::num(days(f.done.p90_days, f.done.completed)))
+            }
+        });
     let d = &k.disputes;
-    let share_row = |label: &str, s: Share, definition: &str| {
-        let (n, dn, p) = share(s, suppress);
-        format!(
-            "<tr><th scope=\"row\">{}</th><td class=\"num\">{p}</td><td class=\"num\">{n}</td><td class=\"num\">{dn}</td><td>{}</td></tr>",
-            esc(label),
-            esc(definition)
-        )
-    };
     let outcomes: Vec<String> = d
         .appeals_decided
         .iter()
@@ -731,27 +653,35 @@ pub fn sections(k: &Kpis, suppress: u64) -> String {
             format!("{name} {}", c(*n))
         })
         .collect();
-    let disputes = format!(
-        "<h2>Mediation and the Tribunal</h2><table><caption>Disagreements in {}</caption><thead><tr><th scope=\"col\">Measure</th>         <th scope=\"col\" class=\"num\">Figure</th><th scope=\"col\" class=\"num\">Numerator</th><th scope=\"col\" class=\"num\">Denominator</th><th scope=\"col\">Definition</th></tr></thead><tbody>         <tr><th scope=\"row\">Mediations held</th><td class=\"num\">{}</td><td class=\"num\"></td><td class=\"num\"></td><td>held in the period</td></tr>{}{}         <tr><th scope=\"row\">Appeals decided</th><td class=\"num\">{}</td><td class=\"num\"></td><td class=\"num\"></td><td>{}</td></tr></tbody></table>",
-        esc(&k.period),
-        c(d.mediations_held),
+    let decided = if outcomes.is_empty() {
+        "decided in the period".to_string()
+    } else {
+        format!("decided in the period: {}", outcomes.join("; "))
+    };
+    let disputes = [
+        figure_row(
+            "Mediations held",
+            c(d.mediations_held),
+            "held in the period",
+        ),
         share_row(
             "Mediations followed by an appeal",
             d.mediations_followed_by_appeal,
-            "of mediations held in the period, those the family went on to appeal"
+            "of mediations held in the period, those the family went on to appeal",
+            suppress,
         ),
         share_row(
             "Appeal rate",
             d.appeal_rate,
-            "appeals registered in the period, over the decisions made in it that carry a right of appeal (refusals to assess or to issue a plan, plans issued or amended, decisions to cease)"
+            "appeals registered in the period, over the decisions made in it that carry a right of appeal (refusals to assess or to issue a plan, plans issued or amended, decisions to cease)",
+            suppress,
         ),
-        c(d.appeals_decided.values().sum()),
-        esc(&if outcomes.is_empty() {
-            "decided in the period".to_string()
-        } else {
-            format!("decided in the period: {}", outcomes.join("; "))
-        })
-    );
+        figure_row(
+            "Appeals decided",
+            c(d.appeals_decided.values().sum()),
+            &decided,
+        ),
+    ];
     let money = |f: &sendscope_kpi::PlacementFigures| {
         if hidden(f.costed) {
             "c".to_string()
@@ -763,25 +693,42 @@ pub fn sections(k: &Kpis, suppress: u64) -> String {
         k.placements.iter().map(|(t, f)| (*t, f)).collect();
     placed.sort_by_key(|x| std::cmp::Reverse(x.1.children));
     let place_row = |label: &str, f: &sendscope_kpi::PlacementFigures| {
-        format!(
-            "<tr><th scope=\"row\">{}</th><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-            esc(label),
-            c(f.children),
-            c(f.costed),
-            money(f)
-        )
+        html! { (ui::row_head(label)) (ui::num(c(f.children))) (ui::num(c(f.costed))) (ui::num(money(f))) }
     };
-    let rows: String = placed
+    let place_rows = placed
         .iter()
         .map(|(t, f)| place_row(type_label(t), f))
-        .collect();
-    let placements = format!(
-        "<h2>Placements and their cost by type of setting</h2>         <p>Children with a plan in place on the last day of the period, by where they were placed then. The annual cost is the provision's cost per place for that financial year (place funding, top-up, health and social care), for the children whose provision has one recorded.</p>         <table><caption>Placements on the last day of {}</caption><thead><tr><th scope=\"col\">Type of setting</th>         <th scope=\"col\" class=\"num\">Children</th><th scope=\"col\" class=\"num\">With a cost recorded</th><th scope=\"col\" class=\"num\">Annual cost</th></tr></thead>         <tbody>{rows}{}</tbody></table>",
-        esc(&k.period),
-        place_row(
+        .chain([place_row(
             "Independent and non-maintained special schools, together",
-            &k.independent
-        )
-    );
-    format!("{clocks}{disputes}{placements}")
+            &k.independent,
+        )]);
+    html! {
+        h2.govuk-heading-m { "Statutory time limits" }
+        p.govuk-body {
+            "Every time limit in the law, from each child's record. Due: deadlines falling in the period; on time, late, \
+             overdue (not done and past) and not yet due (today's view); the share on time is of those already past due. \
+             Days: steps done in the period, from the day the limit counts from (none for limits counted back from an \
+             event, such as a phase transfer)."
+        }
+        (ui::table(
+            &format!("Time limits falling due, and steps done, in {}", k.period),
+            &[ui::col("Step"), ui::num_col("Due"), ui::num_col("On time"), ui::num_col("Late"), ui::num_col("Overdue"),
+              ui::num_col("Not yet due"), ui::num_col("On time (%)"), ui::num_col("Done"), ui::num_col("Median days"),
+              ui::num_col("90th percentile")],
+            clock_rows,
+        ))
+        h2.govuk-heading-m { "Mediation and the Tribunal" }
+        (ui::table(&format!("Disagreements in {}", k.period), &SHARE_COLUMNS, disputes))
+        h2.govuk-heading-m { "Placements and their cost by type of setting" }
+        p.govuk-body {
+            "Children with a plan in place on the last day of the period, by where they were placed then. The annual cost \
+             is the provision's cost per place for that financial year (place funding, top-up, health and social care), for \
+             the children whose provision has one recorded."
+        }
+        (ui::table(
+            &format!("Placements on the last day of {}", k.period),
+            &[ui::col("Type of setting"), ui::num_col("Children"), ui::num_col("With a cost recorded"), ui::num_col("Annual cost")],
+            place_rows,
+        ))
+    }
 }

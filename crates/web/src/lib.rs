@@ -22,6 +22,7 @@ pub mod settings;
 pub(crate) mod shell;
 pub mod steps;
 pub mod trajectories;
+pub mod ui;
 pub mod views;
 
 use axum::Router;
@@ -29,6 +30,7 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+use maud::{Markup, html};
 use sendscope_domain::access::{Action, Resource};
 use sendscope_domain::codes::group_thousands;
 use sendscope_store::{Headline, Store};
@@ -310,66 +312,19 @@ fn govuk_classes(body: &str) -> String {
     out
 }
 
+/// A page whose body is still written as markup by hand (being moved to `ui`).
 pub(crate) fn page(title: &str, body: &str) -> String {
-    let body = govuk_classes(body);
-    let title = esc(title);
-    format!(
-        r##"<!DOCTYPE html>
-<html lang="en" class="govuk-template">
-<head>
-<meta charset="utf-8">
-<title>{title} – sendscope</title>
-<meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover">
-<meta name="theme-color" content="#0b0c0c">
-<link rel="icon" sizes="48x48" href="/assets/images/favicon.ico">
-<link rel="stylesheet" href="/assets/govuk-frontend.min.css">
-<link rel="stylesheet" href="/assets/moj-frontend.min.css">
-</head>
-<body class="govuk-template__body">
-<script src="/assets/sendscope/js-enabled.js"></script>
-<a href="#main-content" class="govuk-skip-link" data-module="govuk-skip-link">Skip to main content</a>
-<header class="govuk-header" data-module="govuk-header">
-<div class="govuk-header__container govuk-width-container">
-<div class="govuk-header__content"><a href="/" class="govuk-header__link govuk-header__service-name">sendscope</a></div>
-</div>
-</header>
-<section aria-label="Service information" class="govuk-service-navigation" data-module="govuk-service-navigation">
-<div class="govuk-width-container"><div class="govuk-service-navigation__container">
-<nav aria-label="Menu" class="govuk-service-navigation__wrapper">
-<ul class="govuk-service-navigation__list" id="navigation">
-<li class="govuk-service-navigation__item"><a class="govuk-service-navigation__link" href="/">Home</a></li>
-<li class="govuk-service-navigation__item"><a class="govuk-service-navigation__link" href="/cases">Children's records</a></li>
-<li class="govuk-service-navigation__item"><a class="govuk-service-navigation__link" href="/settings">Settings</a></li>
-<li class="govuk-service-navigation__item"><a class="govuk-service-navigation__link" href="/programmes">Programmes</a></li>
-<li class="govuk-service-navigation__item"><a class="govuk-service-navigation__link" href="/dashboard">Dashboard</a></li>
-<li class="govuk-service-navigation__item"><a class="govuk-service-navigation__link" href="/trajectories">Trajectories</a></li>
-</ul>
-</nav>
-</div></div>
-</section>
-<div class="govuk-width-container">
-<main class="govuk-main-wrapper" id="main-content">
-{body}
-</main>
-</div>
-<footer class="govuk-footer">
-<div class="govuk-width-container"><div class="govuk-footer__meta"><div class="govuk-footer__meta-item govuk-footer__meta-item--grow">
-<p class="govuk-body-s">sendscope is open-source software for local areas' SEND services.</p>
-</div></div></div>
-</footer>
-<script type="module" src="/assets/sendscope/init.js"></script>
-</body>
-</html>"##
-    )
+    ui::page(title, maud::PreEscaped(govuk_classes(body)))
 }
 
 /// 403 for a form posted with a CSRF token that is not the session's: nothing written.
 pub(crate) fn form_expired() -> Response {
     (
-        axum::http::StatusCode::FORBIDDEN,
-        axum::response::Html(page(
+        StatusCode::FORBIDDEN,
+        Html(ui::message(
             "The form has expired",
-            "<h1>The form has expired</h1><p>Nothing was recorded. Go back, reload the page and try again.</p>",
+            "The form has expired",
+            &["Nothing was recorded. Go back, reload the page and try again."],
         )),
     )
         .into_response()
@@ -378,45 +333,18 @@ pub(crate) fn form_expired() -> Response {
 /// 403 for a role whose access does not include the area's figures.
 pub(crate) fn no_figures() -> Response {
     (
-        axum::http::StatusCode::FORBIDDEN,
-        axum::response::Html(page(
-            "No access",
-            "<h1>You cannot see this page</h1><p>Your role does not include the area's figures.</p>",
+        StatusCode::FORBIDDEN,
+        Html(ui::no_access(
+            "Your role does not include the area's figures.",
         )),
     )
         .into_response()
 }
 
-/// A GOV.UK select for a GET form: `options` as (value, label), the first option empty
-/// (labelled `none`), the `current` value selected.
-pub(crate) fn select_field(
-    name: &str,
-    label: &str,
-    options: &[(String, String)],
-    none: &str,
-    current: &str,
-) -> String {
-    let opts: String = options
-        .iter()
-        .map(|(v, l)| {
-            format!(
-                "<option value=\"{}\"{}>{}</option>",
-                esc(v),
-                if current == v { " selected" } else { "" },
-                esc(l)
-            )
-        })
-        .collect();
-    format!(
-        "<div class=\"govuk-form-group\"><label class=\"govuk-label\" for=\"{name}\">{label}</label>\
-         <select class=\"govuk-select\" id=\"{name}\" name=\"{name}\"><option value=\"\">{none}</option>{opts}</select></div>"
-    )
-}
-
 /// Counts from 1 to this minus one are shown as "c" on public pages, as DfE suppresses them.
 pub const SUPPRESS_BELOW: u64 = 5;
 
-fn home_html(h: &Headline, suppress: bool) -> String {
+fn home_html(h: &Headline, suppress: bool) -> Markup {
     let n = |v: u64| {
         if suppress && v > 0 && v < SUPPRESS_BELOW {
             "c".to_string()
@@ -424,30 +352,35 @@ fn home_html(h: &Headline, suppress: bool) -> String {
             group_thousands(v)
         }
     };
-    let mut rows = String::new();
-    for a in &h.areas {
-        rows.push_str(&format!(
-            "<tr><th scope=\"row\"><a href=\"/figures/{1}\">{0}</a> ({1})</th><td class=\"num\">{2}</td><td class=\"num\">{3}</td><td class=\"num\">{4}</td><td class=\"num\">{5}</td><td class=\"num\">{6}</td></tr>\n",
-            esc(&a.name),
-            esc(&a.la_code),
-            n(a.plans_in_place),
-            n(a.requests_in_progress),
-            n(a.plans_ceased),
-            n(a.settings),
-            n(a.staff),
-        ));
+    let rows = h.areas.iter().map(|a| {
+        html! {
+            (ui::row_head(html! { a.govuk-link href={ "/figures/" (a.la_code) } { (a.name) } " (" (a.la_code) ")" }))
+            (ui::num(n(a.plans_in_place)))
+            (ui::num(n(a.requests_in_progress)))
+            (ui::num(n(a.plans_ceased)))
+            (ui::num(n(a.settings)))
+            (ui::num(n(a.staff)))
+        }
+    });
+    html! {
+        h2.govuk-heading-m { "Headline figures" }
+        (ui::table(
+            &format!("Local areas ({} events recorded)", group_thousands(h.events)),
+            &[
+                ui::col("Area (LA code)"),
+                ui::num_col("EHC plans in place"),
+                ui::num_col("Requests in progress"),
+                ui::num_col("Plans ceased"),
+                ui::num_col("Settings"),
+                ui::num_col("Staff"),
+            ],
+            rows,
+        ))
     }
-    format!(
-        "<h2>Headline figures</h2>\n\
-         <table>\n<caption>Local areas ({} events recorded)</caption>\n<thead><tr><th scope=\"col\">Area (LA code)</th>\
-         <th scope=\"col\" class=\"num\">EHC plans in place</th><th scope=\"col\" class=\"num\">Requests in progress</th>\
-         <th scope=\"col\" class=\"num\">Plans ceased</th><th scope=\"col\" class=\"num\">Settings</th><th scope=\"col\" class=\"num\">Staff</th></tr></thead>\n<tbody>\n{rows}</tbody>\n</table>",
-        group_thousands(h.events)
-    )
 }
 
-const INTRO: &str = "<p>sendscope tracks every request, assessment, EHC plan, review, appeal and cessation for a local area's \
-     special educational needs and disabilities services, with every figure derived from the recorded event history.</p>";
+const INTRO: &str = "sendscope tracks every request, assessment, EHC plan, review, appeal and cessation for a local area's \
+     special educational needs and disabilities services, with every figure derived from the recorded event history.";
 
 async fn home(State(app): State<AppState>, headers: axum::http::HeaderMap) -> Response {
     let store = app.store.clone();
@@ -467,47 +400,36 @@ async fn home(State(app): State<AppState>, headers: axum::http::HeaderMap) -> Re
     let Some(who) = who else {
         // The public see what the service is and each area's totals (aggregates only,
         // small numbers suppressed); everything else needs signing in.
-        let body = format!(
-            "<h1>SEND services</h1>\n{INTRO}\n<p>Council, NHS and school staff, parent carers and young people sign in to see \
-             the records and figures their role allows.</p>\n<p><a href=\"/sign-in\" role=\"button\" draggable=\"false\">Sign in</a></p>\n{}",
-            home_html(&headline, true)
-        );
-        return Html(page("Home", &body)).into_response();
+        let body = html! {
+            h1.govuk-heading-l { "SEND services" }
+            p.govuk-body { (INTRO) }
+            p.govuk-body { "Council, NHS and school staff, parent carers and young people sign in to see \
+                the records and figures their role allows." }
+            p.govuk-body {
+                a href="/sign-in" role="button" draggable="false" class="govuk-button govuk-button--start" { "Sign in" }
+            }
+            (home_html(&headline, true))
+        };
+        return Html(ui::page("Home", body)).into_response();
     };
     let p = &who.principal;
-    let signed_in = format!(
-        "<p>Signed in as {} ({}).</p><form method=\"post\" action=\"/sign-out\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
-         <button type=\"submit\">Sign out</button></form>",
-        esc(who.username.as_str()),
-        esc(&p.role.as_str().replace('_', " ")),
-        esc(&who.session.csrf)
-    );
-    let list = if sendscope_domain::access::authorise(
-        p,
-        Action::View,
-        Resource::CaseList { area: p.area },
-    )
-    .allowed()
-    {
-        if matches!(
-            p.role,
-            sendscope_domain::access::Role::Caseworker
-                | sendscope_domain::access::Role::TeamManager
-        ) {
-            "<p><a href=\"/cases\">Children's records</a></p><p><a href=\"/queue\">Work queue: deadlines overdue and due soon</a></p>\
-             <p><a href=\"/placement\">Placement: the best allocation of places, and scenarios</a></p>"
-        } else if p.role == sendscope_domain::access::Role::Commissioner {
-            "<p><a href=\"/cases\">Children's records</a></p><p><a href=\"/placement\">Placement: the best allocation of places, and scenarios</a></p>"
-        } else {
-            "<p><a href=\"/cases\">Children's records</a></p>"
+    let may = |action, resource| sendscope_domain::access::authorise(p, action, resource).allowed();
+    let links: Vec<(&str, &str)> = if may(Action::View, Resource::CaseList { area: p.area }) {
+        let mut l = vec![("/cases", "Children's records")];
+        if may(Action::View, Resource::Queue { area: p.area }) {
+            l.push(("/queue", "Work queue: deadlines overdue and due soon"));
         }
+        if may(Action::View, Resource::Placement { area: p.area }) {
+            l.push((
+                "/placement",
+                "Placement: the best allocation of places, and scenarios",
+            ));
+        }
+        l
     } else {
-        ""
+        Vec::new()
     };
-    let allowed =
-        sendscope_domain::access::authorise(p, Action::View, Resource::Figures { area: p.area })
-            .allowed();
-    let figures = if allowed {
+    let figures = if may(Action::View, Resource::Figures { area: p.area }) {
         let mine = Headline {
             areas: headline
                 .areas
@@ -518,14 +440,19 @@ async fn home(State(app): State<AppState>, headers: axum::http::HeaderMap) -> Re
         };
         home_html(&mine, false)
     } else {
-        "<p>Your role manages accounts and configuration; case figures are not shown to it.</p>"
-            .to_string()
+        html! { p.govuk-body { "Your role manages accounts and configuration; case figures are not shown to it." } }
     };
-    Html(page(
-        "Home",
-        &format!("<h1>SEND services</h1>\n{signed_in}\n{list}\n{figures}"),
-    ))
-    .into_response()
+    let body = html! {
+        h1.govuk-heading-l { "SEND services" }
+        p.govuk-body { "Signed in as " (who.username.as_str()) " (" (p.role.as_str().replace('_', " ")) ")." }
+        form method="post" action="/sign-out" {
+            (ui::csrf(&who.session.csrf))
+            (ui::submit("Sign out"))
+        }
+        @for (href, label) in links { p.govuk-body { a.govuk-link href=(href) { (label) } } }
+        (figures)
+    };
+    Html(ui::page("Home", body)).into_response()
 }
 
 /// What went wrong, attached to a response for the log only (by `error_page` and the
@@ -542,14 +469,16 @@ pub(crate) fn error_page(detail: &str) -> Response {
 /// The page for a failure: what to do, and the reference the details are logged under
 /// (never the details themselves).
 pub(crate) fn failure_page(reference: &str) -> Response {
-    let body = format!(
-        "<h1>Sorry, there is a problem with the service</h1><p>Try again later.</p><p>If it keeps happening, tell the service desk the reference {}.</p>",
-        esc(reference)
-    );
+    let reference =
+        format!("If it keeps happening, tell the service desk the reference {reference}.");
     (
         StatusCode::INTERNAL_SERVER_ERROR,
         [(header::CACHE_CONTROL, "no-store")],
-        Html(page("Error", &body)),
+        Html(ui::message(
+            "Error",
+            "Sorry, there is a problem with the service",
+            &["Try again later.", &reference],
+        )),
     )
         .into_response()
 }
@@ -578,13 +507,16 @@ mod tests {
                 events: 1,
             },
             true,
-        );
+        )
+        .into_string();
         assert!(
-            public.contains("<td class=\"num\">c</td>"),
+            public.contains("<td class=\"govuk-table__cell govuk-table__cell--numeric\">c</td>"),
             "small numbers are suppressed in public"
         );
-        let html = home_html(&h, false);
-        assert!(html.contains("<a href=\"/figures/999\">North &lt;moor&gt;</a> (999)"));
+        let html = home_html(&h, false).into_string();
+        assert!(html.contains(
+            "<a class=\"govuk-link\" href=\"/figures/999\">North &lt;moor&gt;</a> (999)"
+        ));
         assert!(html.contains(">3,735<"));
         assert!(html.contains("1,234,567 events"));
     }

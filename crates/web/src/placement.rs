@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use chrono::NaiveDate;
 use sendscope_app::placement::AreaData;
-use sendscope_domain::access::Principal;
+use sendscope_domain::access::{Action, Resource, authorise};
 use sendscope_domain::calendar::{england_today, long_date};
 use sendscope_domain::codes::Pence;
 use sendscope_domain::event::StreamRef;
@@ -66,7 +66,12 @@ pub async fn options(
         };
         if p.area != who.principal.area
             || !sendscope_app::access::may_see(&who.principal, &p)
-            || !staff(&who.principal)
+            || !authorise(
+                &who.principal,
+                Action::View,
+                Resource::Placement { area: p.area },
+            )
+            .allowed()
         {
             return not_found();
         }
@@ -86,15 +91,6 @@ pub async fn options(
         Html(page("Options", &options_html(&id, &o, &data.settings))).into_response()
     })
     .await
-}
-
-/// Staff who place children: caseworkers, team managers and commissioners.
-fn staff(who: &Principal) -> bool {
-    use sendscope_domain::access::Role;
-    matches!(
-        who.role,
-        Role::Caseworker | Role::TeamManager | Role::Commissioner
-    )
 }
 
 fn options_html(case: &str, o: &sendscope_placement::area::Options, settings: &Settings) -> String {
@@ -449,7 +445,7 @@ fn scenario_form(
 ) -> String {
     let get = |k: &str| q.get(k).map(|s| s.as_str()).unwrap_or("");
     let select = |name: &str, label: &str, options: Vec<(String, String)>| {
-        crate::select_field(name, label, &options, "Choose", get(name))
+        crate::ui::select(name, label, &options, "Choose", get(name)).into_string()
     };
     let input = |name: &str, label: &str, width: u8| {
         format!(

@@ -5,56 +5,62 @@
 //! next-due column in the case index is the planned replacement).
 
 use crate::auth::current;
-use crate::{AppState, esc, page};
+use crate::{AppState, ui};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use maud::{Markup, html};
 use sendscope_app::queue::{items, scope};
-use sendscope_domain::access::{Principal, Role};
+use sendscope_domain::access::{Action, Principal, Resource, authorise};
 use sendscope_store::{Store, StoreError};
 
 /// The queue page's body for a user: the deadlines due within 14 days or overdue.
-pub fn body(store: &dyn Store, p: &Principal) -> Result<Option<String>, StoreError> {
+pub fn body(store: &dyn Store, p: &Principal) -> Result<Option<Markup>, StoreError> {
+    if !authorise(p, Action::View, Resource::Queue { area: p.area }).allowed() {
+        return Ok(None);
+    }
     let Some(q) = scope(p) else {
         return Ok(None);
     };
-    let list = items(store, q, p, 14)?;
-    let section = |title: &str, keep: &dyn Fn(i64) -> bool| {
-        let rows: String = list
-            .iter()
-            .filter(|i| keep(i.days_left))
-            .map(|i| {
-                let when = match i.days_left {
-                    d if d < 0 => format!("Overdue by {} day{}", -d, if d == -1 { "" } else { "s" }),
-                    0 => "Due today".to_string(),
-                    d => format!("{d} day{} left", if d == 1 { "" } else { "s" }),
-                };
-                format!(
-                    "<tr><td><a href=\"/cases/{}\">{}</a></td><td>{}</td><td>{}</td><td>{when}</td></tr>",
-                    i.case,
-                    esc(&i.name),
-                    esc(i.step),
-                    i.due.format("%-d %B %Y")
-                )
-            })
-            .collect();
-        let n = list.iter().filter(|i| keep(i.days_left)).count();
-        format!(
-            "<table><caption>{title} ({n})</caption><thead><tr><th scope=\"col\">Child</th><th scope=\"col\">Step</th>\
-             <th scope=\"col\">Due</th><th scope=\"col\">Today</th></tr></thead><tbody>{rows}</tbody></table>"
-        )
-    };
-    let whose = if p.role == Role::Caseworker {
+    let whose = if q.caseworker.is_some() {
         "your cases"
     } else {
         "your team's cases"
     };
-    Ok(Some(format!(
-        "<h1>Work queue</h1><p>Statutory deadlines on {whose} that are overdue or due in the next 14 days, most urgent first.</p>{}{}{}",
-        section("Overdue", &|d| d < 0),
-        section("Due in the next 7 days", &|d| (0..=7).contains(&d)),
-        section("Due in 8 to 14 days", &|d| (8..=14).contains(&d)),
-    )))
+    let list = items(store, q, p, 14)?;
+    let section = |title: &str, keep: &dyn Fn(i64) -> bool| {
+        let shown: Vec<_> = list.iter().filter(|i| keep(i.days_left)).collect();
+        let rows = shown.iter().map(|i| {
+            let when = match i.days_left {
+                d if d < 0 => format!("Overdue by {} day{}", -d, if d == -1 { "" } else { "s" }),
+                0 => "Due today".to_string(),
+                d => format!("{d} day{} left", if d == 1 { "" } else { "s" }),
+            };
+            html! {
+                (ui::cell(html! { a.govuk-link href={ "/cases/" (i.case) } { (i.name) } }))
+                (ui::cell(i.step))
+                (ui::cell(i.due.format("%-d %B %Y").to_string()))
+                (ui::cell(when))
+            }
+        });
+        ui::table(
+            &format!("{title} ({})", shown.len()),
+            &[
+                ui::col("Child"),
+                ui::col("Step"),
+                ui::col("Due"),
+                ui::col("Today"),
+            ],
+            rows,
+        )
+    };
+    Ok(Some(html! {
+        h1.govuk-heading-l { "Work queue" }
+        p.govuk-body { "Statutory deadlines on " (whose) " that are overdue or due in the next 14 days, most urgent first." }
+        (section("Overdue", &|d| d < 0))
+        (section("Due in the next 7 days", &|d| (0..=7).contains(&d)))
+        (section("Due in 8 to 14 days", &|d| (8..=14).contains(&d)))
+    }))
 }
 
 /// GET /queue
@@ -65,12 +71,11 @@ pub async fn show(State(app): State<AppState>, headers: HeaderMap) -> Response {
             return Redirect::to("/sign-in").into_response();
         };
         match body(store.as_ref(), &who.principal) {
-            Ok(Some(b)) => Html(page("Work queue", &b)).into_response(),
+            Ok(Some(b)) => Html(ui::page("Work queue", b)).into_response(),
             Ok(None) => (
                 StatusCode::FORBIDDEN,
-                Html(page(
-                    "No access",
-                    "<h1>You cannot see this page</h1><p>Work queues are for caseworkers and team managers.</p>",
+                Html(ui::no_access(
+                    "Work queues are for caseworkers and team managers.",
                 )),
             )
                 .into_response(),

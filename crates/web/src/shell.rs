@@ -3,18 +3,25 @@
 //! depend on this, never on each other for it.
 
 use crate::auth::{SignedIn, current};
-use crate::{AppState, page};
+use crate::{AppState, ui};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use sendscope_domain::access::{Action, Resource, Role, authorise};
+use maud::Markup;
+use sendscope_domain::access::{Action, Resource, authorise};
 use sendscope_domain::ids::AreaId;
 use sendscope_kpi::Engine;
 use sendscope_store::{Store, StoreError};
 
 pub(crate) fn not_found() -> Response {
-    let body = "<h1>Page not found</h1><p>If you typed the web address, check it is correct.</p>\
-                <p>If you followed a link to a child's record, you may not have access to it.</p>";
-    (StatusCode::NOT_FOUND, Html(page("Page not found", body))).into_response()
+    let page = ui::message(
+        "Page not found",
+        "Page not found",
+        &[
+            "If you typed the web address, check it is correct.",
+            "If you followed a link to a child's record, you may not have access to it.",
+        ],
+    );
+    (StatusCode::NOT_FOUND, Html(page)).into_response()
 }
 
 /// Runs blocking store work for a signed-in user; signed-out users go to sign in.
@@ -50,8 +57,25 @@ pub(crate) async fn blocking(
 ) -> Response {
     let store = app.store.clone();
     app.blocking(move || match current(store.as_ref(), &headers) {
-        Some(who) if authorise(&who.principal, Action::View, Resource::Settings { area: who.principal.area }).allowed() => f(store.as_ref(), who),
-        Some(_) => (StatusCode::FORBIDDEN, Html(page("No access", "<h1>You cannot see this page</h1><p>Your role does not include settings and provisions.</p>"))).into_response(),
+        Some(who)
+            if authorise(
+                &who.principal,
+                Action::View,
+                Resource::Settings {
+                    area: who.principal.area,
+                },
+            )
+            .allowed() =>
+        {
+            f(store.as_ref(), who)
+        }
+        Some(_) => (
+            StatusCode::FORBIDDEN,
+            Html(ui::no_access(
+                "Your role does not include settings and provisions.",
+            )),
+        )
+            .into_response(),
         None => Redirect::to("/sign-in").into_response(),
     })
     .await
@@ -64,7 +88,7 @@ pub(crate) async fn figures_page(
     app: &AppState,
     headers: HeaderMap,
     title: &'static str,
-    f: impl FnOnce(&dyn Store, &Engine, AreaId, bool) -> Result<String, StoreError> + Send + 'static,
+    f: impl FnOnce(&dyn Store, &Engine, AreaId, bool) -> Result<Markup, StoreError> + Send + 'static,
 ) -> Response {
     let kpi = app.kpi.clone();
     with_user(app, headers, move |store, who| {
@@ -72,9 +96,10 @@ pub(crate) async fn figures_page(
         if !authorise(p, Action::View, Resource::Figures { area: p.area }).allowed() {
             return crate::no_figures();
         }
-        let (area, board) = (p.area, p.role == Role::BoardMember);
+        let area = p.area;
+        let board = !authorise(p, Action::View, Resource::ExactFigures { area }).allowed();
         match kpi.with(store, |e| f(store, e, area, board)) {
-            Ok(Ok(body)) => Html(page(title, &body)).into_response(),
+            Ok(Ok(body)) => Html(ui::page(title, body)).into_response(),
             Ok(Err(e)) | Err(e) => crate::error_page(&e.to_string()),
         }
     })

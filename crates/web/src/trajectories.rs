@@ -2,10 +2,11 @@
 //! month by month (a chart and its data table), the rate achieved and the rate now
 //! required, and the month the target would be reached at the rate achieved.
 
-use crate::{AppState, esc};
+use crate::{AppState, ui};
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
+use maud::{Markup, html};
 use sendscope_app::trajectories::progress_all;
 use sendscope_domain::calendar::{england_today, long_date};
 use sendscope_kpi::trajectory::Progress;
@@ -16,7 +17,7 @@ fn num(x: Option<f64>) -> String {
 }
 
 /// Planned (dashed) against actual (solid), per month.
-fn chart(p: &Progress, n: usize) -> String {
+fn chart(p: &Progress, n: usize) -> Markup {
     let w = 40 + 30 * p.points.len() as u32;
     let top = p
         .points
@@ -34,88 +35,76 @@ fn chart(p: &Progress, n: usize) -> String {
             .collect::<Vec<_>>()
             .join(" ")
     };
-    format!(
-        "<svg role=\"img\" aria-labelledby=\"t{n}-title\" viewBox=\"0 0 {w} 190\" width=\"{w}\" height=\"190\">\
-         <title id=\"t{n}-title\">{}: planned (dashed) and actual (solid) by month; the table below has the figures</title>\
-         <line x1=\"40\" y1=\"170\" x2=\"{w}\" y2=\"170\" stroke=\"#0b0c0c\"></line>\
-         <polyline points=\"{}\" fill=\"none\" stroke=\"#505a5f\" stroke-dasharray=\"6 4\" stroke-width=\"2\"></polyline>\
-         <polyline points=\"{}\" fill=\"none\" stroke=\"#1d70b8\" stroke-width=\"3\"></polyline>\
-         <text x=\"0\" y=\"24\" font-size=\"12\">{top:.0}</text><text x=\"0\" y=\"172\" font-size=\"12\">0</text></svg>",
-        esc(&p.trajectory.name),
-        line(&|x| x.planned),
-        line(&|x| x.actual),
-    )
+    let id = format!("t{n}-title");
+    html! {
+        svg role="img" aria-labelledby=(id) viewBox={ "0 0 " (w) " 190" } width=(w) height="190" {
+            title id=(id) { (p.trajectory.name) ": planned (dashed) and actual (solid) by month; the table below has the figures" }
+            line x1="40" y1="170" x2=(w) y2="170" stroke="#0b0c0c" {}
+            polyline points=(line(&|x| x.planned)) fill="none" stroke="#505a5f" stroke-dasharray="6 4" stroke-width="2" {}
+            polyline points=(line(&|x| x.actual)) fill="none" stroke="#1d70b8" stroke-width="3" {}
+            text x="0" y="24" font-size="12" { (format!("{top:.0}")) }
+            text x="0" y="172" font-size="12" { "0" }
+        }
+    }
 }
 
 /// `suppress`: counts from 1 to this less one are shown as "c" (0: none).
-fn html(list: &[Progress], suppress: u64) -> String {
+fn html(list: &[Progress], suppress: u64) -> Markup {
     if list.is_empty() {
-        return "<h1>Trajectories</h1><p>No trajectory is defined for this area (<code>sendscope trajectory define</code>).</p>".into();
+        return html! {
+            h1.govuk-heading-l { "Trajectories" }
+            p.govuk-body { "No trajectory is defined for this area (" code { "sendscope trajectory define" } ")." }
+        };
     }
     let count = |v: Option<u64>| match v {
         None => String::new(),
         Some(x) if x > 0 && x < suppress => "c".into(),
         Some(x) => x.to_string(),
     };
-    let mut h = String::from("<h1>Trajectories</h1>");
-    for (n, p) in list.iter().enumerate() {
-        let t = &p.trajectory;
-        let status = if p.met {
-            "<strong class=\"govuk-tag govuk-tag--green\">Target met</strong>".to_string()
-        } else {
-            match (p.achieved_per_month, p.required_per_month) {
-                (Some(a), Some(r)) if r > a => {
-                    "<strong class=\"govuk-tag govuk-tag--red\">Behind: the rate required is more than the rate achieved</strong>".into()
+    html! {
+        h1.govuk-heading-l { "Trajectories" }
+        @for (n, p) in list.iter().enumerate() {
+            @let t = &p.trajectory;
+            h2.govuk-heading-m { (t.name) }
+            @if p.met {
+                (ui::tag("Target met", Some("green")))
+            } @else {
+                @match (p.achieved_per_month, p.required_per_month) {
+                    (Some(a), Some(r)) if r > a => (ui::tag("Behind: the rate required is more than the rate achieved", Some("red"))),
+                    (Some(_), Some(_)) => (ui::tag("On course", None)),
+                    _ => (ui::tag("Not enough months yet", Some("grey"))),
                 }
-                (Some(_), Some(_)) => "<strong class=\"govuk-tag\">On course</strong>".into(),
-                _ => "<strong class=\"govuk-tag govuk-tag--grey\">Not enough months yet</strong>".into(),
             }
-        };
-        let rows: String = p
-            .points
-            .iter()
-            .map(|x| {
-                format!(
-                    "<tr><th scope=\"row\">{}</th><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-                    esc(&x.month),
-                    num(x.planned),
-                    if x.denominator.is_some_and(|d| d > 0 && d < suppress) {
+            (ui::summary_list([
+                ("Measure", t.measure.label().to_string()),
+                ("Target", format!("{} by {}", t.target, t.deadline.format("%B %Y"))),
+                ("Where it stood before the start", num(p.baseline)),
+                ("Latest complete month", num(p.current)),
+                ("Change achieved a month", num(p.achieved_per_month)),
+                ("Change now required a month", num(p.required_per_month)),
+                ("Target reached, at the rate achieved", p.projected
+                    .map(|d| d.format("%B %Y").to_string())
+                    .unwrap_or_else(|| "not at the rate achieved".into())),
+            ]))
+            (chart(p, n))
+            (ui::table(
+                "Planned and actual by month",
+                &[ui::col("Month"), ui::num_col("Planned"), ui::num_col("Actual"), ui::num_col("Numerator"), ui::num_col("Denominator")],
+                p.points.iter().map(|x| html! {
+                    (ui::row_head(&x.month))
+                    (ui::num(num(x.planned)))
+                    (ui::num(if x.denominator.is_some_and(|d| d > 0 && d < suppress) {
                         "c".into()
                     } else {
                         x.actual.map(|v| format!("{v:.1}")).unwrap_or_default()
-                    },
-                    count(x.numerator),
-                    count(x.denominator)
-                )
-            })
-            .collect();
-        h.push_str(&format!(
-            "<h2>{}</h2>{status}\
-             <dl><dt>Measure</dt><dd>{}</dd><dt>Target</dt><dd>{} by {}</dd><dt>Where it stood before the start</dt><dd>{}</dd>\
-             <dt>Latest complete month</dt><dd>{}</dd><dt>Change achieved a month</dt><dd>{}</dd><dt>Change now required a month</dt><dd>{}</dd>\
-             <dt>Target reached, at the rate achieved</dt><dd>{}</dd></dl>{}\
-             <table><caption>Planned and actual by month</caption><thead><tr><th scope=\"col\">Month</th><th scope=\"col\" class=\"num\">Planned</th>\
-             <th scope=\"col\" class=\"num\">Actual</th><th scope=\"col\" class=\"num\">Numerator</th><th scope=\"col\" class=\"num\">Denominator</th></tr></thead>\
-             <tbody>{rows}</tbody></table>",
-            esc(&t.name),
-            esc(t.measure.label()),
-            t.target,
-            t.deadline.format("%B %Y"),
-            num(p.baseline),
-            num(p.current),
-            num(p.achieved_per_month),
-            num(p.required_per_month),
-            p.projected
-                .map(|d| d.format("%B %Y").to_string())
-                .unwrap_or_else(|| "not at the rate achieved".into()),
-            chart(p, n),
-        ));
+                    }))
+                    (ui::num(count(x.numerator)))
+                    (ui::num(count(x.denominator)))
+                }),
+            ))
+        }
+        p.govuk-body { "Months count once they are over; figures as of " (long_date(england_today())) "." }
     }
-    h.push_str(&format!(
-        "<p>Months count once they are over; figures as of {}.</p>",
-        long_date(england_today())
-    ));
-    h
 }
 
 /// GET /trajectories

@@ -233,7 +233,7 @@ async fn sign_in_and_out_with_csrf_and_secure_cookies() {
     );
     assert!(
         home.body
-            .contains("<a href=\"/figures/831\">Testshire</a> (831)")
+            .contains("<a class=\"govuk-link\" href=\"/figures/831\">Testshire</a> (831)")
     );
 
     // Signing out needs the session's own CSRF token.

@@ -1,0 +1,431 @@
+//! The pages' building blocks: the GOV.UK page template and the GOV.UK Frontend and MoJ
+//! Frontend components the pages use, as maud functions. maud checks the markup when the
+//! crate compiles and escapes every spliced value itself; a value is written unescaped
+//! only through `PreEscaped`, which the pages use for nothing a user typed.
+
+use maud::{DOCTYPE, Markup, PreEscaped, Render, html};
+
+pub use maud::html as markup;
+
+/// The whole page: GOV.UK's template (header, service navigation, footer) around `body`.
+/// No inline script or style, so it works under `Content-Security-Policy: default-src 'self'`.
+pub fn page(title: &str, body: Markup) -> String {
+    html! {
+        (DOCTYPE)
+        html lang="en" class="govuk-template" {
+            head {
+                meta charset="utf-8";
+                title { (title) " – sendscope" }
+                meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover";
+                meta name="theme-color" content="#0b0c0c";
+                link rel="icon" sizes="48x48" href="/assets/images/favicon.ico";
+                link rel="stylesheet" href="/assets/govuk-frontend.min.css";
+                link rel="stylesheet" href="/assets/moj-frontend.min.css";
+            }
+            body class="govuk-template__body" {
+                script src="/assets/sendscope/js-enabled.js" {}
+                a href="#main-content" class="govuk-skip-link" data-module="govuk-skip-link" { "Skip to main content" }
+                header class="govuk-header" data-module="govuk-header" {
+                    div class="govuk-header__container govuk-width-container" {
+                        div class="govuk-header__content" {
+                            a href="/" class="govuk-header__link govuk-header__service-name" { "sendscope" }
+                        }
+                    }
+                }
+                section aria-label="Service information" class="govuk-service-navigation" data-module="govuk-service-navigation" {
+                    div class="govuk-width-container" { div class="govuk-service-navigation__container" {
+                        nav aria-label="Menu" class="govuk-service-navigation__wrapper" {
+                            ul class="govuk-service-navigation__list" id="navigation" {
+                                @for (href, label) in NAVIGATION {
+                                    li class="govuk-service-navigation__item" {
+                                        a class="govuk-service-navigation__link" href=(href) { (label) }
+                                    }
+                                }
+                            }
+                        }
+                    } }
+                }
+                div class="govuk-width-container" {
+                    main class="govuk-main-wrapper" id="main-content" { (body) }
+                }
+                footer class="govuk-footer" {
+                    div class="govuk-width-container" { div class="govuk-footer__meta" {
+                        div class="govuk-footer__meta-item govuk-footer__meta-item--grow" {
+                            p class="govuk-body-s" { "sendscope is open-source software for local areas' SEND services." }
+                        }
+                    } }
+                }
+                script type="module" src="/assets/sendscope/init.js" {}
+            }
+        }
+    }
+    .into_string()
+}
+
+const NAVIGATION: &[(&str, &str)] = &[
+    ("/", "Home"),
+    ("/cases", "Children's records"),
+    ("/settings", "Settings"),
+    ("/programmes", "Programmes"),
+    ("/dashboard", "Dashboard"),
+    ("/trajectories", "Trajectories"),
+];
+
+/// A page that says the user cannot see it, and why.
+pub fn no_access(reason: &str) -> String {
+    page(
+        "No access",
+        html! { h1.govuk-heading-l { "You cannot see this page" } p.govuk-body { (reason) } },
+    )
+}
+
+/// A heading and paragraphs: the body of the service's short message pages.
+pub fn message(title: &str, heading: &str, paragraphs: &[&str]) -> String {
+    page(
+        title,
+        html! { h1.govuk-heading-l { (heading) } @for p in paragraphs { p.govuk-body { (p) } } },
+    )
+}
+
+/// GOV.UK summary list: one row per (key, value).
+pub fn summary_list<K: Render, V: Render>(rows: impl IntoIterator<Item = (K, V)>) -> Markup {
+    html! {
+        dl.govuk-summary-list {
+            @for (k, v) in rows {
+                div.govuk-summary-list__row {
+                    dt.govuk-summary-list__key { (k) }
+                    dd.govuk-summary-list__value { (v) }
+                }
+            }
+        }
+    }
+}
+
+/// A column of a GOV.UK table: its heading and whether it holds numbers (right-aligned).
+#[derive(Clone, Copy)]
+pub struct Column<'a> {
+    pub label: &'a str,
+    pub numeric: bool,
+}
+
+/// A text column.
+pub const fn col(label: &str) -> Column<'_> {
+    Column {
+        label,
+        numeric: false,
+    }
+}
+
+/// A numeric column.
+pub const fn num_col(label: &str) -> Column<'_> {
+    Column {
+        label,
+        numeric: true,
+    }
+}
+
+/// GOV.UK table with a caption, column headings and rows (each row's cells made with
+/// [`cell`], [`num`] and [`row_head`]).
+pub fn table(
+    caption: &str,
+    columns: &[Column<'_>],
+    rows: impl IntoIterator<Item = Markup>,
+) -> Markup {
+    html! {
+        table.govuk-table {
+            caption class="govuk-table__caption govuk-table__caption--m" { (caption) }
+            thead.govuk-table__head {
+                tr.govuk-table__row {
+                    @for c in columns {
+                        @if c.numeric {
+                            th scope="col" class="govuk-table__header govuk-table__header--numeric" { (c.label) }
+                        } @else {
+                            th scope="col" class="govuk-table__header" { (c.label) }
+                        }
+                    }
+                }
+            }
+            tbody.govuk-table__body {
+                @for r in rows { tr.govuk-table__row { (r) } }
+            }
+        }
+    }
+}
+
+/// A table cell.
+pub fn cell(content: impl Render) -> Markup {
+    html! { td.govuk-table__cell { (content) } }
+}
+
+/// A numeric table cell (right-aligned).
+pub fn num(content: impl Render) -> Markup {
+    html! { td class="govuk-table__cell govuk-table__cell--numeric" { (content) } }
+}
+
+/// A row's heading cell.
+pub fn row_head(content: impl Render) -> Markup {
+    html! { th scope="row" class="govuk-table__header" { (content) } }
+}
+
+/// GOV.UK error summary: each problem links to the field to mend.
+pub fn error_summary<'a>(problems: impl IntoIterator<Item = (&'a str, &'a str)>) -> Markup {
+    html! {
+        div.govuk-error-summary data-module="govuk-error-summary" {
+            div role="alert" {
+                h2.govuk-error-summary__title { "There is a problem" }
+                div.govuk-error-summary__body {
+                    ul class="govuk-list govuk-error-summary__list" {
+                        @for (field, message) in problems {
+                            li { a href={ "#" (field) } { (message) } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// GOV.UK tag; `colour` is one of GOV.UK's tag colours (grey, green, red, yellow...).
+pub fn tag(text: &str, colour: Option<&str>) -> Markup {
+    html! {
+        @match colour {
+            Some(c) => strong class={ "govuk-tag govuk-tag--" (c) } { (text) },
+            None => strong.govuk-tag { (text) },
+        }
+    }
+}
+
+/// GOV.UK notification banner: `success` for a change just made, else important news.
+pub fn notification_banner(heading: &str, content: Markup, success: bool) -> Markup {
+    html! {
+        @if success {
+            div class="govuk-notification-banner govuk-notification-banner--success" role="alert"
+                aria-labelledby="govuk-notification-banner-title" data-module="govuk-notification-banner" {
+                div.govuk-notification-banner__header {
+                    h2.govuk-notification-banner__title id="govuk-notification-banner-title" { "Success" }
+                }
+                div.govuk-notification-banner__content {
+                    p.govuk-notification-banner__heading { (heading) }
+                    (content)
+                }
+            }
+        } @else {
+            div.govuk-notification-banner role="region" aria-labelledby="govuk-notification-banner-title"
+                data-module="govuk-notification-banner" {
+                div.govuk-notification-banner__header {
+                    h2.govuk-notification-banner__title id="govuk-notification-banner-title" { "Important" }
+                }
+                div.govuk-notification-banner__content {
+                    p.govuk-notification-banner__heading { (heading) }
+                    (content)
+                }
+            }
+        }
+    }
+}
+
+/// GOV.UK pagination with only "Previous" and "Next" links.
+pub fn pagination(previous: Option<&str>, next: Option<&str>) -> Markup {
+    html! {
+        @if previous.is_some() || next.is_some() {
+            nav.govuk-pagination aria-label="Pagination" {
+                @if let Some(href) = previous {
+                    div.govuk-pagination__prev {
+                        a class="govuk-link govuk-pagination__link" href=(href) rel="prev" {
+                            span.govuk-pagination__link-title { "Previous page" }
+                        }
+                    }
+                }
+                @if let Some(href) = next {
+                    div.govuk-pagination__next {
+                        a class="govuk-link govuk-pagination__link" href=(href) rel="next" {
+                            span.govuk-pagination__link-title { "Next page" }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// One entry of an MoJ timeline.
+pub struct TimelineItem {
+    pub title: String,
+    pub byline: Option<String>,
+    pub date: Option<chrono::NaiveDate>,
+    pub description: Markup,
+}
+
+/// MoJ timeline: what happened, newest first as given.
+pub fn timeline(items: &[TimelineItem]) -> Markup {
+    html! {
+        div.moj-timeline {
+            @for i in items {
+                div.moj-timeline__item {
+                    div.moj-timeline__header {
+                        h3.moj-timeline__title { (i.title) }
+                        @if let Some(b) = &i.byline { p.moj-timeline__byline { "by " (b) } }
+                    }
+                    @if let Some(d) = i.date {
+                        p.moj-timeline__date {
+                            time datetime=(d.format("%Y-%m-%d").to_string()) { (d.format("%-d %B %Y").to_string()) }
+                        }
+                    }
+                    div.moj-timeline__description { (i.description) }
+                }
+            }
+        }
+    }
+}
+
+/// A GOV.UK select: `options` as (value, label), the first option empty (labelled
+/// `none`), the `current` value selected.
+pub fn select(
+    name: &str,
+    label: &str,
+    options: &[(String, String)],
+    none: &str,
+    current: &str,
+) -> Markup {
+    html! {
+        div.govuk-form-group {
+            label.govuk-label for=(name) { (label) }
+            select.govuk-select id=(name) name=(name) {
+                option value="" { (none) }
+                @for (v, l) in options {
+                    option value=(v) selected[current == v] { (l) }
+                }
+            }
+        }
+    }
+}
+
+/// A GOV.UK text input with its label and an optional hint.
+pub fn text_input(id: &str, label: &str, hint: Option<&str>, value: &str) -> Markup {
+    let hint_id = format!("{id}-hint");
+    html! {
+        div.govuk-form-group {
+            label.govuk-label for=(id) { (label) }
+            @if let Some(h) = hint { div.govuk-hint id=(hint_id) { (h) } }
+            input.govuk-input id=(id) name=(id) type="text" value=(value)
+                aria-describedby=[hint.map(|_| hint_id.as_str())] spellcheck="false";
+        }
+    }
+}
+
+/// GOV.UK radios in a fieldset: `options` as (value, label); `checked` is the chosen value.
+pub fn radios(
+    name: &str,
+    legend: &str,
+    hint: Option<&str>,
+    options: &[(String, String)],
+    checked: &str,
+) -> Markup {
+    choices("radio", name, legend, hint, options, &[checked])
+}
+
+/// GOV.UK checkboxes in a fieldset: `options` as (value, label); `checked` the chosen values.
+pub fn checkboxes(
+    name: &str,
+    legend: &str,
+    hint: Option<&str>,
+    options: &[(String, String)],
+    checked: &[&str],
+) -> Markup {
+    choices("checkbox", name, legend, hint, options, checked)
+}
+
+fn choices(
+    kind: &str,
+    name: &str,
+    legend: &str,
+    hint: Option<&str>,
+    options: &[(String, String)],
+    checked: &[&str],
+) -> Markup {
+    let (group, item, input, label) = if kind == "radio" {
+        (
+            "govuk-radios",
+            "govuk-radios__item",
+            "govuk-radios__input",
+            "govuk-label govuk-radios__label",
+        )
+    } else {
+        (
+            "govuk-checkboxes",
+            "govuk-checkboxes__item",
+            "govuk-checkboxes__input",
+            "govuk-label govuk-checkboxes__label",
+        )
+    };
+    let hint_id = format!("{name}-hint");
+    html! {
+        div.govuk-form-group {
+            fieldset.govuk-fieldset aria-describedby=[hint.map(|_| hint_id.as_str())] {
+                legend class="govuk-fieldset__legend govuk-fieldset__legend--s" { (legend) }
+                @if let Some(h) = hint { div.govuk-hint id=(hint_id) { (h) } }
+                div class=(group) data-module=(group) {
+                    @for (n, (value, text)) in options.iter().enumerate() {
+                        @let id = if n == 0 { name.to_string() } else { format!("{name}-{}", n + 1) };
+                        div class=(item) {
+                            input class=(input) id=(id) name=(name) type=(kind) value=(value)
+                                checked[checked.contains(&value.as_str())];
+                            label class=(label) for=(id) { (text) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A GOV.UK date input (day, month, year) named `{name}-day`, `{name}-month`, `{name}-year`.
+pub fn date_input(
+    name: &str,
+    legend: &str,
+    hint: Option<&str>,
+    value: (&str, &str, &str),
+) -> Markup {
+    let hint_id = format!("{name}-hint");
+    let part = |suffix: &str, label: &str, v: &str, width: &str| {
+        let id = format!("{name}-{suffix}");
+        html! {
+            div.govuk-date-input__item {
+                div.govuk-form-group {
+                    label class="govuk-label govuk-date-input__label" for=(id) { (label) }
+                    input class={ "govuk-input govuk-date-input__input govuk-input--width-" (width) }
+                        id=(id) name=(id) type="text" inputmode="numeric" value=(v);
+                }
+            }
+        }
+    };
+    html! {
+        div.govuk-form-group {
+            fieldset.govuk-fieldset role="group" aria-describedby=[hint.map(|_| hint_id.as_str())] {
+                legend class="govuk-fieldset__legend govuk-fieldset__legend--s" { (legend) }
+                @if let Some(h) = hint { div.govuk-hint id=(hint_id) { (h) } }
+                div.govuk-date-input id=(name) {
+                    (part("day", "Day", value.0, "2"))
+                    (part("month", "Month", value.1, "2"))
+                    (part("year", "Year", value.2, "4"))
+                }
+            }
+        }
+    }
+}
+
+/// A GOV.UK button that submits its form.
+pub fn submit(text: &str) -> Markup {
+    html! { button type="submit" class="govuk-button" data-module="govuk-button" { (text) } }
+}
+
+/// The hidden field that carries the session's CSRF token in every form that changes data.
+pub fn csrf(token: &str) -> Markup {
+    html! { input type="hidden" name="csrf" value=(token); }
+}
+
+/// Text the service wrote itself with its markup in place (the regulation's links in a
+/// rule's explanation, say): never anything a user typed.
+pub fn trusted(html: &str) -> PreEscaped<&str> {
+    PreEscaped(html)
+}
