@@ -1,7 +1,8 @@
 //! Signing in and out: sessions in HttpOnly, SameSite=Lax cookies (Secure behind TLS),
 //! a CSRF token on every form, and lock-out after repeated failures.
 
-use crate::{AppState, esc, page};
+use crate::{AppState, ui};
+use maud::html;
 use axum::extract::{Form, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -88,23 +89,24 @@ pub fn current(store: &dyn Store, headers: &HeaderMap) -> Option<SignedIn> {
 }
 
 fn sign_in_page(csrf: &str, error: Option<&str>, username: &str) -> String {
-    let summary = match error {
-        Some(e) => format!(
-            "<div class=\"govuk-error-summary\" role=\"alert\" tabindex=\"-1\"><h2 class=\"govuk-error-summary__title\">There is a problem</h2>\
-             <ul class=\"govuk-list govuk-error-summary__list\"><li><a href=\"#username\">{}</a></li></ul></div>",
-            esc(e)
-        ),
-        None => String::new(),
+    let body = html! {
+        @if let Some(e) = error { (ui::error_summary([("username", e)])) }
+        h1.govuk-heading-l { "Sign in" }
+        form method="post" action="/sign-in" novalidate {
+            (ui::csrf(csrf))
+            div.govuk-form-group {
+                label.govuk-label for="username" { "Username" }
+                input.govuk-input id="username" name="username" type="text" autocomplete="username"
+                    spellcheck="false" value=(username);
+            }
+            div.govuk-form-group {
+                label.govuk-label for="password" { "Password" }
+                input.govuk-input id="password" name="password" type="password" autocomplete="current-password";
+            }
+            (ui::submit("Sign in"))
+        }
     };
-    let body = format!(
-        "{summary}<h1>Sign in</h1>\n<form method=\"post\" action=\"/sign-in\" novalidate>\n\
-         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\n\
-         <p><label for=\"username\">Username</label><br><input id=\"username\" name=\"username\" type=\"text\" autocomplete=\"username\" spellcheck=\"false\" value=\"{}\"></p>\n\
-         <p><label for=\"password\">Password</label><br><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\"></p>\n\
-         <p><button type=\"submit\">Sign in</button></p>\n</form>",
-        esc(username)
-    );
-    page("Sign in", &body)
+    ui::page("Sign in", body)
 }
 
 /// GET /sign-in: the form, with a fresh CSRF token in a cookie and a hidden field.
@@ -133,9 +135,12 @@ pub struct SignInForm {
 
 /// The answer to a form whose CSRF token is missing or wrong: nothing is done.
 pub fn forbidden() -> Response {
-    let body = "<h1>Sorry, this form could not be used</h1><p>It had expired, or was not sent by this service. \
-                Go back, reload the page and try again.</p>";
-    (StatusCode::FORBIDDEN, Html(page("Form not accepted", body))).into_response()
+    let page = ui::message(
+        "Form not accepted",
+        "Sorry, this form could not be used",
+        &["It had expired, or was not sent by this service. Go back, reload the page and try again."],
+    );
+    (StatusCode::FORBIDDEN, Html(page)).into_response()
 }
 
 /// POST /sign-in.

@@ -5,7 +5,8 @@
 
 use crate::shell::{not_found, with_user};
 use crate::steps::{Submitted, open_for_change};
-use crate::{AppState, esc, page};
+use crate::{AppState, ui};
+use maud::{Markup, html};
 use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -92,25 +93,19 @@ fn addressees(p: &Projection) -> String {
     }
 }
 
-fn letter_html(l: &LetterIssued, area: &str) -> String {
-    let mut h = format!(
-        "<p class=\"govuk-body\">{}</p><p class=\"govuk-body\">{}</p><p class=\"govuk-body\">Dear {}</p><h1 class=\"govuk-heading-l\">{}</h1>",
-        esc(area),
-        long_date(l.on),
-        esc(&l.to),
-        esc(&l.subject)
-    );
-    for s in &l.sections {
-        h.push_str(&format!(
-            "<h2 class=\"govuk-heading-m\">{}</h2>",
-            esc(&s.heading)
-        ));
-        for p in &s.paragraphs {
-            h.push_str(&format!("<p class=\"govuk-body\">{}</p>", esc(p)));
+fn letter_html(l: &LetterIssued, area: &str) -> Markup {
+    html! {
+        p.govuk-body { (area) }
+        p.govuk-body { (long_date(l.on)) }
+        p.govuk-body { "Dear " (l.to) }
+        h1.govuk-heading-l { (l.subject) }
+        @for s in &l.sections {
+            h2.govuk-heading-m { (s.heading) }
+            @for p in &s.paragraphs { p.govuk-body { (p) } }
         }
+        p.govuk-body { "Yours sincerely," }
+        p.govuk-body { "SEND team" }
     }
-    h.push_str("<p class=\"govuk-body\">Yours sincerely,</p><p class=\"govuk-body\">SEND team</p>");
-    h
 }
 
 fn area_name(store: &dyn Store, p: &Projection) -> String {
@@ -150,9 +145,10 @@ pub async fn preview(
             Err(e) => {
                 return (
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    Html(page(
+                    Html(ui::message(
                         "No letter to write",
-                        &format!("<h1>There is no letter to write yet</h1><p>{}</p>", esc(&e.to_string())),
+                        "There is no letter to write yet",
+                        &[&e.to_string()],
                     )),
                 )
                     .into_response();
@@ -168,24 +164,27 @@ pub async fn preview(
             subject: d.subject,
             sections: d.sections,
         };
-        let body = format!(
-            "<span class=\"govuk-caption-l\">Letter to the family: preview</span>\
-             <div class=\"govuk-inset-text\">{}</div>\
-             <form method=\"post\" action=\"/cases/{id}/letters/new/{}\" novalidate>\
-             <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
-             <div class=\"govuk-form-group\"><label class=\"govuk-label\" for=\"to\">Addressed to</label>\
-             <input class=\"govuk-input\" id=\"to\" name=\"to\" type=\"text\" value=\"{}\"></div>\
-             <div class=\"govuk-form-group\"><label class=\"govuk-label\" for=\"email\">Email address (optional)</label>\
-             <div id=\"email-hint\" class=\"govuk-hint\">If the family asked for letters by email. Leave it empty to post the letter.</div>\
-             <input class=\"govuk-input\" id=\"email\" name=\"email\" type=\"email\" spellcheck=\"false\" autocomplete=\"off\" aria-describedby=\"email-hint\"></div>\
-             <div class=\"govuk-button-group\"><button type=\"submit\">Issue the letter</button>\
-             <a class=\"govuk-link\" href=\"/cases/{id}\">Cancel</a></div></form>",
-            letter_html(&shown, &area_name(store, &p)),
-            kind.slug(),
-            esc(&who.session.csrf),
-            esc(&to),
-        );
-        Html(page(kind.title(), &body)).into_response()
+        let body = html! {
+            span.govuk-caption-l { "Letter to the family: preview" }
+            div.govuk-inset-text { (letter_html(&shown, &area_name(store, &p))) }
+            form method="post" action={ "/cases/" (id) "/letters/new/" (kind.slug()) } novalidate {
+                (ui::csrf(&who.session.csrf))
+                div.govuk-form-group {
+                    label.govuk-label for="to" { "Addressed to" }
+                    input.govuk-input id="to" name="to" type="text" value=(to);
+                }
+                div.govuk-form-group {
+                    label.govuk-label for="email" { "Email address (optional)" }
+                    div.govuk-hint id="email-hint" { "If the family asked for letters by email. Leave it empty to post the letter." }
+                    input.govuk-input id="email" name="email" type="email" spellcheck="false" autocomplete="off" aria-describedby="email-hint";
+                }
+                div.govuk-button-group {
+                    (ui::submit("Issue the letter"))
+                    (ui::link(&format!("/cases/{id}"), "Cancel"))
+                }
+            }
+        };
+        Html(ui::page(kind.title(), body)).into_response()
     })
     .await
 }
@@ -236,16 +235,12 @@ pub async fn issue(
             Ok(_) => Redirect::to(&format!("/cases/{id}/letters/{letter}")).into_response(),
             Err(StepError::Refused(m) | StepError::Invalid(m)) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
-                Html(page(
-                    "Error: letter not issued",
-                    &format!(
-                        "<div class=\"govuk-error-summary\" data-module=\"govuk-error-summary\"><div role=\"alert\"><h2 class=\"govuk-error-summary__title\">There is a problem</h2>\
-                         <div class=\"govuk-error-summary__body\"><ul class=\"govuk-list govuk-error-summary__list\"><li><a href=\"#back\">{}</a></li></ul></div></div></div>\
-                         <p class=\"govuk-body\"><a class=\"govuk-link\" id=\"back\" href=\"/cases/{id}/letters/new/{}\">Back to the letter</a></p>",
-                        esc(&m),
-                        kind.slug()
-                    ),
-                )),
+                Html(ui::page("Error: letter not issued", html! {
+                    (ui::error_summary([("back", m.as_str())]))
+                    p.govuk-body {
+                        a.govuk-link id="back" href={ "/cases/" (id) "/letters/new/" (kind.slug()) } { "Back to the letter" }
+                    }
+                })),
             )
                 .into_response(),
             Err(StepError::NotFound) => not_found(),
@@ -279,25 +274,25 @@ pub async fn show(
         };
         let state = p.case().and_then(|c| c.letters.iter().find(|x| x.letter == n));
         let status = match state.and_then(|s| s.sent_on.zip(s.via.clone())) {
-            Some((on, via)) => format!("Sent on {} by {}.", long_date(on), esc(&via)),
+            Some((on, via)) => format!("Sent on {} by {via}.", long_date(on)),
             None => "In the outbox: not sent yet.".to_string(),
         };
         let can_change = open_for_change(store, &who, &id, None).is_ok();
-        let mark = if can_change && state.is_some_and(|s| s.sent_on.is_none()) {
-            format!(
-                "<form method=\"post\" action=\"/cases/{id}/letters/{n}/posted\" class=\"govuk-!-display-none-print\">\
-                 <input type=\"hidden\" name=\"csrf\" value=\"{}\"><button type=\"submit\" class=\"govuk-button govuk-button--secondary\" data-module=\"govuk-button\">Mark as posted today</button></form>",
-                esc(&who.session.csrf)
-            )
-        } else {
-            String::new()
+        let mark = can_change && state.is_some_and(|s| s.sent_on.is_none());
+        let body = html! {
+            div."govuk-!-display-none-print" {
+                a.govuk-back-link href={ "/cases/" (id) } { "Back to the record" }
+                p.govuk-body { "Letter " (n) ". " (status) " Print this page to post it." }
+                @if mark {
+                    form method="post" action={ "/cases/" (id) "/letters/" (n) "/posted" } class="govuk-!-display-none-print" {
+                        (ui::csrf(&who.session.csrf))
+                        button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button" { "Mark as posted today" }
+                    }
+                }
+            }
+            (letter_html(&l, &area_name(store, &p)))
         };
-        let body = format!(
-            "<div class=\"govuk-!-display-none-print\"><a class=\"govuk-back-link\" href=\"/cases/{id}\">Back to the record</a>\
-             <p class=\"govuk-body\">Letter {n}. {status} Print this page to post it.</p>{mark}</div>{}",
-            letter_html(&l, &area_name(store, &p))
-        );
-        let mut r = Html(page(&l.subject, &body)).into_response();
+        let mut r = Html(ui::page(&l.subject, body)).into_response();
         r.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
         r
     })
@@ -318,9 +313,10 @@ pub async fn posted(
         {
             return (
                 StatusCode::FORBIDDEN,
-                Html(page(
+                Html(ui::message(
                     "The form has expired",
-                    "<h1>The form has expired</h1><p>Nothing was recorded.</p>",
+                    "The form has expired",
+                    &["Nothing was recorded."],
                 )),
             )
                 .into_response();

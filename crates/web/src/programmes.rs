@@ -3,7 +3,8 @@
 //! behind as soon as it does.
 
 use crate::shell::{not_found, with_user};
-use crate::{AppState, esc, page};
+use crate::{AppState, ui};
+use maud::{Markup, html};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
@@ -16,57 +17,43 @@ fn rate(r: f64) -> String {
     format!("{r:.1} a month")
 }
 
-fn render(p: &Progress) -> String {
-    let flag = match &p.flag_reason {
-        Some(r) => format!(
-            "<div class=\"govuk-warning-text\"><span class=\"govuk-warning-text__icon\" aria-hidden=\"true\">!</span>\
-             <strong class=\"govuk-warning-text__text\"><span class=\"govuk-visually-hidden\">Warning</span>Behind: {}</strong></div>",
-            esc(r)
-        ),
-        None => "<p><strong class=\"govuk-tag govuk-tag--green\">On track</strong></p>".into(),
+fn render(p: &Progress) -> Markup {
+    let needed = match p.required_rate {
+        Some(r) => rate(r),
+        None if p.remaining > 0 => format!("the deadline has passed with {} still to do", p.remaining),
+        None => "none: nothing left to do".into(),
     };
-    let rows: String = p
-        .by_month
-        .iter()
-        .map(|(m, n)| format!("<tr><td>{m}</td><td class=\"num\">{n}</td></tr>"))
-        .collect();
-    format!(
-        "<h1>{}</h1>{flag}<dl>\
-         <dt>Milestone</dt><dd>{}</dd>\
-         <dt>Cases</dt><dd>{}</dd>\
-         <dt>Done</dt><dd>{} of {}</dd>\
-         <dt>Still to do</dt><dd>{}</dd>\
-         <dt>Started</dt><dd>{}</dd>\
-         <dt>Deadline</dt><dd>{}</dd>\
-         <dt>Rate achieved</dt><dd>{}</dd>\
-         <dt>Rate needed from today</dt><dd>{}</dd>\
-         <dt>Projected completion at the rate achieved</dt><dd>{}</dd>\
-         <dt>Flagged when the rate needed exceeds the rate achieved by</dt><dd>a factor of {:.2}</dd></dl>\
-         <table><caption>Completions by month</caption><thead><tr><th scope=\"col\">Month</th><th scope=\"col\" class=\"num\">Done</th></tr></thead><tbody>{rows}</tbody></table>",
-        esc(&p.name),
-        p.milestone.label(),
-        p.total,
-        p.completed,
-        p.total,
-        p.remaining,
-        long_date(p.start),
-        long_date(p.deadline),
-        rate(p.actual_rate),
-        match p.required_rate {
-            Some(r) => rate(r),
-            None if p.remaining > 0 =>
-                format!("the deadline has passed with {} still to do", p.remaining),
-            None => "none: nothing left to do".into(),
-        },
-        p.projected_completion
-            .map(long_date)
-            .unwrap_or_else(|| if p.remaining == 0 {
-                "done".into()
-            } else {
-                "none: nothing done yet".into()
-            }),
-        p.flag_factor,
-    )
+    let projected = p.projected_completion.map(long_date).unwrap_or_else(|| {
+        if p.remaining == 0 {
+            "done".into()
+        } else {
+            "none: nothing done yet".into()
+        }
+    });
+    html! {
+        h1.govuk-heading-l { (p.name) }
+        @match &p.flag_reason {
+            Some(r) => (ui::warning(html! { "Behind: " (r) })),
+            None => p.govuk-body { (ui::tag("On track", Some("green"))) },
+        }
+        (ui::summary_list([
+            ("Milestone", p.milestone.label().to_string()),
+            ("Cases", p.total.to_string()),
+            ("Done", format!("{} of {}", p.completed, p.total)),
+            ("Still to do", p.remaining.to_string()),
+            ("Started", long_date(p.start)),
+            ("Deadline", long_date(p.deadline)),
+            ("Rate achieved", rate(p.actual_rate)),
+            ("Rate needed from today", needed),
+            ("Projected completion at the rate achieved", projected),
+            ("Flagged when the rate needed exceeds the rate achieved by", format!("a factor of {:.2}", p.flag_factor)),
+        ]))
+        (ui::table(
+            "Completions by month",
+            &[ui::col("Month"), ui::num_col("Done")],
+            p.by_month.iter().map(|(m, n)| html! { (ui::cell(m)) (ui::num(n)) }),
+        ))
+    }
 }
 
 fn allowed(who: &sendscope_domain::access::Principal) -> bool {
@@ -83,33 +70,30 @@ pub async fn list(State(app): State<AppState>, headers: HeaderMap) -> Response {
             Ok(a) => a,
             Err(e) => return crate::error_page(&e.to_string()),
         };
-        let rows: String = all
-            .iter()
-            .map(|p| {
-                let state = if p.flagged {
-                    "<strong class=\"govuk-tag govuk-tag--red\">Behind</strong>"
-                } else {
-                    "<strong class=\"govuk-tag govuk-tag--green\">On track</strong>"
-                };
-                format!(
-                    "<tr><td><a href=\"/programmes/{}\">{}</a></td><td class=\"num\">{} of {}</td><td>{}</td><td>{state}</td></tr>",
-                    p.programme,
-                    esc(&p.name),
-                    p.completed,
-                    p.total,
-                    long_date(p.deadline)
-                )
-            })
-            .collect();
-        let body = if all.is_empty() {
-            "<h1>Programmes</h1><p>No programme with a deadline has been set up in this area.</p>".to_string()
-        } else {
-            format!(
-                "<h1>Programmes</h1><p>Sets of cases that must reach a milestone by a date, with the rate achieved and the rate needed.</p>\
-                 <table><caption class=\"govuk-visually-hidden\">Programmes</caption><thead><tr><th scope=\"col\">Programme</th><th scope=\"col\" class=\"num\">Done</th><th scope=\"col\">Deadline</th><th scope=\"col\">State</th></tr></thead><tbody>{rows}</tbody></table>"
-            )
+        let rows = all.iter().map(|p| {
+            let state = if p.flagged {
+                ui::tag("Behind", Some("red"))
+            } else {
+                ui::tag("On track", Some("green"))
+            };
+            html! {
+                (ui::cell(ui::link(&format!("/programmes/{}", p.programme), &p.name)))
+                (ui::num(format!("{} of {}", p.completed, p.total)))
+                (ui::cell(long_date(p.deadline)))
+                (ui::cell(state))
+            }
+        });
+        let body = html! {
+            h1.govuk-heading-l { "Programmes" }
+            @if all.is_empty() {
+                p.govuk-body { "No programme with a deadline has been set up in this area." }
+            } @else {
+                p.govuk-body { "Sets of cases that must reach a milestone by a date, with the rate achieved and the rate needed." }
+                (ui::table_unseen_caption("Programmes",
+                    &[ui::col("Programme"), ui::num_col("Done"), ui::col("Deadline"), ui::col("State")], rows))
+            }
         };
-        Html(page("Programmes", &body)).into_response()
+        Html(ui::page("Programmes", body)).into_response()
     })
     .await
 }
@@ -122,7 +106,7 @@ pub async fn show(State(app): State<AppState>, headers: HeaderMap, Path(n): Path
         }
         match progress_all(store, who.principal.area, england_today()) {
             Ok(all) => match all.iter().find(|p| p.programme == n) {
-                Some(p) => Html(page(&p.name, &render(p))).into_response(),
+                Some(p) => Html(ui::page(&p.name, render(p))).into_response(),
                 None => not_found(),
             },
             Err(e) => crate::error_page(&e.to_string()),

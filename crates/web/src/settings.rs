@@ -4,7 +4,8 @@
 
 use crate::shell::blocking;
 use crate::views;
-use crate::{AppState, esc, page};
+use crate::{AppState, ui};
+use maud::html;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
@@ -18,25 +19,24 @@ pub async fn list(State(app): State<AppState>, headers: HeaderMap) -> Response {
             Ok(s) => s,
             Err(e) => return crate::error_page(&e.to_string()),
         };
-        let mut rows = String::new();
-        for s in &settings {
-            rows.push_str(&format!(
-                "<tr><td><a href=\"/settings/{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}-{}</td></tr>\n",
-                s.id,
-                esc(&s.name),
-                s.urn.as_deref().unwrap_or(""),
-                esc(&s.setting_type.replace('_', " ")),
-                esc(s.trust.as_deref().unwrap_or("")),
-                s.low_age,
-                s.high_age
-            ));
-        }
-        let body = format!(
-            "<h1>Settings</h1>\n<table><caption>{} settings in this area</caption><thead><tr><th scope=\"col\">Name</th><th scope=\"col\">URN</th>\
-             <th scope=\"col\">Type</th><th scope=\"col\">Trust</th><th scope=\"col\">Ages</th></tr></thead><tbody>\n{rows}</tbody></table>",
-            settings.len()
-        );
-        Html(page("Settings", &body)).into_response()
+        let rows = settings.iter().map(|s| {
+            html! {
+                (ui::cell(ui::link(&format!("/settings/{}", s.id), &s.name)))
+                (ui::cell(s.urn.as_deref().unwrap_or("")))
+                (ui::cell(s.setting_type.replace('_', " ")))
+                (ui::cell(s.trust.as_deref().unwrap_or("")))
+                (ui::cell(format!("{}-{}", s.low_age, s.high_age)))
+            }
+        });
+        let body = html! {
+            h1.govuk-heading-l { "Settings" }
+            (ui::table(
+                &format!("{} settings in this area", settings.len()),
+                &[ui::col("Name"), ui::col("URN"), ui::col("Type"), ui::col("Trust"), ui::col("Ages")],
+                rows,
+            ))
+        };
+        Html(ui::page("Settings", body)).into_response()
     })
     .await
 }
@@ -51,9 +51,10 @@ pub async fn show(
         let not_found = || {
             (
                 StatusCode::NOT_FOUND,
-                Html(page(
+                Html(ui::message(
                     "Page not found",
-                    "<h1>Page not found</h1><p>There is no such setting in your area.</p>",
+                    "Page not found",
+                    &["There is no such setting in your area."],
                 )),
             )
                 .into_response()
@@ -67,85 +68,88 @@ pub async fn show(
             Err(e) => return crate::error_page(&e.to_string()),
         };
         let money = |p: i64| sendscope_domain::codes::Pence(p).to_string();
-        let provisions: String = v
-            .provisions
-            .iter()
-            .map(|p| {
-                let flag = p
-                    .viable_options_evidence_required
-                    .as_ref()
-                    .map(|_| " <strong class=\"govuk-tag govuk-tag--orange\">Viable-options evidence required</strong>")
-                    .unwrap_or_default();
-                format!(
-                    "<tr><td><a href=\"/provisions/{}\">{}</a>{flag}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>\n",
-                    p.id,
-                    esc(&p.name),
-                    p.kind_label,
-                    p.places.map(|n| n.to_string()).unwrap_or_default(),
-                    p.designated_needs.join(", "),
-                    p.cost_per_place_pence.map(money).unwrap_or_default(),
-                    esc(&p.approval)
-                )
-            })
-            .collect();
+        let provisions = v.provisions.iter().map(|p| {
+            html! {
+                (ui::cell(html! {
+                    (ui::link(&format!("/provisions/{}", p.id), &p.name))
+                    @if p.viable_options_evidence_required.is_some() {
+                        " " (ui::tag("Viable-options evidence required", Some("orange")))
+                    }
+                }))
+                (ui::cell(p.kind_label))
+                (ui::num(p.places.map(|n| n.to_string()).unwrap_or_default()))
+                (ui::cell(p.designated_needs.join(", ")))
+                (ui::num(p.cost_per_place_pence.map(money).unwrap_or_default()))
+                (ui::cell(&p.approval))
+            }
+        });
         let (year, fy) = v
             .provisions
             .first()
             .map(|p| (p.academic_year.clone(), p.financial_year.clone()))
             .unwrap_or_default();
-        let names: String = v
-            .children_placed
-            .records_you_can_open
-            .iter()
-            .map(|c| format!("<li><a href=\"/cases/{}\">{}, {}</a></li>", c.id, esc(&c.family_name), esc(&c.given_names)))
-            .collect();
-        let names = if names.is_empty() { String::new() } else { format!("<ul>{names}</ul>") };
         let ofsted = match &v.ofsted {
-            None => "<h2>Ofsted</h2><p>No inspection recorded (import Ofsted's files with sendscope import ofsted).</p>".to_string(),
+            None => html! {
+                h2.govuk-heading-m { "Ofsted" }
+                p.govuk-body { "No inspection recorded (import Ofsted's files with sendscope import ofsted)." }
+            },
             Some(o) => {
-                let rows: String = o
-                    .judgements
-                    .iter()
-                    .map(|(k, j)| {
-                        let text = match j {
-                            sendscope_domain::event::Judgement::Grade(g) => format!("{g}"),
-                            sendscope_domain::event::Judgement::Scale(x) => format!("{x:?}"),
-                            sendscope_domain::event::Judgement::SafeguardingMet(m) => if *m { "met".into() } else { "not met".into() },
-                        };
-                        format!("<dt>{}</dt><dd>{}</dd>", esc(&k.replace('_', " ")), esc(&text))
-                    })
-                    .collect();
-                let standard = match &o.below_standard {
-                    None => "<p>Meets the standard for new places.</p>".to_string(),
-                    Some(w) => format!("<p><strong class=\"govuk-tag govuk-tag--orange\">Below the standard for new places</strong> {}: new places here need viable-options evidence.</p>", esc(w)),
-                };
-                format!(
-                    "<h2>Ofsted</h2><p>Inspection of {}.</p>{standard}<dl>{rows}</dl>",
-                    sendscope_domain::calendar::long_date(o.inspection_start)
-                )
+                let judgements = o.judgements.iter().map(|(k, j)| {
+                    let text = match j {
+                        sendscope_domain::event::Judgement::Grade(g) => format!("{g}"),
+                        sendscope_domain::event::Judgement::Scale(x) => format!("{x:?}"),
+                        sendscope_domain::event::Judgement::SafeguardingMet(m) => {
+                            if *m { "met".into() } else { "not met".into() }
+                        }
+                    };
+                    (k.replace('_', " "), text)
+                });
+                html! {
+                    h2.govuk-heading-m { "Ofsted" }
+                    p.govuk-body { "Inspection of " (sendscope_domain::calendar::long_date(o.inspection_start)) "." }
+                    @match &o.below_standard {
+                        None => p.govuk-body { "Meets the standard for new places." },
+                        Some(w) => p.govuk-body {
+                            (ui::tag("Below the standard for new places", Some("orange")))
+                            " " (w) ": new places here need viable-options evidence."
+                        },
+                    }
+                    (ui::summary_list(judgements))
+                }
             }
         };
         let s = &v.summary;
-        let body = format!(
-            "<h1>{}</h1>\n<dl><dt>URN</dt><dd>{}</dd><dt>Type</dt><dd>{}</dd><dt>Phase</dt><dd>{}</dd><dt>Ages</dt><dd>{}-{}</dd><dt>Trust</dt><dd>{}</dd></dl>\n\
-             <table><caption>Provisions ({year} places, {fy} cost per place)</caption><thead><tr><th scope=\"col\">Provision</th><th scope=\"col\">Kind</th>\
-             <th scope=\"col\" class=\"num\">Places</th><th scope=\"col\">Designated needs</th><th scope=\"col\" class=\"num\">Cost per place</th><th scope=\"col\">Approval</th></tr></thead><tbody>\n{provisions}</tbody></table>\n{ofsted}\
-{add}<h2>Children placed</h2><p>{} children with an EHC plan or request attend this setting.</p>{names}",
-            esc(&s.name),
-            s.urn.as_deref().unwrap_or(""),
-            esc(&v.establishment_type),
-            esc(&s.phase.replace('_', " ")),
-            s.low_age,
-            s.high_age,
-            esc(s.trust.as_deref().unwrap_or("none")),
-            v.children_placed.shown_as,
-            add = if authorise(&who.principal, Action::Change, Resource::Settings { area: who.principal.area }).allowed() {
-                format!("<p><a class=\"govuk-link\" href=\"/settings/{id}/provisions/new\">Add a provision</a></p>")
-            } else {
-                String::new()
-            },
-        );
-        Html(page("Setting", &body)).into_response()
+        let may_add = authorise(&who.principal, Action::Change, Resource::Settings { area: who.principal.area }).allowed();
+        let body = html! {
+            h1.govuk-heading-l { (s.name) }
+            (ui::summary_list([
+                ("URN", s.urn.clone().unwrap_or_default()),
+                ("Type", v.establishment_type.clone()),
+                ("Phase", s.phase.replace('_', " ")),
+                ("Ages", format!("{}-{}", s.low_age, s.high_age)),
+                ("Trust", s.trust.clone().unwrap_or_else(|| "none".into())),
+            ]))
+            (ui::table(
+                &format!("Provisions ({year} places, {fy} cost per place)"),
+                &[ui::col("Provision"), ui::col("Kind"), ui::num_col("Places"), ui::col("Designated needs"),
+                  ui::num_col("Cost per place"), ui::col("Approval")],
+                provisions,
+            ))
+            (ofsted)
+            @if may_add {
+                p.govuk-body { (ui::link(&format!("/settings/{id}/provisions/new"), "Add a provision")) }
+            }
+            h2.govuk-heading-m { "Children placed" }
+            p.govuk-body { (v.children_placed.shown_as) " children with an EHC plan or request attend this setting." }
+            @if !v.children_placed.records_you_can_open.is_empty() {
+                ul class="govuk-list govuk-list--bullet" {
+                    @for c in &v.children_placed.records_you_can_open {
+                        li { (ui::link(&format!("/cases/{}", c.id), format!("{}, {}", c.family_name, c.given_names))) }
+                    }
+                }
+            }
+        };
+        Html(ui::page("Setting", body)).into_response()
     })
     .await
 }

@@ -131,9 +131,27 @@ pub fn table(
     columns: &[Column<'_>],
     rows: impl IntoIterator<Item = Markup>,
 ) -> Markup {
+    captioned("govuk-table__caption govuk-table__caption--m", caption, columns, rows)
+}
+
+/// A GOV.UK table whose caption only screen readers read (the page's heading says it).
+pub fn table_unseen_caption(
+    caption: &str,
+    columns: &[Column<'_>],
+    rows: impl IntoIterator<Item = Markup>,
+) -> Markup {
+    captioned("govuk-visually-hidden", caption, columns, rows)
+}
+
+fn captioned(
+    class: &str,
+    caption: &str,
+    columns: &[Column<'_>],
+    rows: impl IntoIterator<Item = Markup>,
+) -> Markup {
     html! {
         table.govuk-table {
-            caption class="govuk-table__caption govuk-table__caption--m" { (caption) }
+            caption class=(class) { (caption) }
             thead.govuk-table__head {
                 tr.govuk-table__row {
                     @for c in columns {
@@ -412,6 +430,21 @@ pub fn date_input(
             }
         }
     }
+}
+
+/// GOV.UK warning text.
+pub fn warning(text: Markup) -> Markup {
+    html! {
+        div.govuk-warning-text {
+            span.govuk-warning-text__icon aria-hidden="true" { "!" }
+            strong.govuk-warning-text__text { span.govuk-visually-hidden { "Warning" } (text) }
+        }
+    }
+}
+
+/// A link in GOV.UK's style.
+pub fn link(href: &str, text: impl Render) -> Markup {
+    html! { a.govuk-link href=(href) { (text) } }
 }
 
 /// A GOV.UK button that submits its form.
