@@ -305,131 +305,250 @@ pub fn select(
     none: &str,
     current: &str,
 ) -> Markup {
-    html! {
-        div.govuk-form-group {
-            label.govuk-label for=(name) { (label) }
-            select.govuk-select id=(name) name=(name) {
-                option value="" { (none) }
+    select_question(&Question::new(name, label), options, Some(none), current)
+}
+
+/// A question on a form: the field's name (its id too), its label or legend, an optional
+/// hint and the error to put right. The components below lay out the GOV.UK form group
+/// around it: hint and error message tied to the input by `aria-describedby`.
+pub struct Question<'a> {
+    pub name: &'a str,
+    pub label: &'a str,
+    pub hint: Option<&'a str>,
+    pub error: Option<&'a str>,
+}
+
+impl<'a> Question<'a> {
+    pub fn new(name: &'a str, label: &'a str) -> Self {
+        Question {
+            name,
+            label,
+            hint: None,
+            error: None,
+        }
+    }
+
+    /// The form group's classes: with GOV.UK's error style when there is an error.
+    pub fn group_class(&self) -> &'static str {
+        if self.error.is_some() {
+            "govuk-form-group govuk-form-group--error"
+        } else {
+            "govuk-form-group"
+        }
+    }
+
+    /// The ids of the hint and the error message, if there are any.
+    fn described_by(&self) -> Option<String> {
+        let mut ids = Vec::new();
+        if self.hint.is_some() {
+            ids.push(format!("{}-hint", self.name));
+        }
+        if self.error.is_some() {
+            ids.push(format!("{}-error", self.name));
+        }
+        (!ids.is_empty()).then(|| ids.join(" "))
+    }
+
+    fn hint_and_error(&self) -> Markup {
+        html! {
+            @if let Some(h) = self.hint { div.govuk-hint id={ (self.name) "-hint" } { (h) } }
+            @if let Some(e) = self.error {
+                p.govuk-error-message id={ (self.name) "-error" } {
+                    span.govuk-visually-hidden { "Error:" } " " (e)
+                }
+            }
+        }
+    }
+
+    /// The question as a fieldset with a legend around `inner` (radios, checkboxes, a date).
+    pub fn fieldset(&self, inner: Markup) -> Markup {
+        html! {
+            div class=(self.group_class()) {
+                fieldset.govuk-fieldset aria-describedby=[self.described_by()] {
+                    legend class="govuk-fieldset__legend govuk-fieldset__legend--s" { (self.label) }
+                    (self.hint_and_error())
+                    (inner)
+                }
+            }
+        }
+    }
+
+    /// The question as a label above `input`.
+    fn labelled(&self, suffix: &str, input: Markup) -> Markup {
+        html! {
+            div class=(self.group_class()) {
+                label.govuk-label for=(self.name) { (self.label) (suffix) }
+                (self.hint_and_error())
+                (input)
+            }
+        }
+    }
+}
+
+/// A GOV.UK select for a question; `none` is the empty first option, if there is one.
+pub fn select_question(
+    q: &Question<'_>,
+    options: &[(String, String)],
+    none: Option<&str>,
+    current: &str,
+) -> Markup {
+    q.labelled(
+        "",
+        html! {
+            select.govuk-select id=(q.name) name=(q.name) aria-describedby=[q.described_by()] {
+                @if let Some(n) = none { option value="" { (n) } }
                 @for (v, l) in options {
                     option value=(v) selected[current == v] { (l) }
                 }
             }
-        }
+        },
+    )
+}
+
+/// How a text input is sized and what it takes.
+#[derive(Clone, Copy)]
+pub enum Width {
+    /// Half the page: names, references, lists.
+    Half,
+    /// A number of a few digits.
+    Number,
+    /// An amount of money in pounds, with a £ before it.
+    Money,
+}
+
+/// A GOV.UK text input for a question; `suffix` follows the label ("(optional)").
+pub fn text_input(q: &Question<'_>, suffix: &str, width: Width, value: &str) -> Markup {
+    let d = q.described_by();
+    let error = if q.error.is_some() {
+        " govuk-input--error"
+    } else {
+        ""
+    };
+    q.labelled(
+        suffix,
+        html! {
+            @match width {
+                Width::Half => input class={ "govuk-input govuk-!-width-one-half" (error) } id=(q.name) name=(q.name)
+                    type="text" value=(value) aria-describedby=[d];,
+                Width::Number => input class={ "govuk-input govuk-input--width-5" (error) } id=(q.name) name=(q.name)
+                    type="text" inputmode="numeric" spellcheck="false" value=(value) aria-describedby=[d];,
+                Width::Money => div.govuk-input__wrapper {
+                    div.govuk-input__prefix aria-hidden="true" { "£" }
+                    input class={ "govuk-input govuk-input--width-10" (error) } id=(q.name) name=(q.name)
+                        type="text" spellcheck="false" value=(value) aria-describedby=[d];
+                },
+            }
+        },
+    )
+}
+
+/// A GOV.UK textarea for a question; `suffix` follows the label ("(optional)").
+pub fn textarea(q: &Question<'_>, suffix: &str, rows: u8, value: &str) -> Markup {
+    q.labelled(
+        suffix,
+        html! {
+            textarea.govuk-textarea id=(q.name) name=(q.name) rows=(rows) aria-describedby=[q.described_by()] { (value) }
+        },
+    )
+}
+
+/// The id of a question's `n`th choice (from 0): the first takes the question's name, so
+/// the error summary's link lands on it.
+fn choice_id(name: &str, n: usize) -> String {
+    if n == 0 {
+        name.to_string()
+    } else {
+        format!("{name}-{n}")
     }
 }
 
-/// A GOV.UK text input with its label and an optional hint.
-pub fn text_input(id: &str, label: &str, hint: Option<&str>, value: &str) -> Markup {
-    let hint_id = format!("{id}-hint");
-    html! {
-        div.govuk-form-group {
-            label.govuk-label for=(id) { (label) }
-            @if let Some(h) = hint { div.govuk-hint id=(hint_id) { (h) } }
-            input.govuk-input id=(id) name=(id) type="text" value=(value)
-                aria-describedby=[hint.map(|_| hint_id.as_str())] spellcheck="false";
-        }
-    }
-}
-
-/// GOV.UK radios in a fieldset: `options` as (value, label); `checked` is the chosen value.
+/// GOV.UK radios for a question: `options` as (value, label); `checked` is the chosen
+/// value; with `none`, a last choice of nothing after "or", labelled so.
 pub fn radios(
-    name: &str,
-    legend: &str,
-    hint: Option<&str>,
+    q: &Question<'_>,
     options: &[(String, String)],
     checked: &str,
+    none: Option<&str>,
 ) -> Markup {
-    choices("radio", name, legend, hint, options, &[checked])
+    q.fieldset(radio_items(q.name, "govuk-radios", options, checked, none))
 }
 
-/// GOV.UK checkboxes in a fieldset: `options` as (value, label); `checked` the chosen values.
-pub fn checkboxes(
+/// The radios alone (for a fieldset laid out otherwise), with GOV.UK's `class`es.
+pub fn radio_items(
     name: &str,
-    legend: &str,
-    hint: Option<&str>,
+    class: &str,
     options: &[(String, String)],
-    checked: &[&str],
+    checked: &str,
+    none: Option<&str>,
 ) -> Markup {
-    choices("checkbox", name, legend, hint, options, checked)
-}
-
-fn choices(
-    kind: &str,
-    name: &str,
-    legend: &str,
-    hint: Option<&str>,
-    options: &[(String, String)],
-    checked: &[&str],
-) -> Markup {
-    let (group, item, input, label) = if kind == "radio" {
-        (
-            "govuk-radios",
-            "govuk-radios__item",
-            "govuk-radios__input",
-            "govuk-label govuk-radios__label",
-        )
-    } else {
-        (
-            "govuk-checkboxes",
-            "govuk-checkboxes__item",
-            "govuk-checkboxes__input",
-            "govuk-label govuk-checkboxes__label",
-        )
-    };
-    let hint_id = format!("{name}-hint");
     html! {
-        div.govuk-form-group {
-            fieldset.govuk-fieldset aria-describedby=[hint.map(|_| hint_id.as_str())] {
-                legend class="govuk-fieldset__legend govuk-fieldset__legend--s" { (legend) }
-                @if let Some(h) = hint { div.govuk-hint id=(hint_id) { (h) } }
-                div class=(group) data-module=(group) {
-                    @for (n, (value, text)) in options.iter().enumerate() {
-                        @let id = if n == 0 { name.to_string() } else { format!("{name}-{}", n + 1) };
-                        div class=(item) {
-                            input class=(input) id=(id) name=(name) type=(kind) value=(value)
-                                checked[checked.contains(&value.as_str())];
-                            label class=(label) for=(id) { (text) }
-                        }
-                    }
+        div class=(class) data-module="govuk-radios" {
+            @for (n, (value, text)) in options.iter().enumerate() {
+                @let id = choice_id(name, n);
+                div.govuk-radios__item {
+                    input.govuk-radios__input id=(id) name=(name) type="radio" value=(value) checked[checked == value];
+                    label class="govuk-label govuk-radios__label" for=(id) { (text) }
+                }
+            }
+            @if let Some(label) = none {
+                div.govuk-radios__divider { "or" }
+                div.govuk-radios__item {
+                    input.govuk-radios__input id={ (name) "-none" } name=(name) type="radio" value="" checked[checked.is_empty()];
+                    label class="govuk-label govuk-radios__label" for={ (name) "-none" } { (label) }
                 }
             }
         }
     }
 }
 
-/// A GOV.UK date input (day, month, year) named `{name}-day`, `{name}-month`, `{name}-year`.
-pub fn date_input(
-    name: &str,
-    legend: &str,
-    hint: Option<&str>,
-    value: (&str, &str, &str),
-) -> Markup {
-    let hint_id = format!("{name}-hint");
+/// GOV.UK checkboxes for a question: `options` as (value, label); `checked` the chosen.
+pub fn checkboxes(q: &Question<'_>, options: &[(String, String)], checked: &[&str]) -> Markup {
+    q.fieldset(html! {
+        div.govuk-checkboxes data-module="govuk-checkboxes" {
+            @for (n, (value, text)) in options.iter().enumerate() {
+                @let id = choice_id(q.name, n);
+                div.govuk-checkboxes__item {
+                    input.govuk-checkboxes__input id=(id) name=(q.name) type="checkbox" value=(value)
+                        checked[checked.contains(&value.as_str())];
+                    label class="govuk-label govuk-checkboxes__label" for=(id) { (text) }
+                }
+            }
+        }
+    })
+}
+
+/// A GOV.UK date input for a question: fields `{name}-day`, `{name}-month`, `{name}-year`
+/// (the day's id is the question's name, so the error summary's link lands on it).
+pub fn date_input(q: &Question<'_>, value: (&str, &str, &str)) -> Markup {
+    let error = if q.error.is_some() {
+        " govuk-input--error"
+    } else {
+        ""
+    };
     let part = |suffix: &str, label: &str, v: &str, width: &str| {
-        let id = format!("{name}-{suffix}");
+        let name = format!("{}-{suffix}", q.name);
+        let id = if suffix == "day" {
+            q.name.to_string()
+        } else {
+            name.clone()
+        };
         html! {
             div.govuk-date-input__item {
                 div.govuk-form-group {
                     label class="govuk-label govuk-date-input__label" for=(id) { (label) }
-                    input class={ "govuk-input govuk-date-input__input govuk-input--width-" (width) }
-                        id=(id) name=(id) type="text" inputmode="numeric" value=(v);
+                    input class={ "govuk-input govuk-date-input__input govuk-input--width-" (width) (error) }
+                        id=(id) name=(name) type="text" inputmode="numeric" value=(v);
                 }
             }
         }
     };
-    html! {
-        div.govuk-form-group {
-            fieldset.govuk-fieldset role="group" aria-describedby=[hint.map(|_| hint_id.as_str())] {
-                legend class="govuk-fieldset__legend govuk-fieldset__legend--s" { (legend) }
-                @if let Some(h) = hint { div.govuk-hint id=(hint_id) { (h) } }
-                div.govuk-date-input id=(name) {
-                    (part("day", "Day", value.0, "2"))
-                    (part("month", "Month", value.1, "2"))
-                    (part("year", "Year", value.2, "4"))
-                }
-            }
+    q.fieldset(html! {
+        div.govuk-date-input {
+            (part("day", "Day", value.0, "2"))
+            (part("month", "Month", value.1, "2"))
+            (part("year", "Year", value.2, "4"))
         }
-    }
+    })
 }
 
 /// GOV.UK warning text.

@@ -6,7 +6,8 @@
 
 use crate::shell::blocking;
 use crate::steps::{Context, FieldError, FormView, Step, Submitted};
-use crate::{AppState, esc, page};
+use crate::{AppState, ui};
+use maud::{Markup, html};
 use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -88,9 +89,10 @@ fn load(store: &dyn Store, who: &Principal, id: &str) -> Result<Option<Loaded>, 
 fn not_found() -> Response {
     (
         StatusCode::NOT_FOUND,
-        Html(page(
+        Html(ui::message(
             "Page not found",
-            "<h1>Page not found</h1><p>There is no such provision in your area.</p>",
+            "Page not found",
+            &["There is no such provision in your area."],
         )),
     )
         .into_response()
@@ -99,9 +101,10 @@ fn not_found() -> Response {
 fn forbidden() -> Response {
     (
         StatusCode::FORBIDDEN,
-        Html(page(
+        Html(ui::message(
             "No access",
-            "<h1>You cannot change the provisions register</h1><p>Commissioners and team managers keep it.</p>",
+            "You cannot change the provisions register",
+            &["Commissioners and team managers keep it."],
         )),
     )
         .into_response()
@@ -115,25 +118,24 @@ fn money(p: Pence) -> String {
     p.to_string()
 }
 
-fn table(caption: &str, head: &[&str], rows: Vec<Vec<String>>, empty: &str) -> String {
-    if rows.is_empty() {
-        return format!("<h2>{}</h2><p>{}</p>", esc(caption), esc(empty));
+/// A section of a record: its heading, then its table, or what it means that it is empty.
+fn table(caption: &str, head: &[&str], rows: Vec<Vec<Markup>>, empty: &str) -> Markup {
+    let columns: Vec<ui::Column> = head.iter().map(|h| ui::col(h)).collect();
+    html! {
+        h2.govuk-heading-m { (caption) }
+        @if rows.is_empty() {
+            p.govuk-body { (empty) }
+        } @else {
+            (ui::table_unseen_caption(caption, &columns, rows.iter().map(|r| html! {
+                @for c in r { (ui::cell(c)) }
+            })))
+        }
     }
-    let head: String = head
-        .iter()
-        .map(|c| format!("<th scope=\"col\">{}</th>", esc(c)))
-        .collect();
-    let body: String = rows
-        .iter()
-        .map(|r| {
-            let cells: String = r.iter().map(|c| format!("<td>{c}</td>")).collect();
-            format!("<tr>{cells}</tr>")
-        })
-        .collect();
-    format!(
-        "<h2>{}</h2><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>",
-        esc(caption)
-    )
+}
+
+/// Text for a table cell.
+fn text(s: impl maud::Render) -> Markup {
+    html! { (s) }
 }
 
 /// Why new places or capital here need viable-options evidence, if they do: the school is
@@ -174,28 +176,13 @@ fn commissioning(p: &ProvisionState, today: NaiveDate) -> String {
     }
 }
 
-fn show_page(store: &dyn Store, who: &Principal, l: &Loaded) -> Result<String, StoreError> {
+fn show_page(store: &dyn Store, who: &Principal, l: &Loaded) -> Result<Markup, StoreError> {
     let today = england_today();
     let rules = sendscope_app::compliance::rules_on(store, who.area, today)?;
     let p = &l.provision;
     let o = p.opened.as_ref();
     let id = l.id;
     let needs: Vec<&str> = p.need_types_on(today).iter().map(|n| n.code()).collect();
-    let mut h = format!(
-        "<span class=\"govuk-caption-l\"><a href=\"/settings/{}\">{}</a></span><h1>{}</h1>",
-        l.setting_id,
-        esc(&l.school()),
-        esc(&l.name())
-    );
-    if let Some(why) = evidence_required(&rules, p, l.setting.as_ref(), today) {
-        h.push_str(&format!(
-            "<div class=\"govuk-warning-text\"><span class=\"govuk-warning-text__icon\" aria-hidden=\"true\">!</span>\
-             <strong class=\"govuk-warning-text__text\"><span class=\"govuk-visually-hidden\">Warning</span>\
-             Viable-options evidence required: {}. New places or capital here need evidence that no school meeting the standard could take them. \
-             <a href=\"/provisions/{id}/viable-options\">See the viable options</a></strong></div>",
-            esc(&why)
-        ));
-    }
     let approval = match rules.route(p, l.setting.as_ref()) {
         None => "none needed for opening".to_string(),
         Some(route) => match sendscope_domain::compliance::approval_effective(p) {
@@ -203,24 +190,6 @@ fn show_page(store: &dyn Store, who: &Principal, l: &Loaded) -> Result<String, S
             None => format!("no {}: children cannot be named into it", route.label()),
         },
     };
-    h.push_str(&format!(
-        "<dl>\
-         <dt>Kind</dt><dd>{}</dd>\
-         <dt>Types of need</dt><dd>{}</dd>\
-         <dt>Ages</dt><dd>{}</dd>\
-         <dt>Approval</dt><dd>{}</dd>\
-         <dt>Status</dt><dd>{}</dd>\
-         <dt>Commissioning</dt><dd>{}</dd></dl>",
-        o.map(|o| o.kind.label()).unwrap_or(""),
-        esc(&needs.join(", ")),
-        o.map(|o| format!("{}-{}", o.low_age, o.high_age))
-            .unwrap_or_default(),
-        esc(&approval),
-        p.closed_on
-            .map(|c| format!("closed on {}", long_date(c)))
-            .unwrap_or_else(|| "open".into()),
-        esc(&commissioning(p, today)),
-    ));
     // Findings on this provision's own record (children named are in the area report).
     let record = ProvisionRecord {
         id,
@@ -229,87 +198,31 @@ fn show_page(store: &dyn Store, who: &Principal, l: &Loaded) -> Result<String, S
         setting: l.setting.as_ref(),
         namings: Vec::new(),
     };
-    let found: Vec<Vec<String>> = findings(&rules, &[record], today)
+    let found: Vec<Vec<Markup>> = findings(&rules, &[record], today)
         .into_iter()
         .map(|f| {
             vec![
-                long_date(f.began_on),
-                esc(&f.detail),
-                if f.open { "open" } else { "closed" }.to_string(),
+                text(long_date(f.began_on)),
+                text(&f.detail),
+                text(if f.open { "open" } else { "closed" }),
             ]
         })
         .collect();
-    h.push_str(&table(
-        "Findings",
-        &["Began", "What", "Now"],
-        found,
-        "No step on this provision was taken before the approval it depends on.",
-    ));
-    h.push_str("<p><a href=\"/compliance\">The compliance report</a> also lists children named or placed before approval.</p>");
-    h.push_str(&table(
-        "Places",
-        &["Academic year", "Places"],
-        p.places
-            .iter()
-            .map(|(y, n)| vec![y.to_string(), n.to_string()])
-            .collect(),
-        "No places recorded.",
-    ));
-    h.push_str(&table(
-        "Cost per place",
-        &[
-            "Financial year",
-            "Place funding",
-            "Top-up",
-            "Health",
-            "Social care",
-            "Total",
-        ],
-        p.costs
-            .iter()
-            .map(|(y, c)| {
-                vec![
-                    y.to_string(),
-                    money(c.place_funding),
-                    money(c.top_up),
-                    money(c.health),
-                    money(c.social_care),
-                    money(c.total()),
-                ]
-            })
-            .collect(),
-        "No costs recorded.",
-    ));
-    h.push_str(&table(
-        "Service level agreements",
-        &["Parties", "Signed", "Runs"],
-        p.slas
-            .iter()
-            .map(|s| {
-                vec![
-                    esc(&s.parties.join(", ")),
-                    long_date(s.signed_on),
-                    format!("{} to {}", long_date(s.start), long_date(s.end)),
-                ]
-            })
-            .collect(),
-        "No agreement recorded.",
-    ));
-    let mut approvals: Vec<(NaiveDate, Vec<String>)> = p
+    let mut approvals: Vec<(NaiveDate, Vec<Markup>)> = p
         .applications
         .iter()
         .map(|a| {
             (
                 a.submitted_on,
                 vec![
-                    long_date(a.submitted_on),
-                    a.route.label().to_string(),
-                    format!(
+                    text(long_date(a.submitted_on)),
+                    text(a.route.label()),
+                    text(format!(
                         "applied{}",
                         a.advisory_board_on
                             .map(|b| format!(", advisory board {}", long_date(b)))
                             .unwrap_or_default()
-                    ),
+                    )),
                 ],
             )
         })
@@ -327,9 +240,9 @@ fn show_page(store: &dyn Store, who: &Principal, l: &Loaded) -> Result<String, S
             (
                 d.decided_on,
                 vec![
-                    long_date(d.decided_on),
-                    d.route.label().to_string(),
-                    format!(
+                    text(long_date(d.decided_on)),
+                    text(d.route.label()),
+                    text(format!(
                         "{}{}{}",
                         if d.approved { "approved" } else { "refused" },
                         d.effective_from
@@ -338,76 +251,127 @@ fn show_page(store: &dyn Store, who: &Principal, l: &Loaded) -> Result<String, S
                         if what.is_empty() {
                             String::new()
                         } else {
-                            format!(" ({})", esc(&what.join("; ")))
+                            format!(" ({})", what.join("; "))
                         }
-                    ),
+                    )),
                 ],
             )
         }))
         .collect();
     approvals.sort_by_key(|(d, _)| *d);
-    h.push_str(&table(
-        "Approvals",
-        &["Date", "Route", "What"],
-        approvals.into_iter().map(|(_, r)| r).collect(),
-        "No application or decision recorded.",
-    ));
-    h.push_str(&table(
-        "Capital",
-        &[
-            "Reference",
-            "Approved",
-            "Amount",
+    Ok(html! {
+        span.govuk-caption-l { (ui::link(&format!("/settings/{}", l.setting_id), l.school())) }
+        h1.govuk-heading-l { (l.name()) }
+        @if let Some(why) = evidence_required(&rules, p, l.setting.as_ref(), today) {
+            (ui::warning(html! {
+                "Viable-options evidence required: " (why) ". New places or capital here need evidence that no school \
+                 meeting the standard could take them. "
+                (ui::link(&format!("/provisions/{id}/viable-options"), "See the viable options"))
+            }))
+        }
+        (ui::summary_list([
+            ("Kind", o.map(|o| o.kind.label()).unwrap_or("").to_string()),
+            ("Types of need", needs.join(", ")),
+            ("Ages", o.map(|o| format!("{}-{}", o.low_age, o.high_age)).unwrap_or_default()),
+            ("Approval", approval),
+            ("Status", p.closed_on.map(|c| format!("closed on {}", long_date(c))).unwrap_or_else(|| "open".into())),
+            ("Commissioning", commissioning(p, today)),
+        ]))
+        (table(
+            "Findings",
+            &["Began", "What", "Now"],
+            found,
+            "No step on this provision was taken before the approval it depends on.",
+        ))
+        p.govuk-body { (ui::link("/compliance", "The compliance report")) " also lists children named or placed before approval." }
+        (table(
             "Places",
-            "Spent to date",
-            "Still to spend",
-        ],
-        p.capital
-            .iter()
-            .map(|c| {
-                let spent = c.reference.as_deref().and_then(|r| p.spent_to_date(r));
-                vec![
-                    esc(c.reference.as_deref().unwrap_or("none")),
-                    format!("{} by {}", long_date(c.approved_on), esc(&c.approving_body)),
-                    money(c.amount),
-                    c.places.to_string(),
-                    spent.map(money).unwrap_or_else(|| "not reported".into()),
-                    spent
-                        .map(|s| money(Pence(c.amount.0 - s.0)))
-                        .unwrap_or_default(),
-                ]
-            })
-            .collect(),
-        "No capital recorded.",
-    ));
-    h.push_str(&table(
-        "Viable-options evidence",
-        &["Recorded", "Summary"],
-        p.viable_options
-            .iter()
-            .map(|v| vec![long_date(v.on), esc(&v.summary).replace('\n', "<br>")])
-            .collect(),
-        "None recorded.",
-    ));
-    h.push_str(&format!(
-        "<p><a href=\"/provisions/{id}/viable-options\">Viable options for these places</a></p>"
-    ));
-    if may_change(who) {
-        let links: String = PROVISION_STEPS
-            .iter()
-            .map(|s| {
-                format!(
-                    "<li><a href=\"/provisions/{id}/steps/{}\">{}</a></li>",
-                    s.slug,
-                    esc(s.title)
-                )
-            })
-            .collect();
-        h.push_str(&format!(
-            "<h2>Record a step</h2><ul class=\"govuk-list\">{links}</ul>"
-        ));
-    }
-    Ok(h)
+            &["Academic year", "Places"],
+            p.places.iter().map(|(y, n)| vec![text(y.to_string()), text(n)]).collect(),
+            "No places recorded.",
+        ))
+        (table(
+            "Cost per place",
+            &["Financial year", "Place funding", "Top-up", "Health", "Social care", "Total"],
+            p.costs
+                .iter()
+                .map(|(y, c)| {
+                    vec![
+                        text(y.to_string()),
+                        text(money(c.place_funding)),
+                        text(money(c.top_up)),
+                        text(money(c.health)),
+                        text(money(c.social_care)),
+                        text(money(c.total())),
+                    ]
+                })
+                .collect(),
+            "No costs recorded.",
+        ))
+        (table(
+            "Service level agreements",
+            &["Parties", "Signed", "Runs"],
+            p.slas
+                .iter()
+                .map(|s| {
+                    vec![
+                        text(s.parties.join(", ")),
+                        text(long_date(s.signed_on)),
+                        text(format!("{} to {}", long_date(s.start), long_date(s.end))),
+                    ]
+                })
+                .collect(),
+            "No agreement recorded.",
+        ))
+        (table(
+            "Approvals",
+            &["Date", "Route", "What"],
+            approvals.into_iter().map(|(_, r)| r).collect(),
+            "No application or decision recorded.",
+        ))
+        (table(
+            "Capital",
+            &["Reference", "Approved", "Amount", "Places", "Spent to date", "Still to spend"],
+            p.capital
+                .iter()
+                .map(|c| {
+                    let spent = c.reference.as_deref().and_then(|r| p.spent_to_date(r));
+                    vec![
+                        text(c.reference.as_deref().unwrap_or("none")),
+                        text(format!("{} by {}", long_date(c.approved_on), c.approving_body)),
+                        text(money(c.amount)),
+                        text(c.places),
+                        text(spent.map(money).unwrap_or_else(|| "not reported".into())),
+                        text(spent.map(|s| money(Pence(c.amount.0 - s.0))).unwrap_or_default()),
+                    ]
+                })
+                .collect(),
+            "No capital recorded.",
+        ))
+        (table(
+            "Viable-options evidence",
+            &["Recorded", "Summary"],
+            p.viable_options
+                .iter()
+                .map(|v| {
+                    vec![
+                        text(long_date(v.on)),
+                        html! { @for (i, line) in v.summary.split('\n').enumerate() { @if i > 0 { br; } (line) } },
+                    ]
+                })
+                .collect(),
+            "None recorded.",
+        ))
+        p.govuk-body { (ui::link(&format!("/provisions/{id}/viable-options"), "Viable options for these places")) }
+        @if may_change(who) {
+            h2.govuk-heading-m { "Record a step" }
+            ul.govuk-list {
+                @for s in PROVISION_STEPS {
+                    li { (ui::link(&format!("/provisions/{id}/steps/{}", s.slug), s.title)) }
+                }
+            }
+        }
+    })
 }
 
 /// GET /provisions/{id}
@@ -419,7 +383,7 @@ pub async fn show(
     blocking(&app, headers, move |store, who| {
         match load(store, &who.principal, &id) {
             Ok(Some(l)) => match show_page(store, &who.principal, &l) {
-                Ok(body) => Html(page(&l.name(), &body)).into_response(),
+                Ok(body) => Html(ui::page(&l.name(), body)).into_response(),
                 Err(e) => crate::error_page(&e.to_string()),
             },
             Ok(None) => not_found(),
@@ -442,7 +406,7 @@ fn empty_context() -> Context {
 }
 
 /// A form page for a step, fresh or with what to put right.
-fn form_page(step: &Step, view: &FormView) -> String {
+fn form_page(step: &Step, view: &FormView) -> Markup {
     crate::steps::render_form(step, &empty_context(), view)
 }
 
@@ -489,7 +453,7 @@ fn submit_step(
     }
     let again = |status: StatusCode, errors: &[FieldError], refusal: Option<&str>| {
         let body = form_page(step, &at.view(&who.session.csrf, form, errors, refusal));
-        (status, Html(page(&format!("Error: {}", step.title), &body))).into_response()
+        (status, Html(ui::page(&format!("Error: {}", step.title), body))).into_response()
     };
     let mut payload = match crate::steps::payload(step, form, &empty_context()) {
         Ok(v) => v,
@@ -535,7 +499,7 @@ pub async fn step_form(
             caption: &l.name(),
         };
         let body = form_page(step, &at.view(&who.session.csrf, &Vec::new(), &[], None));
-        Html(page(step.title, &body)).into_response()
+        Html(ui::page(step.title, body)).into_response()
     })
     .await
 }
@@ -592,7 +556,7 @@ pub async fn open_form(
             caption: &name,
         };
         let body = form_page(&OPEN, &at.view(&who.session.csrf, &Vec::new(), &[], None));
-        Html(page(OPEN.title, &body)).into_response()
+        Html(ui::page(OPEN.title, body)).into_response()
     })
     .await
 }

@@ -4,7 +4,8 @@
 use super::*;
 use crate::shell::blocking;
 use crate::steps::Submitted;
-use crate::{AppState, esc, page};
+use crate::{AppState, ui};
+use maud::{Markup, html};
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -21,85 +22,70 @@ fn options_page(
     who: &crate::auth::SignedIn,
     l: &Loaded,
     km: f64,
-) -> Result<String, StoreError> {
+) -> Result<Markup, StoreError> {
     let today = england_today();
     let options =
         sendscope_app::compliance::viable_options_for(store, who.principal.area, l.id, km, today)?
             .unwrap_or_default();
     let rules = sendscope_app::compliance::rules_on(store, who.principal.area, today)?;
-    let standing = match l
+    let standing = l
         .setting
         .as_ref()
-        .and_then(|s| rules.below_standard(s, today))
-    {
-        Some(why) => format!(
-            "<p><strong class=\"govuk-tag govuk-tag--orange\">Below the standard for new places</strong> {}</p>",
-            esc(&why)
-        ),
-        None => "<p>This school is not below the Ofsted standard for new places (or has no inspection recorded).</p>".into(),
-    };
-    let rows: Vec<Vec<String>> = options
+        .and_then(|s| rules.below_standard(s, today));
+    let rows: Vec<Vec<Markup>> = options
         .iter()
         .map(|o| {
             vec![
-                format!(
-                    "<a href=\"/provisions/{}\">{}</a><br>{}",
-                    o.provision,
-                    esc(&o.provision_name),
-                    esc(&o.name)
+                html! { (ui::link(&format!("/provisions/{}", o.provision), &o.provision_name)) br; (o.name) },
+                text(format!("{:.1}", o.distance_km)),
+                text(o.places),
+                text(o.children_placed),
+                text(o.spare_places),
+                text(o.expandable_places),
+                text(
+                    o.cost_per_place_pence
+                        .map(|p| money(Pence(p)))
+                        .unwrap_or_else(|| "not recorded".into()),
                 ),
-                format!("{:.1}", o.distance_km),
-                o.places.to_string(),
-                o.children_placed.to_string(),
-                o.spare_places.to_string(),
-                o.expandable_places.to_string(),
-                o.cost_per_place_pence
-                    .map(|p| money(Pence(p)))
-                    .unwrap_or_else(|| "not recorded".into()),
-                esc(&o.ofsted),
+                text(&o.ofsted),
             ]
         })
         .collect();
     let count = rows.len();
-    let mut h = format!(
-        "<span class=\"govuk-caption-l\">{} at {}</span><h1>Viable options</h1>{standing}\
-         <p>Provisions at other schools within {km} km that meet the Ofsted standard, serve the same phase, \
-         overlapping ages and at least one of the same types of need, and have spare places now or places they could add without a new approval.</p>\
-         <form method=\"get\" action=\"/provisions/{}/viable-options\" novalidate><div class=\"govuk-form-group\">\
-         <label class=\"govuk-label\" for=\"km\">Distance in kilometres</label>\
-         <input class=\"govuk-input govuk-input--width-4\" id=\"km\" name=\"km\" type=\"text\" inputmode=\"decimal\" value=\"{km}\"></div>\
-         <button type=\"submit\" class=\"govuk-button govuk-button--secondary\">Search again</button></form>",
-        esc(&l.name()),
-        esc(&l.school()),
-        l.id
-    );
-    h.push_str(&table(
-        &format!("{count} viable options"),
-        &[
-            "Provision",
-            "Distance (km)",
-            "Places",
-            "Children placed",
-            "Spare",
-            "Could add",
-            "Cost per place",
-            "Ofsted",
-        ],
-        rows,
-        "No setting within that distance meets the standard with spare or expandable places.",
-    ));
-    if may_change(&who.principal) {
-        h.push_str(&format!(
-            "<form method=\"post\" action=\"/provisions/{}/viable-options\" novalidate>\
-             <input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"km\" value=\"{km}\">\
-             <div class=\"govuk-form-group\"><label class=\"govuk-label\" for=\"note\">Why these options cannot take the places (optional)</label>\
-             <textarea class=\"govuk-textarea\" id=\"note\" name=\"note\" rows=\"3\"></textarea></div>\
-             <button type=\"submit\" class=\"govuk-button\">Record this search as the viable-options evidence</button></form>",
-            l.id,
-            esc(&who.session.csrf)
-        ));
-    }
-    Ok(h)
+    Ok(html! {
+        span.govuk-caption-l { (l.name()) " at " (l.school()) }
+        h1.govuk-heading-l { "Viable options" }
+        @match standing {
+            Some(why) => p.govuk-body { (ui::tag("Below the standard for new places", Some("orange"))) " " (why) },
+            None => p.govuk-body { "This school is not below the Ofsted standard for new places (or has no inspection recorded)." },
+        }
+        p.govuk-body {
+            "Provisions at other schools within " (km) " km that meet the Ofsted standard, serve the same phase, \
+             overlapping ages and at least one of the same types of need, and have spare places now or places they \
+             could add without a new approval."
+        }
+        form method="get" action={ "/provisions/" (l.id) "/viable-options" } novalidate {
+            div.govuk-form-group {
+                label.govuk-label for="km" { "Distance in kilometres" }
+                input class="govuk-input govuk-input--width-4" id="km" name="km" type="text" inputmode="decimal" value=(km);
+            }
+            button type="submit" class="govuk-button govuk-button--secondary" { "Search again" }
+        }
+        (table(
+            &format!("{count} viable options"),
+            &["Provision", "Distance (km)", "Places", "Children placed", "Spare", "Could add", "Cost per place", "Ofsted"],
+            rows,
+            "No setting within that distance meets the standard with spare or expandable places.",
+        ))
+        @if may_change(&who.principal) {
+            form method="post" action={ "/provisions/" (l.id) "/viable-options" } novalidate {
+                (ui::csrf(&who.session.csrf))
+                input type="hidden" name="km" value=(km);
+                (ui::textarea(&ui::Question::new("note", "Why these options cannot take the places (optional)"), "", 3, ""))
+                button type="submit" class="govuk-button" { "Record this search as the viable-options evidence" }
+            }
+        }
+    })
 }
 
 pub(crate) fn km_of(q: &HashMap<String, String>) -> Result<f64, String> {
@@ -130,20 +116,20 @@ pub async fn viable_options(
             Err(m) => {
                 return (
                     StatusCode::BAD_REQUEST,
-                    Html(page(
+                    Html(ui::page(
                         "Error: Viable options",
-                        &format!(
-                            "<h1>Viable options</h1><p class=\"govuk-error-message\">{}</p><p><a href=\"/provisions/{}/viable-options\">Search within 8 km</a></p>",
-                            esc(&m),
-                            l.id
-                        ),
+                        html! {
+                            h1.govuk-heading-l { "Viable options" }
+                            p.govuk-error-message { (m) }
+                            p.govuk-body { (ui::link(&format!("/provisions/{}/viable-options", l.id), "Search within 8 km")) }
+                        },
                     )),
                 )
                     .into_response();
             }
         };
         match options_page(store, &who, &l, km) {
-            Ok(body) => Html(page("Viable options", &body)).into_response(),
+            Ok(body) => Html(ui::page("Viable options", body)).into_response(),
             Err(e) => crate::error_page(&e.to_string()),
         }
     })
@@ -172,7 +158,7 @@ pub async fn record_viable_options(
         let Ok(km) = km_of(&q) else {
             return (
                 StatusCode::BAD_REQUEST,
-                Html(page("Error", "<h1>The distance is not a number</h1>")),
+                Html(ui::message("Error", "The distance is not a number", &[])),
             )
                 .into_response();
         };
@@ -202,10 +188,7 @@ pub async fn record_viable_options(
                 .into_response(),
             Err(StepError::Refused(m)) | Err(StepError::Invalid(m)) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
-                Html(page(
-                    "Error",
-                    &format!("<h1>Not recorded</h1><p>{}</p>", esc(&m)),
-                )),
+                Html(ui::message("Error", "Not recorded", &[&m])),
             )
                 .into_response(),
             Err(StepError::Forbidden) => forbidden(),

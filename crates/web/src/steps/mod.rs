@@ -7,7 +7,7 @@
 
 use crate::auth::SignedIn;
 use crate::shell::{not_found, with_user};
-use crate::{AppState, page};
+use crate::{AppState, ui};
 use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -47,9 +47,10 @@ pub fn open_for_change(
         Err(StepError::NotFound) => Err(Box::new(not_found())),
         Err(StepError::Forbidden) => Err(Box::new((
             StatusCode::FORBIDDEN,
-            Html(page(
+            Html(ui::message(
                 "No access",
-                "<h1>You cannot record steps on this record</h1><p>Caseworkers and team managers record casework.</p>",
+                "You cannot record steps on this record",
+                &["Caseworkers and team managers record casework."],
             )),
         )
             .into_response())),
@@ -149,7 +150,7 @@ pub async fn menu(
     with_user(&app, headers, move |store, who| {
         match open_for_change(store, &who, &id, None) {
             Ok(p) => {
-                Html(page("Record a step", &render_menu(&id, &child_name(&p)))).into_response()
+                Html(ui::page("Record a step", render_menu(&id, &child_name(&p)))).into_response()
             }
             Err(r) => *r,
         }
@@ -178,7 +179,7 @@ pub async fn form(
             errors: &[],
             refusal: None,
         };
-        Html(page(step.title, &render_form(step, &ctx, &view))).into_response()
+        Html(ui::page(step.title, render_form(step, &ctx, &view))).into_response()
     })
     .await
 }
@@ -211,7 +212,7 @@ pub async fn submit(
                 refusal,
             };
             let body = render_form(step, &ctx, &view);
-            (status, Html(page(&format!("Error: {}", step.title), &body))).into_response()
+            (status, Html(ui::page(&format!("Error: {}", step.title), body))).into_response()
         };
         let payload = match payload(step, &form, &ctx) {
             Ok(v) => v,

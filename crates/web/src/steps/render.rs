@@ -2,7 +2,8 @@
 //! menu of steps a record offers.
 
 use super::*;
-use crate::esc;
+use crate::ui;
+use maud::{Markup, html};
 use sendscope_domain::sen::NeedType;
 
 /// The form, with what was entered and any errors (field errors, or the rules' refusal).
@@ -33,7 +34,7 @@ pub(crate) fn placeable(ctx: &Context) -> Vec<(String, String)> {
     options
 }
 
-pub fn render_form(step: &Step, ctx: &Context, v: &FormView) -> String {
+pub fn render_form(step: &Step, ctx: &Context, v: &FormView) -> Markup {
     let FormView {
         action,
         back,
@@ -43,51 +44,46 @@ pub fn render_form(step: &Step, ctx: &Context, v: &FormView) -> String {
         errors,
         refusal,
     } = *v;
-    let mut h = String::new();
-    if !errors.is_empty() || refusal.is_some() {
-        let mut items: String = errors
-            .iter()
-            .map(|(k, m)| format!("<li><a href=\"#{k}\">{}</a></li>", esc(m)))
-            .collect();
-        if let Some(r) = refusal {
-            items.push_str(&format!("<li><a href=\"#step-form\">{}</a></li>", esc(r)));
+    let problems = errors
+        .iter()
+        .map(|(k, m)| (*k, m.as_str()))
+        .chain(refusal.map(|r| ("step-form", r)));
+    html! {
+        @if !errors.is_empty() || refusal.is_some() { (ui::error_summary(problems)) }
+        span.govuk-caption-l { (child) }
+        h1.govuk-heading-l { (step.title) }
+        form method="post" action=(action) id="step-form" novalidate {
+            (ui::csrf(csrf))
+            @for field in step.fields { (render_field(field, ctx, form, errors)) }
+            @if ctx.can_override {
+                (ui::textarea(&ui::Question {
+                    hint: Some("Only if the child must be named into a provision whose approval is not yet in effect: \
+                                say why. The override is recorded and reported."),
+                    ..ui::Question::new("override_reason", "Override the approval gate (team managers only)")
+                }, "", 2, value(form, "override_reason")))
+            }
+            (ui::textarea(&ui::Question {
+                hint: Some("For example, why this is recorded late"),
+                ..ui::Question::new("reason", "Note for the record (optional)")
+            }, "", 2, value(form, "reason")))
+            div.govuk-button-group {
+                (ui::submit("Record"))
+                (ui::link(back, "Cancel"))
+            }
         }
-        h.push_str(&format!(
-            "<div class=\"govuk-error-summary\" data-module=\"govuk-error-summary\"><div role=\"alert\">\
-             <h2 class=\"govuk-error-summary__title\">There is a problem</h2><div class=\"govuk-error-summary__body\">\
-             <ul class=\"govuk-list govuk-error-summary__list\">{items}</ul></div></div></div>"
-        ));
     }
-    h.push_str(&format!(
-        "<span class=\"govuk-caption-l\">{}</span><h1>{}</h1>\
-         <form method=\"post\" action=\"{}\" id=\"step-form\" novalidate>\
-         <input type=\"hidden\" name=\"csrf\" value=\"{}\">",
-        esc(child),
-        esc(step.title),
-        esc(action),
-        esc(csrf)
-    ));
-    for field in step.fields {
-        h.push_str(&render_field(field, ctx, form, errors));
-    }
-    if ctx.can_override {
-        h.push_str(&format!(
-            "<div class=\"govuk-form-group\"><label class=\"govuk-label\" for=\"override_reason\">Override the approval gate (team managers only)</label>\
-             <div id=\"override_reason-hint\" class=\"govuk-hint\">Only if the child must be named into a provision whose approval is not yet in effect: say why. The override is recorded and reported.</div>\
-             <textarea class=\"govuk-textarea\" id=\"override_reason\" name=\"override_reason\" rows=\"2\" aria-describedby=\"override_reason-hint\">{}</textarea></div>",
-            esc(value(form, "override_reason"))
-        ));
-    }
-    h.push_str(&format!(
-        "<div class=\"govuk-form-group\"><label class=\"govuk-label\" for=\"reason\">Note for the record (optional)</label>\
-         <div id=\"reason-hint\" class=\"govuk-hint\">For example, why this is recorded late</div>\
-         <textarea class=\"govuk-textarea\" id=\"reason\" name=\"reason\" rows=\"2\" aria-describedby=\"reason-hint\">{}</textarea></div>\
-         <div class=\"govuk-button-group\"><button type=\"submit\">Record</button>\
-         <a class=\"govuk-link\" href=\"{}\">Cancel</a></div></form>",
-        esc(value(form, "reason")),
-        esc(back)
-    ));
-    h
+}
+
+/// The need types as choices: "Autistic spectrum disorder (ASD)".
+fn need_choices() -> Vec<(String, String)> {
+    NeedType::all()
+        .map(|n| {
+            (
+                n.code().to_string(),
+                format!("{} ({})", n.description(), n.code()),
+            )
+        })
+        .collect()
 }
 
 pub(crate) fn render_field(
@@ -95,220 +91,59 @@ pub(crate) fn render_field(
     ctx: &Context,
     form: &Submitted,
     errors: &[FieldError],
-) -> String {
+) -> Markup {
     let key = field.key;
-    let error = errors.iter().find(|(k, _)| *k == key).map(|(_, m)| m);
-    let group = if error.is_some() {
-        "govuk-form-group govuk-form-group--error"
-    } else {
-        "govuk-form-group"
+    let q = ui::Question {
+        name: key,
+        label: field.label,
+        hint: (!field.hint.is_empty()).then_some(field.hint),
+        error: errors.iter().find(|(k, _)| *k == key).map(|(_, m)| m.as_str()),
     };
-    let hint_id = format!("{key}-hint");
-    let err_id = format!("{key}-error");
-    let describedby = {
-        let mut ids = Vec::new();
-        if !field.hint.is_empty() {
-            ids.push(hint_id.clone());
-        }
-        if error.is_some() {
-            ids.push(err_id.clone());
-        }
-        if ids.is_empty() {
-            String::new()
-        } else {
-            format!(" aria-describedby=\"{}\"", ids.join(" "))
-        }
-    };
-    let hint = if field.hint.is_empty() {
-        String::new()
-    } else {
-        format!(
-            "<div id=\"{hint_id}\" class=\"govuk-hint\">{}</div>",
-            esc(field.hint)
-        )
-    };
-    let err = error
-        .map(|m| {
-            format!(
-                "<p id=\"{err_id}\" class=\"govuk-error-message\"><span class=\"govuk-visually-hidden\">Error:</span> {}</p>",
-                esc(m)
-            )
-        })
-        .unwrap_or_default();
     let current = value(form, key);
-    let fieldset = |legend: &str, inner: String| {
-        format!(
-            "<div class=\"{group}\"><fieldset class=\"govuk-fieldset\"{describedby}><legend class=\"govuk-fieldset__legend govuk-fieldset__legend--s\">{}</legend>{hint}{err}{inner}</fieldset></div>",
-            esc(legend)
-        )
-    };
-    let radios = |options: Vec<(String, String)>, optional: bool| {
-        let mut items: String = options
-            .iter()
-            .enumerate()
-            .map(|(i, (v, label))| {
-                let id = if i == 0 {
-                    key.to_string()
-                } else {
-                    format!("{key}-{i}")
-                };
-                let checked = if current == v { " checked" } else { "" };
-                format!(
-                    "<div class=\"govuk-radios__item\"><input class=\"govuk-radios__input\" id=\"{id}\" name=\"{key}\" type=\"radio\" value=\"{}\"{checked}>\
-                     <label class=\"govuk-label govuk-radios__label\" for=\"{id}\">{}</label></div>",
-                    esc(v),
-                    esc(label)
-                )
-            })
-            .collect();
-        if optional {
-            let checked = if current.is_empty() { " checked" } else { "" };
-            items.push_str(&format!(
-                "<div class=\"govuk-radios__divider\">or</div><div class=\"govuk-radios__item\"><input class=\"govuk-radios__input\" id=\"{key}-none\" name=\"{key}\" type=\"radio\" value=\"\"{checked}>\
-                 <label class=\"govuk-label govuk-radios__label\" for=\"{key}-none\">None</label></div>"
-            ));
-        }
-        format!("<div class=\"govuk-radios\" data-module=\"govuk-radios\">{items}</div>")
-    };
-    let select = |options: &[(String, String)], none: Option<&str>| {
-        let mut opts = String::new();
-        if let Some(n) = none {
-            opts.push_str(&format!("<option value=\"\">{}</option>", esc(n)));
-        }
-        for (v, label) in options {
-            let sel = if current == v { " selected" } else { "" };
-            opts.push_str(&format!(
-                "<option value=\"{}\"{sel}>{}</option>",
-                esc(v),
-                esc(label)
-            ));
-        }
-        format!(
-            "<div class=\"{group}\"><label class=\"govuk-label\" for=\"{key}\">{}</label>{hint}{err}\
-             <select class=\"govuk-select\" id=\"{key}\" name=\"{key}\"{describedby}>{opts}</select></div>",
-            esc(field.label)
-        )
-    };
     let owned = |c: Choices| -> Vec<(String, String)> {
         c.iter()
             .map(|(v, l)| ((*v).to_string(), (*l).to_string()))
             .collect()
     };
+    let select = |options: &[(String, String)], none: Option<&str>| {
+        ui::select_question(&q, options, none, current)
+    };
+    let optional = |yes: bool| if yes { " (optional)" } else { "" };
     match field.kind {
         Kind::Date | Kind::OptionalDate => {
-            let part = |p: &str, label: &str, width: u8| {
-                let name = format!("{key}-{p}");
-                let id = if p == "day" {
-                    key.to_string()
-                } else {
-                    name.clone()
-                };
-                let error_class = if error.is_some() {
-                    " govuk-input--error"
-                } else {
-                    ""
-                };
-                format!(
-                    "<div class=\"govuk-date-input__item\"><div class=\"govuk-form-group\">\
-                     <label class=\"govuk-label govuk-date-input__label\" for=\"{id}\">{label}</label>\
-                     <input class=\"govuk-input govuk-date-input__input govuk-input--width-{width}{error_class}\" id=\"{id}\" name=\"{name}\" type=\"text\" inputmode=\"numeric\" value=\"{}\"></div></div>",
-                    esc(value(form, &name))
-                )
-            };
-            let inner = format!(
-                "<div class=\"govuk-date-input\">{}{}{}</div>",
-                part("day", "Day", 2),
-                part("month", "Month", 2),
-                part("year", "Year", 4)
-            );
-            fieldset(field.label, inner)
+            let part = |p: &str| value(form, &format!("{key}-{p}"));
+            ui::date_input(&q, (part("day"), part("month"), part("year")))
         }
-        Kind::Text | Kind::List | Kind::AcademicYear | Kind::FinancialYear => format!(
-            "<div class=\"{group}\"><label class=\"govuk-label\" for=\"{key}\">{}</label>{hint}{err}\
-             <input class=\"govuk-input govuk-!-width-one-half\" id=\"{key}\" name=\"{key}\" type=\"text\" value=\"{}\"{describedby}></div>",
-            esc(field.label),
-            esc(current)
-        ),
-        Kind::Number | Kind::OptionalNumber => format!(
-            "<div class=\"{group}\"><label class=\"govuk-label\" for=\"{key}\">{}{}</label>{hint}{err}\
-             <input class=\"govuk-input govuk-input--width-5\" id=\"{key}\" name=\"{key}\" type=\"text\" inputmode=\"numeric\" spellcheck=\"false\" value=\"{}\"{describedby}></div>",
-            esc(field.label),
-            if matches!(field.kind, Kind::OptionalNumber) {
-                " (optional)"
-            } else {
-                ""
-            },
-            esc(current)
-        ),
-        Kind::Money => format!(
-            "<div class=\"{group}\"><label class=\"govuk-label\" for=\"{key}\">{}</label>{hint}{err}\
-             <div class=\"govuk-input__wrapper\"><div class=\"govuk-input__prefix\" aria-hidden=\"true\">£</div>\
-             <input class=\"govuk-input govuk-input--width-10\" id=\"{key}\" name=\"{key}\" type=\"text\" spellcheck=\"false\" value=\"{}\"{describedby}></div></div>",
-            esc(field.label),
-            esc(current)
-        ),
-        Kind::TextArea | Kind::OptionalTextArea => {
-            let optional = if matches!(field.kind, Kind::OptionalTextArea) {
-                " (optional)"
-            } else {
-                ""
-            };
-            format!(
-                "<div class=\"{group}\"><label class=\"govuk-label\" for=\"{key}\">{}{optional}</label>{hint}{err}\
-                 <textarea class=\"govuk-textarea\" id=\"{key}\" name=\"{key}\" rows=\"4\"{describedby}>{}</textarea></div>",
-                esc(field.label),
-                esc(current)
-            )
+        Kind::Text | Kind::List | Kind::AcademicYear | Kind::FinancialYear => {
+            ui::text_input(&q, "", ui::Width::Half, current)
         }
-        Kind::Choice(c) => fieldset(field.label, radios(owned(c), false)),
-        Kind::OptionalChoice(c) => fieldset(field.label, radios(owned(c), true)),
-        Kind::YesNo => fieldset(
-            field.label,
-            radios(
-                vec![("yes".into(), "Yes".into()), ("no".into(), "No".into())],
-                false,
-            ),
+        Kind::Number | Kind::OptionalNumber => ui::text_input(
+            &q,
+            optional(matches!(field.kind, Kind::OptionalNumber)),
+            ui::Width::Number,
+            current,
+        ),
+        Kind::Money => ui::text_input(&q, "", ui::Width::Money, current),
+        Kind::TextArea | Kind::OptionalTextArea => ui::textarea(
+            &q,
+            optional(matches!(field.kind, Kind::OptionalTextArea)),
+            4,
+            current,
+        ),
+        Kind::Choice(c) => ui::radios(&q, &owned(c), current, None),
+        Kind::OptionalChoice(c) => ui::radios(&q, &owned(c), current, Some("None")),
+        Kind::YesNo => ui::radios(
+            &q,
+            &[("yes".into(), "Yes".into()), ("no".into(), "No".into())],
+            current,
+            None,
         ),
         Kind::Checkboxes(_) | Kind::NeedTypes | Kind::OptionalNeedTypes => {
             let c: Vec<(String, String)> = match field.kind {
                 Kind::Checkboxes(c) => owned(c),
-                _ => NeedType::all()
-                    .map(|n| {
-                        (
-                            n.code().to_string(),
-                            format!("{} ({})", n.description(), n.code()),
-                        )
-                    })
-                    .collect(),
+                _ => need_choices(),
             };
-            let chosen = values(form, key);
-            let items: String = c
-                .iter()
-                .enumerate()
-                .map(|(i, (v, label))| {
-                    let id = if i == 0 {
-                        key.to_string()
-                    } else {
-                        format!("{key}-{i}")
-                    };
-                    let checked = if chosen.contains(&v.as_str()) {
-                        " checked"
-                    } else {
-                        ""
-                    };
-                    format!(
-                        "<div class=\"govuk-checkboxes__item\"><input class=\"govuk-checkboxes__input\" id=\"{id}\" name=\"{key}\" type=\"checkbox\" value=\"{v}\"{checked}>\
-                         <label class=\"govuk-label govuk-checkboxes__label\" for=\"{id}\">{}</label></div>",
-                        esc(label)
-                    )
-                })
-                .collect();
-            fieldset(
-                field.label,
-                format!(
-                    "<div class=\"govuk-checkboxes\" data-module=\"govuk-checkboxes\">{items}</div>"
-                ),
-            )
+            ui::checkboxes(&q, &c, &values(form, key))
         }
         Kind::Request => {
             let options: Vec<(String, String)> = ctx
@@ -316,7 +151,7 @@ pub(crate) fn render_field(
                 .iter()
                 .map(|(n, l)| (n.to_string(), l.clone()))
                 .collect();
-            fieldset(field.label, radios(options, false))
+            ui::radios(&q, &options, current, None)
         }
         Kind::Meeting => select(&ctx.meetings, None),
         Kind::OptionalMeeting => select(&ctx.meetings, Some("Not after a review")),
@@ -326,99 +161,74 @@ pub(crate) fn render_field(
         Kind::OptionalSettingRef => select(&ctx.settings.settings, Some("None")),
         Kind::Named => select(&placeable(ctx), Some("None")),
         Kind::Placed => select(&placeable(ctx), Some("Choose a setting or provision")),
-        Kind::Needs => {
-            let options: Vec<(String, String)> = NeedType::all()
-                .map(|n| {
-                    (
-                        n.code().to_string(),
-                        format!("{} ({})", n.description(), n.code()),
-                    )
-                })
-                .collect();
-            select(&options, Some("Choose the primary need"))
-        }
-        Kind::Sections => {
-            let inner: String = SECTIONS
-                .iter()
-                .map(|(k, label)| {
-                    let name = format!("sections-{k}");
-                    format!(
-                        "<div class=\"govuk-form-group\"><label class=\"govuk-label\" for=\"{name}\">Section {}</label>\
-                         <textarea class=\"govuk-textarea\" id=\"{name}\" name=\"{name}\" rows=\"2\">{}</textarea></div>",
-                        esc(label),
-                        esc(value(form, &name))
-                    )
-                })
-                .collect();
-            format!(
-                "<fieldset class=\"govuk-fieldset\"><legend class=\"govuk-fieldset__legend govuk-fieldset__legend--m\">The plan, section by section</legend>{inner}</fieldset>"
-            )
-        }
+        Kind::Needs => select(&need_choices(), Some("Choose the primary need")),
+        Kind::Sections => html! {
+            fieldset.govuk-fieldset {
+                legend class="govuk-fieldset__legend govuk-fieldset__legend--m" { "The plan, section by section" }
+                @for (k, label) in SECTIONS {
+                    @let name = format!("sections-{k}");
+                    (ui::textarea(&ui::Question::new(&name, &format!("Section {label}")), "", 2, value(form, &name)))
+                }
+            }
+        },
         Kind::Scores => {
             let r = &ctx.rubric;
-            let groups: String = r
-                .sections
-                .iter()
-                .map(|sec| {
-                    let name = format!("scores-{}", sec.key);
-                    let chosen = value(form, &name);
-                    let items: String = (1..=r.max_score)
-                        .map(|v| {
-                            let id = if v == 1 { name.clone() } else { format!("{name}-{v}") };
-                            let checked = if chosen == v.to_string() { " checked" } else { "" };
-                            format!(
-                                "<div class=\"govuk-radios__item\"><input class=\"govuk-radios__input\" id=\"{id}\" name=\"{name}\" type=\"radio\" value=\"{v}\"{checked}>\
-                                 <label class=\"govuk-label govuk-radios__label\" for=\"{id}\">{v}</label></div>"
-                            )
-                        })
-                        .collect();
-                    format!(
-                        "<div class=\"govuk-form-group\"><fieldset class=\"govuk-fieldset\" aria-describedby=\"{name}-hint\"><legend class=\"govuk-fieldset__legend govuk-fieldset__legend--s\">{}</legend>\
-                         <div id=\"{name}-hint\" class=\"govuk-hint\">{}</div><div class=\"govuk-radios govuk-radios--inline govuk-radios--small\" data-module=\"govuk-radios\">{items}</div></fieldset></div>",
-                        esc(&sec.label),
-                        esc(&sec.good_looks_like)
-                    )
-                })
-                .collect();
+            let scores: Vec<(String, String)> =
+                (1..=r.max_score).map(|v| (v.to_string(), v.to_string())).collect();
             let first = r
                 .sections
                 .first()
                 .map(|x| format!("scores-{}", x.key))
                 .unwrap_or_default();
-            format!(
-                "<div class=\"{group}\" id=\"{key}\"><fieldset class=\"govuk-fieldset\"><legend class=\"govuk-fieldset__legend govuk-fieldset__legend--m\">{}: 1 (inadequate) to {}</legend>\
-                 <p class=\"govuk-body\">Rubric: {}. <a class=\"govuk-link\" href=\"#{first}\">Start with the first section</a>.</p>{err}{groups}</fieldset></div>",
-                esc(field.label),
-                r.max_score,
-                esc(&r.title)
-            )
+            html! {
+                div class=(q.group_class()) id=(key) {
+                    fieldset.govuk-fieldset {
+                        legend class="govuk-fieldset__legend govuk-fieldset__legend--m" {
+                            (field.label) ": 1 (inadequate) to " (r.max_score)
+                        }
+                        p.govuk-body {
+                            "Rubric: " (r.title) ". " (ui::link(&format!("#{first}"), "Start with the first section")) "."
+                        }
+                        @if let Some(e) = q.error {
+                            p.govuk-error-message id={ (key) "-error" } { span.govuk-visually-hidden { "Error:" } " " (e) }
+                        }
+                        @for sec in &r.sections {
+                            @let name = format!("scores-{}", sec.key);
+                            (ui::Question { hint: Some(&sec.good_looks_like), ..ui::Question::new(&name, &sec.label) }
+                                .fieldset(ui::radio_items(&name, "govuk-radios govuk-radios--inline govuk-radios--small",
+                                    &scores, value(form, &name), None)))
+                        }
+                    }
+                }
+            }
         }
-        Kind::NextRequest | Kind::Fixed(_) => String::new(),
+        Kind::NextRequest | Kind::Fixed(_) => html! {},
     }
 }
 
 /// The list of steps that can be recorded on a case, by group.
-pub fn render_menu(case: &str, child: &str) -> String {
-    let mut h = format!(
-        "<span class=\"govuk-caption-l\">{}</span><h1>Record a step</h1>\
-         <p>Choose what has happened. sendscope checks the step against the law's order of events and tells you if something must be recorded first.</p>",
-        esc(child)
-    );
-    let mut group = "";
+pub fn render_menu(case: &str, child: &str) -> Markup {
+    let mut groups: Vec<(&str, Vec<&Step>)> = Vec::new();
     for s in STEPS {
-        if s.group != group {
-            if !group.is_empty() {
-                h.push_str("</ul>");
-            }
-            group = s.group;
-            h.push_str(&format!("<h2>{}</h2><ul class=\"govuk-list\">", esc(group)));
+        match groups.last_mut() {
+            Some((g, list)) if *g == s.group => list.push(s),
+            _ => groups.push((s.group, vec![s])),
         }
-        h.push_str(&format!(
-            "<li><a class=\"govuk-link\" href=\"/cases/{case}/steps/{}\">{}</a></li>",
-            s.slug,
-            esc(s.title)
-        ));
     }
-    h.push_str("</ul>");
-    h
+    html! {
+        span.govuk-caption-l { (child) }
+        h1.govuk-heading-l { "Record a step" }
+        p.govuk-body {
+            "Choose what has happened. sendscope checks the step against the law's order of events and tells you \
+             if something must be recorded first."
+        }
+        @for (group, steps) in &groups {
+            h2.govuk-heading-m { (group) }
+            ul.govuk-list {
+                @for s in steps {
+                    li { (ui::link(&format!("/cases/{case}/steps/{}", s.slug), s.title)) }
+                }
+            }
+        }
+    }
 }
