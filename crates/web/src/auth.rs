@@ -2,11 +2,11 @@
 //! a CSRF token on every form, and lock-out after repeated failures.
 
 use crate::{AppState, ui};
-use maud::html;
 use axum::extract::{Form, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use maud::html;
 use sendscope_app::access::principal_of;
 use sendscope_domain::Instant;
 use sendscope_domain::access::Principal;
@@ -138,7 +138,9 @@ pub fn forbidden() -> Response {
     let page = ui::message(
         "Form not accepted",
         "Sorry, this form could not be used",
-        &["It had expired, or was not sent by this service. Go back, reload the page and try again."],
+        &[
+            "It had expired, or was not sent by this service. Go back, reload the page and try again.",
+        ],
     );
     (StatusCode::FORBIDDEN, Html(page)).into_response()
 }

@@ -6,10 +6,10 @@
 use crate::shell::{not_found, with_user};
 use crate::steps::{Submitted, open_for_change};
 use crate::{AppState, ui};
-use maud::{Markup, html};
 use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use maud::{Markup, html};
 use sendscope_app::steps::{StepError, record_step};
 use sendscope_domain::calendar::{england_today, long_date};
 use sendscope_domain::event::{EventBody, LetterIssued, LetterKind};

@@ -201,22 +201,6 @@ pub fn serve_blocking(
     })
 }
 
-/// Escapes text for HTML element content and attribute values.
-pub fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            _ => o.push(c),
-        }
-    }
-    o
-}
-
 mod assets {
     include!(concat!(env!("OUT_DIR"), "/assets.rs"));
 }
@@ -235,86 +219,6 @@ async fn asset(axum::extract::Path(path): axum::extract::Path<String>) -> Respon
             .into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
     }
-}
-
-/// Gives the pages' plain elements their GOV.UK Frontend classes in one place. Only our
-/// own markup has bare tags: anything from users is escaped before it gets here.
-fn govuk_classes(body: &str) -> String {
-    const MAP: &[(&str, &str)] = &[
-        ("<h1>", "<h1 class=\"govuk-heading-l\">"),
-        ("<h2>", "<h2 class=\"govuk-heading-m\">"),
-        ("<p>", "<p class=\"govuk-body\">"),
-        ("<ul>", "<ul class=\"govuk-list govuk-list--bullet\">"),
-        // Our <dl>s pair each <dt> with one <dd>: GOV.UK summary lists.
-        ("<dl>", "<dl class=\"govuk-summary-list\">"),
-        (
-            "<dt>",
-            "<div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-list__key\">",
-        ),
-        ("<dd>", "<dd class=\"govuk-summary-list__value\">"),
-        ("</dd>", "</dd></div>"),
-        ("<table>", "<table class=\"govuk-table\">"),
-        (
-            "<caption>",
-            "<caption class=\"govuk-table__caption govuk-table__caption--m\">",
-        ),
-        ("<thead>", "<thead class=\"govuk-table__head\">"),
-        ("<tbody>", "<tbody class=\"govuk-table__body\">"),
-        ("<tr>", "<tr class=\"govuk-table__row\">"),
-        ("<td>", "<td class=\"govuk-table__cell\">"),
-        (
-            "<td class=\"num\">",
-            "<td class=\"govuk-table__cell govuk-table__cell--numeric\">",
-        ),
-        (
-            "<th scope=\"col\">",
-            "<th scope=\"col\" class=\"govuk-table__header\">",
-        ),
-        (
-            "<th scope=\"col\" class=\"num\">",
-            "<th scope=\"col\" class=\"govuk-table__header govuk-table__header--numeric\">",
-        ),
-        (
-            "<th scope=\"row\">",
-            "<th scope=\"row\" class=\"govuk-table__header\">",
-        ),
-        (
-            "<button type=\"submit\">",
-            "<button type=\"submit\" class=\"govuk-button\" data-module=\"govuk-button\">",
-        ),
-        ("<label for=", "<label class=\"govuk-label\" for="),
-        ("<input id=", "<input class=\"govuk-input\" id="),
-        ("<select id=", "<select class=\"govuk-select\" id="),
-        (
-            "<a href=\"/sign-in\" role=\"button\"",
-            "<a href=\"/sign-in\" role=\"button\" class=\"govuk-button govuk-button--start\"",
-        ),
-    ];
-    // One pass: at each '<', the first entry that matches there is replaced. (Entries
-    // are tried in order, so a longer tag must come before any shorter one it begins with.)
-    let mut out = String::with_capacity(body.len() + body.len() / 2);
-    let mut rest = body;
-    while let Some(at) = rest.find('<') {
-        out.push_str(&rest[..at]);
-        rest = &rest[at..];
-        match MAP.iter().find(|(from, _)| rest.starts_with(from)) {
-            Some((from, to)) => {
-                out.push_str(to);
-                rest = &rest[from.len()..];
-            }
-            None => {
-                out.push('<');
-                rest = &rest[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-/// A page whose body is still written as markup by hand (being moved to `ui`).
-pub(crate) fn page(title: &str, body: &str) -> String {
-    ui::page(title, maud::PreEscaped(govuk_classes(body)))
 }
 
 /// 403 for a form posted with a CSRF token that is not the session's: nothing written.

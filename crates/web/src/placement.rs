@@ -4,11 +4,12 @@
 //! `sendscope_placement::area`, shared with `sendscope placement …`.
 
 use crate::shell::blocking;
-use crate::{AppState, esc, page};
+use crate::{AppState, ui};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use chrono::NaiveDate;
+use maud::{Markup, html};
 use sendscope_app::placement::AreaData;
 use sendscope_domain::access::{Action, Resource, authorise};
 use sendscope_domain::calendar::{england_today, long_date};
@@ -36,13 +37,13 @@ fn date_param(q: &HashMap<String, String>) -> Result<NaiveDate, String> {
 fn bad_request(title: &str, message: &str, back: &str) -> Response {
     (
         StatusCode::BAD_REQUEST,
-        Html(page(
+        Html(ui::page(
             &format!("Error: {title}"),
-            &format!(
-                "<h1>{}</h1><p class=\"govuk-error-message\">{}</p><p><a href=\"{back}\">Start again</a></p>",
-                esc(title),
-                esc(message)
-            ),
+            html! {
+                h1.govuk-heading-l { (title) }
+                p.govuk-error-message { (message) }
+                p.govuk-body { (ui::link(back, "Start again")) }
+            },
         )),
     )
         .into_response()
@@ -88,69 +89,69 @@ pub async fn options(
         };
         let o =
             sendscope_placement::area::options_for(&child, &data.provisions, &data.settings, on);
-        Html(page("Options", &options_html(&id, &o, &data.settings))).into_response()
+        Html(ui::page("Options", options_html(&id, &o, &data.settings))).into_response()
     })
     .await
 }
 
-fn options_html(case: &str, o: &sendscope_placement::area::Options, settings: &Settings) -> String {
-    let rows: String = o
-        .options
-        .iter()
-        .map(|r| {
-            format!(
-                "<tr><td><a href=\"/provisions/{}\">{}</a><br>{}{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
-                 <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
-                r.provision,
-                esc(&r.name),
-                esc(&r.school),
-                if r.preferred { " <strong class=\"govuk-tag\">Family's preference</strong>" } else { "" },
-                r.kind.label(),
-                r.distance_km.map(|d| format!("{d:.1}")).unwrap_or_else(|| "unknown".into()),
-                r.journey_minutes.map(|m| m.to_string()).unwrap_or_else(|| "unknown".into()),
-                r.vacancies_now,
-                r.vacancies_on_date,
-                money(r.place_cost),
-                money(r.annual_cost),
-                esc(&r.ofsted)
-            )
-        })
-        .collect();
-    let excluded: String = o
-        .excluded
-        .iter()
-        .map(|x| {
-            format!(
-                "<tr><td>{}<br>{}</td><td>{}</td></tr>",
-                esc(&x.name),
-                esc(&x.school),
-                esc(&x.reason)
-            )
-        })
-        .collect();
-    format!(
-        "<span class=\"govuk-caption-l\"><a href=\"/cases/{case}\">Back to the record</a></span><h1>Options</h1>\
-         <form method=\"get\" action=\"/cases/{case}/options\" novalidate><div class=\"govuk-form-group\">\
-         <label class=\"govuk-label\" for=\"on\">Placement date</label><div id=\"on-hint\" class=\"govuk-hint\">For example, 2027-09-01</div>\
-         <input class=\"govuk-input govuk-input--width-10\" id=\"on\" name=\"on\" type=\"text\" aria-describedby=\"on-hint\" value=\"{}\"></div>\
-         <button type=\"submit\" class=\"govuk-button govuk-button--secondary\">Show options on this date</button></form>\
-         <p>The child will be {} on {}. Annual cost is the place (place funding, top-up, health and social care) plus transport: \
-         {} a mile for each of {} single trips a year, by road about {} times the straight-line distance.</p>\
-         <table><caption>{} options, cheapest first</caption><thead><tr><th scope=\"col\">Provision</th><th scope=\"col\">Kind</th>\
-         <th scope=\"col\" class=\"num\">Distance (km)</th><th scope=\"col\" class=\"num\">Journey (minutes)</th><th scope=\"col\" class=\"num\">Vacancies now</th>\
-         <th scope=\"col\" class=\"num\">Vacancies on the date</th><th scope=\"col\" class=\"num\">Place a year</th><th scope=\"col\" class=\"num\">Annual cost</th>\
-         <th scope=\"col\">Ofsted</th></tr></thead><tbody>{rows}</tbody></table>\
-         <table><caption>{} provisions excluded, and why</caption><thead><tr><th scope=\"col\">Provision</th><th scope=\"col\">Why</th></tr></thead>\
-         <tbody>{excluded}</tbody></table>",
-        o.on,
-        o.age_on_date,
-        long_date(o.on),
-        money(Pence(settings.transport.pence_per_mile)),
-        settings.transport.trips_per_year,
-        settings.transport.road_factor,
-        o.options.len(),
-        o.excluded.len()
-    )
+fn options_html(case: &str, o: &sendscope_placement::area::Options, settings: &Settings) -> Markup {
+    let unknown = || "unknown".to_string();
+    let rows = o.options.iter().map(|r| {
+        html! {
+            (ui::cell(html! {
+                (ui::link(&format!("/provisions/{}", r.provision), &r.name)) br; (r.school)
+                @if r.preferred { " " (ui::tag("Family's preference", None)) }
+            }))
+            (ui::cell(r.kind.label()))
+            (ui::num(r.distance_km.map(|d| format!("{d:.1}")).unwrap_or_else(unknown)))
+            (ui::num(r.journey_minutes.map(|m| m.to_string()).unwrap_or_else(unknown)))
+            (ui::num(r.vacancies_now))
+            (ui::num(r.vacancies_on_date))
+            (ui::num(money(r.place_cost)))
+            (ui::num(money(r.annual_cost)))
+            (ui::cell(&r.ofsted))
+        }
+    });
+    let excluded = o.excluded.iter().map(|x| {
+        html! { (ui::cell(html! { (x.name) br; (x.school) })) (ui::cell(&x.reason)) }
+    });
+    html! {
+        span.govuk-caption-l { (ui::link(&format!("/cases/{case}"), "Back to the record")) }
+        h1.govuk-heading-l { "Options" }
+        form method="get" action={ "/cases/" (case) "/options" } novalidate {
+            (date_field("Placement date", o.on))
+            button type="submit" class="govuk-button govuk-button--secondary" { "Show options on this date" }
+        }
+        p.govuk-body {
+            "The child will be " (o.age_on_date) " on " (long_date(o.on)) ". Annual cost is the place (place funding, \
+             top-up, health and social care) plus transport: " (money(Pence(settings.transport.pence_per_mile)))
+            " a mile for each of " (settings.transport.trips_per_year) " single trips a year, by road about "
+            (settings.transport.road_factor) " times the straight-line distance."
+        }
+        (ui::table(
+            &format!("{} options, cheapest first", o.options.len()),
+            &[ui::col("Provision"), ui::col("Kind"), ui::num_col("Distance (km)"), ui::num_col("Journey (minutes)"),
+              ui::num_col("Vacancies now"), ui::num_col("Vacancies on the date"), ui::num_col("Place a year"),
+              ui::num_col("Annual cost"), ui::col("Ofsted")],
+            rows,
+        ))
+        (ui::table(
+            &format!("{} provisions excluded, and why", o.excluded.len()),
+            &[ui::col("Provision"), ui::col("Why")],
+            excluded,
+        ))
+    }
+}
+
+/// The day a placement page works on, written as 2027-09-01.
+fn date_field(label: &str, on: NaiveDate) -> Markup {
+    html! {
+        div.govuk-form-group {
+            label.govuk-label for="on" { (label) }
+            div.govuk-hint id="on-hint" { "For example, 2027-09-01" }
+            input class="govuk-input govuk-input--width-10" id="on" name="on" type="text" aria-describedby="on-hint" value=(on);
+        }
+    }
 }
 
 fn cohort_param(q: &HashMap<String, String>) -> Result<Cohort, String> {
@@ -161,62 +162,67 @@ fn cohort_param(q: &HashMap<String, String>) -> Result<Cohort, String> {
     }
 }
 
-fn summary_rows(cols: &[(&str, &Summary)]) -> String {
-    let line = |label: &str, f: &dyn Fn(&Summary) -> String| {
-        let cells: String = cols
-            .iter()
-            .map(|(_, s)| format!("<td class=\"num\">{}</td>", f(s)))
-            .collect();
-        format!("<tr><th scope=\"row\">{label}</th>{cells}</tr>")
-    };
+/// The measures of one or more allocations side by side, as a table.
+fn summary_table(caption: &str, cols: &[(&str, &Summary)]) -> Markup {
     let km = |x: Option<f64>| {
         x.map(|k| format!("{k:.1}"))
             .unwrap_or_else(|| "none".into())
     };
-    let head: String = cols
-        .iter()
-        .map(|(h, _)| format!("<th scope=\"col\" class=\"num\">{}</th>", esc(h)))
-        .collect();
-    format!(
-        "<thead><tr><th scope=\"col\">Measure</th>{head}</tr></thead><tbody>{}{}{}{}{}{}{}{}{}</tbody>",
-        line("Children", &|s| s.children.to_string()),
-        line("Placed", &|s| s.placed.to_string()),
-        line("Unplaced", &|s| s.unplaced.to_string()),
-        line("Annual cost (places and transport)", &|s| money(
-            s.annual_cost
-        )),
-        line("Independent placements", &|s| s
-            .independent_placements
-            .to_string()),
-        line("Family preferences kept", &|s| s
-            .preferences_kept
-            .to_string()),
-        line("Average journey (km)", &|s| km(s.average_journey_km)),
-        line("Worst journey (km)", &|s| km(s.worst_journey_km)),
-        line(
+    type Line<'a> = (&'a str, &'a dyn Fn(&Summary) -> String);
+    let lines: [Line; 9] = [
+        ("Children", &|s| s.children.to_string()),
+        ("Placed", &|s| s.placed.to_string()),
+        ("Unplaced", &|s| s.unplaced.to_string()),
+        ("Annual cost (places and transport)", &|s| {
+            money(s.annual_cost)
+        }),
+        ("Independent placements", &|s| {
+            s.independent_placements.to_string()
+        }),
+        ("Family preferences kept", &|s| {
+            s.preferences_kept.to_string()
+        }),
+        ("Average journey (km)", &|s| km(s.average_journey_km)),
+        ("Worst journey (km)", &|s| km(s.worst_journey_km)),
+        (
             "Optimiser's objective (annual cost less preference credits, plus the unplaced penalty)",
-            &|s| money(s.objective)
+            &|s| money(s.objective),
         ),
+    ];
+    let mut columns = vec![ui::col("Measure")];
+    columns.extend(cols.iter().map(|(h, _)| ui::num_col(h)));
+    ui::table(
+        caption,
+        &columns,
+        lines.iter().map(|(label, f)| {
+            html! { (ui::row_head(*label)) @for (_, s) in cols { (ui::num(f(s))) } }
+        }),
     )
 }
 
-fn cohort_form(action: &str, cohort: Cohort, on: NaiveDate, extra: &str) -> String {
-    let checked = |c: Cohort| if c == cohort { " checked" } else { "" };
-    format!(
-        "<form method=\"get\" action=\"{action}\" novalidate>\
-         <div class=\"govuk-form-group\"><fieldset class=\"govuk-fieldset\"><legend class=\"govuk-fieldset__legend govuk-fieldset__legend--s\">Children</legend>\
-         <div class=\"govuk-radios\" data-module=\"govuk-radios\">\
-         <div class=\"govuk-radios__item\"><input class=\"govuk-radios__input\" id=\"cohort\" name=\"cohort\" type=\"radio\" value=\"awaiting\"{}>\
-         <label class=\"govuk-label govuk-radios__label\" for=\"cohort\">Awaiting a place (into the vacancies)</label></div>\
-         <div class=\"govuk-radios__item\"><input class=\"govuk-radios__input\" id=\"cohort-all\" name=\"cohort\" type=\"radio\" value=\"all\"{}>\
-         <label class=\"govuk-label govuk-radios__label\" for=\"cohort-all\">Every child with a plan (into every place, for planning)</label></div>\
-         </div></fieldset></div>\
-         <div class=\"govuk-form-group\"><label class=\"govuk-label\" for=\"on\">Date</label><div id=\"on-hint\" class=\"govuk-hint\">For example, 2027-09-01</div>\
-         <input class=\"govuk-input govuk-input--width-10\" id=\"on\" name=\"on\" type=\"text\" aria-describedby=\"on-hint\" value=\"{on}\"></div>{extra}\
-         <button type=\"submit\" class=\"govuk-button\">Work it out</button></form>",
-        checked(Cohort::Awaiting),
-        checked(Cohort::All),
-    )
+fn cohort_form(action: &str, cohort: Cohort, on: NaiveDate, extra: Markup) -> Markup {
+    let choices = [
+        (
+            "awaiting".to_string(),
+            "Awaiting a place (into the vacancies)".to_string(),
+        ),
+        (
+            "all".to_string(),
+            "Every child with a plan (into every place, for planning)".to_string(),
+        ),
+    ];
+    let chosen = match cohort {
+        Cohort::Awaiting => "awaiting",
+        Cohort::All => "all",
+    };
+    html! {
+        form method="get" action=(action) novalidate {
+            (ui::radios(&ui::Question::new("cohort", "Children"), &choices, chosen, None))
+            (date_field("Date", on))
+            (extra)
+            (ui::submit("Work it out"))
+        }
+    }
 }
 
 /// What a planning page was asked for (the day and the cohort) and the area's data on
@@ -253,12 +259,12 @@ pub async fn area(
             Ok(p) => p,
             Err(e) => return crate::error_page(&e.to_string()),
         };
-        Html(page("Placement", &plan_html(&plan, &data))).into_response()
+        Html(ui::page("Placement", plan_html(&plan, &data))).into_response()
     })
     .await
 }
 
-fn plan_html(plan: &Plan, data: &AreaData) -> String {
+fn plan_html(plan: &Plan, data: &AreaData) -> Markup {
     let mut by: BTreeMap<String, (String, usize, u32)> = BTreeMap::new();
     for p in &data.provisions {
         by.insert(
@@ -280,46 +286,41 @@ fn plan_html(plan: &Plan, data: &AreaData) -> String {
             x.1 += 1;
         }
     }
-    let rows: String = by
+    let rows = by
         .iter()
         .filter(|(_, (_, n, _))| *n > 0)
         .map(|(id, (name, n, cap))| {
-            format!(
-                "<tr><td><a href=\"/provisions/{id}\">{}</a></td><td class=\"num\">{n}</td><td class=\"num\">{cap}</td></tr>",
-                esc(name)
-            )
-        })
-        .collect();
+            html! { (ui::cell(ui::link(&format!("/provisions/{id}"), name))) (ui::num(n)) (ui::num(cap)) }
+        });
     let mut reasons: BTreeMap<&str, usize> = BTreeMap::new();
     for a in &plan.allocations {
         if let Some(r) = &a.unplaced_because {
             *reasons.entry(r.as_str()).or_default() += 1;
         }
     }
-    let unplaced: String = reasons
+    let unplaced = reasons
         .iter()
-        .map(|(r, n)| format!("<tr><td>{}</td><td class=\"num\">{n}</td></tr>", esc(r)))
-        .collect();
-    format!(
-        "<h1>Placement</h1><p>The allocation of children to places that costs least in the year (places and transport), within every provision's places \
-         and the approval gates, keeping a family's preference unless another place is more than {} a year cheaper. Exact: solved as a minimum-cost flow \
-         ({} groups of children with the same options, {} arcs).</p>{}\
-         <table><caption>The optimum on {}</caption>{}</table>\
-         <p><a href=\"/placement/scenario?cohort={}&amp;on={}\">Try a scenario: more places, a new provision</a></p>\
-         <table><caption>Children by provision</caption><thead><tr><th scope=\"col\">Provision</th><th scope=\"col\" class=\"num\">Children</th><th scope=\"col\" class=\"num\">Places available</th></tr></thead><tbody>{rows}</tbody></table>\
-         <table><caption>Children unplaced, and why</caption><thead><tr><th scope=\"col\">Why</th><th scope=\"col\" class=\"num\">Children</th></tr></thead><tbody>{unplaced}</tbody></table>",
-        money(data.settings.preference_credit),
-        plan.supplies,
-        plan.arcs,
-        cohort_form("/placement", plan.cohort, plan.on, ""),
-        long_date(plan.on),
-        summary_rows(&[("Optimum", &plan.summary)]),
-        match plan.cohort {
-            Cohort::Awaiting => "awaiting",
-            Cohort::All => "all",
-        },
-        plan.on,
-    )
+        .map(|(r, n)| html! { (ui::cell(*r)) (ui::num(n)) });
+    let cohort = match plan.cohort {
+        Cohort::Awaiting => "awaiting",
+        Cohort::All => "all",
+    };
+    html! {
+        h1.govuk-heading-l { "Placement" }
+        p.govuk-body {
+            "The allocation of children to places that costs least in the year (places and transport), within every \
+             provision's places and the approval gates, keeping a family's preference unless another place is more than "
+            (money(data.settings.preference_credit)) " a year cheaper. Exact: solved as a minimum-cost flow ("
+            (plan.supplies) " groups of children with the same options, " (plan.arcs) " arcs)."
+        }
+        (cohort_form("/placement", plan.cohort, plan.on, html! {}))
+        (summary_table(&format!("The optimum on {}", long_date(plan.on)), &[("Optimum", &plan.summary)]))
+        p.govuk-body {
+            (ui::link(&format!("/placement/scenario?cohort={cohort}&on={}", plan.on), "Try a scenario: more places, a new provision"))
+        }
+        (ui::table("Children by provision", &[ui::col("Provision"), ui::num_col("Children"), ui::num_col("Places available")], rows))
+        (ui::table("Children unplaced, and why", &[ui::col("Why"), ui::num_col("Children")], unplaced))
+    }
 }
 
 /// The scenario a query describes: a resize of a provision, or a new provision at a
@@ -403,36 +404,38 @@ pub async fn scenario(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     blocking(&app, headers, move |store, who| {
-        let (on, cohort, data) =
-            match planning(store, who.principal.area, &q, "Scenario", "/placement/scenario") {
-                Ok(x) => x,
-                Err(r) => return *r,
-            };
+        let (on, cohort, data) = match planning(
+            store,
+            who.principal.area,
+            &q,
+            "Scenario",
+            "/placement/scenario",
+        ) {
+            Ok(x) => x,
+            Err(r) => return *r,
+        };
         let form = scenario_form(&data, &q, cohort, on);
         let result = match scenario_of(&q, &data) {
             Err(m) => {
+                let body = html! {
+                    (ui::error_summary([("change", m.as_str())]))
+                    h1.govuk-heading-l { "Scenario" }
+                    (form)
+                };
                 return (
                     StatusCode::BAD_REQUEST,
-                    Html(page(
-                        "Error: Scenario",
-                        &format!(
-                            "<div class=\"govuk-error-summary\" data-module=\"govuk-error-summary\"><div role=\"alert\">\
-                             <h2 class=\"govuk-error-summary__title\">There is a problem</h2><div class=\"govuk-error-summary__body\">\
-                             <ul class=\"govuk-list govuk-error-summary__list\"><li><a href=\"#change\">{}</a></li></ul></div></div></div>\
-                             <h1>Scenario</h1>{form}",
-                            esc(&m)
-                        ),
-                    )),
+                    Html(ui::page("Error: Scenario", body)),
                 )
                     .into_response();
             }
-            Ok(None) => String::new(),
+            Ok(None) => html! {},
             Ok(Some(s)) => match data.compare(on, cohort, &s) {
                 Ok(c) => comparison_html(&c),
                 Err(e) => return crate::error_page(&e.to_string()),
             },
         };
-        Html(page("Scenario", &format!("<h1>Scenario</h1>{form}{result}"))).into_response()
+        let body = html! { h1.govuk-heading-l { "Scenario" } (form) (result) };
+        Html(ui::page("Scenario", body)).into_response()
     })
     .await
 }
@@ -442,17 +445,18 @@ fn scenario_form(
     q: &HashMap<String, String>,
     cohort: Cohort,
     on: NaiveDate,
-) -> String {
+) -> Markup {
     let get = |k: &str| q.get(k).map(|s| s.as_str()).unwrap_or("");
     let select = |name: &str, label: &str, options: Vec<(String, String)>| {
-        crate::ui::select(name, label, &options, "Choose", get(name)).into_string()
+        ui::select(name, label, &options, "Choose", get(name))
     };
     let input = |name: &str, label: &str, width: u8| {
-        format!(
-            "<div class=\"govuk-form-group\"><label class=\"govuk-label\" for=\"{name}\">{label}</label>\
-             <input class=\"govuk-input govuk-input--width-{width}\" id=\"{name}\" name=\"{name}\" type=\"text\" value=\"{}\"></div>",
-            esc(get(name))
-        )
+        html! {
+            div.govuk-form-group {
+                label.govuk-label for=(name) { (label) }
+                input class={ "govuk-input govuk-input--width-" (width) } id=(name) name=(name) type="text" value=(get(name));
+            }
+        }
     };
     let provisions: Vec<(String, String)> = data
         .provisions
@@ -469,86 +473,47 @@ fn scenario_form(
         .iter()
         .map(|(id, s)| (id.to_string(), s.name.clone()))
         .collect();
-    let extra = format!(
-        "{}{}{}{}{}{}{}{}{}{}",
-        select(
-            "change",
-            "Change",
-            vec![
-                ("resize".into(), "Resize a provision".into()),
-                ("add".into(), "Add a provision at a school".into())
-            ]
-        ),
-        select("provision", "Provision to resize", provisions),
-        select("setting", "School for a new provision", schools),
-        select(
-            "kind",
-            "Kind of new provision",
-            vec![
-                (
-                    "resourced_provision".into(),
-                    "Resourced provision (ERP)".into()
-                ),
-                ("sen_unit".into(), "SEN unit".into()),
-                ("special".into(), "Special school".into())
-            ]
-        ),
-        input(
-            "needs",
-            "Types of need of a new provision (codes, like ASD, SLCN)",
-            20
-        ),
-        input("low_age", "Youngest age of a new provision", 3),
-        input("high_age", "Oldest age of a new provision", 3),
-        input(
-            "places",
-            "Places (the new number, or the new provision's)",
-            4
-        ),
-        input("cost", "Cost per place a year of a new provision (£)", 10),
-        input("capital", "Capital cost (£)", 10),
-    );
-    cohort_form("/placement/scenario", cohort, on, &extra)
+    let pair = |v: &str, l: &str| (v.to_string(), l.to_string());
+    let extra = html! {
+        (select("change", "Change", vec![pair("resize", "Resize a provision"), pair("add", "Add a provision at a school")]))
+        (select("provision", "Provision to resize", provisions))
+        (select("setting", "School for a new provision", schools))
+        (select("kind", "Kind of new provision", vec![
+            pair("resourced_provision", "Resourced provision (ERP)"),
+            pair("sen_unit", "SEN unit"),
+            pair("special", "Special school"),
+        ]))
+        (input("needs", "Types of need of a new provision (codes, like ASD, SLCN)", 20))
+        (input("low_age", "Youngest age of a new provision", 3))
+        (input("high_age", "Oldest age of a new provision", 3))
+        (input("places", "Places (the new number, or the new provision's)", 4))
+        (input("cost", "Cost per place a year of a new provision (£)", 10))
+        (input("capital", "Capital cost (£)", 10))
+    };
+    cohort_form("/placement/scenario", cohort, on, extra)
 }
 
-fn comparison_html(c: &Comparison) -> String {
-    let list = |items: &[String]| -> String {
-        items
-            .iter()
-            .map(|a| format!("<li>{}</li>", esc(a)))
-            .collect()
-    };
-    format!(
-        "<table><caption>{} beside the baseline, {}</caption>{}</table>\
-         <dl><dt>Annual saving</dt><dd>{}</dd><dt>Capital cost</dt><dd>{}</dd><dt>Payback</dt><dd>{}</dd>\
-         <dt>Independent placements avoided</dt><dd>{}</dd></dl>{}{}",
-        esc(&c.scenario),
-        long_date(c.on),
-        summary_rows(&[
-            ("Baseline", &c.baseline),
-            ("With the change", &c.with_changes)
-        ]),
-        money(c.annual_saving),
-        money(c.capital_cost),
-        c.payback_years
-            .map(|y| format!("{y:.1} years"))
-            .unwrap_or_else(|| "no annual saving, so no payback".into()),
-        c.independent_placements_avoided,
-        if c.approvals_needed.is_empty() {
-            String::new()
-        } else {
-            format!(
-                "<h2>Approvals needed first</h2><ul class=\"govuk-list govuk-list--bullet\">{}</ul>",
-                list(&c.approvals_needed)
-            )
-        },
-        if c.problems.is_empty() {
-            String::new()
-        } else {
-            format!(
-                "<h2>Changes not applied</h2><ul class=\"govuk-list govuk-list--bullet\">{}</ul>",
-                list(&c.problems)
-            )
-        },
-    )
+fn comparison_html(c: &Comparison) -> Markup {
+    html! {
+        (summary_table(
+            &format!("{} beside the baseline, {}", c.scenario, long_date(c.on)),
+            &[("Baseline", &c.baseline), ("With the change", &c.with_changes)],
+        ))
+        (ui::summary_list([
+            ("Annual saving", money(c.annual_saving)),
+            ("Capital cost", money(c.capital_cost)),
+            ("Payback", c.payback_years
+                .map(|y| format!("{y:.1} years"))
+                .unwrap_or_else(|| "no annual saving, so no payback".into())),
+            ("Independent placements avoided", c.independent_placements_avoided.to_string()),
+        ]))
+        @if !c.approvals_needed.is_empty() {
+            h2.govuk-heading-m { "Approvals needed first" }
+            ul class="govuk-list govuk-list--bullet" { @for a in &c.approvals_needed { li { (a) } } }
+        }
+        @if !c.problems.is_empty() {
+            h2.govuk-heading-m { "Changes not applied" }
+            ul class="govuk-list govuk-list--bullet" { @for a in &c.problems { li { (a) } } }
+        }
+    }
 }

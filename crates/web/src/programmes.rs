@@ -4,10 +4,10 @@
 
 use crate::shell::{not_found, with_user};
 use crate::{AppState, ui};
-use maud::{Markup, html};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
+use maud::{Markup, html};
 use sendscope_app::programmes::progress_all;
 use sendscope_domain::access::{Action, Resource, authorise};
 use sendscope_domain::calendar::{england_today, long_date};
@@ -20,7 +20,9 @@ fn rate(r: f64) -> String {
 fn render(p: &Progress) -> Markup {
     let needed = match p.required_rate {
         Some(r) => rate(r),
-        None if p.remaining > 0 => format!("the deadline has passed with {} still to do", p.remaining),
+        None if p.remaining > 0 => {
+            format!("the deadline has passed with {} still to do", p.remaining)
+        }
         None => "none: nothing left to do".into(),
     };
     let projected = p.projected_completion.map(long_date).unwrap_or_else(|| {

@@ -5,10 +5,10 @@
 use crate::shell::blocking;
 use crate::views;
 use crate::{AppState, ui};
-use maud::html;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
+use maud::html;
 use sendscope_domain::access::{Action, Resource, authorise};
 use sendscope_domain::ids::SettingId;
 

@@ -131,7 +131,12 @@ pub fn table(
     columns: &[Column<'_>],
     rows: impl IntoIterator<Item = Markup>,
 ) -> Markup {
-    captioned("govuk-table__caption govuk-table__caption--m", caption, columns, rows)
+    captioned(
+        "govuk-table__caption govuk-table__caption--m",
+        caption,
+        columns,
+        rows,
+    )
 }
 
 /// A GOV.UK table whose caption only screen readers read (the page's heading says it).
@@ -269,6 +274,7 @@ pub fn pagination(previous: Option<&str>, next: Option<&str>) -> Markup {
 /// One entry of an MoJ timeline.
 pub struct TimelineItem {
     pub title: String,
+    /// Who did it ("by Zara Ali"), or where the duty comes from.
     pub byline: Option<String>,
     pub date: Option<chrono::NaiveDate>,
     pub description: Markup,
@@ -282,7 +288,7 @@ pub fn timeline(items: &[TimelineItem]) -> Markup {
                 div.moj-timeline__item {
                     div.moj-timeline__header {
                         h3.moj-timeline__title { (i.title) }
-                        @if let Some(b) = &i.byline { p.moj-timeline__byline { "by " (b) } }
+                        @if let Some(b) = &i.byline { p.moj-timeline__byline { (b) } }
                     }
                     @if let Some(d) = i.date {
                         p.moj-timeline__date {

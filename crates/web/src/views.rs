@@ -353,6 +353,11 @@ pub fn case_query(
     Ok(ListScope::Query(q))
 }
 
+/// Whether a role's case list is its team's: they filter it by setting and caseworker.
+pub fn lists_by_team(p: &Principal) -> bool {
+    matches!(p.role, Role::Caseworker | Role::TeamManager)
+}
+
 /// Runs the query and keeps only the rows this user may open.
 pub fn visible_rows(
     store: &dyn Store,

@@ -7,11 +7,11 @@
 use crate::shell::blocking;
 use crate::steps::{Context, FieldError, FormView, Step, Submitted};
 use crate::{AppState, ui};
-use maud::{Markup, html};
 use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
+use maud::{Markup, html};
 use sendscope_app::provisions::record;
 use sendscope_app::steps::StepError;
 use sendscope_domain::access::{Action, Principal, Resource, authorise};
@@ -453,7 +453,11 @@ fn submit_step(
     }
     let again = |status: StatusCode, errors: &[FieldError], refusal: Option<&str>| {
         let body = form_page(step, &at.view(&who.session.csrf, form, errors, refusal));
-        (status, Html(ui::page(&format!("Error: {}", step.title), body))).into_response()
+        (
+            status,
+            Html(ui::page(&format!("Error: {}", step.title), body)),
+        )
+            .into_response()
     };
     let mut payload = match crate::steps::payload(step, form, &empty_context()) {
         Ok(v) => v,

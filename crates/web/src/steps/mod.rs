@@ -45,15 +45,17 @@ pub fn open_for_change(
     match changeable_for_form(store, &who.principal, id, event_type) {
         Ok(p) => Ok(p),
         Err(StepError::NotFound) => Err(Box::new(not_found())),
-        Err(StepError::Forbidden) => Err(Box::new((
-            StatusCode::FORBIDDEN,
-            Html(ui::message(
-                "No access",
-                "You cannot record steps on this record",
-                &["Caseworkers and team managers record casework."],
-            )),
-        )
-            .into_response())),
+        Err(StepError::Forbidden) => Err(Box::new(
+            (
+                StatusCode::FORBIDDEN,
+                Html(ui::message(
+                    "No access",
+                    "You cannot record steps on this record",
+                    &["Caseworkers and team managers record casework."],
+                )),
+            )
+                .into_response(),
+        )),
         Err(e) => Err(Box::new(crate::error_page(&format!("{e:?}")))),
     }
 }
@@ -212,7 +214,11 @@ pub async fn submit(
                 refusal,
             };
             let body = render_form(step, &ctx, &view);
-            (status, Html(ui::page(&format!("Error: {}", step.title), body))).into_response()
+            (
+                status,
+                Html(ui::page(&format!("Error: {}", step.title), body)),
+            )
+                .into_response()
         };
         let payload = match payload(step, &form, &ctx) {
             Ok(v) => v,

@@ -97,7 +97,10 @@ pub(crate) fn render_field(
         name: key,
         label: field.label,
         hint: (!field.hint.is_empty()).then_some(field.hint),
-        error: errors.iter().find(|(k, _)| *k == key).map(|(_, m)| m.as_str()),
+        error: errors
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, m)| m.as_str()),
     };
     let current = value(form, key);
     let owned = |c: Choices| -> Vec<(String, String)> {
@@ -173,8 +176,9 @@ pub(crate) fn render_field(
         },
         Kind::Scores => {
             let r = &ctx.rubric;
-            let scores: Vec<(String, String)> =
-                (1..=r.max_score).map(|v| (v.to_string(), v.to_string())).collect();
+            let scores: Vec<(String, String)> = (1..=r.max_score)
+                .map(|v| (v.to_string(), v.to_string()))
+                .collect();
             let first = r
                 .sections
                 .first()
