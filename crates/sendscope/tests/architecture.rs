@@ -60,6 +60,23 @@ const RULES: &[Rule] = &[
     ("sendscope", &["cli", "web", "app", "store"], &[SQL]),
 ];
 
+/// Every Rust source file under `dir`.
+fn rust_files(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("src").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    files
+}
+
 /// A crate's normal dependencies (not its test-only ones), by name.
 fn dependencies(dir: &str) -> BTreeSet<String> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -146,40 +163,29 @@ fn no_module_circles_within_the_domain_and_web_crates() {
             .join(krate)
             .join("src");
         let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        let mut stack = vec![src.clone()];
-        while let Some(dir) = stack.pop() {
-            for entry in std::fs::read_dir(&dir).expect("src").flatten() {
-                let path = entry.path();
-                if path.is_dir() {
-                    stack.push(path);
-                    continue;
-                }
-                if path.extension().is_none_or(|e| e != "rs") {
-                    continue;
-                }
-                // A module is its top-level file or folder under src.
-                let rel = path.strip_prefix(&src).expect("under src");
-                let module = rel
-                    .components()
-                    .next()
-                    .and_then(|c| c.as_os_str().to_str())
-                    .unwrap_or("")
-                    .trim_end_matches(".rs")
-                    .to_string();
-                if module == "lib" {
-                    continue;
-                }
-                let text = std::fs::read_to_string(&path).expect("source");
-                let deps = graph.entry(module.clone()).or_default();
-                for (i, _) in text.match_indices("crate::") {
-                    let rest = &text[i + "crate::".len()..];
-                    let name: String = rest
-                        .chars()
-                        .take_while(|c| c.is_ascii_lowercase() || *c == '_')
-                        .collect();
-                    if !name.is_empty() && rest[name.len()..].starts_with("::") && name != module {
-                        deps.insert(name);
-                    }
+        for path in rust_files(&src) {
+            // A module is its top-level file or folder under src.
+            let rel = path.strip_prefix(&src).expect("under src");
+            let module = rel
+                .components()
+                .next()
+                .and_then(|c| c.as_os_str().to_str())
+                .unwrap_or("")
+                .trim_end_matches(".rs")
+                .to_string();
+            if module == "lib" {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("source");
+            let deps = graph.entry(module.clone()).or_default();
+            for (i, _) in text.match_indices("crate::") {
+                let rest = &text[i + "crate::".len()..];
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                    .collect();
+                if !name.is_empty() && rest[name.len()..].starts_with("::") && name != module {
+                    deps.insert(name);
                 }
             }
         }
@@ -194,4 +200,36 @@ fn no_module_circles_within_the_domain_and_web_crates() {
             }
         }
     }
+}
+
+/// The web crate's pages are made by the template engine: no markup written by hand
+/// into strings (`format!("<…"`, `push_str("<…"`), nothing spliced unescaped
+/// (`PreEscaped`), no hand-written escaping helper.
+#[test]
+fn pages_are_made_by_the_template_engine() {
+    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../web/src");
+    let files = rust_files(&src);
+    for path in &files {
+        let text = std::fs::read_to_string(path).expect("source");
+        // Unit tests may hold markup to compare pages with.
+        let code = text.split("#[cfg(test)]").next().unwrap_or("");
+        for banned in [
+            "format!(\"<",
+            "push_str(\"<",
+            "PreEscaped",
+            "fn esc(",
+            "govuk_classes",
+        ] {
+            assert!(
+                !code.contains(banned),
+                "{}: {banned} (make the markup with maud, in crate::ui's components)",
+                path.display()
+            );
+        }
+    }
+    assert!(
+        files.len() > 20,
+        "the web crate's sources were read ({})",
+        files.len()
+    );
 }

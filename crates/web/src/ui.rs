@@ -1,11 +1,8 @@
 //! The pages' building blocks: the GOV.UK page template and the GOV.UK Frontend and MoJ
 //! Frontend components the pages use, as maud functions. maud checks the markup when the
-//! crate compiles and escapes every spliced value itself; a value is written unescaped
-//! only through `PreEscaped`, which the pages use for nothing a user typed.
+//! crate compiles and escapes every spliced value itself: nothing here writes raw markup.
 
-use maud::{DOCTYPE, Markup, PreEscaped, Render, html};
-
-pub use maud::html as markup;
+use maud::{DOCTYPE, Markup, Render, html};
 
 /// The whole page: GOV.UK's template (header, service navigation, footer) around `body`.
 /// No inline script or style, so it works under `Content-Security-Policy: default-src 'self'`.
@@ -580,10 +577,4 @@ pub fn submit(text: &str) -> Markup {
 /// The hidden field that carries the session's CSRF token in every form that changes data.
 pub fn csrf(token: &str) -> Markup {
     html! { input type="hidden" name="csrf" value=(token); }
-}
-
-/// Text the service wrote itself with its markup in place (the regulation's links in a
-/// rule's explanation, say): never anything a user typed.
-pub fn trusted(html: &str) -> PreEscaped<&str> {
-    PreEscaped(html)
 }
