@@ -2,7 +2,7 @@
 //! every statutory deadline overdue or due soon, most urgent first. Computed from the
 //! cases' records with the clock engine on each request.
 
-use sendscope_domain::access::{Principal, Role};
+use sendscope_domain::access::{Principal, queue_scope};
 use sendscope_domain::calendar::england_today;
 use sendscope_domain::clocks::{Status, case_deadlines};
 use sendscope_domain::{StreamRef, projection::StreamState};
@@ -64,21 +64,14 @@ pub fn items(
     Ok(out)
 }
 
-/// The queue's scope for a role: a caseworker's own cases, a team manager's team's;
-/// `None` for roles without a queue.
+/// The queue's scope for a user (`access::queue_scope`): a caseworker's own cases, a
+/// team manager's team's; `None` for roles without a queue.
 pub fn scope(p: &Principal) -> Option<CaseQuery> {
-    match p.role {
-        Role::Caseworker => Some(CaseQuery {
-            area: Some(p.area),
-            team: p.team,
-            caseworker: p.staff,
-            ..Default::default()
-        }),
-        Role::TeamManager => Some(CaseQuery {
-            area: Some(p.area),
-            team: p.team,
-            ..Default::default()
-        }),
-        _ => None,
-    }
+    let (team, caseworker) = queue_scope(p)?;
+    Some(CaseQuery {
+        area: Some(p.area),
+        team,
+        caseworker,
+        ..Default::default()
+    })
 }

@@ -47,6 +47,44 @@ pub struct Principal {
     pub case: Option<CaseId>,
 }
 
+/// Which children's records a role's lists and searches reach: what its links fix in a
+/// search before each row is checked with [`authorise`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// A team's children: caseworkers and team managers (who search by setting and
+    /// caseworker too).
+    Team(Option<TeamId>),
+    /// The children who attend a school: the school's own, whatever was asked for.
+    Setting(Option<SettingId>),
+    /// The children a parent carer holds recorded parental responsibility for.
+    Person(PersonId),
+    /// A young person's own record.
+    OwnCase(CaseId),
+    /// No list: a record is opened from the link given, or by its case reference.
+    ByReference,
+}
+
+/// What a principal's lists reach.
+pub fn reach(p: &Principal) -> Reach {
+    match (p.role, p.person, p.case) {
+        (Role::Caseworker | Role::TeamManager, _, _) => Reach::Team(p.team),
+        (Role::School, _, _) => Reach::Setting(p.setting),
+        (Role::ParentCarer, Some(person), _) => Reach::Person(person),
+        (Role::YoungPerson, _, Some(case)) => Reach::OwnCase(case),
+        _ => Reach::ByReference,
+    }
+}
+
+/// Whose deadlines a work queue holds: a caseworker's own cases in their team, a team
+/// manager's team's; `None` for a role without a queue.
+pub fn queue_scope(p: &Principal) -> Option<(Option<TeamId>, Option<StaffId>)> {
+    if !authorise(p, Action::View, Resource::Queue { area: p.area }).allowed() {
+        return None;
+    }
+    let own = (p.role == Role::Caseworker).then_some(p.staff).flatten();
+    Some((p.team, own))
+}
+
 /// What is being asked for.
 #[derive(Debug, Clone, Copy)]
 pub enum Resource<'a> {
@@ -74,6 +112,8 @@ pub enum Resource<'a> {
     Placement { area: AreaId },
     /// Which children's cases the compliance report's findings and overrides concern.
     FindingCases { area: AreaId },
+    /// Who has viewed a child's record, from the access log.
+    AccessLog { area: AreaId },
     /// The area's figures with small counts shown exactly, and by caseworker and team
     /// (a board member sees aggregates only, small counts suppressed).
     ExactFigures { area: AreaId },
@@ -144,7 +184,8 @@ pub fn authorise(who: &Principal, action: Action, what: Resource<'_>) -> Decisio
         | Resource::Queue { area }
         | Resource::Placement { area }
         | Resource::FindingCases { area }
-        | Resource::ExactFigures { area } => area,
+        | Resource::ExactFigures { area }
+        | Resource::AccessLog { area } => area,
         Resource::Case { projection, .. } | Resource::CasePlacement { projection, .. } => {
             projection.area
         }
@@ -175,6 +216,7 @@ pub fn authorise(who: &Principal, action: Action, what: Resource<'_>) -> Decisio
         {
             Decision::Allow
         }
+        (Resource::AccessLog { .. }, TeamManager) if action == Action::View => Decision::Allow,
         (Resource::ExactFigures { .. }, BoardMember | Admin) => {
             Decision::Deny("aggregates only, small counts suppressed")
         }
@@ -707,6 +749,29 @@ mod tests {
                 may(Resource::FindingCases { area }),
                 matches!(role, TeamManager | Commissioner),
                 "{role:?} the cases behind compliance findings"
+            );
+            assert_eq!(
+                queue_scope(&who),
+                match role {
+                    Caseworker => Some((who.team, who.staff)),
+                    TeamManager => Some((who.team, None)),
+                    _ => None,
+                },
+                "{role:?} queue scope"
+            );
+            let expected = match role {
+                Caseworker | TeamManager => Reach::Team(who.team),
+                School => Reach::Setting(who.setting),
+                ParentCarer => who.person.map_or(Reach::ByReference, Reach::Person),
+                YoungPerson => who.case.map_or(Reach::ByReference, Reach::OwnCase),
+                _ => Reach::ByReference,
+            };
+            assert_eq!(reach(&who), expected, "{role:?} reach");
+            assert_eq!(role.is_family(), matches!(role, ParentCarer | YoungPerson));
+            assert_eq!(
+                may(Resource::AccessLog { area }),
+                role == TeamManager,
+                "{role:?} who viewed a record"
             );
             assert_eq!(
                 may(Resource::ExactFigures { area }),

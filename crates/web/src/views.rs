@@ -3,7 +3,9 @@
 //! happens here, so both faces show the same thing.
 
 use sendscope_app::access::may_see;
-use sendscope_domain::access::{Action, Audience, Principal, Resource, Role, audience, authorise};
+use sendscope_domain::access::{
+    Action, Audience, Principal, Reach, Resource, audience, authorise, reach,
+};
 use sendscope_domain::calendar::england_today;
 use sendscope_domain::event::SettingRef;
 use sendscope_domain::ids::{CaseId, OrganisationId, SettingId, StaffId, TeamId};
@@ -327,35 +329,33 @@ pub fn case_query(
     if !errors.is_empty() {
         return Err(errors);
     }
-    match p.role {
-        Role::Caseworker | Role::TeamManager => q.team = p.team,
-        Role::School => {
+    match reach(p) {
+        Reach::Team(team) => q.team = team,
+        Reach::Setting(setting) => {
             // A school's list is its own children, whatever setting was asked for.
-            if q.setting.is_some_and(|s| Some(s) != p.setting) {
+            if q.setting.is_some_and(|s| Some(s) != setting) {
                 q.setting = None;
                 q.limit = 0;
             } else {
-                q.setting = p.setting;
+                q.setting = setting;
             }
         }
-        // A parent carer's list: the children they hold recorded parental responsibility
-        // for. A young person's: their own record.
-        Role::ParentCarer if p.person.is_some() => q.person = p.person,
-        Role::YoungPerson if p.case.is_some() => {
-            if q.case.is_some_and(|c| Some(c) != p.case) {
+        Reach::Person(person) => q.person = Some(person),
+        Reach::OwnCase(case) => {
+            if q.case.is_some_and(|c| c != case) {
                 q.limit = 0;
             }
-            q.case = p.case;
+            q.case = Some(case);
         }
-        _ if q.case.is_none() => return Ok(ListScope::ByReferenceOnly),
-        _ => {}
+        Reach::ByReference if q.case.is_none() => return Ok(ListScope::ByReferenceOnly),
+        Reach::ByReference => {}
     }
     Ok(ListScope::Query(q))
 }
 
-/// Whether a role's case list is its team's: they filter it by setting and caseworker.
+/// Whether a user's case list is a team's: they filter it by setting and caseworker.
 pub fn lists_by_team(p: &Principal) -> bool {
-    matches!(p.role, Role::Caseworker | Role::TeamManager)
+    matches!(reach(p), Reach::Team(_))
 }
 
 /// Runs the query and keeps only the rows this user may open.
@@ -521,7 +521,7 @@ pub fn case_view(
         })
         .collect();
     let role = who.role;
-    let who_can_see = if matches!(role, Role::ParentCarer | Role::YoungPerson) {
+    let who_can_see = if role.is_family() {
         let mut list = Vec::new();
         for a in audience(proj, england_today()) {
             let (kind, name) = match a {
@@ -559,22 +559,23 @@ pub fn case_view(
     } else {
         None
     };
-    let viewed_by = if role == Role::TeamManager {
-        Some(
-            store
-                .accesses(case, 50)?
-                .into_iter()
-                .map(|a| ViewEntry {
-                    at: a.at.to_string(),
-                    username: a.username,
-                    role: a.role,
-                    via: a.via,
-                })
-                .collect(),
-        )
-    } else {
-        None
-    };
+    let viewed_by =
+        if authorise(who, Action::View, Resource::AccessLog { area: proj.area }).allowed() {
+            Some(
+                store
+                    .accesses(case, 50)?
+                    .into_iter()
+                    .map(|a| ViewEntry {
+                        at: a.at.to_string(),
+                        username: a.username,
+                        role: a.role,
+                        via: a.via,
+                    })
+                    .collect(),
+            )
+        } else {
+            None
+        };
     let events = store
         .stream_events(StreamRef::case(case))?
         .iter()
@@ -947,7 +948,7 @@ pub fn setting_view(
         .filter(|(_, p)| p.as_ref().is_some_and(|p| may_see(who, p)))
         .map(|(r, _)| summary(r))
         .collect();
-    let family = matches!(who.role, Role::ParentCarer | Role::YoungPerson);
+    let family = who.role.is_family();
     let suppressed = family && (1..crate::SUPPRESS_BELOW as usize).contains(&count);
     let ofsted = match &p.state {
         StreamState::Setting(x) => x.inspections.last().map(|i| {

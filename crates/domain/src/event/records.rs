@@ -91,6 +91,12 @@ pub enum Role {
 }
 
 impl Role {
+    /// The child's family: a parent carer, or the young person themself. Pages written
+    /// for them lead with what happens next, and small counts are not shown them.
+    pub fn is_family(self) -> bool {
+        matches!(self, Role::ParentCarer | Role::YoungPerson)
+    }
+
     pub const ALL: [Role; 9] = [
         Role::Caseworker,
         Role::TeamManager,
