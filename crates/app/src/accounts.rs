@@ -112,3 +112,56 @@ fn account_event(
         },
     )?)
 }
+
+/// Creates an account: its events and its password hash, in one transaction. The
+/// account's links must be the ones its role is scoped by (`access::check_links`). The
+/// password's strength is the caller's to check (`account::check_password_strength`)
+/// for a person's account; the demo's accounts share a known one.
+pub fn add_account(
+    store: &dyn Store,
+    area: sendscope_domain::ids::AreaId,
+    username: &Username,
+    role: sendscope_domain::access::Role,
+    links: sendscope_domain::event::AccountLinks,
+    password: &str,
+    actor: &str,
+) -> Result<sendscope_domain::ids::AccountId, sendscope_store::StoreError> {
+    use sendscope_domain::event::{AccountCreated, DatedOnly};
+    use sendscope_domain::{Actor, EventBody, NewEvent, PreparedEvent};
+    sendscope_domain::access::check_links(role, &links)?;
+    let account = sendscope_domain::ids::AccountId::new_random();
+    // A version-4 UUID's bytes are 122 random bits from the operating system: a fine salt.
+    let hash =
+        sendscope_domain::account::hash_password(password, uuid::Uuid::new_v4().into_bytes())?;
+    let today = sendscope_domain::calendar::england_today();
+    let actor = Actor::parse(actor)?;
+    let event = |body| NewEvent {
+        stream: StreamRef::account(account),
+        area,
+        body,
+        actor: actor.clone(),
+        effective_date: today,
+        reason: None,
+        recorded_at: None,
+    };
+    let created = EventBody::AccountCreated(AccountCreated {
+        username: username.clone(),
+        role,
+        links,
+    });
+    let events = [
+        created,
+        EventBody::AccountPasswordSet(DatedOnly { on: today }),
+    ]
+    .into_iter()
+    .map(|b| PreparedEvent::new(event(b)))
+    .collect::<Result<Vec<_>, _>>()?;
+    let credentials = sendscope_store::NewCredentials {
+        username: username.clone(),
+        account,
+        area,
+        password_hash: hash,
+    };
+    store.create_account(&events, &credentials)?;
+    Ok(account)
+}

@@ -14,6 +14,7 @@ pub mod placement;
 pub mod programmes;
 pub mod provisions;
 pub mod queue;
+pub mod registers;
 pub mod steps;
 pub mod trajectories;
 

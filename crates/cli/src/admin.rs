@@ -98,7 +98,7 @@ pub(crate) fn user_command(url: &str, what: UserCommand) -> anyhow::Result<()> {
             let password = password.trim_end_matches(['\n', '\r']);
             check_password_strength(password)?;
             let username = Username::parse(&username)?;
-            add_account(
+            sendscope_app::accounts::add_account(
                 store.as_ref(),
                 area,
                 &username,

@@ -286,7 +286,7 @@ pub(crate) fn add_demo_accounts(store: &dyn Store) -> anyhow::Result<Vec<String>
     ];
     let mut made = Vec::new();
     for (name, role, links) in accounts {
-        add_account(
+        sendscope_app::accounts::add_account(
             store,
             area_id,
             &Username::parse(name)?,

@@ -5,12 +5,11 @@ use anyhow::{Context, bail};
 use chrono::NaiveDate;
 use clap::Parser;
 use sendscope_demo::{DemoSpec, DemoSummary};
-use sendscope_domain::access::{Role, check_links, over_compulsory_school_age};
-use sendscope_domain::account::{Username, check_password_strength, hash_password};
-use sendscope_domain::event::{AccountCreated, AccountLinks, DatedOnly};
-use sendscope_domain::ids::{AccountId, AreaId, CaseId, PersonId, SettingId, StaffId, TeamId};
-use sendscope_domain::{Actor, EventBody, NewEvent, PreparedEvent, StreamRef};
-use sendscope_store::NewCredentials;
+use sendscope_domain::access::{Role, over_compulsory_school_age};
+use sendscope_domain::account::{Username, check_password_strength};
+use sendscope_domain::event::AccountLinks;
+use sendscope_domain::ids::{AreaId, CaseId, PersonId, SettingId, StaffId, TeamId};
+use sendscope_domain::{PreparedEvent, StreamRef};
 use sendscope_store::{ExportFormat, Store};
 use std::io::Write;
 use std::process::ExitCode;
@@ -348,53 +347,6 @@ fn find_area(store: &dyn Store, text: &str) -> anyhow::Result<AreaId> {
         Some(a) => Ok(AreaId::parse(&a.area_id)?),
         None => bail!("no local area {text:?} in this database; give its LA code or identifier"),
     }
-}
-
-/// Creates an account: its events and its password hash, in one transaction.
-fn add_account(
-    store: &dyn Store,
-    area: AreaId,
-    username: &Username,
-    role: Role,
-    links: AccountLinks,
-    password: &str,
-    actor: &str,
-) -> anyhow::Result<()> {
-    check_links(role, &links)?;
-    let account = AccountId::new_random();
-    // A version-4 UUID's bytes are 122 random bits from the operating system: a fine salt.
-    let hash = hash_password(password, uuid::Uuid::new_v4().into_bytes())?;
-    let today = sendscope_domain::calendar::england_today();
-    let actor = Actor::parse(actor)?;
-    let event = |body| NewEvent {
-        stream: StreamRef::account(account),
-        area,
-        body,
-        actor: actor.clone(),
-        effective_date: today,
-        reason: None,
-        recorded_at: None,
-    };
-    let created = EventBody::AccountCreated(AccountCreated {
-        username: username.clone(),
-        role,
-        links,
-    });
-    let events = [
-        created,
-        EventBody::AccountPasswordSet(DatedOnly { on: today }),
-    ]
-    .into_iter()
-    .map(|b| PreparedEvent::new(event(b)))
-    .collect::<Result<Vec<_>, _>>()?;
-    let credentials = NewCredentials {
-        username: username.clone(),
-        account,
-        area,
-        password_hash: hash,
-    };
-    store.create_account(&events, &credentials)?;
-    Ok(())
 }
 
 /// Calls `f` with every case record in an area.
