@@ -33,6 +33,18 @@ pub struct Imported {
     pub rejected: Vec<Rejection>,
 }
 
+impl Imported {
+    /// What the parser made of the file, before any row is applied.
+    fn read(rows: u64, skipped: u64, rejected: Vec<Rejection>) -> Self {
+        Imported {
+            rows,
+            skipped,
+            rejected,
+            ..Default::default()
+        }
+    }
+}
+
 /// Why an import changed nothing.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
@@ -131,12 +143,7 @@ pub fn gias(
     let known = settings_by_urn(store, area)?;
     let today = sendscope_domain::calendar::england_today();
     let source = Source::new("system:import-gias", "GIAS import")?;
-    let mut r = Imported {
-        rows: parsed.rows,
-        skipped: parsed.skipped,
-        rejected: parsed.rejected,
-        ..Default::default()
-    };
+    let mut r = Imported::read(parsed.rows, parsed.skipped, parsed.rejected);
     let mut events = Vec::new();
     let of = parsed.establishments.len();
     for (i, e) in parsed.establishments.iter().enumerate() {
@@ -192,12 +199,7 @@ pub fn gias_links(
 ) -> Result<Imported, ImportError> {
     let parsed = sendscope_import::links::parse(bytes)
         .map_err(|e| ImportError::Unreadable(e.to_string()))?;
-    let mut r = Imported {
-        rows: parsed.rows,
-        skipped: parsed.skipped,
-        rejected: parsed.rejected.clone(),
-        ..Default::default()
-    };
+    let mut r = Imported::read(parsed.rows, parsed.skipped, parsed.rejected.clone());
     // Settings by their current URN, and every URN each has had.
     let mut current: HashMap<Urn, (StreamRef, Option<Ukprn>)> = HashMap::new();
     let mut ever: HashMap<Urn, StreamRef> = HashMap::new();
@@ -271,12 +273,7 @@ pub fn ofsted(
         .map_err(|e| ImportError::Unreadable(e.to_string()))?;
     let known = settings_by_urn(store, area)?;
     let source = Source::new("system:import-ofsted", "Ofsted import")?;
-    let mut r = Imported {
-        rows: parsed.rows,
-        skipped: parsed.skipped,
-        rejected: parsed.rejected,
-        ..Default::default()
-    };
+    let mut r = Imported::read(parsed.rows, parsed.skipped, parsed.rejected);
     let mut events = Vec::new();
     for i in &parsed.inspections {
         let Some((stream, setting)) = known.get(&i.urn) else {

@@ -122,6 +122,17 @@ fn import_file(
     }
 }
 
+/// "added 3, changed 1, unchanged 40, rejected 0".
+fn tally(r: &Imported, added: &str) -> String {
+    format!(
+        "{added} {}, changed {}, unchanged {}, rejected {}",
+        r.added,
+        r.changed,
+        r.unchanged,
+        r.rejected.len()
+    )
+}
+
 /// Imports a GIAS file into an area's settings; returns the summary line.
 pub(crate) fn import_gias(
     store: &dyn Store,
@@ -137,11 +148,8 @@ pub(crate) fn import_gias(
         |bytes| registers::gias(store, area, bytes, strict, &mut progress),
         |r| {
             format!(
-                "added {}, changed {}, unchanged {}, rejected {}; skipped {} (not schools, colleges or early years) and {} closed establishments not already known",
-                r.added,
-                r.changed,
-                r.unchanged,
-                r.rejected.len(),
+                "{}; skipped {} (not schools, colleges or early years) and {} closed establishments not already known",
+                tally(r, "added"),
                 r.skipped,
                 r.not_here
             )
@@ -185,11 +193,8 @@ pub(crate) fn import_ofsted(
         |bytes| registers::ofsted(store, area, bytes, mapping, strict),
         |r| {
             format!(
-                "inspections added {}, changed {}, unchanged {}, rejected {}; skipped {} (no judgements) and {} for schools not registered in this area",
-                r.added,
-                r.changed,
-                r.unchanged,
-                r.rejected.len(),
+                "{}; skipped {} (no judgements) and {} for schools not registered in this area",
+                tally(r, "inspections added"),
                 r.skipped,
                 r.not_here
             )
