@@ -3,11 +3,13 @@
 //! create`); errors are RFC 9457 problem details; lists page by an opaque cursor.
 //! The OpenAPI document ([`openapi`]) is served at /api/openapi.json.
 
+use crate::auth::Visitor;
+use crate::error::InvalidParam;
 pub use crate::openapi::openapi;
 use crate::views::{self, ListScope, ParamError};
-use crate::{AppState, SUPPRESS_BELOW};
+use crate::{AppState, Error, SUPPRESS_BELOW};
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sendscope_domain::access::{Action, Principal, Resource, authorise};
 use sendscope_domain::account::{API_TOKEN_PREFIX, token_sha256};
@@ -17,127 +19,19 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
-/// An RFC 9457 problem: what went wrong, and how to put it right.
-#[derive(Debug, Serialize)]
-pub struct Problem {
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub title: &'static str,
-    pub status: u16,
-    pub detail: String,
-    #[serde(rename = "invalid-params", skip_serializing_if = "Vec::is_empty")]
-    pub invalid_params: Vec<InvalidParam>,
-    /// What went wrong, for the log only (an internal problem's cause).
-    #[serde(skip)]
-    pub failure: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct InvalidParam {
-    pub name: &'static str,
-    pub reason: &'static str,
-}
-
-impl Problem {
-    fn new(status: StatusCode, slug: &str, title: &'static str, detail: impl Into<String>) -> Self {
-        Problem {
-            kind: format!("/api/problems/{slug}"),
-            title,
-            status: status.as_u16(),
-            detail: detail.into(),
-            invalid_params: Vec::new(),
-            failure: None,
-        }
-    }
-    fn unauthorised(detail: &str) -> Self {
-        Problem::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorised",
-            "Not signed in",
-            format!(
-                "{detail}. Send `Authorization: Bearer <token>` with a token from `sendscope token create`"
-            ),
+/// The parameters to correct, as a 400 problem that lists them.
+fn invalid(errors: Vec<ParamError>) -> Error {
+    Error::invalid("Correct the parameters listed in invalid-params and try again")
+        .problem("invalid-parameters", "Some query parameters are not valid")
+        .invalid_params(
+            errors
+                .into_iter()
+                .map(|e| InvalidParam {
+                    name: e.name,
+                    reason: e.message,
+                })
+                .collect(),
         )
-    }
-    fn forbidden(detail: &str) -> Self {
-        Problem::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "Not allowed for this role",
-            detail,
-        )
-    }
-    fn not_found(detail: &str) -> Self {
-        Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found", detail)
-    }
-    fn invalid(errors: Vec<ParamError>) -> Self {
-        let mut p = Problem::new(
-            StatusCode::BAD_REQUEST,
-            "invalid-parameters",
-            "Some query parameters are not valid",
-            "Correct the parameters listed in invalid-params and try again",
-        );
-        p.invalid_params = errors
-            .into_iter()
-            .map(|e| InvalidParam {
-                name: e.name,
-                reason: e.message,
-            })
-            .collect();
-        p
-    }
-    pub(crate) fn internal(detail: impl std::fmt::Display) -> Self {
-        // The cause goes to the log under the request's reference (`requests::track`);
-        // the client gets the problem that quotes the reference.
-        Problem {
-            failure: Some(detail.to_string()),
-            ..Problem::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "Sorry, there is a problem with the service",
-                "Try again later.",
-            )
-        }
-    }
-}
-
-/// The problem for a failure, quoting the reference its details are logged under.
-pub(crate) fn internal_problem(reference: &str) -> Response {
-    Problem::new(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "internal",
-        "Sorry, there is a problem with the service",
-        format!("Try again later. If it keeps happening, tell the service desk the reference {reference}"),
-    )
-    .into_response()
-}
-
-impl IntoResponse for Problem {
-    fn into_response(mut self) -> Response {
-        if let Some(detail) = self.failure.take() {
-            let mut r = StatusCode::INTERNAL_SERVER_ERROR.into_response();
-            r.extensions_mut().insert(crate::Failure(detail));
-            return r;
-        }
-        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let body = serde_json::to_vec(&self).unwrap_or_default();
-        let mut r = (
-            status,
-            [
-                (header::CONTENT_TYPE, "application/problem+json"),
-                (header::CACHE_CONTROL, "no-store"),
-            ],
-            body,
-        )
-            .into_response();
-        if status == StatusCode::UNAUTHORIZED {
-            r.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Bearer realm=\"sendscope\""),
-            );
-        }
-        r
-    }
 }
 
 fn json_ok<T: Serialize>(v: &T) -> Response {
@@ -150,7 +44,7 @@ fn json_ok<T: Serialize>(v: &T) -> Response {
             body,
         )
             .into_response(),
-        Err(e) => Problem::internal(e).into_response(),
+        Err(e) => Error::internal(e).into_response(),
     }
 }
 
@@ -160,28 +54,26 @@ pub struct Caller {
     pub principal: Principal,
 }
 
-fn caller(store: &dyn Store, headers: &HeaderMap) -> Result<Caller, Problem> {
-    let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return Err(Problem::unauthorised("No bearer token was sent"));
+fn caller(store: &dyn Store, visitor: &Visitor) -> Result<Caller, Error> {
+    let Some(value) = visitor.authorization() else {
+        return Err(Error::not_signed_in("No bearer token was sent"));
     };
     let token = value
-        .to_str()
-        .ok()
-        .and_then(|v| v.strip_prefix("Bearer "))
+        .strip_prefix("Bearer ")
         .map(str::trim)
         .filter(|t| t.starts_with(API_TOKEN_PREFIX))
         .ok_or_else(|| {
-            Problem::unauthorised("The Authorization header is not a sendscope bearer token")
+            Error::not_signed_in("The Authorization header is not a sendscope bearer token")
         })?;
     let found = store
         .api_token(&token_sha256(token))
-        .map_err(Problem::internal)?
-        .ok_or_else(|| Problem::unauthorised("The token is not recognised"))?;
+        .map_err(Error::internal)?
+        .ok_or_else(|| Error::not_signed_in("The token is not recognised"))?;
     if found.revoked_at.is_some() {
-        return Err(Problem::unauthorised("The token has been revoked"));
+        return Err(Error::not_signed_in("The token has been revoked"));
     }
     let principal = sendscope_app::access::principal_of(store, &found.username)
-        .ok_or_else(|| Problem::unauthorised("The token's account is disabled"))?;
+        .ok_or_else(|| Error::not_signed_in("The token's account is disabled"))?;
     Ok(Caller {
         username: found.username.to_string(),
         principal,
@@ -189,21 +81,21 @@ fn caller(store: &dyn Store, headers: &HeaderMap) -> Result<Caller, Problem> {
 }
 
 /// Runs blocking store work for an authenticated caller.
-async fn with_caller<F>(app: &AppState, headers: HeaderMap, f: F) -> Response
+async fn with_caller<F>(app: &AppState, visitor: Visitor, f: F) -> Response
 where
-    F: FnOnce(&dyn Store, Caller) -> Result<Response, Problem> + Send + 'static,
+    F: FnOnce(&dyn Store, Caller) -> Result<Response, Error> + Send + 'static,
 {
     let store = app.store.clone();
     let r = app
         .blocking(move || {
-            let who = caller(store.as_ref(), &headers)?;
+            let who = caller(store.as_ref(), &visitor)?;
             f(store.as_ref(), who)
         })
         .await;
     match r {
         Ok(Ok(resp)) => resp,
         Ok(Err(p)) => p.into_response(),
-        Err(e) => Problem::internal(e).into_response(),
+        Err(e) => Error::internal(e).into_response(),
     }
 }
 
@@ -215,8 +107,8 @@ struct Me<'a> {
 }
 
 /// GET /api/v1/me
-pub async fn me(State(app): State<AppState>, headers: HeaderMap) -> Response {
-    with_caller(&app, headers, |_, c| {
+pub async fn me(State(app): State<AppState>, visitor: Visitor) -> Response {
+    with_caller(&app, visitor, |_, c| {
         Ok(json_ok(&Me {
             username: &c.username,
             role: c.principal.role.as_str(),
@@ -241,20 +133,20 @@ struct Figures {
 }
 
 /// GET /api/v1/figures: the caller's area's headline counts (aggregates only).
-pub async fn figures(State(app): State<AppState>, headers: HeaderMap) -> Response {
-    with_caller(&app, headers, |store, c| {
+pub async fn figures(State(app): State<AppState>, visitor: Visitor) -> Response {
+    with_caller(&app, visitor, |store, c| {
         let p = &c.principal;
         if !authorise(p, Action::View, Resource::Figures { area: p.area }).allowed() {
-            return Err(Problem::forbidden(
+            return Err(Error::forbidden(
                 "Administrators manage accounts, not case figures",
             ));
         }
-        let h = store.headline().map_err(Problem::internal)?;
+        let h = store.headline().map_err(Error::internal)?;
         let a = h
             .areas
             .into_iter()
             .find(|a| a.area_id == p.area.to_string())
-            .ok_or_else(|| Problem::not_found("Your local area has no figures yet"))?;
+            .ok_or_else(|| Error::not_found("Your local area has no figures yet"))?;
         Ok(json_ok(&Figures {
             area_id: a.area_id,
             name: a.name,
@@ -280,31 +172,31 @@ struct Page<T> {
 /// GET /api/v1/cases
 pub async fn cases(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    visitor: Visitor,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    with_caller(&app, headers, move |store, c| {
+    with_caller(&app, visitor, move |store, c| {
         let p = &c.principal;
         if !authorise(p, Action::View, Resource::CaseList { area: p.area }).allowed() {
-            return Err(Problem::forbidden(
+            return Err(Error::forbidden(
                 "This role sees figures, not individual children's records",
             ));
         }
-        let q = match views::case_query(p, &params, 25).map_err(Problem::invalid)? {
+        let q = match views::case_query(p, &params, 25).map_err(invalid)? {
             ListScope::Query(q) => q,
             ListScope::ByReferenceOnly => {
-                return Err(Problem::invalid(vec![ParamError {
+                return Err(invalid(vec![ParamError {
                     name: "case",
                     message: "This role opens records by their case reference: give case",
                 }]));
             }
         };
         let (rows, next) = views::visible_rows(store, p, &q).map_err(|e| match e {
-            sendscope_store::StoreError::BadQuery(_) => Problem::invalid(vec![ParamError {
+            sendscope_store::StoreError::BadQuery(_) => invalid(vec![ParamError {
                 name: "after",
                 message: "That cursor is not one this service gave out: start from the first page",
             }]),
-            e => Problem::internal(e),
+            e => Error::internal(e),
         })?;
         Ok(json_ok(&Page {
             items: rows.iter().map(views::summary).collect(),
@@ -317,11 +209,11 @@ pub async fn cases(
 /// GET /api/v1/cases/{id}: logged as a view of the child's record.
 pub async fn case(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    visitor: Visitor,
     Path(id): Path<String>,
 ) -> Response {
     let log = app.access_log.clone();
-    with_caller(&app, headers, move |store, c| {
+    with_caller(&app, visitor, move |store, c| {
         open_record(store, &log, &c, &id).map(|v| json_ok(&v))
     })
     .await
@@ -333,7 +225,7 @@ fn open_record(
     log: &crate::access_log::AccessLogger,
     c: &Caller,
     id: &str,
-) -> Result<views::CaseView, Problem> {
+) -> Result<views::CaseView, Error> {
     views::open_case(
         store,
         log,
@@ -342,9 +234,9 @@ fn open_record(
         id,
         "api /api/v1/cases/",
     )
-    .map_err(Problem::internal)?
+    .map_err(Error::internal)?
     .ok_or_else(|| {
-        Problem::not_found("There is no child's record with that reference that you can see")
+        Error::not_found("There is no child's record with that reference that you can see")
     })
 }
 
@@ -360,11 +252,11 @@ struct Deadlines {
 /// state and days early, late or left. Logged as a view of the child's record.
 pub async fn deadlines(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    visitor: Visitor,
     Path(id): Path<String>,
 ) -> Response {
     let log = app.access_log.clone();
-    with_caller(&app, headers, move |store, c| {
+    with_caller(&app, visitor, move |store, c| {
         let v = open_record(store, &log, &c, &id)?;
         Ok(json_ok(&Deadlines {
             case: v.id,
@@ -396,24 +288,16 @@ struct StepRecorded {
 
 /// A step not recorded, as a problem: 404 and 403 with the words given, 422 for a step
 /// not well formed or refused by the rules (saying what must happen first).
-fn step_problem(e: sendscope_app::steps::StepError, not_found: &str, forbidden: &str) -> Problem {
+fn step_problem(e: sendscope_app::steps::StepError, not_found: &str, forbidden: &str) -> Error {
     use sendscope_app::steps::StepError as E;
     match e {
-        E::NotFound => Problem::not_found(not_found),
-        E::Forbidden => Problem::forbidden(forbidden),
-        E::Invalid(m) => Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid-step",
-            "The step is not well formed",
-            m,
-        ),
-        E::Refused(m) => Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "step-refused",
-            "This step cannot be recorded yet",
-            m,
-        ),
-        E::Internal(m) => Problem::internal(m),
+        E::NotFound => Error::not_found(not_found),
+        E::Forbidden => Error::forbidden(forbidden),
+        E::Invalid(m) => Error::refused(m).problem("invalid-step", "The step is not well formed"),
+        E::Refused(m) => {
+            Error::refused(m).problem("step-refused", "This step cannot be recorded yet")
+        }
+        E::Internal(m) => Error::internal(m),
     }
 }
 
@@ -421,11 +305,11 @@ fn step_problem(e: sendscope_app::steps::StepError, not_found: &str, forbidden: 
 /// answers 422 with what must happen first, and nothing is written.
 pub async fn record_step(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    visitor: Visitor,
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Response {
-    with_caller(&app, headers, move |store, c| {
+    with_caller(&app, visitor, move |store, c| {
         let req: StepRequest = serde_json::from_slice(&body).map_err(|e| not_a_step("case", e))?;
         let recorded = sendscope_app::steps::record_step_overriding(
             store,
@@ -446,9 +330,9 @@ pub async fn record_step(
         })?;
         let deadlines = match store
             .projection(sendscope_domain::StreamRef::case(
-                sendscope_domain::ids::CaseId::parse(&id).map_err(Problem::internal)?,
+                sendscope_domain::ids::CaseId::parse(&id).map_err(Error::internal)?,
             ))
-            .map_err(Problem::internal)?
+            .map_err(Error::internal)?
             .as_ref()
             .and_then(|p| p.case())
         {
@@ -456,7 +340,7 @@ pub async fn record_step(
                 cs,
                 sendscope_domain::calendar::england_today(),
             )
-            .map_err(Problem::internal)?
+            .map_err(Error::internal)?
             .into_iter()
             .map(views::deadline_view)
             .collect(),
@@ -472,11 +356,11 @@ pub async fn record_step(
     .await
 }
 
-fn settings_allowed(p: &Principal) -> Result<(), Problem> {
+fn settings_allowed(p: &Principal) -> Result<(), Error> {
     if authorise(p, Action::View, Resource::Settings { area: p.area }).allowed() {
         Ok(())
     } else {
-        Err(Problem::forbidden(
+        Err(Error::forbidden(
             "This role does not include settings and provisions",
         ))
     }
@@ -485,10 +369,10 @@ fn settings_allowed(p: &Principal) -> Result<(), Problem> {
 /// GET /api/v1/settings: pages of the area's settings, by position.
 pub async fn settings(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    visitor: Visitor,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    with_caller(&app, headers, move |store, c| {
+    with_caller(&app, visitor, move |store, c| {
         settings_allowed(&c.principal)?;
         let mut errors = Vec::new();
         let limit = match params.get("limit").map(|v| v.trim().parse::<usize>()) {
@@ -511,9 +395,9 @@ pub async fn settings(
             }
         };
         if !errors.is_empty() {
-            return Err(Problem::invalid(errors));
+            return Err(invalid(errors));
         }
-        let all = views::settings(store, &c.principal).map_err(Problem::internal)?;
+        let all = views::settings(store, &c.principal).map_err(Error::internal)?;
         let end = (after + limit).min(all.len());
         let next = (end < all.len()).then(|| end.to_string());
         let items: Vec<_> = all.into_iter().skip(after).take(limit).collect();
@@ -525,15 +409,15 @@ pub async fn settings(
 /// GET /api/v1/settings/{id}
 pub async fn setting(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    visitor: Visitor,
     Path(id): Path<String>,
 ) -> Response {
-    with_caller(&app, headers, move |store, c| {
+    with_caller(&app, visitor, move |store, c| {
         settings_allowed(&c.principal)?;
-        let gone = || Problem::not_found("There is no setting with that identifier in your area");
+        let gone = || Error::not_found("There is no setting with that identifier in your area");
         let id = SettingId::parse(&id).map_err(|_| gone())?;
         let v = views::setting_view(store, &c.principal, id)
-            .map_err(Problem::internal)?
+            .map_err(Error::internal)?
             .ok_or_else(gone)?;
         Ok(json_ok(&v))
     })
@@ -541,15 +425,11 @@ pub async fn setting(
 }
 
 /// A body that is not a step: 400, with the shape to send.
-fn not_a_step(stream: &str, e: serde_json::Error) -> Problem {
-    Problem::new(
-        StatusCode::BAD_REQUEST,
-        "invalid-body",
-        "The request body is not a step",
-        format!(
-            "Send JSON {{\"type\": \"{stream}.…\", \"payload\": {{…}}, \"reason\": \"optional note\"}}: {e}"
-        ),
-    )
+fn not_a_step(stream: &str, e: serde_json::Error) -> Error {
+    Error::invalid(format!(
+        "Send JSON {{\"type\": \"{stream}.…\", \"payload\": {{…}}, \"reason\": \"optional note\"}}: {e}"
+    ))
+    .problem("invalid-body", "The request body is not a step")
 }
 
 #[derive(serde::Deserialize)]
@@ -568,12 +448,12 @@ struct ProvisionStep {
 /// (422, nothing written).
 pub async fn provision_step(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    visitor: Visitor,
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Response {
-    with_caller(&app, headers, move |store, c| {
-        let gone = || Problem::not_found("There is no provision with that identifier in your area");
+    with_caller(&app, visitor, move |store, c| {
+        let gone = || Error::not_found("There is no provision with that identifier in your area");
         let id = sendscope_domain::ids::ProvisionId::parse(&id).map_err(|_| gone())?;
         let req: ProvisionStep =
             serde_json::from_slice(&body).map_err(|e| not_a_step("provision", e))?;
@@ -606,8 +486,7 @@ pub async fn provision_step(
 
 /// Any other path under /api.
 pub async fn no_route() -> Response {
-    Problem::not_found("There is no such API route; /api/openapi.json lists them all")
-        .into_response()
+    Error::not_found("There is no such API route; /api/openapi.json lists them all").into_response()
 }
 
 /// GET /api/openapi.json

@@ -76,16 +76,53 @@ fn set_cookie(
         .unwrap_or_else(|_| HeaderValue::from_static("invalid=1"))
 }
 
-/// The signed-in user, if the request carries a current session.
-pub fn current(store: &dyn Store, headers: &HeaderMap) -> Option<SignedIn> {
-    let token = cookie(headers, SESSION_COOKIE)?;
-    let session = store.session(&sha256(&token), Instant::now()).ok()??;
-    let principal = principal_of(store, &session.username)?;
-    Some(SignedIn {
-        username: session.username.clone(),
-        principal,
-        session,
-    })
+/// Who a request says is asking: its session cookie (the pages) and its bearer token
+/// (the API). The one extractor every handler takes; reading it touches no store. It is
+/// turned into the signed-in user inside the request's store work (`signed_in`, or the
+/// API's caller), so one trip to the store both checks the session and does the work.
+#[derive(Debug, Clone, Default)]
+pub struct Visitor {
+    session: Option<String>,
+    bearer: Option<String>,
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Visitor {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Visitor::from_headers(&parts.headers))
+    }
+}
+
+impl Visitor {
+    pub fn from_headers(headers: &HeaderMap) -> Self {
+        Visitor {
+            session: cookie(headers, SESSION_COOKIE),
+            bearer: headers
+                .get(header::AUTHORIZATION)
+                .map(|v| v.to_str().unwrap_or("").to_string()),
+        }
+    }
+
+    /// The signed-in user, if the request carries a current session.
+    pub fn signed_in(&self, store: &dyn Store) -> Option<SignedIn> {
+        let token = self.session.as_deref()?;
+        let session = store.session(&sha256(token), Instant::now()).ok()??;
+        let principal = principal_of(store, &session.username)?;
+        Some(SignedIn {
+            username: session.username.clone(),
+            principal,
+            session,
+        })
+    }
+
+    /// The `Authorization` header as sent, if there was one (the API reads its token).
+    pub fn authorization(&self) -> Option<&str> {
+        self.bearer.as_deref()
+    }
 }
 
 fn sign_in_page(csrf: &str, error: Option<&str>, username: &str) -> String {
@@ -135,14 +172,12 @@ pub struct SignInForm {
 
 /// The answer to a form whose CSRF token is missing or wrong: nothing is done.
 pub fn forbidden() -> Response {
-    let page = ui::message(
-        "Form not accepted",
-        "Sorry, this form could not be used",
-        &[
-            "It had expired, or was not sent by this service. Go back, reload the page and try again.",
-        ],
-    );
-    (StatusCode::FORBIDDEN, Html(page)).into_response()
+    crate::Error::new(
+        crate::error::Kind::FormExpired,
+        "It had expired, or was not sent by this service. Go back, reload the page and try again.",
+    )
+    .heading("Sorry, this form could not be used")
+    .into_response()
 }
 
 /// POST /sign-in.
@@ -177,7 +212,7 @@ pub async fn sign_in(
             )
                 .into_response()
         }
-        Err(e) => crate::error_page(&e.to_string()),
+        Err(e) => crate::Error::internal(e).into_response(),
     }
 }
 
@@ -256,9 +291,9 @@ pub async fn sign_out(
     Form(form): Form<CsrfForm>,
 ) -> Response {
     let store = app.store.clone();
-    let h = headers.clone();
+    let visitor = Visitor::from_headers(&headers);
     let who = app
-        .blocking(move || current(store.as_ref(), &h))
+        .blocking(move || visitor.signed_in(store.as_ref()))
         .await
         .ok()
         .flatten();

@@ -4,9 +4,9 @@
 //! shown as "c", as the DfE does, since it is written for a board. One report, three
 //! faces: `/board-report` (printable), `sendscope report board --format html|csv`.
 
+use crate::auth::Visitor;
 use crate::{AppState, ui};
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::response::Response;
 use maud::{Markup, html};
 use sendscope_app::board::{Report, lines, report};
@@ -62,8 +62,8 @@ pub fn html_page(r: &Report) -> String {
 }
 
 /// GET /board-report
-pub async fn show(State(app): State<AppState>, headers: HeaderMap) -> Response {
-    crate::shell::figures_page(&app, headers, "Board report", |store, e, area, _| {
+pub async fn show(State(app): State<AppState>, visitor: Visitor) -> Response {
+    crate::shell::figures_page(&app, visitor, "Board report", |store, e, area, _| {
         Ok(html(&report(store, e, area, england_today())?))
     })
     .await

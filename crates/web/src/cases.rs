@@ -3,11 +3,11 @@
 
 use crate::access_log::AccessLogger;
 use crate::auth::SignedIn;
+use crate::auth::Visitor;
 use crate::shell::{not_found, url_encode, with_user};
 use crate::views::{self, CaseView, ListScope, ParamError};
 use crate::{AppState, ui};
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use maud::{Markup, html};
 use sendscope_app::filter_options::FilterOptions;
@@ -18,17 +18,17 @@ use sendscope_store::Store;
 use std::collections::HashMap;
 
 fn no_access(message: &str) -> Response {
-    (StatusCode::FORBIDDEN, Html(ui::no_access(message))).into_response()
+    crate::Error::forbidden(message).into_response()
 }
 
 /// GET /cases: search and filters, scoped to what the role may see.
 pub async fn list(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    visitor: Visitor,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
     let options = app.filter_options.clone();
-    with_user(&app, headers, move |store, who| {
+    with_user(&app, visitor, move |store, who| {
         list_page(store, &options, &who, &params)
     })
     .await
@@ -99,7 +99,7 @@ fn list_page(
     let choices = if views::lists_by_team(p) {
         match options.get(store, p.area, p.team) {
             Ok(c) => Some(c),
-            Err(e) => return crate::error_page(&e.to_string()),
+            Err(e) => return crate::Error::internal(e).into_response(),
         }
     } else {
         None
@@ -155,12 +155,12 @@ fn list_page(
 /// GET /cases/{id}: one child's record, if the role may see it; the view is logged.
 pub async fn show(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    visitor: Visitor,
     Path(id): Path<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
     let log = app.access_log.clone();
-    with_user(&app, headers, move |store, who| {
+    with_user(&app, visitor, move |store, who| {
         let recorded = params.get("recorded").map(String::as_str);
         case_page(store, &log, &who, &id, recorded)
     })
@@ -184,7 +184,7 @@ fn case_page(
     ) {
         Ok(Some(v)) => Html(ui::page("Child's record", render_case(&v, recorded))).into_response(),
         Ok(None) => not_found(),
-        Err(e) => crate::error_page(&e),
+        Err(e) => crate::Error::internal(e).into_response(),
     }
 }
 

@@ -3,10 +3,10 @@
 //! why. One report, three faces: the `/compliance` page, and `sendscope compliance
 //! report --format html|csv|json`. Board members see it without case references.
 
+use crate::auth::Visitor;
 use crate::shell::with_user;
 use crate::{AppState, ui};
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use maud::{Markup, html};
 use sendscope_app::compliance::{Report, report};
@@ -61,17 +61,17 @@ pub fn html_page(r: &Report) -> String {
 
 /// GET /compliance: for those who see the area's figures; case references only for
 /// roles that see children's records.
-pub async fn show(State(app): State<AppState>, headers: HeaderMap) -> Response {
-    with_user(&app, headers, move |store, who| {
+pub async fn show(State(app): State<AppState>, visitor: Visitor) -> Response {
+    with_user(&app, visitor, move |store, who| {
         let p = &who.principal;
         if !authorise(p, Action::View, Resource::Figures { area: p.area }).allowed() {
-            return StatusCode::FORBIDDEN.into_response();
+            return crate::no_figures();
         }
         let with_cases =
             authorise(p, Action::View, Resource::FindingCases { area: p.area }).allowed();
         match report(store, p.area, england_today(), with_cases) {
             Ok(r) => Html(html_page(&r)).into_response(),
-            Err(e) => crate::error_page(&e.to_string()),
+            Err(e) => crate::Error::internal(e).into_response(),
         }
     })
     .await

@@ -4,10 +4,10 @@
 //! request and kept up to date by reading the events recorded since it last looked
 //! (from any page, the API or the command line), re-reading each case they touch.
 
+use crate::auth::Visitor;
 use crate::shell::with_user;
 use crate::{AppState, ui};
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use chrono::Datelike;
 use maud::{Markup, html};
@@ -120,12 +120,12 @@ fn more_trends(figures: &[Kpis], suppress: u64) -> Markup {
 /// GET /dashboard?period=&year=&need=&age=&caseworker=&team=
 pub async fn show(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    visitor: Visitor,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let kpi = app.kpi.clone();
     let options = app.filter_options.clone();
-    with_user(&app, headers, move |store, who| {
+    with_user(&app, visitor, move |store, who| {
         let p = &who.principal;
         if !authorise(p, Action::View, Resource::Figures { area: p.area }).allowed() {
             return crate::no_figures();
@@ -139,11 +139,11 @@ pub async fn show(
         let figures = kpi.with(store, |e| e.compute_series(area, &periods, &ask.filter));
         let figures = match figures {
             Ok(f) => f,
-            Err(e) => return crate::error_page(&e.to_string()),
+            Err(e) => return crate::Error::internal(e).into_response(),
         };
         let caseworkers = match options.get(store, area, None) {
             Ok(c) => c.caseworkers.clone(),
-            Err(e) => return crate::error_page(&e.to_string()),
+            Err(e) => return crate::Error::internal(e).into_response(),
         };
         // Board members see aggregates only, with small counts suppressed; they are not
         // offered a caseworker filter.
@@ -159,17 +159,17 @@ pub async fn show(
                         }
                     }
                 }
-                Err(e) => return crate::error_page(&e.to_string()),
+                Err(e) => return crate::Error::internal(e).into_response(),
             }
             teams.sort_by(|a, b| a.1.cmp(&b.1));
         }
         let published = match sendscope_app::benchmarks::figures(store, area) {
             Ok(f) => f,
-            Err(e) => return crate::error_page(&e.to_string()),
+            Err(e) => return crate::Error::internal(e).into_response(),
         };
         let (own, settings) = match publishing(store, area) {
             Ok(x) => x,
-            Err(e) => return crate::error_page(&e.to_string()),
+            Err(e) => return crate::Error::internal(e).into_response(),
         };
         let suppress = if board { settings.suppress_below } else { 0 };
         let keep: String = ["period", "year", "need", "age", "caseworker", "team"]
@@ -199,17 +199,12 @@ pub async fn show(
 
 /// A page's query it cannot answer: 400, what is wrong, and a link back.
 fn bad_query(title: &str, message: &str, back: &str, back_text: &str) -> Response {
-    let body = html! {
-        h1.govuk-heading-l { (title) }
-        p.govuk-error-message { (message) "." }
-        p.govuk-body { a.govuk-link href=(back) { (back_text) } }
-    };
-    (
-        StatusCode::BAD_REQUEST,
-        Html(ui::page(&format!("Error: {title}"), body)),
-    )
+    crate::Error::invalid(format!("{message}."))
+        .heading(title.to_string())
+        .back(back, back_text)
         .into_response()
 }
+
 /// GET /figures/{la}?period=&year=&need=&age=: an area's figures for everyone, signed
 /// in or not: aggregates only (no children behind them, no caseworker or team), counts
 /// below the area's threshold shown as "c", beside the published figures.
@@ -224,18 +219,12 @@ pub async fn public(
         .blocking(move || -> Result<Response, StoreError> {
             let store = store.as_ref();
             let Some(area) = kpi.area_by_code(store, la.trim())? else {
-                let body = html! {
-                    h1.govuk-heading-l { "Area not found" }
-                    p.govuk-body {
-                        "There is no local area with the LA code " (la) ". The "
-                        a.govuk-link href="/" { "home page" } " lists each area."
-                    }
-                };
-                return Ok((
-                    StatusCode::NOT_FOUND,
-                    Html(ui::page("Area not found", body)),
-                )
-                    .into_response());
+                return Ok(crate::Error::not_found(format!(
+                    "There is no local area with the LA code {la}."
+                ))
+                .heading("Area not found")
+                .back("/", "The home page lists each area")
+                .into_response());
             };
             let mut q = q;
             // Aggregates only: no caseworker or team.
@@ -262,8 +251,8 @@ pub async fn public(
         .await;
     match answer {
         Ok(Ok(r)) => r,
-        Ok(Err(e)) => crate::error_page(&e.to_string()),
-        Err(e) => crate::error_page(&e.to_string()),
+        Ok(Err(e)) => crate::Error::internal(e).into_response(),
+        Err(e) => crate::Error::internal(e).into_response(),
     }
 }
 
@@ -272,18 +261,17 @@ pub async fn public(
 /// members: they see aggregates only). Each child listed is one this user may see.
 pub async fn cases(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    visitor: Visitor,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let kpi = app.kpi.clone();
-    with_user(&app, headers, move |store, who| {
+    with_user(&app, visitor, move |store, who| {
         let p = &who.principal;
         if !authorise(p, Action::View, Resource::CaseList { area: p.area }).allowed() {
-            return (
-                StatusCode::FORBIDDEN,
-                Html(ui::no_access("Your role sees the area's figures, not the children behind them.")),
+            return crate::Error::forbidden(
+                "Your role sees the area's figures, not the children behind them.",
             )
-                .into_response();
+            .into_response();
         }
         let bad = |m: String| {
             bad_query(
@@ -310,14 +298,14 @@ pub async fn cases(
         let area = p.area;
         let ids = match kpi.with(store, |e| e.cases_behind(area, &period, &ask.filter, behind)) {
             Ok(ids) => ids,
-            Err(e) => return crate::error_page(&e.to_string()),
+            Err(e) => return crate::Error::internal(e).into_response(),
         };
         let shown: Vec<CaseId> = ids.iter().take(500).copied().collect();
         let refs: Vec<sendscope_domain::StreamRef> =
             shown.iter().map(|c| sendscope_domain::StreamRef::case(*c)).collect();
         let projections = match store.projections(&refs) {
             Ok(x) => x,
-            Err(e) => return crate::error_page(&e.to_string()),
+            Err(e) => return crate::Error::internal(e).into_response(),
         };
         let rows: Vec<Markup> = shown
             .iter()

@@ -3,11 +3,12 @@
 //! printable page, and sent from the outbox: by email (`sendscope outbox send`, when an
 //! SMTP relay is configured) or marked as posted here.
 
+use crate::auth::Visitor;
 use crate::shell::{not_found, with_user};
 use crate::steps::{Submitted, open_for_change};
 use crate::{AppState, ui};
 use axum::extract::{Form, Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use sendscope_app::steps::{StepError, record_step};
@@ -129,10 +130,10 @@ fn open_to_view(store: &dyn Store, who: &Principal, id: &str) -> Option<Projecti
 /// GET /cases/{id}/letters/new/{kind}: the letter as it would be issued today.
 pub async fn preview(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    visitor: Visitor,
     Path((id, kind)): Path<(String, String)>,
 ) -> Response {
-    with_user(&app, headers, move |store, who| {
+    with_user(&app, visitor, move |store, who| {
         let p = match open_for_change(store, &who, &id, None) {
             Ok(p) => p,
             Err(r) => return *r,
@@ -143,14 +144,8 @@ pub async fn preview(
         let d = match draft(kind, c, england_today()) {
             Ok(d) => d,
             Err(e) => {
-                return (
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    Html(ui::message(
-                        "No letter to write",
-                        "There is no letter to write yet",
-                        &[&e.to_string()],
-                    )),
-                )
+                return crate::Error::refused(e.to_string())
+                    .heading("There is no letter to write yet")
                     .into_response();
             }
         };
@@ -192,11 +187,11 @@ pub async fn preview(
 /// POST /cases/{id}/letters/new/{kind}: issues the letter as drafted now.
 pub async fn issue(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    visitor: Visitor,
     Path((id, kind)): Path<(String, String)>,
     Form(form): Form<Submitted>,
 ) -> Response {
-    with_user(&app, headers, move |store, who| {
+    with_user(&app, visitor, move |store, who| {
         let field = |k: &str| {
             form.iter()
                 .find(|(n, _)| n == k)
@@ -216,7 +211,7 @@ pub async fn issue(
         let today = england_today();
         let d = match draft(kind, c, today) {
             Ok(d) => d,
-            Err(e) => return crate::error_page(&e.to_string()),
+            Err(e) => return crate::Error::internal(e).into_response(),
         };
         let email = Some(field("email")).filter(|e| !e.is_empty());
         let to = Some(field("to")).filter(|t| !t.is_empty()).unwrap_or_else(|| addressees(&p));
@@ -244,7 +239,7 @@ pub async fn issue(
             )
                 .into_response(),
             Err(StepError::NotFound) => not_found(),
-            Err(e) => crate::error_page(&format!("{e:?}")),
+            Err(e) => crate::Error::internal(format!("{e:?}")).into_response(),
         }
     })
     .await
@@ -262,10 +257,10 @@ fn issued(store: &dyn Store, p: &Projection, n: u32) -> Option<LetterIssued> {
 /// GET /cases/{id}/letters/{n}: the letter as issued, ready to print.
 pub async fn show(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    visitor: Visitor,
     Path((id, n)): Path<(String, u32)>,
 ) -> Response {
-    with_user(&app, headers, move |store, who| {
+    with_user(&app, visitor, move |store, who| {
         let Some(p) = open_to_view(store, &who.principal, &id) else {
             return not_found();
         };
@@ -302,24 +297,16 @@ pub async fn show(
 /// POST /cases/{id}/letters/{n}/posted: the letter went by post today.
 pub async fn posted(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    visitor: Visitor,
     Path((id, n)): Path<(String, u32)>,
     Form(form): Form<Submitted>,
 ) -> Response {
-    with_user(&app, headers, move |store, who| {
+    with_user(&app, visitor, move |store, who| {
         if !form
             .iter()
             .any(|(k, v)| k == "csrf" && *v == who.session.csrf)
         {
-            return (
-                StatusCode::FORBIDDEN,
-                Html(ui::message(
-                    "The form has expired",
-                    "The form has expired",
-                    &["Nothing was recorded."],
-                )),
-            )
-                .into_response();
+            return crate::Error::form_expired().into_response();
         }
         let payload = serde_json::json!({"letter": n, "on": england_today(), "via": "post"});
         match record_step(
@@ -335,8 +322,12 @@ pub async fn posted(
                 Redirect::to(&format!("/cases/{id}/letters/{n}")).into_response()
             }
             Err(StepError::NotFound) => not_found(),
-            Err(StepError::Forbidden) => StatusCode::FORBIDDEN.into_response(),
-            Err(e) => crate::error_page(&format!("{e:?}")),
+            Err(StepError::Forbidden) => {
+                crate::Error::forbidden("Caseworkers and team managers record casework.")
+                    .heading("You cannot record steps on this record")
+                    .into_response()
+            }
+            Err(e) => crate::Error::internal(format!("{e:?}")).into_response(),
         }
     })
     .await

@@ -11,6 +11,7 @@ pub mod board;
 pub mod cases;
 pub mod compliance;
 pub mod dashboard;
+pub mod error;
 pub mod letters;
 pub mod openapi;
 pub mod placement;
@@ -25,11 +26,13 @@ pub mod trajectories;
 pub mod ui;
 pub mod views;
 
+use crate::auth::Visitor;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+pub use error::Error;
 use maud::{Markup, html};
 use sendscope_domain::access::{Action, Resource};
 use sendscope_domain::codes::group_thousands;
@@ -152,8 +155,10 @@ pub fn router(store: Arc<dyn Store>, secure_cookies: bool) -> Router {
             store,
             secure_cookies,
         })
-        .layer(axum::middleware::map_response(content_security_policy))
+        // `track` renders errors for the surface that asked; the policy goes on whatever
+        // it answers.
         .layer(axum::middleware::from_fn(requests::track))
+        .layer(axum::middleware::map_response(content_security_policy))
 }
 
 /// Every response may load only this service's own files: no inline script or style,
@@ -223,26 +228,12 @@ async fn asset(axum::extract::Path(path): axum::extract::Path<String>) -> Respon
 
 /// 403 for a form posted with a CSRF token that is not the session's: nothing written.
 pub(crate) fn form_expired() -> Response {
-    (
-        StatusCode::FORBIDDEN,
-        Html(ui::message(
-            "The form has expired",
-            "The form has expired",
-            &["Nothing was recorded. Go back, reload the page and try again."],
-        )),
-    )
-        .into_response()
+    Error::form_expired().into_response()
 }
 
 /// 403 for a role whose access does not include the area's figures.
 pub(crate) fn no_figures() -> Response {
-    (
-        StatusCode::FORBIDDEN,
-        Html(ui::no_access(
-            "Your role does not include the area's figures.",
-        )),
-    )
-        .into_response()
+    Error::forbidden("Your role does not include the area's figures.").into_response()
 }
 
 /// Counts from 1 to this minus one are shown as "c" on public pages, as DfE suppresses them.
@@ -286,20 +277,20 @@ fn home_html(h: &Headline, suppress: bool) -> Markup {
 const INTRO: &str = "sendscope tracks every request, assessment, EHC plan, review, appeal and cessation for a local area's \
      special educational needs and disabilities services, with every figure derived from the recorded event history.";
 
-async fn home(State(app): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+async fn home(State(app): State<AppState>, visitor: Visitor) -> Response {
     let store = app.store.clone();
     let answer = app
         .blocking(
             move || -> Result<(Option<auth::SignedIn>, Headline), sendscope_store::StoreError> {
-                let who = auth::current(store.as_ref(), &headers);
+                let who = visitor.signed_in(store.as_ref());
                 Ok((who, store.headline()?))
             },
         )
         .await;
     let (who, headline) = match answer {
         Ok(Ok(x)) => x,
-        Ok(Err(e)) => return error_page(&e.to_string()),
-        Err(e) => return error_page(&e.to_string()),
+        Ok(Err(e)) => return Error::internal(e).into_response(),
+        Err(e) => return Error::internal(e).into_response(),
     };
     let Some(who) = who else {
         // The public see what the service is and each area's totals (aggregates only,
@@ -357,34 +348,6 @@ async fn home(State(app): State<AppState>, headers: axum::http::HeaderMap) -> Re
         (figures)
     };
     Html(ui::page("Home", body)).into_response()
-}
-
-/// What went wrong, attached to a response for the log only (by `error_page` and the
-/// API's internal problem); `requests::track` logs it and replaces the response.
-#[derive(Clone)]
-pub(crate) struct Failure(pub String);
-
-pub(crate) fn error_page(detail: &str) -> Response {
-    let mut r = StatusCode::INTERNAL_SERVER_ERROR.into_response();
-    r.extensions_mut().insert(Failure(detail.to_string()));
-    r
-}
-
-/// The page for a failure: what to do, and the reference the details are logged under
-/// (never the details themselves).
-pub(crate) fn failure_page(reference: &str) -> Response {
-    let reference =
-        format!("If it keeps happening, tell the service desk the reference {reference}.");
-    (
-        StatusCode::INTERNAL_SERVER_ERROR,
-        [(header::CACHE_CONTROL, "no-store")],
-        Html(ui::message(
-            "Error",
-            "Sorry, there is a problem with the service",
-            &["Try again later.", &reference],
-        )),
-    )
-        .into_response()
 }
 
 #[cfg(test)]

@@ -3,10 +3,11 @@
 //! (`/placement/scenario`). The records are read here; the working out is
 //! `sendscope_placement::area`, shared with `sendscope placement …`.
 
+use crate::auth::Visitor;
 use crate::shell::blocking;
 use crate::{AppState, ui};
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use chrono::NaiveDate;
 use maud::{Markup, html};
@@ -35,17 +36,9 @@ fn date_param(q: &HashMap<String, String>) -> Result<NaiveDate, String> {
 }
 
 fn bad_request(title: &str, message: &str, back: &str) -> Response {
-    (
-        StatusCode::BAD_REQUEST,
-        Html(ui::page(
-            &format!("Error: {title}"),
-            html! {
-                h1.govuk-heading-l { (title) }
-                p.govuk-error-message { (message) }
-                p.govuk-body { (ui::link(back, "Start again")) }
-            },
-        )),
-    )
+    crate::Error::invalid(message)
+        .heading(title.to_string())
+        .back(back, "Start again")
         .into_response()
 }
 
@@ -53,11 +46,11 @@ fn bad_request(title: &str, message: &str, back: &str) -> Response {
 /// needs, with vacancies and full annual cost, and every other with why it is excluded.
 pub async fn options(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    visitor: Visitor,
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    crate::shell::with_user(&app, headers, move |store, who| {
+    crate::shell::with_user(&app, visitor, move |store, who| {
         let not_found = crate::shell::not_found;
         let Ok(case) = CaseId::parse(&id) else {
             return not_found();
@@ -85,7 +78,7 @@ pub async fn options(
         };
         let data = match AreaData::load(store, p.area, on) {
             Ok(d) => d,
-            Err(e) => return crate::error_page(&e.to_string()),
+            Err(e) => return crate::Error::internal(e).into_response(),
         };
         let o =
             sendscope_placement::area::options_for(&child, &data.provisions, &data.settings, on);
@@ -238,18 +231,18 @@ fn planning(
         (Ok(d), Ok(c)) => (d, c),
         (Err(m), _) | (_, Err(m)) => return Err(Box::new(bad_request(title, &m, back))),
     };
-    let data =
-        AreaData::load(store, area, on).map_err(|e| Box::new(crate::error_page(&e.to_string())))?;
+    let data = AreaData::load(store, area, on)
+        .map_err(|e| Box::new(crate::Error::internal(e).into_response()))?;
     Ok((on, cohort, data))
 }
 
 /// GET /placement?cohort=awaiting|all&on=: the best allocation, exactly.
 pub async fn area(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    visitor: Visitor,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    blocking(&app, headers, move |store, who| {
+    blocking(&app, visitor, move |store, who| {
         let (on, cohort, data) =
             match planning(store, who.principal.area, &q, "Placement", "/placement") {
                 Ok(x) => x,
@@ -257,7 +250,7 @@ pub async fn area(
             };
         let plan = match data.optimise(on, cohort) {
             Ok(p) => p,
-            Err(e) => return crate::error_page(&e.to_string()),
+            Err(e) => return crate::Error::internal(e).into_response(),
         };
         Html(ui::page("Placement", plan_html(&plan, &data))).into_response()
     })
@@ -400,10 +393,10 @@ fn scenario_of(q: &HashMap<String, String>, data: &AreaData) -> Result<Option<Sc
 /// GET /placement/scenario: a scenario beside the baseline.
 pub async fn scenario(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    visitor: Visitor,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    blocking(&app, headers, move |store, who| {
+    blocking(&app, visitor, move |store, who| {
         let (on, cohort, data) = match planning(
             store,
             who.principal.area,
@@ -431,7 +424,7 @@ pub async fn scenario(
             Ok(None) => html! {},
             Ok(Some(s)) => match data.compare(on, cohort, &s) {
                 Ok(c) => comparison_html(&c),
-                Err(e) => return crate::error_page(&e.to_string()),
+                Err(e) => return crate::Error::internal(e).into_response(),
             },
         };
         let body = html! { h1.govuk-heading-l { "Scenario" } (form) (result) };

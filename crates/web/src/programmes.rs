@@ -2,10 +2,10 @@
 //! role that sees the area's figures, so a scrutiny board sees a programme falling
 //! behind as soon as it does.
 
+use crate::auth::Visitor;
 use crate::shell::{not_found, with_user};
 use crate::{AppState, ui};
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use maud::{Markup, html};
 use sendscope_app::programmes::progress_all;
@@ -63,14 +63,14 @@ fn allowed(who: &sendscope_domain::access::Principal) -> bool {
 }
 
 /// GET /programmes
-pub async fn list(State(app): State<AppState>, headers: HeaderMap) -> Response {
-    with_user(&app, headers, move |store, who| {
+pub async fn list(State(app): State<AppState>, visitor: Visitor) -> Response {
+    with_user(&app, visitor, move |store, who| {
         if !allowed(&who.principal) {
-            return StatusCode::FORBIDDEN.into_response();
+            return crate::no_figures();
         }
         let all = match progress_all(store, who.principal.area, england_today()) {
             Ok(a) => a,
-            Err(e) => return crate::error_page(&e.to_string()),
+            Err(e) => return crate::Error::internal(e).into_response(),
         };
         let rows = all.iter().map(|p| {
             let state = if p.flagged {
@@ -101,17 +101,17 @@ pub async fn list(State(app): State<AppState>, headers: HeaderMap) -> Response {
 }
 
 /// GET /programmes/{n}
-pub async fn show(State(app): State<AppState>, headers: HeaderMap, Path(n): Path<u32>) -> Response {
-    with_user(&app, headers, move |store, who| {
+pub async fn show(State(app): State<AppState>, visitor: Visitor, Path(n): Path<u32>) -> Response {
+    with_user(&app, visitor, move |store, who| {
         if !allowed(&who.principal) {
-            return StatusCode::FORBIDDEN.into_response();
+            return crate::no_figures();
         }
         match progress_all(store, who.principal.area, england_today()) {
             Ok(all) => match all.iter().find(|p| p.programme == n) {
                 Some(p) => Html(ui::page(&p.name, render(p))).into_response(),
                 None => not_found(),
             },
-            Err(e) => crate::error_page(&e.to_string()),
+            Err(e) => crate::Error::internal(e).into_response(),
         }
     })
     .await

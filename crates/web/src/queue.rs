@@ -4,10 +4,9 @@
 //! each request; at national scale a team's queue folds a few thousand records (a
 //! next-due column in the case index is the planned replacement).
 
-use crate::auth::current;
+use crate::auth::Visitor;
 use crate::{AppState, ui};
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use sendscope_app::queue::{items, scope};
@@ -64,24 +63,21 @@ pub fn body(store: &dyn Store, p: &Principal) -> Result<Option<Markup>, StoreErr
 }
 
 /// GET /queue
-pub async fn show(State(app): State<AppState>, headers: HeaderMap) -> Response {
+pub async fn show(State(app): State<AppState>, visitor: Visitor) -> Response {
     let store = app.store.clone();
     app.blocking(move || {
-        let Some(who) = current(store.as_ref(), &headers) else {
+        let Some(who) = visitor.signed_in(store.as_ref()) else {
             return Redirect::to("/sign-in").into_response();
         };
         match body(store.as_ref(), &who.principal) {
             Ok(Some(b)) => Html(ui::page("Work queue", b)).into_response(),
-            Ok(None) => (
-                StatusCode::FORBIDDEN,
-                Html(ui::no_access(
-                    "Work queues are for caseworkers and team managers.",
-                )),
-            )
-                .into_response(),
-            Err(e) => crate::error_page(&e.to_string()),
+            Ok(None) => {
+                crate::Error::forbidden("Work queues are for caseworkers and team managers.")
+                    .into_response()
+            }
+            Err(e) => crate::Error::internal(e).into_response(),
         }
     })
     .await
-    .unwrap_or_else(|e| crate::error_page(&e.to_string()))
+    .unwrap_or_else(|e| crate::Error::internal(e).into_response())
 }

@@ -41,12 +41,14 @@ pub(crate) async fn track(req: Request, next: Next) -> Response {
     let api = req.uri().path().starts_with("/api/");
     let started = std::time::Instant::now();
     let mut r = next.run(req).await;
-    if let Some(crate::Failure(detail)) = r.extensions_mut().remove::<crate::Failure>() {
-        tracing::error!(request = %id, %method, %path, %detail, "request failed");
+    if let Some(e) = r.extensions_mut().remove::<crate::Error>() {
+        if let Some(detail) = &e.details().failure {
+            tracing::error!(request = %id, %method, %path, %detail, "request failed");
+        }
         r = if api {
-            crate::api::internal_problem(&id)
+            e.problem_response(&id)
         } else {
-            crate::failure_page(&id)
+            e.page(&id)
         };
     }
     tracing::info!(
@@ -88,12 +90,14 @@ mod tests {
         let app = axum::Router::new()
             .route(
                 "/broken",
-                axum::routing::get(|| async { crate::error_page("secret detail: table x") }),
+                axum::routing::get(|| async {
+                    crate::Error::internal("secret detail: table x").into_response()
+                }),
             )
             .route(
                 "/api/broken",
                 axum::routing::get(|| async {
-                    crate::api::Problem::internal("secret detail: table x").into_response()
+                    crate::Error::internal("secret detail: table x").into_response()
                 }),
             )
             .layer(axum::middleware::from_fn(track));

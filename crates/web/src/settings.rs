@@ -2,22 +2,22 @@
 //! children placed there (counted for everyone allowed; named only to those who may
 //! open each child's record).
 
+use crate::auth::Visitor;
 use crate::shell::blocking;
 use crate::views;
 use crate::{AppState, ui};
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use maud::html;
 use sendscope_domain::access::{Action, Resource, authorise};
 use sendscope_domain::ids::SettingId;
 
 /// GET /settings
-pub async fn list(State(app): State<AppState>, headers: HeaderMap) -> Response {
-    blocking(&app, headers, |store, who| {
+pub async fn list(State(app): State<AppState>, visitor: Visitor) -> Response {
+    blocking(&app, visitor, |store, who| {
         let settings = match views::settings(store, &who.principal) {
             Ok(s) => s,
-            Err(e) => return crate::error_page(&e.to_string()),
+            Err(e) => return crate::Error::internal(e).into_response(),
         };
         let rows = settings.iter().map(|s| {
             html! {
@@ -44,28 +44,19 @@ pub async fn list(State(app): State<AppState>, headers: HeaderMap) -> Response {
 /// GET /settings/{id}
 pub async fn show(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    visitor: Visitor,
     Path(id): Path<String>,
 ) -> Response {
-    blocking(&app, headers, move |store, who| {
-        let not_found = || {
-            (
-                StatusCode::NOT_FOUND,
-                Html(ui::message(
-                    "Page not found",
-                    "Page not found",
-                    &["There is no such setting in your area."],
-                )),
-            )
-                .into_response()
-        };
+    blocking(&app, visitor, move |store, who| {
+        let not_found =
+            || crate::Error::not_found("There is no such setting in your area.").into_response();
         let Ok(id) = SettingId::parse(&id) else {
             return not_found();
         };
         let v = match views::setting_view(store, &who.principal, id) {
             Ok(Some(v)) => v,
             Ok(None) => return not_found(),
-            Err(e) => return crate::error_page(&e.to_string()),
+            Err(e) => return crate::Error::internal(e).into_response(),
         };
         let money = |p: i64| sendscope_domain::codes::Pence(p).to_string();
         let provisions = v.provisions.iter().map(|p| {

@@ -2,9 +2,9 @@
 //! month by month (a chart and its data table), the rate achieved and the rate now
 //! required, and the month the target would be reached at the rate achieved.
 
+use crate::auth::Visitor;
 use crate::{AppState, ui};
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::response::Response;
 use maud::{Markup, html};
 use sendscope_app::trajectories::progress_all;
@@ -108,8 +108,8 @@ fn html(list: &[Progress], suppress: u64) -> Markup {
 }
 
 /// GET /trajectories
-pub async fn show(State(app): State<AppState>, headers: HeaderMap) -> Response {
-    crate::shell::figures_page(&app, headers, "Trajectories", |store, e, area, board| {
+pub async fn show(State(app): State<AppState>, visitor: Visitor) -> Response {
+    crate::shell::figures_page(&app, visitor, "Trajectories", |store, e, area, board| {
         let suppress = if board {
             sendscope_app::figures::publishing(store, area)?
                 .1

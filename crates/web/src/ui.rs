@@ -68,22 +68,6 @@ const NAVIGATION: &[(&str, &str)] = &[
     ("/trajectories", "Trajectories"),
 ];
 
-/// A page that says the user cannot see it, and why.
-pub fn no_access(reason: &str) -> String {
-    page(
-        "No access",
-        html! { h1.govuk-heading-l { "You cannot see this page" } p.govuk-body { (reason) } },
-    )
-}
-
-/// A heading and paragraphs: the body of the service's short message pages.
-pub fn message(title: &str, heading: &str, paragraphs: &[&str]) -> String {
-    page(
-        title,
-        html! { h1.govuk-heading-l { (heading) } @for p in paragraphs { p.govuk-body { (p) } } },
-    )
-}
-
 /// GOV.UK summary list: one row per (key, value).
 pub fn summary_list<K: Render, V: Render>(rows: impl IntoIterator<Item = (K, V)>) -> Markup {
     html! {

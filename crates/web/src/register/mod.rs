@@ -4,11 +4,12 @@
 //! the viable-options evidence with a button to record it. Pages and the API share
 //! [`record`]: one set of checks, one way in.
 
+use crate::auth::Visitor;
 use crate::shell::blocking;
 use crate::steps::{Context, FieldError, FormView, Step, Submitted};
 use crate::{AppState, ui};
 use axum::extract::{Form, Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use maud::{Markup, html};
@@ -87,26 +88,12 @@ fn load(store: &dyn Store, who: &Principal, id: &str) -> Result<Option<Loaded>, 
 }
 
 fn not_found() -> Response {
-    (
-        StatusCode::NOT_FOUND,
-        Html(ui::message(
-            "Page not found",
-            "Page not found",
-            &["There is no such provision in your area."],
-        )),
-    )
-        .into_response()
+    crate::Error::not_found("There is no such provision in your area.").into_response()
 }
 
 fn forbidden() -> Response {
-    (
-        StatusCode::FORBIDDEN,
-        Html(ui::message(
-            "No access",
-            "You cannot change the provisions register",
-            &["Commissioners and team managers keep it."],
-        )),
-    )
+    crate::Error::forbidden("Commissioners and team managers keep it.")
+        .heading("You cannot change the provisions register")
         .into_response()
 }
 
@@ -377,17 +364,17 @@ fn show_page(store: &dyn Store, who: &Principal, l: &Loaded) -> Result<Markup, S
 /// GET /provisions/{id}
 pub async fn show(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    visitor: Visitor,
     Path(id): Path<String>,
 ) -> Response {
-    blocking(&app, headers, move |store, who| {
+    blocking(&app, visitor, move |store, who| {
         match load(store, &who.principal, &id) {
             Ok(Some(l)) => match show_page(store, &who.principal, &l) {
                 Ok(body) => Html(ui::page(&l.name(), body)).into_response(),
-                Err(e) => crate::error_page(&e.to_string()),
+                Err(e) => crate::Error::internal(e).into_response(),
             },
             Ok(None) => not_found(),
-            Err(e) => crate::error_page(&e.to_string()),
+            Err(e) => crate::Error::internal(e).into_response(),
         }
     })
     .await
@@ -480,17 +467,17 @@ fn submit_step(
         Err(StepError::Invalid(m)) | Err(StepError::Refused(m)) => {
             again(StatusCode::UNPROCESSABLE_ENTITY, &[], Some(&m))
         }
-        Err(StepError::Internal(m)) => crate::error_page(&m),
+        Err(StepError::Internal(m)) => crate::Error::internal(m).into_response(),
     }
 }
 
 /// GET /provisions/{id}/steps/{slug}
 pub async fn step_form(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    visitor: Visitor,
     Path((id, slug)): Path<(String, String)>,
 ) -> Response {
-    blocking(&app, headers, move |store, who| {
+    blocking(&app, visitor, move |store, who| {
         if !may_change(&who.principal) {
             return forbidden();
         }
@@ -511,11 +498,11 @@ pub async fn step_form(
 /// POST /provisions/{id}/steps/{slug}
 pub async fn step_submit(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    visitor: Visitor,
     Path((id, slug)): Path<(String, String)>,
     Form(form): Form<Submitted>,
 ) -> Response {
-    blocking(&app, headers, move |store, who| {
+    blocking(&app, visitor, move |store, who| {
         if !may_change(&who.principal) {
             return forbidden();
         }
@@ -544,10 +531,10 @@ fn setting_in_area(store: &dyn Store, who: &Principal, id: &str) -> Option<(Sett
 /// GET /settings/{id}/provisions/new
 pub async fn open_form(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    visitor: Visitor,
     Path(id): Path<String>,
 ) -> Response {
-    blocking(&app, headers, move |store, who| {
+    blocking(&app, visitor, move |store, who| {
         if !may_change(&who.principal) {
             return forbidden();
         }
@@ -568,11 +555,11 @@ pub async fn open_form(
 /// POST /settings/{id}/provisions/new: opens the provision with a new identifier.
 pub async fn open_submit(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    visitor: Visitor,
     Path(id): Path<String>,
     Form(form): Form<Submitted>,
 ) -> Response {
-    blocking(&app, headers, move |store, who| {
+    blocking(&app, visitor, move |store, who| {
         if !may_change(&who.principal) {
             return forbidden();
         }

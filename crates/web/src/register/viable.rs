@@ -2,11 +2,11 @@
 //! (`/provisions/{id}/viable-options`), and recording it on the provision.
 
 use super::*;
+use crate::auth::Visitor;
 use crate::shell::blocking;
 use crate::steps::Submitted;
 use crate::{AppState, ui};
 use axum::extract::{Form, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use sendscope_app::provisions::record;
@@ -103,34 +103,29 @@ pub(crate) fn km_of(q: &HashMap<String, String>) -> Result<f64, String> {
 /// GET /provisions/{id}/viable-options?km=
 pub async fn viable_options(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    visitor: Visitor,
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    blocking(&app, headers, move |store, who| {
+    blocking(&app, visitor, move |store, who| {
         let Ok(Some(l)) = load(store, &who.principal, &id) else {
             return not_found();
         };
         let km = match km_of(&q) {
             Ok(k) => k,
             Err(m) => {
-                return (
-                    StatusCode::BAD_REQUEST,
-                    Html(ui::page(
-                        "Error: Viable options",
-                        html! {
-                            h1.govuk-heading-l { "Viable options" }
-                            p.govuk-error-message { (m) }
-                            p.govuk-body { (ui::link(&format!("/provisions/{}/viable-options", l.id), "Search within 8 km")) }
-                        },
-                    )),
-                )
+                return crate::Error::invalid(m)
+                    .heading("Viable options")
+                    .back(
+                        format!("/provisions/{}/viable-options", l.id),
+                        "Search within 8 km",
+                    )
                     .into_response();
             }
         };
         match options_page(store, &who, &l, km) {
             Ok(body) => Html(ui::page("Viable options", body)).into_response(),
-            Err(e) => crate::error_page(&e.to_string()),
+            Err(e) => crate::Error::internal(e).into_response(),
         }
     })
     .await
@@ -140,11 +135,11 @@ pub async fn viable_options(
 /// distance, places and cost) and the note as `provision.viable_options_recorded`.
 pub async fn record_viable_options(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    visitor: Visitor,
     Path(id): Path<String>,
     Form(form): Form<Submitted>,
 ) -> Response {
-    blocking(&app, headers, move |store, who| {
+    blocking(&app, visitor, move |store, who| {
         if crate::steps::value_of(&form, "csrf") != who.session.csrf {
             return crate::form_expired();
         }
@@ -156,10 +151,8 @@ pub async fn record_viable_options(
         };
         let q: HashMap<String, String> = form.iter().cloned().collect();
         let Ok(km) = km_of(&q) else {
-            return (
-                StatusCode::BAD_REQUEST,
-                Html(ui::message("Error", "The distance is not a number", &[])),
-            )
+            return crate::Error::invalid("Give the distance in kilometres, like 8")
+                .heading("The distance is not a number")
                 .into_response();
         };
         let today = england_today();
@@ -171,7 +164,7 @@ pub async fn record_viable_options(
             today,
         ) {
             Ok(o) => o.unwrap_or_default(),
-            Err(e) => return crate::error_page(&e.to_string()),
+            Err(e) => return crate::Error::internal(e).into_response(),
         };
         let summary = evidence_summary(&options, km, crate::steps::value_of(&form, "note"));
         let payload = serde_json::json!({ "on": today, "summary": summary });
@@ -186,14 +179,12 @@ pub async fn record_viable_options(
         ) {
             Ok(_) => Redirect::to(&format!("/provisions/{}?recorded=viable-options", l.id))
                 .into_response(),
-            Err(StepError::Refused(m)) | Err(StepError::Invalid(m)) => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Html(ui::message("Error", "Not recorded", &[&m])),
-            )
-                .into_response(),
+            Err(StepError::Refused(m)) | Err(StepError::Invalid(m)) => {
+                crate::Error::refused(m).into_response()
+            }
             Err(StepError::Forbidden) => forbidden(),
             Err(StepError::NotFound) => not_found(),
-            Err(StepError::Internal(m)) => crate::error_page(&m),
+            Err(StepError::Internal(m)) => crate::Error::internal(m).into_response(),
         }
     })
     .await

@@ -6,10 +6,11 @@
 //! is asked, so every step in the event catalogue gets a form without a page of its own.
 
 use crate::auth::SignedIn;
+use crate::auth::Visitor;
 use crate::shell::{not_found, with_user};
 use crate::{AppState, ui};
 use axum::extract::{Form, Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use sendscope_app::steps::{StepError, area_rubric, changeable_for_form, record_step_overriding};
 use sendscope_domain::StreamKind;
@@ -46,17 +47,13 @@ pub fn open_for_change(
         Ok(p) => Ok(p),
         Err(StepError::NotFound) => Err(Box::new(not_found())),
         Err(StepError::Forbidden) => Err(Box::new(
-            (
-                StatusCode::FORBIDDEN,
-                Html(ui::message(
-                    "No access",
-                    "You cannot record steps on this record",
-                    &["Caseworkers and team managers record casework."],
-                )),
-            )
+            crate::Error::forbidden("Caseworkers and team managers record casework.")
+                .heading("You cannot record steps on this record")
                 .into_response(),
         )),
-        Err(e) => Err(Box::new(crate::error_page(&format!("{e:?}")))),
+        Err(e) => Err(Box::new(
+            crate::Error::internal(format!("{e:?}")).into_response(),
+        )),
     }
 }
 
@@ -83,9 +80,9 @@ fn prepare(
     let p = open_for_change(store, who, id, Some(step.event_type))?;
     let settings = options
         .get(store, p.area, None)
-        .map_err(|e| Box::new(crate::error_page(&e.to_string())))?;
+        .map_err(|e| Box::new(crate::Error::internal(e).into_response()))?;
     let rubric = area_rubric(store, &p, england_today())
-        .map_err(|e| Box::new(crate::error_page(&format!("{e:?}"))))?;
+        .map_err(|e| Box::new(crate::Error::internal(format!("{e:?}")).into_response()))?;
     let mut ctx = Context::of(
         p.case().ok_or_else(|| Box::new(not_found()))?,
         settings,
@@ -104,7 +101,7 @@ fn prepare(
             .collect();
         let provisions = store
             .area_projections(p.area, sendscope_domain::StreamKind::Provision)
-            .map_err(|e| Box::new(crate::error_page(&e.to_string())))?;
+            .map_err(|e| Box::new(crate::Error::internal(e).into_response()))?;
         let mut list: Vec<(String, String, bool, bool)> = provisions
             .iter()
             .filter_map(|x| match &x.state {
@@ -146,10 +143,10 @@ fn prepare(
 /// GET /cases/{id}/steps: what can be recorded.
 pub async fn menu(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    visitor: Visitor,
     Path(id): Path<String>,
 ) -> Response {
-    with_user(&app, headers, move |store, who| {
+    with_user(&app, visitor, move |store, who| {
         match open_for_change(store, &who, &id, None) {
             Ok(p) => {
                 Html(ui::page("Record a step", render_menu(&id, &child_name(&p)))).into_response()
@@ -163,11 +160,11 @@ pub async fn menu(
 /// GET /cases/{id}/steps/{slug}: the step's form.
 pub async fn form(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    visitor: Visitor,
     Path((id, slug)): Path<(String, String)>,
 ) -> Response {
     let options = app.filter_options.clone();
-    with_user(&app, headers, move |store, who| {
+    with_user(&app, visitor, move |store, who| {
         let (step, p, ctx) = match prepare(store, &options, &who, &id, &slug) {
             Ok(x) => x,
             Err(r) => return *r,
@@ -190,12 +187,12 @@ pub async fn form(
 /// put right. Nothing is recorded unless the whole step is accepted.
 pub async fn submit(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    visitor: Visitor,
     Path((id, slug)): Path<(String, String)>,
     Form(form): Form<Submitted>,
 ) -> Response {
     let options = app.filter_options.clone();
-    with_user(&app, headers, move |store, who| {
+    with_user(&app, visitor, move |store, who| {
         if value(&form, "csrf") != who.session.csrf {
             return crate::form_expired();
         }
@@ -246,7 +243,7 @@ pub async fn submit(
                 .err()
                 .map(|r| *r)
                 .unwrap_or_else(not_found),
-            Err(StepError::Internal(e)) => crate::error_page(&e),
+            Err(StepError::Internal(e)) => crate::Error::internal(e).into_response(),
         }
     })
     .await
