@@ -33,7 +33,7 @@ const RULES: &[Rule] = &[
     // Commands and read models: no HTTP, no HTML.
     (
         "app",
-        &["domain", "store", "kpi", "placement", "import"],
+        &["domain", "store", "kpi", "placement", "import", "demo"],
         &[HTTP, HTML],
     ),
     // Pages and the API: no SQL.
