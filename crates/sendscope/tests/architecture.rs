@@ -56,6 +56,13 @@ const RULES: &[Rule] = &[
         ],
         &[SQL, HTTP, HTML],
     ),
+    // What the tests share: databases and the demo in them, through the application
+    // layer. No product crate depends on it.
+    (
+        "testkit",
+        &["domain", "store", "app", "demo"],
+        &[HTTP, HTML],
+    ),
     // The binary joins the command line to the web service, and does nothing else.
     ("sendscope", &["cli", "web", "app", "store"], &[SQL]),
 ];

@@ -1,0 +1,144 @@
+//! What the page tests share: the demo area behind the service's router, asked through
+//! `tower::ServiceExt::oneshot` (no server process, no sockets), and one macro for "on
+//! SQLite and on PostgreSQL".
+
+// Each test file takes what it needs of this module; the rest is unused there.
+#![allow(dead_code)]
+
+use axum::body::{Body, to_bytes};
+use axum::http::{Request, header};
+use sendscope_store::Store;
+pub use sendscope_testkit::*;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+/// A test run on SQLite and on PostgreSQL: `both!(name)` makes `name::on_sqlite` and
+/// `name::on_postgres` calling `name(db)`.
+macro_rules! both {
+    ($name:ident) => {
+        mod $name {
+            #[test]
+            fn on_sqlite() {
+                super::$name($crate::support::sqlite_db());
+            }
+
+            #[test]
+            fn on_postgres() {
+                super::$name($crate::support::pg_db());
+            }
+        }
+    };
+}
+
+/// The demo area behind the service's router, and a way to ask it things.
+pub struct Site {
+    router: axum::Router,
+    rt: tokio::runtime::Runtime,
+    pub store: Arc<dyn Store>,
+    pub db: Db,
+}
+
+impl Site {
+    /// The demo with `plans` plans in `db`, and the router over it.
+    pub fn demo(db: Db, plans: u32) -> Site {
+        demo(&db.url, plans);
+        let store: Arc<dyn Store> = Arc::from(sendscope_store::open(&db.url).expect("opens"));
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let router = {
+            let _in = rt.enter();
+            sendscope_web::router(store.clone(), false)
+        };
+        Site {
+            router,
+            rt,
+            store,
+            db,
+        }
+    }
+
+    /// One request: (status, Set-Cookie values as name=value, content type, body).
+    pub fn send(&self, request: Request<Body>) -> (u16, Vec<String>, String, String) {
+        self.rt.block_on(async {
+            let r = self
+                .router
+                .clone()
+                .oneshot(request)
+                .await
+                .expect("an answer");
+            let status = r.status().as_u16();
+            let cookies = r
+                .headers()
+                .get_all(header::SET_COOKIE)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .map(|c| c.split(';').next().unwrap_or("").to_string())
+                .collect();
+            let kind = r
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_string();
+            let body = to_bytes(r.into_body(), usize::MAX).await.expect("body");
+            (
+                status,
+                cookies,
+                kind,
+                String::from_utf8_lossy(&body).into_owned(),
+            )
+        })
+    }
+
+    /// A page: (status, Set-Cookie values, body); `form` is posted when `method` is POST.
+    pub fn http(
+        &self,
+        method: &str,
+        path: &str,
+        cookie: &str,
+        form: &str,
+    ) -> (u16, Vec<String>, String) {
+        let mut r = Request::builder().method(method).uri(path);
+        if !cookie.is_empty() {
+            r = r.header(header::COOKIE, cookie);
+        }
+        if method == "POST" {
+            r = r.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        }
+        let (status, cookies, _, body) =
+            self.send(r.body(Body::from(form.to_string())).expect("request"));
+        (status, cookies, body)
+    }
+
+    /// Signs a demo account in; its session cookie.
+    pub fn sign_in(&self, user: &str) -> String {
+        sign_in_with(user, &|method, path, cookie, form| {
+            self.http(method, path, cookie, form)
+        })
+    }
+
+    /// A new API token for a demo account.
+    pub fn token(&self, user: &str) -> String {
+        let name = sendscope_domain::account::Username::parse(user).expect("name");
+        sendscope_app::accounts::issue_api_token(
+            self.store.as_ref(),
+            &name,
+            "test",
+            "user:admin-cli",
+        )
+        .expect("issued")
+        .secret
+    }
+
+    /// GET with a bearer token: (status, content type, body).
+    pub fn api_get(&self, path: &str, token: &str) -> (u16, String, String) {
+        let mut r = Request::get(path);
+        if !token.is_empty() {
+            r = r.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let (status, _, kind, body) = self.send(r.body(Body::empty()).expect("request"));
+        (status, kind, body)
+    }
+}
