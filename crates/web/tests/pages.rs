@@ -320,3 +320,60 @@ fn access_matrix_pages_and_api(db: Db) {
         }
     }
 }
+
+/// The work queue: a caseworker's holds only their own cases, a manager's their team's;
+/// the overdue count equals the clock engine's over those cases, and items run most
+/// urgent first.
+#[test]
+fn work_queues_hold_the_right_cases_most_urgent_first() {
+    let site = Site::demo(sqlite_db(), 60);
+    let s = site.store.clone();
+    let worker = account_links(s.as_ref(), "caseworker");
+    let area = sendscope_domain::ids::AreaId::parse(&s.headline().expect("h").areas[0].area_id)
+        .expect("area");
+    let today = sendscope_domain::calendar::england_today();
+    let team: Vec<_> = all_cases(s.as_ref(), area)
+        .into_iter()
+        .filter(|(_, c)| c.team == worker.team)
+        .collect();
+    let overdue = |mine_only: bool| -> usize {
+        team.iter()
+            .filter(|(_, c)| !mine_only || c.caseworker == worker.staff)
+            .flat_map(|(_, c)| sendscope_domain::clocks::case_deadlines(c, today).expect("clocks"))
+            .filter(|d| matches!(d.status, sendscope_domain::clocks::Status::Overdue { .. }))
+            .count()
+    };
+    drop(s);
+    for (user, mine_only) in [("caseworker", true), ("manager", false)] {
+        let (status, _, page) = site.http("GET", "/queue", &site.sign_in(user), "");
+        assert_eq!(status, 200);
+        let want = overdue(mine_only);
+        assert!(want > 0, "the demo has overdue deadlines for {user}");
+        assert!(
+            page.contains(&format!("Overdue ({want})")),
+            "{user}: {want} overdue"
+        );
+        let listed: Vec<&str> = page
+            .split("href=\"/cases/")
+            .skip(1)
+            .filter_map(|x| x.split('"').next())
+            .collect();
+        for id in &listed {
+            let (_, c) = team
+                .iter()
+                .find(|(cid, _)| cid.to_string() == *id)
+                .expect("a team case");
+            assert!(
+                !mine_only || c.caseworker == worker.staff,
+                "{user} sees only their own cases"
+            );
+        }
+        // Most urgent first: the overdue section's "Overdue by N days" never grows down the page.
+        let days: Vec<i64> = page
+            .split("Overdue by ")
+            .skip(1)
+            .filter_map(|x| x.split(' ').next()?.parse().ok())
+            .collect();
+        assert!(days.windows(2).all(|w| w[0] >= w[1]), "{days:?}");
+    }
+}
