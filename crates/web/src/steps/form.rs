@@ -16,13 +16,21 @@ pub struct Context {
     pub settings: std::sync::Arc<sendscope_app::filter_options::Choices>,
     pub next_request: u32,
     pub rubric: sendscope_domain::qa::Rubric,
-    /// Provisions a child can be named into: ("SETTING/PROVISION", label, SEN unit, resourced).
-    pub provisions: Vec<(String, String, bool, bool)>,
+    /// Provisions a child can be named into or placed in (SEN units and resourced
+    /// provisions), offered beside the settings.
+    pub provisions: Vec<ProvisionChoice>,
     /// Whether this user may override the approval gate (team managers).
     pub can_override: bool,
 }
 
 impl Context {
+    /// The provision chosen on a form, by its identifier.
+    pub fn provision(&self, chosen: &str) -> Option<&ProvisionChoice> {
+        self.provisions
+            .iter()
+            .find(|c| c.provision.to_string() == chosen)
+    }
+
     pub fn of(
         c: &CaseState,
         settings: std::sync::Arc<sendscope_app::filter_options::Choices>,
@@ -56,6 +64,18 @@ impl Context {
             can_override: false,
         }
     }
+}
+
+/// A provision a child can be named into or placed in: chosen on the form by its own
+/// identifier; the school it is at goes into the payload beside it.
+#[derive(Debug, Clone)]
+pub struct ProvisionChoice {
+    pub provision: sendscope_domain::ids::ProvisionId,
+    pub setting: sendscope_domain::ids::SettingId,
+    /// "School: provision name".
+    pub label: String,
+    pub sen_unit: bool,
+    pub resourced_provision: bool,
 }
 
 /// A form's submitted values: every name with every value it was given.
@@ -203,11 +223,10 @@ pub fn payload(step: &Step, form: &Submitted, ctx: &Context) -> Result<Value, Ve
                 }
             },
             Kind::Placed => {
-                if let Some((value, _, sen_unit, rp)) = ctx.provisions.iter().find(|p| p.0 == v) {
-                    let (setting, provision) = value.split_once('/').unwrap_or((value, ""));
+                if let Some(c) = ctx.provision(v) {
                     Some(
-                        json!({ "setting": { "setting": setting }, "provision": provision,
-                                 "sen_unit": sen_unit, "resourced_provision": rp }),
+                        json!({ "setting": { "setting": c.setting }, "provision": c.provision,
+                                 "sen_unit": c.sen_unit, "resourced_provision": c.resourced_provision }),
                     )
                 } else if ctx.settings.settings.iter().any(|(id, _)| id == v) {
                     Some(json!({ "setting": { "setting": v }, "provision": null,
@@ -218,11 +237,10 @@ pub fn payload(step: &Step, form: &Submitted, ctx: &Context) -> Result<Value, Ve
                 }
             }
             Kind::Named => {
-                if let Some((value, _, sen_unit, rp)) = ctx.provisions.iter().find(|p| p.0 == v) {
-                    let (setting, provision) = value.split_once('/').unwrap_or((value, ""));
+                if let Some(c) = ctx.provision(v) {
                     Some(
-                        json!([{ "setting": { "setting": setting }, "provision": provision, "rank": 1,
-                                  "sen_unit": sen_unit, "resourced_provision": rp }]),
+                        json!([{ "setting": { "setting": c.setting }, "provision": c.provision, "rank": 1,
+                                  "sen_unit": c.sen_unit, "resourced_provision": c.resourced_provision }]),
                     )
                 } else if v.is_empty() {
                     Some(json!([]))

@@ -102,7 +102,7 @@ fn prepare(
         let provisions = store
             .area_projections(p.area, sendscope_domain::StreamKind::Provision)
             .map_err(|e| Box::new(crate::Error::internal(e).into_response()))?;
-        let mut list: Vec<(String, String, bool, bool)> = provisions
+        let mut list: Vec<ProvisionChoice> = provisions
             .iter()
             .filter_map(|x| match &x.state {
                 StreamState::Provision(s) if s.closed_on.is_none() => {
@@ -115,17 +115,18 @@ fn prepare(
                         .get(&o.setting.to_string())
                         .map(|n| n.as_str())
                         .unwrap_or("");
-                    Some((
-                        format!("{}/{}", o.setting, x.stream.id),
-                        format!("{school}: {}", o.name),
-                        o.kind == K::SenUnit,
-                        o.kind == K::ResourcedProvision,
-                    ))
+                    Some(ProvisionChoice {
+                        provision: sendscope_domain::ids::ProvisionId(x.stream.id),
+                        setting: o.setting,
+                        label: format!("{school}: {}", o.name),
+                        sen_unit: o.kind == K::SenUnit,
+                        resourced_provision: o.kind == K::ResourcedProvision,
+                    })
                 }
                 _ => None,
             })
             .collect();
-        list.sort_by(|a, b| a.1.cmp(&b.1));
+        list.sort_by(|a, b| a.label.cmp(&b.label));
         ctx.provisions = list;
         ctx.can_override = authorise(
             &who.principal,

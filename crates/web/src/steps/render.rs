@@ -28,7 +28,12 @@ pub(crate) fn placeable(ctx: &Context) -> Vec<(String, String)> {
     let mut options: Vec<(String, String)> = ctx
         .provisions
         .iter()
-        .map(|(v, l, _, _)| (v.clone(), format!("{l} (SEN unit or resourced provision)")))
+        .map(|c| {
+            (
+                c.provision.to_string(),
+                format!("{} (SEN unit or resourced provision)", c.label),
+            )
+        })
         .collect();
     options.extend(ctx.settings.settings.iter().cloned());
     options
