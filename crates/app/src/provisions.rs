@@ -12,6 +12,30 @@ use sendscope_domain::ids::ProvisionId;
 use sendscope_store::{Store, StoreError};
 use serde_json::Value;
 
+/// A provision step from its type and its payload as JSON (the API's body, a form's
+/// fields), decoded straight into the payload's type.
+pub fn step_from_json(event_type: &str, payload: Value) -> Result<EventBody, StepError> {
+    check_type(event_type)?;
+    EventBody::from_value(event_type, payload)
+        .map_err(|e| StepError::Invalid(format!("the payload is not a valid {event_type}: {e}")))
+}
+
+/// Only provision events are provision steps.
+fn check_type(event_type: &str) -> Result<(), StepError> {
+    if event_type.starts_with("provision.") {
+        return Ok(());
+    }
+    Err(StepError::Invalid(format!(
+        "{event_type:?} is not a provision step: use {}",
+        EventBody::TYPES
+            .iter()
+            .filter(|t| t.starts_with("provision."))
+            .copied()
+            .collect::<Vec<_>>()
+            .join(", ")
+    )))
+}
+
 /// Records one step on a provision for a signed-in user or API caller: only
 /// commissioners and team managers; the provision must be in their area (and, when
 /// opening it, the school too); the rules refuse steps out of order. Returns the seq.
@@ -20,28 +44,14 @@ pub fn record(
     who: &Principal,
     username: &str,
     id: ProvisionId,
-    event_type: &str,
-    payload: &Value,
+    event: EventBody,
     reason: Option<String>,
 ) -> Result<u64, StepError> {
     if !authorise(who, Action::Change, Resource::Settings { area: who.area }).allowed() {
         return Err(StepError::Forbidden);
     }
-    if !event_type.starts_with("provision.") {
-        return Err(StepError::Invalid(format!(
-            "{event_type:?} is not a provision step: use {}",
-            EventBody::TYPES
-                .iter()
-                .filter(|t| t.starts_with("provision."))
-                .copied()
-                .collect::<Vec<_>>()
-                .join(", ")
-        )));
-    }
+    check_type(event.event_type())?;
     let internal = |e: StoreError| StepError::Internal(e.to_string());
-    let bytes = serde_json::to_vec(payload).map_err(|e| StepError::Invalid(e.to_string()))?;
-    let event = EventBody::decode(event_type, &bytes)
-        .map_err(|e| StepError::Invalid(format!("the payload is not a valid {event_type}: {e}")))?;
     let stream = StreamRef::provision(id);
     if store
         .projection(stream)

@@ -10,12 +10,12 @@ use sendscope_domain::DomainError;
 use sendscope_domain::access::{Action, Principal, Resource, authorise};
 use sendscope_domain::calendar::england_today;
 use sendscope_domain::compliance::{gate_decision, gate_findings};
-use sendscope_domain::event::{Actor, EventBody, NewEvent, StreamRef};
+use sendscope_domain::event::{Actor, AuditRequest, EventBody, NewEvent, StreamRef};
 use sendscope_domain::ids::CaseId;
 use sendscope_domain::projection::{Projection, StreamState, rubric_in_force};
 use sendscope_domain::qa::AuditService;
 use sendscope_store::{Store, StoreError};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// Why a step was not recorded.
 #[derive(Debug)]
@@ -59,17 +59,59 @@ fn effective_date(body: &EventBody) -> NaiveDate {
 /// audit its plan (as health auditors) without being able to record casework.
 pub const AUDIT: &str = "case.plan_audited";
 
-/// What recording `event_type` asks `authorise` for: an audit is auditing a plan, for the
-/// service the payload names; every other step is changing the record.
-fn action_for(event_type: Option<&str>, payload: Option<&Value>) -> Action {
-    if event_type == Some(AUDIT) {
-        let service = payload
-            .and_then(|p| p.get("service"))
-            .cloned()
-            .and_then(|v| serde_json::from_value::<AuditService>(v).ok());
-        Action::AuditPlan(service)
-    } else {
-        Action::Change
+/// A step as it is asked for: an event, or a plan audit whose number, rubric and grade
+/// sendscope works out.
+#[derive(Debug, Clone, PartialEq)]
+// One is made a request, and moved into the event it becomes: no boxing needed.
+#[allow(clippy::large_enum_variant)]
+pub enum Step {
+    Event(EventBody),
+    Audit(AuditRequest),
+}
+
+impl Step {
+    /// A step from its type and its payload as JSON (the API's body, a form's fields),
+    /// decoded straight into the payload's type; a type that is not a case step, or a
+    /// payload that is not one of its type, says what to send.
+    pub fn from_json(event_type: &str, payload: Value) -> Result<Step, StepError> {
+        if !step_types().any(|t| t == event_type) {
+            return Err(StepError::Invalid(format!(
+                "{event_type:?} is not a step that can be recorded on a case: use one of {}",
+                step_types().collect::<Vec<_>>().join(", ")
+            )));
+        }
+        let not_valid = |detail: String| {
+            StepError::Invalid(format!(
+                "the payload is not a valid {event_type}: {detail}. The OpenAPI document lists each step's fields"
+            ))
+        };
+        if event_type == AUDIT {
+            return serde_json::from_value(payload)
+                .map(Step::Audit)
+                .map_err(|e| not_valid(e.to_string()));
+        }
+        EventBody::from_value(event_type, payload)
+            .map(Step::Event)
+            .map_err(|e| match e {
+                DomainError::Decoding { detail, .. } => not_valid(detail),
+                e => StepError::Invalid(e.to_string()),
+            })
+    }
+
+    pub fn event_type(&self) -> &'static str {
+        match self {
+            Step::Event(b) => b.event_type(),
+            Step::Audit(_) => AUDIT,
+        }
+    }
+
+    /// What recording it asks `authorise` for: an audit is auditing a plan for its
+    /// service; every other step is changing the record.
+    fn action(&self) -> Action {
+        match self {
+            Step::Audit(a) => Action::AuditPlan(Some(a.service)),
+            Step::Event(_) => Action::Change,
+        }
     }
 }
 
@@ -144,39 +186,30 @@ pub fn changeable_for_form(
 
 /// Fills in an audit's number, rubric and grade: the grade comes from the scores by the
 /// rubric the area has in force on the audit's date, never from the caller.
-fn complete_audit(store: &dyn Store, p: &Projection, payload: &mut Value) -> Result<(), StepError> {
-    // The audit's own date (`on`, its catalogue date), read before the payload is whole.
-    let on = payload
-        .get("on")
-        .and_then(Value::as_str)
-        .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
-        .unwrap_or_else(england_today);
-    let rubric = area_rubric(store, p, on)?;
-    let scores: std::collections::BTreeMap<String, u8> = payload
-        .get("scores")
-        .cloned()
-        .map(serde_json::from_value)
-        .transpose()
-        .map_err(|e| {
-            StepError::Invalid(format!(
-                "scores must map section keys to whole numbers: {e}"
-            ))
-        })?
-        .unwrap_or_default();
-    let grade = rubric.grade(&scores).map_err(StepError::Invalid)?;
-    let grade = serde_json::to_value(grade).map_err(|e| StepError::Internal(e.to_string()))?;
-    if payload.get("grade").is_some_and(|g| *g != grade) {
+fn complete_audit(
+    store: &dyn Store,
+    p: &Projection,
+    asked: AuditRequest,
+) -> Result<EventBody, StepError> {
+    let rubric = area_rubric(store, p, asked.on)?;
+    let grade = rubric.grade(&asked.scores).map_err(StepError::Invalid)?;
+    if asked.grade.is_some_and(|g| g != grade) {
         return Err(StepError::Invalid(
             "the grade is worked out from the scores by the rubric: leave it out".into(),
         ));
     }
     let next = p.case().map(|c| c.audits.len() as u32 + 1).unwrap_or(1);
-    if let Some(o) = payload.as_object_mut() {
-        o.insert("grade".into(), grade);
-        o.insert("rubric_id".into(), json!(rubric.id));
-        o.entry("audit").or_insert(json!(next));
-    }
-    Ok(())
+    Ok(EventBody::PlanAudited(
+        sendscope_domain::event::PlanAudited {
+            audit: asked.audit.unwrap_or(next),
+            on: asked.on,
+            service: asked.service,
+            rubric_id: rubric.id.clone(),
+            scores: asked.scores,
+            grade,
+            comments: asked.comments,
+        },
+    ))
 }
 
 /// The plan-quality rubric the record's area has in force on a date.
@@ -197,51 +230,35 @@ pub fn record_step(
     who: &Principal,
     username: &str,
     case: &str,
-    event_type: &str,
-    payload: Value,
+    step: Step,
     reason: Option<String>,
 ) -> Result<Recorded, StepError> {
-    record_step_overriding(
-        store, who, username, case, event_type, payload, reason, None,
-    )
+    record_step_overriding(store, who, username, case, step, reason, None)
 }
 
 /// Records one step; `override_reason` lets a team manager take a step through the
 /// approval gate, recorded beside it.
-#[allow(clippy::too_many_arguments)]
 pub fn record_step_overriding(
     store: &dyn Store,
     who: &Principal,
     username: &str,
     case: &str,
-    event_type: &str,
-    payload: Value,
+    step: Step,
     reason: Option<String>,
     override_reason: Option<String>,
 ) -> Result<Recorded, StepError> {
-    let p = changeable(
-        store,
-        who,
-        case,
-        action_for(Some(event_type), Some(&payload)),
-    )?;
-    let mut payload = payload;
-    if event_type == AUDIT {
-        complete_audit(store, &p, &mut payload)?;
-    }
+    let p = changeable(store, who, case, step.action())?;
+    let event_type = step.event_type();
     if !step_types().any(|t| t == event_type) {
         return Err(StepError::Invalid(format!(
             "{event_type:?} is not a step that can be recorded on a case: use one of {}",
             step_types().collect::<Vec<_>>().join(", ")
         )));
     }
-    let bytes = serde_json::to_vec(&payload).map_err(|e| StepError::Invalid(e.to_string()))?;
-    let body = EventBody::decode(event_type, &bytes).map_err(|e| match e {
-        DomainError::Decoding { detail, .. } => StepError::Invalid(format!(
-            "the payload is not a valid {event_type}: {detail}. The OpenAPI document lists each step's fields"
-        )),
-        e => StepError::Invalid(e.to_string()),
-    })?;
+    let body = match step {
+        Step::Audit(asked) => complete_audit(store, &p, asked)?,
+        Step::Event(body) => body,
+    };
     let actor = Actor::parse(&format!("user:{username}"))
         .map_err(|e| StepError::Internal(e.to_string()))?;
     let failing = gate_findings(p.area, &body, |s| store.projection(s)).map_err(|e| match e {
@@ -332,5 +349,48 @@ pub fn record_step_overriding(
             Err(StepError::Invalid(e.to_string()))
         }
         Err(e) => Err(StepError::Internal(e.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A step's JSON is decoded straight into its payload type at the edge; what is not
+    /// a case step, or not a payload of its type, says what to send.
+    #[test]
+    fn steps_are_decoded_into_their_types() {
+        let on = NaiveDate::from_ymd_opt(2026, 3, 2).expect("date");
+        assert_eq!(
+            Step::from_json("case.review_meeting_held", json!({ "on": "2026-03-02" }))
+                .expect("a step"),
+            Step::Event(EventBody::ReviewMeetingHeld(
+                sendscope_domain::event::DatedOnly { on }
+            ))
+        );
+        let audit = Step::from_json(
+            AUDIT,
+            json!({ "on": "2026-03-02", "service": "health", "scores": { "a": 3 } }),
+        )
+        .expect("an audit as asked for");
+        assert_eq!(
+            audit.action(),
+            Action::AuditPlan(Some(AuditService::Health))
+        );
+        assert_eq!(audit.event_type(), AUDIT);
+        let Err(StepError::Invalid(m)) = Step::from_json("case.opened", json!({})) else {
+            panic!("opening a case is not a step");
+        };
+        assert!(m.contains("is not a step that can be recorded"), "{m}");
+        let Err(StepError::Invalid(m)) =
+            Step::from_json("case.review_meeting_held", json!({ "on": "2 March" }))
+        else {
+            panic!("a date written otherwise is not a payload of its type");
+        };
+        assert!(
+            m.contains("not a valid case.review_meeting_held") && m.contains("OpenAPI"),
+            "{m}"
+        );
     }
 }

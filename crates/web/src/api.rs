@@ -311,23 +311,25 @@ pub async fn record_step(
 ) -> Response {
     with_caller(&app, visitor, move |store, c| {
         let req: StepRequest = serde_json::from_slice(&body).map_err(|e| not_a_step("case", e))?;
-        let recorded = sendscope_app::steps::record_step_overriding(
-            store,
-            &c.principal,
-            &c.username,
-            &id,
-            &req.event_type,
-            req.payload,
-            req.reason,
-            req.override_reason,
-        )
-        .map_err(|e| {
-            step_problem(
-                e,
-                "There is no child's record with that reference that you can see",
-                "Caseworkers and team managers record casework; this role can only read",
-            )
-        })?;
+        let recorded = sendscope_app::steps::Step::from_json(&req.event_type, req.payload)
+            .and_then(|step| {
+                sendscope_app::steps::record_step_overriding(
+                    store,
+                    &c.principal,
+                    &c.username,
+                    &id,
+                    step,
+                    req.reason,
+                    req.override_reason,
+                )
+            })
+            .map_err(|e| {
+                step_problem(
+                    e,
+                    "There is no child's record with that reference that you can see",
+                    "Caseworkers and team managers record casework; this role can only read",
+                )
+            })?;
         let deadlines = match store
             .projection(sendscope_domain::StreamRef::case(
                 sendscope_domain::ids::CaseId::parse(&id).map_err(Error::internal)?,
@@ -457,22 +459,24 @@ pub async fn provision_step(
         let id = sendscope_domain::ids::ProvisionId::parse(&id).map_err(|_| gone())?;
         let req: ProvisionStep =
             serde_json::from_slice(&body).map_err(|e| not_a_step("provision", e))?;
-        let seq = sendscope_app::provisions::record(
-            store,
-            &c.principal,
-            &c.username,
-            id,
-            &req.event_type,
-            &req.payload,
-            req.reason,
-        )
-        .map_err(|e| {
-            step_problem(
-                e,
-                "There is no provision with that identifier in your area",
-                "Commissioners and team managers keep the provisions register",
-            )
-        })?;
+        let seq = sendscope_app::provisions::step_from_json(&req.event_type, req.payload)
+            .and_then(|event| {
+                sendscope_app::provisions::record(
+                    store,
+                    &c.principal,
+                    &c.username,
+                    id,
+                    event,
+                    req.reason,
+                )
+            })
+            .map_err(|e| {
+                step_problem(
+                    e,
+                    "There is no provision with that identifier in your area",
+                    "Commissioners and team managers keep the provisions register",
+                )
+            })?;
         let mut r = json_ok(&json!({
             "seq": seq,
             "provision": id.to_string(),

@@ -11,9 +11,9 @@ use axum::extract::{Form, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use maud::{Markup, html};
-use sendscope_app::steps::{StepError, record_step};
+use sendscope_app::steps::{Step, StepError, record_step};
 use sendscope_domain::calendar::{england_today, long_date};
-use sendscope_domain::event::{EventBody, LetterIssued, LetterKind};
+use sendscope_domain::event::{EventBody, LetterIssued, LetterKind, LetterSent};
 use sendscope_domain::ids::CaseId;
 use sendscope_domain::letters::draft;
 use sendscope_domain::projection::Projection;
@@ -216,7 +216,7 @@ pub async fn issue(
         let email = Some(field("email")).filter(|e| !e.is_empty());
         let to = Some(field("to")).filter(|t| !t.is_empty()).unwrap_or_else(|| addressees(&p));
         let letter = c.letters.len() as u32 + 1;
-        let payload = serde_json::to_value(LetterIssued {
+        let step = Step::Event(EventBody::LetterIssued(LetterIssued {
             letter,
             kind,
             on: today,
@@ -224,9 +224,8 @@ pub async fn issue(
             email,
             subject: d.subject,
             sections: d.sections,
-        })
-        .unwrap_or_default();
-        match record_step(store, &who.principal, who.username.as_str(), &id, "case.letter_issued", payload, None) {
+        }));
+        match record_step(store, &who.principal, who.username.as_str(), &id, step, None) {
             Ok(_) => Redirect::to(&format!("/cases/{id}/letters/{letter}")).into_response(),
             Err(StepError::Refused(m) | StepError::Invalid(m)) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -308,14 +307,17 @@ pub async fn posted(
         {
             return crate::Error::form_expired().into_response();
         }
-        let payload = serde_json::json!({"letter": n, "on": england_today(), "via": "post"});
+        let step = Step::Event(EventBody::LetterSent(LetterSent {
+            letter: n,
+            on: england_today(),
+            via: "post".into(),
+        }));
         match record_step(
             store,
             &who.principal,
             who.username.as_str(),
             &id,
-            "case.letter_sent",
-            payload,
+            step,
             None,
         ) {
             Ok(_) | Err(StepError::Refused(_)) => {

@@ -460,6 +460,22 @@ pub struct PlanAudited {
     pub comments: String,
 }
 
+/// A plan audit as it is asked for: sendscope fills in its number (the next on the
+/// case, unless given), its rubric and its grade (worked out from the scores by the
+/// rubric the area has in force on the audit's date; a grade sent must agree).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct AuditRequest {
+    #[serde(default)]
+    pub audit: Option<u32>,
+    pub on: NaiveDate,
+    pub service: crate::qa::AuditService,
+    pub scores: std::collections::BTreeMap<String, u8>,
+    #[serde(default)]
+    pub grade: Option<crate::qa::QaGrade>,
+    #[serde(default)]
+    pub comments: String,
+}
+
 /// A team manager let a step through a gate it would have stopped, with a written
 /// reason; recorded with the step, and reported.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]

@@ -318,6 +318,15 @@ macro_rules! event_catalogue {
                 let r = match self { $( EventBody::$variant(p) => serde_json::to_vec(p), )* };
                 r.map_err(|e| DomainError::Encoding(e.to_string()))
             }
+            /// A payload given as JSON (an API body, a form's fields), decoded straight
+            /// into its type.
+            pub fn from_value(event_type: &str, payload: serde_json::Value) -> Result<Self, DomainError> {
+                match event_type {
+                    $( $name => serde_json::from_value(payload).map(EventBody::$variant)
+                        .map_err(|e| DomainError::Decoding { event_type: event_type.to_string(), detail: e.to_string() }), )*
+                    other => Err(DomainError::Decoding { event_type: other.to_string(), detail: "unknown event type".into() }),
+                }
+            }
             pub fn decode(event_type: &str, bytes: &[u8]) -> Result<Self, DomainError> {
                 match event_type {
                     $( $name => serde_json::from_slice(bytes).map(EventBody::$variant)

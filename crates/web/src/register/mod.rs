@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use maud::{Markup, html};
-use sendscope_app::provisions::record;
+use sendscope_app::provisions::{record, step_from_json};
 use sendscope_app::steps::StepError;
 use sendscope_domain::access::{Action, Principal, Resource, authorise};
 use sendscope_domain::calendar::{england_today, long_date};
@@ -452,15 +452,17 @@ fn submit_step(
     };
     extra(&mut payload);
     let reason = Some(crate::steps::value_of(form, "reason").to_string());
-    match record(
-        store,
-        &who.principal,
-        who.username.as_str(),
-        id,
-        step.event_type,
-        &payload,
-        reason,
-    ) {
+    let recorded = step_from_json(step.event_type, payload).and_then(|event| {
+        record(
+            store,
+            &who.principal,
+            who.username.as_str(),
+            id,
+            event,
+            reason,
+        )
+    });
+    match recorded {
         Ok(_) => Redirect::to(&format!("/provisions/{id}?recorded={}", step.slug)).into_response(),
         Err(StepError::Forbidden) => forbidden(),
         Err(StepError::NotFound) => not_found(),

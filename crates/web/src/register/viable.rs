@@ -13,6 +13,7 @@ use sendscope_app::provisions::record;
 use sendscope_app::steps::StepError;
 use sendscope_domain::calendar::{england_today, long_date};
 use sendscope_domain::codes::Pence;
+use sendscope_domain::event::{EventBody, ViableOptionsRecorded};
 use sendscope_store::{Store, StoreError};
 use std::collections::HashMap;
 
@@ -167,14 +168,13 @@ pub async fn record_viable_options(
             Err(e) => return crate::Error::internal(e).into_response(),
         };
         let summary = evidence_summary(&options, km, crate::steps::value_of(&form, "note"));
-        let payload = serde_json::json!({ "on": today, "summary": summary });
+        let event = EventBody::ViableOptionsRecorded(ViableOptionsRecorded { on: today, summary });
         match record(
             store,
             &who.principal,
             who.username.as_str(),
             l.id,
-            "provision.viable_options_recorded",
-            &payload,
+            event,
             None,
         ) {
             Ok(_) => Redirect::to(&format!("/provisions/{}?recorded=viable-options", l.id))

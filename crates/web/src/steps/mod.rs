@@ -12,7 +12,9 @@ use crate::{AppState, ui};
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use sendscope_app::steps::{StepError, area_rubric, changeable_for_form, record_step_overriding};
+use sendscope_app::steps::{
+    Step as Asked, StepError, area_rubric, changeable_for_form, record_step_overriding,
+};
 use sendscope_domain::StreamKind;
 use sendscope_domain::access::{Action, Resource, authorise};
 use sendscope_domain::calendar::england_today;
@@ -224,16 +226,18 @@ pub async fn submit(
         };
         let reason = Some(value(&form, "reason").to_string());
         let override_reason = Some(value(&form, "override_reason").to_string());
-        match record_step_overriding(
-            store,
-            &who.principal,
-            who.username.as_str(),
-            &id,
-            step.event_type,
-            payload,
-            reason,
-            override_reason,
-        ) {
+        let recorded = Asked::from_json(step.event_type, payload).and_then(|asked| {
+            record_step_overriding(
+                store,
+                &who.principal,
+                who.username.as_str(),
+                &id,
+                asked,
+                reason,
+                override_reason,
+            )
+        });
+        match recorded {
             Ok(_) => after_recording(&id, step.slug),
             Err(StepError::Refused(m) | StepError::Invalid(m)) => {
                 let m = format!("This step cannot be recorded: {m}");
