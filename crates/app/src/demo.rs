@@ -37,6 +37,9 @@ pub struct Built {
     pub summary: DemoSummary,
     /// Events written.
     pub written: u64,
+    /// How long generating and writing them took (with the statistics refreshed after),
+    /// before the accounts, programme and trajectory were added.
+    pub write_time: std::time::Duration,
     /// The demo's accounts' usernames (each with the password `demo`).
     pub accounts: Vec<String>,
 }
@@ -48,6 +51,7 @@ pub fn build(
     spec: &DemoSpec,
     committed: &mut dyn FnMut(u64, u64),
 ) -> Result<Built, DemoError> {
+    let started = std::time::Instant::now();
     let existing = store.headline().map_err(DemoError::Write)?.events;
     if existing > 0 {
         return Err(DemoError::NotEmpty(existing));
@@ -86,6 +90,7 @@ pub fn build(
             .map_err(|e| unfinished("statistics could not be refreshed", e));
     }
     let generated = generator.join().map_err(|_| DemoError::Generator)?;
+    let write_time = started.elapsed();
     // The writer's error first: the generator's is then only that the writer stopped.
     result?;
     let summary = generated?;
@@ -98,6 +103,7 @@ pub fn build(
     Ok(Built {
         summary,
         written,
+        write_time,
         accounts,
     })
 }

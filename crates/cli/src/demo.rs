@@ -28,7 +28,7 @@ pub(crate) fn demo(store: &dyn Store, args: &DemoArgs) -> anyhow::Result<()> {
             last_report = Clock::now();
         }
     })?;
-    let secs = started.elapsed().as_secs_f64();
+    let secs = built.write_time.as_secs_f64();
     let summary: &DemoSummary = &built.summary;
     outln!(
         "Demo built: {} area(s), {} EHC plans in place, {} cases, {} settings, as of {}.",
