@@ -212,6 +212,21 @@ fn complete_audit(
     ))
 }
 
+/// A step records what has happened, on the day it happened: one dated after `today` is
+/// refused before anything is written, except a phase transfer, which is planned ahead.
+fn refuse_a_date_ahead(body: &EventBody, today: NaiveDate) -> Result<(), StepError> {
+    match body.effective_on() {
+        Some(on) if on > today && !matches!(body, EventBody::PhaseTransferPlanned(_)) => {
+            Err(StepError::Invalid(format!(
+                "the date {} is after today ({}): record a step once it has happened, with the day it happened",
+                sendscope_domain::calendar::long_date(on),
+                sendscope_domain::calendar::long_date(today)
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// The plan-quality rubric the record's area has in force on a date.
 pub fn area_rubric(
     store: &dyn Store,
@@ -259,6 +274,7 @@ pub fn record_step_overriding(
         Step::Audit(asked) => complete_audit(store, &p, asked)?,
         Step::Event(body) => body,
     };
+    refuse_a_date_ahead(&body, england_today())?;
     let actor = Actor::parse(&format!("user:{username}"))
         .map_err(|e| StepError::Internal(e.to_string()))?;
     let failing = gate_findings(p.area, &body, |s| store.projection(s)).map_err(|e| match e {
@@ -390,6 +406,23 @@ mod tests {
         };
         assert!(
             m.contains("not a valid case.review_meeting_held") && m.contains("OpenAPI"),
+            "{m}"
+        );
+    }
+
+    /// A fact dated after today is refused; a phase transfer is planned ahead.
+    #[test]
+    fn a_step_dated_ahead_is_refused() {
+        let today = NaiveDate::from_ymd_opt(2026, 12, 6).expect("date");
+        let held = |on| EventBody::ReviewMeetingHeld(sendscope_domain::event::DatedOnly { on });
+        assert!(refuse_a_date_ahead(&held(today), today).is_ok());
+        let Err(StepError::Invalid(m)) =
+            refuse_a_date_ahead(&held(today.succ_opt().expect("d")), today)
+        else {
+            panic!("tomorrow's meeting has not been held");
+        };
+        assert!(
+            m.contains("7 December 2026") && m.contains("after today"),
             "{m}"
         );
     }

@@ -377,3 +377,32 @@ fn work_queues_hold_the_right_cases_most_urgent_first() {
         assert!(days.windows(2).all(|w| w[0] >= w[1]), "{days:?}");
     }
 }
+
+/// A step dated after today is refused (422, saying so) and writes nothing: the record
+/// and every page of it stay as they were.
+#[test]
+fn a_step_dated_after_today_is_refused_and_writes_nothing() {
+    let site = Site::demo(sqlite_db(), 40);
+    let case = probes(&site.db.url).other;
+    let token = site.token("caseworker");
+    let events = || site.store.headline().expect("headline").events;
+    let before = events();
+    let tomorrow = sendscope_domain::calendar::england_today()
+        .succ_opt()
+        .expect("tomorrow");
+    let (status, body) = site.api_post(
+        &format!("/api/v1/cases/{case}/steps"),
+        &token,
+        &format!(r#"{{"type": "case.review_meeting_held", "payload": {{"on": "{tomorrow}"}}}}"#),
+    );
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("after today"), "{body}");
+    assert_eq!(events(), before, "nothing written");
+    let (status, _, _) = site.http(
+        "GET",
+        &format!("/cases/{case}"),
+        &site.sign_in("caseworker"),
+        "",
+    );
+    assert_eq!(status, 200);
+}

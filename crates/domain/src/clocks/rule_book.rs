@@ -1,130 +1,12 @@
 //! The rule book: every statutory time limit of domain.md §3 as data (`RULE_BOOKS`, each
 //! book with the date it takes effect), how a period is counted (`Period`), and the
-//! England and Wales bank holidays working days skip.
+//! working days (`holidays`: England and Wales bank holidays skipped).
 
 use crate::DomainError;
-use chrono::{Datelike, Days, Months, NaiveDate, Weekday};
+use chrono::{Datelike, Days, Months, NaiveDate};
 use serde::Serialize;
 
-/// England and Wales bank holidays, as published on GOV.UK (including the substitute
-/// days and the one-off holidays of 2020, 2022 and 2023). Working-day rules refuse to
-/// count through a year not listed here rather than guess.
-pub const BANK_HOLIDAYS: &[(i32, u32, u32)] = &[
-    (2018, 1, 1),
-    (2018, 3, 30),
-    (2018, 4, 2),
-    (2018, 5, 7),
-    (2018, 5, 28),
-    (2018, 8, 27),
-    (2018, 12, 25),
-    (2018, 12, 26),
-    (2019, 1, 1),
-    (2019, 4, 19),
-    (2019, 4, 22),
-    (2019, 5, 6),
-    (2019, 5, 27),
-    (2019, 8, 26),
-    (2019, 12, 25),
-    (2019, 12, 26),
-    (2020, 1, 1),
-    (2020, 4, 10),
-    (2020, 4, 13),
-    (2020, 5, 8),
-    (2020, 5, 25),
-    (2020, 8, 31),
-    (2020, 12, 25),
-    (2020, 12, 28),
-    (2021, 1, 1),
-    (2021, 4, 2),
-    (2021, 4, 5),
-    (2021, 5, 3),
-    (2021, 5, 31),
-    (2021, 8, 30),
-    (2021, 12, 27),
-    (2021, 12, 28),
-    (2022, 1, 3),
-    (2022, 4, 15),
-    (2022, 4, 18),
-    (2022, 5, 2),
-    (2022, 6, 2),
-    (2022, 6, 3),
-    (2022, 8, 29),
-    (2022, 9, 19),
-    (2022, 12, 26),
-    (2022, 12, 27),
-    (2023, 1, 2),
-    (2023, 4, 7),
-    (2023, 4, 10),
-    (2023, 5, 1),
-    (2023, 5, 8),
-    (2023, 5, 29),
-    (2023, 8, 28),
-    (2023, 12, 25),
-    (2023, 12, 26),
-    (2024, 1, 1),
-    (2024, 3, 29),
-    (2024, 4, 1),
-    (2024, 5, 6),
-    (2024, 5, 27),
-    (2024, 8, 26),
-    (2024, 12, 25),
-    (2024, 12, 26),
-    (2025, 1, 1),
-    (2025, 4, 18),
-    (2025, 4, 21),
-    (2025, 5, 5),
-    (2025, 5, 26),
-    (2025, 8, 25),
-    (2025, 12, 25),
-    (2025, 12, 26),
-    (2026, 1, 1),
-    (2026, 4, 3),
-    (2026, 4, 6),
-    (2026, 5, 4),
-    (2026, 5, 25),
-    (2026, 8, 31),
-    (2026, 12, 25),
-    (2026, 12, 28),
-    (2027, 1, 1),
-    (2027, 3, 26),
-    (2027, 3, 29),
-    (2027, 5, 3),
-    (2027, 5, 31),
-    (2027, 8, 30),
-    (2027, 12, 27),
-    (2027, 12, 28),
-    (2028, 1, 3),
-    (2028, 4, 14),
-    (2028, 4, 17),
-    (2028, 5, 1),
-    (2028, 5, 29),
-    (2028, 8, 28),
-    (2028, 12, 25),
-    (2028, 12, 26),
-];
-
-fn holiday_years() -> (i32, i32) {
-    let first = BANK_HOLIDAYS.first().map(|h| h.0).unwrap_or(0);
-    let last = BANK_HOLIDAYS.last().map(|h| h.0).unwrap_or(0);
-    (first, last)
-}
-
-/// True for a Monday-to-Friday that is not a bank holiday. Refuses a year without data.
-pub fn is_working_day(d: NaiveDate) -> Result<bool, DomainError> {
-    let (first, last) = holiday_years();
-    if d.year() < first || d.year() > last {
-        return Err(DomainError::Refused(format!(
-            "England and Wales bank holidays for {} are not in sendscope's calendar ({first}-{last}); add them to clocks::BANK_HOLIDAYS",
-            d.year()
-        )));
-    }
-    if matches!(d.weekday(), Weekday::Sat | Weekday::Sun) {
-        return Ok(false);
-    }
-    Ok(!BANK_HOLIDAYS
-        .iter()
-        .any(|&(y, m, day)| d.year() == y && d.month() == m && d.day() == day))
-}
+pub use super::holidays::is_working_day;
 
 /// How a rule's time limit is counted from its trigger (day 0).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -175,7 +57,7 @@ impl Period {
                 let mut counted = 0;
                 while counted < n {
                     d = d.succ_opt().ok_or_else(overflow)?;
-                    if is_working_day(d)? {
+                    if is_working_day(d) {
                         counted += 1;
                     }
                 }

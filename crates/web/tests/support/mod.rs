@@ -132,6 +132,17 @@ impl Site {
         .secret
     }
 
+    /// POST a JSON body with a bearer token: (status, body).
+    pub fn api_post(&self, path: &str, token: &str, body: &str) -> (u16, String) {
+        let r = Request::post(path)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .expect("request");
+        let (status, _, _, body) = self.send(r);
+        (status, body)
+    }
+
     /// GET with a bearer token: (status, content type, body).
     pub fn api_get(&self, path: &str, token: &str) -> (u16, String, String) {
         let mut r = Request::get(path);
