@@ -16,6 +16,7 @@ pub mod programmes;
 pub mod provisions;
 pub mod queue;
 pub mod registers;
+pub mod setup;
 pub mod steps;
 pub mod trajectories;
 

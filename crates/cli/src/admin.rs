@@ -2,6 +2,8 @@
 //! tokens.
 
 use super::*;
+use sendscope_app::setup;
+use sendscope_domain::event::StaffJob;
 
 pub(crate) fn audit_command(url: &str, what: AuditCommand) -> anyhow::Result<()> {
     match what {
@@ -59,6 +61,67 @@ pub(crate) fn export_command(url: &str, what: ExportCommand) -> anyhow::Result<(
     }
 }
 
+pub(crate) fn area_command(url: &str, what: AreaCommand) -> anyhow::Result<()> {
+    let store = open(url)?;
+    match what {
+        AreaCommand::Add { la_code, name } => {
+            let (id, name) =
+                setup::add_area(store.as_ref(), &la_code, name.as_deref(), "user:admin-cli")?;
+            outln!(
+                "Local area {name} ({}) added, with its council: {id}",
+                la_code.trim()
+            );
+        }
+        AreaCommand::List => {
+            let h = store.headline()?;
+            if h.areas.is_empty() {
+                eprintln!(
+                    "No local area is set up: add one with `sendscope area add --la-code CODE`."
+                );
+            }
+            for a in h.areas {
+                outln!("{}\t{}\t{}", a.la_code, a.name, a.area_id);
+            }
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn team_command(url: &str, what: TeamCommand) -> anyhow::Result<()> {
+    let store = open(url)?;
+    match what {
+        TeamCommand::Add { area, name } => {
+            let area = setup::find_area(store.as_ref(), area.as_deref())?;
+            setup::add_team(store.as_ref(), area, &name, "user:admin-cli")?;
+            outln!("Team {:?} added.", name.trim());
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn staff_command(url: &str, what: StaffCommand) -> anyhow::Result<()> {
+    let store = open(url)?;
+    match what {
+        StaffCommand::Add {
+            area,
+            team,
+            name,
+            job,
+        } => {
+            let job: StaffJob = serde_json::from_value(serde_json::Value::String(job.trim().to_string()))
+                .map_err(|_| {
+                    anyhow::anyhow!(
+                        "job {job:?} is not known; use caseworker, team_manager, commissioner, health_professional, senco, educational_psychologist or administrator"
+                    )
+                })?;
+            let area = setup::find_area(store.as_ref(), area.as_deref())?;
+            setup::add_staff(store.as_ref(), area, &team, &name, job, "user:admin-cli")?;
+            outln!("{} added to {:?}.", name.trim(), team.trim());
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn user_command(url: &str, what: UserCommand) -> anyhow::Result<()> {
     match what {
         UserCommand::Add {
@@ -76,7 +139,7 @@ pub(crate) fn user_command(url: &str, what: UserCommand) -> anyhow::Result<()> {
                 let all: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
                 format!("role {role:?} is not known; use one of {}", all.join(", "))
             })?;
-            let area = find_area(store.as_ref(), &area)?;
+            let area = setup::find_area(store.as_ref(), area.as_deref())?;
             let id = |s: Option<String>| {
                 s.map(|v| {
                     uuid::Uuid::parse_str(v.trim())
@@ -84,10 +147,32 @@ pub(crate) fn user_command(url: &str, what: UserCommand) -> anyhow::Result<()> {
                 })
                 .transpose()
             };
+            // Staff and teams as people name them; a caseworker's team is their own.
+            let staff = staff
+                .map(|s| setup::find_staff(store.as_ref(), area, &s))
+                .transpose()?;
+            let team = match team {
+                Some(t) => Some(setup::find_team(store.as_ref(), area, &t)?),
+                None => staff
+                    .as_ref()
+                    .and_then(|(_, s)| s.added.as_ref().and_then(|a| a.team)),
+            };
+            // A school by its URN, or its identifier.
+            let setting = match setting {
+                Some(s) if s.trim().chars().all(|c| c.is_ascii_digit()) => {
+                    let urn = sendscope_domain::codes::Urn::parse(&s)?;
+                    let known = sendscope_app::registers::settings_by_urn(store.as_ref(), area)?;
+                    let (stream, _) = known.get(&urn).with_context(|| {
+                        format!("no setting with URN {urn} is registered in this area (import GIAS first)")
+                    })?;
+                    Some(SettingId(stream.id))
+                }
+                other => id(other)?.map(SettingId),
+            };
             let links = AccountLinks {
-                staff: id(staff)?.map(StaffId),
-                team: id(team)?.map(TeamId),
-                setting: id(setting)?.map(SettingId),
+                staff: staff.map(|(id, _)| id),
+                team,
+                setting,
                 person: id(person)?.map(PersonId),
                 case: id(case)?.map(CaseId),
             };

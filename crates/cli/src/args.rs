@@ -57,6 +57,21 @@ pub(crate) enum Command {
         #[command(subcommand)]
         what: ExportCommand,
     },
+    /// Set up local areas (an English local authority's, by its LA code).
+    Area {
+        #[command(subcommand)]
+        what: AreaCommand,
+    },
+    /// Set up the council's teams.
+    Team {
+        #[command(subcommand)]
+        what: TeamCommand,
+    },
+    /// Set up the council's staff.
+    Staff {
+        #[command(subcommand)]
+        what: StaffCommand,
+    },
     /// Manage user accounts.
     User {
         #[command(subcommand)]
@@ -165,19 +180,70 @@ pub(crate) enum UserCommand {
         /// young_person, board_member or admin.
         #[arg(long)]
         role: String,
-        /// The local area: its LA code (e.g. 831) or identifier.
+        /// The local area: its LA code (e.g. 831) or identifier; needed when there is
+        /// more than one.
         #[arg(long)]
-        area: String,
+        area: Option<String>,
+        /// The member of staff the account is for, by name (e.g. "Zara Ali").
         #[arg(long)]
         staff: Option<String>,
+        /// The team, by name (a caseworker's is their own team unless given).
         #[arg(long)]
         team: Option<String>,
+        /// A school's account: the setting's URN.
         #[arg(long)]
         setting: Option<String>,
         #[arg(long)]
         person: Option<String>,
         #[arg(long)]
         case: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum AreaCommand {
+    /// Add a local area: an English local authority's LA code (e.g. 831 for Derby); its
+    /// council is registered with it.
+    Add {
+        #[arg(long)]
+        la_code: String,
+        /// The area's name, if not the authority's own.
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Every local area set up here: LA code, name, identifier.
+    List,
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum TeamCommand {
+    /// Add a team to the area's council, e.g. --name "SEND Team North".
+    Add {
+        /// The local area: its LA code (e.g. 831); needed when there is more than one.
+        #[arg(long)]
+        area: Option<String>,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum StaffCommand {
+    /// Add a member of the council's staff to a team, e.g. --team "SEND Team North"
+    /// --name "Zara Ali".
+    Add {
+        /// The local area: its LA code (e.g. 831); needed when there is more than one.
+        #[arg(long)]
+        area: Option<String>,
+        /// The team's name.
+        #[arg(long)]
+        team: String,
+        #[arg(long)]
+        name: String,
+        /// caseworker, team_manager, commissioner, health_professional, senco,
+        /// educational_psychologist or administrator.
+        #[arg(long, default_value = "caseworker")]
+        job: String,
     },
 }
 

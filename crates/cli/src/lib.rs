@@ -8,7 +8,7 @@ use sendscope_demo::{DemoSpec, DemoSummary};
 use sendscope_domain::access::Role;
 use sendscope_domain::account::{Username, check_password_strength};
 use sendscope_domain::event::AccountLinks;
-use sendscope_domain::ids::{AreaId, CaseId, PersonId, SettingId, StaffId, TeamId};
+use sendscope_domain::ids::{AreaId, CaseId, PersonId, SettingId};
 use sendscope_store::{ExportFormat, Store};
 use std::io::Write;
 use std::process::ExitCode;
@@ -215,6 +215,9 @@ fn run(cli: Cli, web: &dyn Web) -> anyhow::Result<()> {
         }
         Command::Audit { what } => admin::audit_command(&cli.database_url, what),
         Command::Export { what } => admin::export_command(&cli.database_url, what),
+        Command::Area { what } => admin::area_command(&cli.database_url, what),
+        Command::Team { what } => admin::team_command(&cli.database_url, what),
+        Command::Staff { what } => admin::staff_command(&cli.database_url, what),
         Command::User { what } => admin::user_command(&cli.database_url, what),
         Command::Token { what } => admin::token_command(&cli.database_url, what),
         Command::Compliance { what } => {
@@ -330,7 +333,9 @@ fn show<T: serde::Serialize>(
 fn largest_area(store: &dyn Store) -> anyhow::Result<AreaId> {
     let h = store.headline()?;
     let Some(a) = h.areas.iter().max_by_key(|a| a.cases) else {
-        bail!("the database holds no area; build one first with `sendscope demo`");
+        bail!(
+            "the database holds no local area yet: add one with `sendscope area add --la-code CODE` (or build the demo with `sendscope demo`)"
+        );
     };
     Ok(AreaId::parse(&a.area_id)?)
 }

@@ -13,6 +13,7 @@ pub mod costs;
 pub mod event;
 pub mod ids;
 pub mod letters;
+pub mod local_authorities;
 pub mod measures;
 pub mod programmes;
 pub mod projection;

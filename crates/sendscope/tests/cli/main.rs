@@ -30,4 +30,5 @@ mod imports;
 mod placement;
 mod provisions;
 mod robustness;
+mod setup;
 mod support;

@@ -1,0 +1,268 @@
+//! Setting up a real local area on an empty database: the area (its LA code checked
+//! against England's local authorities), its council, the council's teams and staff.
+//! Everything is found as a person names it (an LA code, a team's name, a member of
+//! staff's name), never by an internal identifier; each change is an event.
+
+use sendscope_domain::codes::LaCode;
+use sendscope_domain::event::{
+    AreaCreated, OrganisationKind, OrganisationRegistered, StaffAdded, StaffJob, TeamAdded,
+};
+use sendscope_domain::ids::{AreaId, OrganisationId, StaffId, TeamId};
+use sendscope_domain::projection::{StaffState, StreamState};
+use sendscope_domain::{Actor, EventBody, NewEvent, StreamKind, StreamRef};
+use sendscope_store::{Store, StoreError};
+
+/// Why a set-up step changed nothing: what is wrong and how to put it right.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    AlreadyThere(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Domain(#[from] sendscope_domain::DomainError),
+}
+
+fn event(area: AreaId, stream: StreamRef, body: EventBody, actor: &Actor) -> NewEvent {
+    NewEvent {
+        stream,
+        area,
+        body,
+        actor: actor.clone(),
+        effective_date: sendscope_domain::calendar::england_today(),
+        reason: None,
+        recorded_at: None,
+    }
+}
+
+/// A new local area: `la_code` must be an English local authority's, not already set
+/// up here; its name is the authority's unless given. Its council is registered with it,
+/// in the same transaction.
+pub fn add_area(
+    store: &dyn Store,
+    la_code: &str,
+    name: Option<&str>,
+    actor: &str,
+) -> Result<(AreaId, String), SetupError> {
+    let code = LaCode::parse(la_code)?;
+    let la = sendscope_domain::local_authorities::find(code).ok_or_else(|| {
+        SetupError::Invalid(format!(
+            "{code} is not the LA code of an English local authority (Derby is 831, Derbyshire 830): check it against the DfE's list"
+        ))
+    })?;
+    if let Some(a) = store
+        .headline()?
+        .areas
+        .iter()
+        .find(|a| a.la_code == code.to_string())
+    {
+        return Err(SetupError::AlreadyThere(format!(
+            "the local area {} ({code}) is already set up here",
+            a.name
+        )));
+    }
+    let name = name
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .unwrap_or(la.name)
+        .to_string();
+    let actor = Actor::parse(actor)?;
+    let area = AreaId::new_random();
+    let council = OrganisationId::new_random();
+    store.append(&[
+        event(
+            area,
+            StreamRef::area(area),
+            EventBody::AreaCreated(AreaCreated {
+                la_code: code,
+                name: name.clone(),
+            }),
+            &actor,
+        ),
+        event(
+            area,
+            StreamRef::organisation(council),
+            EventBody::OrganisationRegistered(OrganisationRegistered {
+                kind: OrganisationKind::Council,
+                name: format!("{name} council"),
+                setting: None,
+            }),
+            &actor,
+        ),
+    ])?;
+    Ok((area, name))
+}
+
+/// An area by its LA code or identifier; with no text, the only area there is.
+pub fn find_area(store: &dyn Store, text: Option<&str>) -> Result<AreaId, SetupError> {
+    let h = store.headline()?;
+    let text = text.map(str::trim).filter(|t| !t.is_empty());
+    let found: Vec<_> = h
+        .areas
+        .iter()
+        .filter(|a| text.is_none_or(|t| a.la_code == t || a.area_id == t))
+        .collect();
+    match (found.as_slice(), text) {
+        ([a], _) => Ok(AreaId::parse(&a.area_id)?),
+        ([], None) => Err(SetupError::NotFound(
+            "the database holds no local area yet: add one with `sendscope area add --la-code CODE`"
+                .into(),
+        )),
+        ([], Some(t)) => Err(SetupError::NotFound(format!(
+            "no local area {t:?} in this database; give its LA code or identifier (`sendscope area list`)"
+        ))),
+        (many, _) => Err(SetupError::Invalid(format!(
+            "this database holds {} local areas: say which with --area LA-CODE",
+            many.len()
+        ))),
+    }
+}
+
+/// The area's council: the organisation its teams and staff belong to.
+fn council(store: &dyn Store, area: AreaId) -> Result<(StreamRef, Vec<TeamAdded>), SetupError> {
+    store
+        .area_projections(area, StreamKind::Organisation)?
+        .into_iter()
+        .find_map(|p| match p.state {
+            StreamState::Organisation(o)
+                if o.registered
+                    .as_ref()
+                    .is_some_and(|r| r.kind == OrganisationKind::Council) =>
+            {
+                Some((p.stream, o.teams))
+            }
+            _ => None,
+        })
+        .ok_or_else(|| {
+            SetupError::NotFound(
+                "this area has no council registered: add the area with `sendscope area add`"
+                    .into(),
+            )
+        })
+}
+
+/// Names are matched as people write them: spaces trimmed, case ignored.
+fn same_name(a: &str, b: &str) -> bool {
+    a.trim().eq_ignore_ascii_case(b.trim())
+}
+
+/// A new team of the area's council; its name must be new there.
+pub fn add_team(
+    store: &dyn Store,
+    area: AreaId,
+    name: &str,
+    actor: &str,
+) -> Result<TeamId, SetupError> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(SetupError::Invalid("give the team a name".into()));
+    }
+    let (stream, teams) = council(store, area)?;
+    if teams.iter().any(|t| same_name(&t.name, name)) {
+        return Err(SetupError::AlreadyThere(format!(
+            "the council already has a team called {name:?}"
+        )));
+    }
+    let team = TeamId::new_random();
+    store.append(&[event(
+        area,
+        stream,
+        EventBody::TeamAdded(TeamAdded {
+            team,
+            name: name.to_string(),
+        }),
+        &Actor::parse(actor)?,
+    )])?;
+    Ok(team)
+}
+
+/// A team of the area's council by its name (or identifier).
+pub fn find_team(store: &dyn Store, area: AreaId, name: &str) -> Result<TeamId, SetupError> {
+    let (_, teams) = council(store, area)?;
+    teams
+        .iter()
+        .find(|t| same_name(&t.name, name) || t.team.to_string() == name.trim())
+        .map(|t| t.team)
+        .ok_or_else(|| {
+            let names: Vec<&str> = teams.iter().map(|t| t.name.as_str()).collect();
+            SetupError::NotFound(if names.is_empty() {
+                format!("the council has no team {name:?}: add one with `sendscope team add`")
+            } else {
+                format!(
+                    "the council has no team {name:?}; its teams are: {}",
+                    names.join(", ")
+                )
+            })
+        })
+}
+
+/// A new member of the council's staff, in a team.
+pub fn add_staff(
+    store: &dyn Store,
+    area: AreaId,
+    team: &str,
+    name: &str,
+    job: StaffJob,
+    actor: &str,
+) -> Result<StaffId, SetupError> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(SetupError::Invalid(
+            "give the member of staff's name".into(),
+        ));
+    }
+    let team = find_team(store, area, team)?;
+    let (council, _) = council(store, area)?;
+    let staff = StaffId::new_random();
+    store.append(&[event(
+        area,
+        StreamRef::staff(staff),
+        EventBody::StaffAdded(StaffAdded {
+            name: name.to_string(),
+            organisation: OrganisationId(council.id),
+            team: Some(team),
+            job,
+        }),
+        &Actor::parse(actor)?,
+    )])?;
+    Ok(staff)
+}
+
+/// A member of the area's staff still in post, by name (or identifier); two with the same
+/// name are told apart by their identifier.
+pub fn find_staff(
+    store: &dyn Store,
+    area: AreaId,
+    name: &str,
+) -> Result<(StaffId, StaffState), SetupError> {
+    let staff = store.area_projections(area, StreamKind::Staff)?;
+    let matches: Vec<(StaffId, StaffState)> = staff
+        .into_iter()
+        .filter_map(|p| match p.state {
+            StreamState::Staff(s) if s.left_on.is_none() => {
+                let id = StaffId(p.stream.id);
+                let named = s.added.as_ref().is_some_and(|a| same_name(&a.name, name));
+                (named || id.to_string() == name.trim()).then_some((id, s))
+            }
+            _ => None,
+        })
+        .collect();
+    match matches.len() {
+        1 => Ok(matches.into_iter().next().expect("one")),
+        0 => Err(SetupError::NotFound(format!(
+            "no member of staff called {name:?} is in post in this area: add them with `sendscope staff add`"
+        ))),
+        n => Err(SetupError::Invalid(format!(
+            "{n} members of staff are called {name:?}: give the identifier of the one you mean ({})",
+            matches
+                .iter()
+                .map(|(id, _)| id.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}

@@ -1,0 +1,122 @@
+//! A real local area from an empty database, by command: the area (its LA code checked
+//! against England's local authorities), a team, staff, and their accounts, each named as
+//! a person names them. Refusals say what to put right and write nothing.
+
+use crate::support::*;
+
+fn setup_from_empty(db: Db) {
+    let url = db.url.as_str();
+    let cmd = |args: &[&str]| {
+        let mut all = vec!["--database-url", url];
+        all.extend_from_slice(args);
+        run(&all)
+    };
+    let user = |args: &[&str]| {
+        let mut all = vec!["--database-url", url, "user", "add"];
+        all.extend_from_slice(args);
+        run_with_stdin(&all, "three random words\n")
+    };
+    // Nothing can be set up before the area.
+    let (code, _, err) = cmd(&["team", "add", "--name", "SEND Team North"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("sendscope area add --la-code"), "{err}");
+    let (code, _, err) = cmd(&["area", "add", "--la-code", "999"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("999 is not the LA code of an English local authority"),
+        "{err}"
+    );
+    assert_eq!(events_in(url), 0, "nothing written");
+
+    let (code, out, err) = cmd(&["area", "add", "--la-code", "831"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Local area Derby (831) added"), "{out}");
+    let (code, _, err) = cmd(&["area", "add", "--la-code", "831"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("already set up"), "{err}");
+    let (_, list, _) = cmd(&["area", "list"]);
+    assert!(list.starts_with("831\tDerby\t"), "{list}");
+
+    assert_eq!(
+        cmd(&["team", "add", "--area", "831", "--name", "SEND Team North"]).0,
+        0
+    );
+    let (code, _, err) = cmd(&["team", "add", "--name", "send team north"]);
+    assert_eq!(code, 2, "a second team of the same name");
+    assert!(err.contains("already has a team"), "{err}");
+    let before = events_in(url);
+    let (code, _, err) = cmd(&[
+        "staff",
+        "add",
+        "--team",
+        "SEND Team South",
+        "--name",
+        "Zara Ali",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("its teams are: SEND Team North"), "{err}");
+    assert_eq!(events_in(url), before, "nothing written");
+    for (name, job) in [("Zara Ali", "caseworker"), ("Sam Hill", "team_manager")] {
+        let (code, _, err) = cmd(&[
+            "staff",
+            "add",
+            "--area",
+            "831",
+            "--team",
+            "SEND Team North",
+            "--name",
+            name,
+            "--job",
+            job,
+        ]);
+        assert_eq!(code, 0, "{err}");
+    }
+
+    // Accounts by name: a caseworker's team is their own.
+    let (code, out, err) = user(&[
+        "--username",
+        "zali",
+        "--role",
+        "caseworker",
+        "--staff",
+        "Zara Ali",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Account zali (caseworker) created"), "{out}");
+    let (code, _, err) = user(&[
+        "--username",
+        "shill",
+        "--role",
+        "team_manager",
+        "--team",
+        "send team north",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = user(&[
+        "--username",
+        "nobody",
+        "--role",
+        "caseworker",
+        "--staff",
+        "Ann Other",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("no member of staff called \"Ann Other\""),
+        "{err}"
+    );
+    assert_eq!(user(&["--username", "admin", "--role", "admin"]).0, 0);
+
+    let s = sendscope_store::open(url).expect("opens");
+    let zali = account_links(s.as_ref(), "zali");
+    let shill = account_links(s.as_ref(), "shill");
+    assert!(zali.staff.is_some());
+    assert_eq!(
+        zali.team, shill.team,
+        "the caseworker is in the manager's team"
+    );
+    let h = s.headline().expect("headline");
+    assert_eq!((h.areas.len(), h.areas[0].staff), (1, 2));
+}
+
+both!(area_team_staff_and_accounts_from_an_empty_database => setup_from_empty);
