@@ -165,3 +165,89 @@ pub fn add_account(
     store.create_account(&events, &credentials)?;
     Ok(account)
 }
+
+/// One account as `user list` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountRow {
+    pub username: String,
+    pub role: sendscope_domain::access::Role,
+    /// Disabled on this day, if it has been.
+    pub disabled_on: Option<chrono::NaiveDate>,
+}
+
+/// Every account of an area, by username.
+pub fn list(
+    store: &dyn Store,
+    area: sendscope_domain::ids::AreaId,
+) -> Result<Vec<AccountRow>, sendscope_store::StoreError> {
+    use sendscope_domain::projection::StreamState;
+    let mut rows: Vec<AccountRow> = store
+        .area_projections(area, sendscope_domain::StreamKind::Account)?
+        .into_iter()
+        .filter_map(|p| match p.state {
+            StreamState::Account(a) => a.created.map(|c| AccountRow {
+                username: c.username.to_string(),
+                role: c.role,
+                disabled_on: a.disabled_on,
+            }),
+            _ => None,
+        })
+        .collect();
+    rows.sort_by(|a, b| a.username.cmp(&b.username));
+    Ok(rows)
+}
+
+/// The account event an administrator records, on the named account's own record.
+fn named_account_event(
+    store: &dyn Store,
+    username: &Username,
+    body: sendscope_domain::EventBody,
+    actor: &str,
+) -> Result<Vec<sendscope_domain::PreparedEvent>, sendscope_store::StoreError> {
+    let creds = store.credentials(username)?.ok_or_else(|| {
+        sendscope_store::StoreError::NotFound(format!(
+            "there is no account \"{username}\"; `sendscope user list` shows the accounts"
+        ))
+    })?;
+    Ok(vec![account_event(&creds, body, actor)?])
+}
+
+/// Disables an account: it can no longer sign in or use its API tokens; its history stays.
+pub fn disable(
+    store: &dyn Store,
+    username: &Username,
+    actor: &str,
+) -> Result<(), sendscope_store::StoreError> {
+    let on = sendscope_domain::calendar::england_today();
+    let events = named_account_event(
+        store,
+        username,
+        sendscope_domain::EventBody::AccountDisabled(sendscope_domain::event::DatedOnly { on }),
+        actor,
+    )?;
+    store.append_prepared(&events)?;
+    Ok(())
+}
+
+/// Sets a new password (checked for strength first): the failed sign-ins are forgotten
+/// and every session of the account ends.
+pub fn reset_password(
+    store: &dyn Store,
+    username: &Username,
+    password: &str,
+    actor: &str,
+) -> Result<(), sendscope_store::StoreError> {
+    sendscope_domain::account::check_password_strength(password)?;
+    let on = sendscope_domain::calendar::england_today();
+    let events = named_account_event(
+        store,
+        username,
+        sendscope_domain::EventBody::AccountPasswordSet(sendscope_domain::event::DatedOnly { on }),
+        actor,
+    )?;
+    // A version-4 UUID's bytes are 122 random bits from the operating system: a fine salt.
+    let hash =
+        sendscope_domain::account::hash_password(password, uuid::Uuid::new_v4().into_bytes())?;
+    store.set_password(&events, username, &hash)?;
+    Ok(())
+}

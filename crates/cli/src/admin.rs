@@ -176,12 +176,8 @@ pub(crate) fn user_command(url: &str, what: UserCommand) -> anyhow::Result<()> {
                 person: id(person)?.map(PersonId),
                 case: id(case)?.map(CaseId),
             };
-            let mut password = String::new();
-            std::io::stdin()
-                .read_line(&mut password)
-                .context("cannot read the password from standard input")?;
-            let password = password.trim_end_matches(['\n', '\r']);
-            check_password_strength(password)?;
+            let password = read_password()?;
+            check_password_strength(&password)?;
             let username = Username::parse(&username)?;
             sendscope_app::accounts::add_account(
                 store.as_ref(),
@@ -189,13 +185,57 @@ pub(crate) fn user_command(url: &str, what: UserCommand) -> anyhow::Result<()> {
                 &username,
                 role,
                 links,
-                password,
+                &password,
                 "user:admin-cli",
             )?;
             outln!("Account {username} ({}) created.", role.as_str());
             Ok(())
         }
+        UserCommand::List { area } => {
+            let store = open(url)?;
+            let area = setup::find_area(store.as_ref(), area.as_deref())?;
+            for a in sendscope_app::accounts::list(store.as_ref(), area)? {
+                outln!(
+                    "{}\t{}\t{}",
+                    a.username,
+                    a.role.as_str(),
+                    a.disabled_on
+                        .map(|d| format!("disabled {d}"))
+                        .unwrap_or_else(|| "active".into())
+                );
+            }
+            Ok(())
+        }
+        UserCommand::Disable { username } => {
+            let store = open(url)?;
+            let username = Username::parse(&username)?;
+            sendscope_app::accounts::disable(store.as_ref(), &username, "user:admin-cli")?;
+            outln!("Account {username} disabled: it can no longer sign in.");
+            Ok(())
+        }
+        UserCommand::ResetPassword { username } => {
+            let store = open(url)?;
+            let username = Username::parse(&username)?;
+            let password = read_password()?;
+            sendscope_app::accounts::reset_password(
+                store.as_ref(),
+                &username,
+                &password,
+                "user:admin-cli",
+            )?;
+            outln!("Account {username}: new password set; its sessions have ended.");
+            Ok(())
+        }
     }
+}
+
+/// A password from standard input: one line.
+fn read_password() -> anyhow::Result<String> {
+    let mut password = String::new();
+    std::io::stdin()
+        .read_line(&mut password)
+        .context("cannot read the password from standard input")?;
+    Ok(password.trim_end_matches(['\n', '\r']).to_string())
 }
 
 pub(crate) fn token_command(url: &str, what: TokenCommand) -> anyhow::Result<()> {

@@ -198,6 +198,23 @@ pub(crate) enum UserCommand {
         #[arg(long)]
         case: Option<String>,
     },
+    /// Every account of the area: username, role, and whether it is disabled.
+    List {
+        /// The local area: its LA code; needed when there is more than one.
+        #[arg(long)]
+        area: Option<String>,
+    },
+    /// Disable an account: it can no longer sign in or use its API tokens.
+    Disable {
+        #[arg(long)]
+        username: String,
+    },
+    /// Set a new password for an account, read from standard input (one line); its
+    /// sessions end.
+    ResetPassword {
+        #[arg(long)]
+        username: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]

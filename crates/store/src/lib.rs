@@ -237,6 +237,16 @@ pub trait Store: Send + Sync {
         credentials: &NewCredentials,
     ) -> Result<Vec<u64>>;
 
+    /// Sets a new password hash for an account with its event (`account.password_set`),
+    /// in one transaction: the failed sign-ins are forgotten and every session of the
+    /// account ends. An unknown username changes nothing (`NotFound`).
+    fn set_password(
+        &self,
+        events: &[PreparedEvent],
+        username: &Username,
+        password_hash: &str,
+    ) -> Result<Vec<u64>>;
+
     /// The stored credentials for a username.
     fn credentials(&self, username: &Username) -> Result<Option<Credentials>>;
 
@@ -637,6 +647,12 @@ pub(crate) fn add_kind(a: &mut AreaHeadline, kind: &str, n: u64) {
 fn username_taken(u: &Username) -> StoreError {
     StoreError::Conflict(format!(
         "an account named {u} already exists; choose another username"
+    ))
+}
+
+fn no_account(u: &Username) -> StoreError {
+    StoreError::NotFound(format!(
+        "there is no account \"{u}\"; `sendscope user list` shows the accounts"
     ))
 }
 

@@ -431,6 +431,27 @@ impl Store for PgStore {
         })
     }
 
+    fn set_password(
+        &self,
+        events: &[PreparedEvent],
+        username: &Username,
+        hash: &str,
+    ) -> Result<Vec<u64>> {
+        self.write(|t| {
+            let known = t.tx.query_opt("SELECT 1 FROM credentials WHERE username = $1", &[&username.as_str()])?;
+            if known.is_none() {
+                return Err(crate::no_account(username));
+            }
+            let seqs = tx::append(t, events, None)?;
+            t.tx.execute(
+                "UPDATE credentials SET password_hash = $2, failed_attempts = 0, locked_until = NULL WHERE username = $1",
+                &[&username.as_str(), &hash],
+            )?;
+            t.tx.execute("DELETE FROM sessions WHERE username = $1", &[&username.as_str()])?;
+            Ok(seqs)
+        })
+    }
+
     fn credentials(&self, username: &Username) -> Result<Option<Credentials>> {
         self.with(|c| {
             let row = c.query_opt(

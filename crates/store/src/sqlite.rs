@@ -464,6 +464,30 @@ impl Store for SqliteStore {
         })
     }
 
+    fn set_password(
+        &self,
+        events: &[PreparedEvent],
+        username: &Username,
+        hash: &str,
+    ) -> Result<Vec<u64>> {
+        self.write(|t| {
+            let known: Option<i64> = t
+                .tx
+                .query_row("SELECT 1 FROM credentials WHERE username = ?1", [username.as_str()], |r| r.get(0))
+                .optional()?;
+            if known.is_none() {
+                return Err(crate::no_account(username));
+            }
+            let seqs = tx::append(t, events, None)?;
+            t.tx.execute(
+                "UPDATE credentials SET password_hash = ?2, failed_attempts = 0, locked_until = NULL WHERE username = ?1",
+                params![username.as_str(), hash],
+            )?;
+            t.tx.execute("DELETE FROM sessions WHERE username = ?1", [username.as_str()])?;
+            Ok(seqs)
+        })
+    }
+
     fn credentials(&self, username: &Username) -> Result<Option<Credentials>> {
         self.read(|c| {
             let row: Option<(String, String, String, i64, Option<String>)> = c

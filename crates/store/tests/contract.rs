@@ -911,11 +911,50 @@ fn accounts_keep_passwords_out_of_the_log(b: Backend) {
         expires_at: later,
     };
     s.create_session(&session).expect("session");
-    assert_eq!(s.session(&[9; 32], now).expect("read"), Some(session));
+    assert_eq!(
+        s.session(&[9; 32], now).expect("read"),
+        Some(session.clone())
+    );
     assert_eq!(s.session(&[9; 32], later).expect("read"), None);
     assert_eq!(s.session(&[8; 32], now).expect("read"), None);
     s.delete_session(&[9; 32]).expect("deleted");
     assert_eq!(s.session(&[9; 32], now).expect("read"), None);
+    // A new password: its event and the hash together; failures forgotten, sessions
+    // ended; an unknown account changes nothing.
+    s.create_session(&session).expect("session");
+    for _ in 0..3 {
+        s.record_sign_in(&username, false, now).expect("recorded");
+    }
+    let set = |account| {
+        vec![
+            PreparedEvent::new(f.ev(
+                StreamRef::account(account),
+                d(2025, 1, 6),
+                EventBody::AccountPasswordSet(DatedOnly { on: d(2025, 1, 6) }),
+            ))
+            .expect("prepared"),
+        ]
+    };
+    let new_hash = hash_password("a new long passphrase", [4; 16]).expect("hash");
+    s.set_password(&set(account), &username, &new_hash)
+        .expect("password set");
+    let reset = s.credentials(&username).expect("read").expect("exists");
+    assert!(verify_password(
+        "a new long passphrase",
+        &reset.password_hash
+    ));
+    assert_eq!((reset.failed_attempts, reset.locked_until), (0, None));
+    assert_eq!(s.session(&[9; 32], now).expect("read"), None, "signed out");
+    let before = s.headline().expect("h").events;
+    assert!(matches!(
+        s.set_password(
+            &set(AccountId::new_random()),
+            &Username::parse("nobody").expect("name"),
+            &new_hash
+        ),
+        Err(StoreError::NotFound(_))
+    ));
+    assert_eq!(s.headline().expect("h").events, before, "nothing written");
     // API tokens: the event and the digest together; revoking twice is refused and
     // changes nothing; an unknown token is refused.
     use sendscope_domain::account::{NewApiToken, TokenId};

@@ -117,6 +117,63 @@ fn setup_from_empty(db: Db) {
     );
     let h = s.headline().expect("headline");
     assert_eq!((h.areas.len(), h.areas[0].staff), (1, 2));
+    drop(s);
+
+    // The accounts listed; a password reset (checked for strength) and a disabled
+    // account, each an event on the account's record.
+    let (_, list, _) = cmd(&["user", "list"]);
+    assert_eq!(
+        list.lines().collect::<Vec<_>>(),
+        vec![
+            "admin\tadmin\tactive",
+            "shill\tteam_manager\tactive",
+            "zali\tcaseworker\tactive"
+        ]
+    );
+    let reset = |pw: &str| {
+        run_with_stdin(
+            &[
+                "--database-url",
+                url,
+                "user",
+                "reset-password",
+                "--username",
+                "zali",
+            ],
+            pw,
+        )
+    };
+    let (code, _, err) = reset("short\n");
+    assert_eq!(code, 2, "a weak password is refused");
+    assert!(!err.is_empty());
+    let before = events_in(url);
+    let (code, out, err) = reset("another long passphrase\n");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("new password set"), "{out}");
+    assert_eq!(events_in(url), before + 1, "account.password_set recorded");
+    let s = sendscope_store::open(url).expect("opens");
+    let creds = s
+        .credentials(&sendscope_domain::account::Username::parse("zali").expect("name"))
+        .expect("read")
+        .expect("account");
+    assert!(sendscope_domain::account::verify_password(
+        "another long passphrase",
+        &creds.password_hash
+    ));
+    drop(s);
+    let (code, _, err) = cmd(&["user", "disable", "--username", "shill"]);
+    assert_eq!(code, 0, "{err}");
+    let (_, list, _) = cmd(&["user", "list"]);
+    assert!(list.contains("shill\tteam_manager\tdisabled "), "{list}");
+    let (code, _, err) = cmd(&["user", "disable", "--username", "nobody"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no account \"nobody\""), "{err}");
+    let s = sendscope_store::open(url).expect("opens");
+    let shill = sendscope_domain::account::Username::parse("shill").expect("name");
+    assert!(
+        sendscope_app::access::principal_of(s.as_ref(), &shill).is_none(),
+        "a disabled account is no one"
+    );
 }
 
 both!(area_team_staff_and_accounts_from_an_empty_database => setup_from_empty);
