@@ -397,7 +397,12 @@ fn review_clocks(
         .filter(|r| r.meeting_on >= plan.start && until.is_none_or(|u| r.meeting_on < u))
         .collect();
     reviews.sort_by_key(|r| r.meeting_on);
-    let mut previous = plan.start;
+    // A plan brought in with its history: the next review is due 12 months from its last
+    // review before then, not from the plan's start.
+    let mut previous = plan
+        .reviewed_before
+        .filter(|r| *r > plan.start)
+        .unwrap_or(plan.start);
     // The review cycle a transfer in falls in (from `previous` to the meeting that
     // ended it, if any) is the one that may run to 3 months after the transfer.
     let review_later_of = |previous: NaiveDate, meeting: Option<NaiveDate>| {
@@ -680,6 +685,27 @@ mod tests {
             .collect();
         // Refused to assess: the decision's clock, and the family's time to appeal it.
         assert_eq!(keys, ["decide_to_assess", "appeal_window"]);
+    }
+
+    /// A plan brought in with its history: the next review is due 12 months after its
+    /// last review before then, not years overdue from the plan's start.
+    #[test]
+    fn a_plan_brought_in_counts_its_next_review_from_its_last() {
+        let brought_in: CaseState = serde_json::from_str(
+            r#"{"plan":{"start":"2019-09-01","sections":{"a":"","b":"","c":"","d":"","e":"","f":"","g":"","h1":"","h2":"","i":"","j":"","k":""},
+                "personal_budget":false,"last_review":"2024-10-01","reviewed_before":"2024-10-01",
+                "source":"legacy case management system"}}"#,
+        )
+        .expect("case");
+        let reviews: Vec<(NaiveDate, Status)> = case_deadlines(&brought_in, d(2025, 6, 1))
+            .expect("deadlines")
+            .into_iter()
+            .filter(|x| x.key == "annual_review")
+            .map(|x| (x.due, x.status))
+            .collect();
+        assert_eq!(reviews.len(), 1, "{reviews:?}");
+        assert_eq!(reviews[0].0, d(2025, 10, 1));
+        assert_eq!(reviews[0].1, Status::Upcoming { days_left: 122 });
     }
 
     #[test]

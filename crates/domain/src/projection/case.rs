@@ -169,6 +169,10 @@ pub struct PlanState {
     /// Set when the plan was recorded retrospectively (made before sendscope).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// For a plan brought in with its history: its last annual review before then, from
+    /// which the next review's clock runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reviewed_before: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

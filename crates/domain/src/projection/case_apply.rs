@@ -232,6 +232,7 @@ impl CaseState {
                     ceased: None,
                     cessation: None,
                     source: None,
+                    reviewed_before: None,
                 });
             }
             E::PlanRecorded(p) => {
@@ -248,6 +249,7 @@ impl CaseState {
                     ceased: None,
                     cessation: None,
                     source: Some(p.source.clone()),
+                    reviewed_before: p.last_review,
                 });
             }
             E::PlacementStarted(p) => {
