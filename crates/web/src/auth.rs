@@ -216,6 +216,13 @@ pub async fn sign_in(
     }
 }
 
+/// What the person is told when the store fails during sign-in: what to do, never the
+/// failure itself, which goes to the log.
+fn not_working(e: &sendscope_store::StoreError) -> String {
+    tracing::error!(%e, "sign-in could not reach the records");
+    "Sign-in is not working at the moment. Try again later; if it keeps happening, tell the service desk".to_string()
+}
+
 /// Checks a username and password; on success, starts a session and returns its token.
 /// On failure, returns the message to show and the username to fill back in.
 fn attempt_sign_in(
@@ -237,10 +244,7 @@ fn attempt_sign_in(
         Ok(Some(c)) => c,
         Ok(None) => return Err(wrong()),
         Err(e) => {
-            return Err((
-                format!("Sign-in is not working at the moment: {e}"),
-                username.to_string(),
-            ));
+            return Err((not_working(&e), username.to_string()));
         }
     };
     if let Some(until) = creds.locked_until.filter(|t| *t > now) {
@@ -269,12 +273,9 @@ fn attempt_sign_in(
         created_at: now,
         expires_at,
     };
-    store.create_session(&session).map_err(|e| {
-        (
-            format!("Sign-in is not working at the moment: {e}"),
-            username.to_string(),
-        )
-    })?;
+    store
+        .create_session(&session)
+        .map_err(|e| (not_working(&e), username.to_string()))?;
     Ok(token)
 }
 
