@@ -182,7 +182,14 @@ fn case_page(
         id,
         "page /cases/",
     ) {
-        Ok(Some(v)) => Html(ui::page("Child's record", render_case(&v, recorded))).into_response(),
+        Ok(Some(v)) => {
+            let people = views::actors_as_people(store, v.events.iter().map(|e| e.actor.as_str()));
+            Html(ui::page(
+                "Child's record",
+                render_case(&v, &people, recorded),
+            ))
+            .into_response()
+        }
         Ok(None) => not_found(),
         Err(e) => crate::Error::internal(e).into_response(),
     }
@@ -202,7 +209,8 @@ fn event_label(event_type: &str) -> String {
     }
 }
 
-fn render_case(v: &CaseView, recorded: Option<&str>) -> Markup {
+/// `people`: who did each thing, by the stored actor (`views::actors_as_people`).
+fn render_case(v: &CaseView, people: &HashMap<String, String>, recorded: Option<&str>) -> Markup {
     let date = |d: chrono::NaiveDate| d.format("%-d %B %Y").to_string();
     let deadline_colour = |x: &views::DeadlineView| match x.state {
         "overdue" => "red",
@@ -288,11 +296,16 @@ fn render_case(v: &CaseView, recorded: Option<&str>) -> Markup {
         .map(|e| {
             let item = ui::TimelineItem {
                 title: event_label(&e.event_type),
-                byline: Some(format!("by {}", e.actor)),
+                byline: Some(format!(
+                    "by {}",
+                    people
+                        .get(&e.actor)
+                        .map(String::as_str)
+                        .unwrap_or("sendscope")
+                )),
                 date: Some(e.effective_date),
                 description: html! {
-                    "Event " (e.seq) "."
-                    @if e.recorded_later { " Recorded later, at " (e.recorded_at) " (UTC)." }
+                    @if e.recorded_later { "Recorded later, at " (e.recorded_at) " (UTC)." }
                 },
             };
             (e.effective_date, 0, item)

@@ -406,3 +406,50 @@ fn a_step_dated_after_today_is_refused_and_writes_nothing() {
     );
     assert_eq!(status, 200);
 }
+
+/// The timeline says who did each thing as a person reads it: a member of staff by name,
+/// records brought in as the council's earlier records; no stored actor, no event number.
+#[test]
+fn the_timeline_names_people_not_actors() {
+    let site = Site::demo(sqlite_db(), 40);
+    let staff = account_links(site.store.as_ref(), "caseworker")
+        .staff
+        .expect("the demo caseworker is a member of staff");
+    let name = match site
+        .store
+        .projection(sendscope_domain::StreamRef::staff(staff))
+        .expect("read")
+        .expect("staff")
+        .state
+    {
+        sendscope_domain::projection::StreamState::Staff(s) => s.added.expect("added").name,
+        _ => panic!("a staff record"),
+    };
+    let people = sendscope_web::views::actors_as_people(
+        site.store.as_ref(),
+        [
+            "user:caseworker",
+            "import:legacy-cms",
+            "system:demo",
+            "user:no-such-account",
+        ],
+    );
+    assert_eq!(people["user:caseworker"], name);
+    assert_eq!(people["import:legacy-cms"], "the council's earlier records");
+    assert_eq!(people["system:demo"], "sendscope");
+    assert_eq!(people["user:no-such-account"], "no-such-account");
+    let case = probes(&site.db.url).other;
+    let (status, _, page) = site.http(
+        "GET",
+        &format!("/cases/{case}"),
+        &site.sign_in("caseworker"),
+        "",
+    );
+    assert_eq!(status, 200);
+    assert!(page.contains("moj-timeline__byline"), "a timeline");
+    assert!(
+        !page.contains("by user:") && !page.contains("by import:"),
+        "no stored actor"
+    );
+    assert!(!page.contains(">Event "), "no event number");
+}
