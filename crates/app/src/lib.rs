@@ -11,6 +11,7 @@ pub mod compliance;
 pub mod demo;
 pub mod figures;
 pub mod filter_options;
+pub mod people;
 pub mod placement;
 pub mod programmes;
 pub mod provisions;

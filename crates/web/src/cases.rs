@@ -183,7 +183,10 @@ fn case_page(
         "page /cases/",
     ) {
         Ok(Some(v)) => {
-            let people = views::actors_as_people(store, v.events.iter().map(|e| e.actor.as_str()));
+            let people = sendscope_app::people::actors_as_people(
+                store,
+                v.events.iter().map(|e| e.actor.as_str()),
+            );
             Html(ui::page(
                 "Child's record",
                 render_case(&v, &people, recorded),
@@ -209,7 +212,7 @@ fn event_label(event_type: &str) -> String {
     }
 }
 
-/// `people`: who did each thing, by the stored actor (`views::actors_as_people`).
+/// `people`: who did each thing, by the stored actor (`app::people::actors_as_people`).
 fn render_case(v: &CaseView, people: &HashMap<String, String>, recorded: Option<&str>) -> Markup {
     let date = |d: chrono::NaiveDate| d.format("%-d %B %Y").to_string();
     let deadline_colour = |x: &views::DeadlineView| match x.state {

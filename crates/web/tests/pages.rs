@@ -425,7 +425,7 @@ fn the_timeline_names_people_not_actors() {
         sendscope_domain::projection::StreamState::Staff(s) => s.added.expect("added").name,
         _ => panic!("a staff record"),
     };
-    let people = sendscope_web::views::actors_as_people(
+    let people = sendscope_app::people::actors_as_people(
         site.store.as_ref(),
         [
             "user:caseworker",
