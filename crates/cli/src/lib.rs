@@ -342,15 +342,10 @@ fn largest_area(store: &dyn Store) -> anyhow::Result<AreaId> {
 
 /// An area by LA code or identifier.
 fn find_area(store: &dyn Store, text: &str) -> anyhow::Result<AreaId> {
-    let h = store.headline()?;
-    let found = h
-        .areas
-        .iter()
-        .find(|a| a.la_code == text.trim() || a.area_id == text.trim());
-    match found {
-        Some(a) => Ok(AreaId::parse(&a.area_id)?),
-        None => bail!("no local area {text:?} in this database; give its LA code or identifier"),
+    if text.trim().is_empty() {
+        bail!("no local area {text:?} in this database; give its LA code or identifier");
     }
+    Ok(sendscope_app::setup::find_area(store, Some(text))?)
 }
 
 /// Calls `f` with every case record in an area.
