@@ -11,6 +11,7 @@ pub mod compliance;
 pub mod demo;
 pub mod figures;
 pub mod filter_options;
+pub mod intake;
 pub mod people;
 pub mod placement;
 pub mod programmes;

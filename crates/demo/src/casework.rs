@@ -170,6 +170,10 @@ impl Generator {
             uln,
             nhs_number: nhs,
             home: Some(self.location(a.centre, 9_000)),
+            preferred_name: None,
+            address: None,
+            home_language: None,
+            interpreter_needed: false,
         };
 
         let legacy = matches!(path, Path::LegacyInPlace | Path::Ended { legacy: true });
@@ -194,6 +198,9 @@ impl Generator {
             relationship: Relationship::Mother,
             parental_responsibility: true,
             confidential_address: self.rng.unit() < 0.02,
+            email: None,
+            phone: None,
+            letters_by_email: false,
         }];
         let mut restricted = None;
         if self.rng.unit() < 0.55 {
@@ -208,6 +215,9 @@ impl Generator {
                 relationship: Relationship::Father,
                 parental_responsibility: true,
                 confidential_address: false,
+                email: None,
+                phone: None,
+                letters_by_email: false,
             });
             if self.rng.unit() < 0.02 {
                 restricted = Some(father);

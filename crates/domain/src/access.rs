@@ -202,6 +202,10 @@ pub fn authorise(who: &Principal, action: Action, what: Resource<'_>) -> Decisio
             Decision::Deny("no access to individual children's records")
         }
         (Resource::CaseList { .. }, _) if action == Action::View => Decision::Allow,
+        // Changing the list: opening a record for a child new to the service.
+        (Resource::CaseList { .. }, Caseworker | TeamManager) if action == Action::Change => {
+            Decision::Allow
+        }
         (Resource::Settings { .. }, Commissioner | TeamManager) => Decision::Allow,
         (
             Resource::Settings { .. },
@@ -442,6 +446,9 @@ mod tests {
             relationship: rel,
             parental_responsibility: true,
             confidential_address: false,
+            email: None,
+            phone: None,
+            letters_by_email: false,
         };
         let bodies = [
             EventBody::CaseOpened(CaseOpened {
@@ -456,6 +463,10 @@ mod tests {
                     uln: None,
                     nhs_number: None,
                     home: None,
+                    preferred_name: None,
+                    address: None,
+                    home_language: None,
+                    interpreter_needed: false,
                 },
                 people: vec![
                     person(parent, Relationship::Mother),
@@ -739,6 +750,11 @@ mod tests {
                 may(Resource::Queue { area }),
                 matches!(role, Caseworker | TeamManager),
                 "{role:?} queue"
+            );
+            assert_eq!(
+                authorise(&who, Action::Change, Resource::CaseList { area }).allowed(),
+                matches!(role, Caseworker | TeamManager),
+                "{role:?} opens a record for a child new to the service"
             );
             assert_eq!(
                 may(Resource::Placement { area }),

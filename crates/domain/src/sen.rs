@@ -190,6 +190,36 @@ impl CeaseReason {
     }
 }
 
+/// The DfE's main ethnicity codes (the common basic data set's `Ethnicity` list, as
+/// the school census and SEN2 use them), with the words a form shows.
+pub const ETHNICITY_CODES: &[(&str, &str)] = &[
+    ("WBRI", "White - British"),
+    ("WIRI", "White - Irish"),
+    ("WIRT", "Traveller of Irish heritage"),
+    ("WROM", "Gypsy / Roma"),
+    ("WOTH", "Any other White background"),
+    ("MWBC", "White and Black Caribbean"),
+    ("MWBA", "White and Black African"),
+    ("MWAS", "White and Asian"),
+    ("MOTH", "Any other mixed background"),
+    ("AIND", "Indian"),
+    ("APKN", "Pakistani"),
+    ("ABAN", "Bangladeshi"),
+    ("AOTH", "Any other Asian background"),
+    ("BCRB", "Black Caribbean"),
+    ("BAFR", "Black - African"),
+    ("BOTH", "Any other Black background"),
+    ("CHNE", "Chinese"),
+    ("OOTH", "Any other ethnic group"),
+    ("REFU", "Refused"),
+    ("NOBT", "Information not yet obtained"),
+];
+
+/// Whether a code is one of [`ETHNICITY_CODES`].
+pub fn is_ethnicity_code(code: &str) -> bool {
+    ETHNICITY_CODES.iter().any(|(c, _)| *c == code)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Sex {

@@ -6,7 +6,6 @@ use crate::{Result, StoreError};
 use chrono::NaiveDate;
 use sendscope_domain::Stage;
 use sendscope_domain::ids::{AreaId, CaseId, PersonId, SettingId, StaffId, TeamId};
-use sendscope_domain::projection::sort_key;
 use sendscope_domain::sen::NeedType;
 use uuid::Uuid;
 
@@ -14,7 +13,8 @@ use uuid::Uuid;
 #[derive(Debug, Clone, Default)]
 pub struct CaseQuery {
     pub area: Option<AreaId>,
-    /// Family name, or family name then given names, from their start; any case.
+    /// Any part of the child's or a parent's name, a UPN, an NHS number or a date of
+    /// birth: every word of it must be found (see `projection::search_words`).
     pub name: Option<String>,
     pub upn: Option<String>,
     pub case: Option<CaseId>,
@@ -98,23 +98,21 @@ pub(crate) fn build(q: &CaseQuery) -> Result<(String, Vec<Value>)> {
         clauses.push(clause.replace("$?", &format!("${}", values.len())));
     };
     add("c.area_id = $?", Value::Uuid(area.0), &mut values);
-    if let Some(name) = q.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
-        // "Smith" matches every Smith; "Smith, Amy" or "Smith Amy" narrows to given names.
-        let (family, given) = match name.split_once([',', ' ']) {
-            Some((f, g)) => (f.trim(), Some(g.trim())),
-            None => (name, None),
-        };
-        let full = sort_key(family, given.unwrap_or(""));
-        let prefix = match given {
-            Some(_) => full,
-            None => full.trim_end_matches('\u{1f}').to_string(),
-        };
-        add("c.sort_key >= $?", Value::Text(prefix.clone()), &mut values);
-        add(
-            "c.sort_key < $?",
-            Value::Text(format!("{prefix}\u{10FFFF}")),
-            &mut values,
-        );
+    if let Some(name) = q.name.as_deref() {
+        // Every word asked for, somewhere in the record's search text: any part of the
+        // child's or a parent's name, ignoring case and accents; a UPN, an NHS number, a
+        // date of birth.
+        for word in sendscope_domain::projection::search_words(name) {
+            let escaped = word
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            add(
+                "c.search_text LIKE $? ESCAPE '\\'",
+                Value::Text(format!("%{escaped}%")),
+                &mut values,
+            );
+        }
     }
     if let Some(upn) = q.upn.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
         add(

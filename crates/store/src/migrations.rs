@@ -16,6 +16,10 @@ pub(crate) const SQLITE: &[(i64, &str)] = &[
         include_str!("../migrations/sqlite/0007_access_log_own_file.sql"),
     ),
     (8, include_str!("../migrations/sqlite/0008_case_people.sql")),
+    (
+        9,
+        include_str!("../migrations/sqlite/0009_case_search_text.sql"),
+    ),
 ];
 pub(crate) const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_events.sql")),
@@ -44,7 +48,20 @@ pub(crate) const POSTGRES: &[(i64, &str)] = &[
         8,
         include_str!("../migrations/postgres/0008_case_people.sql"),
     ),
+    (
+        9,
+        include_str!("../migrations/postgres/0009_case_search_text.sql"),
+    ),
 ];
+
+/// A database whose schema was older than this when opened has its projections rebuilt
+/// from the events (the case index gained a column computed in Rust).
+pub(crate) const REBUILD_BEFORE: i64 = 9;
+
+/// Whether a database found at schema `found` (0: new) needs its projections rebuilt.
+pub(crate) fn needs_rebuild(found: i64) -> bool {
+    found > 0 && found < REBUILD_BEFORE
+}
 
 /// SQLite's access log, in the attached `audit` file; created (if missing) at every open,
 /// before the migrations, so that a lost or new access-log file is recreated empty

@@ -113,7 +113,10 @@ impl PgStore {
             pool: Pool::new(8),
         };
         let mut c = store.connect()?;
-        store.migrate(&mut c.client)?;
+        let found = store.migrate(&mut c.client)?;
+        if migrations::needs_rebuild(found) {
+            crate::Store::rebuild(&store)?;
+        }
         Ok(store)
     }
 
@@ -131,7 +134,8 @@ impl PgStore {
         })
     }
 
-    fn migrate(&self, c: &mut Client) -> Result<()> {
+    /// Runs the pending migrations; answers the schema version found before them.
+    fn migrate(&self, c: &mut Client) -> Result<i64> {
         let mut tx = c.transaction()?;
         // Serialise concurrent migrators.
         tx.execute("SELECT pg_advisory_xact_lock(7403351)", &[])?;
@@ -152,7 +156,7 @@ impl PgStore {
             tx.execute("INSERT INTO schema_version (version) VALUES ($1)", &[v])?;
         }
         tx.commit()?;
-        Ok(())
+        Ok(found)
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut PgConn) -> Result<T>) -> Result<T> {
@@ -317,11 +321,12 @@ impl Tx for PgTx<'_> {
              ON CONFLICT (stream_no) DO UPDATE SET kind = EXCLUDED.kind, area_id = EXCLUDED.area_id, state = EXCLUDED.state",
         )?;
         let c = self.tx.prepare(
-            "INSERT INTO case_index (stream_no, area_id, stage, family_name, given_names, upn, birth_date, primary_need, setting_id, caseworker_id, team_id, plan_start, sort_key) \
-             SELECT * FROM UNNEST($1::int8[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::date[], $8::text[], $9::uuid[], $10::uuid[], $11::uuid[], $12::date[], $13::text[]) \
+            "INSERT INTO case_index (stream_no, area_id, stage, family_name, given_names, upn, birth_date, primary_need, setting_id, caseworker_id, team_id, plan_start, sort_key, search_text) \
+             SELECT * FROM UNNEST($1::int8[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::date[], $8::text[], $9::uuid[], $10::uuid[], $11::uuid[], $12::date[], $13::text[], $14::text[]) \
              ON CONFLICT (stream_no) DO UPDATE SET sort_key = EXCLUDED.sort_key, area_id = EXCLUDED.area_id, stage = EXCLUDED.stage, family_name = EXCLUDED.family_name, \
              given_names = EXCLUDED.given_names, upn = EXCLUDED.upn, birth_date = EXCLUDED.birth_date, primary_need = EXCLUDED.primary_need, \
-             setting_id = EXCLUDED.setting_id, caseworker_id = EXCLUDED.caseworker_id, team_id = EXCLUDED.team_id, plan_start = EXCLUDED.plan_start",
+             setting_id = EXCLUDED.setting_id, caseworker_id = EXCLUDED.caseworker_id, team_id = EXCLUDED.team_id, plan_start = EXCLUDED.plan_start, \
+             search_text = EXCLUDED.search_text",
         )?;
         let forget = self
             .tx
@@ -378,11 +383,12 @@ impl Tx for PgTx<'_> {
             let team: Vec<Option<Uuid>> = cases.iter().map(|(_, i)| i.team.map(|s| s.0)).collect();
             let start: Vec<Option<NaiveDate>> = cases.iter().map(|(_, i)| i.plan_start).collect();
             let sort: Vec<&str> = cases.iter().map(|(_, i)| i.sort_key.as_str()).collect();
+            let search: Vec<&str> = cases.iter().map(|(_, i)| i.search_text.as_str()).collect();
             self.tx.execute(
                 &c,
                 &[
                     &no, &area, &stage, &fam, &giv, &upn, &dob, &need, &setting, &worker, &team,
-                    &start, &sort,
+                    &start, &sort, &search,
                 ],
             )?;
         }
@@ -723,12 +729,12 @@ impl Store for PgStore {
         self.with(|c| {
             let rows = c.query(
                 "SELECT s.stream_id::text, p.kind, p.area_id::text, p.state, c.area_id::text, c.stage, c.family_name, c.given_names, c.upn, \
-                 c.birth_date::text, c.primary_need, c.setting_id::text, c.caseworker_id::text, c.team_id::text, c.plan_start::text, c.sort_key \
+                 c.birth_date::text, c.primary_need, c.setting_id::text, c.caseworker_id::text, c.team_id::text, c.plan_start::text, c.sort_key, c.search_text \
                  FROM projections p JOIN streams s USING (stream_no) LEFT JOIN case_index c USING (stream_no) ORDER BY s.stream_id::text",
                 &[],
             )?;
             for r in rows {
-                let cols: Vec<String> = (0..16).map(|i| r.get::<_, Option<String>>(i).unwrap_or_else(|| "-".into())).collect();
+                let cols: Vec<String> = (0..17).map(|i| r.get::<_, Option<String>>(i).unwrap_or_else(|| "-".into())).collect();
                 out(cols.join("\t"))?;
             }
             Ok(())

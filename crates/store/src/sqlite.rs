@@ -122,7 +122,8 @@ fn connect(path: &str, cache_kib: i64) -> Result<Connection> {
     Ok(conn)
 }
 
-fn migrate(conn: &mut Connection, path: &str) -> Result<()> {
+/// Runs the pending migrations; answers the schema version found before them.
+fn migrate(conn: &mut Connection, path: &str) -> Result<i64> {
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(|e| unreachable(path, e))?;
@@ -146,7 +147,7 @@ fn migrate(conn: &mut Connection, path: &str) -> Result<()> {
         tx.execute("INSERT INTO schema_version (version) VALUES (?1)", [v])?;
     }
     tx.commit()?;
-    Ok(())
+    Ok(found)
 }
 
 impl SqliteStore {
@@ -155,15 +156,19 @@ impl SqliteStore {
             return Err(StoreError::BadUrl("sqlite://".into()));
         }
         let mut writer = connect(path, 1_572_864)?;
-        migrate(&mut writer, path)?;
+        let found = migrate(&mut writer, path)?;
         // Planner statistics, refreshed only where SQLite judges them stale (cheap at open).
         writer.execute_batch("PRAGMA analysis_limit=1000; PRAGMA optimize=0x10002;")?;
-        Ok(SqliteStore {
+        let store = SqliteStore {
             path: path.to_string(),
             writer: Mutex::new(writer),
             readers: Pool::new(8),
             checkpointer: Some(start_checkpointer(path)?),
-        })
+        };
+        if migrations::needs_rebuild(found) {
+            crate::Store::rebuild(&store)?;
+        }
+        Ok(store)
     }
 
     fn read<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
@@ -356,11 +361,12 @@ impl Tx for SqliteTx<'_> {
              ON CONFLICT (stream_no) DO UPDATE SET kind = excluded.kind, area_id = excluded.area_id, state = excluded.state",
         )?;
         let mut c = self.tx.prepare_cached(
-            "INSERT INTO case_index (stream_no, area_id, stage, family_name, given_names, upn, birth_date, primary_need, setting_id, caseworker_id, team_id, plan_start, sort_key) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) \
+            "INSERT INTO case_index (stream_no, area_id, stage, family_name, given_names, upn, birth_date, primary_need, setting_id, caseworker_id, team_id, plan_start, sort_key, search_text) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) \
              ON CONFLICT (stream_no) DO UPDATE SET sort_key = excluded.sort_key, area_id = excluded.area_id, stage = excluded.stage, family_name = excluded.family_name, \
              given_names = excluded.given_names, upn = excluded.upn, birth_date = excluded.birth_date, primary_need = excluded.primary_need, \
-             setting_id = excluded.setting_id, caseworker_id = excluded.caseworker_id, team_id = excluded.team_id, plan_start = excluded.plan_start",
+             setting_id = excluded.setting_id, caseworker_id = excluded.caseworker_id, team_id = excluded.team_id, plan_start = excluded.plan_start, \
+             search_text = excluded.search_text",
         )?;
         let mut forget = self
             .tx
@@ -397,6 +403,7 @@ impl Tx for SqliteTx<'_> {
                     ix.team.map(|s| s.to_string()),
                     ix.plan_start.map(|d| d.to_string()),
                     ix.sort_key,
+                    ix.search_text,
                 ])?;
             }
         }
@@ -763,13 +770,13 @@ impl Store for SqliteStore {
         self.read(|c| {
             let mut st = c.prepare(
                 "SELECT s.stream_id, p.kind, p.area_id, p.state, c.area_id, c.stage, c.family_name, c.given_names, c.upn, c.birth_date, \
-                 c.primary_need, c.setting_id, c.caseworker_id, c.team_id, c.plan_start, c.sort_key \
+                 c.primary_need, c.setting_id, c.caseworker_id, c.team_id, c.plan_start, c.sort_key, c.search_text \
                  FROM projections p JOIN streams s USING (stream_no) LEFT JOIN case_index c USING (stream_no) ORDER BY s.stream_id",
             )?;
             let mut rows = st.query([])?;
             while let Some(r) = rows.next()? {
-                let mut cols: Vec<String> = Vec::with_capacity(16);
-                for i in 0..16 {
+                let mut cols: Vec<String> = Vec::with_capacity(17);
+                for i in 0..17 {
                     let v: Option<String> = r.get(i)?;
                     cols.push(v.unwrap_or_else(|| "-".into()));
                 }

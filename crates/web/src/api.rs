@@ -28,7 +28,7 @@ fn invalid(errors: Vec<ParamError>) -> Error {
                 .into_iter()
                 .map(|e| InvalidParam {
                     name: e.name,
-                    reason: e.message,
+                    reason: e.message.into(),
                 })
                 .collect(),
         )
@@ -301,6 +301,119 @@ fn step_problem(e: sendscope_app::steps::StepError, not_found: &str, forbidden: 
     }
 }
 
+/// A record's deadlines as they stand today, for the answer to a change.
+fn deadlines_now(
+    store: &dyn Store,
+    case: sendscope_domain::ids::CaseId,
+) -> Result<Vec<views::DeadlineView>, Error> {
+    let p = store
+        .projection(sendscope_domain::StreamRef::case(case))
+        .map_err(Error::internal)?;
+    match p.as_ref().and_then(|p| p.case()) {
+        Some(cs) => Ok(sendscope_domain::clocks::case_deadlines(
+            cs,
+            sendscope_domain::calendar::england_today(),
+        )
+        .map_err(Error::internal)?
+        .into_iter()
+        .map(views::deadline_view)
+        .collect()),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// What recording a request answers: the record it went on, and its deadlines now.
+#[derive(Serialize)]
+struct RequestRecorded {
+    case: String,
+    /// The request went on to a record already held (`why` says how it was matched).
+    existing: bool,
+    why: Option<String>,
+    deadlines: Vec<views::DeadlineView>,
+}
+
+/// The answer a request for a child who may already be known gets: nothing written.
+#[derive(Serialize)]
+struct PossibleMatches {
+    detail: &'static str,
+    possible_matches: Vec<sendscope_app::intake::PossibleMatch>,
+}
+
+/// A refused intake as a problem: the fields to mend, or why it cannot go on.
+pub(crate) fn intake_problem(e: sendscope_app::intake::IntakeError) -> Error {
+    use sendscope_app::intake::IntakeError as E;
+    match e {
+        E::Invalid(fields) => {
+            Error::invalid("Correct the fields listed in invalid-params and try again")
+                .problem(
+                    "invalid-request",
+                    "The request for assessment is not complete",
+                )
+                .invalid_params(
+                    fields
+                        .into_iter()
+                        .map(|(name, reason)| InvalidParam { name, reason })
+                        .collect(),
+                )
+        }
+        E::Forbidden => {
+            Error::forbidden("Caseworkers and team managers record requests for assessment")
+        }
+        E::Refused(m) => {
+            Error::refused(m).problem("request-refused", "The request cannot be recorded")
+        }
+        E::Internal(m) => Error::internal(m),
+    }
+}
+
+/// POST /api/v1/cases: records a request for an EHC needs assessment, opening the
+/// child's record unless they are already known (the same UPN or NHS number). A similar
+/// name with the same date of birth answers 409 with the possible matches and writes
+/// nothing: send again with `existing_case` or `not_a_match`.
+pub async fn record_request(
+    State(app): State<AppState>,
+    visitor: Visitor,
+    body: axum::body::Bytes,
+) -> Response {
+    with_caller(&app, visitor, move |store, c| {
+        let asked: sendscope_app::intake::NewRequest = serde_json::from_slice(&body).map_err(|e| {
+            Error::invalid(format!(
+                "Send the request as JSON: the child, the parents, who requested it and the day it was received (the OpenAPI document's NewRequest): {e}"
+            ))
+            .problem("invalid-body", "The request body is not a request for assessment")
+        })?;
+        let outcome = sendscope_app::intake::record_request(store, &c.principal, &c.username, &asked)
+            .map_err(intake_problem)?;
+        match outcome {
+            sendscope_app::intake::Intake::PossibleMatches(m) => {
+                let mut r = json_ok(&PossibleMatches {
+                    detail: "Records with a similar name and the same date of birth are held: nothing was written. Send the request again with existing_case set to the child's record, or not_a_match: true if this is a different child",
+                    possible_matches: m,
+                });
+                *r.status_mut() = StatusCode::CONFLICT;
+                Ok(r)
+            }
+            sendscope_app::intake::Intake::Recorded { case, existing, why } => {
+                let deadlines = deadlines_now(store, case)?;
+                let mut r = json_ok(&RequestRecorded {
+                    case: case.to_string(),
+                    existing,
+                    why,
+                    deadlines,
+                });
+                *r.status_mut() = StatusCode::CREATED;
+                r.headers_mut().insert(
+                    header::LOCATION,
+                    header::HeaderValue::from_str(&format!("/api/v1/cases/{case}"))
+                        .map_err(Error::internal)?,
+                );
+                Ok(r)
+            }
+        }
+    })
+    .await
+}
+
 /// POST /api/v1/cases/{id}/steps: records one casework step. A step the rules refuse
 /// answers 422 with what must happen first, and nothing is written.
 pub async fn record_step(
@@ -330,24 +443,10 @@ pub async fn record_step(
                     "Caseworkers and team managers record casework; this role can only read",
                 )
             })?;
-        let deadlines = match store
-            .projection(sendscope_domain::StreamRef::case(
-                sendscope_domain::ids::CaseId::parse(&id).map_err(Error::internal)?,
-            ))
-            .map_err(Error::internal)?
-            .as_ref()
-            .and_then(|p| p.case())
-        {
-            Some(cs) => sendscope_domain::clocks::case_deadlines(
-                cs,
-                sendscope_domain::calendar::england_today(),
-            )
-            .map_err(Error::internal)?
-            .into_iter()
-            .map(views::deadline_view)
-            .collect(),
-            None => Vec::new(),
-        };
+        let deadlines = deadlines_now(
+            store,
+            sendscope_domain::ids::CaseId::parse(&id).map_err(Error::internal)?,
+        )?;
         let mut r = json_ok(&StepRecorded {
             recorded,
             deadlines,

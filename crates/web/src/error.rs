@@ -35,7 +35,7 @@ pub enum Kind {
 #[derive(Debug, Clone, Serialize)]
 pub struct InvalidParam {
     pub name: &'static str,
-    pub reason: &'static str,
+    pub reason: String,
 }
 
 /// What went wrong in a request, for whichever surface asked (boxed: handlers pass it

@@ -131,7 +131,7 @@ pub fn router(store: Arc<dyn Store>, secure_cookies: bool) -> Router {
         .route("/api/openapi.json", get(api::openapi_json))
         .route("/api/v1/me", get(api::me))
         .route("/api/v1/figures", get(api::figures))
-        .route("/api/v1/cases", get(api::cases))
+        .route("/api/v1/cases", get(api::cases).post(api::record_request))
         .route("/api/v1/cases/{id}", get(api::case))
         .route("/api/v1/cases/{id}/deadlines", get(api::deadlines))
         .route(

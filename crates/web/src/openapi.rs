@@ -22,6 +22,9 @@ fn add_payload_schemas(doc: &mut Value) {
     settings.meta_schema = None;
     let mut generator = settings.into_generator();
     let payloads = EventBody::payload_schemas(&mut generator);
+    // A request for assessment and the possible matches it may meet, from their types.
+    generator.subschema_for::<sendscope_app::intake::NewRequest>();
+    generator.subschema_for::<sendscope_app::intake::PossibleMatch>();
     let definitions = generator.take_definitions(true);
     // Generated names go under `payload.` so they cannot meet the document's own.
     fn prefixed(mut v: Value) -> Value {
@@ -157,14 +160,25 @@ fn document() -> Value {
                 "operationId": "figures", "summary": "Headline counts for your local area (aggregates only)",
                 "responses": with(json!({ "200": ok("Figures", "Counts") }), &["401", "403"])
             }},
-            "/api/v1/cases": { "get": {
+            "/api/v1/cases": { "post": {
+                "operationId": "recordRequest",
+                "summary": "Record a request for an EHC needs assessment, opening the child's record if they are new (caseworkers and team managers)",
+                "description": "The child is found before anything is written: the same UPN or NHS number is the same child, and the request goes on their record (`existing`: true, `why` says how it was matched). \
+                    A similar name with the same date of birth answers 409 with the possible matches and writes nothing: send the request again with `existing_case` set to the child's record, or `not_a_match`: true. \
+                    A received date before today is a record made later, kept with its real date; a date after today is refused.",
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/payload.NewRequest" } } } },
+                "responses": with(json!({
+                    "201": ok("RequestRecorded", "Recorded, with the record's deadlines now"),
+                    "409": ok("PossibleMatches", "Possible matches: nothing was written")
+                }), &["400", "401", "403", "422"])
+            }, "get": {
                 "operationId": "listCases",
                 "summary": "Children's records you may open, newest activity first",
                 "description": "Caseworkers and team managers see their team's cases; schools the children placed with or consulting them; \
                     parent carers the children they hold recorded parental responsibility for; young people their own record. \
                     Commissioners and health professionals open records by reference: give `case`.",
                 "parameters": [
-                    param("name", "Family name, or family name then given names, from the start; any case"),
+                    param("name", "Any part of the child's or a parent's name (any case, accents ignored), a UPN, an NHS number or a date of birth (YYYY-MM-DD or DD/MM/YYYY); every word must match"),
                     param("upn", "Unique pupil number"),
                     param("case", "Case reference (a UUID)"),
                     param("stage", "One of the stage codes in CaseSummary.stage"),
@@ -350,6 +364,18 @@ fn document() -> Value {
                         "reason": { "type": "string", "description": "An optional note kept with the event, e.g. why it is recorded late" },
                         "override_reason": { "type": "string", "description": "Team managers only: why a child must be named into (or placed in) a provision whose approval is not yet in effect. Recorded as case.gate_overridden beside the step and reported" }
                     }
+                },
+                "RequestRecorded": {
+                    "type": "object", "required": ["case", "existing", "why", "deadlines"],
+                    "properties": { "case": { "type": "string", "description": "The child's record (its reference)" },
+                        "existing": { "type": "boolean", "description": "The request went on a record already held" },
+                        "why": { "type": ["string", "null"], "description": "How an existing record was matched, e.g. the same UPN" },
+                        "deadlines": { "type": "array", "items": { "$ref": "#/components/schemas/Deadline" } } }
+                },
+                "PossibleMatches": {
+                    "type": "object", "required": ["detail", "possible_matches"],
+                    "properties": { "detail": { "type": "string" },
+                        "possible_matches": { "type": "array", "items": { "$ref": "#/components/schemas/payload.PossibleMatch" } } }
                 },
                 "StepRecorded": {
                     "type": "object", "required": ["seq", "case", "type", "deadlines"],

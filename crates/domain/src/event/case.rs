@@ -4,8 +4,12 @@ use super::*;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Child {
+    /// Legal names, as on the birth certificate.
     pub given_names: String,
     pub family_name: String,
+    /// The name the child is known by, where it is not their legal given name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred_name: Option<String>,
     pub birth_date: NaiveDate,
     pub sex: Sex,
     /// SEN2 / CBDS ethnicity code, e.g. WBRI.
@@ -15,6 +19,14 @@ pub struct Child {
     pub uln: Option<Uln>,
     pub nhs_number: Option<NhsNumber>,
     pub home: Option<Location>,
+    /// The home address, as the family writes it (the postcode is kept apart above).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub home_language: Option<String>,
+    /// The family needs an interpreter to take part in meetings and read letters.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub interpreter_needed: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -50,6 +62,13 @@ pub struct RelatedPerson {
     pub parental_responsibility: bool,
     /// Their address must never be shown to anyone else linked to the child.
     pub confidential_address: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// They have asked for letters and decisions by email rather than by post.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub letters_by_email: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]

@@ -439,6 +439,57 @@ pub struct CaseIndex {
     pub caseworker: Option<StaffId>,
     pub team: Option<TeamId>,
     pub plan_start: Option<NaiveDate>,
+    /// What a search matches any part of: the child's names and the names of the people
+    /// recorded around them, folded (see [`fold`]), the UPN, the NHS number's digits and
+    /// the date of birth written both ways (`2015-03-12` and `12/03/2015`).
+    pub search_text: String,
+}
+
+/// Text as a search compares it: lower case, accents and other marks taken off
+/// ("Zoë Ó Briain" is "zoe o briain"), every run of spaces or punctuation one space.
+pub fn fold(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    use unicode_normalization::char::is_combining_mark;
+    let mut out = String::with_capacity(text.len());
+    let mut gap = false;
+    for c in text.nfkd().filter(|c| !is_combining_mark(*c)) {
+        if c.is_alphanumeric() || c == '/' || c == '-' {
+            if gap && !out.is_empty() {
+                out.push(' ');
+            }
+            gap = false;
+            out.extend(c.to_lowercase());
+        } else {
+            gap = true;
+        }
+    }
+    out
+}
+
+/// What a search asks for, as the words each record's search text must hold somewhere:
+/// folded like it, a date written `12/3/2015` as the index writes it (`12/03/2015`), an
+/// NHS number written in groups (`943 476 5919`) as one run of digits.
+pub fn search_words(query: &str) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    for w in fold(query).split(' ').filter(|w| !w.is_empty()) {
+        let date = NaiveDate::parse_from_str(w, "%d/%m/%Y").ok();
+        let word = match date {
+            Some(d) => d.format("%d/%m/%Y").to_string(),
+            None => w.to_string(),
+        };
+        // Digits after digits: one number written in groups.
+        match words.last_mut() {
+            Some(last)
+                if !last.is_empty()
+                    && last.bytes().all(|b| b.is_ascii_digit())
+                    && word.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                last.push_str(&word)
+            }
+            _ => words.push(word),
+        }
+    }
+    words
 }
 
 /// The key a case list sorts and searches by: lower-cased family name, a unit separator,

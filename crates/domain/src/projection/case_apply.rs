@@ -88,7 +88,31 @@ impl CaseState {
             caseworker: self.caseworker,
             team: self.team,
             plan_start: plan.map(|p| p.start),
+            search_text: self.search_text(),
         }
+    }
+
+    /// See [`CaseIndex::search_text`].
+    fn search_text(&self) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        if let Some(c) = &self.child {
+            parts.push(fold(&c.given_names));
+            parts.push(fold(&c.family_name));
+            if let Some(p) = &c.preferred_name {
+                parts.push(fold(p));
+            }
+            if let Some(u) = &c.upn {
+                parts.push(u.to_string().to_lowercase());
+            }
+            if let Some(n) = &c.nhs_number {
+                parts.push(n.to_string().chars().filter(char::is_ascii_digit).collect());
+            }
+            parts.push(c.birth_date.format("%Y-%m-%d").to_string());
+            parts.push(c.birth_date.format("%d/%m/%Y").to_string());
+        }
+        parts.extend(self.related.iter().map(|r| fold(&r.name)));
+        parts.retain(|p| !p.is_empty());
+        parts.join(" ")
     }
 
     pub(super) fn apply(&mut self, meta: &Meta, body: &EventBody) {

@@ -111,6 +111,21 @@ pub(super) fn check_case(
                     "requests on a case are numbered in order: this one must be request {next}"
                 ));
             }
+            // One request at a time: a second while the first is still being decided
+            // would run two sets of clocks for one child.
+            let open = c.requests.iter().find(|q| {
+                q.withdrawn_on.is_none()
+                    && q.final_issued_on.is_none()
+                    && q.plan_not_issued_on.is_none()
+                    && !(q.decision == Some(AssessDecision::DoNotAssess)
+                        && q.ordered_decision_on.is_none())
+            });
+            if let Some(q) = open {
+                return refuse(format!(
+                    "the request received on {} is still open: record what happens on it, or withdraw it before recording a new request",
+                    crate::calendar::long_date(q.received_on)
+                ));
+            }
             Ok(())
         }
         E::RequestWithdrawn(s) => open_request(c, s.request, s.on).map(|_| ()),
