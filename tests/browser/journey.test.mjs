@@ -88,7 +88,7 @@ async function journey(role, javaScriptEnabled) {
   await check(page, `${tag}-1-sign-in`);
   await page.fill('#username', role);
   await page.fill('#password', 'demo');
-  await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+  await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]);
   assert.match(await page.content(), /Signed in as/);
   if (cdp) {
     // Script really was off: the script that marks the page for JavaScript did not run.
@@ -102,7 +102,7 @@ async function journey(role, javaScriptEnabled) {
     await page.goto(`${base}/cases`);
     await check(page, `${tag}-3-cases`);
     await page.selectOption('#stage', 'plan_in_place');
-    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]);
     await check(page, `${tag}-4-cases-filtered`);
     const first = await page.locator('a[href^="/cases/"]').first().getAttribute('href');
     assert.ok(first, `${role} sees at least one case`);
@@ -121,14 +121,14 @@ async function journey(role, javaScriptEnabled) {
       await page.goto(`${base}${first}/steps/plan-audited`);
       await check(page, `${tag}-5b-form-audit`);
       await page.goto(`${base}${first}/steps/review-meeting-held`);
-      await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+      await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]);
       assert.match(await page.content(), /There is a problem/);
       await check(page, `${tag}-5c-form-error`);
       const today = new Date();
       await page.fill('#on', String(today.getDate()));
       await page.fill('#on-month', String(today.getMonth() + 1));
       await page.fill('#on-year', String(today.getFullYear()));
-      await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+      await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]);
       assert.match(await page.content(), /Recorded: Review meeting held/);
       await check(page, `${tag}-5d-recorded`);
       // A letter to the family: preview, issue, and the printable letter.
@@ -136,7 +136,7 @@ async function journey(role, javaScriptEnabled) {
       assert.ok(await write.count(), `${role} can write a letter on a plan in place`);
       await Promise.all([page.waitForNavigation(), write.click()]);
       await check(page, `${tag}-5e-letter-preview`);
-      await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+      await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]);
       assert.match(await page.content(), /In the outbox/);
       await check(page, `${tag}-5f-letter`);
     }
@@ -217,7 +217,7 @@ async function journey(role, javaScriptEnabled) {
     await check(page, `${tag}-10-provision`);
     await page.goto(`${base}${provision}/steps/capital`);
     await check(page, `${tag}-10-provision-form`);
-    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]);
     assert.match(await page.content(), /There is a problem/);
     await check(page, `${tag}-10-provision-form-error`);
     await page.goto(`${base}${provision}/viable-options`);
@@ -233,7 +233,7 @@ async function journey(role, javaScriptEnabled) {
     await page.selectOption('#provision', option);
     await page.fill('#places', '40');
     await page.fill('#capital', '1,000,000');
-    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]);
     assert.match(await page.content(), /beside the baseline/);
     await check(page, `${tag}-11-scenario`);
   }

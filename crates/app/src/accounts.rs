@@ -251,3 +251,142 @@ pub fn reset_password(
     store.set_password(&events, username, &hash)?;
     Ok(())
 }
+
+/// What an account is for, as a person names it: a member of staff and a team by name, a
+/// school by URN, a child by their record's reference or UPN, and a parent or carer by
+/// their name as recorded on that child's record. Identifiers are accepted too.
+#[derive(Debug, Clone, Default)]
+pub struct LinkNames {
+    pub staff: Option<String>,
+    pub team: Option<String>,
+    pub setting: Option<String>,
+    pub child: Option<String>,
+    pub person: Option<String>,
+}
+
+/// The links `names` point to in the area, or what is not found and how to find it. A
+/// caseworker's team is their own unless another is named.
+pub fn links_by_name(
+    store: &dyn Store,
+    area: sendscope_domain::ids::AreaId,
+    names: &LinkNames,
+) -> Result<sendscope_domain::event::AccountLinks, crate::setup::SetupError> {
+    use crate::setup::{SetupError, find_staff, find_team};
+    use sendscope_domain::ids::{PersonId, SettingId};
+    let given = |s: &Option<String>| {
+        s.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let staff = given(&names.staff)
+        .map(|s| find_staff(store, area, &s))
+        .transpose()?;
+    let team = match given(&names.team) {
+        Some(t) => Some(find_team(store, area, &t)?),
+        None => staff
+            .as_ref()
+            .and_then(|(_, s)| s.added.as_ref().and_then(|a| a.team)),
+    };
+    let setting = match given(&names.setting) {
+        Some(s) if s.chars().all(|c| c.is_ascii_digit()) => {
+            let urn = sendscope_domain::codes::Urn::parse(&s)?;
+            let known = crate::registers::settings_by_urn(store, area)?;
+            let (stream, _) = known.get(&urn).ok_or_else(|| {
+                SetupError::NotFound(format!(
+                    "no setting with URN {urn} is registered in this area: import the schools from GIAS first"
+                ))
+            })?;
+            Some(SettingId(stream.id))
+        }
+        Some(s) => Some(SettingId(uuid::Uuid::parse_str(&s).map_err(|_| {
+            SetupError::Invalid(format!("{s:?} is neither a URN nor a setting's identifier"))
+        })?)),
+        None => None,
+    };
+    let case = match given(&names.child) {
+        Some(c) => Some(find_child(store, area, &c)?),
+        None => None,
+    };
+    let person = match (given(&names.person), case) {
+        (None, _) => None,
+        (Some(p), case) if let Ok(id) = uuid::Uuid::parse_str(&p) => {
+            let _ = case;
+            Some(PersonId(id))
+        }
+        (Some(p), Some(case)) => Some(find_related(store, case, &p)?),
+        (Some(p), None) => {
+            return Err(SetupError::Invalid(format!(
+                "give the child's record (its reference or UPN) to find {p:?} on it"
+            )));
+        }
+    };
+    Ok(sendscope_domain::event::AccountLinks {
+        staff: staff.map(|(id, _)| id),
+        team,
+        setting,
+        person,
+        case,
+    })
+}
+
+/// A child's record in the area by its reference or the child's UPN.
+fn find_child(
+    store: &dyn Store,
+    area: sendscope_domain::ids::AreaId,
+    text: &str,
+) -> Result<sendscope_domain::ids::CaseId, crate::setup::SetupError> {
+    use crate::setup::SetupError;
+    if let Ok(c) = sendscope_domain::ids::CaseId::parse(text) {
+        return Ok(c);
+    }
+    let upn = sendscope_domain::codes::Upn::parse(text).map_err(|_| {
+        SetupError::Invalid(format!(
+            "{text:?} is neither a record's reference nor a UPN: copy the reference from the child's record"
+        ))
+    })?;
+    let page = store.list_cases(&sendscope_store::CaseQuery {
+        area: Some(area),
+        upn: Some(upn.to_string()),
+        limit: 2,
+        ..Default::default()
+    })?;
+    page.rows
+        .iter()
+        .find(|r| r.stage != sendscope_domain::Stage::Merged)
+        .map(|r| r.case)
+        .ok_or_else(|| {
+            SetupError::NotFound(format!("no child with UPN {upn} has a record in this area"))
+        })
+}
+
+/// A parent or carer recorded on a child's record, by name (any case, accents ignored).
+fn find_related(
+    store: &dyn Store,
+    case: sendscope_domain::ids::CaseId,
+    name: &str,
+) -> Result<sendscope_domain::ids::PersonId, crate::setup::SetupError> {
+    use crate::setup::SetupError;
+    use sendscope_domain::projection::fold;
+    let p = store.projection(StreamRef::case(case))?;
+    let related = p
+        .as_ref()
+        .and_then(|p| p.case())
+        .map(|c| c.related.clone())
+        .unwrap_or_default();
+    related
+        .iter()
+        .find(|r| fold(&r.name) == fold(name))
+        .map(|r| r.person)
+        .ok_or_else(|| {
+            let names: Vec<&str> = related.iter().map(|r| r.name.as_str()).collect();
+            SetupError::NotFound(if names.is_empty() {
+                format!("the child's record names no parent or carer called {name:?}: record them on it first")
+            } else {
+                format!(
+                    "the child's record names no parent or carer called {name:?}; it names {}",
+                    names.join(", ")
+                )
+            })
+        })
+}

@@ -51,7 +51,7 @@ impl FilterOptions {
                 StreamState::Setting(s) if s.closed_on.is_none() => s
                     .details
                     .as_ref()
-                    .map(|d| (p.stream.id.to_string(), d.name.clone())),
+                    .map(|d| (p.stream.id.to_string(), d.label())),
                 _ => None,
             })
             .collect();

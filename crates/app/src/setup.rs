@@ -266,3 +266,75 @@ pub fn find_staff(
         ))),
     }
 }
+
+/// The council's teams, by name: (team, name).
+pub fn teams(store: &dyn Store, area: AreaId) -> Result<Vec<(TeamId, String)>, SetupError> {
+    let (_, teams) = council(store, area)?;
+    let mut out: Vec<(TeamId, String)> = teams.into_iter().map(|t| (t.team, t.name)).collect();
+    out.sort_by(|a, b| a.1.cmp(&b.1));
+    Ok(out)
+}
+
+/// One member of staff as the set-up pages list them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffRow {
+    pub staff: StaffId,
+    pub name: String,
+    pub team: Option<String>,
+    pub job: StaffJob,
+    pub left_on: Option<chrono::NaiveDate>,
+}
+
+/// Every member of the area's staff, by name, with their team's name.
+pub fn staff(store: &dyn Store, area: AreaId) -> Result<Vec<StaffRow>, SetupError> {
+    let team_names: std::collections::HashMap<TeamId, String> = match council(store, area) {
+        Ok((_, t)) => t.into_iter().map(|t| (t.team, t.name)).collect(),
+        Err(_) => Default::default(),
+    };
+    let mut out: Vec<StaffRow> = store
+        .area_projections(area, StreamKind::Staff)?
+        .into_iter()
+        .filter_map(|p| match p.state {
+            StreamState::Staff(s) => s.added.map(|a| StaffRow {
+                staff: StaffId(p.stream.id),
+                name: a.name,
+                team: a.team.and_then(|t| team_names.get(&t).cloned()),
+                job: a.job,
+                left_on: s.left_on,
+            }),
+            _ => None,
+        })
+        .collect();
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}
+
+/// The first set-up of an empty database, from the one-time set-up page: the local area
+/// (and its council) and its first administrator's account, as `sendscope area add` and
+/// `sendscope user add --role admin` make them. Refused once the database holds an area.
+pub fn first_area_and_admin(
+    store: &dyn Store,
+    la_code: &str,
+    name: Option<&str>,
+    username: &sendscope_domain::account::Username,
+    password: &str,
+) -> Result<(AreaId, String), SetupError> {
+    if !store.headline()?.areas.is_empty() {
+        return Err(SetupError::AlreadyThere(
+            "this database already holds a local area: sign in, or ask its administrator for an account".into(),
+        ));
+    }
+    sendscope_domain::account::check_password_strength(password)?;
+    let actor = format!("user:{username}");
+    let (area, area_name) = add_area(store, la_code, name, &actor)?;
+    crate::accounts::add_account(
+        store,
+        area,
+        username,
+        sendscope_domain::access::Role::Admin,
+        Default::default(),
+        password,
+        &actor,
+    )?;
+    Ok((area, area_name))
+}

@@ -140,42 +140,17 @@ pub(crate) fn user_command(url: &str, what: UserCommand) -> anyhow::Result<()> {
                 format!("role {role:?} is not known; use one of {}", all.join(", "))
             })?;
             let area = setup::find_area(store.as_ref(), area.as_deref())?;
-            let id = |s: Option<String>| {
-                s.map(|v| {
-                    uuid::Uuid::parse_str(v.trim())
-                        .with_context(|| format!("{v:?} is not an identifier (a UUID)"))
-                })
-                .transpose()
-            };
-            // Staff and teams as people name them; a caseworker's team is their own.
-            let staff = staff
-                .map(|s| setup::find_staff(store.as_ref(), area, &s))
-                .transpose()?;
-            let team = match team {
-                Some(t) => Some(setup::find_team(store.as_ref(), area, &t)?),
-                None => staff
-                    .as_ref()
-                    .and_then(|(_, s)| s.added.as_ref().and_then(|a| a.team)),
-            };
-            // A school by its URN, or its identifier.
-            let setting = match setting {
-                Some(s) if s.trim().chars().all(|c| c.is_ascii_digit()) => {
-                    let urn = sendscope_domain::codes::Urn::parse(&s)?;
-                    let known = sendscope_app::registers::settings_by_urn(store.as_ref(), area)?;
-                    let (stream, _) = known.get(&urn).with_context(|| {
-                        format!("no setting with URN {urn} is registered in this area (import GIAS first)")
-                    })?;
-                    Some(SettingId(stream.id))
-                }
-                other => id(other)?.map(SettingId),
-            };
-            let links = AccountLinks {
-                staff: staff.map(|(id, _)| id),
-                team,
-                setting,
-                person: id(person)?.map(PersonId),
-                case: id(case)?.map(CaseId),
-            };
+            let links = sendscope_app::accounts::links_by_name(
+                store.as_ref(),
+                area,
+                &sendscope_app::accounts::LinkNames {
+                    staff,
+                    team,
+                    setting,
+                    child: case,
+                    person,
+                },
+            )?;
             let password = read_password()?;
             check_password_strength(&password)?;
             let username = Username::parse(&username)?;

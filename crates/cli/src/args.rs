@@ -193,9 +193,12 @@ pub(crate) enum UserCommand {
         /// A school's account: the setting's URN.
         #[arg(long)]
         setting: Option<String>,
+        /// A parent carer's account: their name as recorded on the child's record.
         #[arg(long)]
         person: Option<String>,
-        #[arg(long)]
+        /// The child's record, by its reference or the child's UPN: for a young person's
+        /// own account, or to find a parent carer on.
+        #[arg(long, alias = "child")]
         case: Option<String>,
     },
     /// Every account of the area: username, role, and whether it is disabled.

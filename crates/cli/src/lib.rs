@@ -7,8 +7,7 @@ use clap::Parser;
 use sendscope_demo::{DemoSpec, DemoSummary};
 use sendscope_domain::access::Role;
 use sendscope_domain::account::{Username, check_password_strength};
-use sendscope_domain::event::AccountLinks;
-use sendscope_domain::ids::{AreaId, CaseId, PersonId, SettingId};
+use sendscope_domain::ids::AreaId;
 use sendscope_store::{ExportFormat, Store};
 use std::io::Write;
 use std::process::ExitCode;
@@ -48,12 +47,14 @@ use figures::{kpi_rows, load_kpi};
 /// What the command line needs of the web service, given by the binary that joins the
 /// two (`crates/sendscope`): this crate does not depend on the web crate.
 pub trait Web {
-    /// Serves the pages and the API on a bound listener until Ctrl+C.
+    /// Serves the pages and the API on a bound listener until Ctrl+C; `setup_token` is
+    /// the secret of the one-time set-up link, on an empty database.
     fn serve(
         &self,
         listener: std::net::TcpListener,
         store: Arc<dyn Store>,
         secure_cookies: bool,
+        setup_token: Option<String>,
     ) -> std::io::Result<()>;
     /// The compliance report as a whole GOV.UK page (`--format html`).
     fn compliance_page(&self, report: &sendscope_app::compliance::Report) -> String;
@@ -246,7 +247,22 @@ fn serve(
         format!("cannot listen on {addr}; is another program using port {port}? Choose another with --port")
     })?;
     outln!("sendscope is serving http://{addr} (press Ctrl+C to stop)");
-    web.serve(listener, store, secure_cookies)
+    // An empty database: the first administrator sets up the local area on a page whose
+    // link only this terminal sees, and which works once.
+    let setup_token = if store.headline()?.areas.is_empty() {
+        let secret = format!(
+            "{}{}",
+            uuid::Uuid::new_v4().simple(),
+            uuid::Uuid::new_v4().simple()
+        );
+        outln!(
+            "The database is empty. Set up your local area and its first administrator at http://{addr}/setup/{secret} (the link works once, while this server runs). Or use `sendscope area add` and `sendscope user add --role admin`."
+        );
+        Some(secret)
+    } else {
+        None
+    };
+    web.serve(listener, store, secure_cookies, setup_token)
         .context("the web server stopped with an error")
 }
 

@@ -18,6 +18,7 @@ impl sendscope_cli::Web for Web {
         listener: std::net::TcpListener,
         store: Arc<dyn sendscope_store::Store>,
         secure_cookies: bool,
+        setup_token: Option<String>,
     ) -> std::io::Result<()> {
         // One line a request on standard error (`sendscope_web::requests`): no personal
         // data, a reference for each.
@@ -26,7 +27,7 @@ impl sendscope_cli::Web for Web {
             .with_target(false)
             .with_ansi(false)
             .init();
-        sendscope_web::serve_blocking(listener, store, secure_cookies)
+        sendscope_web::serve_blocking(listener, store, secure_cookies, setup_token)
     }
 
     fn compliance_page(&self, report: &sendscope_app::compliance::Report) -> String {

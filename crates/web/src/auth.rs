@@ -126,8 +126,20 @@ impl Visitor {
 }
 
 fn sign_in_page(csrf: &str, error: Option<&str>, username: &str) -> String {
+    sign_in_page_saying(csrf, error, username, None)
+}
+
+fn sign_in_page_saying(
+    csrf: &str,
+    error: Option<&str>,
+    username: &str,
+    done: Option<&str>,
+) -> String {
     let body = html! {
         @if let Some(e) = error { (ui::error_summary([("username", e)])) }
+        @if let Some(d) = done {
+            (ui::notification_banner("Done", html! { p.govuk-notification-banner__heading { (d) } }, true))
+        }
         h1.govuk-heading-l { "Sign in" }
         form method="post" action="/sign-in" novalidate {
             (ui::csrf(csrf))
@@ -147,7 +159,21 @@ fn sign_in_page(csrf: &str, error: Option<&str>, username: &str) -> String {
 }
 
 /// GET /sign-in: the form, with a fresh CSRF token in a cookie and a hidden field.
-pub async fn sign_in_form(State(app): State<AppState>, headers: HeaderMap) -> Response {
+pub async fn sign_in_form(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    axum::extract::Query(params): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    // What was just done, said where the person signs in again.
+    let done = if params.get("setup").is_some_and(|v| v == "done") {
+        Some(
+            "Your local area and your administrator's account are set up. Sign in to add teams, staff and accounts.",
+        )
+    } else if params.get("changed").is_some_and(|v| v == "password") {
+        Some("Your password is changed. Sign in with the new one.")
+    } else {
+        None
+    };
     let csrf = random_token();
     let cookie = set_cookie(CSRF_COOKIE, &csrf, "/sign-in", None, secure(&app, &headers));
     (
@@ -155,7 +181,7 @@ pub async fn sign_in_form(State(app): State<AppState>, headers: HeaderMap) -> Re
             (header::SET_COOKIE, cookie),
             (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
         ],
-        Html(sign_in_page(&csrf, None, "")),
+        Html(sign_in_page_saying(&csrf, None, "", done)),
     )
         .into_response()
 }

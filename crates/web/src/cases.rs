@@ -130,8 +130,19 @@ fn list_page(
     let body = html! {
         @if !errors.is_empty() { (ui::error_summary(problems)) }
         h1.govuk-heading-l { "Children's records" }
+        @if authorise(p, Action::Change, Resource::CaseList { area: p.area }).allowed() {
+            a.govuk-button.govuk-button--secondary href="/requests/new" { "Record a new request for assessment" }
+        }
         form method="get" action="/cases" {
-            (text("name", "Family name"))
+            (ui::text_input(
+                &ui::Question {
+                    hint: Some("Any part of the child's or a parent's name, a date of birth (like 12/03/2019), a UPN or an NHS number"),
+                    ..ui::Question::new("name", "Search")
+                },
+                "",
+                ui::Width::Half,
+                value("name"),
+            ))
             (text("upn", "UPN"))
             (text("case", "Case reference"))
             (select("stage", "Stage", &stages))
@@ -142,11 +153,16 @@ fn list_page(
             }
             (ui::submit("Search"))
         }
+        @if rows.is_empty() && errors.is_empty() {
+            h2.govuk-heading-m { "No children match" }
+            p.govuk-body { "Check the spelling, try part of a name, or search by date of birth, UPN or NHS number instead." }
+        } @else {
         (ui::table(
             "Children's records you can see",
             &[ui::col("Name"), ui::col("Date of birth"), ui::col("UPN"), ui::col("Stage"), ui::col("Primary need")],
             table_rows,
         ))
+        }
         (ui::pagination(None, next_link.as_deref()))
     };
     Html(ui::page("Children's records", body)).into_response()

@@ -4,6 +4,8 @@
 #![recursion_limit = "512"]
 
 pub mod access_log;
+pub mod account;
+pub mod admin;
 pub mod api;
 pub mod auth;
 pub mod benchmarks;
@@ -12,6 +14,7 @@ pub mod cases;
 pub mod compliance;
 pub mod dashboard;
 pub mod error;
+pub mod intake;
 pub mod letters;
 pub mod openapi;
 pub mod placement;
@@ -20,6 +23,7 @@ pub mod queue;
 pub mod register;
 pub mod requests;
 pub mod settings;
+pub mod setup;
 pub(crate) mod shell;
 pub mod steps;
 pub mod trajectories;
@@ -52,6 +56,8 @@ pub struct AppState {
     pub admission: Arc<tokio::sync::Semaphore>,
     /// The KPI engine, loaded on first use and kept up to date from the event log.
     pub kpi: Arc<sendscope_app::figures::Kpi>,
+    /// The one-time set-up link's secret, on an empty database: taken when it is used.
+    pub setup_token: Arc<std::sync::Mutex<Option<String>>>,
 }
 
 /// How many requests do store work at once: the store's connection pool size.
@@ -70,6 +76,16 @@ impl AppState {
 }
 
 pub fn router(store: Arc<dyn Store>, secure_cookies: bool) -> Router {
+    router_with_setup(store, secure_cookies, None)
+}
+
+/// The router, with the secret of a one-time set-up link (`/setup/{secret}`) where the
+/// database is empty: the page that makes the local area and its first administrator.
+pub fn router_with_setup(
+    store: Arc<dyn Store>,
+    secure_cookies: bool,
+    setup_token: Option<String>,
+) -> Router {
     // The KPI engine loads in the background from the start, so the first dashboard
     // view need not wait for every record to be read (15 s at national scale).
     let kpi = Arc::new(sendscope_app::figures::Kpi::default());
@@ -85,6 +101,19 @@ pub fn router(store: Arc<dyn Store>, secure_cookies: bool) -> Router {
         .route("/", get(home))
         .route("/sign-in", get(auth::sign_in_form).post(auth::sign_in))
         .route("/sign-out", axum::routing::post(auth::sign_out))
+        .route(
+            "/account/password",
+            get(account::form).post(account::submit),
+        )
+        .route("/setup/{token}", get(setup::form).post(setup::submit))
+        .route("/admin", get(admin::show))
+        .route("/admin/teams", axum::routing::post(admin::add_team))
+        .route("/admin/staff", axum::routing::post(admin::add_staff))
+        .route("/admin/accounts", axum::routing::post(admin::add_account))
+        .route(
+            "/admin/accounts/{username}/disable",
+            axum::routing::post(admin::disable),
+        )
         .route("/cases", get(cases::list))
         .route("/queue", get(queue::show))
         .route("/programmes", get(programmes::list))
@@ -95,6 +124,7 @@ pub fn router(store: Arc<dyn Store>, secure_cookies: bool) -> Router {
         .route("/trajectories", get(trajectories::show))
         .route("/board-report", get(board::show))
         .route("/programmes/{n}", get(programmes::show))
+        .route("/requests/new", get(intake::form).post(intake::submit))
         .route("/cases/{id}", get(cases::show))
         .route("/cases/{id}/steps", get(steps::menu))
         .route(
@@ -154,6 +184,7 @@ pub fn router(store: Arc<dyn Store>, secure_cookies: bool) -> Router {
             admission: Arc::new(tokio::sync::Semaphore::new(CONCURRENT_STORE_WORK)),
             store,
             secure_cookies,
+            setup_token: Arc::new(std::sync::Mutex::new(setup_token)),
         })
         // `track` renders errors for the surface that asked; the policy goes on whatever
         // it answers.
@@ -179,11 +210,15 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     store: Arc<dyn Store>,
     secure_cookies: bool,
+    setup_token: Option<String>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(store, secure_cookies))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router_with_setup(store, secure_cookies, setup_token),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// Serves on a listener already bound until Ctrl+C, on a runtime of its own: how the
@@ -192,6 +227,7 @@ pub fn serve_blocking(
     listener: std::net::TcpListener,
     store: Arc<dyn Store>,
     secure_cookies: bool,
+    setup_token: Option<String>,
 ) -> std::io::Result<()> {
     listener.set_nonblocking(true)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -199,7 +235,7 @@ pub fn serve_blocking(
         .build()?;
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::from_std(listener)?;
-        serve(listener, store, secure_cookies, async {
+        serve(listener, store, secure_cookies, setup_token, async {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await
@@ -307,6 +343,11 @@ async fn home(State(app): State<AppState>, visitor: Visitor) -> Response {
         };
         return Html(ui::page("Home", body)).into_response();
     };
+    ui::with_viewer(shell::viewer(&who), || signed_in_home(&who, headline))
+}
+
+/// The home page of a signed-in user: where their role's work is, and their area's figures.
+fn signed_in_home(who: &auth::SignedIn, headline: Headline) -> Response {
     let p = &who.principal;
     let may = |action, resource| sendscope_domain::access::authorise(p, action, resource).allowed();
     let links: Vec<(&str, &str)> = if may(Action::View, Resource::CaseList { area: p.area }) {
@@ -340,10 +381,6 @@ async fn home(State(app): State<AppState>, visitor: Visitor) -> Response {
     let body = html! {
         h1.govuk-heading-l { "SEND services" }
         p.govuk-body { "Signed in as " (who.username.as_str()) " (" (p.role.as_str().replace('_', " ")) ")." }
-        form method="post" action="/sign-out" {
-            (ui::csrf(&who.session.csrf))
-            (ui::submit("Sign out"))
-        }
         @for (href, label) in links { p.govuk-body { a.govuk-link href=(href) { (label) } } }
         (figures)
     };

@@ -12,6 +12,40 @@ use sendscope_domain::ids::AreaId;
 use sendscope_kpi::Engine;
 use sendscope_store::{Store, StoreError};
 
+/// The page's viewer for a signed-in user: the navigation holds only what their role
+/// may open (each link decided by `authorise`, as the page behind it is).
+pub(crate) fn viewer(who: &SignedIn) -> ui::Viewer {
+    let p = &who.principal;
+    let area = p.area;
+    let may = |r: Resource<'_>| authorise(p, Action::View, r).allowed();
+    let mut links = vec![("/", "Home")];
+    if may(Resource::CaseList { area }) {
+        links.push(("/cases", "Children's records"));
+    }
+    if may(Resource::Queue { area }) {
+        links.push(("/queue", "Work queue"));
+    }
+    if may(Resource::Settings { area }) {
+        links.push(("/settings", "Settings"));
+    }
+    if may(Resource::Placement { area }) {
+        links.push(("/placement", "Placement"));
+    }
+    if may(Resource::Figures { area }) {
+        links.push(("/dashboard", "Dashboard"));
+        links.push(("/programmes", "Programmes"));
+        links.push(("/trajectories", "Trajectories"));
+    }
+    if authorise(p, Action::Change, Resource::Accounts { area }).allowed() {
+        links.push(("/admin", "Set-up and accounts"));
+    }
+    ui::Viewer {
+        name: who.username.to_string(),
+        csrf: who.session.csrf.clone(),
+        links,
+    }
+}
+
 pub(crate) fn not_found() -> Response {
     crate::Error::page_not_found().into_response()
 }
@@ -24,7 +58,7 @@ where
     let store = app.store.clone();
     let r = app
         .blocking(move || match visitor.signed_in(store.as_ref()) {
-            Some(who) => f(store.as_ref(), who),
+            Some(who) => ui::with_viewer(viewer(&who), || f(store.as_ref(), who)),
             None => Redirect::to("/sign-in").into_response(),
         })
         .await;
@@ -59,10 +93,12 @@ pub(crate) async fn blocking(
             )
             .allowed() =>
         {
-            f(store.as_ref(), who)
+            ui::with_viewer(viewer(&who), || f(store.as_ref(), who))
         }
-        Some(_) => crate::Error::forbidden("Your role does not include settings and provisions.")
-            .into_response(),
+        Some(who) => ui::with_viewer(viewer(&who), || {
+            crate::Error::forbidden("Your role does not include settings and provisions.")
+                .into_response()
+        }),
         None => Redirect::to("/sign-in").into_response(),
     })
     .await

@@ -4,9 +4,43 @@
 
 use maud::{DOCTYPE, Markup, Render, html};
 
+/// Who the page is for: their name, what their role may open, and the session's CSRF
+/// token for the sign-out button. Set for the page being made by [`with_viewer`]; pages
+/// made for nobody signed in (sign-in, the public figures, errors before sign-in) show
+/// only the service's name and a way to sign in.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    pub name: String,
+    pub csrf: String,
+    /// The pages the role may open, in the navigation's order.
+    pub links: Vec<(&'static str, &'static str)>,
+}
+
+thread_local! {
+    static VIEWER: std::cell::RefCell<Option<Viewer>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` (which makes a signed-in user's page) with `viewer` as the page's viewer.
+pub fn with_viewer<T>(viewer: Viewer, f: impl FnOnce() -> T) -> T {
+    struct Reset(Option<Viewer>);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            let before = self.0.take();
+            VIEWER.with(|v| *v.borrow_mut() = before);
+        }
+    }
+    let _reset = Reset(VIEWER.with(|v| v.borrow_mut().replace(viewer)));
+    f()
+}
+
 /// The whole page: GOV.UK's template (header, service navigation, footer) around `body`.
 /// No inline script or style, so it works under `Content-Security-Policy: default-src 'self'`.
 pub fn page(title: &str, body: Markup) -> String {
+    let viewer = VIEWER.with(|v| v.borrow().clone());
+    let links: Vec<(&str, &str)> = match &viewer {
+        Some(v) => v.links.clone(),
+        None => vec![("/", "Home"), ("/sign-in", "Sign in")],
+    };
     html! {
         (DOCTYPE)
         html lang="en" class="govuk-template" {
@@ -33,7 +67,7 @@ pub fn page(title: &str, body: Markup) -> String {
                     div class="govuk-width-container" { div class="govuk-service-navigation__container" {
                         nav aria-label="Menu" class="govuk-service-navigation__wrapper" {
                             ul class="govuk-service-navigation__list" id="navigation" {
-                                @for (href, label) in NAVIGATION {
+                                @for (href, label) in &links {
                                     li class="govuk-service-navigation__item" {
                                         a class="govuk-service-navigation__link" href=(href) { (label) }
                                     }
@@ -41,6 +75,20 @@ pub fn page(title: &str, body: Markup) -> String {
                             }
                         }
                     } }
+                }
+                @if let Some(v) = &viewer {
+                    div class="govuk-width-container" {
+                        div class="govuk-!-margin-top-2 sendscope-account" {
+                            p class="govuk-body-s govuk-!-margin-bottom-1" {
+                                "Signed in as " strong { (v.name) } " · "
+                                a class="govuk-link" href="/account/password" { "Change your password" }
+                            }
+                            form method="post" action="/sign-out" {
+                                (csrf(&v.csrf))
+                                button type="submit" class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0" data-module="govuk-button" { "Sign out" }
+                            }
+                        }
+                    }
                 }
                 div class="govuk-width-container" {
                     main class="govuk-main-wrapper" id="main-content" { (body) }
@@ -59,16 +107,6 @@ pub fn page(title: &str, body: Markup) -> String {
     .into_string()
 }
 
-const NAVIGATION: &[(&str, &str)] = &[
-    ("/", "Home"),
-    ("/cases", "Children's records"),
-    ("/settings", "Settings"),
-    ("/programmes", "Programmes"),
-    ("/dashboard", "Dashboard"),
-    ("/trajectories", "Trajectories"),
-];
-
-/// GOV.UK summary list: one row per (key, value).
 pub fn summary_list<K: Render, V: Render>(rows: impl IntoIterator<Item = (K, V)>) -> Markup {
     html! {
         dl.govuk-summary-list {
@@ -425,6 +463,61 @@ pub fn text_input(q: &Question<'_>, suffix: &str, width: Width, value: &str) -> 
                         type="text" spellcheck="false" value=(value) aria-describedby=[d];
                 },
             }
+        },
+    )
+}
+
+/// A form's problems, field by field (the field's name, what to do): its questions take
+/// their errors from here, and the error summary lists them.
+pub struct Problems<'a>(pub &'a [(&'static str, String)]);
+
+impl<'a> Problems<'a> {
+    /// The question `name`, with its error if it has one.
+    pub fn question(&self, name: &'a str, label: &'a str) -> Question<'a> {
+        Question {
+            error: self
+                .0
+                .iter()
+                .find(|(f, _)| *f == name)
+                .map(|(_, m)| m.as_str()),
+            ..Question::new(name, label)
+        }
+    }
+
+    /// The question with a hint.
+    pub fn hinted(&self, name: &'a str, label: &'a str, hint: &'a str) -> Question<'a> {
+        Question {
+            hint: Some(hint),
+            ..self.question(name, label)
+        }
+    }
+
+    /// The error summary, or nothing when there is no problem.
+    pub fn summary(&self) -> Markup {
+        html! {
+            @if !self.0.is_empty() {
+                (error_summary(self.0.iter().map(|(k, m)| (*k, m.as_str()))))
+            }
+        }
+    }
+}
+
+/// A message as a sentence on a page: its first letter a capital.
+pub fn sentence(m: &str) -> String {
+    let mut c = m.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+/// A GOV.UK password input: never filled in again when a form is shown with errors.
+pub fn password_input(q: &Question<'_>) -> Markup {
+    q.labelled(
+        "",
+        html! {
+            input class={ "govuk-input govuk-password-input__input govuk-!-width-one-half" @if q.error.is_some() { " govuk-input--error" } }
+                id=(q.name) name=(q.name) type="password" autocomplete="new-password" spellcheck="false"
+                autocapitalize="none" aria-describedby=[q.described_by()];
         },
     )
 }

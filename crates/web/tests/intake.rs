@@ -171,3 +171,77 @@ fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+fn csrf_of(page: &str) -> String {
+    let at = page.find("name=\"csrf\" value=\"").expect("csrf") + "name=\"csrf\" value=\"".len();
+    page[at..].split('"').next().unwrap_or("").to_string()
+}
+
+/// The same on the pages: the form, its errors field by field with nothing written, the
+/// possible matches with what was entered carried forward, and the new record.
+#[test]
+fn a_new_request_on_the_pages() {
+    let site = Site::demo(sqlite_db(), 40);
+    let cookie = site.sign_in("caseworker");
+    let events = || site.store.headline().expect("headline").events;
+    let (status, _, list) = site.http("GET", "/cases", &cookie, "");
+    assert_eq!(status, 200);
+    assert!(
+        list.contains("href=\"/requests/new\""),
+        "the list offers a new request"
+    );
+    let (status, _, form) = site.http("GET", "/requests/new", &cookie, "");
+    assert_eq!(status, 200, "{form}");
+    let csrf = csrf_of(&form);
+    let today = sendscope_domain::calendar::england_today();
+    let received = format!(
+        "received_on-day={}&received_on-month={}&received_on-year={}",
+        today.format("%-d"),
+        today.format("%-m"),
+        today.format("%Y")
+    );
+    let before = events();
+    let (status, _, page) = site.http(
+        "POST",
+        "/requests/new",
+        &cookie,
+        &format!("csrf={csrf}&given_names=&family_name=Okafor&birth_date-day=31&birth_date-month=2&birth_date-year=2019&{received}&upn=H80120000100"),
+    );
+    assert_eq!(status, 400);
+    for m in [
+        "Choose who made the request",
+        "Enter the child's given names",
+        "The date of birth must be a real date",
+        "UPN",
+    ] {
+        assert!(page.contains(m), "{m}: {page}");
+    }
+    assert_eq!(events(), before, "nothing written");
+    let child = format!(
+        "csrf={csrf}&requested_by=parent&{received}&given_names=Chidi&family_name=Okafor&birth_date-day=4&birth_date-month=5&birth_date-year=2018&sex=male&ethnicity=BAFR&parent_name=Ngozi+Okafor&parent_relationship=mother&parent_pr=yes&parent_letters=post"
+    );
+    let (status, headers, _) = site.http("POST", "/requests/new", &cookie, &child);
+    assert_eq!(status, 303, "{headers:?}");
+    let (_, _, found) = site.http("GET", "/cases?name=ngozi", &cookie, "");
+    assert!(
+        found.contains("Okafor, Chidi"),
+        "found by the mother's name"
+    );
+    // The same name and date of birth again: offered as a possible match.
+    let (status, _, page) = site.http("POST", "/requests/new", &cookie, &child);
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Is this a child already known?")
+            && page.contains("the same name and date of birth"),
+        "{page}"
+    );
+    assert!(
+        page.contains("name=\"given_names\" value=\"Chidi\""),
+        "carried forward"
+    );
+    let (_, _, none) = site.http("GET", "/cases?name=zzzz+nobody", &cookie, "");
+    assert!(none.contains("No children match"), "{none}");
+    // A role that does not record casework is not offered the form.
+    let (status, _, _) = site.http("GET", "/requests/new", &site.sign_in("commissioner"), "");
+    assert_eq!(status, 403);
+}

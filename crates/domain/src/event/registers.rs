@@ -182,6 +182,25 @@ pub struct SettingDetails {
     pub capacity: Option<u32>,
 }
 
+impl SettingDetails {
+    /// The setting as a list names it: schools with the same name (there are many St
+    /// Mary's) told apart by their URN and postcode.
+    pub fn label(&self) -> String {
+        let mut apart: Vec<String> = Vec::new();
+        if let Some(u) = &self.urn {
+            apart.push(format!("URN {u}"));
+        }
+        if let Some(p) = &self.postcode {
+            apart.push(p.to_string());
+        }
+        if apart.is_empty() {
+            self.name.clone()
+        } else {
+            format!("{} ({})", self.name, apart.join(", "))
+        }
+    }
+}
+
 /// Ofsted's framework: 4-point grades (to 2025) or report cards (from November 2025).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]

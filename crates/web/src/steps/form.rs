@@ -93,6 +93,14 @@ pub(crate) fn value<'a>(form: &'a Submitted, name: &str) -> &'a str {
         .unwrap_or("")
 }
 
+/// A submitted field's value as it was typed, spaces and all (a password's are its own).
+pub(crate) fn raw_value<'a>(form: &'a Submitted, name: &str) -> &'a str {
+    form.iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
+}
+
 pub(crate) fn values<'a>(form: &'a Submitted, name: &str) -> Vec<&'a str> {
     form.iter()
         .filter(|(k, _)| k == name)
@@ -104,16 +112,26 @@ pub(crate) fn values<'a>(form: &'a Submitted, name: &str) -> Vec<&'a str> {
 pub type FieldError = (&'static str, String);
 
 pub(crate) fn date_of(form: &Submitted, field: &Field) -> Result<Option<String>, String> {
-    let part = |p: &str| value(form, &format!("{}-{p}", field.key)).to_string();
+    date_from(form, field.key, field.label).map(|d| d.map(|d| d.to_string()))
+}
+
+/// A GOV.UK date input's three parts (`{key}-day`, `-month`, `-year`) as a date: none
+/// when all are empty, else what to put right, in the words of the question's `label`.
+pub(crate) fn date_from(
+    form: &Submitted,
+    key: &str,
+    label: &str,
+) -> Result<Option<NaiveDate>, String> {
+    let part = |p: &str| value(form, &format!("{key}-{p}")).to_string();
     let (d, m, y) = (part("day"), part("month"), part("year"));
     if d.is_empty() && m.is_empty() && y.is_empty() {
         return Ok(None);
     }
-    let label = field.label.to_lowercase();
+    let label = label.to_lowercase();
     let n = |s: &str| s.parse::<u32>().ok();
     match (n(&d), n(&m), y.parse::<i32>().ok()) {
         (Some(d), Some(m), Some(y)) if y >= 1000 => NaiveDate::from_ymd_opt(y, m, d)
-            .map(|x| Some(x.to_string()))
+            .map(Some)
             .ok_or_else(|| format!("The {label} must be a real date, for example 27 3 2025")),
         _ => Err(format!(
             "The {label} must include a day, month and year, for example 27 3 2025"
