@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod benchmarks;
 pub mod board;
 pub mod compliance;
+pub mod corrections;
 pub mod demo;
 pub mod figures;
 pub mod filter_options;

@@ -200,6 +200,11 @@ pub type Http<'a> = &'a dyn Fn(&str, &str, &str, &str) -> (u16, Vec<String>, Str
 /// which answers (status, Set-Cookie values as name=value, body): gets the form and its
 /// CSRF cookie, posts it, and returns the session cookie.
 pub fn sign_in_with(user: &str, http: Http<'_>) -> String {
+    sign_in_with_password(user, "demo", http)
+}
+
+/// Signs `user` in with `password` through the sign-in form; their session cookie.
+pub fn sign_in_with_password(user: &str, password: &str, http: Http<'_>) -> String {
     let (_, cookies, body) = http("GET", "/sign-in", "", "");
     let csrf_cookie = cookies
         .iter()
@@ -213,7 +218,7 @@ pub fn sign_in_with(user: &str, http: Http<'_>) -> String {
         "POST",
         "/sign-in",
         &csrf_cookie,
-        &format!("username={user}&password=demo&csrf={csrf}"),
+        &format!("username={user}&password={password}&csrf={csrf}"),
     );
     assert_eq!(status, 303, "{user} signs in");
     cookies

@@ -414,6 +414,88 @@ pub async fn record_request(
     .await
 }
 
+#[derive(serde::Deserialize)]
+struct AmendmentRequest {
+    #[serde(default)]
+    payload: Option<Value>,
+    #[serde(default)]
+    reason: String,
+}
+
+#[derive(Serialize)]
+struct Amendment {
+    seq: u64,
+    case: String,
+    deadlines: Vec<views::DeadlineView>,
+}
+
+/// POST /api/v1/cases/{id}/events/{seq}/correction: corrects a recorded step.
+pub async fn correct_step(
+    State(app): State<AppState>,
+    visitor: Visitor,
+    Path((id, seq)): Path<(String, u64)>,
+    body: axum::body::Bytes,
+) -> Response {
+    amend_step(app, visitor, id, seq, "correction", body).await
+}
+
+/// POST /api/v1/cases/{id}/events/{seq}/void: voids a step recorded by mistake.
+pub async fn void_step(
+    State(app): State<AppState>,
+    visitor: Visitor,
+    Path((id, seq)): Path<(String, u64)>,
+    body: axum::body::Bytes,
+) -> Response {
+    amend_step(app, visitor, id, seq, "void", body).await
+}
+
+/// Puts a recorded step right, with a reason; the answer carries the record's deadlines
+/// as they now stand.
+async fn amend_step(
+    app: AppState,
+    visitor: Visitor,
+    id: String,
+    seq: u64,
+    what: &'static str,
+    body: axum::body::Bytes,
+) -> Response {
+    with_caller(&app, visitor, move |store, c| {
+        let req: AmendmentRequest = serde_json::from_slice(&body).map_err(|e| {
+            Error::invalid(format!(
+                "Send JSON {{\"payload\": {{…}}, \"reason\": \"why\"}} to correct, or {{\"reason\": \"why\"}} to void: {e}"
+            ))
+            .problem("invalid-body", "The request body is not a correction")
+        })?;
+        use sendscope_app::corrections;
+        let done = match (what, req.payload) {
+            ("correction", Some(p)) => {
+                corrections::correct(store, &c.principal, &c.username, &id, seq, p, &req.reason)
+            }
+            ("correction", None) => Err(sendscope_app::steps::StepError::Invalid(
+                "give the step's payload as it should have been".into(),
+            )),
+            ("void", _) => corrections::void(store, &c.principal, &c.username, &id, seq, &req.reason),
+            _ => return Err(Error::not_found("Use /correction or /void")),
+        }
+        .map_err(|e| {
+            step_problem(
+                e,
+                "There is no such step on a child's record that you can see",
+                "Caseworkers and team managers put records right; this role can only read",
+            )
+        })?;
+        let case = sendscope_domain::ids::CaseId::parse(&id).map_err(Error::internal)?;
+        let mut r = json_ok(&Amendment {
+            seq: done,
+            case: id.clone(),
+            deadlines: deadlines_now(store, case)?,
+        });
+        *r.status_mut() = StatusCode::CREATED;
+        Ok(r)
+    })
+    .await
+}
+
 /// POST /api/v1/cases/{id}/steps: records one casework step. A step the rules refuse
 /// answers 422 with what must happen first, and nothing is written.
 pub async fn record_step(

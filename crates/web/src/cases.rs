@@ -309,22 +309,56 @@ fn render_case(v: &CaseView, people: &HashMap<String, String>, recorded: Option<
     });
     // The MoJ Frontend timeline, newest first: what happened, and every deadline on the
     // day it falls due with its days left or days late.
+    let can_change = v.can_record_steps;
     let mut timeline: Vec<(chrono::NaiveDate, u8, ui::TimelineItem)> = v
         .events
         .iter()
         .map(|e| {
+            let by = |actor: &str| {
+                people
+                    .get(actor)
+                    .map(String::as_str)
+                    .unwrap_or("sendscope")
+                    .to_string()
+            };
+            let (title, said) = match e.event_type.as_str() {
+                "event.corrected" => ("Correction".to_string(), e.reason.as_deref()),
+                "event.voided" => ("Step voided".to_string(), e.reason.as_deref()),
+                t => (event_label(t), None),
+            };
+            let amended = e.amended.as_ref();
+            let voided = amended.is_some_and(|a| a.voided.is_some());
+            let corrections = amended.map(|a| a.corrections.len()).unwrap_or(0);
             let item = ui::TimelineItem {
-                title: event_label(&e.event_type),
-                byline: Some(format!(
-                    "by {}",
-                    people
-                        .get(&e.actor)
-                        .map(String::as_str)
-                        .unwrap_or("sendscope")
-                )),
+                title: if voided {
+                    format!("{title} (void)")
+                } else if corrections > 0 {
+                    format!("{title} (corrected)")
+                } else {
+                    title
+                },
+                byline: Some(format!("by {}", by(&e.actor))),
                 date: Some(e.effective_date),
                 description: html! {
-                    @if e.recorded_later { "Recorded later, at " (e.recorded_at) " (UTC)." }
+                    @if e.recorded_later { p.govuk-body-s { "Recorded later, at " (e.recorded_at) " (UTC)." } }
+                    @if let Some(r) = said { p.govuk-body-s { "Why: " (r) } }
+                    @if let Some((_, r)) = amended.and_then(|a| a.voided.as_ref()) {
+                        p.govuk-body-s { "Voided: it was recorded by mistake and no longer counts. " @if let Some(r) = r { "Why: " (r) } }
+                    }
+                    @if corrections > 0 && !voided {
+                        p.govuk-body-s { "Corrected " (corrections) @if corrections == 1 { " time" } @else { " times" }
+                            ": the record now reads the corrected values (see the correction below for who changed it and why)." }
+                        @if let Some(now) = amended.and_then(|a| a.now.as_ref()).and_then(|n| n.get("on").and_then(|d| d.as_str())).and_then(|d| sendscope_domain::calendar::parse_date(d).ok()) {
+                            p.govuk-body-s { "The date is now " (date(now)) "." }
+                        }
+                    }
+                    @if can_change && e.correctable && !voided {
+                        p.govuk-body-s {
+                            a.govuk-link href={ "/cases/" (v.id) "/events/" (e.seq) "/correct" } { "Correct" span.govuk-visually-hidden { " " (event_label(&e.event_type)) } }
+                            " · "
+                            a.govuk-link href={ "/cases/" (v.id) "/events/" (e.seq) "/void" } { "Void" span.govuk-visually-hidden { " " (event_label(&e.event_type)) } }
+                        }
+                    }
                 },
             };
             (e.effective_date, 0, item)
@@ -344,6 +378,10 @@ fn render_case(v: &CaseView, people: &HashMap<String, String>, recorded: Option<
     html! {
         @if let Some(step) = recorded.and_then(crate::steps::step) {
             (ui::notification_banner(&format!("Recorded: {}", step.title), html! {}, true))
+        } @else if recorded == Some("correction") {
+            (ui::notification_banner("The correction is saved", html! {}, true))
+        } @else if recorded == Some("void") {
+            (ui::notification_banner("The step is voided", html! {}, true))
         }
         @if let Some(ch) = &v.child {
             h1.govuk-heading-l { (ch.given_names) " " (ch.family_name) }

@@ -12,6 +12,7 @@ pub mod benchmarks;
 pub mod board;
 pub mod cases;
 pub mod compliance;
+pub mod corrections;
 pub mod dashboard;
 pub mod error;
 pub mod intake;
@@ -128,6 +129,14 @@ pub fn router_with_setup(
         .route("/cases/{id}", get(cases::show))
         .route("/cases/{id}/steps", get(steps::menu))
         .route(
+            "/cases/{id}/events/{seq}/correct",
+            get(corrections::correct_form).post(corrections::correct_submit),
+        )
+        .route(
+            "/cases/{id}/events/{seq}/void",
+            get(corrections::void_form).post(corrections::void_submit),
+        )
+        .route(
             "/cases/{id}/letters/new/{kind}",
             get(letters::preview).post(letters::issue),
         )
@@ -167,6 +176,14 @@ pub fn router_with_setup(
         .route(
             "/api/v1/cases/{id}/steps",
             axum::routing::post(api::record_step),
+        )
+        .route(
+            "/api/v1/cases/{id}/events/{seq}/correction",
+            axum::routing::post(api::correct_step),
+        )
+        .route(
+            "/api/v1/cases/{id}/events/{seq}/void",
+            axum::routing::post(api::void_step),
         )
         .route(
             "/api/v1/provisions/{id}/steps",

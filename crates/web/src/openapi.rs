@@ -207,6 +207,26 @@ fn document() -> Value {
                 "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/StepRequest" } } } },
                 "responses": with(json!({ "201": ok("StepRecorded", "Recorded, with the record's deadlines now") }), &["400", "401", "403", "404", "422"])
             }},
+            "/api/v1/cases/{id}/events/{seq}/correction": { "post": {
+                "operationId": "correctStep", "summary": "Correct a recorded step: its whole payload as it should have been, and why",
+                "description": "The step keeps its place in the history beside what it became, who corrected it and why; every clock and figure reads the corrected values. \
+                    Letters cannot be corrected. A corrected date after today is refused.",
+                "parameters": [path_id("Case reference"), { "name": "seq", "in": "path", "required": true, "schema": { "type": "integer" }, "description": "The step's seq, from the record's events" }],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                    "type": "object", "required": ["payload", "reason"],
+                    "properties": { "payload": { "type": "object", "description": "The step's fields as they should have been (the step type's payload)" },
+                        "reason": { "type": "string", "description": "Why: kept with the correction and shown beside it" } } } } } },
+                "responses": with(json!({ "201": ok("Amendment", "Corrected") }), &["400", "401", "403", "404", "422"])
+            }},
+            "/api/v1/cases/{id}/events/{seq}/void": { "post": {
+                "operationId": "voidStep", "summary": "Void a step recorded by mistake, saying why",
+                "description": "The step stays in the history, marked void, and no longer counts in any clock or figure.",
+                "parameters": [path_id("Case reference"), { "name": "seq", "in": "path", "required": true, "schema": { "type": "integer" }, "description": "The step's seq, from the record's events" }],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                    "type": "object", "required": ["reason"],
+                    "properties": { "reason": { "type": "string", "description": "Why: kept with the void and shown beside it" } } } } } },
+                "responses": with(json!({ "201": ok("Amendment", "Voided") }), &["400", "401", "403", "404", "422"])
+            }},
             "/api/v1/provisions/{id}/steps": { "post": {
                 "operationId": "recordProvisionStep", "summary": "The provisions register (commissioners and team managers)",
                 "description": "Open a provision (provision.opened, with an identifier you make), then record its places, costs, service level agreements, \
@@ -321,7 +341,11 @@ fn document() -> Value {
                         "events": { "type": "array", "items": { "type": "object",
                             "required": ["seq", "type", "effective_date", "recorded_at", "actor", "recorded_later"],
                             "properties": { "seq": { "type": "integer" }, "type": { "type": "string" }, "effective_date": date,
-                                "recorded_at": { "type": "string" }, "actor": { "type": "string" }, "recorded_later": { "type": "boolean" } } } }
+                                "recorded_at": { "type": "string" }, "actor": { "type": "string" }, "recorded_later": { "type": "boolean" },
+                                "reason": { "type": ["string", "null"], "description": "Why it was recorded: a correction's or a void's reason" },
+                                "correctable": { "type": "boolean", "description": "A step that may be corrected or voided" },
+                                "amended": { "type": ["object", "null"], "description": "What became of the step: its corrections (event, reason) with its values now, or its void",
+                                    "properties": { "corrections": { "type": "array" }, "now": {}, "voided": {} } } } } }
                     }
                 },
                 "Deadline": {
@@ -376,6 +400,11 @@ fn document() -> Value {
                     "type": "object", "required": ["detail", "possible_matches"],
                     "properties": { "detail": { "type": "string" },
                         "possible_matches": { "type": "array", "items": { "$ref": "#/components/schemas/payload.PossibleMatch" } } }
+                },
+                "Amendment": {
+                    "type": "object", "required": ["seq", "case", "deadlines"],
+                    "properties": { "seq": { "type": "integer", "description": "The correction's or void's own place in the log" }, "case": { "type": "string" },
+                        "deadlines": { "type": "array", "items": { "$ref": "#/components/schemas/Deadline" } } }
                 },
                 "StepRecorded": {
                     "type": "object", "required": ["seq", "case", "type", "deadlines"],

@@ -161,6 +161,12 @@ pub struct EventView {
     pub recorded_at: String,
     pub actor: String,
     pub recorded_later: bool,
+    /// Why it was recorded (a correction's or a void's reason).
+    pub reason: Option<String>,
+    /// The step as it stands now, where it was corrected or voided.
+    pub amended: Option<sendscope_app::corrections::Amended>,
+    /// It may be corrected or voided (a step, not a letter or a correction).
+    pub correctable: bool,
 }
 
 /// A child's record as one user may see it.
@@ -576,8 +582,9 @@ pub fn case_view(
         } else {
             None
         };
-    let events = store
-        .stream_events(StreamRef::case(case))?
+    let stored = store.stream_events(StreamRef::case(case))?;
+    let mut amended = sendscope_app::corrections::amendments(&stored);
+    let events = stored
         .iter()
         .map(|e| EventView {
             seq: e.seq,
@@ -586,6 +593,9 @@ pub fn case_view(
             recorded_at: e.recorded_at.to_string(),
             actor: e.actor.clone(),
             recorded_later: e.backdated(),
+            reason: e.reason.clone(),
+            amended: amended.remove(&e.seq),
+            correctable: sendscope_app::corrections::correctable(&e.event_type),
         })
         .collect();
     let deadlines = sendscope_domain::clocks::case_deadlines(&c, england_today())

@@ -172,11 +172,6 @@ fn urlencode(s: &str) -> String {
         .collect()
 }
 
-fn csrf_of(page: &str) -> String {
-    let at = page.find("name=\"csrf\" value=\"").expect("csrf") + "name=\"csrf\" value=\"".len();
-    page[at..].split('"').next().unwrap_or("").to_string()
-}
-
 /// The same on the pages: the form, its errors field by field with nothing written, the
 /// possible matches with what was entered carried forward, and the new record.
 #[test]

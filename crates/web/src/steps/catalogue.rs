@@ -634,6 +634,11 @@ pub fn step(slug: &str) -> Option<&'static Step> {
     STEPS.iter().find(|s| s.slug == slug)
 }
 
+/// The form that records an event type.
+pub fn step_for(event_type: &str) -> Option<&'static Step> {
+    STEPS.iter().find(|s| s.event_type == event_type)
+}
+
 pub(crate) const SECTIONS: &[(&str, &str)] = &[
     ("a", "A: views, interests and aspirations"),
     ("b", "B: special educational needs"),

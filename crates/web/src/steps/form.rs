@@ -420,3 +420,112 @@ pub fn payload(step: &Step, form: &Submitted, ctx: &Context) -> Result<Value, Ve
         Err(errors)
     }
 }
+
+/// A step's recorded values as its form's fields, to correct them: what the form asks is
+/// shown as it was recorded (or last corrected); what a form cannot show again is asked
+/// afresh.
+pub fn prefill(step: &Step, recorded: &Value) -> Submitted {
+    let mut out: Submitted = Vec::new();
+    for f in step.fields {
+        let v = &recorded[f.key];
+        let mut put = |k: String, s: String| out.push((k, s));
+        let text = |v: &Value| {
+            v.as_str()
+                .map(str::to_string)
+                .or_else(|| v.as_u64().map(|n| n.to_string()))
+        };
+        let setting = |v: &Value| text(&v["provision"]).or_else(|| text(&v["setting"]["setting"]));
+        match f.kind {
+            Kind::Date | Kind::OptionalDate => {
+                if let Some(d) = v
+                    .as_str()
+                    .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+                {
+                    put(format!("{}-day", f.key), d.format("%-d").to_string());
+                    put(format!("{}-month", f.key), d.format("%-m").to_string());
+                    put(format!("{}-year", f.key), d.format("%Y").to_string());
+                }
+            }
+            Kind::YesNo => {
+                if let Some(b) = v.as_bool() {
+                    put(f.key.into(), if b { "yes" } else { "no" }.into());
+                }
+            }
+            Kind::Checkboxes(_) | Kind::NeedTypes | Kind::OptionalNeedTypes => {
+                for x in v.as_array().into_iter().flatten() {
+                    if let Some(s) = text(x) {
+                        put(f.key.into(), s);
+                    }
+                }
+            }
+            Kind::List => {
+                let items: Vec<String> = v
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(text)
+                    .collect();
+                put(f.key.into(), items.join(", "));
+            }
+            Kind::Money => {
+                if let Some(p) = v.as_i64() {
+                    put(f.key.into(), format!("{}.{:02}", p / 100, p % 100));
+                }
+            }
+            Kind::SettingRef | Kind::OptionalSettingRef | Kind::Placed => {
+                if let Some(s) = setting(v) {
+                    put(f.key.into(), s);
+                }
+            }
+            Kind::Named => {
+                if let Some(s) = setting(&v[0]) {
+                    put(f.key.into(), s);
+                }
+            }
+            Kind::Needs => {
+                if let Some(s) = text(&v[0]["need"]) {
+                    put(f.key.into(), s);
+                }
+            }
+            Kind::Sections => {
+                for (k, _) in SECTIONS {
+                    if let Some(s) = text(&v[*k]) {
+                        put(format!("sections-{k}"), s);
+                    }
+                }
+            }
+            Kind::Scores => {
+                for (k, x) in v.as_object().into_iter().flatten() {
+                    if let Some(s) = text(x) {
+                        put(format!("scores-{k}"), s);
+                    }
+                }
+            }
+            Kind::NextRequest | Kind::Fixed(_) => {}
+            _ => {
+                if let Some(s) = text(v) {
+                    put(f.key.into(), s);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The corrected payload: what the form gives, over what was recorded (so the fields a
+/// form does not ask, and the request a step belongs to, stay as they were).
+pub fn corrected(step: &Step, recorded: &Value, asked: Value) -> Value {
+    let mut out = recorded.as_object().cloned().unwrap_or_default();
+    if let Value::Object(m) = asked {
+        for (k, v) in m {
+            let kept = step
+                .fields
+                .iter()
+                .any(|f| f.key == k && matches!(f.kind, Kind::NextRequest | Kind::Fixed(_)));
+            if !kept {
+                out.insert(k, v);
+            }
+        }
+    }
+    Value::Object(out)
+}

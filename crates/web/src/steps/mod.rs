@@ -71,7 +71,7 @@ pub fn is_case_event(event_type: &str) -> bool {
 }
 
 /// A step's form for a record this user may change: the step, the record, the choices.
-fn prepare(
+pub(crate) fn prepare(
     store: &dyn Store,
     options: &sendscope_app::filter_options::FilterOptions,
     who: &SignedIn,

@@ -42,6 +42,15 @@ impl Site {
     /// The demo with `plans` plans in `db`, and the router over it.
     pub fn demo(db: Db, plans: u32) -> Site {
         demo(&db.url, plans);
+        Site::over(db, None)
+    }
+
+    /// An empty database behind the router, with the one-time set-up link's `secret`.
+    pub fn empty(db: Db, secret: &str) -> Site {
+        Site::over(db, Some(secret.to_string()))
+    }
+
+    fn over(db: Db, setup: Option<String>) -> Site {
         let store: Arc<dyn Store> = Arc::from(sendscope_store::open(&db.url).expect("opens"));
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -49,7 +58,7 @@ impl Site {
             .expect("runtime");
         let router = {
             let _in = rt.enter();
-            sendscope_web::router(store.clone(), false)
+            sendscope_web::router_with_setup(store.clone(), false, setup)
         };
         Site {
             router,
@@ -112,6 +121,13 @@ impl Site {
         (status, cookies, body)
     }
 
+    /// Signs an account in with its password; its session cookie.
+    pub fn sign_in_as(&self, user: &str, password: &str) -> String {
+        sign_in_with_password(user, password, &|method, path, cookie, form| {
+            self.http(method, path, cookie, form)
+        })
+    }
+
     /// Signs a demo account in; its session cookie.
     pub fn sign_in(&self, user: &str) -> String {
         sign_in_with(user, &|method, path, cookie, form| {
@@ -152,4 +168,26 @@ impl Site {
         let (status, _, kind, body) = self.send(r.body(Body::empty()).expect("request"));
         (status, kind, body)
     }
+}
+
+/// The CSRF token a page's forms carry.
+pub fn csrf_of(page: &str) -> String {
+    let at = page.find("name=\"csrf\" value=\"").expect("csrf") + "name=\"csrf\" value=\"".len();
+    page[at..].split('"').next().unwrap_or("").to_string()
+}
+
+/// Checks `value` against a schema of the OpenAPI document (`#/components/schemas/...`).
+pub fn assert_schema(schema: &str, value: &serde_json::Value) {
+    let doc = sendscope_web::api::openapi();
+    let root = serde_json::json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$ref": format!("#/components/schemas/{schema}"),
+        "components": doc["components"],
+    });
+    let validator = jsonschema::validator_for(&root).expect("the document's schemas compile");
+    let errors: Vec<String> = validator
+        .iter_errors(value)
+        .map(|e| format!("{e} at {}", e.instance_path))
+        .collect();
+    assert!(errors.is_empty(), "{schema}: {errors:?}\n{value}");
 }
