@@ -97,7 +97,7 @@ fn render(
         h1.govuk-heading-l { "Set-up and accounts" }
         p.govuk-body { "Every change here is recorded with who made it and when." }
 
-        h2.govuk-heading-m id="teams" { "Teams" }
+        h2.govuk-heading-m id="teams-heading" { "Teams" }
         @if teams.is_empty() {
             p.govuk-body { "The council has no teams yet. Add the first below." }
         } @else {
@@ -109,7 +109,7 @@ fn render(
             (ui::submit("Add the team"))
         }
 
-        h2.govuk-heading-m id="staff" { "Staff" }
+        h2.govuk-heading-m id="staff-heading" { "Staff" }
         @if !staff.is_empty() {
             (ui::table(
                 "The council's staff",
@@ -130,7 +130,7 @@ fn render(
             (ui::submit("Add the member of staff"))
         }
 
-        h2.govuk-heading-m id="accounts" { "Accounts" }
+        h2.govuk-heading-m id="accounts-heading" { "Accounts" }
         @if !accounts.is_empty() {
             (ui::table(
                 "Accounts in this area",

@@ -203,9 +203,13 @@ fn case_page(
                 store,
                 v.events.iter().map(|e| e.actor.as_str()),
             );
+            let family = who.principal.role.is_family();
             Html(ui::page(
                 "Child's record",
-                render_case(&v, &people, recorded),
+                html! {
+                    @if family { (what_happens_next(&v)) }
+                    (render_case(&v, &people, recorded))
+                },
             ))
             .into_response()
         }
@@ -225,6 +229,37 @@ fn event_label(event_type: &str) -> String {
     match c.next() {
         Some(f) => f.to_uppercase().chain(c).collect(),
         None => String::new(),
+    }
+}
+
+/// For the family, first: what the council must do next and by when, in plain words,
+/// and anything it is late with. The law behind each is in the deadlines below.
+fn what_happens_next(v: &CaseView) -> Markup {
+    let date = |d: chrono::NaiveDate| d.format("%-d %B %Y").to_string();
+    let mut next: Vec<&views::DeadlineView> = v
+        .deadlines
+        .iter()
+        .filter(|d| matches!(d.state, "upcoming" | "open"))
+        .collect();
+    next.sort_by_key(|d| d.due);
+    let late: Vec<&views::DeadlineView> = v
+        .deadlines
+        .iter()
+        .filter(|d| d.state == "overdue")
+        .collect();
+    html! {
+        div.govuk-inset-text {
+            h2.govuk-heading-m { "What happens next" }
+            @if next.is_empty() && late.is_empty() {
+                p.govuk-body { "Nothing is waiting on the council just now. Your caseworker will tell you when something changes." }
+            }
+            @for d in next.iter().take(3) {
+                p.govuk-body { strong { (d.step) } " by " (date(d.due)) " (" (d.summary.to_lowercase()) ")." }
+            }
+            @for d in &late {
+                p.govuk-body { strong { (d.step) } ": this was due by " (date(d.due)) " and is late. You can ask your caseworker why, or complain to the council." }
+            }
+        }
     }
 }
 
@@ -340,7 +375,11 @@ fn render_case(v: &CaseView, people: &HashMap<String, String>, recorded: Option<
                 byline: Some(format!("by {}", by(&e.actor))),
                 date: Some(e.effective_date),
                 description: html! {
-                    @if e.recorded_later { p.govuk-body-s { "Recorded later, at " (e.recorded_at) " (UTC)." } }
+                    @if e.recorded_later {
+                        p.govuk-body-s { "Recorded later, on "
+                            (sendscope_domain::Instant::parse(&e.recorded_at).map(|t| date(t.england_date())).unwrap_or_else(|_| e.recorded_at.clone()))
+                            "." }
+                    }
                     @if let Some(r) = said { p.govuk-body-s { "Why: " (r) } }
                     @if let Some((_, r)) = amended.and_then(|a| a.voided.as_ref()) {
                         p.govuk-body-s { "Voided: it was recorded by mistake and no longer counts. " @if let Some(r) = r { "Why: " (r) } }

@@ -1,0 +1,227 @@
+// A real local area from an empty database, no demo, in real Chromium with JavaScript on
+// and off: the administrator comes in through the one-time set-up link `serve` prints,
+// sets up a team, two staff and their accounts; the caseworker records a new child's
+// request with their mother, then the decision, advice, the draft and the final plan,
+// corrects a wrong date and voids a step recorded by mistake; the mother's account sees
+// her child's record and what happens next. Zero axe violations on every page.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import net from 'node:net';
+import { chromium } from 'playwright-core';
+import AxeBuilder from '@axe-core/playwright';
+
+const BIN = process.env.SENDSCOPE_BIN || 'target/debug/sendscope';
+const OUT = 'test-output/screenshots';
+const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+const PASSWORD = 'correct horse battery';
+const servers = [];
+let browser;
+
+async function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  });
+}
+
+// `serve` on an empty database: its address, and the set-up link it prints.
+async function emptyServer() {
+  const dir = mkdtempSync(join(tmpdir(), 'sendscope-empty-'));
+  const port = await freePort();
+  const proc = spawn(BIN, ['--database-url', `sqlite://${join(dir, 'e.db')}`, 'serve', '--port', String(port)],
+    { stdio: ['ignore', 'pipe', 'ignore'] });
+  servers.push(proc);
+  let out = '';
+  proc.stdout.on('data', (d) => { out += d; });
+  for (let i = 0; i < 200 && !/\/setup\/[0-9a-f]+/.test(out); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const link = out.match(/http:\/\/[^ ]+\/setup\/[0-9a-f]+/);
+  assert.ok(link, `serve printed a set-up link: ${out}`);
+  return { base: `http://127.0.0.1:${port}`, setup: link[0] };
+}
+
+before(async () => {
+  mkdirSync(OUT, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  for (const s of servers) s.kill();
+});
+
+const daysAgo = (n) => {
+  const d = new Date();
+  d.setUTCHours(12);
+  d.setUTCDate(d.getUTCDate() - n);
+  return d;
+};
+
+async function area(javaScriptEnabled) {
+  const { base, setup } = await emptyServer();
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const cdp = javaScriptEnabled ? null : await context.newCDPSession(page);
+  if (cdp) await cdp.send('Emulation.setScriptExecutionDisabled', { value: true });
+  const tag = `empty-${javaScriptEnabled ? 'js' : 'nojs'}`;
+  let n = 0;
+  const check = async (name) => {
+    if (cdp) await cdp.send('Emulation.setScriptExecutionDisabled', { value: false });
+    const results = await new AxeBuilder({ page }).withTags(TAGS).analyze();
+    if (cdp) await cdp.send('Emulation.setScriptExecutionDisabled', { value: true });
+    await page.screenshot({ path: join(OUT, `${tag}-${String(n++).padStart(2, '0')}-${name}.png`), fullPage: true });
+    const summary = results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`);
+    assert.deepEqual(summary, [], `axe violations on ${name}`);
+  };
+  const submit = async (selector = 'main button[type=submit]') => {
+    await Promise.all([page.waitForNavigation(), page.click(selector)]);
+  };
+  const date = async (id, d) => {
+    await page.fill(`#${id}`, String(d.getUTCDate()));
+    await page.fill(`#${id}-month`, String(d.getUTCMonth() + 1));
+    await page.fill(`#${id}-year`, String(d.getUTCFullYear()));
+  };
+  const signIn = async (user) => {
+    await page.goto(`${base}/sign-in`);
+    await page.fill('#username', user);
+    await page.fill('#password', PASSWORD);
+    await submit();
+  };
+  const signOut = async () => {
+    await Promise.all([page.waitForNavigation(), page.click('header ~ div form[action="/sign-out"] button, form[action="/sign-out"] button')]);
+  };
+
+  // The set-up link: the area and its first administrator.
+  await page.goto(setup);
+  await check('setup');
+  await page.fill('#la_code', '831');
+  await page.fill('#username', 'admin');
+  await page.fill('#password', PASSWORD);
+  await page.fill('#confirm', PASSWORD);
+  await submit();
+  assert.match(await page.content(), /Your local area and your administrator/);
+  await check('setup-done');
+
+  // The administrator: a team, two staff, their accounts.
+  await signIn('admin');
+  await page.goto(`${base}/admin`);
+  await check('admin');
+  await page.fill('#team_name', 'SEND Team North');
+  await submit('form[action="/admin/teams"] button');
+  for (const [name, job] of [['Zara Ali', 'caseworker'], ['Sam Patel', 'team_manager']]) {
+    await page.fill('#staff_name', name);
+    await page.selectOption('#staff_team', 'SEND Team North');
+    await page.selectOption('#staff_job', job);
+    await submit('form[action="/admin/staff"] button');
+  }
+  for (const [user, role, staff] of [['zali', 'caseworker', 'Zara Ali'], ['spatel', 'team_manager', 'Sam Patel']]) {
+    await page.fill('#username', user);
+    await page.selectOption('#role', role);
+    await page.selectOption('#staff', { label: `${staff} (SEND Team North)` });
+    await page.fill('#password', PASSWORD);
+    await submit('form[action="/admin/accounts"] button');
+    assert.match(await page.content(), /The account is created/);
+  }
+  await check('admin-accounts');
+  await signOut();
+
+  // The caseworker: a new child's request, with their mother.
+  await signIn('zali');
+  await page.goto(`${base}/cases`);
+  await Promise.all([page.waitForNavigation(), page.click('a[href="/requests/new"]')]);
+  await check('request-form');
+  await submit();
+  assert.match(await page.content(), /There is a problem/);
+  await check('request-form-errors');
+  await page.check('#requested_by');
+  await date('received_on', daysAgo(120));
+  await page.fill('#given_names', 'Chidi');
+  await page.fill('#family_name', 'Okafor');
+  await date('birth_date', new Date(Date.UTC(2018, 4, 4, 12)));
+  await page.check('#sex-1');
+  await page.fill('#parent_name', 'Ngozi Okafor');
+  await page.selectOption('#parent_relationship', 'mother');
+  await page.fill('#parent_email', 'ngozi@example.com');
+  await submit();
+  const caseUrl = page.url().split('?')[0];
+  assert.match(caseUrl, /\/cases\/[0-9a-f-]{36}$/);
+  assert.match(await page.content(), /Recorded: Request for an EHC needs assessment received/);
+  assert.match(await page.content(), /Recorded later/);
+  await check('case-new');
+  const step = async (slug, fill) => {
+    await page.goto(`${caseUrl}/steps/${slug}`);
+    await page.check('#request');
+    await fill();
+    await submit();
+    assert.match(await page.content(), /Recorded:/, `${slug} recorded`);
+  };
+  await step('assessment-decided', async () => { await page.check('#decision'); await date('on', daysAgo(80)); });
+  await step('advice-requested', async () => { await page.check('#kinds'); await page.check('#kinds-2'); await date('on', daysAgo(79)); });
+  await step('advice-received', async () => { await page.check('#kind'); await date('on', daysAgo(60)); });
+  await step('advice-received', async () => { await page.check('#kind-2'); await date('on', daysAgo(1)); });
+  await step('draft-plan-served', async () => { await date('on', daysAgo(40)); await page.fill('#sections-a', 'Chidi loves trains.'); });
+  await step('final-plan-issued', async () => {
+    await date('on', daysAgo(20));
+    await page.selectOption('#needs', 'SLCN');
+    await page.check('#personal_budget-1');
+    await page.fill('#sections-a', 'Chidi loves trains.');
+  });
+  await check('case-plan');
+
+  // A wrong date corrected, with a reason.
+  await Promise.all([page.waitForNavigation(),
+    page.click('a[href$="/correct"]:has-text("Assessment decided")')]);
+  await check('correct-form');
+  await date('on', daysAgo(100));
+  await submit();
+  assert.match(await page.content(), /Say why it is being corrected/);
+  await page.fill('#reason', 'The decision letter is dated earlier');
+  await submit();
+  assert.match(await page.content(), /The correction is saved/);
+  assert.match(await page.content(), /The decision letter is dated earlier/);
+  // A step recorded by mistake voided: the social care advice was not received.
+  await Promise.all([page.waitForNavigation(),
+    page.click('a[href$="/void"]:has-text("Advice received")')]);
+  await check('void-form');
+  await page.fill('#reason', 'Recorded on the wrong record');
+  await submit();
+  assert.match(await page.content(), /The step is voided/);
+  assert.match(await page.content(), /\(void\)/);
+  await check('case-corrected');
+  const caseId = caseUrl.split('/').pop();
+  await signOut();
+
+  // The mother's account, made by the administrator, sees her child's record.
+  await signIn('admin');
+  await page.goto(`${base}/admin`);
+  await page.fill('#username', 'ngozi');
+  await page.selectOption('#role', 'parent_carer');
+  await page.fill('#child', caseId);
+  await page.fill('#person', 'Ngozi Okafor');
+  await page.fill('#password', PASSWORD);
+  await submit('form[action="/admin/accounts"] button');
+  assert.match(await page.content(), /The account is created/);
+  await signOut();
+  await signIn('ngozi');
+  await page.goto(`${base}/cases`);
+  await Promise.all([page.waitForNavigation(), page.click(`a[href="/cases/${caseId}"]`)]);
+  const seen = await page.content();
+  assert.match(seen, /Chidi/);
+  assert.match(seen, /review/i, 'the next deadline: the plan\'s first review');
+  assert.doesNotMatch(seen, /\/correct"/, 'a family cannot correct the record');
+  await check('mother-case');
+  await context.close();
+}
+
+for (const js of [true, false]) {
+  test(`a new local area from an empty database, JavaScript ${js ? 'on' : 'off'}`, { timeout: 120_000 }, async () => area(js));
+}
