@@ -137,11 +137,18 @@ impl Kpi {
                 .map(|e| e.stream)
                 .collect();
             for s in touched {
-                match store.projection(s)?.map(|p| (p.area, p.state)) {
-                    Some((area, StreamState::Case(c))) => {
+                match store
+                    .projection(s)?
+                    .map(|p| (p.area, p.merged_into.is_some(), p.state))
+                {
+                    // A duplicate merged into another record counts for nothing.
+                    Some((area, true, StreamState::Case(_))) => {
+                        engine.upsert_case(CaseId(s.id), area, &Default::default())
+                    }
+                    Some((area, false, StreamState::Case(c))) => {
                         engine.upsert_case(CaseId(s.id), area, &c)
                     }
-                    Some((_, state)) => register(engine, s, &state),
+                    Some((_, _, state)) => register(engine, s, &state),
                     _ => {}
                 }
             }

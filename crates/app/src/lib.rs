@@ -13,6 +13,7 @@ pub mod demo;
 pub mod figures;
 pub mod filter_options;
 pub mod intake;
+pub mod merge;
 pub mod people;
 pub mod placement;
 pub mod programmes;

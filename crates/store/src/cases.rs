@@ -124,12 +124,18 @@ pub(crate) fn build(q: &CaseQuery) -> Result<(String, Vec<Value>)> {
     if let Some(case) = q.case {
         add("s.stream_id = $?", Value::Uuid(case.0), &mut values);
     }
-    if let Some(stage) = q.stage {
-        add(
+    match q.stage {
+        Some(stage) => add(
             "c.stage = $?",
             Value::Text(stage.as_str().into()),
             &mut values,
-        );
+        ),
+        // A record merged into another is the same child: listed only when asked for.
+        None => add(
+            "c.stage <> $?",
+            Value::Text(Stage::Merged.as_str().into()),
+            &mut values,
+        ),
     }
     if let Some(need) = q.need {
         add(

@@ -496,6 +496,43 @@ async fn amend_step(
     .await
 }
 
+#[derive(serde::Deserialize)]
+struct MergeRequest {
+    duplicate: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// POST /api/v1/cases/{id}/merge: joins a duplicate record of the same child into this
+/// one (team managers).
+pub async fn merge_case(
+    State(app): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    with_caller(&app, visitor, move |store, c| {
+        let req: MergeRequest = serde_json::from_slice(&body).map_err(|e| {
+            Error::invalid(format!(
+                "Send JSON {{\"duplicate\": \"the duplicate's reference\", \"reason\": \"why they are the same child\"}}: {e}"
+            ))
+            .problem("invalid-body", "The request body is not a merge")
+        })?;
+        sendscope_app::merge::merge(store, &c.principal, &c.username, &req.duplicate, &id, &req.reason)
+            .map_err(|e| {
+                step_problem(
+                    e,
+                    "There is no such record in your team: check both references",
+                    "Team managers merge records",
+                )
+            })?;
+        let mut r = json_ok(&json!({ "case": id, "merged": req.duplicate.trim() }));
+        *r.status_mut() = StatusCode::CREATED;
+        Ok(r)
+    })
+    .await
+}
+
 /// POST /api/v1/cases/{id}/steps: records one casework step. A step the rules refuse
 /// answers 422 with what must happen first, and nothing is written.
 pub async fn record_step(
@@ -580,7 +617,7 @@ pub async fn settings(
         if !errors.is_empty() {
             return Err(invalid(errors));
         }
-        let all = views::settings(store, &c.principal).map_err(Error::internal)?;
+        let all = crate::setting_views::settings(store, &c.principal).map_err(Error::internal)?;
         let end = (after + limit).min(all.len());
         let next = (end < all.len()).then(|| end.to_string());
         let items: Vec<_> = all.into_iter().skip(after).take(limit).collect();
@@ -599,7 +636,7 @@ pub async fn setting(
         settings_allowed(&c.principal)?;
         let gone = || Error::not_found("There is no setting with that identifier in your area");
         let id = SettingId::parse(&id).map_err(|_| gone())?;
-        let v = views::setting_view(store, &c.principal, id)
+        let v = crate::setting_views::setting_view(store, &c.principal, id)
             .map_err(Error::internal)?
             .ok_or_else(gone)?;
         Ok(json_ok(&v))

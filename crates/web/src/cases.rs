@@ -421,6 +421,11 @@ fn render_case(v: &CaseView, people: &HashMap<String, String>, recorded: Option<
             (ui::notification_banner("The correction is saved", html! {}, true))
         } @else if recorded == Some("void") {
             (ui::notification_banner("The step is voided", html! {}, true))
+        } @else if recorded == Some("merge") {
+            (ui::notification_banner("The records are merged: the duplicate now counts as this child", html! {}, true))
+        }
+        @if v.stage == "merged" {
+            (ui::warning(html! { "This record is a duplicate, merged into another record of the same child. It no longer counts in any list or figure." }))
         }
         @if let Some(ch) = &v.child {
             h1.govuk-heading-l { (ch.given_names) " " (ch.family_name) }
@@ -436,6 +441,9 @@ fn render_case(v: &CaseView, people: &HashMap<String, String>, recorded: Option<
         @if v.can_record_steps {
             a href={ "/cases/" (v.id) "/steps" } role="button" draggable="false"
                 class="govuk-button govuk-button--secondary" data-module="govuk-button" { "Record a step" }
+            @if v.can_merge && v.stage != "merged" {
+                p.govuk-body { (ui::link(&format!("/cases/{}/merge", v.id), "Merge a duplicate record of this child into this one")) }
+            }
             p.govuk-body {
                 (ui::link(&format!("/cases/{}/options", v.id), "Placement options: every suitable provision with its full cost"))
             }

@@ -17,12 +17,14 @@ pub mod dashboard;
 pub mod error;
 pub mod intake;
 pub mod letters;
+pub mod merge;
 pub mod openapi;
 pub mod placement;
 pub mod programmes;
 pub mod queue;
 pub mod register;
 pub mod requests;
+pub mod setting_views;
 pub mod settings;
 pub mod setup;
 pub(crate) mod shell;
@@ -128,6 +130,7 @@ pub fn router_with_setup(
         .route("/requests/new", get(intake::form).post(intake::submit))
         .route("/cases/{id}", get(cases::show))
         .route("/cases/{id}/steps", get(steps::menu))
+        .route("/cases/{id}/merge", get(merge::form).post(merge::submit))
         .route(
             "/cases/{id}/events/{seq}/correct",
             get(corrections::correct_form).post(corrections::correct_submit),
@@ -180,6 +183,10 @@ pub fn router_with_setup(
         .route(
             "/api/v1/cases/{id}/events/{seq}/correction",
             axum::routing::post(api::correct_step),
+        )
+        .route(
+            "/api/v1/cases/{id}/merge",
+            axum::routing::post(api::merge_case),
         )
         .route(
             "/api/v1/cases/{id}/events/{seq}/void",

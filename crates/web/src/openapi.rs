@@ -218,6 +218,18 @@ fn document() -> Value {
                         "reason": { "type": "string", "description": "Why: kept with the correction and shown beside it" } } } } } },
                 "responses": with(json!({ "201": ok("Amendment", "Corrected") }), &["400", "401", "403", "404", "422"])
             }},
+            "/api/v1/cases/{id}/merge": { "post": {
+                "operationId": "mergeCase", "summary": "Join a duplicate record of the same child into this one (team managers)",
+                "description": "This record goes on; the duplicate keeps its history, linked to this one, and no longer counts in any list or figure. Nothing is copied across.",
+                "parameters": [path_id("The record that goes on")],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                    "type": "object", "required": ["duplicate", "reason"],
+                    "properties": { "duplicate": { "type": "string", "description": "The duplicate record's reference" },
+                        "reason": { "type": "string", "description": "Why they are the same child" } } } } } },
+                "responses": with(json!({ "201": { "description": "Merged", "content": { "application/json": { "schema": {
+                    "type": "object", "required": ["case", "merged"],
+                    "properties": { "case": { "type": "string" }, "merged": { "type": "string" } } } } } } }), &["400", "401", "403", "404", "422"])
+            }},
             "/api/v1/cases/{id}/events/{seq}/void": { "post": {
                 "operationId": "voidStep", "summary": "Void a step recorded by mistake, saying why",
                 "description": "The step stays in the history, marked void, and no longer counts in any clock or figure.",
@@ -318,6 +330,7 @@ fn document() -> Value {
                         "deadlines": { "type": "array", "description": "Every statutory deadline with its state today; exceptions are flags and never move a due date",
                             "items": { "$ref": "#/components/schemas/Deadline" } },
                         "can_record_steps": { "type": "boolean", "description": "Whether you may record casework steps on this record" },
+                        "can_merge": { "type": "boolean", "description": "Whether you may merge a duplicate record of the child into this one (team managers)" },
                         "letters": { "type": "array", "description": "Letters to the family, as issued; sent is null while a letter waits in the outbox",
                             "items": { "type": "object", "required": ["letter", "kind", "subject", "issued", "sent", "via"],
                                 "properties": { "letter": { "type": "integer" }, "kind": { "type": "string" }, "subject": { "type": "string" }, "issued": date,

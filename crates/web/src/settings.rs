@@ -4,7 +4,6 @@
 
 use crate::auth::Visitor;
 use crate::shell::blocking;
-use crate::views;
 use crate::{AppState, ui};
 use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Response};
@@ -15,7 +14,7 @@ use sendscope_domain::ids::SettingId;
 /// GET /settings
 pub async fn list(State(app): State<AppState>, visitor: Visitor) -> Response {
     blocking(&app, visitor, |store, who| {
-        let settings = match views::settings(store, &who.principal) {
+        let settings = match crate::setting_views::settings(store, &who.principal) {
             Ok(s) => s,
             Err(e) => return crate::Error::internal(e).into_response(),
         };
@@ -53,7 +52,7 @@ pub async fn show(
         let Ok(id) = SettingId::parse(&id) else {
             return not_found();
         };
-        let v = match views::setting_view(store, &who.principal, id) {
+        let v = match crate::setting_views::setting_view(store, &who.principal, id) {
             Ok(Some(v)) => v,
             Ok(None) => return not_found(),
             Err(e) => return crate::Error::internal(e).into_response(),

@@ -94,7 +94,52 @@ fn intake(db: Db) {
         &request(similar, json!({ "not_a_match": true })),
     );
     assert_eq!(status, 201, "{body}");
-    assert_ne!(json_of(&body)["case"], case.as_str());
+    let twin = json_of(&body)["case"].as_str().expect("case").to_string();
+    assert_ne!(twin, case);
+
+    // They were the same child after all: a team manager merges the second record into
+    // the first, and she is one child in every list.
+    let listed = |q: &str| -> usize {
+        let (_, _, body) = site.api_get(&format!("/api/v1/cases?limit=100&name={q}"), &token);
+        json_of(&body)["items"]
+            .as_array()
+            .map(Vec::len)
+            .unwrap_or(0)
+    };
+    assert_eq!(listed("2019-03-12"), 2);
+    let merge = |who: &str, body: Value| {
+        site.api_post(
+            &format!("/api/v1/cases/{case}/merge"),
+            who,
+            &body.to_string(),
+        )
+    };
+    let (status, _) = merge(&token, json!({ "duplicate": twin, "reason": "same child" }));
+    assert_eq!(status, 403, "a caseworker does not merge");
+    let manager = site.token("manager");
+    let (status, body) = merge(&manager, json!({ "duplicate": twin, "reason": "" }));
+    assert_eq!(status, 422, "{body}");
+    let plans_before = site.store.headline().expect("h").areas[0].clone();
+    let (status, body) = merge(
+        &manager,
+        json!({ "duplicate": twin, "reason": "the same child: the school confirmed her UPN" }),
+    );
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(listed("2019-03-12"), 1, "one child in the list");
+    let (status, _, page) = site.api_get(&format!("/api/v1/cases/{twin}"), &manager);
+    assert_eq!(
+        status, 200,
+        "the duplicate's history stays readable: {page}"
+    );
+    assert_eq!(json_of(&page)["stage"], "merged");
+    let (status, _) = merge(&manager, json!({ "duplicate": twin, "reason": "again" }));
+    assert_eq!(status, 422, "merged once");
+    let after = site.store.headline().expect("h").areas[0].clone();
+    assert_eq!(
+        after.requests_in_progress + 1,
+        plans_before.requests_in_progress,
+        "the duplicate's request no longer counts"
+    );
 
     // Bad answers are listed field by field, and nothing is written.
     let before = events();
