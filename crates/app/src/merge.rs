@@ -6,35 +6,16 @@
 //! that holds the child's casework (the one the possible match was offered for).
 
 use crate::steps::StepError;
-use sendscope_domain::access::{Action, Principal, Resource, authorise};
+use sendscope_domain::access::{Action, Principal};
 use sendscope_domain::calendar::england_today;
 use sendscope_domain::event::{Merged, MergedInto};
-use sendscope_domain::ids::CaseId;
-use sendscope_domain::projection::{Projection, StreamState};
-use sendscope_domain::{Actor, DomainError, EventBody, NewEvent, StreamRef};
+use sendscope_domain::projection::Projection;
+use sendscope_domain::{Actor, DomainError, EventBody, NewEvent};
 use sendscope_store::{Store, StoreError};
 
+/// A record the team manager may merge, not merged already.
 fn record(store: &dyn Store, who: &Principal, id: &str) -> Result<Projection, StepError> {
-    let case = CaseId::parse(id.trim()).map_err(|_| StepError::NotFound)?;
-    let p = store
-        .projection(StreamRef::case(case))
-        .map_err(|e| StepError::Internal(e.to_string()))?
-        .filter(|p| matches!(p.state, StreamState::Case(_)))
-        .ok_or(StepError::NotFound)?;
-    if !crate::access::may_see(who, &p) {
-        return Err(StepError::NotFound);
-    }
-    let may = authorise(
-        who,
-        Action::Approve,
-        Resource::Case {
-            projection: &p,
-            today: england_today(),
-        },
-    );
-    if !may.allowed() {
-        return Err(StepError::Forbidden);
-    }
+    let p = crate::steps::changeable(store, who, id.trim(), Action::Approve)?;
     if p.merged_into.is_some() {
         return Err(StepError::Refused(
             "that record has already been merged into another".into(),
