@@ -7,6 +7,7 @@ pub mod access;
 pub mod accounts;
 pub mod benchmarks;
 pub mod board;
+pub mod caseload;
 pub mod compliance;
 pub mod corrections;
 pub mod demo;

@@ -12,6 +12,9 @@ use sendscope_store::{CaseQuery, Store, StoreError};
 pub struct Item {
     pub case: String,
     pub name: String,
+    pub caseworker: Option<sendscope_domain::ids::StaffId>,
+    /// The caseworker's name, or "Not allocated".
+    pub caseworker_name: String,
     pub step: &'static str,
     pub due: chrono::NaiveDate,
     /// Negative when overdue.
@@ -26,6 +29,7 @@ pub fn items(
     horizon: i64,
 ) -> Result<Vec<Item>, StoreError> {
     let today = england_today();
+    let names = caseworker_names(store, who.area)?;
     let mut out = Vec::new();
     let mut q = CaseQuery { limit: 500, ..q };
     loop {
@@ -48,6 +52,11 @@ pub fn items(
                     out.push(Item {
                         case: row.case.to_string(),
                         name: format!("{}, {}", row.family_name, row.given_names),
+                        caseworker: row.caseworker,
+                        caseworker_name: row
+                            .caseworker
+                            .and_then(|s| names.get(&s).map(|(n, _)| n.clone()))
+                            .unwrap_or_else(|| "Not allocated".into()),
                         step: d.step,
                         due: d.due,
                         days_left,
@@ -74,4 +83,30 @@ pub fn scope(p: &Principal) -> Option<CaseQuery> {
         caseworker,
         ..Default::default()
     })
+}
+
+/// Every member of the area's staff by identifier: their name and team.
+pub fn caseworker_names(
+    store: &dyn Store,
+    area: sendscope_domain::ids::AreaId,
+) -> Result<
+    std::collections::HashMap<
+        sendscope_domain::ids::StaffId,
+        (String, Option<sendscope_domain::ids::TeamId>),
+    >,
+    StoreError,
+> {
+    Ok(store
+        .area_projections(area, sendscope_domain::StreamKind::Staff)?
+        .into_iter()
+        .filter_map(|p| match p.state {
+            StreamState::Staff(s) => s.added.map(|a| {
+                (
+                    sendscope_domain::ids::StaffId(p.stream.id),
+                    (a.name, a.team),
+                )
+            }),
+            _ => None,
+        })
+        .collect())
 }

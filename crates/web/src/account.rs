@@ -3,8 +3,8 @@
 //! this one too, and they sign in again with the new password.
 
 use crate::auth::{SignedIn, Visitor};
-use crate::shell::with_user;
-use crate::steps::{Submitted, raw_value, value};
+use crate::shell::{with_form, with_user};
+use crate::steps::{Submitted, raw_value};
 use crate::{AppState, ui};
 use axum::extract::{Form, State};
 use axum::http::StatusCode;
@@ -44,10 +44,7 @@ pub async fn submit(
     visitor: Visitor,
     Form(form): Form<Submitted>,
 ) -> Response {
-    with_user(&app, visitor, move |store, who| {
-        if value(&form, "csrf") != who.session.csrf {
-            return crate::form_expired();
-        }
+    with_form(&app, visitor, form, move |store, who, form| {
         let mut problems: Vec<(&'static str, String)> = Vec::new();
         let creds = match store.credentials(&who.username) {
             Ok(Some(c)) => c,

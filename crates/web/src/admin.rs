@@ -4,7 +4,7 @@
 //! a new password. Every change is an event, through `app::setup` and `app::accounts`.
 
 use crate::auth::{SignedIn, Visitor};
-use crate::shell::with_user;
+use crate::shell::{with_form, with_user};
 use crate::steps::{Submitted, value};
 use crate::{AppState, ui};
 use axum::extract::{Form, Path, Query, State};
@@ -203,10 +203,7 @@ async fn change(
     done: &'static str,
     f: impl FnOnce(&dyn Store, &SignedIn, &Submitted) -> Result<(), Problems> + Send + 'static,
 ) -> Response {
-    with_user(app, visitor, move |store, who| {
-        if value(&form, "csrf") != who.session.csrf {
-            return crate::form_expired();
-        }
+    with_form(app, visitor, form, move |store, who, form| {
         if let Err(e) = may_administer(&who) {
             return e.into_response();
         }

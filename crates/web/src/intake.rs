@@ -5,7 +5,7 @@
 //! forward; a record is never merged or opened by guesswork.
 
 use crate::auth::{SignedIn, Visitor};
-use crate::shell::with_user;
+use crate::shell::{with_form, with_user};
 use crate::steps::{REQUESTERS, Submitted, date_from, value};
 use crate::{AppState, ui};
 use axum::extract::{Form, State};
@@ -226,10 +226,7 @@ pub async fn submit(
     visitor: Visitor,
     Form(form): Form<Submitted>,
 ) -> Response {
-    with_user(&app, visitor, move |store, who| {
-        if value(&form, "csrf") != who.session.csrf {
-            return crate::form_expired();
-        }
+    with_form(&app, visitor, form, move |store, who, form| {
         if let Err(e) = may_record(&who) {
             return e.into_response();
         }

@@ -119,6 +119,12 @@ pub fn router_with_setup(
         )
         .route("/cases", get(cases::list))
         .route("/queue", get(queue::show))
+        .route("/queue.csv", get(queue::download))
+        .route("/caseloads.csv", get(queue::download_caseloads))
+        .route(
+            "/queue/reassign",
+            axum::routing::post(queue::reassign_submit),
+        )
         .route("/programmes", get(programmes::list))
         .route("/compliance", get(compliance::show))
         .route("/dashboard", get(dashboard::show))

@@ -4,7 +4,7 @@
 //! `POST /api/v1/cases/{id}/merge` also calls.
 
 use crate::auth::{SignedIn, Visitor};
-use crate::shell::{not_found, with_user};
+use crate::shell::{not_found, with_form, with_user};
 use crate::steps::{Submitted, value};
 use crate::{AppState, ui};
 use axum::extract::{Form, Path, State};
@@ -103,10 +103,7 @@ pub async fn submit(
     Path(id): Path<String>,
     Form(form): Form<Submitted>,
 ) -> Response {
-    with_user(&app, visitor, move |store, who| {
-        if value(&form, "csrf") != who.session.csrf {
-            return crate::form_expired();
-        }
+    with_form(&app, visitor, form, move |store, who, form| {
         let duplicate = match (value(&form, "reference"), value(&form, "duplicate")) {
             ("", d) => d,
             (r, _) => r,

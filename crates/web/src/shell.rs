@@ -65,6 +65,26 @@ where
     r.unwrap_or_else(|e| crate::Error::internal(e).into_response())
 }
 
+/// Runs `f` for a signed-in user's posted form, once its CSRF token is checked: a form
+/// without the session's token changes nothing.
+pub(crate) async fn with_form<F>(
+    app: &AppState,
+    visitor: Visitor,
+    form: crate::steps::Submitted,
+    f: F,
+) -> Response
+where
+    F: FnOnce(&dyn Store, SignedIn, crate::steps::Submitted) -> Response + Send + 'static,
+{
+    with_user(app, visitor, move |store, who| {
+        if crate::steps::value(&form, "csrf") != who.session.csrf {
+            return crate::form_expired();
+        }
+        f(store, who, form)
+    })
+    .await
+}
+
 pub(crate) fn url_encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {

@@ -285,3 +285,103 @@ fn a_new_request_on_the_pages() {
     let (status, _, _) = site.http("GET", "/requests/new", &site.sign_in("commissioner"), "");
     assert_eq!(status, 403);
 }
+
+/// Caseloads: the team manager's queue names each child's caseworker, counts each
+/// caseworker's children and overdue deadlines, filters, downloads as CSV, and moves
+/// children between caseworkers with a reason (each move on the child's record).
+fn caseloads(db: Db) {
+    let site = Site::demo(db, 60);
+    let manager = site.sign_in("manager");
+    let (status, _, page) = site.http("GET", "/queue", &manager, "");
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("Caseloads") && page.contains("Deadlines overdue"),
+        "{page}"
+    );
+    assert!(page.contains(">Caseworker</th>"), "a caseworker column");
+    let (status, _, overdue) = site.http("GET", "/queue?when=overdue", &manager, "");
+    assert_eq!(status, 200);
+    assert!(
+        overdue.contains("Due in the next 7 days (0)"),
+        "only overdue deadlines"
+    );
+    let (status, _, csv) = site.http("GET", "/caseloads.csv", &manager, "");
+    assert_eq!(status, 200);
+    assert!(
+        csv.starts_with("Caseworker,Children,Deadlines overdue"),
+        "{csv}"
+    );
+    let (status, _, q) = site.http("GET", "/queue.csv", &manager, "");
+    assert_eq!(status, 200);
+    assert!(q.starts_with("Child,Caseworker,Step,Due"), "{q}");
+    // Move a child ticked on the queue to another caseworker of the team.
+    let first_case = page
+        .split("name=\"cases\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("a child to tick")
+        .to_string();
+    let options: Vec<(String, String)> = page
+        .split("<select class=\"govuk-select\" id=\"to\" name=\"to\">")
+        .nth(1)
+        .and_then(|s| s.split("</select>").next())
+        .expect("caseworkers to move to")
+        .split("<option value=\"")
+        .skip(2)
+        .filter_map(|o| {
+            let (v, rest) = o.split_once("\">")?;
+            Some((v.to_string(), rest.split('<').next()?.to_string()))
+        })
+        .collect();
+    assert!(options.len() >= 2, "{options:?}");
+    let csrf = csrf_of(&page);
+    let before = site.store.headline().expect("h").events;
+    let (status, _, refused) = site.http(
+        "POST",
+        "/queue/reassign",
+        &manager,
+        &format!("csrf={csrf}&cases={first_case}&to={}&reason=", options[0].0),
+    );
+    assert_eq!(status, 400, "{refused}");
+    assert!(refused.contains("Say why"), "{refused}");
+    assert_eq!(
+        site.store.headline().expect("h").events,
+        before,
+        "nothing written"
+    );
+    let case = sendscope_domain::ids::CaseId::parse(&first_case).expect("id");
+    let holder = |s: &dyn sendscope_store::Store| {
+        s.projection(sendscope_domain::StreamRef::case(case))
+            .expect("read")
+            .and_then(|p| p.case().and_then(|c| c.caseworker))
+    };
+    let (to, _) = options
+        .iter()
+        .find(|(v, _)| {
+            Some(v.as_str())
+                != holder(site.store.as_ref())
+                    .map(|s| s.to_string())
+                    .as_deref()
+        })
+        .expect("another caseworker");
+    let (status, _, _) = site.http(
+        "POST",
+        "/queue/reassign",
+        &manager,
+        &format!("csrf={csrf}&cases={first_case}&to={to}&reason=caseloads+evened+out"),
+    );
+    assert_eq!(status, 303);
+    assert_eq!(
+        holder(site.store.as_ref())
+            .map(|s| s.to_string())
+            .as_deref(),
+        Some(to.as_str())
+    );
+    // A caseworker has a queue of their own children, no caseloads, and cannot move any.
+    let worker = site.sign_in("caseworker");
+    let (_, _, mine) = site.http("GET", "/queue", &worker, "");
+    assert!(!mine.contains("Caseloads"), "{mine}");
+    let (status, _, _) = site.http("GET", "/caseloads.csv", &worker, "");
+    assert_eq!(status, 403);
+}
+both!(caseloads);
