@@ -15,7 +15,7 @@ pub struct Item {
     pub caseworker: Option<sendscope_domain::ids::StaffId>,
     /// The caseworker's name, or "Not allocated".
     pub caseworker_name: String,
-    pub step: &'static str,
+    pub step: String,
     pub due: chrono::NaiveDate,
     /// Negative when overdue.
     pub days_left: i64,
@@ -57,7 +57,7 @@ pub fn items(
                             .caseworker
                             .and_then(|s| names.get(&s).map(|(n, _)| n.clone()))
                             .unwrap_or_else(|| "Not allocated".into()),
-                        step: d.step,
+                        step: d.what(),
                         due: d.due,
                         days_left,
                     });

@@ -252,6 +252,18 @@ pub enum AdviceKind {
     EducationalPsychology,
 }
 
+impl AdviceKind {
+    /// The service asked, as a sentence begins with it.
+    pub fn service(self) -> &'static str {
+        match self {
+            AdviceKind::Education => "Education",
+            AdviceKind::Health => "Health",
+            AdviceKind::SocialCare => "Social care",
+            AdviceKind::EducationalPsychology => "Educational psychology",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

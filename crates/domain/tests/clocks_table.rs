@@ -205,11 +205,11 @@ fn a_request_to_a_final_plan() {
             (d("2025-04-01"), overdue(9)),
         ]
     );
-    // While no draft is served, the 16-week clock for a decision not to issue runs too.
-    assert_eq!(
-        c.one("notify_no_plan", "2025-04-10"),
-        (d("2025-04-28"), left(18))
-    );
+    // One decision point: before an outcome the request is counted once, by the final
+    // plan's 20 weeks; the 16 weeks to tell the family no plan will be issued are judged
+    // only if that is the outcome it reaches (a_decision_not_to_issue_and_a_refusal).
+    assert!(c.get("notify_no_plan", "2025-04-10").is_empty());
+    assert_eq!(c.get("final_plan", "2025-04-10").len(), 1);
     c.draft("2025-04-01");
     assert!(c.get("notify_no_plan", "2025-04-10").is_empty());
     assert_eq!(
@@ -375,6 +375,36 @@ fn leap_years_and_month_ends() {
         json!({"request": 1, "decision": "do_not_assess", "on": "2025-12-31", "reasons": "x"}),
     );
     assert_eq!(c.one("appeal_window", "2026-01-01").0, d("2026-02-28"));
+}
+
+/// Amendments proposed late after a review: 8 weeks from them would run past 12 weeks
+/// from the meeting, so the amended plan is due 12 weeks from the meeting (domain.md §3).
+#[test]
+fn an_amended_plan_is_due_no_later_than_12_weeks_after_the_meeting() {
+    let mut c = Case::new();
+    c.recorded_plan("2024-09-10");
+    c.ok("case.review_meeting_held", json!({"on": "2025-09-01"}));
+    c.ok(
+        "case.review_decided",
+        json!({"meeting_on": "2025-09-01", "decision": "amend", "on": "2025-09-29"}),
+    );
+    c.ok(
+        "case.amendments_proposed",
+        json!({"on": "2025-10-20", "meeting_on": "2025-09-01", "summary": "Section F"}),
+    );
+    // 8 weeks from 20 October is 15 December; 12 weeks from 1 September is 24 November.
+    assert_eq!(
+        c.one("amended_plan", "2025-11-01"),
+        (d("2025-11-24"), left(23))
+    );
+    // Proposals with no meeting behind them keep their 8 weeks.
+    let mut m = Case::new();
+    m.recorded_plan("2024-09-10");
+    m.ok(
+        "case.amendments_proposed",
+        json!({"on": "2025-10-20", "meeting_on": null, "summary": "Section F"}),
+    );
+    assert_eq!(m.one("amended_plan", "2025-11-01").0, d("2025-12-15"));
 }
 
 /// Annual review: invitations at least 2 weeks before, report within 2 weeks, decision

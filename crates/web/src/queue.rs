@@ -131,7 +131,7 @@ fn body(
     } else {
         Vec::new()
     };
-    let mut steps: Vec<&'static str> = list.iter().map(|i| i.step).collect();
+    let mut steps: Vec<&str> = list.iter().map(|i| i.step.as_str()).collect();
     steps.sort();
     steps.dedup();
     let step_options: Vec<(String, String)> = steps
@@ -150,7 +150,7 @@ fn body(
         .collect::<Vec<_>>()
         .join("&");
     let moved = params.get("moved").and_then(|m| m.parse::<usize>().ok());
-    let section = |title: &str, keep: &dyn Fn(i64) -> bool| {
+    let section = |title: &str, keep: &dyn Fn(i64) -> bool| -> Markup {
         let shown: Vec<&Item> = list.iter().filter(|i| keep(i.days_left)).collect();
         let mut columns = vec![
             ui::col("Child"),
@@ -180,7 +180,7 @@ fn body(
                 }
                 (ui::cell(html! { a.govuk-link href={ "/cases/" (i.case) } { (i.name) } }))
                 (ui::cell(&i.caseworker_name))
-                (ui::cell(i.step))
+                (ui::cell(&i.step))
                 (ui::cell(i.due.format("%-d %B %Y").to_string()))
                 (ui::cell(when_text(i.days_left)))
             }),

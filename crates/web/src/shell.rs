@@ -65,19 +65,49 @@ where
     r.unwrap_or_else(|e| crate::Error::internal(e).into_response())
 }
 
+/// A form's submitted values: every name with every value it was given.
+pub type Submitted = Vec<(String, String)>;
+
+/// A submitted field's value (empty if absent).
+pub fn value_of<'a>(form: &'a Submitted, name: &str) -> &'a str {
+    value(form, name)
+}
+
+pub fn value<'a>(form: &'a Submitted, name: &str) -> &'a str {
+    form.iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.trim())
+        .unwrap_or("")
+}
+
+/// A submitted field's value as it was typed, spaces and all (a password's are its own).
+pub fn raw_value<'a>(form: &'a Submitted, name: &str) -> &'a str {
+    form.iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
+}
+
+pub fn values<'a>(form: &'a Submitted, name: &str) -> Vec<&'a str> {
+    form.iter()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| v.trim())
+        .collect()
+}
+
 /// Runs `f` for a signed-in user's posted form, once its CSRF token is checked: a form
 /// without the session's token changes nothing.
 pub(crate) async fn with_form<F>(
     app: &AppState,
     visitor: Visitor,
-    form: crate::steps::Submitted,
+    form: Submitted,
     f: F,
 ) -> Response
 where
-    F: FnOnce(&dyn Store, SignedIn, crate::steps::Submitted) -> Response + Send + 'static,
+    F: FnOnce(&dyn Store, SignedIn, Submitted) -> Response + Send + 'static,
 {
     with_user(app, visitor, move |store, who| {
-        if crate::steps::value(&form, "csrf") != who.session.csrf {
+        if value(&form, "csrf") != who.session.csrf {
             return crate::form_expired();
         }
         f(store, who, form)

@@ -104,7 +104,7 @@ pub struct AuditView {
 #[derive(Debug, Serialize)]
 pub struct DeadlineView {
     pub key: &'static str,
-    pub step: &'static str,
+    pub step: String,
     pub source: &'static str,
     pub trigger: chrono::NaiveDate,
     pub due: chrono::NaiveDate,
@@ -726,7 +726,7 @@ pub fn deadline_view(x: sendscope_domain::clocks::Deadline) -> DeadlineView {
     let book = sendscope_domain::clocks::book_in_force(x.trigger).map(|b| b.effective_from);
     DeadlineView {
         key: x.key,
-        step: x.step,
+        step: x.what(),
         source: x.source,
         trigger: x.trigger,
         due: x.due,

@@ -84,6 +84,19 @@ pub struct Deadline {
     pub exceptions: Vec<ExceptionState>,
     /// The request it belongs to, where it belongs to one.
     pub request: Option<u32>,
+    /// For advice: the service asked.
+    pub asked: Option<crate::sen::AdviceKind>,
+}
+
+impl Deadline {
+    /// What has to be done, as a caseworker reads it: the rule's step, naming the service
+    /// asked where it is advice ("Health advice received").
+    pub fn what(&self) -> String {
+        match self.asked {
+            Some(k) => format!("{} advice received", k.service()),
+            None => self.step.to_string(),
+        }
+    }
 }
 
 /// Builds deadlines for one case, all on the same `today`.
@@ -133,7 +146,24 @@ impl Clocks<'_> {
                 self.no_exceptions.to_vec()
             },
             request,
+            asked: None,
         });
+        Ok(())
+    }
+
+    /// Brings the deadline just added forward to `other` counted from `from`, where that
+    /// falls sooner ("8 weeks from the proposals, and no later than 12 weeks from the
+    /// meeting").
+    fn no_later_than(&mut self, other: &str, from: NaiveDate) -> Result<(), DomainError> {
+        let o = rule_in_force(other, from)?;
+        let limit = o.period.due(from)?;
+        let today = self.today;
+        if let Some(d) = self.out.last_mut()
+            && limit < d.due
+        {
+            d.due = limit;
+            d.status = status(o.kind, limit, d.done, today);
+        }
         Ok(())
     }
 
@@ -261,11 +291,16 @@ fn request_clocks(k: &mut Clocks, r: &RequestState) -> Result<(), DomainError> {
     }
     for a in &r.advice {
         k.add("advice", a.requested_on, a.received_on, ex, id, None)?;
+        if let Some(d) = k.out.last_mut().filter(|d| d.key == "advice") {
+            d.asked = Some(a.kind);
+        }
     }
     // After a Tribunal order or a conceded appeal the order's clocks govern the rest.
     let ordered = r.ordered_decision_on.is_some();
-    let drafting = r.draft_served_on.is_some() || r.final_issued_on.is_some();
-    if !ordered && (r.plan_not_issued_on.is_some() || (!drafting && r.withdrawn_on.is_none())) {
+    // One decision point: until the request reaches an outcome it is counted once, by
+    // the final plan's 20 weeks; the 16 weeks to tell the family no plan will be issued
+    // are judged only when that is the outcome it reaches.
+    if !ordered && r.plan_not_issued_on.is_some() {
         k.add(
             "notify_no_plan",
             r.received_on,
@@ -463,6 +498,9 @@ fn plan_clocks(k: &mut Clocks, c: &CaseState) -> Result<(), DomainError> {
         k.simple("amendments_response", x.proposed_on, None)?;
         if open || x.amended_on.is_some() {
             k.simple("amended_plan", x.proposed_on, x.amended_on)?;
+            if let Some(meeting) = x.meeting_on {
+                k.no_later_than("amended_plan_after_review", meeting)?;
+            }
         }
     }
     for t in &c.phase_transfers {

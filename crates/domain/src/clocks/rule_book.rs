@@ -236,6 +236,14 @@ const SEND_REGS_2014: &[ClockRule] = &[
         false,
     ),
     rule(
+        "amended_plan_after_review",
+        "Issue the final amended plan, after a review, within 12 weeks of the meeting",
+        Period::Weeks { n: 12 },
+        Duty,
+        "SEND Regs 2014 reg 22",
+        false,
+    ),
+    rule(
         "phase_transfer",
         "Review and amend the plan naming the new school",
         Period::Before { month: 2, day: 15 },

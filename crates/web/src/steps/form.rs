@@ -78,35 +78,7 @@ pub struct ProvisionChoice {
     pub resourced_provision: bool,
 }
 
-/// A form's submitted values: every name with every value it was given.
-pub type Submitted = Vec<(String, String)>;
-
-/// A submitted field's value (empty if absent).
-pub fn value_of<'a>(form: &'a Submitted, name: &str) -> &'a str {
-    value(form, name)
-}
-
-pub(crate) fn value<'a>(form: &'a Submitted, name: &str) -> &'a str {
-    form.iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.trim())
-        .unwrap_or("")
-}
-
-/// A submitted field's value as it was typed, spaces and all (a password's are its own).
-pub(crate) fn raw_value<'a>(form: &'a Submitted, name: &str) -> &'a str {
-    form.iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("")
-}
-
-pub(crate) fn values<'a>(form: &'a Submitted, name: &str) -> Vec<&'a str> {
-    form.iter()
-        .filter(|(k, _)| k == name)
-        .map(|(_, v)| v.trim())
-        .collect()
-}
+pub use crate::shell::{Submitted, raw_value, value, value_of, values};
 
 /// A field's error: its key and what to do.
 pub type FieldError = (&'static str, String);
