@@ -555,6 +555,104 @@ fn distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
+/// A change to what is recorded on a child's record, said with a reason: the reason is
+/// kept with the change.
+fn record_change(
+    store: &dyn Store,
+    who: &Principal,
+    username: &str,
+    case: &str,
+    reason: &str,
+    body: impl FnOnce(&sendscope_domain::projection::CaseState) -> Result<EventBody, IntakeError>,
+) -> Result<(), IntakeError> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(IntakeError::Invalid(vec![(
+            "reason",
+            "Say why the record is changing (for example, the family told us of a new address)"
+                .into(),
+        )]));
+    }
+    let p = crate::steps::changeable(store, who, case, Action::Change).map_err(|e| match e {
+        crate::steps::StepError::Internal(m) => IntakeError::Internal(m),
+        crate::steps::StepError::Forbidden => IntakeError::Forbidden,
+        _ => IntakeError::Refused("there is no such record that you can change".into()),
+    })?;
+    let state = p.case().ok_or_else(|| internal("not a child's record"))?;
+    let body = body(state)?;
+    let event = NewEvent {
+        stream: p.stream,
+        area: p.area,
+        body,
+        actor: Actor::parse(&format!("user:{username}")).map_err(internal)?,
+        effective_date: england_today(),
+        reason: Some(reason.to_string()),
+        recorded_at: None,
+    };
+    store.append(&[event]).map(|_| ()).map_err(|e| match e {
+        sendscope_store::StoreError::Domain(sendscope_domain::DomainError::Refused(m)) => {
+            IntakeError::Refused(m)
+        }
+        e => internal(e),
+    })
+}
+
+/// Changes the child's details (names, date of birth, identifiers, address, language),
+/// each checked as on a new request; where they live on the map is kept.
+pub fn change_child(
+    store: &dyn Store,
+    who: &Principal,
+    username: &str,
+    case: &str,
+    details: &ChildDetails,
+    reason: &str,
+) -> Result<(), IntakeError> {
+    let child = check_child(details, england_today()).map_err(IntakeError::Invalid)?;
+    record_change(store, who, username, case, reason, |c| {
+        Ok(EventBody::ChildDetailsChanged(Child {
+            home: c.child.as_ref().and_then(|x| x.home),
+            ..child
+        }))
+    })
+}
+
+/// Records a parent or carer on the child's record.
+pub fn add_person(
+    store: &dyn Store,
+    who: &Principal,
+    username: &str,
+    case: &str,
+    person: &ParentDetails,
+    reason: &str,
+) -> Result<(), IntakeError> {
+    if person.name.trim().is_empty() {
+        return Err(IntakeError::Invalid(vec![(
+            "parent_name",
+            "Enter the parent or carer's full name".into(),
+        )]));
+    }
+    if let Some(e) = text(&person.email)
+        && !looks_like_email(e)
+    {
+        return Err(IntakeError::Invalid(vec![(
+            "parent_email",
+            "Enter the email address in the correct format, like name@example.com".into(),
+        )]));
+    }
+    record_change(store, who, username, case, reason, |_| {
+        Ok(EventBody::RelatedPersonAdded(RelatedPerson {
+            person: PersonId::new_random(),
+            name: person.name.trim().to_string(),
+            relationship: person.relationship,
+            parental_responsibility: person.parental_responsibility,
+            confidential_address: false,
+            email: text(&person.email).map(str::to_string),
+            phone: text(&person.phone).map(str::to_string),
+            letters_by_email: person.letters_by_email && text(&person.email).is_some(),
+        }))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -389,7 +389,12 @@ impl Generator {
         };
         let mut received = received;
         if outcome == Outcome::Plan && received + Days::new(total_days) > self.as_of {
-            received = self.as_of - Days::new(total_days);
+            // A plan in place by the end came from a request early enough for its final
+            // plan to be issued by then: spread over the year before, not all issued on
+            // the last day (which made a burst of plans on the as-of date).
+            let latest = self.as_of - Days::new(total_days);
+            let span = (latest - self.start).num_days().clamp(1, 365) as u64;
+            received = latest - Days::new(self.rng.range(0, span));
         }
         if outcome == Outcome::Unfinished {
             received = self.as_of - Days::new(self.rng.range(1, total_days.max(2)));

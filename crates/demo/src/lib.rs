@@ -386,6 +386,29 @@ mod tests {
         assert_eq!(plans, 12_001);
     }
 
+    /// No burst on the last day: the final plans issued on the as-of date are no more
+    /// than on an ordinary day of the month before it.
+    #[test]
+    fn no_burst_of_plans_on_the_last_day() {
+        let s = spec(3_000, 3);
+        let (_, events) = collect(&s);
+        let issued_on = |d: NaiveDate| {
+            events
+                .iter()
+                .filter(|e| e.event_type_is("case.final_plan_issued") && e.effective_date == d)
+                .count()
+        };
+        let last = issued_on(s.as_of);
+        let month: usize = (1..=30)
+            .map(|n| issued_on(s.as_of - chrono::Days::new(n)))
+            .sum();
+        let per_day = month as f64 / 30.0;
+        assert!(
+            (last as f64) <= 3.0 * per_day.max(1.0),
+            "{last} plans issued on the last day against {per_day:.1} a day before it"
+        );
+    }
+
     trait TypeIs {
         fn event_type_is(&self, t: &str) -> bool;
     }

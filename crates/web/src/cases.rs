@@ -421,6 +421,10 @@ fn render_case(v: &CaseView, people: &HashMap<String, String>, recorded: Option<
             (ui::notification_banner("The correction is saved", html! {}, true))
         } @else if recorded == Some("void") {
             (ui::notification_banner("The step is voided", html! {}, true))
+        } @else if recorded == Some("details") {
+            (ui::notification_banner("The child's details are changed", html! {}, true))
+        } @else if recorded == Some("person") {
+            (ui::notification_banner("The parent or carer is recorded", html! {}, true))
         } @else if recorded == Some("merge") {
             (ui::notification_banner("The records are merged: the duplicate now counts as this child", html! {}, true))
         }
@@ -441,6 +445,11 @@ fn render_case(v: &CaseView, people: &HashMap<String, String>, recorded: Option<
         @if v.can_record_steps {
             a href={ "/cases/" (v.id) "/steps" } role="button" draggable="false"
                 class="govuk-button govuk-button--secondary" data-module="govuk-button" { "Record a step" }
+            p.govuk-body {
+                (ui::link(&format!("/cases/{}/child", v.id), "Change the child's details"))
+                " · "
+                (ui::link(&format!("/cases/{}/people/new", v.id), "Add a parent or carer"))
+            }
             @if v.can_merge && v.stage != "merged" {
                 p.govuk-body { (ui::link(&format!("/cases/{}/merge", v.id), "Merge a duplicate record of this child into this one")) }
             }

@@ -162,40 +162,14 @@ fn asked(form: &Submitted) -> Result<NewRequest, Vec<(&'static str, String)>> {
         errors.push(("requested_by", "Choose who made the request".into()));
     }
     let mut parents = Vec::new();
-    if !value(form, "parent_name").is_empty() {
-        let relationship: Option<Relationship> = choice(value(form, "parent_relationship"));
-        match relationship {
-            Some(relationship) => parents.push(ParentDetails {
-                name: value(form, "parent_name").to_string(),
-                relationship,
-                parental_responsibility: value(form, "parent_pr") != "no",
-                email: opt("parent_email"),
-                phone: opt("parent_phone"),
-                letters_by_email: value(form, "parent_letters") == "email",
-            }),
-            None => errors.push((
-                "parent_relationship",
-                "Choose how the parent or carer is related to the child".into(),
-            )),
-        }
+    match parent_details(form) {
+        Ok(Some(p)) => parents.push(p),
+        Ok(None) => {}
+        Err(e) => errors.push(e),
     }
     let matched = value(form, "match");
     let request = NewRequest {
-        child: ChildDetails {
-            given_names: value(form, "given_names").to_string(),
-            family_name: value(form, "family_name").to_string(),
-            preferred_name: opt("preferred_name"),
-            birth_date,
-            sex: choice::<Sex>(value(form, "sex")),
-            ethnicity: opt("ethnicity"),
-            upn: opt("upn"),
-            uln: opt("uln"),
-            nhs_number: opt("nhs_number"),
-            address: opt("address"),
-            postcode: opt("postcode"),
-            home_language: opt("home_language"),
-            interpreter_needed: value(form, "interpreter") == "yes",
-        },
+        child: child_details(form, birth_date),
         parents,
         requested_by: requested_by.unwrap_or(Requester::Other),
         received_on: received_on.unwrap_or_default(),
@@ -332,18 +306,7 @@ fn render(
     let hinted =
         |name: &'static str, label: &'static str, hint: &'static str| p.hinted(name, label, hint);
     let v = |k: &str| value(form, k);
-    let date = |k: &str| {
-        (
-            value(form, &format!("{k}-day")),
-            value(form, &format!("{k}-month")),
-            value(form, &format!("{k}-year")),
-        )
-    };
-    let ethnicities: Vec<(String, String)> = ETHNICITY_CODES
-        .iter()
-        .map(|(c, l)| (c.to_string(), l.to_string()))
-        .collect();
-    let yes_no = owned(&[("yes", "Yes"), ("no", "No")]);
+    let date = |k: &str| date_parts(form, k);
     html! {
         (p.summary())
         h1.govuk-heading-l { (TITLE) }
@@ -354,29 +317,117 @@ fn render(
             (ui::radios(&q("requested_by", "Who made the request?"), &owned(REQUESTERS), v("requested_by"), None))
             (ui::date_input(&hinted("received_on", "Date the request was received", "For example, 27 3 2026. A date before today is kept as a record made later."), date("received_on")))
             h2.govuk-heading-m { "The child or young person" }
-            (ui::text_input(&hinted("given_names", "Given names", "Their legal names, as on their birth certificate"), "", ui::Width::Half, v("given_names")))
-            (ui::text_input(&q("family_name", "Family name"), "", ui::Width::Half, v("family_name")))
-            (ui::text_input(&hinted("preferred_name", "Name they are known by", "If it is not their legal given name"), " (optional)", ui::Width::Half, v("preferred_name")))
-            (ui::date_input(&hinted("birth_date", "Date of birth", "For example, 12 3 2019"), date("birth_date")))
-            (ui::radios(&q("sex", "Sex"), &owned(SEXES), v("sex"), None))
-            (ui::text_input(&hinted("upn", "Unique pupil number (UPN)", "13 characters, from their school, like H801200001001"), " (optional)", ui::Width::Half, v("upn")))
-            (ui::text_input(&hinted("nhs_number", "NHS number", "10 digits, like 943 476 5919"), " (optional)", ui::Width::Half, v("nhs_number")))
-            (ui::text_input(&hinted("uln", "Unique learner number (ULN)", "10 digits, for a young person in further education"), " (optional)", ui::Width::Half, v("uln")))
-            (ui::textarea(&q("address", "Home address"), " (optional)", 3, v("address")))
-            (ui::text_input(&q("postcode", "Postcode"), " (optional)", ui::Width::Half, v("postcode")))
-            (ui::select_question(&q("ethnicity", "Ethnicity"), &ethnicities, None, if v("ethnicity").is_empty() { "NOBT" } else { v("ethnicity") }))
-            (ui::text_input(&q("home_language", "Language spoken at home"), " (optional)", ui::Width::Half, v("home_language")))
-            (ui::radios(&q("interpreter", "Does the family need an interpreter?"), &yes_no, v("interpreter"), None))
+            (child_questions(&p, form))
             h2.govuk-heading-m { "Parent or carer" }
-            (ui::text_input(&hinted("parent_name", "Full name", "Leave blank if there is no parent or carer to record (for example, a young person's own request)"), "", ui::Width::Half, v("parent_name")))
-            (ui::select_question(&q("parent_relationship", "Relationship to the child"), &owned(RELATIONSHIPS), Some("Choose"), v("parent_relationship")))
-            (ui::radios(&q("parent_pr", "Do they have parental responsibility?"), &yes_no, v("parent_pr"), None))
-            (ui::text_input(&q("parent_email", "Email address"), " (optional)", ui::Width::Half, v("parent_email")))
-            (ui::text_input(&q("parent_phone", "Phone number"), " (optional)", ui::Width::Half, v("parent_phone")))
-            (ui::radios(&q("parent_letters", "How do they want letters and decisions?"), &owned(&[("post", "By post"), ("email", "By email")]), if v("parent_letters").is_empty() { "post" } else { v("parent_letters") }, None))
+            (parent_questions(&p, form, true))
             h2.govuk-heading-m { "Allocation" }
             (ui::select_question(&q("caseworker", "Caseworker"), staff, Some("Choose a caseworker"), v("caseworker")))
             (ui::submit("Record the request"))
         }
     }
+}
+
+/// The questions about the child, as a new request and a change of details ask them.
+pub(crate) fn child_questions(p: &ui::Problems<'_>, form: &Submitted) -> Markup {
+    let q = |name: &'static str, label: &'static str| p.question(name, label);
+    let hinted =
+        |name: &'static str, label: &'static str, hint: &'static str| p.hinted(name, label, hint);
+    let v = |k: &str| value(form, k);
+    let date = |k: &str| date_parts(form, k);
+    let ethnicities: Vec<(String, String)> = ETHNICITY_CODES
+        .iter()
+        .map(|(c, l)| (c.to_string(), l.to_string()))
+        .collect();
+    let yes_no = owned(&[("yes", "Yes"), ("no", "No")]);
+    html! {
+        (ui::text_input(&hinted("given_names", "Given names", "Their legal names, as on their birth certificate"), "", ui::Width::Half, v("given_names")))
+        (ui::text_input(&q("family_name", "Family name"), "", ui::Width::Half, v("family_name")))
+        (ui::text_input(&hinted("preferred_name", "Name they are known by", "If it is not their legal given name"), " (optional)", ui::Width::Half, v("preferred_name")))
+        (ui::date_input(&hinted("birth_date", "Date of birth", "For example, 12 3 2019"), date("birth_date")))
+        (ui::radios(&q("sex", "Sex"), &owned(SEXES), v("sex"), None))
+        (ui::text_input(&hinted("upn", "Unique pupil number (UPN)", "13 characters, from their school, like H801200001001"), " (optional)", ui::Width::Half, v("upn")))
+        (ui::text_input(&hinted("nhs_number", "NHS number", "10 digits, like 943 476 5919"), " (optional)", ui::Width::Half, v("nhs_number")))
+        (ui::text_input(&hinted("uln", "Unique learner number (ULN)", "10 digits, for a young person in further education"), " (optional)", ui::Width::Half, v("uln")))
+        (ui::textarea(&q("address", "Home address"), " (optional)", 3, v("address")))
+        (ui::text_input(&q("postcode", "Postcode"), " (optional)", ui::Width::Half, v("postcode")))
+        (ui::select_question(&q("ethnicity", "Ethnicity"), &ethnicities, None, if v("ethnicity").is_empty() { "NOBT" } else { v("ethnicity") }))
+        (ui::text_input(&q("home_language", "Language spoken at home"), " (optional)", ui::Width::Half, v("home_language")))
+        (ui::radios(&q("interpreter", "Does the family need an interpreter?"), &yes_no, v("interpreter"), None))
+    }
+}
+
+/// The questions about a parent or carer; `optional` when the form may have none.
+pub(crate) fn parent_questions(p: &ui::Problems<'_>, form: &Submitted, optional: bool) -> Markup {
+    let q = |name: &'static str, label: &'static str| p.question(name, label);
+    let v = |k: &str| value(form, k);
+    let yes_no = owned(&[("yes", "Yes"), ("no", "No")]);
+    let name_hint = if optional {
+        "Leave blank if there is no parent or carer to record (for example, a young person's own request)"
+    } else {
+        "As they write it"
+    };
+    html! {
+        (ui::text_input(&p.hinted("parent_name", "Full name", name_hint), "", ui::Width::Half, v("parent_name")))
+        (ui::select_question(&q("parent_relationship", "Relationship to the child"), &owned(RELATIONSHIPS), Some("Choose"), v("parent_relationship")))
+        (ui::radios(&q("parent_pr", "Do they have parental responsibility?"), &yes_no, v("parent_pr"), None))
+        (ui::text_input(&q("parent_email", "Email address"), " (optional)", ui::Width::Half, v("parent_email")))
+        (ui::text_input(&q("parent_phone", "Phone number"), " (optional)", ui::Width::Half, v("parent_phone")))
+        (ui::radios(&q("parent_letters", "How do they want letters and decisions?"), &owned(&[("post", "By post"), ("email", "By email")]), if v("parent_letters").is_empty() { "post" } else { v("parent_letters") }, None))
+    }
+}
+
+/// The child's details as the form gives them.
+pub(crate) fn child_details(
+    form: &Submitted,
+    birth_date: Option<chrono::NaiveDate>,
+) -> ChildDetails {
+    let opt = |k: &str| Some(value(form, k).to_string()).filter(|v| !v.is_empty());
+    ChildDetails {
+        given_names: value(form, "given_names").to_string(),
+        family_name: value(form, "family_name").to_string(),
+        preferred_name: opt("preferred_name"),
+        birth_date,
+        sex: choice::<Sex>(value(form, "sex")),
+        ethnicity: opt("ethnicity"),
+        upn: opt("upn"),
+        uln: opt("uln"),
+        nhs_number: opt("nhs_number"),
+        address: opt("address"),
+        postcode: opt("postcode"),
+        home_language: opt("home_language"),
+        interpreter_needed: value(form, "interpreter") == "yes",
+    }
+}
+
+/// The parent or carer as the form gives them, if one was named, or what to put right.
+pub(crate) fn parent_details(
+    form: &Submitted,
+) -> Result<Option<ParentDetails>, (&'static str, String)> {
+    let opt = |k: &str| Some(value(form, k).to_string()).filter(|v| !v.is_empty());
+    if value(form, "parent_name").is_empty() {
+        return Ok(None);
+    }
+    match choice::<Relationship>(value(form, "parent_relationship")) {
+        Some(relationship) => Ok(Some(ParentDetails {
+            name: value(form, "parent_name").to_string(),
+            relationship,
+            parental_responsibility: value(form, "parent_pr") != "no",
+            email: opt("parent_email"),
+            phone: opt("parent_phone"),
+            letters_by_email: value(form, "parent_letters") == "email",
+        })),
+        None => Err((
+            "parent_relationship",
+            "Choose how the parent or carer is related to the child".into(),
+        )),
+    }
+}
+
+/// A date question's three parts as they were entered.
+fn date_parts<'a>(form: &'a Submitted, k: &str) -> (&'a str, &'a str, &'a str) {
+    (
+        value(form, &format!("{k}-day")),
+        value(form, &format!("{k}-month")),
+        value(form, &format!("{k}-year")),
+    )
 }

@@ -11,6 +11,7 @@ pub mod auth;
 pub mod benchmarks;
 pub mod board;
 pub mod cases;
+pub mod child;
 pub mod compliance;
 pub mod corrections;
 pub mod dashboard;
@@ -137,6 +138,14 @@ pub fn router_with_setup(
         .route("/cases/{id}", get(cases::show))
         .route("/cases/{id}/steps", get(steps::menu))
         .route("/cases/{id}/merge", get(merge::form).post(merge::submit))
+        .route(
+            "/cases/{id}/child",
+            get(child::details_form).post(child::details_submit),
+        )
+        .route(
+            "/cases/{id}/people/new",
+            get(child::person_form).post(child::person_submit),
+        )
         .route(
             "/cases/{id}/events/{seq}/correct",
             get(corrections::correct_form).post(corrections::correct_submit),

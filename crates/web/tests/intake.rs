@@ -385,3 +385,85 @@ fn caseloads(db: Db) {
     assert_eq!(status, 403);
 }
 both!(caseloads);
+
+/// The child's details changed and a parent added on the record's pages, each with a
+/// reason; a bad UPN is refused field by field with nothing written.
+#[test]
+fn the_child_and_the_people_around_them() {
+    let site = Site::demo(sqlite_db(), 40);
+    let case = probes(&site.db.url).other;
+    let cookie = site.sign_in("caseworker");
+    let events = || site.store.headline().expect("h").events;
+    let (status, _, form) = site.http("GET", &format!("/cases/{case}/child"), &cookie, "");
+    assert_eq!(status, 200, "{form}");
+    assert!(form.contains("name=\"family_name\""), "{form}");
+    let csrf = csrf_of(&form);
+    // The form comes filled with what is recorded: send it back with one change.
+    let field = |name: &str| {
+        let marker = format!("name=\"{name}\" type=\"text\" value=\"");
+        form.find(&marker)
+            .map(|at| {
+                form[at + marker.len()..]
+                    .split('"')
+                    .next()
+                    .unwrap_or("")
+                    .to_string()
+            })
+            .unwrap_or_default()
+    };
+    let (given, family) = (field("given_names"), field("family_name"));
+    let born = ["birth_date-day", "birth_date-month", "birth_date-year"].map(|k| {
+        let marker = format!("name=\"{k}\" type=\"text\" inputmode=\"numeric\" value=\"");
+        let at = form.find(&marker).expect("a date part") + marker.len();
+        form[at..].split('"').next().unwrap_or("").to_string()
+    });
+    let base = format!(
+        "csrf={csrf}&given_names={given}&family_name={family}&birth_date-day={}&birth_date-month={}&birth_date-year={}&ethnicity=WBRI",
+        born[0], born[1], born[2]
+    );
+    let before = events();
+    let (status, _, page) = site.http(
+        "POST",
+        &format!("/cases/{case}/child"),
+        &cookie,
+        &format!("{base}&upn=H80120000100&reason=new+school"),
+    );
+    assert_eq!(status, 400);
+    assert!(page.contains("UPN"), "{page}");
+    assert_eq!(events(), before, "nothing written");
+    let (status, _, page) = site.http(
+        "POST",
+        &format!("/cases/{case}/child"),
+        &cookie,
+        &format!("{base}&preferred_name=Sunny&home_language=Polish&interpreter=yes&reason="),
+    );
+    assert_eq!(status, 400);
+    assert!(page.contains("Say why the record is changing"), "{page}");
+    let (status, _, _) = site.http(
+        "POST",
+        &format!("/cases/{case}/child"),
+        &cookie,
+        &format!("{base}&preferred_name=Sunny&home_language=Polish&interpreter=yes&reason=the+family+told+us"),
+    );
+    assert_eq!(status, 303);
+    assert_eq!(events(), before + 1);
+    let (_, _, found) = site.http("GET", "/cases?name=sunny", &cookie, "");
+    assert!(
+        found.contains(&format!("/cases/{case}")),
+        "found by the name they are known by"
+    );
+    let (status, _, _) = site.http(
+        "POST",
+        &format!("/cases/{case}/people/new"),
+        &cookie,
+        &format!("csrf={csrf}&parent_name=Piotr+Nowak&parent_relationship=father&parent_pr=yes&reason=father+now+involved"),
+    );
+    assert_eq!(status, 303);
+    let (_, _, page) = site.http("GET", &format!("/cases/{case}"), &cookie, "");
+    assert!(page.contains("Piotr Nowak"), "{page}");
+    let (_, _, found) = site.http("GET", "/cases?name=piotr", &cookie, "");
+    assert!(
+        found.contains(&format!("/cases/{case}")),
+        "found by the father's name"
+    );
+}
