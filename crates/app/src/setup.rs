@@ -338,3 +338,48 @@ pub fn first_area_and_admin(
     )?;
     Ok((area, area_name))
 }
+
+/// Moves a member of staff (by name) to another of the council's teams. Their children
+/// stay with them until a manager moves them (`caseload::reassign`).
+pub fn move_staff(
+    store: &dyn Store,
+    area: AreaId,
+    name: &str,
+    team: &str,
+    actor: &str,
+) -> Result<(), SetupError> {
+    let (staff, state) = find_staff(store, area, name)?;
+    let team = find_team(store, area, team)?;
+    if state.added.as_ref().and_then(|a| a.team) == Some(team) {
+        return Err(SetupError::AlreadyThere(format!(
+            "{} is already in that team",
+            name.trim()
+        )));
+    }
+    store.append(&[event(
+        area,
+        StreamRef::staff(staff),
+        EventBody::StaffMovedTeam(sendscope_domain::event::StaffMovedTeam { team }),
+        &Actor::parse(actor)?,
+    )])?;
+    Ok(())
+}
+
+/// Records that a member of staff (by name) has left, today: they are no longer offered
+/// for allocation; their record and history stay.
+pub fn staff_left(
+    store: &dyn Store,
+    area: AreaId,
+    name: &str,
+    actor: &str,
+) -> Result<(), SetupError> {
+    let (staff, _) = find_staff(store, area, name)?;
+    let on = sendscope_domain::calendar::england_today();
+    store.append(&[event(
+        area,
+        StreamRef::staff(staff),
+        EventBody::StaffLeft(sendscope_domain::event::DatedOnly { on }),
+        &Actor::parse(actor)?,
+    )])?;
+    Ok(())
+}

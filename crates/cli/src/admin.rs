@@ -118,6 +118,19 @@ pub(crate) fn staff_command(url: &str, what: StaffCommand) -> anyhow::Result<()>
             setup::add_staff(store.as_ref(), area, &team, &name, job, "user:admin-cli")?;
             outln!("{} added to {:?}.", name.trim(), team.trim());
         }
+        StaffCommand::Move { area, name, team } => {
+            let area = setup::find_area(store.as_ref(), area.as_deref())?;
+            setup::move_staff(store.as_ref(), area, &name, &team, "user:admin-cli")?;
+            outln!("{} moved to {:?}.", name.trim(), team.trim());
+        }
+        StaffCommand::Leave { area, name } => {
+            let area = setup::find_area(store.as_ref(), area.as_deref())?;
+            setup::staff_left(store.as_ref(), area, &name, "user:admin-cli")?;
+            outln!(
+                "{} has left: no longer offered for allocation.",
+                name.trim()
+            );
+        }
     }
     Ok(())
 }

@@ -265,6 +265,23 @@ pub(crate) enum StaffCommand {
         #[arg(long, default_value = "caseworker")]
         job: String,
     },
+    /// Move a member of staff to another team, e.g. --name "Zara Ali" --team "SEND Team
+    /// South". Their children stay with them until a manager moves them.
+    Move {
+        #[arg(long)]
+        area: Option<String>,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        team: String,
+    },
+    /// Record that a member of staff has left, today: no longer offered for allocation.
+    Leave {
+        #[arg(long)]
+        area: Option<String>,
+        #[arg(long)]
+        name: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -29,6 +29,9 @@ const JOBS: &[(&str, &str)] = &[
     ("administrator", "Administrator"),
 ];
 
+/// The "move to" choice that records a leaver.
+const LEFT: &str = "left";
+
 fn job_label(job: StaffJob) -> &'static str {
     let code = serde_json::to_value(job).ok();
     JOBS.iter()
@@ -81,6 +84,8 @@ fn render(
             )
         })
         .collect();
+    let mut leave_or_teams = team_options.clone();
+    leave_or_teams.push((LEFT.into(), "Has left the council".into()));
     let roles: Vec<(String, String)> = Role::ALL
         .iter()
         .map(|r| (r.as_str().to_string(), role_label(*r)))
@@ -130,6 +135,15 @@ fn render(
             (ui::submit("Add the member of staff"))
         }
 
+        @if !staff_options.is_empty() {
+            h3.govuk-heading-s { "Move a member of staff, or record a leaver" }
+            form method="post" action="/admin/staff/change" novalidate {
+                (ui::csrf(&who.session.csrf))
+                (ui::select_question(&q("change_staff", "Member of staff"), &staff_options, Some("Choose"), v("change_staff")))
+                (ui::select_question(&p.hinted("change_to", "Move to", "Their children stay with them until a manager moves them"), &leave_or_teams, Some("Choose"), v("change_to")))
+                (ui::submit("Save the change"))
+            }
+        }
         h2.govuk-heading-m id="accounts-heading" { "Accounts" }
         @if !accounts.is_empty() {
             (ui::table(
@@ -283,6 +297,39 @@ pub async fn add_staff(
             }
             _ => Err(problems),
         }
+    })
+    .await
+}
+
+/// POST /admin/staff/change: moves a member of staff to another team, or records that
+/// they have left.
+pub async fn change_staff(
+    State(app): State<AppState>,
+    visitor: Visitor,
+    Form(form): Form<Submitted>,
+) -> Response {
+    change(&app, visitor, form, "staff-changed", |store, who, form| {
+        let (staff, to) = (value(form, "change_staff"), value(form, "change_to"));
+        let mut problems = Problems::new();
+        if staff.is_empty() {
+            problems.push(("change_staff", "Choose the member of staff".into()));
+        }
+        if to.is_empty() {
+            problems.push((
+                "change_to",
+                "Choose their new team, or that they have left".into(),
+            ));
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let area = who.principal.area;
+        let done = if to == LEFT {
+            setup::staff_left(store, area, staff, &actor(who))
+        } else {
+            setup::move_staff(store, area, staff, to, &actor(who))
+        };
+        done.map_err(|e| problem("change_to", e))
     })
     .await
 }

@@ -113,6 +113,10 @@ pub fn router_with_setup(
         .route("/admin", get(admin::show))
         .route("/admin/teams", axum::routing::post(admin::add_team))
         .route("/admin/staff", axum::routing::post(admin::add_staff))
+        .route(
+            "/admin/staff/change",
+            axum::routing::post(admin::change_staff),
+        )
         .route("/admin/accounts", axum::routing::post(admin::add_account))
         .route(
             "/admin/accounts/{username}/disable",

@@ -93,6 +93,26 @@ fn from_an_empty_database(db: Db) {
         before[v..].split('"').next().unwrap_or("").to_string()
     };
     let (zara, sam) = (staff_id("Zara Ali"), staff_id("Sam Patel"));
+    // A member of staff who leaves is no longer offered for allocation.
+    post(
+        "/admin/staff",
+        "staff_name=Lee+Park&staff_team=SEND+Team+North&staff_job=caseworker",
+    );
+    let (_, _, page) = site.http("GET", "/admin", &admin, "");
+    let lee = {
+        let at = page.find(">Lee Park (SEND Team North)<").expect("offered");
+        let v = page[..at].rfind("value=\"").expect("value") + 7;
+        page[v..].split('"').next().unwrap_or("").to_string()
+    };
+    post(
+        "/admin/staff/change",
+        &format!("change_staff={lee}&change_to=left"),
+    );
+    let (_, _, page) = site.http("GET", "/admin", &admin, "");
+    assert!(
+        page.contains("Left ") && !page.contains(">Lee Park (SEND Team North)<"),
+        "{page}"
+    );
     post(
         "/admin/accounts",
         &format!("username=zali&role=caseworker&staff={zara}&password={PASSWORD}"),

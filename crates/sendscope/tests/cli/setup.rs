@@ -72,6 +72,45 @@ fn setup_from_empty(db: Db) {
         assert_eq!(code, 0, "{err}");
     }
 
+    // Staff move team and leave, by name; each an event.
+    assert_eq!(cmd(&["team", "add", "--name", "SEND Team South"]).0, 0);
+    assert_eq!(
+        cmd(&[
+            "staff",
+            "add",
+            "--team",
+            "SEND Team North",
+            "--name",
+            "Lee Park"
+        ])
+        .0,
+        0
+    );
+    let (code, out, err) = cmd(&[
+        "staff",
+        "move",
+        "--name",
+        "lee park",
+        "--team",
+        "SEND Team South",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("moved"), "{out}");
+    let (code, _, err) = cmd(&[
+        "staff",
+        "move",
+        "--name",
+        "Lee Park",
+        "--team",
+        "SEND Team South",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("already in that team"), "{err}");
+    assert_eq!(cmd(&["staff", "leave", "--name", "Lee Park"]).0, 0);
+    let (code, _, err) = cmd(&["staff", "leave", "--name", "Lee Park"]);
+    assert_eq!(code, 2, "no one in post by that name now");
+    assert!(err.contains("no member of staff called"), "{err}");
+
     // Accounts by name: a caseworker's team is their own.
     let (code, out, err) = user(&[
         "--username",
@@ -116,7 +155,8 @@ fn setup_from_empty(db: Db) {
         "the caseworker is in the manager's team"
     );
     let h = s.headline().expect("headline");
-    assert_eq!((h.areas.len(), h.areas[0].staff), (1, 2));
+    // Staff records: Zara Ali, Sam Hill, and Lee Park, who has left (kept, with history).
+    assert_eq!((h.areas.len(), h.areas[0].staff), (1, 3));
     drop(s);
 
     // The accounts listed; a password reset (checked for strength) and a disabled
