@@ -383,3 +383,64 @@ pub fn staff_left(
     )])?;
     Ok(())
 }
+
+/// The area's organisations other than schools, by name: (kind, name).
+pub fn organisations(
+    store: &dyn Store,
+    area: AreaId,
+) -> Result<Vec<(OrganisationKind, String)>, SetupError> {
+    let mut out: Vec<(OrganisationKind, String)> = store
+        .area_projections(area, StreamKind::Organisation)?
+        .into_iter()
+        .filter_map(|p| match p.state {
+            StreamState::Organisation(o) => o
+                .registered
+                .filter(|r| r.kind != OrganisationKind::School)
+                .map(|r| (r.kind, r.name)),
+            _ => None,
+        })
+        .collect();
+    out.sort_by(|a, b| a.1.cmp(&b.1));
+    Ok(out)
+}
+
+/// Registers an organisation that works with the area's children: the NHS integrated
+/// care board, an NHS trust or other health service, or another provider (schools and
+/// colleges come from GIAS). Its name must be new in the area.
+pub fn add_organisation(
+    store: &dyn Store,
+    area: AreaId,
+    kind: OrganisationKind,
+    name: &str,
+    actor: &str,
+) -> Result<OrganisationId, SetupError> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(SetupError::Invalid("give the organisation's name".into()));
+    }
+    if matches!(kind, OrganisationKind::Council | OrganisationKind::School) {
+        return Err(SetupError::Invalid(
+            "the council is registered with the area, and schools come from GIAS (`sendscope import gias`)".into(),
+        ));
+    }
+    if organisations(store, area)?
+        .iter()
+        .any(|(_, n)| same_name(n, name))
+    {
+        return Err(SetupError::AlreadyThere(format!(
+            "the area already has an organisation called {name:?}"
+        )));
+    }
+    let id = OrganisationId::new_random();
+    store.append(&[event(
+        area,
+        StreamRef::organisation(id),
+        EventBody::OrganisationRegistered(OrganisationRegistered {
+            kind,
+            name: name.to_string(),
+            setting: None,
+        }),
+        &Actor::parse(actor)?,
+    )])?;
+    Ok(id)
+}

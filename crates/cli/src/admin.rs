@@ -99,6 +99,34 @@ pub(crate) fn team_command(url: &str, what: TeamCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
+pub(crate) fn organisation_command(url: &str, what: OrganisationCommand) -> anyhow::Result<()> {
+    use sendscope_domain::event::OrganisationKind;
+    let store = open(url)?;
+    match what {
+        OrganisationCommand::Add { area, kind, name } => {
+            let kind: OrganisationKind = serde_json::from_value(serde_json::Value::String(
+                kind.trim().to_string(),
+            ))
+            .map_err(|_| {
+                anyhow::anyhow!(
+                    "kind {kind:?} is not known; use integrated_care_board, health_service or other"
+                )
+            })?;
+            let area = setup::find_area(store.as_ref(), area.as_deref())?;
+            setup::add_organisation(store.as_ref(), area, kind, &name, "user:admin-cli")?;
+            outln!("{} registered.", name.trim());
+        }
+        OrganisationCommand::List { area } => {
+            let area = setup::find_area(store.as_ref(), area.as_deref())?;
+            for (kind, name) in setup::organisations(store.as_ref(), area)? {
+                let kind = serde_json::to_value(kind)?;
+                outln!("{name}\t{}", kind.as_str().unwrap_or(""));
+            }
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn staff_command(url: &str, what: StaffCommand) -> anyhow::Result<()> {
     let store = open(url)?;
     match what {

@@ -67,6 +67,12 @@ pub(crate) enum Command {
         #[command(subcommand)]
         what: TeamCommand,
     },
+    /// Register the organisations that work with the area's children (the NHS integrated
+    /// care board and trusts, other providers; schools come from GIAS).
+    Organisation {
+        #[command(subcommand)]
+        what: OrganisationCommand,
+    },
     /// Set up the council's staff.
     Staff {
         #[command(subcommand)]
@@ -244,6 +250,25 @@ pub(crate) enum TeamCommand {
         area: Option<String>,
         #[arg(long)]
         name: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum OrganisationCommand {
+    /// Register one, e.g. --kind integrated_care_board --name "NHS Derby and Derbyshire ICB".
+    Add {
+        #[arg(long)]
+        area: Option<String>,
+        /// integrated_care_board, health_service or other.
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// The area's organisations (not schools), by name.
+    List {
+        #[arg(long)]
+        area: Option<String>,
     },
 }
 

@@ -218,6 +218,7 @@ fn run(cli: Cli, web: &dyn Web) -> anyhow::Result<()> {
         Command::Export { what } => admin::export_command(&cli.database_url, what),
         Command::Area { what } => admin::area_command(&cli.database_url, what),
         Command::Team { what } => admin::team_command(&cli.database_url, what),
+        Command::Organisation { what } => admin::organisation_command(&cli.database_url, what),
         Command::Staff { what } => admin::staff_command(&cli.database_url, what),
         Command::User { what } => admin::user_command(&cli.database_url, what),
         Command::Token { what } => admin::token_command(&cli.database_url, what),

@@ -15,7 +15,7 @@ use sendscope_app::accounts::{self, LinkNames};
 use sendscope_app::setup;
 use sendscope_domain::access::{Action, Resource, Role, authorise};
 use sendscope_domain::account::{Username, check_password_strength};
-use sendscope_domain::event::StaffJob;
+use sendscope_domain::event::{OrganisationKind, StaffJob};
 use sendscope_store::Store;
 use std::collections::HashMap;
 
@@ -28,6 +28,27 @@ const JOBS: &[(&str, &str)] = &[
     ("educational_psychologist", "Educational psychologist"),
     ("administrator", "Administrator"),
 ];
+
+/// The organisations an administrator registers (the council comes with the area,
+/// schools from GIAS).
+const KINDS: &[(&str, OrganisationKind)] = &[
+    (
+        "integrated_care_board",
+        OrganisationKind::IntegratedCareBoard,
+    ),
+    ("health_service", OrganisationKind::HealthService),
+    ("other", OrganisationKind::Other),
+];
+
+fn kind_label(k: OrganisationKind) -> &'static str {
+    match k {
+        OrganisationKind::Council => "council",
+        OrganisationKind::IntegratedCareBoard => "NHS integrated care board",
+        OrganisationKind::HealthService => "NHS trust or health service",
+        OrganisationKind::School => "school",
+        OrganisationKind::Other => "other provider",
+    }
+}
 
 /// The "move to" choice that records a leaver.
 const LEFT: &str = "left";
@@ -68,6 +89,11 @@ fn render(
     let area = who.principal.area;
     let teams = setup::teams(store, area).map_err(crate::Error::internal)?;
     let staff = setup::staff(store, area).map_err(crate::Error::internal)?;
+    let organisations = setup::organisations(store, area).map_err(crate::Error::internal)?;
+    let kinds: Vec<(String, String)> = KINDS
+        .iter()
+        .map(|(c, k)| (c.to_string(), kind_label(*k).to_string()))
+        .collect();
     let accounts = accounts::list(store, area).map_err(crate::Error::internal)?;
     let p = ui::Problems(problems);
     let q = |name: &'static str, label: &'static str| p.question(name, label);
@@ -112,6 +138,20 @@ fn render(
             (ui::csrf(&who.session.csrf))
             (ui::text_input(&q("team_name", "New team's name"), "", ui::Width::Half, v("team_name")))
             (ui::submit("Add the team"))
+        }
+
+        h2.govuk-heading-m id="organisations-heading" { "Organisations" }
+        p.govuk-body { "The council is registered with the area, and schools and colleges come from GIAS. Register the NHS and other organisations that work with the area's children." }
+        @if !organisations.is_empty() {
+            ul.govuk-list.govuk-list--bullet {
+                @for (kind, name) in &organisations { li { (name) " (" (kind_label(*kind)) ")" } }
+            }
+        }
+        form method="post" action="/admin/organisations" novalidate {
+            (ui::csrf(&who.session.csrf))
+            (ui::select_question(&q("organisation_kind", "Kind of organisation"), &kinds, Some("Choose"), v("organisation_kind")))
+            (ui::text_input(&q("organisation_name", "Name"), "", ui::Width::Half, v("organisation_name")))
+            (ui::submit("Register the organisation"))
         }
 
         h2.govuk-heading-m id="staff-heading" { "Staff" }
@@ -297,6 +337,37 @@ pub async fn add_staff(
             }
             _ => Err(problems),
         }
+    })
+    .await
+}
+
+/// POST /admin/organisations
+pub async fn add_organisation(
+    State(app): State<AppState>,
+    visitor: Visitor,
+    Form(form): Form<Submitted>,
+) -> Response {
+    change(&app, visitor, form, "organisation", |store, who, form| {
+        let kind = KINDS
+            .iter()
+            .find(|(c, _)| *c == value(form, "organisation_kind"))
+            .map(|(_, k)| *k);
+        let Some(kind) = kind else {
+            return Err(problem(
+                "organisation_kind",
+                "Choose the kind of organisation",
+            ));
+        };
+        let name = value(form, "organisation_name");
+        if name.is_empty() {
+            return Err(problem(
+                "organisation_name",
+                "Enter the organisation's name",
+            ));
+        }
+        setup::add_organisation(store, who.principal.area, kind, name, &actor(who))
+            .map(|_| ())
+            .map_err(|e| problem("organisation_name", e))
     })
     .await
 }

@@ -112,6 +112,10 @@ pub fn router_with_setup(
         .route("/setup/{token}", get(setup::form).post(setup::submit))
         .route("/admin", get(admin::show))
         .route("/admin/teams", axum::routing::post(admin::add_team))
+        .route(
+            "/admin/organisations",
+            axum::routing::post(admin::add_organisation),
+        )
         .route("/admin/staff", axum::routing::post(admin::add_staff))
         .route(
             "/admin/staff/change",

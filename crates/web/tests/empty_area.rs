@@ -76,6 +76,15 @@ fn from_an_empty_database(db: Db) {
     };
     post("/admin/teams", "team_name=SEND+Team+North");
     post(
+        "/admin/organisations",
+        "organisation_kind=integrated_care_board&organisation_name=NHS+Derby+and+Derbyshire+ICB",
+    );
+    let (_, _, page) = site.http("GET", "/admin", &admin, "");
+    assert!(
+        page.contains("NHS Derby and Derbyshire ICB (NHS integrated care board)"),
+        "{page}"
+    );
+    post(
         "/admin/staff",
         "staff_name=Zara+Ali&staff_team=SEND+Team+North&staff_job=caseworker",
     );

@@ -72,6 +72,33 @@ fn setup_from_empty(db: Db) {
         assert_eq!(code, 0, "{err}");
     }
 
+    // The NHS and other organisations, by name; schools come from GIAS.
+    let (code, _, err) = cmd(&[
+        "organisation",
+        "add",
+        "--kind",
+        "integrated_care_board",
+        "--name",
+        "NHS Derby and Derbyshire ICB",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = cmd(&[
+        "organisation",
+        "add",
+        "--kind",
+        "school",
+        "--name",
+        "St Mary's",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("GIAS"), "{err}");
+    let (code, out, _) = cmd(&["organisation", "list"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("NHS Derby and Derbyshire ICB\tintegrated_care_board"),
+        "{out}"
+    );
+
     // Staff move team and leave, by name; each an event.
     assert_eq!(cmd(&["team", "add", "--name", "SEND Team South"]).0, 0);
     assert_eq!(
