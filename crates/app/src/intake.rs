@@ -53,6 +53,19 @@ pub struct ChildDetails {
     pub home_language: Option<String>,
     #[serde(default)]
     pub interpreter_needed: bool,
+    /// The LA code of the local authority they live in, where it is not this area's.
+    #[serde(default)]
+    pub la_of_residence: Option<String>,
+    /// A parent acts for the young person after compulsory school age: letters and
+    /// decisions go to the parent.
+    #[serde(default)]
+    pub parent_acts: bool,
+    /// For a looked-after child: their social worker's name.
+    #[serde(default)]
+    pub social_worker: Option<String>,
+    /// For a looked-after child: the virtual school, as named.
+    #[serde(default)]
+    pub virtual_school: Option<String>,
 }
 
 /// A parent or carer recorded with the request.
@@ -209,6 +222,28 @@ pub fn check_child(
         NhsNumber::parse(t).map(|_| ())
     });
     code("postcode", &d.postcode, &|t| Postcode::parse(t).map(|_| ()));
+    code("la_of_residence", &d.la_of_residence, &|t| {
+        let la = sendscope_domain::codes::LaCode::parse(t)?;
+        match sendscope_domain::local_authorities::find(la) {
+            Some(_) => Ok(()),
+            None => Err(sendscope_domain::DomainError::Invalid {
+                what: "LA code",
+                value: t.to_string(),
+                how: "it is not an English local authority's: check it against the DfE's list"
+                    .into(),
+            }),
+        }
+    });
+    if text(&d.social_worker).is_some() != text(&d.virtual_school).is_some() {
+        errors.push((
+            if text(&d.social_worker).is_some() {
+                "virtual_school"
+            } else {
+                "social_worker"
+            },
+            "For a looked-after child, give both their social worker and the virtual school".into(),
+        ));
+    }
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -227,6 +262,16 @@ pub fn check_child(
         address: text(&d.address).map(str::to_string),
         home_language: text(&d.home_language).map(str::to_string),
         interpreter_needed: d.interpreter_needed,
+        la_of_residence: text(&d.la_of_residence)
+            .and_then(|t| sendscope_domain::codes::LaCode::parse(t).ok()),
+        parent_acts: d.parent_acts,
+        looked_after: match (text(&d.social_worker), text(&d.virtual_school)) {
+            (Some(s), Some(v)) => Some(sendscope_domain::event::LookedAfter {
+                social_worker: s.to_string(),
+                virtual_school: v.to_string(),
+            }),
+            _ => None,
+        },
     })
 }
 

@@ -174,6 +174,9 @@ impl Generator {
             address: None,
             home_language: None,
             interpreter_needed: false,
+            la_of_residence: None,
+            parent_acts: false,
+            looked_after: None,
         };
 
         let legacy = matches!(path, Path::LegacyInPlace | Path::Ended { legacy: true });

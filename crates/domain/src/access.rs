@@ -467,6 +467,9 @@ mod tests {
                     address: None,
                     home_language: None,
                     interpreter_needed: false,
+                    la_of_residence: None,
+                    parent_acts: false,
+                    looked_after: None,
                 },
                 people: vec![
                     person(parent, Relationship::Mother),

@@ -100,6 +100,32 @@ fn due(all: &[Deadline], key: &str, trigger: Option<NaiveDate>) -> Option<NaiveD
         .map(|x| x.due)
 }
 
+/// Who letters and decisions go to on `on`: the young person themself from the end of
+/// compulsory school age, unless the record says a parent acts for them; otherwise the
+/// people with parental responsibility, never one a court order bars from the child's
+/// information; the child's own name if there is no one else.
+pub fn recipients(c: &CaseState, on: NaiveDate) -> Vec<String> {
+    let Some(child) = &c.child else {
+        return Vec::new();
+    };
+    let own = || vec![format!("{} {}", child.given_names, child.family_name)];
+    if crate::access::over_compulsory_school_age(child.birth_date, on) && !child.parent_acts {
+        return own();
+    }
+    let barred = |p: &crate::ids::PersonId| {
+        c.court_restriction
+            .as_ref()
+            .is_some_and(|r| r.restricted_persons.contains(p))
+    };
+    let names: Vec<String> = c
+        .related
+        .iter()
+        .filter(|r| r.parental_responsibility && !barred(&r.person))
+        .map(|r| r.name.clone())
+        .collect();
+    if names.is_empty() { own() } else { names }
+}
+
 fn refuse<T>(msg: &str) -> Result<T, DomainError> {
     Err(DomainError::Refused(msg.to_string()))
 }
@@ -294,4 +320,79 @@ fn draft_with(
             .filter(|s| !s.paragraphs.is_empty())
             .collect(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Child, CourtRestriction, RelatedPerson, Relationship};
+    use crate::ids::PersonId;
+    use crate::sen::Sex;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).expect("date")
+    }
+
+    fn person(name: &str, relationship: Relationship) -> RelatedPerson {
+        RelatedPerson {
+            person: PersonId::new_random(),
+            name: name.into(),
+            relationship,
+            parental_responsibility: true,
+            confidential_address: false,
+            email: None,
+            phone: None,
+            letters_by_email: false,
+        }
+    }
+
+    /// Letters go to those with parental responsibility, never to one a court order bars;
+    /// from the end of compulsory school age to the young person, unless a parent acts.
+    #[test]
+    fn letters_go_to_the_right_people() {
+        let mother = person("Ngozi Okafor", Relationship::Mother);
+        let father = person("Emeka Okafor", Relationship::Father);
+        let mut c = CaseState {
+            child: Some(Child {
+                given_names: "Chidi".into(),
+                family_name: "Okafor".into(),
+                preferred_name: None,
+                birth_date: d(2010, 5, 4),
+                sex: Sex::Male,
+                ethnicity: "BAFR".into(),
+                postcode: None,
+                upn: None,
+                uln: None,
+                nhs_number: None,
+                home: None,
+                address: None,
+                home_language: None,
+                interpreter_needed: false,
+                la_of_residence: None,
+                parent_acts: false,
+                looked_after: None,
+            }),
+            related: vec![mother.clone(), father.clone()],
+            ..Default::default()
+        };
+        assert_eq!(
+            recipients(&c, d(2025, 1, 1)),
+            ["Ngozi Okafor", "Emeka Okafor"]
+        );
+        c.court_restriction = Some(CourtRestriction {
+            description: "non-molestation order".into(),
+            restricted_persons: vec![father.person],
+        });
+        assert_eq!(
+            recipients(&c, d(2025, 1, 1)),
+            ["Ngozi Okafor"],
+            "never the barred father"
+        );
+        // Compulsory school age ends on the last Friday of June 2026 for him.
+        assert_eq!(recipients(&c, d(2026, 7, 1)), ["Chidi Okafor"]);
+        if let Some(ch) = &mut c.child {
+            ch.parent_acts = true;
+        }
+        assert_eq!(recipients(&c, d(2026, 7, 1)), ["Ngozi Okafor"]);
+    }
 }

@@ -55,6 +55,10 @@ fn as_form(c: &Child) -> Submitted {
             "interpreter".into(),
             if c.interpreter_needed { "yes" } else { "no" }.into(),
         ),
+        (
+            "parent_acts".into(),
+            if c.parent_acts { "yes" } else { "no" }.into(),
+        ),
     ];
     let sex = serde_json::to_value(c.sex)
         .ok()
@@ -68,6 +72,15 @@ fn as_form(c: &Child) -> Submitted {
         ("address", c.address.clone()),
         ("postcode", c.postcode.as_ref().map(|p| p.to_string())),
         ("home_language", c.home_language.clone()),
+        ("la_of_residence", c.la_of_residence.map(|l| l.to_string())),
+        (
+            "social_worker",
+            c.looked_after.as_ref().map(|l| l.social_worker.clone()),
+        ),
+        (
+            "virtual_school",
+            c.looked_after.as_ref().map(|l| l.virtual_school.clone()),
+        ),
     ];
     f.extend(
         pairs

@@ -42,6 +42,10 @@ const FIELDS: &[&str] = &[
     "ethnicity",
     "home_language",
     "interpreter",
+    "la_of_residence",
+    "parent_acts",
+    "social_worker",
+    "virtual_school",
     "parent_name",
     "parent_relationship",
     "parent_pr",
@@ -353,6 +357,10 @@ pub(crate) fn child_questions(p: &ui::Problems<'_>, form: &Submitted) -> Markup 
         (ui::select_question(&q("ethnicity", "Ethnicity"), &ethnicities, None, if v("ethnicity").is_empty() { "NOBT" } else { v("ethnicity") }))
         (ui::text_input(&q("home_language", "Language spoken at home"), " (optional)", ui::Width::Half, v("home_language")))
         (ui::radios(&q("interpreter", "Does the family need an interpreter?"), &yes_no, v("interpreter"), None))
+        (ui::text_input(&hinted("la_of_residence", "Local authority they live in", "Its LA code, if it is not this area's, like 830 for Derbyshire"), " (optional)", ui::Width::Number, v("la_of_residence")))
+        (ui::radios(&hinted("parent_acts", "After compulsory school age, does a parent act for the young person?", "Letters and decisions go to the young person from the end of compulsory school age, unless a parent acts for them"), &yes_no, if v("parent_acts").is_empty() { "no" } else { v("parent_acts") }, None))
+        (ui::text_input(&hinted("social_worker", "Social worker", "For a looked-after child"), " (optional)", ui::Width::Half, v("social_worker")))
+        (ui::text_input(&hinted("virtual_school", "Virtual school", "For a looked-after child"), " (optional)", ui::Width::Half, v("virtual_school")))
     }
 }
 
@@ -396,6 +404,10 @@ pub(crate) fn child_details(
         postcode: opt("postcode"),
         home_language: opt("home_language"),
         interpreter_needed: value(form, "interpreter") == "yes",
+        la_of_residence: opt("la_of_residence"),
+        parent_acts: value(form, "parent_acts") == "yes",
+        social_worker: opt("social_worker"),
+        virtual_school: opt("virtual_school"),
     }
 }
 

@@ -72,26 +72,16 @@ pub fn can_write(p: &Projection) -> Vec<LetterChoice> {
         .collect()
 }
 
-/// The people a letter is addressed to: those with parental responsibility, or the
-/// young person.
+/// The people a letter is addressed to (`domain::letters::recipients`): the young person
+/// from the end of compulsory school age unless a parent acts for them, else those with
+/// parental responsibility whom no court order bars.
 fn addressees(p: &Projection) -> String {
-    let Some(c) = p.case() else {
-        return String::new();
-    };
-    let names: Vec<&str> = c
-        .related
-        .iter()
-        .filter(|r| r.parental_responsibility)
-        .map(|r| r.name.as_str())
-        .collect();
-    if names.is_empty() {
-        c.child
-            .as_ref()
-            .map(|ch| format!("{} {}", ch.given_names, ch.family_name))
-            .unwrap_or_default()
-    } else {
-        names.join(" and ")
-    }
+    p.case()
+        .map(|c| {
+            sendscope_domain::letters::recipients(c, sendscope_domain::calendar::england_today())
+                .join(" and ")
+        })
+        .unwrap_or_default()
 }
 
 fn letter_html(l: &LetterIssued, area: &str) -> Markup {

@@ -27,6 +27,23 @@ pub struct Child {
     /// The family needs an interpreter to take part in meetings and read letters.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub interpreter_needed: bool,
+    /// The local authority the child lives in, where it is not this area's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub la_of_residence: Option<crate::codes::LaCode>,
+    /// A parent acts for the young person after compulsory school age (they lack the
+    /// capacity to, or have asked): letters and decisions go to the parent.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub parent_acts: bool,
+    /// For a looked-after child: their social worker and the virtual school, as named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub looked_after: Option<LookedAfter>,
+}
+
+/// Who is responsible for a looked-after child, beside the council's SEND team.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct LookedAfter {
+    pub social_worker: String,
+    pub virtual_school: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
