@@ -533,6 +533,154 @@ pub async fn merge_case(
     .await
 }
 
+/// Set-up through the API: what an administrator sends.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum SetupRequest {
+    Account {
+        username: String,
+        role: String,
+        password: String,
+        #[serde(default)]
+        staff: Option<String>,
+        #[serde(default)]
+        team: Option<String>,
+        #[serde(default)]
+        setting: Option<String>,
+        #[serde(default)]
+        child: Option<String>,
+        #[serde(default)]
+        person: Option<String>,
+    },
+    Staff {
+        name: String,
+        team: String,
+        #[serde(default)]
+        job: Option<String>,
+    },
+    Team {
+        name: String,
+    },
+}
+
+/// POST /api/v1/teams, /api/v1/staff and /api/v1/accounts: an administrator sets up the
+/// council's teams, staff and accounts, naming them as people do (as on `/admin`).
+async fn set_up(
+    app: AppState,
+    visitor: Visitor,
+    what: &'static str,
+    body: axum::body::Bytes,
+) -> Response {
+    with_caller(&app, visitor, move |store, c| {
+        let p = &c.principal;
+        if !authorise(p, Action::Change, Resource::Accounts { area: p.area }).allowed() {
+            return Err(Error::forbidden(
+                "Only administrators set up teams, staff and accounts",
+            ));
+        }
+        let req: SetupRequest = serde_json::from_slice(&body).map_err(|e| {
+            Error::invalid(format!(
+                "Send the {what} as JSON, as the OpenAPI document describes: {e}"
+            ))
+            .problem("invalid-body", "The request body is not understood")
+        })?;
+        let actor = format!("user:{}", c.username);
+        let no = |m: String| {
+            Error::refused(m).problem("setup-refused", "The set-up step cannot be taken")
+        };
+        let refused = |e: sendscope_app::setup::SetupError| no(e.to_string());
+        let made = match (what, req) {
+            ("team", SetupRequest::Team { name }) => {
+                sendscope_app::setup::add_team(store, p.area, &name, &actor).map_err(refused)?;
+                json!({ "team": name.trim() })
+            }
+            ("member of staff", SetupRequest::Staff { name, team, job }) => {
+                let job = job.unwrap_or_else(|| "caseworker".into());
+                let job: sendscope_domain::event::StaffJob =
+                    serde_json::from_value(json!(job.trim()))
+                        .map_err(|_| no(format!("job {job:?} is not known")))?;
+                sendscope_app::setup::add_staff(store, p.area, &team, &name, job, &actor)
+                    .map_err(refused)?;
+                json!({ "name": name.trim(), "team": team.trim() })
+            }
+            (
+                "account",
+                SetupRequest::Account {
+                    username,
+                    role,
+                    password,
+                    staff,
+                    team,
+                    setting,
+                    child,
+                    person,
+                },
+            ) => {
+                let role = sendscope_domain::access::Role::parse(&role)
+                    .ok_or_else(|| no(format!("role {role:?} is not known")))?;
+                let name = sendscope_domain::account::Username::parse(&username)
+                    .map_err(|e| no(e.to_string()))?;
+                sendscope_domain::account::check_password_strength(&password)
+                    .map_err(|e| no(e.to_string()))?;
+                let links = sendscope_app::accounts::links_by_name(
+                    store,
+                    p.area,
+                    &sendscope_app::accounts::LinkNames {
+                        staff,
+                        team,
+                        setting,
+                        child,
+                        person,
+                    },
+                )
+                .map_err(refused)?;
+                sendscope_app::accounts::add_account(
+                    store, p.area, &name, role, links, &password, &actor,
+                )
+                .map_err(|e| no(e.to_string()))?;
+                json!({ "username": name.to_string(), "role": role.as_str() })
+            }
+            _ => {
+                return Err(Error::invalid(format!(
+                    "Send a {what}'s fields, as the OpenAPI document describes"
+                ))
+                .problem("invalid-body", "The request body is not understood"));
+            }
+        };
+        let mut r = json_ok(&made);
+        *r.status_mut() = StatusCode::CREATED;
+        Ok(r)
+    })
+    .await
+}
+
+/// POST /api/v1/teams
+pub async fn add_team(
+    State(app): State<AppState>,
+    visitor: Visitor,
+    body: axum::body::Bytes,
+) -> Response {
+    set_up(app, visitor, "team", body).await
+}
+
+/// POST /api/v1/staff
+pub async fn add_staff(
+    State(app): State<AppState>,
+    visitor: Visitor,
+    body: axum::body::Bytes,
+) -> Response {
+    set_up(app, visitor, "member of staff", body).await
+}
+
+/// POST /api/v1/accounts
+pub async fn add_account(
+    State(app): State<AppState>,
+    visitor: Visitor,
+    body: axum::body::Bytes,
+) -> Response {
+    set_up(app, visitor, "account", body).await
+}
+
 /// POST /api/v1/cases/{id}/steps: records one casework step. A step the rules refuse
 /// answers 422 with what must happen first, and nothing is written.
 pub async fn record_step(

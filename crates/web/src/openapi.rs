@@ -156,6 +156,31 @@ fn document() -> Value {
                 "operationId": "me", "summary": "The account the token acts as",
                 "responses": with(json!({ "200": ok("Me", "The token's account") }), &["401"])
             }},
+            "/api/v1/teams": { "post": {
+                "operationId": "addTeam", "summary": "Add a team to the area's council (administrators)",
+                "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                    "type": "object", "required": ["name"], "properties": { "name": { "type": "string" } } } } } },
+                "responses": with(json!({ "201": ok("SetUp", "Added") }), &["400", "401", "403", "422"])
+            }},
+            "/api/v1/staff": { "post": {
+                "operationId": "addStaff", "summary": "Add a member of the council's staff to a team, by the team's name (administrators)",
+                "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                    "type": "object", "required": ["name", "team"],
+                    "properties": { "name": { "type": "string" }, "team": { "type": "string", "description": "The team's name" },
+                        "job": { "type": "string", "description": "caseworker (the default), team_manager, commissioner, health_professional, senco, educational_psychologist or administrator" } } } } } },
+                "responses": with(json!({ "201": ok("SetUp", "Added") }), &["400", "401", "403", "422"])
+            }},
+            "/api/v1/accounts": { "post": {
+                "operationId": "addAccount", "summary": "Create an account, linked as a person names things (administrators)",
+                "description": "staff by name; team by name (a caseworker's is their own); setting by URN; child by the record's reference or UPN; person (a parent carer) by their name on the child's record.",
+                "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                    "type": "object", "required": ["username", "role", "password"],
+                    "properties": { "username": { "type": "string" }, "role": { "type": "string", "enum": role_names() },
+                        "password": { "type": "string", "description": "At least 12 characters" },
+                        "staff": { "type": "string" }, "team": { "type": "string" }, "setting": { "type": "string" },
+                        "child": { "type": "string" }, "person": { "type": "string" } } } } } },
+                "responses": with(json!({ "201": ok("SetUp", "Created") }), &["400", "401", "403", "422"])
+            }},
             "/api/v1/figures": { "get": {
                 "operationId": "figures", "summary": "Headline counts for your local area (aggregates only)",
                 "responses": with(json!({ "200": ok("Figures", "Counts") }), &["401", "403"])
@@ -402,6 +427,7 @@ fn document() -> Value {
                         "override_reason": { "type": "string", "description": "Team managers only: why a child must be named into (or placed in) a provision whose approval is not yet in effect. Recorded as case.gate_overridden beside the step and reported" }
                     }
                 },
+                "SetUp": { "type": "object", "description": "What was set up, by name" },
                 "RequestRecorded": {
                     "type": "object", "required": ["case", "existing", "why", "deadlines"],
                     "properties": { "case": { "type": "string", "description": "The child's record (its reference)" },

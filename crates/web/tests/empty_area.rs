@@ -144,6 +144,38 @@ fn from_an_empty_database(db: Db) {
         "{page}"
     );
 
+    // The same set-up through the API, with the administrator's token; only an
+    // administrator may.
+    let admin_token = site.token("admin");
+    for (path, body) in [
+        ("/api/v1/teams", json!({ "name": "SEND Team South" })),
+        (
+            "/api/v1/staff",
+            json!({ "name": "Ali Khan", "team": "SEND Team South", "job": "caseworker" }),
+        ),
+        (
+            "/api/v1/accounts",
+            json!({ "username": "akhan", "role": "caseworker", "staff": "Ali Khan", "password": PASSWORD }),
+        ),
+    ] {
+        let (status, answer) = site.api_post(path, &admin_token, &body.to_string());
+        assert_eq!(status, 201, "{path}: {answer}");
+        assert_schema("SetUp", &json_of(&answer));
+    }
+    let (status, answer) = site.api_post(
+        "/api/v1/accounts",
+        &admin_token,
+        &json!({ "username": "nobody", "role": "caseworker", "staff": "Ann Other", "password": PASSWORD }).to_string(),
+    );
+    assert_eq!(status, 422, "{answer}");
+    assert!(answer.contains("no member of staff called"), "{answer}");
+    let (status, _) = site.api_post(
+        "/api/v1/teams",
+        &site.token("zali"),
+        &json!({ "name": "X" }).to_string(),
+    );
+    assert_eq!(status, 403, "a caseworker does not set up teams");
+
     // The caseworker, through the API.
     let token = site.token("zali");
     let call = |path: &str, body: Value, schema: &str, expect: u16| -> Value {
@@ -333,7 +365,8 @@ fn from_an_empty_database(db: Db) {
     );
     assert_eq!(status, 422, "a voided step cannot be voided again: {page}");
 
-    // The mother's account: she sees her child's record and what happens next.
+    // The mother's account, made through the API: she sees her child's record and what
+    // happens next (the same account on the pages is made below).
     post(
         "/admin/accounts",
         &format!(
