@@ -393,8 +393,11 @@ fn render_case(v: &CaseView, people: &HashMap<String, String>, recorded: Option<
                     }
                     @if can_change && e.correctable && !voided {
                         p.govuk-body-s {
-                            a.govuk-link href={ "/cases/" (v.id) "/events/" (e.seq) "/correct" } { "Correct" span.govuk-visually-hidden { " " (event_label(&e.event_type)) } }
-                            " · "
+                            // Corrected on the step's own form, where it has one.
+                            @if crate::steps::step_for(&e.event_type).is_some() {
+                                a.govuk-link href={ "/cases/" (v.id) "/events/" (e.seq) "/correct" } { "Correct" span.govuk-visually-hidden { " " (event_label(&e.event_type)) } }
+                                " · "
+                            }
                             a.govuk-link href={ "/cases/" (v.id) "/events/" (e.seq) "/void" } { "Void" span.govuk-visually-hidden { " " (event_label(&e.event_type)) } }
                         }
                     }

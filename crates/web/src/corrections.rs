@@ -81,15 +81,72 @@ fn open(
     ),
     Box<Response>,
 > {
-    let (_, t, now) = corrections::current_values(store, &who.principal, id, seq).map_err(|e| {
+    let (_, t, now) = target(store, who, id, seq)?;
+    let step = step_for(&t.event_type).ok_or_else(|| Box::new(not_found()))?;
+    let (_, p, ctx) = prepare(store, &app.filter_options, who, id, step.slug)?;
+    Ok((step, ctx, child_name(&p), now))
+}
+
+/// Step `seq` of record `id`, if this user may put it right: the record, the step, and
+/// the values it holds now.
+fn target(
+    store: &dyn Store,
+    who: &SignedIn,
+    id: &str,
+    seq: u64,
+) -> Result<
+    (
+        sendscope_domain::Projection,
+        sendscope_domain::RecordedEvent,
+        serde_json::Value,
+    ),
+    Box<Response>,
+> {
+    corrections::current_values(store, &who.principal, id, seq).map_err(|e| {
         match refused(store, who, id, e) {
             Ok(m) => Box::new(crate::Error::refused(m).into_response()),
             Err(r) => r,
         }
-    })?;
-    let step = step_for(&t.event_type).ok_or_else(|| Box::new(not_found()))?;
-    let (_, p, ctx) = prepare(store, &app.filter_options, who, id, step.slug)?;
-    Ok((step, ctx, child_name(&p), now))
+    })
+}
+
+/// What a step is called on the void page: its form's title, or its type in words.
+fn step_title(event_type: &str) -> String {
+    step_for(event_type)
+        .map(|s| s.title.to_string())
+        .unwrap_or_else(|| {
+            ui::sentence(
+                &event_type
+                    .split_once('.')
+                    .map(|(_, t)| t)
+                    .unwrap_or(event_type)
+                    .replace('_', " "),
+            )
+        })
+}
+
+/// Runs `f` for a signed-in user on step `seq` of record `id` to be voided, once the
+/// form's CSRF token (when one was posted) is checked: any step that may be put right,
+/// with a form of its own or not. `f` gets the step's title and whose record it is.
+async fn on_void(
+    app: AppState,
+    visitor: Visitor,
+    id: String,
+    seq: u64,
+    posted: Option<&Submitted>,
+    f: impl FnOnce(&dyn Store, &SignedIn, String, String) -> Response + Send + 'static,
+) -> Response {
+    let csrf = posted.map(|form| value(form, "csrf").to_string());
+    with_user(&app, visitor, move |store, who| {
+        if csrf.is_some_and(|c| c != who.session.csrf) {
+            return crate::form_expired();
+        }
+        match target(store, &who, &id, seq) {
+            Ok((p, t, _)) => f(store, &who, step_title(&t.event_type), child_name(&p)),
+            Err(r) => *r,
+        }
+    })
+    .await
 }
 
 /// A step opened for putting right: its form, the choices it needs, whose record, and
@@ -263,13 +320,20 @@ pub async fn void_form(
     Path((id, seq)): Path<(String, u64)>,
 ) -> Response {
     let path_id = id.clone();
-    on_step(app, visitor, path_id, seq, None, move |_, who, o| {
-        Html(ui::page(
-            &format!("Void: {}", o.step.title),
-            render_void(&id, seq, &o.child, o.step.title, &who.session.csrf, &[]),
-        ))
-        .into_response()
-    })
+    on_void(
+        app,
+        visitor,
+        path_id,
+        seq,
+        None,
+        move |_, who, title, child| {
+            Html(ui::page(
+                &format!("Void: {title}"),
+                render_void(&id, seq, &child, &title, &who.session.csrf, &[]),
+            ))
+            .into_response()
+        },
+    )
     .await
 }
 
@@ -281,13 +345,13 @@ pub async fn void_submit(
     Form(form): Form<Submitted>,
 ) -> Response {
     let (path_id, posted) = (id.clone(), form.clone());
-    on_step(
+    on_void(
         app,
         visitor,
         path_id,
         seq,
         Some(&posted),
-        move |store, who, o| {
+        move |store, who, title, child| {
             let reason = value(&form, "reason");
             match corrections::void(
                 store,
@@ -310,15 +374,8 @@ pub async fn void_submit(
                     (
                         StatusCode::BAD_REQUEST,
                         Html(ui::page(
-                            &format!("Error: Void: {}", o.step.title),
-                            render_void(
-                                &id,
-                                seq,
-                                &o.child,
-                                o.step.title,
-                                &who.session.csrf,
-                                &errors,
-                            ),
+                            &format!("Error: Void: {title}"),
+                            render_void(&id, seq, &child, &title, &who.session.csrf, &errors),
                         )),
                     )
                         .into_response()

@@ -377,6 +377,37 @@ fn caseloads(db: Db) {
             .as_deref(),
         Some(to.as_str())
     );
+    // The move is on the record's timeline: a step with no form of its own, which may be
+    // voided (with a reason) but not corrected there.
+    let (_, _, record) = site.api_get(
+        &format!("/api/v1/cases/{first_case}"),
+        &site.token("manager"),
+    );
+    let seq = json_of(&record)["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .rev()
+        .find(|e| e["type"] == "case.caseworker_assigned")
+        .and_then(|e| e["seq"].as_u64())
+        .expect("the move");
+    let (_, _, page) = site.http("GET", &format!("/cases/{first_case}"), &manager, "");
+    assert!(
+        page.contains(&format!("/events/{seq}/void\"")),
+        "void offered"
+    );
+    assert!(
+        !page.contains(&format!("/events/{seq}/correct\"")),
+        "no form to correct it on"
+    );
+    let (status, _, page) = site.http(
+        "GET",
+        &format!("/cases/{first_case}/events/{seq}/void"),
+        &manager,
+        "",
+    );
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Void: Caseworker assigned"), "{page}");
     // A caseworker has a queue of their own children, no caseloads, and cannot move any.
     let worker = site.sign_in("caseworker");
     let (_, _, mine) = site.http("GET", "/queue", &worker, "");
