@@ -365,20 +365,22 @@ const INTRO: &str = "sendscope tracks every request, assessment, EHC plan, revie
 
 async fn home(State(app): State<AppState>, visitor: Visitor) -> Response {
     let store = app.store.clone();
+    type Answer = (Option<(auth::SignedIn, ui::Viewer)>, Headline);
     let answer = app
-        .blocking(
-            move || -> Result<(Option<auth::SignedIn>, Headline), sendscope_store::StoreError> {
-                let who = visitor.signed_in(store.as_ref());
-                Ok((who, store.headline()?))
-            },
-        )
+        .blocking(move || -> Result<Answer, sendscope_store::StoreError> {
+            let who = visitor.signed_in(store.as_ref()).map(|w| {
+                let v = shell::viewer(store.as_ref(), &w);
+                (w, v)
+            });
+            Ok((who, store.headline()?))
+        })
         .await;
     let (who, headline) = match answer {
         Ok(Ok(x)) => x,
         Ok(Err(e)) => return Error::internal(e).into_response(),
         Err(e) => return Error::internal(e).into_response(),
     };
-    let Some(who) = who else {
+    let Some((who, viewer)) = who else {
         // The public see what the service is and each area's totals (aggregates only,
         // small numbers suppressed); everything else needs signing in.
         let body = html! {
@@ -393,7 +395,7 @@ async fn home(State(app): State<AppState>, visitor: Visitor) -> Response {
         };
         return Html(ui::page("Home", body)).into_response();
     };
-    ui::with_viewer(shell::viewer(&who), || signed_in_home(&who, headline))
+    ui::with_viewer(viewer, || signed_in_home(&who, headline))
 }
 
 /// The home page of a signed-in user: where their role's work is, and their area's figures.

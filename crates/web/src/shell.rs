@@ -14,7 +14,7 @@ use sendscope_store::{Store, StoreError};
 
 /// The page's viewer for a signed-in user: the navigation holds only what their role
 /// may open (each link decided by `authorise`, as the page behind it is).
-pub(crate) fn viewer(who: &SignedIn) -> ui::Viewer {
+pub(crate) fn viewer(store: &dyn Store, who: &SignedIn) -> ui::Viewer {
     let p = &who.principal;
     let area = p.area;
     let may = |r: Resource<'_>| authorise(p, Action::View, r).allowed();
@@ -39,8 +39,21 @@ pub(crate) fn viewer(who: &SignedIn) -> ui::Viewer {
     if authorise(p, Action::Change, Resource::Accounts { area }).allowed() {
         links.push(("/admin", "Set-up and accounts"));
     }
+    // A member of staff by their name, as colleagues know them; others by username.
+    let staff_name =
+        p.staff.and_then(
+            |s| match store.projection(sendscope_domain::StreamRef::staff(s)) {
+                Ok(Some(x)) => match x.state {
+                    sendscope_domain::projection::StreamState::Staff(st) => {
+                        st.added.map(|a| a.name)
+                    }
+                    _ => None,
+                },
+                _ => None,
+            },
+        );
     ui::Viewer {
-        name: who.username.to_string(),
+        name: staff_name.unwrap_or_else(|| who.username.to_string()),
         csrf: who.session.csrf.clone(),
         links,
     }
@@ -58,7 +71,7 @@ where
     let store = app.store.clone();
     let r = app
         .blocking(move || match visitor.signed_in(store.as_ref()) {
-            Some(who) => ui::with_viewer(viewer(&who), || f(store.as_ref(), who)),
+            Some(who) => ui::with_viewer(viewer(store.as_ref(), &who), || f(store.as_ref(), who)),
             None => Redirect::to("/sign-in").into_response(),
         })
         .await;
@@ -143,9 +156,9 @@ pub(crate) async fn blocking(
             )
             .allowed() =>
         {
-            ui::with_viewer(viewer(&who), || f(store.as_ref(), who))
+            ui::with_viewer(viewer(store.as_ref(), &who), || f(store.as_ref(), who))
         }
-        Some(who) => ui::with_viewer(viewer(&who), || {
+        Some(who) => ui::with_viewer(viewer(store.as_ref(), &who), || {
             crate::Error::forbidden("Your role does not include settings and provisions.")
                 .into_response()
         }),
