@@ -323,7 +323,10 @@ fn from_an_empty_database(db: Db) {
         "{page}"
     );
     assert!(page.contains("by Zara Ali"), "people by name");
-    assert!(page.contains("Signed in as <strong>Zara Ali</strong>"), "the header names her");
+    assert!(
+        page.contains("Signed in as <strong>Zara Ali</strong>"),
+        "the header names her"
+    );
     // On the pages: the correction form shows what the step holds now; a correction
     // without a reason is refused, nothing written; with one it is saved.
     let form_url = format!("/cases/{case}/events/{decided}/correct");
