@@ -395,7 +395,7 @@ async fn home(State(app): State<AppState>, visitor: Visitor) -> Response {
         };
         return Html(ui::page("Home", body)).into_response();
     };
-    ui::with_viewer(viewer, || signed_in_home(&who, headline))
+    shell::for_viewer(viewer, || signed_in_home(&who, headline))
 }
 
 /// The home page of a signed-in user: where their role's work is, and their area's figures.

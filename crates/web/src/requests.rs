@@ -45,10 +45,14 @@ pub(crate) async fn track(req: Request, next: Next) -> Response {
         if let Some(detail) = &e.details().failure {
             tracing::error!(request = %id, %method, %path, %detail, "request failed");
         }
+        let viewer = r.extensions_mut().remove::<crate::ui::Viewer>();
         r = if api {
             e.problem_response(&id)
         } else {
-            e.page(&id)
+            match viewer {
+                Some(v) => crate::ui::with_viewer(v, || e.page(&id)),
+                None => e.page(&id),
+            }
         };
     }
     tracing::info!(

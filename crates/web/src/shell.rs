@@ -59,6 +59,15 @@ pub(crate) fn viewer(store: &dyn Store, who: &SignedIn) -> ui::Viewer {
     }
 }
 
+/// Makes a signed-in user's page with `viewer` as its viewer; the viewer also goes with
+/// the response, so that an error page `requests::track` makes from it carries the same
+/// header and navigation.
+pub(crate) fn for_viewer(viewer: ui::Viewer, f: impl FnOnce() -> Response) -> Response {
+    let mut r = ui::with_viewer(viewer.clone(), f);
+    r.extensions_mut().insert(viewer);
+    r
+}
+
 pub(crate) fn not_found() -> Response {
     crate::Error::page_not_found().into_response()
 }
@@ -71,7 +80,7 @@ where
     let store = app.store.clone();
     let r = app
         .blocking(move || match visitor.signed_in(store.as_ref()) {
-            Some(who) => ui::with_viewer(viewer(store.as_ref(), &who), || f(store.as_ref(), who)),
+            Some(who) => for_viewer(viewer(store.as_ref(), &who), || f(store.as_ref(), who)),
             None => Redirect::to("/sign-in").into_response(),
         })
         .await;
@@ -156,9 +165,9 @@ pub(crate) async fn blocking(
             )
             .allowed() =>
         {
-            ui::with_viewer(viewer(store.as_ref(), &who), || f(store.as_ref(), who))
+            for_viewer(viewer(store.as_ref(), &who), || f(store.as_ref(), who))
         }
-        Some(who) => ui::with_viewer(viewer(store.as_ref(), &who), || {
+        Some(who) => for_viewer(viewer(store.as_ref(), &who), || {
             crate::Error::forbidden("Your role does not include settings and provisions.")
                 .into_response()
         }),

@@ -412,8 +412,21 @@ fn caseloads(db: Db) {
     let worker = site.sign_in("caseworker");
     let (_, _, mine) = site.http("GET", "/queue", &worker, "");
     assert!(!mine.contains("Caseloads"), "{mine}");
-    let (status, _, _) = site.http("GET", "/caseloads.csv", &worker, "");
+    let (status, _, page) = site.http("GET", "/caseloads.csv", &worker, "");
     assert_eq!(status, 403);
+    // Error pages keep the signed-in header: the name, the navigation, sign-out.
+    assert!(
+        page.contains("Sign out") && page.contains("href=\"/queue\""),
+        "{page}"
+    );
+    let (status, _, page) = site.http(
+        "GET",
+        "/cases/00000000-0000-4000-8000-000000000000",
+        &worker,
+        "",
+    );
+    assert_eq!(status, 404);
+    assert!(page.contains("Sign out"), "{page}");
 }
 both!(caseloads);
 
