@@ -332,10 +332,8 @@ pub fn record_request(
         return Err(IntakeError::Forbidden);
     }
     let today = england_today();
-    let mut errors = match check_child(&asked.child, today) {
-        Ok(_) => Vec::new(),
-        Err(e) => e,
-    };
+    let checked = check_child(&asked.child, today);
+    let mut errors = checked.as_ref().err().cloned().unwrap_or_default();
     if asked.received_on > today {
         errors.push((
             "received_on",
@@ -375,7 +373,7 @@ pub fn record_request(
     if !errors.is_empty() {
         return Err(IntakeError::Invalid(errors));
     }
-    let child = check_child(&asked.child, today).map_err(IntakeError::Invalid)?;
+    let child = checked.map_err(IntakeError::Invalid)?;
     let actor = Actor::parse(&format!("user:{username}")).map_err(internal)?;
 
     // The same child already known: by UPN or NHS number, or the match chosen.

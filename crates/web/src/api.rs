@@ -34,6 +34,13 @@ fn invalid(errors: Vec<ParamError>) -> Error {
         )
 }
 
+/// A JSON answer with 201 Created: something was recorded.
+fn json_created<T: Serialize>(v: &T) -> Response {
+    let mut r = json_ok(v);
+    *r.status_mut() = StatusCode::CREATED;
+    r
+}
+
 fn json_ok<T: Serialize>(v: &T) -> Response {
     match serde_json::to_vec(v) {
         Ok(body) => (
@@ -395,13 +402,12 @@ pub async fn record_request(
             }
             sendscope_app::intake::Intake::Recorded { case, existing, why } => {
                 let deadlines = deadlines_now(store, case)?;
-                let mut r = json_ok(&RequestRecorded {
+                let mut r = json_created(&RequestRecorded {
                     case: case.to_string(),
                     existing,
                     why,
                     deadlines,
                 });
-                *r.status_mut() = StatusCode::CREATED;
                 r.headers_mut().insert(
                     header::LOCATION,
                     header::HeaderValue::from_str(&format!("/api/v1/cases/{case}"))
@@ -485,13 +491,11 @@ async fn amend_step(
             )
         })?;
         let case = sendscope_domain::ids::CaseId::parse(&id).map_err(Error::internal)?;
-        let mut r = json_ok(&Amendment {
+        Ok(json_created(&Amendment {
             seq: done,
             case: id.clone(),
             deadlines: deadlines_now(store, case)?,
-        });
-        *r.status_mut() = StatusCode::CREATED;
-        Ok(r)
+        }))
     })
     .await
 }
@@ -526,9 +530,7 @@ pub async fn merge_case(
                     "Team managers merge records",
                 )
             })?;
-        let mut r = json_ok(&json!({ "case": id, "merged": req.duplicate.trim() }));
-        *r.status_mut() = StatusCode::CREATED;
-        Ok(r)
+        Ok(json_created(&json!({ "case": id, "merged": req.duplicate.trim() })))
     })
     .await
 }
@@ -647,9 +649,7 @@ async fn set_up(
                 .problem("invalid-body", "The request body is not understood"));
             }
         };
-        let mut r = json_ok(&made);
-        *r.status_mut() = StatusCode::CREATED;
-        Ok(r)
+        Ok(json_created(&made))
     })
     .await
 }
@@ -714,12 +714,10 @@ pub async fn record_step(
             store,
             sendscope_domain::ids::CaseId::parse(&id).map_err(Error::internal)?,
         )?;
-        let mut r = json_ok(&StepRecorded {
+        Ok(json_created(&StepRecorded {
             recorded,
             deadlines,
-        });
-        *r.status_mut() = StatusCode::CREATED;
-        Ok(r)
+        }))
     })
     .await
 }
@@ -843,13 +841,11 @@ pub async fn provision_step(
                     "Commissioners and team managers keep the provisions register",
                 )
             })?;
-        let mut r = json_ok(&json!({
+        Ok(json_created(&json!({
             "seq": seq,
             "provision": id.to_string(),
             "type": req.event_type,
-        }));
-        *r.status_mut() = StatusCode::CREATED;
-        Ok(r)
+        })))
     })
     .await
 }
