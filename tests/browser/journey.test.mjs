@@ -80,8 +80,8 @@ async function journey(role, javaScriptEnabled) {
   });
   await page.goto(`${base}/`);
   await check(page, `${tag}-0-home-public`);
-  // The public figures of the demo area (LA code 100): aggregates, suppressed.
-  await page.goto(`${base}/figures/100`);
+  // The public figures of the demo area (Derby's LA code, 831): aggregates, suppressed.
+  await page.goto(`${base}/figures/831`);
   assert.match(await page.content(), /Statutory time limits/);
   await check(page, `${tag}-0-figures-public`);
   await page.goto(`${base}/sign-in`);

@@ -24,6 +24,8 @@ pub enum DemoError {
     Write(StoreError),
     #[error("the demo generator stopped unexpectedly")]
     Generator,
+    #[error(transparent)]
+    Refused(#[from] sendscope_demo::Refused),
     /// Written, but a later part failed: which part, and why.
     #[error("the demo was written but {part}: {cause}")]
     Unfinished { part: &'static str, cause: String },

@@ -3,12 +3,10 @@
 //! Everything is found as a person names it (an LA code, a team's name, a member of
 //! staff's name), never by an internal identifier; each change is an event.
 
-use sendscope_domain::codes::LaCode;
-use sendscope_domain::event::{
-    AreaCreated, OrganisationKind, OrganisationRegistered, StaffAdded, StaffJob, TeamAdded,
-};
+use sendscope_domain::event::{OrganisationKind, StaffJob, TeamAdded};
 use sendscope_domain::ids::{AreaId, OrganisationId, StaffId, TeamId};
 use sendscope_domain::projection::{StaffState, StreamState};
+use sendscope_domain::setup::{SetupProblem, same_name};
 use sendscope_domain::{Actor, EventBody, NewEvent, StreamKind, StreamRef};
 use sendscope_store::{Store, StoreError};
 
@@ -25,6 +23,15 @@ pub enum SetupError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Domain(#[from] sendscope_domain::DomainError),
+}
+
+impl From<SetupProblem> for SetupError {
+    fn from(p: SetupProblem) -> Self {
+        match p {
+            SetupProblem::Invalid(m) => SetupError::Invalid(m),
+            SetupProblem::AlreadyThere(m) => SetupError::AlreadyThere(m),
+        }
+    }
 }
 
 fn event(area: AreaId, stream: StreamRef, body: EventBody, actor: &Actor) -> NewEvent {
@@ -48,28 +55,15 @@ pub fn add_area(
     name: Option<&str>,
     actor: &str,
 ) -> Result<(AreaId, String), SetupError> {
-    let code = LaCode::parse(la_code)?;
-    let la = sendscope_domain::local_authorities::find(code).ok_or_else(|| {
-        SetupError::Invalid(format!(
-            "{code} is not the LA code of an English local authority (Derby is 831, Derbyshire 830): check it against the DfE's list"
-        ))
-    })?;
-    if let Some(a) = store
-        .headline()?
-        .areas
-        .iter()
-        .find(|a| a.la_code == code.to_string())
-    {
-        return Err(SetupError::AlreadyThere(format!(
-            "the local area {} ({code}) is already set up here",
-            a.name
-        )));
-    }
-    let name = name
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-        .unwrap_or(la.name)
-        .to_string();
+    let h = store.headline()?;
+    let (created, council_registered) = sendscope_domain::setup::new_area(
+        la_code,
+        name,
+        h.areas
+            .iter()
+            .map(|a| (a.la_code.as_str(), a.name.as_str())),
+    )?;
+    let name = created.name.clone();
     let actor = Actor::parse(actor)?;
     let area = AreaId::new_random();
     let council = OrganisationId::new_random();
@@ -77,20 +71,13 @@ pub fn add_area(
         event(
             area,
             StreamRef::area(area),
-            EventBody::AreaCreated(AreaCreated {
-                la_code: code,
-                name: name.clone(),
-            }),
+            EventBody::AreaCreated(created),
             &actor,
         ),
         event(
             area,
             StreamRef::organisation(council),
-            EventBody::OrganisationRegistered(OrganisationRegistered {
-                kind: OrganisationKind::Council,
-                name: format!("{name} council"),
-                setting: None,
-            }),
+            EventBody::OrganisationRegistered(council_registered),
             &actor,
         ),
     ])?;
@@ -145,11 +132,6 @@ fn council(store: &dyn Store, area: AreaId) -> Result<(StreamRef, Vec<TeamAdded>
         })
 }
 
-/// Names are matched as people write them: spaces trimmed, case ignored.
-fn same_name(a: &str, b: &str) -> bool {
-    a.trim().eq_ignore_ascii_case(b.trim())
-}
-
 /// A new team of the area's council; its name must be new there.
 pub fn add_team(
     store: &dyn Store,
@@ -157,24 +139,13 @@ pub fn add_team(
     name: &str,
     actor: &str,
 ) -> Result<TeamId, SetupError> {
-    let name = name.trim();
-    if name.is_empty() {
-        return Err(SetupError::Invalid("give the team a name".into()));
-    }
     let (stream, teams) = council(store, area)?;
-    if teams.iter().any(|t| same_name(&t.name, name)) {
-        return Err(SetupError::AlreadyThere(format!(
-            "the council already has a team called {name:?}"
-        )));
-    }
     let team = TeamId::new_random();
+    let added = sendscope_domain::setup::new_team(&teams, name, team)?;
     store.append(&[event(
         area,
         stream,
-        EventBody::TeamAdded(TeamAdded {
-            team,
-            name: name.to_string(),
-        }),
+        EventBody::TeamAdded(added),
         &Actor::parse(actor)?,
     )])?;
     Ok(team)
@@ -209,24 +180,15 @@ pub fn add_staff(
     job: StaffJob,
     actor: &str,
 ) -> Result<StaffId, SetupError> {
-    let name = name.trim();
-    if name.is_empty() {
-        return Err(SetupError::Invalid(
-            "give the member of staff's name".into(),
-        ));
-    }
     let team = find_team(store, area, team)?;
     let (council, _) = council(store, area)?;
+    let added =
+        sendscope_domain::setup::new_staff(name, OrganisationId(council.id), Some(team), job)?;
     let staff = StaffId::new_random();
     store.append(&[event(
         area,
         StreamRef::staff(staff),
-        EventBody::StaffAdded(StaffAdded {
-            name: name.to_string(),
-            organisation: OrganisationId(council.id),
-            team: Some(team),
-            job,
-        }),
+        EventBody::StaffAdded(added),
         &Actor::parse(actor)?,
     )])?;
     Ok(staff)
@@ -414,32 +376,17 @@ pub fn add_organisation(
     name: &str,
     actor: &str,
 ) -> Result<OrganisationId, SetupError> {
-    let name = name.trim();
-    if name.is_empty() {
-        return Err(SetupError::Invalid("give the organisation's name".into()));
-    }
-    if matches!(kind, OrganisationKind::Council | OrganisationKind::School) {
-        return Err(SetupError::Invalid(
-            "the council is registered with the area, and schools come from GIAS (`sendscope import gias`)".into(),
-        ));
-    }
-    if organisations(store, area)?
-        .iter()
-        .any(|(_, n)| same_name(n, name))
-    {
-        return Err(SetupError::AlreadyThere(format!(
-            "the area already has an organisation called {name:?}"
-        )));
-    }
+    let known = organisations(store, area)?;
+    let registered = sendscope_domain::setup::new_organisation(
+        kind,
+        name,
+        known.iter().map(|(_, n)| n.as_str()),
+    )?;
     let id = OrganisationId::new_random();
     store.append(&[event(
         area,
         StreamRef::organisation(id),
-        EventBody::OrganisationRegistered(OrganisationRegistered {
-            kind,
-            name: name.to_string(),
-            setting: None,
-        }),
+        EventBody::OrganisationRegistered(registered),
         &Actor::parse(actor)?,
     )])?;
     Ok(id)

@@ -742,12 +742,14 @@ pub(crate) enum BenchCommand {
 
 #[derive(clap::Args, Debug, Clone)]
 pub(crate) struct DemoArgs {
-    /// EHC plans in place at the end of the history (Derby had 3,735 in January 2025).
+    /// EHC plans in place at the end of the as-of day's year (Derby had 3,735 in January
+    /// 2025); on the as-of day itself a little different, by the year still to come.
     #[arg(long, default_value_t = 3_735)]
     pub(crate) plans: u32,
     #[arg(long, default_value_t = 1)]
     pub(crate) seed: u64,
-    /// The last day of the history, YYYY-MM-DD (default: today in England).
+    /// The last day of the history, YYYY-MM-DD (default: today in England). Any day of a
+    /// year gives the same history before that year.
     #[arg(long, value_parser = parse_date)]
     pub(crate) as_of: Option<NaiveDate>,
     /// Events written per transaction.

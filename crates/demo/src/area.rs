@@ -8,7 +8,7 @@ use sendscope_domain::ids::*;
 use sendscope_domain::{Instant, NewEvent};
 
 impl Generator {
-    pub(crate) fn area<E>(
+    pub(crate) fn area<E: From<Refused>>(
         &mut self,
         index: u32,
         plans: u32,
@@ -16,19 +16,26 @@ impl Generator {
         sink: &mut dyn FnMut(Vec<NewEvent>) -> Result<(), E>,
     ) -> Result<(), E> {
         let id = AreaId::from_random_bits(self.next_bits());
-        let la = LaCode::parse(&format!("{}", 100 + (index % 900)))
-            .unwrap_or_else(|_| LaCode::parse("999").expect("literal LA code"));
-        let name = names::area_name(index);
+        // A real LA code, as `sendscope area add` requires: the first area is Derby's
+        // code (831), the rest England's other authorities in order. The names stay
+        // fictional: the children are.
+        let la_code = demo_la_code(index);
+        let (created, council_registered) = sendscope_domain::setup::new_area(
+            &la_code,
+            Some(&names::area_name(index)),
+            self.set_up.iter().map(|(c, n)| (c.as_str(), n.as_str())),
+        )
+        .map_err(|e| E::from(Refused(format!("area {la_code}: {e}"))))?;
+        let la = created.la_code;
+        let name = created.name.clone();
+        self.set_up.push((la.to_string(), name.clone()));
         let at = Some(Instant::england_at(self.start, 7, 0));
         self.push(
             StreamRef::area(id),
             id,
             "system:demo",
             self.start,
-            EventBody::AreaCreated(AreaCreated {
-                la_code: la,
-                name: name.clone(),
-            }),
+            EventBody::AreaCreated(created),
             at,
         );
         let centre = (
@@ -58,13 +65,10 @@ impl Generator {
             id,
             "system:demo",
             self.start,
-            EventBody::OrganisationRegistered(OrganisationRegistered {
-                kind: OrganisationKind::Council,
-                name: format!("{name} Council"),
-                setting: None,
-            }),
+            EventBody::OrganisationRegistered(council_registered),
             at,
         );
+        let mut organisations: Vec<String> = Vec::new();
         for (kind, label) in [
             (
                 OrganisationKind::IntegratedCareBoard,
@@ -72,17 +76,20 @@ impl Generator {
             ),
             (OrganisationKind::HealthService, "Community Paediatrics"),
         ] {
+            let registered = sendscope_domain::setup::new_organisation(
+                kind,
+                &format!("{name} {label}"),
+                organisations.iter().map(String::as_str),
+            )
+            .map_err(|e| E::from(Refused(e.to_string())))?;
+            organisations.push(registered.name.clone());
             let org = OrganisationId::from_random_bits(self.next_bits());
             self.push(
                 StreamRef::organisation(org),
                 id,
                 "system:demo",
                 self.start,
-                EventBody::OrganisationRegistered(OrganisationRegistered {
-                    kind,
-                    name: format!("{name} {label}"),
-                    setting: None,
-                }),
+                EventBody::OrganisationRegistered(registered),
                 at,
             );
         }
@@ -93,25 +100,28 @@ impl Generator {
         } else {
             format!("a{index}-")
         };
+        let mut added: Vec<TeamAdded> = Vec::new();
         for t in 0..teams {
             let team = TeamId::from_random_bits(self.next_bits());
-            let team_name = format!(
-                "SEND Team {}",
-                names::TEAM_NAMES[(t as usize) % names::TEAM_NAMES.len()]
-            );
+            let n = names::TEAM_NAMES.len();
+            let team_name = match t as usize / n {
+                0 => format!("SEND Team {}", names::TEAM_NAMES[t as usize % n]),
+                k => format!("SEND Team {} {}", names::TEAM_NAMES[t as usize % n], k + 1),
+            };
+            let new = sendscope_domain::setup::new_team(&added, &team_name, team)
+                .map_err(|e| E::from(Refused(e.to_string())))?;
+            added.push(new.clone());
             self.push(
                 StreamRef::organisation(council),
                 id,
                 "system:demo",
                 self.start,
-                EventBody::TeamAdded(TeamAdded {
-                    team,
-                    name: team_name,
-                }),
+                EventBody::TeamAdded(new),
                 at,
             );
             let mut members = Vec::new();
-            self.staff_member(id, council, Some(team), StaffJob::TeamManager, at);
+            self.staff_member(id, council, Some(team), StaffJob::TeamManager, at)
+                .map_err(E::from)?;
             let in_team = if t + 1 == teams {
                 caseworkers - 6 * (teams - 1)
             } else {
@@ -124,7 +134,9 @@ impl Generator {
                 } else {
                     format!("{prefix}caseworker-{n}")
                 };
-                let staff = self.staff_member(id, council, Some(team), StaffJob::Caseworker, at);
+                let staff = self
+                    .staff_member(id, council, Some(team), StaffJob::Caseworker, at)
+                    .map_err(E::from)?;
                 members.push((staff, login));
             }
             ctx.teams.push((team, members));
@@ -135,7 +147,8 @@ impl Generator {
             (StaffJob::Administrator, 1),
         ] {
             for _ in 0..count {
-                self.staff_member(id, council, None, job, at);
+                self.staff_member(id, council, None, job, at)
+                    .map_err(E::from)?;
             }
         }
         self.flush(s, sink)?;
@@ -396,7 +409,7 @@ impl Generator {
         self.cases(&ctx, plans, s, sink)
     }
 
-    pub(crate) fn cases<E>(
+    pub(crate) fn cases<E: From<Refused>>(
         &mut self,
         a: &AreaCtx,
         plans: u32,
@@ -435,11 +448,27 @@ impl Generator {
         paths.extend(std::iter::repeat_n(Path::InProgress, in_progress as usize));
         self.rng.shuffle(&mut paths);
         for path in paths {
-            let in_place = self.case(a, path);
-            s.cases += 1;
-            s.plans_in_place += u64::from(in_place);
+            let kept = self.case(a, path).map_err(E::from)?;
+            s.cases += u64::from(kept.opened);
+            s.plans_in_place += u64::from(kept.plan && !kept.ended);
             self.maybe_flush(s, sink)?;
         }
         Ok(())
     }
+}
+
+/// The LA code of the demo's `index`th area: Derby's (831) first, then England's other
+/// authorities in their list's order, round again for more than there are.
+fn demo_la_code(index: u32) -> String {
+    let all = sendscope_domain::local_authorities::all();
+    let derby = all.iter().position(|a| a.la_code.to_string() == "831");
+    let order: Vec<usize> = derby
+        .into_iter()
+        .chain((0..all.len()).filter(|i| Some(*i) != derby))
+        .collect();
+    order
+        .get(index as usize % order.len().max(1))
+        .and_then(|i| all.get(*i))
+        .map(|a| a.la_code.to_string())
+        .unwrap_or_else(|| "831".into())
 }

@@ -8,6 +8,9 @@ use sendscope_domain::Instant;
 use sendscope_domain::codes::*;
 use sendscope_domain::event::*;
 use sendscope_domain::ids::*;
+use sendscope_domain::intake::{
+    ChildDetails, ParentDetails, Problems, check_new_request, new_record,
+};
 use sendscope_domain::sen::*;
 
 impl Generator {
@@ -85,7 +88,16 @@ impl Generator {
     }
 
     /// Generates one case; returns whether it ends with a plan in place.
-    pub(crate) fn case(&mut self, a: &AreaCtx, path: Path) -> bool {
+    /// One child's case along `path`; what of it the cut kept.
+    pub(crate) fn case(&mut self, a: &AreaCtx, path: Path) -> Result<Kept, Refused> {
+        self.kept = Kept::default();
+        self.story.clear();
+        self.case_story(a, path)?;
+        self.end_story();
+        Ok(self.kept)
+    }
+
+    fn case_story(&mut self, a: &AreaCtx, path: Path) -> Result<(), Refused> {
         let case = CaseId::from_random_bits(self.next_bits());
         let st = StreamRef::case(case);
         let (team, members) = &a.teams[self.rng.below(a.teams.len() as u64) as usize];
@@ -95,7 +107,7 @@ impl Generator {
 
         // When the story starts and how old the child is then.
         let need = self.pick_need();
-        let (first_day, birth) = match path {
+        let (first_day, mut birth) = match path {
             Path::LegacyInPlace | Path::Ended { legacy: true } => {
                 let age_now = u32::from(
                     figures::AGE_MIX[self.rng.weighted(figures::AGE_MIX.iter().map(|(_, w)| *w))].0,
@@ -159,25 +171,22 @@ impl Generator {
         } else {
             Sex::Female
         };
-        let child = Child {
+        // The child as a caseworker would enter them, checked by the same rules.
+        let details = ChildDetails {
             given_names: given.to_string(),
             family_name: family.to_string(),
-            birth_date: birth,
-            sex,
-            ethnicity: ethnicity.to_string(),
-            postcode: self.postcode(),
-            upn,
-            uln,
-            nhs_number: nhs,
-            home: Some(self.location(a.centre, 9_000)),
-            preferred_name: None,
-            address: None,
-            home_language: None,
-            interpreter_needed: false,
-            la_of_residence: None,
-            parent_acts: false,
-            looked_after: None,
+            birth_date: Some(birth),
+            sex: Some(sex),
+            ethnicity: Some(ethnicity.to_string()),
+            postcode: self.postcode().map(|p| p.to_string()),
+            upn: upn.map(|u| u.to_string()),
+            uln: uln.map(|u| u.to_string()),
+            nhs_number: nhs.map(|n| n.to_string()),
+            ..ChildDetails::default()
         };
+        // Where they live on the map (a real area has it from the postcode's grid
+        // reference), for journeys to school.
+        let home = Some(self.location(a.centre, 9_000));
 
         let legacy = matches!(path, Path::LegacyInPlace | Path::Ended { legacy: true });
         let go_live = Some(Instant::england_at(
@@ -185,15 +194,7 @@ impl Generator {
             10,
             0,
         ));
-        let open_on = if legacy { self.start } else { first_day };
-        let opener = if legacy {
-            "import:legacy-cms"
-        } else {
-            actor.as_str()
-        };
-        let open_at = if legacy { go_live } else { None };
-        let mut people = vec![RelatedPerson {
-            person: PersonId::from_random_bits(self.next_bits()),
+        let mut parents = vec![ParentDetails {
             name: format!(
                 "{} {family}",
                 names::GIVEN[self.rng.below(names::GIVEN.len() as u64) as usize]
@@ -205,15 +206,13 @@ impl Generator {
             phone: None,
             letters_by_email: false,
         }];
-        let mut restricted = None;
+        let mut father_barred = false;
         if self.rng.unit() < 0.55 {
-            let father = PersonId::from_random_bits(self.next_bits());
             let name = format!(
                 "{} {family}",
                 names::GIVEN[self.rng.below(names::GIVEN.len() as u64) as usize]
             );
-            people.push(RelatedPerson {
-                person: father,
+            parents.push(ParentDetails {
                 name,
                 relationship: Relationship::Father,
                 parental_responsibility: true,
@@ -222,44 +221,31 @@ impl Generator {
                 phone: None,
                 letters_by_email: false,
             });
-            if self.rng.unit() < 0.02 {
-                restricted = Some(father);
-            }
+            father_barred = self.rng.unit() < 0.02;
         }
-        let caseworker = Some(CaseworkerAssigned {
-            staff: worker,
-            team,
-        });
-        self.push(
-            st,
-            a.id,
-            opener,
-            open_on,
-            EventBody::CaseOpened(CaseOpened {
-                child,
-                people,
-                caseworker,
-            }),
-            open_at,
-        );
-        if let Some(father) = restricted {
-            let description =
-                "Prohibited steps order: no information to be shared with this parent.".to_string();
-            self.push(
-                st,
-                a.id,
-                opener,
-                open_on,
-                EventBody::CourtRestrictionRecorded(CourtRestriction {
-                    description,
-                    restricted_persons: vec![father],
-                }),
-                open_at,
-            );
-        }
+        let opening = Opening {
+            details,
+            home,
+            parents,
+            father_barred,
+            caseworker: CaseworkerAssigned {
+                staff: worker,
+                team,
+            },
+        };
 
         let plan_start;
         if legacy {
+            // Brought in from the council's old system at go-live.
+            let go_live_day = go_live.map(|i| i.england_date()).unwrap_or(self.start);
+            self.open(
+                a,
+                st,
+                "import:legacy-cms",
+                (self.start, go_live_day, go_live),
+                &opening,
+                None,
+            )?;
             let (setting, provision, sen_unit, rp) =
                 self.placement_for(a, age_at(birth, first_day), need);
             let named = vec![NamedSetting {
@@ -328,11 +314,16 @@ impl Generator {
                 Path::InProgress => Outcome::Unfinished,
                 _ => Outcome::Plan,
             };
-            plan_start = self.assessment(a, st, &actor, first_day, birth, given, need, outcome);
+            let made =
+                self.assessment(a, st, &actor, (first_day, &opening), given, need, outcome)?;
+            if let Some((_, b)) = made {
+                birth = b;
+            }
+            plan_start = made.map(|(on, _)| on);
         }
 
         let Some(start) = plan_start else {
-            return false;
+            return Ok(());
         };
         // The plan's life: reviews each year, phase transfers, disputes, and for ended
         // plans a cessation or transfer out.
@@ -351,9 +342,65 @@ impl Generator {
         self.plan_life(a, st, &actor, start, end, birth, need);
         if let Path::Ended { .. } = path {
             self.end_plan(a, st, &actor, (start, end), birth);
-            return false;
         }
-        true
+        Ok(())
+    }
+
+    /// Opens the child's record as `actor` on `on` (recorded `today`, at `at`): through
+    /// the intake rules, with the request received that day when there is one, and the
+    /// court order barring the father where there is one.
+    fn open(
+        &mut self,
+        a: &AreaCtx,
+        st: StreamRef,
+        actor: &str,
+        (on, today, at): (NaiveDate, NaiveDate, Option<Instant>),
+        o: &Opening,
+        request: Option<Requester>,
+    ) -> Result<(), Refused> {
+        let refused = |p: Problems| {
+            let said: Vec<String> = p.iter().map(|(f, m)| format!("{f}: {m}")).collect();
+            Refused(format!("a child's record: {}", said.join("; ")))
+        };
+        let mut child = check_new_request(&o.details, &o.parents, on, today).map_err(refused)?;
+        // One instant for the record and its request, as one command writes them.
+        let at = at.or_else(|| Some(self.recorded(on)));
+        child.home = o.home;
+        let [opened, received] = new_record(
+            child,
+            &o.parents,
+            o.caseworker.clone(),
+            (on, request.unwrap_or(Requester::Parent)),
+            &mut || PersonId::from_random_bits(self.next_bits()),
+        );
+        let father = match &opened {
+            EventBody::CaseOpened(c) => c
+                .people
+                .iter()
+                .find(|p| p.relationship == Relationship::Father)
+                .map(|p| p.person),
+            _ => None,
+        };
+        self.push(st, a.id, actor, on, opened, at);
+        if request.is_some() {
+            self.push(st, a.id, actor, on, received, at);
+        }
+        if let Some(father) = father.filter(|_| o.father_barred) {
+            let description =
+                "Prohibited steps order: no information to be shared with this parent.".to_string();
+            self.push(
+                st,
+                a.id,
+                actor,
+                on,
+                EventBody::CourtRestrictionRecorded(CourtRestriction {
+                    description,
+                    restricted_persons: vec![father],
+                }),
+                at,
+            );
+        }
+        Ok(())
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -362,12 +409,13 @@ impl Generator {
         a: &AreaCtx,
         st: StreamRef,
         actor: &str,
-        received: NaiveDate,
-        birth: NaiveDate,
+        (first, opening): (NaiveDate, &Opening),
         given: &str,
         need: NeedType,
         outcome: Outcome,
-    ) -> Option<NaiveDate> {
+    ) -> Result<Option<(NaiveDate, NaiveDate)>, Refused> {
+        let received = first;
+        let birth = opening.details.birth_date.unwrap_or(first);
         let request = RequestId(1);
         let by = match self.rng.unit() {
             u if u < 0.45 => Requester::School,
@@ -402,17 +450,18 @@ impl Generator {
         if outcome == Outcome::Unfinished {
             received = self.as_of - Days::new(self.rng.range(1, total_days.max(2)));
         }
-        self.step(
-            st,
-            a.id,
-            actor,
-            received,
-            EventBody::RequestReceived(RequestReceived {
-                request,
-                received_on: received,
-                requested_by: by,
-            }),
-        );
+        // The child keeps the age they were to be at the request, moved or not.
+        let birth = birth + (received - first);
+        let opening = Opening {
+            details: ChildDetails {
+                birth_date: Some(birth),
+                ..opening.details.clone()
+            },
+            ..opening.clone()
+        };
+        // The record opened and the request recorded, as a caseworker does for a child
+        // not yet known.
+        self.open(a, st, actor, (received, received, None), &opening, Some(by))?;
         if outcome == Outcome::Withdrawn {
             let on = received + Days::new(self.rng.range(5, 40));
             self.step(
@@ -422,7 +471,7 @@ impl Generator {
                 on,
                 EventBody::RequestWithdrawn(RequestStep { request, on }),
             );
-            return None;
+            return Ok(None);
         }
         let decision_days = if self.rng.unit() < figures::SHARE_DECIDED_WITHIN_6_WEEKS {
             self.rng.range(20, 43)
@@ -465,7 +514,7 @@ impl Generator {
                     outcomes,
                 );
             }
-            return None;
+            return Ok(None);
         }
         if !self.step(
             st,
@@ -479,7 +528,7 @@ impl Generator {
                 reasons: None,
             }),
         ) {
-            return None;
+            return Ok(None);
         }
         let final_on = received + Days::new(total_days);
         let advice_on = decided + Days::new(self.rng.range(1, 8));
@@ -537,7 +586,7 @@ impl Generator {
                     on: on.min(draft_on),
                 }),
             ) {
-                return None;
+                return Ok(None);
             }
         }
         if outcome == Outcome::NoPlan {
@@ -551,7 +600,7 @@ impl Generator {
                     on: draft_on,
                 }),
             );
-            return None;
+            return Ok(None);
         }
         let draft_sections = self.sections(given, need);
         if !self.step(
@@ -565,7 +614,7 @@ impl Generator {
                 sections: draft_sections,
             }),
         ) {
-            return None;
+            return Ok(None);
         }
         let age = age_at(birth, final_on);
         let (setting, provision, sen_unit, rp) = self.placement_for(a, age, need);
@@ -619,7 +668,7 @@ impl Generator {
                 personal_budget,
             }),
         ) {
-            return None;
+            return Ok(None);
         }
         let entry = final_on + Days::new(self.rng.range(0, 30));
         if entry <= self.as_of {
@@ -686,6 +735,18 @@ impl Generator {
                 outcomes,
             );
         }
-        Some(final_on)
+        Ok(Some((final_on, birth)))
     }
+}
+
+/// A child's record as it will be opened: the details a caseworker enters, the parents,
+/// and the caseworker it is allocated to.
+#[derive(Clone)]
+pub(crate) struct Opening {
+    details: ChildDetails,
+    home: Option<Location>,
+    parents: Vec<ParentDetails>,
+    /// A court order bars the father from the child's information.
+    father_barred: bool,
+    caseworker: CaseworkerAssigned,
 }

@@ -17,15 +17,19 @@ use sendscope_domain::codes::*;
 use sendscope_domain::event::*;
 use sendscope_domain::ids::*;
 use sendscope_domain::sen::*;
-use sendscope_domain::{Actor, Instant, NewEvent};
+use sendscope_domain::{Actor, Instant, NewEvent, StreamKind};
 
 /// What to generate.
 #[derive(Debug, Clone)]
 pub struct DemoSpec {
-    /// EHC plans in place at the end of the history, across all areas.
+    /// EHC plans in place at the end of the as-of day's calendar year, across all areas
+    /// (on the as-of day itself a little fewer: the year's growth still to come).
     pub plans: u32,
     pub seed: u64,
-    /// The last day of the history (England date).
+    /// The last day of the history (England date). The history is made to the end of
+    /// its calendar year and cut at this day, so every day of a year gives the same
+    /// events before it: a finished year's figures do not change with the day the demo
+    /// is built.
     pub as_of: NaiveDate,
     /// Events per batch handed to the sink (whole cases are never split).
     pub batch_events: usize,
@@ -36,6 +40,12 @@ pub struct DemoSpec {
 pub const PLANS_PER_AREA: u32 = 5_000;
 /// Years of history before `as_of`.
 pub const HISTORY_YEARS: u32 = 6;
+
+/// A record the generator made that the service's own rules refuse: a fault in the
+/// generator, never in the data it was given.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the demo generator made a record the service refuses: {0}")]
+pub struct Refused(pub String);
 
 /// What was generated.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -49,7 +59,7 @@ pub struct DemoSummary {
 
 /// Generates the areas and hands events to `sink` in batches, in the order they must be
 /// appended. Stops at the first sink error.
-pub fn generate<E>(
+pub fn generate<E: From<Refused>>(
     spec: &DemoSpec,
     sink: &mut dyn FnMut(Vec<NewEvent>) -> Result<(), E>,
 ) -> Result<DemoSummary, E> {
@@ -96,7 +106,16 @@ struct AreaCtx {
 
 struct Generator {
     rng: Rng,
+    /// The end of the history as it is made: 31 December of the as-of day's year.
     as_of: NaiveDate,
+    /// The as-of day: nothing after it is kept.
+    cut: NaiveDate,
+    /// The areas set up so far: LA code and name.
+    set_up: Vec<(String, String)>,
+    /// The steps of the child's story being made, until it is told (`end_story`).
+    story: Vec<NewEvent>,
+    /// What the case being made kept by the cut.
+    kept: Kept,
     start: NaiveDate,
     batch: Vec<NewEvent>,
     batch_events: usize,
@@ -119,15 +138,28 @@ enum Path {
     InProgress,
 }
 
+/// What a case kept by the cut: whether its record was opened, a plan made, the plan ended.
+#[derive(Debug, Clone, Copy, Default)]
+struct Kept {
+    opened: bool,
+    plan: bool,
+    ended: bool,
+}
+
 impl Generator {
     fn new(spec: &DemoSpec) -> Self {
-        let as_of = spec.as_of;
+        let cut = spec.as_of;
+        let as_of = NaiveDate::from_ymd_opt(chrono::Datelike::year(&cut), 12, 31).unwrap_or(cut);
         let start = as_of
             .checked_sub_months(Months::new(12 * HISTORY_YEARS))
             .unwrap_or(as_of);
         Generator {
             rng: Rng::new(spec.seed),
             as_of,
+            cut,
+            set_up: Vec::new(),
+            story: Vec::new(),
+            kept: Kept::default(),
             start,
             batch: Vec::new(),
             batch_events: spec.batch_events.max(1),
@@ -178,9 +210,9 @@ impl Generator {
             u if u < 0.95 => self.rng.range(1, 4),
             _ => self.rng.range(7, 31),
         };
-        let d = (on + Days::new(lag))
-            .min(self.as_of)
-            .max(on.min(self.as_of));
+        // Never recorded after the as-of day (the clamp takes no draw: the same draws
+        // whatever the day).
+        let d = (on + Days::new(lag)).min(self.cut).max(on.min(self.cut));
         let hour = self.rng.range(8, 18) as u32;
         let minute = self.rng.range(0, 60) as u32;
         Instant::england_at(d, hour, minute)
@@ -199,7 +231,7 @@ impl Generator {
         // Actors are built from fixed prefixes and generated login names, always valid.
         let actor = Actor::parse(actor)
             .unwrap_or_else(|_| Actor::parse("system:demo").expect("literal actor is valid"));
-        self.batch.push(NewEvent {
+        let event = NewEvent {
             stream,
             area,
             body,
@@ -207,7 +239,36 @@ impl Generator {
             effective_date: on,
             reason: None,
             recorded_at,
-        });
+        };
+        if stream.kind == StreamKind::Case {
+            self.story.push(event);
+        } else if on <= self.cut {
+            self.batch.push(event);
+        }
+    }
+
+    /// The child's story told: its steps in the order of their dates (as a caseworker
+    /// records them), kept up to the cut. A finished year's steps are then the same
+    /// whatever the day of the cut.
+    fn end_story(&mut self) {
+        let mut story = std::mem::take(&mut self.story);
+        // What happened before the record was opened (a plan brought in from the old
+        // system) is recorded with the opening, in the order it was told.
+        let opened = story.first().map(|e| e.effective_date);
+        let when = |e: &NewEvent| opened.map_or(e.effective_date, |o| e.effective_date.max(o));
+        story.sort_by_key(when);
+        for e in story {
+            if when(&e) > self.cut {
+                break;
+            }
+            match &e.body {
+                EventBody::CaseOpened(_) => self.kept.opened = true,
+                EventBody::PlanRecorded(_) | EventBody::FinalPlanIssued(_) => self.kept.plan = true,
+                EventBody::PlanCeased(_) | EventBody::TransferredOut(_) => self.kept.ended = true,
+                _ => {}
+            }
+            self.batch.push(e);
+        }
     }
 
     /// A member of the council's staff with a fictional name.
@@ -218,15 +279,13 @@ impl Generator {
         team: Option<TeamId>,
         job: StaffJob,
         at: Option<Instant>,
-    ) -> StaffId {
+    ) -> Result<StaffId, Refused> {
         let staff = StaffId::from_random_bits(self.next_bits());
         let name = self.person_name();
-        let body = EventBody::StaffAdded(StaffAdded {
-            name,
-            organisation: council,
-            team,
-            job,
-        });
+        let body = EventBody::StaffAdded(
+            sendscope_domain::setup::new_staff(&name, council, team, job)
+                .map_err(|e| Refused(e.to_string()))?,
+        );
         self.push(
             StreamRef::staff(staff),
             area,
@@ -235,7 +294,7 @@ impl Generator {
             body,
             at,
         );
-        staff
+        Ok(staff)
     }
 
     /// Records a step of a case's story if it happened by the end of the history.
@@ -342,14 +401,14 @@ mod tests {
         DemoSpec {
             plans,
             seed,
-            as_of: NaiveDate::from_ymd_opt(2026, 1, 15).expect("date"),
+            as_of: NaiveDate::from_ymd_opt(2025, 12, 31).expect("date"),
             batch_events: 5_000,
         }
     }
 
     fn collect(s: &DemoSpec) -> (DemoSummary, Vec<NewEvent>) {
         let mut all = Vec::new();
-        let summary = generate::<()>(s, &mut |b| {
+        let summary = generate::<Refused>(s, &mut |b| {
             all.extend(b);
             Ok(())
         })
@@ -376,7 +435,7 @@ mod tests {
     fn splits_into_areas_at_national_scale() {
         let mut areas = 0;
         let mut plans = 0u64;
-        let s = generate::<()>(&spec(12_001, 1), &mut |b| {
+        let s = generate::<Refused>(&spec(12_001, 1), &mut |b| {
             areas += b.iter().filter(|e| e.event_type_is("area.created")).count();
             Ok(())
         })
@@ -407,6 +466,46 @@ mod tests {
             (last as f64) <= 3.0 * per_day.max(1.0),
             "{last} plans issued on the last day against {per_day:.1} a day before it"
         );
+    }
+
+    /// A finished year's history is the same whichever day of the next year the demo is
+    /// built: its figures do not change with the build day.
+    #[test]
+    fn a_finished_years_events_do_not_change_with_the_day_it_is_built() {
+        let on = |m, d| DemoSpec {
+            as_of: NaiveDate::from_ymd_opt(2026, m, d).expect("date"),
+            ..spec(800, 5)
+        };
+        let (early, march) = collect(&on(3, 2));
+        let (late, november) = collect(&on(11, 20));
+        let by_2025 = |v: &[NewEvent]| -> Vec<NewEvent> {
+            v.iter()
+                .filter(|e| chrono::Datelike::year(&e.effective_date) <= 2025)
+                .cloned()
+                .collect()
+        };
+        assert!(by_2025(&march).len() > 10_000, "{}", by_2025(&march).len());
+        let (a, b) = (by_2025(&march), by_2025(&november));
+        if let Some(i) = (0..a.len().min(b.len())).find(|i| a[*i] != b[*i]) {
+            panic!("event {i} of {} differs:\n{:?}\n{:?}", a.len(), a[i], b[i]);
+        }
+        assert_eq!(a.len(), b.len());
+        // Later in the year: more history, more plans, nothing after the day.
+        assert!(march.len() < november.len());
+        assert!(early.plans_in_place < late.plans_in_place);
+        // Near the year's end, near the year-end count asked for.
+        assert!(
+            (720..=880).contains(&late.plans_in_place),
+            "{}",
+            late.plans_in_place
+        );
+        for (events, spec) in [(&march, on(3, 2)), (&november, on(11, 20))] {
+            assert!(events.iter().all(|e| e.effective_date <= spec.as_of));
+            assert!(events.iter().all(|e| {
+                e.recorded_at
+                    .is_some_and(|r| r.england_date() <= spec.as_of)
+            }));
+        }
     }
 
     trait TypeIs {

@@ -2,7 +2,7 @@
 //! them; the product never does), and the generated area against those figures.
 
 use chrono::{Datelike, NaiveDate};
-use sendscope_demo::{DemoSpec, figures, generate};
+use sendscope_demo::{DemoSpec, Refused, figures, generate};
 use sendscope_domain::event::{AssessDecision, EventBody};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -138,7 +138,7 @@ fn the_demo_area_looks_like_derby() {
     let spec = DemoSpec {
         plans: 3_735,
         seed: 1,
-        as_of: NaiveDate::from_ymd_opt(2026, 1, 15).expect("date"),
+        as_of: NaiveDate::from_ymd_opt(2025, 12, 31).expect("date"),
         batch_events: 50_000,
     };
     let mut received: HashMap<(uuid::Uuid, u32), NaiveDate> = HashMap::new();
@@ -148,7 +148,7 @@ fn the_demo_area_looks_like_derby() {
     let (mut decided, mut not_assessed) = (0u32, 0u32);
     let mut primary_needs: HashMap<String, u32> = HashMap::new();
     let mut future = 0u32;
-    let summary = generate::<()>(&spec, &mut |batch| {
+    let summary = generate::<Refused>(&spec, &mut |batch| {
         for e in batch {
             future += u32::from(e.effective_date > spec.as_of);
             match &e.body {

@@ -12,6 +12,7 @@ pub mod compliance;
 pub mod costs;
 pub mod event;
 pub mod ids;
+pub mod intake;
 pub mod letters;
 pub mod local_authorities;
 pub mod measures;
@@ -20,6 +21,7 @@ pub mod projection;
 pub mod qa;
 pub mod rules;
 pub mod sen;
+pub mod setup;
 pub mod trajectories;
 
 pub use calendar::Instant;

@@ -506,11 +506,13 @@ fn demo_projections_match_rebuild(b: Backend) {
         as_of: d(2026, 1, 15),
         batch_events: 2_000,
     };
-    let summary =
-        sendscope_demo::generate(&spec, &mut |batch| s.append(&batch).map(|_| ())).expect("demo");
+    let summary = sendscope_demo::generate::<Box<dyn std::error::Error>>(&spec, &mut |batch| {
+        s.append(&batch).map(|_| ()).map_err(Into::into)
+    })
+    .expect("demo");
     let h = s.headline().expect("h");
     assert_eq!(h.events, summary.events);
-    assert_eq!(h.areas[0].plans_in_place, 150);
+    assert_eq!(h.areas[0].plans_in_place, summary.plans_in_place);
     assert_eq!(verify(s.as_ref()).expect("v").first_break, None);
     // The parental-responsibility index: every parent's list is exactly the cases naming
     // them with parental responsibility, before and after a rebuild.
@@ -600,7 +602,10 @@ fn same_seed_same_area_on_sqlite_and_postgres() {
     for b in [Backend::Sqlite, Backend::Postgres] {
         let db = b.fresh();
         let s = open(&db);
-        sendscope_demo::generate(&spec, &mut |batch| s.append(&batch).map(|_| ())).expect("demo");
+        sendscope_demo::generate::<Box<dyn std::error::Error>>(&spec, &mut |batch| {
+            s.append(&batch).map(|_| ()).map_err(Into::into)
+        })
+        .expect("demo");
         let mut out = Vec::new();
         export_events(s.as_ref(), ExportFormat::Jsonl, &mut out).expect("export");
         exports.push(out);
@@ -683,7 +688,10 @@ fn case_list_searches_filters_and_pages(b: Backend) {
         as_of: d(2026, 1, 15),
         batch_events: 5_000,
     };
-    sendscope_demo::generate(&spec, &mut |batch| s.append(&batch).map(|_| ())).expect("demo");
+    let summary = sendscope_demo::generate::<Box<dyn std::error::Error>>(&spec, &mut |batch| {
+        s.append(&batch).map(|_| ()).map_err(Into::into)
+    })
+    .expect("demo");
     let area = s.headline().expect("h").areas[0]
         .area_id
         .parse()
@@ -716,7 +724,7 @@ fn case_list_searches_filters_and_pages(b: Backend) {
             ..q.clone()
         },
     );
-    assert_eq!(in_place.len(), 150);
+    assert_eq!(in_place.len() as u64, summary.plans_in_place);
     assert!(
         in_place
             .iter()

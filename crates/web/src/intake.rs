@@ -381,6 +381,7 @@ pub(crate) fn parent_questions(p: &ui::Problems<'_>, form: &Submitted, optional:
         (ui::text_input(&q("parent_email", "Email address"), " (optional)", ui::Width::Half, v("parent_email")))
         (ui::text_input(&q("parent_phone", "Phone number"), " (optional)", ui::Width::Half, v("parent_phone")))
         (ui::radios(&q("parent_letters", "How do they want letters and decisions?"), &owned(&[("post", "By post"), ("email", "By email")]), if v("parent_letters").is_empty() { "post" } else { v("parent_letters") }, None))
+        (ui::radios(&p.hinted("parent_confidential", "Must their address be kept confidential?", "For example, they live in a refuge: their address is never shown to others involved with the child"), &yes_no, if v("parent_confidential").is_empty() { "no" } else { v("parent_confidential") }, None))
     }
 }
 
@@ -427,6 +428,7 @@ pub(crate) fn parent_details(
             email: opt("parent_email"),
             phone: opt("parent_phone"),
             letters_by_email: value(form, "parent_letters") == "email",
+            confidential_address: value(form, "parent_confidential") == "yes",
         })),
         None => Err((
             "parent_relationship",

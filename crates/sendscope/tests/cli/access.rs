@@ -18,7 +18,7 @@ fn user_add_makes_real_accounts_and_refuses_bad_ones() {
                 "--role",
                 role,
                 "--area",
-                "100",
+                "831",
             ],
             password,
         )
