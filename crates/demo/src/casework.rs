@@ -248,14 +248,7 @@ impl Generator {
             )?;
             let (setting, provision, sen_unit, rp) =
                 self.placement_for(a, age_at(birth, first_day), need);
-            let named = vec![NamedSetting {
-                starts_on: None,
-                setting,
-                provision,
-                rank: 1,
-                sen_unit,
-                resourced_provision: rp,
-            }];
+            let named = named_first((setting, provision, sen_unit, rp));
             let last_review = {
                 let mut d = first_day;
                 while d
@@ -643,14 +636,7 @@ impl Generator {
                 }),
             );
         }
-        let named = vec![NamedSetting {
-            starts_on: None,
-            setting,
-            provision,
-            rank: 1,
-            sen_unit,
-            resourced_provision: rp,
-        }];
+        let named = named_first((setting, provision, sen_unit, rp));
         let needs = vec![Need { need, rank: 1 }];
         let sections = self.sections(given, need);
         let personal_budget = self.rng.unit() < 0.05;

@@ -388,6 +388,20 @@ enum Outcome {
     Unfinished,
 }
 
+/// A plan naming one setting (and its provision) first.
+fn named_first(
+    (setting, provision, sen_unit, rp): (SettingRef, Option<ProvisionId>, bool, bool),
+) -> Vec<NamedSetting> {
+    vec![NamedSetting {
+        starts_on: None,
+        setting,
+        provision,
+        rank: 1,
+        sen_unit,
+        resourced_provision: rp,
+    }]
+}
+
 /// Whole years of age on a date.
 pub fn age_at(birth: NaiveDate, on: NaiveDate) -> u32 {
     sendscope_domain::calendar::age_on(birth, on).max(0) as u32

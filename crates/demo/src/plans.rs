@@ -25,8 +25,6 @@ impl Generator {
         while due < self.start {
             due = due.checked_add_months(Months::new(12)).unwrap_or(end);
         }
-        let entry_year = AcademicYear::containing(birth).start_year() + 5; // Reception
-        let transfers = [entry_year + 7, entry_year + 12]; // Year 7, then post-16
         loop {
             let late = if self.rng.unit() < 0.25 {
                 self.rng.range(1, 120)
@@ -90,93 +88,128 @@ impl Generator {
                 }),
                 None,
             );
-            // A phase transfer: the amended plan names the new setting before 15 February
-            // (31 March for post-16), and the child starts there in September.
-            let next_sept_year = if decided.month() >= 9 {
-                decided.year() + 1
-            } else {
-                decided.year()
-            };
-            let transfer = transfers.contains(&next_sept_year)
-                && decided.month() <= 3
-                && decision == ReviewDecision::Amend;
-            if transfer {
-                // The transfer is planned at the review (recorded at a fixed time, so the
-                // random draws stay as they were).
-                let kind = if next_sept_year == transfers[0] {
-                    PhaseTransferKind::BetweenSchools
-                } else {
-                    PhaseTransferKind::SecondaryToPost16
-                };
-                let transfer_on = NaiveDate::from_ymd_opt(next_sept_year, 9, 3).unwrap_or(decided);
-                self.push(
-                    st,
-                    a.id,
-                    actor,
-                    decided,
-                    EventBody::PhaseTransferPlanned(PhaseTransferPlanned { transfer_on, kind }),
-                    Some(Instant::england_at(decided, 17, 30)),
-                );
-            }
             // Not every proposed amendment reaches a final amended plan within the history.
-            if decision == ReviewDecision::Amend && (transfer || self.rng.unit() < 0.3) {
+            if decision == ReviewDecision::Amend && self.rng.unit() < 0.3 {
                 let amend_on = decided + Days::new(self.rng.range(14, 70));
                 if amend_on <= end {
-                    let age = age_at(
-                        birth,
-                        NaiveDate::from_ymd_opt(next_sept_year, 9, 2).unwrap_or(amend_on),
-                    );
-                    let (setting, provision, sen_unit, rp) = self.placement_for(
-                        a,
-                        if transfer {
-                            age
-                        } else {
-                            age_at(birth, amend_on)
-                        },
-                        need,
-                    );
-                    let named = vec![NamedSetting {
-                        starts_on: None,
-                        setting,
-                        provision,
-                        rank: 1,
-                        sen_unit,
-                        resourced_provision: rp,
-                    }];
-                    self.push(
-                        st,
-                        a.id,
-                        actor,
-                        amend_on,
-                        EventBody::PlanAmended(PlanAmended {
-                            on: amend_on,
-                            needs: vec![Need { need, rank: 1 }],
-                            named,
-                            phase_transfer: transfer,
-                        }),
-                        None,
-                    );
-                    let move_on = NaiveDate::from_ymd_opt(next_sept_year, 9, 3).unwrap_or(amend_on);
-                    if transfer && move_on <= end {
-                        self.push(
-                            st,
-                            a.id,
-                            actor,
-                            move_on,
-                            EventBody::PlacementStarted(PlacementStarted {
-                                setting,
-                                provision,
-                                on: move_on,
-                                sen_unit,
-                                resourced_provision: rp,
-                            }),
-                            None,
-                        );
-                    }
+                    let place = self.placement_for(a, age_at(birth, amend_on), need);
+                    self.amend(a, st, actor, (amend_on, need, place), false);
                 }
             }
             due = meeting.checked_add_months(Months::new(12)).unwrap_or(end);
         }
+        self.phase_transfers(a, st, actor, (start, end), birth, need);
+    }
+
+    /// The phase transfers the child's date of birth gives (reg 18; the service works
+    /// them out the same way): starting school, Year 7 and Year 12, for a plan in place
+    /// the September before. The plan is amended to name the new setting before 15
+    /// February (31 March for post-16) of the year of the move, most of them in time,
+    /// and the child starts there in September.
+    fn phase_transfers(
+        &mut self,
+        a: &AreaCtx,
+        st: StreamRef,
+        actor: &str,
+        (start, end): (NaiveDate, NaiveDate),
+        birth: NaiveDate,
+        need: NeedType,
+    ) {
+        let born = AcademicYear::containing(birth).start_year();
+        for (year, due) in [
+            (born + 5, (2, 14)),
+            (born + 12, (2, 14)),
+            (born + 16, (3, 30)),
+        ] {
+            let (Some(year_before), Some(deadline), Some(move_on)) = (
+                NaiveDate::from_ymd_opt(year - 1, 9, 1),
+                NaiveDate::from_ymd_opt(year, due.0, due.1),
+                NaiveDate::from_ymd_opt(year, 9, 3),
+            ) else {
+                continue;
+            };
+            // A plan in place the September before, still in place a week later.
+            if start >= year_before || deadline < self.start || year_before + Days::new(7) >= end {
+                continue;
+            }
+            // Some caseworkers record the move's own date at the start of the year: it
+            // takes the place of the one worked out.
+            if self.rng.unit() < 0.1 {
+                let on = year_before + Days::new(7);
+                let kind = if due.0 == 3 {
+                    PhaseTransferKind::SecondaryToPost16
+                } else {
+                    PhaseTransferKind::BetweenSchools
+                };
+                self.push(
+                    st,
+                    a.id,
+                    actor,
+                    on,
+                    EventBody::PhaseTransferPlanned(PhaseTransferPlanned {
+                        transfer_on: move_on,
+                        kind,
+                    }),
+                    None,
+                );
+            }
+            let window = (deadline - year_before).num_days().max(31) as u64;
+            let amend_on = if self.rng.unit() < 0.75 {
+                year_before + Days::new(30 + self.rng.range(0, window - 30))
+            } else {
+                deadline + Days::new(self.rng.range(1, 100))
+            };
+            if amend_on >= end {
+                continue;
+            }
+            let place = self.placement_for(a, age_at(birth, move_on), need);
+            self.amend(a, st, actor, (amend_on, need, place), true);
+            let (setting, provision, sen_unit, rp) = place;
+            if move_on <= end {
+                self.push(
+                    st,
+                    a.id,
+                    actor,
+                    move_on,
+                    EventBody::PlacementStarted(PlacementStarted {
+                        setting,
+                        provision,
+                        on: move_on,
+                        sen_unit,
+                        resourced_provision: rp,
+                    }),
+                    None,
+                );
+            }
+        }
+    }
+
+    /// The plan amended on `on`, naming `place` first.
+    fn amend(
+        &mut self,
+        a: &AreaCtx,
+        st: StreamRef,
+        actor: &str,
+        (on, need, place): (
+            NaiveDate,
+            NeedType,
+            (SettingRef, Option<ProvisionId>, bool, bool),
+        ),
+        phase_transfer: bool,
+    ) {
+        self.push(
+            st,
+            a.id,
+            actor,
+            on,
+            EventBody::PlanAmended(PlanAmended {
+                on,
+                needs: vec![Need { need, rank: 1 }],
+                named: named_first(place),
+                phase_transfer,
+            }),
+            None,
+        );
     }
 
     pub(crate) fn end_plan(

@@ -469,6 +469,8 @@ fn annual_reviews_and_amendments() {
             ("annual_review", d("2026-09-01"), left(274)),
             ("amendments_response", d("2025-10-13"), Status::Closed),
             ("amended_plan", d("2025-11-24"), late(1)),
+            // Worked out from her date of birth (1 March 2014): post-16 in September 2029.
+            ("phase_transfer_post16", d("2029-03-30"), left(1215)),
         ]
     );
     // 8 weeks from amendments proposed on the 4-week limit is 12 weeks from the meeting.
@@ -480,6 +482,66 @@ fn annual_reviews_and_amendments() {
         json!({"meeting_on": "2025-09-02", "on": "2025-09-15"}),
     );
     assert!(msg.contains("record the meeting first"), "{msg}");
+}
+
+/// The phase transfers a child's date of birth gives, with no step recorded: starting
+/// school, secondary school and post-16, for a plan in place a year before each; one
+/// worked out again when the date of birth is corrected; one the plan was amended for
+/// stands.
+#[test]
+fn phase_transfers_from_the_date_of_birth() {
+    // Born 1 March 2014 (academic year 2013-14): Reception in September 2018, Year 7 in
+    // September 2025, Year 12 in September 2029.
+    let mut c = Case::new();
+    c.recorded_plan("2017-06-01");
+    let due = |c: &Case| -> Vec<(&'static str, NaiveDate)> {
+        c.all("2024-01-01")
+            .iter()
+            .filter(|x| x.key.starts_with("phase_transfer"))
+            .map(|x| (x.key, x.due))
+            .collect()
+    };
+    assert_eq!(
+        due(&c),
+        vec![
+            ("phase_transfer", d("2018-02-14")),
+            ("phase_transfer", d("2025-02-14")),
+            ("phase_transfer_post16", d("2029-03-30")),
+        ]
+    );
+    // Amended for the move to secondary school in time.
+    c.ok(
+        "case.plan_amended",
+        json!({"on": "2025-02-10", "needs": [{"need": "ASD", "rank": 1}], "named": [], "phase_transfer": true}),
+    );
+    let states: Vec<(NaiveDate, Status)> = c
+        .all("2025-03-01")
+        .iter()
+        .filter(|x| x.key == "phase_transfer")
+        .map(|x| (x.due, x.status))
+        .collect();
+    assert_eq!(
+        states,
+        vec![(d("2018-02-14"), overdue(2572)), (d("2025-02-14"), ON_TIME)]
+    );
+    // A plan made in Year 6 (after September 2024) has no Year 7 transfer of its own.
+    let mut late = Case::new();
+    late.recorded_plan("2024-10-01");
+    assert_eq!(due(&late), vec![("phase_transfer_post16", d("2029-03-30"))]);
+    // The date of birth corrected by a year: the transfers not yet planned for move;
+    // the one the plan was amended for stands.
+    let mut child = json!({"given_names": "Ada", "family_name": "Test", "birth_date": "2015-03-01",
+        "sex": "female", "ethnicity": "WBRI", "postcode": null, "upn": null, "uln": null, "nhs_number": null, "home": null});
+    child["preferred_name"] = Value::Null;
+    c.ok("case.child_details_changed", child);
+    assert_eq!(
+        due(&c),
+        vec![
+            ("phase_transfer", d("2019-02-14")),
+            ("phase_transfer", d("2025-02-14")),
+            ("phase_transfer_post16", d("2030-03-30")),
+        ]
+    );
 }
 
 /// Reg 18: before 15 February of the year of transfer, before 31 March for secondary to
@@ -504,13 +566,15 @@ fn phase_transfers() {
     assert_eq!(c.one("phase_transfer", "2026-03-01").1, late(2));
     let mut c = Case::new();
     c.recorded_plan("2022-09-01");
+    // A year early for her age (born March 2014: Year 12 in 2029): the recorded move
+    // takes the place of the one her date of birth gives.
     c.ok(
         "case.phase_transfer_planned",
-        json!({"transfer_on": "2027-09-01", "kind": "secondary_to_post16"}),
+        json!({"transfer_on": "2028-09-01", "kind": "secondary_to_post16"}),
     );
     assert_eq!(
-        c.one("phase_transfer_post16", "2027-04-05"),
-        (d("2027-03-30"), overdue(6))
+        c.one("phase_transfer_post16", "2028-04-05"),
+        (d("2028-03-30"), overdue(6))
     );
     // Post-16 to post-16: 5 months before, clamped to the month's end where needed
     // (31 July 2024 less 5 months is 29 February 2024, a leap day).

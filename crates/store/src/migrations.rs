@@ -20,6 +20,10 @@ pub(crate) const SQLITE: &[(i64, &str)] = &[
         9,
         include_str!("../migrations/sqlite/0009_case_search_text.sql"),
     ),
+    (
+        10,
+        include_str!("../migrations/sqlite/0010_derived_phase_transfers.sql"),
+    ),
 ];
 pub(crate) const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_events.sql")),
@@ -52,11 +56,16 @@ pub(crate) const POSTGRES: &[(i64, &str)] = &[
         9,
         include_str!("../migrations/postgres/0009_case_search_text.sql"),
     ),
+    (
+        10,
+        include_str!("../migrations/postgres/0010_derived_phase_transfers.sql"),
+    ),
 ];
 
 /// A database whose schema was older than this when opened has its projections rebuilt
-/// from the events (the case index gained a column computed in Rust).
-pub(crate) const REBUILD_BEFORE: i64 = 9;
+/// from the events (the case index gained a column computed in Rust at 9; a case's
+/// projection gained the phase transfers worked out from the date of birth at 10).
+pub(crate) const REBUILD_BEFORE: i64 = 10;
 
 /// Whether a database found at schema `found` (0: new) needs its projections rebuilt.
 pub(crate) fn needs_rebuild(found: i64) -> bool {

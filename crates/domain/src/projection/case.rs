@@ -101,6 +101,10 @@ pub struct PhaseTransferState {
     /// The amended plan naming the new setting.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amended_on: Option<NaiveDate>,
+    /// Worked out from the child's date of birth (the year they start school, secondary
+    /// school and post-16), not recorded by hand.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub derived: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

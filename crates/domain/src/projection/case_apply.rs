@@ -2,7 +2,7 @@
 //! out from its events (`apply` for one event; the projection folds a stream with it).
 
 use super::*;
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 /// Who recorded the event being applied, and on which England date.
 pub(super) struct Meta<'a> {
@@ -115,6 +115,55 @@ impl CaseState {
         parts.join(" ")
     }
 
+    /// The phase transfers the child's date of birth gives while they have a plan (reg
+    /// 18): starting school (Reception, the September after they turn 4), secondary
+    /// school (Year 7) and post-16 (Year 12), each for a plan in place before the
+    /// September a year before the move (or its last review, for a plan brought in), when
+    /// that year's review plans it. A transfer
+    /// already there (recorded, or worked out before) of the same kind within a year is
+    /// the same one. Infant to junior and post-16 moves depend on the school, and are
+    /// recorded by hand.
+    fn derive_phase_transfers(&mut self) {
+        let (Some(child), Some(plan)) = (&self.child, &self.plan) else {
+            return;
+        };
+        let born = crate::codes::AcademicYear::containing(child.birth_date).start_year();
+        // A plan brought in from another system counts from its last review there: what
+        // came before is that system's history.
+        let start = plan
+            .reviewed_before
+            .map_or(plan.start, |r| r.max(plan.start));
+        // Worked-out transfers not yet planned for are worked out again (the date of
+        // birth may have been corrected); those the plan was amended for stand.
+        self.phase_transfers
+            .retain(|t| !t.derived || t.amended_on.is_some());
+        for (year, kind) in [
+            (born + 5, PhaseTransferKind::BetweenSchools),
+            (born + 12, PhaseTransferKind::BetweenSchools),
+            (born + 16, PhaseTransferKind::SecondaryToPost16),
+        ] {
+            let (Some(transfer_on), Some(year_before)) = (
+                NaiveDate::from_ymd_opt(year, 9, 1),
+                NaiveDate::from_ymd_opt(year - 1, 9, 1),
+            ) else {
+                continue;
+            };
+            let known = self
+                .phase_transfers
+                .iter()
+                .any(|t| t.kind == kind && (t.transfer_on.year() - year).abs() <= 1);
+            if start < year_before && !known {
+                self.phase_transfers.push(PhaseTransferState {
+                    transfer_on,
+                    kind,
+                    amended_on: None,
+                    derived: true,
+                });
+            }
+        }
+        self.phase_transfers.sort_by_key(|t| t.transfer_on);
+    }
+
     pub(super) fn apply(&mut self, meta: &Meta, body: &EventBody) {
         use EventBody as E;
         match body {
@@ -126,7 +175,10 @@ impl CaseState {
                     self.team = Some(a.team);
                 }
             }
-            E::ChildDetailsChanged(c) => self.child = Some(c.clone()),
+            E::ChildDetailsChanged(c) => {
+                self.child = Some(c.clone());
+                self.derive_phase_transfers();
+            }
             E::RelatedPersonAdded(p) => {
                 self.related.retain(|r| r.person != p.person);
                 self.related.push(p.clone());
@@ -258,6 +310,7 @@ impl CaseState {
                     source: None,
                     reviewed_before: None,
                 });
+                self.derive_phase_transfers();
             }
             E::PlanRecorded(p) => {
                 self.earlier_plans.extend(self.plan.take());
@@ -275,6 +328,7 @@ impl CaseState {
                     source: Some(p.source.clone()),
                     reviewed_before: p.last_review,
                 });
+                self.derive_phase_transfers();
             }
             E::PlacementStarted(p) => {
                 self.named(p.provision, p.on, None, true);
@@ -390,13 +444,30 @@ impl CaseState {
                 amended_on: None,
             }),
             E::PhaseTransferPlanned(x) => {
+                // The transfer worked out from the date of birth, of the same kind within a
+                // year (a child out of their year group), is this one: it gives way, unless
+                // the plan was already amended for it (then it stands as it was met).
+                let same = |t: &PhaseTransferState| {
+                    t.derived
+                        && t.kind == x.kind
+                        && (t.transfer_on.year() - x.transfer_on.year()).abs() <= 1
+                };
+                if self
+                    .phase_transfers
+                    .iter()
+                    .any(|t| same(t) && t.amended_on.is_some())
+                {
+                    return;
+                }
                 self.phase_transfers
-                    .retain(|t| t.transfer_on != x.transfer_on);
+                    .retain(|t| t.transfer_on != x.transfer_on && !same(t));
                 self.phase_transfers.push(PhaseTransferState {
                     transfer_on: x.transfer_on,
                     kind: x.kind,
                     amended_on: None,
+                    derived: false,
                 });
+                self.phase_transfers.sort_by_key(|t| t.transfer_on);
             }
             E::TransferReassessmentDecided(x) => self.transfer_reassessment = Some(x.clone()),
             E::MediationChosen(m) => self.disputes.push(DisputeState {

@@ -740,7 +740,7 @@ fn programmes(db: Db) {
             select,
         ])
     };
-    let (code, _, err) = define("Nothing", "phase-transfer:2031-09-01");
+    let (code, _, err) = define("Nothing", "phase-transfer:2061-09-01");
     assert_eq!((code, err.lines().count()), (2, 1), "{err}");
     let (code, _, err) = define("Test programme", &select);
     assert_eq!(code, 0, "{err}");

@@ -450,20 +450,46 @@ fn clocks_disputes_and_placements_equal_sql(
     assert_eq!(engine("advice"), advice, "{what}: advice");
     // Phase transfers: the plan amended for the transfer before 15 February (31 March
     // for post-16) of the year of transfer; one not amended is counted only while the
-    // plan is in place.
+    // plan is in place. The transfers are those recorded, and those the child's date of
+    // birth gives for the plan in place: starting school, Year 7 (between schools) and
+    // Year 12 (post-16) in the September of the academic year of birth plus 5, 12 and
+    // 16, for a plan in place (or, brought in, last reviewed) before the September a
+    // year earlier, unless one of the same kind is recorded within a year of it. An
+    // amendment for a transfer goes to the soonest transfer after it already known.
+    let transfers = format!(
+        "{ev}, {plans},
+         born AS (SELECT stream_no, birth FROM (
+                    SELECT stream_no, coalesce(json_extract(p, '$.child.birth_date'), json_extract(p, '$.birth_date')) AS birth,
+                           ROW_NUMBER() OVER (PARTITION BY stream_no ORDER BY seq DESC) AS n
+                    FROM ev WHERE event_type IN ('case.opened', 'case.child_details_changed')) WHERE n = 1),
+         ay AS (SELECT stream_no, CAST(strftime('%Y', birth) AS INTEGER) - (CAST(strftime('%m', birth) AS INTEGER) < 9) AS a FROM born),
+         pfrom AS (SELECT plans.stream_no, plans.seq,
+                          max(plans.s, coalesce((SELECT json_extract(e.p, '$.last_review') FROM ev e
+                              WHERE e.stream_no = plans.stream_no AND e.seq = plans.seq AND e.event_type = 'case.plan_recorded'), plans.s)) AS f
+                   FROM plans WHERE plans.next_start IS NULL),
+         steps AS (SELECT 'between_schools' AS kind, 5 AS k UNION ALL SELECT 'between_schools', 12 UNION ALL SELECT 'secondary_to_post16', 16),
+         rec AS (SELECT stream_no, seq AS made, json_extract(p, '$.kind') AS kind, json_extract(p, '$.transfer_on') AS t
+                 FROM ev WHERE event_type = 'case.phase_transfer_planned'),
+         derived AS (SELECT pfrom.stream_no, pfrom.seq AS made, steps.kind, printf('%04d-09-01', ay.a + steps.k) AS t
+                     FROM pfrom JOIN ay USING (stream_no), steps
+                     WHERE pfrom.f < printf('%04d-09-01', ay.a + steps.k - 1)
+                       AND NOT EXISTS (SELECT 1 FROM rec WHERE rec.stream_no = pfrom.stream_no AND rec.kind = steps.kind
+                                       AND abs(CAST(strftime('%Y', rec.t) AS INTEGER) - (ay.a + steps.k)) <= 1)),
+         tr AS (SELECT * FROM rec UNION ALL SELECT * FROM derived),
+         am AS (SELECT stream_no, seq, json_extract(p, '$.on') AS on_ FROM ev
+                WHERE event_type = 'case.plan_amended' AND json_extract(p, '$.phase_transfer')),
+         tg AS (SELECT am.stream_no, am.on_, (SELECT min(tr.t) FROM tr WHERE tr.stream_no = am.stream_no AND tr.made < am.seq AND tr.t > am.on_) AS t FROM am),
+         done AS (SELECT tr.stream_no, tr.kind, tr.t,
+                         (SELECT min(tg.on_) FROM tg WHERE tg.stream_no = tr.stream_no AND tg.t = tr.t) AS amended FROM tr)"
+    );
     for (kind, key, deadline) in [
         ("between_schools", "phase_transfer", "02-14"),
         ("secondary_to_post16", "phase_transfer_post16", "03-30"),
     ] {
         let got = deadlines(format!(
-            "{ev}, {plans},
-             ptp AS (SELECT stream_no, seq, json_extract(p, '$.transfer_on') AS t FROM ev
-                     WHERE event_type = 'case.phase_transfer_planned' AND json_extract(p, '$.kind') = '{kind}'),
-             done AS (SELECT ptp.stream_no, ptp.t, (SELECT min(json_extract(a.p, '$.on')) FROM ev a
-                        WHERE a.stream_no = ptp.stream_no AND a.event_type = 'case.plan_amended' AND a.seq > ptp.seq
-                        AND json_extract(a.p, '$.phase_transfer') AND json_extract(a.p, '$.on') < ptp.t) AS amended FROM ptp)
+            "{transfers}
              SELECT strftime('%Y', t) || '-{deadline}', amended FROM done
-             WHERE amended IS NOT NULL OR stream_no IN (SELECT stream_no FROM open_plans)"
+             WHERE kind = '{kind}' AND (amended IS NOT NULL OR stream_no IN (SELECT stream_no FROM open_plans))"
         ));
         assert_eq!(engine(key), got, "{what}: {key}");
     }

@@ -1,0 +1,4 @@
+-- No change to the tables: a case's projection now holds the phase transfers its child's
+-- date of birth gives (starting school, Year 7, Year 12). A database made before this
+-- migration has its projections rebuilt when it is first opened
+-- (`migrations::REBUILD_BEFORE`), which works them out.
