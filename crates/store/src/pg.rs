@@ -772,7 +772,10 @@ impl Store for PgStore {
                     crate::add_stage as fn(&mut AreaHeadline, &str, u64),
                 ),
                 (
-                    "SELECT area_id::text, kind, COUNT(*) FROM projections GROUP BY area_id, kind",
+                    // Staff who have left are not counted.
+                    "SELECT area_id::text, kind, COUNT(*) FROM projections \
+                     WHERE kind <> 'staff' OR (state::jsonb -> 'state' ->> 'left_on') IS NULL \
+                     GROUP BY area_id, kind",
                     crate::add_kind,
                 ),
             ];

@@ -814,7 +814,10 @@ impl Store for SqliteStore {
             let by_stage =
                 "SELECT area_id, stage, COUNT(*) FROM case_index GROUP BY area_id, stage";
             add_counts(c, by_stage, &mut areas, crate::add_stage)?;
-            let by_kind = "SELECT area_id, kind, COUNT(*) FROM projections GROUP BY area_id, kind";
+            // Staff who have left are not counted.
+            let by_kind = "SELECT area_id, kind, COUNT(*) FROM projections \
+                 WHERE kind <> 'staff' OR json_extract(state, '$.state.left_on') IS NULL \
+                 GROUP BY area_id, kind";
             add_counts(c, by_kind, &mut areas, crate::add_kind)?;
             let events: i64 =
                 c.query_row("SELECT seq FROM chain_head WHERE id = 1", [], |r| r.get(0))?;

@@ -380,9 +380,11 @@ fn render_case(v: &CaseView, people: &HashMap<String, String>, recorded: Option<
                             (sendscope_domain::Instant::parse(&e.recorded_at).map(|t| date(t.england_date())).unwrap_or_else(|_| e.recorded_at.clone()))
                             "." }
                     }
-                    @if let Some(r) = said { p.govuk-body-s { "Why: " (r) } }
+                    // Why a step was corrected or voided is written by staff for staff: only
+                    // those who record steps read it.
+                    @if let Some(r) = said.filter(|_| can_change) { p.govuk-body-s { "Why: " (r) } }
                     @if let Some((_, r)) = amended.and_then(|a| a.voided.as_ref()) {
-                        p.govuk-body-s { "Voided: it was recorded by mistake and no longer counts. " @if let Some(r) = r { "Why: " (r) } }
+                        p.govuk-body-s { "Voided: it was recorded by mistake and no longer counts. " @if let Some(r) = r.as_ref().filter(|_| can_change) { "Why: " (r) } }
                     }
                     @if corrections > 0 && !voided {
                         p.govuk-body-s { "Corrected " (corrections) @if corrections == 1 { " time" } @else { " times" }

@@ -390,5 +390,16 @@ fn from_an_empty_database(db: Db) {
         !page.contains("/correct\""),
         "a family cannot correct the record"
     );
+    // She sees that a step was corrected or voided, not the staff's notes on why.
+    assert!(
+        page.contains("(corrected)") && page.contains("(void)"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("the decision letter is dated earlier")
+            && !page.contains("recorded on the wrong child")
+            && !page.contains("checked again"),
+        "staff's reasons stay with staff: {page}"
+    );
 }
 both!(from_an_empty_database);

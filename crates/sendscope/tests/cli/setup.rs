@@ -133,7 +133,17 @@ fn setup_from_empty(db: Db) {
     ]);
     assert_eq!(code, 2);
     assert!(err.contains("already in that team"), "{err}");
+    let in_post = || {
+        sendscope_store::open(url)
+            .expect("opens")
+            .headline()
+            .expect("headline")
+            .areas[0]
+            .staff
+    };
+    let before = in_post();
     assert_eq!(cmd(&["staff", "leave", "--name", "Lee Park"]).0, 0);
+    assert_eq!(in_post(), before - 1, "a leaver is not counted as staff");
     let (code, _, err) = cmd(&["staff", "leave", "--name", "Lee Park"]);
     assert_eq!(code, 2, "no one in post by that name now");
     assert!(err.contains("no member of staff called"), "{err}");
@@ -182,8 +192,9 @@ fn setup_from_empty(db: Db) {
         "the caseworker is in the manager's team"
     );
     let h = s.headline().expect("headline");
-    // Staff records: Zara Ali, Sam Hill, and Lee Park, who has left (kept, with history).
-    assert_eq!((h.areas.len(), h.areas[0].staff), (1, 3));
+    // Staff in post: Zara Ali and Sam Hill (Lee Park has left: his record is kept, with
+    // its history, but he is no longer counted).
+    assert_eq!((h.areas.len(), h.areas[0].staff), (1, 2));
     drop(s);
 
     // The accounts listed; a password reset (checked for strength) and a disabled
