@@ -21,6 +21,7 @@ pub mod programmes;
 pub mod provisions;
 pub mod queue;
 pub mod registers;
+pub mod sen2;
 pub mod setup;
 pub mod steps;
 pub mod trajectories;

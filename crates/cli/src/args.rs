@@ -118,6 +118,11 @@ pub(crate) enum Command {
         #[command(subcommand)]
         what: ReportCommand,
     },
+    /// The DfE's SEN2 return: made from the records, or checked before submission.
+    Sen2 {
+        #[command(subcommand)]
+        what: Sen2Command,
+    },
     /// How the area publishes its figures: comparator areas and the small-number
     /// threshold of board and public views.
     Figures {
@@ -555,6 +560,38 @@ pub(crate) enum TrajectoryCommand {
         #[arg(long)]
         area: String,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum Sen2Command {
+    /// Writes the area's return for a census day (the third Thursday of January), checked
+    /// first: a return with errors is not written unless --allow-errors.
+    Export {
+        /// Census day, YYYY-MM-DD: it chooses the year's layout.
+        #[arg(long, value_parser = parse_date)]
+        census: NaiveDate,
+        /// The area's LA code (needed when the database holds more than one).
+        #[arg(long)]
+        area: Option<String>,
+        /// Where to write the XML (default: standard output).
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
+        /// A designated medical officer in post: Y or N.
+        #[arg(long)]
+        dmo: String,
+        /// A designated clinical officer in post: Y or N.
+        #[arg(long)]
+        dco: String,
+        /// A designated social care officer in post: Y or N (from the 2025 return).
+        #[arg(long)]
+        dsco: String,
+        /// Write the return even though it has errors.
+        #[arg(long)]
+        allow_errors: bool,
+    },
+    /// Checks any SEN2 return against the validation rules: every error and query, with
+    /// the person, the rule and what to put right.
+    Validate { file: std::path::PathBuf },
 }
 
 #[derive(Subcommand, Debug)]

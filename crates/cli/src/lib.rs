@@ -40,6 +40,7 @@ mod demo;
 mod figures;
 mod imports;
 mod placement;
+mod sen2;
 
 use args::*;
 use figures::{kpi_rows, load_kpi};
@@ -234,6 +235,7 @@ fn run(cli: Cli, web: &dyn Web) -> anyhow::Result<()> {
         Command::Placement { what } => placement::placement_command(&cli.database_url, what),
         Command::Trajectory { what } => figures::trajectory_command(&cli.database_url, what),
         Command::Figures { what } => figures::figures_command(&cli.database_url, what),
+        Command::Sen2 { what } => sen2::sen2_command(&cli.database_url, what),
     }
 }
 

@@ -455,6 +455,24 @@ impl Generator {
         // The record opened and the request recorded, as a caseworker does for a child
         // not yet known.
         self.open(a, st, actor, (received, received, None), &opening, Some(by))?;
+        // Where the child is when the request comes: recorded with it, as the SEN2
+        // return reports every placement of a child with a plan in the period.
+        let (setting, provision, sen_unit, rp) =
+            self.placement_for(a, age_at(birth, received), need);
+        self.push(
+            st,
+            a.id,
+            actor,
+            received,
+            EventBody::PlacementStarted(PlacementStarted {
+                setting,
+                provision,
+                on: received,
+                sen_unit,
+                resourced_provision: rp,
+            }),
+            None,
+        );
         if outcome == Outcome::Withdrawn {
             let on = received + Days::new(self.rng.range(5, 40));
             self.step(

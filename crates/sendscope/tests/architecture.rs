@@ -27,13 +27,22 @@ const RULES: &[Rule] = &[
     ("kpi", &["domain"], &[SQL, HTTP, RUNTIME]),
     ("placement", &["domain"], &[SQL, HTTP, RUNTIME]),
     ("demo", &["domain"], &[SQL, HTTP, RUNTIME]),
+    ("sen2", &["domain"], &[SQL, HTTP, RUNTIME]),
     // The only crate that knows SQL; no rules of its own (the domain's, and the guards
     // it is given, run in its transactions), and nothing above it.
     ("store", &["domain"], &[HTTP, HTML]),
     // Commands and read models: no HTTP, no HTML.
     (
         "app",
-        &["domain", "store", "kpi", "placement", "import", "demo"],
+        &[
+            "domain",
+            "store",
+            "kpi",
+            "placement",
+            "import",
+            "demo",
+            "sen2",
+        ],
         &[HTTP, HTML],
     ),
     // Pages and the API: no SQL.
@@ -53,6 +62,7 @@ const RULES: &[Rule] = &[
             "import",
             "placement",
             "kpi",
+            "sen2",
         ],
         &[SQL, HTTP, HTML],
     ),

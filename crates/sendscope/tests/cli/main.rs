@@ -30,5 +30,6 @@ mod imports;
 mod placement;
 mod provisions;
 mod robustness;
+mod sen2;
 mod setup;
 mod support;

@@ -1,0 +1,121 @@
+//! `sendscope sen2`: the return made from the records, and any return checked.
+
+use crate::args::Sen2Command;
+use crate::{find_area, open};
+use anyhow::{Context, bail};
+use sendscope_sen2::layout::Year;
+use sendscope_sen2::rules::{Finding, Severity, validate};
+use std::io::Write;
+
+pub(crate) fn sen2_command(url: &str, what: Sen2Command) -> anyhow::Result<()> {
+    match what {
+        Sen2Command::Export {
+            census,
+            area,
+            output,
+            dmo,
+            dco,
+            dsco,
+            allow_errors,
+        } => {
+            let year = Year::for_census(census).map_err(anyhow::Error::msg)?;
+            let store = open(url)?;
+            let area = match area {
+                Some(a) => find_area(store.as_ref(), &a)?,
+                None => sendscope_app::setup::find_area(store.as_ref(), None)?,
+            };
+            let officers = sendscope_app::sen2::Officers {
+                dmo,
+                dco,
+                dsco,
+                made_at: chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S").to_string(),
+            };
+            let ret = sendscope_app::sen2::build(store.as_ref(), area, year, &officers)?;
+            let found = validate(&ret);
+            let errors = found
+                .iter()
+                .filter(|f| f.severity == Severity::Error)
+                .count();
+            for f in &found {
+                eprintln!("{}", line(f, None));
+            }
+            if errors > 0 && !allow_errors {
+                bail!(
+                    "the return has {errors} error(s) (listed above), so it was not written: put them right on the children's records, or write it anyway with --allow-errors"
+                );
+            }
+            let xml = sendscope_sen2::write(&ret, year);
+            match output {
+                Some(path) => {
+                    std::fs::write(&path, &xml)
+                        .with_context(|| format!("writing {}", path.display()))?;
+                    eprintln!(
+                        "The {} SEN2 return ({} people, {errors} error(s), {} query/queries) is in {}.",
+                        year.year,
+                        ret.persons.len(),
+                        found.len() - errors,
+                        path.display()
+                    );
+                }
+                None => write!(std::io::stdout().lock(), "{xml}")?,
+            }
+            Ok(())
+        }
+        Sen2Command::Validate { file } => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let ret = sendscope_sen2::read(&bytes)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let found = validate(&ret);
+            for f in &found {
+                outln!("{}", line(f, Some(&ret)));
+            }
+            let errors = found
+                .iter()
+                .filter(|f| f.severity == Severity::Error)
+                .count();
+            let queries = found.len() - errors;
+            if errors > 0 {
+                bail!(
+                    "{}: {errors} error(s) and {queries} query/queries among {} people: the DfE will not accept the return until the errors are put right",
+                    file.display(),
+                    ret.persons.len()
+                );
+            }
+            outln!(
+                "{}: no errors, {queries} query/queries among {} people.",
+                file.display(),
+                ret.persons.len()
+            );
+            Ok(())
+        }
+    }
+}
+
+/// One finding on one line: severity, rule (and the DfE's number), where, who, what.
+fn line(f: &Finding, ret: Option<&sendscope_sen2::Return>) -> String {
+    let dfe = sendscope_sen2::rules::rule(f.rule)
+        .and_then(|r| r.dfe)
+        .map(|n| format!(" (DfE {n})"))
+        .unwrap_or_default();
+    let at = f
+        .person
+        .and_then(|i| ret.map(|r| r.persons[i].line))
+        .filter(|l| *l > 0)
+        .map(|l| format!("line {l}, "))
+        .unwrap_or_default();
+    let value = if f.value.is_empty() {
+        String::new()
+    } else {
+        format!(" {:?}", f.value)
+    };
+    format!(
+        "{} {}{dfe}: {at}{}: {} {}{value}: {}",
+        f.severity.label(),
+        f.rule,
+        f.who,
+        f.module,
+        f.element,
+        f.message
+    )
+}
