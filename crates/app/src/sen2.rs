@@ -266,7 +266,9 @@ fn request(
     });
     let h = outcome == "H";
     Request {
-        received_date: (!h).then(|| r.received_on.to_string()),
+        // Given for a request decided before the period too: the 20 weeks of a plan
+        // issued in the period run from it.
+        received_date: Some(r.received_on.to_string()),
         request_source: (!h && year.collects("RequestSource")).then(|| {
             match r.requested_by {
                 Requester::Parent | Requester::YoungPerson => "1",

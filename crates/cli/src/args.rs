@@ -592,6 +592,9 @@ pub(crate) enum Sen2Command {
     /// Checks any SEN2 return against the validation rules: every error and query, with
     /// the person, the rule and what to put right.
     Validate { file: std::path::PathBuf },
+    /// The figures the DfE will publish from a return (JSON): requests, plans within 20
+    /// weeks with and without exceptions, plans in place by age, need and setting.
+    Figures { file: std::path::PathBuf },
 }
 
 #[derive(Subcommand, Debug)]

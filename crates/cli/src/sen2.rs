@@ -61,6 +61,39 @@ pub(crate) fn sen2_command(url: &str, what: Sen2Command) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Sen2Command::Figures { file } => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let ret = sendscope_sen2::read(&bytes)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let year = ret
+                .header
+                .year
+                .parse::<i32>()
+                .ok()
+                .and_then(Year::of)
+                .with_context(|| {
+                    format!(
+                        "{}: the return's year {:?} is not one sendscope knows the layout for",
+                        file.display(),
+                        ret.header.year
+                    )
+                })?;
+            let f = sendscope_sen2::figures::published(&ret, year);
+            let share = |s: sendscope_sen2::figures::Share| serde_json::json!({"numerator": s.numerator, "denominator": s.denominator});
+            let v = serde_json::json!({
+                "year": f.year,
+                "requests": f.requests,
+                "within_20_weeks": share(f.within_20_weeks),
+                "within_20_weeks_excluding_exceptions": share(f.within_20_weeks_excluding_exceptions),
+                "plans_in_place": f.plans_in_place,
+                "by_age": f.by_age,
+                "by_need": f.by_need,
+                "by_setting": f.by_setting,
+            });
+            outln!("{}", serde_json::to_string_pretty(&v)?);
+            Ok(())
+        }
         Sen2Command::Validate { file } => {
             let bytes =
                 std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;

@@ -9,6 +9,7 @@
 //! read from another system can be checked and reported on, item by item, rather than
 //! refused whole.
 
+pub mod figures;
 pub mod layout;
 mod read;
 pub mod rules;

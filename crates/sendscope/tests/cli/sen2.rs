@@ -63,6 +63,30 @@ fn the_demo_areas_return_passes_its_own_checks(db: Db) {
     let (code, out, err) = run(&["sen2", "validate", file.to_str().expect("path")]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("no errors"), "{out}");
+    // What the DfE will publish from it equals sendscope's own figures for 2025 where the
+    // definitions coincide: requests received, plans issued within 20 weeks with and
+    // without exceptions.
+    let (code, published, err) = run(&["sen2", "figures", file.to_str().expect("path")]);
+    assert_eq!(code, 0, "{err}");
+    let published: serde_json::Value = serde_json::from_str(&published).expect("json");
+    let (code, kpi, err) = run(&["--database-url", &db.url, "kpi", "--year", "2025"]);
+    assert_eq!(code, 0, "{err}");
+    let kpi: serde_json::Value = serde_json::from_str(&kpi).expect("json");
+    for key in [
+        "requests",
+        "within_20_weeks",
+        "within_20_weeks_excluding_exceptions",
+    ] {
+        assert_eq!(published[key], kpi[key], "{key}");
+    }
+    assert!(
+        published["within_20_weeks"]["denominator"].as_i64() > Some(20),
+        "{published}"
+    );
+    assert!(
+        published["plans_in_place"].as_i64() > Some(300),
+        "{published}"
+    );
     // Not a census day, a year with no layout: refused in one line, nothing written.
     let (code, _, err) = export_for(&db.url, ("2026-01-16", "Y"), &[]);
     assert_eq!((code, err.lines().count()), (2, 1), "{err}");
