@@ -177,6 +177,10 @@ async function journey(role, javaScriptEnabled) {
     assert.match(await page.content(), /Placements and their cost by type of setting/);
     await check(page, `${tag}-9-dashboard`);
     if (role === 'manager') {
+      // The SEN2 return checked before it is sent: the coming census day's.
+      await page.goto(`${base}/sen2`);
+      assert.match(await page.content(), /SEN2 return for census day/);
+      await check(page, `${tag}-9-sen2`);
       await page.goto(`${base}/dashboard/cases?measure=plans_late`);
       assert.match(await page.content(), /took more than 20 weeks/);
       await check(page, `${tag}-9-dashboard-cases`);

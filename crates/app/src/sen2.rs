@@ -8,7 +8,7 @@ use sendscope_domain::StreamKind;
 use sendscope_domain::event::{
     AssessDecision, DisputeSubject, NamedSetting, ReviewDecision, SettingRef,
 };
-use sendscope_domain::ids::{AreaId, SettingId};
+use sendscope_domain::ids::{AreaId, CaseId, SettingId};
 use sendscope_domain::projection::{CaseState, PlanState, RequestState, StreamState};
 use sendscope_domain::sen::{Requester, Sex};
 use sendscope_sen2::layout::Year;
@@ -37,6 +37,16 @@ pub fn build(
     year: Year,
     officers: &Officers,
 ) -> Result<Return, StoreError> {
+    Ok(build_with_cases(store, area, year, officers)?.0)
+}
+
+/// The return, with the record each person in it came from (in the same order).
+pub fn build_with_cases(
+    store: &dyn Store,
+    area: AreaId,
+    year: Year,
+    officers: &Officers,
+) -> Result<(Return, Vec<CaseId>), StoreError> {
     let la = match store
         .projection(sendscope_domain::StreamRef::area(area))?
         .map(|p| p.state)
@@ -57,13 +67,24 @@ pub fn build(
             _ => None,
         })
         .collect();
-    let mut persons = Vec::new();
-    sendscope_store::for_each_case(store, area, &mut |_, c| {
+    let mut found = Vec::new();
+    sendscope_store::for_each_case(store, area, &mut |case, c| {
         if let Some(p) = person(c, year, &settings) {
-            persons.push(p);
+            found.push((p, case));
         }
     })?;
-    Ok(Return {
+    // In the return's own order (by name, date of birth and identifiers).
+    found.sort_by(|(a, _), (b, _)| {
+        (&a.surname, &a.forename, &a.birth_date, &a.upn, &a.uln).cmp(&(
+            &b.surname,
+            &b.forename,
+            &b.birth_date,
+            &b.upn,
+            &b.uln,
+        ))
+    });
+    let (persons, cases): (Vec<Person>, Vec<CaseId>) = found.into_iter().unzip();
+    let ret = Return {
         header: Header {
             year: year.year.to_string(),
             reference_date: year.census.to_string(),
@@ -77,8 +98,8 @@ pub fn build(
             dsco: year.collects("DSCO").then(|| officers.dsco.clone()),
         },
         persons,
-    }
-    .sorted())
+    };
+    Ok((ret, cases))
 }
 
 fn flag(b: bool) -> Option<String> {

@@ -48,7 +48,15 @@ const RULES: &[Rule] = &[
     // Pages and the API: no SQL.
     (
         "web",
-        &["domain", "store", "app", "kpi", "placement", "import"],
+        &[
+            "domain",
+            "store",
+            "app",
+            "kpi",
+            "placement",
+            "import",
+            "sen2",
+        ],
         &[SQL],
     ),
     // The command line: the application layer, never the web crate; no SQL, no HTTP.

@@ -25,6 +25,7 @@ pub mod programmes;
 pub mod queue;
 pub mod register;
 pub mod requests;
+pub mod sen2;
 pub mod setting_views;
 pub mod settings;
 pub mod setup;
@@ -136,6 +137,7 @@ pub fn router_with_setup(
         )
         .route("/programmes", get(programmes::list))
         .route("/compliance", get(compliance::show))
+        .route("/sen2", get(sen2::show))
         .route("/dashboard", get(dashboard::show))
         .route("/dashboard/cases", get(dashboard::cases))
         .route("/figures/{la}", get(dashboard::public))
@@ -412,6 +414,9 @@ fn signed_in_home(who: &auth::SignedIn, headline: Headline) -> Response {
                 "/placement",
                 "Placement: the best allocation of places, and scenarios",
             ));
+        }
+        if may(Action::View, Resource::FindingCases { area: p.area }) {
+            l.push(("/sen2", "SEN2 return: what to put right before it is sent"));
         }
         l
     } else {

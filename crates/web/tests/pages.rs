@@ -453,3 +453,59 @@ fn the_timeline_names_people_not_actors() {
     );
     assert!(!page.contains(">Event "), "no event number");
 }
+
+/// The SEN2 lead's page: the return checked before it is sent, with each child to put
+/// right linked and logged; for managers and commissioners only, and a manager names
+/// only their own team's children.
+#[test]
+fn the_sen2_page_lists_what_to_put_right() {
+    let site = Site::demo(sqlite_db(), 300);
+    let manager = site.sign_in("manager");
+    let (status, _, page) = site.http("GET", "/sen2?census=2026-01-15", &manager, "");
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("SEN2 return for census day 15 January 2026"),
+        "{page}"
+    );
+    assert!(
+        page.contains("0 errors"),
+        "the demo's return has no errors: {page}"
+    );
+    // Its queries are listed with the rule and what to do; the manager's own children by
+    // name, with a link to the record, and each of them logged as viewed.
+    assert!(
+        page.contains("What to put right") && page.contains("Query"),
+        "{page}"
+    );
+    let linked = page.matches("href=\"/cases/").count();
+    assert!(linked > 0, "{page}");
+    let first = page
+        .split("href=\"/cases/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a linked record");
+    let case = sendscope_domain::ids::CaseId::parse(first).expect("case id");
+    let views = site.store.accesses(case, 100).expect("log");
+    assert!(
+        views
+            .iter()
+            .any(|v| v.username == "manager" && v.via.starts_with("page /sen2")),
+        "the child named is logged as viewed: {views:?}"
+    );
+    let (_, _, home) = site.http("GET", "/", &manager, "");
+    assert!(
+        home.contains("href=\"/sen2\""),
+        "the manager's home page links to it"
+    );
+    for (user, status) in [
+        ("caseworker", 403),
+        ("parent", 403),
+        ("board", 403),
+        ("commissioner", 200),
+    ] {
+        let (got, _, body) = site.http("GET", "/sen2", &site.sign_in(user), "");
+        assert_eq!(got, status, "{user}: {body}");
+    }
+    let (status, _, _) = site.http("GET", "/sen2?census=2026-01-16", &manager, "");
+    assert_eq!(status, 400, "not a census day");
+}
