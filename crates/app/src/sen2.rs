@@ -74,15 +74,7 @@ pub fn build_with_cases(
         }
     })?;
     // In the return's own order (by name, date of birth and identifiers).
-    found.sort_by(|(a, _), (b, _)| {
-        (&a.surname, &a.forename, &a.birth_date, &a.upn, &a.uln).cmp(&(
-            &b.surname,
-            &b.forename,
-            &b.birth_date,
-            &b.upn,
-            &b.uln,
-        ))
-    });
+    found.sort_by(|(a, _), (b, _)| a.order().cmp(&b.order()));
     let (persons, cases): (Vec<Person>, Vec<CaseId>) = found.into_iter().unzip();
     let ret = Return {
         header: Header {

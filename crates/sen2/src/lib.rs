@@ -145,15 +145,21 @@ impl Return {
         for p in &mut self.persons {
             p.line = 0;
         }
-        self.persons.sort_by(|a, b| {
-            (&a.surname, &a.forename, &a.birth_date, &a.upn, &a.uln).cmp(&(
-                &b.surname,
-                &b.forename,
-                &b.birth_date,
-                &b.upn,
-                &b.uln,
-            ))
-        });
+        self.persons.sort_by(|a, b| a.order().cmp(&b.order()));
         self
+    }
+}
+
+impl Person {
+    /// The order persons are written in: name, date of birth, UPN and ULN.
+    #[allow(clippy::type_complexity)]
+    pub fn order(&self) -> (&str, &str, &str, Option<&str>, Option<&str>) {
+        (
+            &self.surname,
+            &self.forename,
+            &self.birth_date,
+            self.upn.as_deref(),
+            self.uln.as_deref(),
+        )
     }
 }
