@@ -148,7 +148,10 @@ impl Generator {
         let school_year = AcademicYear::containing(birth).start_year() + 5;
         let upn = Upn::from_digits(
             u64::from(a.la.get()) * 1_000_000_000
-                + (self.counter % 9_000 + 1_000) * 100_000
+                // Establishment and serial from the counter: unique for 9 million
+                // children of a school year in an area (the SEN2 checks found the old
+                // formula repeating every 9,000).
+                + ((self.counter / 1_000) % 9_000 + 1_000) * 100_000
                 + ((school_year % 100) as u64) * 1_000
                 + self.counter % 1_000,
         )

@@ -522,6 +522,24 @@ mod tests {
         }
     }
 
+    /// No two children share a UPN, even in the largest area (the SEN2 return's check
+    /// P7 found the old formula repeating every 9,000 children).
+    #[test]
+    fn every_child_has_their_own_upn() {
+        let (_, events) = collect(&spec(PLANS_PER_AREA, 4));
+        let mut seen = std::collections::HashSet::new();
+        let mut children = 0;
+        for e in &events {
+            if let EventBody::CaseOpened(o) = &e.body
+                && let Some(u) = &o.child.upn
+            {
+                children += 1;
+                assert!(seen.insert(u.to_string()), "{u} twice");
+            }
+        }
+        assert!(children > 9_000, "{children}");
+    }
+
     trait TypeIs {
         fn event_type_is(&self, t: &str) -> bool;
     }
