@@ -251,6 +251,6 @@ async function journey(role, javaScriptEnabled) {
 
 for (const role of ['caseworker', 'manager', 'commissioner', 'health', 'school', 'parent', 'young-person', 'board', 'admin']) {
   for (const js of [true, false]) {
-    test(`${role} journey, JavaScript ${js ? 'on' : 'off'}`, { timeout: 60_000 }, async () => journey(role, js));
+    test(`${role} journey, JavaScript ${js ? 'on' : 'off'}`, { timeout: 120_000 }, async () => journey(role, js));
   }
 }
