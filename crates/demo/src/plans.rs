@@ -115,12 +115,11 @@ impl Generator {
         birth: NaiveDate,
         need: NeedType,
     ) {
-        let born = AcademicYear::containing(birth).start_year();
-        for (year, due) in [
-            (born + 5, (2, 14)),
-            (born + 12, (2, 14)),
-            (born + 16, (3, 30)),
-        ] {
+        for (year, kind) in PhaseTransferKind::by_birth(birth) {
+            let due = match kind {
+                PhaseTransferKind::SecondaryToPost16 => (3, 30),
+                _ => (2, 14),
+            };
             let (Some(year_before), Some(deadline), Some(move_on)) = (
                 NaiveDate::from_ymd_opt(year - 1, 9, 1),
                 NaiveDate::from_ymd_opt(year, due.0, due.1),
@@ -136,11 +135,6 @@ impl Generator {
             // takes the place of the one worked out.
             if self.rng.unit() < 0.1 {
                 let on = year_before + Days::new(7);
-                let kind = if due.0 == 3 {
-                    PhaseTransferKind::SecondaryToPost16
-                } else {
-                    PhaseTransferKind::BetweenSchools
-                };
                 self.push(
                     st,
                     a.id,

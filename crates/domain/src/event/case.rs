@@ -405,6 +405,20 @@ pub enum PhaseTransferKind {
     Post16ToPost16,
 }
 
+impl PhaseTransferKind {
+    /// The years a child born on `birth` moves phase, by their date of birth alone:
+    /// starting school (Reception), Year 7 and Year 12, each in the September of the
+    /// academic year of birth plus 5, 12 and 16.
+    pub fn by_birth(birth: NaiveDate) -> [(i32, PhaseTransferKind); 3] {
+        let born = crate::codes::AcademicYear::containing(birth).start_year();
+        [
+            (born + 5, PhaseTransferKind::BetweenSchools),
+            (born + 12, PhaseTransferKind::BetweenSchools),
+            (born + 16, PhaseTransferKind::SecondaryToPost16),
+        ]
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PhaseTransferPlanned {
     /// The day the child or young person will start at the new phase.

@@ -127,7 +127,6 @@ impl CaseState {
         let (Some(child), Some(plan)) = (&self.child, &self.plan) else {
             return;
         };
-        let born = crate::codes::AcademicYear::containing(child.birth_date).start_year();
         // A plan brought in from another system counts from its last review there: what
         // came before is that system's history.
         let start = plan
@@ -137,11 +136,7 @@ impl CaseState {
         // birth may have been corrected); those the plan was amended for stand.
         self.phase_transfers
             .retain(|t| !t.derived || t.amended_on.is_some());
-        for (year, kind) in [
-            (born + 5, PhaseTransferKind::BetweenSchools),
-            (born + 12, PhaseTransferKind::BetweenSchools),
-            (born + 16, PhaseTransferKind::SecondaryToPost16),
-        ] {
+        for (year, kind) in PhaseTransferKind::by_birth(child.birth_date) {
             let (Some(transfer_on), Some(year_before)) = (
                 NaiveDate::from_ymd_opt(year, 9, 1),
                 NaiveDate::from_ymd_opt(year - 1, 9, 1),
