@@ -22,6 +22,7 @@ pub mod provisions;
 pub mod queue;
 pub mod registers;
 pub mod sen2;
+pub mod sen2_import;
 pub mod setup;
 pub mod steps;
 pub mod trajectories;

@@ -120,11 +120,15 @@ fn person(
             .iter()
             .copied()
             .find(|p| p.request == Some(r.request) && plan_in_scope(c, p, year));
-        let decided = known(r.decided_on).filter(|_| r.decision.is_some());
+        let decided = decided_on(r, census);
+        // A refusal to assess ends the request on the day it was decided.
+        let refused = decided.filter(|_| r.decision == Some(AssessDecision::DoNotAssess));
         let ended = [
             known(r.final_issued_on),
             known(r.plan_not_issued_on),
-            known(r.withdrawn_on),
+            withdrawn_on(r, census),
+            known(r.undated().concluded_by),
+            refused,
         ]
         .into_iter()
         .flatten()
@@ -182,6 +186,22 @@ fn person(
     })
 }
 
+/// When the decision whether to assess was made, as known on census day: its date, or
+/// for a request brought in from a record that gives none, the last day it can have been.
+fn decided_on(r: &RequestState, census: NaiveDate) -> Option<NaiveDate> {
+    r.decided_on
+        .filter(|_| r.decision.is_some())
+        .or(r.undated().decided_by)
+        .filter(|d| *d <= census)
+}
+
+/// When the request (or its assessment) was withdrawn, as known on census day.
+fn withdrawn_on(r: &RequestState, census: NaiveDate) -> Option<NaiveDate> {
+    r.withdrawn_on
+        .or(r.undated().withdrawn_by)
+        .filter(|d| *d <= census)
+}
+
 /// When a plan ended, as known on census day: ceased, or transferred out.
 fn plan_end(c: &CaseState, p: &PlanState, census: NaiveDate) -> Option<(NaiveDate, u8)> {
     let ceased = p
@@ -214,23 +234,32 @@ fn request(
     let census = year.census;
     let (from, _) = year.period();
     let known = |d: Option<NaiveDate>| d.filter(|d| *d <= census);
-    let decided = known(r.decided_on).filter(|_| r.decision.is_some());
+    let decided = decided_on(r, census);
     let outcome = match (decided, r.decision) {
         (Some(d), _) if d < from => "H",
         (Some(_), Some(AssessDecision::Assess)) => "Y",
         (Some(_), _) => "N",
-        (None, _) if known(r.withdrawn_on).is_some() => "W",
+        (None, _) if withdrawn_on(r, census).is_some() => "W",
         (None, _) => "A",
     };
-    let disputed = |subjects: &[DisputeSubject], appeal: bool| {
-        flag(c.disputes.iter().any(|d| {
-            subjects.contains(&d.subject)
-                && if appeal {
-                    known(d.appeal_on).is_some()
-                } else {
-                    known(d.mediation_on).is_some()
-                }
-        }))
+    // What the return this request was brought in from said of this period.
+    let said = r
+        .recorded
+        .as_ref()
+        .and_then(|k| k.disputes.iter().find(|d| d.census == census))
+        .copied()
+        .unwrap_or_default();
+    let disputed = |subjects: &[DisputeSubject], appeal: bool, said: bool| {
+        flag(
+            said || c.disputes.iter().any(|d| {
+                subjects.contains(&d.subject)
+                    && if appeal {
+                        known(d.appeal_on).is_some()
+                    } else {
+                        known(d.mediation_on).is_some()
+                    }
+            }),
+        )
     };
     let assessed = matches!(outcome, "Y" | "H") && r.decision == Some(AssessDecision::Assess);
     let assessment = assessed.then(|| {
@@ -241,7 +270,8 @@ fn request(
             (Some(d), _) => ("Y", Some(d)),
             (_, Some(d)) if d < from => ("H", None),
             (_, Some(d)) => ("N", Some(d)),
-            _ if known(r.withdrawn_on).is_some() => ("W", None),
+            _ if known(r.undated().concluded_by).is_some_and(|d| d < from) => ("H", None),
+            _ if withdrawn_on(r, census).is_some() => ("W", None),
             _ => ("A", None),
         };
         let plans_issue = [DisputeSubject::RefusalToIssue, DisputeSubject::PlanContents];
@@ -250,27 +280,27 @@ fn request(
             outcome: a_outcome.into(),
             outcome_date: a_date.and_then(day),
             mediation: if current {
-                disputed(&plans_issue, false)
+                disputed(&plans_issue, false, said.plan_mediation)
             } else {
                 None
             },
             tribunal: if current {
-                disputed(&plans_issue, true)
+                disputed(&plans_issue, true, said.plan_tribunal)
             } else {
                 None
             },
             other_mediation: if current {
-                disputed(&[DisputeSubject::NamedSetting], false)
+                disputed(&[DisputeSubject::NamedSetting], false, said.other_mediation)
             } else {
                 None
             },
             other_tribunal: if current {
-                disputed(&[DisputeSubject::NamedSetting], true)
+                disputed(&[DisputeSubject::NamedSetting], true, said.other_tribunal)
             } else {
                 None
             },
             week20: matches!(a_outcome, "Y" | "N")
-                .then(|| flag(!r.exceptions.is_empty()))
+                .then(|| flag(r.has_exception()))
                 .flatten(),
             named_plan: plan
                 .filter(|_| matches!(a_outcome, "Y" | "H"))
@@ -282,26 +312,43 @@ fn request(
         // Given for a request decided before the period too: the 20 weeks of a plan
         // issued in the period run from it.
         received_date: Some(r.received_on.to_string()),
-        request_source: (!h && year.collects("RequestSource")).then(|| {
-            match r.requested_by {
-                Requester::Parent | Requester::YoungPerson => "1",
-                Requester::School => "2",
-                Requester::Health => "3",
-                Requester::SocialCare => "4",
-                Requester::Other => "5",
-            }
-            .to_string()
-        }),
-        rya: (!h).then(|| "0".to_string()),
+        request_source: r
+            .requested_by
+            .filter(|_| !h && year.collects("RequestSource"))
+            .map(|by| {
+                match by {
+                    Requester::Parent | Requester::YoungPerson => "1",
+                    Requester::School => "2",
+                    Requester::Health => "3",
+                    Requester::SocialCare => "4",
+                    Requester::Other => "5",
+                }
+                .to_string()
+            }),
+        rya: (!h)
+            .then(|| flag(r.recorded.as_ref().is_some_and(|k| k.youth_custody)))
+            .flatten(),
         outcome_date: matches!(outcome, "Y" | "N")
             .then(|| decided.map(|d| d.to_string()))
             .flatten(),
         outcome: outcome.into(),
         mediation: (!h)
-            .then(|| disputed(&[DisputeSubject::RefusalToAssess], false))
+            .then(|| {
+                disputed(
+                    &[DisputeSubject::RefusalToAssess],
+                    false,
+                    said.assessment_mediation,
+                )
+            })
             .flatten(),
         tribunal: (!h)
-            .then(|| disputed(&[DisputeSubject::RefusalToAssess], true))
+            .then(|| {
+                disputed(
+                    &[DisputeSubject::RefusalToAssess],
+                    true,
+                    said.assessment_tribunal,
+                )
+            })
             .flatten(),
         exported: None,
         active: plan
@@ -328,6 +375,8 @@ fn setting(
             let ukprn = if urn.is_some() { None } else { ukprn };
             (urn, ukprn, None)
         }
+        SettingRef::Urn(u) => (Some(u.to_string()), None, None),
+        SettingRef::Ukprn(u) => (None, Some(u.to_string()), None),
         SettingRef::Code(code) => (
             None,
             None,
@@ -411,7 +460,9 @@ fn active(
             .transferred_in
             .as_ref()
             .filter(|t| t.on <= census)
-            .map(|t| t.other_la.to_string()),
+            .map(|t| t.other_la)
+            .or(p.transferred_from)
+            .map(|la| la.to_string()),
         placements,
         needs: p
             .needs

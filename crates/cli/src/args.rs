@@ -589,6 +589,27 @@ pub(crate) enum Sen2Command {
         #[arg(long)]
         allow_errors: bool,
     },
+    /// Brings a council's own SEN2 return into the area (an empty one, or adding to
+    /// one): children, requests, assessments, named plans, placements, needs, reviews
+    /// and ceased plans, recorded later with their real dates. Every bad item is
+    /// reported while the good ones import; the same return twice adds nothing.
+    Import {
+        file: std::path::PathBuf,
+        /// The area's LA code (needed when the database holds more than one).
+        #[arg(long)]
+        area: Option<String>,
+        /// The children's addresses, home languages, parents and carers, which SEN2 does
+        /// not carry: a CSV in the layout of docs/sen2-import.md.
+        #[arg(long)]
+        contacts: Option<std::path::PathBuf>,
+        /// The member of staff (by name) the records of children not yet known are
+        /// allocated to, such as the team manager who will share them out.
+        #[arg(long)]
+        caseworker: Option<String>,
+        /// Refuse the whole file if any item is bad.
+        #[arg(long)]
+        strict: bool,
+    },
     /// Checks any SEN2 return against the validation rules: every error and query, with
     /// the person, the rule and what to put right.
     Validate { file: std::path::PathBuf },

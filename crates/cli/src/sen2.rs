@@ -66,19 +66,13 @@ pub(crate) fn sen2_command(url: &str, what: Sen2Command) -> anyhow::Result<()> {
                 std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             let ret = sendscope_sen2::read(&bytes)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-            let year = ret
-                .header
-                .year
-                .parse::<i32>()
-                .ok()
-                .and_then(Year::of)
-                .with_context(|| {
-                    format!(
-                        "{}: the return's year {:?} is not one sendscope knows the layout for",
-                        file.display(),
-                        ret.header.year
-                    )
-                })?;
+            let year = ret.year().with_context(|| {
+                format!(
+                    "{}: the return's year {:?} is not one sendscope knows the layout for",
+                    file.display(),
+                    ret.header.year
+                )
+            })?;
             let f = sendscope_sen2::figures::published(&ret, year);
             let share = |s: sendscope_sen2::figures::Share| serde_json::json!({"numerator": s.numerator, "denominator": s.denominator});
             let v = serde_json::json!({
@@ -94,6 +88,13 @@ pub(crate) fn sen2_command(url: &str, what: Sen2Command) -> anyhow::Result<()> {
             outln!("{}", serde_json::to_string_pretty(&v)?);
             Ok(())
         }
+        Sen2Command::Import {
+            file,
+            area,
+            contacts,
+            caseworker,
+            strict,
+        } => import(url, &file, (area, caseworker), contacts, strict),
         Sen2Command::Validate { file } => {
             let bytes =
                 std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
@@ -151,4 +152,83 @@ fn line(f: &Finding, ret: Option<&sendscope_sen2::Return>) -> String {
         f.element,
         f.message
     )
+}
+
+fn import(
+    url: &str,
+    file: &std::path::Path,
+    (area, caseworker): (Option<String>, Option<String>),
+    contacts: Option<std::path::PathBuf>,
+    strict: bool,
+) -> anyhow::Result<()> {
+    use sendscope_app::sen2_import::{Options, Sen2ImportError, allocation, import};
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let ret =
+        sendscope_sen2::read(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let rows = match &contacts {
+        Some(path) => {
+            let bytes =
+                std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+            Some(
+                sendscope_sen2::contacts::read(&bytes)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?,
+            )
+        }
+        None => None,
+    };
+    let store = open(url)?;
+    let area = match area {
+        Some(a) => find_area(store.as_ref(), &a)?,
+        None => sendscope_app::setup::find_area(store.as_ref(), None)?,
+    };
+    let allocate = match &caseworker {
+        Some(name) => Some(allocation(store.as_ref(), area, name)?),
+        None => None,
+    };
+    let started = std::time::Instant::now();
+    let options = Options {
+        contacts: rows.as_deref(),
+        allocate,
+        strict,
+    };
+    match import(store.as_ref(), area, &ret, options) {
+        Ok(done) => {
+            for p in &done.problems {
+                eprintln!("not imported: {p}");
+            }
+            outln!(
+                "{}: {} people: {} new records, {} already known ({} with nothing new), {} left out; {} requests, {} plans, {} placements recorded ({} events){}; {} item(s) not imported (listed above), {} query/queries; {:.1} s",
+                file.display(),
+                done.persons,
+                done.new_children,
+                done.matched,
+                done.unchanged,
+                done.left_out,
+                done.requests,
+                done.plans,
+                done.placements,
+                done.events,
+                if contacts.is_some() {
+                    format!("; {} contact rows used", done.contacts)
+                } else {
+                    String::new()
+                },
+                done.problems.len(),
+                done.queries,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Err(Sen2ImportError::Strict { problems }) => {
+            for p in &problems {
+                eprintln!("bad: {p}");
+            }
+            bail!(
+                "{}: {} item(s) cannot be imported (listed above), so nothing was (--strict): put them right in the return, or import without --strict to bring in the rest",
+                file.display(),
+                problems.len()
+            )
+        }
+        Err(e) => Err(anyhow::anyhow!("{}: {e}", file.display())),
+    }
 }

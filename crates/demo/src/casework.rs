@@ -271,6 +271,8 @@ impl Generator {
                 first_day,
                 EventBody::PlanRecorded(PlanRecorded {
                     plan_start: first_day,
+                    request: None,
+                    transferred_from: None,
                     last_review,
                     sections,
                     needs: vec![Need { need, rank: 1 }],

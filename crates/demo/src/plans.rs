@@ -302,7 +302,11 @@ impl Generator {
             a.id,
             actor,
             end,
-            EventBody::PlanCeased(PlanCeased { on: end, reason }),
+            EventBody::PlanCeased(PlanCeased {
+                on: end,
+                reason,
+                source: None,
+            }),
             None,
         );
     }

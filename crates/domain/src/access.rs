@@ -452,25 +452,7 @@ mod tests {
         };
         let bodies = [
             EventBody::CaseOpened(CaseOpened {
-                child: Child {
-                    given_names: "A".into(),
-                    family_name: "B".into(),
-                    birth_date: birth,
-                    sex: Sex::Female,
-                    ethnicity: "WBRI".into(),
-                    postcode: None,
-                    upn: None,
-                    uln: None,
-                    nhs_number: None,
-                    home: None,
-                    preferred_name: None,
-                    address: None,
-                    home_language: None,
-                    interpreter_needed: false,
-                    la_of_residence: None,
-                    parent_acts: false,
-                    looked_after: None,
-                },
+                child: Child::named("A", "B", birth, Sex::Female, "WBRI"),
                 people: vec![
                     person(parent, Relationship::Mother),
                     person(restricted_parent, Relationship::Father),
@@ -504,22 +486,7 @@ mod tests {
     /// Applies events to a projection as if recorded in turn.
     fn record(p: &mut Projection, bodies: &[EventBody]) {
         for b in bodies {
-            let version = p.version + 1;
-            let e = RecordedEvent {
-                seq: u64::from(version),
-                stream: p.stream,
-                version,
-                area: p.area,
-                event_type: b.event_type().into(),
-                actor: "user:t".into(),
-                recorded_at: crate::Instant::parse("2025-01-01T00:00:00Z").expect("instant"),
-                effective_date: d(2025, 1, 1),
-                reason: None,
-                payload: None,
-                payload_digest: [0; 32],
-                hash: [0; 32],
-            };
-            p.apply(&e, b);
+            p.apply_as_recorded(b, d(2025, 1, 1), "user:t");
         }
     }
 

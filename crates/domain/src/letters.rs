@@ -353,25 +353,13 @@ mod tests {
         let mother = person("Ngozi Okafor", Relationship::Mother);
         let father = person("Emeka Okafor", Relationship::Father);
         let mut c = CaseState {
-            child: Some(Child {
-                given_names: "Chidi".into(),
-                family_name: "Okafor".into(),
-                preferred_name: None,
-                birth_date: d(2010, 5, 4),
-                sex: Sex::Male,
-                ethnicity: "BAFR".into(),
-                postcode: None,
-                upn: None,
-                uln: None,
-                nhs_number: None,
-                home: None,
-                address: None,
-                home_language: None,
-                interpreter_needed: false,
-                la_of_residence: None,
-                parent_acts: false,
-                looked_after: None,
-            }),
+            child: Some(Child::named(
+                "Chidi",
+                "Okafor",
+                d(2010, 5, 4),
+                Sex::Male,
+                "BAFR",
+            )),
             related: vec![mother.clone(), father.clone()],
             ..Default::default()
         };

@@ -375,7 +375,7 @@ impl Engine {
             .map(|p| {
                 let setting = match p.setting {
                     SettingRef::Setting(s) => self.setting(s),
-                    SettingRef::Code(_) => u32::MAX,
+                    SettingRef::Code(_) | SettingRef::Urn(_) | SettingRef::Ukprn(_) => u32::MAX,
                 };
                 let provision = p.provision.map(|x| self.provision(x)).unwrap_or(u32::MAX);
                 (

@@ -9,6 +9,7 @@
 //! read from another system can be checked and reported on, item by item, rather than
 //! refused whole.
 
+pub mod contacts;
 pub mod figures;
 pub mod layout;
 mod read;
@@ -139,6 +140,16 @@ pub struct ActivePlans {
 }
 
 impl Return {
+    /// The layout of the year the header gives, if sendscope knows it.
+    pub fn year(&self) -> Option<layout::Year> {
+        self.header
+            .year
+            .trim()
+            .parse::<i32>()
+            .ok()
+            .and_then(layout::Year::of)
+    }
+
     /// The same return in a canonical order (persons by name, birth date and UPN), for
     /// comparing two returns.
     pub fn sorted(mut self) -> Self {

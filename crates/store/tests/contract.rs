@@ -332,6 +332,7 @@ fn refuses_invalid_steps_and_writes_nothing(b: Backend) {
         EventBody::PlanCeased(PlanCeased {
             on: d(2025, 6, 1),
             reason: CeaseReason::NeedsMet,
+            source: None,
         }),
     );
     assert!(s.append(&[cease]).is_err());
@@ -368,7 +369,7 @@ fn corrections_voids_merges_and_erasure(b: Backend) {
     let req = &p.case().expect("case").requests[0];
     assert_eq!(
         (req.received_on, req.requested_by),
-        (d(2025, 1, 7), Requester::Parent)
+        (d(2025, 1, 7), Some(Requester::Parent))
     );
     // A correction must keep the event type.
     let bad = f.case_ev(

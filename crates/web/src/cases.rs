@@ -378,6 +378,11 @@ fn render_case(v: &CaseView, people: &HashMap<String, String>, recorded: Option<
                     @if e.recorded_later {
                         p.govuk-body-s { "Recorded later, on "
                             (sendscope_domain::Instant::parse(&e.recorded_at).map(|t| date(t.england_date())).unwrap_or_else(|_| e.recorded_at.clone()))
+                            // Where a step brought in from another record came from (the
+                            // import writes this, not a person).
+                            @if let Some(r) = e.reason.as_deref().filter(|_| e.actor.starts_with("import:")) {
+                                ", " (r.trim_start_matches("Recorded later, "))
+                            }
                             "." }
                     }
                     // Why a step was corrected or voided is written by staff for staff: only

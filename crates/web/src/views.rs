@@ -450,6 +450,15 @@ impl Names<'_> {
                 id: None,
                 name: format!("{c:?}"),
             },
+            // Brought in from another record, not (yet) in the area's register.
+            SettingRef::Urn(u) => Named {
+                id: None,
+                name: format!("the setting with URN {u}"),
+            },
+            SettingRef::Ukprn(u) => Named {
+                id: None,
+                name: format!("the provider with UKPRN {u}"),
+            },
         })
     }
 }

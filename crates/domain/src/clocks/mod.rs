@@ -272,17 +272,30 @@ fn appealable_decisions(c: &CaseState) -> Vec<(DisputeSubject, NaiveDate)> {
 fn request_clocks(k: &mut Clocks, r: &RequestState) -> Result<(), DomainError> {
     let id = Some(r.request.0);
     let ex = &r.exceptions;
-    if r.withdrawn_on.is_some() && r.decided_on.is_none() {
+    // A request brought in from another record may give steps without their dates: a
+    // clock that cannot be judged is not shown, and nothing after such a step runs.
+    let undated = r.undated();
+    let withdrawn = r.withdrawn_on.is_some() || undated.withdrawn_by.is_some();
+    if withdrawn && r.decided_on.is_none() {
         return Ok(());
     }
-    k.add(
-        "decide_to_assess",
-        r.received_on,
-        r.decided_on,
-        ex,
-        id,
-        None,
-    )?;
+    if r.decided_on.is_none() && undated.decided_by.is_some() {
+        if r.decision != Some(AssessDecision::Assess) || undated.concluded_by.is_some() {
+            return Ok(());
+        }
+    } else {
+        k.add(
+            "decide_to_assess",
+            r.received_on,
+            r.decided_on,
+            ex,
+            id,
+            None,
+        )?;
+    }
+    if undated.concluded_by.is_some() || undated.withdrawn_by.is_some() {
+        return Ok(());
+    }
     match r.decision {
         // Undecided: the 20 weeks to a final plan are already running.
         None => return k.add("final_plan", r.received_on, None, ex, id, None),

@@ -39,6 +39,38 @@ pub struct Child {
     pub looked_after: Option<LookedAfter>,
 }
 
+impl Child {
+    /// A child known only by name, date of birth, sex and ethnicity (as another
+    /// system's record gives them); the rest is added as it becomes known.
+    pub fn named(
+        given_names: &str,
+        family_name: &str,
+        birth_date: NaiveDate,
+        sex: crate::sen::Sex,
+        ethnicity: &str,
+    ) -> Self {
+        Child {
+            given_names: given_names.trim().to_string(),
+            family_name: family_name.trim().to_string(),
+            preferred_name: None,
+            birth_date,
+            sex,
+            ethnicity: ethnicity.to_string(),
+            postcode: None,
+            upn: None,
+            uln: None,
+            nhs_number: None,
+            home: None,
+            address: None,
+            home_language: None,
+            interpreter_needed: false,
+            la_of_residence: None,
+            parent_acts: false,
+            looked_after: None,
+        }
+    }
+}
+
 /// Who is responsible for a looked-after child, beside the council's SEND team.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LookedAfter {
@@ -111,6 +143,80 @@ pub struct RequestReceived {
     pub request: RequestId,
     pub received_on: NaiveDate,
     pub requested_by: Requester,
+}
+
+/// A request and what became of it, recorded later from another system's record (a
+/// council's SEN2 return): what that record says, with its real dates where it gives
+/// them. Recorded again for the same request (the next year's return), it adds what was
+/// not known and changes nothing already recorded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct RequestRecorded {
+    pub request: RequestId,
+    pub received_on: NaiveDate,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_by: Option<Requester>,
+    /// Made while the young person was in relevant youth accommodation (custody).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub youth_custody: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision: Option<AssessDecision>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_on: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan_issued_on: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan_not_issued_on: Option<NaiveDate>,
+    /// Steps the record says happened without saying when, each with the last day it
+    /// can have been.
+    #[serde(default, skip_serializing_if = "Undated::is_empty")]
+    pub undated: Undated,
+    /// An exception to the 20 weeks applied (the record does not say which).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub exception: bool,
+    /// What the return says of disagreements in its period.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disputes: Option<RecordedDisputes>,
+    /// Where the record came from, e.g. "the SEN2 return of 16 January 2025".
+    pub source: String,
+}
+
+/// Steps a record gives without their dates: each the last day it can have happened.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
+pub struct Undated {
+    /// The decision whether to assess (a return gives none for one made before its period).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_by: Option<NaiveDate>,
+    /// The assessment came to its end (a plan issued or not) before the return's period.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concluded_by: Option<NaiveDate>,
+    /// The request or its assessment was withdrawn.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withdrawn_by: Option<NaiveDate>,
+}
+
+impl Undated {
+    pub fn is_empty(&self) -> bool {
+        *self == Undated::default()
+    }
+}
+
+/// A SEN2 return's flags for a request in its reference period: whether mediation took
+/// place and an appeal was made to the Tribunal, about the decision not to assess, about
+/// the plan (not issuing one, or its contents) and about anything else (the setting).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
+pub struct RecordedDisputes {
+    /// The return's census day: the flags are for the year before it.
+    pub census: NaiveDate,
+    pub assessment_mediation: bool,
+    pub assessment_tribunal: bool,
+    pub plan_mediation: bool,
+    pub plan_tribunal: bool,
+    pub other_mediation: bool,
+    pub other_tribunal: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -190,12 +296,15 @@ pub struct DraftPlanServed {
     pub sections: PlanSections,
 }
 
-/// A setting as named in a plan: a known setting, or a SEN2 code where there is no URN.
+/// A setting as named in a plan: a known setting, a SEN2 code where there is no URN, or
+/// (brought in from another record) a URN or UKPRN not in the area's register.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SettingRef {
     Setting(SettingId),
     Code(SettingCode),
+    Urn(Urn),
+    Ukprn(Ukprn),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -238,6 +347,12 @@ pub struct FinalPlanIssued {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PlanRecorded {
     pub plan_start: NaiveDate,
+    /// The request the plan was issued on, where the record has it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<RequestId>,
+    /// The local authority the plan was transferred in from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transferred_from: Option<LaCode>,
     pub last_review: Option<NaiveDate>,
     pub sections: PlanSections,
     pub needs: Vec<Need>,
@@ -595,6 +710,11 @@ pub struct ComplaintResponded {
 pub struct PlanCeased {
     pub on: NaiveDate,
     pub reason: CeaseReason,
+    /// Recorded later from another system's record, which this names (only a plan
+    /// brought in from such a record is ceased this way: a plan kept in sendscope is
+    /// ceased by its decision and the appeal window).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]

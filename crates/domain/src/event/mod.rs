@@ -388,6 +388,7 @@ event_catalogue! {
     CaseworkerAssigned(CaseworkerAssigned) = "case.caseworker_assigned", CASE, none;
     RequestReceived(RequestReceived) = "case.request_received", CASE, received_on;
     RequestWithdrawn(RequestStep) = "case.request_withdrawn", CASE, on;
+    RequestRecorded(RequestRecorded) = "case.request_recorded", CASE, received_on;
     AssessmentDecided(AssessmentDecided) = "case.assessment_decided", CASE, on;
     AdviceRequested(AdviceRequested) = "case.advice_requested", CASE, on;
     AdviceReceived(AdviceStep) = "case.advice_received", CASE, on;

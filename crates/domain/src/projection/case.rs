@@ -123,7 +123,9 @@ pub struct ComplaintState {
 pub struct RequestState {
     pub request: RequestId,
     pub received_on: NaiveDate,
-    pub requested_by: Requester,
+    /// Who asked; not known for a request brought in from a record that does not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_by: Option<Requester>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub withdrawn_on: Option<NaiveDate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -148,6 +150,68 @@ pub struct RequestState {
     pub final_issued_on: Option<NaiveDate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan_not_issued_on: Option<NaiveDate>,
+    /// Brought in from another system's record (`case.request_recorded`): what it said
+    /// that the steps above do not hold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recorded: Option<RecordedState>,
+}
+
+/// What a record a request was brought in from said beyond its dated steps.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct RecordedState {
+    /// e.g. "the SEN2 return of 16 January 2025" (the first record it came from).
+    pub source: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub youth_custody: bool,
+    #[serde(default, skip_serializing_if = "Undated::is_empty")]
+    pub undated: Undated,
+    /// An exception to the 20 weeks applied, of a kind the record does not give.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub exception: bool,
+    /// Each return's flags for its period.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub disputes: Vec<RecordedDisputes>,
+}
+
+impl RequestState {
+    /// A request received, nothing yet done on it.
+    pub fn new(
+        request: RequestId,
+        received_on: NaiveDate,
+        requested_by: Option<Requester>,
+    ) -> Self {
+        RequestState {
+            request,
+            received_on,
+            requested_by,
+            withdrawn_on: None,
+            decision: None,
+            decided_on: None,
+            advice: Vec::new(),
+            exceptions: Vec::new(),
+            ordered_decision_on: None,
+            draft_served_on: None,
+            draft_response: None,
+            consultations: Vec::new(),
+            final_issued_on: None,
+            plan_not_issued_on: None,
+            recorded: None,
+        }
+    }
+
+    /// An exception to the time limits applies: recorded in sendscope, or said by the
+    /// record the request was brought in from.
+    pub fn has_exception(&self) -> bool {
+        !self.exceptions.is_empty() || self.recorded.as_ref().is_some_and(|r| r.exception)
+    }
+
+    /// What the record a request came from says happened without a date.
+    pub fn undated(&self) -> Undated {
+        self.recorded
+            .as_ref()
+            .map(|r| r.undated)
+            .unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -177,6 +241,10 @@ pub struct PlanState {
     /// which the next review's clock runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reviewed_before: Option<NaiveDate>,
+    /// The local authority the plan was transferred in from, as the record it was
+    /// brought in from says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transferred_from: Option<crate::codes::LaCode>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

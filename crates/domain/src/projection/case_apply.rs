@@ -15,6 +15,41 @@ impl CaseState {
         self.requests.iter_mut().find(|r| r.request == id)
     }
 
+    /// A request brought in from another record; recorded again, what was not known is
+    /// added and nothing known is changed.
+    fn request_recorded(&mut self, x: &RequestRecorded) {
+        let r = match self.requests.iter().position(|r| r.request == x.request) {
+            Some(i) => &mut self.requests[i],
+            None => {
+                self.requests
+                    .push(RequestState::new(x.request, x.received_on, None));
+                self.requests.last_mut().expect("just pushed")
+            }
+        };
+        r.requested_by = r.requested_by.or(x.requested_by);
+        if r.decision.is_none() {
+            r.decision = x.decision;
+        }
+        r.decided_on = r.decided_on.or(x.decided_on);
+        r.final_issued_on = r.final_issued_on.or(x.plan_issued_on);
+        r.plan_not_issued_on = r.plan_not_issued_on.or(x.plan_not_issued_on);
+        let k = r.recorded.get_or_insert_with(|| RecordedState {
+            source: x.source.clone(),
+            ..Default::default()
+        });
+        k.youth_custody |= x.youth_custody;
+        k.exception |= x.exception;
+        let u = &mut k.undated;
+        u.decided_by = u.decided_by.or(x.undated.decided_by);
+        u.concluded_by = u.concluded_by.or(x.undated.concluded_by);
+        u.withdrawn_by = u.withdrawn_by.or(x.undated.withdrawn_by);
+        if let Some(d) = x.disputes
+            && !k.disputes.iter().any(|e| e.census == d.census)
+        {
+            k.disputes.push(d);
+        }
+    }
+
     pub(super) fn review_mut(&mut self, meeting_on: NaiveDate) -> Option<&mut ReviewState> {
         self.reviews
             .iter_mut()
@@ -47,11 +82,11 @@ impl CaseState {
         let Some(r) = self.requests.last() else {
             return Stage::Opened;
         };
-        if r.withdrawn_on.is_some() {
+        if r.withdrawn_on.is_some() || r.undated().withdrawn_by.is_some() {
             Stage::Withdrawn
         } else if r.decision == Some(AssessDecision::DoNotAssess) {
             Stage::NotAssessed
-        } else if r.plan_not_issued_on.is_some() {
+        } else if r.plan_not_issued_on.is_some() || r.undated().concluded_by.is_some() {
             Stage::NoPlan
         } else if r.draft_served_on.is_some() {
             Stage::DraftPlan
@@ -70,7 +105,7 @@ impl CaseState {
         let child = self.child.as_ref();
         let setting = self.current_placement().and_then(|p| match p.setting {
             SettingRef::Setting(s) => Some(s),
-            SettingRef::Code(_) => None,
+            SettingRef::Code(_) | SettingRef::Urn(_) | SettingRef::Ukprn(_) => None,
         });
         let plan = self.plan.as_ref();
         CaseIndex {
@@ -185,22 +220,12 @@ impl CaseState {
                 self.caseworker = Some(a.staff);
                 self.team = Some(a.team);
             }
-            E::RequestReceived(r) => self.requests.push(RequestState {
-                request: r.request,
-                received_on: r.received_on,
-                requested_by: r.requested_by,
-                withdrawn_on: None,
-                decision: None,
-                decided_on: None,
-                advice: Vec::new(),
-                exceptions: Vec::new(),
-                ordered_decision_on: None,
-                draft_served_on: None,
-                draft_response: None,
-                consultations: Vec::new(),
-                final_issued_on: None,
-                plan_not_issued_on: None,
-            }),
+            E::RequestReceived(r) => self.requests.push(RequestState::new(
+                r.request,
+                r.received_on,
+                Some(r.requested_by),
+            )),
+            E::RequestRecorded(x) => self.request_recorded(x),
             E::RequestWithdrawn(s) => {
                 if let Some(r) = self.request_mut(s.request) {
                     r.withdrawn_on = Some(s.on);
@@ -304,6 +329,7 @@ impl CaseState {
                     cessation: None,
                     source: None,
                     reviewed_before: None,
+                    transferred_from: None,
                 });
                 self.derive_phase_transfers();
             }
@@ -311,7 +337,7 @@ impl CaseState {
                 self.earlier_plans.extend(self.plan.take());
                 self.plan = Some(PlanState {
                     start: p.plan_start,
-                    request: None,
+                    request: p.request,
                     sections: p.sections.clone(),
                     needs: p.needs.clone(),
                     named: p.named.clone(),
@@ -322,6 +348,7 @@ impl CaseState {
                     cessation: None,
                     source: Some(p.source.clone()),
                     reviewed_before: p.last_review,
+                    transferred_from: p.transferred_from,
                 });
                 self.derive_phase_transfers();
             }

@@ -387,6 +387,28 @@ impl Projection {
         self.apply_body(e, body);
     }
 
+    /// Applies a body as if it had been recorded now by `actor`, effective `on`: for
+    /// trying steps out before they are written (an import checks a child's history
+    /// this way) and for tests. The store records the real event.
+    pub fn apply_as_recorded(&mut self, body: &EventBody, on: NaiveDate, actor: &str) {
+        let version = self.version + 1;
+        let e = RecordedEvent {
+            seq: self.last_seq + 1,
+            stream: self.stream,
+            version,
+            area: self.area,
+            event_type: body.event_type().into(),
+            actor: actor.into(),
+            recorded_at: crate::Instant::now(),
+            effective_date: on,
+            reason: None,
+            payload: None,
+            payload_digest: [0; 32],
+            hash: [0; 32],
+        };
+        self.apply(&e, body);
+    }
+
     fn apply_body(&mut self, e: &RecordedEvent, body: &EventBody) {
         let meta = Meta {
             actor: &e.actor,

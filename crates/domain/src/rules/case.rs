@@ -30,11 +30,67 @@ pub(super) fn open_request(
     on: NaiveDate,
 ) -> Result<&RequestState, DomainError> {
     let r = request(c, id)?;
-    if r.withdrawn_on.is_some() {
+    if r.withdrawn_on.is_some() || r.undated().withdrawn_by.is_some() {
         return refuse("this request was withdrawn; record a new request first");
     }
     not_before(on, r.received_on, "the day the request was received")?;
     Ok(r)
+}
+
+/// A request brought in from another record: numbered in order when new; recorded again
+/// only if it was itself brought in; its dates in order.
+fn request_recorded(
+    c: &crate::projection::CaseState,
+    x: &RequestRecorded,
+) -> Result<(), DomainError> {
+    if x.source.trim().is_empty() {
+        return refuse("a request recorded later must say which record it comes from");
+    }
+    match c.requests.iter().find(|r| r.request == x.request) {
+        Some(r) if r.recorded.is_none() => {
+            return refuse(format!(
+                "request {} is kept in sendscope: record its steps one by one",
+                x.request.0
+            ));
+        }
+        Some(r) if r.received_on != x.received_on => {
+            return refuse(format!(
+                "request {} was received on {}, not {}; correct the record it came from",
+                x.request.0,
+                crate::calendar::long_date(r.received_on),
+                crate::calendar::long_date(x.received_on)
+            ));
+        }
+        Some(_) => {}
+        None => {
+            let next = c.requests.len() as u32 + 1;
+            if x.request.0 != next {
+                return refuse(format!(
+                    "requests on a case are numbered in order: this one must be request {next}"
+                ));
+            }
+        }
+    }
+    let decided = x.decided_on.unwrap_or(x.received_on);
+    if let Some(d) = x.decided_on {
+        not_before(d, x.received_on, "the day the request was received")?;
+        if x.decision.is_none() {
+            return refuse("a decision date needs the decision: to assess or not");
+        }
+    }
+    for d in [x.plan_issued_on, x.plan_not_issued_on]
+        .into_iter()
+        .flatten()
+    {
+        not_before(d, decided, "the decision to assess")?;
+        if x.decision != Some(AssessDecision::Assess) {
+            return refuse("a plan is issued (or not) after a decision to assess");
+        }
+    }
+    if x.plan_issued_on.is_some() && x.plan_not_issued_on.is_some() {
+        return refuse("a plan cannot be both issued and not issued on one request");
+    }
+    Ok(())
 }
 
 pub(super) fn advice_allowed(
@@ -117,6 +173,7 @@ pub(super) fn check_case(
                 q.withdrawn_on.is_none()
                     && q.final_issued_on.is_none()
                     && q.plan_not_issued_on.is_none()
+                    && q.undated().is_empty()
                     && !(q.decision == Some(AssessDecision::DoNotAssess)
                         && q.ordered_decision_on.is_none())
             });
@@ -129,6 +186,7 @@ pub(super) fn check_case(
             Ok(())
         }
         E::RequestWithdrawn(s) => open_request(c, s.request, s.on).map(|_| ()),
+        E::RequestRecorded(x) => request_recorded(c, x),
         E::AssessmentDecided(d) => {
             let r = open_request(c, d.request, d.on)?;
             let Some(first) = r.decided_on else {
@@ -240,6 +298,14 @@ pub(super) fn check_case(
                 return refuse(
                     "a plan recorded retrospectively must say where the record came from",
                 );
+            }
+            if let Some(id) = p.request {
+                let r = request(c, id)?;
+                not_before(
+                    p.plan_start,
+                    r.received_on,
+                    "the day the request was received",
+                )?;
             }
             Ok(())
         }
@@ -523,6 +589,18 @@ pub(super) fn check_case(
         E::PlanCeased(x) => {
             if !plan_open {
                 return refuse("there is no plan in place to cease");
+            }
+            if let Some(source) = &x.source {
+                // Ceased as the record the plan was brought in from says.
+                if source.trim().is_empty() {
+                    return refuse("say which record the cessation comes from");
+                }
+                if c.plan.as_ref().is_none_or(|p| p.source.is_none()) {
+                    return refuse(
+                        "this plan is kept in sendscope: record the decision to cease it, and cease it when the time to appeal has passed",
+                    );
+                }
+                return not_before(x.on, plan_start(c), "the plan began");
             }
             if x.reason == crate::sen::CeaseReason::TransferredToAnotherLa {
                 return refuse(

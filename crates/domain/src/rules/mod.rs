@@ -141,6 +141,7 @@ pub fn check(
         | E::CaseworkerAssigned(_)
         | E::RequestReceived(_)
         | E::RequestWithdrawn(_)
+        | E::RequestRecorded(_)
         | E::AssessmentDecided(_)
         | E::AdviceRequested(_)
         | E::AdviceReceived(_)

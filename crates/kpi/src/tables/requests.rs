@@ -47,7 +47,7 @@ impl Requests {
             };
             self.final_issued[row] = r.final_issued_on.map(day).unwrap_or(NONE);
             self.draft[row] = r.draft_served_on.map(day).unwrap_or(NONE);
-            self.exception[row] = !r.exceptions.is_empty();
+            self.exception[row] = r.has_exception();
             // The plan's latest audit, before any later plan (as `domain::measures`).
             self.grade[row] = r
                 .final_issued_on

@@ -206,6 +206,9 @@ pub struct Finding {
     pub severity: Severity,
     /// The person's index in the return (None: the header).
     pub person: Option<usize>,
+    /// The index of the request, within the person, the finding is about (None: the
+    /// person as a whole).
+    pub request: Option<usize>,
     /// "Surname, Forename (date of birth)", for reports.
     pub who: String,
     pub module: &'static str,
@@ -217,6 +220,7 @@ pub struct Finding {
 pub(crate) struct Check<'a> {
     out: Vec<Finding>,
     person: Option<usize>,
+    pub(crate) request: Option<usize>,
     who: String,
     pub(crate) year: Option<Year>,
     pub(crate) census: Option<NaiveDate>,
@@ -236,6 +240,7 @@ impl Check<'_> {
             rule,
             severity: sev,
             person: self.person,
+            request: self.request,
             who: self.who.clone(),
             module: at.0,
             element: at.1,
@@ -326,10 +331,11 @@ impl Check<'_> {
 
 /// Every finding for a return, errors first within each person.
 pub fn validate(r: &Return) -> Vec<Finding> {
-    let year = r.header.year.parse::<i32>().ok().and_then(Year::of);
+    let year = r.year();
     let mut c = Check {
         out: Vec::new(),
         person: None,
+        request: None,
         who: "the return's header".into(),
         year,
         census: year.map(|y| y.census),
@@ -339,6 +345,7 @@ pub fn validate(r: &Return) -> Vec<Finding> {
     let mut upns: std::collections::HashMap<&str, usize> = Default::default();
     for (i, p) in r.persons.iter().enumerate() {
         c.person = Some(i);
+        c.request = None;
         c.who = format!("{}, {} ({})", p.surname, p.forename, p.birth_date);
         if let Some(u) = p.upn.as_deref() {
             if let Some(first) = upns.get(u) {

@@ -106,7 +106,8 @@ pub(super) fn person(c: &mut Check<'_>, p: &Person) {
     let mut active_plan = false;
     let mut active_on_census = false;
     let mut has_active_module = false;
-    for r in &p.requests {
+    for (i, r) in p.requests.iter().enumerate() {
+        c.request = Some(i);
         let (plan_active, on_census) = request(c, r);
         active_plan |= plan_active;
         active_on_census |= on_census;
@@ -115,6 +116,7 @@ pub(super) fn person(c: &mut Check<'_>, p: &Person) {
             active(c, a);
         }
     }
+    c.request = None;
     if active_plan && !has_active_module {
         c.error(
             "C1",

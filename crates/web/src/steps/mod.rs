@@ -282,6 +282,7 @@ mod tests {
                 "case.court_restriction_recorded",
                 "case.court_restriction_lifted",
                 "case.caseworker_assigned",
+                "case.request_recorded",
                 "case.plan_recorded",
                 "case.mediation_recorded",
                 "case.letter_issued",
