@@ -6,7 +6,7 @@
 use chrono::NaiveDate;
 use sendscope_domain::StreamKind;
 use sendscope_domain::event::{
-    AssessDecision, DisputeSubject, NamedSetting, ReviewDecision, SettingRef,
+    AssessDecision, DesignatedOfficers, DisputeSubject, NamedSetting, ReviewDecision, SettingRef,
 };
 use sendscope_domain::ids::{AreaId, CaseId, SettingId};
 use sendscope_domain::projection::{CaseState, PlanState, RequestState, StreamState};
@@ -28,6 +28,36 @@ pub struct Officers {
     pub dsco: String,
     /// YYYY-MM-DDThh:mm:ss.
     pub made_at: String,
+}
+
+impl Officers {
+    /// The header's answers from the area's record of its designated officers.
+    pub fn recorded(x: &DesignatedOfficers, made_at: String) -> Self {
+        let yn = |b: bool| if b { "Y" } else { "N" }.to_string();
+        Officers {
+            dmo: yn(x.medical),
+            dco: yn(x.clinical),
+            dsco: x.social_care.map(yn).unwrap_or_default(),
+            made_at,
+        }
+    }
+}
+
+/// The designated officers the area had in post on a day, as it recorded them.
+pub fn officers_on(
+    store: &dyn Store,
+    area: AreaId,
+    on: NaiveDate,
+) -> Result<Option<DesignatedOfficers>, StoreError> {
+    Ok(
+        match store
+            .projection(sendscope_domain::StreamRef::area(area))?
+            .map(|p| p.state)
+        {
+            Some(StreamState::Area(a)) => a.officers_on(on),
+            _ => None,
+        },
+    )
 }
 
 /// The area's return for census day `year.census`.

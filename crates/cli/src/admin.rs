@@ -72,6 +72,43 @@ pub(crate) fn area_command(url: &str, what: AreaCommand) -> anyhow::Result<()> {
                 la_code.trim()
             );
         }
+        AreaCommand::Officers {
+            area,
+            dmo,
+            dco,
+            dsco,
+            from,
+        } => {
+            let area = setup::find_area(store.as_ref(), area.as_deref())?;
+            let yn = |what: &str, v: &str| match v.trim() {
+                "Y" | "y" => Ok(true),
+                "N" | "n" => Ok(false),
+                other => Err(anyhow::anyhow!(
+                    "--{what} {other:?}: write Y if the area has one in post, N if not"
+                )),
+            };
+            let from = from.unwrap_or_else(sendscope_domain::calendar::england_today);
+            let x = sendscope_domain::event::DesignatedOfficers {
+                from,
+                medical: yn("dmo", &dmo)?,
+                clinical: yn("dco", &dco)?,
+                social_care: Some(yn("dsco", &dsco)?),
+            };
+            crate::append_area_event(
+                store.as_ref(),
+                area,
+                sendscope_domain::EventBody::DesignatedOfficersRecorded(x),
+                "user:admin-cli",
+                from,
+            )?;
+            outln!(
+                "Designated officers from {}: medical {}, clinical {}, social care {}.",
+                from,
+                dmo.trim().to_uppercase(),
+                dco.trim().to_uppercase(),
+                dsco.trim().to_uppercase()
+            );
+        }
         AreaCommand::List => {
             let h = store.headline()?;
             if h.areas.is_empty() {

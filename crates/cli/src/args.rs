@@ -244,6 +244,21 @@ pub(crate) enum AreaCommand {
     },
     /// Every local area set up here: LA code, name, identifier.
     List,
+    /// Whether the area has a designated medical, clinical and social care officer in
+    /// post (Y or N each), from a day: the SEN2 return's header says so.
+    Officers {
+        #[arg(long)]
+        area: Option<String>,
+        #[arg(long)]
+        dmo: String,
+        #[arg(long)]
+        dco: String,
+        #[arg(long)]
+        dsco: String,
+        /// From this day, YYYY-MM-DD (default today).
+        #[arg(long, value_parser = parse_date)]
+        from: Option<NaiveDate>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -576,15 +591,16 @@ pub(crate) enum Sen2Command {
         /// Where to write the XML (default: standard output).
         #[arg(long)]
         output: Option<std::path::PathBuf>,
-        /// A designated medical officer in post: Y or N.
-        #[arg(long)]
-        dmo: String,
+        /// A designated medical officer in post: Y or N (default: as the area recorded
+        /// for census day with `sendscope area officers`).
+        #[arg(long, requires_all = ["dco", "dsco"])]
+        dmo: Option<String>,
         /// A designated clinical officer in post: Y or N.
-        #[arg(long)]
-        dco: String,
+        #[arg(long, requires_all = ["dmo", "dsco"])]
+        dco: Option<String>,
         /// A designated social care officer in post: Y or N (from the 2025 return).
-        #[arg(long)]
-        dsco: String,
+        #[arg(long, requires_all = ["dmo", "dco"])]
+        dsco: Option<String>,
         /// Write the return even though it has errors.
         #[arg(long)]
         allow_errors: bool,

@@ -24,11 +24,21 @@ pub(crate) fn sen2_command(url: &str, what: Sen2Command) -> anyhow::Result<()> {
                 Some(a) => find_area(store.as_ref(), &a)?,
                 None => sendscope_app::setup::find_area(store.as_ref(), None)?,
             };
-            let officers = sendscope_app::sen2::Officers {
-                dmo,
-                dco,
-                dsco,
-                made_at: chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S").to_string(),
+            let made_at = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S").to_string();
+            let officers = match (dmo, dco, dsco) {
+                (Some(dmo), Some(dco), Some(dsco)) => sendscope_app::sen2::Officers {
+                    dmo,
+                    dco,
+                    dsco,
+                    made_at,
+                },
+                _ => match sendscope_app::sen2::officers_on(store.as_ref(), area, year.census)? {
+                    Some(x) => sendscope_app::sen2::Officers::recorded(&x, made_at),
+                    None => bail!(
+                        "the area has not recorded whether it had designated medical, clinical and social care officers in post on {}: record it with `sendscope area officers --dmo Y|N --dco Y|N --dsco Y|N --from DATE`, or give --dmo, --dco and --dsco",
+                        year.census
+                    ),
+                },
             };
             let ret = sendscope_app::sen2::build(store.as_ref(), area, year, &officers)?;
             let found = validate(&ret);
@@ -212,6 +222,10 @@ fn import(
                     format!("; {} contact rows used", done.contacts)
                 } else {
                     String::new()
+                } + if done.officers {
+                    "; the area's designated officers on census day recorded from the header"
+                } else {
+                    ""
                 },
                 done.problems.len(),
                 done.queries,

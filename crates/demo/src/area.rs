@@ -38,6 +38,21 @@ impl Generator {
             EventBody::AreaCreated(created),
             at,
         );
+        // A designated medical and clinical officer in post; no designated social care
+        // officer (a newer role many areas have not yet filled).
+        self.push(
+            StreamRef::area(id),
+            id,
+            "system:demo",
+            self.start,
+            EventBody::DesignatedOfficersRecorded(DesignatedOfficers {
+                from: self.start,
+                medical: true,
+                clinical: true,
+                social_care: Some(false),
+            }),
+            at,
+        );
         let centre = (
             380_000 + (index % 12) * 20_000,
             150_000 + (index / 12) * 40_000,

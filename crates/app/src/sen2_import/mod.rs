@@ -19,7 +19,9 @@ use chrono::NaiveDate;
 use contacts::Contacts;
 use plan::{PersonPlan, Register, plan_person};
 use sendscope_domain::codes::{Postcode, Uln, Upn};
-use sendscope_domain::event::{CaseOpened, CaseworkerAssigned, Child, EventBody, NewEvent};
+use sendscope_domain::event::{
+    CaseOpened, CaseworkerAssigned, Child, DesignatedOfficers, EventBody, NewEvent,
+};
 use sendscope_domain::ids::{AreaId, CaseId, RequestId};
 use sendscope_domain::projection::{CaseState, Projection, StreamState};
 use sendscope_domain::sen::Sex;
@@ -99,6 +101,9 @@ pub struct Imported {
     pub events: usize,
     /// Rows of the contacts file used.
     pub contacts: usize,
+    /// The header's designated officers recorded as the area's on census day (it had
+    /// none recorded for that day).
+    pub officers: bool,
     /// The return's queries (not stopping anything; `sendscope sen2 validate` lists them).
     pub queries: usize,
     pub problems: Vec<Problem>,
@@ -407,6 +412,33 @@ pub fn import(
         let k = contacts::for_existing(c, &rows);
         count(&mut out, &k);
         events.extend(k.into_iter().map(event(case)));
+    }
+    // The header's designated officers, where the area has not said who was in post.
+    let yn = |v: &str| match v.trim() {
+        "Y" => Some(true),
+        "N" => Some(false),
+        _ => None,
+    };
+    let h = &ret.header;
+    if let (Some(medical), Some(clinical)) = (yn(&h.dmo), yn(&h.dco))
+        && crate::sen2::officers_on(store, area, year.census)?.is_none()
+    {
+        out.officers = true;
+        out.events += 1;
+        events.push(NewEvent {
+            stream: StreamRef::area(area),
+            area,
+            body: EventBody::DesignatedOfficersRecorded(DesignatedOfficers {
+                from: year.census,
+                medical,
+                clinical,
+                social_care: h.dsco.as_deref().and_then(yn),
+            }),
+            actor: actor.clone(),
+            effective_date: year.census,
+            reason: Some(reason.clone()),
+            recorded_at: None,
+        });
     }
     if out.new_children > 0 && allocate.is_none() {
         return Err(Sen2ImportError::Refused(format!(

@@ -356,6 +356,7 @@ event_catalogue! {
     PlacementSettingsAdopted(crate::costs::PlacementSettings) = "area.placement_settings_adopted", AREA, effective_from;
     TrajectoryDefined(crate::trajectories::TrajectoryDefined) = "area.trajectory_defined", AREA, start;
     FiguresSettingsAdopted(crate::benchmarks::FiguresSettings) = "area.figures_settings_adopted", AREA, none;
+    DesignatedOfficersRecorded(DesignatedOfficers) = "area.designated_officers_recorded", AREA, from;
     OrganisationRegistered(OrganisationRegistered) = "organisation.registered", ORG, none;
     TeamAdded(TeamAdded) = "organisation.team_added", ORG, none;
     StaffAdded(StaffAdded) = "staff.added", STAFF, none;

@@ -13,6 +13,18 @@ pub struct AreaCreated {
     pub name: String,
 }
 
+/// Whether the area has a designated medical, clinical and social care officer in post
+/// (the SEN2 return's header asks), from a day until the next record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct DesignatedOfficers {
+    pub from: NaiveDate,
+    pub medical: bool,
+    pub clinical: bool,
+    /// Not asked before the 2025 return.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub social_care: Option<bool>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OrganisationKind {

@@ -213,9 +213,17 @@ pub struct AreaState {
     /// How the area publishes its figures (the latest adopted).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub figures_settings: Option<crate::benchmarks::FiguresSettings>,
+    /// The designated officers in post, by the day each record takes effect.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub officers: Vec<crate::event::DesignatedOfficers>,
 }
 
 impl AreaState {
+    /// The designated officers in post on a day, if the area has said.
+    pub fn officers_on(&self, on: NaiveDate) -> Option<crate::event::DesignatedOfficers> {
+        self.officers.iter().rev().find(|o| o.from <= on).copied()
+    }
+
     /// The gate rules in force on a date: the newest adopted on or before it, else the
     /// standard rules.
     pub fn gate_rules_on(&self, on: NaiveDate) -> crate::event::GateRules {
@@ -434,6 +442,10 @@ impl Projection {
             (E::TrajectoryDefined(x), StreamState::Area(s)) => s.trajectories.push(x.clone()),
             (E::FiguresSettingsAdopted(x), StreamState::Area(s)) => {
                 s.figures_settings = Some(x.clone())
+            }
+            (E::DesignatedOfficersRecorded(x), StreamState::Area(s)) => {
+                s.officers.push(*x);
+                s.officers.sort_by_key(|o| o.from);
             }
             (E::PlacementSettingsAdopted(x), StreamState::Area(s)) => {
                 s.placement_settings.push(*x);

@@ -121,6 +121,7 @@ pub fn check(
         | E::PlacementSettingsAdopted(_)
         | E::TrajectoryDefined(_)
         | E::FiguresSettingsAdopted(_)
+        | E::DesignatedOfficersRecorded(_)
         | E::ProvisionPlacesSet(_)
         | E::ProvisionCostsSet(_)
         | E::ProvisionClosed(_)
@@ -328,6 +329,15 @@ fn check_area(a: &crate::projection::AreaState, body: &EventBody) -> Result<(), 
         EventBody::QaRubricAdopted(r) => r.rubric.check().map_err(DomainError::Refused),
         EventBody::PlacementSettingsAdopted(x) => x.check().map_err(DomainError::Refused),
         EventBody::FiguresSettingsAdopted(x) => x.check().map_err(DomainError::Refused),
+        EventBody::DesignatedOfficersRecorded(x) => {
+            if a.officers.iter().any(|o| o.from == x.from) {
+                return refuse(format!(
+                    "the designated officers from {} are already recorded; correct that record instead",
+                    date_text(x.from)
+                ));
+            }
+            Ok(())
+        }
         EventBody::TrajectoryDefined(t) => {
             let next = a.trajectories.len() as u32 + 1;
             if t.trajectory != next {

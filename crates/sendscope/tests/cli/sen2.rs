@@ -87,6 +87,14 @@ fn the_demo_areas_return_passes_its_own_checks(db: Db) {
         published["plans_in_place"].as_i64() > Some(300),
         "{published}"
     );
+    // The demo area recorded its designated officers, so they need not be given.
+    let (code, recorded, err) = export_recorded(&db.url, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        recorded.contains("<DMO>Y</DMO>") && recorded.contains("<DSCO>N</DSCO>"),
+        "{}",
+        &recorded[..800]
+    );
     // Not a census day, a year with no layout: refused in one line, nothing written.
     let (code, _, err) = export_for(&db.url, ("2026-01-16", "Y"), &[]);
     assert_eq!((code, err.lines().count()), (2, 1), "{err}");
@@ -153,6 +161,20 @@ fn errors_are_listed_and_stop_the_export() {
         assert_eq!((code, err.lines().count()), (2, 1), "{err}");
         assert!(err.contains(says), "{err}");
     }
+}
+
+/// The return for 15 January 2026 with the designated officers the area recorded.
+fn export_recorded(url: &str, extra: &[&str]) -> (i32, String, String) {
+    let mut args = vec![
+        "--database-url",
+        url,
+        "sen2",
+        "export",
+        "--census",
+        "2026-01-15",
+    ];
+    args.extend_from_slice(extra);
+    run(&args)
 }
 
 /// A fresh database of the same kind as `db`.
@@ -233,7 +255,13 @@ fn a_return_brought_into_an_empty_database_gives_the_same_return(db: Db) {
         out.contains(&format!("{people} people: {people} new records")),
         "{out}"
     );
-    let (code, again, err) = export(&empty.url, &[]);
+    assert!(
+        out.contains("designated officers on census day recorded from the header"),
+        "{out}"
+    );
+    // The officers as the header said them, recorded for the area: no need to say them
+    // again.
+    let (code, again, err) = export_recorded(&empty.url, &[]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(
         canonical(&again),
@@ -354,6 +382,49 @@ fn bad_returns_are_reported_and_change_nothing_they_should_not(db: Db) {
         assert!(err.contains(says), "{err}");
         assert_eq!(dump(&db.url), empty, "nothing written");
     }
+    // An area that has not said who its designated officers are is asked to.
+    let (code, _, err) = export_recorded(&db.url, &[]);
+    assert_eq!((code, err.lines().count()), (2, 1), "{err}");
+    assert!(err.contains("sendscope area officers"), "{err}");
+    let (code, out, err) = run(&[
+        "--database-url",
+        &db.url,
+        "area",
+        "officers",
+        "--dmo",
+        "Y",
+        "--dco",
+        "N",
+        "--dsco",
+        "maybe",
+        "--from",
+        "2025-09-01",
+    ]);
+    assert_eq!(code, 2, "{out}");
+    assert!(err.contains("--dsco \"maybe\": write Y"), "{err}");
+    assert_eq!(dump(&db.url), empty, "nothing written");
+    let (code, _, err) = run(&[
+        "--database-url",
+        &db.url,
+        "area",
+        "officers",
+        "--dmo",
+        "Y",
+        "--dco",
+        "N",
+        "--dsco",
+        "N",
+        "--from",
+        "2025-09-01",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (code, xml, err) = export_recorded(&db.url, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        xml.contains("<DMO>Y</DMO>") && xml.contains("<DCO>N</DCO>"),
+        "{xml}"
+    );
+    let empty = dump(&db.url);
     // New children need someone their records are allocated to.
     std::fs::write(&file, &good).expect("write");
     let (code, _, err) = run(&["--database-url", &db.url, "sen2", "import", f]);
