@@ -807,6 +807,16 @@ pub(crate) enum BenchCommand {
     },
     /// Work queues (caseworkers' and a team manager's) in the largest area, as the page
     /// builds them: cases on each, p50 and p99.
+    /// The SEN2 return made and checked for every area (the largest first), and a
+    /// return of N people (the areas' returns together) brought into an empty SQLite
+    /// database and brought in again. Builds a demo first when the database is empty.
+    Sen2 {
+        #[arg(long, default_value_t = 20_000)]
+        people: usize,
+        /// Census day, YYYY-MM-DD.
+        #[arg(long, value_parser = parse_date, default_value = "2026-01-15")]
+        census: NaiveDate,
+    },
     Queue {
         /// Times each queue is built.
         #[arg(long, default_value_t = 30)]

@@ -7,6 +7,7 @@ use crate::imports::import_gias;
 
 pub(crate) fn bench_command(url: &str, what: BenchCommand) -> anyhow::Result<()> {
     match what {
+        BenchCommand::Sen2 { people, census } => crate::bench_sen2::bench_sen2(url, people, census),
         BenchCommand::Queue {
             repeat,
             caseworkers,

@@ -34,6 +34,7 @@ macro_rules! out {
 mod admin;
 mod args;
 mod bench;
+mod bench_sen2;
 mod casework;
 mod compliance;
 mod demo;

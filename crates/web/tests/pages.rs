@@ -509,3 +509,54 @@ fn the_sen2_page_lists_what_to_put_right() {
     let (status, _, _) = site.http("GET", "/sen2?census=2026-01-16", &manager, "");
     assert_eq!(status, 400, "not a census day");
 }
+
+/// A child brought in from a council's SEN2 return: their record says on the timeline
+/// where each step came from, and names a school not yet in the register by its URN.
+#[test]
+fn a_record_brought_in_from_a_return_says_where_it_came_from() {
+    let site = Site::demo(sqlite_db(), 40);
+    let store = site.store.as_ref();
+    let area = sendscope_app::setup::find_area(store, Some("831")).expect("area");
+    let worker = account_links(store, "caseworker").staff.expect("staff");
+    let allocate =
+        sendscope_app::sen2_import::allocation(store, area, &worker.to_string()).expect("staff");
+    let xml = r#"<Message><Header><CollectionDetails><Collection>SEN2</Collection><Year>2026</Year><ReferenceDate>2026-01-15</ReferenceDate></CollectionDetails>
+<Source><SourceLevel>L</SourceLevel><LEA>831</LEA><SoftwareCode>Other</SoftwareCode><Release>1</Release><SerialNo>001</SerialNo><DateTime>2026-01-20T09:00:00</DateTime><DMO>Y</DMO><DCO>Y</DCO><DSCO>N</DSCO></Source></Header>
+<Persons><Person><Surname>Quill</Surname><Forename>Amy</Forename><PersonBirthDate>2015-03-02</PersonBirthDate><Sex>F</Sex><Ethnicity>WBRI</Ethnicity><PostCode>DE1 2AB</PostCode><UPNunknown>UN2</UPNunknown>
+<Requests><ReceivedDate>2021-05-01</ReceivedDate><RequestOutcome>H</RequestOutcome>
+<Assessment><AssessmentOutcome>H</AssessmentOutcome><NamedPlan><StartDate>2021-09-10</StartDate>
+<PlanDetail><URN>123456</URN><PlacementRank>1</PlacementRank><SENunitIndicator>0</SENunitIndicator><ResourcedProvisionIndicator>0</ResourcedProvisionIndicator></PlanDetail><PB>0</PB></NamedPlan></Assessment>
+<ActivePlans><PlacementDetail><URN>123456</URN><PlacementRank>1</PlacementRank><EntryDate>2021-09-10</EntryDate><SENunitIndicator>0</SENunitIndicator><ResourcedProvisionIndicator>0</ResourcedProvisionIndicator></PlacementDetail>
+<SENneed><SENtype>ASD</SENtype><SENtypeRank>1</SENtypeRank></SENneed></ActivePlans></Requests></Person></Persons></Message>"#;
+    let ret = sendscope_sen2::read(xml.as_bytes()).expect("a return");
+    let done = sendscope_app::sen2_import::import(
+        store,
+        area,
+        &ret,
+        sendscope_app::sen2_import::Options {
+            allocate: Some(allocate),
+            ..Default::default()
+        },
+    )
+    .expect("imported");
+    assert_eq!((done.new_children, done.problems.len()), (1, 0), "{done:?}");
+    let mut amy = None;
+    sendscope_store::for_each_case(store, area, &mut |id, c| {
+        if c.child.as_ref().is_some_and(|x| x.family_name == "Quill") {
+            amy = Some(id);
+        }
+    })
+    .expect("cases");
+    let amy = amy.expect("Amy's record");
+    let who = site.sign_in("caseworker");
+    let (status, _, page) = site.http("GET", &format!("/cases/{amy}"), &who, "");
+    assert_eq!(status, 200, "{page}");
+    for says in [
+        "from the SEN2 return of 15 January 2026",
+        "the setting with URN 123456",
+        "Request recorded",
+    ] {
+        assert!(page.contains(says), "{says}: {page}");
+    }
+    assert!(!page.contains("import:sen2"), "no internal names: {page}");
+}

@@ -386,37 +386,27 @@ fn bad_returns_are_reported_and_change_nothing_they_should_not(db: Db) {
     let (code, _, err) = export_recorded(&db.url, &[]);
     assert_eq!((code, err.lines().count()), (2, 1), "{err}");
     assert!(err.contains("sendscope area officers"), "{err}");
-    let (code, out, err) = run(&[
-        "--database-url",
-        &db.url,
-        "area",
-        "officers",
-        "--dmo",
-        "Y",
-        "--dco",
-        "N",
-        "--dsco",
-        "maybe",
-        "--from",
-        "2025-09-01",
-    ]);
+    let officers = |dsco: &str| {
+        run(&[
+            "--database-url",
+            &db.url,
+            "area",
+            "officers",
+            "--dmo",
+            "Y",
+            "--dco",
+            "N",
+            "--dsco",
+            dsco,
+            "--from",
+            "2025-09-01",
+        ])
+    };
+    let (code, out, err) = officers("maybe");
     assert_eq!(code, 2, "{out}");
     assert!(err.contains("--dsco \"maybe\": write Y"), "{err}");
     assert_eq!(dump(&db.url), empty, "nothing written");
-    let (code, _, err) = run(&[
-        "--database-url",
-        &db.url,
-        "area",
-        "officers",
-        "--dmo",
-        "Y",
-        "--dco",
-        "N",
-        "--dsco",
-        "N",
-        "--from",
-        "2025-09-01",
-    ]);
+    let (code, _, err) = officers("N");
     assert_eq!(code, 0, "{err}");
     let (code, xml, err) = export_recorded(&db.url, &[]);
     assert_eq!(code, 0, "{err}");
