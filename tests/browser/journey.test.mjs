@@ -243,7 +243,7 @@ async function journey(role, javaScriptEnabled) {
   }
   assert.ok(policies.length >= 4, `pages seen: ${policies.length}`);
   for (const [url, policy] of policies) {
-    assert.equal(policy, "default-src 'self'", `Content-Security-Policy of ${url}`);
+    assert.equal(policy, "default-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'", `Content-Security-Policy of ${url}`);
   }
   assert.deepEqual(refused, [], 'nothing refused by the Content-Security-Policy');
   await context.close();

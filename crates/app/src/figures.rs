@@ -286,13 +286,24 @@ pub fn count(v: u64, suppress: u64) -> String {
     }
 }
 
-/// A share as shown: (numerator, denominator, per cent), each "c" where suppressed.
+/// Whether a count is suppressed: from 1 to `suppress` less one.
+pub fn small(v: u64, suppress: u64) -> bool {
+    v > 0 && v < suppress
+}
+
+/// Whether a share is suppressed: its numerator or its denominator is (a per cent beside
+/// one of them shown would give the other away).
+pub fn share_hidden(s: Share, suppress: u64) -> bool {
+    small(s.numerator, suppress) || small(s.denominator, suppress)
+}
+
+/// A share as shown: (numerator, denominator, per cent), each "c" where suppressed; the
+/// per cent whenever either count is.
 pub fn share(s: Share, suppress: u64) -> (String, String, String) {
-    let hidden = s.denominator > 0 && s.denominator < suppress;
     (
         count(s.numerator, suppress),
         count(s.denominator, suppress),
-        if hidden {
+        if share_hidden(s, suppress) {
             "c".into()
         } else {
             s.percent()
@@ -300,4 +311,86 @@ pub fn share(s: Share, suppress: u64) -> (String, String, String) {
                 .unwrap_or_else(|| "none".into())
         },
     )
+}
+
+/// Counts that add up to a total shown beside them, as shown, with the total: each "c"
+/// where small and, where only one would be, the next smallest too (or, if there is no
+/// other to hide, the total), so that no suppressed count can be worked back out by
+/// subtraction.
+pub fn parts(values: &[u64], total: u64, suppress: u64) -> (Vec<String>, String) {
+    let mut hidden: Vec<bool> = values.iter().map(|v| small(*v, suppress)).collect();
+    let mut total_hidden = small(total, suppress);
+    if hidden.iter().filter(|h| **h).count() == 1 && !total_hidden {
+        let other = values
+            .iter()
+            .enumerate()
+            .filter(|(i, v)| !hidden[*i] && **v > 0)
+            .min_by_key(|(_, v)| **v)
+            .map(|(i, _)| i);
+        match other {
+            Some(i) => hidden[i] = true,
+            None => total_hidden = true,
+        }
+    }
+    let shown = |v: u64, h: bool| {
+        if h {
+            "c".to_string()
+        } else {
+            sendscope_domain::codes::group_thousands(v)
+        }
+    };
+    (
+        values
+            .iter()
+            .zip(&hidden)
+            .map(|(v, h)| shown(*v, *h))
+            .collect(),
+        shown(total, total_hidden),
+    )
+}
+
+#[cfg(test)]
+mod suppression {
+    use super::*;
+
+    #[test]
+    fn no_suppressed_count_can_be_worked_back_out() {
+        // "13.3% c 15" gave the numerator away: a share with either count small is "c".
+        let s = Share {
+            numerator: 2,
+            denominator: 15,
+        };
+        assert_eq!(share(s, 5), ("c".into(), "15".into(), "c".into()));
+        assert_eq!(
+            share(
+                Share {
+                    numerator: 12,
+                    denominator: 15
+                },
+                5
+            ),
+            ("12".into(), "15".into(), "80.0%".into())
+        );
+        // One small part beside its total: the next smallest is hidden too.
+        assert_eq!(
+            parts(&[20, 2, 7, 0], 29, 5),
+            (
+                vec!["20".into(), "c".into(), "c".into(), "0".into()],
+                "29".into()
+            )
+        );
+        // Nothing else to hide: the total is.
+        assert_eq!(
+            parts(&[3, 0], 3, 5),
+            (vec!["c".into(), "0".into()], "c".into())
+        );
+        assert_eq!(
+            parts(&[2, 0, 0], 12, 5).0,
+            vec!["c".to_string(), "0".into(), "0".into()]
+        );
+        assert_eq!(parts(&[2, 0, 0], 12, 5).1, "c");
+        // Nothing small: nothing hidden; nothing suppressed at all with 0.
+        assert_eq!(parts(&[20, 9], 29, 5).0, vec!["20".to_string(), "9".into()]);
+        assert_eq!(parts(&[2, 1], 3, 0).1, "3");
+    }
 }

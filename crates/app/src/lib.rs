@@ -27,7 +27,8 @@ pub mod setup;
 pub mod steps;
 pub mod trajectories;
 
-/// Rows as CSV text (through the `csv` crate: fields quoted where they must be).
+/// Rows as CSV text (through the `csv` crate: fields quoted where they must be; each
+/// made safe for spreadsheets, `sendscope_domain::spreadsheet_safe`).
 pub(crate) fn csv_text<I, R>(rows: I) -> String
 where
     I: IntoIterator<Item = R>,
@@ -36,8 +37,16 @@ where
 {
     let mut w = csv::Writer::from_writer(Vec::new());
     for r in rows {
+        // Every cell as text a spreadsheet will not run as a formula.
+        let cells: Vec<String> = r
+            .into_iter()
+            .map(|c| {
+                sendscope_domain::spreadsheet_safe(&String::from_utf8_lossy(c.as_ref()))
+                    .into_owned()
+            })
+            .collect();
         // Writing to memory cannot fail for want of space or a reader.
-        let _ = w.write_record(r);
+        let _ = w.write_record(cells);
     }
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }

@@ -50,6 +50,12 @@ pub fn step_types() -> impl Iterator<Item = &'static str> {
         .filter(|t| t.starts_with("case.") && !matches!(*t, "case.opened" | "case.gate_overridden"))
 }
 
+/// The steps another system may record through the API: every step but letters, which
+/// are issued only as sendscope drafts them and sent only by its outbox.
+pub fn api_step_types() -> impl Iterator<Item = &'static str> {
+    step_types().filter(|t| !matches!(*t, "case.letter_issued" | "case.letter_sent"))
+}
+
 /// The day a step took effect: the date its catalogue line declares, else today.
 fn effective_date(body: &EventBody) -> NaiveDate {
     body.effective_on().unwrap_or_else(england_today)
@@ -79,6 +85,14 @@ impl Step {
                 "{event_type:?} is not a step that can be recorded on a case: use one of {}",
                 step_types().collect::<Vec<_>>().join(", ")
             )));
+        }
+        // A letter is issued only as the service drafts it from the record (the letter
+        // page), and sent only by the outbox: never with words supplied from outside.
+        if matches!(event_type, "case.letter_issued" | "case.letter_sent") {
+            return Err(StepError::Refused(
+                "letters are issued as sendscope drafts them, from the letter page of the child's record, and sent by the outbox; they cannot be recorded with words of your own"
+                    .into(),
+            ));
         }
         let not_valid = |detail: String| {
             StepError::Invalid(format!(

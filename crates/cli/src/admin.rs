@@ -40,8 +40,7 @@ pub(crate) fn export_command(url: &str, what: ExportCommand) -> anyhow::Result<(
             };
             let n = match output {
                 Some(path) => {
-                    let f = std::fs::File::create(&path)
-                        .with_context(|| format!("cannot create {}", path.display()))?;
+                    let f = crate::private_file(&path)?;
                     let mut w = std::io::BufWriter::new(f);
                     let n = sendscope_store::export_events(store.as_ref(), format, &mut w)?;
                     w.flush().context("cannot finish writing the export")?;

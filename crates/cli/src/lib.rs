@@ -112,6 +112,22 @@ pub fn main(web: &dyn Web) -> ExitCode {
     }
 }
 
+/// A file for output that holds personal data (an export, a return): created, or
+/// emptied, readable and writable by its owner only (0600).
+pub(crate) fn private_file(path: &std::path::Path) -> anyhow::Result<std::fs::File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    let f = o
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    #[cfg(unix)]
+    f.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .with_context(|| format!("cannot make {} private", path.display()))?;
+    Ok(f)
+}
+
 fn open(url: &str) -> anyhow::Result<Box<dyn Store>> {
     Ok(sendscope_store::open(url)?)
 }

@@ -110,7 +110,10 @@ pub(crate) fn placement_command(url: &str, what: PlacementCommand) -> anyhow::Re
                         w.write_record([
                             a.case.to_string(),
                             a.provision.map(|p| p.to_string()).unwrap_or_default(),
-                            a.name.clone().unwrap_or_default(),
+                            sendscope_domain::spreadsheet_safe(
+                                a.name.as_deref().unwrap_or_default(),
+                            )
+                            .into_owned(),
                             a.annual_cost.map(|c| c.0.to_string()).unwrap_or_default(),
                             a.distance_km.map(|d| format!("{d:.1}")).unwrap_or_default(),
                             a.preference_kept.to_string(),

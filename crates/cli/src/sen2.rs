@@ -57,7 +57,8 @@ pub(crate) fn sen2_command(url: &str, what: Sen2Command) -> anyhow::Result<()> {
             let xml = sendscope_sen2::write(&ret, year);
             match output {
                 Some(path) => {
-                    std::fs::write(&path, &xml)
+                    crate::private_file(&path)?
+                        .write_all(xml.as_bytes())
                         .with_context(|| format!("writing {}", path.display()))?;
                     eprintln!(
                         "The {} SEN2 return ({} people, {errors} error(s), {} query/queries) is in {}.",

@@ -221,9 +221,12 @@ pub fn authorise(who: &Principal, action: Action, what: Resource<'_>) -> Decisio
             Decision::Allow
         }
         (Resource::AccessLog { .. }, TeamManager) if action == Action::View => Decision::Allow,
-        (Resource::ExactFigures { .. }, BoardMember | Admin) => {
-            Decision::Deny("aggregates only, small counts suppressed")
-        }
+        // Exact figures, small counts and each caseworker's and team's, are for staff who
+        // work with the children; everyone else sees the area's figures as the public do.
+        (
+            Resource::ExactFigures { .. },
+            BoardMember | Admin | ParentCarer | School | YoungPerson,
+        ) => Decision::Deny("aggregates only, small counts suppressed"),
         (Resource::ExactFigures { .. }, _) if action == Action::View => Decision::Allow,
         (Resource::FindingCases { .. }, TeamManager | Commissioner) if action == Action::View => {
             Decision::Allow
@@ -761,7 +764,10 @@ mod tests {
             );
             assert_eq!(
                 may(Resource::ExactFigures { area }),
-                !matches!(role, BoardMember | Admin),
+                matches!(
+                    role,
+                    Caseworker | TeamManager | Commissioner | HealthProfessional
+                ),
                 "{role:?} exact figures"
             );
         }

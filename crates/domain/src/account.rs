@@ -68,17 +68,115 @@ impl<'de> Deserialize<'de> for Username {
 /// The shortest password a real account may have (NCSC: length over complexity).
 pub const MIN_PASSWORD_CHARS: usize = 12;
 
-/// Refuses passwords too short to resist guessing. Demo accounts (password `demo`) are
-/// made without this check, in demo databases only.
+/// The words at the heart of the passwords most often leaked (the top of the NCSC's and
+/// Have I Been Pwned's published lists, and this service's own name): a password that is
+/// one of them with digits or symbols around it, or letters swapped for look-alike
+/// digits, is among the first an attacker tries.
+const COMMON: &[&str] = &[
+    "password",
+    "passwort",
+    "qwerty",
+    "qwertyuiop",
+    "asdfgh",
+    "asdfghjkl",
+    "zxcvbnm",
+    "letmein",
+    "welcome",
+    "iloveyou",
+    "admin",
+    "administrator",
+    "abc",
+    "abcdef",
+    "monkey",
+    "dragon",
+    "football",
+    "baseball",
+    "sunshine",
+    "princess",
+    "trustno",
+    "master",
+    "changeme",
+    "secret",
+    "shadow",
+    "superman",
+    "batman",
+    "starwars",
+    "whatever",
+    "freedom",
+    "michael",
+    "charlie",
+    "jennifer",
+    "jordan",
+    "liverpool",
+    "arsenal",
+    "chelsea",
+    "london",
+    "england",
+    "derby",
+    "derbyshire",
+    "sendscope",
+    "council",
+    "summer",
+    "winter",
+    "spring",
+    "autumn",
+    "hello",
+    "login",
+    "user",
+    "guest",
+    "test",
+    "default",
+    "computer",
+    "internet",
+    "mypassword",
+    "access",
+    "pass",
+    "word",
+];
+
+/// Refuses passwords too short to resist guessing, or made of a common password with
+/// digits or symbols around it ("password1234"), one character repeated, or digits
+/// only. Demo accounts (password `demo`) are made without this check, in demo databases
+/// only.
 pub fn check_password_strength(password: &str) -> Result<(), DomainError> {
-    if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(DomainError::Invalid {
+    let refuse = |how: String| {
+        Err(DomainError::Invalid {
             what: "password",
             value: "(hidden)".into(),
-            how: format!(
-                "use at least {MIN_PASSWORD_CHARS} characters; three random words work well"
-            ),
-        });
+            how,
+        })
+    };
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return refuse(format!(
+            "use at least {MIN_PASSWORD_CHARS} characters; three random words work well"
+        ));
+    }
+    // The letters at its heart, look-alike digits read as letters.
+    let core: String = password
+        .trim_matches(|c: char| !c.is_alphabetic())
+        .chars()
+        .map(|c| match c.to_ascii_lowercase() {
+            '0' => 'o',
+            '1' | '!' => 'i',
+            '3' => 'e',
+            '4' | '@' => 'a',
+            '5' | '$' => 's',
+            '7' => 't',
+            c => c,
+        })
+        .filter(|c| !c.is_ascii_digit() && !c.is_whitespace())
+        .collect();
+    let first = password.chars().next();
+    let repeated = password.chars().all(|c| Some(c) == first);
+    let digits = password.chars().all(|c| c.is_ascii_digit());
+    let common = COMMON
+        .iter()
+        .any(|w| core == *w || core == format!("{w}{w}"));
+    if repeated || digits || core.is_empty() || common {
+        return refuse(
+            "that password is among the first an attacker would try: use three random words, such as \"orange kettle harbour\""
+                .into(),
+        );
     }
     Ok(())
 }
@@ -193,6 +291,30 @@ pub fn locked_until(failures: u32, now: Instant) -> Option<Instant> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn common_passwords_are_refused_however_dressed_up() {
+        for weak in [
+            "password1234",
+            "Password1234!",
+            "P@ssw0rd2025!",
+            "123456789012",
+            "aaaaaaaaaaaa",
+            "qwertyuiop12",
+            "2026sendscope",
+            "letmeinletmein",
+            "!!!!????1234",
+        ] {
+            assert!(check_password_strength(weak).is_err(), "{weak}");
+        }
+        for fine in [
+            "orange kettle harbour",
+            "correct horse battery",
+            "Derby-rain-tram-42",
+        ] {
+            assert!(check_password_strength(fine).is_ok(), "{fine}");
+        }
+    }
 
     #[test]
     fn usernames() {

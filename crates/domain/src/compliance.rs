@@ -560,6 +560,31 @@ pub fn provisions_named(body: &EventBody) -> (Vec<(ProvisionId, NaiveDate)>, Opt
     }
 }
 
+/// A naming or placement into a SEN unit or resourced provision at a registered setting
+/// that does not say which provision: the gate could not check its approval, so it is
+/// refused as ambiguous rather than let through.
+pub fn ambiguous_naming(body: &EventBody) -> Option<DomainError> {
+    use crate::event::SettingRef;
+    let unclear = |s: &SettingRef, provision: Option<ProvisionId>, unit: bool, rp: bool| {
+        matches!(s, SettingRef::Setting(_)) && provision.is_none() && (unit || rp)
+    };
+    let any = match body {
+        EventBody::FinalPlanIssued(crate::event::FinalPlanIssued { named, .. })
+        | EventBody::PlanAmended(crate::event::PlanAmended { named, .. }) => named
+            .iter()
+            .any(|n| unclear(&n.setting, n.provision, n.sen_unit, n.resourced_provision)),
+        EventBody::PlacementStarted(p) => {
+            unclear(&p.setting, p.provision, p.sen_unit, p.resourced_provision)
+        }
+        _ => false,
+    };
+    any.then(|| DomainError::Invalid {
+        what: "named setting",
+        value: "a SEN unit or resourced provision without its provision".into(),
+        how: "name the SEN unit or resourced provision itself (its provision, from the provisions register), so that its approval can be checked".into(),
+    })
+}
+
 /// The approval gate: a child may be named into, or placed in, a provision that needs an
 /// approval only once it is granted (by the day of the step) and in effect on the day
 /// the child takes up the place. Returns what is missing for each provision that fails.
@@ -572,6 +597,9 @@ pub fn gate_findings<E: From<DomainError>>(
     body: &EventBody,
     mut read: impl FnMut(StreamRef) -> Result<Option<Projection>, E>,
 ) -> Result<Vec<GateFinding>, E> {
+    if let Some(why) = ambiguous_naming(body) {
+        return Err(E::from(why));
+    }
     let (provisions, step_day) = provisions_named(body);
     let Some(step_day) = step_day else {
         return Ok(Vec::new());

@@ -800,3 +800,29 @@ fn more_places_at_a_weak_school_need_viable_options_evidence() {
     }];
     assert!(findings(&GateRules::standard(), &records, d("2026-01-01")).is_empty());
 }
+
+/// Naming a resourced provision or SEN unit by its school alone cannot be checked against
+/// its approval: refused as ambiguous, not let through (the review found it accepted
+/// through the API with no override and no finding).
+#[test]
+fn a_unit_or_resourced_provision_named_without_its_provision_is_refused() {
+    use sendscope_domain::compliance::ambiguous_naming;
+    use sendscope_domain::event::{EventBody, PlacementStarted, SettingRef};
+    use sendscope_domain::ids::{ProvisionId, SettingId};
+    let placed = |setting, provision, rp| {
+        EventBody::PlacementStarted(PlacementStarted {
+            setting,
+            provision,
+            on: chrono::NaiveDate::from_ymd_opt(2026, 9, 1).expect("date"),
+            sen_unit: false,
+            resourced_provision: rp,
+        })
+    };
+    let school = SettingRef::Setting(SettingId::new_random());
+    assert!(ambiguous_naming(&placed(school, None, true)).is_some());
+    assert!(ambiguous_naming(&placed(school, Some(ProvisionId::new_random()), true)).is_none());
+    assert!(ambiguous_naming(&placed(school, None, false)).is_none());
+    // A setting known only by its URN (history brought in from a return) is not gated.
+    let urn = SettingRef::Urn(sendscope_domain::codes::Urn::parse("123456").expect("urn"));
+    assert!(ambiguous_naming(&placed(urn, None, true)).is_none());
+}

@@ -457,7 +457,9 @@ fn export_csv(store: &dyn Store, out: &mut dyn Write) -> Result<u64> {
             e.actor.clone(),
             e.recorded_at.to_string(),
             e.effective_date.to_string(),
-            e.reason.clone().unwrap_or_default(),
+            // Free text a spreadsheet could take for a formula stays text.
+            sendscope_domain::spreadsheet_safe(e.reason.as_deref().unwrap_or_default())
+                .into_owned(),
             payload.unwrap_or("").to_string(),
             hex::encode(e.payload_digest),
             hex::encode(e.hash),

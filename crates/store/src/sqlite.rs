@@ -77,7 +77,33 @@ pub fn access_log_path(path: &str) -> String {
     format!("{path}-access-log")
 }
 
+/// Creates the database and its access log, when they are not there yet, readable and
+/// writable by their owner only (0600): children's records are not for every account on
+/// the machine. SQLite gives its journal files the database's permissions.
+fn create_private(path: &str) -> Result<()> {
+    if path.starts_with(":memory:") || path.starts_with("file:") {
+        return Ok(());
+    }
+    for p in [path.to_string(), access_log_path(path)] {
+        if std::path::Path::new(&p).exists() {
+            continue;
+        }
+        let mut o = std::fs::OpenOptions::new();
+        o.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+        match o.open(&p) {
+            Ok(_) => {}
+            // Made meanwhile by another process opening the same database.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(unreachable(&p, e)),
+        }
+    }
+    Ok(())
+}
+
 fn connect(path: &str, cache_kib: i64) -> Result<Connection> {
+    create_private(path)?;
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;

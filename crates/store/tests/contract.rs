@@ -312,6 +312,29 @@ fn refuses_invalid_steps_and_writes_nothing(b: Backend) {
     }
     assert_eq!(s.headline().expect("h").events, 3);
     assert_eq!(stage(s.as_ref(), &f), Stage::RequestReceived);
+    // A NUL character in text (PostgreSQL cannot store one), and a text field of
+    // megabytes: refused with what to do, on either database, nothing written.
+    for (reasons, says) in [
+        ("a\0b".to_string(), "NUL character"),
+        ("x".repeat(1_900_000), "more than the 1024 KB"),
+    ] {
+        let odd = f.case_ev(
+            d(2025, 2, 1),
+            EventBody::AssessmentDecided(AssessmentDecided {
+                request: f.request,
+                decision: AssessDecision::Assess,
+                on: d(2025, 2, 1),
+                reasons: Some(reasons),
+            }),
+        );
+        match s.append(&[odd]) {
+            Err(StoreError::Domain(DomainError::Refused(msg))) => {
+                assert!(msg.contains(says), "{msg}")
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        assert_eq!(s.headline().expect("h").events, 3);
+    }
     // A date before the request was received.
     let early = f.case_ev(
         d(2025, 1, 1),

@@ -56,3 +56,125 @@ fn write_batches(store: &dyn Store, rx: Receiver<(AccessEntry, Ack)>) {
         }
     }
 }
+
+/// Who a response was made for: put on every signed-in page and API answer (by
+/// `with_user` and the API's `with_caller`), so that [`log_views`] can log what it shows.
+#[derive(Debug, Clone)]
+pub(crate) struct ShownTo {
+    pub username: String,
+    pub role: String,
+}
+
+/// Children's records a response shows besides the one its path names: a list's rows, a
+/// queue's items, search results.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Shows(pub Vec<sendscope_domain::ids::CaseId>);
+
+impl AccessLogger {
+    /// Logs several views and waits until all are committed. Call from blocking code.
+    pub fn log_many(&self, entries: Vec<AccessEntry>) -> Result<(), String> {
+        let mut waiting = Vec::with_capacity(entries.len());
+        for entry in entries {
+            let (ack, done) = sync_channel(1);
+            self.queue
+                .send((entry, ack))
+                .map_err(|_| "the access log is not accepting entries".to_string())?;
+            waiting.push(done);
+        }
+        for done in waiting {
+            done.recv()
+                .unwrap_or_else(|_| Err("the access-log writer stopped".into()))?;
+        }
+        Ok(())
+    }
+}
+
+/// The child's record a path is about: `/cases/{id}/…` and `/api/v1/cases/{id}/…`.
+fn case_in(path: &str) -> Option<sendscope_domain::ids::CaseId> {
+    let rest = path
+        .strip_prefix("/cases/")
+        .or_else(|| path.strip_prefix("/api/v1/cases/"))?;
+    sendscope_domain::ids::CaseId::parse(rest.split('/').next()?).ok()
+}
+
+/// Pages that log their own view as they open the record (`views::open_case`).
+fn logs_itself(path: &str) -> bool {
+    let parts: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    matches!(
+        parts.as_slice(),
+        ["", "cases", _]
+            | ["", "api", "v1", "cases", _]
+            | ["", "api", "v1", "cases", _, "deadlines"]
+    )
+}
+
+/// The middleware that logs every view of a child's data a page or answer shows: the
+/// record its path names (a letter, its preview, a step form, placement options…) and any
+/// the handler lists ([`Shows`]), for whoever it was made for ([`ShownTo`]). A record its
+/// path names is logged when the answer shows something (2xx); one that cannot be logged
+/// is not shown.
+pub(crate) async fn log_views(
+    axum::extract::State(app): axum::extract::State<crate::AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let path = req.uri().path().to_string();
+    let mut r = next.run(req).await;
+    let Some(to) = r.extensions_mut().remove::<ShownTo>() else {
+        return r;
+    };
+    let mut cases = r
+        .extensions_mut()
+        .remove::<Shows>()
+        .map(|s| s.0)
+        .unwrap_or_default();
+    // What the handler says it shows is logged whatever the status (possible matches
+    // answer 409); the record a path names, when the answer shows something (2xx).
+    if let Some(c) = case_in(&path).filter(|_| r.status().is_success() && !logs_itself(&path))
+        && !cases.contains(&c)
+    {
+        cases.push(c);
+    }
+    if cases.is_empty() {
+        return r;
+    }
+    let via = format!("page {}", crate::requests::loggable(&path));
+    let at = sendscope_domain::Instant::now();
+    let entries: Vec<AccessEntry> = cases
+        .into_iter()
+        .map(|case| AccessEntry {
+            at,
+            username: to.username.clone(),
+            role: to.role.clone(),
+            case,
+            via: via.clone(),
+        })
+        .collect();
+    let log = app.access_log.clone();
+    match tokio::task::spawn_blocking(move || log.log_many(entries)).await {
+        Ok(Ok(())) => r,
+        Ok(Err(e)) => {
+            crate::Error::internal(format!("the view could not be logged: {e}")).into_response()
+        }
+        Err(e) => crate::Error::internal(e).into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_record_a_path_is_about() {
+        let id = sendscope_domain::ids::CaseId::new_random();
+        assert_eq!(
+            case_in(&format!("/cases/{id}/letters/new/decision")),
+            Some(id)
+        );
+        assert_eq!(case_in(&format!("/api/v1/cases/{id}/steps")), Some(id));
+        assert_eq!(case_in("/cases"), None);
+        assert!(logs_itself(&format!("/cases/{id}")));
+        assert!(!logs_itself(&format!("/cases/{id}/options")));
+    }
+}

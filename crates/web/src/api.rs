@@ -96,7 +96,14 @@ where
     let r = app
         .blocking(move || {
             let who = caller(store.as_ref(), &visitor)?;
-            f(store.as_ref(), who)
+            let to = crate::access_log::ShownTo {
+                username: who.username.to_string(),
+                role: who.principal.role.as_str().to_string(),
+            };
+            f(store.as_ref(), who).map(|mut r| {
+                r.extensions_mut().insert(to);
+                r
+            })
         })
         .await;
     match r {
@@ -205,10 +212,15 @@ pub async fn cases(
             }]),
             e => Error::internal(e),
         })?;
-        Ok(json_ok(&Page {
+        let mut r = json_ok(&Page {
             items: rows.iter().map(views::summary).collect(),
             next,
-        }))
+        });
+        // Each child listed is a view of their record.
+        r.extensions_mut().insert(crate::access_log::Shows(
+            rows.iter().map(|x| x.case).collect(),
+        ));
+        Ok(r)
     })
     .await
 }
@@ -393,11 +405,13 @@ pub async fn record_request(
             .map_err(intake_problem)?;
         match outcome {
             sendscope_app::intake::Intake::PossibleMatches(m) => {
+                let shown = crate::access_log::Shows(m.iter().map(|x| x.case).collect());
                 let mut r = json_ok(&PossibleMatches {
                     detail: "Records with a similar name and the same date of birth are held: nothing was written. Send the request again with existing_case set to the child's record, or not_a_match: true if this is a different child",
                     possible_matches: m,
                 });
                 *r.status_mut() = StatusCode::CONFLICT;
+                r.extensions_mut().insert(shown);
                 Ok(r)
             }
             sendscope_app::intake::Intake::Recorded { case, existing, why } => {

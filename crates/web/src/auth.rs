@@ -209,6 +209,7 @@ pub fn forbidden() -> Response {
 /// POST /sign-in.
 pub async fn sign_in(
     State(app): State<AppState>,
+    source: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     headers: HeaderMap,
     Form(form): Form<SignInForm>,
 ) -> Response {
@@ -218,8 +219,18 @@ pub async fn sign_in(
     }
     let secure = secure(&app, &headers);
     let store: Arc<dyn Store> = app.store.clone();
+    // The device's address (not a header a client could set); the same for every request
+    // where the service is reached without one, as in tests.
+    let source = source.map(|c| c.0.0.ip().to_string()).unwrap_or_default();
+    let throttle = app.sign_in_throttle.clone();
     let attempt = app
-        .blocking(move || attempt_sign_in(store.as_ref(), &form.username, &form.password))
+        .blocking(move || {
+            attempt_sign_in(
+                store.as_ref(),
+                (&form.username, &form.password),
+                (&source, &throttle),
+            )
+        })
         .await;
     match attempt {
         Ok(Ok(token)) => {
@@ -249,12 +260,22 @@ fn not_working(e: &sendscope_store::StoreError) -> String {
     "Sign-in is not working at the moment. Try again later; if it keeps happening, tell the service desk".to_string()
 }
 
+/// A password hash no password matches in practice, checked when the username is not
+/// known so that a wrong username takes as long as a wrong password.
+static NO_ACCOUNT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    sendscope_domain::account::hash_password("no account has this password", [7; 16])
+        .unwrap_or_default()
+});
+
 /// Checks a username and password; on success, starts a session and returns its token.
-/// On failure, returns the message to show and the username to fill back in.
+/// On failure, returns the message to show and the username to fill back in: the same
+/// message, after the same work, whether or not the username exists. A device that keeps
+/// failing waits (`throttle`); an account whose password is being guessed refuses the
+/// devices that guessed, never its owner on their own.
 fn attempt_sign_in(
     store: &dyn Store,
-    username: &str,
-    password: &str,
+    (username, password): (&str, &str),
+    (source, throttle): (&str, &std::sync::Mutex<crate::throttle::Throttle>),
 ) -> Result<String, (String, String)> {
     let wrong = || {
         (
@@ -262,34 +283,45 @@ fn attempt_sign_in(
             username.to_string(),
         )
     };
-    let Ok(name) = Username::parse(username) else {
-        return Err(wrong());
-    };
     let now = Instant::now();
-    let creds = match store.credentials(&name) {
-        Ok(Some(c)) => c,
-        Ok(None) => return Err(wrong()),
-        Err(e) => {
-            return Err((not_working(&e), username.to_string()));
-        }
-    };
-    if let Some(until) = creds.locked_until.filter(|t| *t > now) {
+    let key = username.trim().to_lowercase();
+    let lock = || throttle.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(until) = lock().wait(source, &key, now) {
         let at = until
             .utc()
             .with_timezone(&chrono_tz::Europe::London)
             .format("%H:%M");
         return Err((
             format!(
-                "This account is locked after repeated failed sign-ins. Try again after {at}, or ask an administrator"
+                "There have been too many failed sign-ins from this device. Try again after {at}, or ask an administrator to reset your password"
             ),
             username.to_string(),
         ));
     }
-    let ok = verify_password(password, &creds.password_hash);
-    let recorded = store.record_sign_in(&name, ok, now);
-    if !ok || recorded.is_err() {
+    let creds = match Username::parse(username).map(|n| (store.credentials(&n), n)) {
+        Ok((Ok(Some(c)), n)) => Some((c, n)),
+        Ok((Ok(None), _)) | Err(_) => None,
+        Ok((Err(e), _)) => return Err((not_working(&e), username.to_string())),
+    };
+    let hash = creds
+        .as_ref()
+        .map(|(c, _)| c.password_hash.as_str())
+        .unwrap_or(NO_ACCOUNT.as_str());
+    let ok = verify_password(password, hash) && creds.is_some();
+    let Some((creds, name)) = creds else {
+        lock().failed(source, &key, now);
+        return Err(wrong());
+    };
+    // Locked by failures: refused to the devices that failed, never to a new one.
+    let locked = creds.locked_until.is_some_and(|t| t > now) && lock().has_failed(source, &key);
+    let recorded = store.record_sign_in(&name, ok && !locked, now);
+    if !ok || locked || recorded.is_err() {
+        if !ok {
+            lock().failed(source, &key, now);
+        }
         return Err(wrong());
     }
+    lock().succeeded(source, &key);
     let token = random_token();
     let expires_at = Instant::from_micros(now.micros() + SESSION_MICROS).unwrap_or(now);
     let session = Session {

@@ -165,7 +165,11 @@ fn list_page(
         }
         (ui::pagination(None, next_link.as_deref()))
     };
-    Html(ui::page("Children's records", body)).into_response()
+    // Each child listed (names, dates of birth, UPNs) is a view of their record.
+    let shown = crate::access_log::Shows(rows.iter().map(|r| r.case).collect());
+    let mut r = Html(ui::page("Children's records", body)).into_response();
+    r.extensions_mut().insert(shown);
+    r
 }
 
 /// GET /cases/{id}: one child's record, if the role may see it; the view is logged.

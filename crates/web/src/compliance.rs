@@ -31,16 +31,29 @@ pub fn html(r: &Report) -> Markup {
             (ui::cell(state))
         }
     });
+    // Why a manager overrode a gate is written by staff for staff: a report given to
+    // anyone else comes with the reasons taken out, and then has no such column.
+    let reasons = r.overrides.iter().any(|o| !o.reason.is_empty());
     let overrides = r.overrides.iter().map(|o| {
         html! {
             (ui::cell(long_date(o.on)))
             (ui::cell(&o.school))
             (ui::cell(&o.provision))
             (ui::cell(&o.by))
-            (ui::cell(&o.reason))
+            @if reasons { (ui::cell(&o.reason)) }
             (ui::cell(o.case.as_deref().unwrap_or("")))
         }
     });
+    let mut override_columns = vec![
+        ui::col("Date"),
+        ui::col("School"),
+        ui::col("Provision"),
+        ui::col("By"),
+    ];
+    if reasons {
+        override_columns.push(ui::col("Reason"));
+    }
+    override_columns.push(ui::col("Case"));
     html! {
         h1.govuk-heading-l { "Compliance report" }
         p.govuk-body {
@@ -49,8 +62,7 @@ pub fn html(r: &Report) -> Markup {
         }
         (ui::table("Findings", &[ui::col("Began"), ui::col("Finding"), ui::col("School"),
             ui::col("Provision"), ui::col("Case"), ui::col("State")], findings))
-        (ui::table("Overrides", &[ui::col("Date"), ui::col("School"), ui::col("Provision"),
-            ui::col("By"), ui::col("Reason"), ui::col("Case")], overrides))
+        (ui::table("Overrides", &override_columns, overrides))
     }
 }
 
@@ -69,8 +81,19 @@ pub async fn show(State(app): State<AppState>, visitor: Visitor) -> Response {
         }
         let with_cases =
             authorise(p, Action::View, Resource::FindingCases { area: p.area }).allowed();
+        // The council's and the partnership's people read the reasons (the board holds
+        // them to account for every override); families and schools the rest.
+        use sendscope_domain::access::Role;
+        let staff = !matches!(p.role, Role::ParentCarer | Role::YoungPerson | Role::School);
         match report(store, p.area, england_today(), with_cases) {
-            Ok(r) => Html(html_page(&r)).into_response(),
+            Ok(mut r) => {
+                if !staff {
+                    for o in &mut r.overrides {
+                        o.reason.clear();
+                    }
+                }
+                Html(html_page(&r)).into_response()
+            }
             Err(e) => crate::Error::internal(e).into_response(),
         }
     })

@@ -11,7 +11,7 @@ use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Response};
 use chrono::Datelike;
 use maud::{Markup, html};
-use sendscope_app::figures::{Ask, ask, count, periods, publishing, share};
+use sendscope_app::figures::{Ask, ask, count, parts, periods, publishing, share, share_hidden};
 use sendscope_domain::StreamKind;
 use sendscope_domain::access::{Action, Resource, authorise};
 use sendscope_domain::calendar::england_today;
@@ -32,17 +32,23 @@ fn short(label: &str) -> String {
 }
 
 /// The 20-week share by period as an inline SVG bar chart (its data table follows it).
-fn chart(years: &[Kpis]) -> Markup {
+fn chart(years: &[Kpis], suppress: u64) -> Markup {
     bars(
         years,
-        "chart-title",
+        ("chart-title", suppress),
         "EHC plans issued within 20 weeks",
         &|k| k.within_20_weeks,
     )
 }
 
-/// A share by period as an inline SVG bar chart titled `title` (its data table follows).
-fn bars(years: &[Kpis], id: &str, title: &str, f: &dyn Fn(&Kpis) -> Share) -> Markup {
+/// A share by period as an inline SVG bar chart titled `title` (its data table follows);
+/// a bar whose share is suppressed is not drawn (its height would give it away).
+fn bars(
+    years: &[Kpis],
+    (id, suppress): (&str, u64),
+    title: &str,
+    f: &dyn Fn(&Kpis) -> Share,
+) -> Markup {
     let w = 60 * years.len() as u32 + 40;
     html! {
         svg role="img" aria-labelledby=(id) viewBox={ "0 0 " (w) " 190" } width=(w) height="190" {
@@ -51,7 +57,7 @@ fn bars(years: &[Kpis], id: &str, title: &str, f: &dyn Fn(&Kpis) -> Share) -> Ma
             text x="0" y="14" font-size="12" { "100%" }
             text x="0" y="172" font-size="12" { "0%" }
             @for (i, k) in years.iter().enumerate() {
-                @let h = (f(k).percent().unwrap_or(0.0) * 1.6).round() as u32;
+                @let h = if share_hidden(f(k), suppress) { 0 } else { (f(k).percent().unwrap_or(0.0) * 1.6).round() as u32 };
                 @let x = 40 + 60 * i as u32;
                 rect x=(x) y=(170 - h) width="40" height=(h) fill="#1d70b8" {}
                 text x=(x + 20) y="178" font-size="12" text-anchor="middle" { (short(&k.period)) }
@@ -104,7 +110,7 @@ fn more_trends(figures: &[Kpis], suppress: u64) -> Markup {
     html! {
         @for (id, title, f) in &list {
             h2.govuk-heading-m { (title) ", by period" }
-            (bars(figures, id, title, *f))
+            (bars(figures, (id, suppress), title, *f))
             (ui::table(
                 &format!("The chart's figures: {title}"),
                 &[ui::col("Period"), ui::num_col("Per cent"), ui::num_col("Numerator"), ui::num_col("Denominator")],
@@ -130,6 +136,12 @@ pub async fn show(
         if !authorise(p, Action::View, Resource::Figures { area: p.area }).allowed() {
             return crate::no_figures();
         }
+        // Board members, families and schools see aggregates only, with small counts
+        // suppressed: no caseworker or team filter is offered them, nor accepted.
+        let board = !authorise(p, Action::View, Resource::ExactFigures { area: p.area }).allowed();
+        if board && let Some(m) = unoffered(&q) {
+            return bad_query("Dashboard", m, "/dashboard", "This year's figures");
+        }
         let ask = match ask(&q) {
             Ok(a) => a,
             Err(m) => return bad_query("Dashboard", &m, "/dashboard", "This year's figures"),
@@ -145,9 +157,6 @@ pub async fn show(
             Ok(c) => c.caseworkers.clone(),
             Err(e) => return crate::Error::internal(e).into_response(),
         };
-        // Board members see aggregates only, with small counts suppressed; they are not
-        // offered a caseworker filter.
-        let board = !authorise(p, Action::View, Resource::ExactFigures { area }).allowed();
         let caseworkers = if board { Vec::new() } else { caseworkers };
         let mut teams: Vec<(String, String)> = Vec::new();
         if !board {
@@ -197,6 +206,17 @@ pub async fn show(
     .await
 }
 
+/// Why a query for the area's figures as a whole cannot be answered: it asks for one
+/// caseworker's or team's children, which such a view does not offer.
+fn unoffered(q: &HashMap<String, String>) -> Option<&'static str> {
+    ["caseworker", "team"]
+        .iter()
+        .any(|k| q.get(*k).is_some_and(|v| !v.trim().is_empty()))
+        .then_some(
+            "These figures are for the area as a whole: they cannot be shown for one caseworker or team",
+        )
+}
+
 /// A page's query it cannot answer: 400, what is wrong, and a link back.
 fn bad_query(title: &str, message: &str, back: &str, back_text: &str) -> Response {
     crate::Error::invalid(format!("{message}."))
@@ -226,10 +246,11 @@ pub async fn public(
                 .back("/", "The home page lists each area")
                 .into_response());
             };
-            let mut q = q;
-            // Aggregates only: no caseworker or team.
-            q.remove("caseworker");
-            q.remove("team");
+            // Aggregates only: no caseworker or team filter is offered, nor accepted.
+            if let Some(m) = unoffered(&q) {
+                let back = format!("/figures/{}", la.trim());
+                return Ok(bad_query("Figures", m, &back, "This year's figures"));
+            }
             let ask = match ask(&q) {
                 Ok(a) => a,
                 Err(m) => {
@@ -560,7 +581,7 @@ fn html(
             step_rows,
         ))
         h2.govuk-heading-m { "Plans issued within 20 weeks, by period" }
-        (chart(figures))
+        (chart(figures, suppress))
         (ui::table(
             "The chart's figures",
             &[ui::col("Period"), ui::num_col("Within 20 weeks"), ui::num_col("Within"), ui::num_col("Issued"),
@@ -615,11 +636,10 @@ pub fn sections(k: &Kpis, suppress: u64) -> Markup {
             html! {
                 (ui::row_head(html! { (r.step) " " span.govuk-caption-m { (r.source) } }))
                 @if f.duty {
-                    (ui::num(c(f.due)))
-                    (ui::num(c(f.met_on_time)))
-                    (ui::num(c(f.met_late)))
-                    (ui::num(c(f.overdue)))
-                    (ui::num(c(f.not_yet_due)))
+                    // The four add up to those due: no small one left to subtraction.
+                    @let (p, due) = parts(&[f.met_on_time, f.met_late, f.overdue, f.not_yet_due], f.due, suppress);
+                    (ui::num(due))
+                    @for x in p { (ui::num(x)) }
                     (ui::num(pc(f.on_time())))
                 } @else {
                     td.govuk-table__cell colspan="6" { "the family's or a setting's time: it closes rather than goes late" }
@@ -630,15 +650,18 @@ pub fn sections(k: &Kpis, suppress: u64) -> Markup {
             }
         });
     let d = &k.disputes;
+    let counts: Vec<u64> = d.appeals_decided.values().copied().collect();
+    let (shown, decided_total) = parts(&counts, counts.iter().sum(), suppress);
     let outcomes: Vec<String> = d
         .appeals_decided
-        .iter()
+        .keys()
+        .zip(&shown)
         .map(|(o, n)| {
             let name = serde_json::to_value(o)
                 .ok()
                 .and_then(|v| v.as_str().map(|s| s.replace('_', " ")))
                 .unwrap_or_default();
-            format!("{name} {}", c(*n))
+            format!("{name} {n}")
         })
         .collect();
     let decided = if outcomes.is_empty() {
@@ -664,11 +687,7 @@ pub fn sections(k: &Kpis, suppress: u64) -> Markup {
             "appeals registered in the period, over the decisions made in it that carry a right of appeal (refusals to assess or to issue a plan, plans issued or amended, decisions to cease)",
             suppress,
         ),
-        figure_row(
-            "Appeals decided",
-            c(d.appeals_decided.values().sum()),
-            &decided,
-        ),
+        figure_row("Appeals decided", decided_total, &decided),
     ];
     let money = |f: &sendscope_kpi::PlacementFigures| {
         if hidden(f.costed) {

@@ -27,6 +27,8 @@ pub enum Kind {
     Invalid,
     /// 422: well formed, but the rules refuse it now.
     Refused,
+    /// 429: the user already has this work running; wait for it.
+    TooMany,
     /// 500: a failure of the service; the cause goes to the log only.
     Internal,
 }
@@ -118,6 +120,10 @@ impl Error {
         Error::new(Kind::Refused, detail)
     }
 
+    pub fn too_many(detail: impl Into<String>) -> Self {
+        Error::new(Kind::TooMany, detail)
+    }
+
     /// A failure of the service: `cause` is logged under the request's reference.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         let mut e = Error::new(Kind::Internal, "Try again later.");
@@ -150,6 +156,7 @@ impl Error {
             Kind::NotFound => StatusCode::NOT_FOUND,
             Kind::Invalid => StatusCode::BAD_REQUEST,
             Kind::Refused => StatusCode::UNPROCESSABLE_ENTITY,
+            Kind::TooMany => StatusCode::TOO_MANY_REQUESTS,
             Kind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -202,6 +209,10 @@ impl Error {
                 let h = heading("Not recorded");
                 (format!("Error: {h}"), message(h, &paragraphs, back))
             }
+            Kind::TooMany => {
+                let h = heading("Please wait");
+                (h.to_string(), message(h, &paragraphs, back))
+            }
             Kind::Internal => (
                 "Error".to_string(),
                 message(
@@ -234,6 +245,7 @@ impl Error {
             Kind::NotFound => ("not-found", "Not found"),
             Kind::Invalid => ("invalid", "The request is not valid"),
             Kind::Refused => ("refused", "The request was refused"),
+            Kind::TooMany => ("too-many", "Already running: wait for it to finish"),
             Kind::Internal => ("internal", "Sorry, there is a problem with the service"),
         });
         let detail = match self.0.kind {

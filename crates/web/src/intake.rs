@@ -230,7 +230,11 @@ pub async fn submit(
             }
             Ok(Intake::PossibleMatches(matches)) => {
                 let body = render_matches(&who, &form, &matches);
-                Html(ui::page("Is this a child already known?", body)).into_response()
+                // The possible matches (names, dates of birth, UPNs) are views of them.
+                let shown = crate::access_log::Shows(matches.iter().map(|m| m.case).collect());
+                let mut r = Html(ui::page("Is this a child already known?", body)).into_response();
+                r.extensions_mut().insert(shown);
+                r
             }
             Err(IntakeError::Invalid(errors)) => {
                 let errors: Vec<(&'static str, String)> = errors

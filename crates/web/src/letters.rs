@@ -199,9 +199,15 @@ pub async fn issue(
             return not_found();
         };
         let today = england_today();
+        // No letter of this kind for the case as it stands (say, a plan's letter with no
+        // plan): what is missing, not a server error.
         let d = match draft(kind, c, today) {
             Ok(d) => d,
-            Err(e) => return crate::Error::internal(e).into_response(),
+            Err(e) => {
+                return crate::Error::refused(e.to_string())
+                    .heading("There is no letter to write yet")
+                    .into_response();
+            }
         };
         let email = Some(field("email")).filter(|e| !e.is_empty());
         let to = Some(field("to")).filter(|t| !t.is_empty()).unwrap_or_else(|| addressees(&p));

@@ -31,6 +31,7 @@ pub mod settings;
 pub mod setup;
 pub(crate) mod shell;
 pub mod steps;
+pub mod throttle;
 pub mod trajectories;
 pub mod ui;
 pub mod views;
@@ -63,6 +64,33 @@ pub struct AppState {
     pub kpi: Arc<sendscope_app::figures::Kpi>,
     /// The one-time set-up link's secret, on an empty database: taken when it is used.
     pub setup_token: Arc<std::sync::Mutex<Option<String>>>,
+    /// Failed sign-ins by the device they came from.
+    pub sign_in_throttle: Arc<std::sync::Mutex<throttle::Throttle>>,
+    /// Who is running one of the expensive pages now (one run each at a time).
+    pub running: Arc<Running>,
+}
+
+/// The users running an expensive page now.
+#[derive(Debug, Default)]
+pub struct Running(std::sync::Mutex<std::collections::HashSet<String>>);
+
+/// A user's run, ended when dropped.
+pub struct RunningGuard(Arc<Running>, String);
+
+impl Running {
+    /// Starts a run for `user`, unless they have one going.
+    pub fn start(self: &Arc<Self>, user: &str) -> Option<RunningGuard> {
+        let mut set = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        set.insert(user.to_string())
+            .then(|| RunningGuard(self.clone(), user.to_string()))
+    }
+}
+
+impl Drop for RunningGuard {
+    fn drop(&mut self) {
+        let mut set = self.0.0.lock().unwrap_or_else(|p| p.into_inner());
+        set.remove(&self.1);
+    }
 }
 
 /// How many requests do store work at once: the store's connection pool size.
@@ -102,6 +130,17 @@ pub fn router_with_setup(
             }
         });
     }
+    let state = AppState {
+        access_log: Arc::new(access_log::AccessLogger::start(store.clone())),
+        filter_options: Arc::default(),
+        kpi,
+        admission: Arc::new(tokio::sync::Semaphore::new(CONCURRENT_STORE_WORK)),
+        store,
+        secure_cookies,
+        setup_token: Arc::new(std::sync::Mutex::new(setup_token)),
+        sign_in_throttle: Arc::default(),
+        running: Arc::default(),
+    };
     Router::new()
         .route("/", get(home))
         .route("/sign-in", get(auth::sign_in_form).post(auth::sign_in))
@@ -229,31 +268,54 @@ pub fn router_with_setup(
         .route("/api/{*rest}", get(api::no_route))
         .route("/assets/{*path}", get(asset))
         .route("/healthz", get(|| async { "ok" }))
-        .with_state(AppState {
-            access_log: Arc::new(access_log::AccessLogger::start(store.clone())),
-            filter_options: Arc::default(),
-            kpi,
-            admission: Arc::new(tokio::sync::Semaphore::new(CONCURRENT_STORE_WORK)),
-            store,
-            secure_cookies,
-            setup_token: Arc::new(std::sync::Mutex::new(setup_token)),
-        })
+        .with_state(state.clone())
         // `track` renders errors for the surface that asked; the policy goes on whatever
         // it answers.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            access_log::log_views,
+        ))
         .layer(axum::middleware::from_fn(requests::track))
-        .layer(axum::middleware::map_response(content_security_policy))
+        .layer(axum::middleware::from_fn(move |req, next| {
+            security_headers(req, next, secure_cookies)
+        }))
 }
 
 /// Every response may load only this service's own files: no inline script or style,
-/// nothing from elsewhere. GOV.UK Frontend needs nothing more (its fonts and images are
-/// served from `/assets/`, its scripts start from `/assets/sendscope/`).
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'";
+/// nothing from elsewhere, no plugins, no `<base>` to move links, forms posted only here,
+/// and never framed by another site. GOV.UK Frontend needs nothing more (its fonts and
+/// images are served from `/assets/`, its scripts start from `/assets/sendscope/`).
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-async fn content_security_policy(mut r: Response) -> Response {
-    r.headers_mut().insert(
-        header::CONTENT_SECURITY_POLICY,
-        header::HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-    );
+/// The headers every response carries: the content security policy, no guessing of
+/// content types, no referrer sent elsewhere, no framing; HSTS when served over HTTPS
+/// (`secure`); and, on everything but the service's own static files, no caching, since
+/// pages and answers may hold a child's personal data.
+async fn security_headers(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+    secure: bool,
+) -> Response {
+    let asset = req.uri().path().starts_with("/assets/");
+    let mut r = next.run(req).await;
+    let h = r.headers_mut();
+    let set = |h: &mut header::HeaderMap, k: header::HeaderName, v: &'static str| {
+        h.insert(k, header::HeaderValue::from_static(v));
+    };
+    set(h, header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY);
+    set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(h, header::REFERRER_POLICY, "no-referrer");
+    set(h, header::X_FRAME_OPTIONS, "DENY");
+    if secure {
+        set(
+            h,
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=31536000; includeSubDomains",
+        );
+    }
+    if !asset {
+        set(h, header::CACHE_CONTROL, "no-store");
+    }
     r
 }
 
@@ -265,9 +327,11 @@ pub async fn serve(
     setup_token: Option<String>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // Each request knows the address it came from (sign-in throttles by it).
     axum::serve(
         listener,
-        router_with_setup(store, secure_cookies, setup_token),
+        router_with_setup(store, secure_cookies, setup_token)
+            .into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
     .await

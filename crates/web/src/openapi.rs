@@ -94,7 +94,7 @@ fn add_payload_schemas(doc: &mut Value) {
             .into()
     };
     doc["components"]["schemas"]["StepRequest"]["oneOf"] =
-        alternatives(&|t| sendscope_app::steps::step_types().any(|s| s == t));
+        alternatives(&|t| sendscope_app::steps::api_step_types().any(|s| s == t));
     doc["paths"]["/api/v1/provisions/{id}/steps"]["post"]["requestBody"]["content"]["application/json"]
         ["schema"]["oneOf"] = alternatives(&|t| t.starts_with("provision."));
 }

@@ -236,13 +236,44 @@ fn planning(
     Ok((on, cohort, data))
 }
 
+/// Area-wide placement is work of seconds at scale: only for the roles that plan places
+/// (caseworkers, team managers, commissioners), and one run at a time for each user, so
+/// that nobody can slow the service for everyone else.
+fn planning_allowed(
+    who: &crate::auth::SignedIn,
+    running: &std::sync::Arc<crate::Running>,
+) -> Result<crate::RunningGuard, Box<Response>> {
+    let p = &who.principal;
+    if !authorise(p, Action::View, Resource::Placement { area: p.area }).allowed() {
+        return Err(Box::new(
+            crate::Error::forbidden(
+                "Placement planning is for caseworkers, team managers and commissioners.",
+            )
+            .into_response(),
+        ));
+    }
+    running.start(who.username.as_str()).ok_or_else(|| {
+        Box::new(
+            crate::Error::too_many(
+                "You already have a placement run going: wait for it to finish, then try again.",
+            )
+            .into_response(),
+        )
+    })
+}
+
 /// GET /placement?cohort=awaiting|all&on=: the best allocation, exactly.
 pub async fn area(
     State(app): State<AppState>,
     visitor: Visitor,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
+    let running = app.running.clone();
     blocking(&app, visitor, move |store, who| {
+        let _run = match planning_allowed(&who, &running) {
+            Ok(g) => g,
+            Err(r) => return *r,
+        };
         let (on, cohort, data) =
             match planning(store, who.principal.area, &q, "Placement", "/placement") {
                 Ok(x) => x,
@@ -396,7 +427,12 @@ pub async fn scenario(
     visitor: Visitor,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
+    let running = app.running.clone();
     blocking(&app, visitor, move |store, who| {
+        let _run = match planning_allowed(&who, &running) {
+            Ok(g) => g,
+            Err(r) => return *r,
+        };
         let (on, cohort, data) = match planning(
             store,
             who.principal.area,

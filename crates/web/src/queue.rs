@@ -113,12 +113,19 @@ fn body(
     store: &dyn Store,
     who: &SignedIn,
     params: &HashMap<String, String>,
-) -> Result<Option<Markup>, StoreError> {
+) -> Result<Option<(Markup, crate::access_log::Shows)>, StoreError> {
     let p = &who.principal;
     let a = ask(params);
     let Some((_, list)) = queue(store, p, &a)? else {
         return Ok(None);
     };
+    // Each child on the queue (their name, what is due) is a view of their record.
+    let mut shown: Vec<sendscope_domain::ids::CaseId> = list
+        .iter()
+        .filter_map(|i| sendscope_domain::ids::CaseId::parse(&i.case).ok())
+        .collect();
+    shown.sort();
+    shown.dedup();
     let manager = manages(p);
     let whose = if manager {
         "your team's cases"
@@ -191,38 +198,41 @@ fn body(
         (section("Due in the next 7 days", &|d| (0..=7).contains(&d)))
         (section("Due in 8 to 14 days", &|d| (8..=HORIZON).contains(&d)))
     };
-    Ok(Some(html! {
-        @if let Some(n) = moved {
-            (ui::notification_banner("Done", html! { p.govuk-notification-banner__heading { (n) " " @if n == 1 { "child" } @else { "children" } " moved." } }, true))
-        }
-        h1.govuk-heading-l { "Work queue" }
-        p.govuk-body { "Statutory deadlines on " (whose) " that are overdue or due in the next 14 days, most urgent first." }
-        @if manager {
-            (caseload_table(&loads))
-            p.govuk-body { (ui::link("/caseloads.csv", "Download the caseloads (CSV)")) }
-        }
-        form method="get" action="/queue" {
+    Ok(Some((
+        html! {
+            @if let Some(n) = moved {
+                (ui::notification_banner("Done", html! { p.govuk-notification-banner__heading { (n) " " @if n == 1 { "child" } @else { "children" } " moved." } }, true))
+            }
+            h1.govuk-heading-l { "Work queue" }
+            p.govuk-body { "Statutory deadlines on " (whose) " that are overdue or due in the next 14 days, most urgent first." }
             @if manager {
-                (ui::select("caseworker", "Caseworker", &worker_options, "Any", &chosen_worker))
+                (caseload_table(&loads))
+                p.govuk-body { (ui::link("/caseloads.csv", "Download the caseloads (CSV)")) }
             }
-            (ui::select("step", "Step", &step_options, "Any", &a.step))
-            (ui::select("when", "When", &[("overdue".into(), "Overdue".into()), ("week".into(), "Due this week".into())], "Overdue or due in 14 days", &a.when))
-            (ui::submit("Filter"))
-        }
-        p.govuk-body { (ui::link(&format!("/queue.csv?{query}"), "Download this queue (CSV)")) }
-        @if manager {
-            form method="post" action="/queue/reassign" novalidate {
-                (ui::csrf(&who.session.csrf))
+            form method="get" action="/queue" {
+                @if manager {
+                    (ui::select("caseworker", "Caseworker", &worker_options, "Any", &chosen_worker))
+                }
+                (ui::select("step", "Step", &step_options, "Any", &a.step))
+                (ui::select("when", "When", &[("overdue".into(), "Overdue".into()), ("week".into(), "Due this week".into())], "Overdue or due in 14 days", &a.when))
+                (ui::submit("Filter"))
+            }
+            p.govuk-body { (ui::link(&format!("/queue.csv?{query}"), "Download this queue (CSV)")) }
+            @if manager {
+                form method="post" action="/queue/reassign" novalidate {
+                    (ui::csrf(&who.session.csrf))
+                    (sections)
+                    h2.govuk-heading-m { "Move the children ticked" }
+                    (ui::select_question(&ui::Question::new("to", "To caseworker"), &worker_options, Some("Choose a caseworker"), ""))
+                    (ui::textarea(&ui::Question { hint: Some("For example, Amy is leaving; caseloads evened out"), ..ui::Question::new("reason", "Why are they moving?") }, "", 2, ""))
+                    (ui::submit("Move the children"))
+                }
+            } @else {
                 (sections)
-                h2.govuk-heading-m { "Move the children ticked" }
-                (ui::select_question(&ui::Question::new("to", "To caseworker"), &worker_options, Some("Choose a caseworker"), ""))
-                (ui::textarea(&ui::Question { hint: Some("For example, Amy is leaving; caseloads evened out"), ..ui::Question::new("reason", "Why are they moving?") }, "", 2, ""))
-                (ui::submit("Move the children"))
             }
-        } @else {
-            (sections)
-        }
-    }))
+        },
+        crate::access_log::Shows(shown),
+    )))
 }
 
 /// GET /queue
@@ -233,7 +243,11 @@ pub async fn show(
 ) -> Response {
     with_user(&app, visitor, move |store, who| {
         match body(store, &who, &params) {
-            Ok(Some(b)) => Html(ui::page("Work queue", b)).into_response(),
+            Ok(Some((b, shown))) => {
+                let mut r = Html(ui::page("Work queue", b)).into_response();
+                r.extensions_mut().insert(shown);
+                r
+            }
             Ok(None) => {
                 crate::Error::forbidden("Work queues are for caseworkers and team managers.")
                     .into_response()
@@ -266,7 +280,15 @@ pub async fn download(
 ) -> Response {
     with_user(&app, visitor, move |store, who| {
         match queue(store, &who.principal, &ask(&params)) {
-            Ok(Some((_, list))) => csv("work-queue.csv", queue_csv(&list)),
+            Ok(Some((_, list))) => {
+                let mut r = csv("work-queue.csv", queue_csv(&list));
+                r.extensions_mut().insert(crate::access_log::Shows(
+                    list.iter()
+                        .filter_map(|i| sendscope_domain::ids::CaseId::parse(&i.case).ok())
+                        .collect(),
+                ));
+                r
+            }
             Ok(None) => {
                 crate::Error::forbidden("Work queues are for caseworkers and team managers.")
                     .into_response()

@@ -80,7 +80,15 @@ where
     let store = app.store.clone();
     let r = app
         .blocking(move || match visitor.signed_in(store.as_ref()) {
-            Some(who) => for_viewer(viewer(store.as_ref(), &who), || f(store.as_ref(), who)),
+            Some(who) => {
+                let to = crate::access_log::ShownTo {
+                    username: who.username.to_string(),
+                    role: who.principal.role.as_str().to_string(),
+                };
+                let mut r = for_viewer(viewer(store.as_ref(), &who), || f(store.as_ref(), who));
+                r.extensions_mut().insert(to);
+                r
+            }
             None => Redirect::to("/sign-in").into_response(),
         })
         .await;

@@ -16,8 +16,17 @@ fn num(x: Option<f64>) -> String {
         .unwrap_or_else(|| "none".into())
 }
 
-/// Planned (dashed) against actual (solid), per month.
-fn chart(p: &Progress, n: usize) -> Markup {
+/// Whether a month's actual rate is suppressed: either of its counts is small.
+fn hidden(x: &sendscope_kpi::trajectory::Point, suppress: u64) -> bool {
+    [x.numerator, x.denominator]
+        .into_iter()
+        .flatten()
+        .any(|v| v > 0 && v < suppress)
+}
+
+/// Planned (dashed) against actual (solid), per month; a suppressed month's actual is not
+/// drawn (the line would give it away).
+fn chart(p: &Progress, n: usize, suppress: u64) -> Markup {
     let w = 40 + 30 * p.points.len() as u32;
     let top = p
         .points
@@ -41,7 +50,7 @@ fn chart(p: &Progress, n: usize) -> Markup {
             title id=(id) { (p.trajectory.name) ": planned (dashed) and actual (solid) by month; the table below has the figures" }
             line x1="40" y1="170" x2=(w) y2="170" stroke="#0b0c0c" {}
             polyline points=(line(&|x| x.planned)) fill="none" stroke="#505a5f" stroke-dasharray="6 4" stroke-width="2" {}
-            polyline points=(line(&|x| x.actual)) fill="none" stroke="#1d70b8" stroke-width="3" {}
+            polyline points=(line(&|x| x.actual.filter(|_| !hidden(x, suppress)))) fill="none" stroke="#1d70b8" stroke-width="3" {}
             text x="0" y="24" font-size="12" { (format!("{top:.0}")) }
             text x="0" y="172" font-size="12" { "0" }
         }
@@ -86,14 +95,15 @@ fn html(list: &[Progress], suppress: u64) -> Markup {
                     .map(|d| d.format("%B %Y").to_string())
                     .unwrap_or_else(|| "not at the rate achieved".into())),
             ]))
-            (chart(p, n))
+            (chart(p, n, suppress))
             (ui::table(
                 "Planned and actual by month",
                 &[ui::col("Month"), ui::num_col("Planned"), ui::num_col("Actual"), ui::num_col("Numerator"), ui::num_col("Denominator")],
                 p.points.iter().map(|x| html! {
                     (ui::row_head(&x.month))
                     (ui::num(num(x.planned)))
-                    (ui::num(if x.denominator.is_some_and(|d| d > 0 && d < suppress) {
+                    // Hidden when either count is: the rate beside one would give it away.
+                    (ui::num(if hidden(x, suppress) {
                         "c".into()
                     } else {
                         x.actual.map(|v| format!("{v:.1}")).unwrap_or_default()

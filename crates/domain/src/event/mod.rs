@@ -221,9 +221,48 @@ pub fn payload_digest(payload: &[u8]) -> [u8; 32] {
     sha2::Sha256::digest(payload).into()
 }
 
+/// Whether encoded JSON holds a NUL character (`\u0000`, told apart from an escaped
+/// backslash followed by the text "u0000").
+fn json_has_nul(json: &[u8]) -> bool {
+    let mut i = 0;
+    while i < json.len() {
+        if json[i] == b'\\' {
+            if json.get(i + 1) == Some(&b'u') && json.get(i + 2..i + 6) == Some(b"0000") {
+                return true;
+            }
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    false
+}
+
+/// The largest payload an event may carry: a whole EHC plan's text fits many times over;
+/// more is a mistake or an attack, refused before it reaches the database.
+pub const MAX_PAYLOAD_BYTES: usize = 1 << 20;
+
 impl PreparedEvent {
     pub fn new(event: NewEvent) -> Result<Self, DomainError> {
         let payload = event.body.encode()?;
+        if payload.len() > MAX_PAYLOAD_BYTES {
+            return Err(DomainError::Refused(format!(
+                "this {} is {} KB, more than the {} KB a record can hold: shorten the text, or attach long documents instead",
+                event.body.event_type(),
+                payload.len() / 1024,
+                MAX_PAYLOAD_BYTES / 1024
+            )));
+        }
+        // JSON writes a NUL character as \u0000: no text a person typed holds one, and
+        // PostgreSQL cannot store it.
+        let nul =
+            json_has_nul(&payload) || event.reason.as_deref().is_some_and(|r| r.contains('\0'));
+        if nul {
+            return Err(DomainError::Refused(
+                "the text holds a NUL character (code 0), which is not text: remove it and try again"
+                    .into(),
+            ));
+        }
         let payload_digest = payload_digest(&payload);
         Ok(PreparedEvent {
             event,
@@ -453,6 +492,13 @@ impl EventBody {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_nul_character_is_found_and_a_backslash_before_u0000_is_not_one() {
+        assert!(json_has_nul(br#"{"a":"x\u0000"}"#));
+        assert!(!json_has_nul(br#"{"a":"x\\u0000"}"#));
+        assert!(json_has_nul(br#"{"a":"\\\u0000"}"#));
+    }
+
     use super::*;
 
     #[test]

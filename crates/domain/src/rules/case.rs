@@ -519,6 +519,29 @@ pub(super) fn check_case(
                     "{e:?} is not an email address: write it as name@example.org, or leave it out to post the letter"
                 ));
             }
+            // Never to someone a court order bars from the child's information, whatever
+            // the form says: not by name, not to their email address.
+            if let Some(r) = &c.court_restriction {
+                let to = l.to.to_lowercase();
+                let barred = c
+                    .related
+                    .iter()
+                    .filter(|p| r.restricted_persons.contains(&p.person));
+                for p in barred {
+                    let named =
+                        !p.name.trim().is_empty() && to.contains(&p.name.trim().to_lowercase());
+                    let emailed = p
+                        .email
+                        .as_deref()
+                        .zip(l.email.as_deref())
+                        .is_some_and(|(a, b)| a.trim().eq_ignore_ascii_case(b.trim()));
+                    if named || emailed {
+                        return refuse(
+                            "a court order bars this person from the child's information: the letter cannot go to them. Address it to the people the record shows",
+                        );
+                    }
+                }
+            }
             Ok(())
         }
         E::LetterSent(x) => match c.letters.iter().find(|l| l.letter == x.letter) {

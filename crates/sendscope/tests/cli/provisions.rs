@@ -214,6 +214,39 @@ fn approval_gate(db: Db) {
         page.contains("Placement needed now") && !page.contains(&case),
         "no case reference for the board"
     );
+    // Families and schools see that there were overrides, never the reasons staff wrote.
+    for who in ["parent", "school"] {
+        let cookie = sign_in(port, who);
+        let (status, _, page) = http(port, "GET", "/compliance", &cookie, "");
+        assert_eq!(status, 200, "{who}");
+        assert!(
+            page.contains("Overrides") && !page.contains("Placement needed now"),
+            "{who}: {page}"
+        );
+    }
+    // A resourced provision named by its school alone cannot be checked against its
+    // approval: refused as ambiguous, nothing written.
+    let before = event_counts(&db.url, &case);
+    let ambiguous = named.replace(&format!(",\"provision\":\"{provision}\""), "");
+    assert!(!ambiguous.contains("provision\":\""), "{ambiguous}");
+    let (status, answer) = api_post(port, &steps, &manager, &ambiguous);
+    assert_eq!(status, 422, "{answer}");
+    assert!(
+        answer.contains("name the SEN unit or resourced provision itself"),
+        "{answer}"
+    );
+    assert_eq!(event_counts(&db.url, &case), before, "nothing written");
+    // Letters are issued only as sendscope drafts them: not with words sent to the API.
+    let letter = format!(
+        r#"{{"type":"case.letter_issued","payload":{{"letter":1,"kind":"decision_to_assess","on":"{today}","to":"Anyone","email":"someone@example.com","subject":"Any words","sections":[]}}}}"#
+    );
+    let (status, answer) = api_post(port, &steps, &manager, &letter);
+    assert_eq!(status, 422, "{answer}");
+    assert!(
+        answer.contains("letters are issued as sendscope drafts them"),
+        "{answer}"
+    );
+    assert_eq!(event_counts(&db.url, &case), before, "nothing written");
     server.kill().expect("stop");
     server.wait().expect("reaped");
 }

@@ -280,3 +280,62 @@ fn serve_demo_shows_the_areas_headline_counts() {
         "the demo's 60 plans are shown: {page}"
     );
 }
+
+/// The database, its access log and the exports hold children's records: readable and
+/// writable by their owner only, never by every account on the machine.
+#[cfg(unix)]
+#[test]
+fn records_and_exports_are_private_files() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("private.db");
+    let url = format!("sqlite://{}", db.display());
+    let (code, _, err) = run(&["--database-url", &url, "area", "add", "--la-code", "831"]);
+    assert_eq!(code, 0, "{err}");
+    // A reason a spreadsheet would take for a formula stays text in the CSV export.
+    {
+        let s = sendscope_store::open(&url).expect("opens");
+        let area = sendscope_app::setup::find_area(s.as_ref(), Some("831")).expect("area");
+        s.append(&[sendscope_domain::NewEvent {
+            stream: sendscope_domain::StreamRef::area(area),
+            area,
+            body: sendscope_domain::EventBody::DesignatedOfficersRecorded(
+                sendscope_domain::event::DesignatedOfficers {
+                    from: chrono::NaiveDate::from_ymd_opt(2025, 9, 1).expect("date"),
+                    medical: true,
+                    clinical: true,
+                    social_care: Some(false),
+                },
+            ),
+            actor: sendscope_domain::Actor::parse("user:admin").expect("actor"),
+            effective_date: chrono::NaiveDate::from_ymd_opt(2025, 9, 1).expect("date"),
+            reason: Some("=HYPERLINK(\"http://example.com\")".into()),
+            recorded_at: None,
+        }])
+        .expect("recorded");
+    }
+    let out = dir.path().join("events.csv");
+    let (code, _, err) = run(&[
+        "--database-url",
+        &url,
+        "export",
+        "events",
+        "--format",
+        "csv",
+        "--output",
+        out.to_str().expect("path"),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let csv = std::fs::read_to_string(&out).expect("export");
+    assert!(
+        csv.contains("'=HYPERLINK")
+            && !csv.contains(",=HYPERLINK")
+            && !csv.contains(",\"=HYPERLINK"),
+        "{csv}"
+    );
+    let access_log = std::path::PathBuf::from(format!("{}-access-log", db.display()));
+    for f in [&db, &access_log, &out] {
+        let mode = std::fs::metadata(f).expect("exists").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}: {mode:o}", f.display());
+    }
+}
