@@ -7,15 +7,89 @@ use sendscope_domain::event::StaffJob;
 
 pub(crate) fn audit_command(url: &str, what: AuditCommand) -> anyhow::Result<()> {
     match what {
-        AuditCommand::Verify => {
+        AuditCommand::Keygen { output } => {
+            let seed = random_seed();
+            let mut f = crate::private_file(&output)?;
+            writeln!(f, "{}", hex::encode(seed))
+                .with_context(|| format!("writing {}", output.display()))?;
+            outln!(
+                "A checkpoint key is in {} (keep it outside the database, readable by this service only). Its public key, to publish: {}",
+                output.display(),
+                sendscope_domain::chain::Checkpoint::public_key_of(&seed)
+            );
+            Ok(())
+        }
+        AuditCommand::Checkpoint { key, output } => {
+            let text = std::fs::read_to_string(&key)
+                .with_context(|| format!("cannot read the key {}", key.display()))?;
+            let seed: [u8; 32] = hex::decode(text.trim())
+                .ok()
+                .and_then(|b| b.try_into().ok())
+                .with_context(|| {
+                    format!(
+                        "{} is not a checkpoint key (64 hex digits): make one with `sendscope audit keygen`",
+                        key.display()
+                    )
+                })?;
+            let store = open(url)?;
+            // Only a history that verifies is signed.
+            let r = verified(store.as_ref(), "no checkpoint was made")?;
+            let (Some(head), true) = (r.head.as_deref(), r.events > 0) else {
+                bail!("the database has no events yet: there is nothing to sign");
+            };
+            let head: [u8; 32] = hex::decode(head)
+                .ok()
+                .and_then(|b| b.try_into().ok())
+                .context("the chain's head is not a hash")?;
+            // Events are numbered from 1 without gaps (verified above): the last is the count.
+            let seq = r.events;
+            let cp = sendscope_domain::chain::Checkpoint::sign(
+                &seed,
+                seq,
+                &head,
+                &sendscope_domain::Instant::now().to_string(),
+            );
+            let json = serde_json::to_string_pretty(&cp)?;
+            if let Some(path) = output {
+                let mut f = crate::private_file(&path)?;
+                writeln!(f, "{json}").with_context(|| format!("writing {}", path.display()))?;
+            }
+            outln!("{json}");
+            Ok(())
+        }
+        AuditCommand::Verify {
+            checkpoint,
+            public_key,
+        } => {
             let store = open(url)?;
             let t = Clock::now();
-            let r = sendscope_store::verify(store.as_ref())?;
-            if let Some(b) = r.first_break {
-                bail!(
-                    "the event history fails verification at event {}: {} (events before it verified)",
-                    b.seq,
-                    b.problem
+            let r = verified(store.as_ref(), "events before it verified")?;
+            for path in &checkpoint {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read {}", path.display()))?;
+                let cp: sendscope_domain::chain::Checkpoint = serde_json::from_str(&text)
+                    .with_context(|| format!("{} is not a checkpoint", path.display()))?;
+                cp.check_signature(public_key.as_deref())
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+                match sendscope_store::check_checkpoint(store.as_ref(), &cp)? {
+                    sendscope_store::CheckpointVerdict::Holds => {}
+                    sendscope_store::CheckpointVerdict::Rewritten => bail!(
+                        "the history was rewritten: event {} is not the one the checkpoint of {} signed ({})",
+                        cp.seq,
+                        cp.made_at,
+                        path.display()
+                    ),
+                    sendscope_store::CheckpointVerdict::CutShort { last } => bail!(
+                        "events were removed: the history ends at event {last}, but the checkpoint of {} signed event {} ({})",
+                        cp.made_at,
+                        cp.seq,
+                        path.display()
+                    ),
+                }
+                outln!(
+                    "The history up to event {} is the one the checkpoint of {} signed.",
+                    cp.seq,
+                    cp.made_at
                 );
             }
             outln!(
@@ -332,4 +406,29 @@ pub(crate) fn token_command(url: &str, what: TokenCommand) -> anyhow::Result<()>
         }
     }
     Ok(())
+}
+
+/// 32 random bytes for a signing key: two version-4 UUIDs (244 random bits; Ed25519
+/// hashes its seed), as the service's other secrets are made.
+fn random_seed() -> [u8; 32] {
+    let mut seed = [0u8; 32];
+    seed[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+    seed[16..].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+    seed
+}
+
+/// The chain verified, or the first event that fails, with what that means (`then`).
+fn verified(
+    store: &dyn sendscope_store::Store,
+    then: &str,
+) -> anyhow::Result<sendscope_store::VerifyReport> {
+    let r = sendscope_store::verify(store)?;
+    if let Some(b) = r.first_break {
+        bail!(
+            "the event history fails verification at event {}: {} ({then})",
+            b.seq,
+            b.problem
+        );
+    }
+    Ok(r)
 }

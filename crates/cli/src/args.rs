@@ -846,8 +846,32 @@ pub(crate) struct DemoArgs {
 
 #[derive(Subcommand, Debug)]
 pub(crate) enum AuditCommand {
-    /// Recompute the hash chain and name the first event that does not match.
-    Verify,
+    /// Recompute the hash chain and name the first event that does not match; with
+    /// --checkpoint, also prove the history up to each earlier checkpoint was neither
+    /// rewritten nor cut short.
+    Verify {
+        /// A checkpoint made earlier (`sendscope audit checkpoint`); may be repeated.
+        #[arg(long)]
+        checkpoint: Vec<std::path::PathBuf>,
+        /// The area's published public key (hex): checkpoints must be signed by it.
+        #[arg(long)]
+        public_key: Option<String>,
+    },
+    /// Makes a signing key for checkpoints, kept outside the database (a file readable by
+    /// its owner only); prints its public key to publish.
+    Keygen {
+        #[arg(long)]
+        output: std::path::PathBuf,
+    },
+    /// Signs the chain's head now with the key: a checkpoint to keep and hand out (run it
+    /// on a schedule, e.g. hourly from cron or a systemd timer).
+    Checkpoint {
+        #[arg(long)]
+        key: std::path::PathBuf,
+        /// Write it here too (default: standard output only).
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -138,3 +138,118 @@ impl ChainVerifier {
         }
     }
 }
+
+/// A signed checkpoint of the chain: the head's sequence number and hash when it was
+/// made, signed with a key kept outside the database (Ed25519). Whoever holds one can
+/// later prove the history up to it was not rewritten (a rewrite, even one re-hashed to
+/// a consistent chain, changes the hash at that sequence number) nor cut short.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Checkpoint {
+    pub seq: u64,
+    /// The hash of event `seq`, hex.
+    pub head: String,
+    /// When it was made (UTC, the service's canonical form).
+    pub made_at: String,
+    /// The Ed25519 public key that signed it, hex.
+    pub public_key: String,
+    /// The signature over [`Checkpoint::message`], hex.
+    pub signature: String,
+}
+
+impl Checkpoint {
+    /// The bytes signed: a tag, the sequence number, the head and the time, one a line.
+    pub fn message(seq: u64, head: &str, made_at: &str) -> Vec<u8> {
+        format!("sendscope/checkpoint/v1\n{seq}\n{head}\n{made_at}\n").into_bytes()
+    }
+
+    /// Signs the head `(seq, head)` with the key whose 32-byte seed is `seed`.
+    pub fn sign(seed: &[u8; 32], seq: u64, head: &[u8; 32], made_at: &str) -> Checkpoint {
+        use ed25519_dalek::Signer;
+        let key = ed25519_dalek::SigningKey::from_bytes(seed);
+        let head = hex::encode(head);
+        let signature = key.sign(&Checkpoint::message(seq, &head, made_at));
+        Checkpoint {
+            seq,
+            head,
+            made_at: made_at.to_string(),
+            public_key: hex::encode(key.verifying_key().to_bytes()),
+            signature: hex::encode(signature.to_bytes()),
+        }
+    }
+
+    /// The public key of a seed, hex.
+    pub fn public_key_of(seed: &[u8; 32]) -> String {
+        hex::encode(
+            ed25519_dalek::SigningKey::from_bytes(seed)
+                .verifying_key()
+                .to_bytes(),
+        )
+    }
+
+    /// Checks the signature, by the key it names or (`pinned`) the one the area
+    /// publishes: a checkpoint anyone could have made proves nothing.
+    pub fn check_signature(&self, pinned: Option<&str>) -> Result<(), String> {
+        if let Some(k) = pinned
+            && !k.trim().eq_ignore_ascii_case(&self.public_key)
+        {
+            return Err(format!(
+                "the checkpoint was signed by the key {}, not the one given ({})",
+                self.public_key,
+                k.trim()
+            ));
+        }
+        let key: [u8; 32] = hex::decode(&self.public_key)
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or("the checkpoint's public key is not 32 bytes of hex")?;
+        let sig: [u8; 64] = hex::decode(&self.signature)
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or("the checkpoint's signature is not 64 bytes of hex")?;
+        let key = ed25519_dalek::VerifyingKey::from_bytes(&key)
+            .map_err(|_| "the checkpoint's public key is not an Ed25519 key".to_string())?;
+        key.verify_strict(
+            &Checkpoint::message(self.seq, &self.head, &self.made_at),
+            &ed25519_dalek::Signature::from_bytes(&sig),
+        )
+        .map_err(|_| {
+            "the checkpoint's signature does not match what it says: it was altered, or not made by sendscope".to_string()
+        })
+    }
+}
+
+#[cfg(test)]
+mod checkpoint_tests {
+    use super::*;
+
+    #[test]
+    fn a_checkpoint_proves_what_it_says_and_nothing_else() {
+        let seed = [9u8; 32];
+        let c = Checkpoint::sign(&seed, 42, &[1u8; 32], "2026-12-07T06:00:00Z");
+        assert_eq!(c.check_signature(None), Ok(()));
+        assert_eq!(
+            c.check_signature(Some(&Checkpoint::public_key_of(&seed))),
+            Ok(())
+        );
+        assert!(
+            c.check_signature(Some(&Checkpoint::public_key_of(&[8u8; 32])))
+                .is_err()
+        );
+        for altered in [
+            Checkpoint {
+                seq: 41,
+                ..c.clone()
+            },
+            Checkpoint {
+                head: hex::encode([2u8; 32]),
+                ..c.clone()
+            },
+            Checkpoint {
+                made_at: "2026-12-08T06:00:00Z".into(),
+                ..c.clone()
+            },
+        ] {
+            assert!(altered.check_signature(None).is_err(), "{altered:?}");
+        }
+    }
+}

@@ -363,6 +363,41 @@ pub fn for_each_event(
 }
 
 /// Recomputes the hash chain and payload digests, naming the first event at fault.
+/// What an earlier checkpoint says of the history as it is now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckpointVerdict {
+    /// The event it names is there with the hash it signed.
+    Holds,
+    /// The event it names has another hash: the history up to it was rewritten (even if
+    /// the chain was re-hashed to be consistent again).
+    Rewritten,
+    /// The history ends before the event it names: events were removed.
+    CutShort { last: u64 },
+}
+
+/// Checks the history against a checkpoint (its signature is the caller's to check; the
+/// chain's own consistency is [`verify`]'s).
+pub fn check_checkpoint(
+    store: &dyn Store,
+    cp: &sendscope_domain::chain::Checkpoint,
+) -> Result<CheckpointVerdict> {
+    let mut after = 0u64;
+    loop {
+        let page = store.events_after(after, 20_000)?;
+        let Some(last) = page.last() else {
+            return Ok(CheckpointVerdict::CutShort { last: after });
+        };
+        if let Some(e) = page.iter().find(|e| e.seq >= cp.seq) {
+            return Ok(if e.seq == cp.seq && hex::encode(e.hash) == cp.head {
+                CheckpointVerdict::Holds
+            } else {
+                CheckpointVerdict::Rewritten
+            });
+        }
+        after = last.seq;
+    }
+}
+
 pub fn verify(store: &dyn Store) -> Result<VerifyReport> {
     let mut v = ChainVerifier::default();
     let mut first_break = None;

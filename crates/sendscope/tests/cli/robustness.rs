@@ -339,3 +339,142 @@ fn records_and_exports_are_private_files() {
         assert_eq!(mode, 0o600, "{}: {mode:o}", f.display());
     }
 }
+
+/// Runs SQL as someone with write access to the database would, its guards dropped.
+fn tamper(url: &str, sql: &str) {
+    if url.starts_with("sqlite") {
+        let c = rusqlite::Connection::open(url.trim_start_matches("sqlite://")).expect("open");
+        c.execute_batch(&format!(
+            "DROP TRIGGER IF EXISTS events_no_update; DROP TRIGGER IF EXISTS events_no_delete; {sql}"
+        ))
+        .expect("tamper");
+    } else {
+        let mut c = ::postgres::Client::connect(url, ::postgres::NoTls).expect("connect");
+        c.batch_execute(&format!(
+            "ALTER TABLE events DISABLE TRIGGER events_append_only; {sql}"
+        ))
+        .expect("tamper");
+    }
+}
+
+fn blob(url: &str, bytes: &[u8; 32]) -> String {
+    if url.starts_with("sqlite") {
+        format!("X'{}'", hex::encode(bytes))
+    } else {
+        format!("decode('{}', 'hex')", hex::encode(bytes))
+    }
+}
+
+/// The tamper evidence holds against someone who can write to the database: a rewrite
+/// re-hashed into a consistent chain, and the latest events deleted, both pass the
+/// chain's own check (that is the attack) and both are caught by an earlier signed
+/// checkpoint kept outside the database.
+fn a_signed_checkpoint_catches_a_rewrite_and_a_truncation(db: Db) {
+    assert_eq!(run(&demo_args(&db.url, "40", "5000")).0, 0);
+    let dir = tempfile::tempdir().expect("dir");
+    let key = dir.path().join("checkpoint.key");
+    let cp = dir.path().join("checkpoint.json");
+    let (k, c) = (key.to_str().expect("p"), cp.to_str().expect("p"));
+    let (code, out, err) = run(&["audit", "keygen", "--output", k]);
+    assert_eq!(code, 0, "{err}");
+    let public = out.rsplit(' ').next().expect("key").trim().to_string();
+    let (code, _, err) = run(&[
+        "--database-url",
+        &db.url,
+        "audit",
+        "checkpoint",
+        "--key",
+        k,
+        "--output",
+        c,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let verify = |extra: &[&str]| {
+        let mut args = vec!["--database-url", db.url.as_str(), "audit", "verify"];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    let (code, out, err) = verify(&["--checkpoint", c, "--public-key", &public]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("is the one the checkpoint of"), "{out}");
+    // A checkpoint signed by another key proves nothing.
+    let (code, _, err) = verify(&["--checkpoint", c, "--public-key", &"ab".repeat(32)]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("not the one given"), "{err}");
+
+    // The rewrite: event 50's date changed, every hash after it recomputed, the head too.
+    let store = sendscope_store::open(&db.url).expect("opens");
+    let mut events = store.events_after(0, 1_000_000).expect("events");
+    drop(store);
+    let at = 49;
+    events[at].effective_date = events[at].effective_date.succ_opt().expect("day");
+    let mut prev = events[at - 1].hash;
+    let mut sql = format!(
+        "UPDATE events SET effective_date = '{}' WHERE seq = {};",
+        events[at].effective_date, events[at].seq
+    );
+    for e in &mut events[at..] {
+        e.hash = sendscope_domain::chain::event_hash(&prev, e);
+        prev = e.hash;
+        sql += &format!(
+            "UPDATE events SET hash = {} WHERE seq = {};",
+            blob(&db.url, &e.hash),
+            e.seq
+        );
+    }
+    sql += &format!(
+        "UPDATE chain_head SET hash = {} WHERE id = 1;",
+        blob(&db.url, &prev)
+    );
+    tamper(&db.url, &sql);
+    let (code, _, err) = verify(&[]);
+    assert_eq!(code, 0, "the re-hashed chain is consistent: {err}");
+    let (code, _, err) = verify(&["--checkpoint", c]);
+    assert_eq!((code, err.lines().count()), (2, 1), "{err}");
+    assert!(err.contains("the history was rewritten"), "{err}");
+
+    // The truncation: the latest events deleted, the head set back.
+    let other = if db.url.starts_with("sqlite") {
+        sqlite_db()
+    } else {
+        pg_db()
+    };
+    assert_eq!(run(&demo_args(&other.url, "40", "5000")).0, 0);
+    let (code, _, err) = run(&[
+        "--database-url",
+        &other.url,
+        "audit",
+        "checkpoint",
+        "--key",
+        k,
+        "--output",
+        c,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let store = sendscope_store::open(&other.url).expect("opens");
+    let events = store.events_after(0, 1_000_000).expect("events");
+    drop(store);
+    let keep = &events[events.len() - 10];
+    tamper(
+        &other.url,
+        &format!(
+            "DELETE FROM events WHERE seq > {}; UPDATE chain_head SET seq = {}, hash = {} WHERE id = 1;",
+            keep.seq,
+            keep.seq,
+            blob(&other.url, &keep.hash)
+        ),
+    );
+    let (code, _, err) = run(&["--database-url", &other.url, "audit", "verify"]);
+    assert_eq!(code, 0, "the shortened chain is consistent: {err}");
+    let (code, _, err) = run(&[
+        "--database-url",
+        &other.url,
+        "audit",
+        "verify",
+        "--checkpoint",
+        c,
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("events were removed"), "{err}");
+}
+both!(a_signed_checkpoint_catches_a_rewrite_and_a_truncation);
