@@ -219,6 +219,8 @@ fn run(cli: Cli, web: &dyn Web) -> anyhow::Result<()> {
             spec,
         } => {
             let store: Arc<dyn Store> = Arc::from(open(&cli.database_url)?);
+            // The port first: a busy one is found before a demo is built for nothing.
+            let listener = listen(port)?;
             if with_demo {
                 let h = store.headline()?;
                 if h.events == 0 {
@@ -230,7 +232,7 @@ fn run(cli: Cli, web: &dyn Web) -> anyhow::Result<()> {
                     );
                 }
             }
-            serve(web, store, port, secure_cookies)
+            serve(web, store, listener, secure_cookies)
         }
         Command::Audit { what } => admin::audit_command(&cli.database_url, what),
         Command::Export { what } => admin::export_command(&cli.database_url, what),
@@ -256,16 +258,20 @@ fn run(cli: Cli, web: &dyn Web) -> anyhow::Result<()> {
     }
 }
 
+fn listen(port: u16) -> anyhow::Result<std::net::TcpListener> {
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    std::net::TcpListener::bind(addr).with_context(|| {
+        format!("cannot listen on {addr}; is another program using port {port}? Choose another with --port")
+    })
+}
+
 fn serve(
     web: &dyn Web,
     store: Arc<dyn Store>,
-    port: u16,
+    listener: std::net::TcpListener,
     secure_cookies: bool,
 ) -> anyhow::Result<()> {
-    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
-    let listener = std::net::TcpListener::bind(addr).with_context(|| {
-        format!("cannot listen on {addr}; is another program using port {port}? Choose another with --port")
-    })?;
+    let addr = listener.local_addr()?;
     outln!("sendscope is serving http://{addr} (press Ctrl+C to stop)");
     // An empty database: the first administrator sets up the local area on a page whose
     // link only this terminal sees, and which works once.

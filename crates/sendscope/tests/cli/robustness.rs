@@ -478,3 +478,28 @@ fn a_signed_checkpoint_catches_a_rewrite_and_a_truncation(db: Db) {
     assert!(err.contains("events were removed"), "{err}");
 }
 both!(a_signed_checkpoint_catches_a_rewrite_and_a_truncation);
+
+/// A busy port is found before anything is built: one line, exit 2, no demo written.
+#[test]
+fn serve_on_a_busy_port_says_so_before_building_a_demo() {
+    let db = sqlite_db();
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = busy.local_addr().expect("addr").port().to_string();
+    let (code, _, err) = run(&[
+        "--database-url",
+        &db.url,
+        "serve",
+        "--demo",
+        "--plans",
+        "40",
+        "--port",
+        &port,
+    ]);
+    assert_eq!((code, err.lines().count()), (2, 1), "{err}");
+    assert!(err.contains("is another program using port"), "{err}");
+    let events = sendscope_store::open(&db.url)
+        .and_then(|s| s.headline())
+        .expect("headline")
+        .events;
+    assert_eq!(events, 0, "no demo built");
+}
