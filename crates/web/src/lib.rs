@@ -16,6 +16,7 @@ pub mod compliance;
 pub mod corrections;
 pub mod dashboard;
 pub mod error;
+pub mod idempotency;
 pub mod intake;
 pub mod letters;
 pub mod merge;
@@ -276,6 +277,11 @@ pub fn router_with_setup(
             access_log::log_views,
         ))
         .layer(axum::middleware::from_fn(requests::track))
+        // Outside `track`, so a retried request gets the answer as it was sent.
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(idempotency::Keys::default()),
+            idempotency::keyed,
+        ))
         .layer(axum::middleware::from_fn(move |req, next| {
             security_headers(req, next, secure_cookies)
         }))

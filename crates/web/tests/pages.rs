@@ -786,3 +786,41 @@ fn a_letter_addressed_to_a_barred_parent_is_refused() {
         .len();
     assert_eq!(after, before, "nothing written");
 }
+
+/// A client that sends a request again with the same Idempotency-Key (it lost the answer)
+/// gets the first answer back and nothing is recorded twice; the same key for another
+/// request is refused.
+#[test]
+fn a_retried_request_is_recorded_once() {
+    let site = Site::demo(sqlite_db(), 40);
+    let token = site.token("caseworker");
+    let today = sendscope_domain::calendar::england_today();
+    let body = |given: &str| {
+        format!(
+            r#"{{"child":{{"given_names":"{given}","family_name":"Zephyrine","birth_date":"2019-02-03","sex":"female","ethnicity":"WBRI"}},"parents":[{{"name":"Ann Zephyrine","relationship":"mother"}}],"requested_by":"parent","received_on":"{today}"}}"#
+        )
+    };
+    let post = |key: &str, body: String| {
+        let r = axum::http::Request::post("/api/v1/cases")
+            .header(axum::http::header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(axum::http::header::CONTENT_TYPE, "application/json")
+            .header("Idempotency-Key", key)
+            .body(axum::body::Body::from(body))
+            .expect("request");
+        let (status, _, _, answer) = site.send(r);
+        (status, answer)
+    };
+    let events = || site.store.headline().expect("headline").events;
+    let before = events();
+    let (status, first) = post("key-1", body("Ivy"));
+    assert_eq!(status, 201, "{first}");
+    let after = events();
+    assert!(after > before);
+    let (status, again) = post("key-1", body("Ivy"));
+    assert_eq!((status, &again), (201, &first), "the first answer, again");
+    assert_eq!(events(), after, "recorded once");
+    let (status, other) = post("key-1", body("Rose"));
+    assert_eq!(status, 422, "{other}");
+    assert!(other.contains("used for another request"), "{other}");
+    assert_eq!(events(), after);
+}
