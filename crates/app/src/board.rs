@@ -129,9 +129,7 @@ pub fn lines(r: &Report) -> Vec<(&'static str, Cells)> {
             r.years
                 .iter()
                 .map(|k| {
-                    let cost = if k.independent.costed > 0
-                        && k.independent.costed < r.suppress_below
-                    {
+                    let cost = if crate::figures::small(k.independent.costed, r.suppress_below) {
                         "c".to_string()
                     } else {
                         sendscope_domain::codes::Pence(k.independent.annual_cost_pence).to_string()

@@ -279,7 +279,7 @@ pub fn publishing(
 
 /// A count as shown: "c" from 1 to `suppress` less one (0: nothing suppressed).
 pub fn count(v: u64, suppress: u64) -> String {
-    if v > 0 && v < suppress {
+    if small(v, suppress) {
         "c".into()
     } else {
         sendscope_domain::codes::group_thousands(v)

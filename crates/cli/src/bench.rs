@@ -17,18 +17,7 @@ pub(crate) fn bench_command(url: &str, what: BenchCommand) -> anyhow::Result<()>
         }
         BenchCommand::Kpi { plans } => {
             let store = open(url)?;
-            if store.headline()?.events == 0 {
-                eprintln!("The database is empty: building a demo of {plans} plans first.");
-                crate::demo::demo(
-                    store.as_ref(),
-                    &DemoArgs {
-                        plans,
-                        seed: 1,
-                        as_of: None,
-                        batch_events: 400_000,
-                    },
-                )?;
-            }
+            demo_if_empty(store.as_ref(), plans, None)?;
             bench_kpi(store.as_ref())
         }
         BenchCommand::Placement {
@@ -54,6 +43,28 @@ pub(crate) fn bench_command(url: &str, what: BenchCommand) -> anyhow::Result<()>
             bench_case_list(store.as_ref(), repeat.max(1))
         }
     }
+}
+
+/// Builds a demo of `plans` plans (as of `as_of`, default today) when the database is
+/// empty, so a benchmark has something to measure.
+pub(crate) fn demo_if_empty(
+    store: &dyn Store,
+    plans: u32,
+    as_of: Option<NaiveDate>,
+) -> anyhow::Result<()> {
+    if store.headline()?.events == 0 {
+        eprintln!("The database is empty: building a demo of {plans} plans first.");
+        crate::demo::demo(
+            store,
+            &DemoArgs {
+                plans,
+                seed: 1,
+                as_of,
+                batch_events: 400_000,
+            },
+        )?;
+    }
+    Ok(())
 }
 
 pub(crate) fn bench_kpi(store: &dyn Store) -> anyhow::Result<()> {

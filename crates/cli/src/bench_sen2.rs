@@ -15,21 +15,9 @@ use std::time::Instant as Clock;
 pub(crate) fn bench_sen2(url: &str, people: usize, census: NaiveDate) -> anyhow::Result<()> {
     let year = Year::for_census(census).map_err(anyhow::Error::msg)?;
     let store = open(url)?;
-    if store.headline()?.events == 0 {
-        // About 1.4 children are in a return for each plan in place: one plan a person
-        // leaves room to spare.
-        let plans = (people as u32).max(2_000);
-        eprintln!("The database is empty: building a demo of {plans} plans first.");
-        crate::demo::demo(
-            store.as_ref(),
-            &DemoArgs {
-                plans,
-                seed: 1,
-                as_of: Some(census),
-                batch_events: 400_000,
-            },
-        )?;
-    }
+    // About 1.4 children are in a return for each plan in place: one plan a person leaves
+    // room to spare.
+    crate::bench::demo_if_empty(store.as_ref(), (people as u32).max(2_000), Some(census))?;
     let mut areas = store.headline()?.areas;
     areas.sort_by_key(|a| std::cmp::Reverse(a.cases));
     let officers = Officers {

@@ -11,7 +11,9 @@ use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Response};
 use chrono::Datelike;
 use maud::{Markup, html};
-use sendscope_app::figures::{Ask, ask, count, parts, periods, publishing, share, share_hidden};
+use sendscope_app::figures::{
+    Ask, ask, count, parts, periods, publishing, share, share_hidden, small,
+};
 use sendscope_domain::StreamKind;
 use sendscope_domain::access::{Action, Resource, authorise};
 use sendscope_domain::calendar::england_today;
@@ -453,7 +455,7 @@ fn html(
     ]
     .into_iter()
     .map(|(label, p)| {
-        let hidden = p.completed > 0 && p.completed < suppress;
+        let hidden = small(p.completed, suppress);
         let days = |d: Option<i32>| match d {
             _ if hidden => "c".to_string(),
             Some(x) => x.to_string(),
@@ -618,7 +620,7 @@ fn type_label(key: &str) -> &str {
 pub fn sections(k: &Kpis, suppress: u64) -> Markup {
     let c = |v: u64| count(v, suppress);
     let pc = |s: Share| share(s, suppress).2;
-    let hidden = |n: u64| n > 0 && n < suppress;
+    let hidden = |n: u64| small(n, suppress);
     let days = |d: Option<i32>, n: u64| match d {
         _ if hidden(n) => "c".to_string(),
         Some(x) => x.to_string(),

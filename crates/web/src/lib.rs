@@ -399,7 +399,7 @@ pub const SUPPRESS_BELOW: u64 = 5;
 
 fn home_html(h: &Headline, suppress: bool) -> Markup {
     let n = |v: u64| {
-        if suppress && v > 0 && v < SUPPRESS_BELOW {
+        if suppress && sendscope_app::figures::small(v, SUPPRESS_BELOW) {
             "c".to_string()
         } else {
             group_thousands(v)

@@ -21,7 +21,7 @@ fn hidden(x: &sendscope_kpi::trajectory::Point, suppress: u64) -> bool {
     [x.numerator, x.denominator]
         .into_iter()
         .flatten()
-        .any(|v| v > 0 && v < suppress)
+        .any(|v| sendscope_app::figures::small(v, suppress))
 }
 
 /// Planned (dashed) against actual (solid), per month; a suppressed month's actual is not
@@ -67,7 +67,7 @@ fn html(list: &[Progress], suppress: u64) -> Markup {
     }
     let count = |v: Option<u64>| match v {
         None => String::new(),
-        Some(x) if x > 0 && x < suppress => "c".into(),
+        Some(x) if sendscope_app::figures::small(x, suppress) => "c".into(),
         Some(x) => x.to_string(),
     };
     html! {
