@@ -5,12 +5,16 @@ use sendscope_domain::account::Username;
 use sendscope_domain::{Instant, StreamRef};
 use sendscope_store::Store;
 
+/// The longest a token may be issued for: two years.
+pub const MAX_TOKEN_DAYS: u32 = 730;
+
 /// Issues an API token for an existing, enabled account and returns it (the only time the
 /// secret exists outside the client). The issue is an account event.
 pub fn issue_api_token(
     store: &dyn Store,
     username: &Username,
     label: &str,
+    valid_days: u32,
     actor: &str,
 ) -> Result<sendscope_domain::account::NewApiToken, sendscope_store::StoreError> {
     use sendscope_domain::EventBody;
@@ -39,15 +43,27 @@ pub fn issue_api_token(
     .concat()
     .try_into()
     .unwrap_or([0; 32]);
+    if !(1..=MAX_TOKEN_DAYS).contains(&valid_days) {
+        return Err(sendscope_domain::DomainError::Invalid {
+            what: "token lifetime",
+            value: format!("{valid_days} days"),
+            how: format!("give 1 to {MAX_TOKEN_DAYS} days; issue a new token before it ends"),
+        }
+        .into());
+    }
     let token = NewApiToken::from_random(id, secret);
     let now = Instant::now();
     let today = sendscope_domain::calendar::england_today();
+    let expires_on = today + chrono::Days::new(u64::from(valid_days));
+    // The end of its last day, in England.
+    let expires_at = Instant::england_at(expires_on + chrono::Days::new(1), 0, 0);
     let event = account_event(
         &creds,
         EventBody::TokenIssued(TokenIssued {
             token_id: token.id.clone(),
             label: label.to_string(),
             on: today,
+            expires_on: Some(expires_on),
         }),
         actor,
     )?;
@@ -57,6 +73,7 @@ pub fn issue_api_token(
         label: label.to_string(),
         created_at: now,
         revoked_at: None,
+        expires_at: Some(expires_at),
     };
     store.issue_token(&[event], &record, &token.sha256())?;
     Ok(token)
@@ -389,4 +406,102 @@ fn find_related(
                 )
             })
         })
+}
+
+/// A mover: the account's new role and links (checked as at creation), recorded as an
+/// event; from the next request its sessions and tokens act with the new role.
+pub fn change_role(
+    store: &dyn Store,
+    username: &Username,
+    role: sendscope_domain::access::Role,
+    links: sendscope_domain::event::AccountLinks,
+    actor: &str,
+) -> Result<(), sendscope_store::StoreError> {
+    sendscope_domain::access::check_links(role, &links)?;
+    let on = sendscope_domain::calendar::england_today();
+    let events = named_account_event(
+        store,
+        username,
+        sendscope_domain::EventBody::AccountRoleChanged(sendscope_domain::event::RoleChanged {
+            role,
+            links,
+            on,
+        }),
+        actor,
+    )?;
+    store.append_prepared(&events)?;
+    Ok(())
+}
+
+/// Whether a role is staff for the area's two-factor policy: everyone but families,
+/// young people and board members.
+pub fn is_staff(role: sendscope_domain::access::Role) -> bool {
+    use sendscope_domain::access::Role;
+    !matches!(
+        role,
+        Role::ParentCarer | Role::YoungPerson | Role::BoardMember
+    )
+}
+
+/// The area's sign-in policy in force today.
+pub fn sign_in_policy(
+    store: &dyn Store,
+    area: sendscope_domain::ids::AreaId,
+) -> Result<sendscope_domain::event::SignInPolicy, sendscope_store::StoreError> {
+    use sendscope_domain::projection::StreamState;
+    let today = sendscope_domain::calendar::england_today();
+    Ok(match store.projection(StreamRef::area(area))? {
+        Some(p) => match p.state {
+            StreamState::Area(a) => a.sign_in_policy_on(today),
+            _ => sendscope_domain::event::SignInPolicy::standard(),
+        },
+        None => sendscope_domain::event::SignInPolicy::standard(),
+    })
+}
+
+/// Sets up (`Some`) or removes (`None`, a lost phone) an account's second factor: the
+/// event on the account, the secret beside the password; its other sessions end.
+pub fn set_two_factor(
+    store: &dyn Store,
+    username: &Username,
+    secret: Option<&sendscope_domain::totp::TotpSecret>,
+    keep_session: &[u8; 32],
+    actor: &str,
+) -> Result<(), sendscope_store::StoreError> {
+    use sendscope_domain::EventBody;
+    use sendscope_domain::event::DatedOnly;
+    let on = sendscope_domain::calendar::england_today();
+    let body = match secret {
+        Some(_) => EventBody::TwoFactorEnrolled(DatedOnly { on }),
+        None => EventBody::TwoFactorRemoved(DatedOnly { on }),
+    };
+    let events = named_account_event(store, username, body, actor)?;
+    store.set_two_factor(
+        &events,
+        username,
+        secret.map(|s| s.as_bytes()),
+        keep_session,
+    )
+}
+
+/// A fresh two-factor secret: 20 random bytes from the operating system (two version-4
+/// UUIDs give 244 random bits; 160 are used).
+pub fn new_totp_secret() -> sendscope_domain::totp::TotpSecret {
+    let bytes = [
+        uuid::Uuid::new_v4().into_bytes(),
+        uuid::Uuid::new_v4().into_bytes(),
+    ]
+    .concat();
+    let mut out = [0u8; 20];
+    // Skip each UUID's version and variant nibbles' bytes (6 and 8): all 20 are random.
+    for (o, b) in out.iter_mut().zip(
+        bytes
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !matches!(i % 16, 6 | 8))
+            .map(|(_, b)| *b),
+    ) {
+        *o = b;
+    }
+    sendscope_domain::totp::TotpSecret::from_bytes(out)
 }

@@ -145,6 +145,38 @@ pub(crate) fn area_command(url: &str, what: AreaCommand) -> anyhow::Result<()> {
                 la_code.trim()
             );
         }
+        AreaCommand::SignInPolicy {
+            area,
+            two_factor_for_staff,
+            idle_minutes,
+            from,
+        } => {
+            let area = setup::find_area(store.as_ref(), area.as_deref())?;
+            let two_factor = match two_factor_for_staff.trim().to_lowercase().as_str() {
+                "yes" | "y" => true,
+                "no" | "n" => false,
+                other => anyhow::bail!(
+                    "--two-factor-for-staff {other:?}: write yes if staff must give a code from an authenticator app, no if not"
+                ),
+            };
+            let from = from.unwrap_or_else(sendscope_domain::calendar::england_today);
+            let policy = sendscope_domain::event::SignInPolicy {
+                from,
+                two_factor_for_staff: two_factor,
+                idle_minutes,
+            };
+            crate::append_area_event(
+                store.as_ref(),
+                area,
+                sendscope_domain::EventBody::SignInPolicyAdopted(policy),
+                "user:admin-cli",
+                from,
+            )?;
+            outln!(
+                "From {from}: two factors for staff {}; sessions end after {idle_minutes} minutes idle.",
+                if two_factor { "required" } else { "optional" }
+            );
+        }
         AreaCommand::Officers {
             area,
             dmo,
@@ -279,29 +311,12 @@ pub(crate) fn user_command(url: &str, what: UserCommand) -> anyhow::Result<()> {
             username,
             role,
             area,
-            staff,
-            team,
-            setting,
-            person,
-            case,
+            links,
         } => {
             let store = open(url)?;
-            let role = Role::parse(&role).with_context(|| {
-                let all: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
-                format!("role {role:?} is not known; use one of {}", all.join(", "))
-            })?;
+            let role = parse_role(&role)?;
             let area = setup::find_area(store.as_ref(), area.as_deref())?;
-            let links = sendscope_app::accounts::links_by_name(
-                store.as_ref(),
-                area,
-                &sendscope_app::accounts::LinkNames {
-                    staff,
-                    team,
-                    setting,
-                    child: case,
-                    person,
-                },
-            )?;
+            let links = links_by_name(store.as_ref(), area, links)?;
             let password = read_password()?;
             check_password_strength(&password)?;
             let username = Username::parse(&username)?;
@@ -329,6 +344,50 @@ pub(crate) fn user_command(url: &str, what: UserCommand) -> anyhow::Result<()> {
                         .map(|d| format!("disabled {d}"))
                         .unwrap_or_else(|| "active".into())
                 );
+            }
+            Ok(())
+        }
+        UserCommand::Role {
+            username,
+            role,
+            links,
+        } => {
+            let store = open(url)?;
+            let role = parse_role(&role)?;
+            let username = Username::parse(&username)?;
+            let creds = store.credentials(&username)?.with_context(|| {
+                format!("there is no account \"{username}\"; `sendscope user list` shows them")
+            })?;
+            let links = links_by_name(store.as_ref(), creds.area, links)?;
+            sendscope_app::accounts::change_role(
+                store.as_ref(),
+                &username,
+                role,
+                links,
+                "user:admin-cli",
+            )?;
+            outln!("Account {username} is now {}.", role.as_str());
+            Ok(())
+        }
+        UserCommand::ResetTwoFactor { username } => {
+            let store = open(url)?;
+            let username = Username::parse(&username)?;
+            sendscope_app::accounts::set_two_factor(
+                store.as_ref(),
+                &username,
+                None,
+                &[0; 32],
+                "user:admin-cli",
+            )?;
+            outln!(
+                "Account {username}: two-factor sign-in removed and its sessions ended; they set it up again when they next sign in, if the area requires it."
+            );
+            Ok(())
+        }
+        UserCommand::SignIns { username, limit } => {
+            let store = open(url)?;
+            for e in store.security_log(username.as_deref(), limit)? {
+                outln!("{}\t{}\t{}\t{}", e.at, e.username, e.what, e.source);
             }
             Ok(())
         }
@@ -364,19 +423,49 @@ fn read_password() -> anyhow::Result<String> {
     Ok(password.trim_end_matches(['\n', '\r']).to_string())
 }
 
+fn parse_role(role: &str) -> anyhow::Result<Role> {
+    Role::parse(role).with_context(|| {
+        let all: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+        format!("role {role:?} is not known; use one of {}", all.join(", "))
+    })
+}
+
+fn links_by_name(
+    store: &dyn sendscope_store::Store,
+    area: sendscope_domain::ids::AreaId,
+    l: crate::args::LinkArgs,
+) -> anyhow::Result<sendscope_domain::event::AccountLinks> {
+    Ok(sendscope_app::accounts::links_by_name(
+        store,
+        area,
+        &sendscope_app::accounts::LinkNames {
+            staff: l.staff,
+            team: l.team,
+            setting: l.setting,
+            child: l.case,
+            person: l.person,
+        },
+    )?)
+}
+
 pub(crate) fn token_command(url: &str, what: TokenCommand) -> anyhow::Result<()> {
     let store = open(url)?;
     match what {
-        TokenCommand::Create { user, label } => {
+        TokenCommand::Create {
+            user,
+            label,
+            expires_in_days,
+        } => {
             let username = Username::parse(&user)?;
             let token = sendscope_app::accounts::issue_api_token(
                 store.as_ref(),
                 &username,
                 &label,
+                expires_in_days,
                 "user:admin-cli",
             )?;
             eprintln!(
-                "Token {} issued for {username}. Keep it secret: it is shown only now.",
+                "Token {} issued for {username}, working for {expires_in_days} days. Keep it secret: it is shown only now.",
                 token.id
             );
             outln!("{}", token.secret);
@@ -393,9 +482,13 @@ pub(crate) fn token_command(url: &str, what: TokenCommand) -> anyhow::Result<()>
                     t.username,
                     t.label,
                     t.created_at,
-                    t.revoked_at
-                        .map(|r| format!("revoked {r}"))
-                        .unwrap_or_else(|| "active".into())
+                    match (t.revoked_at, t.expires_at) {
+                        (Some(r), _) => format!("revoked {r}"),
+                        (None, Some(e)) if e <= sendscope_domain::Instant::now() =>
+                            format!("expired {e}"),
+                        (None, Some(e)) => format!("active until {e}"),
+                        (None, None) => "active".into(),
+                    }
                 );
             }
         }

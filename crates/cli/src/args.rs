@@ -181,6 +181,27 @@ pub(crate) enum Command {
     },
 }
 
+/// What an account is for, by name (the links its role needs).
+#[derive(clap::Args, Debug, Default)]
+pub(crate) struct LinkArgs {
+    /// The member of staff the account is for, by name (e.g. "Zara Ali").
+    #[arg(long)]
+    pub staff: Option<String>,
+    /// The team, by name (a caseworker's is their own team unless given).
+    #[arg(long)]
+    pub team: Option<String>,
+    /// A school's account: the setting's URN.
+    #[arg(long)]
+    pub setting: Option<String>,
+    /// A parent carer's account: their name as recorded on the child's record.
+    #[arg(long)]
+    pub person: Option<String>,
+    /// The child's record, by its reference or the child's UPN: for a young person's
+    /// own account, or to find a parent carer on.
+    #[arg(long, alias = "child")]
+    pub case: Option<String>,
+}
+
 #[derive(Subcommand, Debug)]
 pub(crate) enum UserCommand {
     /// Create an account. The password is read from standard input (one line).
@@ -195,22 +216,33 @@ pub(crate) enum UserCommand {
         /// more than one.
         #[arg(long)]
         area: Option<String>,
-        /// The member of staff the account is for, by name (e.g. "Zara Ali").
+        #[command(flatten)]
+        links: LinkArgs,
+    },
+    /// A mover: give an account a new role and links (the same as `user add` takes); its
+    /// sessions and tokens act with the new role from their next request.
+    Role {
         #[arg(long)]
-        staff: Option<String>,
-        /// The team, by name (a caseworker's is their own team unless given).
+        username: String,
         #[arg(long)]
-        team: Option<String>,
-        /// A school's account: the setting's URN.
+        role: String,
+        #[command(flatten)]
+        links: LinkArgs,
+    },
+    /// Remove an account's two-factor sign-in (a lost phone): they set it up again at
+    /// their next sign-in if the area requires it; their sessions end.
+    ResetTwoFactor {
         #[arg(long)]
-        setting: Option<String>,
-        /// A parent carer's account: their name as recorded on the child's record.
+        username: String,
+    },
+    /// The sign-in log, newest first: sign-ins, failures, second factors, sign-outs and
+    /// API token uses.
+    SignIns {
+        /// Only this account's entries.
         #[arg(long)]
-        person: Option<String>,
-        /// The child's record, by its reference or the child's UPN: for a young person's
-        /// own account, or to find a parent carer on.
-        #[arg(long, alias = "child")]
-        case: Option<String>,
+        username: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
     },
     /// Every account of the area: username, role, and whether it is disabled.
     List {
@@ -244,6 +276,21 @@ pub(crate) enum AreaCommand {
     },
     /// Every local area set up here: LA code, name, identifier.
     List,
+    /// How the area's people sign in, from a day: whether staff must use two factors
+    /// (a code from an authenticator app), and how many minutes a session may sit idle.
+    SignInPolicy {
+        #[arg(long)]
+        area: Option<String>,
+        /// yes or no.
+        #[arg(long)]
+        two_factor_for_staff: String,
+        /// 5 to 480.
+        #[arg(long, default_value_t = 30)]
+        idle_minutes: u32,
+        /// From this day, YYYY-MM-DD (default today).
+        #[arg(long, value_parser = parse_date)]
+        from: Option<NaiveDate>,
+    },
     /// Whether the area has a designated medical, clinical and social care officer in
     /// post (Y or N each), from a day: the SEN2 return's header says so.
     Officers {
@@ -338,6 +385,9 @@ pub(crate) enum TokenCommand {
         /// Which system will use the token.
         #[arg(long, default_value = "API client")]
         label: String,
+        /// How many days it works for (1 to 730).
+        #[arg(long, default_value_t = 365)]
+        expires_in_days: u32,
     },
     /// Every token: identifier, account, label, issued, revoked.
     List,

@@ -110,6 +110,51 @@ pub struct Credentials {
     pub password_hash: String,
     pub failed_attempts: u32,
     pub locked_until: Option<Instant>,
+    /// The two-factor secret, once set up (`set_two_factor`).
+    pub totp_secret: Option<[u8; 20]>,
+    /// The last TOTP step a code was accepted for: a code is good once.
+    pub totp_last_step: Option<u64>,
+}
+
+/// How far a session has got: signed in, or waiting for its second factor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionStage {
+    SignedIn,
+    /// The password was right; a two-factor code is still to come.
+    Code,
+    /// The password was right; the area requires two factors and none is set up yet.
+    Enrol,
+}
+
+impl SessionStage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionStage::SignedIn => "signed_in",
+            SessionStage::Code => "code",
+            SessionStage::Enrol => "enrol",
+        }
+    }
+    pub(crate) fn parse(s: &str) -> Self {
+        match s {
+            "signed_in" => SessionStage::SignedIn,
+            "enrol" => SessionStage::Enrol,
+            // Anything else waits for a code: never signed in by mistake.
+            _ => SessionStage::Code,
+        }
+    }
+}
+
+/// One entry of the sign-in log: a sign-in, a failure, a sign-out, a second factor, a
+/// token used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecurityEntry {
+    pub at: Instant,
+    /// As typed, for a failure with an unknown username (never a password).
+    pub username: String,
+    /// What happened, in words ("signed in", "wrong password", "token abc123 used"...).
+    pub what: String,
+    /// Where from: the device's address, or the API route.
+    pub source: String,
 }
 
 /// A signed-in session. The token itself is only ever in the user's cookie.
@@ -121,6 +166,19 @@ pub struct Session {
     pub csrf: String,
     pub created_at: Instant,
     pub expires_at: Instant,
+    pub stage: SessionStage,
+    /// When the session was last used (its creation, or `touch_session`).
+    pub last_seen_at: Instant,
+    /// It ends once unused for this long (the area's policy when it began).
+    pub idle_seconds: u32,
+}
+
+impl Session {
+    /// Whether it has ended by `now`: its time is up, or it sat idle too long.
+    pub fn ended(&self, now: Instant) -> bool {
+        self.expires_at <= now
+            || now.micros() - self.last_seen_at.micros() > i64::from(self.idle_seconds) * 1_000_000
+    }
 }
 
 /// An API token as stored: never the token itself, only its digest (kept in the table).
@@ -131,6 +189,8 @@ pub struct ApiToken {
     pub label: String,
     pub created_at: Instant,
     pub revoked_at: Option<Instant>,
+    /// After this moment the token authenticates nothing.
+    pub expires_at: Option<Instant>,
 }
 
 /// One view of a child's record.
@@ -262,6 +322,37 @@ pub trait Store: Send + Sync {
 
     /// Ends a session (signing out).
     fn delete_session(&self, token_sha256: &[u8; 32]) -> Result<()>;
+
+    /// Moves a session on (a second factor given): its stage, and a new CSRF token.
+    fn set_session_stage(
+        &self,
+        token_sha256: &[u8; 32],
+        stage: SessionStage,
+        csrf: &str,
+    ) -> Result<()>;
+
+    /// Notes that a session was used now (for the idle limit).
+    fn touch_session(&self, token_sha256: &[u8; 32], now: Instant) -> Result<()>;
+
+    /// Sets up (`Some`) or removes (`None`) an account's second factor with its event, in
+    /// one transaction; the account's other sessions end.
+    fn set_two_factor(
+        &self,
+        events: &[PreparedEvent],
+        username: &Username,
+        secret: Option<&[u8; 20]>,
+        keep_session: &[u8; 32],
+    ) -> Result<()>;
+
+    /// Marks a TOTP step used, if it is later than the last one: false when it is not
+    /// (the code was used already), so a code is accepted once.
+    fn use_totp_step(&self, username: &Username, step: u64) -> Result<bool>;
+
+    /// Records sign-ins, failures, sign-outs and token uses (append-only).
+    fn log_security(&self, entries: &[SecurityEntry]) -> Result<()>;
+
+    /// The sign-in log, newest first: one username's, or everyone's.
+    fn security_log(&self, username: Option<&str>, limit: usize) -> Result<Vec<SecurityEntry>>;
 
     /// Every projection of one kind in an area (settings, provisions, staff...: the kinds
     /// that number hundreds, not hundreds of thousands), in stream order.

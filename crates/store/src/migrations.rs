@@ -24,6 +24,10 @@ pub(crate) const SQLITE: &[(i64, &str)] = &[
         10,
         include_str!("../migrations/sqlite/0010_derived_phase_transfers.sql"),
     ),
+    (
+        11,
+        include_str!("../migrations/sqlite/0011_sign_in_security.sql"),
+    ),
 ];
 pub(crate) const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_events.sql")),
@@ -60,6 +64,10 @@ pub(crate) const POSTGRES: &[(i64, &str)] = &[
         10,
         include_str!("../migrations/postgres/0010_derived_phase_transfers.sql"),
     ),
+    (
+        11,
+        include_str!("../migrations/postgres/0011_sign_in_security.sql"),
+    ),
 ];
 
 /// A database whose schema was older than this when opened has its projections rebuilt
@@ -89,6 +97,18 @@ CREATE TRIGGER IF NOT EXISTS audit.access_log_no_update BEFORE UPDATE ON access_
 BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit.access_log_no_delete BEFORE DELETE ON access_log
 BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END;
+CREATE TABLE IF NOT EXISTS audit.sign_in_log (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    username TEXT NOT NULL,
+    what TEXT NOT NULL,
+    source TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit.sign_in_log_username ON sign_in_log (username, id);
+CREATE TRIGGER IF NOT EXISTS audit.sign_in_log_no_update BEFORE UPDATE ON sign_in_log
+BEGIN SELECT RAISE(ABORT, 'the sign-in log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit.sign_in_log_no_delete BEFORE DELETE ON sign_in_log
+BEGIN SELECT RAISE(ABORT, 'the sign-in log is append-only'); END;
 ";
 
 /// The newest schema version this binary understands (the same for both backends).

@@ -1,10 +1,12 @@
 //! The PostgreSQL store for shared deployments. Writers serialise on the chain-head row
 //! (`SELECT … FOR UPDATE`); batches are written with `UNNEST` arrays, one round trip each.
 
+mod security;
+
 use crate::cases::{self, CasePage, CaseQuery};
 use crate::pool::Pool;
 use crate::tx::{self, ProjectionRow, StreamRow, Tx};
-use crate::{AccessEntry, ApiToken, Guard, Session};
+use crate::{AccessEntry, ApiToken, Guard, SecurityEntry, Session, SessionStage};
 use crate::{
     AreaHeadline, Credentials, Headline, NewCredentials, RebuildReport, Result, Store, StoreError,
     migrations,
@@ -461,7 +463,7 @@ impl Store for PgStore {
     fn credentials(&self, username: &Username) -> Result<Option<Credentials>> {
         self.with(|c| {
             let row = c.query_opt(
-                "SELECT account_id, area_id, password_hash, failed_attempts, locked_until FROM credentials WHERE username = $1",
+                "SELECT account_id, area_id, password_hash, failed_attempts, locked_until, totp_secret, totp_last_step FROM credentials WHERE username = $1",
                 &[&username.as_str()],
             )?;
             Ok(row.map(|r| Credentials {
@@ -470,6 +472,10 @@ impl Store for PgStore {
                 password_hash: r.get(2),
                 failed_attempts: r.get::<_, i32>(3).max(0) as u32,
                 locked_until: r.get::<_, Option<DateTime<Utc>>>(4).map(Instant::from_utc),
+                totp_secret: r
+                    .get::<_, Option<Vec<u8>>>(5)
+                    .and_then(|s| <[u8; 20]>::try_from(s.as_slice()).ok()),
+                totp_last_step: r.get::<_, Option<i64>>(6).and_then(|s| u64::try_from(s).ok()),
             }))
         })
     }
@@ -490,8 +496,8 @@ impl Store for PgStore {
     fn create_session(&self, x: &Session) -> Result<()> {
         self.with(|c| {
             c.execute(
-                "INSERT INTO sessions (token_sha256, username, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
-                &[&&x.token_sha256[..], &x.username.as_str(), &x.csrf, &x.created_at.utc(), &x.expires_at.utc()],
+                "INSERT INTO sessions (token_sha256, username, csrf, created_at, expires_at, stage, last_seen_at, idle_seconds) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                &[&&x.token_sha256[..], &x.username.as_str(), &x.csrf, &x.created_at.utc(), &x.expires_at.utc(), &x.stage.as_str(), &x.last_seen_at.utc(), &(x.idle_seconds.min(i32::MAX as u32) as i32)],
             )?;
             Ok(())
         })
@@ -500,19 +506,56 @@ impl Store for PgStore {
     fn session(&self, token_sha256: &[u8; 32], now: Instant) -> Result<Option<Session>> {
         self.with(|c| {
             let row = c.query_opt(
-                "SELECT username, csrf, created_at, expires_at FROM sessions WHERE token_sha256 = $1",
+                "SELECT username, csrf, created_at, expires_at, stage, last_seen_at, idle_seconds FROM sessions WHERE token_sha256 = $1",
                 &[&&token_sha256[..]],
             )?;
             let Some(r) = row else { return Ok(None) };
+            let created_at = Instant::from_utc(r.get(2));
             let session = Session {
                 token_sha256: *token_sha256,
                 username: Username::parse(r.get(0))?,
                 csrf: r.get(1),
-                created_at: Instant::from_utc(r.get(2)),
+                created_at,
                 expires_at: Instant::from_utc(r.get(3)),
+                stage: SessionStage::parse(r.get(4)),
+                last_seen_at: r
+                    .get::<_, Option<DateTime<Utc>>>(5)
+                    .map(Instant::from_utc)
+                    .unwrap_or(created_at),
+                idle_seconds: r.get::<_, i32>(6).max(0) as u32,
             };
-            Ok((session.expires_at > now).then_some(session))
+            Ok((!session.ended(now)).then_some(session))
         })
+    }
+
+    fn set_session_stage(&self, token: &[u8; 32], stage: SessionStage, csrf: &str) -> Result<()> {
+        self.stage_session(token, stage, csrf)
+    }
+
+    fn touch_session(&self, token: &[u8; 32], now: Instant) -> Result<()> {
+        self.touch(token, now)
+    }
+
+    fn set_two_factor(
+        &self,
+        events: &[PreparedEvent],
+        username: &Username,
+        secret: Option<&[u8; 20]>,
+        keep_session: &[u8; 32],
+    ) -> Result<()> {
+        self.two_factor(events, username, secret, keep_session)
+    }
+
+    fn use_totp_step(&self, username: &Username, step: u64) -> Result<bool> {
+        self.totp_step(username, step)
+    }
+
+    fn log_security(&self, entries: &[SecurityEntry]) -> Result<()> {
+        self.log_sign_ins(entries)
+    }
+
+    fn security_log(&self, username: Option<&str>, limit: usize) -> Result<Vec<SecurityEntry>> {
+        self.sign_ins(username, limit)
     }
 
     fn delete_session(&self, token_sha256: &[u8; 32]) -> Result<()> {
@@ -529,8 +572,8 @@ impl Store for PgStore {
         self.write(|t| {
             tx::append(t, events, None)?;
             t.tx.execute(
-                "INSERT INTO api_tokens (token_id, token_sha256, username, label, created_at) VALUES ($1, $2, $3, $4, $5)",
-                &[&k.id.as_str(), &&sha256[..], &k.username.as_str(), &k.label, &k.created_at.utc()],
+                "INSERT INTO api_tokens (token_id, token_sha256, username, label, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                &[&k.id.as_str(), &&sha256[..], &k.username.as_str(), &k.label, &k.created_at.utc(), &k.expires_at.map(|e| e.utc())],
             )?;
             Ok(())
         })
@@ -797,7 +840,7 @@ impl Store for PgStore {
     }
 }
 
-const TOKEN_COLUMNS: &str = "token_id, username, label, created_at, revoked_at";
+const TOKEN_COLUMNS: &str = "token_id, username, label, created_at, revoked_at, expires_at";
 
 fn token_row(r: &Row) -> Result<ApiToken> {
     let revoked: Option<DateTime<Utc>> = r.get(4);
@@ -807,5 +850,6 @@ fn token_row(r: &Row) -> Result<ApiToken> {
         label: r.get(2),
         created_at: Instant::from_utc(r.get(3)),
         revoked_at: revoked.map(Instant::from_utc),
+        expires_at: r.get::<_, Option<DateTime<Utc>>>(5).map(Instant::from_utc),
     })
 }

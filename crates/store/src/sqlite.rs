@@ -1,9 +1,11 @@
 //! The embedded SQLite store (WAL). One writer connection; reads from a small pool.
 
+mod security;
+
 use crate::cases::{self, CasePage, CaseQuery};
 use crate::pool::Pool;
 use crate::tx::{self, ProjectionRow, StreamRow, Tx};
-use crate::{AccessEntry, ApiToken, Guard, Session};
+use crate::{AccessEntry, ApiToken, Guard, SecurityEntry, Session, SessionStage};
 use crate::{
     AreaHeadline, Credentials, Headline, NewCredentials, RebuildReport, Result, Store, StoreError,
     migrations,
@@ -523,20 +525,23 @@ impl Store for SqliteStore {
 
     fn credentials(&self, username: &Username) -> Result<Option<Credentials>> {
         self.read(|c| {
-            let row: Option<(String, String, String, i64, Option<String>)> = c
+            type Row = (String, String, String, i64, Option<String>, Option<Vec<u8>>, Option<i64>);
+            let row: Option<Row> = c
                 .query_row(
-                    "SELECT account_id, area_id, password_hash, failed_attempts, locked_until FROM credentials WHERE username = ?1",
+                    "SELECT account_id, area_id, password_hash, failed_attempts, locked_until, totp_secret, totp_last_step FROM credentials WHERE username = ?1",
                     [username.as_str()],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
                 )
                 .optional()?;
-            row.map(|(account, area, hash, failed, locked)| {
+            row.map(|(account, area, hash, failed, locked, secret, step)| {
                 Ok(Credentials {
                     account: AccountId::parse(&account)?,
                     area: AreaId::parse(&area)?,
                     password_hash: hash,
                     failed_attempts: failed.max(0) as u32,
                     locked_until: locked.map(|l| Instant::parse(&l)).transpose()?,
+                    totp_secret: secret.and_then(|s| <[u8; 20]>::try_from(s.as_slice()).ok()),
+                    totp_last_step: step.and_then(|s| u64::try_from(s).ok()),
                 })
             })
             .transpose()
@@ -562,8 +567,8 @@ impl Store for SqliteStore {
     fn create_session(&self, x: &Session) -> Result<()> {
         self.write(|t| {
             t.tx.execute(
-                "INSERT INTO sessions (token_sha256, username, csrf, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![&x.token_sha256[..], x.username.as_str(), x.csrf, x.created_at.to_string(), x.expires_at.to_string()],
+                "INSERT INTO sessions (token_sha256, username, csrf, created_at, expires_at, stage, last_seen_at, idle_seconds) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![&x.token_sha256[..], x.username.as_str(), x.csrf, x.created_at.to_string(), x.expires_at.to_string(), x.stage.as_str(), x.last_seen_at.to_string(), x.idle_seconds],
             )?;
             Ok(())
         })
@@ -571,23 +576,58 @@ impl Store for SqliteStore {
 
     fn session(&self, token_sha256: &[u8; 32], now: Instant) -> Result<Option<Session>> {
         self.read(|c| {
-            let row: Option<(String, String, String, String)> = c
+            type Row = (String, String, String, String, String, Option<String>, u32);
+            let row: Option<Row> = c
                 .query_row(
-                    "SELECT username, csrf, created_at, expires_at FROM sessions WHERE token_sha256 = ?1",
+                    "SELECT username, csrf, created_at, expires_at, stage, last_seen_at, idle_seconds FROM sessions WHERE token_sha256 = ?1",
                     [&token_sha256[..]],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
                 )
                 .optional()?;
-            let Some((username, csrf, created, expires)) = row else { return Ok(None) };
+            let Some((username, csrf, created, expires, stage, seen, idle)) = row else { return Ok(None) };
+            let created_at = Instant::parse(&created)?;
             let session = Session {
                 token_sha256: *token_sha256,
                 username: Username::parse(&username)?,
                 csrf,
-                created_at: Instant::parse(&created)?,
+                created_at,
                 expires_at: Instant::parse(&expires)?,
+                stage: SessionStage::parse(&stage),
+                last_seen_at: seen.map(|s| Instant::parse(&s)).transpose()?.unwrap_or(created_at),
+                idle_seconds: idle,
             };
-            Ok((session.expires_at > now).then_some(session))
+            Ok((!session.ended(now)).then_some(session))
         })
+    }
+
+    fn set_session_stage(&self, token: &[u8; 32], stage: SessionStage, csrf: &str) -> Result<()> {
+        self.stage_session(token, stage, csrf)
+    }
+
+    fn touch_session(&self, token: &[u8; 32], now: Instant) -> Result<()> {
+        self.touch(token, now)
+    }
+
+    fn set_two_factor(
+        &self,
+        events: &[PreparedEvent],
+        username: &Username,
+        secret: Option<&[u8; 20]>,
+        keep_session: &[u8; 32],
+    ) -> Result<()> {
+        self.two_factor(events, username, secret, keep_session)
+    }
+
+    fn use_totp_step(&self, username: &Username, step: u64) -> Result<bool> {
+        self.totp_step(username, step)
+    }
+
+    fn log_security(&self, entries: &[SecurityEntry]) -> Result<()> {
+        self.log_sign_ins(entries)
+    }
+
+    fn security_log(&self, username: Option<&str>, limit: usize) -> Result<Vec<SecurityEntry>> {
+        self.sign_ins(username, limit)
     }
 
     fn delete_session(&self, token_sha256: &[u8; 32]) -> Result<()> {
@@ -604,8 +644,8 @@ impl Store for SqliteStore {
         self.write(|t| {
             tx::append(t, events, None)?;
             t.tx.execute(
-                "INSERT INTO api_tokens (token_id, token_sha256, username, label, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![k.id.as_str(), &sha256[..], k.username.as_str(), k.label, k.created_at.to_string()],
+                "INSERT INTO api_tokens (token_id, token_sha256, username, label, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![k.id.as_str(), &sha256[..], k.username.as_str(), k.label, k.created_at.to_string(), k.expires_at.map(|e| e.to_string())],
             )?;
             Ok(())
         })
@@ -855,18 +895,20 @@ impl Store for SqliteStore {
     }
 }
 
-const TOKEN_COLUMNS: &str = "token_id, username, label, created_at, revoked_at";
+const TOKEN_COLUMNS: &str = "token_id, username, label, created_at, revoked_at, expires_at";
 
 fn token_row(r: &rusqlite::Row<'_>) -> Result<ApiToken> {
     let id: String = r.get(0)?;
     let username: String = r.get(1)?;
     let created: String = r.get(3)?;
     let revoked: Option<String> = r.get(4)?;
+    let expires: Option<String> = r.get(5)?;
     Ok(ApiToken {
         id: TokenId::parse(&id)?,
         username: Username::parse(&username)?,
         label: r.get(2)?,
         created_at: Instant::parse(&created)?,
         revoked_at: revoked.map(|v| Instant::parse(&v)).transpose()?,
+        expires_at: expires.map(|v| Instant::parse(&v)).transpose()?,
     })
 }

@@ -601,6 +601,20 @@ fn an_older_database_has_its_projections_rebuilt_when_opened(b: Backend) {
     drop(s);
     b.raw(&db.url, "DELETE FROM schema_version WHERE version >= 10")
         .expect("raw");
+    // Back to schema 9: version 11's columns and table gone.
+    for sql in [
+        "ALTER TABLE credentials DROP COLUMN totp_secret",
+        "ALTER TABLE credentials DROP COLUMN totp_last_step",
+        "ALTER TABLE sessions DROP COLUMN stage",
+        "ALTER TABLE sessions DROP COLUMN idle_seconds",
+        "ALTER TABLE sessions DROP COLUMN last_seen_at",
+        "ALTER TABLE api_tokens DROP COLUMN expires_at",
+    ] {
+        b.raw(&db.url, sql).expect("raw");
+    }
+    if matches!(b, Backend::Postgres) {
+        b.raw(&db.url, "DROP TABLE sign_in_log").expect("raw");
+    }
     b.raw(&db.url, "DELETE FROM case_index").expect("raw");
     let s = open(&db);
     assert_eq!(dump(s.as_ref()), fresh, "rebuilt at open");
@@ -634,6 +648,7 @@ contract!(
     case_list_searches_filters_and_pages,
     accounts_keep_passwords_out_of_the_log,
     access_log_is_append_only,
+    two_factor_idle_sessions_and_the_sign_in_log,
 );
 
 #[test]
@@ -971,6 +986,9 @@ fn accounts_keep_passwords_out_of_the_log(b: Backend) {
         csrf: "c".into(),
         created_at: now,
         expires_at: later,
+        stage: sendscope_store::SessionStage::SignedIn,
+        last_seen_at: now,
+        idle_seconds: 30 * 3600,
     };
     s.create_session(&session).expect("session");
     assert_eq!(
@@ -1034,12 +1052,14 @@ fn accounts_keep_passwords_out_of_the_log(b: Backend) {
         label: "case management system".into(),
         created_at: now,
         revoked_at: None,
+        expires_at: Some(later),
     };
     s.issue_token(
         &on_account(EventBody::TokenIssued(TokenIssued {
             token_id: new.id.clone(),
             label: token.label.clone(),
             on: d(2025, 1, 6),
+            expires_on: Some(d(2025, 1, 6)),
         })),
         &token,
         &new.sha256(),
@@ -1130,4 +1150,149 @@ fn access_log_is_append_only(b: Backend) {
         b.raw(&db.url, &format!("SELECT count(*) FROM {table}"))
             .is_ok()
     );
+}
+
+/// A second factor is set with its event and ends the account's other sessions; a TOTP
+/// step is accepted once; a session waits at its stage and ends when idle; the sign-in log
+/// keeps every entry and refuses changes.
+fn two_factor_idle_sessions_and_the_sign_in_log(b: Backend) {
+    use sendscope_domain::PreparedEvent;
+    use sendscope_domain::access::Role;
+    use sendscope_domain::account::{Username, hash_password};
+    use sendscope_store::{NewCredentials, SecurityEntry, Session, SessionStage};
+    let db = b.fresh();
+    let s = open(&db);
+    let f = Fixture::new();
+    s.append(&f.opening()[..1]).expect("area");
+    let username = Username::parse("manager").expect("name");
+    let account = AccountId::new_random();
+    let ev = |body| {
+        PreparedEvent::new(f.ev(StreamRef::account(account), d(2025, 1, 2), body))
+            .expect("prepared")
+    };
+    let created = EventBody::AccountCreated(AccountCreated {
+        username: username.clone(),
+        role: Role::Admin,
+        links: AccountLinks::default(),
+    });
+    let creds = NewCredentials {
+        username: username.clone(),
+        account,
+        area: f.area,
+        password_hash: hash_password("correct horse battery", [3; 16]).expect("hash"),
+    };
+    s.create_account(&[ev(created)], &creds).expect("created");
+    let now = sendscope_domain::Instant::parse("2025-01-06T09:00:00Z").expect("instant");
+    let at = |mins: i64| {
+        sendscope_domain::Instant::from_micros(now.micros() + mins * 60_000_000).expect("t")
+    };
+    let session = |token: u8, stage| Session {
+        token_sha256: [token; 32],
+        username: username.clone(),
+        csrf: "c".into(),
+        created_at: now,
+        expires_at: at(480),
+        stage,
+        last_seen_at: now,
+        idle_seconds: 30 * 60,
+    };
+    s.create_session(&session(1, SessionStage::Code))
+        .expect("session");
+    s.create_session(&session(2, SessionStage::SignedIn))
+        .expect("session");
+    let read = |t: u8, when| s.session(&[t; 32], when).expect("read");
+    assert_eq!(read(1, now).map(|x| x.stage), Some(SessionStage::Code));
+    s.set_session_stage(&[1; 32], SessionStage::SignedIn, "new")
+        .expect("staged");
+    let moved = read(1, now).expect("there");
+    assert_eq!(
+        (moved.stage, moved.csrf.as_str()),
+        (SessionStage::SignedIn, "new")
+    );
+    // Idle: gone after 31 minutes unused, kept when touched at 20.
+    assert_eq!(read(2, at(31)), None);
+    s.touch_session(&[2; 32], at(20)).expect("touched");
+    assert!(read(2, at(31)).is_some());
+    assert_eq!(read(2, at(51)), None);
+    // The second factor: its event and the secret together; the other sessions end.
+    let before = s.headline().expect("h").events;
+    s.set_two_factor(
+        &[ev(EventBody::TwoFactorEnrolled(DatedOnly {
+            on: d(2025, 1, 6),
+        }))],
+        &username,
+        Some(&[5; 20]),
+        &[1; 32],
+    )
+    .expect("set");
+    assert_eq!(s.headline().expect("h").events, before + 1);
+    let c = s.credentials(&username).expect("read").expect("there");
+    assert_eq!((c.totp_secret, c.totp_last_step), (Some([5; 20]), None));
+    assert!(read(1, now).is_some(), "the session that set it up stays");
+    s.create_session(&session(3, SessionStage::SignedIn))
+        .expect("session");
+    // A step once, and only a later one after it.
+    assert!(s.use_totp_step(&username, 100).expect("step"));
+    assert!(!s.use_totp_step(&username, 100).expect("step"));
+    assert!(!s.use_totp_step(&username, 99).expect("step"));
+    assert!(s.use_totp_step(&username, 101).expect("step"));
+    // Removed (a lost phone): every session ends.
+    s.set_two_factor(
+        &[ev(EventBody::TwoFactorRemoved(DatedOnly {
+            on: d(2025, 1, 7),
+        }))],
+        &username,
+        None,
+        &[0; 32],
+    )
+    .expect("removed");
+    assert_eq!(
+        s.credentials(&username)
+            .expect("read")
+            .expect("there")
+            .totp_secret,
+        None
+    );
+    assert_eq!((read(1, now), read(3, now)), (None, None));
+    // An unknown account: nothing written.
+    let before = s.headline().expect("h").events;
+    assert!(matches!(
+        s.set_two_factor(&[], &Username::parse("nobody").expect("n"), None, &[0; 32]),
+        Err(StoreError::NotFound(_))
+    ));
+    assert_eq!(s.headline().expect("h").events, before);
+    // The sign-in log: newest first, by account or all.
+    let entry = |u: &str, what: &str, t| SecurityEntry {
+        at: t,
+        username: u.into(),
+        what: what.into(),
+        source: "127.0.0.1".into(),
+    };
+    s.log_security(&[
+        entry("manager", "signed in", now),
+        entry("someone", "wrong username or password", at(1)),
+    ])
+    .expect("logged");
+    s.log_security(&[entry("manager", "signed out", at(2))])
+        .expect("logged");
+    let all = s.security_log(None, 10).expect("read");
+    assert_eq!(
+        all.iter().map(|e| e.what.as_str()).collect::<Vec<_>>(),
+        ["signed out", "wrong username or password", "signed in"]
+    );
+    assert_eq!(all[2], entry("manager", "signed in", now));
+    assert_eq!(s.security_log(Some("manager"), 10).expect("read").len(), 2);
+    assert_eq!(s.security_log(None, 1).expect("read").len(), 1);
+    drop(s);
+    let table = match b {
+        Backend::Sqlite => "audit.sign_in_log",
+        Backend::Postgres => "sign_in_log",
+    };
+    for sql in [
+        format!("UPDATE {table} SET what = 'nothing'"),
+        format!("DELETE FROM {table}"),
+    ] {
+        let e = b.raw(&db.url, &sql).expect_err("refused");
+        assert!(e.contains("append-only"), "{sql}: {e}");
+    }
 }

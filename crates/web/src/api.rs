@@ -79,8 +79,22 @@ fn caller(store: &dyn Store, visitor: &Visitor) -> Result<Caller, Error> {
     if found.revoked_at.is_some() {
         return Err(Error::not_signed_in("The token has been revoked"));
     }
+    let now = sendscope_domain::Instant::now();
+    if found.expires_at.is_some_and(|e| e <= now) {
+        return Err(Error::not_signed_in(
+            "The token has expired: ask an administrator for a new one",
+        ));
+    }
     let principal = sendscope_app::access::principal_of(store, &found.username)
         .ok_or_else(|| Error::not_signed_in("The token's account is disabled"))?;
+    // Every use of a token is in the sign-in log; a use that cannot be logged is refused.
+    crate::auth::log_security(
+        store,
+        found.username.as_str(),
+        &format!("API token {} used", found.id),
+        "API",
+    )
+    .map_err(Error::internal)?;
     Ok(Caller {
         username: found.username.to_string(),
         principal,

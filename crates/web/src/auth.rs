@@ -11,15 +11,41 @@ use sendscope_app::access::principal_of;
 use sendscope_domain::Instant;
 use sendscope_domain::access::Principal;
 use sendscope_domain::account::{Username, verify_password};
-use sendscope_store::{Session, Store};
+use sendscope_store::{SecurityEntry, Session, SessionStage, Store};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
 pub const SESSION_COOKIE: &str = "sendscope_session";
 const CSRF_COOKIE: &str = "sendscope_csrf";
-/// A session lasts a working day.
+/// A session lasts a working day at most (and ends sooner when idle: the area's policy).
 const SESSION_MICROS: i64 = 8 * 3600 * 1_000_000;
+/// A session's last use is written down at most once a minute.
+const TOUCH_AFTER_MICROS: i64 = 60 * 1_000_000;
+
+/// Writes one entry to the sign-in log.
+pub(crate) fn log_security(
+    store: &dyn Store,
+    username: &str,
+    what: &str,
+    source: &str,
+) -> Result<(), sendscope_store::StoreError> {
+    store.log_security(&[SecurityEntry {
+        at: Instant::now(),
+        username: username.to_string(),
+        what: what.to_string(),
+        source: source.to_string(),
+    }])
+}
+
+/// Where a signed-in person goes next: the page their session's stage needs.
+fn next_page(stage: SessionStage) -> &'static str {
+    match stage {
+        SessionStage::SignedIn => "/",
+        SessionStage::Code => "/sign-in/code",
+        SessionStage::Enrol => "/account/two-factor",
+    }
+}
 
 /// A user signed in for this request.
 #[derive(Debug, Clone)]
@@ -107,16 +133,31 @@ impl Visitor {
         }
     }
 
-    /// The signed-in user, if the request carries a current session.
+    /// The signed-in user, if the request carries a current session that has given every
+    /// factor it needs. A session used after a minute's rest is noted as used (the idle
+    /// limit counts from then).
     pub fn signed_in(&self, store: &dyn Store) -> Option<SignedIn> {
-        let token = self.session.as_deref()?;
-        let session = store.session(&sha256(token), Instant::now()).ok()??;
+        let session = self.session_at_any_stage(store)?;
+        if session.stage != SessionStage::SignedIn {
+            return None;
+        }
         let principal = principal_of(store, &session.username)?;
         Some(SignedIn {
             username: session.username.clone(),
             principal,
             session,
         })
+    }
+
+    /// The request's current session, whatever its stage (the second-factor pages).
+    pub fn session_at_any_stage(&self, store: &dyn Store) -> Option<Session> {
+        let token = self.session.as_deref()?;
+        let now = Instant::now();
+        let session = store.session(&sha256(token), now).ok()??;
+        if now.micros() - session.last_seen_at.micros() > TOUCH_AFTER_MICROS {
+            let _ = store.touch_session(&session.token_sha256, now);
+        }
+        Some(session)
     }
 
     /// The `Authorization` header as sent, if there was one (the API reads its token).
@@ -233,10 +274,10 @@ pub async fn sign_in(
         })
         .await;
     match attempt {
-        Ok(Ok(token)) => {
+        Ok(Ok((token, stage))) => {
             let session = set_cookie(SESSION_COOKIE, &token, "/", None, secure);
             let clear = set_cookie(CSRF_COOKIE, "", "/sign-in", Some(0), secure);
-            let mut r = Redirect::to("/").into_response();
+            let mut r = Redirect::to(next_page(stage)).into_response();
             r.headers_mut().append(header::SET_COOKIE, session);
             r.headers_mut().append(header::SET_COOKIE, clear);
             r
@@ -267,7 +308,8 @@ static NO_ACCOUNT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
         .unwrap_or_default()
 });
 
-/// Checks a username and password; on success, starts a session and returns its token.
+/// Checks a username and password; on success, starts a session and returns its token
+/// and stage (signed in, or a second factor to give or to set up first).
 /// On failure, returns the message to show and the username to fill back in: the same
 /// message, after the same work, whether or not the username exists. A device that keeps
 /// failing waits (`throttle`); an account whose password is being guessed refuses the
@@ -276,7 +318,17 @@ fn attempt_sign_in(
     store: &dyn Store,
     (username, password): (&str, &str),
     (source, throttle): (&str, &std::sync::Mutex<crate::throttle::Throttle>),
-) -> Result<String, (String, String)> {
+) -> Result<(String, SessionStage), (String, String)> {
+    let typed = if Username::parse(username).is_ok() {
+        username.trim().to_lowercase()
+    } else {
+        "(not a valid username)".to_string()
+    };
+    let log = |what: &str| {
+        if let Err(e) = log_security(store, &typed, what, source) {
+            tracing::error!(%e, "the sign-in log could not be written");
+        }
+    };
     let wrong = || {
         (
             "Enter a correct username and password".to_string(),
@@ -287,6 +339,7 @@ fn attempt_sign_in(
     let key = username.trim().to_lowercase();
     let lock = || throttle.lock().unwrap_or_else(|p| p.into_inner());
     if let Some(until) = lock().wait(source, &key, now) {
+        log("refused: too many failed sign-ins from this device");
         let at = until
             .utc()
             .with_timezone(&chrono_tz::Europe::London)
@@ -310,8 +363,12 @@ fn attempt_sign_in(
     let ok = verify_password(password, hash) && creds.is_some();
     let Some((creds, name)) = creds else {
         lock().failed(source, &key, now);
+        log("wrong username or password");
         return Err(wrong());
     };
+    // A disabled account is no one.
+    let principal = principal_of(store, &name);
+    let ok = ok && principal.is_some();
     // Locked by failures: refused to the devices that failed, never to a new one.
     let locked = creds.locked_until.is_some_and(|t| t > now) && lock().has_failed(source, &key);
     let recorded = store.record_sign_in(&name, ok && !locked, now);
@@ -319,9 +376,35 @@ fn attempt_sign_in(
         if !ok {
             lock().failed(source, &key, now);
         }
+        log(if locked {
+            "refused: the account is locked to this device"
+        } else {
+            "wrong username or password"
+        });
         return Err(wrong());
     }
     lock().succeeded(source, &key);
+    let policy = sendscope_app::accounts::sign_in_policy(store, creds.area)
+        .map_err(|e| (not_working(&e), username.to_string()))?;
+    let staff = principal.is_some_and(|p| sendscope_app::accounts::is_staff(p.role));
+    let stage = if creds.totp_secret.is_some() {
+        SessionStage::Code
+    } else if policy.two_factor_for_staff && staff {
+        SessionStage::Enrol
+    } else {
+        SessionStage::SignedIn
+    };
+    log_security(
+        store,
+        name.as_str(),
+        match stage {
+            SessionStage::SignedIn => "signed in with a password",
+            SessionStage::Code => "password right: two-factor code asked for",
+            SessionStage::Enrol => "password right: two-factor set-up required",
+        },
+        source,
+    )
+    .map_err(|e| (not_working(&e), username.to_string()))?;
     let token = random_token();
     let expires_at = Instant::from_micros(now.micros() + SESSION_MICROS).unwrap_or(now);
     let session = Session {
@@ -330,11 +413,14 @@ fn attempt_sign_in(
         csrf: random_token(),
         created_at: now,
         expires_at,
+        stage,
+        last_seen_at: now,
+        idle_seconds: policy.idle_minutes.saturating_mul(60),
     };
     store
         .create_session(&session)
         .map_err(|e| (not_working(&e), username.to_string()))?;
-    Ok(token)
+    Ok((token, stage))
 }
 
 #[derive(Deserialize)]
@@ -364,7 +450,12 @@ pub async fn sign_out(
     }
     let store = app.store.clone();
     let token = who.session.token_sha256;
-    let _ = app.blocking(move || store.delete_session(&token)).await;
+    let _ = app
+        .blocking(move || {
+            let _ = log_security(store.as_ref(), who.username.as_str(), "signed out", "");
+            store.delete_session(&token)
+        })
+        .await;
     let mut r = Redirect::to("/").into_response();
     r.headers_mut().append(
         header::SET_COOKIE,

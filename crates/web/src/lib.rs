@@ -34,6 +34,7 @@ pub(crate) mod shell;
 pub mod steps;
 pub mod throttle;
 pub mod trajectories;
+pub mod two_factor;
 pub mod ui;
 pub mod views;
 
@@ -146,6 +147,14 @@ pub fn router_with_setup(
         .route("/", get(home))
         .route("/sign-in", get(auth::sign_in_form).post(auth::sign_in))
         .route("/sign-out", axum::routing::post(auth::sign_out))
+        .route(
+            "/sign-in/code",
+            get(two_factor::code_form).post(two_factor::code_submit),
+        )
+        .route(
+            "/account/two-factor",
+            get(two_factor::enrol_form).post(two_factor::enrol_submit),
+        )
         .route(
             "/account/password",
             get(account::form).post(account::submit),

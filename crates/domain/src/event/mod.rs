@@ -396,6 +396,7 @@ event_catalogue! {
     TrajectoryDefined(crate::trajectories::TrajectoryDefined) = "area.trajectory_defined", AREA, start;
     FiguresSettingsAdopted(crate::benchmarks::FiguresSettings) = "area.figures_settings_adopted", AREA, none;
     DesignatedOfficersRecorded(DesignatedOfficers) = "area.designated_officers_recorded", AREA, from;
+    SignInPolicyAdopted(SignInPolicy) = "area.sign_in_policy_adopted", AREA, from;
     OrganisationRegistered(OrganisationRegistered) = "organisation.registered", ORG, none;
     TeamAdded(TeamAdded) = "organisation.team_added", ORG, none;
     StaffAdded(StaffAdded) = "staff.added", STAFF, none;
@@ -470,6 +471,9 @@ event_catalogue! {
     AccountCreated(AccountCreated) = "account.created", ACCOUNT, none;
     AccountPasswordSet(DatedOnly) = "account.password_set", ACCOUNT, on;
     AccountDisabled(DatedOnly) = "account.disabled", ACCOUNT, on;
+    AccountRoleChanged(RoleChanged) = "account.role_changed", ACCOUNT, on;
+    TwoFactorEnrolled(DatedOnly) = "account.two_factor_enrolled", ACCOUNT, on;
+    TwoFactorRemoved(DatedOnly) = "account.two_factor_removed", ACCOUNT, on;
     TokenIssued(TokenIssued) = "account.token_issued", ACCOUNT, on;
     TokenRevoked(TokenRevoked) = "account.token_revoked", ACCOUNT, on;
     Corrected(Correction) = "event.corrected", ANY, none;

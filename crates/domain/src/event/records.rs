@@ -25,6 +25,15 @@ pub struct AccountCreated {
     pub links: AccountLinks,
 }
 
+/// A mover: the account's role and what it is linked to, from a day. Its sessions and
+/// tokens carry on with the new role from the next request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct RoleChanged {
+    pub role: Role,
+    pub links: AccountLinks,
+    pub on: NaiveDate,
+}
+
 /// An API token issued to an account. Only its public identifier is recorded: the secret
 /// is shown once to whoever created it and stored only as a SHA-256 digest.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -32,6 +41,9 @@ pub struct TokenIssued {
     pub token_id: crate::account::TokenId,
     pub label: String,
     pub on: NaiveDate,
+    /// The last day the token works (tokens issued before expiry existed have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_on: Option<NaiveDate>,
 }
 
 /// An API token withdrawn: from now on it authenticates nothing.

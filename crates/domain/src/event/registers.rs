@@ -25,6 +25,39 @@ pub struct DesignatedOfficers {
     pub social_care: Option<bool>,
 }
 
+/// How the area's people sign in, from a day: whether staff must use a second factor,
+/// and how long a session may sit idle before it ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct SignInPolicy {
+    pub from: NaiveDate,
+    /// Staff (everyone but parents, carers, young people and board members) set up and
+    /// give a TOTP code at every sign-in with a password.
+    pub two_factor_for_staff: bool,
+    /// A session unused for this many minutes ends (5 to 480).
+    pub idle_minutes: u32,
+}
+
+impl SignInPolicy {
+    /// Until an area adopts its own: two factors optional, 30 minutes idle (NCSC's
+    /// guidance leaves the number to the service; GOV.UK services commonly use 15-60).
+    pub fn standard() -> Self {
+        SignInPolicy {
+            from: NaiveDate::MIN,
+            two_factor_for_staff: false,
+            idle_minutes: 30,
+        }
+    }
+    pub fn check(&self) -> Result<(), String> {
+        if !(5..=480).contains(&self.idle_minutes) {
+            return Err(format!(
+                "an idle limit of {} minutes is outside 5 to 480: choose a number of minutes in that range",
+                self.idle_minutes
+            ));
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OrganisationKind {

@@ -177,6 +177,9 @@ pub struct AccountState {
     pub password_set_on: Option<NaiveDate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disabled_on: Option<NaiveDate>,
+    /// Signs in with a second factor (a TOTP code) since this day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub two_factor_on: Option<NaiveDate>,
     /// API tokens by identifier, with the day each was revoked if it has been.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub tokens: std::collections::BTreeMap<crate::account::TokenId, TokenState>,
@@ -216,9 +219,23 @@ pub struct AreaState {
     /// The designated officers in post, by the day each record takes effect.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub officers: Vec<crate::event::DesignatedOfficers>,
+    /// The sign-in policies adopted, by the day each takes effect.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sign_in_policies: Vec<crate::event::SignInPolicy>,
 }
 
 impl AreaState {
+    /// The sign-in policy in force on a day: the newest adopted on or before it, else the
+    /// standard one.
+    pub fn sign_in_policy_on(&self, on: NaiveDate) -> crate::event::SignInPolicy {
+        self.sign_in_policies
+            .iter()
+            .rev()
+            .find(|p| p.from <= on)
+            .copied()
+            .unwrap_or_else(crate::event::SignInPolicy::standard)
+    }
+
     /// The designated officers in post on a day, if the area has said.
     pub fn officers_on(&self, on: NaiveDate) -> Option<crate::event::DesignatedOfficers> {
         self.officers.iter().rev().find(|o| o.from <= on).copied()
@@ -443,6 +460,10 @@ impl Projection {
             (E::FiguresSettingsAdopted(x), StreamState::Area(s)) => {
                 s.figures_settings = Some(x.clone())
             }
+            (E::SignInPolicyAdopted(x), StreamState::Area(s)) => {
+                s.sign_in_policies.push(*x);
+                s.sign_in_policies.sort_by_key(|p| p.from);
+            }
             (E::DesignatedOfficersRecorded(x), StreamState::Area(s)) => {
                 s.officers.push(*x);
                 s.officers.sort_by_key(|o| o.from);
@@ -519,6 +540,14 @@ impl Projection {
             (E::AccountCreated(a), StreamState::Account(s)) => s.created = Some(a.clone()),
             (E::AccountPasswordSet(d), StreamState::Account(s)) => s.password_set_on = Some(d.on),
             (E::AccountDisabled(d), StreamState::Account(s)) => s.disabled_on = Some(d.on),
+            (E::AccountRoleChanged(c), StreamState::Account(s)) => {
+                if let Some(created) = s.created.as_mut() {
+                    created.role = c.role;
+                    created.links = c.links.clone();
+                }
+            }
+            (E::TwoFactorEnrolled(d), StreamState::Account(s)) => s.two_factor_on = Some(d.on),
+            (E::TwoFactorRemoved(_), StreamState::Account(s)) => s.two_factor_on = None,
             (E::TokenIssued(t), StreamState::Account(s)) => {
                 s.tokens.insert(
                     t.token_id.clone(),

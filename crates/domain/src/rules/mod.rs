@@ -113,7 +113,10 @@ pub fn check(
         | E::SettingInspected(_)
         | E::FiguresRevised(_)
         | E::AccountPasswordSet(_)
+        | E::TwoFactorEnrolled(_)
+        | E::TwoFactorRemoved(_)
         | E::AccountDisabled(_) => Ok(()),
+        E::AccountRoleChanged(c) => crate::access::check_links(c.role, &c.links),
         // The record's own rules decide, on its current state.
         E::QaRubricAdopted(_)
         | E::ProgrammeDefined(_)
@@ -122,6 +125,7 @@ pub fn check(
         | E::TrajectoryDefined(_)
         | E::FiguresSettingsAdopted(_)
         | E::DesignatedOfficersRecorded(_)
+        | E::SignInPolicyAdopted(_)
         | E::ProvisionPlacesSet(_)
         | E::ProvisionCostsSet(_)
         | E::ProvisionClosed(_)
@@ -329,6 +333,7 @@ fn check_area(a: &crate::projection::AreaState, body: &EventBody) -> Result<(), 
         EventBody::QaRubricAdopted(r) => r.rubric.check().map_err(DomainError::Refused),
         EventBody::PlacementSettingsAdopted(x) => x.check().map_err(DomainError::Refused),
         EventBody::FiguresSettingsAdopted(x) => x.check().map_err(DomainError::Refused),
+        EventBody::SignInPolicyAdopted(x) => x.check().map_err(DomainError::Refused),
         EventBody::DesignatedOfficersRecorded(x) => {
             if a.officers.iter().any(|o| o.from == x.from) {
                 return refuse(format!(

@@ -252,6 +252,87 @@ fn setup_from_empty(db: Db) {
         sendscope_app::access::principal_of(s.as_ref(), &shill).is_none(),
         "a disabled account is no one"
     );
+    drop(s);
+
+    // A mover: zali becomes a team manager of the same team (an event); a role without
+    // the links it needs is refused and changes nothing.
+    let before = events_in(url);
+    let (code, _, err) = cmd(&["user", "role", "--username", "zali", "--role", "school"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--setting"), "{err}");
+    assert_eq!(events_in(url), before);
+    let (code, out, err) = cmd(&[
+        "user",
+        "role",
+        "--username",
+        "zali",
+        "--role",
+        "team_manager",
+        "--staff",
+        "Zara Ali",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("zali is now team_manager"), "{out}");
+    assert_eq!(events_in(url), before + 1, "account.role_changed recorded");
+    let (_, list, _) = cmd(&["user", "list"]);
+    assert!(list.contains("zali\tteam_manager\tactive"), "{list}");
+
+    // The area's sign-in policy; a bad idle limit is refused.
+    let (code, _, err) = cmd(&[
+        "area",
+        "sign-in-policy",
+        "--two-factor-for-staff",
+        "yes",
+        "--idle-minutes",
+        "2",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("5 to 480"), "{err}");
+    let (code, out, err) = cmd(&[
+        "area",
+        "sign-in-policy",
+        "--two-factor-for-staff",
+        "yes",
+        "--idle-minutes",
+        "20",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("two factors for staff required"), "{out}");
+    let s = sendscope_store::open(url).expect("opens");
+    let area = sendscope_domain::ids::AreaId::parse(&s.headline().expect("h").areas[0].area_id)
+        .expect("area");
+    let policy = sendscope_app::accounts::sign_in_policy(s.as_ref(), area).expect("policy");
+    assert!(policy.two_factor_for_staff && policy.idle_minutes == 20);
+    drop(s);
+
+    // Tokens expire; the list says when.
+    let (code, _, err) = cmd(&[
+        "token",
+        "create",
+        "--user",
+        "zali",
+        "--expires-in-days",
+        "0",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    let (code, _, err) = cmd(&[
+        "token",
+        "create",
+        "--user",
+        "zali",
+        "--expires-in-days",
+        "30",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (_, tokens, _) = cmd(&["token", "list"]);
+    assert!(tokens.contains("\tactive until "), "{tokens}");
+    // A two-factor reset is an event; the sign-in log is read out.
+    let before = events_in(url);
+    let (code, _, err) = cmd(&["user", "reset-two-factor", "--username", "zali"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(events_in(url), before + 1);
+    let (code, _, err) = cmd(&["user", "sign-ins"]);
+    assert_eq!(code, 0, "{err}");
 }
 
 both!(area_team_staff_and_accounts_from_an_empty_database => setup_from_empty);

@@ -142,6 +142,7 @@ impl Site {
             self.store.as_ref(),
             &name,
             "test",
+            30,
             "user:admin-cli",
         )
         .expect("issued")
