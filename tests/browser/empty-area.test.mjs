@@ -10,23 +10,12 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import net from 'node:net';
-import { chromium } from 'playwright-core';
 import AxeBuilder from '@axe-core/playwright';
+import { BIN, OUT, TAGS, freePort, launch } from './support.mjs';
 
-const BIN = process.env.SENDSCOPE_BIN || 'target/debug/sendscope';
-const OUT = 'test-output/screenshots';
-const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 const PASSWORD = 'correct horse battery';
 const servers = [];
 let browser;
-
-async function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
-  });
-}
 
 // `serve` on an empty database: its address, and the set-up link it prints.
 async function emptyServer() {
@@ -47,11 +36,7 @@ async function emptyServer() {
 
 before(async () => {
   mkdirSync(OUT, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launch();
 });
 
 after(async () => {

@@ -505,3 +505,89 @@ pub fn new_totp_secret() -> sendscope_domain::totp::TotpSecret {
     }
     sendscope_domain::totp::TotpSecret::from_bytes(out)
 }
+
+/// Every area's single sign-on in force today: its LA code, identifier and rules.
+pub fn single_sign_ons(
+    store: &dyn Store,
+) -> Result<
+    Vec<(
+        String,
+        sendscope_domain::ids::AreaId,
+        sendscope_domain::sso::SingleSignOn,
+    )>,
+    sendscope_store::StoreError,
+> {
+    use sendscope_domain::projection::StreamState;
+    let today = sendscope_domain::calendar::england_today();
+    let mut out = Vec::new();
+    for a in store.headline()?.areas {
+        let area = sendscope_domain::ids::AreaId::parse(&a.area_id)?;
+        if let Some(p) = store.projection(StreamRef::area(area))?
+            && let StreamState::Area(s) = &p.state
+            && let Some(sso) = s.single_sign_on_on(today)
+        {
+            out.push((a.la_code.clone(), area, sso.clone()));
+        }
+    }
+    Ok(out)
+}
+
+/// Who a single sign-on names: the area's rules applied to the claims the provider vouched
+/// for, to an enabled account of that area. When the area maps groups to roles and the
+/// person's groups now give another role, the move is recorded (`account.role_changed`,
+/// by the provider) before they are let in. The inner error is for the person.
+pub fn single_sign_on(
+    store: &dyn Store,
+    area: sendscope_domain::ids::AreaId,
+    sso: &sendscope_domain::sso::SingleSignOn,
+    claims: &sendscope_domain::sso::VerifiedClaims,
+) -> Result<Result<Username, String>, sendscope_store::StoreError> {
+    use sendscope_domain::projection::StreamState;
+    let id = match sso.identify(claims) {
+        Ok(id) => id,
+        Err(why) => return Ok(Err(why)),
+    };
+    let no_account = || {
+        Ok(Err(format!(
+            "there is no sendscope account {} in this area: ask your administrator to add one",
+            id.username
+        )))
+    };
+    let Some(creds) = store.credentials(&id.username)? else {
+        return no_account();
+    };
+    if creds.area != area {
+        return no_account();
+    }
+    let Some(account) = store.projection(StreamRef::account(creds.account))? else {
+        return no_account();
+    };
+    let StreamState::Account(state) = &account.state else {
+        return no_account();
+    };
+    let Some(created) = state.created.as_ref() else {
+        return no_account();
+    };
+    if state.disabled_on.is_some() {
+        return Ok(Err(format!(
+            "the sendscope account {} is disabled: ask your administrator",
+            id.username
+        )));
+    }
+    if let Some(role) = id.role.filter(|r| *r != created.role) {
+        if sendscope_domain::access::check_links(role, &created.links).is_err() {
+            return Ok(Err(format!(
+                "your organisation's groups make you a {}, but your sendscope account is not set up for that role: ask your administrator",
+                role.as_str().replace('_', " ")
+            )));
+        }
+        change_role(
+            store,
+            &id.username,
+            role,
+            created.links.clone(),
+            "system:single-sign-on",
+        )?;
+    }
+    Ok(Ok(id.username))
+}

@@ -145,6 +145,62 @@ pub(crate) fn area_command(url: &str, what: AreaCommand) -> anyhow::Result<()> {
                 la_code.trim()
             );
         }
+        AreaCommand::SingleSignOn {
+            area,
+            label,
+            issuer,
+            client_id,
+            username_claim,
+            email_domains,
+            group_roles,
+            scopes,
+            from,
+        } => {
+            use sendscope_domain::sso::{GroupRole, SingleSignOn, UsernameClaim};
+            let area = setup::find_area(store.as_ref(), area.as_deref())?;
+            let username_claim = match username_claim.trim() {
+                "email" => UsernameClaim::Email,
+                "preferred_username" => UsernameClaim::PreferredUsername,
+                other => {
+                    anyhow::bail!("--username-claim {other:?}: use email or preferred_username")
+                }
+            };
+            let roles = group_roles
+                .iter()
+                .map(|g| {
+                    let (group, role) = g.rsplit_once('=').with_context(|| {
+                        format!("--group-role {g:?}: write the group, =, then the role (e.g. \"SEND Caseworkers=caseworker\")")
+                    })?;
+                    Ok(GroupRole {
+                        group: group.trim().to_string(),
+                        role: parse_role(role.trim())?,
+                    })
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let from = from.unwrap_or_else(sendscope_domain::calendar::england_today);
+            let sso = SingleSignOn {
+                from,
+                label: label.trim().to_string(),
+                issuer: issuer.trim().to_string(),
+                client_id: client_id.trim().to_string(),
+                username_claim,
+                email_domains,
+                roles,
+                scopes,
+            };
+            crate::append_area_event(
+                store.as_ref(),
+                area,
+                sendscope_domain::EventBody::SingleSignOnAdopted(sso),
+                "user:admin-cli",
+                from,
+            )?;
+            outln!(
+                "From {from}: people sign in with {} at {}. Give `serve` the client secret (--oidc-client-secret-file) and register {{public URL}}/sign-in/sso/callback with the provider.",
+                label.trim(),
+                issuer.trim()
+            );
+        }
         AreaCommand::SignInPolicy {
             area,
             two_factor_for_staff,

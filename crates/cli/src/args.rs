@@ -35,6 +35,14 @@ pub(crate) enum Command {
         /// Mark cookies Secure (set this when users reach the service over HTTPS).
         #[arg(long)]
         secure_cookies: bool,
+        /// The address people reach the service at, e.g. https://send.derby.gov.uk
+        /// (single sign-on's return address is made from it).
+        #[arg(long)]
+        public_url: Option<String>,
+        /// A file holding the client secret the identity provider issued for single
+        /// sign-on (or set SENDSCOPE_OIDC_CLIENT_SECRET).
+        #[arg(long)]
+        oidc_client_secret_file: Option<std::path::PathBuf>,
         #[command(flatten)]
         spec: DemoArgs,
     },
@@ -276,6 +284,37 @@ pub(crate) enum AreaCommand {
     },
     /// Every local area set up here: LA code, name, identifier.
     List,
+    /// Single sign-on with the area's identity provider (OpenID Connect), from a day:
+    /// which provider, which claim names a person's sendscope account, and which of the
+    /// provider's groups give which role. `serve` is given the client secret.
+    SingleSignOn {
+        #[arg(long)]
+        area: Option<String>,
+        /// What the sign-in page calls the account, e.g. "your Derby City Council account".
+        #[arg(long)]
+        label: String,
+        /// The provider's issuer URL (https://...).
+        #[arg(long)]
+        issuer: String,
+        #[arg(long)]
+        client_id: String,
+        /// email (the part before the @ is the username) or preferred_username.
+        #[arg(long, default_value = "email")]
+        username_claim: String,
+        /// The organisation's email domains (repeat for more than one).
+        #[arg(long = "email-domain")]
+        email_domains: Vec<String>,
+        /// GROUP=ROLE: members of the provider's group have the role (repeat; the first
+        /// that matches wins). None: each account keeps its own role.
+        #[arg(long = "group-role")]
+        group_roles: Vec<String>,
+        /// Scopes to ask for besides openid, email and profile (repeat), e.g. groups.
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
+        /// From this day, YYYY-MM-DD (default today).
+        #[arg(long, value_parser = parse_date)]
+        from: Option<NaiveDate>,
+    },
     /// How the area's people sign in, from a day: whether staff must use two factors
     /// (a code from an authenticator app), and how many minutes a session may sit idle.
     SignInPolicy {

@@ -49,14 +49,12 @@ use figures::{kpi_rows, load_kpi};
 /// What the command line needs of the web service, given by the binary that joins the
 /// two (`crates/sendscope`): this crate does not depend on the web crate.
 pub trait Web {
-    /// Serves the pages and the API on a bound listener until Ctrl+C; `setup_token` is
-    /// the secret of the one-time set-up link, on an empty database.
+    /// Serves the pages and the API on a bound listener until Ctrl+C.
     fn serve(
         &self,
         listener: std::net::TcpListener,
         store: Arc<dyn Store>,
-        secure_cookies: bool,
-        setup_token: Option<String>,
+        options: ServeOptions,
     ) -> std::io::Result<()>;
     /// The compliance report as a whole GOV.UK page (`--format html`).
     fn compliance_page(&self, report: &sendscope_app::compliance::Report) -> String;
@@ -126,6 +124,17 @@ pub(crate) fn private_file(path: &std::path::Path) -> anyhow::Result<std::fs::Fi
     f.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))
         .with_context(|| format!("cannot make {} private", path.display()))?;
     Ok(f)
+}
+
+/// How `serve` runs the service.
+#[derive(Debug, Clone, Default)]
+pub struct ServeOptions {
+    pub secure_cookies: bool,
+    /// The secret of the one-time set-up link, on an empty database.
+    pub setup_token: Option<String>,
+    pub public_url: Option<String>,
+    /// Single sign-on's client secret (from a file or the environment; never stored).
+    pub oidc_client_secret: Option<String>,
 }
 
 fn open(url: &str) -> anyhow::Result<Box<dyn Store>> {
@@ -216,8 +225,27 @@ fn run(cli: Cli, web: &dyn Web) -> anyhow::Result<()> {
             port,
             demo: with_demo,
             secure_cookies,
+            public_url,
+            oidc_client_secret_file,
             spec,
         } => {
+            let oidc_client_secret = match oidc_client_secret_file {
+                Some(f) => Some(
+                    std::fs::read_to_string(&f)
+                        .with_context(|| {
+                            format!("cannot read the client secret from {}", f.display())
+                        })?
+                        .trim()
+                        .to_string(),
+                ),
+                None => std::env::var("SENDSCOPE_OIDC_CLIENT_SECRET").ok(),
+            };
+            let options = ServeOptions {
+                secure_cookies,
+                setup_token: None,
+                public_url,
+                oidc_client_secret,
+            };
             let store: Arc<dyn Store> = Arc::from(open(&cli.database_url)?);
             // The port first: a busy one is found before a demo is built for nothing.
             let listener = listen(port)?;
@@ -232,7 +260,7 @@ fn run(cli: Cli, web: &dyn Web) -> anyhow::Result<()> {
                     );
                 }
             }
-            serve(web, store, listener, secure_cookies)
+            serve(web, store, listener, options)
         }
         Command::Audit { what } => admin::audit_command(&cli.database_url, what),
         Command::Export { what } => admin::export_command(&cli.database_url, what),
@@ -269,7 +297,7 @@ fn serve(
     web: &dyn Web,
     store: Arc<dyn Store>,
     listener: std::net::TcpListener,
-    secure_cookies: bool,
+    options: ServeOptions,
 ) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     outln!("sendscope is serving http://{addr} (press Ctrl+C to stop)");
@@ -288,8 +316,15 @@ fn serve(
     } else {
         None
     };
-    web.serve(listener, store, secure_cookies, setup_token)
-        .context("the web server stopped with an error")
+    web.serve(
+        listener,
+        store,
+        ServeOptions {
+            setup_token,
+            ..options
+        },
+    )
+    .context("the web server stopped with an error")
 }
 
 /// Loads every record into the KPI engine; keeps up to `sample` records for the

@@ -22,6 +22,7 @@ pub mod qa;
 pub mod rules;
 pub mod sen;
 pub mod setup;
+pub mod sso;
 pub mod totp;
 pub mod trajectories;
 

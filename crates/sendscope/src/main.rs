@@ -17,8 +17,7 @@ impl sendscope_cli::Web for Web {
         &self,
         listener: std::net::TcpListener,
         store: Arc<dyn sendscope_store::Store>,
-        secure_cookies: bool,
-        setup_token: Option<String>,
+        o: sendscope_cli::ServeOptions,
     ) -> std::io::Result<()> {
         // One line a request on standard error (`sendscope_web::requests`): no personal
         // data, a reference for each.
@@ -27,7 +26,13 @@ impl sendscope_cli::Web for Web {
             .with_target(false)
             .with_ansi(false)
             .init();
-        sendscope_web::serve_blocking(listener, store, secure_cookies, setup_token)
+        let options = sendscope_web::Options {
+            secure_cookies: o.secure_cookies,
+            setup_token: o.setup_token,
+            public_url: o.public_url,
+            oidc_client_secret: o.oidc_client_secret,
+        };
+        sendscope_web::serve_blocking(listener, store, options)
     }
 
     fn compliance_page(&self, report: &sendscope_app::compliance::Report) -> String {

@@ -56,7 +56,7 @@ pub struct SignedIn {
 }
 
 /// 32 random bytes as hex: two version-4 UUIDs' bytes (244 bits from the OS generator).
-fn random_token() -> String {
+pub(crate) fn random_token() -> String {
     let a = uuid::Uuid::new_v4().into_bytes();
     let b = uuid::Uuid::new_v4().into_bytes();
     hex::encode([a, b].concat())
@@ -74,7 +74,7 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 /// Secure cookies when the service is configured for TLS or a proxy says the request came over it.
-fn secure(app: &AppState, headers: &HeaderMap) -> bool {
+pub(crate) fn secure(app: &AppState, headers: &HeaderMap) -> bool {
     app.secure_cookies
         || headers
             .get("x-forwarded-proto")
@@ -82,7 +82,7 @@ fn secure(app: &AppState, headers: &HeaderMap) -> bool {
             == Some("https")
 }
 
-fn set_cookie(
+pub(crate) fn set_cookie(
     name: &str,
     value: &str,
     path: &str,
@@ -166,8 +166,27 @@ impl Visitor {
     }
 }
 
-fn sign_in_page(csrf: &str, error: Option<&str>, username: &str) -> String {
-    sign_in_page_saying(csrf, error, username, None)
+fn sign_in_page(
+    csrf: &str,
+    error: Option<&str>,
+    username: &str,
+    sso: &[(String, String)],
+) -> String {
+    sign_in_page_saying(csrf, error, username, None, sso)
+}
+
+/// The areas whose people can sign in with their organisation's account: (LA code, what
+/// the account is called).
+async fn single_sign_ons(app: &AppState) -> Vec<(String, String)> {
+    let store = app.store.clone();
+    app.blocking(move || sendscope_app::accounts::single_sign_ons(store.as_ref()))
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(la, _, s)| (la, s.label))
+        .collect()
 }
 
 fn sign_in_page_saying(
@@ -175,6 +194,7 @@ fn sign_in_page_saying(
     error: Option<&str>,
     username: &str,
     done: Option<&str>,
+    sso: &[(String, String)],
 ) -> String {
     let body = html! {
         @if let Some(e) = error { (ui::error_summary([("username", e)])) }
@@ -182,6 +202,16 @@ fn sign_in_page_saying(
             (ui::notification_banner("Done", html! { p.govuk-notification-banner__heading { (d) } }, true))
         }
         h1.govuk-heading-l { "Sign in" }
+        @for (la, label) in sso {
+            p.govuk-body {
+                a.govuk-button.govuk-button--secondary href={ "/sign-in/sso/" (la) } role="button" draggable="false" {
+                    "Sign in with " (label)
+                }
+            }
+        }
+        @if !sso.is_empty() {
+            p.govuk-body { "Or sign in with your sendscope username and password." }
+        }
         form method="post" action="/sign-in" novalidate {
             (ui::csrf(csrf))
             div.govuk-form-group {
@@ -217,12 +247,13 @@ pub async fn sign_in_form(
     };
     let csrf = random_token();
     let cookie = set_cookie(CSRF_COOKIE, &csrf, "/sign-in", None, secure(&app, &headers));
+    let sso = single_sign_ons(&app).await;
     (
         [
             (header::SET_COOKIE, cookie),
             (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
         ],
-        Html(sign_in_page_saying(&csrf, None, "", done)),
+        Html(sign_in_page_saying(&csrf, None, "", done, &sso)),
     )
         .into_response()
 }
@@ -284,9 +315,10 @@ pub async fn sign_in(
         }
         Ok(Err((message, username))) => {
             let csrf = expected.unwrap_or_default();
+            let sso = single_sign_ons(&app).await;
             (
                 StatusCode::UNAUTHORIZED,
-                Html(sign_in_page(&csrf, Some(&message), &username)),
+                Html(sign_in_page(&csrf, Some(&message), &username, &sso)),
             )
                 .into_response()
         }
@@ -405,9 +437,23 @@ fn attempt_sign_in(
         source,
     )
     .map_err(|e| (not_working(&e), username.to_string()))?;
+    let token = start_session(store, name, stage, policy.idle_minutes)
+        .map_err(|e| (not_working(&e), username.to_string()))?;
+    Ok((token, stage))
+}
+
+/// Starts a session for `name` at `stage`, ending after `idle_minutes` unused (and a
+/// working day at most); its token, for the cookie.
+pub(crate) fn start_session(
+    store: &dyn Store,
+    name: Username,
+    stage: SessionStage,
+    idle_minutes: u32,
+) -> Result<String, sendscope_store::StoreError> {
+    let now = Instant::now();
     let token = random_token();
     let expires_at = Instant::from_micros(now.micros() + SESSION_MICROS).unwrap_or(now);
-    let session = Session {
+    store.create_session(&Session {
         token_sha256: sha256(&token),
         username: name,
         csrf: random_token(),
@@ -415,12 +461,9 @@ fn attempt_sign_in(
         expires_at,
         stage,
         last_seen_at: now,
-        idle_seconds: policy.idle_minutes.saturating_mul(60),
-    };
-    store
-        .create_session(&session)
-        .map_err(|e| (not_working(&e), username.to_string()))?;
-    Ok((token, stage))
+        idle_seconds: idle_minutes.saturating_mul(60),
+    })?;
+    Ok(token)
 }
 
 #[derive(Deserialize)]

@@ -31,6 +31,7 @@ pub mod setting_views;
 pub mod settings;
 pub mod setup;
 pub(crate) mod shell;
+pub mod sso;
 pub mod steps;
 pub mod throttle;
 pub mod trajectories;
@@ -70,6 +71,8 @@ pub struct AppState {
     pub sign_in_throttle: Arc<std::sync::Mutex<throttle::Throttle>>,
     /// Who is running one of the expensive pages now (one run each at a time).
     pub running: Arc<Running>,
+    /// Single sign-on with the areas' identity providers.
+    pub sso: Arc<sso::Sso>,
 }
 
 /// The users running an expensive page now.
@@ -114,6 +117,20 @@ pub fn router(store: Arc<dyn Store>, secure_cookies: bool) -> Router {
     router_with_setup(store, secure_cookies, None)
 }
 
+/// How the service is run.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Mark cookies Secure: set when the service is reached over TLS.
+    pub secure_cookies: bool,
+    /// The secret of the one-time set-up link, on an empty database.
+    pub setup_token: Option<String>,
+    /// The address people reach the service at (single sign-on's return address is made
+    /// from it), e.g. `https://send.derby.gov.uk`.
+    pub public_url: Option<String>,
+    /// The client secret the identity provider issued (never in the records).
+    pub oidc_client_secret: Option<String>,
+}
+
 /// The router, with the secret of a one-time set-up link (`/setup/{secret}`) where the
 /// database is empty: the page that makes the local area and its first administrator.
 pub fn router_with_setup(
@@ -121,6 +138,24 @@ pub fn router_with_setup(
     secure_cookies: bool,
     setup_token: Option<String>,
 ) -> Router {
+    router_with(
+        store,
+        Options {
+            secure_cookies,
+            setup_token,
+            ..Options::default()
+        },
+    )
+}
+
+/// The router for a service run with `options`.
+pub fn router_with(store: Arc<dyn Store>, options: Options) -> Router {
+    let Options {
+        secure_cookies,
+        setup_token,
+        public_url,
+        oidc_client_secret,
+    } = options;
     // The KPI engine loads in the background from the start, so the first dashboard
     // view need not wait for every record to be read (15 s at national scale).
     let kpi = Arc::new(sendscope_app::figures::Kpi::default());
@@ -142,11 +177,14 @@ pub fn router_with_setup(
         setup_token: Arc::new(std::sync::Mutex::new(setup_token)),
         sign_in_throttle: Arc::default(),
         running: Arc::default(),
+        sso: Arc::new(sso::Sso::new(public_url, oidc_client_secret)),
     };
     Router::new()
         .route("/", get(home))
         .route("/sign-in", get(auth::sign_in_form).post(auth::sign_in))
         .route("/sign-out", axum::routing::post(auth::sign_out))
+        .route("/sign-in/sso/callback", get(sso::callback))
+        .route("/sign-in/sso/{la_code}", get(sso::start))
         .route(
             "/sign-in/code",
             get(two_factor::code_form).post(two_factor::code_submit),
@@ -338,15 +376,13 @@ async fn security_headers(
 pub async fn serve(
     listener: tokio::net::TcpListener,
     store: Arc<dyn Store>,
-    secure_cookies: bool,
-    setup_token: Option<String>,
+    options: Options,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     // Each request knows the address it came from (sign-in throttles by it).
     axum::serve(
         listener,
-        router_with_setup(store, secure_cookies, setup_token)
-            .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        router_with(store, options).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
     .await
@@ -357,8 +393,7 @@ pub async fn serve(
 pub fn serve_blocking(
     listener: std::net::TcpListener,
     store: Arc<dyn Store>,
-    secure_cookies: bool,
-    setup_token: Option<String>,
+    options: Options,
 ) -> std::io::Result<()> {
     listener.set_nonblocking(true)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -366,7 +401,7 @@ pub fn serve_blocking(
         .build()?;
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::from_std(listener)?;
-        serve(listener, store, secure_cookies, setup_token, async {
+        serve(listener, store, options, async {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await

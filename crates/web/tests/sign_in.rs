@@ -318,3 +318,42 @@ fn expired_tokens_are_refused(db: Db) {
     }
 }
 both!(expired_tokens_are_refused);
+
+/// Single sign-on's failures say what to do: an area without it is not found; a return
+/// with no sign-in started in this browser, or with a state that is not this browser's,
+/// starts again; the provider's own refusal is passed on. Nothing signs anyone in.
+fn single_sign_on_refuses_what_it_did_not_start(db: Db) {
+    let site = Site::demo(db, 30);
+    let (status, _, page) = site.http("GET", "/sign-in", "", "");
+    assert_eq!(status, 200);
+    assert!(!page.contains("/sign-in/sso/"), "no area has adopted it");
+    let la = site.store.headline().expect("h").areas[0].la_code.clone();
+    assert_eq!(
+        site.http("GET", &format!("/sign-in/sso/{la}"), "", "").0,
+        404
+    );
+    let (status, cookies, page) = site.http("GET", "/sign-in/sso/callback?code=x&state=y", "", "");
+    assert_eq!(status, 403);
+    assert!(page.contains("start again"), "{page}");
+    assert!(!cookies.iter().any(|c| c.starts_with("sendscope_session=")));
+    let (status, _, page) = site.http(
+        "GET",
+        "/sign-in/sso/callback?code=x&state=other",
+        &format!("sendscope_sso={la}~mine~n~v"),
+        "",
+    );
+    assert_eq!(status, 403);
+    assert!(
+        page.contains("could not be matched to this browser"),
+        "{page}"
+    );
+    let (status, _, page) = site.http(
+        "GET",
+        "/sign-in/sso/callback?error=access_denied&error_description=User%20cancelled",
+        &format!("sendscope_sso={la}~mine~n~v"),
+        "",
+    );
+    assert_eq!(status, 403);
+    assert!(page.contains("User cancelled"), "{page}");
+}
+both!(single_sign_on_refuses_what_it_did_not_start);

@@ -397,6 +397,7 @@ event_catalogue! {
     FiguresSettingsAdopted(crate::benchmarks::FiguresSettings) = "area.figures_settings_adopted", AREA, none;
     DesignatedOfficersRecorded(DesignatedOfficers) = "area.designated_officers_recorded", AREA, from;
     SignInPolicyAdopted(SignInPolicy) = "area.sign_in_policy_adopted", AREA, from;
+    SingleSignOnAdopted(SingleSignOn) = "area.single_sign_on_adopted", AREA, from;
     OrganisationRegistered(OrganisationRegistered) = "organisation.registered", ORG, none;
     TeamAdded(TeamAdded) = "organisation.team_added", ORG, none;
     StaffAdded(StaffAdded) = "staff.added", STAFF, none;

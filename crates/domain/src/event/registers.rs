@@ -541,3 +541,43 @@ impl GateRules {
         }
     }
 }
+
+/// An area's single sign-on, from a day (`area.single_sign_on_adopted`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct SingleSignOn {
+    pub from: NaiveDate,
+    /// What the sign-in page calls the account: "your Derby City Council account".
+    pub label: String,
+    /// The provider's issuer URL, exactly as its discovery document gives it.
+    pub issuer: String,
+    /// The client identifier the provider gave sendscope (not a secret; the secret is
+    /// kept outside the records).
+    pub client_id: String,
+    /// Which verified claim names the account: `email` (its part before the @, at one of
+    /// `email_domains`) or `preferred_username`.
+    pub username_claim: UsernameClaim,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub email_domains: Vec<String>,
+    /// The area's rules from the provider's `groups` claim to roles, first match wins.
+    /// None: the account's own role stands.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<GroupRole>,
+    /// Scopes to ask for besides `openid email profile` (e.g. `groups`, where the
+    /// provider gives groups only when asked).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scopes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum UsernameClaim {
+    Email,
+    PreferredUsername,
+}
+
+/// Members of `group` have `role`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct GroupRole {
+    pub group: String,
+    pub role: Role,
+}

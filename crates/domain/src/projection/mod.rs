@@ -222,9 +222,17 @@ pub struct AreaState {
     /// The sign-in policies adopted, by the day each takes effect.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sign_in_policies: Vec<crate::event::SignInPolicy>,
+    /// Single sign-on as adopted, by the day each takes effect.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub single_sign_on: Vec<crate::event::SingleSignOn>,
 }
 
 impl AreaState {
+    /// The single sign-on in force on a day, if the area has adopted one.
+    pub fn single_sign_on_on(&self, on: NaiveDate) -> Option<&crate::event::SingleSignOn> {
+        self.single_sign_on.iter().rev().find(|s| s.from <= on)
+    }
+
     /// The sign-in policy in force on a day: the newest adopted on or before it, else the
     /// standard one.
     pub fn sign_in_policy_on(&self, on: NaiveDate) -> crate::event::SignInPolicy {
@@ -459,6 +467,10 @@ impl Projection {
             (E::TrajectoryDefined(x), StreamState::Area(s)) => s.trajectories.push(x.clone()),
             (E::FiguresSettingsAdopted(x), StreamState::Area(s)) => {
                 s.figures_settings = Some(x.clone())
+            }
+            (E::SingleSignOnAdopted(x), StreamState::Area(s)) => {
+                s.single_sign_on.push(x.clone());
+                s.single_sign_on.sort_by_key(|p| p.from);
             }
             (E::SignInPolicyAdopted(x), StreamState::Area(s)) => {
                 s.sign_in_policies.push(*x);

@@ -126,6 +126,7 @@ pub fn check(
         | E::FiguresSettingsAdopted(_)
         | E::DesignatedOfficersRecorded(_)
         | E::SignInPolicyAdopted(_)
+        | E::SingleSignOnAdopted(_)
         | E::ProvisionPlacesSet(_)
         | E::ProvisionCostsSet(_)
         | E::ProvisionClosed(_)
@@ -334,6 +335,7 @@ fn check_area(a: &crate::projection::AreaState, body: &EventBody) -> Result<(), 
         EventBody::PlacementSettingsAdopted(x) => x.check().map_err(DomainError::Refused),
         EventBody::FiguresSettingsAdopted(x) => x.check().map_err(DomainError::Refused),
         EventBody::SignInPolicyAdopted(x) => x.check().map_err(DomainError::Refused),
+        EventBody::SingleSignOnAdopted(x) => x.check().map_err(DomainError::Refused),
         EventBody::DesignatedOfficersRecorded(x) => {
             if a.officers.iter().any(|o| o.from == x.from) {
                 return refuse(format!(
