@@ -348,7 +348,7 @@ pub fn links_by_name(
 }
 
 /// A child's record in the area by its reference or the child's UPN.
-fn find_child(
+pub fn find_child(
     store: &dyn Store,
     area: sendscope_domain::ids::AreaId,
     text: &str,

@@ -25,6 +25,7 @@ pub mod sen2;
 pub mod sen2_import;
 pub mod setup;
 pub mod steps;
+pub mod subject_access;
 pub mod trajectories;
 
 /// Rows as CSV text (through the `csv` crate: fields quoted where they must be; each

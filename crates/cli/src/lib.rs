@@ -33,6 +33,7 @@ macro_rules! out {
 
 mod admin;
 mod args;
+mod args_admin;
 mod bench;
 mod bench_sen2;
 mod casework;
@@ -60,6 +61,8 @@ pub trait Web {
     fn compliance_page(&self, report: &sendscope_app::compliance::Report) -> String;
     /// The board report as a whole GOV.UK page (`--format html`).
     fn board_page(&self, report: &sendscope_app::board::Report) -> String;
+    /// A subject-access bundle as a whole page to read.
+    fn subject_access_page(&self, bundle: &sendscope_app::subject_access::Bundle) -> String;
 }
 
 /// Whether an error comes from writing to a pipe whose reader has closed it.
@@ -279,6 +282,45 @@ fn run(cli: Cli, web: &dyn Web) -> anyhow::Result<()> {
         Command::Outbox { what } => casework::outbox_command(&cli.database_url, what),
         Command::Report { what } => casework::report_command(&cli.database_url, web, what),
         Command::Bench { what } => bench::bench_command(&cli.database_url, what),
+        Command::SubjectAccess {
+            case,
+            area,
+            requested_by,
+            by,
+            output,
+        } => {
+            let store = open(&cli.database_url)?;
+            let area = sendscope_app::setup::find_area(store.as_ref(), area.as_deref())?;
+            let case = sendscope_app::accounts::find_child(store.as_ref(), area, case.trim())?;
+            let bundle = sendscope_app::subject_access::bundle(
+                store.as_ref(),
+                case,
+                &by,
+                "admin",
+                &requested_by,
+            )?;
+            std::fs::create_dir_all(&output)
+                .with_context(|| format!("cannot create the folder {}", output.display()))?;
+            let html = output.join(format!("subject-access-{case}.html"));
+            let json = output.join(format!("subject-access-{case}.json"));
+            std::io::Write::write_all(
+                &mut private_file(&html)?,
+                web.subject_access_page(&bundle).as_bytes(),
+            )?;
+            std::io::Write::write_all(
+                &mut private_file(&json)?,
+                serde_json::to_string_pretty(&sendscope_app::subject_access::to_json(&bundle))?
+                    .as_bytes(),
+            )?;
+            outln!(
+                "Subject access bundle for record {case}: {} events, {} views; written to {} and {} (readable by you only).",
+                bundle.events.len(),
+                bundle.views.len(),
+                html.display(),
+                json.display()
+            );
+            Ok(())
+        }
         Command::Placement { what } => placement::placement_command(&cli.database_url, what),
         Command::Trajectory { what } => figures::trajectory_command(&cli.database_url, what),
         Command::Figures { what } => figures::figures_command(&cli.database_url, what),

@@ -42,6 +42,10 @@ impl sendscope_cli::Web for Web {
     fn board_page(&self, report: &sendscope_app::board::Report) -> String {
         sendscope_web::board::html_page(report)
     }
+
+    fn subject_access_page(&self, bundle: &sendscope_app::subject_access::Bundle) -> String {
+        sendscope_web::subject_access::html_page(bundle)
+    }
 }
 
 fn main() -> ExitCode {

@@ -467,6 +467,9 @@ fn render_case(v: &CaseView, people: &HashMap<String, String>, recorded: Option<
             @if v.can_merge && v.stage != "merged" {
                 p.govuk-body { (ui::link(&format!("/cases/{}/merge", v.id), "Merge a duplicate record of this child into this one")) }
             }
+            @if v.can_merge {
+                p.govuk-body { (ui::link(&format!("/cases/{}/subject-access", v.id), "Make a subject access bundle: everything held about the child")) }
+            }
             p.govuk-body {
                 (ui::link(&format!("/cases/{}/options", v.id), "Placement options: every suitable provision with its full cost"))
             }

@@ -33,6 +33,7 @@ pub mod setup;
 pub(crate) mod shell;
 pub mod sso;
 pub mod steps;
+pub mod subject_access;
 pub mod throttle;
 pub mod trajectories;
 pub mod two_factor;
@@ -272,6 +273,10 @@ pub fn router_with(store: Arc<dyn Store>, options: Options) -> Router {
         )
         .route("/provisions/{id}", get(register::show))
         .route("/cases/{id}/options", get(placement::options))
+        .route(
+            "/cases/{id}/subject-access",
+            get(subject_access::form).post(subject_access::submit),
+        )
         .route("/placement", get(placement::area))
         .route("/placement/scenario", get(placement::scenario))
         .route(

@@ -357,3 +357,130 @@ fn single_sign_on_refuses_what_it_did_not_start(db: Db) {
     assert!(page.contains("User cancelled"), "{page}");
 }
 both!(single_sign_on_refuses_what_it_did_not_start);
+
+/// A manager's subject-access bundle holds every event on the child's record and every
+/// logged view of it (its own making last), compared with the store; others may not make
+/// one.
+fn subject_access_bundle_holds_everything(db: Db) {
+    let site = Site::demo(db, 40);
+    let manager = site.sign_in("manager");
+    let area = area_of(&site);
+    let rows = site
+        .store
+        .list_cases(&sendscope_store::CaseQuery {
+            area: Some(area),
+            limit: 60,
+            ..Default::default()
+        })
+        .expect("cases")
+        .rows;
+    let case = rows
+        .iter()
+        .map(|r| r.case)
+        .find(|c| {
+            site.http("GET", &format!("/cases/{c}/subject-access"), &manager, "")
+                .0
+                == 200
+        })
+        .expect("a record of the manager's team");
+    // Views by others first: the caseworker's page, the API.
+    let worker = site.sign_in("caseworker");
+    site.http("GET", &format!("/cases/{case}"), &worker, "");
+    site.http("GET", &format!("/cases/{case}"), &manager, "");
+    let (_, _, form) = site.http(
+        "GET",
+        &format!("/cases/{case}/subject-access"),
+        &manager,
+        "",
+    );
+    let csrf = csrf_of(&form);
+    let (status, _, _) = site.http(
+        "POST",
+        &format!("/cases/{case}/subject-access"),
+        &manager,
+        &format!("csrf={csrf}&requested_by=&format=json"),
+    );
+    assert_eq!(status, 400, "who asked is needed");
+    let (status, _, kind, body) = site.send(
+        axum::http::Request::post(format!("/cases/{case}/subject-access"))
+            .header("cookie", &manager)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(axum::body::Body::from(format!(
+                "csrf={csrf}&requested_by=the+child%27s+mother%2C+by+email&format=json"
+            )))
+            .expect("request"),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(kind, "application/json");
+    let json: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let seqs: Vec<u64> = json["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|e| e["seq"].as_u64().expect("seq"))
+        .collect();
+    let stored: Vec<u64> = site
+        .store
+        .stream_events(sendscope_domain::StreamRef::case(case))
+        .expect("events")
+        .iter()
+        .map(|e| e.seq)
+        .collect();
+    assert!(!stored.is_empty());
+    assert_eq!(seqs, stored, "every event about the child");
+    let views: Vec<(String, String)> = json["views"]
+        .as_array()
+        .expect("views")
+        .iter()
+        .map(|v| {
+            (
+                v["username"].as_str().expect("u").to_string(),
+                v["via"].as_str().expect("via").to_string(),
+            )
+        })
+        .collect();
+    let mut logged: Vec<(String, String)> = site
+        .store
+        .accesses(case, 100_000)
+        .expect("log")
+        .into_iter()
+        .map(|a| (a.username, a.via))
+        .collect();
+    logged.reverse();
+    // The bundle was made before its download was logged by the middleware, if at all:
+    // everything logged up to its making is in it.
+    assert_eq!(views[..], logged[..views.len()], "every logged view");
+    assert!(views.iter().any(|(u, _)| u == "caseworker"));
+    assert!(
+        views
+            .last()
+            .is_some_and(|(u, via)| u == "manager" && via.contains("the child's mother")),
+        "{views:?}"
+    );
+    // The page to read names the child and lists who looked.
+    let (status, _, kind, page) = site.send(
+        axum::http::Request::post(format!("/cases/{case}/subject-access"))
+            .header("cookie", &manager)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(axum::body::Body::from(format!(
+                "csrf={csrf}&requested_by=the+young+person&format=html"
+            )))
+            .expect("request"),
+    );
+    assert_eq!(status, 200);
+    assert!(kind.starts_with("text/html"));
+    assert!(page.contains("Everything held about") && page.contains("Who looked at the record"));
+    // A caseworker may not make one; nor may a parent (their own child's record is
+    // forbidden to them here, anyone else's not found).
+    assert_eq!(
+        site.http("GET", &format!("/cases/{case}/subject-access"), &worker, "")
+            .0,
+        403
+    );
+    let parent = site.sign_in("parent");
+    let status = site
+        .http("GET", &format!("/cases/{case}/subject-access"), &parent, "")
+        .0;
+    assert!(status == 403 || status == 404, "{status}");
+}
+both!(subject_access_bundle_holds_everything);

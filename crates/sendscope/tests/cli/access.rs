@@ -382,3 +382,84 @@ fn api_tokens_problems_and_schemas() {
     server.kill().expect("stop");
     server.wait().expect("reaped");
 }
+
+/// `sendscope subject-access` writes the bundle as a page and as JSON, readable by its
+/// owner only, holding every event on the record and its own making among the views;
+/// a record that is not there is refused, and nothing is written.
+fn subject_access_from_the_command_line(db: Db) {
+    let (code, _, err) = run(&demo_args(&db.url, "30", "5000"));
+    assert_eq!(code, 0, "{err}");
+    let s = sendscope_store::open(&db.url).expect("opens");
+    let area = sendscope_domain::ids::AreaId::parse(&s.headline().expect("h").areas[0].area_id)
+        .expect("area");
+    let case = s
+        .list_cases(&sendscope_store::CaseQuery {
+            area: Some(area),
+            limit: 1,
+            ..Default::default()
+        })
+        .expect("cases")
+        .rows[0]
+        .case;
+    let events = s
+        .stream_events(sendscope_domain::StreamRef::case(case))
+        .expect("events")
+        .len();
+    drop(s);
+    let dir = tempfile::tempdir().expect("dir");
+    let out_dir = dir.path().join("bundle");
+    let (code, out, err) = run(&[
+        "--database-url",
+        &db.url,
+        "subject-access",
+        "--case",
+        &case.to_string(),
+        "--requested-by",
+        "the child's father, by letter",
+        "--output",
+        out_dir.to_str().expect("path"),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(&format!("{events} events")), "{out}");
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out_dir.join(format!("subject-access-{case}.json")))
+            .expect("json"),
+    )
+    .expect("parses");
+    assert_eq!(json["events"].as_array().expect("events").len(), events);
+    let views = json["views"].as_array().expect("views");
+    assert!(
+        views
+            .last()
+            .and_then(|v| v["via"].as_str())
+            .is_some_and(|v| v.contains("the child's father")),
+        "{views:?}"
+    );
+    let html = out_dir.join(format!("subject-access-{case}.html"));
+    assert!(
+        std::fs::read_to_string(&html)
+            .expect("html")
+            .contains("Everything held about")
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&html).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    let (code, _, err) = run(&[
+        "--database-url",
+        &db.url,
+        "subject-access",
+        "--case",
+        &sendscope_domain::ids::CaseId::new_random().to_string(),
+        "--requested-by",
+        "someone",
+        "--output",
+        dir.path().join("none").to_str().expect("path"),
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no child's record"), "{err}");
+    assert!(!dir.path().join("none").exists(), "nothing written");
+}
+both!(subject_access_from_the_command_line);
