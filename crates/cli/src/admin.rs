@@ -7,6 +7,18 @@ use sendscope_domain::event::StaffJob;
 
 pub(crate) fn audit_command(url: &str, what: AuditCommand) -> anyhow::Result<()> {
     match what {
+        AuditCommand::AccessLogLost { reason } => {
+            let Some(path) = url.strip_prefix("sqlite://") else {
+                bail!(
+                    "PostgreSQL keeps the access log in the database itself: it is restored with it"
+                );
+            };
+            sendscope_store::start_new_access_log(path, &reason)?;
+            outln!(
+                "A new access log is started beside {path}; its first entry says the one before was lost and why."
+            );
+            Ok(())
+        }
         AuditCommand::Keygen { output } => {
             let seed = random_seed();
             let mut f = crate::private_file(&output)?;
@@ -64,34 +76,7 @@ pub(crate) fn audit_command(url: &str, what: AuditCommand) -> anyhow::Result<()>
             let store = open(url)?;
             let t = Clock::now();
             let r = verified(store.as_ref(), "events before it verified")?;
-            for path in &checkpoint {
-                let text = std::fs::read_to_string(path)
-                    .with_context(|| format!("cannot read {}", path.display()))?;
-                let cp: sendscope_domain::chain::Checkpoint = serde_json::from_str(&text)
-                    .with_context(|| format!("{} is not a checkpoint", path.display()))?;
-                cp.check_signature(public_key.as_deref())
-                    .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-                match sendscope_store::check_checkpoint(store.as_ref(), &cp)? {
-                    sendscope_store::CheckpointVerdict::Holds => {}
-                    sendscope_store::CheckpointVerdict::Rewritten => bail!(
-                        "the history was rewritten: event {} is not the one the checkpoint of {} signed ({})",
-                        cp.seq,
-                        cp.made_at,
-                        path.display()
-                    ),
-                    sendscope_store::CheckpointVerdict::CutShort { last } => bail!(
-                        "events were removed: the history ends at event {last}, but the checkpoint of {} signed event {} ({})",
-                        cp.made_at,
-                        cp.seq,
-                        path.display()
-                    ),
-                }
-                outln!(
-                    "The history up to event {} is the one the checkpoint of {} signed.",
-                    cp.seq,
-                    cp.made_at
-                );
-            }
+            check_checkpoints(store.as_ref(), &checkpoint, public_key.as_deref())?;
             outln!(
                 "Verified {} events ({} payloads lawfully erased) in {:.1} s. Chain head: {}",
                 r.events,
@@ -567,7 +552,44 @@ fn random_seed() -> [u8; 32] {
 }
 
 /// The chain verified, or the first event that fails, with what that means (`then`).
-fn verified(
+/// Proves the history up to each checkpoint was neither rewritten nor cut short.
+pub(crate) fn check_checkpoints(
+    store: &dyn sendscope_store::Store,
+    checkpoints: &[std::path::PathBuf],
+    public_key: Option<&str>,
+) -> anyhow::Result<()> {
+    for path in checkpoints {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let cp: sendscope_domain::chain::Checkpoint = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a checkpoint", path.display()))?;
+        cp.check_signature(public_key)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        match sendscope_store::check_checkpoint(store, &cp)? {
+            sendscope_store::CheckpointVerdict::Holds => {}
+            sendscope_store::CheckpointVerdict::Rewritten => bail!(
+                "the history was rewritten: event {} is not the one the checkpoint of {} signed ({})",
+                cp.seq,
+                cp.made_at,
+                path.display()
+            ),
+            sendscope_store::CheckpointVerdict::CutShort { last } => bail!(
+                "events were removed: the history ends at event {last}, but the checkpoint of {} signed event {} ({})",
+                cp.made_at,
+                cp.seq,
+                path.display()
+            ),
+        }
+        outln!(
+            "The history up to event {} is the one the checkpoint of {} signed.",
+            cp.seq,
+            cp.made_at
+        );
+    }
+    Ok(())
+}
+
+pub(crate) fn verified(
     store: &dyn sendscope_store::Store,
     then: &str,
 ) -> anyhow::Result<sendscope_store::VerifyReport> {

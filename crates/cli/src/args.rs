@@ -203,6 +203,24 @@ pub(crate) enum Command {
         #[arg(long)]
         output: std::path::PathBuf,
     },
+    /// Back up the whole store while it is in use: SQLite's database and access log (two
+    /// files, FILE and FILE-access-log), or PostgreSQL's by pg_dump (custom format). The
+    /// backup is then checked: its chain verified, its access log there.
+    Backup {
+        #[arg(long)]
+        output: std::path::PathBuf,
+    },
+    /// Restore a backup into the new store --database-url names (a SQLite file not yet
+    /// there, or an empty PostgreSQL database), then verify its chain, any checkpoints
+    /// given, and its access log.
+    Restore {
+        #[arg(long)]
+        from: std::path::PathBuf,
+        #[arg(long)]
+        checkpoint: Vec<std::path::PathBuf>,
+        #[arg(long)]
+        public_key: Option<String>,
+    },
     /// Measure how fast the store answers, on the database given.
     Bench {
         #[command(subcommand)]
@@ -721,6 +739,12 @@ pub(crate) enum AuditCommand {
         /// The area's published public key (hex): checkpoints must be signed by it.
         #[arg(long)]
         public_key: Option<String>,
+    },
+    /// The access log is lost (a restore without it, a file removed): start a new one,
+    /// its first entry saying so and why. Until then the service does not start.
+    AccessLogLost {
+        #[arg(long)]
+        reason: String,
     },
     /// Makes a signing key for checkpoints, kept outside the database (a file readable by
     /// its owner only); prints its public key to publish.

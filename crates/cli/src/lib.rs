@@ -34,6 +34,7 @@ macro_rules! out {
 mod admin;
 mod args;
 mod args_admin;
+mod backup;
 mod bench;
 mod bench_sen2;
 mod casework;
@@ -282,6 +283,12 @@ fn run(cli: Cli, web: &dyn Web) -> anyhow::Result<()> {
         Command::Outbox { what } => casework::outbox_command(&cli.database_url, what),
         Command::Report { what } => casework::report_command(&cli.database_url, web, what),
         Command::Bench { what } => bench::bench_command(&cli.database_url, what),
+        Command::Backup { output } => backup::backup(&cli.database_url, &output),
+        Command::Restore {
+            from,
+            checkpoint,
+            public_key,
+        } => backup::restore(&cli.database_url, &from, &checkpoint, public_key.as_deref()),
         Command::SubjectAccess {
             case,
             area,

@@ -3,6 +3,7 @@
 //! algorithms are written once ([`tx`]) over a small per-backend transaction trait, so
 //! both backends hash, validate and project identically.
 
+pub mod backup;
 mod cases;
 mod migrations;
 mod pg;
@@ -12,7 +13,7 @@ mod tx;
 
 pub use cases::{CasePage, CaseQuery, CaseRow};
 pub use pg::PgStore;
-pub use sqlite::SqliteStore;
+pub use sqlite::{SqliteStore, start_new_access_log};
 
 use sendscope_domain::account::{TokenId, Username};
 use sendscope_domain::chain::{ChainBreak, ChainVerifier};
@@ -74,6 +75,10 @@ pub enum StoreError {
     BadQuery(String),
     #[error("could not write output: {0}")]
     Output(#[source] std::io::Error),
+    #[error(
+        "the access log {0} is missing beside the database, so who looked at children's records would be lost: restore it from the same backup as the database; if it is truly lost, record that with `sendscope audit access-log-lost --reason \"what happened\"`, which starts a new log that says so"
+    )]
+    AccessLogMissing(String),
 }
 
 impl From<rusqlite::Error> for StoreError {

@@ -178,10 +178,67 @@ fn migrate(conn: &mut Connection, path: &str) -> Result<i64> {
     Ok(found)
 }
 
+/// Whether a database whose access log has its own file (schema 7 on) is here without
+/// that file: a restore that left it behind, or a file removed. Such a store does not
+/// open until someone says what happened (`start_new_access_log`).
+fn access_log_lost(path: &str) -> Result<bool> {
+    let db = std::path::Path::new(path);
+    if path.starts_with(":memory:")
+        || path.starts_with("file:")
+        || !db.exists()
+        || std::fs::metadata(db).map(|m| m.len()).unwrap_or(0) == 0
+        || std::path::Path::new(&access_log_path(path)).exists()
+    {
+        return Ok(false);
+    }
+    let c = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|e| unreachable(path, e))?;
+    let version: Option<i64> = c
+        .query_row("SELECT MAX(version) FROM schema_version", [], |r| r.get(0))
+        .optional()
+        .ok()
+        .flatten()
+        .flatten();
+    Ok(version.is_some_and(|v| v >= 7))
+}
+
+/// Starts a new, empty access log beside a database whose log is lost, its first entry
+/// saying so and why (an entry for no child's record, by `system`). Refused when the log
+/// is there.
+pub fn start_new_access_log(path: &str, reason: &str) -> Result<()> {
+    let log = access_log_path(path);
+    if std::path::Path::new(&log).exists() {
+        return Err(StoreError::Conflict(format!(
+            "the access log {log} is there: nothing to do"
+        )));
+    }
+    if reason.trim().is_empty() {
+        return Err(StoreError::Conflict(
+            "say what happened to the access log with --reason".into(),
+        ));
+    }
+    create_private(path)?;
+    let c = Connection::open(path).map_err(|e| unreachable(path, e))?;
+    c.execute("ATTACH DATABASE ?1 AS audit", [&log])?;
+    c.execute_batch(migrations::SQLITE_AUDIT_SCHEMA)?;
+    c.execute(
+        "INSERT INTO audit.access_log (at, username, role, case_id, via) VALUES (?1, 'system', 'system', ?2, ?3)",
+        params![
+            Instant::now().to_string(),
+            Uuid::nil().to_string(),
+            format!("a new access log begins here; the one before was lost: {}", reason.trim())
+        ],
+    )?;
+    Ok(())
+}
+
 impl SqliteStore {
     pub fn open(path: &str) -> Result<Self> {
         if path.is_empty() {
             return Err(StoreError::BadUrl("sqlite://".into()));
+        }
+        if access_log_lost(path)? {
+            return Err(StoreError::AccessLogMissing(access_log_path(path)));
         }
         let mut writer = connect(path, 1_572_864)?;
         let found = migrate(&mut writer, path)?;

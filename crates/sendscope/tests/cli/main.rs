@@ -24,6 +24,7 @@ macro_rules! both {
 }
 
 mod access;
+mod backup;
 mod casework;
 mod figures;
 mod imports;
