@@ -32,17 +32,7 @@ pub(crate) fn audit_command(url: &str, what: AuditCommand) -> anyhow::Result<()>
             Ok(())
         }
         AuditCommand::Checkpoint { key, output } => {
-            let text = std::fs::read_to_string(&key)
-                .with_context(|| format!("cannot read the key {}", key.display()))?;
-            let seed: [u8; 32] = hex::decode(text.trim())
-                .ok()
-                .and_then(|b| b.try_into().ok())
-                .with_context(|| {
-                    format!(
-                        "{} is not a checkpoint key (64 hex digits): make one with `sendscope audit keygen`",
-                        key.display()
-                    )
-                })?;
+            let seed = read_checkpoint_key(&key)?;
             let store = open(url)?;
             // Only a history that verifies is signed.
             let r = verified(store.as_ref(), "no checkpoint was made")?;
@@ -552,6 +542,21 @@ fn random_seed() -> [u8; 32] {
 }
 
 /// The chain verified, or the first event that fails, with what that means (`then`).
+/// A checkpoint key made by `sendscope audit keygen`.
+pub(crate) fn read_checkpoint_key(key: &std::path::Path) -> anyhow::Result<[u8; 32]> {
+    let text = std::fs::read_to_string(key)
+        .with_context(|| format!("cannot read the key {}", key.display()))?;
+    hex::decode(text.trim())
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .with_context(|| {
+            format!(
+                "{} is not a checkpoint key (64 hex digits): make one with `sendscope audit keygen`",
+                key.display()
+            )
+        })
+}
+
 /// Proves the history up to each checkpoint was neither rewritten nor cut short.
 pub(crate) fn check_checkpoints(
     store: &dyn sendscope_store::Store,

@@ -45,6 +45,15 @@ pub(crate) enum Command {
         /// sign-on (or set SENDSCOPE_OIDC_CLIENT_SECRET).
         #[arg(long)]
         oidc_client_secret_file: Option<std::path::PathBuf>,
+        /// Sign a checkpoint of the history with this key (`sendscope audit keygen`) at
+        /// start and then every --checkpoint-minutes; shown on the public figures pages.
+        #[arg(long)]
+        checkpoint_key: Option<std::path::PathBuf>,
+        #[arg(long, default_value_t = 60)]
+        checkpoint_minutes: u64,
+        /// Write each checkpoint here too, as checkpoint-SEQ.json.
+        #[arg(long)]
+        checkpoint_dir: Option<std::path::PathBuf>,
         #[command(flatten)]
         spec: DemoArgs,
     },

@@ -139,6 +139,8 @@ pub struct ServeOptions {
     pub public_url: Option<String>,
     /// Single sign-on's client secret (from a file or the environment; never stored).
     pub oidc_client_secret: Option<String>,
+    /// Checkpoints signed with this key every so many minutes, written to a folder too.
+    pub checkpoints: Option<([u8; 32], u64, Option<std::path::PathBuf>)>,
 }
 
 fn open(url: &str) -> anyhow::Result<Box<dyn Store>> {
@@ -231,8 +233,28 @@ fn run(cli: Cli, web: &dyn Web) -> anyhow::Result<()> {
             secure_cookies,
             public_url,
             oidc_client_secret_file,
+            checkpoint_key,
+            checkpoint_minutes,
+            checkpoint_dir,
             spec,
         } => {
+            let checkpoints = match checkpoint_key {
+                Some(k) => {
+                    if checkpoint_minutes == 0 {
+                        bail!("--checkpoint-minutes 0: give how many minutes apart, 1 or more");
+                    }
+                    if let Some(d) = &checkpoint_dir {
+                        std::fs::create_dir_all(d)
+                            .with_context(|| format!("cannot create {}", d.display()))?;
+                    }
+                    Some((
+                        admin::read_checkpoint_key(&k)?,
+                        checkpoint_minutes,
+                        checkpoint_dir,
+                    ))
+                }
+                None => None,
+            };
             let oidc_client_secret = match oidc_client_secret_file {
                 Some(f) => Some(
                     std::fs::read_to_string(&f)
@@ -249,6 +271,7 @@ fn run(cli: Cli, web: &dyn Web) -> anyhow::Result<()> {
                 setup_token: None,
                 public_url,
                 oidc_client_secret,
+                checkpoints,
             };
             let store: Arc<dyn Store> = Arc::from(open(&cli.database_url)?);
             // The port first: a busy one is found before a demo is built for nothing.

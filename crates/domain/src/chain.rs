@@ -128,6 +128,11 @@ impl ChainVerifier {
     }
 
     /// Call after the last event: every erased payload must be explained by an erasure event.
+    /// The sequence number the next event must have.
+    pub fn next_seq(&self) -> u64 {
+        self.next_seq
+    }
+
     pub fn finish(&self) -> Result<[u8; 32], ChainBreak> {
         match self.unexplained_erasures.iter().next() {
             Some(&seq) => Err(ChainBreak {

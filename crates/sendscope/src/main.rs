@@ -31,6 +31,13 @@ impl sendscope_cli::Web for Web {
             setup_token: o.setup_token,
             public_url: o.public_url,
             oidc_client_secret: o.oidc_client_secret,
+            anchoring: o
+                .checkpoints
+                .map(|(key, minutes, dir)| sendscope_web::anchor::Anchoring {
+                    key,
+                    every: std::time::Duration::from_secs(minutes * 60),
+                    dir,
+                }),
         };
         sendscope_web::serve_blocking(listener, store, options)
     }

@@ -495,9 +495,14 @@ pub fn check_checkpoint(
 }
 
 pub fn verify(store: &dyn Store) -> Result<VerifyReport> {
-    let mut v = ChainVerifier::default();
+    verify_from(store, &mut ChainVerifier::default())
+}
+
+/// Verifies the events after those `v` has checked, carrying on its state: a service
+/// that verified the history once checks only what is new each time after.
+pub fn verify_from(store: &dyn Store, v: &mut ChainVerifier) -> Result<VerifyReport> {
     let mut first_break = None;
-    let mut after = 0u64;
+    let mut after = v.next_seq() - 1;
     'pages: loop {
         let page = store.events_after(after, 20_000)?;
         let Some(last) = page.last() else { break };

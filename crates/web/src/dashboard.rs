@@ -237,6 +237,7 @@ pub async fn public(
 ) -> Response {
     let kpi = app.kpi.clone();
     let store = app.store.clone();
+    let checkpoint = app.anchor.latest();
     let answer = app
         .blocking(move || -> Result<Response, StoreError> {
             let store = store.as_ref();
@@ -268,6 +269,7 @@ pub async fn public(
             let body = html! {
                 (html(&figures, &ask, &q, (&[], &[]), settings.suppress_below, &action))
                 (crate::benchmarks::html(&published, own.as_deref(), &settings.comparators))
+                (crate::anchor::section(checkpoint.as_ref()))
             };
             Ok(Html(ui::page("Figures", body)).into_response())
         })

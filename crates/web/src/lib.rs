@@ -6,6 +6,7 @@
 pub mod access_log;
 pub mod account;
 pub mod admin;
+pub mod anchor;
 pub mod api;
 pub mod auth;
 pub mod benchmarks;
@@ -74,6 +75,8 @@ pub struct AppState {
     pub running: Arc<Running>,
     /// Single sign-on with the areas' identity providers.
     pub sso: Arc<sso::Sso>,
+    /// The latest signed checkpoint of the history.
+    pub anchor: Arc<anchor::Anchor>,
 }
 
 /// The users running an expensive page now.
@@ -130,6 +133,8 @@ pub struct Options {
     pub public_url: Option<String>,
     /// The client secret the identity provider issued (never in the records).
     pub oidc_client_secret: Option<String>,
+    /// Signing checkpoints of the history on a schedule.
+    pub anchoring: Option<anchor::Anchoring>,
 }
 
 /// The router, with the secret of a one-time set-up link (`/setup/{secret}`) where the
@@ -156,7 +161,12 @@ pub fn router_with(store: Arc<dyn Store>, options: Options) -> Router {
         setup_token,
         public_url,
         oidc_client_secret,
+        anchoring,
     } = options;
+    let anchor = Arc::new(anchor::Anchor::default());
+    if let Some(how) = anchoring {
+        anchor::start(anchor.clone(), store.clone(), how);
+    }
     // The KPI engine loads in the background from the start, so the first dashboard
     // view need not wait for every record to be read (15 s at national scale).
     let kpi = Arc::new(sendscope_app::figures::Kpi::default());
@@ -179,6 +189,7 @@ pub fn router_with(store: Arc<dyn Store>, options: Options) -> Router {
         sign_in_throttle: Arc::default(),
         running: Arc::default(),
         sso: Arc::new(sso::Sso::new(public_url, oidc_client_secret)),
+        anchor,
     };
     Router::new()
         .route("/", get(home))
@@ -228,6 +239,7 @@ pub fn router_with(store: Arc<dyn Store>, options: Options) -> Router {
         .route("/sen2", get(sen2::show))
         .route("/dashboard", get(dashboard::show))
         .route("/dashboard/cases", get(dashboard::cases))
+        .route("/figures/checkpoint.json", get(anchor::latest))
         .route("/figures/{la}", get(dashboard::public))
         .route("/trajectories", get(trajectories::show))
         .route("/board-report", get(board::show))

@@ -175,3 +175,76 @@ fn backup_during_writers_restores_a_verified_prefix(db: Db) {
     }
 }
 both!(backup_during_writers_restores_a_verified_prefix);
+
+/// `serve --checkpoint-key` signs the history at start (then on its schedule): the
+/// checkpoint is on the public figures page and at /figures/checkpoint.json, written to
+/// the folder given, and proves the history with `audit verify --checkpoint`.
+fn checkpoints_signed_while_serving(db: Db) {
+    assert_eq!(run(&demo_args(&db.url, "30", "5000")).0, 0);
+    let dir = tempfile::tempdir().expect("dir");
+    let key = dir.path().join("checkpoint.key");
+    let folder = dir.path().join("checkpoints");
+    let (code, out, err) = run(&["audit", "keygen", "--output", key.to_str().expect("p")]);
+    assert_eq!(code, 0, "{err}");
+    let public = out.rsplit(' ').next().expect("key").trim().to_string();
+    let events = sendscope_store::open(&db.url)
+        .expect("opens")
+        .headline()
+        .expect("h")
+        .events;
+    let port = free_port();
+    let port_s = port.to_string();
+    let (mut server, _rx) = spawn(
+        &[
+            "--database-url",
+            &db.url,
+            "serve",
+            "--port",
+            &port_s,
+            "--checkpoint-key",
+            key.to_str().expect("p"),
+            "--checkpoint-dir",
+            folder.to_str().expect("p"),
+        ],
+        &[],
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let body = loop {
+        if let Some(r) = get(port, "/figures/checkpoint.json")
+            && r.starts_with("HTTP/1.1 200")
+        {
+            break r;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no checkpoint was signed"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let json = &body[body.find('{').expect("json")..];
+    let cp: serde_json::Value = serde_json::from_str(json).expect("checkpoint");
+    assert_eq!(cp["seq"].as_u64(), Some(events));
+    assert_eq!(cp["public_key"].as_str(), Some(public.as_str()));
+    let page = get(port, "/figures/831").expect("page");
+    assert!(
+        page.contains("Proof that the records are not rewritten"),
+        "{page}"
+    );
+    assert!(page.contains(&public));
+    let _ = server.kill();
+    let _ = server.wait();
+    let file = folder.join(format!("checkpoint-{events}.json"));
+    let (code, out, err) = run(&[
+        "--database-url",
+        &db.url,
+        "audit",
+        "verify",
+        "--checkpoint",
+        file.to_str().expect("p"),
+        "--public-key",
+        &public,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("is the one the checkpoint"), "{out}");
+}
+both!(checkpoints_signed_while_serving);
