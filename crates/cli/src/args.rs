@@ -685,6 +685,16 @@ pub(crate) enum BenchCommand {
         #[arg(long)]
         write_instance: Option<std::path::PathBuf>,
     },
+    /// N clients recording valid steps at once (a new child's request, then the decision
+    /// to assess, again and again) for S seconds: latency p50, p99 and max, steps a
+    /// second, and that every acknowledged event is in the store. Builds a demo first
+    /// when the database is empty.
+    Writers {
+        #[arg(long, default_value_t = 50)]
+        clients: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+    },
     /// Case-list queries (search, filters, deep pages) in the largest area: p50 and p99.
     CaseList {
         /// Times each kind of query is run.

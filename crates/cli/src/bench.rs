@@ -8,6 +8,9 @@ use crate::imports::import_gias;
 pub(crate) fn bench_command(url: &str, what: BenchCommand) -> anyhow::Result<()> {
     match what {
         BenchCommand::Sen2 { people, census } => crate::bench_sen2::bench_sen2(url, people, census),
+        BenchCommand::Writers { clients, seconds } => {
+            crate::bench_writers::bench_writers(url, clients.max(1), seconds.max(1))
+        }
         BenchCommand::Queue {
             repeat,
             caseworkers,

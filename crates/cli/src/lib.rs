@@ -37,6 +37,7 @@ mod args_admin;
 mod backup;
 mod bench;
 mod bench_sen2;
+mod bench_writers;
 mod casework;
 mod compliance;
 mod demo;

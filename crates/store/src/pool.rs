@@ -2,6 +2,11 @@
 //! idle one, opens a new one while fewer than `max` exist, or waits for one to be
 //! returned. Connections are kept open, so their page caches and prepared statements
 //! stay warm. Callers must not take a second connection while holding one.
+//!
+//! Callers are served first come, first served (a ticket each): with 50 clients and 8
+//! connections, a caller that has just returned one cannot take it again ahead of those
+//! already waiting. Without this, some writers waited 0.7-3.6 s while others went round
+//! again and again (p50 0.3 ms, p99 782 ms on SQLite's one writer).
 
 use std::sync::{Condvar, Mutex};
 
@@ -9,12 +14,18 @@ pub(crate) struct Pool<C> {
     state: Mutex<State<C>>,
     returned: Condvar,
     max: usize,
+    /// Keep a connection whose work failed (SQLite's writer: its transaction is rolled
+    /// back when dropped, and a refused step is an ordinary failure) rather than close it.
+    keep_on_error: bool,
 }
 
 struct State<C> {
     idle: Vec<C>,
     /// Connections that exist: idle plus in use.
     open: usize,
+    /// The next ticket to give out, and the ticket whose turn it is.
+    next_ticket: u64,
+    serving: u64,
 }
 
 impl<C> Pool<C> {
@@ -23,9 +34,28 @@ impl<C> Pool<C> {
             state: Mutex::new(State {
                 idle: Vec::new(),
                 open: 0,
+                next_ticket: 0,
+                serving: 0,
             }),
             returned: Condvar::new(),
             max: max.max(1),
+            keep_on_error: false,
+        }
+    }
+
+    /// A pool of one connection, already open, kept whatever its work returns: one
+    /// writer, taken in turn.
+    pub fn single(conn: C) -> Self {
+        Pool {
+            state: Mutex::new(State {
+                idle: vec![conn],
+                open: 1,
+                next_ticket: 0,
+                serving: 0,
+            }),
+            returned: Condvar::new(),
+            max: 1,
+            keep_on_error: true,
         }
     }
 
@@ -38,16 +68,25 @@ impl<C> Pool<C> {
     ) -> Result<T, E> {
         let taken = {
             let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
-            loop {
-                if let Some(c) = s.idle.pop() {
-                    break Some(c);
-                }
-                if s.open < self.max {
-                    s.open += 1;
-                    break None;
+            let ticket = s.next_ticket;
+            s.next_ticket += 1;
+            let taken = loop {
+                if s.serving == ticket {
+                    if let Some(c) = s.idle.pop() {
+                        break Some(c);
+                    }
+                    if s.open < self.max {
+                        s.open += 1;
+                        break None;
+                    }
                 }
                 s = self.returned.wait(s).unwrap_or_else(|p| p.into_inner());
-            }
+            };
+            s.serving += 1;
+            drop(s);
+            // The next in line may find a connection idle too.
+            self.returned.notify_all();
+            taken
         };
         // Until the connection is back in the pool, its slot is released if anything
         // (an error, or a panic unwinding through here) loses it.
@@ -57,12 +96,12 @@ impl<C> Pool<C> {
             None => open()?,
         };
         let r = f(&mut conn);
-        if r.is_ok() {
+        if r.is_ok() || self.keep_on_error {
             std::mem::forget(slot);
             let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
             s.idle.push(conn);
             drop(s);
-            self.returned.notify_one();
+            self.returned.notify_all();
         }
         // Otherwise the connection is closed rather than reused (it may be mid-transaction)
         // and `slot` frees its place as it goes out of scope.
@@ -74,7 +113,7 @@ impl<C> Pool<C> {
         let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
         s.open = s.open.saturating_sub(1);
         drop(s);
-        self.returned.notify_one();
+        self.returned.notify_all();
     }
 }
 
@@ -127,6 +166,54 @@ mod tests {
         assert!(opened.load(Ordering::SeqCst) >= 50);
         let s = pool.state.lock().expect("lock");
         assert!(s.open <= 3 && s.idle.len() == s.open);
+    }
+
+    /// Callers are served in the order they asked, whoever returned a connection last.
+    #[test]
+    fn callers_are_served_first_come_first_served() {
+        let pool = Arc::new(Pool::single(0u8));
+        let order = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (hold, release) = std::sync::mpsc::channel::<()>();
+        let holder = {
+            let pool = pool.clone();
+            std::thread::spawn(move || {
+                pool.with(|| Err(()), |_| release.recv().map_err(|_| ()))
+                    .expect("held");
+            })
+        };
+        let tickets = |n: u64| {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            while pool.state.lock().expect("lock").next_ticket < n {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "waiting for ticket {n}"
+                );
+                std::thread::yield_now();
+            }
+        };
+        tickets(1);
+        let mut waiters = Vec::new();
+        for i in 1..=5u8 {
+            let (pool, order) = (pool.clone(), order.clone());
+            waiters.push(std::thread::spawn(move || {
+                pool.with(
+                    || Err(()),
+                    |_| {
+                        order.lock().expect("lock").push(i);
+                        Ok::<(), ()>(())
+                    },
+                )
+                .expect("served");
+            }));
+            // Each asks only once the one before is waiting.
+            tickets(u64::from(i) + 1);
+        }
+        hold.send(()).expect("release");
+        holder.join().expect("holder");
+        for w in waiters {
+            w.join().expect("waiter");
+        }
+        assert_eq!(*order.lock().expect("lock"), vec![1, 2, 3, 4, 5]);
     }
 
     #[test]

@@ -22,12 +22,12 @@ use sendscope_domain::{
     Instant, NewEvent, PreparedEvent, Projection, RecordedEvent, StreamKind, StreamRef,
 };
 use std::collections::BTreeMap;
-use std::sync::Mutex;
 use uuid::Uuid;
 
 pub struct SqliteStore {
     path: String,
-    writer: Mutex<Connection>,
+    /// The one writer connection, taken in turn (first come, first served).
+    writer: Pool<Connection>,
     readers: Pool<Connection>,
     /// Tells the checkpointer thread to stop when the store is dropped.
     checkpointer: Option<(std::sync::mpsc::Sender<()>, std::thread::JoinHandle<()>)>,
@@ -246,7 +246,7 @@ impl SqliteStore {
         writer.execute_batch("PRAGMA analysis_limit=1000; PRAGMA optimize=0x10002;")?;
         let store = SqliteStore {
             path: path.to_string(),
-            writer: Mutex::new(writer),
+            writer: Pool::single(writer),
             readers: Pool::new(8),
             checkpointer: Some(start_checkpointer(path)?),
         };
@@ -270,15 +270,16 @@ impl SqliteStore {
     }
 
     fn write<T>(&self, f: impl FnOnce(&mut SqliteTx<'_>) -> Result<T>) -> Result<T> {
-        let mut conn = self
-            .writer
-            .lock()
-            .map_err(|_| StoreError::Database("writer lock poisoned".into()))?;
-        let t = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut stx = SqliteTx { tx: t };
-        let out = f(&mut stx)?;
-        stx.tx.commit()?;
-        Ok(out)
+        self.writer.with(
+            || connect(&self.path, 1_572_864),
+            |conn| {
+                let t = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let mut stx = SqliteTx { tx: t };
+                let out = f(&mut stx)?;
+                stx.tx.commit()?;
+                Ok(out)
+            },
+        )
     }
 }
 
@@ -792,12 +793,13 @@ impl Store for SqliteStore {
     }
 
     fn refresh_statistics(&self) -> Result<()> {
-        let conn = self
-            .writer
-            .lock()
-            .map_err(|_| StoreError::Database("writer lock poisoned".into()))?;
-        conn.execute_batch("PRAGMA analysis_limit=1000; ANALYZE;")?;
-        Ok(())
+        self.writer.with(
+            || connect(&self.path, 1_572_864),
+            |conn| {
+                conn.execute_batch("PRAGMA analysis_limit=1000; ANALYZE;")?;
+                Ok(())
+            },
+        )
     }
 
     fn list_cases(&self, q: &CaseQuery) -> Result<CasePage> {
