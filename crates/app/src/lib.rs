@@ -21,6 +21,7 @@ pub mod programmes;
 pub mod provisions;
 pub mod queue;
 pub mod registers;
+pub mod retention;
 pub mod sen2;
 pub mod sen2_import;
 pub mod setup;

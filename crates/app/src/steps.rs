@@ -43,11 +43,19 @@ pub struct Recorded {
 /// The case event types a user may record as steps (everything on a case but opening it,
 /// and the history-rewriting events, which have their own tools).
 pub fn step_types() -> impl Iterator<Item = &'static str> {
-    EventBody::TYPES
-        .iter()
-        .copied()
-        // An override is recorded only with the step it lets through.
-        .filter(|t| t.starts_with("case.") && !matches!(*t, "case.opened" | "case.gate_overridden"))
+    EventBody::TYPES.iter().copied().filter(|t| {
+        t.starts_with("case.")
+            && !matches!(
+                *t,
+                "case.opened"
+                    // An override is recorded only with the step it lets through.
+                    | "case.gate_overridden"
+                    // An erasure request is decided and carried out together
+                    // (`sendscope erasure`), never as a bare step.
+                    | "case.erasure_requested"
+                    | "case.erasure_decided"
+            )
+    })
 }
 
 /// The steps another system may record through the API: every step but letters, which

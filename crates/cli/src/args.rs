@@ -212,6 +212,16 @@ pub(crate) enum Command {
         #[arg(long)]
         output: std::path::PathBuf,
     },
+    /// How long children's records are kept, and the schedule carried out.
+    Retention {
+        #[command(subcommand)]
+        what: RetentionCommand,
+    },
+    /// A person's request to erase their data: recorded, decided, carried out.
+    Erasure {
+        #[command(subcommand)]
+        what: ErasureCommand,
+    },
     /// Back up the whole store while it is in use: SQLite's database and access log (two
     /// files, FILE and FILE-access-log), or PostgreSQL's by pg_dump (custom format). The
     /// backup is then checked: its chain verified, its access log there.

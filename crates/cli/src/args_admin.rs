@@ -249,3 +249,67 @@ pub(crate) enum TokenCommand {
     /// Withdraw a token by the identifier `token list` shows.
     Revoke { id: String },
 }
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum RetentionCommand {
+    /// How long the area keeps a child's record, from a day: YEARS after the child's date
+    /// of birth (date-of-birth) or after the record closed (closed). Until one is adopted,
+    /// date of birth + 31 years.
+    Adopt {
+        #[arg(long)]
+        area: Option<String>,
+        /// date-of-birth or closed.
+        #[arg(long)]
+        trigger: String,
+        #[arg(long)]
+        years: u32,
+        /// From this day, YYYY-MM-DD (default today).
+        #[arg(long, value_parser = parse_date)]
+        from: Option<NaiveDate>,
+    },
+    /// Erase the personal data of every record past the schedule (lawful-erasure events:
+    /// the chain still verifies); --dry-run lists them and changes nothing.
+    Run {
+        #[arg(long)]
+        area: Option<String>,
+        /// As on this day (default today).
+        #[arg(long, value_parser = parse_date)]
+        on: Option<NaiveDate>,
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum ErasureCommand {
+    /// Record a request to erase a child's data, as received.
+    Request {
+        #[arg(long)]
+        area: Option<String>,
+        /// The child's record: its reference or the child's UPN.
+        #[arg(long)]
+        case: String,
+        #[arg(long, value_parser = parse_date)]
+        received: NaiveDate,
+        /// Who asked, and how (e.g. "the young person, by email").
+        #[arg(long)]
+        requested_by: String,
+    },
+    /// Decide the open request, with reasons: --erase yes carries it out at once (every
+    /// event's personal data erased, the decision and its reasons kept); --erase no keeps
+    /// the record and the reasons why.
+    Decide {
+        #[arg(long)]
+        area: Option<String>,
+        #[arg(long)]
+        case: String,
+        /// yes or no.
+        #[arg(long)]
+        erase: String,
+        #[arg(long)]
+        reasons: String,
+        /// The day it was decided (default today).
+        #[arg(long, value_parser = parse_date)]
+        on: Option<NaiveDate>,
+    },
+}

@@ -44,6 +44,7 @@ mod demo;
 mod figures;
 mod imports;
 mod placement;
+mod retention;
 mod sen2;
 
 use args::*;
@@ -308,6 +309,8 @@ fn run(cli: Cli, web: &dyn Web) -> anyhow::Result<()> {
         Command::Report { what } => casework::report_command(&cli.database_url, web, what),
         Command::Bench { what } => bench::bench_command(&cli.database_url, what),
         Command::Backup { output } => backup::backup(&cli.database_url, &output),
+        Command::Retention { what } => retention::retention_command(&cli.database_url, what),
+        Command::Erasure { what } => retention::erasure_command(&cli.database_url, what),
         Command::Restore {
             from,
             checkpoint,

@@ -699,6 +699,23 @@ pub struct LetterSent {
     pub via: String,
 }
 
+/// A request to erase the child's data (UK GDPR article 17), as received.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ErasureRequested {
+    pub received_on: NaiveDate,
+    /// Who asked, and how ("the young person, by email").
+    pub requested_by: String,
+}
+
+/// The decision on the open erasure request: erase (carried out by an
+/// `event.payloads_erased` citing it) or refuse, with the reasons either way.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ErasureDecided {
+    pub on: NaiveDate,
+    pub erase: bool,
+    pub reasons: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ComplaintResponded {
     pub reference: String,

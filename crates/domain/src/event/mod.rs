@@ -398,6 +398,7 @@ event_catalogue! {
     DesignatedOfficersRecorded(DesignatedOfficers) = "area.designated_officers_recorded", AREA, from;
     SignInPolicyAdopted(SignInPolicy) = "area.sign_in_policy_adopted", AREA, from;
     SingleSignOnAdopted(SingleSignOn) = "area.single_sign_on_adopted", AREA, from;
+    RetentionScheduleAdopted(RetentionSchedule) = "area.retention_schedule_adopted", AREA, from;
     OrganisationRegistered(OrganisationRegistered) = "organisation.registered", ORG, none;
     TeamAdded(TeamAdded) = "organisation.team_added", ORG, none;
     StaffAdded(StaffAdded) = "staff.added", STAFF, none;
@@ -465,6 +466,8 @@ event_catalogue! {
     CessationDecided(CessationDecided) = "case.cessation_decided", CASE, on;
     ComplaintReceived(ComplaintReceived) = "case.complaint_received", CASE, on;
     ComplaintResponded(ComplaintResponded) = "case.complaint_responded", CASE, on;
+    ErasureRequested(ErasureRequested) = "case.erasure_requested", CASE, received_on;
+    ErasureDecided(ErasureDecided) = "case.erasure_decided", CASE, on;
     LetterIssued(LetterIssued) = "case.letter_issued", CASE, on;
     LetterSent(LetterSent) = "case.letter_sent", CASE, on;
     PlanAudited(PlanAudited) = "case.plan_audited", CASE, on;

@@ -58,6 +58,52 @@ impl SignInPolicy {
     }
 }
 
+/// How long the area keeps a child's record, from a day: so many years after the child's
+/// date of birth, or after the record closed (the plan ceased, or the last request ended
+/// without one). Past it, `sendscope retention run` erases the record's personal data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct RetentionSchedule {
+    pub from: NaiveDate,
+    pub trigger: RetentionTrigger,
+    pub years: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RetentionTrigger {
+    DateOfBirth,
+    Closed,
+}
+
+impl RetentionSchedule {
+    /// Until an area adopts its own: the child's date of birth + 31 years, as the IRMS
+    /// toolkit schedules SEN files (an area should check this against its own schedule).
+    pub fn standard() -> Self {
+        RetentionSchedule {
+            from: NaiveDate::MIN,
+            trigger: RetentionTrigger::DateOfBirth,
+            years: 31,
+        }
+    }
+    pub fn check(&self) -> Result<(), String> {
+        if !(1..=100).contains(&self.years) {
+            return Err(format!(
+                "keep records for 1 to 100 years, not {}",
+                self.years
+            ));
+        }
+        Ok(())
+    }
+    pub fn describe(&self) -> String {
+        match self.trigger {
+            RetentionTrigger::DateOfBirth => {
+                format!("the child's date of birth + {} years", self.years)
+            }
+            RetentionTrigger::Closed => format!("the record's closure + {} years", self.years),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OrganisationKind {

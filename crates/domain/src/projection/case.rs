@@ -311,6 +311,9 @@ pub struct CaseState {
     pub related: Vec<RelatedPerson>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub court_restriction: Option<CourtRestriction>,
+    /// An erasure request received and not yet decided.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub erasure_requested_on: Option<NaiveDate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caseworker: Option<StaffId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -216,6 +216,8 @@ impl CaseState {
             E::RelatedPersonRemoved(p) => self.related.retain(|r| r.person != p.person),
             E::CourtRestrictionRecorded(r) => self.court_restriction = Some(r.clone()),
             E::CourtRestrictionLifted(_) => self.court_restriction = None,
+            E::ErasureRequested(x) => self.erasure_requested_on = Some(x.received_on),
+            E::ErasureDecided(_) => self.erasure_requested_on = None,
             E::CaseworkerAssigned(a) => {
                 self.caseworker = Some(a.staff);
                 self.team = Some(a.team);

@@ -225,9 +225,23 @@ pub struct AreaState {
     /// Single sign-on as adopted, by the day each takes effect.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub single_sign_on: Vec<crate::event::SingleSignOn>,
+    /// Retention schedules, by the day each takes effect.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub retention: Vec<crate::event::RetentionSchedule>,
 }
 
 impl AreaState {
+    /// The retention schedule in force on a day: the newest adopted on or before it, else
+    /// the standard one.
+    pub fn retention_on(&self, on: NaiveDate) -> crate::event::RetentionSchedule {
+        self.retention
+            .iter()
+            .rev()
+            .find(|r| r.from <= on)
+            .copied()
+            .unwrap_or_else(crate::event::RetentionSchedule::standard)
+    }
+
     /// The single sign-on in force on a day, if the area has adopted one.
     pub fn single_sign_on_on(&self, on: NaiveDate) -> Option<&crate::event::SingleSignOn> {
         self.single_sign_on.iter().rev().find(|s| s.from <= on)
@@ -467,6 +481,10 @@ impl Projection {
             (E::TrajectoryDefined(x), StreamState::Area(s)) => s.trajectories.push(x.clone()),
             (E::FiguresSettingsAdopted(x), StreamState::Area(s)) => {
                 s.figures_settings = Some(x.clone())
+            }
+            (E::RetentionScheduleAdopted(x), StreamState::Area(s)) => {
+                s.retention.push(*x);
+                s.retention.sort_by_key(|r| r.from);
             }
             (E::SingleSignOnAdopted(x), StreamState::Area(s)) => {
                 s.single_sign_on.push(x.clone());

@@ -566,6 +566,29 @@ pub(super) fn check_case(
             }
             Ok(())
         }
+        E::ErasureRequested(x) => {
+            if x.requested_by.trim().is_empty() {
+                return refuse("say who asked for their data to be erased, and how");
+            }
+            match c.erasure_requested_on {
+                Some(open) => refuse(format!(
+                    "the erasure request of {} is still to be decided: decide it first",
+                    date_text(open)
+                )),
+                None => Ok(()),
+            }
+        }
+        E::ErasureDecided(x) => {
+            if x.reasons.trim().is_empty() {
+                return refuse(
+                    "give the reasons for the decision: they are kept after any erasure",
+                );
+            }
+            match c.erasure_requested_on {
+                None => refuse("there is no erasure request to decide: record the request first"),
+                Some(r) => not_before(x.on, r, "the request was received"),
+            }
+        }
         E::ComplaintResponded(x) => {
             match c.complaints.iter().find(|k| k.reference == x.reference) {
                 None => refuse(format!(

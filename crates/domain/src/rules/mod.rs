@@ -127,6 +127,7 @@ pub fn check(
         | E::DesignatedOfficersRecorded(_)
         | E::SignInPolicyAdopted(_)
         | E::SingleSignOnAdopted(_)
+        | E::RetentionScheduleAdopted(_)
         | E::ProvisionPlacesSet(_)
         | E::ProvisionCostsSet(_)
         | E::ProvisionClosed(_)
@@ -182,6 +183,8 @@ pub fn check(
         | E::CessationDecided(_)
         | E::ComplaintReceived(_)
         | E::ComplaintResponded(_)
+        | E::ErasureRequested(_)
+        | E::ErasureDecided(_)
         | E::LetterIssued(_)
         | E::LetterSent(_)
         | E::PlanAudited(_)
@@ -336,6 +339,7 @@ fn check_area(a: &crate::projection::AreaState, body: &EventBody) -> Result<(), 
         EventBody::FiguresSettingsAdopted(x) => x.check().map_err(DomainError::Refused),
         EventBody::SignInPolicyAdopted(x) => x.check().map_err(DomainError::Refused),
         EventBody::SingleSignOnAdopted(x) => x.check().map_err(DomainError::Refused),
+        EventBody::RetentionScheduleAdopted(x) => x.check().map_err(DomainError::Refused),
         EventBody::DesignatedOfficersRecorded(x) => {
             if a.officers.iter().any(|o| o.from == x.from) {
                 return refuse(format!(

@@ -463,3 +463,140 @@ fn subject_access_from_the_command_line(db: Db) {
     assert!(!dir.path().join("none").exists(), "nothing written");
 }
 both!(subject_access_from_the_command_line);
+
+/// The retention schedule carried out, and an erasure request refused then granted: by
+/// lawful-erasure events, so the chain still verifies; a dry run and a second run change
+/// nothing.
+fn retention_and_erasure(db: Db) {
+    let url = db.url.as_str();
+    assert_eq!(run(&demo_args(url, "60", "5000")).0, 0);
+    let cmd = |args: &[&str]| {
+        let mut all = vec!["--database-url", url];
+        all.extend_from_slice(args);
+        run(&all)
+    };
+    let events = || export_lines(url);
+    // The standard schedule (date of birth + 31 years): nothing due yet.
+    let (code, out, err) = cmd(&["retention", "run", "--dry-run", "--on", "2026-01-15"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.is_empty() && err.contains("0 records past"),
+        "{out}{err}"
+    );
+    // Records closed more than a year ago: listed by a dry run, which changes nothing.
+    let (code, _, err) = cmd(&[
+        "retention",
+        "adopt",
+        "--trigger",
+        "closed",
+        "--years",
+        "1",
+        "--from",
+        "2020-01-01",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let before = events();
+    let (code, listed, err) = cmd(&["retention", "run", "--dry-run", "--on", "2026-01-15"]);
+    assert_eq!(code, 0, "{err}");
+    let due = listed.lines().count();
+    assert!(
+        due > 0,
+        "some demo records closed over a year before: {err}"
+    );
+    assert_eq!(events(), before, "a dry run changes nothing");
+    let (code, out, err) = cmd(&["retention", "run", "--on", "2026-01-15"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), due);
+    assert!(out.lines().all(|l| l.ends_with("events erased")), "{out}");
+    let (code, _, err) = cmd(&["audit", "verify"]);
+    assert_eq!(code, 0, "the chain still verifies: {err}");
+    let first: sendscope_domain::ids::CaseId = sendscope_domain::ids::CaseId::parse(
+        listed
+            .lines()
+            .next()
+            .expect("one")
+            .split('\t')
+            .next()
+            .expect("id"),
+    )
+    .expect("id");
+    let s = sendscope_store::open(url).expect("opens");
+    let history = s
+        .stream_events(sendscope_domain::StreamRef::case(first))
+        .expect("events");
+    assert!(
+        history
+            .iter()
+            .all(|e| e.payload.is_none() || e.event_type == "event.payloads_erased"),
+        "every payload but the erasure record's is gone"
+    );
+    drop(s);
+    let (code, out, _) = cmd(&["retention", "run", "--on", "2026-01-15"]);
+    assert_eq!((code, out.as_str()), (0, ""), "nothing left to erase");
+
+    // An erasure request: a decision needs a request; refused with reasons; granted.
+    let s = sendscope_store::open(url).expect("opens");
+    let area = sendscope_domain::ids::AreaId::parse(&s.headline().expect("h").areas[0].area_id)
+        .expect("area");
+    let (_, open) = sendscope_app::retention::due(
+        s.as_ref(),
+        area,
+        chrono::NaiveDate::from_ymd_opt(2100, 1, 1).expect("d"),
+    )
+    .expect("due");
+    let case = open[0].case.to_string();
+    drop(s);
+    let decide = |erase: &str| {
+        cmd(&[
+            "erasure",
+            "decide",
+            "--case",
+            &case,
+            "--erase",
+            erase,
+            "--reasons",
+            "the record is needed while the plan is in place",
+            "--on",
+            "2026-01-20",
+        ])
+    };
+    let (code, _, err) = decide("no");
+    assert_eq!(code, 2);
+    assert!(err.contains("no erasure request"), "{err}");
+    let request = || {
+        cmd(&[
+            "erasure",
+            "request",
+            "--case",
+            &case,
+            "--received",
+            "2026-01-16",
+            "--requested-by",
+            "the young person, by email",
+        ])
+    };
+    assert_eq!(request().0, 0);
+    let (code, _, err) = request();
+    assert_eq!(code, 2, "one open request at a time");
+    assert!(err.contains("still to be decided"), "{err}");
+    let (code, out, err) = decide("no");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("refused"), "{out}");
+    assert_eq!(request().0, 0);
+    let (code, out, err) = decide("yes");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("events' personal data erased"), "{out}");
+    let (code, _, err) = cmd(&["audit", "verify"]);
+    assert_eq!(code, 0, "{err}");
+    let log = events();
+    assert!(
+        log.iter()
+            .any(|l| l.contains("case.erasure_decided") && l.contains("needed while the plan")),
+        "the decision's reasons are kept"
+    );
+}
+both!(retention_and_erasure);
+
+fn export_lines(url: &str) -> Vec<String> {
+    export_jsonl(url).lines().map(str::to_string).collect()
+}

@@ -9,19 +9,6 @@ use sendscope_domain::{Actor, EventBody, NewEvent, StreamKind, StreamRef};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-fn export(url: &str) -> String {
-    let (code, out, err) = run(&[
-        "--database-url",
-        url,
-        "export",
-        "events",
-        "--format",
-        "jsonl",
-    ]);
-    assert_eq!(code, 0, "{err}");
-    out
-}
-
 fn backup_during_writers_restores_a_verified_prefix(db: Db) {
     let (code, _, err) = run(&demo_args(&db.url, "30", "5000"));
     assert_eq!(code, 0, "{err}");
@@ -111,8 +98,8 @@ fn backup_during_writers_restores_a_verified_prefix(db: Db) {
     ]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("the chain verifies"), "{out}");
-    let live = export(&db.url);
-    let restored = export(&target.url);
+    let live = export_jsonl(&db.url);
+    let restored = export_jsonl(&target.url);
     assert!(
         restored.len() < live.len(),
         "writers went on after the backup"
@@ -138,7 +125,7 @@ fn backup_during_writers_restores_a_verified_prefix(db: Db) {
     ]);
     assert_eq!(code, 2);
     assert!(err.contains("already"), "{err}");
-    assert_eq!(export(&target.url), restored, "nothing changed");
+    assert_eq!(export_jsonl(&target.url), restored, "nothing changed");
 
     // SQLite: a database restored without its access log does not open until told.
     if let Some(path) = target.url.strip_prefix("sqlite://") {

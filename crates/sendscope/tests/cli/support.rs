@@ -428,3 +428,17 @@ pub fn check_schema_open(
         }
     }
 }
+
+/// The whole event history as `sendscope export events --format jsonl` writes it.
+pub fn export_jsonl(url: &str) -> String {
+    let (code, out, err) = run(&[
+        "--database-url",
+        url,
+        "export",
+        "events",
+        "--format",
+        "jsonl",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    out
+}
