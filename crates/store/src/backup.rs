@@ -151,7 +151,7 @@ pub fn restore(url: &str, from: &Path) -> Result<()> {
         return Ok(());
     }
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let mut c = postgres::Client::connect(url, postgres::NoTls)?;
+        let mut c = crate::pg::connect_url(url)?;
         let tables: i64 = c
             .query_one(
                 "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'",

@@ -2,6 +2,7 @@
 //! (`SELECT … FOR UPDATE`); batches are written with `UNNEST` arrays, one round trip each.
 
 mod security;
+pub(crate) mod tls;
 
 use crate::cases::{self, CasePage, CaseQuery};
 use crate::pool::Pool;
@@ -29,7 +30,47 @@ use uuid::Uuid;
 pub struct PgStore {
     target: String,
     config: Config,
+    /// TLS as the URL's `sslmode` asks (`None`: plain connections).
+    tls: Option<tokio_postgres_rustls::MakeRustlsConnect>,
     pool: Pool<PgConn>,
+}
+
+/// One connection to the database a URL names, with TLS as its `sslmode` asks: what the
+/// store's pool opens, and what a restore checks the target with.
+pub(crate) fn connect_url(url: &str) -> Result<Client> {
+    let (config, tls) = config_of(url)?;
+    connect_with(&config, tls.as_ref(), &redact(url))
+}
+
+fn config_of(url: &str) -> Result<(Config, Option<tokio_postgres_rustls::MakeRustlsConnect>)> {
+    let bad = |detail: String| StoreError::Unreachable {
+        target: redact(url),
+        detail,
+    };
+    let (plain, mode, root) = tls::split(url).map_err(bad)?;
+    let mut config = Config::from_str(&plain).map_err(|e| bad(e.to_string()))?;
+    config.connect_timeout(Duration::from_secs(5));
+    config.ssl_mode(tls::ssl_mode(mode));
+    let connector = tls::connector(mode, root.as_deref()).map_err(bad)?;
+    Ok((config, connector))
+}
+
+fn connect_with(
+    config: &Config,
+    tls: Option<&tokio_postgres_rustls::MakeRustlsConnect>,
+    target: &str,
+) -> Result<Client> {
+    match tls {
+        Some(t) => config.connect(t.clone()),
+        None => config.connect(NoTls),
+    }
+    .map_err(|e| StoreError::Unreachable {
+        target: target.to_string(),
+        detail: match std::error::Error::source(&e) {
+            Some(cause) => format!("{e}: {cause}"),
+            None => e.to_string(),
+        },
+    })
 }
 
 /// A pooled connection with its prepared statements, so that a query run again on the
@@ -104,14 +145,11 @@ fn redact(url: &str) -> String {
 impl PgStore {
     pub fn open(url: &str) -> Result<Self> {
         let target = redact(url);
-        let mut config = Config::from_str(url).map_err(|e| StoreError::Unreachable {
-            target: target.clone(),
-            detail: e.to_string(),
-        })?;
-        config.connect_timeout(Duration::from_secs(5));
+        let (config, tls) = config_of(url)?;
         let store = PgStore {
             target,
             config,
+            tls,
             pool: Pool::new(8),
         };
         let mut c = store.connect()?;
@@ -123,13 +161,7 @@ impl PgStore {
     }
 
     fn connect(&self) -> Result<PgConn> {
-        let client = self
-            .config
-            .connect(NoTls)
-            .map_err(|e| StoreError::Unreachable {
-                target: self.target.clone(),
-                detail: e.to_string(),
-            })?;
+        let client = connect_with(&self.config, self.tls.as_ref(), &self.target)?;
         Ok(PgConn {
             client,
             statements: Default::default(),

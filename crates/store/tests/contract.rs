@@ -1296,3 +1296,41 @@ fn two_factor_idle_sessions_and_the_sign_in_log(b: Backend) {
         assert!(e.contains("append-only"), "{sql}: {e}");
     }
 }
+
+/// TLS to PostgreSQL as the URL's sslmode asks (the test server offers TLS with its own
+/// self-signed certificate, as Debian sets it up): `require` connects encrypted;
+/// `verify-full` refuses a certificate no trusted authority signed, saying so; `disable`
+/// connects plain; an sslmode that is not one is refused before connecting.
+#[test]
+fn postgres_tls_as_sslmode_asks() {
+    let url = sendscope_store::testing::fresh_pg_database().expect("database");
+    let db = url.rsplit('/').next().expect("name").to_string();
+    let encrypted = |want: bool| -> i64 {
+        let mut c = ::postgres::Client::connect(&url, ::postgres::NoTls).expect("connect");
+        c.query_one(
+            "SELECT count(*) FROM pg_stat_ssl JOIN pg_stat_activity USING (pid) \
+             WHERE datname = $1 AND ssl = $2 AND pid <> pg_backend_pid()",
+            &[&db.as_str(), &want],
+        )
+        .expect("query")
+        .get(0)
+    };
+    let s = sendscope_store::open(&format!("{url}?sslmode=require")).expect("opens over TLS");
+    s.headline().expect("reads");
+    assert!(encrypted(true) >= 1, "the pooled connection is encrypted");
+    assert_eq!(encrypted(false), 0, "and none is plain");
+    drop(s);
+    let e = sendscope_store::open(&format!("{url}?sslmode=verify-full"))
+        .err()
+        .expect("an untrusted certificate is refused")
+        .to_string();
+    assert!(e.to_lowercase().contains("certificate"), "{e}");
+    let s = sendscope_store::open(&format!("{url}?sslmode=disable")).expect("opens plain");
+    s.headline().expect("reads");
+    drop(s);
+    let e = sendscope_store::open(&format!("{url}?sslmode=sometimes"))
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(e.contains("sslmode=sometimes"), "{e}");
+}
