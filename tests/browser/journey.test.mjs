@@ -124,6 +124,12 @@ async function journey(role, javaScriptEnabled) {
       await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]);
       assert.match(await page.content(), /In the outbox/);
       await check(page, `${tag}-5f-letter`);
+      if (role === 'manager') {
+        // Subject access: everything held about the child, for whoever asked.
+        const r = await page.goto(`${base}${first}/subject-access`);
+        assert.equal(r.status(), 200, 'a team manager makes subject access bundles');
+        await check(page, `${tag}-5g-subject-access`);
+      }
     }
   }
   if (['parent', 'young-person'].includes(role)) {
