@@ -22,7 +22,7 @@ use sendscope_domain::ids::CaseId;
 use sendscope_domain::{
     Instant, NewEvent, PreparedEvent, Projection, RecordedEvent, StreamKind, StreamRef,
 };
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::str::FromStr;
 use std::time::Duration;
 use uuid::Uuid;
@@ -125,9 +125,6 @@ impl PgConn {
     fn batch_execute(&mut self, sql: &str) -> std::result::Result<(), postgres::Error> {
         self.client.batch_execute(sql)
     }
-    fn transaction(&mut self) -> std::result::Result<Transaction<'_>, postgres::Error> {
-        self.client.transaction()
-    }
 }
 
 /// The URL without any password, for messages.
@@ -199,8 +196,12 @@ impl PgStore {
 
     fn write<T>(&self, f: impl FnOnce(&mut PgTx<'_>) -> Result<T>) -> Result<T> {
         self.with(|c| {
-            let t = c.transaction()?;
-            let mut ptx = PgTx { tx: t };
+            let PgConn { client, statements } = c;
+            let t = client.transaction()?;
+            let mut ptx = PgTx {
+                tx: t,
+                cache: statements,
+            };
             let out = f(&mut ptx)?;
             ptx.tx.commit()?;
             Ok(out)
@@ -210,6 +211,21 @@ impl PgStore {
 
 struct PgTx<'c> {
     tx: Transaction<'c>,
+    /// The connection's prepared statements: a write's dozen statements are parsed once
+    /// per connection, not once per transaction (each prepare is a round trip; an append
+    /// made about sixteen of them, half of them prepares).
+    cache: &'c mut std::collections::HashMap<String, postgres::Statement>,
+}
+
+impl PgTx<'_> {
+    fn st(&mut self, sql: &str) -> Result<postgres::Statement> {
+        if let Some(s) = self.cache.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = self.tx.prepare(sql)?;
+        self.cache.insert(sql.to_string(), s.clone());
+        Ok(s)
+    }
 }
 
 fn decode(r: &Row) -> Result<(i64, RecordedEvent)> {
@@ -240,32 +256,21 @@ fn decode(r: &Row) -> Result<(i64, RecordedEvent)> {
 
 impl Tx for PgTx<'_> {
     fn head(&mut self) -> Result<(u64, [u8; 32])> {
-        let r = self.tx.query_one(
-            "SELECT seq, hash FROM chain_head WHERE id = 1 FOR UPDATE",
-            &[],
-        )?;
+        let st = self.st("SELECT seq, hash FROM chain_head WHERE id = 1 FOR UPDATE")?;
+        let r = self.tx.query_one(&st, &[])?;
         Ok((r.get::<_, i64>(0) as u64, hash32(r.get(1))))
     }
     fn set_head(&mut self, seq: u64, hash: &[u8; 32]) -> Result<()> {
-        self.tx.execute(
-            "UPDATE chain_head SET seq = $1, hash = $2 WHERE id = 1",
-            &[&(seq as i64), &&hash[..]],
-        )?;
+        let st = self.st("UPDATE chain_head SET seq = $1, hash = $2 WHERE id = 1")?;
+        self.tx.execute(&st, &[&(seq as i64), &&hash[..]])?;
         Ok(())
     }
     fn max_stream_no(&mut self) -> Result<i64> {
-        Ok(self
-            .tx
-            .query_one(
-                "SELECT COALESCE(MAX(stream_no), 0)::BIGINT FROM streams",
-                &[],
-            )?
-            .get(0))
+        let st = self.st("SELECT COALESCE(MAX(stream_no), 0)::BIGINT FROM streams")?;
+        Ok(self.tx.query_one(&st, &[])?.get(0))
     }
     fn find_stream(&mut self, id: Uuid) -> Result<Option<StreamRow>> {
-        let st = self
-            .tx
-            .prepare("SELECT stream_no, kind, area_id FROM streams WHERE stream_id = $1")?;
+        let st = self.st("SELECT stream_no, kind, area_id FROM streams WHERE stream_id = $1")?;
         let row = self.tx.query_opt(&st, &[&id])?;
         row.map(|r| {
             Ok(StreamRow {
@@ -280,7 +285,7 @@ impl Tx for PgTx<'_> {
         .transpose()
     }
     fn insert_stream(&mut self, row: &StreamRow) -> Result<()> {
-        let st = self.tx.prepare(
+        let st = self.st(
             "INSERT INTO streams (stream_no, stream_id, kind, area_id) VALUES ($1, $2, $3, $4)",
         )?;
         self.tx.execute(
@@ -294,24 +299,69 @@ impl Tx for PgTx<'_> {
         )?;
         Ok(())
     }
-    fn load_projection(&mut self, no: i64) -> Result<Option<String>> {
-        let st = self
+    fn find_streams(&mut self, ids: &[Uuid]) -> Result<HashMap<Uuid, StreamRow>> {
+        let st = self.st(
+            "SELECT stream_no, stream_id, kind, area_id FROM streams WHERE stream_id = ANY($1)",
+        )?;
+        let mut out = HashMap::with_capacity(ids.len());
+        for r in self.tx.query(&st, &[&ids])? {
+            let id: Uuid = r.get(1);
+            out.insert(
+                id,
+                StreamRow {
+                    no: r.get(0),
+                    stream: StreamRef {
+                        kind: StreamKind::parse(r.get::<_, &str>(2))?,
+                        id,
+                    },
+                    area: AreaId(r.get(3)),
+                },
+            );
+        }
+        Ok(out)
+    }
+    fn insert_streams(&mut self, rows: &[StreamRow]) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let st = self.st("INSERT INTO streams (stream_no, stream_id, kind, area_id) \
+             SELECT * FROM UNNEST($1::int8[], $2::uuid[], $3::text[], $4::uuid[])")?;
+        let no: Vec<i64> = rows.iter().map(|r| r.no).collect();
+        let id: Vec<Uuid> = rows.iter().map(|r| r.stream.id).collect();
+        let kind: Vec<&str> = rows.iter().map(|r| r.stream.kind.as_str()).collect();
+        let area: Vec<Uuid> = rows.iter().map(|r| r.area.0).collect();
+        self.tx.execute(&st, &[&no, &id, &kind, &area])?;
+        Ok(())
+    }
+    fn load_projections(&mut self, nos: &[i64]) -> Result<HashMap<i64, String>> {
+        if nos.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let st = self.st("SELECT stream_no, state FROM projections WHERE stream_no = ANY($1)")?;
+        Ok(self
             .tx
-            .prepare("SELECT state FROM projections WHERE stream_no = $1")?;
+            .query(&st, &[&nos])?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect())
+    }
+    fn load_projection(&mut self, no: i64) -> Result<Option<String>> {
+        let st = self.st("SELECT state FROM projections WHERE stream_no = $1")?;
         Ok(self.tx.query_opt(&st, &[&no])?.map(|r| r.get(0)))
     }
     fn load_stream_events(&mut self, row: &StreamRow) -> Result<Vec<RecordedEvent>> {
         let sql = format!(
             "SELECT {EVENT_COLUMNS} FROM events e JOIN streams s USING (stream_no) WHERE e.stream_no = $1 ORDER BY e.version"
         );
-        let rows = self.tx.query(&sql, &[&row.no])?;
+        let st = self.st(&sql)?;
+        let rows = self.tx.query(&st, &[&row.no])?;
         rows.iter().map(|r| decode(r).map(|(_, e)| e)).collect()
     }
     fn insert_events(&mut self, rows: &[(i64, RecordedEvent)]) -> Result<()> {
         if rows.is_empty() {
             return Ok(());
         }
-        let st = self.tx.prepare(
+        let st = self.st(
             "INSERT INTO events (seq, stream_no, version, event_type, actor, recorded_at, effective_date, reason, payload, payload_sha256, hash) \
              SELECT * FROM UNNEST($1::int8[], $2::int8[], $3::int4[], $4::text[], $5::text[], $6::timestamptz[], $7::date[], $8::text[], $9::bytea[], $10::bytea[], $11::bytea[])",
         )?;
@@ -350,11 +400,11 @@ impl Tx for PgTx<'_> {
         if rows.is_empty() {
             return Ok(());
         }
-        let p = self.tx.prepare(
+        let p = self.st(
             "INSERT INTO projections (stream_no, kind, area_id, state) SELECT * FROM UNNEST($1::int8[], $2::text[], $3::uuid[], $4::text[]) \
              ON CONFLICT (stream_no) DO UPDATE SET kind = EXCLUDED.kind, area_id = EXCLUDED.area_id, state = EXCLUDED.state",
         )?;
-        let c = self.tx.prepare(
+        let c = self.st(
             "INSERT INTO case_index (stream_no, area_id, stage, family_name, given_names, upn, birth_date, primary_need, setting_id, caseworker_id, team_id, plan_start, sort_key, search_text) \
              SELECT * FROM UNNEST($1::int8[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::date[], $8::text[], $9::uuid[], $10::uuid[], $11::uuid[], $12::date[], $13::text[], $14::text[]) \
              ON CONFLICT (stream_no) DO UPDATE SET sort_key = EXCLUDED.sort_key, area_id = EXCLUDED.area_id, stage = EXCLUDED.stage, family_name = EXCLUDED.family_name, \
@@ -362,10 +412,8 @@ impl Tx for PgTx<'_> {
              setting_id = EXCLUDED.setting_id, caseworker_id = EXCLUDED.caseworker_id, team_id = EXCLUDED.team_id, plan_start = EXCLUDED.plan_start, \
              search_text = EXCLUDED.search_text",
         )?;
-        let forget = self
-            .tx
-            .prepare("DELETE FROM case_people WHERE stream_no = ANY($1)")?;
-        let person = self.tx.prepare(
+        let forget = self.st("DELETE FROM case_people WHERE stream_no = ANY($1)")?;
+        let person = self.st(
             "INSERT INTO case_people (person_id, stream_no) SELECT * FROM UNNEST($1::uuid[], $2::int8[])",
         )?;
         for chunk in rows.chunks(5_000) {

@@ -13,6 +13,7 @@ use std::collections::hash_map::Entry;
 use uuid::Uuid;
 
 /// A stream's row: internal number, kind and area.
+#[derive(Clone)]
 pub(crate) struct StreamRow {
     pub no: i64,
     pub stream: StreamRef,
@@ -38,6 +39,29 @@ pub(crate) trait Tx {
     fn find_stream(&mut self, id: Uuid) -> Result<Option<StreamRow>>;
     fn insert_stream(&mut self, row: &StreamRow) -> Result<()>;
     fn load_projection(&mut self, no: i64) -> Result<Option<String>>;
+    /// The rows of those streams that exist (one round trip where a backend can).
+    fn find_streams(&mut self, ids: &[Uuid]) -> Result<HashMap<Uuid, StreamRow>> {
+        let mut out = HashMap::with_capacity(ids.len());
+        for id in ids {
+            if let Some(r) = self.find_stream(*id)? {
+                out.insert(*id, r);
+            }
+        }
+        Ok(out)
+    }
+    fn insert_streams(&mut self, rows: &[StreamRow]) -> Result<()> {
+        rows.iter().try_for_each(|r| self.insert_stream(r))
+    }
+    /// The stored projections of those streams that have one.
+    fn load_projections(&mut self, nos: &[i64]) -> Result<HashMap<i64, String>> {
+        let mut out = HashMap::with_capacity(nos.len());
+        for no in nos {
+            if let Some(j) = self.load_projection(*no)? {
+                out.insert(*no, j);
+            }
+        }
+        Ok(out)
+    }
     fn load_stream_events(&mut self, row: &StreamRow) -> Result<Vec<RecordedEvent>>;
     fn insert_events(&mut self, rows: &[(i64, RecordedEvent)]) -> Result<()>;
     fn erase_payloads(&mut self, seqs: &[u64]) -> Result<()>;
@@ -85,6 +109,18 @@ pub(crate) fn append(
         guard(&mut |stream| read_projection(tx, stream))?;
     }
     let now = Instant::now();
+    // Every stream the batch touches, looked up together: a bulk load touches hundreds
+    // in a batch, and one round trip each was most of its time on PostgreSQL.
+    let mut ids: Vec<Uuid> = Vec::new();
+    for p in events {
+        if !ids.contains(&p.event.stream.id) {
+            ids.push(p.event.stream.id);
+        }
+    }
+    let mut found = tx.find_streams(&ids)?;
+    let nos: Vec<i64> = found.values().map(|r| r.no).collect();
+    let mut stored = tx.load_projections(&nos)?;
+    let mut new_rows: Vec<StreamRow> = Vec::new();
     let mut next_no: Option<i64> = None;
     let mut touched: HashMap<Uuid, Touched> = HashMap::new();
     let mut order: Vec<Uuid> = Vec::new();
@@ -97,7 +133,7 @@ pub(crate) fn append(
         let t = match touched.entry(id) {
             Entry::Occupied(o) => o.into_mut(),
             Entry::Vacant(slot) => {
-                let t = match tx.find_stream(id)? {
+                let t = match found.remove(&id) {
                     Some(row) => {
                         if row.stream.kind != ne.stream.kind || row.area != ne.area {
                             return Err(StoreError::Conflict(format!(
@@ -105,7 +141,7 @@ pub(crate) fn append(
                                 row.stream.kind, row.area, ne.stream.kind, ne.area
                             )));
                         }
-                        let json = tx.load_projection(row.no)?.ok_or_else(|| {
+                        let json = stored.remove(&row.no).ok_or_else(|| {
                             StoreError::Corrupt(format!(
                                 "record {id} has events but no projection; run `sendscope rebuild`"
                             ))
@@ -129,7 +165,7 @@ pub(crate) fn append(
                             stream: ne.stream,
                             area: ne.area,
                         };
-                        tx.insert_stream(&row)?;
+                        new_rows.push(row.clone());
                         Touched {
                             projection: Projection::empty(ne.stream, ne.area),
                             people_before: None,
@@ -148,6 +184,8 @@ pub(crate) fn append(
         );
         if needs_history && t.history.is_none() {
             // Earlier events of this batch for this stream are still pending: write them first.
+            tx.insert_streams(&new_rows)?;
+            new_rows.clear();
             tx.insert_events(&pending)?;
             pending.clear();
             t.history = Some(tx.load_stream_events(&t.row)?);
@@ -180,6 +218,8 @@ pub(crate) fn append(
         assigned.push(seq);
 
         if let EventBody::PayloadsErased(x) = &ne.body {
+            tx.insert_streams(&new_rows)?;
+            new_rows.clear();
             tx.insert_events(&pending)?;
             pending.clear();
             tx.erase_payloads(&x.events)?;
@@ -200,6 +240,8 @@ pub(crate) fn append(
         }
         pending.push((t.row.no, ev));
     }
+    tx.insert_streams(&new_rows)?;
+    new_rows.clear();
     tx.insert_events(&pending)?;
     let mut rows = Vec::with_capacity(order.len());
     for id in &order {
