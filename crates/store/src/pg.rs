@@ -333,6 +333,33 @@ impl Tx for PgTx<'_> {
         self.tx.execute(&st, &[&no, &id, &kind, &area])?;
         Ok(())
     }
+    fn streams_and_projections(&mut self, ids: &[Uuid]) -> Result<crate::tx::StreamsFound> {
+        let st = self.st(
+            "SELECT s.stream_no, s.stream_id, s.kind, s.area_id, p.state \
+             FROM streams s LEFT JOIN projections p USING (stream_no) WHERE s.stream_id = ANY($1)",
+        )?;
+        let mut found = HashMap::with_capacity(ids.len());
+        let mut stored = HashMap::with_capacity(ids.len());
+        for r in self.tx.query(&st, &[&ids])? {
+            let no: i64 = r.get(0);
+            let id: Uuid = r.get(1);
+            found.insert(
+                id,
+                StreamRow {
+                    no,
+                    stream: StreamRef {
+                        kind: StreamKind::parse(r.get::<_, &str>(2))?,
+                        id,
+                    },
+                    area: AreaId(r.get(3)),
+                },
+            );
+            if let Some(state) = r.get::<_, Option<String>>(4) {
+                stored.insert(no, state);
+            }
+        }
+        Ok((found, stored))
+    }
     fn load_projections(&mut self, nos: &[i64]) -> Result<HashMap<i64, String>> {
         if nos.is_empty() {
             return Ok(HashMap::new());
@@ -361,31 +388,36 @@ impl Tx for PgTx<'_> {
         if rows.is_empty() {
             return Ok(());
         }
-        let st = self.st(
-            "INSERT INTO events (seq, stream_no, version, event_type, actor, recorded_at, effective_date, reason, payload, payload_sha256, hash) \
-             SELECT * FROM UNNEST($1::int8[], $2::int8[], $3::int4[], $4::text[], $5::text[], $6::timestamptz[], $7::date[], $8::text[], $9::bytea[], $10::bytea[], $11::bytea[])",
-        )?;
+        let st = self.st(&format!("INSERT INTO events {INSERT_EVENTS}"))?;
         for chunk in rows.chunks(5_000) {
-            let seq: Vec<i64> = chunk.iter().map(|(_, e)| e.seq as i64).collect();
-            let no: Vec<i64> = chunk.iter().map(|(n, _)| *n).collect();
-            let version: Vec<i32> = chunk.iter().map(|(_, e)| e.version as i32).collect();
-            let ty: Vec<&str> = chunk.iter().map(|(_, e)| e.event_type.as_str()).collect();
-            let actor: Vec<&str> = chunk.iter().map(|(_, e)| e.actor.as_str()).collect();
-            let at: Vec<DateTime<Utc>> = chunk.iter().map(|(_, e)| e.recorded_at.utc()).collect();
-            let eff: Vec<NaiveDate> = chunk.iter().map(|(_, e)| e.effective_date).collect();
-            let reason: Vec<Option<&str>> =
-                chunk.iter().map(|(_, e)| e.reason.as_deref()).collect();
-            let payload: Vec<Option<&[u8]>> =
-                chunk.iter().map(|(_, e)| e.payload.as_deref()).collect();
-            let digest: Vec<&[u8]> = chunk.iter().map(|(_, e)| &e.payload_digest[..]).collect();
-            let hash: Vec<&[u8]> = chunk.iter().map(|(_, e)| &e.hash[..]).collect();
-            self.tx.execute(
-                &st,
-                &[
-                    &seq, &no, &version, &ty, &actor, &at, &eff, &reason, &payload, &digest, &hash,
-                ],
-            )?;
+            let c = EventColumns::of(chunk);
+            self.tx.execute(&st, &c.params())?;
         }
+        Ok(())
+    }
+    fn insert_events_and_head(
+        &mut self,
+        rows: &[(i64, RecordedEvent)],
+        seq: u64,
+        hash: &[u8; 32],
+    ) -> Result<()> {
+        if rows.is_empty() || rows.len() > 5_000 {
+            self.insert_events(rows)?;
+            return self.set_head(seq, hash);
+        }
+        // One statement, one round trip: the events, then the head (a data-modifying CTE
+        // runs whatever the outer statement reads).
+        let st = self.st(&format!(
+            "WITH e AS (INSERT INTO events {INSERT_EVENTS}) \
+             UPDATE chain_head SET seq = $12, hash = $13 WHERE id = 1"
+        ))?;
+        let c = EventColumns::of(rows);
+        let seq = seq as i64;
+        let hash = &hash[..];
+        let mut params = c.params().to_vec();
+        params.push(&seq);
+        params.push(&hash);
+        self.tx.execute(&st, &params)?;
         Ok(())
     }
     fn erase_payloads(&mut self, seqs: &[u64]) -> Result<()> {
@@ -404,14 +436,13 @@ impl Tx for PgTx<'_> {
             "INSERT INTO projections (stream_no, kind, area_id, state) SELECT * FROM UNNEST($1::int8[], $2::text[], $3::uuid[], $4::text[]) \
              ON CONFLICT (stream_no) DO UPDATE SET kind = EXCLUDED.kind, area_id = EXCLUDED.area_id, state = EXCLUDED.state",
         )?;
-        let c = self.st(
-            "INSERT INTO case_index (stream_no, area_id, stage, family_name, given_names, upn, birth_date, primary_need, setting_id, caseworker_id, team_id, plan_start, sort_key, search_text) \
-             SELECT * FROM UNNEST($1::int8[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::date[], $8::text[], $9::uuid[], $10::uuid[], $11::uuid[], $12::date[], $13::text[], $14::text[]) \
+        // Both at once where a case is among them: one round trip, not two.
+        let pc = self.st("WITH p AS (INSERT INTO projections (stream_no, kind, area_id, state) SELECT * FROM UNNEST($1::int8[], $2::text[], $3::uuid[], $4::text[]) ON CONFLICT (stream_no) DO UPDATE SET kind = EXCLUDED.kind, area_id = EXCLUDED.area_id, state = EXCLUDED.state) INSERT INTO case_index (stream_no, area_id, stage, family_name, given_names, upn, birth_date, primary_need, setting_id, caseworker_id, team_id, plan_start, sort_key, search_text) \
+             SELECT * FROM UNNEST($5::int8[], $6::uuid[], $7::text[], $8::text[], $9::text[], $10::text[], $11::date[], $12::text[], $13::uuid[], $14::uuid[], $15::uuid[], $16::date[], $17::text[], $18::text[]) \
              ON CONFLICT (stream_no) DO UPDATE SET sort_key = EXCLUDED.sort_key, area_id = EXCLUDED.area_id, stage = EXCLUDED.stage, family_name = EXCLUDED.family_name, \
              given_names = EXCLUDED.given_names, upn = EXCLUDED.upn, birth_date = EXCLUDED.birth_date, primary_need = EXCLUDED.primary_need, \
              setting_id = EXCLUDED.setting_id, caseworker_id = EXCLUDED.caseworker_id, team_id = EXCLUDED.team_id, plan_start = EXCLUDED.plan_start, \
-             search_text = EXCLUDED.search_text",
-        )?;
+             search_text = EXCLUDED.search_text")?;
         let forget = self.st("DELETE FROM case_people WHERE stream_no = ANY($1)")?;
         let person = self.st(
             "INSERT INTO case_people (person_id, stream_no) SELECT * FROM UNNEST($1::uuid[], $2::int8[])",
@@ -430,19 +461,19 @@ impl Tx for PgTx<'_> {
                     .unzip();
                 self.tx.execute(&person, &[&ids, &nos])?;
             }
-            let no: Vec<i64> = chunk.iter().map(|r| r.no).collect();
-            let kind: Vec<&str> = chunk
+            let p_no: Vec<i64> = chunk.iter().map(|r| r.no).collect();
+            let p_kind: Vec<&str> = chunk
                 .iter()
                 .map(|r| r.projection.stream.kind.as_str())
                 .collect();
-            let area: Vec<Uuid> = chunk.iter().map(|r| r.projection.area.0).collect();
-            let json: Vec<&str> = chunk.iter().map(|r| r.json.as_str()).collect();
-            self.tx.execute(&p, &[&no, &kind, &area, &json])?;
+            let p_area: Vec<Uuid> = chunk.iter().map(|r| r.projection.area.0).collect();
+            let p_json: Vec<&str> = chunk.iter().map(|r| r.json.as_str()).collect();
             let cases: Vec<(&ProjectionRow<'_>, &sendscope_domain::projection::CaseIndex)> = chunk
                 .iter()
                 .filter_map(|r| r.case_index.as_ref().map(|ix| (r, ix)))
                 .collect();
             if cases.is_empty() {
+                self.tx.execute(&p, &[&p_no, &p_kind, &p_area, &p_json])?;
                 continue;
             }
             let no: Vec<i64> = cases.iter().map(|(r, _)| r.no).collect();
@@ -467,10 +498,10 @@ impl Tx for PgTx<'_> {
             let sort: Vec<&str> = cases.iter().map(|(_, i)| i.sort_key.as_str()).collect();
             let search: Vec<&str> = cases.iter().map(|(_, i)| i.search_text.as_str()).collect();
             self.tx.execute(
-                &c,
+                &pc,
                 &[
-                    &no, &area, &stage, &fam, &giv, &upn, &dob, &need, &setting, &worker, &team,
-                    &start, &sort, &search,
+                    &p_no, &p_kind, &p_area, &p_json, &no, &area, &stage, &fam, &giv, &upn, &dob,
+                    &need, &setting, &worker, &team, &start, &sort, &search,
                 ],
             )?;
         }
@@ -932,4 +963,57 @@ fn token_row(r: &Row) -> Result<ApiToken> {
         revoked_at: revoked.map(Instant::from_utc),
         expires_at: r.get::<_, Option<DateTime<Utc>>>(5).map(Instant::from_utc),
     })
+}
+
+/// The columns and source of an events insert, from eleven arrays ($1 to $11).
+const INSERT_EVENTS: &str = "(seq, stream_no, version, event_type, actor, recorded_at, effective_date, reason, payload, payload_sha256, hash) \
+     SELECT * FROM UNNEST($1::int8[], $2::int8[], $3::int4[], $4::text[], $5::text[], $6::timestamptz[], $7::date[], $8::text[], $9::bytea[], $10::bytea[], $11::bytea[])";
+
+/// Events as the eleven arrays of [`INSERT_EVENTS`].
+struct EventColumns<'a> {
+    seq: Vec<i64>,
+    no: Vec<i64>,
+    version: Vec<i32>,
+    ty: Vec<&'a str>,
+    actor: Vec<&'a str>,
+    at: Vec<DateTime<Utc>>,
+    eff: Vec<NaiveDate>,
+    reason: Vec<Option<&'a str>>,
+    payload: Vec<Option<&'a [u8]>>,
+    digest: Vec<&'a [u8]>,
+    hash: Vec<&'a [u8]>,
+}
+
+impl<'a> EventColumns<'a> {
+    fn of(rows: &'a [(i64, RecordedEvent)]) -> Self {
+        EventColumns {
+            seq: rows.iter().map(|(_, e)| e.seq as i64).collect(),
+            no: rows.iter().map(|(n, _)| *n).collect(),
+            version: rows.iter().map(|(_, e)| e.version as i32).collect(),
+            ty: rows.iter().map(|(_, e)| e.event_type.as_str()).collect(),
+            actor: rows.iter().map(|(_, e)| e.actor.as_str()).collect(),
+            at: rows.iter().map(|(_, e)| e.recorded_at.utc()).collect(),
+            eff: rows.iter().map(|(_, e)| e.effective_date).collect(),
+            reason: rows.iter().map(|(_, e)| e.reason.as_deref()).collect(),
+            payload: rows.iter().map(|(_, e)| e.payload.as_deref()).collect(),
+            digest: rows.iter().map(|(_, e)| &e.payload_digest[..]).collect(),
+            hash: rows.iter().map(|(_, e)| &e.hash[..]).collect(),
+        }
+    }
+
+    fn params(&self) -> [&(dyn postgres::types::ToSql + Sync); 11] {
+        [
+            &self.seq,
+            &self.no,
+            &self.version,
+            &self.ty,
+            &self.actor,
+            &self.at,
+            &self.eff,
+            &self.reason,
+            &self.payload,
+            &self.digest,
+            &self.hash,
+        ]
+    }
 }

@@ -30,6 +30,9 @@ pub(crate) struct ProjectionRow<'a> {
     pub people: Option<Vec<PersonId>>,
 }
 
+/// The streams found, and their stored projections by stream number.
+pub(crate) type StreamsFound = (HashMap<Uuid, StreamRow>, HashMap<i64, String>);
+
 /// Operations inside one write transaction. Implementations must hold the chain lock
 /// from `head` until commit.
 pub(crate) trait Tx {
@@ -52,6 +55,16 @@ pub(crate) trait Tx {
     fn insert_streams(&mut self, rows: &[StreamRow]) -> Result<()> {
         rows.iter().try_for_each(|r| self.insert_stream(r))
     }
+    /// The rows of those streams that exist and their stored projections: where a backend
+    /// can, in one round trip. Called after `head`, so it sees every earlier write (the
+    /// head and the streams are not read in one statement: under READ COMMITTED that
+    /// statement's snapshot could predate a write it waited for).
+    fn streams_and_projections(&mut self, ids: &[Uuid]) -> Result<StreamsFound> {
+        let found = self.find_streams(ids)?;
+        let nos: Vec<i64> = found.values().map(|r| r.no).collect();
+        let stored = self.load_projections(&nos)?;
+        Ok((found, stored))
+    }
     /// The stored projections of those streams that have one.
     fn load_projections(&mut self, nos: &[i64]) -> Result<HashMap<i64, String>> {
         let mut out = HashMap::with_capacity(nos.len());
@@ -64,6 +77,17 @@ pub(crate) trait Tx {
     }
     fn load_stream_events(&mut self, row: &StreamRow) -> Result<Vec<RecordedEvent>>;
     fn insert_events(&mut self, rows: &[(i64, RecordedEvent)]) -> Result<()>;
+    /// The batch's last events and the chain's new head, together (one round trip where a
+    /// backend can).
+    fn insert_events_and_head(
+        &mut self,
+        rows: &[(i64, RecordedEvent)],
+        seq: u64,
+        hash: &[u8; 32],
+    ) -> Result<()> {
+        self.insert_events(rows)?;
+        self.set_head(seq, hash)
+    }
     fn erase_payloads(&mut self, seqs: &[u64]) -> Result<()>;
     fn save_projections(&mut self, rows: &[ProjectionRow<'_>]) -> Result<()>;
     fn clear_projections(&mut self) -> Result<()>;
@@ -117,9 +141,7 @@ pub(crate) fn append(
             ids.push(p.event.stream.id);
         }
     }
-    let mut found = tx.find_streams(&ids)?;
-    let nos: Vec<i64> = found.values().map(|r| r.no).collect();
-    let mut stored = tx.load_projections(&nos)?;
+    let (mut found, mut stored) = tx.streams_and_projections(&ids)?;
     let mut new_rows: Vec<StreamRow> = Vec::new();
     let mut next_no: Option<i64> = None;
     let mut touched: HashMap<Uuid, Touched> = HashMap::new();
@@ -242,7 +264,7 @@ pub(crate) fn append(
     }
     tx.insert_streams(&new_rows)?;
     new_rows.clear();
-    tx.insert_events(&pending)?;
+    tx.insert_events_and_head(&pending, seq, &prev)?;
     let mut rows = Vec::with_capacity(order.len());
     for id in &order {
         if let Some(t) = touched.get(id) {
@@ -261,7 +283,6 @@ pub(crate) fn append(
         }
     }
     tx.save_projections(&rows)?;
-    tx.set_head(seq, &prev)?;
     crate::test_hook("append:before-commit");
     Ok(assigned)
 }
