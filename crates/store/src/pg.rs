@@ -1,6 +1,7 @@
 //! The PostgreSQL store for shared deployments. Writers serialise on the chain-head row
 //! (`SELECT … FOR UPDATE`); batches are written with `UNNEST` arrays, one round trip each.
 
+mod events;
 mod security;
 pub(crate) mod tls;
 
@@ -14,6 +15,7 @@ use crate::{
 };
 use crate::{EVENT_COLUMNS, hash32};
 use chrono::{DateTime, NaiveDate, Utc};
+use events::{EventColumns, INSERT_EVENTS};
 use postgres::{Client, Config, NoTls, Row, Transaction};
 use sendscope_domain::account::{TokenId, Username};
 use sendscope_domain::ids::AccountId;
@@ -299,27 +301,6 @@ impl Tx for PgTx<'_> {
         )?;
         Ok(())
     }
-    fn find_streams(&mut self, ids: &[Uuid]) -> Result<HashMap<Uuid, StreamRow>> {
-        let st = self.st(
-            "SELECT stream_no, stream_id, kind, area_id FROM streams WHERE stream_id = ANY($1)",
-        )?;
-        let mut out = HashMap::with_capacity(ids.len());
-        for r in self.tx.query(&st, &[&ids])? {
-            let id: Uuid = r.get(1);
-            out.insert(
-                id,
-                StreamRow {
-                    no: r.get(0),
-                    stream: StreamRef {
-                        kind: StreamKind::parse(r.get::<_, &str>(2))?,
-                        id,
-                    },
-                    area: AreaId(r.get(3)),
-                },
-            );
-        }
-        Ok(out)
-    }
     fn insert_streams(&mut self, rows: &[StreamRow]) -> Result<()> {
         if rows.is_empty() {
             return Ok(());
@@ -359,18 +340,6 @@ impl Tx for PgTx<'_> {
             }
         }
         Ok((found, stored))
-    }
-    fn load_projections(&mut self, nos: &[i64]) -> Result<HashMap<i64, String>> {
-        if nos.is_empty() {
-            return Ok(HashMap::new());
-        }
-        let st = self.st("SELECT stream_no, state FROM projections WHERE stream_no = ANY($1)")?;
-        Ok(self
-            .tx
-            .query(&st, &[&nos])?
-            .iter()
-            .map(|r| (r.get(0), r.get(1)))
-            .collect())
     }
     fn load_projection(&mut self, no: i64) -> Result<Option<String>> {
         let st = self.st("SELECT state FROM projections WHERE stream_no = $1")?;
@@ -963,57 +932,4 @@ fn token_row(r: &Row) -> Result<ApiToken> {
         revoked_at: revoked.map(Instant::from_utc),
         expires_at: r.get::<_, Option<DateTime<Utc>>>(5).map(Instant::from_utc),
     })
-}
-
-/// The columns and source of an events insert, from eleven arrays ($1 to $11).
-const INSERT_EVENTS: &str = "(seq, stream_no, version, event_type, actor, recorded_at, effective_date, reason, payload, payload_sha256, hash) \
-     SELECT * FROM UNNEST($1::int8[], $2::int8[], $3::int4[], $4::text[], $5::text[], $6::timestamptz[], $7::date[], $8::text[], $9::bytea[], $10::bytea[], $11::bytea[])";
-
-/// Events as the eleven arrays of [`INSERT_EVENTS`].
-struct EventColumns<'a> {
-    seq: Vec<i64>,
-    no: Vec<i64>,
-    version: Vec<i32>,
-    ty: Vec<&'a str>,
-    actor: Vec<&'a str>,
-    at: Vec<DateTime<Utc>>,
-    eff: Vec<NaiveDate>,
-    reason: Vec<Option<&'a str>>,
-    payload: Vec<Option<&'a [u8]>>,
-    digest: Vec<&'a [u8]>,
-    hash: Vec<&'a [u8]>,
-}
-
-impl<'a> EventColumns<'a> {
-    fn of(rows: &'a [(i64, RecordedEvent)]) -> Self {
-        EventColumns {
-            seq: rows.iter().map(|(_, e)| e.seq as i64).collect(),
-            no: rows.iter().map(|(n, _)| *n).collect(),
-            version: rows.iter().map(|(_, e)| e.version as i32).collect(),
-            ty: rows.iter().map(|(_, e)| e.event_type.as_str()).collect(),
-            actor: rows.iter().map(|(_, e)| e.actor.as_str()).collect(),
-            at: rows.iter().map(|(_, e)| e.recorded_at.utc()).collect(),
-            eff: rows.iter().map(|(_, e)| e.effective_date).collect(),
-            reason: rows.iter().map(|(_, e)| e.reason.as_deref()).collect(),
-            payload: rows.iter().map(|(_, e)| e.payload.as_deref()).collect(),
-            digest: rows.iter().map(|(_, e)| &e.payload_digest[..]).collect(),
-            hash: rows.iter().map(|(_, e)| &e.hash[..]).collect(),
-        }
-    }
-
-    fn params(&self) -> [&(dyn postgres::types::ToSql + Sync); 11] {
-        [
-            &self.seq,
-            &self.no,
-            &self.version,
-            &self.ty,
-            &self.actor,
-            &self.at,
-            &self.eff,
-            &self.reason,
-            &self.payload,
-            &self.digest,
-            &self.hash,
-        ]
-    }
 }

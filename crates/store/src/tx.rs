@@ -42,16 +42,6 @@ pub(crate) trait Tx {
     fn find_stream(&mut self, id: Uuid) -> Result<Option<StreamRow>>;
     fn insert_stream(&mut self, row: &StreamRow) -> Result<()>;
     fn load_projection(&mut self, no: i64) -> Result<Option<String>>;
-    /// The rows of those streams that exist (one round trip where a backend can).
-    fn find_streams(&mut self, ids: &[Uuid]) -> Result<HashMap<Uuid, StreamRow>> {
-        let mut out = HashMap::with_capacity(ids.len());
-        for id in ids {
-            if let Some(r) = self.find_stream(*id)? {
-                out.insert(*id, r);
-            }
-        }
-        Ok(out)
-    }
     fn insert_streams(&mut self, rows: &[StreamRow]) -> Result<()> {
         rows.iter().try_for_each(|r| self.insert_stream(r))
     }
@@ -60,20 +50,17 @@ pub(crate) trait Tx {
     /// head and the streams are not read in one statement: under READ COMMITTED that
     /// statement's snapshot could predate a write it waited for).
     fn streams_and_projections(&mut self, ids: &[Uuid]) -> Result<StreamsFound> {
-        let found = self.find_streams(ids)?;
-        let nos: Vec<i64> = found.values().map(|r| r.no).collect();
-        let stored = self.load_projections(&nos)?;
-        Ok((found, stored))
-    }
-    /// The stored projections of those streams that have one.
-    fn load_projections(&mut self, nos: &[i64]) -> Result<HashMap<i64, String>> {
-        let mut out = HashMap::with_capacity(nos.len());
-        for no in nos {
-            if let Some(j) = self.load_projection(*no)? {
-                out.insert(*no, j);
+        let mut found = HashMap::with_capacity(ids.len());
+        let mut stored = HashMap::with_capacity(ids.len());
+        for id in ids {
+            if let Some(r) = self.find_stream(*id)? {
+                if let Some(json) = self.load_projection(r.no)? {
+                    stored.insert(r.no, json);
+                }
+                found.insert(*id, r);
             }
         }
-        Ok(out)
+        Ok((found, stored))
     }
     fn load_stream_events(&mut self, row: &StreamRow) -> Result<Vec<RecordedEvent>>;
     fn insert_events(&mut self, rows: &[(i64, RecordedEvent)]) -> Result<()>;
