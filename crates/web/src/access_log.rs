@@ -2,9 +2,10 @@
 //! before the record is shown. Views arriving together are written together (group
 //! commit): one thread takes whatever is waiting, writes it in one transaction, and
 //! answers each request only once its entry is committed. A view that cannot be logged
-//! is not shown.
+//! is not shown. API token uses go the same way to the sign-in log, so an API request
+//! does not pay for a write of its own.
 
-use sendscope_store::{AccessEntry, Store};
+use sendscope_store::{AccessEntry, SecurityEntry, Store};
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
@@ -13,14 +14,20 @@ const MAX_BATCH: usize = 512;
 
 type Ack = SyncSender<Result<(), String>>;
 
+/// What waits to be logged: a view, or an entry of the sign-in log.
+enum Entry {
+    View(AccessEntry),
+    SignIn(SecurityEntry),
+}
+
 pub struct AccessLogger {
-    queue: SyncSender<(AccessEntry, Ack)>,
+    queue: SyncSender<(Entry, Ack)>,
 }
 
 impl AccessLogger {
     /// Starts the writer thread; it ends when the logger is dropped.
     pub fn start(store: Arc<dyn Store>) -> Self {
-        let (queue, rx) = sync_channel::<(AccessEntry, Ack)>(4 * MAX_BATCH);
+        let (queue, rx) = sync_channel::<(Entry, Ack)>(4 * MAX_BATCH);
         std::thread::Builder::new()
             .name("access-log".into())
             .spawn(move || write_batches(store.as_ref(), rx))
@@ -31,6 +38,15 @@ impl AccessLogger {
 
     /// Logs one view and waits until it is committed. Call from blocking code.
     pub fn log(&self, entry: AccessEntry) -> Result<(), String> {
+        self.wait_for(Entry::View(entry))
+    }
+
+    /// Logs one sign-in log entry (a token used) and waits until it is committed.
+    pub fn log_sign_in(&self, entry: SecurityEntry) -> Result<(), String> {
+        self.wait_for(Entry::SignIn(entry))
+    }
+
+    fn wait_for(&self, entry: Entry) -> Result<(), String> {
         let (ack, done) = sync_channel(1);
         self.queue
             .send((entry, ack))
@@ -40,7 +56,7 @@ impl AccessLogger {
     }
 }
 
-fn write_batches(store: &dyn Store, rx: Receiver<(AccessEntry, Ack)>) {
+fn write_batches(store: &dyn Store, rx: Receiver<(Entry, Ack)>) {
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -49,8 +65,28 @@ fn write_batches(store: &dyn Store, rx: Receiver<(AccessEntry, Ack)>) {
                 Err(_) => break,
             }
         }
-        let entries: Vec<AccessEntry> = batch.iter().map(|(e, _)| e.clone()).collect();
-        let result = store.log_accesses(&entries).map_err(|e| e.to_string());
+        let mut views = Vec::new();
+        let mut sign_ins = Vec::new();
+        for (e, _) in &batch {
+            match e {
+                Entry::View(v) => views.push(v.clone()),
+                Entry::SignIn(s) => sign_ins.push(s.clone()),
+            }
+        }
+        let views = if views.is_empty() {
+            Ok(())
+        } else {
+            store.log_accesses(&views)
+        };
+        let result = views
+            .and_then(|()| {
+                if sign_ins.is_empty() {
+                    Ok(())
+                } else {
+                    store.log_security(&sign_ins)
+                }
+            })
+            .map_err(|e| e.to_string());
         for (_, ack) in batch {
             let _ = ack.send(result.clone());
         }
@@ -77,7 +113,7 @@ impl AccessLogger {
         for entry in entries {
             let (ack, done) = sync_channel(1);
             self.queue
-                .send((entry, ack))
+                .send((Entry::View(entry), ack))
                 .map_err(|_| "the access log is not accepting entries".to_string())?;
             waiting.push(done);
         }

@@ -61,7 +61,11 @@ pub struct Caller {
     pub principal: Principal,
 }
 
-fn caller(store: &dyn Store, visitor: &Visitor) -> Result<Caller, Error> {
+fn caller(
+    store: &dyn Store,
+    log: &crate::access_log::AccessLogger,
+    visitor: &Visitor,
+) -> Result<Caller, Error> {
     let Some(value) = visitor.authorization() else {
         return Err(Error::not_signed_in("No bearer token was sent"));
     };
@@ -88,12 +92,12 @@ fn caller(store: &dyn Store, visitor: &Visitor) -> Result<Caller, Error> {
     let principal = sendscope_app::access::principal_of(store, &found.username)
         .ok_or_else(|| Error::not_signed_in("The token's account is disabled"))?;
     // Every use of a token is in the sign-in log; a use that cannot be logged is refused.
-    crate::auth::log_security(
-        store,
-        found.username.as_str(),
-        &format!("API token {} used", found.id),
-        "API",
-    )
+    log.log_sign_in(sendscope_store::SecurityEntry {
+        at: now,
+        username: found.username.to_string(),
+        what: format!("API token {} used", found.id),
+        source: "API".into(),
+    })
     .map_err(Error::internal)?;
     Ok(Caller {
         username: found.username.to_string(),
@@ -107,9 +111,10 @@ where
     F: FnOnce(&dyn Store, Caller) -> Result<Response, Error> + Send + 'static,
 {
     let store = app.store.clone();
+    let log = app.access_log.clone();
     let r = app
         .blocking(move || {
-            let who = caller(store.as_ref(), &visitor)?;
+            let who = caller(store.as_ref(), &log, &visitor)?;
             let to = crate::access_log::ShownTo {
                 username: who.username.to_string(),
                 role: who.principal.role.as_str().to_string(),
