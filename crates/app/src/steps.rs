@@ -348,12 +348,13 @@ pub fn record_step_overriding(
     // The gate and an audit's grade are decided again inside the write's transaction, on
     // the records as they are then: an approval withdrawn, or a rubric replaced, since
     // the checks above refuses the step.
-    let overridden: Vec<&sendscope_domain::event::GateOverridden> = overrides.iter().collect();
-    let area = p.area;
-    let guard = |read: &mut sendscope_store::Read<'_>| {
-        let findings = gate_findings(area, &body, &mut *read)?;
+    // The guard is owned: the write may be carried out, with others', by another thread.
+    let (area, checked, allowed) = (p.area, body.clone(), overrides.clone());
+    let guard = move |read: &mut sendscope_store::Read<'_>| {
+        let findings = gate_findings(area, &checked, &mut *read)?;
+        let overridden: Vec<&sendscope_domain::event::GateOverridden> = allowed.iter().collect();
         gate_decision(&findings, &overridden)?;
-        if let EventBody::PlanAudited(audit) = &body {
+        if let EventBody::PlanAudited(audit) = &checked {
             let rubric = rubric_in_force(read(StreamRef::area(area))?.as_ref(), audit.on);
             sendscope_domain::rules::audit_decision(&rubric, audit)?;
         }
@@ -376,7 +377,7 @@ pub fn record_step_overriding(
             .map(|o| event(EventBody::GateOverridden(o.clone()), &override_reason)),
     );
     sendscope_store::pause_point("step:before-append");
-    match store.append_guarded(&events, &guard) {
+    match store.append_guarded(&events, Box::new(guard)) {
         Ok(seqs) => Ok(Recorded {
             seq: seqs.first().copied().unwrap_or_default(),
             case: p.stream.id.to_string(),

@@ -3,6 +3,8 @@
 //! the decision to assess, again and again, every step checked by the rules in the
 //! store's transaction as in real use. Prints each step's latency (p50, p99, max), steps
 //! a second, and that nothing acknowledged was lost (the events counted after).
+//! The clients share one store, so their appends are combined as a server's are
+//! (group commit, `store/src/combine.rs`).
 
 use super::*;
 use sendscope_domain::event::{

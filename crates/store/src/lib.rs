@@ -5,6 +5,7 @@
 
 pub mod backup;
 mod cases;
+mod combine;
 mod migrations;
 mod pg;
 mod pool;
@@ -30,7 +31,17 @@ pub type Read<'a> = dyn FnMut(StreamRef) -> Result<Option<Projection>> + 'a;
 /// A decision on other records that an append must pass (the approval gate is one),
 /// taken inside its transaction: see [`Store::append_guarded`]. The store runs it and
 /// knows nothing of what it decides.
-pub type Guard<'a> = dyn Fn(&mut Read<'_>) -> Result<()> + 'a;
+///
+/// It is owned and `Send` because the write may be carried out by another caller's
+/// thread, with theirs, in one transaction (group commit: see `combine`).
+pub type Guard = dyn Fn(&mut Read<'_>) -> Result<()> + Send;
+
+/// One caller's write for [`Store::append_together`]: its events, all or none, and the
+/// guard they must pass.
+pub struct GuardedWrite {
+    pub events: Vec<NewEvent>,
+    pub guard: Option<Box<Guard>>,
+}
 
 /// Encodes events for appending.
 pub(crate) fn prepare(events: &[NewEvent]) -> Result<Vec<PreparedEvent>> {
@@ -263,7 +274,15 @@ pub trait Store: Send + Sync {
     /// [`Store::append`], with `guard` decided first inside the same transaction, once
     /// the chain lock is held: what the guard reads is the state the write is applied
     /// to, and nothing else commits in between. A guard that refuses writes nothing.
-    fn append_guarded(&self, events: &[NewEvent], guard: &Guard<'_>) -> Result<Vec<u64>>;
+    fn append_guarded(&self, events: &[NewEvent], guard: Box<Guard>) -> Result<Vec<u64>>;
+
+    /// Several independent writes, each all or nothing and each answered on its own (a
+    /// refused one writes nothing and does not stop the others), written together in as
+    /// few transactions as they allow; each is checked against the records as the writes
+    /// before it left them. Concurrent small appends are combined this way already (group
+    /// commit); this is for a caller that has many at once, such as an import whose rows
+    /// are independent.
+    fn append_together(&self, writes: Vec<GuardedWrite>) -> Vec<Result<Vec<u64>>>;
 
     /// All events of one stream, in version order.
     fn stream_events(&self, stream: StreamRef) -> Result<Vec<RecordedEvent>>;

@@ -35,6 +35,8 @@ pub struct PgStore {
     /// TLS as the URL's `sslmode` asks (`None`: plain connections).
     tls: Option<tokio_postgres_rustls::MakeRustlsConnect>,
     pool: Pool<PgConn>,
+    /// Small appends arriving together are written in one transaction.
+    combiner: crate::combine::Combiner,
 }
 
 /// One connection to the database a URL names, with TLS as its `sslmode` asks: what the
@@ -150,6 +152,7 @@ impl PgStore {
             config,
             tls,
             pool: Pool::new(8),
+            combiner: Default::default(),
         };
         let mut c = store.connect()?;
         let found = store.migrate(&mut c.client)?;
@@ -782,15 +785,19 @@ impl Store for PgStore {
     }
 
     fn append_prepared(&self, events: &[PreparedEvent]) -> Result<Vec<u64>> {
-        if events.is_empty() {
-            return Ok(Vec::new());
-        }
-        self.write(|t| tx::append(t, events, None))
+        self.combiner
+            .append(events, None, |b| self.write(|t| tx::append_batch(t, b)))
     }
 
-    fn append_guarded(&self, events: &[NewEvent], guard: &Guard<'_>) -> Result<Vec<u64>> {
+    fn append_guarded(&self, events: &[NewEvent], guard: Box<Guard>) -> Result<Vec<u64>> {
         let prepared = crate::prepare(events)?;
-        self.write(|t| tx::append(t, &prepared, Some(guard)))
+        self.combiner.append(&prepared, Some(guard), |b| {
+            self.write(|t| tx::append_batch(t, b))
+        })
+    }
+
+    fn append_together(&self, writes: Vec<crate::GuardedWrite>) -> Vec<Result<Vec<u64>>> {
+        crate::combine::together(writes, |batch| self.write(|t| tx::append_batch(t, batch)))
     }
 
     fn stream_events(&self, stream: StreamRef) -> Result<Vec<RecordedEvent>> {

@@ -29,6 +29,8 @@ pub struct SqliteStore {
     /// The one writer connection, taken in turn (first come, first served).
     writer: Pool<Connection>,
     readers: Pool<Connection>,
+    /// Small appends arriving together are written in one transaction.
+    combiner: crate::combine::Combiner,
     /// Tells the checkpointer thread to stop when the store is dropped.
     checkpointer: Option<(std::sync::mpsc::Sender<()>, std::thread::JoinHandle<()>)>,
 }
@@ -248,6 +250,7 @@ impl SqliteStore {
             path: path.to_string(),
             writer: Pool::single(writer),
             readers: Pool::new(8),
+            combiner: Default::default(),
             checkpointer: Some(start_checkpointer(path)?),
         };
         if migrations::needs_rebuild(found) {
@@ -838,15 +841,19 @@ impl Store for SqliteStore {
     }
 
     fn append_prepared(&self, events: &[PreparedEvent]) -> Result<Vec<u64>> {
-        if events.is_empty() {
-            return Ok(Vec::new());
-        }
-        self.write(|t| tx::append(t, events, None))
+        self.combiner
+            .append(events, None, |b| self.write(|t| tx::append_batch(t, b)))
     }
 
-    fn append_guarded(&self, events: &[NewEvent], guard: &Guard<'_>) -> Result<Vec<u64>> {
+    fn append_guarded(&self, events: &[NewEvent], guard: Box<Guard>) -> Result<Vec<u64>> {
         let prepared = crate::prepare(events)?;
-        self.write(|t| tx::append(t, &prepared, Some(guard)))
+        self.combiner.append(&prepared, Some(guard), |b| {
+            self.write(|t| tx::append_batch(t, b))
+        })
+    }
+
+    fn append_together(&self, writes: Vec<crate::GuardedWrite>) -> Vec<Result<Vec<u64>>> {
+        crate::combine::together(writes, |batch| self.write(|t| tx::append_batch(t, batch)))
     }
 
     fn stream_events(&self, stream: StreamRef) -> Result<Vec<RecordedEvent>> {

@@ -9,7 +9,6 @@ use sendscope_domain::{
     EventBody, Instant, PreparedEvent, Projection, RecordedEvent, StreamRef, rules,
 };
 use std::collections::HashMap;
-use std::collections::hash_map::Entry;
 use uuid::Uuid;
 
 /// A stream's row: internal number, kind and area.
@@ -87,6 +86,7 @@ pub(crate) trait Tx {
     ) -> Result<Vec<(i64, RecordedEvent)>>;
 }
 
+#[derive(Clone)]
 struct Touched {
     row: StreamRow,
     projection: Projection,
@@ -96,182 +96,342 @@ struct Touched {
     history: Option<Vec<RecordedEvent>>,
 }
 
-/// A record's projection as this transaction sees it.
-fn read_projection(tx: &mut dyn Tx, stream: StreamRef) -> Result<Option<Projection>> {
-    let Some(row) = tx.find_stream(stream.id)? else {
-        return Ok(None);
-    };
-    if row.stream.kind != stream.kind {
-        return Ok(None);
-    }
-    tx.load_projection(row.no)?
-        .map(|json| Projection::from_json(&json).map_err(StoreError::from))
-        .transpose()
+/// One caller's events in a batch, with the guard they must pass.
+pub(crate) struct Submission<'a> {
+    pub events: &'a [PreparedEvent],
+    pub guard: Option<&'a Guard>,
 }
 
+/// Whether a batch needs a stream's whole history (a correction, void or erasure): such a
+/// batch writes part of itself before it ends, so it is never combined with others.
+pub(crate) fn needs_history(events: &[PreparedEvent]) -> bool {
+    events.iter().any(|p| {
+        matches!(
+            p.event.body,
+            EventBody::Corrected(_) | EventBody::Voided(_) | EventBody::PayloadsErased(_)
+        )
+    })
+}
+
+/// Appends one caller's events: all or none. An error rolls the transaction back.
 pub(crate) fn append(
     tx: &mut dyn Tx,
     events: &[PreparedEvent],
-    guard: Option<&Guard<'_>>,
+    guard: Option<&Guard>,
 ) -> Result<Vec<u64>> {
+    append_batch(tx, &[Submission { events, guard }])?
+        .pop()
+        .unwrap_or_else(|| Ok(Vec::new()))
+}
+
+/// Appends several callers' events in one transaction (group commit), each in turn as if
+/// alone: each is validated, and its guard decided, against the records as the callers
+/// before it in the batch left them. One refused (a rule or a guard says no) writes
+/// nothing of its own and is answered with its error; the others are written. An error
+/// of the database itself fails the whole batch (the outer error): the transaction is
+/// then rolled back and nothing is written.
+pub(crate) fn append_batch(
+    tx: &mut dyn Tx,
+    submissions: &[Submission<'_>],
+) -> Result<Vec<Result<Vec<u64>>>> {
     // Taking the head takes the chain lock: from here to commit no other write lands.
-    let (mut seq, mut prev) = tx.head()?;
-    if let Some(guard) = guard {
-        guard(&mut |stream| read_projection(tx, stream))?;
-    }
-    let now = Instant::now();
+    let (seq, prev) = tx.head()?;
     // Every stream the batch touches, looked up together: a bulk load touches hundreds
     // in a batch, and one round trip each was most of its time on PostgreSQL.
     let mut ids: Vec<Uuid> = Vec::new();
-    for p in events {
-        if !ids.contains(&p.event.stream.id) {
+    let mut seen = std::collections::HashSet::new();
+    for p in submissions.iter().flat_map(|s| s.events) {
+        if seen.insert(p.event.stream.id) {
             ids.push(p.event.stream.id);
         }
     }
-    let (mut found, mut stored) = tx.streams_and_projections(&ids)?;
-    let mut new_rows: Vec<StreamRow> = Vec::new();
-    let mut next_no: Option<i64> = None;
-    let mut touched: HashMap<Uuid, Touched> = HashMap::new();
-    let mut order: Vec<Uuid> = Vec::new();
-    let mut pending: Vec<(i64, RecordedEvent)> = Vec::with_capacity(events.len());
-    let mut assigned = Vec::with_capacity(events.len());
+    let (found, stored) = tx.streams_and_projections(&ids)?;
+    let mut batch = Batch {
+        seq,
+        prev,
+        now: Instant::now(),
+        found,
+        stored,
+        new_rows: Vec::new(),
+        next_no: None,
+        touched: HashMap::new(),
+        order: Vec::new(),
+        pending: Vec::with_capacity(submissions.iter().map(|s| s.events.len()).sum()),
+        wrote_early: false,
+    };
+    let mut results = Vec::with_capacity(submissions.len());
+    for s in submissions {
+        let mark = batch.mark(s.events);
+        match batch.add(tx, s) {
+            Ok(seqs) => results.push(Ok(seqs)),
+            Err(e @ (StoreError::Domain(_) | StoreError::Conflict(_))) if !batch.wrote_early => {
+                batch.restore(mark);
+                results.push(Err(e));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    batch.finish(tx)?;
+    Ok(results)
+}
 
-    for prepared in events {
-        let ne = &prepared.event;
+/// The state of a batch being appended.
+struct Batch {
+    seq: u64,
+    prev: [u8; 32],
+    now: Instant,
+    found: HashMap<Uuid, StreamRow>,
+    stored: HashMap<i64, String>,
+    new_rows: Vec<StreamRow>,
+    next_no: Option<i64>,
+    touched: HashMap<Uuid, Touched>,
+    order: Vec<Uuid>,
+    pending: Vec<(i64, RecordedEvent)>,
+    /// Part of the batch has been written ahead of its end (see [`needs_history`]): an
+    /// error can no longer be confined to one submission.
+    wrote_early: bool,
+}
+
+/// Where a batch stood before a submission, to put it back if the submission is refused.
+struct Mark {
+    seq: u64,
+    prev: [u8; 32],
+    next_no: Option<i64>,
+    new_rows: usize,
+    order: usize,
+    pending: usize,
+    before: Vec<(Uuid, Touched)>,
+}
+
+impl Batch {
+    fn mark(&self, events: &[PreparedEvent]) -> Mark {
+        let mut before: Vec<(Uuid, Touched)> = Vec::new();
+        for p in events {
+            let id = p.event.stream.id;
+            if let Some(t) = self.touched.get(&id)
+                && !before.iter().any(|(b, _)| *b == id)
+            {
+                before.push((id, t.clone()));
+            }
+        }
+        Mark {
+            seq: self.seq,
+            prev: self.prev,
+            next_no: self.next_no,
+            new_rows: self.new_rows.len(),
+            order: self.order.len(),
+            pending: self.pending.len(),
+            before,
+        }
+    }
+
+    fn restore(&mut self, mark: Mark) {
+        self.seq = mark.seq;
+        self.prev = mark.prev;
+        self.next_no = mark.next_no;
+        self.new_rows.truncate(mark.new_rows);
+        self.pending.truncate(mark.pending);
+        for id in self.order.drain(mark.order..) {
+            self.touched.remove(&id);
+        }
+        for (id, t) in mark.before {
+            self.touched.insert(id, t);
+        }
+    }
+
+    /// A record's projection as this transaction sees it, the batch's earlier events
+    /// included.
+    fn read(&self, tx: &mut dyn Tx, stream: StreamRef) -> Result<Option<Projection>> {
+        if let Some(t) = self.touched.get(&stream.id) {
+            return Ok((t.row.stream.kind == stream.kind).then(|| t.projection.clone()));
+        }
+        let row = match self.found.get(&stream.id) {
+            Some(r) => Some(r.clone()),
+            None => tx.find_stream(stream.id)?,
+        };
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        if row.stream.kind != stream.kind {
+            return Ok(None);
+        }
+        let json = match self.stored.get(&row.no) {
+            Some(j) => Some(j.clone()),
+            None => tx.load_projection(row.no)?,
+        };
+        json.map(|j| Projection::from_json(&j).map_err(StoreError::from))
+            .transpose()
+    }
+
+    /// The batch's state of a stream, found or opened on its first event.
+    fn touch(&mut self, tx: &mut dyn Tx, ne: &sendscope_domain::NewEvent) -> Result<Uuid> {
         let id = ne.stream.id;
-        let t = match touched.entry(id) {
-            Entry::Occupied(o) => o.into_mut(),
-            Entry::Vacant(slot) => {
-                let t = match found.remove(&id) {
-                    Some(row) => {
-                        if row.stream.kind != ne.stream.kind || row.area != ne.area {
-                            return Err(StoreError::Conflict(format!(
-                                "record {id} is a {} in area {}, not a {} in area {}: check the identifier",
-                                row.stream.kind, row.area, ne.stream.kind, ne.area
-                            )));
-                        }
-                        let json = stored.remove(&row.no).ok_or_else(|| {
-                            StoreError::Corrupt(format!(
-                                "record {id} has events but no projection; run `sendscope rebuild`"
-                            ))
-                        })?;
-                        let projection = Projection::from_json(&json)?;
-                        Touched {
-                            people_before: projection.case_people(),
-                            projection,
-                            row,
-                            history: None,
-                        }
-                    }
-                    None => {
-                        let no = match next_no {
-                            Some(n) => n,
-                            None => tx.max_stream_no()? + 1,
-                        };
-                        next_no = Some(no + 1);
-                        let row = StreamRow {
-                            no,
-                            stream: ne.stream,
-                            area: ne.area,
-                        };
-                        new_rows.push(row.clone());
-                        Touched {
-                            projection: Projection::empty(ne.stream, ne.area),
-                            people_before: None,
-                            row,
-                            history: None,
-                        }
-                    }
+        if self.touched.contains_key(&id) {
+            return Ok(id);
+        }
+        let t = match self.found.get(&id) {
+            Some(row) => {
+                if row.stream.kind != ne.stream.kind || row.area != ne.area {
+                    return Err(StoreError::Conflict(format!(
+                        "record {id} is a {} in area {}, not a {} in area {}: check the identifier",
+                        row.stream.kind, row.area, ne.stream.kind, ne.area
+                    )));
+                }
+                let json = self.stored.get(&row.no).ok_or_else(|| {
+                    StoreError::Corrupt(format!(
+                        "record {id} has events but no projection; run `sendscope rebuild`"
+                    ))
+                })?;
+                let projection = Projection::from_json(json)?;
+                Touched {
+                    people_before: projection.case_people(),
+                    projection,
+                    row: row.clone(),
+                    history: None,
+                }
+            }
+            None => {
+                let no = match self.next_no {
+                    Some(n) => n,
+                    None => tx.max_stream_no()? + 1,
                 };
-                order.push(id);
-                slot.insert(t)
+                self.next_no = Some(no + 1);
+                let row = StreamRow {
+                    no,
+                    stream: ne.stream,
+                    area: ne.area,
+                };
+                self.new_rows.push(row.clone());
+                Touched {
+                    projection: Projection::empty(ne.stream, ne.area),
+                    people_before: None,
+                    row,
+                    history: None,
+                }
             }
         };
-        let needs_history = matches!(
-            ne.body,
-            EventBody::Corrected(_) | EventBody::Voided(_) | EventBody::PayloadsErased(_)
-        );
-        if needs_history && t.history.is_none() {
-            // Earlier events of this batch for this stream are still pending: write them first.
-            tx.insert_streams(&new_rows)?;
-            new_rows.clear();
-            tx.insert_events(&pending)?;
-            pending.clear();
-            t.history = Some(tx.load_stream_events(&t.row)?);
-        }
-        rules::check(&t.projection, &ne.body, t.history.as_deref())?;
-        if let Some(reason) = &ne.reason
-            && reason.trim().is_empty()
-        {
-            return Err(StoreError::Domain(sendscope_domain::DomainError::Refused(
-                "a reason, when given, must say something; leave it out otherwise".into(),
-            )));
-        }
-        seq += 1;
-        let mut ev = RecordedEvent {
-            seq,
-            stream: ne.stream,
-            version: t.projection.version + 1,
-            area: ne.area,
-            event_type: ne.body.event_type().to_string(),
-            actor: ne.actor.as_str().to_string(),
-            recorded_at: ne.recorded_at.unwrap_or(now),
-            effective_date: ne.effective_date,
-            reason: ne.reason.clone(),
-            payload_digest: prepared.payload_digest,
-            payload: Some(prepared.payload.clone()),
-            hash: [0; 32],
-        };
-        ev.hash = event_hash(&prev, &ev);
-        prev = ev.hash;
-        assigned.push(seq);
+        self.order.push(id);
+        self.touched.insert(id, t);
+        Ok(id)
+    }
 
-        if let EventBody::PayloadsErased(x) = &ne.body {
-            tx.insert_streams(&new_rows)?;
-            new_rows.clear();
-            tx.insert_events(&pending)?;
-            pending.clear();
-            tx.erase_payloads(&x.events)?;
-            if let Some(h) = &mut t.history {
+    /// Writes what is pending now (before a stream's history is read or payloads erased).
+    fn write_early(&mut self, tx: &mut dyn Tx) -> Result<()> {
+        self.wrote_early = true;
+        tx.insert_streams(&self.new_rows)?;
+        self.new_rows.clear();
+        tx.insert_events(&self.pending)?;
+        self.pending.clear();
+        Ok(())
+    }
+
+    fn add(&mut self, tx: &mut dyn Tx, s: &Submission<'_>) -> Result<Vec<u64>> {
+        if let Some(guard) = s.guard {
+            guard(&mut |stream| self.read(tx, stream))?;
+        }
+        let mut assigned = Vec::with_capacity(s.events.len());
+        for prepared in s.events {
+            let ne = &prepared.event;
+            let id = self.touch(tx, ne)?;
+            let needs_history = needs_history(std::slice::from_ref(prepared));
+            if needs_history && self.touched.get(&id).is_some_and(|t| t.history.is_none()) {
+                // Earlier events of this batch for this stream are still pending: write them first.
+                self.write_early(tx)?;
+                let row = self.touched.get(&id).map(|t| t.row.clone());
+                if let (Some(row), Some(t)) = (row, self.touched.get_mut(&id)) {
+                    t.history = Some(tx.load_stream_events(&row)?);
+                }
+            }
+            let Some(t) = self.touched.get(&id) else {
+                return Err(StoreError::Corrupt(format!(
+                    "record {id} was lost mid-batch"
+                )));
+            };
+            rules::check(&t.projection, &ne.body, t.history.as_deref())?;
+            if let Some(reason) = &ne.reason
+                && reason.trim().is_empty()
+            {
+                return Err(StoreError::Domain(sendscope_domain::DomainError::Refused(
+                    "a reason, when given, must say something; leave it out otherwise".into(),
+                )));
+            }
+            self.seq += 1;
+            let mut ev = RecordedEvent {
+                seq: self.seq,
+                stream: ne.stream,
+                version: t.projection.version + 1,
+                area: ne.area,
+                event_type: ne.body.event_type().to_string(),
+                actor: ne.actor.as_str().to_string(),
+                recorded_at: ne.recorded_at.unwrap_or(self.now),
+                effective_date: ne.effective_date,
+                reason: ne.reason.clone(),
+                payload_digest: prepared.payload_digest,
+                payload: Some(prepared.payload.clone()),
+                hash: [0; 32],
+            };
+            ev.hash = event_hash(&self.prev, &ev);
+            self.prev = ev.hash;
+            assigned.push(self.seq);
+
+            if let EventBody::PayloadsErased(x) = &ne.body {
+                self.write_early(tx)?;
+                tx.erase_payloads(&x.events)?;
+            }
+            let Some(t) = self.touched.get_mut(&id) else {
+                return Err(StoreError::Corrupt(format!(
+                    "record {id} was lost mid-batch"
+                )));
+            };
+            if let EventBody::PayloadsErased(x) = &ne.body
+                && let Some(h) = &mut t.history
+            {
                 for e in h.iter_mut().filter(|e| x.events.contains(&e.seq)) {
                     e.payload = None;
                 }
             }
+            if let Some(h) = &mut t.history {
+                h.push(ev.clone());
+            }
+            if ne.body.rewrites_history() {
+                let history = t.history.as_deref().unwrap_or_default();
+                t.projection = Projection::fold(ne.stream, ne.area, history)?;
+            } else {
+                t.projection.apply(&ev, &ne.body);
+            }
+            self.pending.push((t.row.no, ev));
         }
-        if let Some(h) = &mut t.history {
-            h.push(ev.clone());
-        }
-        if ne.body.rewrites_history() {
-            let history = t.history.as_deref().unwrap_or_default();
-            t.projection = Projection::fold(ne.stream, ne.area, history)?;
-        } else {
-            t.projection.apply(&ev, &ne.body);
-        }
-        pending.push((t.row.no, ev));
+        Ok(assigned)
     }
-    tx.insert_streams(&new_rows)?;
-    new_rows.clear();
-    tx.insert_events_and_head(&pending, seq, &prev)?;
-    let mut rows = Vec::with_capacity(order.len());
-    for id in &order {
-        if let Some(t) = touched.get(id) {
-            let people = t.projection.case_people();
-            rows.push(ProjectionRow {
-                no: t.row.no,
-                json: t.projection.to_json()?,
-                case_index: t.projection.case_index(),
-                people: if people == t.people_before {
-                    None
-                } else {
-                    Some(people.unwrap_or_default())
-                },
-                projection: &t.projection,
-            });
+
+    /// Writes the new streams, the events with the chain's head, and the projections.
+    fn finish(mut self, tx: &mut dyn Tx) -> Result<()> {
+        tx.insert_streams(&self.new_rows)?;
+        self.new_rows.clear();
+        if !self.pending.is_empty() || self.wrote_early {
+            tx.insert_events_and_head(&self.pending, self.seq, &self.prev)?;
         }
+        let mut rows = Vec::with_capacity(self.order.len());
+        for id in &self.order {
+            if let Some(t) = self.touched.get(id) {
+                let people = t.projection.case_people();
+                rows.push(ProjectionRow {
+                    no: t.row.no,
+                    json: t.projection.to_json()?,
+                    case_index: t.projection.case_index(),
+                    people: if people == t.people_before {
+                        None
+                    } else {
+                        Some(people.unwrap_or_default())
+                    },
+                    projection: &t.projection,
+                });
+            }
+        }
+        tx.save_projections(&rows)?;
+        crate::test_hook("append:before-commit");
+        Ok(())
     }
-    tx.save_projections(&rows)?;
-    crate::test_hook("append:before-commit");
-    Ok(assigned)
 }
 
 pub(crate) fn rebuild(tx: &mut dyn Tx) -> Result<crate::RebuildReport> {

@@ -645,6 +645,7 @@ contract!(
     an_older_database_has_its_projections_rebuilt_when_opened,
     demo_projections_match_rebuild,
     concurrent_writers_keep_one_chain,
+    writes_together_are_each_all_or_nothing,
     case_list_searches_filters_and_pages,
     accounts_keep_passwords_out_of_the_log,
     access_log_is_append_only,
@@ -727,6 +728,107 @@ fn concurrent_writers_keep_one_chain(b: Backend) {
     for f in &fixtures {
         assert_eq!(stage(s.as_ref(), f), Stage::PlanInPlace);
     }
+}
+
+/// A guard that says yes only when the case has reached `want`, as this write sees it.
+fn guard_on_stage(case: CaseId, want: Stage) -> Box<sendscope_store::Guard> {
+    Box::new(move |read: &mut sendscope_store::Read<'_>| {
+        let at = read(StreamRef::case(case))?
+            .and_then(|p| p.case_index())
+            .map(|c| c.stage);
+        if at == Some(want) {
+            Ok(())
+        } else {
+            Err(StoreError::Domain(DomainError::Refused(format!(
+                "the case is at {at:?}, not {want:?}"
+            ))))
+        }
+    })
+}
+
+/// Writes made together (group commit) are each all or nothing: a refused one writes
+/// nothing of its own and the rest are written; each sees what those before it wrote.
+fn writes_together_are_each_all_or_nothing(b: Backend) {
+    use sendscope_store::GuardedWrite;
+    let db = b.fresh();
+    let s = open(&db);
+    let (f, g, h) = (Fixture::new(), Fixture::new(), Fixture::new());
+    let mut final_first = f.through_final();
+    final_first.remove(1); // a final plan before its draft
+    let write = |events: Vec<NewEvent>, guard| GuardedWrite { events, guard };
+    let answers = s.append_together(vec![
+        write(f.opening(), None),
+        write(final_first, None),
+        write(f.through_final(), None),
+        // Sees f's plan, written two writes before in the same transaction.
+        write(
+            g.opening(),
+            Some(guard_on_stage(f.case, Stage::PlanInPlace)),
+        ),
+        // Refused by its guard: h's case does not exist yet.
+        write(
+            h.through_final(),
+            Some(guard_on_stage(h.case, Stage::RequestReceived)),
+        ),
+        write(h.opening(), None),
+    ]);
+    let outcome: Vec<Result<Vec<u64>, String>> = answers
+        .into_iter()
+        .map(|a| a.map_err(|e| e.to_string()))
+        .collect();
+    assert_eq!(outcome[0], Ok(vec![1, 2, 3]));
+    assert!(
+        matches!(&outcome[1], Err(m) if m.contains("draft")),
+        "{:?}",
+        outcome[1]
+    );
+    assert_eq!(outcome[2], Ok(vec![4, 5, 6]));
+    assert_eq!(outcome[3], Ok(vec![7, 8, 9]));
+    assert!(
+        matches!(&outcome[4], Err(m) if m.contains("not RequestReceived")),
+        "{:?}",
+        outcome[4]
+    );
+    assert_eq!(outcome[5], Ok(vec![10, 11, 12]));
+    let r = verify(s.as_ref()).expect("verify");
+    assert_eq!((r.events, r.first_break), (12, None));
+    assert_eq!(stage(s.as_ref(), &f), Stage::PlanInPlace);
+    assert_eq!(stage(s.as_ref(), &g), Stage::RequestReceived);
+    assert_eq!(stage(s.as_ref(), &h), Stage::RequestReceived);
+    assert_rebuild_identical(s.as_ref());
+
+    // Many writers on one store at once, their appends combined: every accepted write is
+    // in the chain and every refused one left no trace.
+    let s: std::sync::Arc<dyn Store> = std::sync::Arc::from(s);
+    let fixtures: Vec<Fixture> = (0..24).map(|_| Fixture::new()).collect();
+    let accepted = std::sync::atomic::AtomicU64::new(0);
+    std::thread::scope(|scope| {
+        for (i, f) in fixtures.iter().enumerate() {
+            let (s, accepted) = (s.clone(), &accepted);
+            scope.spawn(move || {
+                let mut steps = vec![f.opening()];
+                steps.extend(f.through_final().into_iter().map(|e| vec![e]));
+                for (n, step) in steps.into_iter().enumerate() {
+                    // Every third writer sends its final plan twice: the second is refused.
+                    let twice = i % 3 == 0 && n == 3;
+                    let events = step.len() as u64;
+                    s.append(&step).expect("a valid step is written");
+                    accepted.fetch_add(events, std::sync::atomic::Ordering::Relaxed);
+                    if twice {
+                        assert!(s.append(&step).is_err(), "a second final plan is refused");
+                    }
+                }
+            });
+        }
+    });
+    let r = verify(s.as_ref()).expect("verify");
+    let accepted = accepted.into_inner();
+    assert_eq!((r.events, r.first_break), (12 + accepted, None));
+    assert_eq!(accepted, 24 * 6);
+    for f in &fixtures {
+        assert_eq!(stage(s.as_ref(), f), Stage::PlanInPlace);
+    }
+    assert_rebuild_identical(s.as_ref());
 }
 
 fn all_cases(s: &dyn Store, mut q: CaseQuery) -> Vec<CaseRow> {
