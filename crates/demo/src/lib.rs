@@ -364,17 +364,37 @@ impl Generator {
         let d = need.description().to_lowercase();
         PlanSections {
             a: format!("{given} likes music and wants friends."),
-            b: d,
+            b: d.clone(),
             c: "See health advice.".into(),
             d: "See social care advice.".into(),
-            e: "Take part fully in learning.".into(),
-            f: "Daily support from trained staff.".into(),
+            e: "Outcomes agreed with the family:".into(),
+            f: "The provision below is made by the school or setting named in section I.".into(),
             g: "As section C.".into(),
             h1: String::new(),
             h2: "Short breaks.".into(),
             i: String::new(),
             j: String::new(),
             k: "Advice received.".into(),
+            outcomes: vec![sendscope_domain::event::PlanOutcome {
+                outcome: format!(
+                    "{given} takes part fully in learning with friends of the same age"
+                ),
+                steps: "Joins in group work each day with an adult's help, then with less help."
+                    .into(),
+                by: None,
+            }],
+            provision: vec![
+                sendscope_domain::event::ProvisionLine {
+                    what: format!("Support from trained staff for {d}"),
+                    how_often: "Daily, 15 hours a week".into(),
+                    by_whom: "Teaching assistant trained by the SENCo".into(),
+                },
+                sendscope_domain::event::ProvisionLine {
+                    what: "Review of progress with the family".into(),
+                    how_often: "Termly, 1 hour".into(),
+                    by_whom: "SENCo and class teacher".into(),
+                },
+            ],
         }
     }
 }

@@ -201,6 +201,7 @@ impl Generator {
                 needs: vec![Need { need, rank: 1 }],
                 named: named_first(place),
                 phase_transfer,
+                sections: None,
             }),
             None,
         );

@@ -16,6 +16,7 @@ pub mod intake;
 pub mod letters;
 pub mod local_authorities;
 pub mod measures;
+pub mod plan_document;
 pub mod programmes;
 pub mod projection;
 pub mod qa;

@@ -2,24 +2,7 @@
 //! extracts it, holds every heading and cell in reading order, even across pages.
 
 use sendscope_pdf::{Block, Doc, render};
-
-pub fn pdftotext(pdf: &[u8]) -> String {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("d.pdf");
-    std::fs::write(&path, pdf).expect("write");
-    let out = std::process::Command::new("pdftotext")
-        .args(["-layout"])
-        .arg(&path)
-        .arg("-")
-        .output()
-        .expect("pdftotext must be installed: run scripts/ensure-pdftotext");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8")
-}
+use sendscope_testkit::pdftotext;
 
 #[test]
 fn text_comes_out_in_order_and_headings_are_tagged() {

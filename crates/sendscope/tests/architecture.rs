@@ -28,6 +28,8 @@ const RULES: &[Rule] = &[
     ("placement", &["domain"], &[SQL, HTTP, RUNTIME]),
     ("demo", &["domain"], &[SQL, HTTP, RUNTIME]),
     ("sen2", &["domain"], &[SQL, HTTP, RUNTIME]),
+    // Documents as PDF: knows nothing of sendscope's records, only blocks of text.
+    ("pdf", &[], &[SQL, HTTP, RUNTIME]),
     // The only crate that knows SQL; no rules of its own (the domain's, and the guards
     // it is given, run in its transactions), and nothing above it.
     ("store", &["domain"], &[HTTP, HTML]),
@@ -56,6 +58,7 @@ const RULES: &[Rule] = &[
             "placement",
             "import",
             "sen2",
+            "pdf",
         ],
         &[SQL],
     ),

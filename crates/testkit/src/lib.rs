@@ -67,6 +67,40 @@ pub struct Probes {
     pub setting: String,
 }
 
+impl Probes {
+    /// The record a demo account is linked to (the school's pupil, the parent's child,
+    /// the young person's own, health's case with health advice); for roles with no link
+    /// of their own, the "other" record.
+    pub fn own(&self, user: &str) -> String {
+        match user {
+            "school" => self.school_child.clone(),
+            "parent" => self.parent_child.clone(),
+            "young-person" => self.young.clone(),
+            "health" => self.health_case.clone(),
+            _ => self.other.clone(),
+        }
+    }
+}
+
+/// The text of a PDF as poppler's `pdftotext` reads it (reading order, not layout):
+/// what a reader's software would extract. Installed by scripts/ensure-pdftotext.
+pub fn pdftotext(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("document.pdf");
+    std::fs::write(&path, pdf).expect("write the PDF");
+    let out = std::process::Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext must be installed: run scripts/ensure-pdftotext");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
 pub fn probes(url: &str) -> Probes {
     use sendscope_domain::sen::AdviceKind;
     let s = sendscope_store::open(url).expect("opens");

@@ -892,3 +892,45 @@ pub async fn no_route() -> Response {
 pub async fn openapi_json() -> Response {
     json_ok(openapi())
 }
+
+fn plan_read(
+    store: &dyn Store,
+    c: &Caller,
+    id: &str,
+    params: &HashMap<String, String>,
+) -> Result<crate::plan::PlanDocument, Error> {
+    let version = crate::plan::version_param(params)
+        .map_err(|_| Error::invalid("version must be a whole number, 1 for the first version"))?;
+    crate::plan::read(store, &c.principal, id, version)
+        .map_err(Error::internal)?
+        .ok_or_else(|| Error::not_found("There is no child's record with that reference that you can see, or no such version of its plan"))
+}
+
+/// GET /api/v1/cases/{id}/plan: every version of the plan, the one asked for (or the
+/// latest) with what changed from the one before.
+pub async fn plan_json(
+    State(app): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    with_caller(&app, visitor, move |store, c| {
+        let d = plan_read(store, &c, &id, &params)?;
+        Ok(json_ok(&d))
+    })
+    .await
+}
+
+/// GET /api/v1/cases/{id}/plan.pdf
+pub async fn plan_pdf(
+    State(app): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    with_caller(&app, visitor, move |store, c| {
+        let d = plan_read(store, &c, &id, &params)?;
+        crate::plan::pdf_response(&d).map_err(Error::internal)
+    })
+    .await
+}

@@ -474,8 +474,13 @@ fn render_case(v: &CaseView, people: &HashMap<String, String>, recorded: Option<
                 (ui::link(&format!("/cases/{}/options", v.id), "Placement options: every suitable provision with its full cost"))
             }
         }
+        @if v.has_plan_document && v.plan.is_none() {
+            h2.govuk-heading-m { "EHC plan" }
+            p.govuk-body { (ui::link(&format!("/cases/{}/plan", v.id), "Read the draft plan, or download it as a PDF")) }
+        }
         @if let Some(plan) = &v.plan {
             h2.govuk-heading-m { "EHC plan" }
+            p.govuk-body { (ui::link(&format!("/cases/{}/plan", v.id), "Read the plan, section by section: every version, what changed, and a PDF")) }
             (ui::summary_list([
                 ("Issued", date(plan.issued)),
                 ("Needs", plan.needs.iter().map(|n| format!("{} (rank {})", n.description, n.rank)).collect::<Vec<_>>().join(", ")),

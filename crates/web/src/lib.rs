@@ -21,8 +21,10 @@ pub mod idempotency;
 pub mod intake;
 pub mod letters;
 pub mod merge;
+pub mod names;
 pub mod openapi;
 pub mod placement;
+pub mod plan;
 pub mod programmes;
 pub mod queue;
 pub mod register;
@@ -247,6 +249,8 @@ pub fn router_with(store: Arc<dyn Store>, options: Options) -> Router {
         .route("/requests/new", get(intake::form).post(intake::submit))
         .route("/cases/{id}", get(cases::show))
         .route("/cases/{id}/steps", get(steps::menu))
+        .route("/cases/{id}/plan", get(plan::page))
+        .route("/cases/{id}/plan.pdf", get(plan::pdf))
         .route("/cases/{id}/merge", get(merge::form).post(merge::submit))
         .route(
             "/cases/{id}/child",
@@ -308,6 +312,8 @@ pub fn router_with(store: Arc<dyn Store>, options: Options) -> Router {
         .route("/api/v1/cases", get(api::cases).post(api::record_request))
         .route("/api/v1/cases/{id}", get(api::case))
         .route("/api/v1/cases/{id}/deadlines", get(api::deadlines))
+        .route("/api/v1/cases/{id}/plan", get(api::plan_json))
+        .route("/api/v1/cases/{id}/plan.pdf", get(api::plan_pdf))
         .route(
             "/api/v1/cases/{id}/steps",
             axum::routing::post(api::record_step),

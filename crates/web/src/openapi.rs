@@ -225,6 +225,16 @@ fn document() -> Value {
                 "parameters": [path_id("Case reference")],
                 "responses": with(json!({ "200": ok("Deadlines", "The deadlines, worked out for today in England") }), &["401", "404"])
             }},
+            "/api/v1/cases/{id}/plan": { "get": {
+                "operationId": "getCasePlan", "summary": "The EHC plan as a document: every version (drafts, the issued plan, amendments) whole, section by section, and what changed in the one shown; the view is logged",
+                "parameters": [path_id("Case reference"), { "name": "version", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1 }, "description": "Which version to show and compare with the one before (default: the latest)" }],
+                "responses": with(json!({ "200": ok("PlanDocument", "The plan") }), &["400", "401", "404"])
+            }},
+            "/api/v1/cases/{id}/plan.pdf": { "get": {
+                "operationId": "getCasePlanPdf", "summary": "The EHC plan as a tagged, accessible PDF (sent as a download); the view is logged",
+                "parameters": [path_id("Case reference"), { "name": "version", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1 }, "description": "Which version (default: the latest)" }],
+                "responses": with(json!({ "200": { "description": "The plan as PDF", "content": { "application/pdf": { "schema": { "type": "string", "format": "binary" } } } } }), &["400", "401", "404"])
+            }},
             "/api/v1/cases/{id}/steps": { "post": {
                 "operationId": "recordStep", "summary": "Record a casework step (caseworkers and team managers)",
                 "description": "The step is checked against the law's order of events. A step that cannot be recorded yet answers 422                     with a problem whose detail says what must happen first, and nothing is written.",
@@ -333,7 +343,7 @@ fn document() -> Value {
                 "Named": named,
                 "Case": {
                     "type": "object",
-                    "required": ["id", "stage", "stage_label", "child", "plan", "caseworker", "team", "placements", "people", "deadlines", "can_record_steps", "letters", "audits", "can_audit", "events"],
+                    "required": ["id", "stage", "stage_label", "child", "plan", "caseworker", "team", "placements", "people", "deadlines", "can_record_steps", "letters", "audits", "can_audit", "has_plan_document", "events"],
                     "properties": {
                         "id": { "type": "string" }, "stage": { "type": "string" }, "stage_label": { "type": "string" },
                         "child": { "type": ["object", "null"], "required": ["given_names", "family_name", "birth_date", "upn"],
@@ -368,6 +378,7 @@ fn document() -> Value {
                                     "grade_label": { "type": "string" }, "rubric_id": { "type": "string" },
                                     "scores": { "type": "object", "additionalProperties": { "type": "integer" } } } } },
                         "can_audit": { "type": "boolean", "description": "Whether you may audit the plan's quality" },
+                        "has_plan_document": { "type": "boolean", "description": "Whether there is a plan to read (a draft served, or a plan): GET /api/v1/cases/{id}/plan" },
                         "letters_to_write": { "type": "array", "description": "Staff who record casework: the letters that can be written now",
                             "items": { "type": "object", "required": ["kind", "title"], "properties": { "kind": { "type": "string" }, "title": { "type": "string" } } } },
                         "who_can_see": { "type": "array", "description": "Parent carers and young people only: everyone else who can open the record",
@@ -412,6 +423,29 @@ fn document() -> Value {
                             "properties": { "kind": { "type": "string" }, "evidence": { "type": "string" }, "recorded_by": { "type": "string" },
                                 "recorded_on": { "type": ["string", "null"], "format": "date" } } } }
                     }
+                },
+                "PlanDocument": {
+                    "type": "object", "required": ["case", "child", "versions", "shown", "named", "changes"],
+                    "properties": {
+                        "case": { "type": "string" }, "child": { "type": "string", "description": "The child's name" },
+                        "versions": { "type": "array", "description": "Every version, oldest first", "items": {
+                            "type": "object", "required": ["number", "kind", "on", "recorded_by", "sections", "named", "needs", "personal_budget"],
+                            "properties": {
+                                "number": { "type": "integer" },
+                                "kind": { "type": "string", "enum": ["draft", "final", "amended", "recorded"] },
+                                "on": date,
+                                "recorded_by": { "type": "string", "description": "Who recorded it, as the event's actor" },
+                                "sections": { "type": "object", "description": "Sections A-K as text, with E's outcomes and F's provision as lines (the payload's sections)" },
+                                "named": { "type": "array", "items": { "type": "object" }, "description": "Section I: the settings named" },
+                                "needs": { "type": "array", "items": { "type": "object" } },
+                                "personal_budget": { "type": ["boolean", "null"] } } } },
+                        "shown": { "type": "integer", "description": "The version shown" },
+                        "named": { "type": "array", "items": { "type": "string" }, "description": "Section I of the version shown, by name" },
+                        "changes": { "type": "array", "description": "What changed from the version before the one shown, section by section", "items": {
+                            "type": "object", "required": ["key", "heading", "removed", "added"],
+                            "properties": { "key": { "type": "string" }, "heading": { "type": "string" },
+                                "removed": { "type": "array", "items": { "type": "string" } },
+                                "added": { "type": "array", "items": { "type": "string" } } } } } }
                 },
                 "Deadlines": {
                     "type": "object", "required": ["case", "today", "deadlines"],

@@ -8,7 +8,7 @@ use sendscope_domain::access::{
 };
 use sendscope_domain::calendar::england_today;
 use sendscope_domain::event::SettingRef;
-use sendscope_domain::ids::{CaseId, OrganisationId, SettingId, StaffId, TeamId};
+use sendscope_domain::ids::{CaseId, SettingId, StaffId};
 use sendscope_domain::projection::StreamState;
 use sendscope_domain::sen::NeedType;
 use sendscope_domain::{Projection, Stage, StreamRef};
@@ -29,12 +29,8 @@ pub struct CaseSummary {
     pub primary_need: Option<&'static str>,
 }
 
-/// Something named: a member of staff, a team, a setting.
-#[derive(Debug, Serialize)]
-pub struct Named {
-    pub id: Option<String>,
-    pub name: String,
-}
+pub use crate::names::Named;
+use crate::names::Names;
 
 #[derive(Debug, Serialize)]
 pub struct ChildView {
@@ -193,6 +189,8 @@ pub struct CaseView {
     pub audits: Vec<AuditView>,
     /// Whether this user may audit the plan's quality.
     pub can_audit: bool,
+    /// Whether there is a plan to read (a draft served, or a plan): `/cases/{id}/plan`.
+    pub has_plan_document: bool,
     /// For staff who record casework: the letters that can be written now.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub letters_to_write: Vec<crate::letters::LetterChoice>,
@@ -401,68 +399,6 @@ pub fn summary(r: &CaseRow) -> CaseSummary {
     }
 }
 
-/// Names for the identifiers a record points at, read once per view.
-struct Names<'a> {
-    store: &'a dyn Store,
-}
-
-impl Names<'_> {
-    fn staff(&self, id: StaffId) -> Result<(String, Option<OrganisationId>), StoreError> {
-        Ok(match self.store.projection(StreamRef::staff(id))? {
-            Some(Projection {
-                state: StreamState::Staff(s),
-                ..
-            }) => match s.added {
-                Some(a) => (a.name, Some(a.organisation)),
-                None => ("a member of staff".into(), None),
-            },
-            _ => ("a member of staff".into(), None),
-        })
-    }
-    fn team(&self, org: Option<OrganisationId>, id: TeamId) -> Result<String, StoreError> {
-        if let Some(org) = org
-            && let Some(Projection {
-                state: StreamState::Organisation(o),
-                ..
-            }) = self.store.projection(StreamRef::organisation(org))?
-            && let Some(t) = o.teams.iter().find(|t| t.team == id)
-        {
-            return Ok(t.name.clone());
-        }
-        Ok("the SEND team".into())
-    }
-    fn setting(&self, r: &SettingRef) -> Result<Named, StoreError> {
-        Ok(match r {
-            SettingRef::Setting(id) => {
-                let name = match self.store.projection(StreamRef::setting(*id))? {
-                    Some(Projection {
-                        state: StreamState::Setting(s),
-                        ..
-                    }) => s.details.map(|d| d.name),
-                    _ => None,
-                };
-                Named {
-                    id: Some(id.to_string()),
-                    name: name.unwrap_or_else(|| "a setting".into()),
-                }
-            }
-            SettingRef::Code(c) => Named {
-                id: None,
-                name: format!("{c:?}"),
-            },
-            // Brought in from another record, not (yet) in the area's register.
-            SettingRef::Urn(u) => Named {
-                id: None,
-                name: format!("the setting with URN {u}"),
-            },
-            SettingRef::Ukprn(u) => Named {
-                id: None,
-                name: format!("the provider with UKPRN {u}"),
-            },
-        })
-    }
-}
-
 /// Builds the record as `who` may see it. The caller has already checked `may_see`.
 pub fn case_view(
     store: &dyn Store,
@@ -667,6 +603,9 @@ pub fn case_view(
         .allowed(),
         audits,
         can_audit,
+        has_plan_document: c.plan.is_some()
+            || !c.earlier_plans.is_empty()
+            || c.requests.iter().any(|r| r.draft_served_on.is_some()),
         letters: crate::letters::letter_views(proj),
         letters_to_write,
         id: case.to_string(),

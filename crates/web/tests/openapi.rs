@@ -33,6 +33,8 @@ fn every_documented_operation_has_responses_and_every_route_is_documented() {
             "/api/v1/cases/{id}/events/{seq}/correction",
             "/api/v1/cases/{id}/events/{seq}/void",
             "/api/v1/cases/{id}/merge",
+            "/api/v1/cases/{id}/plan",
+            "/api/v1/cases/{id}/plan.pdf",
             "/api/v1/cases/{id}/steps",
             "/api/v1/figures",
             "/api/v1/me",

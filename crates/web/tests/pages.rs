@@ -101,13 +101,7 @@ fn demo_accounts_see_what_their_role_allows_and_views_are_logged() {
 fn access_matrix_pages_and_api(db: Db) {
     let site = Site::demo(db, 60);
     let pr = probes(&site.db.url);
-    let own = |user: &str| match user {
-        "school" => pr.school_child.clone(),
-        "parent" => pr.parent_child.clone(),
-        "young-person" => pr.young.clone(),
-        "health" => pr.health_case.clone(),
-        _ => pr.other.clone(),
-    };
+    let own = |user: &str| pr.own(user);
     #[rustfmt::skip]
     let expected: &[(&str, [u16; 9], [u16; 7])] = &[
         //                 pages: home list other own  settings setting queue programmes compliance   api: me   figures list other own  settings setting

@@ -272,7 +272,10 @@ pub struct ExceptionRecorded {
     pub evidence: String,
 }
 
-/// An EHC plan's sections A-K as text.
+/// An EHC plan's sections A-K, as the SEND Code of Practice (9.62) sets them out: each
+/// as text, with section E's outcomes and section F's provision also as structured
+/// lines (the provision specified and quantified: what, how often, by whom). The text of
+/// E and F introduces or, in plans brought in from elsewhere, holds them.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PlanSections {
     pub a: String,
@@ -287,6 +290,117 @@ pub struct PlanSections {
     pub i: String,
     pub j: String,
     pub k: String,
+    /// Section E: the outcomes sought, each with the steps towards it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outcomes: Vec<PlanOutcome>,
+    /// Section F: the special educational provision, line by line.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub provision: Vec<ProvisionLine>,
+}
+
+/// One outcome in section E.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct PlanOutcome {
+    /// What the child or young person will achieve.
+    pub outcome: String,
+    /// The steps towards it (short-term targets).
+    #[serde(default)]
+    pub steps: String,
+    /// When it should be achieved by (usually the end of a key stage).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<NaiveDate>,
+}
+
+/// One line of provision in section F, specified and quantified.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ProvisionLine {
+    /// What is provided (for example "One-to-one speech and language therapy").
+    pub what: String,
+    /// How much and how often (for example "2 sessions of 30 minutes a week").
+    pub how_often: String,
+    /// Who provides it (for example "NHS speech and language therapist").
+    pub by_whom: String,
+}
+
+/// The sections' letters and headings, in order, as the Code of Practice names them.
+pub const PLAN_SECTIONS: &[(&str, &str)] = &[
+    (
+        "a",
+        "Section A: The views, interests and aspirations of the child or young person and their parents",
+    ),
+    ("b", "Section B: Special educational needs"),
+    (
+        "c",
+        "Section C: Health needs related to their special educational needs",
+    ),
+    (
+        "d",
+        "Section D: Social care needs related to their special educational needs or disability",
+    ),
+    ("e", "Section E: Outcomes sought"),
+    ("f", "Section F: Special educational provision"),
+    ("g", "Section G: Health provision"),
+    (
+        "h1",
+        "Section H1: Social care provision under section 2 of the Chronically Sick and Disabled Persons Act 1970",
+    ),
+    ("h2", "Section H2: Other social care provision"),
+    ("i", "Section I: Placement"),
+    ("j", "Section J: Personal budget"),
+    ("k", "Section K: Advice and information"),
+];
+
+impl PlanSections {
+    /// A section's text by its letter (`a` to `k`, `h1`, `h2`).
+    pub fn text(&self, key: &str) -> &str {
+        match key {
+            "a" => &self.a,
+            "b" => &self.b,
+            "c" => &self.c,
+            "d" => &self.d,
+            "e" => &self.e,
+            "f" => &self.f,
+            "g" => &self.g,
+            "h1" => &self.h1,
+            "h2" => &self.h2,
+            "i" => &self.i,
+            "j" => &self.j,
+            "k" => &self.k,
+            _ => "",
+        }
+    }
+
+    /// Every line of provision says what, how often and by whom; every outcome says
+    /// what it is. Returns what to mend.
+    pub fn incomplete(&self) -> Option<String> {
+        for (n, p) in self.provision.iter().enumerate() {
+            let missing: Vec<&str> = [
+                ("what is provided", &p.what),
+                ("how much and how often", &p.how_often),
+                ("who provides it", &p.by_whom),
+            ]
+            .into_iter()
+            .filter(|(_, v)| v.trim().is_empty())
+            .map(|(k, _)| k)
+            .collect();
+            if !missing.is_empty() {
+                return Some(format!(
+                    "section F, provision {}: say {} (provision must be specified and quantified)",
+                    n + 1,
+                    missing.join(" and ")
+                ));
+            }
+        }
+        for (n, o) in self.outcomes.iter().enumerate() {
+            if o.outcome.trim().is_empty() {
+                return Some(format!(
+                    "section E, outcome {}: say what the outcome is, or leave the whole outcome blank",
+                    n + 1
+                ));
+            }
+        }
+        None
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -393,6 +507,9 @@ pub struct PlanAmended {
     pub named: Vec<NamedSetting>,
     /// True when the amendment names the setting for a phase transfer.
     pub phase_transfer: bool,
+    /// The plan's sections as amended, where the amendment changes their words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sections: Option<PlanSections>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]

@@ -413,6 +413,9 @@ impl CaseState {
                 if let Some(p) = &mut self.plan {
                     p.needs = a.needs.clone();
                     p.named = a.named.clone();
+                    if let Some(sections) = &a.sections {
+                        p.sections = sections.clone();
+                    }
                     p.amended_on.push(a.on);
                 }
                 if let Some(x) = self

@@ -605,40 +605,13 @@ impl Projection {
         area: AreaId,
         events: &[RecordedEvent],
     ) -> Result<Self, DomainError> {
-        let mut bodies = Vec::with_capacity(events.len());
-        let mut replaced: BTreeMap<u64, EventBody> = BTreeMap::new();
-        let mut voided: BTreeSet<u64> = BTreeSet::new();
-        for e in events {
-            let body = e.body()?;
-            match &body {
-                Some(EventBody::Corrected(c)) => {
-                    let target =
-                        events
-                            .iter()
-                            .find(|t| t.seq == c.corrects)
-                            .ok_or(DomainError::Rule(format!(
-                                "event {} corrects event {}, which is not in this stream",
-                                e.seq, c.corrects
-                            )))?;
-                    let bytes = serde_json::to_vec(&c.replacement)
-                        .map_err(|x| DomainError::Encoding(x.to_string()))?;
-                    replaced.insert(c.corrects, EventBody::decode(&target.event_type, &bytes)?);
-                }
-                Some(EventBody::Voided(v)) => {
-                    voided.insert(v.voids);
-                }
-                _ => {}
-            }
-            bodies.push(body);
-        }
+        let bodies = bodies_in_effect(events)?;
         let mut p = Projection::empty(stream, area);
         for (e, body) in events.iter().zip(bodies) {
             p.note(e);
-            let Some(body) = body else { continue };
-            if body.rewrites_history() || voided.contains(&e.seq) {
-                continue;
+            if let Some(body) = body {
+                p.apply_body(e, &body);
             }
-            p.apply_body(e, replaced.get(&e.seq).unwrap_or(&body));
         }
         Ok(p)
     }
@@ -720,6 +693,49 @@ impl Projection {
                 .unwrap_or_default(),
         }
     }
+}
+
+/// What each event of one stream says as things stand, in the events' order: as corrected
+/// where it was corrected; `None` for an event voided, erased, or one that itself
+/// corrects, voids or erases another.
+pub fn bodies_in_effect(events: &[RecordedEvent]) -> Result<Vec<Option<EventBody>>, DomainError> {
+    let mut bodies = Vec::with_capacity(events.len());
+    let mut replaced: BTreeMap<u64, EventBody> = BTreeMap::new();
+    let mut voided: BTreeSet<u64> = BTreeSet::new();
+    for e in events {
+        let body = e.body()?;
+        match &body {
+            Some(EventBody::Corrected(c)) => {
+                let target =
+                    events
+                        .iter()
+                        .find(|t| t.seq == c.corrects)
+                        .ok_or(DomainError::Rule(format!(
+                            "event {} corrects event {}, which is not in this stream",
+                            e.seq, c.corrects
+                        )))?;
+                let bytes = serde_json::to_vec(&c.replacement)
+                    .map_err(|x| DomainError::Encoding(x.to_string()))?;
+                replaced.insert(c.corrects, EventBody::decode(&target.event_type, &bytes)?);
+            }
+            Some(EventBody::Voided(v)) => {
+                voided.insert(v.voids);
+            }
+            _ => {}
+        }
+        bodies.push(body);
+    }
+    Ok(events
+        .iter()
+        .zip(bodies)
+        .map(|(e, body)| {
+            let body = body?;
+            if body.rewrites_history() || voided.contains(&e.seq) {
+                return None;
+            }
+            Some(replaced.remove(&e.seq).unwrap_or(body))
+        })
+        .collect())
 }
 
 #[cfg(test)]

@@ -247,6 +247,9 @@ pub(super) fn check_case(
             Ok(())
         }
         E::DraftPlanServed(d) => {
+            if let Some(m) = d.sections.incomplete() {
+                return refuse(m);
+            }
             let r = open_request(c, d.request, d.on)?;
             if r.decision != Some(AssessDecision::Assess) {
                 return refuse(
@@ -262,6 +265,9 @@ pub(super) fn check_case(
             Ok(())
         }
         E::FinalPlanIssued(f) => {
+            if let Some(m) = f.sections.incomplete() {
+                return refuse(m);
+            }
             let r = open_request(c, f.request, f.on)?;
             let Some(draft) = r.draft_served_on else {
                 return refuse(
@@ -361,6 +367,9 @@ pub(super) fn check_case(
             not_before(x.on, plan_start(c), "the plan began")
         }
         E::PlanAmended(a) => {
+            if let Some(m) = a.sections.as_ref().and_then(PlanSections::incomplete) {
+                return refuse(m);
+            }
             not_before(a.on, plan_start(c), "the plan began")?;
             if let Some(x) = c.proposals.iter().find(|x| x.amended_on.is_none()) {
                 let window = rule_in_force("amendments_response", x.proposed_on)?

@@ -469,6 +469,7 @@ pub const STEPS: &[Step] = &[
                 "Does it name the setting for a phase transfer?",
                 Kind::YesNo,
             ),
+            f("sections", "Sections", Kind::Sections),
         ],
     },
     Step {
@@ -638,21 +639,6 @@ pub fn step(slug: &str) -> Option<&'static Step> {
 pub fn step_for(event_type: &str) -> Option<&'static Step> {
     STEPS.iter().find(|s| s.event_type == event_type)
 }
-
-pub(crate) const SECTIONS: &[(&str, &str)] = &[
-    ("a", "A: views, interests and aspirations"),
-    ("b", "B: special educational needs"),
-    ("c", "C: health needs"),
-    ("d", "D: social care needs"),
-    ("e", "E: outcomes"),
-    ("f", "F: special educational provision"),
-    ("g", "G: health provision"),
-    ("h1", "H1: social care provision (CSDPA)"),
-    ("h2", "H2: other social care provision"),
-    ("i", "I: placement"),
-    ("j", "J: personal budget"),
-    ("k", "K: advice and information"),
-];
 
 /// The payload keys a form field fills: the field's own key; for `outer__inner`, the
 /// object `outer`; a placement's four keys; a later start day belongs to `named`.

@@ -247,16 +247,13 @@ pub fn payload(step: &Step, form: &Submitted, ctx: &Context) -> Result<Value, Ve
                     None
                 }
             }
-            Kind::Sections => {
-                let mut s = Map::new();
-                for (k, _) in SECTIONS {
-                    s.insert(
-                        (*k).to_string(),
-                        json!(value(form, &format!("sections-{k}"))),
-                    );
+            Kind::Sections => match super::plan_fields::read(form) {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    need(&mut errors, e);
+                    None
                 }
-                Some(Value::Object(s))
-            }
+            },
             Kind::Scores => {
                 let mut m = Map::new();
                 for sec in &ctx.rubric.sections {
@@ -459,13 +456,7 @@ pub fn prefill(step: &Step, recorded: &Value) -> Submitted {
                     put(f.key.into(), s);
                 }
             }
-            Kind::Sections => {
-                for (k, _) in SECTIONS {
-                    if let Some(s) = text(&v[*k]) {
-                        put(format!("sections-{k}"), s);
-                    }
-                }
-            }
+            Kind::Sections => super::plan_fields::prefill(v, &mut put),
             Kind::Scores => {
                 for (k, x) in v.as_object().into_iter().flatten() {
                     if let Some(s) = text(x) {

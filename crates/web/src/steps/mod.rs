@@ -24,6 +24,7 @@ use sendscope_store::Store;
 
 mod catalogue;
 mod form;
+mod plan_fields;
 mod render;
 
 pub use catalogue::*;
@@ -172,18 +173,53 @@ pub async fn form(
             Ok(x) => x,
             Err(r) => return *r,
         };
+        let start = match carried_sections(store, step, &p) {
+            Ok(s) => s,
+            Err(e) => return crate::Error::internal(e).into_response(),
+        };
         let view = FormView {
             action: &format!("/cases/{id}/steps/{slug}"),
             back: &format!("/cases/{id}"),
             child: &child_name(&p),
             csrf: &who.session.csrf,
-            form: &Vec::new(),
+            form: &start,
             errors: &[],
             refusal: None,
         };
-        Html(ui::page(step.title, render_form(step, &ctx, &view))).into_response()
+        let form = render_form(step, &ctx, &view);
+        // An auditor grades the plan with it beside the rubric.
+        let body = if step.event_type == sendscope_app::steps::AUDIT {
+            match crate::plan::beside_rubric(store, &who.principal, &id) {
+                Ok(plan) => maud::html! {
+                    div.govuk-grid-row {
+                        div.govuk-grid-column-one-half { (form) }
+                        div.govuk-grid-column-one-half { (plan) }
+                    }
+                },
+                Err(e) => return crate::Error::internal(e).into_response(),
+            }
+        } else {
+            form
+        };
+        Html(ui::page(step.title, body)).into_response()
     })
     .await
+}
+
+/// A form that writes the plan's sections starts from the latest version of the plan:
+/// the draft carries into the final plan, the plan into its amendment.
+fn carried_sections(store: &dyn Store, step: &Step, p: &Projection) -> Result<Submitted, String> {
+    if !step.fields.iter().any(|f| matches!(f.kind, Kind::Sections)) {
+        return Ok(Vec::new());
+    }
+    let events = store.stream_events(p.stream).map_err(|e| e.to_string())?;
+    let versions = sendscope_domain::plan_document::versions(&events).map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    if let Some(v) = versions.last() {
+        let json = serde_json::to_value(&v.sections).map_err(|e| e.to_string())?;
+        plan_fields::prefill(&json, &mut |k, v| out.push((k, v)));
+    }
+    Ok(out)
 }
 
 /// POST /cases/{id}/steps/{slug}: records the step, or shows the form again with what to

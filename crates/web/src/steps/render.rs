@@ -170,15 +170,7 @@ pub(crate) fn render_field(
         Kind::Named => select(&placeable(ctx), Some("None")),
         Kind::Placed => select(&placeable(ctx), Some("Choose a setting or provision")),
         Kind::Needs => select(&need_choices(), Some("Choose the primary need")),
-        Kind::Sections => html! {
-            fieldset.govuk-fieldset {
-                legend class="govuk-fieldset__legend govuk-fieldset__legend--m" { "The plan, section by section" }
-                @for (k, label) in SECTIONS {
-                    @let name = format!("sections-{k}");
-                    (ui::textarea(&ui::Question::new(&name, &format!("Section {label}")), "", 2, value(form, &name)))
-                }
-            }
-        },
+        Kind::Sections => super::plan_fields::render(form, q.error),
         Kind::Scores => {
             let r = &ctx.rubric;
             let scores: Vec<(String, String)> = (1..=r.max_score)

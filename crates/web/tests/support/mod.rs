@@ -68,8 +68,8 @@ impl Site {
         }
     }
 
-    /// One request: (status, Set-Cookie values as name=value, content type, body).
-    pub fn send(&self, request: Request<Body>) -> (u16, Vec<String>, String, String) {
+    /// One request's answer: (status, headers, body as bytes).
+    fn answer(&self, request: Request<Body>) -> (u16, axum::http::HeaderMap, Vec<u8>) {
         self.rt.block_on(async {
             let r = self
                 .router
@@ -78,27 +78,55 @@ impl Site {
                 .await
                 .expect("an answer");
             let status = r.status().as_u16();
-            let cookies = r
-                .headers()
-                .get_all(header::SET_COOKIE)
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .map(|c| c.split(';').next().unwrap_or("").to_string())
-                .collect();
-            let kind = r
-                .headers()
-                .get(header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("")
-                .to_string();
+            let headers = r.headers().clone();
             let body = to_bytes(r.into_body(), usize::MAX).await.expect("body");
-            (
-                status,
-                cookies,
-                kind,
-                String::from_utf8_lossy(&body).into_owned(),
-            )
+            (status, headers, body.to_vec())
         })
+    }
+
+    /// One request: (status, Set-Cookie values as name=value, content type, body).
+    pub fn send(&self, request: Request<Body>) -> (u16, Vec<String>, String, String) {
+        let (status, headers, body) = self.answer(request);
+        let cookies = headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .map(|c| c.split(';').next().unwrap_or("").to_string())
+            .collect();
+        let kind = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        (
+            status,
+            cookies,
+            kind,
+            String::from_utf8_lossy(&body).into_owned(),
+        )
+    }
+
+    /// GET as raw bytes with a session cookie or a bearer token (for files such as PDFs):
+    /// (status, headers as lower-case name and value, body).
+    pub fn get_bytes(
+        &self,
+        path: &str,
+        cookie: &str,
+        token: &str,
+    ) -> (u16, Vec<(String, String)>, Vec<u8>) {
+        let mut r = Request::get(path);
+        if !cookie.is_empty() {
+            r = r.header(header::COOKIE, cookie);
+        }
+        if !token.is_empty() {
+            r = r.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let (status, headers, body) = self.answer(r.body(Body::empty()).expect("request"));
+        let headers = headers
+            .iter()
+            .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
+            .collect();
+        (status, headers, body)
     }
 
     /// A page: (status, Set-Cookie values, body); `form` is posted when `method` is POST.
