@@ -11,6 +11,7 @@ pub mod caseload;
 pub mod compliance;
 pub mod corrections;
 pub mod demo;
+pub mod documents;
 pub mod figures;
 pub mod filter_options;
 pub mod intake;

@@ -54,6 +54,8 @@ pub fn step_types() -> impl Iterator<Item = &'static str> {
                     // (`sendscope erasure`), never as a bare step.
                     | "case.erasure_requested"
                     | "case.erasure_decided"
+                    // A document is added with its content (`documents::add`).
+                    | "case.document_added"
             )
     })
 }

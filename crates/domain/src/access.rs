@@ -130,6 +130,11 @@ pub enum Action {
     /// Audit a child's plan for quality as the auditor of a service: whoever records
     /// casework on the record may; a health professional who may see it may, for health.
     AuditPlan(Option<crate::qa::AuditService>),
+    /// Put a document of this kind on a child's record: staff who record casework, any
+    /// kind; a health professional or a school, advice (a school also review paperwork)
+    /// for a child whose record they may see; a parent or young person, their views and
+    /// evidence on their own record.
+    AddDocument(crate::documents::DocumentKind),
 }
 
 /// The answer. A denied case is reported to the user as "not found", so nobody can
@@ -255,6 +260,8 @@ fn case_access(
     };
     let deny = Decision::Deny("not linked to this child");
     let view = action == Action::View;
+    let adds = |kinds: &[crate::documents::DocumentKind]| matches!(action, Action::AddDocument(k) if kinds.contains(&k));
+    use crate::documents::DocumentKind as D;
     match role {
         Caseworker => {
             let mine = who.staff.is_some() && c.caseworker == who.staff;
@@ -286,7 +293,7 @@ fn case_access(
                     .any(|a| a.kind == crate::sen::AdviceKind::Health)
             });
             let health_audit = action == Action::AuditPlan(Some(crate::qa::AuditService::Health));
-            if referred && (view || health_audit) {
+            if referred && (view || health_audit || adds(&[D::Advice])) {
                 Decision::Allow
             } else {
                 deny
@@ -301,7 +308,7 @@ fn case_access(
                 .requests
                 .iter()
                 .any(|r| r.consultations.iter().any(|k| k.setting == s));
-            if (placed || consulted) && view {
+            if (placed || consulted) && (view || adds(&[D::Advice, D::Review])) {
                 Decision::Allow
             } else {
                 deny
@@ -319,7 +326,11 @@ fn case_access(
                 .court_restriction
                 .as_ref()
                 .is_some_and(|r| r.restricted_persons.contains(&person));
-            if holds_pr && !restricted && view && !placement_only {
+            if holds_pr
+                && !restricted
+                && (view || adds(&[D::Views, D::Evidence]))
+                && !placement_only
+            {
                 Decision::Allow
             } else {
                 deny
@@ -331,7 +342,7 @@ fn case_access(
                 .child
                 .as_ref()
                 .is_some_and(|ch| over_compulsory_school_age(ch.birth_date, today));
-            if own && of_age && view && !placement_only {
+            if own && of_age && (view || adds(&[D::Views, D::Evidence])) && !placement_only {
                 Decision::Allow
             } else {
                 deny

@@ -10,6 +10,7 @@ pub mod clocks;
 pub mod codes;
 pub mod compliance;
 pub mod costs;
+pub mod documents;
 pub mod event;
 pub mod ids;
 pub mod intake;

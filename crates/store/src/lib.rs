@@ -372,6 +372,14 @@ pub trait Store: Send + Sync {
     /// (the code was used already), so a code is accepted once.
     fn use_totp_step(&self, username: &Username, step: u64) -> Result<bool>;
 
+    /// Keeps a document's content, named by its SHA-256 (kept once however often it is
+    /// added), and appends its events (its `case.document_added`) in the same
+    /// transaction: both or neither. The caller has checked the content's type and size.
+    fn add_document(&self, content: &[u8], events: &[NewEvent]) -> Result<Vec<u64>>;
+
+    /// A document's content by its SHA-256; `None` if there is none.
+    fn document(&self, sha256: &[u8; 32]) -> Result<Option<Vec<u8>>>;
+
     /// Records sign-ins, failures, sign-outs and token uses (append-only).
     fn log_security(&self, entries: &[SecurityEntry]) -> Result<()>;
 

@@ -28,6 +28,7 @@ pub(crate) const SQLITE: &[(i64, &str)] = &[
         11,
         include_str!("../migrations/sqlite/0011_sign_in_security.sql"),
     ),
+    (12, include_str!("../migrations/sqlite/0012_documents.sql")),
 ];
 pub(crate) const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_events.sql")),
@@ -67,6 +68,10 @@ pub(crate) const POSTGRES: &[(i64, &str)] = &[
     (
         11,
         include_str!("../migrations/postgres/0011_sign_in_security.sql"),
+    ),
+    (
+        12,
+        include_str!("../migrations/postgres/0012_documents.sql"),
     ),
 ];
 

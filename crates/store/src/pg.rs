@@ -1,6 +1,7 @@
 //! The PostgreSQL store for shared deployments. Writers serialise on the chain-head row
 //! (`SELECT … FOR UPDATE`); batches are written with `UNNEST` arrays, one round trip each.
 
+mod documents;
 mod events;
 mod security;
 pub(crate) mod tls;
@@ -631,6 +632,14 @@ impl Store for PgStore {
 
     fn use_totp_step(&self, username: &Username, step: u64) -> Result<bool> {
         self.totp_step(username, step)
+    }
+
+    fn add_document(&self, content: &[u8], events: &[NewEvent]) -> Result<Vec<u64>> {
+        self.keep_document(content, events)
+    }
+
+    fn document(&self, sha256: &[u8; 32]) -> Result<Option<Vec<u8>>> {
+        self.document_content(sha256)
     }
 
     fn log_security(&self, entries: &[SecurityEntry]) -> Result<()> {

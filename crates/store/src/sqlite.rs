@@ -1,5 +1,6 @@
 //! The embedded SQLite store (WAL). One writer connection; reads from a small pool.
 
+mod documents;
 mod security;
 
 use crate::cases::{self, CasePage, CaseQuery};
@@ -681,6 +682,14 @@ impl Store for SqliteStore {
 
     fn use_totp_step(&self, username: &Username, step: u64) -> Result<bool> {
         self.totp_step(username, step)
+    }
+
+    fn add_document(&self, content: &[u8], events: &[NewEvent]) -> Result<Vec<u64>> {
+        self.keep_document(content, events)
+    }
+
+    fn document(&self, sha256: &[u8; 32]) -> Result<Option<Vec<u8>>> {
+        self.document_content(sha256)
     }
 
     fn log_security(&self, entries: &[SecurityEntry]) -> Result<()> {

@@ -601,8 +601,9 @@ fn an_older_database_has_its_projections_rebuilt_when_opened(b: Backend) {
     drop(s);
     b.raw(&db.url, "DELETE FROM schema_version WHERE version >= 10")
         .expect("raw");
-    // Back to schema 9: version 11's columns and table gone.
+    // Back to schema 9: version 11's columns and table, and version 12's table, gone.
     for sql in [
+        "DROP TABLE documents",
         "ALTER TABLE credentials DROP COLUMN totp_secret",
         "ALTER TABLE credentials DROP COLUMN totp_last_step",
         "ALTER TABLE sessions DROP COLUMN stage",
@@ -646,6 +647,7 @@ contract!(
     demo_projections_match_rebuild,
     concurrent_writers_keep_one_chain,
     writes_together_are_each_all_or_nothing,
+    documents_are_kept_with_their_event,
     case_list_searches_filters_and_pages,
     accounts_keep_passwords_out_of_the_log,
     access_log_is_append_only,
@@ -728,6 +730,40 @@ fn concurrent_writers_keep_one_chain(b: Backend) {
     for f in &fixtures {
         assert_eq!(stage(s.as_ref(), f), Stage::PlanInPlace);
     }
+}
+
+/// A document's content is kept with its event, both or neither.
+fn documents_are_kept_with_their_event(b: Backend) {
+    use sendscope_domain::documents::{DocumentKind, MediaType};
+    use sha2::Digest;
+    let db = b.fresh();
+    let s = open(&db);
+    let f = Fixture::new();
+    s.append(&f.opening()).expect("opening");
+    let added = |content: &[u8], title: &str| {
+        f.case_ev(
+            d(2025, 2, 1),
+            EventBody::DocumentAdded(DocumentAdded {
+                sha256: hex::encode(sha2::Sha256::digest(content)),
+                file_name: "advice.pdf".into(),
+                media_type: MediaType::Pdf,
+                size: content.len() as u64,
+                title: title.into(),
+                kind: DocumentKind::Advice,
+                on: d(2025, 2, 1),
+            }),
+        )
+    };
+    let key = |content: &[u8]| -> [u8; 32] { sha2::Sha256::digest(content).into() };
+    let kept = b"%PDF-1.4 kept";
+    s.add_document(kept, &[added(kept, "Health advice")])
+        .expect("added");
+    assert_eq!(s.document(&key(kept)).expect("read"), Some(kept.to_vec()));
+    // Refused by the rules (no title): neither the event nor the content is kept.
+    let refused = b"%PDF-1.4 refused";
+    assert!(s.add_document(refused, &[added(refused, " ")]).is_err());
+    assert_eq!(s.document(&key(refused)).expect("read"), None);
+    assert_eq!(s.headline().expect("h").events, 4);
 }
 
 /// A guard that says yes only when the case has reached `want`, as this write sees it.

@@ -106,7 +106,7 @@ fn caller(
 }
 
 /// Runs blocking store work for an authenticated caller.
-async fn with_caller<F>(app: &AppState, visitor: Visitor, f: F) -> Response
+pub(crate) async fn with_caller<F>(app: &AppState, visitor: Visitor, f: F) -> Response
 where
     F: FnOnce(&dyn Store, Caller) -> Result<Response, Error> + Send + 'static,
 {
@@ -326,7 +326,11 @@ struct StepRecorded {
 
 /// A step not recorded, as a problem: 404 and 403 with the words given, 422 for a step
 /// not well formed or refused by the rules (saying what must happen first).
-fn step_problem(e: sendscope_app::steps::StepError, not_found: &str, forbidden: &str) -> Error {
+pub(crate) fn step_problem(
+    e: sendscope_app::steps::StepError,
+    not_found: &str,
+    forbidden: &str,
+) -> Error {
     use sendscope_app::steps::StepError as E;
     match e {
         E::NotFound => Error::not_found(not_found),

@@ -439,6 +439,8 @@ fn render_case(v: &CaseView, people: &HashMap<String, String>, recorded: Option<
             (ui::notification_banner("The child's details are changed", html! {}, true))
         } @else if recorded == Some("person") {
             (ui::notification_banner("The parent or carer is recorded", html! {}, true))
+        } @else if recorded == Some("document") {
+            (ui::notification_banner("The document is added to the record", html! {}, true))
         } @else if recorded == Some("merge") {
             (ui::notification_banner("The records are merged: the duplicate now counts as this child", html! {}, true))
         }
@@ -503,6 +505,7 @@ fn render_case(v: &CaseView, people: &HashMap<String, String>, recorded: Option<
                 p.govuk-body { (ui::link(&format!("/cases/{}/steps/plan-audited", v.id), "Audit the plan's quality")) }
             }
         }
+        (crate::documents::list(v, people))
         @if !v.letters.is_empty() || !v.letters_to_write.is_empty() {
             h2.govuk-heading-m { "Letters to the family" }
             @if !v.letters.is_empty() {

@@ -16,6 +16,7 @@ pub mod child;
 pub mod compliance;
 pub mod corrections;
 pub mod dashboard;
+pub mod documents;
 pub mod error;
 pub mod idempotency;
 pub mod intake;
@@ -250,6 +251,14 @@ pub fn router_with(store: Arc<dyn Store>, options: Options) -> Router {
         .route("/cases/{id}", get(cases::show))
         .route("/cases/{id}/steps", get(steps::menu))
         .route("/cases/{id}/plan", get(plan::page))
+        .route("/cases/{id}/documents/new", get(documents::new))
+        .route(
+            "/cases/{id}/documents",
+            axum::routing::post(documents::upload).layer(axum::extract::DefaultBodyLimit::max(
+                documents::UPLOAD_LIMIT,
+            )),
+        )
+        .route("/cases/{id}/documents/{sha256}", get(documents::get))
         .route("/cases/{id}/plan.pdf", get(plan::pdf))
         .route("/cases/{id}/merge", get(merge::form).post(merge::submit))
         .route(
@@ -313,6 +322,16 @@ pub fn router_with(store: Arc<dyn Store>, options: Options) -> Router {
         .route("/api/v1/cases/{id}", get(api::case))
         .route("/api/v1/cases/{id}/deadlines", get(api::deadlines))
         .route("/api/v1/cases/{id}/plan", get(api::plan_json))
+        .route(
+            "/api/v1/cases/{id}/documents",
+            axum::routing::post(documents::api_add).layer(axum::extract::DefaultBodyLimit::max(
+                documents::UPLOAD_LIMIT,
+            )),
+        )
+        .route(
+            "/api/v1/cases/{id}/documents/{sha256}",
+            get(documents::api_get),
+        )
         .route("/api/v1/cases/{id}/plan.pdf", get(api::plan_pdf))
         .route(
             "/api/v1/cases/{id}/steps",
@@ -378,7 +397,11 @@ async fn security_headers(
     let set = |h: &mut header::HeaderMap, k: header::HeaderName, v: &'static str| {
         h.insert(k, header::HeaderValue::from_static(v));
     };
-    set(h, header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY);
+    // A response that sets a stricter policy of its own (a document download's sandbox)
+    // keeps it.
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        set(h, header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY);
+    }
     set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(h, header::REFERRER_POLICY, "no-referrer");
     set(h, header::X_FRAME_OPTIONS, "DENY");

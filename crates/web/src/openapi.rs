@@ -235,6 +235,24 @@ fn document() -> Value {
                 "parameters": [path_id("Case reference"), { "name": "version", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1 }, "description": "Which version (default: the latest)" }],
                 "responses": with(json!({ "200": { "description": "The plan as PDF", "content": { "application/pdf": { "schema": { "type": "string", "format": "binary" } } } } }), &["400", "401", "404"])
             }},
+            "/api/v1/cases/{id}/documents": { "post": {
+                "operationId": "addDocument", "summary": "Put a document on a child's record: a PDF, Word document (.docx), PNG or JPEG up to 20 MB",
+                "description": "The file's content decides its type: a name that says another type, or content of a type not accepted, is refused and nothing is kept. \
+                    Staff who record casework may add any kind; a health professional or school, advice (a school also review paperwork) for a child whose record they can see; \
+                    a parent or young person, views and evidence on their own record.",
+                "parameters": [path_id("Case reference")],
+                "requestBody": { "required": true, "content": { "multipart/form-data": { "schema": {
+                    "type": "object", "required": ["file", "title", "kind"],
+                    "properties": { "file": { "type": "string", "format": "binary" },
+                        "title": { "type": "string", "description": "What it is, in words" },
+                        "kind": { "type": "string", "enum": ["advice", "review", "letter", "views", "evidence", "other"] } } } } } },
+                "responses": with(json!({ "201": ok("DocumentAdded", "Added") }), &["400", "401", "403", "404", "422"])
+            }},
+            "/api/v1/cases/{id}/documents/{sha256}": { "get": {
+                "operationId": "getDocument", "summary": "A document on a record, as a download (never inline); the view is logged",
+                "parameters": [path_id("Case reference"), { "name": "sha256", "in": "path", "required": true, "schema": { "type": "string" }, "description": "The document's SHA-256, from the record's documents" }],
+                "responses": with(json!({ "200": { "description": "The document", "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } } }), &["401", "404"])
+            }},
             "/api/v1/cases/{id}/steps": { "post": {
                 "operationId": "recordStep", "summary": "Record a casework step (caseworkers and team managers)",
                 "description": "The step is checked against the law's order of events. A step that cannot be recorded yet answers 422                     with a problem whose detail says what must happen first, and nothing is written.",
@@ -343,7 +361,7 @@ fn document() -> Value {
                 "Named": named,
                 "Case": {
                     "type": "object",
-                    "required": ["id", "stage", "stage_label", "child", "plan", "caseworker", "team", "placements", "people", "deadlines", "can_record_steps", "letters", "audits", "can_audit", "has_plan_document", "events"],
+                    "required": ["id", "stage", "stage_label", "child", "plan", "caseworker", "team", "placements", "people", "deadlines", "can_record_steps", "letters", "audits", "can_audit", "has_plan_document", "documents", "can_add_documents", "events"],
                     "properties": {
                         "id": { "type": "string" }, "stage": { "type": "string" }, "stage_label": { "type": "string" },
                         "child": { "type": ["object", "null"], "required": ["given_names", "family_name", "birth_date", "upn"],
@@ -379,6 +397,8 @@ fn document() -> Value {
                                     "scores": { "type": "object", "additionalProperties": { "type": "integer" } } } } },
                         "can_audit": { "type": "boolean", "description": "Whether you may audit the plan's quality" },
                         "has_plan_document": { "type": "boolean", "description": "Whether there is a plan to read (a draft served, or a plan): GET /api/v1/cases/{id}/plan" },
+                        "documents": { "type": "array", "description": "Documents on the record, newest first", "items": { "$ref": "#/components/schemas/Document" } },
+                        "can_add_documents": { "type": "array", "items": { "type": "string" }, "description": "The kinds of document you may add here (none: you may add none)" },
                         "letters_to_write": { "type": "array", "description": "Staff who record casework: the letters that can be written now",
                             "items": { "type": "object", "required": ["kind", "title"], "properties": { "kind": { "type": "string" }, "title": { "type": "string" } } } },
                         "who_can_see": { "type": "array", "description": "Parent carers and young people only: everyone else who can open the record",
@@ -423,6 +443,18 @@ fn document() -> Value {
                             "properties": { "kind": { "type": "string" }, "evidence": { "type": "string" }, "recorded_by": { "type": "string" },
                                 "recorded_on": { "type": ["string", "null"], "format": "date" } } } }
                     }
+                },
+                "Document": {
+                    "type": "object", "required": ["sha256", "title", "file_name", "media_type", "kind", "size", "on", "added_by"],
+                    "properties": { "sha256": { "type": "string" }, "title": { "type": "string" }, "file_name": { "type": "string" },
+                        "media_type": { "type": "string" }, "kind": { "type": "string" }, "size": { "type": "integer" }, "on": date,
+                        "added_by": { "type": "string", "description": "Who added it, as the event's actor" } }
+                },
+                "DocumentAdded": {
+                    "type": "object", "required": ["sha256", "title", "file_name", "media_type", "kind", "size", "on", "added_by"],
+                    "properties": { "sha256": { "type": "string" }, "title": { "type": "string" }, "file_name": { "type": "string" },
+                        "media_type": { "type": "string", "enum": ["pdf", "docx", "png", "jpeg"] }, "kind": { "type": "string" }, "size": { "type": "integer" }, "on": date,
+                        "added_by": { "type": "string" } }
                 },
                 "PlanDocument": {
                     "type": "object", "required": ["case", "child", "versions", "shown", "named", "changes"],

@@ -30,6 +30,24 @@ pub struct CaseSummary {
 }
 
 pub use crate::names::Named;
+
+/// A document on a record (download it from `/cases/{id}/documents/{sha256}`).
+#[derive(Debug, Serialize)]
+pub struct DocumentView {
+    pub sha256: String,
+    pub title: String,
+    pub file_name: String,
+    pub media_type: &'static str,
+    #[serde(skip)]
+    pub type_label: &'static str,
+    pub kind: &'static str,
+    #[serde(skip)]
+    pub kind_label: &'static str,
+    pub size: u64,
+    pub on: chrono::NaiveDate,
+    /// Who added it, as the event's actor.
+    pub added_by: String,
+}
 use crate::names::Names;
 
 #[derive(Debug, Serialize)]
@@ -191,6 +209,10 @@ pub struct CaseView {
     pub can_audit: bool,
     /// Whether there is a plan to read (a draft served, or a plan): `/cases/{id}/plan`.
     pub has_plan_document: bool,
+    /// Documents on the record, newest first.
+    pub documents: Vec<DocumentView>,
+    /// The kinds of document this user may add here (none: they may add none).
+    pub can_add_documents: Vec<&'static str>,
     /// For staff who record casework: the letters that can be written now.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub letters_to_write: Vec<crate::letters::LetterChoice>,
@@ -606,6 +628,30 @@ pub fn case_view(
         has_plan_document: c.plan.is_some()
             || !c.earlier_plans.is_empty()
             || c.requests.iter().any(|r| r.draft_served_on.is_some()),
+        documents: c
+            .documents
+            .iter()
+            .rev()
+            .map(|d| {
+                let x = &d.document;
+                DocumentView {
+                    sha256: x.sha256.clone(),
+                    title: x.title.clone(),
+                    file_name: x.file_name.clone(),
+                    media_type: x.media_type.mime(),
+                    type_label: x.media_type.label(),
+                    kind: x.kind.slug(),
+                    kind_label: x.kind.label(),
+                    size: x.size,
+                    on: x.on,
+                    added_by: d.added_by.clone(),
+                }
+            })
+            .collect(),
+        can_add_documents: sendscope_app::documents::kinds_allowed(who, proj)
+            .into_iter()
+            .map(|k| k.slug())
+            .collect(),
         letters: crate::letters::letter_views(proj),
         letters_to_write,
         id: case.to_string(),

@@ -30,6 +30,8 @@ fn every_documented_operation_has_responses_and_every_route_is_documented() {
             "/api/v1/cases",
             "/api/v1/cases/{id}",
             "/api/v1/cases/{id}/deadlines",
+            "/api/v1/cases/{id}/documents",
+            "/api/v1/cases/{id}/documents/{sha256}",
             "/api/v1/cases/{id}/events/{seq}/correction",
             "/api/v1/cases/{id}/events/{seq}/void",
             "/api/v1/cases/{id}/merge",

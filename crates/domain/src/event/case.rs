@@ -833,6 +833,21 @@ pub struct ErasureDecided {
     pub reasons: String,
 }
 
+/// A document put on the record: its content is kept apart, content-addressed by its
+/// SHA-256, and this event says what it is, who added it and when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct DocumentAdded {
+    /// The SHA-256 of the content, as 64 hexadecimal digits.
+    pub sha256: String,
+    pub file_name: String,
+    pub media_type: crate::documents::MediaType,
+    pub size: u64,
+    /// What it is, in words ("Speech and language therapy advice").
+    pub title: String,
+    pub kind: crate::documents::DocumentKind,
+    pub on: NaiveDate,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ComplaintResponded {
     pub reference: String,

@@ -466,6 +466,7 @@ event_catalogue! {
     CessationDecided(CessationDecided) = "case.cessation_decided", CASE, on;
     ComplaintReceived(ComplaintReceived) = "case.complaint_received", CASE, on;
     ComplaintResponded(ComplaintResponded) = "case.complaint_responded", CASE, on;
+    DocumentAdded(DocumentAdded) = "case.document_added", CASE, on;
     ErasureRequested(ErasureRequested) = "case.erasure_requested", CASE, received_on;
     ErasureDecided(ErasureDecided) = "case.erasure_decided", CASE, on;
     LetterIssued(LetterIssued) = "case.letter_issued", CASE, on;

@@ -343,6 +343,9 @@ pub struct CaseState {
     pub phase_transfers: Vec<PhaseTransferState>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub complaints: Vec<ComplaintState>,
+    /// Documents on the record, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub documents: Vec<DocumentState>,
     /// Letters to the family; the words are in the `case.letter_issued` event.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub letters: Vec<LetterState>,
@@ -575,4 +578,14 @@ pub fn sort_key(family_name: &str, given_names: &str) -> String {
         family_name.trim().to_lowercase(),
         given_names.trim().to_lowercase()
     )
+}
+
+/// A document on the record (its content is kept apart, by its SHA-256): what its
+/// `case.document_added` said, and who added it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocumentState {
+    #[serde(flatten)]
+    pub document: crate::event::DocumentAdded,
+    /// Who added it (the event's actor).
+    pub added_by: String,
 }

@@ -549,6 +549,10 @@ impl CaseState {
                     l.via = Some(x.via.clone());
                 }
             }
+            E::DocumentAdded(d) => self.documents.push(DocumentState {
+                document: d.clone(),
+                added_by: meta.actor.to_string(),
+            }),
             E::ComplaintReceived(c) => self.complaints.push(ComplaintState {
                 reference: c.reference.clone(),
                 received_on: c.on,

@@ -563,6 +563,26 @@ pub(super) fn check_case(
             }
             Some(l) => not_before(x.on, l.on, "the letter was issued"),
         },
+        E::DocumentAdded(x) => {
+            let hex_ok = x.sha256.len() == 64
+                && x.sha256
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+            if !hex_ok {
+                return refuse(
+                    "a document is named by its content's SHA-256: 64 lower-case hexadecimal digits",
+                );
+            }
+            if x.title.trim().is_empty() {
+                return refuse(
+                    "say what the document is (for example \"Speech and language therapy advice\")",
+                );
+            }
+            if c.documents.iter().any(|d| d.document.sha256 == x.sha256) {
+                return refuse("this document is already on the record");
+            }
+            Ok(())
+        }
         E::ComplaintReceived(x) => {
             if x.reference.trim().is_empty() || x.about.trim().is_empty() {
                 return refuse("a complaint needs its reference and what it is about");

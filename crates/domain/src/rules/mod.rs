@@ -183,6 +183,7 @@ pub fn check(
         | E::CessationDecided(_)
         | E::ComplaintReceived(_)
         | E::ComplaintResponded(_)
+        | E::DocumentAdded(_)
         | E::ErasureRequested(_)
         | E::ErasureDecided(_)
         | E::LetterIssued(_)

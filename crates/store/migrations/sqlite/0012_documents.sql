@@ -1,0 +1,8 @@
+-- Documents on children's records, content-addressed: the SHA-256 of the content is its
+-- name, so a file added twice is kept once. What each is, who added it and when, is in
+-- its `case.document_added` event; a document is added with its event in one transaction.
+CREATE TABLE documents (
+    sha256 BLOB PRIMARY KEY,
+    size INTEGER NOT NULL,
+    content BLOB NOT NULL
+) WITHOUT ROWID;

@@ -1,0 +1,30 @@
+//! Documents' content on PostgreSQL, content-addressed, kept with their events.
+
+use super::{PgStore, tx};
+use crate::{Result, prepare};
+use sendscope_domain::NewEvent;
+use sha2::{Digest, Sha256};
+
+impl PgStore {
+    pub(super) fn keep_document(&self, content: &[u8], events: &[NewEvent]) -> Result<Vec<u64>> {
+        let prepared = prepare(events)?;
+        let sha: [u8; 32] = Sha256::digest(content).into();
+        self.write(|t| {
+            t.tx.execute(
+                "INSERT INTO documents (sha256, size, content) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING",
+                &[&&sha[..], &(content.len() as i64), &content],
+            )?;
+            tx::append(t, &prepared, None)
+        })
+    }
+
+    pub(super) fn document_content(&self, sha256: &[u8; 32]) -> Result<Option<Vec<u8>>> {
+        self.with(|c| {
+            Ok(c.query_opt(
+                "SELECT content FROM documents WHERE sha256 = $1",
+                &[&&sha256[..]],
+            )?
+            .map(|r| r.get(0)))
+        })
+    }
+}
