@@ -49,6 +49,25 @@ pub fn add(
     {
         return Err(StepError::Forbidden);
     }
+    let (event, added) = document_event(&p, username, &upload)?;
+    match store.add_document(&upload.bytes, &[event]) {
+        Ok(_) => Ok(DocumentState {
+            document: added,
+            added_by: format!("user:{username}"),
+        }),
+        Err(StoreError::Domain(DomainError::Refused(m))) => Err(StepError::Refused(m)),
+        Err(StoreError::Domain(e)) => Err(StepError::Invalid(e.to_string())),
+        Err(e) => Err(StepError::Internal(e.to_string())),
+    }
+}
+
+/// The event that puts an uploaded file on a record, once the file has passed the checks
+/// (the caller has authorised the upload); with what it says.
+pub(crate) fn document_event(
+    p: &sendscope_domain::Projection,
+    username: &str,
+    upload: &Upload,
+) -> Result<(NewEvent, DocumentAdded), StepError> {
     let title = upload.title.trim().to_string();
     if title.is_empty() {
         return Err(StepError::Invalid(
@@ -61,6 +80,7 @@ pub fn add(
     })?;
     let actor = Actor::parse(&format!("user:{username}"))
         .map_err(|e| StepError::Internal(e.to_string()))?;
+    let today = england_today();
     let added = DocumentAdded {
         sha256: hex::encode(Sha256::digest(&upload.bytes)),
         file_name: safe_file_name(&upload.file_name),
@@ -79,15 +99,7 @@ pub fn add(
         reason: None,
         recorded_at: None,
     };
-    match store.add_document(&upload.bytes, &[event]) {
-        Ok(_) => Ok(DocumentState {
-            document: added,
-            added_by: format!("user:{username}"),
-        }),
-        Err(StoreError::Domain(DomainError::Refused(m))) => Err(StepError::Refused(m)),
-        Err(StoreError::Domain(e)) => Err(StepError::Invalid(e.to_string())),
-        Err(e) => Err(StepError::Internal(e.to_string())),
-    }
+    Ok((event, added))
 }
 
 /// The kinds of document `who` may add to this record (none: they may add none).

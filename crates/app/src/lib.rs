@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod advice;
 pub mod benchmarks;
 pub mod board;
 pub mod caseload;

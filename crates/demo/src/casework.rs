@@ -600,6 +600,8 @@ impl Generator {
                     request,
                     kind,
                     on: on.min(draft_on),
+                    advice: None,
+                    document: None,
                 }),
             ) {
                 return Ok(None);

@@ -135,6 +135,10 @@ pub enum Action {
     /// for a child whose record they may see; a parent or young person, their views and
     /// evidence on their own record.
     AddDocument(crate::documents::DocumentKind),
+    /// Give the advice asked of a service for an assessment: staff who record casework,
+    /// any service's; a health professional, health advice for a child whose record they
+    /// may see.
+    GiveAdvice(crate::sen::AdviceKind),
 }
 
 /// The answer. A denied case is reported to the user as "not found", so nobody can
@@ -293,7 +297,8 @@ fn case_access(
                     .any(|a| a.kind == crate::sen::AdviceKind::Health)
             });
             let health_audit = action == Action::AuditPlan(Some(crate::qa::AuditService::Health));
-            if referred && (view || health_audit || adds(&[D::Advice])) {
+            let health_advice = action == Action::GiveAdvice(crate::sen::AdviceKind::Health);
+            if referred && (view || health_audit || health_advice || adds(&[D::Advice])) {
                 Decision::Allow
             } else {
                 deny

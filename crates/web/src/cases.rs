@@ -439,6 +439,8 @@ fn render_case(v: &CaseView, people: &HashMap<String, String>, recorded: Option<
             (ui::notification_banner("The child's details are changed", html! {}, true))
         } @else if recorded == Some("person") {
             (ui::notification_banner("The parent or carer is recorded", html! {}, true))
+        } @else if recorded == Some("advice") {
+            (ui::notification_banner("The advice is given: it is recorded as received today", html! {}, true))
         } @else if recorded == Some("document") {
             (ui::notification_banner("The document is added to the record", html! {}, true))
         } @else if recorded == Some("merge") {

@@ -26,15 +26,21 @@ pub const UPLOAD_LIMIT: usize = MAX_BYTES + 64 * 1024;
 
 /// A multipart form as read: its text fields and its one file.
 #[derive(Default)]
-struct Parts {
-    csrf: String,
-    title: String,
-    kind: String,
-    file_name: String,
-    bytes: Vec<u8>,
+pub(crate) struct Parts {
+    fields: std::collections::HashMap<String, String>,
+    pub(crate) file_name: String,
+    pub(crate) bytes: Vec<u8>,
 }
 
-async fn parts(mut m: Multipart) -> Result<Parts, String> {
+impl Parts {
+    /// A text field's value, trimmed (empty if absent).
+    pub(crate) fn field(&self, name: &str) -> &str {
+        self.fields.get(name).map(|v| v.trim()).unwrap_or("")
+    }
+}
+
+/// Reads a multipart form: the field `file` as the file, the rest as text.
+pub(crate) async fn parts(mut m: Multipart) -> Result<Parts, String> {
     let mut out = Parts::default();
     while let Some(field) = m
         .next_field()
@@ -59,12 +65,7 @@ async fn parts(mut m: Multipart) -> Result<Parts, String> {
                 .text()
                 .await
                 .map_err(|e| format!("the form could not be read ({e})"))?;
-            match name.as_str() {
-                "csrf" => out.csrf = text,
-                "title" => out.title = text,
-                "kind" => out.kind = text,
-                _ => {}
-            }
+            out.fields.insert(name, text);
         }
     }
     Ok(out)
@@ -154,7 +155,7 @@ pub async fn upload(
             Ok(f) => f,
             Err(m) => return Error::invalid(crate::ui::sentence(&m)).into_response(),
         };
-        if form.csrf != who.session.csrf {
+        if form.field("csrf") != who.session.csrf {
             return crate::form_expired();
         }
         let Some(p) = open(store, &who.principal, &id) else {
@@ -170,15 +171,16 @@ pub async fn upload(
                         &id,
                         &who,
                         &kinds,
-                        &form.title,
-                        &form.kind,
+                        form.field("title"),
+                        form.field("kind"),
                         Some((field, message)),
                     ),
                 )),
             )
                 .into_response()
         };
-        let Some(kind) = DocumentKind::from_slug(&form.kind).filter(|k| kinds.contains(k)) else {
+        let Some(kind) = DocumentKind::from_slug(form.field("kind")).filter(|k| kinds.contains(k))
+        else {
             return again("kind", "Select what kind of document it is");
         };
         if form.bytes.is_empty() {
@@ -186,9 +188,9 @@ pub async fn upload(
         }
         let upload = Upload {
             file_name: form.file_name.clone(),
-            title: form.title.clone(),
+            title: form.field("title").to_string(),
             kind,
-            bytes: form.bytes,
+            bytes: form.bytes.clone(),
         };
         match add(
             store,
@@ -306,7 +308,7 @@ pub async fn api_add(
     with_caller(&app, visitor, move |store, c: Caller| {
         let form = form.map_err(|m| Error::invalid(crate::ui::sentence(&m)))?;
         let case = CaseId::parse(&id).map_err(|_| Error::not_found(NOT_FOUND))?;
-        let kind = DocumentKind::from_slug(&form.kind).ok_or_else(|| {
+        let kind = DocumentKind::from_slug(form.field("kind")).ok_or_else(|| {
             Error::invalid(format!(
                 "kind must be one of: {}",
                 DocumentKind::ALL.map(|k| k.slug()).join(", ")
@@ -318,8 +320,8 @@ pub async fn api_add(
             ));
         }
         let upload = Upload {
-            file_name: form.file_name,
-            title: form.title,
+            file_name: form.file_name.clone(),
+            title: form.field("title").to_string(),
             kind,
             bytes: form.bytes,
         };

@@ -6,6 +6,7 @@
 pub mod access_log;
 pub mod account;
 pub mod admin;
+pub mod advice;
 pub mod anchor;
 pub mod api;
 pub mod auth;
@@ -251,6 +252,15 @@ pub fn router_with(store: Arc<dyn Store>, options: Options) -> Router {
         .route("/cases/{id}", get(cases::show))
         .route("/cases/{id}/steps", get(steps::menu))
         .route("/cases/{id}/plan", get(plan::page))
+        .route("/advice", get(advice::list))
+        .route(
+            "/cases/{id}/advice/{request}/{service}",
+            get(advice::form)
+                .post(advice::give)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    documents::UPLOAD_LIMIT,
+                )),
+        )
         .route("/cases/{id}/documents/new", get(documents::new))
         .route(
             "/cases/{id}/documents",
@@ -322,6 +332,13 @@ pub fn router_with(store: Arc<dyn Store>, options: Options) -> Router {
         .route("/api/v1/cases/{id}", get(api::case))
         .route("/api/v1/cases/{id}/deadlines", get(api::deadlines))
         .route("/api/v1/cases/{id}/plan", get(api::plan_json))
+        .route("/api/v1/advice-requests", get(advice::api_list))
+        .route(
+            "/api/v1/cases/{id}/advice",
+            axum::routing::post(advice::api_give).layer(axum::extract::DefaultBodyLimit::max(
+                documents::UPLOAD_LIMIT,
+            )),
+        )
         .route(
             "/api/v1/cases/{id}/documents",
             axum::routing::post(documents::api_add).layer(axum::extract::DefaultBodyLimit::max(
@@ -577,6 +594,17 @@ fn signed_in_home(who: &auth::SignedIn, headline: Headline) -> Response {
         }
         if may(Action::View, Resource::FindingCases { area: p.area }) {
             l.push(("/sen2", "SEN2 return: what to put right before it is sent"));
+        }
+        if matches!(
+            p.role,
+            sendscope_domain::access::Role::HealthProfessional
+                | sendscope_domain::access::Role::Caseworker
+                | sendscope_domain::access::Role::TeamManager
+        ) {
+            l.push((
+                "/advice",
+                "Advice asked for assessments: due, on time and late",
+            ));
         }
         l
     } else {

@@ -235,6 +235,21 @@ fn document() -> Value {
                 "parameters": [path_id("Case reference"), { "name": "version", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1 }, "description": "Which version (default: the latest)" }],
                 "responses": with(json!({ "200": { "description": "The plan as PDF", "content": { "application/pdf": { "schema": { "type": "string", "format": "binary" } } } } }), &["400", "401", "404"])
             }},
+            "/api/v1/advice-requests": { "get": {
+                "operationId": "listAdviceRequests", "summary": "Advice asked of your service for assessments: open first, soonest due, then given; each child listed is a logged view",
+                "responses": with(json!({ "200": ok("AdviceRequests", "What is asked of you") }), &["401"])
+            }},
+            "/api/v1/cases/{id}/advice": { "post": {
+                "operationId": "giveAdvice", "summary": "Give the advice asked of your service: words, a report, or both; recorded as received today (the clock stops)",
+                "parameters": [path_id("Case reference")],
+                "requestBody": { "required": true, "content": { "multipart/form-data": { "schema": {
+                    "type": "object", "required": ["request", "service"],
+                    "properties": { "request": { "type": "integer" },
+                        "service": { "type": "string", "enum": ["education", "educational_psychology", "health", "social_care"] },
+                        "advice": { "type": "string", "description": "The advice in your words" },
+                        "file": { "type": "string", "format": "binary", "description": "Your report: PDF, .docx, PNG or JPEG up to 20 MB" } } } } } },
+                "responses": with(json!({ "201": { "description": "Given", "content": { "application/json": { "schema": { "type": "object" } } } } }), &["400", "401", "403", "404", "422"])
+            }},
             "/api/v1/cases/{id}/documents": { "post": {
                 "operationId": "addDocument", "summary": "Put a document on a child's record: a PDF, Word document (.docx), PNG or JPEG up to 20 MB",
                 "description": "The file's content decides its type: a name that says another type, or content of a type not accepted, is refused and nothing is kept. \
@@ -443,6 +458,16 @@ fn document() -> Value {
                             "properties": { "kind": { "type": "string" }, "evidence": { "type": "string" }, "recorded_by": { "type": "string" },
                                 "recorded_on": { "type": ["string", "null"], "format": "date" } } } }
                     }
+                },
+                "AdviceRequests": {
+                    "type": "object", "required": ["advice_requests"],
+                    "properties": { "advice_requests": { "type": "array", "items": {
+                        "type": "object", "required": ["case", "child", "request", "service", "requested_on", "due", "received_on", "state", "days"],
+                        "properties": { "case": { "type": "string" }, "child": { "type": "string" }, "request": { "type": "integer" },
+                            "service": { "type": "string" }, "requested_on": date, "due": date,
+                            "received_on": { "type": ["string", "null"], "format": "date" },
+                            "state": { "type": "string", "enum": ["due", "overdue", "on_time", "late"] },
+                            "days": { "type": "integer", "description": "Days left (due) or days late (overdue, late)" } } } } }
                 },
                 "Document": {
                     "type": "object", "required": ["sha256", "title", "file_name", "media_type", "kind", "size", "on", "added_by"],

@@ -27,8 +27,10 @@ fn every_documented_operation_has_responses_and_every_route_is_documented() {
         documented,
         [
             "/api/v1/accounts",
+            "/api/v1/advice-requests",
             "/api/v1/cases",
             "/api/v1/cases/{id}",
+            "/api/v1/cases/{id}/advice",
             "/api/v1/cases/{id}/deadlines",
             "/api/v1/cases/{id}/documents",
             "/api/v1/cases/{id}/documents/{sha256}",

@@ -254,6 +254,12 @@ pub struct AdviceStep {
     pub request: RequestId,
     pub kind: AdviceKind,
     pub on: NaiveDate,
+    /// The advice in the service's own words, where it was given in sendscope.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advice: Option<String>,
+    /// The SHA-256 of the report given with it (a document on the record).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document: Option<String>,
 }
 
 /// The exceptions the Regulations allow to the 6- and 20-week limits (Reg 5(4), 10(4), 13(3)).

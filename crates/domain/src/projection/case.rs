@@ -13,6 +13,12 @@ pub struct AdviceState {
     pub requested_on: NaiveDate,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub received_on: Option<NaiveDate>,
+    /// The advice in the service's words, where it was given in sendscope.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advice: Option<String>,
+    /// The SHA-256 of the report given with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -252,6 +252,8 @@ impl CaseState {
                             kind: *kind,
                             requested_on: a.on,
                             received_on: None,
+                            advice: None,
+                            document: None,
                         });
                     }
                 }
@@ -265,6 +267,8 @@ impl CaseState {
                         .find(|x| x.kind == a.kind && x.received_on.is_none())
                 {
                     adv.received_on = Some(a.on);
+                    adv.advice = a.advice.clone();
+                    adv.document = a.document.clone();
                 }
             }
             E::ExceptionRecorded(x) => {

@@ -1,0 +1,235 @@
+//! Advice asked of the services: the health professional's list with due dates, giving
+//! health advice with a report (the clock stops), and each role's reach.
+
+#[macro_use]
+mod support;
+use axum::body::Body;
+use axum::http::{Request, header};
+use serde_json::{Value, json};
+use support::*;
+
+fn day(n: u64) -> String {
+    (sendscope_domain::calendar::england_today() - chrono::Days::new(n)).to_string()
+}
+
+fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
+    let boundary = "sendscope-advice-boundary";
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    if let Some((name, bytes)) = file {
+        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\r\n").as_bytes());
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+fn post(
+    site: &Site,
+    path: &str,
+    cookie: &str,
+    token: &str,
+    fields: &[(&str, &str)],
+    file: Option<(&str, &[u8])>,
+) -> (u16, String) {
+    let (kind, body) = multipart(fields, file);
+    let mut r = Request::post(path).header(header::CONTENT_TYPE, kind);
+    if !cookie.is_empty() {
+        r = r.header(header::COOKIE, cookie);
+    }
+    if !token.is_empty() {
+        r = r.header(header::AUTHORIZATION, format!("Bearer {token}"));
+    }
+    let (status, _, _, body) = site.send(r.body(Body::from(body)).expect("request"));
+    (status, body)
+}
+
+both!(health_sees_what_is_asked_and_gives_advice);
+fn health_sees_what_is_asked_and_gives_advice(db: Db) {
+    let site = Site::demo(db, 40);
+    let worker = site.token("caseworker");
+    let (status, made) = site.api_post(
+        "/api/v1/cases",
+        &worker,
+        &json!({
+            "child": { "given_names": "Ada", "family_name": "Advice-Asked", "birth_date": "2019-05-04", "sex": "female", "ethnicity": "WBRI" },
+            "parents": [{ "name": "Eve Advice-Asked", "relationship": "mother" }],
+            "requested_by": "parent", "received_on": day(60),
+        })
+        .to_string(),
+    );
+    assert_eq!(status, 201, "{made}");
+    let case = serde_json::from_str::<Value>(&made).expect("json")["case"]
+        .as_str()
+        .expect("case")
+        .to_string();
+    for (t, payload) in [
+        (
+            "case.assessment_decided",
+            json!({ "request": 1, "decision": "assess", "on": day(30), "reasons": null }),
+        ),
+        (
+            "case.advice_requested",
+            json!({ "request": 1, "kinds": ["health", "education"], "on": day(20) }),
+        ),
+    ] {
+        let (status, body) = site.api_post(
+            &format!("/api/v1/cases/{case}/steps"),
+            &worker,
+            &json!({ "type": t, "payload": payload }).to_string(),
+        );
+        assert_eq!(status, 201, "{t}: {body}");
+    }
+
+    // Health's list: the health advice, due six weeks from the request; not education's.
+    let health = site.sign_in("health");
+    let (status, _, page) = site.http("GET", "/advice", &health, "");
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Ada Advice-Asked") && page.contains("22 days left"),
+        "{page}"
+    );
+    let token = site.token("health");
+    let (status, _, body) = site.api_get("/api/v1/advice-requests", &token);
+    assert_eq!(status, 200, "{body}");
+    let list: Value = serde_json::from_str(&body).expect("json");
+    assert_schema("AdviceRequests", &list);
+    let mine: Vec<&Value> = list["advice_requests"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter(|x| x["case"] == case.as_str())
+        .collect();
+    assert_eq!(
+        mine.len(),
+        1,
+        "health is shown the health advice only: {mine:?}"
+    );
+    assert_eq!(
+        (mine[0]["service"].as_str(), mine[0]["state"].as_str()),
+        (Some("health"), Some("due"))
+    );
+
+    // Not education's advice, and nothing from a parent.
+    assert_eq!(
+        site.http(
+            "GET",
+            &format!("/cases/{case}/advice/1/education"),
+            &health,
+            ""
+        )
+        .0,
+        404
+    );
+    let (status, _) = post(
+        &site,
+        &format!("/api/v1/cases/{case}/advice"),
+        "",
+        &token,
+        &[("request", "1"), ("service", "education"), ("advice", "x")],
+        None,
+    );
+    assert_eq!(status, 403);
+    assert_eq!(
+        site.http("GET", "/advice", &site.sign_in("parent"), "").0,
+        403
+    );
+
+    // Given on the form, with a report: the clock stops, the report is on the record.
+    let (status, _, form) = site.http(
+        "GET",
+        &format!("/cases/{case}/advice/1/health"),
+        &health,
+        "",
+    );
+    assert_eq!(status, 200);
+    let csrf = csrf_of(&form);
+    let path = format!("/cases/{case}/advice/1/health");
+    let (status, body) = post(
+        &site,
+        &path,
+        &health,
+        "",
+        &[("csrf", &csrf), ("advice", "")],
+        None,
+    );
+    assert_eq!(status, 422);
+    assert!(
+        body.contains("Write the advice"),
+        "nothing given is refused"
+    );
+    let report = b"%PDF-1.4 community paediatrics report";
+    let (status, body) = post(
+        &site,
+        &path,
+        &health,
+        "",
+        &[
+            ("csrf", &csrf),
+            (
+                "advice",
+                "Ada has glue ear; she needs a quiet room for listening work.",
+            ),
+        ],
+        Some(("report.pdf", report)),
+    );
+    assert_eq!(status, 303, "{body}");
+    let id = sendscope_domain::ids::CaseId::parse(&case).expect("id");
+    let p = site
+        .store
+        .projection(sendscope_domain::StreamRef::case(id))
+        .expect("read")
+        .expect("case");
+    let c = p.case().expect("case");
+    let health_advice = c.requests[0]
+        .advice
+        .iter()
+        .find(|a| a.kind == sendscope_domain::sen::AdviceKind::Health)
+        .expect("asked");
+    assert_eq!(
+        health_advice.received_on,
+        Some(sendscope_domain::calendar::england_today())
+    );
+    assert!(
+        health_advice
+            .advice
+            .as_deref()
+            .is_some_and(|a| a.contains("glue ear"))
+    );
+    assert_eq!(
+        health_advice.document.as_deref(),
+        c.documents.first().map(|d| d.document.sha256.as_str())
+    );
+    let (_, _, body) = site.api_get("/api/v1/advice-requests", &token);
+    assert!(body.contains("\"state\":\"on_time\""), "{body}");
+    // Given twice is refused: nothing more is awaited.
+    let (status, _) = post(
+        &site,
+        &format!("/api/v1/cases/{case}/advice"),
+        "",
+        &token,
+        &[("request", "1"), ("service", "health"), ("advice", "again")],
+        None,
+    );
+    assert_eq!(status, 422);
+    // The caseworker sees both services' advice, education's still awaited.
+    let (_, _, body) = site.api_get("/api/v1/advice-requests", &worker);
+    let all: Value = serde_json::from_str(&body).expect("json");
+    let education = all["advice_requests"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|x| x["case"] == case.as_str() && x["service"] == "education")
+        .cloned();
+    assert_eq!(
+        education.map(|x| x["state"].clone()),
+        Some(json!("due")),
+        "{body}"
+    );
+}
