@@ -3,51 +3,11 @@
 
 #[macro_use]
 mod support;
-use axum::body::Body;
-use axum::http::{Request, header};
 use serde_json::{Value, json};
 use support::*;
 
 fn day(n: u64) -> String {
     (sendscope_domain::calendar::england_today() - chrono::Days::new(n)).to_string()
-}
-
-fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
-    let boundary = "sendscope-advice-boundary";
-    let mut body = Vec::new();
-    for (k, v) in fields {
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
-                .as_bytes(),
-        );
-    }
-    if let Some((name, bytes)) = file {
-        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\r\n").as_bytes());
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
-
-fn post(
-    site: &Site,
-    path: &str,
-    cookie: &str,
-    token: &str,
-    fields: &[(&str, &str)],
-    file: Option<(&str, &[u8])>,
-) -> (u16, String) {
-    let (kind, body) = multipart(fields, file);
-    let mut r = Request::post(path).header(header::CONTENT_TYPE, kind);
-    if !cookie.is_empty() {
-        r = r.header(header::COOKIE, cookie);
-    }
-    if !token.is_empty() {
-        r = r.header(header::AUTHORIZATION, format!("Bearer {token}"));
-    }
-    let (status, _, _, body) = site.send(r.body(Body::from(body)).expect("request"));
-    (status, body)
 }
 
 both!(health_sees_what_is_asked_and_gives_advice);
@@ -127,8 +87,7 @@ fn health_sees_what_is_asked_and_gives_advice(db: Db) {
         .0,
         404
     );
-    let (status, _) = post(
-        &site,
+    let (status, _) = site.post_multipart(
         &format!("/api/v1/cases/{case}/advice"),
         "",
         &token,
@@ -151,22 +110,15 @@ fn health_sees_what_is_asked_and_gives_advice(db: Db) {
     assert_eq!(status, 200);
     let csrf = csrf_of(&form);
     let path = format!("/cases/{case}/advice/1/health");
-    let (status, body) = post(
-        &site,
-        &path,
-        &health,
-        "",
-        &[("csrf", &csrf), ("advice", "")],
-        None,
-    );
+    let (status, body) =
+        site.post_multipart(&path, &health, "", &[("csrf", &csrf), ("advice", "")], None);
     assert_eq!(status, 422);
     assert!(
         body.contains("Write the advice"),
         "nothing given is refused"
     );
     let report = b"%PDF-1.4 community paediatrics report";
-    let (status, body) = post(
-        &site,
+    let (status, body) = site.post_multipart(
         &path,
         &health,
         "",
@@ -209,8 +161,7 @@ fn health_sees_what_is_asked_and_gives_advice(db: Db) {
     let (_, _, body) = site.api_get("/api/v1/advice-requests", &token);
     assert!(body.contains("\"state\":\"on_time\""), "{body}");
     // Given twice is refused: nothing more is awaited.
-    let (status, _) = post(
-        &site,
+    let (status, _) = site.post_multipart(
         &format!("/api/v1/cases/{case}/advice"),
         "",
         &token,

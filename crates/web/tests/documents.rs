@@ -4,54 +4,11 @@
 
 #[macro_use]
 mod support;
-use axum::body::Body;
-use axum::http::{Request, header};
 use serde_json::Value;
 use support::*;
 
 const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n";
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
-
-/// A multipart body: text fields, then the file; (content type, body).
-fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
-    let boundary = "sendscope-test-boundary-7c1e";
-    let mut body = Vec::new();
-    for (k, v) in fields {
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
-                .as_bytes(),
-        );
-    }
-    if let Some((name, bytes)) = file {
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
-
-fn post(
-    site: &Site,
-    path: &str,
-    cookie: &str,
-    token: &str,
-    fields: &[(&str, &str)],
-    file: Option<(&str, &[u8])>,
-) -> (u16, String) {
-    let (kind, body) = multipart(fields, file);
-    let mut r = Request::post(path).header(header::CONTENT_TYPE, kind);
-    if !cookie.is_empty() {
-        r = r.header(header::COOKIE, cookie);
-    }
-    if !token.is_empty() {
-        r = r.header(header::AUTHORIZATION, format!("Bearer {token}"));
-    }
-    let (status, _, _, body) = site.send(r.body(Body::from(body)).expect("request"));
-    (status, body)
-}
 
 fn documents_on(site: &Site, case: &str) -> usize {
     let id = sendscope_domain::ids::CaseId::parse(case).expect("id");
@@ -92,7 +49,7 @@ fn documents_are_added_checked_and_downloaded(db: Db) {
         ("advice.exe", b"MZ\x90\0", "not a PDF"),
         ("advice.pdf", &big[..], "largest accepted is 20 MB"),
     ] {
-        let (status, body) = post(&site, &path, &session, "", &f, Some((name, bytes)));
+        let (status, body) = site.post_multipart(&path, &session, "", &f, Some((name, bytes)));
         assert_eq!(status, 422, "{name}: {}", &body[..body.len().min(300)]);
         assert!(body.contains(says), "{name}: says {says:?}");
         assert!(
@@ -101,8 +58,7 @@ fn documents_are_added_checked_and_downloaded(db: Db) {
         );
     }
     assert_eq!(documents_on(&site, &case), 0, "nothing refused was kept");
-    let (status, _) = post(
-        &site,
+    let (status, _) = site.post_multipart(
         &path,
         &session,
         "",
@@ -112,7 +68,7 @@ fn documents_are_added_checked_and_downloaded(db: Db) {
     assert_ne!(status, 303, "a form without its CSRF token is refused");
 
     // Added: listed on the record, downloaded as an attachment only.
-    let (status, _) = post(&site, &path, &session, "", &f, Some(("EP advice.pdf", PDF)));
+    let (status, _) = site.post_multipart(&path, &session, "", &f, Some(("EP advice.pdf", PDF)));
     assert_eq!(status, 303);
     let (_, _, page) = site.http("GET", &format!("/cases/{case}"), &session, "");
     assert!(page.contains("Educational psychology advice") && page.contains("Documents"));
@@ -136,7 +92,7 @@ fn documents_are_added_checked_and_downloaded(db: Db) {
     assert!(header("content-security-policy").contains("sandbox"));
     assert_eq!(header("content-type"), "application/pdf");
     // The same file again is refused: it is on the record already.
-    let (status, body) = post(&site, &path, &session, "", &f, Some(("copy.pdf", PDF)));
+    let (status, body) = site.post_multipart(&path, &session, "", &f, Some(("copy.pdf", PDF)));
     assert_eq!(status, 422, "{body}");
     // Another record's document cannot be fetched through this record's address.
     assert_eq!(
@@ -185,8 +141,7 @@ fn each_role_adds_and_reads_only_what_it_may(db: Db) {
         let mut pdf = PDF.to_vec();
         pdf.extend_from_slice(format!("% {n}\n").as_bytes());
         let own = pr.own(user);
-        let (status, body) = post(
-            &site,
+        let (status, body) = site.post_multipart(
             &format!("/api/v1/cases/{own}/documents"),
             "",
             &token,
@@ -221,8 +176,7 @@ fn each_role_adds_and_reads_only_what_it_may(db: Db) {
             );
         }
         if *user != "caseworker" && *user != "manager" {
-            let (status, body) = post(
-                &site,
+            let (status, body) = site.post_multipart(
                 &format!("/api/v1/cases/{}/documents", pr.other),
                 "",
                 &token,

@@ -129,6 +129,48 @@ impl Site {
         (status, headers, body)
     }
 
+    /// POST a multipart form (text fields, then the file as `file`) with a session cookie
+    /// or a bearer token: (status, body).
+    pub fn post_multipart(
+        &self,
+        path: &str,
+        cookie: &str,
+        token: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, &[u8])>,
+    ) -> (u16, String) {
+        let boundary = "sendscope-test-boundary-7c1e";
+        let mut body = Vec::new();
+        for (k, v) in fields {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        if let Some((name, bytes)) = file {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let mut r = Request::post(path).header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        );
+        if !cookie.is_empty() {
+            r = r.header(header::COOKIE, cookie);
+        }
+        if !token.is_empty() {
+            r = r.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let (status, _, _, body) = self.send(r.body(Body::from(body)).expect("request"));
+        (status, body)
+    }
+
     /// A page: (status, Set-Cookie values, body); `form` is posted when `method` is POST.
     pub fn http(
         &self,
