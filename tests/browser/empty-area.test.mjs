@@ -116,6 +116,13 @@ async function area(javaScriptEnabled) {
     await submit('form[action="/admin/accounts"] button');
     assert.match(await page.content(), /The account is created/);
   }
+  // A health professional's account: no link of its own; they see the children whose
+  // records have health advice asked for.
+  await page.fill('#username', 'hpro');
+  await page.selectOption('#role', 'health_professional');
+  await page.fill('#password', PASSWORD);
+  await submit('form[action="/admin/accounts"] button');
+  assert.match(await page.content(), /The account is created/);
   await check('admin-accounts');
   await signOut();
 
@@ -150,10 +157,39 @@ async function area(javaScriptEnabled) {
     assert.match(await page.content(), /Recorded:/, `${slug} recorded`);
   };
   await step('assessment-decided', async () => { await page.check('#decision'); await date('on', daysAgo(80)); });
-  await step('advice-requested', async () => { await page.check('#kinds'); await page.check('#kinds-2'); await date('on', daysAgo(79)); });
+  await step('advice-requested', async () => {
+    await page.check('#kinds'); await page.check('#kinds-1'); await page.check('#kinds-2'); await date('on', daysAgo(79));
+  });
   await step('advice-received', async () => { await page.check('#kind'); await date('on', daysAgo(60)); });
   await step('advice-received', async () => { await page.check('#kind-2'); await date('on', daysAgo(1)); });
-  await step('draft-plan-served', async () => { await date('on', daysAgo(40)); await page.fill('#sections-a', 'Chidi loves trains.'); });
+  await signOut();
+
+  // The health professional: what is asked of health, and their advice with a report.
+  await signIn('hpro');
+  await page.goto(`${base}/advice`);
+  assert.match(await page.content(), /Chidi Okafor/);
+  assert.match(await page.content(), /Overdue by/);
+  await check('health-advice-list');
+  await Promise.all([page.waitForNavigation(), page.click('a:has-text("Give advice")')]);
+  await check('health-advice-form');
+  await page.fill('#advice', 'Chidi has glue ear: he needs a quiet room for listening work.');
+  await page.setInputFiles('#file', { name: 'paediatric-report.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n% community paediatrics report\n%%EOF\n') });
+  await submit();
+  assert.match(await page.content(), /The advice is given/);
+  assert.match(await page.content(), /Health advice: report/);
+  await check('health-advice-given');
+  await signOut();
+  await signIn('zali');
+
+  await step('draft-plan-served', async () => {
+    await date('on', daysAgo(40));
+    await page.fill('#sections-a', 'Chidi loves trains.');
+    await page.fill('#outcome-0-outcome', 'Chidi talks with friends in play');
+    await page.fill('#outcome-0-steps', 'Uses two-word phrases by spring');
+    await page.fill('#provision-0-what', 'Speech and language therapy, one to one');
+    await page.fill('#provision-0-how_often', '2 sessions of 30 minutes a week');
+    await page.fill('#provision-0-by_whom', 'NHS speech and language therapist');
+  });
   await step('final-plan-issued', async () => {
     await date('on', daysAgo(20));
     await page.selectOption('#needs', 'SLCN');
@@ -161,6 +197,23 @@ async function area(javaScriptEnabled) {
     await page.fill('#sections-a', 'Chidi loves trains.');
   });
   await check('case-plan');
+  // The plan as a document: the final plan carried the draft's provision.
+  await page.goto(`${caseUrl}/plan`);
+  assert.match(await page.content(), /Section F: Special educational provision/);
+  assert.match(await page.content(), /2 sessions of 30 minutes a week/);
+  assert.match(await page.content(), /What changed from version 1/);
+  assert.match(await page.content(), /Health advice, received/, 'section K lists the advice as appendices');
+  await check('plan');
+  // A document on the record.
+  await page.goto(`${caseUrl}/documents/new`);
+  await check('document-form');
+  await page.setInputFiles('#file', { name: 'review-notes.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n% review notes\n%%EOF\n') });
+  await page.fill('#title', 'Notes from the planning meeting');
+  await page.check('#kind-1');
+  await submit();
+  assert.match(await page.content(), /The document is added/);
+  assert.match(await page.content(), /Notes from the planning meeting/);
+  await check('case-document');
 
   // A wrong date corrected, with a reason.
   await Promise.all([page.waitForNavigation(),
@@ -204,6 +257,15 @@ async function area(javaScriptEnabled) {
   assert.match(seen, /review/i, 'the next deadline: the plan\'s first review');
   assert.doesNotMatch(seen, /\/correct"/, 'a family cannot correct the record');
   await check('mother-case');
+  // She reads the plan, and downloads it as a PDF.
+  await Promise.all([page.waitForNavigation(), page.click('a:has-text("Read the plan")')]);
+  assert.match(await page.content(), /2 sessions of 30 minutes a week/);
+  await check('mother-plan');
+  const pdf = await page.request.get(`${base}/cases/${caseId}/plan.pdf`);
+  assert.equal(pdf.status(), 200);
+  assert.equal(pdf.headers()['content-type'], 'application/pdf');
+  assert.match(pdf.headers()['content-disposition'], /^attachment/);
+  assert.equal((await pdf.body()).subarray(0, 5).toString(), '%PDF-');
   await context.close();
 }
 

@@ -482,7 +482,7 @@ fn document() -> Value {
                         "added_by": { "type": "string" } }
                 },
                 "PlanDocument": {
-                    "type": "object", "required": ["case", "child", "versions", "shown", "named", "changes"],
+                    "type": "object", "required": ["case", "child", "versions", "shown", "named", "changes", "appendices"],
                     "properties": {
                         "case": { "type": "string" }, "child": { "type": "string", "description": "The child's name" },
                         "versions": { "type": "array", "description": "Every version, oldest first", "items": {
@@ -498,6 +498,7 @@ fn document() -> Value {
                                 "personal_budget": { "type": ["boolean", "null"] } } } },
                         "shown": { "type": "integer", "description": "The version shown" },
                         "named": { "type": "array", "items": { "type": "string" }, "description": "Section I of the version shown, by name" },
+                        "appendices": { "type": "array", "items": { "type": "string" }, "description": "Section K: the advice received and the advice and reports on the record" },
                         "changes": { "type": "array", "description": "What changed from the version before the one shown, section by section", "items": {
                             "type": "object", "required": ["key", "heading", "removed", "added"],
                             "properties": { "key": { "type": "string" }, "heading": { "type": "string" },

@@ -37,6 +37,9 @@ pub struct PlanDocument {
     pub named: Vec<String>,
     /// What changed from the version before the one shown (empty for the first).
     pub changes: Vec<SectionChange>,
+    /// Section K's appendices: the advice and reports gathered for the assessment, as on
+    /// the record now.
+    pub appendices: Vec<String>,
     /// Who recorded each version, by name.
     #[serde(skip)]
     people: HashMap<String, String>,
@@ -113,7 +116,9 @@ pub(crate) fn read(
         store,
         versions.iter().map(|v| v.recorded_by.as_str()),
     );
+    let appendices = p.case().map(appendices_of).unwrap_or_default();
     Ok(Some(PlanDocument {
+        appendices,
         case: p.stream.id.to_string(),
         child: p
             .case()
@@ -126,6 +131,33 @@ pub(crate) fn read(
         changes,
         people,
     }))
+}
+
+/// The advice received for the assessments and the advice and reports on the record:
+/// what section K lists as appendices.
+fn appendices_of(c: &sendscope_domain::projection::CaseState) -> Vec<String> {
+    let mut out: Vec<String> = c
+        .requests
+        .iter()
+        .flat_map(|r| &r.advice)
+        .filter_map(|a| {
+            a.received_on
+                .map(|on| format!("{} advice, received {}", a.kind.service(), long_date(on)))
+        })
+        .collect();
+    out.extend(
+        c.documents
+            .iter()
+            .filter(|d| d.document.kind == sendscope_domain::documents::DocumentKind::Advice)
+            .map(|d| {
+                format!(
+                    "{} (document added {})",
+                    d.document.title,
+                    long_date(d.document.on)
+                )
+            }),
+    );
+    out
 }
 
 pub(crate) fn version_param(params: &HashMap<String, String>) -> Result<Option<usize>, ()> {
@@ -175,8 +207,13 @@ fn lines_table(
 
 fn section_body(d: &PlanDocument, v: &PlanVersion, key: &str) -> Markup {
     let s = &v.sections;
-    let nothing_named = key != "i" || d.named.is_empty();
-    let empty = section_lines(s, key).is_empty() && nothing_named;
+    let shown_beside = match key {
+        "b" => !v.needs.is_empty(),
+        "i" => !d.named.is_empty(),
+        "k" => !d.appendices.is_empty(),
+        _ => false,
+    };
+    let empty = section_lines(s, key).is_empty() && !shown_beside;
     html! {
         (paragraphs(s.text(key)))
         @if key == "b" && !v.needs.is_empty() {
@@ -198,6 +235,10 @@ fn section_body(d: &PlanDocument, v: &PlanVersion, key: &str) -> Markup {
             } @else {
                 ul.govuk-list.govuk-list--bullet { @for n in &d.named { li { (n) } } }
             }
+        }
+        @if key == "k" && !d.appendices.is_empty() {
+            p.govuk-body { "The advice and information gathered, as appendices:" }
+            ul.govuk-list.govuk-list--bullet { @for a in &d.appendices { li { (a) } } }
         }
         @if key == "j" {
             @if let Some(b) = v.personal_budget {
@@ -375,6 +416,12 @@ pub fn pdf_blocks(d: &PlanDocument) -> Vec<Block> {
         }
         if *key == "i" && !d.named.is_empty() {
             b.push(Block::Bullets(d.named.clone()));
+        }
+        if *key == "k" && !d.appendices.is_empty() {
+            b.push(Block::Paragraph(
+                "The advice and information gathered, as appendices:".into(),
+            ));
+            b.push(Block::Bullets(d.appendices.clone()));
         }
         if *key == "j"
             && let Some(pb) = v.personal_budget
