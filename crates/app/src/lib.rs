@@ -13,6 +13,7 @@ pub mod compliance;
 pub mod corrections;
 pub mod demo;
 pub mod documents;
+pub mod family;
 pub mod figures;
 pub mod filter_options;
 pub mod intake;

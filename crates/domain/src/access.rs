@@ -139,6 +139,9 @@ pub enum Action {
     /// any service's; a health professional, health advice for a child whose record they
     /// may see.
     GiveAdvice(crate::sen::AdviceKind),
+    /// Give the family's response to a draft plan (their views, and the setting they ask
+    /// for): a parent with parental responsibility, the young person, or staff for them.
+    RespondToDraft,
 }
 
 /// The answer. A denied case is reported to the user as "not found", so nobody can
@@ -331,11 +334,8 @@ fn case_access(
                 .court_restriction
                 .as_ref()
                 .is_some_and(|r| r.restricted_persons.contains(&person));
-            if holds_pr
-                && !restricted
-                && (view || adds(&[D::Views, D::Evidence]))
-                && !placement_only
-            {
+            let family_act = adds(&[D::Views, D::Evidence]) || action == Action::RespondToDraft;
+            if holds_pr && !restricted && (view || family_act) && !placement_only {
                 Decision::Allow
             } else {
                 deny
@@ -347,7 +347,8 @@ fn case_access(
                 .child
                 .as_ref()
                 .is_some_and(|ch| over_compulsory_school_age(ch.birth_date, today));
-            if own && of_age && (view || adds(&[D::Views, D::Evidence])) && !placement_only {
+            let family_act = adds(&[D::Views, D::Evidence]) || action == Action::RespondToDraft;
+            if own && of_age && (view || family_act) && !placement_only {
                 Decision::Allow
             } else {
                 deny

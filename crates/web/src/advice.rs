@@ -7,7 +7,7 @@
 
 use crate::api::{Caller, step_problem, with_caller};
 use crate::auth::{SignedIn, Visitor};
-use crate::documents::parts;
+use crate::multipart::parts;
 use crate::shell::{not_found, with_user};
 use crate::{AppState, Error, ui};
 use axum::extract::{Multipart, Path, State};

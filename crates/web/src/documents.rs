@@ -7,6 +7,7 @@
 
 use crate::api::{Caller, step_problem, with_caller};
 use crate::auth::{SignedIn, Visitor};
+use crate::multipart::parts;
 use crate::shell::{not_found, with_user};
 use crate::{AppState, Error, ui};
 use axum::extract::{Multipart, Path, State};
@@ -23,53 +24,6 @@ use sendscope_store::Store;
 
 /// The largest request a document upload may be: the file and its few fields.
 pub const UPLOAD_LIMIT: usize = MAX_BYTES + 64 * 1024;
-
-/// A multipart form as read: its text fields and its one file.
-#[derive(Default)]
-pub(crate) struct Parts {
-    fields: std::collections::HashMap<String, String>,
-    pub(crate) file_name: String,
-    pub(crate) bytes: Vec<u8>,
-}
-
-impl Parts {
-    /// A text field's value, trimmed (empty if absent).
-    pub(crate) fn field(&self, name: &str) -> &str {
-        self.fields.get(name).map(|v| v.trim()).unwrap_or("")
-    }
-}
-
-/// Reads a multipart form: the field `file` as the file, the rest as text.
-pub(crate) async fn parts(mut m: Multipart) -> Result<Parts, String> {
-    let mut out = Parts::default();
-    while let Some(field) = m
-        .next_field()
-        .await
-        .map_err(|e| format!("the upload could not be read ({e}): try again"))?
-    {
-        let name = field.name().unwrap_or("").to_string();
-        if name == "file" {
-            out.file_name = field.file_name().unwrap_or("").to_string();
-            out.bytes = field
-                .bytes()
-                .await
-                .map_err(|_| {
-                    format!(
-                        "the file could not be read: the largest accepted is {} MB",
-                        MAX_BYTES / 1_048_576
-                    )
-                })?
-                .to_vec();
-        } else {
-            let text = field
-                .text()
-                .await
-                .map_err(|e| format!("the form could not be read ({e})"))?;
-            out.fields.insert(name, text);
-        }
-    }
-    Ok(out)
-}
 
 fn open(store: &dyn Store, who: &Principal, id: &str) -> Option<Projection> {
     let case = CaseId::parse(id).ok()?;

@@ -18,11 +18,13 @@ pub mod compliance;
 pub mod corrections;
 pub mod dashboard;
 pub mod documents;
+pub mod draft_response;
 pub mod error;
 pub mod idempotency;
 pub mod intake;
 pub mod letters;
 pub mod merge;
+pub mod multipart;
 pub mod names;
 pub mod openapi;
 pub mod placement;
@@ -270,6 +272,12 @@ pub fn router_with(store: Arc<dyn Store>, options: Options) -> Router {
         )
         .route("/cases/{id}/documents/{sha256}", get(documents::get))
         .route("/cases/{id}/plan.pdf", get(plan::pdf))
+        .route(
+            "/cases/{id}/plan/response",
+            axum::routing::post(draft_response::respond).layer(
+                axum::extract::DefaultBodyLimit::max(documents::UPLOAD_LIMIT),
+            ),
+        )
         .route("/cases/{id}/merge", get(merge::form).post(merge::submit))
         .route(
             "/cases/{id}/child",

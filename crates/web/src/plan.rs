@@ -43,6 +43,9 @@ pub struct PlanDocument {
     /// Who recorded each version, by name.
     #[serde(skip)]
     people: HashMap<String, String>,
+    /// The draft waiting for the family's response, when this user may give it.
+    #[serde(skip)]
+    pub(crate) waiting: Option<sendscope_app::family::DraftWaiting>,
 }
 
 impl PlanDocument {
@@ -117,8 +120,22 @@ pub(crate) fn read(
         versions.iter().map(|v| v.recorded_by.as_str()),
     );
     let appendices = p.case().map(appendices_of).unwrap_or_default();
+    let may_respond = sendscope_domain::access::authorise(
+        who,
+        sendscope_domain::access::Action::RespondToDraft,
+        sendscope_domain::access::Resource::Case {
+            projection: &p,
+            today: sendscope_domain::calendar::england_today(),
+        },
+    )
+    .allowed();
+    let waiting = p
+        .case()
+        .and_then(sendscope_app::family::draft_waiting)
+        .filter(|_| may_respond);
     Ok(Some(PlanDocument {
         appendices,
+        waiting,
         case: p.stream.id.to_string(),
         child: p
             .case()
@@ -274,7 +291,7 @@ fn changes_html(d: &PlanDocument) -> Markup {
     }
 }
 
-fn page_html(d: &PlanDocument) -> Markup {
+fn page_html(d: &PlanDocument, respond: Markup) -> Markup {
     let Some(v) = d.version() else {
         return html! {
             a.govuk-back-link href={ "/cases/" (d.case) } { "Back to the record" }
@@ -302,6 +319,7 @@ fn page_html(d: &PlanDocument) -> Markup {
                 (true, _) => "The plan in force".to_string(),
             }),
         ]))
+        (respond)
         p.govuk-body {
             a.govuk-link href={ "/cases/" (d.case) "/plan.pdf?version=" (d.shown) } download { "Download this version as a PDF" }
         }
@@ -467,13 +485,32 @@ pub async fn page(
     Path(id): Path<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
+    let options = app.filter_options.clone();
     with_user(&app, visitor, move |store, who| {
         let Ok(version) = version_param(&params) else {
             return not_found();
         };
         match read(store, &who.principal, &id, version) {
             Ok(Some(d)) => {
-                Html(ui::page("Education, health and care plan", page_html(&d))).into_response()
+                let respond = match d.waiting {
+                    Some(w) => match options.get(store, who.principal.area, None) {
+                        Ok(choices) => crate::draft_response::panel(
+                            &d.case,
+                            w,
+                            &who.session.csrf,
+                            &choices.settings,
+                            params.contains_key("responded"),
+                            who.principal.role.is_family(),
+                        ),
+                        Err(e) => return Error::internal(e).into_response(),
+                    },
+                    None => html! {},
+                };
+                Html(ui::page(
+                    "Education, health and care plan",
+                    page_html(&d, respond),
+                ))
+                .into_response()
             }
             Ok(None) => not_found(),
             Err(e) => Error::internal(e).into_response(),

@@ -264,3 +264,120 @@ fn only_those_who_may_see_the_record_read_its_plan(db: Db) {
         401
     );
 }
+
+both!(the_family_responds_to_the_draft);
+fn the_family_responds_to_the_draft(db: Db) {
+    let site = Site::demo(db, 20);
+    let pr = probes(&site.db.url);
+    let token = site.token("caseworker");
+    let (status, made) = site.api_post(
+        "/api/v1/cases",
+        &token,
+        &json!({
+            "child": { "given_names": "Ada", "family_name": "Draft-Reader", "birth_date": "2019-05-04", "sex": "female", "ethnicity": "WBRI" },
+            "parents": [{ "name": "Eve Draft-Reader", "relationship": "mother" }],
+            "requested_by": "parent", "received_on": day(40),
+        })
+        .to_string(),
+    );
+    assert_eq!(status, 201, "{made}");
+    let case = json_of(&made)["case"].as_str().expect("case").to_string();
+    for (t, payload) in [
+        (
+            "case.assessment_decided",
+            json!({ "request": 1, "decision": "assess", "on": day(30), "reasons": null }),
+        ),
+        (
+            "case.draft_plan_served",
+            json!({ "request": 1, "on": day(5), "sections": sections("2 x 30 minutes a week") }),
+        ),
+    ] {
+        let (status, body) = site.api_post(
+            &format!("/api/v1/cases/{case}/steps"),
+            &token,
+            &json!({ "type": t, "payload": payload }).to_string(),
+        );
+        assert_eq!(status, 201, "{t}: {body}");
+    }
+    let admin = site.token("admin");
+    let (status, body) = site.api_post(
+        "/api/v1/accounts",
+        &admin,
+        &json!({ "username": "eve", "role": "parent_carer", "password": "correct horse battery", "child": case, "person": "Eve Draft-Reader" }).to_string(),
+    );
+    assert_eq!(status, 201, "{body}");
+    let eve = site.sign_in_as("eve", "correct horse battery");
+    let (status, _, page) = site.http("GET", &format!("/cases/{case}/plan"), &eve, "");
+    assert_eq!(status, 200);
+    let respond_by = sendscope_domain::calendar::long_date(
+        sendscope_domain::calendar::england_today() + chrono::Days::new(9),
+    );
+    assert!(
+        page.contains("Your response to the draft plan") && page.contains(&respond_by),
+        "{page}"
+    );
+    // Staff see the plan without the family's form.
+    let (_, _, staff_page) = site.http(
+        "GET",
+        &format!("/cases/{case}/plan"),
+        &site.sign_in("caseworker"),
+        "",
+    );
+    assert!(
+        staff_page.contains("The family's response to the draft plan: record it for them"),
+        "staff may respond for the family too"
+    );
+    let csrf = csrf_of(&page);
+    let views = b"%PDF-1.4 all about Ada";
+    let (status, body) = site.post_multipart(
+        &format!("/cases/{case}/plan/response"),
+        &eve,
+        "",
+        &[
+            ("csrf", &csrf),
+            (
+                "comments",
+                "Ada needs speech therapy every week, not every fortnight.",
+            ),
+            ("requested_setting", &pr.setting),
+        ],
+        Some(("all-about-me.pdf", views)),
+    );
+    assert_eq!(status, 303, "{body}");
+    let (_, _, after) = site.http("GET", &format!("/cases/{case}/plan?responded=1"), &eve, "");
+    assert!(after.contains("Your response is sent") && after.contains("Your response is recorded"));
+    let id = sendscope_domain::ids::CaseId::parse(&case).expect("id");
+    let p = site
+        .store
+        .projection(sendscope_domain::StreamRef::case(id))
+        .expect("read")
+        .expect("case");
+    let c = p.case().expect("case");
+    let response = c.requests[0]
+        .draft_response
+        .as_ref()
+        .expect("the response is recorded");
+    assert_eq!(response.on, sendscope_domain::calendar::england_today());
+    assert!(
+        response.requested_setting.is_some(),
+        "the setting asked for is recorded"
+    );
+    let doc = c.documents.first().expect("her views are on the record");
+    assert_eq!(
+        (doc.document.kind, doc.added_by.as_str()),
+        (sendscope_domain::documents::DocumentKind::Views, "user:eve")
+    );
+    // Another family cannot respond on this record.
+    let other = site.sign_in("parent");
+    let (status, _) = site.post_multipart(
+        &format!("/cases/{case}/plan/response"),
+        &other,
+        "",
+        &[
+            ("csrf", &csrf_of(&site.http("GET", "/", &other, "").2)),
+            ("comments", "x"),
+        ],
+        None,
+    );
+    assert_eq!(status, 404);
+}
