@@ -13,7 +13,7 @@ use sendscope_domain::calendar::england_today;
 use sendscope_domain::event::{AdviceStep, EventBody};
 use sendscope_domain::ids::{CaseId, RequestId};
 use sendscope_domain::sen::AdviceKind;
-use sendscope_domain::{Actor, DomainError, NewEvent, Projection, StreamKind, StreamRef};
+use sendscope_domain::{Actor, NewEvent, Projection, StreamKind, StreamRef};
 use sendscope_store::{Store, StoreError};
 
 /// One piece of advice asked for.
@@ -168,14 +168,5 @@ pub fn give(
         reason: None,
         recorded_at: None,
     });
-    let written = match &given.report {
-        Some(r) => store.add_document(&r.bytes, &events),
-        None => store.append(&events),
-    };
-    match written {
-        Ok(_) => Ok(()),
-        Err(StoreError::Domain(DomainError::Refused(m))) => Err(StepError::Refused(m)),
-        Err(StoreError::Domain(e)) => Err(StepError::Invalid(e.to_string())),
-        Err(e) => Err(StepError::Internal(e.to_string())),
-    }
+    crate::documents::write_with(store, given.report.as_ref(), &events)
 }

@@ -102,6 +102,25 @@ pub(crate) fn document_event(
     Ok((event, added))
 }
 
+/// Writes a step's events, with the content of the document among them if there is one,
+/// in one transaction; the store's refusals as the step's.
+pub(crate) fn write_with(
+    store: &dyn Store,
+    document: Option<&Upload>,
+    events: &[NewEvent],
+) -> Result<(), StepError> {
+    let written = match document {
+        Some(d) => store.add_document(&d.bytes, events),
+        None => store.append(events),
+    };
+    match written {
+        Ok(_) => Ok(()),
+        Err(StoreError::Domain(DomainError::Refused(m))) => Err(StepError::Refused(m)),
+        Err(StoreError::Domain(e)) => Err(StepError::Invalid(e.to_string())),
+        Err(e) => Err(StepError::Internal(e.to_string())),
+    }
+}
+
 /// The kinds of document `who` may add to this record (none: they may add none).
 pub fn kinds_allowed(who: &Principal, p: &sendscope_domain::Projection) -> Vec<DocumentKind> {
     let today = england_today();

@@ -9,8 +9,8 @@ use sendscope_domain::calendar::england_today;
 use sendscope_domain::event::{DraftResponse, EventBody, SettingRef};
 use sendscope_domain::ids::{CaseId, RequestId, SettingId};
 use sendscope_domain::projection::CaseState;
-use sendscope_domain::{Actor, DomainError, NewEvent, StreamRef};
-use sendscope_store::{Store, StoreError};
+use sendscope_domain::{Actor, NewEvent, StreamRef};
+use sendscope_store::Store;
 
 /// A draft plan waiting for the family's response: its request, the day it was served
 /// and the last day of the family's 15 days (reg 13).
@@ -105,14 +105,5 @@ pub fn respond_to_draft(
         reason: None,
         recorded_at: None,
     });
-    let written = match &response.views {
-        Some(v) => store.add_document(&v.bytes, &events),
-        None => store.append(&events),
-    };
-    match written {
-        Ok(_) => Ok(()),
-        Err(StoreError::Domain(DomainError::Refused(m))) => Err(StepError::Refused(m)),
-        Err(StoreError::Domain(e)) => Err(StepError::Invalid(e.to_string())),
-        Err(e) => Err(StepError::Internal(e.to_string())),
-    }
+    crate::documents::write_with(store, response.views.as_ref(), &events)
 }
