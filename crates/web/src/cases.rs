@@ -508,6 +508,28 @@ fn render_case(v: &CaseView, people: &HashMap<String, String>, recorded: Option<
             }
         }
         (crate::documents::list(v, people))
+        @if let Some(notes) = &v.notes {
+            h2.govuk-heading-m id="notes" { "Case notes and contacts" }
+            p.govuk-body.govuk-hint { "Seen by the council's staff who work on this record, not by the family or partners." }
+            @if notes.is_empty() {
+                p.govuk-body { "There are no notes yet." }
+            }
+            @for n in notes {
+                div.govuk-summary-card {
+                    div.govuk-summary-card__title-wrapper {
+                        h3.govuk-summary-card__title {
+                            (n.kind) ", " (date(n.on))
+                            @if !n.with_whom.is_empty() { " with " (n.with_whom) }
+                        }
+                    }
+                    div.govuk-summary-card__content {
+                        p.govuk-body { (n.summary) }
+                        p.govuk-body-s.govuk-hint { "Recorded by " (people.get(&n.by).cloned().unwrap_or_else(|| "sendscope".into())) }
+                    }
+                }
+            }
+            p.govuk-body { (ui::link(&format!("/cases/{}/steps/note-recorded", v.id), "Add a case note or contact")) }
+        }
         @if !v.letters.is_empty() || !v.letters_to_write.is_empty() {
             h2.govuk-heading-m { "Letters to the family" }
             @if !v.letters.is_empty() {

@@ -414,6 +414,9 @@ fn document() -> Value {
                         "has_plan_document": { "type": "boolean", "description": "Whether there is a plan to read (a draft served, or a plan): GET /api/v1/cases/{id}/plan" },
                         "documents": { "type": "array", "description": "Documents on the record, newest first", "items": { "$ref": "#/components/schemas/Document" } },
                         "can_add_documents": { "type": "array", "items": { "type": "string" }, "description": "The kinds of document you may add here (none: you may add none)" },
+                        "notes": { "type": "array", "description": "Case notes and contacts, newest first: only for those who record casework", "items": {
+                            "type": "object", "required": ["on", "kind", "with_whom", "summary", "by"],
+                            "properties": { "on": date, "kind": { "type": "string" }, "with_whom": { "type": "string" }, "summary": { "type": "string" }, "by": { "type": "string" } } } },
                         "letters_to_write": { "type": "array", "description": "Staff who record casework: the letters that can be written now",
                             "items": { "type": "object", "required": ["kind", "title"], "properties": { "kind": { "type": "string" }, "title": { "type": "string" } } } },
                         "who_can_see": { "type": "array", "description": "Parent carers and young people only: everyone else who can open the record",

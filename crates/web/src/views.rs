@@ -31,6 +31,17 @@ pub struct CaseSummary {
 
 pub use crate::names::Named;
 
+/// A case note or contact.
+#[derive(Debug, Serialize)]
+pub struct NoteView {
+    pub on: chrono::NaiveDate,
+    pub kind: &'static str,
+    pub with_whom: String,
+    pub summary: String,
+    /// Who recorded it, as the event's actor.
+    pub by: String,
+}
+
 /// A document on a record (download it from `/cases/{id}/documents/{sha256}`).
 #[derive(Debug, Serialize)]
 pub struct DocumentView {
@@ -213,6 +224,9 @@ pub struct CaseView {
     pub documents: Vec<DocumentView>,
     /// The kinds of document this user may add here (none: they may add none).
     pub can_add_documents: Vec<&'static str>,
+    /// Case notes and contacts, newest first: for those who record casework only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notes: Option<Vec<NoteView>>,
     /// For staff who record casework: the letters that can be written now.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub letters_to_write: Vec<crate::letters::LetterChoice>,
@@ -652,6 +666,19 @@ pub fn case_view(
             .into_iter()
             .map(|k| k.slug())
             .collect(),
+        notes: can_record_steps.then(|| {
+            c.notes
+                .iter()
+                .rev()
+                .map(|n| NoteView {
+                    on: n.note.on,
+                    kind: n.note.kind.label(),
+                    with_whom: n.note.with_whom.clone(),
+                    summary: n.note.summary.clone(),
+                    by: n.by.clone(),
+                })
+                .collect()
+        }),
         letters: crate::letters::letter_views(proj),
         letters_to_write,
         id: case.to_string(),

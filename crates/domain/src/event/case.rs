@@ -839,6 +839,44 @@ pub struct ErasureDecided {
     pub reasons: String,
 }
 
+/// How a contact was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactKind {
+    /// A note on the record, not a contact.
+    Note,
+    PhoneCall,
+    Email,
+    Meeting,
+    Visit,
+    Letter,
+}
+
+impl ContactKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            ContactKind::Note => "Note",
+            ContactKind::PhoneCall => "Phone call",
+            ContactKind::Email => "Email",
+            ContactKind::Meeting => "Meeting",
+            ContactKind::Visit => "Visit",
+            ContactKind::Letter => "Letter",
+        }
+    }
+}
+
+/// A dated case note or contact, by staff, for staff: seen by those who may record
+/// casework on the record, never by the family or partners.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct NoteRecorded {
+    pub on: NaiveDate,
+    pub kind: ContactKind,
+    /// Who the contact was with, where it was one ("Ms Okafor, mother").
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub with_whom: String,
+    pub summary: String,
+}
+
 /// A document put on the record: its content is kept apart, content-addressed by its
 /// SHA-256, and this event says what it is, who added it and when.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]

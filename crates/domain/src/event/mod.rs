@@ -467,6 +467,7 @@ event_catalogue! {
     ComplaintReceived(ComplaintReceived) = "case.complaint_received", CASE, on;
     ComplaintResponded(ComplaintResponded) = "case.complaint_responded", CASE, on;
     DocumentAdded(DocumentAdded) = "case.document_added", CASE, on;
+    NoteRecorded(NoteRecorded) = "case.note_recorded", CASE, on;
     ErasureRequested(ErasureRequested) = "case.erasure_requested", CASE, received_on;
     ErasureDecided(ErasureDecided) = "case.erasure_decided", CASE, on;
     LetterIssued(LetterIssued) = "case.letter_issued", CASE, on;

@@ -349,6 +349,9 @@ pub struct CaseState {
     pub phase_transfers: Vec<PhaseTransferState>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub complaints: Vec<ComplaintState>,
+    /// Case notes and contacts, oldest first (for staff only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<NoteState>,
     /// Documents on the record, oldest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub documents: Vec<DocumentState>,
@@ -594,4 +597,12 @@ pub struct DocumentState {
     pub document: crate::event::DocumentAdded,
     /// Who added it (the event's actor).
     pub added_by: String,
+}
+
+/// A case note or contact, with who recorded it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NoteState {
+    #[serde(flatten)]
+    pub note: crate::event::NoteRecorded,
+    pub by: String,
 }

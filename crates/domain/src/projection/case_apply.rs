@@ -553,6 +553,10 @@ impl CaseState {
                     l.via = Some(x.via.clone());
                 }
             }
+            E::NoteRecorded(n) => self.notes.push(NoteState {
+                note: n.clone(),
+                by: meta.actor.to_string(),
+            }),
             E::DocumentAdded(d) => self.documents.push(DocumentState {
                 document: d.clone(),
                 added_by: meta.actor.to_string(),

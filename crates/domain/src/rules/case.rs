@@ -563,6 +563,12 @@ pub(super) fn check_case(
             }
             Some(l) => not_before(x.on, l.on, "the letter was issued"),
         },
+        E::NoteRecorded(x) => {
+            if x.summary.trim().is_empty() {
+                return refuse("write what the note or contact was about");
+            }
+            Ok(())
+        }
         E::DocumentAdded(x) => {
             let hex_ok = x.sha256.len() == 64
                 && x.sha256

@@ -184,6 +184,7 @@ pub fn check(
         | E::ComplaintReceived(_)
         | E::ComplaintResponded(_)
         | E::DocumentAdded(_)
+        | E::NoteRecorded(_)
         | E::ErasureRequested(_)
         | E::ErasureDecided(_)
         | E::LetterIssued(_)

@@ -112,6 +112,14 @@ pub(crate) const DECISIONS: Choices = &[
     ("assess", "Assess: carry out an EHC needs assessment"),
     ("do_not_assess", "Do not assess"),
 ];
+pub(crate) const CONTACTS: Choices = &[
+    ("note", "A note on the record"),
+    ("phone_call", "Phone call"),
+    ("email", "Email"),
+    ("meeting", "Meeting"),
+    ("visit", "Visit"),
+    ("letter", "Letter"),
+];
 pub(crate) const ADVICE: Choices = &[
     ("education", "Education"),
     ("health", "Health"),
@@ -605,6 +613,22 @@ pub const STEPS: &[Step] = &[
                 "Comments for the caseworker",
                 Kind::OptionalTextArea,
             ),
+        ],
+    },
+    Step {
+        slug: "note-recorded",
+        event_type: "case.note_recorded",
+        group: "Notes and contacts",
+        title: "Case note or contact",
+        fields: &[
+            ON,
+            f("kind", "What it was", Kind::Choice(CONTACTS)),
+            f(
+                "with_whom",
+                "Who it was with, if it was a contact",
+                Kind::OptionalTextArea,
+            ),
+            f("summary", "What was said or done", Kind::TextArea),
         ],
     },
     Step {

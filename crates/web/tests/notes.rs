@@ -1,0 +1,94 @@
+//! Case notes and contacts: recorded by staff, seen by staff, never by the family.
+
+#[macro_use]
+mod support;
+use serde_json::{Value, json};
+use support::*;
+
+both!(notes_are_for_staff_only);
+fn notes_are_for_staff_only(db: Db) {
+    let site = Site::demo(db, 20);
+    let token = site.token("caseworker");
+    let day =
+        |n: u64| (sendscope_domain::calendar::england_today() - chrono::Days::new(n)).to_string();
+    let (status, made) = site.api_post(
+        "/api/v1/cases",
+        &token,
+        &json!({
+            "child": { "given_names": "Noor", "family_name": "Noted", "birth_date": "2017-02-14", "sex": "female", "ethnicity": "WBRI" },
+            "parents": [{ "name": "Lina Noted", "relationship": "mother" }],
+            "requested_by": "parent", "received_on": day(10),
+        })
+        .to_string(),
+    );
+    assert_eq!(status, 201, "{made}");
+    let case = serde_json::from_str::<Value>(&made).expect("json")["case"]
+        .as_str()
+        .expect("case")
+        .to_string();
+    let note = |summary: &str, want: u16| {
+        let (status, body) = site.api_post(
+            &format!("/api/v1/cases/{case}/steps"),
+            &token,
+            &json!({ "type": "case.note_recorded", "payload": { "on": day(1), "kind": "phone_call", "with_whom": "Lina Noted, mother", "summary": summary } }).to_string(),
+        );
+        assert_eq!(status, want, "{body}");
+    };
+    note(" ", 422);
+    note(
+        "Mum worried about transport to the assessment; agreed a taxi.",
+        201,
+    );
+    let admin = site.token("admin");
+    let (status, body) = site.api_post(
+        "/api/v1/accounts",
+        &admin,
+        &json!({ "username": "lina", "role": "parent_carer", "password": "correct horse battery", "child": case, "person": "Lina Noted" }).to_string(),
+    );
+    assert_eq!(status, 201, "{body}");
+    // Staff: on the page and in the API.
+    let (_, _, page) = site.http(
+        "GET",
+        &format!("/cases/{case}"),
+        &site.sign_in("caseworker"),
+        "",
+    );
+    assert!(
+        page.contains("Case notes and contacts") && page.contains("agreed a taxi"),
+        "{page}"
+    );
+    let (_, _, body) = site.api_get(&format!("/api/v1/cases/{case}"), &token);
+    let v: Value = serde_json::from_str(&body).expect("json");
+    assert_schema("Case", &v);
+    assert_eq!(v["notes"][0]["kind"], "Phone call");
+    // The mother sees her child's record, and no note.
+    let lina = site.sign_in_as("lina", "correct horse battery");
+    let (status, _, page) = site.http("GET", &format!("/cases/{case}"), &lina, "");
+    assert_eq!(status, 200);
+    assert!(!page.contains("agreed a taxi") && !page.contains("Case notes and contacts"));
+    let lina_token = {
+        let name = sendscope_domain::account::Username::parse("lina").expect("name");
+        sendscope_app::accounts::issue_api_token(
+            site.store.as_ref(),
+            &name,
+            "test",
+            30,
+            "user:admin-cli",
+        )
+        .expect("token")
+        .secret
+    };
+    let (status, _, body) = site.api_get(&format!("/api/v1/cases/{case}"), &lina_token);
+    assert_eq!(status, 200);
+    assert!(
+        !body.contains("agreed a taxi") && !body.contains("\"notes\""),
+        "{body}"
+    );
+    // Nor may she record one.
+    let (status, _) = site.api_post(
+        &format!("/api/v1/cases/{case}/steps"),
+        &lina_token,
+        &json!({ "type": "case.note_recorded", "payload": { "on": day(1), "kind": "note", "summary": "x" } }).to_string(),
+    );
+    assert_eq!(status, 403);
+}
