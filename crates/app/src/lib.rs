@@ -10,6 +10,7 @@ pub mod benchmarks;
 pub mod board;
 pub mod caseload;
 pub mod compliance;
+pub mod consultations;
 pub mod corrections;
 pub mod demo;
 pub mod documents;

@@ -658,6 +658,8 @@ impl Generator {
                     setting: sid,
                     on: reply.min(final_on),
                     can_meet_needs: true,
+                    reasons: String::new(),
+                    annual_cost_pence: None,
                 }),
             );
         }

@@ -142,6 +142,9 @@ pub enum Action {
     /// Give the family's response to a draft plan (their views, and the setting they ask
     /// for): a parent with parental responsibility, the young person, or staff for them.
     RespondToDraft,
+    /// Answer a consultation on naming a setting: the school or setting consulted (for
+    /// its own consultation), or staff for it.
+    AnswerConsultation,
 }
 
 /// The answer. A denied case is reported to the user as "not found", so nobody can
@@ -316,7 +319,8 @@ fn case_access(
                 .requests
                 .iter()
                 .any(|r| r.consultations.iter().any(|k| k.setting == s));
-            if (placed || consulted) && (view || adds(&[D::Advice, D::Review])) {
+            let answers = consulted && action == Action::AnswerConsultation;
+            if (placed || consulted) && (view || answers || adds(&[D::Advice, D::Review])) {
                 Decision::Allow
             } else {
                 deny

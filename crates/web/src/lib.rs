@@ -15,6 +15,7 @@ pub mod board;
 pub mod cases;
 pub mod child;
 pub mod compliance;
+pub mod consultations;
 pub mod corrections;
 pub mod dashboard;
 pub mod documents;
@@ -255,6 +256,11 @@ pub fn router_with(store: Arc<dyn Store>, options: Options) -> Router {
         .route("/cases/{id}/steps", get(steps::menu))
         .route("/cases/{id}/plan", get(plan::page))
         .route("/advice", get(advice::list))
+        .route("/consultations", get(consultations::list))
+        .route(
+            "/cases/{id}/consultation",
+            get(consultations::form).post(consultations::submit),
+        )
         .route(
             "/cases/{id}/advice/{request}/{service}",
             get(advice::form)

@@ -451,6 +451,13 @@ pub struct ConsultationResponse {
     pub setting: SettingId,
     pub on: NaiveDate,
     pub can_meet_needs: bool,
+    /// Why, in the setting's words (required when it says it cannot meet the needs).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reasons: String,
+    /// What meeting the needs would cost a year beyond the setting's own funding, in
+    /// pence, where the setting says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub annual_cost_pence: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]

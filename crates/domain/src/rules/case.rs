@@ -654,6 +654,9 @@ pub(super) fn check_case(
             not_before(d.on, d.meeting_on, "the review meeting")
         }
         E::ConsultationResponse(x) => {
+            if !x.can_meet_needs && x.reasons.trim().is_empty() {
+                return refuse("say why the setting cannot meet the child's needs");
+            }
             let awaited = c.requests.last().and_then(|r| {
                 r.consultations
                     .iter()
