@@ -204,6 +204,18 @@ async function area(javaScriptEnabled) {
   assert.match(await page.content(), /What changed from version 1/);
   assert.match(await page.content(), /Health advice, received/, 'section K lists the advice as appendices');
   await check('plan');
+  // The final plan's letter, issued and opened to print: the letter alone, with the
+  // address block, the date, the reference and the caseworker, and no site navigation.
+  await page.goto(`${caseUrl}/letters/new/final-plan`);
+  await check('letter-preview');
+  await submit();
+  await Promise.all([page.waitForNavigation(), page.click('a:has-text("Open the letter to print and post")')]);
+  const letter = await page.content();
+  assert.match(letter, /Our reference/);
+  assert.match(letter, /SEND-[0-9A-F]{12}/);
+  assert.match(letter, /Zara Ali, SEND Team North/);
+  assert.doesNotMatch(letter, /govuk-service-navigation|govuk-header/);
+  await check('letter-print');
   // A document on the record.
   await page.goto(`${caseUrl}/documents/new`);
   await check('document-form');

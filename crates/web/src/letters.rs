@@ -99,7 +99,7 @@ fn letter_html(l: &LetterIssued, area: &str) -> Markup {
     }
 }
 
-fn area_name(store: &dyn Store, p: &Projection) -> String {
+pub(crate) fn area_name(store: &dyn Store, p: &Projection) -> String {
     match store.projection(StreamRef::area(p.area)) {
         Ok(Some(a)) => match a.state {
             sendscope_domain::projection::StreamState::Area(s) => {
@@ -111,7 +111,7 @@ fn area_name(store: &dyn Store, p: &Projection) -> String {
     }
 }
 
-fn open_to_view(store: &dyn Store, who: &Principal, id: &str) -> Option<Projection> {
+pub(crate) fn open_to_view(store: &dyn Store, who: &Principal, id: &str) -> Option<Projection> {
     let case = CaseId::parse(id).ok()?;
     let p = store.projection(StreamRef::case(case)).ok()??;
     (p.case().is_some() && sendscope_app::access::may_see(who, &p)).then_some(p)
@@ -241,7 +241,7 @@ pub async fn issue(
 }
 
 /// The issued letter's event, word for word.
-fn issued(store: &dyn Store, p: &Projection, n: u32) -> Option<LetterIssued> {
+pub(crate) fn issued(store: &dyn Store, p: &Projection, n: u32) -> Option<LetterIssued> {
     let events = store.stream_events(p.stream).ok()?;
     events.iter().rev().find_map(|e| match e.body().ok()? {
         Some(EventBody::LetterIssued(l)) if l.letter == n => Some(l),
@@ -272,7 +272,12 @@ pub async fn show(
         let body = html! {
             div."govuk-!-display-none-print" {
                 a.govuk-back-link href={ "/cases/" (id) } { "Back to the record" }
-                p.govuk-body { "Letter " (n) ". " (status) " Print this page to post it." }
+                p.govuk-body { "Letter " (n) ". " (status) }
+                p.govuk-body {
+                    a.govuk-link href={ "/cases/" (id) "/letters/" (n) "/print" } { "Open the letter to print and post" }
+                    " · "
+                    a.govuk-link href={ "/cases/" (id) "/letters/" (n) ".pdf" } download { "Download it as a PDF" }
+                }
                 @if mark {
                     form method="post" action={ "/cases/" (id) "/letters/" (n) "/posted" } class="govuk-!-display-none-print" {
                         (ui::csrf(&who.session.csrf))

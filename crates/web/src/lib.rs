@@ -23,6 +23,7 @@ pub mod draft_response;
 pub mod error;
 pub mod idempotency;
 pub mod intake;
+pub mod letter_print;
 pub mod letters;
 pub mod merge;
 pub mod multipart;
@@ -305,7 +306,8 @@ pub fn router_with(store: Arc<dyn Store>, options: Options) -> Router {
             "/cases/{id}/letters/new/{kind}",
             get(letters::preview).post(letters::issue),
         )
-        .route("/cases/{id}/letters/{n}", get(letters::show))
+        .route("/cases/{id}/letters/{n}/print", get(letter_print::print))
+        .route("/cases/{id}/letters/{n}", get(letter_print::show_or_pdf))
         .route(
             "/cases/{id}/letters/{n}/posted",
             axum::routing::post(letters::posted),

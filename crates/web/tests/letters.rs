@@ -1,0 +1,113 @@
+//! A letter as it is posted: the print page has the sender, the addressee and their
+//! address, the date, the case reference and the caseworker, and no site navigation;
+//! the same as a PDF.
+
+#[macro_use]
+mod support;
+use serde_json::{Value, json};
+use support::*;
+
+both!(a_letter_can_be_printed_and_posted);
+fn a_letter_can_be_printed_and_posted(db: Db) {
+    let site = Site::demo(db, 20);
+    let token = site.token("caseworker");
+    let day =
+        |n: u64| (sendscope_domain::calendar::england_today() - chrono::Days::new(n)).to_string();
+    let (status, made) = site.api_post(
+        "/api/v1/cases",
+        &token,
+        &json!({
+            "child": { "given_names": "Tom", "family_name": "Lettered", "birth_date": "2016-03-03", "sex": "male", "ethnicity": "WBRI",
+                       "address": "12 Station Road, Derby", "postcode": "DE1 1AA" },
+            "parents": [{ "name": "Jo Lettered", "relationship": "mother" }],
+            "requested_by": "parent", "received_on": day(30),
+        })
+        .to_string(),
+    );
+    assert_eq!(status, 201, "{made}");
+    let case = serde_json::from_str::<Value>(&made).expect("json")["case"]
+        .as_str()
+        .expect("case")
+        .to_string();
+    let (status, body) = site.api_post(
+        &format!("/api/v1/cases/{case}/steps"),
+        &token,
+        &json!({ "type": "case.assessment_decided", "payload": { "request": 1, "decision": "assess", "on": day(2), "reasons": null } }).to_string(),
+    );
+    assert_eq!(status, 201, "{body}");
+    let session = site.sign_in("caseworker");
+    let (status, _, preview) = site.http(
+        "GET",
+        &format!("/cases/{case}/letters/new/decision-to-assess"),
+        &session,
+        "",
+    );
+    assert_eq!(status, 200, "{preview}");
+    let (status, _, _) = site.http(
+        "POST",
+        &format!("/cases/{case}/letters/new/decision-to-assess"),
+        &session,
+        &format!("csrf={}", csrf_of(&preview)),
+    );
+    assert_eq!(status, 303);
+    let (status, _, print) = site.http(
+        "GET",
+        &format!("/cases/{case}/letters/1/print"),
+        &session,
+        "",
+    );
+    assert_eq!(status, 200);
+    for want in [
+        "Our reference",
+        "SEND-",
+        "Jo Lettered",
+        "12 Station Road",
+        "DE1 1AA",
+        "Your caseworker",
+        "Yours sincerely",
+    ] {
+        assert!(print.contains(want), "{want:?} on the print page:\n{print}");
+    }
+    assert!(
+        !print.contains("govuk-header") && !print.contains("govuk-service-navigation"),
+        "no site header or navigation"
+    );
+    let (status, headers, pdf) =
+        site.get_bytes(&format!("/cases/{case}/letters/1.pdf"), &session, "");
+    assert_eq!(status, 200);
+    assert!(
+        headers
+            .iter()
+            .any(|(k, v)| k == "content-type" && v == "application/pdf")
+    );
+    let text = pdftotext(&pdf);
+    assert!(
+        text.contains("Our reference: SEND-") && text.contains("12 Station Road"),
+        "{text}"
+    );
+    // Nobody outside the record reads it.
+    assert_eq!(
+        site.http(
+            "GET",
+            &format!("/cases/{case}/letters/1/print"),
+            &site.sign_in("parent"),
+            ""
+        )
+        .0,
+        404
+    );
+    assert_eq!(
+        site.get_bytes(
+            &format!("/cases/{case}/letters/1.pdf"),
+            &site.sign_in("health"),
+            ""
+        )
+        .0,
+        404
+    );
+    assert_eq!(
+        site.http("GET", &format!("/cases/{case}/letters/x.pdf"), &session, "")
+            .0,
+        404
+    );
+}
