@@ -14,38 +14,21 @@ both!(health_sees_what_is_asked_and_gives_advice);
 fn health_sees_what_is_asked_and_gives_advice(db: Db) {
     let site = Site::demo(db, 40);
     let worker = site.token("caseworker");
-    let (status, made) = site.api_post(
-        "/api/v1/cases",
+    let case = site.new_request(&worker, json!({ "given_names": "Ada", "family_name": "Advice-Asked", "birth_date": "2019-05-04", "sex": "female", "ethnicity": "WBRI" }), "Eve Advice-Asked", 60);
+    site.steps(
         &worker,
-        &json!({
-            "child": { "given_names": "Ada", "family_name": "Advice-Asked", "birth_date": "2019-05-04", "sex": "female", "ethnicity": "WBRI" },
-            "parents": [{ "name": "Eve Advice-Asked", "relationship": "mother" }],
-            "requested_by": "parent", "received_on": day(60),
-        })
-        .to_string(),
+        &case,
+        &[
+            (
+                "case.assessment_decided",
+                json!({ "request": 1, "decision": "assess", "on": day(30), "reasons": null }),
+            ),
+            (
+                "case.advice_requested",
+                json!({ "request": 1, "kinds": ["health", "education"], "on": day(20) }),
+            ),
+        ],
     );
-    assert_eq!(status, 201, "{made}");
-    let case = serde_json::from_str::<Value>(&made).expect("json")["case"]
-        .as_str()
-        .expect("case")
-        .to_string();
-    for (t, payload) in [
-        (
-            "case.assessment_decided",
-            json!({ "request": 1, "decision": "assess", "on": day(30), "reasons": null }),
-        ),
-        (
-            "case.advice_requested",
-            json!({ "request": 1, "kinds": ["health", "education"], "on": day(20) }),
-        ),
-    ] {
-        let (status, body) = site.api_post(
-            &format!("/api/v1/cases/{case}/steps"),
-            &worker,
-            &json!({ "type": t, "payload": payload }).to_string(),
-        );
-        assert_eq!(status, 201, "{t}: {body}");
-    }
 
     // Health's list: the health advice, due six weeks from the request; not education's.
     let health = site.sign_in("health");

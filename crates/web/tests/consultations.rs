@@ -3,7 +3,7 @@
 
 #[macro_use]
 mod support;
-use serde_json::{Value, json};
+use serde_json::json;
 use support::*;
 
 both!(a_school_answers_its_consultation);
@@ -15,43 +15,26 @@ fn a_school_answers_its_consultation(db: Db) {
     let token = site.token("caseworker");
     let day =
         |n: u64| (sendscope_domain::calendar::england_today() - chrono::Days::new(n)).to_string();
-    let (status, made) = site.api_post(
-        "/api/v1/cases",
-        &token,
-        &json!({
-            "child": { "given_names": "Sol", "family_name": "Consulted", "birth_date": "2016-09-01", "sex": "male", "ethnicity": "WBRI" },
-            "parents": [{ "name": "Ria Consulted", "relationship": "mother" }],
-            "requested_by": "parent", "received_on": day(60),
-        })
-        .to_string(),
-    );
-    assert_eq!(status, 201, "{made}");
-    let case = serde_json::from_str::<Value>(&made).expect("json")["case"]
-        .as_str()
-        .expect("case")
-        .to_string();
+    let case = site.new_request(&token, json!({ "given_names": "Sol", "family_name": "Consulted", "birth_date": "2016-09-01", "sex": "male", "ethnicity": "WBRI" }), "Ria Consulted", 60);
     let empty = json!({ "a": "", "b": "", "c": "", "d": "", "e": "", "f": "", "g": "", "h1": "", "h2": "", "i": "", "j": "", "k": "" });
-    for (t, payload) in [
-        (
-            "case.assessment_decided",
-            json!({ "request": 1, "decision": "assess", "on": day(40), "reasons": null }),
-        ),
-        (
-            "case.draft_plan_served",
-            json!({ "request": 1, "on": day(5), "sections": empty }),
-        ),
-        (
-            "case.setting_consulted",
-            json!({ "setting": setting.to_string(), "on": day(3) }),
-        ),
-    ] {
-        let (status, body) = site.api_post(
-            &format!("/api/v1/cases/{case}/steps"),
-            &token,
-            &json!({ "type": t, "payload": payload }).to_string(),
-        );
-        assert_eq!(status, 201, "{t}: {body}");
-    }
+    site.steps(
+        &token,
+        &case,
+        &[
+            (
+                "case.assessment_decided",
+                json!({ "request": 1, "decision": "assess", "on": day(40), "reasons": null }),
+            ),
+            (
+                "case.draft_plan_served",
+                json!({ "request": 1, "on": day(5), "sections": empty }),
+            ),
+            (
+                "case.setting_consulted",
+                json!({ "setting": setting.to_string(), "on": day(3) }),
+            ),
+        ],
+    );
     let school = site.sign_in("school");
     let (status, _, page) = site.http("GET", "/consultations", &school, "");
     assert_eq!(status, 200);

@@ -4,7 +4,7 @@
 
 #[macro_use]
 mod support;
-use serde_json::{Value, json};
+use serde_json::json;
 use support::*;
 
 both!(a_letter_can_be_printed_and_posted);
@@ -13,22 +13,7 @@ fn a_letter_can_be_printed_and_posted(db: Db) {
     let token = site.token("caseworker");
     let day =
         |n: u64| (sendscope_domain::calendar::england_today() - chrono::Days::new(n)).to_string();
-    let (status, made) = site.api_post(
-        "/api/v1/cases",
-        &token,
-        &json!({
-            "child": { "given_names": "Tom", "family_name": "Lettered", "birth_date": "2016-03-03", "sex": "male", "ethnicity": "WBRI",
-                       "address": "12 Station Road, Derby", "postcode": "DE1 1AA" },
-            "parents": [{ "name": "Jo Lettered", "relationship": "mother" }],
-            "requested_by": "parent", "received_on": day(30),
-        })
-        .to_string(),
-    );
-    assert_eq!(status, 201, "{made}");
-    let case = serde_json::from_str::<Value>(&made).expect("json")["case"]
-        .as_str()
-        .expect("case")
-        .to_string();
+    let case = site.new_request(&token, json!({ "given_names": "Tom", "family_name": "Lettered", "birth_date": "2016-03-03", "sex": "male", "ethnicity": "WBRI", "address": "12 Station Road, Derby", "postcode": "DE1 1AA" }), "Jo Lettered", 30);
     let (status, body) = site.api_post(
         &format!("/api/v1/cases/{case}/steps"),
         &token,

@@ -11,21 +11,7 @@ fn notes_are_for_staff_only(db: Db) {
     let token = site.token("caseworker");
     let day =
         |n: u64| (sendscope_domain::calendar::england_today() - chrono::Days::new(n)).to_string();
-    let (status, made) = site.api_post(
-        "/api/v1/cases",
-        &token,
-        &json!({
-            "child": { "given_names": "Noor", "family_name": "Noted", "birth_date": "2017-02-14", "sex": "female", "ethnicity": "WBRI" },
-            "parents": [{ "name": "Lina Noted", "relationship": "mother" }],
-            "requested_by": "parent", "received_on": day(10),
-        })
-        .to_string(),
-    );
-    assert_eq!(status, 201, "{made}");
-    let case = serde_json::from_str::<Value>(&made).expect("json")["case"]
-        .as_str()
-        .expect("case")
-        .to_string();
+    let case = site.new_request(&token, json!({ "given_names": "Noor", "family_name": "Noted", "birth_date": "2017-02-14", "sex": "female", "ethnicity": "WBRI" }), "Lina Noted", 10);
     let note = |summary: &str, want: u16| {
         let (status, body) = site.api_post(
             &format!("/api/v1/cases/{case}/steps"),

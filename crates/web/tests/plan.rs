@@ -270,19 +270,16 @@ fn the_family_responds_to_the_draft(db: Db) {
     let site = Site::demo(db, 20);
     let pr = probes(&site.db.url);
     let token = site.token("caseworker");
-    let (status, made) = site.api_post(
-        "/api/v1/cases",
+    let case = site.new_request(
         &token,
-        &json!({
-            "child": { "given_names": "Ada", "family_name": "Draft-Reader", "birth_date": "2019-05-04", "sex": "female", "ethnicity": "WBRI" },
-            "parents": [{ "name": "Eve Draft-Reader", "relationship": "mother" }],
-            "requested_by": "parent", "received_on": day(40),
-        })
-        .to_string(),
+        json!({ "given_names": "Ada", "family_name": "Draft-Reader", "birth_date": "2019-05-04", "sex": "female", "ethnicity": "WBRI" }),
+        "Eve Draft-Reader",
+        40,
     );
-    assert_eq!(status, 201, "{made}");
-    let case = json_of(&made)["case"].as_str().expect("case").to_string();
-    for (t, payload) in [
+    site.steps(
+        &token,
+        &case,
+        &[
         (
             "case.assessment_decided",
             json!({ "request": 1, "decision": "assess", "on": day(30), "reasons": null }),
@@ -291,14 +288,8 @@ fn the_family_responds_to_the_draft(db: Db) {
             "case.draft_plan_served",
             json!({ "request": 1, "on": day(5), "sections": sections("2 x 30 minutes a week") }),
         ),
-    ] {
-        let (status, body) = site.api_post(
-            &format!("/api/v1/cases/{case}/steps"),
-            &token,
-            &json!({ "type": t, "payload": payload }).to_string(),
-        );
-        assert_eq!(status, 201, "{t}: {body}");
-    }
+        ],
+    );
     let admin = site.token("admin");
     let (status, body) = site.api_post(
         "/api/v1/accounts",

@@ -171,6 +171,43 @@ impl Site {
         (status, body)
     }
 
+    /// A new child's request recorded through the API with `token` (a caseworker's):
+    /// `child` is the child's JSON, `mother` their mother's name, received `days_ago`.
+    /// Returns the record's reference.
+    pub fn new_request(
+        &self,
+        token: &str,
+        child: serde_json::Value,
+        mother: &str,
+        days_ago: u64,
+    ) -> String {
+        let body = serde_json::json!({
+            "child": child,
+            "parents": [{ "name": mother, "relationship": "mother" }],
+            "requested_by": "parent",
+            "received_on": days_before_today(days_ago),
+        });
+        let (status, made) = self.api_post("/api/v1/cases", token, &body.to_string());
+        assert_eq!(status, 201, "{made}");
+        serde_json::from_str::<serde_json::Value>(&made).expect("json")["case"]
+            .as_str()
+            .expect("the record's reference")
+            .to_string()
+    }
+
+    /// Records steps on a record through the API, each of which must be accepted.
+    pub fn steps(&self, token: &str, case: &str, steps: &[(&str, serde_json::Value)]) {
+        for (t, payload) in steps {
+            let body = serde_json::json!({ "type": t, "payload": payload });
+            let (status, answer) = self.api_post(
+                &format!("/api/v1/cases/{case}/steps"),
+                token,
+                &body.to_string(),
+            );
+            assert_eq!(status, 201, "{t}: {answer}");
+        }
+    }
+
     /// A page: (status, Set-Cookie values, body); `form` is posted when `method` is POST.
     pub fn http(
         &self,
@@ -261,4 +298,9 @@ pub fn assert_schema(schema: &str, value: &serde_json::Value) {
         .map(|e| format!("{e} at {}", e.instance_path))
         .collect();
     assert!(errors.is_empty(), "{schema}: {errors:?}\n{value}");
+}
+
+/// The day `n` days before today in England, as YYYY-MM-DD.
+pub fn days_before_today(n: u64) -> String {
+    (sendscope_domain::calendar::england_today() - chrono::Days::new(n)).to_string()
 }
