@@ -158,6 +158,13 @@ pub fn correct(
 ) -> Result<u64, StepError> {
     let reason = reason_given(reason)?;
     let (p, t) = target(store, who, case, seq)?;
+    // A note's words are for staff only, and a correction's new values show in the
+    // record's history to whoever may see it: a note is voided and written again.
+    if t.event_type == "case.note_recorded" {
+        return Err(StepError::Refused(
+            "a case note is not corrected: void it and write it again".into(),
+        ));
+    }
     let body = EventBody::from_value(&t.event_type, replacement.clone()).map_err(|e| {
         StepError::Invalid(format!(
             "the corrected values are not a valid {}: {e}",

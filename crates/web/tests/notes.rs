@@ -70,6 +70,37 @@ fn notes_are_for_staff_only(db: Db) {
         !body.contains("agreed a taxi") && !body.contains("\"notes\""),
         "{body}"
     );
+    // A note is not corrected (a correction's new words would show in the record's
+    // history to the family): it is voided and written again.
+    let events = site
+        .store
+        .stream_events(sendscope_domain::StreamRef::case(
+            sendscope_domain::ids::CaseId::parse(&case).expect("id"),
+        ))
+        .expect("events");
+    let noted = events
+        .iter()
+        .find(|e| e.event_type == "case.note_recorded")
+        .expect("the note")
+        .seq;
+    let (status, body) = site.api_post(
+        &format!("/api/v1/cases/{case}/events/{noted}/correction"),
+        &token,
+        &json!({ "payload": { "on": day(1), "kind": "note", "summary": "changed" }, "reason": "typo" }).to_string(),
+    );
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("void it and write it again"), "{body}");
+    let (status, body) = site.api_post(
+        &format!("/api/v1/cases/{case}/events/{noted}/void"),
+        &token,
+        &json!({ "reason": "written on the wrong child's record" }).to_string(),
+    );
+    assert_eq!(status, 201, "{body}");
+    let (_, _, body) = site.api_get(&format!("/api/v1/cases/{case}"), &token);
+    assert!(
+        !body.contains("agreed a taxi"),
+        "a voided note no longer shows"
+    );
     // Nor may she record one.
     let (status, _) = site.api_post(
         &format!("/api/v1/cases/{case}/steps"),
