@@ -13,7 +13,7 @@ use sendscope_domain::calendar::england_today;
 use sendscope_domain::event::{AdviceStep, EventBody};
 use sendscope_domain::ids::{CaseId, RequestId};
 use sendscope_domain::sen::AdviceKind;
-use sendscope_domain::{Actor, NewEvent, Projection, StreamKind, StreamRef};
+use sendscope_domain::{Projection, StreamKind};
 use sendscope_store::{Store, StoreError};
 
 /// One piece of advice asked for.
@@ -102,14 +102,7 @@ pub fn asked_of(store: &dyn Store, who: &Principal) -> Result<Vec<AdviceItem>, S
             });
         }
     }
-    out.sort_by(|a, b| {
-        let open = |x: &AdviceItem| x.received_on.is_none();
-        open(b).cmp(&open(a)).then(if open(a) {
-            a.due.cmp(&b.due)
-        } else {
-            b.received_on.cmp(&a.received_on)
-        })
-    });
+    crate::documents::awaited_first(&mut out, |x| x.due, |x| x.received_on);
     Ok(out)
 }
 
@@ -130,11 +123,7 @@ pub fn give(
     case: CaseId,
     given: Given,
 ) -> Result<(), StepError> {
-    let p = store
-        .projection(StreamRef::case(case))
-        .map_err(|e| StepError::Internal(e.to_string()))?
-        .filter(|p| p.case().is_some() && crate::access::may_see(who, p))
-        .ok_or(StepError::NotFound)?;
+    let p = crate::documents::visible_case(store, who, case)?;
     if !services_for(who, &p).contains(&given.service) {
         return Err(StepError::Forbidden);
     }
@@ -152,21 +141,16 @@ pub fn give(
         events.push(event);
     }
     let today = england_today();
-    events.push(NewEvent {
-        stream: p.stream,
-        area: p.area,
-        body: EventBody::AdviceReceived(AdviceStep {
+    events.push(crate::documents::step_today(
+        &p,
+        username,
+        EventBody::AdviceReceived(AdviceStep {
             request: RequestId(given.request),
             kind: given.service,
             on: today,
             advice: (!advice.is_empty()).then_some(advice),
             document,
         }),
-        actor: Actor::parse(&format!("user:{username}"))
-            .map_err(|e| StepError::Internal(e.to_string()))?,
-        effective_date: today,
-        reason: None,
-        recorded_at: None,
-    });
+    )?);
     crate::documents::write_with(store, given.report.as_ref(), &events)
 }

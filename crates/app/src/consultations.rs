@@ -4,11 +4,11 @@
 //! records the consultation response and stops the clock.
 
 use crate::steps::StepError;
+use sendscope_domain::StreamKind;
 use sendscope_domain::access::{Action, Principal, Resource, Role, authorise};
 use sendscope_domain::calendar::england_today;
 use sendscope_domain::event::{ConsultationResponse, EventBody};
 use sendscope_domain::ids::CaseId;
-use sendscope_domain::{Actor, NewEvent, StreamKind, StreamRef};
 use sendscope_store::{Store, StoreError};
 
 /// One consultation of the user's setting.
@@ -62,14 +62,7 @@ pub fn of_my_setting(
             });
         }
     }
-    out.sort_by(|a, b| {
-        let open = |x: &ConsultationItem| x.responded_on.is_none();
-        open(b).cmp(&open(a)).then(if open(a) {
-            a.due.cmp(&b.due)
-        } else {
-            b.responded_on.cmp(&a.responded_on)
-        })
-    });
+    crate::documents::awaited_first(&mut out, |x| x.due, |x| x.responded_on);
     Ok(out)
 }
 
@@ -88,11 +81,7 @@ pub fn answer(
     case: CaseId,
     answer: Answer,
 ) -> Result<(), StepError> {
-    let p = store
-        .projection(StreamRef::case(case))
-        .map_err(|e| StepError::Internal(e.to_string()))?
-        .filter(|p| p.case().is_some() && crate::access::may_see(who, p))
-        .ok_or(StepError::NotFound)?;
+    let p = crate::documents::visible_case(store, who, case)?;
     let Some(setting) = who.setting else {
         return Err(StepError::Forbidden);
     };
@@ -104,21 +93,16 @@ pub fn answer(
     if !authorise(who, Action::AnswerConsultation, resource).allowed() {
         return Err(StepError::Forbidden);
     }
-    let event = NewEvent {
-        stream: p.stream,
-        area: p.area,
-        body: EventBody::ConsultationResponse(ConsultationResponse {
+    let event = crate::documents::step_today(
+        &p,
+        username,
+        EventBody::ConsultationResponse(ConsultationResponse {
             setting,
             on: today,
             can_meet_needs: answer.can_meet_needs,
             reasons: answer.reasons.trim().to_string(),
             annual_cost_pence: answer.annual_cost_pence,
         }),
-        actor: Actor::parse(&format!("user:{username}"))
-            .map_err(|e| StepError::Internal(e.to_string()))?,
-        effective_date: today,
-        reason: None,
-        recorded_at: None,
-    };
+    )?;
     crate::documents::write_with(store, None, &[event])
 }

@@ -31,11 +31,7 @@ pub fn add(
     case: CaseId,
     upload: Upload,
 ) -> Result<DocumentState, StepError> {
-    let p = store
-        .projection(StreamRef::case(case))
-        .map_err(|e| StepError::Internal(e.to_string()))?
-        .filter(|p| p.case().is_some() && crate::access::may_see(who, p))
-        .ok_or(StepError::NotFound)?;
+    let p = visible_case(store, who, case)?;
     let today = england_today();
     if !authorise(
         who,
@@ -78,9 +74,6 @@ pub(crate) fn document_event(
         DomainError::Refused(m) => StepError::Invalid(m),
         e => StepError::Invalid(e.to_string()),
     })?;
-    let actor = Actor::parse(&format!("user:{username}"))
-        .map_err(|e| StepError::Internal(e.to_string()))?;
-    let today = england_today();
     let added = DocumentAdded {
         sha256: hex::encode(Sha256::digest(&upload.bytes)),
         file_name: safe_file_name(&upload.file_name),
@@ -88,18 +81,59 @@ pub(crate) fn document_event(
         size: upload.bytes.len() as u64,
         title,
         kind: upload.kind,
-        on: today,
+        on: england_today(),
     };
-    let event = NewEvent {
+    let event = step_today(p, username, EventBody::DocumentAdded(added.clone()))?;
+    Ok((event, added))
+}
+
+/// A child's record `who` may see, for a partner's or family's step on it; not found
+/// otherwise (the two are not told apart).
+pub(crate) fn visible_case(
+    store: &dyn Store,
+    who: &Principal,
+    case: CaseId,
+) -> Result<sendscope_domain::Projection, StepError> {
+    store
+        .projection(StreamRef::case(case))
+        .map_err(|e| StepError::Internal(e.to_string()))?
+        .filter(|p| p.case().is_some() && crate::access::may_see(who, p))
+        .ok_or(StepError::NotFound)
+}
+
+/// A step on a record taken today by the signed-in `username`.
+pub(crate) fn step_today(
+    p: &sendscope_domain::Projection,
+    username: &str,
+    body: EventBody,
+) -> Result<NewEvent, StepError> {
+    Ok(NewEvent {
         stream: p.stream,
         area: p.area,
-        body: EventBody::DocumentAdded(added.clone()),
-        actor,
-        effective_date: today,
+        body,
+        actor: Actor::parse(&format!("user:{username}"))
+            .map_err(|e| StepError::Internal(e.to_string()))?,
+        effective_date: england_today(),
         reason: None,
         recorded_at: None,
-    };
-    Ok((event, added))
+    })
+}
+
+/// Sorts what is asked of someone: awaited first, soonest due; then answered, newest
+/// first.
+pub(crate) fn awaited_first<T>(
+    items: &mut [T],
+    due: impl Fn(&T) -> chrono::NaiveDate,
+    answered: impl Fn(&T) -> Option<chrono::NaiveDate>,
+) {
+    items.sort_by(|a, b| {
+        let open = |x: &T| answered(x).is_none();
+        open(b).cmp(&open(a)).then(if open(a) {
+            due(a).cmp(&due(b))
+        } else {
+            answered(b).cmp(&answered(a))
+        })
+    });
 }
 
 /// Writes a step's events, with the content of the document among them if there is one,

@@ -9,7 +9,6 @@ use sendscope_domain::calendar::england_today;
 use sendscope_domain::event::{DraftResponse, EventBody, SettingRef};
 use sendscope_domain::ids::{CaseId, RequestId, SettingId};
 use sendscope_domain::projection::CaseState;
-use sendscope_domain::{Actor, NewEvent, StreamRef};
 use sendscope_store::Store;
 
 /// A draft plan waiting for the family's response: its request, the day it was served
@@ -57,11 +56,7 @@ pub fn respond_to_draft(
     case: CaseId,
     response: Response,
 ) -> Result<(), StepError> {
-    let p = store
-        .projection(StreamRef::case(case))
-        .map_err(|e| StepError::Internal(e.to_string()))?
-        .filter(|p| p.case().is_some() && crate::access::may_see(who, p))
-        .ok_or(StepError::NotFound)?;
+    let p = crate::documents::visible_case(store, who, case)?;
     let today = england_today();
     let allowed = authorise(
         who,
@@ -90,20 +85,15 @@ pub fn respond_to_draft(
     if let Some(views) = &response.views {
         events.push(document_event(&p, username, views)?.0);
     }
-    events.push(NewEvent {
-        stream: p.stream,
-        area: p.area,
-        body: EventBody::DraftResponseReceived(DraftResponse {
+    events.push(crate::documents::step_today(
+        &p,
+        username,
+        EventBody::DraftResponseReceived(DraftResponse {
             request: waiting.request,
             on: today,
             requested_setting: response.requested_setting.map(SettingRef::Setting),
             comments,
         }),
-        actor: Actor::parse(&format!("user:{username}"))
-            .map_err(|e| StepError::Internal(e.to_string()))?,
-        effective_date: today,
-        reason: None,
-        recorded_at: None,
-    });
+    )?);
     crate::documents::write_with(store, response.views.as_ref(), &events)
 }

@@ -105,13 +105,10 @@ pub async fn upload(
 ) -> Response {
     let form = parts(multipart).await;
     with_user(&app, visitor, move |store, who| {
-        let form = match form {
+        let form = match crate::multipart::for_session(form, &who.session.csrf) {
             Ok(f) => f,
-            Err(m) => return Error::invalid(crate::ui::sentence(&m)).into_response(),
+            Err(r) => return *r,
         };
-        if form.field("csrf") != who.session.csrf {
-            return crate::form_expired();
-        }
         let Some(p) = open(store, &who.principal, &id) else {
             return not_found();
         };

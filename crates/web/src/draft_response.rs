@@ -71,13 +71,10 @@ pub async fn respond(
 ) -> Response {
     let form = parts(multipart).await;
     with_user(&app, visitor, move |store, who| {
-        let form = match form {
+        let form = match crate::multipart::for_session(form, &who.session.csrf) {
             Ok(f) => f,
-            Err(m) => return Error::invalid(ui::sentence(&m)).into_response(),
+            Err(r) => return *r,
         };
-        if form.field("csrf") != who.session.csrf {
-            return crate::form_expired();
-        }
         let Ok(case) = CaseId::parse(&id) else {
             return not_found();
         };

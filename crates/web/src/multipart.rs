@@ -2,6 +2,7 @@
 //! the size limit the route sets.
 
 use axum::extract::Multipart;
+use axum::response::{IntoResponse, Response};
 use sendscope_domain::documents::MAX_BYTES;
 
 /// A multipart form as read: its text fields and its one file.
@@ -49,4 +50,15 @@ pub(crate) async fn parts(mut m: Multipart) -> Result<Parts, String> {
         }
     }
     Ok(out)
+}
+
+/// A page's multipart form as read, checked against the session's CSRF token: the form,
+/// or the answer to give instead (what could not be read, or the form expired).
+pub(crate) fn for_session(form: Result<Parts, String>, csrf: &str) -> Result<Parts, Box<Response>> {
+    let form =
+        form.map_err(|m| Box::new(crate::Error::invalid(crate::ui::sentence(&m)).into_response()))?;
+    if form.field("csrf") != csrf {
+        return Err(Box::new(crate::form_expired()));
+    }
+    Ok(form)
 }
