@@ -71,11 +71,7 @@ pub fn asked_of(store: &dyn Store, who: &Principal) -> Result<Vec<AdviceItem>, S
         if services.is_empty() {
             continue;
         }
-        let child = c
-            .child
-            .as_ref()
-            .map(|ch| format!("{} {}", ch.given_names, ch.family_name))
-            .unwrap_or_default();
+        let child = crate::documents::child_name(c);
         for d in sendscope_domain::clocks::case_deadlines(c, today)? {
             let (Some(kind), Some(request)) = (d.asked, d.request) else {
                 continue;

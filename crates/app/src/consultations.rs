@@ -37,11 +37,7 @@ pub fn of_my_setting(
         if !crate::access::may_see(who, &p) {
             continue;
         }
-        let child = c
-            .child
-            .as_ref()
-            .map(|ch| format!("{} {}", ch.given_names, ch.family_name))
-            .unwrap_or_default();
+        let child = crate::documents::child_name(c);
         for k in c
             .requests
             .iter()

@@ -101,6 +101,14 @@ pub(crate) fn visible_case(
         .ok_or(StepError::NotFound)
 }
 
+/// The child's name as a list shows it ("Noor Patel"); empty if the record has none.
+pub(crate) fn child_name(c: &sendscope_domain::projection::CaseState) -> String {
+    c.child
+        .as_ref()
+        .map(|ch| format!("{} {}", ch.given_names, ch.family_name))
+        .unwrap_or_default()
+}
+
 /// A step on a record taken today by the signed-in `username`.
 pub(crate) fn step_today(
     p: &sendscope_domain::Projection,

@@ -9,6 +9,7 @@ pub mod advice;
 pub mod benchmarks;
 pub mod board;
 pub mod caseload;
+pub mod complaints;
 pub mod compliance;
 pub mod consultations;
 pub mod corrections;

@@ -42,23 +42,34 @@ pub fn items(
             let StreamState::Case(c) = &p.state else {
                 continue;
             };
+            let name = format!("{}, {}", row.family_name, row.given_names);
+            let caseworker_name = row
+                .caseworker
+                .and_then(|s| names.get(&s).map(|(n, _)| n.clone()))
+                .unwrap_or_else(|| "Not allocated".into());
+            // Every statutory deadline not yet met, and every complaint still to be
+            // answered by the council's policy.
+            let mut due: Vec<(String, chrono::NaiveDate, i64)> = Vec::new();
             for d in case_deadlines(c, today)? {
-                let days_left = match d.status {
-                    Status::Upcoming { days_left } => days_left,
-                    Status::Overdue { days } => -days,
-                    _ => continue,
-                };
+                match d.status {
+                    Status::Upcoming { days_left } => due.push((d.what(), d.due, days_left)),
+                    Status::Overdue { days } => due.push((d.what(), d.due, -days)),
+                    _ => {}
+                }
+            }
+            for k in c.complaints.iter().filter(|k| k.responded_on.is_none()) {
+                let step = format!("Response to complaint {}", k.reference);
+                due.push((step, k.respond_by, (k.respond_by - today).num_days()));
+            }
+            for (step, due, days_left) in due {
                 if days_left <= horizon {
                     out.push(Item {
                         case: row.case.to_string(),
-                        name: format!("{}, {}", row.family_name, row.given_names),
+                        name: name.clone(),
                         caseworker: row.caseworker,
-                        caseworker_name: row
-                            .caseworker
-                            .and_then(|s| names.get(&s).map(|(n, _)| n.clone()))
-                            .unwrap_or_else(|| "Not allocated".into()),
-                        step: d.what(),
-                        due: d.due,
+                        caseworker_name: caseworker_name.clone(),
+                        step,
+                        due,
                         days_left,
                     });
                 }

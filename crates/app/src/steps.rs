@@ -236,6 +236,24 @@ fn complete_audit(
     ))
 }
 
+/// Fills in a complaint's response date by the area's complaints policy in force on the
+/// day it was received, never from the caller.
+fn complete_complaint(
+    store: &dyn Store,
+    p: &Projection,
+    mut c: sendscope_domain::event::ComplaintReceived,
+) -> Result<EventBody, StepError> {
+    let by = crate::complaints::policy_on(store, p.area, c.on)?.respond_by(c.on);
+    if c.respond_by.is_some_and(|x| x != by) {
+        return Err(StepError::Invalid(
+            "the response date is worked out from the council's complaints policy: leave it out"
+                .into(),
+        ));
+    }
+    c.respond_by = Some(by);
+    Ok(EventBody::ComplaintReceived(c))
+}
+
 /// A step records what has happened, on the day it happened: one dated after `today` is
 /// refused before anything is written, except a phase transfer, which is planned ahead.
 fn refuse_a_date_ahead(body: &EventBody, today: NaiveDate) -> Result<(), StepError> {
@@ -296,6 +314,7 @@ pub fn record_step_overriding(
     }
     let body = match step {
         Step::Audit(asked) => complete_audit(store, &p, asked)?,
+        Step::Event(EventBody::ComplaintReceived(c)) => complete_complaint(store, &p, c)?,
         Step::Event(body) => body,
     };
     refuse_a_date_ahead(&body, england_today())?;

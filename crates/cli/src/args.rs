@@ -217,6 +217,11 @@ pub(crate) enum Command {
         #[command(subcommand)]
         what: RetentionCommand,
     },
+    /// The council's complaints policy: how many working days it has to respond.
+    Complaints {
+        #[command(subcommand)]
+        what: ComplaintsCommand,
+    },
     /// A person's request to erase their data: recorded, decided, carried out.
     Erasure {
         #[command(subcommand)]

@@ -281,6 +281,22 @@ pub(crate) enum RetentionCommand {
 }
 
 #[derive(Subcommand, Debug)]
+pub(crate) enum ComplaintsCommand {
+    /// Adopt the council's complaints policy from a day: a complaint received is answered
+    /// within WORKING_DAYS working days (weekends and bank holidays not counted). Until
+    /// one is adopted, 20 working days.
+    Policy {
+        #[arg(long)]
+        area: Option<String>,
+        #[arg(long)]
+        working_days: u32,
+        /// From this day, YYYY-MM-DD (default today).
+        #[arg(long, value_parser = parse_date)]
+        from: Option<NaiveDate>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 pub(crate) enum ErasureCommand {
     /// Record a request to erase a child's data, as received.
     Request {

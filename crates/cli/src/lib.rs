@@ -310,6 +310,7 @@ fn run(cli: Cli, web: &dyn Web) -> anyhow::Result<()> {
         Command::Bench { what } => bench::bench_command(&cli.database_url, what),
         Command::Backup { output } => backup::backup(&cli.database_url, &output),
         Command::Retention { what } => retention::retention_command(&cli.database_url, what),
+        Command::Complaints { what } => retention::complaints_command(&cli.database_url, what),
         Command::Erasure { what } => retention::erasure_command(&cli.database_url, what),
         Command::Restore {
             from,

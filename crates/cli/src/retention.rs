@@ -1,8 +1,9 @@
-//! `sendscope retention` and `sendscope erasure`: the area's retention schedule carried
-//! out, and a person's erasure request recorded, decided and carried out.
+//! `sendscope retention`, `sendscope erasure` and `sendscope complaints`: the area's
+//! retention schedule carried out, a person's erasure request recorded, decided and
+//! carried out, and the council's complaints policy adopted.
 
 use super::*;
-use crate::args::{ErasureCommand, RetentionCommand};
+use crate::args::{ComplaintsCommand, ErasureCommand, RetentionCommand};
 use sendscope_app::setup;
 
 pub(crate) fn retention_command(url: &str, what: RetentionCommand) -> anyhow::Result<()> {
@@ -125,6 +126,36 @@ pub(crate) fn erasure_command(url: &str, what: ErasureCommand) -> anyhow::Result
             } else {
                 outln!("Erasure refused for record {case}; the reasons are kept on the record.");
             }
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn complaints_command(url: &str, what: ComplaintsCommand) -> anyhow::Result<()> {
+    let store = open(url)?;
+    match what {
+        ComplaintsCommand::Policy {
+            area,
+            working_days,
+            from,
+        } => {
+            let area = setup::find_area(store.as_ref(), area.as_deref())?;
+            let policy = sendscope_domain::event::ComplaintsPolicy {
+                from: from.unwrap_or_else(sendscope_domain::calendar::england_today),
+                respond_within_working_days: working_days,
+            };
+            sendscope_app::complaints::adopt_policy(store.as_ref(), area, policy, "user:admin-cli")
+                .map_err(|e| match e {
+                    sendscope_app::steps::StepError::Invalid(m)
+                    | sendscope_app::steps::StepError::Refused(m)
+                    | sendscope_app::steps::StepError::Internal(m) => anyhow::anyhow!(m),
+                    other => anyhow::anyhow!("{other:?}"),
+                })?;
+            outln!(
+                "From {}, complaints are answered with {}.",
+                policy.from,
+                policy.describe()
+            );
         }
     }
     Ok(())

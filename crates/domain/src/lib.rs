@@ -12,6 +12,7 @@ pub mod compliance;
 pub mod costs;
 pub mod documents;
 pub mod event;
+pub mod holidays;
 pub mod ids;
 pub mod intake;
 pub mod letters;

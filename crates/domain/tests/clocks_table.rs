@@ -884,9 +884,15 @@ fn invalid_steps_say_what_must_happen_first() {
         "case.complaint_received",
         json!({"reference": "C-1", "on": "2025-02-01", "about": "no contact from the caseworker"}),
     );
-    c.ok(
+    let msg = c.refused(
         "case.complaint_responded",
         json!({"reference": "C-1", "on": "2025-02-20", "upheld": true}),
+    );
+    assert!(msg.contains("give the response as it was sent"), "{msg}");
+    c.ok(
+        "case.complaint_responded",
+        json!({"reference": "C-1", "on": "2025-02-20", "upheld": true,
+               "response": "We are sorry: your caseworker will call weekly."}),
     );
     let msg = c.refused("case.review_meeting_held", json!({"on": "2025-02-01"}));
     assert!(msg.contains("a plan must be issued first"), "{msg}");
@@ -1120,4 +1126,23 @@ fn a_correction_changes_the_verdict() {
         json!({"corrects": seq, "replacement": {"request": 1, "decision": "assess", "on": "2025-02-14", "reasons": null}}),
     );
     assert_eq!(c.one("decide_to_assess", "2025-03-01").1, ON_TIME);
+}
+
+/// A complaint's response is due so many working days after it arrived, by the area's
+/// policy: weekends and England's bank holidays are not counted.
+#[test]
+fn a_complaint_is_answered_within_the_policys_working_days() {
+    use sendscope_domain::event::ComplaintsPolicy;
+    let d = |y, m, day| chrono::NaiveDate::from_ymd_opt(y, m, day).expect("date");
+    let policy = |n| ComplaintsPolicy {
+        from: d(2026, 1, 1),
+        respond_within_working_days: n,
+    };
+    // Friday 18 December 2026: 25 and 28 December and 1 January are bank holidays.
+    assert_eq!(policy(20).respond_by(d(2026, 12, 18)), d(2027, 1, 20));
+    assert_eq!(policy(10).respond_by(d(2026, 12, 18)), d(2027, 1, 6));
+    // Received on a Saturday: Monday is the first working day.
+    assert_eq!(policy(1).respond_by(d(2026, 12, 5)), d(2026, 12, 7));
+    assert_eq!(ComplaintsPolicy::standard().respond_within_working_days, 20);
+    assert!(policy(0).check().is_err() && policy(131).check().is_err());
 }

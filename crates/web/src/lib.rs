@@ -14,6 +14,7 @@ pub mod benchmarks;
 pub mod board;
 pub mod cases;
 pub mod child;
+pub mod complaints;
 pub mod compliance;
 pub mod consultations;
 pub mod corrections;
@@ -258,6 +259,7 @@ pub fn router_with(store: Arc<dyn Store>, options: Options) -> Router {
         .route("/cases/{id}/plan", get(plan::page))
         .route("/advice", get(advice::list))
         .route("/consultations", get(consultations::list))
+        .route("/complaints", get(complaints::list))
         .route(
             "/cases/{id}/consultation",
             get(consultations::form).post(consultations::submit),
@@ -349,6 +351,7 @@ pub fn router_with(store: Arc<dyn Store>, options: Options) -> Router {
         .route("/api/v1/cases/{id}/deadlines", get(api::deadlines))
         .route("/api/v1/cases/{id}/plan", get(api::plan_json))
         .route("/api/v1/advice-requests", get(advice::api_list))
+        .route("/api/v1/complaints", get(complaints::api_list))
         .route(
             "/api/v1/cases/{id}/advice",
             axum::routing::post(advice::api_give).layer(axum::extract::DefaultBodyLimit::max(
@@ -601,6 +604,7 @@ fn signed_in_home(who: &auth::SignedIn, headline: Headline) -> Response {
         let mut l = vec![("/cases", "Children's records")];
         if may(Action::View, Resource::Queue { area: p.area }) {
             l.push(("/queue", "Work queue: deadlines overdue and due soon"));
+            l.push(("/complaints", "Complaints: responses due and sent"));
         }
         if may(Action::View, Resource::Placement { area: p.area }) {
             l.push((

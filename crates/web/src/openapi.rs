@@ -239,6 +239,11 @@ fn document() -> Value {
                 "operationId": "listAdviceRequests", "summary": "Advice asked of your service for assessments: open first, soonest due, then given; each child listed is a logged view",
                 "responses": with(json!({ "200": ok("AdviceRequests", "What is asked of you") }), &["401"])
             }},
+            "/api/v1/complaints": { "get": {
+                "operationId": "listComplaints", "summary": "The complaints register of the records you handle: open first, soonest due, then answered; the response due by the council's complaints policy; each child listed is a logged view",
+                "parameters": [{ "name": "all", "in": "query", "required": false, "schema": { "type": "boolean" }, "description": "Include complaints already answered (default: only those waiting)" }],
+                "responses": with(json!({ "200": ok("Complaints", "The register") }), &["401", "403"])
+            }},
             "/api/v1/cases/{id}/advice": { "post": {
                 "operationId": "giveAdvice", "summary": "Give the advice asked of your service: words, a report, or both; recorded as received today (the clock stops)",
                 "parameters": [path_id("Case reference")],
@@ -469,6 +474,18 @@ fn document() -> Value {
                         "properties": { "case": { "type": "string" }, "child": { "type": "string" }, "request": { "type": "integer" },
                             "service": { "type": "string" }, "requested_on": date, "due": date,
                             "received_on": { "type": ["string", "null"], "format": "date" },
+                            "state": { "type": "string", "enum": ["due", "overdue", "on_time", "late"] },
+                            "days": { "type": "integer", "description": "Days left (due) or days late (overdue, late)" } } } } }
+                },
+                "Complaints": {
+                    "type": "object", "required": ["complaints"],
+                    "properties": { "complaints": { "type": "array", "items": {
+                        "type": "object", "required": ["case", "child", "reference", "received_on", "about", "respond_by", "responded_on", "upheld", "state", "days"],
+                        "properties": { "case": { "type": "string" }, "child": { "type": "string" }, "reference": { "type": "string" },
+                            "received_on": date, "about": { "type": "string" }, "respond_by": date,
+                            "responded_on": { "type": ["string", "null"], "format": "date" },
+                            "upheld": { "type": ["boolean", "null"] },
+                            "response": { "type": "string", "description": "The response as sent (absent until answered)" },
                             "state": { "type": "string", "enum": ["due", "overdue", "on_time", "late"] },
                             "days": { "type": "integer", "description": "Days left (due) or days late (overdue, late)" } } } } }
                 },

@@ -40,6 +40,7 @@ fn every_documented_operation_has_responses_and_every_route_is_documented() {
             "/api/v1/cases/{id}/plan",
             "/api/v1/cases/{id}/plan.pdf",
             "/api/v1/cases/{id}/steps",
+            "/api/v1/complaints",
             "/api/v1/figures",
             "/api/v1/me",
             "/api/v1/provisions/{id}/steps",

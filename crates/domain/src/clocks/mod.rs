@@ -15,7 +15,7 @@ use crate::projection::{CaseState, ExceptionState, RequestState};
 use chrono::NaiveDate;
 use serde::Serialize;
 
-pub mod holidays;
+pub use crate::holidays;
 mod rule_book;
 pub use rule_book::*;
 

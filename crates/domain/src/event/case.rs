@@ -716,6 +716,10 @@ pub struct ComplaintReceived {
     pub reference: String,
     pub on: NaiveDate,
     pub about: String,
+    /// The last day for the council's response, by its complaints policy in force on the
+    /// day of receipt: filled in when the complaint is recorded, never by the caller.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub respond_by: Option<NaiveDate>,
 }
 
 /// A programme: these cases must reach the milestone by the deadline.
@@ -904,6 +908,9 @@ pub struct ComplaintResponded {
     pub reference: String,
     pub on: NaiveDate,
     pub upheld: bool,
+    /// The response as sent, kept whole (empty only in records from before it was kept).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub response: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]

@@ -399,6 +399,7 @@ event_catalogue! {
     SignInPolicyAdopted(SignInPolicy) = "area.sign_in_policy_adopted", AREA, from;
     SingleSignOnAdopted(SingleSignOn) = "area.single_sign_on_adopted", AREA, from;
     RetentionScheduleAdopted(RetentionSchedule) = "area.retention_schedule_adopted", AREA, from;
+    ComplaintsPolicyAdopted(ComplaintsPolicy) = "area.complaints_policy_adopted", AREA, from;
     OrganisationRegistered(OrganisationRegistered) = "organisation.registered", ORG, none;
     TeamAdded(TeamAdded) = "organisation.team_added", ORG, none;
     StaffAdded(StaffAdded) = "staff.added", STAFF, none;

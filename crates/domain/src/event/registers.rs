@@ -104,6 +104,55 @@ impl RetentionSchedule {
     }
 }
 
+/// The council's complaints policy from a day: a complaint about its SEND service is
+/// answered within so many working days of the day it was received (weekends and bank
+/// holidays in England not counted). Each complaint keeps the date the policy in force
+/// when it arrived gave it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ComplaintsPolicy {
+    pub from: NaiveDate,
+    pub respond_within_working_days: u32,
+}
+
+impl ComplaintsPolicy {
+    /// Until an area adopts its own: 20 working days, a common first-stage time in
+    /// councils' published corporate complaints policies (an area should adopt its own).
+    pub fn standard() -> Self {
+        ComplaintsPolicy {
+            from: NaiveDate::MIN,
+            respond_within_working_days: 20,
+        }
+    }
+    pub fn check(&self) -> Result<(), String> {
+        if !(1..=130).contains(&self.respond_within_working_days) {
+            return Err(format!(
+                "a complaint is answered within 1 to 130 working days (about six months), not {}",
+                self.respond_within_working_days
+            ));
+        }
+        Ok(())
+    }
+    /// The last day to respond to a complaint received on `received`: the day counted
+    /// as the `n`th working day after it.
+    pub fn respond_by(&self, received: NaiveDate) -> NaiveDate {
+        let mut day = received;
+        let mut left = self.respond_within_working_days;
+        while left > 0 {
+            day = day.succ_opt().unwrap_or(day);
+            if crate::holidays::is_working_day(day) {
+                left -= 1;
+            }
+        }
+        day
+    }
+    pub fn describe(&self) -> String {
+        format!(
+            "a response within {} working days of the complaint's receipt",
+            self.respond_within_working_days
+        )
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OrganisationKind {

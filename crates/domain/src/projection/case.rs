@@ -118,10 +118,15 @@ pub struct ComplaintState {
     pub reference: String,
     pub received_on: NaiveDate,
     pub about: String,
+    /// The last day to respond, by the council's policy.
+    pub respond_by: NaiveDate,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub responded_on: Option<NaiveDate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upheld: Option<bool>,
+    /// The response as sent.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub response: String,
 }
 
 /// One request for an EHC needs assessment and everything that followed from it.

@@ -565,8 +565,12 @@ impl CaseState {
                 reference: c.reference.clone(),
                 received_on: c.on,
                 about: c.about.clone(),
+                respond_by: c
+                    .respond_by
+                    .unwrap_or_else(|| crate::event::ComplaintsPolicy::standard().respond_by(c.on)),
                 responded_on: None,
                 upheld: None,
+                response: String::new(),
             }),
             E::ComplaintResponded(c) => {
                 if let Some(k) = self
@@ -576,6 +580,7 @@ impl CaseState {
                 {
                     k.responded_on = Some(c.on);
                     k.upheld = Some(c.upheld);
+                    k.response = c.response.clone();
                 }
             }
             E::MediationRecorded(m) => self.disputes.push(DisputeState {

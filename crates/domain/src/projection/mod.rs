@@ -228,9 +228,23 @@ pub struct AreaState {
     /// Retention schedules, by the day each takes effect.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub retention: Vec<crate::event::RetentionSchedule>,
+    /// Complaints policies, by the day each takes effect.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub complaints_policies: Vec<crate::event::ComplaintsPolicy>,
 }
 
 impl AreaState {
+    /// The complaints policy in force on a day: the newest adopted on or before it, else
+    /// the standard one.
+    pub fn complaints_policy_on(&self, on: NaiveDate) -> crate::event::ComplaintsPolicy {
+        self.complaints_policies
+            .iter()
+            .rev()
+            .find(|r| r.from <= on)
+            .copied()
+            .unwrap_or_else(crate::event::ComplaintsPolicy::standard)
+    }
+
     /// The retention schedule in force on a day: the newest adopted on or before it, else
     /// the standard one.
     pub fn retention_on(&self, on: NaiveDate) -> crate::event::RetentionSchedule {
@@ -485,6 +499,10 @@ impl Projection {
             (E::RetentionScheduleAdopted(x), StreamState::Area(s)) => {
                 s.retention.push(*x);
                 s.retention.sort_by_key(|r| r.from);
+            }
+            (E::ComplaintsPolicyAdopted(x), StreamState::Area(s)) => {
+                s.complaints_policies.push(*x);
+                s.complaints_policies.sort_by_key(|r| r.from);
             }
             (E::SingleSignOnAdopted(x), StreamState::Area(s)) => {
                 s.single_sign_on.push(x.clone());

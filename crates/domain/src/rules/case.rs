@@ -593,6 +593,9 @@ pub(super) fn check_case(
             if x.reference.trim().is_empty() || x.about.trim().is_empty() {
                 return refuse("a complaint needs its reference and what it is about");
             }
+            if x.respond_by.is_some_and(|by| by < x.on) {
+                return refuse("the response cannot be due before the complaint was received");
+            }
             if c.complaints.iter().any(|k| k.reference == x.reference) {
                 return refuse(format!(
                     "complaint {} is already recorded on this case",
@@ -634,6 +637,9 @@ pub(super) fn check_case(
                     "complaint {} already has its response",
                     x.reference
                 )),
+                Some(_) if x.response.trim().is_empty() => refuse(
+                    "give the response as it was sent to the complainant: it is kept with the complaint",
+                ),
                 Some(k) => not_before(x.on, k.received_on, "the complaint was received"),
             }
         }

@@ -128,6 +128,7 @@ pub fn check(
         | E::SignInPolicyAdopted(_)
         | E::SingleSignOnAdopted(_)
         | E::RetentionScheduleAdopted(_)
+        | E::ComplaintsPolicyAdopted(_)
         | E::ProvisionPlacesSet(_)
         | E::ProvisionCostsSet(_)
         | E::ProvisionClosed(_)
@@ -342,6 +343,7 @@ fn check_area(a: &crate::projection::AreaState, body: &EventBody) -> Result<(), 
         EventBody::SignInPolicyAdopted(x) => x.check().map_err(DomainError::Refused),
         EventBody::SingleSignOnAdopted(x) => x.check().map_err(DomainError::Refused),
         EventBody::RetentionScheduleAdopted(x) => x.check().map_err(DomainError::Refused),
+        EventBody::ComplaintsPolicyAdopted(x) => x.check().map_err(DomainError::Refused),
         EventBody::DesignatedOfficersRecorded(x) => {
             if a.officers.iter().any(|o| o.from == x.from) {
                 return refuse(format!(

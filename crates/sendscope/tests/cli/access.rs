@@ -495,6 +495,23 @@ fn retention_and_erasure(db: Db) {
         "2020-01-01",
     ]);
     assert_eq!(code, 0, "{err}");
+    // The council's complaints policy, adopted the same way: nonsense refused, and
+    // nothing written for it.
+    let before = events();
+    let (code, _, err) = cmd(&["complaints", "policy", "--working-days", "0"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("1 to 130 working days"), "{err}");
+    assert_eq!(events(), before);
+    let (code, out, err) = cmd(&[
+        "complaints",
+        "policy",
+        "--working-days",
+        "15",
+        "--from",
+        "2020-01-01",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("within 15 working days"), "{out}");
     let before = events();
     let (code, listed, err) = cmd(&["retention", "run", "--dry-run", "--on", "2026-01-15"]);
     assert_eq!(code, 0, "{err}");

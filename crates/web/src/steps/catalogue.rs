@@ -651,6 +651,11 @@ pub const STEPS: &[Step] = &[
             f("reference", "Complaint reference", Kind::Text),
             ON,
             f("upheld", "Was the complaint upheld?", Kind::YesNo),
+            f(
+                "response",
+                "The response, as sent to the complainant",
+                Kind::TextArea,
+            ),
         ],
     },
 ];

@@ -166,6 +166,7 @@ pub async fn form(
     State(app): State<AppState>,
     visitor: Visitor,
     Path((id, slug)): Path<(String, String)>,
+    axum::extract::Query(given): axum::extract::Query<Vec<(String, String)>>,
 ) -> Response {
     let options = app.filter_options.clone();
     with_user(&app, visitor, move |store, who| {
@@ -173,10 +174,17 @@ pub async fn form(
             Ok(x) => x,
             Err(r) => return *r,
         };
-        let start = match carried_sections(store, step, &p) {
+        let mut start = match carried_sections(store, step, &p) {
             Ok(s) => s,
             Err(e) => return crate::Error::internal(e).into_response(),
         };
+        // A link may start the form with some of its answers ("respond to complaint
+        // C-12" opens the response with its reference).
+        start.extend(
+            given
+                .into_iter()
+                .filter(|(k, _)| step.fields.iter().any(|f| f.key == k)),
+        );
         let view = FormView {
             action: &format!("/cases/{id}/steps/{slug}"),
             back: &format!("/cases/{id}"),
