@@ -297,6 +297,8 @@ fn add_demo_accounts(store: &dyn Store) -> Result<Vec<String>, StoreError> {
         ),
         ("commissioner", Role::Commissioner, AccountLinks::default()),
         ("health", Role::HealthProfessional, AccountLinks::default()),
+        ("ep", Role::EducationalPsychologist, AccountLinks::default()),
+        ("social", Role::SocialWorker, AccountLinks::default()),
         (
             "school",
             Role::School,

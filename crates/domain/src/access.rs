@@ -136,8 +136,8 @@ pub enum Action {
     /// evidence on their own record.
     AddDocument(crate::documents::DocumentKind),
     /// Give the advice asked of a service for an assessment: staff who record casework,
-    /// any service's; a health professional, health advice for a child whose record they
-    /// may see.
+    /// any service's; a health professional, an educational psychologist or a social
+    /// worker, their own service's advice for a child whose record they may see.
     GiveAdvice(crate::sen::AdviceKind),
     /// Give the family's response to a draft plan (their views, and the setting they ask
     /// for): a parent with parental responsibility, the young person, or staff for them.
@@ -224,7 +224,13 @@ pub fn authorise(who: &Principal, action: Action, what: Resource<'_>) -> Decisio
         (Resource::Settings { .. }, Commissioner | TeamManager) => Decision::Allow,
         (
             Resource::Settings { .. },
-            Caseworker | HealthProfessional | School | ParentCarer | YoungPerson,
+            Caseworker
+            | HealthProfessional
+            | EducationalPsychologist
+            | SocialWorker
+            | School
+            | ParentCarer
+            | YoungPerson,
         ) if action == Action::View => Decision::Allow,
         (Resource::Accounts { .. }, Admin) => Decision::Allow,
         (Resource::Queue { .. }, Caseworker | TeamManager) if action == Action::View => {
@@ -296,15 +302,24 @@ fn case_access(
                 Decision::Deny("commissioners see only what placement needs")
             }
         }
-        HealthProfessional => {
-            let referred = c.requests.iter().any(|r| {
-                r.advice
-                    .iter()
-                    .any(|a| a.kind == crate::sen::AdviceKind::Health)
-            });
-            let health_audit = action == Action::AuditPlan(Some(crate::qa::AuditService::Health));
-            let health_advice = action == Action::GiveAdvice(crate::sen::AdviceKind::Health);
-            if referred && (view || health_audit || health_advice || adds(&[D::Advice])) {
+        HealthProfessional | EducationalPsychologist | SocialWorker => {
+            // The people of a service see the children their service's advice is asked
+            // about; they give that advice, and audit plans for their own service.
+            let Some(service) = role.advice_service() else {
+                return deny;
+            };
+            let referred = c
+                .requests
+                .iter()
+                .any(|r| r.advice.iter().any(|a| a.kind == service));
+            let audit_service = match role {
+                HealthProfessional => crate::qa::AuditService::Health,
+                SocialWorker => crate::qa::AuditService::SocialCare,
+                _ => crate::qa::AuditService::Education,
+            };
+            let audits = action == Action::AuditPlan(Some(audit_service));
+            let advises = action == Action::GiveAdvice(service);
+            if referred && (view || audits || advises || adds(&[D::Advice])) {
                 Decision::Allow
             } else {
                 deny
@@ -374,8 +389,9 @@ pub enum Audience {
     Team(TeamId),
     /// A setting the child attends or that was consulted about a place.
     Setting(SettingId),
-    /// The area's health professionals, because health advice was requested.
-    HealthAdvice,
+    /// The people of a service (health, educational psychology, social care), because
+    /// its advice was requested.
+    AdviceService(crate::sen::AdviceKind),
     /// A person with parental responsibility not barred by a court restriction.
     Person(PersonId),
     /// The young person, over compulsory school age.
@@ -397,12 +413,14 @@ pub fn audience(p: &Projection, today: NaiveDate) -> Vec<Audience> {
     for r in &c.requests {
         out.extend(r.consultations.iter().map(|k| Audience::Setting(k.setting)));
     }
-    if c.requests.iter().any(|r| {
-        r.advice
-            .iter()
-            .any(|a| a.kind == crate::sen::AdviceKind::Health)
-    }) {
-        out.push(Audience::HealthAdvice);
+    for role in Role::ALL {
+        if let Some(service) = role.advice_service()
+            && c.requests
+                .iter()
+                .any(|r| r.advice.iter().any(|a| a.kind == service))
+        {
+            out.push(Audience::AdviceService(service));
+        }
     }
     let restricted = |person: &PersonId| {
         c.court_restriction
@@ -523,6 +541,68 @@ mod tests {
             setting: None,
             person: None,
             case: None,
+        }
+    }
+
+    /// Each partner service (health, educational psychology, social care) sees a child's
+    /// record once its own advice is asked, gives that advice and no other, and changes
+    /// nothing else.
+    #[test]
+    fn each_service_sees_the_children_its_advice_is_asked_about() {
+        use crate::sen::AdviceKind as K;
+        let today = d(2025, 6, 1);
+        let roles = [
+            (Role::HealthProfessional, K::Health),
+            (Role::EducationalPsychologist, K::EducationalPsychology),
+            (Role::SocialWorker, K::SocialCare),
+        ];
+        for (asked, asked_role) in [
+            (K::EducationalPsychology, Role::EducationalPsychologist),
+            (K::SocialCare, Role::SocialWorker),
+        ] {
+            let mut w = world(d(2015, 3, 1));
+            record(
+                &mut w.case,
+                &[
+                    EventBody::RequestReceived(RequestReceived {
+                        request: RequestId(1),
+                        received_on: d(2025, 2, 3),
+                        requested_by: crate::sen::Requester::Parent,
+                    }),
+                    EventBody::AdviceRequested(AdviceRequested {
+                        request: RequestId(1),
+                        kinds: vec![asked],
+                        on: d(2025, 2, 10),
+                    }),
+                ],
+            );
+            let case = Resource::Case {
+                projection: &w.case,
+                today,
+            };
+            for (role, service) in roles {
+                let who = principal(&w, role);
+                let may = |a: Action| authorise(&who, a, case).allowed();
+                assert_eq!(
+                    may(Action::View),
+                    role == asked_role,
+                    "{role:?} for {asked:?}"
+                );
+                assert_eq!(may(Action::GiveAdvice(service)), role == asked_role);
+                for other in [
+                    K::Education,
+                    K::Health,
+                    K::SocialCare,
+                    K::EducationalPsychology,
+                ] {
+                    if other != service {
+                        assert!(!may(Action::GiveAdvice(other)), "{role:?} gives {other:?}");
+                    }
+                }
+                assert!(!may(Action::Change) && !may(Action::RespondToDraft));
+            }
+            assert!(audience(&w.case, today).contains(&Audience::AdviceService(asked)));
+            assert!(!audience(&w.case, today).contains(&Audience::AdviceService(K::Health)));
         }
     }
 
@@ -787,7 +867,12 @@ mod tests {
                 may(Resource::ExactFigures { area }),
                 matches!(
                     role,
-                    Caseworker | TeamManager | Commissioner | HealthProfessional
+                    Caseworker
+                        | TeamManager
+                        | Commissioner
+                        | HealthProfessional
+                        | EducationalPsychologist
+                        | SocialWorker
                 ),
                 "{role:?} exact figures"
             );
@@ -835,7 +920,13 @@ mod tests {
                         setting: Some(s),
                         ..principal(&w, Role::School)
                     },
-                    Audience::HealthAdvice => principal(&w, Role::HealthProfessional),
+                    Audience::AdviceService(k) => principal(
+                        &w,
+                        Role::ALL
+                            .into_iter()
+                            .find(|r| r.advice_service() == Some(k))
+                            .expect("a role gives this advice"),
+                    ),
                     Audience::Person(p) => Principal {
                         person: Some(p),
                         ..principal(&w, Role::ParentCarer)

@@ -62,10 +62,9 @@ fn list_html(items: &[AdviceItem], role: Role) -> Markup {
         .filter(|x| x.received_on.is_some_and(|d| d >= year_ago))
         .collect();
     let on_time = given.iter().filter(|x| x.state == "on_time").count();
-    let whose = if role == Role::HealthProfessional {
-        "Health advice"
-    } else {
-        "Advice"
+    let whose = match role.advice_service() {
+        Some(k) => format!("{} advice", k.service()),
+        None => "Advice".to_string(),
     };
     html! {
         h1.govuk-heading-l { "Advice asked for assessments" }
@@ -115,10 +114,9 @@ fn list_html(items: &[AdviceItem], role: Role) -> Markup {
 /// GET /advice
 pub async fn list(State(app): State<AppState>, visitor: Visitor) -> Response {
     with_user(&app, visitor, move |store, who| {
-        if !matches!(
-            who.principal.role,
-            Role::HealthProfessional | Role::Caseworker | Role::TeamManager
-        ) {
+        let role = who.principal.role;
+        if role.advice_service().is_none() && !matches!(role, Role::Caseworker | Role::TeamManager)
+        {
             return Error::forbidden("Your role is not asked for advice.").into_response();
         }
         match asked_of(store, &who.principal) {

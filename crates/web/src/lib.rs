@@ -615,12 +615,13 @@ fn signed_in_home(who: &auth::SignedIn, headline: Headline) -> Response {
         if may(Action::View, Resource::FindingCases { area: p.area }) {
             l.push(("/sen2", "SEN2 return: what to put right before it is sent"));
         }
-        if matches!(
-            p.role,
-            sendscope_domain::access::Role::HealthProfessional
-                | sendscope_domain::access::Role::Caseworker
-                | sendscope_domain::access::Role::TeamManager
-        ) {
+        if p.role.advice_service().is_some()
+            || matches!(
+                p.role,
+                sendscope_domain::access::Role::Caseworker
+                    | sendscope_domain::access::Role::TeamManager
+            )
+        {
             l.push((
                 "/advice",
                 "Advice asked for assessments: due, on time and late",

@@ -426,7 +426,7 @@ fn document() -> Value {
                             "items": { "type": "object", "required": ["kind", "title"], "properties": { "kind": { "type": "string" }, "title": { "type": "string" } } } },
                         "who_can_see": { "type": "array", "description": "Parent carers and young people only: everyone else who can open the record",
                             "items": { "type": "object", "required": ["kind", "name"],
-                                "properties": { "kind": { "type": "string", "enum": ["caseworker", "team", "setting", "health", "person", "young_person"] }, "name": { "type": "string" } } } },
+                                "properties": { "kind": { "type": "string", "enum": ["caseworker", "team", "setting", "health", "educational_psychology", "social_care", "person", "young_person"] }, "name": { "type": "string" } } } },
                         "viewed_by": { "type": "array", "description": "Team managers only: who viewed the record, newest first (at most 50)",
                             "items": { "type": "object", "required": ["at", "username", "role", "via"],
                                 "properties": { "at": { "type": "string" }, "username": { "type": "string" }, "role": { "type": "string" }, "via": { "type": "string" } } } },

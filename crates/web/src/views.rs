@@ -520,9 +520,21 @@ pub fn case_view(
                     format!("{} (caseworkers and team manager)", names.team(org, t)?),
                 ),
                 Audience::Setting(s) => ("setting", names.setting(&SettingRef::Setting(s))?.name),
-                Audience::HealthAdvice => (
-                    "health",
-                    "NHS health professionals asked for advice about the child".to_string(),
+                Audience::AdviceService(k) => (
+                    match k {
+                        sendscope_domain::sen::AdviceKind::Health => "health",
+                        sendscope_domain::sen::AdviceKind::SocialCare => "social_care",
+                        _ => "educational_psychology",
+                    },
+                    match k {
+                        sendscope_domain::sen::AdviceKind::Health => {
+                            "NHS health professionals asked for advice about the child".to_string()
+                        }
+                        k => format!(
+                            "The {} service, asked for advice about the child",
+                            k.service().to_lowercase()
+                        ),
+                    },
                 ),
                 Audience::Person(p) => (
                     "person",

@@ -167,3 +167,73 @@ fn health_sees_what_is_asked_and_gives_advice(db: Db) {
         "{body}"
     );
 }
+
+both!(the_psychology_and_social_care_services_give_their_own_advice);
+/// The educational psychologist and the social worker each see the children their
+/// service's advice is asked about, give it (the clock stops), and cannot give the other's
+/// or open a record their service is not asked about.
+fn the_psychology_and_social_care_services_give_their_own_advice(db: Db) {
+    let site = Site::demo(db, 20);
+    let worker = site.token("caseworker");
+    let case = site.new_request(&worker, json!({ "given_names": "Sol", "family_name": "Services", "birth_date": "2018-09-04", "sex": "male", "ethnicity": "WBRI" }), "Ria Services", 60);
+    let other = site.new_request(&worker, json!({ "given_names": "Una", "family_name": "Unasked", "birth_date": "2018-01-04", "sex": "female", "ethnicity": "WBRI" }), "Ivy Unasked", 60);
+    site.steps(
+        &worker,
+        &case,
+        &[
+            (
+                "case.assessment_decided",
+                json!({ "request": 1, "decision": "assess", "on": day(30), "reasons": null }),
+            ),
+            (
+                "case.advice_requested",
+                json!({ "request": 1, "kinds": ["educational_psychology", "social_care"], "on": day(20) }),
+            ),
+        ],
+    );
+    for (user, mine, theirs) in [
+        ("ep", "educational_psychology", "social_care"),
+        ("social", "social_care", "educational_psychology"),
+    ] {
+        let token = site.token(user);
+        let (status, _, body) = site.api_get("/api/v1/advice-requests", &token);
+        assert_eq!(status, 200, "{body}");
+        let list: Value = serde_json::from_str(&body).expect("json");
+        let services: Vec<&str> = list["advice_requests"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .filter(|x| x["case"] == case.as_str())
+            .filter_map(|x| x["service"].as_str())
+            .collect();
+        assert_eq!(services, [mine], "{user}: {body}");
+        let (status, _, page) = site.http("GET", "/advice", &site.sign_in(user), "");
+        assert_eq!(status, 200);
+        assert!(page.contains("Sol Services"), "{page}");
+        // Not the other service's advice, and not a child their service is not asked about.
+        let give = |service: &str, advice: &str| {
+            site.post_multipart(
+                &format!("/api/v1/cases/{case}/advice"),
+                "",
+                &token,
+                &[("request", "1"), ("service", service), ("advice", advice)],
+                None,
+            )
+            .0
+        };
+        assert_eq!(give(theirs, "not ours"), 403, "{user}");
+        let (status, _, _) = site.api_get(&format!("/api/v1/cases/{other}"), &token);
+        assert_eq!(status, 404, "{user} sees only children asked about");
+        assert_eq!(give(mine, "Sol's advice from this service."), 201, "{user}");
+    }
+    let (_, _, body) = site.api_get("/api/v1/advice-requests", &worker);
+    let all: Value = serde_json::from_str(&body).expect("json");
+    let states: Vec<&str> = all["advice_requests"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter(|x| x["case"] == case.as_str())
+        .filter_map(|x| x["state"].as_str())
+        .collect();
+    assert_eq!(states, ["on_time", "on_time"], "{body}");
+}

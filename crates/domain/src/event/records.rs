@@ -95,6 +95,11 @@ pub enum Role {
     TeamManager,
     Commissioner,
     HealthProfessional,
+    /// An educational psychologist of the council's EP service: psychological advice.
+    EducationalPsychologist,
+    /// A social worker of the children's or adults' social care service: social care
+    /// advice.
+    SocialWorker,
     School,
     ParentCarer,
     YoungPerson,
@@ -109,11 +114,24 @@ impl Role {
         matches!(self, Role::ParentCarer | Role::YoungPerson)
     }
 
-    pub const ALL: [Role; 9] = [
+    /// The service whose advice for assessments a partner's role gives (reg 6(1)): the
+    /// people of that service see the children it is asked about.
+    pub fn advice_service(self) -> Option<crate::sen::AdviceKind> {
+        match self {
+            Role::HealthProfessional => Some(crate::sen::AdviceKind::Health),
+            Role::EducationalPsychologist => Some(crate::sen::AdviceKind::EducationalPsychology),
+            Role::SocialWorker => Some(crate::sen::AdviceKind::SocialCare),
+            _ => None,
+        }
+    }
+
+    pub const ALL: [Role; 11] = [
         Role::Caseworker,
         Role::TeamManager,
         Role::Commissioner,
         Role::HealthProfessional,
+        Role::EducationalPsychologist,
+        Role::SocialWorker,
         Role::School,
         Role::ParentCarer,
         Role::YoungPerson,
@@ -126,6 +144,8 @@ impl Role {
             Role::TeamManager => "team_manager",
             Role::Commissioner => "commissioner",
             Role::HealthProfessional => "health_professional",
+            Role::EducationalPsychologist => "educational_psychologist",
+            Role::SocialWorker => "social_worker",
             Role::School => "school",
             Role::ParentCarer => "parent_carer",
             Role::YoungPerson => "young_person",

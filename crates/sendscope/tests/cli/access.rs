@@ -5,7 +5,7 @@ fn user_add_makes_real_accounts_and_refuses_bad_ones() {
     let db = sqlite_db();
     let (code, out, _) = run(&demo_args(&db.url, "30", "5000"));
     assert_eq!(code, 0);
-    assert!(out.contains("Demo accounts, each with the password demo: caseworker, manager, commissioner, health, school, parent"), "{out}");
+    assert!(out.contains("Demo accounts, each with the password demo: caseworker, manager, commissioner, health, ep, social, school, parent"), "{out}");
     let add = |name: &str, role: &str, password: &str| {
         run_with_stdin(
             &[
@@ -114,12 +114,20 @@ fn who_can_see_from_record(url: &str, case: &str) -> Vec<String> {
             _ => panic!("setting"),
         }
     }
-    if c.requests.iter().any(|q| {
-        q.advice
+    use sendscope_domain::sen::AdviceKind;
+    let asked = |kind| {
+        c.requests
             .iter()
-            .any(|a| a.kind == sendscope_domain::sen::AdviceKind::Health)
-    }) {
+            .any(|q| q.advice.iter().any(|a| a.kind == kind))
+    };
+    if asked(AdviceKind::Health) {
         out.push("NHS health professionals asked for advice about the child".into());
+    }
+    if asked(AdviceKind::EducationalPsychology) {
+        out.push("The educational psychology service, asked for advice about the child".into());
+    }
+    if asked(AdviceKind::SocialCare) {
+        out.push("The social care service, asked for advice about the child".into());
     }
     let barred = |person| {
         c.court_restriction
