@@ -1,13 +1,18 @@
 // A real local area from an empty database, no demo, in real Chromium with JavaScript on
 // and off: the administrator comes in through the one-time set-up link `serve` prints,
-// sets up a team, two staff and their accounts; the caseworker records a new child's
-// request with their mother, then the decision, advice, the draft and the final plan,
-// corrects a wrong date and voids a step recorded by mistake; the mother's account sees
-// her child's record and what happens next. Zero axe violations on every page.
+// sets up a team, two staff and their accounts (and a health professional's and a
+// school's, the school brought in from GIAS); the caseworker records a new child's request
+// with their mother, the decision, advice asked of education, health and social care, and
+// a draft plan with every section; the health professional gives advice with a report; the
+// school answers its consultation; the mother reads the draft and responds with her views,
+// a document and the school she asks for; the caseworker issues the final plan (the draft
+// carried into it) and its letter, corrects a wrong date and voids a step recorded by
+// mistake; the mother sees what happens next, reads the plan and downloads its PDF. Zero
+// axe violations on every page.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
@@ -31,7 +36,7 @@ async function emptyServer() {
   }
   const link = out.match(/http:\/\/[^ ]+\/setup\/[0-9a-f]+/);
   assert.ok(link, `serve printed a set-up link: ${out}`);
-  return { base: `http://127.0.0.1:${port}`, setup: link[0] };
+  return { base: `http://127.0.0.1:${port}`, setup: link[0], db: `sqlite://${join(dir, 'e.db')}`, dir };
 }
 
 before(async () => {
@@ -52,7 +57,7 @@ const daysAgo = (n) => {
 };
 
 async function area(javaScriptEnabled) {
-  const { base, setup } = await emptyServer();
+  const { base, setup, db, dir } = await emptyServer();
   const context = await browser.newContext();
   const page = await context.newPage();
   const cdp = javaScriptEnabled ? null : await context.newCDPSession(page);
@@ -75,6 +80,11 @@ async function area(javaScriptEnabled) {
     await page.fill(`#${id}-month`, String(d.getUTCMonth() + 1));
     await page.fill(`#${id}-year`, String(d.getUTCFullYear()));
   };
+  // Chooses the option whose words contain `text` (settings are shown with their URN).
+  const choose = async (selector, text) => {
+    const value = await page.locator(`${selector} option`, { hasText: text }).first().getAttribute('value');
+    await page.selectOption(selector, value);
+  };
   const signIn = async (user) => {
     await page.goto(`${base}/sign-in`);
     await page.fill('#username', user);
@@ -95,6 +105,12 @@ async function area(javaScriptEnabled) {
   await submit();
   assert.match(await page.content(), /Your local area and your administrator/);
   await check('setup-done');
+  // The area's schools come from GIAS (one school here, in GIAS's layout).
+  const gias = join(dir, 'gias.csv');
+  writeFileSync(gias, 'URN,LA (code),LA (name),EstablishmentNumber,EstablishmentName,TypeOfEstablishment (name),EstablishmentTypeGroup (name),EstablishmentStatus (name),OpenDate,CloseDate,PhaseOfEducation (name),StatutoryLowAge,StatutoryHighAge,SchoolCapacity,NumberOfPupils,Trusts (name),UKPRN,Street,Town,Postcode,Easting,Northing,TypeOfResourcedProvision (name),ResourcedProvisionOnRoll,ResourcedProvisionCapacity,SenUnitOnRoll,SenUnitCapacity,SEN1 (name)\r\n'
+    + '146080,831,Derby,2001,Lakeside Primary Academy,Academy converter,Academies,Open,01-07-2018,,Primary,4,11,420,400,Harmony Trust,10012345,1 Road,Derby,DE24 9JB,435000,336000,,,,,,\r\n');
+  const imported = spawnSync(BIN, ['--database-url', db, 'import', 'gias', gias], { encoding: 'utf8' });
+  assert.equal(imported.status, 0, imported.stderr);
 
   // The administrator: a team, two staff, their accounts.
   await signIn('admin');
@@ -120,6 +136,13 @@ async function area(javaScriptEnabled) {
   // records have health advice asked for.
   await page.fill('#username', 'hpro');
   await page.selectOption('#role', 'health_professional');
+  await page.fill('#password', PASSWORD);
+  await submit('form[action="/admin/accounts"] button');
+  assert.match(await page.content(), /The account is created/);
+  // The school's account, linked by its URN: it sees its pupils and its consultations.
+  await page.fill('#username', 'lakeside');
+  await page.selectOption('#role', 'school');
+  await page.fill('#setting', '146080');
   await page.fill('#password', PASSWORD);
   await submit('form[action="/admin/accounts"] button');
   assert.match(await page.content(), /The account is created/);
@@ -154,7 +177,8 @@ async function area(javaScriptEnabled) {
     await page.check('#request');
     await fill();
     await submit();
-    assert.match(await page.content(), /Recorded:/, `${slug} recorded`);
+    const problem = await page.locator('.govuk-error-summary, .govuk-warning-text').allInnerTexts();
+    assert.match(await page.content(), /Recorded:/, `${slug} recorded: ${problem.join(' ')}`);
   };
   await step('assessment-decided', async () => { await page.check('#decision'); await date('on', daysAgo(80)); });
   await step('advice-requested', async () => {
@@ -181,20 +205,88 @@ async function area(javaScriptEnabled) {
   await signOut();
   await signIn('zali');
 
+  // The draft plan, every section written.
   await step('draft-plan-served', async () => {
-    await date('on', daysAgo(40));
-    await page.fill('#sections-a', 'Chidi loves trains.');
+    await date('on', daysAgo(16));
+    const words = {
+      a: 'Chidi loves trains. His mother wants him to make friends and talk with them.',
+      b: 'Speech, language and communication: Chidi uses single words and some signs.',
+      c: 'Glue ear in both ears; grommets fitted in 2024.',
+      d: 'No social care needs related to his SEN.',
+      e: 'The outcomes below.',
+      f: 'The provision below, each line specified and quantified.',
+      g: 'Audiology review every 6 months by the NHS paediatric audiology service.',
+      h1: 'None.',
+      h2: 'None.',
+      i: 'A mainstream primary school.',
+      j: 'No personal budget requested.',
+      k: 'The advice listed in the appendices.',
+    };
+    for (const [k, v] of Object.entries(words)) await page.fill(`#sections-${k}`, v);
     await page.fill('#outcome-0-outcome', 'Chidi talks with friends in play');
     await page.fill('#outcome-0-steps', 'Uses two-word phrases by spring');
     await page.fill('#provision-0-what', 'Speech and language therapy, one to one');
     await page.fill('#provision-0-how_often', '2 sessions of 30 minutes a week');
     await page.fill('#provision-0-by_whom', 'NHS speech and language therapist');
   });
+  // The school is consulted on being named.
+  await page.goto(`${caseUrl}/steps/setting-consulted`);
+  await choose('#setting', 'Lakeside Primary Academy');
+  await date('on', daysAgo(12));
+  await submit();
+  assert.match(await page.content(), /Recorded:/, 'consultation recorded');
+  const caseId = caseUrl.split('/').pop();
+  await signOut();
+
+  // The school answers its consultation.
+  await signIn('lakeside');
+  await page.goto(`${base}/consultations`);
+  assert.match(await page.content(), /Chidi Okafor/);
+  await check('school-consultations');
+  await Promise.all([page.waitForNavigation(), page.click('a:has-text("Answer")')]);
+  await check('school-consultation-form');
+  await page.check('#can_meet_needs');
+  await page.fill('#reasons', 'We have a speech and language unit and a quiet room.');
+  await page.fill('#annual_cost', '2500');
+  await submit();
+  assert.match(await page.content(), /Your answer is sent to the council/);
+  await check('school-consultation-answered');
+  await signOut();
+
+  // The mother's account, made by the administrator; she reads the draft and responds
+  // with her views, a document and the school she asks for (a day after her 15 days:
+  // the final plan cannot be issued within them, and it is issued today).
+  await signIn('admin');
+  await page.goto(`${base}/admin`);
+  await page.fill('#username', 'ngozi');
+  await page.selectOption('#role', 'parent_carer');
+  await page.fill('#child', caseId);
+  await page.fill('#person', 'Ngozi Okafor');
+  await page.fill('#password', PASSWORD);
+  await submit('form[action="/admin/accounts"] button');
+  assert.match(await page.content(), /The account is created/);
+  await signOut();
+  await signIn('ngozi');
+  await page.goto(`${base}/cases/${caseId}/plan`);
+  const draft = await page.content();
+  assert.match(draft, /Your response to the draft plan/);
+  assert.match(draft, /Audiology review every 6 months/);
+  assert.match(draft, /mediation/i);
+  await check('mother-draft');
+  await page.fill('#comments', 'Chidi needs his therapy in school time, not after school.');
+  await choose('#requested_setting', 'Lakeside Primary Academy');
+  await page.setInputFiles('#file', { name: 'all-about-me.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n% all about me\n%%EOF\n') });
+  await submit();
+  assert.match(await page.content(), /Your response is sent to the council/);
+  await check('mother-responded');
+  await signOut();
+
+  await signIn('zali');
   await step('final-plan-issued', async () => {
-    await date('on', daysAgo(20));
+    await date('on', daysAgo(0));
     await page.selectOption('#needs', 'SLCN');
     await page.check('#personal_budget-1');
-    await page.fill('#sections-a', 'Chidi loves trains.');
+    assert.equal(await page.inputValue('#sections-g'), 'Audiology review every 6 months by the NHS paediatric audiology service.', 'the draft carries into the final plan');
   });
   await check('case-plan');
   // The plan as a document: the final plan carried the draft's provision.
@@ -247,20 +339,9 @@ async function area(javaScriptEnabled) {
   assert.match(await page.content(), /The step is voided/);
   assert.match(await page.content(), /\(void\)/);
   await check('case-corrected');
-  const caseId = caseUrl.split('/').pop();
   await signOut();
 
-  // The mother's account, made by the administrator, sees her child's record.
-  await signIn('admin');
-  await page.goto(`${base}/admin`);
-  await page.fill('#username', 'ngozi');
-  await page.selectOption('#role', 'parent_carer');
-  await page.fill('#child', caseId);
-  await page.fill('#person', 'Ngozi Okafor');
-  await page.fill('#password', PASSWORD);
-  await submit('form[action="/admin/accounts"] button');
-  assert.match(await page.content(), /The account is created/);
-  await signOut();
+  // The mother sees her child's record and what happens next.
   await signIn('ngozi');
   await page.goto(`${base}/cases`);
   await Promise.all([page.waitForNavigation(), page.click(`a[href="/cases/${caseId}"]`)]);

@@ -151,6 +151,14 @@ async function journey(role, javaScriptEnabled) {
     await page.goto(`${base}/queue`);
     assert.match(await page.content(), /Work queue/);
     await check(page, `${tag}-8-queue`);
+    await page.goto(`${base}/complaints?all=1`);
+    assert.match(await page.content(), /The council's policy/);
+    await check(page, `${tag}-8-complaints`);
+  }
+  if (['health', 'ep', 'caseworker'].includes(role)) {
+    await page.goto(`${base}/advice`);
+    assert.match(await page.content(), /Advice asked for assessments/);
+    await check(page, `${tag}-8-advice`);
   }
   if (['manager', 'board'].includes(role)) {
     await page.goto(`${base}/programmes`);
@@ -240,7 +248,7 @@ async function journey(role, javaScriptEnabled) {
   await context.close();
 }
 
-for (const role of ['caseworker', 'manager', 'commissioner', 'health', 'school', 'parent', 'young-person', 'board', 'admin']) {
+for (const role of ['caseworker', 'manager', 'commissioner', 'health', 'ep', 'school', 'parent', 'young-person', 'board', 'admin']) {
   for (const js of [true, false]) {
     test(`${role} journey, JavaScript ${js ? 'on' : 'off'}`, { timeout: 120_000 }, async () => journey(role, js));
   }
