@@ -194,6 +194,26 @@ pub fn add_staff(
     Ok(staff)
 }
 
+/// Records how a member of staff (by name) is reached: their email address and telephone
+/// number, as letters give them. Replaces what was recorded before.
+pub fn record_staff_contact(
+    store: &dyn Store,
+    area: AreaId,
+    name: &str,
+    contact: sendscope_domain::event::StaffContact,
+    actor: &str,
+) -> Result<(), SetupError> {
+    contact.check().map_err(SetupProblem::Invalid)?;
+    let (staff, _) = find_staff(store, area, name)?;
+    store.append(&[event(
+        area,
+        StreamRef::staff(staff),
+        EventBody::StaffContactRecorded(contact),
+        &Actor::parse(actor)?,
+    )])?;
+    Ok(())
+}
+
 /// A member of the area's staff still in post, by name (or identifier); two with the same
 /// name are told apart by their identifier.
 pub fn find_staff(

@@ -183,6 +183,14 @@ fn render(
                 (ui::select_question(&p.hinted("change_to", "Move to", "Their children stay with them until a manager moves them"), &leave_or_teams, Some("Choose"), v("change_to")))
                 (ui::submit("Save the change"))
             }
+            h3.govuk-heading-s { "Contact details, as letters give them" }
+            form method="post" action="/admin/staff/contact" novalidate {
+                (ui::csrf(&who.session.csrf))
+                (ui::select_question(&q("contact_staff", "Member of staff"), &staff_options, Some("Choose"), v("contact_staff")))
+                (ui::text_input(&p.hinted("contact_email", "Email address", "For example, name@council.gov.uk"), " (optional)", ui::Width::Half, v("contact_email")))
+                (ui::text_input(&p.hinted("contact_phone", "Telephone number", "For example, 01332 640000"), " (optional)", ui::Width::Half, v("contact_phone")))
+                (ui::submit("Save the contact details"))
+            }
         }
         h2.govuk-heading-m id="accounts-heading" { "Accounts" }
         @if !accounts.is_empty() {
@@ -235,6 +243,7 @@ pub async fn show(
             "team" => "The team is added.",
             "staff" => "The member of staff is added.",
             "account" => "The account is created.",
+            "staff-contact" => "The contact details are saved.",
             "disabled" => {
                 "The account is disabled: it can no longer sign in or use its API tokens."
             }
@@ -401,6 +410,36 @@ pub async fn change_staff(
             setup::move_staff(store, area, staff, to, &actor(who))
         };
         done.map_err(|e| problem("change_to", e))
+    })
+    .await
+}
+
+/// POST /admin/staff/contact: how a member of staff is reached, as letters give it.
+pub async fn staff_contact(
+    State(app): State<AppState>,
+    visitor: Visitor,
+    Form(form): Form<Submitted>,
+) -> Response {
+    change(&app, visitor, form, "staff-contact", |store, who, form| {
+        let staff = value(form, "contact_staff");
+        if staff.is_empty() {
+            return Err(problem("contact_staff", "Choose the member of staff"));
+        }
+        let given = |k: &str| Some(value(form, k).to_string()).filter(|x| !x.is_empty());
+        let contact = sendscope_domain::event::StaffContact {
+            email: given("contact_email"),
+            phone: given("contact_phone"),
+        };
+        if let Err(e) = contact.check() {
+            let field = if e.contains("is not a telephone") {
+                "contact_phone"
+            } else {
+                "contact_email"
+            };
+            return Err(problem(field, e));
+        }
+        setup::record_staff_contact(store, who.principal.area, staff, contact, &actor(who))
+            .map_err(|e| problem("contact_staff", e))
     })
     .await
 }

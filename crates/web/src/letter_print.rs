@@ -24,6 +24,8 @@ pub struct Heading {
     pub address: Vec<String>,
     pub reference: String,
     pub caseworker: Option<String>,
+    /// How to reach the caseworker: "zara.ali@derby.gov.uk, 01332 640000".
+    pub contact: Option<String>,
 }
 
 /// The reference a family quotes: "SEND-" and the end of the record's reference.
@@ -62,11 +64,25 @@ fn heading(store: &dyn Store, p: &Projection) -> Heading {
                 .unwrap_or_else(|| "the SEND team".into());
             format!("{name}, {team}")
         });
+    let contact = c
+        .and_then(|c| c.caseworker)
+        .and_then(|s| {
+            store
+                .projection(sendscope_domain::StreamRef::staff(s))
+                .ok()?
+        })
+        .and_then(|sp| match sp.state {
+            sendscope_domain::projection::StreamState::Staff(st) => st.contact,
+            _ => None,
+        })
+        .map(|k| k.line())
+        .filter(|l| !l.is_empty());
     Heading {
         from: area_name(store, p),
         address,
         reference: case_reference(p),
         caseworker,
+        contact,
     }
 }
 
@@ -102,6 +118,9 @@ fn print_html(case: &str, l: &LetterIssued, h: &Heading) -> Markup {
                         @if let Some(cw) = &h.caseworker {
                             div.govuk-summary-list__row { dt.govuk-summary-list__key { "Your caseworker" } dd.govuk-summary-list__value { (cw) } }
                         }
+                        @if let Some(k) = &h.contact {
+                            div.govuk-summary-list__row { dt.govuk-summary-list__key { "Contact them" } dd.govuk-summary-list__value { (k) } }
+                        }
                     }
                     p.govuk-body { "Dear " (l.to) }
                     h1.govuk-heading-l { (l.subject) }
@@ -126,6 +145,9 @@ fn pdf_blocks(l: &LetterIssued, h: &Heading) -> Vec<Block> {
     let mut meta = format!("Date: {}\nOur reference: {}", long_date(l.on), h.reference);
     if let Some(cw) = &h.caseworker {
         meta.push_str(&format!("\nYour caseworker: {cw}"));
+    }
+    if let Some(k) = &h.contact {
+        meta.push_str(&format!("\nContact them: {k}"));
     }
     let mut b = vec![
         Block::Paragraph(h.from.clone()),

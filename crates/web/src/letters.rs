@@ -148,6 +148,7 @@ pub async fn preview(
             email: None,
             subject: d.subject,
             sections: d.sections,
+            drafted: None,
         };
         let body = html! {
             span.govuk-caption-l { "Letter to the family: preview" }
@@ -162,6 +163,16 @@ pub async fn preview(
                     label.govuk-label for="email" { "Email address (optional)" }
                     div.govuk-hint id="email-hint" { "If the family asked for letters by email. Leave it empty to post the letter." }
                     input.govuk-input id="email" name="email" type="email" spellcheck="false" autocomplete="off" aria-describedby="email-hint";
+                }
+                h2.govuk-heading-m { "Change the words before issuing (optional)" }
+                p.govuk-body { "The letter is issued with these words. If you change them, the words as drafted are kept beside the letter on the record." }
+                @for (i, sec) in shown.sections.iter().enumerate() {
+                    (ui::textarea(
+                        &ui::Question { hint: Some("Leave a blank line between paragraphs"), ..ui::Question::new(&format!("section-{i}"), &sec.heading) },
+                        "",
+                        6,
+                        &sec.paragraphs.join("\n\n"),
+                    ))
                 }
                 div.govuk-button-group {
                     (ui::submit("Issue the letter"))
@@ -210,6 +221,36 @@ pub async fn issue(
             }
         };
         let email = Some(field("email")).filter(|e| !e.is_empty());
+        // The words as staff changed them, paragraph by paragraph; the draft's where a
+        // section was not sent.
+        let mut sections = d.sections.clone();
+        for (i, sec) in sections.iter_mut().enumerate() {
+            let Some((_, words)) = form.iter().find(|(n, _)| *n == format!("section-{i}")) else {
+                continue;
+            };
+            let paragraphs: Vec<String> = words
+                .replace("\r\n", "\n")
+                .split("\n\n")
+                .map(|p| p.trim().to_string())
+                .filter(|p| !p.is_empty())
+                .collect();
+            if paragraphs.is_empty() {
+                let m = format!(
+                    "The section \"{}\" is empty: write it, or go back to the letter to start again from the words drafted",
+                    sec.heading
+                );
+                return (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Html(ui::page("Error: letter not issued", html! {
+                        (ui::error_summary([("back", m.as_str())]))
+                        p.govuk-body { a.govuk-link id="back" href={ "/cases/" (id) "/letters/new/" (kind.slug()) } { "Back to the letter" } }
+                    })),
+                )
+                    .into_response();
+            }
+            sec.paragraphs = paragraphs;
+        }
+        let drafted = (sections != d.sections).then(|| d.sections.clone());
         let to = Some(field("to")).filter(|t| !t.is_empty()).unwrap_or_else(|| addressees(&p));
         let letter = c.letters.len() as u32 + 1;
         let step = Step::Event(EventBody::LetterIssued(LetterIssued {
@@ -219,7 +260,8 @@ pub async fn issue(
             to,
             email,
             subject: d.subject,
-            sections: d.sections,
+            sections,
+            drafted,
         }));
         match record_step(store, &who.principal, who.username.as_str(), &id, step, None) {
             Ok(_) => Redirect::to(&format!("/cases/{id}/letters/{letter}")).into_response(),
@@ -286,6 +328,17 @@ pub async fn show(
                 }
             }
             (letter_html(&l, &area_name(store, &p)))
+            @if let (true, Some(drafted)) = (can_change, &l.drafted) {
+                details.govuk-details."govuk-!-display-none-print" {
+                    summary.govuk-details__summary { span.govuk-details__summary-text { "Changed before it was issued: the words as drafted" } }
+                    div.govuk-details__text {
+                        @for s in drafted {
+                            h3.govuk-heading-s { (s.heading) }
+                            @for p in &s.paragraphs { p.govuk-body { (p) } }
+                        }
+                    }
+                }
+            }
         };
         let mut r = Html(ui::page(&l.subject, body)).into_response();
         r.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));

@@ -227,6 +227,10 @@ pub fn router_with(store: Arc<dyn Store>, options: Options) -> Router {
         )
         .route("/admin/staff", axum::routing::post(admin::add_staff))
         .route(
+            "/admin/staff/contact",
+            axum::routing::post(admin::staff_contact),
+        )
+        .route(
             "/admin/staff/change",
             axum::routing::post(admin::change_staff),
         )

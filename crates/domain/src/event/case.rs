@@ -823,6 +823,9 @@ pub struct LetterIssued {
     pub email: Option<String>,
     pub subject: String,
     pub sections: Vec<LetterSection>,
+    /// The words as drafted, kept beside the letter when staff changed them before issue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drafted: Option<Vec<LetterSection>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]

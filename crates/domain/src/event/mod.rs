@@ -405,6 +405,7 @@ event_catalogue! {
     StaffAdded(StaffAdded) = "staff.added", STAFF, none;
     StaffMovedTeam(StaffMovedTeam) = "staff.moved_team", STAFF, none;
     StaffLeft(DatedOnly) = "staff.left", STAFF, on;
+    StaffContactRecorded(StaffContact) = "staff.contact_recorded", STAFF, none;
     SettingRegistered(SettingDetails) = "setting.registered", SETTING, none;
     SettingDetailsChanged(SettingDetails) = "setting.details_changed", SETTING, none;
     SettingIdentifierChanged(SettingIdentifierChanged) = "setting.identifier_changed", SETTING, on;

@@ -189,6 +189,59 @@ pub enum StaffJob {
     Administrator,
 }
 
+/// How families and partners reach a member of staff, as letters give it: from this
+/// record until the next.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct StaffContact {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+}
+
+impl StaffContact {
+    /// Either may be left out, not both; an email address has one @ and no spaces, a
+    /// telephone number digits, spaces and a leading +.
+    pub fn check(&self) -> Result<(), String> {
+        if self.email.is_none() && self.phone.is_none() {
+            return Err("give an email address or a telephone number, or both".into());
+        }
+        if let Some(e) = &self.email {
+            let parts: Vec<&str> = e.split('@').collect();
+            if parts.len() != 2
+                || parts.iter().any(|p| p.is_empty())
+                || e.contains(char::is_whitespace)
+                || !parts[1].contains('.')
+            {
+                return Err(format!(
+                    "{e:?} is not an email address: write it like name@council.gov.uk"
+                ));
+            }
+        }
+        if let Some(p) = &self.phone {
+            let digits = p.chars().filter(char::is_ascii_digit).count();
+            let allowed = p
+                .chars()
+                .enumerate()
+                .all(|(i, c)| c.is_ascii_digit() || c == ' ' || (c == '+' && i == 0));
+            if !allowed || !(10..=13).contains(&digits) {
+                return Err(format!(
+                    "{p:?} is not a telephone number: write it like 01332 640000"
+                ));
+            }
+        }
+        Ok(())
+    }
+    /// As a letter prints it: "zara.ali@derby.gov.uk, 01332 640000".
+    pub fn line(&self) -> String {
+        [self.email.as_deref(), self.phone.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct StaffAdded {
     pub name: String,

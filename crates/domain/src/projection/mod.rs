@@ -324,6 +324,9 @@ pub struct StaffState {
     pub added: Option<StaffAdded>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub left_on: Option<NaiveDate>,
+    /// How to reach them: the latest recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<crate::event::StaffContact>,
 }
 
 /// One period during which a setting carried a URN/UKPRN.
@@ -531,6 +534,7 @@ impl Projection {
                 }
             }
             (E::StaffLeft(d), StreamState::Staff(s)) => s.left_on = Some(d.on),
+            (E::StaffContactRecorded(x), StreamState::Staff(s)) => s.contact = Some(x.clone()),
             (E::SettingRegistered(d), StreamState::Setting(s)) => {
                 s.identifiers = vec![IdentifierPeriod {
                     urn: d.urn,

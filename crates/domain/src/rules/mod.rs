@@ -103,6 +103,7 @@ pub fn check(
         | E::FiguresRecorded(_)
         | E::CaseOpened(_)
         | E::AccountCreated(_) => Ok(()),
+        E::StaffContactRecorded(x) => x.check().map_err(DomainError::Refused),
         // Kept as the council and the national registers give them: no order to keep.
         E::TeamAdded(_)
         | E::StaffMovedTeam(_)
