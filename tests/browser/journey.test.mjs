@@ -155,6 +155,13 @@ async function journey(role, javaScriptEnabled) {
     assert.match(await page.content(), /The council's policy/);
     await check(page, `${tag}-8-complaints`);
   }
+  if (role === 'school') {
+    await page.goto(`${base}/reviews`);
+    assert.match(await page.content(), /Annual reviews of your pupils/);
+    await check(page, `${tag}-8-reviews`);
+    await page.goto(`${base}/consultations`);
+    await check(page, `${tag}-8-consultations`);
+  }
   if (['health', 'ep', 'caseworker'].includes(role)) {
     await page.goto(`${base}/advice`);
     assert.match(await page.content(), /Advice asked for assessments/);

@@ -102,3 +102,85 @@ pub fn answer(
     )?;
     crate::documents::write_with(store, None, &[event])
 }
+
+/// One pupil of the school with an EHC plan: their next annual review, the meeting if it
+/// is arranged, and the review paperwork the school has sent for it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PupilReview {
+    pub case: String,
+    pub child: String,
+    /// The day the next review is due by (12 months from the last).
+    pub review_due: Option<chrono::NaiveDate>,
+    /// The meeting's date, once invitations have gone out for it.
+    pub meeting_on: Option<chrono::NaiveDate>,
+    /// Paperwork goes out at least two weeks before the meeting (reg 20).
+    pub paperwork_by: Option<chrono::NaiveDate>,
+    /// Review paperwork on the record since the last meeting: (title, day added).
+    pub paperwork: Vec<(String, chrono::NaiveDate)>,
+}
+
+/// The school's pupils with a plan, soonest review first: for the school to prepare each
+/// annual review and send its paperwork before the meeting. Empty for a user with no
+/// setting.
+pub fn reviews_of_my_pupils(
+    store: &dyn Store,
+    who: &Principal,
+) -> Result<Vec<PupilReview>, StoreError> {
+    let (Role::School, Some(setting)) = (who.role, who.setting) else {
+        return Ok(Vec::new());
+    };
+    let today = england_today();
+    let mut out = Vec::new();
+    for p in store.area_projections(who.area, StreamKind::Case)? {
+        let Some(c) = p.case() else { continue };
+        let placed = c
+            .current_placement()
+            .is_some_and(|pl| pl.setting == sendscope_domain::event::SettingRef::Setting(setting));
+        let Some(plan) = c.plan.as_ref().filter(|pl| pl.ceased.is_none()) else {
+            continue;
+        };
+        if !placed || !crate::access::may_see(who, &p) {
+            continue;
+        }
+        let review_due = sendscope_domain::clocks::case_deadlines(c, today)?
+            .into_iter()
+            .filter(|d| d.key == "annual_review" && d.done.is_none())
+            .map(|d| d.due)
+            .min();
+        let last_held = c
+            .reviews
+            .iter()
+            .filter(|r| !r.planned)
+            .map(|r| r.meeting_on)
+            .max()
+            .unwrap_or(plan.start);
+        let meeting_on = c
+            .reviews
+            .iter()
+            .filter(|r| r.planned)
+            .filter_map(|r| r.invited_for.or(Some(r.meeting_on)))
+            .max();
+        let paperwork = c
+            .documents
+            .iter()
+            .filter(|d| {
+                d.document.kind == sendscope_domain::documents::DocumentKind::Review
+                    && d.document.on >= last_held
+            })
+            .map(|d| (d.document.title.clone(), d.document.on))
+            .collect();
+        out.push(PupilReview {
+            case: p.stream.id.to_string(),
+            child: crate::documents::child_name(c),
+            review_due,
+            meeting_on,
+            paperwork_by: meeting_on.map(|m| m - chrono::Days::new(14)),
+            paperwork,
+        });
+    }
+    out.sort_by_key(|x| {
+        let next = x.meeting_on.or(x.review_due);
+        (next.unwrap_or(chrono::NaiveDate::MAX), x.child.clone())
+    });
+    Ok(out)
+}

@@ -1,6 +1,8 @@
 //! Consultations for schools and settings: `/consultations` lists what the school is
 //! asked, with the 15-day deadline; `/cases/{id}/consultation` takes its answer (it can
-//! or cannot meet the child's needs, why, and what it would cost).
+//! or cannot meet the child's needs, why, and what it would cost). `/reviews` lists the
+//! school's pupils with a plan: each one's annual review, the meeting, and the review
+//! paperwork sent for it.
 
 use crate::auth::{SignedIn, Visitor};
 use crate::shell::{Submitted, not_found, value, with_user};
@@ -8,7 +10,9 @@ use crate::{AppState, Error, ui};
 use axum::extract::{Form, Path, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use maud::{Markup, html};
-use sendscope_app::consultations::{Answer, ConsultationItem, answer, of_my_setting};
+use sendscope_app::consultations::{
+    Answer, ConsultationItem, PupilReview, answer, of_my_setting, reviews_of_my_pupils,
+};
 use sendscope_app::steps::StepError;
 use sendscope_domain::access::Role;
 use sendscope_domain::calendar::{england_today, long_date};
@@ -214,6 +218,84 @@ pub async fn submit(
                     .into_response()
             }
             Err(StepError::Internal(e)) => Error::internal(e).into_response(),
+        }
+    })
+    .await
+}
+
+fn reviews_html(items: &[PupilReview]) -> Markup {
+    let today = england_today();
+    html! {
+        h1.govuk-heading-l { "Annual reviews of your pupils" }
+        p.govuk-body { "Each EHC plan is reviewed at least every 12 months. Send the review paperwork (your report and the advice you have gathered) at least two weeks before the meeting, so everyone can read it first." }
+        @if items.is_empty() { p.govuk-body { "None of your pupils has an EHC plan on the council's records." } }
+        @else {
+            table.govuk-table {
+                caption class="govuk-table__caption govuk-table__caption--m" { "Your pupils with an EHC plan" }
+                thead.govuk-table__head { tr.govuk-table__row {
+                    th.govuk-table__header scope="col" { "Pupil" }
+                    th.govuk-table__header scope="col" { "Review due by" }
+                    th.govuk-table__header scope="col" { "Meeting" }
+                    th.govuk-table__header scope="col" { "Review paperwork" }
+                } }
+                tbody.govuk-table__body {
+                    @for x in items {
+                        tr.govuk-table__row {
+                            td.govuk-table__cell { a.govuk-link href={ "/cases/" (x.case) } { (x.child) } }
+                            td.govuk-table__cell {
+                                @match x.review_due {
+                                    Some(d) => { (long_date(d)) @if d < today { " " (ui::tag("Overdue", Some("red"))) } }
+                                    None => { "Not due" }
+                                }
+                            }
+                            td.govuk-table__cell {
+                                @match x.meeting_on { Some(d) => { (long_date(d)) } None => { "Not arranged yet" } }
+                            }
+                            td.govuk-table__cell {
+                                @for (title, on) in &x.paperwork { (title) ", sent " (long_date(*on)) br; }
+                                @if let Some(by) = x.paperwork_by {
+                                    @if x.paperwork.is_empty() {
+                                        "Send by " (long_date(by))
+                                        @if by < today { " " (ui::tag("Late", Some("red"))) }
+                                        br;
+                                    }
+                                }
+                                a.govuk-link href={ "/cases/" (x.case) "/documents/new?kind=review" } {
+                                    "Send review paperwork" span.govuk-visually-hidden { " for " (x.child) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// GET /reviews: the school's pupils with a plan and their annual reviews.
+pub async fn reviews(State(app): State<AppState>, visitor: Visitor) -> Response {
+    with_user(&app, visitor, move |store, who| {
+        if who.principal.role != Role::School {
+            return Error::forbidden(
+                "This list is for schools and settings: their pupils' reviews.",
+            )
+            .into_response();
+        }
+        match reviews_of_my_pupils(store, &who.principal) {
+            Ok(items) => {
+                let mut r = Html(ui::page(
+                    "Annual reviews of your pupils",
+                    reviews_html(&items),
+                ))
+                .into_response();
+                let cases = items
+                    .iter()
+                    .filter_map(|x| CaseId::parse(&x.case).ok())
+                    .collect();
+                r.extensions_mut().insert(crate::access_log::Shows(cases));
+                r
+            }
+            Err(e) => Error::internal(e).into_response(),
         }
     })
     .await

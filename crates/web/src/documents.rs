@@ -77,6 +77,7 @@ pub async fn new(
     State(app): State<AppState>,
     visitor: Visitor,
     Path(id): Path<String>,
+    axum::extract::Query(given): axum::extract::Query<std::collections::HashMap<String, String>>,
 ) -> Response {
     with_user(&app, visitor, move |store, who| {
         let Some(p) = open(store, &who.principal, &id) else {
@@ -87,9 +88,15 @@ pub async fn new(
             return Error::forbidden("Your role cannot add documents to this record.")
                 .into_response();
         }
+        // A link may choose the kind ("Send the review paperwork").
+        let kind = given
+            .get("kind")
+            .and_then(|k| DocumentKind::from_slug(k))
+            .filter(|k| kinds.contains(k))
+            .map_or("", |k| k.slug());
         Html(ui::page(
             "Add a document",
-            form_page(&id, &who, &kinds, "", "", None),
+            form_page(&id, &who, &kinds, "", kind, None),
         ))
         .into_response()
     })

@@ -263,6 +263,7 @@ pub fn router_with(store: Arc<dyn Store>, options: Options) -> Router {
         .route("/cases/{id}/plan", get(plan::page))
         .route("/advice", get(advice::list))
         .route("/consultations", get(consultations::list))
+        .route("/reviews", get(consultations::reviews))
         .route("/complaints", get(complaints::list))
         .route(
             "/cases/{id}/consultation",
@@ -618,6 +619,16 @@ fn signed_in_home(who: &auth::SignedIn, headline: Headline) -> Response {
         }
         if may(Action::View, Resource::FindingCases { area: p.area }) {
             l.push(("/sen2", "SEN2 return: what to put right before it is sent"));
+        }
+        if p.role == sendscope_domain::access::Role::School {
+            l.push((
+                "/consultations",
+                "Consultations: can your school meet a child's needs?",
+            ));
+            l.push((
+                "/reviews",
+                "Annual reviews of your pupils, and their paperwork",
+            ));
         }
         if p.role.advice_service().is_some()
             || matches!(

@@ -120,3 +120,53 @@ fn a_school_answers_its_consultation(db: Db) {
         404
     );
 }
+
+both!(a_school_sees_its_pupils_reviews_and_sends_their_paperwork);
+/// The school's pupils with a plan, each with its review date; the paperwork it sends
+/// shows against the pupil; nobody else has this list.
+fn a_school_sees_its_pupils_reviews_and_sends_their_paperwork(db: Db) {
+    let site = Site::demo(db, 60);
+    let school = site.sign_in("school");
+    let (status, _, page) = site.http("GET", "/reviews", &school, "");
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Your pupils with an EHC plan"), "{page}");
+    assert!(page.contains("Review due by"));
+    // The first pupil listed: their record, and paperwork sent for their review.
+    let case = page
+        .split("href=\"/cases/")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("a pupil with a plan in the demo school")
+        .to_string();
+    let (status, _, form) = site.http(
+        "GET",
+        &format!("/cases/{case}/documents/new?kind=review"),
+        &school,
+        "",
+    );
+    assert_eq!(status, 200);
+    assert!(form.contains("value=\"review\" checked"), "{form}");
+    let (status, body) = site.post_multipart(
+        &format!("/api/v1/cases/{case}/documents"),
+        "",
+        &site.token("school"),
+        &[
+            ("title", "Annual review report from school"),
+            ("kind", "review"),
+        ],
+        Some(("review.pdf", b"%PDF-1.4 annual review report")),
+    );
+    assert_eq!(status, 201, "{body}");
+    let (_, _, page) = site.http("GET", "/reviews", &school, "");
+    assert!(
+        page.contains("Annual review report from school, sent"),
+        "{page}"
+    );
+    for user in ["caseworker", "parent", "health"] {
+        assert_eq!(
+            site.http("GET", "/reviews", &site.sign_in(user), "").0,
+            403,
+            "{user}"
+        );
+    }
+}
