@@ -29,6 +29,10 @@ pub(crate) const SQLITE: &[(i64, &str)] = &[
         include_str!("../migrations/sqlite/0011_sign_in_security.sql"),
     ),
     (12, include_str!("../migrations/sqlite/0012_documents.sql")),
+    (
+        13,
+        include_str!("../migrations/sqlite/0013_document_refs.sql"),
+    ),
 ];
 pub(crate) const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_events.sql")),
@@ -72,6 +76,10 @@ pub(crate) const POSTGRES: &[(i64, &str)] = &[
     (
         12,
         include_str!("../migrations/postgres/0012_documents.sql"),
+    ),
+    (
+        13,
+        include_str!("../migrations/postgres/0013_document_refs.sql"),
     ),
 ];
 

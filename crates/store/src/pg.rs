@@ -393,6 +393,19 @@ impl Tx for PgTx<'_> {
         self.tx.execute(&st, &params)?;
         Ok(())
     }
+    fn forget_documents(&mut self, stream: uuid::Uuid, shas: &[[u8; 32]]) -> Result<()> {
+        for sha in shas {
+            self.tx.execute(
+                "DELETE FROM document_refs WHERE sha256 = $1 AND stream_id = $2",
+                &[&&sha[..], &stream],
+            )?;
+            self.tx.execute(
+                "DELETE FROM documents WHERE sha256 = $1 AND NOT EXISTS (SELECT 1 FROM document_refs r WHERE r.sha256 = $1)",
+                &[&&sha[..]],
+            )?;
+        }
+        Ok(())
+    }
     fn erase_payloads(&mut self, seqs: &[u64]) -> Result<()> {
         let s: Vec<i64> = seqs.iter().map(|x| *x as i64).collect();
         self.tx.execute(

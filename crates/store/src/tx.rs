@@ -75,6 +75,9 @@ pub(crate) trait Tx {
         self.set_head(seq, hash)
     }
     fn erase_payloads(&mut self, seqs: &[u64]) -> Result<()>;
+    /// The record `stream` no longer holds these documents (their events' payloads are
+    /// erased): the content of each that no other record holds is deleted.
+    fn forget_documents(&mut self, stream: uuid::Uuid, shas: &[[u8; 32]]) -> Result<()>;
     fn save_projections(&mut self, rows: &[ProjectionRow<'_>]) -> Result<()>;
     fn clear_projections(&mut self) -> Result<()>;
     /// Up to `limit` (stream row, event) pairs after the given (stream_no, version), in that order.
@@ -377,6 +380,16 @@ impl Batch {
             if let EventBody::PayloadsErased(x) = &ne.body {
                 self.write_early(tx)?;
                 tx.erase_payloads(&x.events)?;
+                // The documents those events added go with them.
+                let shas = self
+                    .touched
+                    .get(&id)
+                    .and_then(|t| t.history.as_deref())
+                    .map(|h| erased_documents(h, &x.events))
+                    .unwrap_or_default();
+                if !shas.is_empty() {
+                    tx.forget_documents(ne.stream.id, &shas)?;
+                }
             }
             let Some(t) = self.touched.get_mut(&id) else {
                 return Err(StoreError::Corrupt(format!(
@@ -497,4 +510,20 @@ fn fold_all(evs: &[RecordedEvent]) -> Result<Projection> {
         .first()
         .ok_or_else(|| StoreError::Corrupt("empty stream".into()))?;
     Ok(Projection::fold(first.stream, first.area, evs)?)
+}
+
+/// The content addresses of the documents added by the events `seqs` of a history.
+fn erased_documents(history: &[RecordedEvent], seqs: &[u64]) -> Vec<[u8; 32]> {
+    history
+        .iter()
+        .filter(|e| seqs.contains(&e.seq) && e.event_type == "case.document_added")
+        .filter_map(|e| match e.body().ok()?? {
+            EventBody::DocumentAdded(d) => {
+                let mut sha = [0u8; 32];
+                hex::decode_to_slice(&d.sha256, &mut sha).ok()?;
+                Some(sha)
+            }
+            _ => None,
+        })
+        .collect()
 }

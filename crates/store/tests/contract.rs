@@ -601,9 +601,11 @@ fn an_older_database_has_its_projections_rebuilt_when_opened(b: Backend) {
     drop(s);
     b.raw(&db.url, "DELETE FROM schema_version WHERE version >= 10")
         .expect("raw");
-    // Back to schema 9: version 11's columns and table, and version 12's table, gone.
+    // Back to schema 9: version 11's columns and table, and version 12's and 13's
+    // tables, gone.
     for sql in [
         "DROP TABLE documents",
+        "DROP TABLE document_refs",
         "ALTER TABLE credentials DROP COLUMN totp_secret",
         "ALTER TABLE credentials DROP COLUMN totp_last_step",
         "ALTER TABLE sessions DROP COLUMN stage",

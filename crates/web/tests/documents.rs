@@ -187,3 +187,71 @@ fn each_role_adds_and_reads_only_what_it_may(db: Db) {
         }
     }
 }
+
+both!(an_erased_record_takes_its_documents_with_it);
+/// Erasing a child's record deletes the content of its documents, except one another
+/// record still holds (the same file on two records is kept once).
+fn an_erased_record_takes_its_documents_with_it(db: Db) {
+    use sha2::Digest;
+    let site = Site::demo(db, 20);
+    let token = site.token("caseworker");
+    let child = |given: &str, family: &str, born: &str| serde_json::json!({ "given_names": given, "family_name": family, "birth_date": born, "sex": "female", "ethnicity": "WBRI" });
+    let a = site.new_request(
+        &token,
+        child("Ada", "Erased", "2016-01-01"),
+        "Ann Erased",
+        10,
+    );
+    let b = site.new_request(&token, child("Bea", "Kept", "2014-06-30"), "Bel Kept", 10);
+    let add = |case: &str, bytes: &[u8]| {
+        let (status, body) = site.post_multipart(
+            &format!("/api/v1/cases/{case}/documents"),
+            "",
+            &token,
+            &[("title", "Evidence"), ("kind", "evidence")],
+            Some(("evidence.pdf", bytes)),
+        );
+        assert_eq!(status, 201, "{body}");
+    };
+    let only_a: &[u8] = b"%PDF-1.4 only on Ada's record";
+    let shared: &[u8] = b"%PDF-1.4 on both records";
+    add(&a, only_a);
+    add(&a, shared);
+    add(&b, shared);
+    let held = |bytes: &[u8]| {
+        let sha: [u8; 32] = sha2::Sha256::digest(bytes).into();
+        site.store.document(&sha).expect("read").is_some()
+    };
+    assert!(held(only_a) && held(shared));
+    let case = sendscope_domain::ids::CaseId::parse(&a).expect("id");
+    let today = sendscope_domain::calendar::england_today();
+    sendscope_app::retention::request(
+        site.store.as_ref(),
+        case,
+        today,
+        "Ann Erased, by email",
+        "user:manager",
+    )
+    .expect("request");
+    let erased = sendscope_app::retention::decide(
+        site.store.as_ref(),
+        case,
+        today,
+        true,
+        "No plan was made; the family asked for the record to go",
+        "user:manager",
+    )
+    .expect("decided");
+    assert!(erased > 0);
+    assert!(!held(only_a), "the erased record's own document is gone");
+    assert!(held(shared), "a document another record holds stays");
+    let (status, _, _) = site.get_bytes(
+        &format!(
+            "/api/v1/cases/{b}/documents/{}",
+            hex::encode(sha2::Sha256::digest(shared))
+        ),
+        "",
+        &token,
+    );
+    assert_eq!(status, 200);
+}

@@ -14,6 +14,12 @@ impl PgStore {
                 "INSERT INTO documents (sha256, size, content) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING",
                 &[&&sha[..], &(content.len() as i64), &content],
             )?;
+            for e in events {
+                t.tx.execute(
+                    "INSERT INTO document_refs (sha256, stream_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                    &[&&sha[..], &e.stream.id],
+                )?;
+            }
             tx::append(t, &prepared, None)
         })
     }

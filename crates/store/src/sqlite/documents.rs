@@ -15,6 +15,12 @@ impl SqliteStore {
                 "INSERT INTO documents (sha256, size, content) VALUES (?1, ?2, ?3) ON CONFLICT (sha256) DO NOTHING",
                 params![&sha[..], content.len() as i64, content],
             )?;
+            for e in events {
+                t.tx.execute(
+                    "INSERT INTO document_refs (sha256, stream_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                    params![&sha[..], &e.stream.id.as_bytes()[..]],
+                )?;
+            }
             tx::append(t, &prepared, None)
         })
     }

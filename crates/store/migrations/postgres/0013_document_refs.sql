@@ -1,0 +1,9 @@
+-- Which children's records hold each document (its `case.document_added` events), so a
+-- record's erasure deletes the content of its documents that no other record holds.
+-- Documents kept before this table existed have no rows here: erasing any record that
+-- held one deletes it.
+CREATE TABLE document_refs (
+    sha256 BYTEA NOT NULL,
+    stream_id UUID NOT NULL,
+    PRIMARY KEY (sha256, stream_id)
+);
