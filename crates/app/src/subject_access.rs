@@ -21,6 +21,9 @@ pub struct Bundle {
     pub events: Vec<RecordedEvent>,
     /// Every logged view of those records, oldest first (this bundle's making last).
     pub views: Vec<AccessEntry>,
+    /// The documents on those records, oldest first, with the name each file has in the
+    /// bundle's folder of documents.
+    pub documents: Vec<(String, sendscope_domain::projection::DocumentState)>,
 }
 
 /// Makes the bundle for a child's record; `by` and `role` are who makes it.
@@ -76,7 +79,14 @@ pub fn bundle(
     })?;
     let mut events = Vec::new();
     let mut views = Vec::new();
+    let mut documents = Vec::new();
     for r in &records {
+        if let Some(c) = store
+            .projection(StreamRef::case(*r))?
+            .and_then(|q| q.case().cloned())
+        {
+            documents.extend(c.documents);
+        }
         events.extend(store.stream_events(StreamRef::case(*r))?);
         views.extend(store.accesses(*r, i64::MAX as usize)?);
     }
@@ -91,7 +101,35 @@ pub fn bundle(
         requested_by: requested_by.to_string(),
         events,
         views,
+        documents: documents
+            .into_iter()
+            .enumerate()
+            .map(|(i, d)| {
+                let name = format!(
+                    "{:02}-{}",
+                    i + 1,
+                    sendscope_domain::documents::safe_file_name(&d.document.file_name)
+                );
+                (name, d)
+            })
+            .collect(),
     })
+}
+
+/// The bundle's documents with their content, to write beside it; a document whose
+/// content is no longer held (erased) is left out.
+pub fn document_files(store: &dyn Store, b: &Bundle) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+    let mut out = Vec::new();
+    for (name, d) in &b.documents {
+        let mut sha = [0u8; 32];
+        if hex::decode_to_slice(&d.document.sha256, &mut sha).is_err() {
+            continue;
+        }
+        if let Some(bytes) = store.document(&sha)? {
+            out.push((name.clone(), bytes));
+        }
+    }
+    Ok(out)
 }
 
 /// The bundle as JSON: the events as recorded (payloads as they are stored, erased ones
@@ -138,6 +176,16 @@ pub fn to_json(b: &Bundle) -> serde_json::Value {
         "made_by": b.made_by,
         "requested_by": b.requested_by,
         "events": events,
+        "documents": b.documents.iter().map(|(name, d)| serde_json::json!({
+            "file": name,
+            "title": d.document.title,
+            "kind": d.document.kind,
+            "media_type": d.document.media_type,
+            "size": d.document.size,
+            "on": d.document.on.to_string(),
+            "sha256": d.document.sha256,
+            "added_by": d.added_by,
+        })).collect::<Vec<_>>(),
         "views": views,
     })
 }

@@ -347,12 +347,28 @@ fn run(cli: Cli, web: &dyn Web) -> anyhow::Result<()> {
                 serde_json::to_string_pretty(&sendscope_app::subject_access::to_json(&bundle))?
                     .as_bytes(),
             )?;
+            let files = sendscope_app::subject_access::document_files(store.as_ref(), &bundle)?;
+            let folder = output.join(format!("subject-access-{case}-documents"));
+            if !files.is_empty() {
+                std::fs::create_dir_all(&folder)
+                    .with_context(|| format!("cannot create the folder {}", folder.display()))?;
+            }
+            for (name, bytes) in &files {
+                std::io::Write::write_all(&mut private_file(&folder.join(name))?, bytes)?;
+            }
             outln!(
-                "Subject access bundle for record {case}: {} events, {} views; written to {} and {} (readable by you only).",
+                "Subject access bundle for record {case}: {} events, {} views, {} document{}; written to {} and {}{} (readable by you only).",
                 bundle.events.len(),
                 bundle.views.len(),
+                files.len(),
+                if files.len() == 1 { "" } else { "s" },
                 html.display(),
-                json.display()
+                json.display(),
+                if files.is_empty() {
+                    String::new()
+                } else {
+                    format!(", the documents in {}", folder.display())
+                }
             );
             Ok(())
         }

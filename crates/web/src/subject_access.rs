@@ -93,6 +93,21 @@ pub fn html_page(b: &Bundle) -> String {
                 }
             }),
         ))
+        @if !b.documents.is_empty() {
+            (ui::table(
+                &format!("Documents on the record ({})", b.documents.len()),
+                &[ui::col("Added"), ui::col("What"), ui::col("File in this bundle"), ui::col("Added by")],
+                b.documents.iter().map(|(file, d)| html! {
+                    tr.govuk-table__row {
+                        (ui::cell(long_date(d.document.on)))
+                        (ui::cell(html! { (d.document.title) br; span.govuk-body-s { (d.document.kind.label()) } }))
+                        (ui::cell(file.clone()))
+                        (ui::cell(by(&d.added_by)))
+                    }
+                }),
+            ))
+            p.govuk-body { "Give the documents themselves with this page: `sendscope subject-access` writes each file, under the name above, into a folder beside it; each can also be downloaded from the record's page." }
+        }
         (ui::table(
             &format!("Who looked at the record ({})", b.views.len()),
             &[ui::col("When"), ui::col("Who"), ui::col("Their role"), ui::col("What they opened")],

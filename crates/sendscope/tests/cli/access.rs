@@ -409,6 +409,34 @@ fn subject_access_from_the_command_line(db: Db) {
         .expect("cases")
         .rows[0]
         .case;
+    // A document on the record: the bundle gives it back as a file.
+    let team = s
+        .projection(sendscope_domain::StreamRef::case(case))
+        .expect("read")
+        .and_then(|p| p.case().and_then(|c| c.team));
+    let manager = sendscope_domain::access::Principal {
+        role: sendscope_domain::access::Role::TeamManager,
+        area,
+        staff: None,
+        team,
+        setting: None,
+        person: None,
+        case: None,
+    };
+    let report: &[u8] = b"%PDF-1.4 speech and language therapy report";
+    sendscope_app::documents::add(
+        s.as_ref(),
+        "manager",
+        &manager,
+        case,
+        sendscope_app::documents::Upload {
+            file_name: "SaLT report.pdf".into(),
+            title: "Speech and language therapy report".into(),
+            kind: sendscope_domain::documents::DocumentKind::Advice,
+            bytes: report.to_vec(),
+        },
+    )
+    .expect("document added");
     let events = s
         .stream_events(sendscope_domain::StreamRef::case(case))
         .expect("events")
@@ -435,6 +463,17 @@ fn subject_access_from_the_command_line(db: Db) {
     )
     .expect("parses");
     assert_eq!(json["events"].as_array().expect("events").len(), events);
+    assert!(out.contains("1 document;"), "{out}");
+    let docs = json["documents"].as_array().expect("documents");
+    assert_eq!(docs.len(), 1, "{docs:?}");
+    let file = docs[0]["file"].as_str().expect("file name");
+    let written = out_dir
+        .join(format!("subject-access-{case}-documents"))
+        .join(file);
+    assert_eq!(
+        std::fs::read(&written).expect("the document's file"),
+        report
+    );
     let views = json["views"].as_array().expect("views");
     assert!(
         views
