@@ -404,8 +404,9 @@ fn render_case(v: &CaseView, people: &HashMap<String, String>, recorded: Option<
                     }
                     @if can_change && e.correctable && !voided {
                         p.govuk-body-s {
-                            // Corrected on the step's own form, where it has one.
-                            @if crate::steps::step_for(&e.event_type).is_some() {
+                            // Corrected on the step's own form, where it has one; a case note
+                            // is voided and written again, never corrected.
+                            @if crate::steps::step_for(&e.event_type).is_some() && e.event_type != "case.note_recorded" {
                                 a.govuk-link href={ "/cases/" (v.id) "/events/" (e.seq) "/correct" } { "Correct" span.govuk-visually-hidden { " " (event_label(&e.event_type)) } }
                                 " · "
                             }

@@ -90,6 +90,18 @@ fn notes_are_for_staff_only(db: Db) {
     );
     assert_eq!(status, 422, "{body}");
     assert!(body.contains("void it and write it again"), "{body}");
+    // The record's page offers to void the note, not to correct it.
+    let (_, _, page) = site.http(
+        "GET",
+        &format!("/cases/{case}"),
+        &site.sign_in("caseworker"),
+        "",
+    );
+    assert!(page.contains(&format!("/events/{noted}/void")), "{page}");
+    assert!(
+        !page.contains(&format!("/events/{noted}/correct")),
+        "{page}"
+    );
     let (status, body) = site.api_post(
         &format!("/api/v1/cases/{case}/events/{noted}/void"),
         &token,
