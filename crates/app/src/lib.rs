@@ -20,6 +20,7 @@ pub mod figures;
 pub mod filter_options;
 pub mod intake;
 pub mod merge;
+pub mod partnership;
 pub mod people;
 pub mod placement;
 pub mod programmes;

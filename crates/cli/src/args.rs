@@ -430,6 +430,25 @@ pub(crate) enum ReportCommand {
         #[arg(long, value_enum, default_value_t = BoardFormat::Html)]
         format: BoardFormat,
     },
+    /// The stocktake pack for a period: progress on each priority with evidence, measures
+    /// against trajectories, change requests, risks and their movement, board decisions
+    /// and published minutes.
+    Stocktake {
+        /// The first day of the period, YYYY-MM-DD.
+        #[arg(long, value_parser = parse_date)]
+        from: NaiveDate,
+        /// The last day of the period, YYYY-MM-DD.
+        #[arg(long, value_parser = parse_date)]
+        to: NaiveDate,
+        #[arg(long)]
+        area: Option<String>,
+        #[arg(long, value_enum, default_value_t = StocktakeFormat::Html)]
+        format: StocktakeFormat,
+        /// Write it to this file (needed for a PDF); the page goes to standard output
+        /// without it.
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
+    },
     /// Plans issued in a calendar year within 20 weeks of the request, with and without
     /// exception cases (DfE's definition).
     Timeliness {
@@ -442,6 +461,12 @@ pub(crate) enum ReportCommand {
         #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
         format: ReportFormat,
     },
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StocktakeFormat {
+    Html,
+    Pdf,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]

@@ -187,6 +187,53 @@ pub(crate) fn report_command(url: &str, web: &dyn Web, what: ReportCommand) -> a
             }
             Ok(())
         }
+        ReportCommand::Stocktake {
+            from,
+            to,
+            area,
+            format,
+            output,
+        } => {
+            let store = open(url)?;
+            let area = match area {
+                Some(a) => find_area(store.as_ref(), &a)?,
+                None => largest_area(store.as_ref())?,
+            };
+            let pdf = format == StocktakeFormat::Pdf;
+            if pdf && output.is_none() {
+                bail!("a PDF is written to a file: give --output FILE");
+            }
+            let (engine, _) = load_kpi(store.as_ref(), 0)?;
+            let pack = sendscope_app::partnership::stocktake(
+                store.as_ref(),
+                &engine,
+                area,
+                from,
+                to,
+            )
+            .map_err(|e| match e {
+                sendscope_app::steps::StepError::NotFound => anyhow::anyhow!(
+                    "the area's partnership record is not started: there is nothing to report"
+                ),
+                sendscope_app::steps::StepError::Invalid(m)
+                | sendscope_app::steps::StepError::Refused(m)
+                | sendscope_app::steps::StepError::Internal(m) => anyhow::anyhow!(m),
+                other => anyhow::anyhow!("{other:?}"),
+            })?;
+            let bytes = web.stocktake(&pack, pdf).map_err(|e| anyhow::anyhow!(e))?;
+            match output {
+                Some(path) => {
+                    std::fs::write(&path, &bytes)
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                    outln!(
+                        "The stocktake pack from {from} to {to} is in {}.",
+                        path.display()
+                    );
+                }
+                None => outln!("{}", String::from_utf8_lossy(&bytes)),
+            }
+            Ok(())
+        }
         ReportCommand::Timeliness { year, area, format } => {
             let store = open(url)?;
             let area = match area {

@@ -66,6 +66,12 @@ pub trait Web {
     fn board_page(&self, report: &sendscope_app::board::Report) -> String;
     /// A subject-access bundle as a whole page to read.
     fn subject_access_page(&self, bundle: &sendscope_app::subject_access::Bundle) -> String;
+    /// The stocktake pack as a whole page, or as a PDF.
+    fn stocktake(
+        &self,
+        pack: &sendscope_app::partnership::Stocktake,
+        pdf: bool,
+    ) -> Result<Vec<u8>, String>;
 }
 
 /// Whether an error comes from writing to a pipe whose reader has closed it.

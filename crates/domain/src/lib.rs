@@ -18,6 +18,7 @@ pub mod intake;
 pub mod letters;
 pub mod local_authorities;
 pub mod measures;
+pub mod partnership;
 pub mod plan_document;
 pub mod programmes;
 pub mod projection;

@@ -53,6 +53,18 @@ impl sendscope_cli::Web for Web {
     fn subject_access_page(&self, bundle: &sendscope_app::subject_access::Bundle) -> String {
         sendscope_web::subject_access::html_page(bundle)
     }
+
+    fn stocktake(
+        &self,
+        pack: &sendscope_app::partnership::Stocktake,
+        pdf: bool,
+    ) -> Result<Vec<u8>, String> {
+        if pdf {
+            sendscope_web::partnership::stocktake_pdf(pack)
+        } else {
+            Ok(sendscope_web::partnership::stocktake_page(pack).into_bytes())
+        }
+    }
 }
 
 fn main() -> ExitCode {

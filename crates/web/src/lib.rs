@@ -30,6 +30,7 @@ pub mod merge;
 pub mod multipart;
 pub mod names;
 pub mod openapi;
+pub mod partnership;
 pub mod placement;
 pub mod plan;
 pub mod programmes;
@@ -254,6 +255,13 @@ pub fn router_with(store: Arc<dyn Store>, options: Options) -> Router {
         .route("/dashboard/cases", get(dashboard::cases))
         .route("/figures/checkpoint.json", get(anchor::latest))
         .route("/figures/{la}", get(dashboard::public))
+        .route("/figures/{la}/board", get(partnership::public))
+        .route(
+            "/figures/{la}/board/papers/{sha256}",
+            get(partnership::paper),
+        )
+        .route("/partnership", get(partnership::show))
+        .route("/partnership/stocktake", get(partnership::stocktake_show))
         .route("/trajectories", get(trajectories::show))
         .route("/board-report", get(board::show))
         .route("/programmes/{n}", get(programmes::show))
@@ -357,6 +365,11 @@ pub fn router_with(store: Arc<dyn Store>, options: Options) -> Router {
         .route("/api/v1/cases/{id}/plan", get(api::plan_json))
         .route("/api/v1/advice-requests", get(advice::api_list))
         .route("/api/v1/complaints", get(complaints::api_list))
+        .route("/api/v1/partnership", get(partnership::api_show))
+        .route(
+            "/api/v1/partnership/steps",
+            axum::routing::post(partnership::api_step),
+        )
         .route(
             "/api/v1/cases/{id}/advice",
             axum::routing::post(advice::api_give).layer(axum::extract::DefaultBodyLimit::max(

@@ -239,6 +239,17 @@ fn document() -> Value {
                 "operationId": "listAdviceRequests", "summary": "Advice asked of your service for assessments: open first, soonest due, then given; each child listed is a logged view",
                 "responses": with(json!({ "200": ok("AdviceRequests", "What is asked of you") }), &["401"])
             }},
+            "/api/v1/partnership": { "get": {
+                "operationId": "getPartnership", "summary": "The area's partnership record: each improvement-plan action with its RAG worked out from its dates, milestones and trajectory (never typed in), the risks with their scores and escalation, and the minutes published",
+                "responses": with(json!({ "200": { "description": "The partnership's record", "content": { "application/json": { "schema": { "type": "object" } } } } }), &["401", "403", "404"])
+            }},
+            "/api/v1/partnership/steps": { "post": {
+                "operationId": "recordPartnershipStep", "summary": "Record a step on the area's partnership record (partnership.started first; priorities, actions, milestones, evidence, commentary, change requests and decisions, risks and reviews, board members, meetings, minutes drafted and approved). Minutes that identify a child are refused, saying where",
+                "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                    "type": "object", "required": ["type", "payload"],
+                    "properties": { "type": { "type": "string", "description": "A partnership.… event type" }, "payload": { "type": "object" } } } } } },
+                "responses": with(json!({ "201": { "description": "Recorded", "content": { "application/json": { "schema": { "type": "object" } } } } }), &["400", "401", "403", "422"])
+            }},
             "/api/v1/complaints": { "get": {
                 "operationId": "listComplaints", "summary": "The complaints register of the records you handle: open first, soonest due, then answered; the response due by the council's complaints policy; each child listed is a logged view",
                 "parameters": [{ "name": "all", "in": "query", "required": false, "schema": { "type": "boolean" }, "description": "Include complaints already answered (default: only those waiting)" }],

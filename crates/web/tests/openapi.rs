@@ -43,6 +43,8 @@ fn every_documented_operation_has_responses_and_every_route_is_documented() {
             "/api/v1/complaints",
             "/api/v1/figures",
             "/api/v1/me",
+            "/api/v1/partnership",
+            "/api/v1/partnership/steps",
             "/api/v1/provisions/{id}/steps",
             "/api/v1/settings",
             "/api/v1/settings/{id}",

@@ -46,10 +46,12 @@ pub enum StreamKind {
     Case,
     Account,
     Publication,
+    /// The partnership's governance: improvement plan, change requests, risks, board.
+    Partnership,
 }
 
 impl StreamKind {
-    pub const ALL: [StreamKind; 8] = [
+    pub const ALL: [StreamKind; 9] = [
         StreamKind::Area,
         StreamKind::Organisation,
         StreamKind::Staff,
@@ -58,6 +60,7 @@ impl StreamKind {
         StreamKind::Case,
         StreamKind::Account,
         StreamKind::Publication,
+        StreamKind::Partnership,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -69,6 +72,7 @@ impl StreamKind {
             StreamKind::Case => "case",
             StreamKind::Account => "account",
             StreamKind::Publication => "publication",
+            StreamKind::Partnership => "partnership",
         }
     }
     pub fn parse(s: &str) -> Result<Self, DomainError> {
@@ -78,7 +82,7 @@ impl StreamKind {
             .ok_or_else(|| DomainError::Invalid {
                 what: "stream kind",
                 value: s.to_string(),
-                how: "use area, organisation, staff, setting, provision, case, account or publication"
+                how: "use area, organisation, staff, setting, provision, case, account, publication or partnership"
                     .into(),
             })
     }
@@ -385,6 +389,7 @@ const PROVISION: Option<StreamKind> = Some(StreamKind::Provision);
 const CASE: Option<StreamKind> = Some(StreamKind::Case);
 const ACCOUNT: Option<StreamKind> = Some(StreamKind::Account);
 const PUBLICATION: Option<StreamKind> = Some(StreamKind::Publication);
+const PARTNERSHIP: Option<StreamKind> = Some(StreamKind::Partnership);
 const ANY: Option<StreamKind> = None;
 
 event_catalogue! {
@@ -484,6 +489,22 @@ event_catalogue! {
     TwoFactorRemoved(DatedOnly) = "account.two_factor_removed", ACCOUNT, on;
     TokenIssued(TokenIssued) = "account.token_issued", ACCOUNT, on;
     TokenRevoked(TokenRevoked) = "account.token_revoked", ACCOUNT, on;
+    PartnershipStarted(crate::partnership::PartnershipStarted) = "partnership.started", PARTNERSHIP, on;
+    PriorityAdded(crate::partnership::PriorityAdded) = "partnership.priority_added", PARTNERSHIP, on;
+    ActionAdded(crate::partnership::ActionAdded) = "partnership.action_added", PARTNERSHIP, on;
+    MilestoneAdded(crate::partnership::MilestoneAdded) = "partnership.milestone_added", PARTNERSHIP, on;
+    MilestoneMet(crate::partnership::MilestoneMet) = "partnership.milestone_met", PARTNERSHIP, on;
+    ActionCompleted(crate::partnership::ActionCompleted) = "partnership.action_completed", PARTNERSHIP, on;
+    EvidenceAdded(crate::partnership::EvidenceAdded) = "partnership.evidence_added", PARTNERSHIP, on;
+    CommentaryAdded(crate::partnership::CommentaryAdded) = "partnership.commentary_added", PARTNERSHIP, on;
+    ChangeRequested(crate::partnership::ChangeRequested) = "partnership.change_requested", PARTNERSHIP, on;
+    ChangeDecided(crate::partnership::ChangeDecided) = "partnership.change_decided", PARTNERSHIP, on;
+    RiskAdded(crate::partnership::RiskAdded) = "partnership.risk_added", PARTNERSHIP, on;
+    RiskReviewed(crate::partnership::RiskReviewed) = "partnership.risk_reviewed", PARTNERSHIP, on;
+    MemberAdded(crate::partnership::MemberAdded) = "partnership.member_added", PARTNERSHIP, on;
+    MeetingHeld(crate::partnership::MeetingHeld) = "partnership.meeting_held", PARTNERSHIP, on;
+    MinutesDrafted(crate::partnership::MinutesDrafted) = "partnership.minutes_drafted", PARTNERSHIP, on;
+    MinutesApproved(crate::partnership::MinutesApproved) = "partnership.minutes_approved", PARTNERSHIP, on;
     Corrected(Correction) = "event.corrected", ANY, none;
     Voided(Voided) = "event.voided", ANY, none;
     PayloadsErased(PayloadsErased) = "event.payloads_erased", ANY, none;

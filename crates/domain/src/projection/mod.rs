@@ -66,6 +66,7 @@ pub enum StreamState {
     Case(Box<CaseState>),
     Account(AccountState),
     Publication(PublicationState),
+    Partnership(Box<crate::partnership::PartnershipState>),
 }
 
 /// A publication imported: the latest figures recorded for its file.
@@ -87,6 +88,7 @@ enum TaggedState {
     Case(Box<CaseState>),
     Account(AccountState),
     Publication(PublicationState),
+    Partnership(Box<crate::partnership::PartnershipState>),
 }
 
 impl From<TaggedState> for StreamState {
@@ -100,6 +102,7 @@ impl From<TaggedState> for StreamState {
             TaggedState::Case(s) => StreamState::Case(s),
             TaggedState::Account(s) => StreamState::Account(s),
             TaggedState::Publication(s) => StreamState::Publication(s),
+            TaggedState::Partnership(s) => StreamState::Partnership(s),
         }
     }
 }
@@ -147,6 +150,9 @@ impl<'de> Deserialize<'de> for StreamState {
                     "publication" => {
                         StreamState::Publication(Deserialize::deserialize(Rest::new(map))?)
                     }
+                    "partnership" => {
+                        StreamState::Partnership(Deserialize::deserialize(Rest::new(map))?)
+                    }
                     other => {
                         return Err(serde::de::Error::unknown_variant(
                             other,
@@ -159,6 +165,7 @@ impl<'de> Deserialize<'de> for StreamState {
                                 "case",
                                 "account",
                                 "publication",
+                                "partnership",
                             ],
                         ));
                     }
@@ -427,6 +434,7 @@ impl Projection {
             StreamKind::Case => StreamState::Case(Box::default()),
             StreamKind::Account => StreamState::Account(AccountState::default()),
             StreamKind::Publication => StreamState::Publication(PublicationState::default()),
+            StreamKind::Partnership => StreamState::Partnership(Box::default()),
         };
         Projection {
             stream,
@@ -480,6 +488,11 @@ impl Projection {
         };
         use EventBody as E;
         match (body, &mut self.state) {
+            (body, StreamState::Partnership(s)) if crate::partnership::step_of(body).is_some() => {
+                if let Some(step) = crate::partnership::step_of(body) {
+                    s.apply(step);
+                }
+            }
             (E::MergedInto(m), _) => self.merged_into = Some(m.survivor),
             (E::Merged(m), _) => self.merged_from.push(m.duplicate),
             (E::AreaCreated(a), StreamState::Area(s)) => {
@@ -702,6 +715,11 @@ impl Projection {
                 .created
                 .as_ref()
                 .map(|c| c.username.to_string())
+                .unwrap_or_default(),
+            StreamState::Partnership(p) => p
+                .started
+                .as_ref()
+                .map(|s| s.name.clone())
                 .unwrap_or_default(),
             StreamState::Publication(p) => p
                 .figures

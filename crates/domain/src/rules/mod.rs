@@ -26,6 +26,7 @@ fn opening_event(kind: StreamKind) -> &'static str {
         StreamKind::Case => "case.opened",
         StreamKind::Account => "account.created",
         StreamKind::Publication => "publication.figures_recorded",
+        StreamKind::Partnership => "partnership.started",
     }
 }
 
@@ -193,6 +194,22 @@ pub fn check(
         | E::LetterSent(_)
         | E::PlanAudited(_)
         | E::GateOverridden(_)
+        | E::PartnershipStarted(_)
+        | E::PriorityAdded(_)
+        | E::ActionAdded(_)
+        | E::MilestoneAdded(_)
+        | E::MilestoneMet(_)
+        | E::ActionCompleted(_)
+        | E::EvidenceAdded(_)
+        | E::CommentaryAdded(_)
+        | E::ChangeRequested(_)
+        | E::ChangeDecided(_)
+        | E::RiskAdded(_)
+        | E::RiskReviewed(_)
+        | E::MemberAdded(_)
+        | E::MeetingHeld(_)
+        | E::MinutesDrafted(_)
+        | E::MinutesApproved(_)
         // Joining duplicates: as any other change (a closed provision takes none).
         | E::MergedInto(_)
         | E::Merged(_) => match &current.state {
@@ -200,6 +217,10 @@ pub fn check(
             StreamState::Account(a) => check_account(a, body),
             StreamState::Area(a) => check_area(a, body),
             StreamState::Provision(p) => check_provision(p, body),
+            StreamState::Partnership(s) => match crate::partnership::step_of(body) {
+                Some(step) => s.check(&step).map_err(DomainError::Refused),
+                None => Ok(()),
+            },
             StreamState::Organisation(_)
             | StreamState::Staff(_)
             | StreamState::Setting(_)

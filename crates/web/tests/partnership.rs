@@ -1,0 +1,324 @@
+//! The partnership's governance replayed like the DfE's stocktake letter: six priorities
+//! with actions, one slipped twice by change requests, a risk escalated then reduced, two
+//! board meetings; minutes public only once approved and refused while they name a
+//! child; the published paper's SHA-256 checks; the stocktake pack shows it all and is
+//! the page; RAG follows the records, never set by hand.
+
+#[macro_use]
+mod support;
+use serde_json::{Value, json};
+use sha2::Digest;
+use support::*;
+
+both!(a_partnership_replayed_like_the_stocktake_letter);
+fn a_partnership_replayed_like_the_stocktake_letter(db: Db) {
+    let site = Site::demo(db, 40);
+    let store = site.store.as_ref();
+    let area = sendscope_app::setup::find_area(store, None).expect("area");
+    let la = match store
+        .projection(sendscope_domain::StreamRef::area(area))
+        .expect("read")
+        .map(|p| p.state)
+    {
+        Some(sendscope_domain::projection::StreamState::Area(a)) => {
+            a.la_code.expect("code").to_string()
+        }
+        _ => panic!("the demo area"),
+    };
+    let today = sendscope_domain::calendar::england_today();
+    let day = |n: i64| (today - chrono::Duration::days(n)).to_string();
+    let token = site.token("manager");
+    let step = |t: &str, payload: Value| {
+        site.api_post(
+            "/api/v1/partnership/steps",
+            &token,
+            &json!({ "type": t, "payload": payload }).to_string(),
+        )
+    };
+    let ok = |t: &str, payload: Value| {
+        let (status, body) = step(t, payload);
+        assert_eq!(status, 201, "{t}: {body}");
+    };
+    // Nothing before the record is started.
+    let (status, body) = step(
+        "partnership.priority_added",
+        json!({ "priority": 1, "title": "x", "on": day(200) }),
+    );
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("not started"), "{body}");
+    ok(
+        "partnership.started",
+        json!({ "name": "Northmoor SEND Improvement Board", "escalate_at": 15, "on": day(200) }),
+    );
+    let owner = json!({ "organisation": "Northmoor council", "person": "Head of SEND" });
+    let apas = [
+        "Timeliness and quality of EHC plans",
+        "Joint commissioning and health waiting times",
+        "Children missing education",
+        "Sufficiency of specialist places",
+        "Co-production with families",
+        "Preparation for adulthood",
+    ];
+    for (i, title) in apas.iter().enumerate() {
+        let n = i as u32 + 1;
+        ok(
+            "partnership.priority_added",
+            json!({ "priority": n, "title": title, "on": day(200) }),
+        );
+        // Action 2 is due 100 days ago: it slips twice.
+        let due = if n == 2 { day(100) } else { day(-60) };
+        let mut action = json!({ "action": n, "priority": n, "title": format!("Action for {title}"), "owner": owner, "start": day(200), "due": due, "on": day(200) });
+        if n == 1 {
+            action["trajectory"] = json!(1);
+        }
+        ok("partnership.action_added", action);
+    }
+    // RAG follows the records: action 2 is overdue, so red.
+    let rag_of = |n: u64| {
+        let (_, _, body) = site.api_get("/api/v1/partnership", &token);
+        let v: Value = serde_json::from_str(&body).expect("json");
+        v["actions"][n as usize - 1]["rag"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(rag_of(2), "red");
+    // There is no step that sets a status by hand.
+    let (status, _) = step(
+        "partnership.status_set",
+        json!({ "action": 2, "rag": "green" }),
+    );
+    assert_eq!(status, 400);
+    // Two change requests, each granted: the date moves, the slips stay.
+    ok(
+        "partnership.change_requested",
+        json!({ "request": 1, "action": 2, "change": { "what": "due_date", "to": day(50) }, "why": "The trust's data feed was late", "impact": "Two months' delay to the joint dashboard", "asked_by": "Head of SEND", "decider": "the board", "on": day(110) }),
+    );
+    let (status, body) = step(
+        "partnership.change_requested",
+        json!({ "request": 2, "action": 2, "change": { "what": "due_date", "to": day(40) }, "why": "x", "impact": "y", "asked_by": "z", "decider": "the board", "on": day(109) }),
+    );
+    assert_eq!(status, 422, "one request waits at a time: {body}");
+    assert!(body.contains("waiting for its decision"), "{body}");
+    ok(
+        "partnership.change_decided",
+        json!({ "request": 1, "granted": true, "decided_by": "the board", "note": "", "on": day(105) }),
+    );
+    assert_eq!(rag_of(2), "red", "still overdue after the first slip");
+    ok(
+        "partnership.change_requested",
+        json!({ "request": 2, "action": 2, "change": { "what": "due_date", "to": day(-30) }, "why": "Recruitment of the analyst took longer", "impact": "The dashboard is published a quarter late", "asked_by": "Head of SEND", "decider": "the board", "on": day(45) }),
+    );
+    ok(
+        "partnership.change_decided",
+        json!({ "request": 2, "granted": true, "decided_by": "the board", "note": "Last extension", "on": day(44) }),
+    );
+    assert_eq!(
+        rag_of(2),
+        "green",
+        "due in the future again, and no milestone missed"
+    );
+    // A milestone passing unmet turns it amber; met, green again.
+    ok(
+        "partnership.milestone_added",
+        json!({ "action": 2, "milestone": 1, "title": "Analyst in post", "due": day(5), "on": day(44) }),
+    );
+    assert_eq!(rag_of(2), "amber");
+    ok(
+        "partnership.milestone_met",
+        json!({ "action": 2, "milestone": 1, "on": day(2) }),
+    );
+    assert_eq!(rag_of(2), "green");
+    ok(
+        "partnership.evidence_added",
+        json!({ "action": 2, "on": day(2), "title": "Analyst's appointment letter" }),
+    );
+    // A risk escalated, then reduced.
+    ok(
+        "partnership.risk_added",
+        json!({ "risk": 1, "title": "Health waiting lists delay EHC assessments", "owner": owner, "cause": "Too few community paediatricians", "effect": "Plans issued late", "controls": "Weekly escalation meeting", "inherent": { "likelihood": 5, "impact": 5 }, "residual": { "likelihood": 4, "impact": 4 }, "target": { "likelihood": 2, "impact": 3 }, "review_by": day(60), "actions": [2], "on": day(150) }),
+    );
+    let (_, _, body) = site.api_get("/api/v1/partnership", &token);
+    assert!(
+        body.contains("\"escalated\":true"),
+        "16 passes the threshold of 15: {body}"
+    );
+    ok(
+        "partnership.risk_reviewed",
+        json!({ "risk": 1, "on": day(20), "residual": { "likelihood": 3, "impact": 3 }, "review_by": day(-70), "note": "Locum paediatricians in post" }),
+    );
+    let (_, _, body) = site.api_get("/api/v1/partnership", &token);
+    assert!(body.contains("\"escalated\":false"), "{body}");
+    // The board: two members, two meetings; the first with the board report as its paper.
+    ok(
+        "partnership.member_added",
+        json!({ "member": 1, "name": "Chair of the board", "organisation": "Independent", "role": "Chair", "on": day(200) }),
+    );
+    ok(
+        "partnership.member_added",
+        json!({ "member": 2, "name": "Director of Children's Services", "organisation": "Northmoor council", "role": "DCS", "on": day(200) }),
+    );
+    let (engine, _) = sendscope_app::figures::load(store, &mut |_, _, _| {}).expect("engine");
+    let first_on = today - chrono::Days::new(60);
+    let report = sendscope_app::board::report(store, &engine, area, first_on).expect("report");
+    let paper_bytes = sendscope_app::board::csv(&report).into_bytes();
+    let held = sendscope_domain::partnership::MeetingHeld {
+        meeting: 1,
+        on: first_on,
+        agenda: vec!["The EHCP recovery plan".into(), "Risk register".into()],
+        attended: vec![1, 2],
+        apologies: vec![],
+        decisions: vec!["Extend action 2 to the date requested".into()],
+        papers: vec![],
+    };
+    let paper = sendscope_app::partnership::hold_meeting(
+        store,
+        area,
+        held,
+        "Board report",
+        paper_bytes.clone(),
+        "user:manager",
+    )
+    .expect("meeting held");
+    assert_eq!(
+        paper.sha256,
+        hex::encode(sha2::Sha256::digest(&paper_bytes))
+    );
+    // Minutes naming a child are refused, the place marked.
+    let c = store
+        .list_cases(&sendscope_store::CaseQuery {
+            area: Some(area),
+            limit: 1,
+            ..Default::default()
+        })
+        .expect("cases")
+        .rows
+        .remove(0);
+    let child = format!("{} {}", c.given_names, c.family_name);
+    let (status, body) = step(
+        "partnership.minutes_drafted",
+        json!({ "meeting": 1, "on": day(55), "text": format!("The board agreed the recovery plan.\nThe case of {child} was discussed.") }),
+    );
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body.contains("line 2, column 13") && body.contains("a child's name"),
+        "{body}"
+    );
+    let minutes = "The board agreed the recovery plan.\n\nThe board extended action 2 to the date requested, for the last time.";
+    ok(
+        "partnership.minutes_drafted",
+        json!({ "meeting": 1, "on": day(55), "text": minutes }),
+    );
+    // Drafted, not approved: nothing public.
+    let (status, _, public) = site.http("GET", &format!("/figures/{la}/board"), "", "");
+    assert_eq!(status, 200, "the public page works signed out");
+    assert!(!public.contains("extended action 2"), "{public}");
+    ok(
+        "partnership.meeting_held",
+        json!({ "meeting": 2, "on": day(10), "agenda": ["Minutes of meeting 1"], "attended": [1, 2], "decisions": ["Minutes of meeting 1 approved"] }),
+    );
+    ok(
+        "partnership.minutes_approved",
+        json!({ "meeting": 1, "at_meeting": 2, "on": day(10) }),
+    );
+    let (_, _, public) = site.http("GET", &format!("/figures/{la}/board"), "", "");
+    assert!(
+        public.contains("extended action 2") && public.contains(&paper.sha256),
+        "{public}"
+    );
+    // The published paper is the one the board saw.
+    let (status, _, downloaded) = site.get_bytes(
+        &format!("/figures/{la}/board/papers/{}", paper.sha256),
+        "",
+        "",
+    );
+    assert_eq!(status, 200);
+    assert_eq!(hex::encode(sha2::Sha256::digest(&downloaded)), paper.sha256);
+    // The stocktake pack: the slipped action with its dates, the risk's history, the
+    // trajectories' actuals, the decisions and the minutes; the page is the pack.
+    let (from, to) = (today - chrono::Days::new(180), today);
+    let manager = site.sign_in("manager");
+    let (status, _, page) = site.http(
+        "GET",
+        &format!("/partnership/stocktake?from={from}&to={to}"),
+        &manager,
+        "",
+    );
+    assert_eq!(status, 200, "{page}");
+    let pack = sendscope_app::partnership::stocktake(store, &engine, area, from, to).expect("pack");
+    let main = |html: &str| {
+        let start = html.find("<main").expect("main");
+        let end = html.find("</main>").expect("main ends");
+        html[start..end].to_string()
+    };
+    assert_eq!(
+        main(&page),
+        main(&sendscope_web::partnership::stocktake_page(&pack)),
+        "the page is the pack"
+    );
+    let slipped = sendscope_domain::partnership::due_text(
+        &sendscope_app::partnership::find(store, area)
+            .expect("read")
+            .expect("started")
+            .1
+            .actions[1],
+    );
+    assert!(slipped.contains("revised twice: now"), "{slipped}");
+    for want in [
+        slipped.as_str(),
+        "Granted by the board",
+        "Locum paediatricians in post",
+        "16 to 9",
+        "Extend action 2 to the date requested",
+        "extended action 2",
+        "Measures against their trajectories",
+    ] {
+        assert!(page.contains(want), "{want:?} in the pack");
+    }
+    for t in &pack.trajectories {
+        assert!(
+            page.contains(&t.trajectory.name),
+            "trajectory {}",
+            t.trajectory.name
+        );
+    }
+    let (status, headers, pdf) = site.get_bytes(
+        &format!("/partnership/stocktake?from={from}&to={to}&format=pdf"),
+        &manager,
+        "",
+    );
+    assert_eq!(status, 200);
+    assert!(
+        headers
+            .iter()
+            .any(|(k, v)| k == "content-type" && v == "application/pdf")
+    );
+    // Words as the PDF sets them, table cells wrapped over lines.
+    let text = pdftotext(&pdf)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        text.contains("revised twice") && text.contains("Risks and their movement"),
+        "{text}"
+    );
+    // The plan's page, for the board and managers only.
+    let (status, _, plan) = site.http("GET", "/partnership", &site.sign_in("board"), "");
+    assert_eq!(status, 200);
+    assert!(
+        plan.contains("Northmoor SEND Improvement Board") && plan.contains("Green"),
+        "{plan}"
+    );
+    for user in ["caseworker", "parent", "school"] {
+        assert_eq!(
+            site.http("GET", "/partnership", &site.sign_in(user), "").0,
+            403,
+            "{user}"
+        );
+    }
+    let (status, _) = site.api_post("/api/v1/partnership/steps", &site.token("board"), &json!({ "type": "partnership.priority_added", "payload": { "priority": 7, "title": "x", "on": day(1) } }).to_string());
+    assert_eq!(
+        status, 403,
+        "board members read the record; the programme office keeps it"
+    );
+}
