@@ -102,6 +102,17 @@ pub fn build(
         .map_err(|e| unfinished("its programme could not be defined", e))?;
     demo_trajectory(store, spec.as_of)
         .map_err(|e| unfinished("its trajectory could not be defined", e))?;
+    let area = largest_area(store).map_err(|e| unfinished("its area could not be read", e))?;
+    let name = match store.projection(StreamRef::area(area)) {
+        Ok(Some(p)) => p.display_name(),
+        _ => String::new(),
+    };
+    crate::partnership_demo::demo(store, area, &name, spec.as_of).map_err(|e| {
+        unfinished(
+            "its partnership could not be recorded",
+            StoreError::NotFound(format!("{e:?}")),
+        )
+    })?;
     Ok(Built {
         summary,
         written,

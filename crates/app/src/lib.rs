@@ -21,6 +21,7 @@ pub mod filter_options;
 pub mod intake;
 pub mod merge;
 pub mod partnership;
+pub mod partnership_demo;
 pub mod people;
 pub mod placement;
 pub mod programmes;

@@ -39,41 +39,28 @@ fn a_partnership_replayed_like_the_stocktake_letter(db: Db) {
         let (status, body) = step(t, payload);
         assert_eq!(status, 201, "{t}: {body}");
     };
-    // Nothing before the record is started.
+    // The demo recorded its partnership through the same steps: six priorities with
+    // actions, the dashboard slipped twice by change requests, a risk escalated then
+    // reduced, two meetings, the first's minutes approved.
+    let (found_stream, demo) = sendscope_app::partnership::find(store, area)
+        .expect("read")
+        .expect("the demo's partnership");
+    let _ = found_stream;
+    assert_eq!(demo.priorities.len(), 6);
+    assert_eq!(demo.actions[1].revised.len(), 2);
+    assert_eq!(demo.meetings.len(), 2);
+    // Started once only.
     let (status, body) = step(
-        "partnership.priority_added",
-        json!({ "priority": 1, "title": "x", "on": day(200) }),
+        "partnership.started",
+        json!({ "name": "Another board", "escalate_at": 15, "on": day(10) }),
     );
     assert_eq!(status, 422, "{body}");
-    assert!(body.contains("not started"), "{body}");
-    ok(
-        "partnership.started",
-        json!({ "name": "Northmoor SEND Improvement Board", "escalate_at": 15, "on": day(200) }),
-    );
     let owner = json!({ "organisation": "Northmoor council", "person": "Head of SEND" });
-    let apas = [
-        "Timeliness and quality of EHC plans",
-        "Joint commissioning and health waiting times",
-        "Children missing education",
-        "Sufficiency of specialist places",
-        "Co-production with families",
-        "Preparation for adulthood",
-    ];
-    for (i, title) in apas.iter().enumerate() {
-        let n = i as u32 + 1;
-        ok(
-            "partnership.priority_added",
-            json!({ "priority": n, "title": title, "on": day(200) }),
-        );
-        // Action 2 is due 100 days ago: it slips twice.
-        let due = if n == 2 { day(100) } else { day(-60) };
-        let mut action = json!({ "action": n, "priority": n, "title": format!("Action for {title}"), "owner": owner, "start": day(200), "due": due, "on": day(200) });
-        if n == 1 {
-            action["trajectory"] = json!(1);
-        }
-        ok("partnership.action_added", action);
-    }
-    // RAG follows the records: action 2 is overdue, so red.
+    // RAG follows the records: an action due 100 days ago is red.
+    ok(
+        "partnership.action_added",
+        json!({ "action": 7, "priority": 3, "title": "Part-time timetables reviewed every six weeks", "owner": owner, "start": day(200), "due": day(100), "on": day(200) }),
+    );
     let rag_of = |n: u64| {
         let (_, _, body) = site.api_get("/api/v1/partnership", &token);
         let v: Value = serde_json::from_str(&body).expect("json");
@@ -82,88 +69,87 @@ fn a_partnership_replayed_like_the_stocktake_letter(db: Db) {
             .unwrap_or_default()
             .to_string()
     };
-    assert_eq!(rag_of(2), "red");
+    assert_eq!(rag_of(7), "red");
     // There is no step that sets a status by hand.
     let (status, _) = step(
         "partnership.status_set",
-        json!({ "action": 2, "rag": "green" }),
+        json!({ "action": 7, "rag": "green" }),
     );
     assert_eq!(status, 400);
     // Two change requests, each granted: the date moves, the slips stay.
     ok(
         "partnership.change_requested",
-        json!({ "request": 1, "action": 2, "change": { "what": "due_date", "to": day(50) }, "why": "The trust's data feed was late", "impact": "Two months' delay to the joint dashboard", "asked_by": "Head of SEND", "decider": "the board", "on": day(110) }),
+        json!({ "request": 3, "action": 7, "change": { "what": "due_date", "to": day(50) }, "why": "The attendance team was reorganised", "impact": "Reviews start two months later", "asked_by": "Head of Inclusion", "decider": "the board", "on": day(110) }),
     );
     let (status, body) = step(
         "partnership.change_requested",
-        json!({ "request": 2, "action": 2, "change": { "what": "due_date", "to": day(40) }, "why": "x", "impact": "y", "asked_by": "z", "decider": "the board", "on": day(109) }),
+        json!({ "request": 4, "action": 7, "change": { "what": "due_date", "to": day(40) }, "why": "x", "impact": "y", "asked_by": "z", "decider": "the board", "on": day(109) }),
     );
     assert_eq!(status, 422, "one request waits at a time: {body}");
     assert!(body.contains("waiting for its decision"), "{body}");
     ok(
         "partnership.change_decided",
-        json!({ "request": 1, "granted": true, "decided_by": "the board", "note": "", "on": day(105) }),
+        json!({ "request": 3, "granted": true, "decided_by": "the board", "note": "", "on": day(105) }),
     );
-    assert_eq!(rag_of(2), "red", "still overdue after the first slip");
+    assert_eq!(rag_of(7), "red", "still overdue after the first slip");
     ok(
         "partnership.change_requested",
-        json!({ "request": 2, "action": 2, "change": { "what": "due_date", "to": day(-30) }, "why": "Recruitment of the analyst took longer", "impact": "The dashboard is published a quarter late", "asked_by": "Head of SEND", "decider": "the board", "on": day(45) }),
+        json!({ "request": 4, "action": 7, "change": { "what": "due_date", "to": day(-30) }, "why": "The new team needed training", "impact": "A quarter later", "asked_by": "Head of Inclusion", "decider": "the board", "on": day(45) }),
     );
     ok(
         "partnership.change_decided",
-        json!({ "request": 2, "granted": true, "decided_by": "the board", "note": "Last extension", "on": day(44) }),
+        json!({ "request": 4, "granted": true, "decided_by": "the board", "note": "Last extension", "on": day(44) }),
     );
     assert_eq!(
-        rag_of(2),
+        rag_of(7),
         "green",
         "due in the future again, and no milestone missed"
     );
     // A milestone passing unmet turns it amber; met, green again.
     ok(
         "partnership.milestone_added",
-        json!({ "action": 2, "milestone": 1, "title": "Analyst in post", "due": day(5), "on": day(44) }),
+        json!({ "action": 7, "milestone": 1, "title": "Officer in post", "due": day(5), "on": day(44) }),
     );
-    assert_eq!(rag_of(2), "amber");
+    assert_eq!(rag_of(7), "amber");
     ok(
         "partnership.milestone_met",
-        json!({ "action": 2, "milestone": 1, "on": day(2) }),
+        json!({ "action": 7, "milestone": 1, "on": day(2) }),
     );
-    assert_eq!(rag_of(2), "green");
-    ok(
-        "partnership.evidence_added",
-        json!({ "action": 2, "on": day(2), "title": "Analyst's appointment letter" }),
-    );
+    assert_eq!(rag_of(7), "green");
     // A risk escalated, then reduced.
     ok(
         "partnership.risk_added",
-        json!({ "risk": 1, "title": "Health waiting lists delay EHC assessments", "owner": owner, "cause": "Too few community paediatricians", "effect": "Plans issued late", "controls": "Weekly escalation meeting", "inherent": { "likelihood": 5, "impact": 5 }, "residual": { "likelihood": 4, "impact": 4 }, "target": { "likelihood": 2, "impact": 3 }, "review_by": day(60), "actions": [2], "on": day(150) }),
+        json!({ "risk": 3, "title": "Part-time timetables run on without review", "owner": owner, "cause": "No one owns the reviews", "effect": "Children lose education", "controls": "A weekly list", "inherent": { "likelihood": 5, "impact": 5 }, "residual": { "likelihood": 4, "impact": 4 }, "target": { "likelihood": 2, "impact": 3 }, "review_by": day(60), "actions": [7], "on": day(150) }),
     );
-    let (_, _, body) = site.api_get("/api/v1/partnership", &token);
-    assert!(
-        body.contains("\"escalated\":true"),
-        "16 passes the threshold of 15: {body}"
-    );
+    let escalated = |n: u64| {
+        let (_, _, body) = site.api_get("/api/v1/partnership", &token);
+        let v: Value = serde_json::from_str(&body).expect("json");
+        v["risks"][n as usize - 1]["escalated"].as_bool()
+    };
+    assert_eq!(escalated(3), Some(true), "16 passes the threshold of 15");
     ok(
         "partnership.risk_reviewed",
-        json!({ "risk": 1, "on": day(20), "residual": { "likelihood": 3, "impact": 3 }, "review_by": day(-70), "note": "Locum paediatricians in post" }),
+        json!({ "risk": 3, "on": day(20), "residual": { "likelihood": 3, "impact": 3 }, "review_by": day(-70), "note": "An officer reviews every timetable" }),
     );
-    let (_, _, body) = site.api_get("/api/v1/partnership", &token);
-    assert!(body.contains("\"escalated\":false"), "{body}");
+    assert_eq!(escalated(3), Some(false));
+    // The demo's second meeting's minutes are drafted, not approved: not public.
+    let (status, _, public) = site.http("GET", &format!("/figures/{la}/board"), "", "");
+    assert_eq!(status, 200, "the public page works signed out");
+    assert!(
+        public.contains("second and last extension"),
+        "meeting 1's minutes are published: {public}"
+    );
+    assert!(
+        !public.contains("schools' returns by the next meeting"),
+        "{public}"
+    );
     // The board: two members, two meetings; the first with the board report as its paper.
-    ok(
-        "partnership.member_added",
-        json!({ "member": 1, "name": "Chair of the board", "organisation": "Independent", "role": "Chair", "on": day(200) }),
-    );
-    ok(
-        "partnership.member_added",
-        json!({ "member": 2, "name": "Director of Children's Services", "organisation": "Northmoor council", "role": "DCS", "on": day(200) }),
-    );
     let (engine, _) = sendscope_app::figures::load(store, &mut |_, _, _| {}).expect("engine");
     let first_on = today - chrono::Days::new(60);
     let report = sendscope_app::board::report(store, &engine, area, first_on).expect("report");
     let paper_bytes = sendscope_app::board::csv(&report).into_bytes();
     let held = sendscope_domain::partnership::MeetingHeld {
-        meeting: 1,
+        meeting: 3,
         on: first_on,
         agenda: vec!["The EHCP recovery plan".into(), "Risk register".into()],
         attended: vec![1, 2],
@@ -184,6 +170,16 @@ fn a_partnership_replayed_like_the_stocktake_letter(db: Db) {
         paper.sha256,
         hex::encode(sha2::Sha256::digest(&paper_bytes))
     );
+    // The demo's meeting 2 minutes, approved at this meeting, are now published.
+    ok(
+        "partnership.minutes_approved",
+        json!({ "meeting": 2, "at_meeting": 3, "on": first_on.to_string() }),
+    );
+    let (_, _, public) = site.http("GET", &format!("/figures/{la}/board"), "", "");
+    assert!(
+        public.contains("schools' returns by the next meeting"),
+        "{public}"
+    );
     // Minutes naming a child are refused, the place marked.
     let c = store
         .list_cases(&sendscope_store::CaseQuery {
@@ -197,7 +193,7 @@ fn a_partnership_replayed_like_the_stocktake_letter(db: Db) {
     let child = format!("{} {}", c.given_names, c.family_name);
     let (status, body) = step(
         "partnership.minutes_drafted",
-        json!({ "meeting": 1, "on": day(55), "text": format!("The board agreed the recovery plan.\nThe case of {child} was discussed.") }),
+        json!({ "meeting": 3, "on": day(55), "text": format!("The board agreed the recovery plan.\nThe case of {child} was discussed.") }),
     );
     assert_eq!(status, 400, "{body}");
     assert!(
@@ -207,7 +203,7 @@ fn a_partnership_replayed_like_the_stocktake_letter(db: Db) {
     let minutes = "The board agreed the recovery plan.\n\nThe board extended action 2 to the date requested, for the last time.";
     ok(
         "partnership.minutes_drafted",
-        json!({ "meeting": 1, "on": day(55), "text": minutes }),
+        json!({ "meeting": 3, "on": day(55), "text": minutes }),
     );
     // Drafted, not approved: nothing public.
     let (status, _, public) = site.http("GET", &format!("/figures/{la}/board"), "", "");
@@ -215,11 +211,11 @@ fn a_partnership_replayed_like_the_stocktake_letter(db: Db) {
     assert!(!public.contains("extended action 2"), "{public}");
     ok(
         "partnership.meeting_held",
-        json!({ "meeting": 2, "on": day(10), "agenda": ["Minutes of meeting 1"], "attended": [1, 2], "decisions": ["Minutes of meeting 1 approved"] }),
+        json!({ "meeting": 4, "on": day(10), "agenda": ["Minutes of meeting 3"], "attended": [1, 2], "decisions": ["Minutes of meeting 3 approved"] }),
     );
     ok(
         "partnership.minutes_approved",
-        json!({ "meeting": 1, "at_meeting": 2, "on": day(10) }),
+        json!({ "meeting": 3, "at_meeting": 4, "on": day(10) }),
     );
     let (_, _, public) = site.http("GET", &format!("/figures/{la}/board"), "", "");
     assert!(
@@ -236,7 +232,8 @@ fn a_partnership_replayed_like_the_stocktake_letter(db: Db) {
     assert_eq!(hex::encode(sha2::Sha256::digest(&downloaded)), paper.sha256);
     // The stocktake pack: the slipped action with its dates, the risk's history, the
     // trajectories' actuals, the decisions and the minutes; the page is the pack.
-    let (from, to) = (today - chrono::Days::new(180), today);
+    let from = chrono::NaiveDate::from_ymd_opt(2025, 1, 1).expect("date");
+    let to = today;
     let manager = site.sign_in("manager");
     let (status, _, page) = site.http(
         "GET",
@@ -261,13 +258,14 @@ fn a_partnership_replayed_like_the_stocktake_letter(db: Db) {
             .expect("read")
             .expect("started")
             .1
-            .actions[1],
+            .actions[6],
     );
     assert!(slipped.contains("revised twice: now"), "{slipped}");
     for want in [
         slipped.as_str(),
         "Granted by the board",
         "Locum paediatricians in post",
+        "16 to 12",
         "16 to 9",
         "Extend action 2 to the date requested",
         "extended action 2",
