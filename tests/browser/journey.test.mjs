@@ -69,6 +69,11 @@ async function journey(role, javaScriptEnabled) {
   await page.goto(`${base}/figures/831`);
   assert.match(await page.content(), /Statutory time limits/);
   await check(page, `${tag}-0-figures-public`);
+  // The partnership board's published minutes, signed out.
+  await page.goto(`${base}/figures/831/board`);
+  assert.match(await page.content(), /SEND Improvement Board/);
+  assert.match(await page.content(), /SHA-256/);
+  await check(page, `${tag}-0-board-public`);
   await page.goto(`${base}/sign-in`);
   await check(page, `${tag}-1-sign-in`);
   await page.fill('#username', role);
@@ -166,6 +171,15 @@ async function journey(role, javaScriptEnabled) {
     await page.goto(`${base}/advice`);
     assert.match(await page.content(), /Advice asked for assessments/);
     await check(page, `${tag}-8-advice`);
+  }
+  if (['manager', 'board', 'commissioner'].includes(role)) {
+    await page.goto(`${base}/partnership`);
+    assert.match(await page.content(), /Improvement plan/);
+    assert.match(await page.content(), /revised twice/);
+    await check(page, `${tag}-9-partnership`);
+    await page.goto(`${base}/partnership/stocktake?from=2025-01-01`);
+    assert.match(await page.content(), /Risks and their movement/);
+    await check(page, `${tag}-9-stocktake`);
   }
   if (['manager', 'board'].includes(role)) {
     await page.goto(`${base}/programmes`);

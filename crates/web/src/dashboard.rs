@@ -269,6 +269,8 @@ pub async fn public(
             let body = html! {
                 (html(&figures, &ask, &q, (&[], &[]), settings.suppress_below, &action))
                 (crate::benchmarks::html(&published, own.as_deref(), &settings.comparators))
+                h2.govuk-heading-m { "The partnership board" }
+                p.govuk-body { a.govuk-link href={ "/figures/" (la.trim()) "/board" } { "The board's published minutes and the papers it saw" } }
                 (crate::anchor::section(checkpoint.as_ref()))
             };
             Ok(Html(ui::page("Figures", body)).into_response())

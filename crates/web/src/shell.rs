@@ -36,6 +36,14 @@ pub(crate) fn viewer(store: &dyn Store, who: &SignedIn) -> ui::Viewer {
         links.push(("/programmes", "Programmes"));
         links.push(("/trajectories", "Trajectories"));
     }
+    if matches!(
+        p.role,
+        sendscope_domain::access::Role::TeamManager
+            | sendscope_domain::access::Role::Commissioner
+            | sendscope_domain::access::Role::BoardMember
+    ) {
+        links.push(("/partnership", "Partnership"));
+    }
     if authorise(p, Action::Change, Resource::Accounts { area }).allowed() {
         links.push(("/admin", "Set-up and accounts"));
     }

@@ -1036,6 +1036,67 @@ fn dashboard(db: Db) {
         html_out.contains("<h1 class=\"govuk-heading-l\">Board report"),
         "{html_out}"
     );
+    // The stocktake pack: the page the board sees, from the command line; a PDF only
+    // into a file.
+    let (code, pack, err) = run(&[
+        "--database-url",
+        &db.url,
+        "report",
+        "stocktake",
+        "--from",
+        "2025-01-01",
+        "--to",
+        "2026-01-15",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        pack.contains("revised twice: now March 2026") && pack.contains("Risks and their movement"),
+        "{pack}"
+    );
+    let (status, _, page) = http(
+        port,
+        "GET",
+        "/partnership/stocktake?from=2025-01-01&to=2026-01-15",
+        &board,
+        "",
+    );
+    assert_eq!(status, 200);
+    let main = |html: &str| {
+        html[html.find("<main").unwrap_or(0)..html.find("</main>").unwrap_or(0)].to_string()
+    };
+    assert_eq!(main(&pack), main(&page), "the command's pack is the page's");
+    let (code, _, err) = run(&[
+        "--database-url",
+        &db.url,
+        "report",
+        "stocktake",
+        "--from",
+        "2025-01-01",
+        "--to",
+        "2026-01-15",
+        "--format",
+        "pdf",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--output"), "{err}");
+    let dir = tempfile::tempdir().expect("dir");
+    let pdf = dir.path().join("pack.pdf");
+    let (code, _, err) = run(&[
+        "--database-url",
+        &db.url,
+        "report",
+        "stocktake",
+        "--from",
+        "2025-01-01",
+        "--to",
+        "2026-01-15",
+        "--format",
+        "pdf",
+        "--output",
+        pdf.to_str().expect("path"),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(std::fs::read(&pdf).expect("written").starts_with(b"%PDF-"));
     let (status, _, page) = http(port, "GET", "/board-report", &board, "");
     assert_eq!(status, 200);
     assert!(
