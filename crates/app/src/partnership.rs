@@ -395,6 +395,8 @@ pub struct Stocktake {
     /// Meetings in the period: (number, day, decisions).
     pub meetings: Vec<(u32, NaiveDate, Vec<String>)>,
     pub published: Vec<Published>,
+    /// The quality-assurance rounds opened by the end of the period.
+    pub qa: Vec<QaRoundView>,
 }
 
 /// The pack for `from`..=`to`, from the partnership's record and the KPI engine's
@@ -466,5 +468,127 @@ pub fn stocktake(
             .into_iter()
             .filter(|p| p.approved_on <= to)
             .collect(),
+        qa: qa_results(store, &s)
+            .map_err(internal)?
+            .into_iter()
+            .filter(|r| {
+                s.qa_rounds
+                    .iter()
+                    .any(|x| x.opened.round == r.round && x.opened.on <= to)
+            })
+            .collect(),
     })
+}
+
+/// Opens a quality-assurance round: `size` of the plans issued from `from` to `to` in the
+/// area, drawn at random from `seed`; the records drawn are kept with the seed, so the
+/// sample can be drawn again and checked.
+pub fn open_qa_round(
+    store: &dyn Store,
+    area: AreaId,
+    period: (NaiveDate, NaiveDate),
+    size: u32,
+    seed: u64,
+    actor: &str,
+) -> Result<sendscope_domain::partnership::QaRoundOpened, StepError> {
+    let (from, to) = period;
+    let candidates =
+        issued_between(store, area, from, to).map_err(|e| StepError::Internal(e.to_string()))?;
+    let round = find(store, area)
+        .map_err(|e| StepError::Internal(e.to_string()))?
+        .map_or(1, |(_, s)| s.qa_rounds.len() as u32 + 1);
+    let opened = sendscope_domain::partnership::QaRoundOpened {
+        round,
+        from,
+        to,
+        size,
+        seed,
+        cases: sendscope_domain::partnership::sample(&candidates, size as usize, seed),
+        on: sendscope_domain::calendar::england_today(),
+    };
+    record(store, area, EventBody::QaRoundOpened(opened.clone()), actor)?;
+    Ok(opened)
+}
+
+/// The records whose final plan was issued from `from` to `to` (a round's candidates).
+pub fn issued_between(
+    store: &dyn Store,
+    area: AreaId,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<uuid::Uuid>, StoreError> {
+    let mut out = Vec::new();
+    sendscope_store::for_each_case(store, area, &mut |case, c| {
+        if c.requests
+            .iter()
+            .filter_map(|r| r.final_issued_on)
+            .any(|d| d >= from && d <= to)
+        {
+            out.push(case.0);
+        }
+    })?;
+    Ok(out)
+}
+
+/// A round's results: its sample, the audits of each service on the plans drawn, their
+/// grades, and the moderation agreement.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct QaRoundView {
+    pub round: u32,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub sampled: usize,
+    /// (service, audits) for education, health and social care.
+    pub audits: Vec<(&'static str, usize)>,
+    /// (grade, audits) for each grade.
+    pub grades: Vec<(&'static str, usize)>,
+    pub agreed: usize,
+    pub moderated: usize,
+    pub findings: Vec<String>,
+}
+
+/// Every round's results, from the audits recorded on the plans drawn (those dated on or
+/// after the round opened).
+pub fn qa_results(store: &dyn Store, s: &PartnershipState) -> Result<Vec<QaRoundView>, StoreError> {
+    use sendscope_domain::qa::{AuditService, QaGrade};
+    let mut out = Vec::new();
+    for r in &s.qa_rounds {
+        let mut audits: Vec<sendscope_domain::event::PlanAudited> = Vec::new();
+        for case in &r.opened.cases {
+            if let Some(c) = store
+                .projection(StreamRef::case(sendscope_domain::ids::CaseId(*case)))?
+                .and_then(|p| p.case().cloned())
+            {
+                audits.extend(c.audits.into_iter().filter(|a| a.on >= r.opened.on));
+            }
+        }
+        let (agreed, moderated) = r.agreement();
+        out.push(QaRoundView {
+            round: r.opened.round,
+            from: r.opened.from,
+            to: r.opened.to,
+            sampled: r.opened.cases.len(),
+            audits: [
+                AuditService::Education,
+                AuditService::Health,
+                AuditService::SocialCare,
+            ]
+            .map(|k| (k.label(), audits.iter().filter(|a| a.service == k).count()))
+            .to_vec(),
+            grades: QaGrade::ALL
+                .map(|g| (g.label(), audits.iter().filter(|a| a.grade == g).count()))
+                .to_vec(),
+            agreed,
+            moderated,
+            findings: r
+                .findings
+                .iter()
+                .map(|f| match f.action {
+                    Some(a) => format!("{} (action {a})", f.finding),
+                    None => f.finding.clone(),
+                })
+                .collect(),
+        });
+    }
+    Ok(out)
 }

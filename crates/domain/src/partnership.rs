@@ -238,6 +238,96 @@ pub struct MinutesApproved {
     pub on: NaiveDate,
 }
 
+/// A multi-agency quality-assurance round: a sample of the plans issued in a period,
+/// drawn at random from the seed (anyone can draw it again with `sample` and get the same
+/// records), for audit by education, health and social care.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct QaRoundOpened {
+    /// Numbered 1, 2, 3… in order.
+    pub round: u32,
+    /// Plans issued from `from` to `to`, both days counted.
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub size: u32,
+    pub seed: u64,
+    /// The records drawn, in the order drawn.
+    pub cases: Vec<uuid::Uuid>,
+    pub on: NaiveDate,
+}
+
+/// A second auditor's grade of an audit in a round, for moderation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct QaModerated {
+    pub round: u32,
+    pub case: uuid::Uuid,
+    /// The audit moderated, by its number on the record.
+    pub audit: u32,
+    /// The grade the audit gave, and the moderator's.
+    pub audited: crate::qa::QaGrade,
+    pub moderated: crate::qa::QaGrade,
+    pub moderator: String,
+    pub on: NaiveDate,
+}
+
+/// What a round found, and the plan's action that takes it forward, if any.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct QaFinding {
+    pub round: u32,
+    pub finding: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<u32>,
+    pub on: NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QaRoundState {
+    pub opened: QaRoundOpened,
+    #[serde(default)]
+    pub moderated: Vec<QaModerated>,
+    #[serde(default)]
+    pub findings: Vec<QaFinding>,
+}
+
+impl QaRoundState {
+    /// Moderated audits where the second auditor gave the same grade, of those moderated.
+    pub fn agreement(&self) -> (usize, usize) {
+        agreement(self.moderated.iter().map(|m| (m.audited, m.moderated)))
+    }
+}
+
+/// Exact agreement between auditors and moderators: (agreed, moderated).
+pub fn agreement(
+    pairs: impl IntoIterator<Item = (crate::qa::QaGrade, crate::qa::QaGrade)>,
+) -> (usize, usize) {
+    pairs
+        .into_iter()
+        .fold((0, 0), |(a, n), (x, y)| (a + usize::from(x == y), n + 1))
+}
+
+/// `size` of `candidates` drawn at random from `seed` (a partial Fisher-Yates shuffle of
+/// the candidates in sorted order, driven by SplitMix64): the same candidates and seed
+/// give the same sample, in the same order, on any machine.
+pub fn sample(candidates: &[uuid::Uuid], size: usize, seed: u64) -> Vec<uuid::Uuid> {
+    let mut pool = candidates.to_vec();
+    pool.sort();
+    pool.dedup();
+    let mut state = seed;
+    let mut next = || {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    };
+    let take = size.min(pool.len());
+    for i in 0..take {
+        let j = i + (next() % (pool.len() - i) as u64) as usize;
+        pool.swap(i, j);
+    }
+    pool.truncate(take);
+    pool
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MilestoneState {
     pub milestone: u32,
@@ -309,6 +399,8 @@ pub struct PartnershipState {
     pub members: Vec<MemberAdded>,
     #[serde(default)]
     pub meetings: Vec<MeetingState>,
+    #[serde(default)]
+    pub qa_rounds: Vec<QaRoundState>,
 }
 
 /// One of the partnership's steps, for `apply` and `check`.
@@ -329,6 +421,9 @@ pub enum Step<'a> {
     Meeting(&'a MeetingHeld),
     Minutes(&'a MinutesDrafted),
     Approved(&'a MinutesApproved),
+    QaRound(&'a QaRoundOpened),
+    QaModerated(&'a QaModerated),
+    QaFinding(&'a QaFinding),
 }
 
 /// The partnership step an event is, if it is one.
@@ -351,6 +446,9 @@ pub fn step_of(body: &crate::EventBody) -> Option<Step<'_>> {
         E::MeetingHeld(x) => Step::Meeting(x),
         E::MinutesDrafted(x) => Step::Minutes(x),
         E::MinutesApproved(x) => Step::Approved(x),
+        E::QaRoundOpened(x) => Step::QaRound(x),
+        E::QaModerated(x) => Step::QaModerated(x),
+        E::QaFinding(x) => Step::QaFinding(x),
         _ => return None,
     })
 }
@@ -487,6 +585,29 @@ impl PartnershipState {
                     .find(|m| m.held.meeting == x.meeting)
                 {
                     m.approved = Some(x.clone());
+                }
+            }
+            Step::QaRound(x) => self.qa_rounds.push(QaRoundState {
+                opened: x.clone(),
+                moderated: Vec::new(),
+                findings: Vec::new(),
+            }),
+            Step::QaModerated(x) => {
+                if let Some(r) = self
+                    .qa_rounds
+                    .iter_mut()
+                    .find(|r| r.opened.round == x.round)
+                {
+                    r.moderated.push(x.clone());
+                }
+            }
+            Step::QaFinding(x) => {
+                if let Some(r) = self
+                    .qa_rounds
+                    .iter_mut()
+                    .find(|r| r.opened.round == x.round)
+                {
+                    r.findings.push(x.clone());
                 }
             }
         }
@@ -689,6 +810,46 @@ impl PartnershipState {
                 }
                 _ => Ok(()),
             },
+            Step::QaRound(x) => {
+                next(x.round, self.qa_rounds.len(), "quality-assurance rounds")?;
+                if x.to < x.from {
+                    return Err("a round's period ends on or after it starts".into());
+                }
+                if x.size == 0 || x.cases.len() > x.size as usize {
+                    return Err(
+                        "a round samples at least one plan, and no more than its size".into(),
+                    );
+                }
+                Ok(())
+            }
+            Step::QaModerated(x) => {
+                let r = self
+                    .qa_rounds
+                    .iter()
+                    .find(|r| r.opened.round == x.round)
+                    .ok_or_else(|| format!("there is no quality-assurance round {}", x.round))?;
+                if !r.opened.cases.contains(&x.case) {
+                    return Err(format!("that record is not in round {}'s sample", x.round));
+                }
+                if r.moderated
+                    .iter()
+                    .any(|m| m.case == x.case && m.audit == x.audit)
+                {
+                    return Err("that audit is already moderated".into());
+                }
+                text(&x.moderator, "moderator's name")
+            }
+            Step::QaFinding(x) => {
+                if !self.qa_rounds.iter().any(|r| r.opened.round == x.round) {
+                    return Err(format!("there is no quality-assurance round {}", x.round));
+                }
+                if let Some(a) = x.action
+                    && self.action(a).is_none()
+                {
+                    return Err(format!("there is no action {a} in the plan"));
+                }
+                text(&x.finding, "finding")
+            }
         }
     }
 
@@ -955,6 +1116,47 @@ mod tests {
             evidence: "Backlog report".into(),
         });
         assert_eq!(rag(&a, d(2025, 10, 1), None).0, Rag::Complete);
+    }
+
+    #[test]
+    fn the_sample_is_drawn_again_the_same_and_only_from_the_candidates() {
+        let ids: Vec<uuid::Uuid> = (1..=40u128).map(uuid::Uuid::from_u128).collect();
+        let a = sample(&ids, 10, 7);
+        let mut shuffled = ids.clone();
+        shuffled.reverse();
+        assert_eq!(
+            a,
+            sample(&shuffled, 10, 7),
+            "the order given does not matter"
+        );
+        assert_eq!(a.len(), 10);
+        assert!(a.iter().all(|x| ids.contains(x)));
+        let mut unique = a.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), 10, "no record drawn twice");
+        assert_ne!(a, sample(&ids, 10, 8), "another seed, another sample");
+        assert_eq!(sample(&ids, 100, 7).len(), 40, "no more than there are");
+    }
+
+    /// Ten audits moderated: seven agree exactly, so agreement is 7 of 10.
+    #[test]
+    fn moderation_agreement_on_a_worked_example() {
+        use crate::qa::QaGrade::*;
+        let pairs = [
+            (Good, Good),
+            (Good, RequiresImprovement),
+            (Outstanding, Outstanding),
+            (RequiresImprovement, RequiresImprovement),
+            (Inadequate, RequiresImprovement),
+            (Good, Good),
+            (Good, Good),
+            (RequiresImprovement, Inadequate),
+            (Inadequate, Inadequate),
+            (Good, Good),
+        ];
+        assert_eq!(agreement(pairs), (7, 10));
+        assert_eq!(agreement([]), (0, 0));
     }
 
     #[test]

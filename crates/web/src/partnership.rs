@@ -218,6 +218,45 @@ pub fn stocktake_blocks(s: &Stocktake) -> Vec<Block> {
                 .collect(),
         });
     }
+    b.push(Block::Heading(2, "Multi-agency quality assurance".into()));
+    if s.qa.is_empty() {
+        b.push(Block::Paragraph("No audit round has been opened.".into()));
+    }
+    for r in &s.qa {
+        b.push(Block::Heading(
+            3,
+            format!(
+                "Round {}: plans issued {} to {}",
+                r.round,
+                long_date(r.from),
+                long_date(r.to)
+            ),
+        ));
+        let list = |xs: &[(&str, usize)]| {
+            xs.iter()
+                .map(|(k, n)| format!("{k} {n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let agreement = if r.moderated == 0 {
+            "none moderated yet".to_string()
+        } else {
+            format!(
+                "{} of {} moderated audits agreed ({:.0}%)",
+                r.agreed,
+                r.moderated,
+                100.0 * r.agreed as f64 / r.moderated as f64
+            )
+        };
+        let mut lines = vec![
+            format!("{} plans drawn at random", r.sampled),
+            format!("Audits: {}", list(&r.audits)),
+            format!("Grades: {}", list(&r.grades)),
+            format!("Moderation: {agreement}"),
+        ];
+        lines.extend(r.findings.iter().map(|f| format!("Finding: {f}")));
+        b.push(Block::Bullets(lines));
+    }
     b.push(Block::Heading(2, "Board decisions".into()));
     if s.meetings.is_empty() {
         b.push(Block::Paragraph("No meetings in the period.".into()));
@@ -344,6 +383,15 @@ fn plan_html(
                         }
                     }
                 }
+            }
+        }
+        h2.govuk-heading-m { "Quality-assurance rounds" }
+        @if app_state.qa_rounds.is_empty() { p.govuk-body { "No audit round has been opened." } }
+        @for r in &app_state.qa_rounds {
+            @let (agreed, moderated) = r.agreement();
+            p.govuk-body {
+                "Round " (r.opened.round) ": " (r.opened.cases.len()) " plans issued " (long_date(r.opened.from)) " to " (long_date(r.opened.to)) ", drawn at random (seed " (r.opened.seed) "). "
+                @if moderated == 0 { "None moderated yet." } @else { (agreed) " of " (moderated) " moderated audits agreed." }
             }
         }
         h2.govuk-heading-m { "Board meetings" }
@@ -580,6 +628,47 @@ pub async fn api_step(
             return Err(Error::invalid(format!(
                 "{t:?} is not a step of the partnership's record: use a partnership.… type"
             )));
+        }
+        // A round's sample is drawn here from its seed, never sent.
+        if t == "partnership.qa_round_opened" {
+            let p = &v["payload"];
+            if p.get("cases").is_some() {
+                return Err(Error::invalid(
+                    "the sample is drawn from the seed: leave out cases",
+                ));
+            }
+            let date = |k: &str| {
+                p[k].as_str()
+                    .and_then(|d| sendscope_domain::calendar::parse_date(d).ok())
+                    .ok_or_else(|| Error::invalid(format!("{k} must be a date like 2025-09-30")))
+            };
+            let (Some(size), Some(seed)) = (p["size"].as_u64(), p["seed"].as_u64()) else {
+                return Err(Error::invalid(
+                    "give the sample's size and seed as whole numbers",
+                ));
+            };
+            let size = u32::try_from(size)
+                .map_err(|_| Error::invalid("the sample's size is too large"))?;
+            let opened = sendscope_app::partnership::open_qa_round(
+                store,
+                c.principal.area,
+                (date("from")?, date("to")?),
+                size,
+                seed,
+                &format!("user:{}", c.username),
+            )
+            .map_err(|e| match e {
+                StepError::Invalid(m) => Error::invalid(m),
+                StepError::Refused(m) => Error::refused(m),
+                e => Error::internal(format!("{e:?}")),
+            })?;
+            let body = serde_json::to_string(&opened).map_err(Error::internal)?;
+            return Ok((
+                StatusCode::CREATED,
+                [(header::CONTENT_TYPE, "application/json")],
+                body,
+            )
+                .into_response());
         }
         let bytes = serde_json::to_vec(&v["payload"]).map_err(Error::internal)?;
         let body = sendscope_domain::EventBody::decode(&t, &bytes)

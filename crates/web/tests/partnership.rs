@@ -230,6 +230,80 @@ fn a_partnership_replayed_like_the_stocktake_letter(db: Db) {
     );
     assert_eq!(status, 200);
     assert_eq!(hex::encode(sha2::Sha256::digest(&downloaded)), paper.sha256);
+    // A quality-assurance round: drawn at random from the seed, only from the period's
+    // plans, and drawn again the same.
+    let d = |y, m, dd| chrono::NaiveDate::from_ymd_opt(y, m, dd).expect("date");
+    let period = (d(2021, 1, 1), d(2025, 12, 31));
+    let opened =
+        sendscope_app::partnership::open_qa_round(store, area, period, 5, 42, "user:manager")
+            .expect("round opened");
+    let candidates =
+        sendscope_app::partnership::issued_between(store, area, period.0, period.1).expect("plans");
+    assert!(
+        candidates.len() > 5,
+        "the demo issued plans from 2021 to 2025"
+    );
+    assert_eq!(opened.cases.len(), 5);
+    assert_eq!(
+        opened.cases,
+        sendscope_domain::partnership::sample(&candidates, 5, 42)
+    );
+    for case in &opened.cases {
+        let p = store
+            .projection(sendscope_domain::StreamRef::case(
+                sendscope_domain::ids::CaseId(*case),
+            ))
+            .expect("read")
+            .expect("record");
+        assert!(
+            p.case()
+                .expect("case")
+                .requests
+                .iter()
+                .filter_map(|r| r.final_issued_on)
+                .any(|x| x >= period.0 && x <= period.1),
+            "only plans issued in the period are drawn"
+        );
+    }
+    // Through the API the sample is drawn from the seed too, never sent.
+    let (status, body) = step(
+        "partnership.qa_round_opened",
+        json!({ "from": "2021-01-01", "to": "2025-12-31", "size": 5, "seed": 42, "cases": [] }),
+    );
+    assert_eq!(status, 400, "{body}");
+    let (status, body) = step(
+        "partnership.qa_round_opened",
+        json!({ "from": "2021-01-01", "to": "2025-12-31", "size": 5, "seed": 42 }),
+    );
+    assert_eq!(status, 201, "{body}");
+    let again: Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(again["round"], 2);
+    assert_eq!(
+        again["cases"],
+        json!(opened.cases),
+        "the same seed, the same sample"
+    );
+    // Moderation: one agrees, one does not; a record outside the sample is refused.
+    let moderate = |case: &uuid::Uuid, audit: u32, audited: &str, moderated: &str| {
+        step(
+            "partnership.qa_moderated",
+            json!({ "round": 1, "case": case, "audit": audit, "audited": audited, "moderated": moderated, "moderator": "Designated clinical officer", "on": day(1) }),
+        )
+    };
+    assert_eq!(moderate(&opened.cases[0], 1, "good", "good").0, 201);
+    assert_eq!(
+        moderate(&opened.cases[1], 1, "good", "requires_improvement").0,
+        201
+    );
+    let outside = candidates
+        .iter()
+        .find(|c| !opened.cases.contains(c))
+        .expect("a plan not drawn");
+    assert_eq!(moderate(outside, 1, "good", "good").0, 422);
+    ok(
+        "partnership.qa_finding",
+        json!({ "round": 1, "finding": "Section F provision is not quantified in two plans", "action": 1, "on": day(1) }),
+    );
     // The stocktake pack: the slipped action with its dates, the risk's history, the
     // trajectories' actuals, the decisions and the minutes; the page is the pack.
     let from = chrono::NaiveDate::from_ymd_opt(2025, 1, 1).expect("date");
@@ -270,6 +344,9 @@ fn a_partnership_replayed_like_the_stocktake_letter(db: Db) {
         "Extend action 2 to the date requested",
         "extended action 2",
         "Measures against their trajectories",
+        "1 of 2 moderated audits agreed (50%)",
+        "5 plans drawn at random",
+        "Section F provision is not quantified",
     ] {
         assert!(page.contains(want), "{want:?} in the pack");
     }

@@ -505,6 +505,9 @@ event_catalogue! {
     MeetingHeld(crate::partnership::MeetingHeld) = "partnership.meeting_held", PARTNERSHIP, on;
     MinutesDrafted(crate::partnership::MinutesDrafted) = "partnership.minutes_drafted", PARTNERSHIP, on;
     MinutesApproved(crate::partnership::MinutesApproved) = "partnership.minutes_approved", PARTNERSHIP, on;
+    QaRoundOpened(crate::partnership::QaRoundOpened) = "partnership.qa_round_opened", PARTNERSHIP, on;
+    QaModerated(crate::partnership::QaModerated) = "partnership.qa_moderated", PARTNERSHIP, on;
+    QaFinding(crate::partnership::QaFinding) = "partnership.qa_finding", PARTNERSHIP, on;
     Corrected(Correction) = "event.corrected", ANY, none;
     Voided(Voided) = "event.voided", ANY, none;
     PayloadsErased(PayloadsErased) = "event.payloads_erased", ANY, none;

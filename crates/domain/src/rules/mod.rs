@@ -210,6 +210,9 @@ pub fn check(
         | E::MeetingHeld(_)
         | E::MinutesDrafted(_)
         | E::MinutesApproved(_)
+        | E::QaRoundOpened(_)
+        | E::QaModerated(_)
+        | E::QaFinding(_)
         // Joining duplicates: as any other change (a closed provision takes none).
         | E::MergedInto(_)
         | E::Merged(_) => match &current.state {
