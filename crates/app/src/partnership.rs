@@ -76,7 +76,7 @@ pub fn check_publishable(store: &dyn Store, area: AreaId, text: &str) -> Result<
         })
         .collect();
     Err(StepError::Invalid(format!(
-        "published minutes must not identify a child; take these out: {}",
+        "what is published must not identify a child; take these out: {}",
         places.join("; ")
     )))
 }
@@ -121,6 +121,8 @@ fn record_with(
     };
     match &body {
         EventBody::MinutesDrafted(m) => check_publishable(store, area, &m.text)?,
+        EventBody::FeedbackHeard(f) => check_publishable(store, area, &f.said)?,
+        EventBody::FeedbackAnswered(f) => check_publishable(store, area, &f.did)?,
         EventBody::MeetingHeld(m) if paper.is_none() && !m.papers.is_empty() => {
             return Err(StepError::Invalid(
                 "a meeting's papers are kept with their content: record the meeting with its paper attached".into(),
@@ -397,6 +399,8 @@ pub struct Stocktake {
     pub published: Vec<Published>,
     /// The quality-assurance rounds opened by the end of the period.
     pub qa: Vec<QaRoundView>,
+    /// What families said by the end of the period, and what was done: (where, said, did).
+    pub feedback: Vec<(String, String, Option<String>)>,
 }
 
 /// The pack for `from`..=`to`, from the partnership's record and the KPI engine's
@@ -467,6 +471,21 @@ pub fn stocktake(
         published: published(&s)
             .into_iter()
             .filter(|p| p.approved_on <= to)
+            .collect(),
+        feedback: s
+            .feedback
+            .iter()
+            .filter(|f| f.heard.on <= to)
+            .map(|f| {
+                (
+                    f.heard.source.clone(),
+                    f.heard.said.clone(),
+                    f.answered
+                        .as_ref()
+                        .filter(|a| a.on <= to)
+                        .map(|a| a.did.clone()),
+                )
+            })
             .collect(),
         qa: qa_results(store, &s)
             .map_err(internal)?

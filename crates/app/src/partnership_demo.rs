@@ -250,6 +250,41 @@ pub fn demo(
             on: at(-12),
         }))?;
     }
+    for (n, (source, said, did)) in [
+        (
+            "Parent carer forum survey",
+            "We do not know who our caseworker is or how to reach them.",
+            Some("Every letter now gives the caseworker's name, email and telephone number."),
+        ),
+        (
+            "Young people's drop-in",
+            "Reviews talk about us, not to us.",
+            Some("Young people now write section A of their own plan, in their own words."),
+        ),
+        (
+            "Parent carer forum meeting",
+            "Transport is arranged too late for the start of term.",
+            None,
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let item = n as u32 + 1;
+        step(E::FeedbackHeard(FeedbackHeard {
+            item,
+            source: source.into(),
+            said: said.into(),
+            on: at(-9),
+        }))?;
+        if let Some(did) = did {
+            step(E::FeedbackAnswered(FeedbackAnswered {
+                item,
+                did: did.into(),
+                on: at(-3),
+            }))?;
+        }
+    }
     let state = crate::partnership::find(store, area)
         .map_err(|e| StepError::Internal(e.to_string()))?
         .map(|(_, s)| s)

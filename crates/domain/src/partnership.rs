@@ -279,6 +279,33 @@ pub struct QaFinding {
     pub on: NaiveDate,
 }
 
+/// What families and young people said (a survey, the parent carer forum, a drop-in),
+/// in words fit to publish.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct FeedbackHeard {
+    /// Numbered 1, 2, 3… in order.
+    pub item: u32,
+    /// Where it was heard ("Parent carer forum, March 2025").
+    pub source: String,
+    pub said: String,
+    pub on: NaiveDate,
+}
+
+/// What was done about it: with `FeedbackHeard`, "You said, we did", published.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct FeedbackAnswered {
+    pub item: u32,
+    pub did: String,
+    pub on: NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeedbackState {
+    pub heard: FeedbackHeard,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered: Option<FeedbackAnswered>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QaRoundState {
     pub opened: QaRoundOpened,
@@ -401,6 +428,8 @@ pub struct PartnershipState {
     pub meetings: Vec<MeetingState>,
     #[serde(default)]
     pub qa_rounds: Vec<QaRoundState>,
+    #[serde(default)]
+    pub feedback: Vec<FeedbackState>,
 }
 
 /// One of the partnership's steps, for `apply` and `check`.
@@ -424,6 +453,8 @@ pub enum Step<'a> {
     QaRound(&'a QaRoundOpened),
     QaModerated(&'a QaModerated),
     QaFinding(&'a QaFinding),
+    Heard(&'a FeedbackHeard),
+    Answered(&'a FeedbackAnswered),
 }
 
 /// The partnership step an event is, if it is one.
@@ -449,6 +480,8 @@ pub fn step_of(body: &crate::EventBody) -> Option<Step<'_>> {
         E::QaRoundOpened(x) => Step::QaRound(x),
         E::QaModerated(x) => Step::QaModerated(x),
         E::QaFinding(x) => Step::QaFinding(x),
+        E::FeedbackHeard(x) => Step::Heard(x),
+        E::FeedbackAnswered(x) => Step::Answered(x),
         _ => return None,
     })
 }
@@ -608,6 +641,15 @@ impl PartnershipState {
                     .find(|r| r.opened.round == x.round)
                 {
                     r.findings.push(x.clone());
+                }
+            }
+            Step::Heard(x) => self.feedback.push(FeedbackState {
+                heard: x.clone(),
+                answered: None,
+            }),
+            Step::Answered(x) => {
+                if let Some(f) = self.feedback.iter_mut().find(|f| f.heard.item == x.item) {
+                    f.answered = Some(x.clone());
                 }
             }
         }
@@ -850,6 +892,18 @@ impl PartnershipState {
                 }
                 text(&x.finding, "finding")
             }
+            Step::Heard(x) => {
+                next(x.item, self.feedback.len(), "what families said")?;
+                text(&x.source, "place it was heard")?;
+                text(&x.said, "words families used")
+            }
+            Step::Answered(x) => match self.feedback.iter().find(|f| f.heard.item == x.item) {
+                None => Err(format!("nothing heard is numbered {}", x.item)),
+                Some(f) if x.on < f.heard.on => {
+                    Err("what was done is dated on or after what was said".into())
+                }
+                Some(_) => text(&x.did, "what was done"),
+            },
         }
     }
 

@@ -257,6 +257,26 @@ pub fn stocktake_blocks(s: &Stocktake) -> Vec<Block> {
         lines.extend(r.findings.iter().map(|f| format!("Finding: {f}")));
         b.push(Block::Bullets(lines));
     }
+    b.push(Block::Heading(2, "Co-production: you said, we did".into()));
+    if s.feedback.is_empty() {
+        b.push(Block::Paragraph("Nothing recorded.".into()));
+    } else {
+        b.push(Block::Table {
+            header: ["You said", "Where", "We did"].map(String::from).to_vec(),
+            weights: vec![4.0, 2.0, 4.0],
+            rows: s
+                .feedback
+                .iter()
+                .map(|(source, said, did)| {
+                    vec![
+                        said.clone(),
+                        source.clone(),
+                        did.clone().unwrap_or_else(|| "Not answered yet".into()),
+                    ]
+                })
+                .collect(),
+        });
+    }
     b.push(Block::Heading(2, "Board decisions".into()));
     if s.meetings.is_empty() {
         b.push(Block::Paragraph("No meetings in the period.".into()));
@@ -508,10 +528,31 @@ pub async fn public(State(app): State<AppState>, Path(la): Path<String>) -> Resp
             let found = find(store, area)?;
             let board = found.as_ref().and_then(|(_, s)| s.started.as_ref()).map(|s| s.name.clone());
             let minutes = found.as_ref().map(|(_, s)| published(s)).unwrap_or_default();
+            let heard: Vec<sendscope_domain::partnership::FeedbackState> = found
+                .as_ref()
+                .map(|(_, s)| s.feedback.iter().filter(|f| f.answered.is_some()).cloned().collect())
+                .unwrap_or_default();
             let body = html! {
                 a.govuk-back-link href={ "/figures/" (la.trim()) } { "Back to the area's figures" }
                 h1.govuk-heading-l { (board.clone().unwrap_or_else(|| "The partnership board".into())) }
                 p.govuk-body { "The board's minutes are published here once the board has approved them, with the papers it saw. Each paper's SHA-256 lets anyone check that a copy is the one the board saw." }
+                @if !heard.is_empty() {
+                    h2.govuk-heading-m { "You said, we did" }
+                    table.govuk-table {
+                        thead.govuk-table__head { tr.govuk-table__row {
+                            th.govuk-table__header scope="col" { "You said" }
+                            th.govuk-table__header scope="col" { "We did" }
+                        } }
+                        tbody.govuk-table__body {
+                            @for f in &heard {
+                                tr.govuk-table__row {
+                                    td.govuk-table__cell { (f.heard.said) br; span.govuk-body-s { (f.heard.source) } }
+                                    td.govuk-table__cell { @if let Some(a) = &f.answered { (a.did) br; span.govuk-body-s { (long_date(a.on)) } } }
+                                }
+                            }
+                        }
+                    }
+                }
                 @if minutes.is_empty() { p.govuk-body { "No minutes are published yet." } }
                 @for m in &minutes {
                     h2.govuk-heading-m { "Meeting " (m.meeting) ", " (long_date(m.on)) }

@@ -132,6 +132,14 @@ fn a_partnership_replayed_like_the_stocktake_letter(db: Db) {
         json!({ "risk": 3, "on": day(20), "residual": { "likelihood": 3, "impact": 3 }, "review_by": day(-70), "note": "An officer reviews every timetable" }),
     );
     assert_eq!(escalated(3), Some(false));
+    // "You said, we did": published once answered, and never with a child's name.
+    let (_, _, public) = site.http("GET", &format!("/figures/{la}/board"), "", "");
+    assert!(
+        public.contains("You said, we did")
+            && public.contains("Reviews talk about us, not to us.")
+            && !public.contains("Transport is arranged too late"),
+        "answered items only: {public}"
+    );
     // The demo's second meeting's minutes are drafted, not approved: not public.
     let (status, _, public) = site.http("GET", &format!("/figures/{la}/board"), "", "");
     assert_eq!(status, 200, "the public page works signed out");
@@ -200,6 +208,12 @@ fn a_partnership_replayed_like_the_stocktake_letter(db: Db) {
         body.contains("line 2, column 13") && body.contains("a child's name"),
         "{body}"
     );
+    let (status, body) = step(
+        "partnership.feedback_heard",
+        json!({ "item": 4, "source": "Forum", "said": format!("{child}'s mum says nobody called"), "on": day(5) }),
+    );
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("line 1, column 1"), "{body}");
     let minutes = "The board agreed the recovery plan.\n\nThe board extended action 2 to the date requested, for the last time.";
     ok(
         "partnership.minutes_drafted",

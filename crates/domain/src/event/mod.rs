@@ -508,6 +508,8 @@ event_catalogue! {
     QaRoundOpened(crate::partnership::QaRoundOpened) = "partnership.qa_round_opened", PARTNERSHIP, on;
     QaModerated(crate::partnership::QaModerated) = "partnership.qa_moderated", PARTNERSHIP, on;
     QaFinding(crate::partnership::QaFinding) = "partnership.qa_finding", PARTNERSHIP, on;
+    FeedbackHeard(crate::partnership::FeedbackHeard) = "partnership.feedback_heard", PARTNERSHIP, on;
+    FeedbackAnswered(crate::partnership::FeedbackAnswered) = "partnership.feedback_answered", PARTNERSHIP, on;
     Corrected(Correction) = "event.corrected", ANY, none;
     Voided(Voided) = "event.voided", ANY, none;
     PayloadsErased(PayloadsErased) = "event.payloads_erased", ANY, none;

@@ -213,6 +213,8 @@ pub fn check(
         | E::QaRoundOpened(_)
         | E::QaModerated(_)
         | E::QaFinding(_)
+        | E::FeedbackHeard(_)
+        | E::FeedbackAnswered(_)
         // Joining duplicates: as any other change (a closed provision takes none).
         | E::MergedInto(_)
         | E::Merged(_) => match &current.state {
