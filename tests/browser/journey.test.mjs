@@ -88,6 +88,13 @@ async function journey(role, javaScriptEnabled) {
     assert.match(await page.getAttribute('body', 'class'), /js-enabled govuk-frontend-supported/);
   }
   await check(page, `${tag}-2-home`);
+  if (role === 'board') {
+    // The board member's first screen: headline measures against trajectories, the
+    // plan's RAG and the top risks, the detail one click away.
+    assert.match(page.url(), /\/board$/);
+    assert.match(await page.content(), /Headline measures against their trajectories/);
+    assert.match(await page.content(), /Top risks/);
+  }
   if (['caseworker', 'manager', 'school'].includes(role)) {
     await page.goto(`${base}/cases`);
     await check(page, `${tag}-3-cases`);

@@ -12,6 +12,7 @@ pub mod api;
 pub mod auth;
 pub mod benchmarks;
 pub mod board;
+pub mod board_view;
 pub mod cases;
 pub mod child;
 pub mod complaints;
@@ -261,6 +262,7 @@ pub fn router_with(store: Arc<dyn Store>, options: Options) -> Router {
             get(partnership::paper),
         )
         .route("/partnership", get(partnership::show))
+        .route("/board", get(board_view::show))
         .route("/partnership/stocktake", get(partnership::stocktake_show))
         .route("/trajectories", get(trajectories::show))
         .route("/board-report", get(board::show))
@@ -611,6 +613,10 @@ async fn home(State(app): State<AppState>, visitor: Visitor) -> Response {
         };
         return Html(ui::page("Home", body)).into_response();
     };
+    // A board member's first screen is the board's view.
+    if who.principal.role == sendscope_domain::access::Role::BoardMember {
+        return axum::response::Redirect::to("/board").into_response();
+    }
     shell::for_viewer(viewer, || signed_in_home(&who, headline))
 }
 

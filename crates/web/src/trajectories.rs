@@ -17,7 +17,7 @@ fn num(x: Option<f64>) -> String {
 }
 
 /// Whether a month's actual rate is suppressed: either of its counts is small.
-fn hidden(x: &sendscope_kpi::trajectory::Point, suppress: u64) -> bool {
+pub(crate) fn hidden(x: &sendscope_kpi::trajectory::Point, suppress: u64) -> bool {
     [x.numerator, x.denominator]
         .into_iter()
         .flatten()
@@ -26,7 +26,12 @@ fn hidden(x: &sendscope_kpi::trajectory::Point, suppress: u64) -> bool {
 
 /// Planned (dashed) against actual (solid), per month; a suppressed month's actual is not
 /// drawn (the line would give it away).
-fn chart(p: &Progress, n: usize, suppress: u64) -> Markup {
+pub(crate) fn chart(p: &Progress, n: usize, suppress: u64) -> Markup {
+    chart_sized(p, n, suppress, false)
+}
+
+/// The chart, as wide as its column when `wide` (the board's first screen).
+pub(crate) fn chart_sized(p: &Progress, n: usize, suppress: u64, wide: bool) -> Markup {
     let w = 40 + 30 * p.points.len() as u32;
     let top = p
         .points
@@ -46,7 +51,7 @@ fn chart(p: &Progress, n: usize, suppress: u64) -> Markup {
     };
     let id = format!("t{n}-title");
     html! {
-        svg role="img" aria-labelledby=(id) viewBox={ "0 0 " (w) " 190" } width=(w) height="190" {
+        svg role="img" aria-labelledby=(id) viewBox={ "0 0 " (w) " 190" } width=(if wide { "100%".to_string() } else { w.to_string() }) height=(if wide { "auto".to_string() } else { "190".to_string() }) {
             title id=(id) { (p.trajectory.name) ": planned (dashed) and actual (solid) by month; the table below has the figures" }
             line x1="40" y1="170" x2=(w) y2="170" stroke="#0b0c0c" {}
             polyline points=(line(&|x| x.planned)) fill="none" stroke="#505a5f" stroke-dasharray="6 4" stroke-width="2" {}

@@ -391,6 +391,21 @@ fn a_partnership_replayed_like_the_stocktake_letter(db: Db) {
         text.contains("revised twice") && text.contains("Risks and their movement"),
         "{text}"
     );
+    // The board member's first screen: their home leads to it.
+    let board = site.sign_in("board");
+    let (status, _, _) = site.http("GET", "/", &board, "");
+    assert_eq!(status, 303);
+    let (status, _, first) = site.http("GET", "/board", &board, "");
+    assert_eq!(status, 200);
+    for want in [
+        "Headline measures against their trajectories",
+        "Red actions",
+        "Top risks",
+        "Special school places run out before September",
+        "The stocktake pack",
+    ] {
+        assert!(first.contains(want), "{want:?} on the board's view");
+    }
     // The plan's page, for the board and managers only.
     let (status, _, plan) = site.http("GET", "/partnership", &site.sign_in("board"), "");
     assert_eq!(status, 200);
