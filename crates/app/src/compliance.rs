@@ -27,7 +27,14 @@ pub struct FindingRow {
 
 #[derive(Debug, Serialize)]
 pub struct OverrideRow {
+    /// The day of the step the override let through.
     pub on: NaiveDate,
+    /// The day the override was made (recorded).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub made_on: Option<NaiveDate>,
+    /// The step it let through, in words ("Final plan issued").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub step: Option<String>,
     pub school: String,
     pub provision: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -215,16 +222,21 @@ pub fn report(
             detail: f.detail,
         })
         .collect();
+    // People by their names, never the stored actor string.
+    let people =
+        crate::people::actors_as_people(store, overrides.iter().map(|(_, o)| o.by.as_str()));
     let mut overrides: Vec<OverrideRow> = overrides
         .into_iter()
         .map(|(case, o)| {
             let (provision, school) = provision_name(&o.provision);
             OverrideRow {
                 on: o.on,
+                made_on: o.made_on,
+                step: o.step.as_deref().map(step_label),
                 school,
                 provision,
                 case: with_cases.then(|| case.to_string()),
-                by: o.by,
+                by: people.get(&o.by).cloned().unwrap_or(o.by),
                 reason: o.reason,
                 finding: o.finding,
             }
@@ -279,8 +291,25 @@ pub fn csv(r: &Report) -> String {
             String::new(),
             o.by.clone(),
             o.reason.clone(),
-            o.finding.clone(),
+            match (&o.step, o.made_on) {
+                (Some(step), Some(made)) => {
+                    format!("{step}, overridden on {made}: {}", o.finding)
+                }
+                _ => o.finding.clone(),
+            },
         ]
     });
     crate::csv_text(std::iter::once(header).chain(findings).chain(overrides))
+}
+
+/// A step's event type in words: "case.final_plan_issued" reads "Final plan issued".
+fn step_label(event_type: &str) -> String {
+    let words = event_type
+        .split_once('.')
+        .map_or(event_type, |(_, w)| w)
+        .replace('_', " ");
+    let mut c = words.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
 }

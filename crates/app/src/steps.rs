@@ -359,6 +359,7 @@ pub fn record_step_overriding(
                         on: f.on,
                         finding: f.missing.clone(),
                         reason: r.trim().to_string(),
+                        step: Some(event_type.to_string()),
                     });
                 }
             }

@@ -136,6 +136,38 @@ pub fn approval_effective(p: &ProvisionState) -> Option<NaiveDate> {
     approval_granted(p, NaiveDate::MAX)
 }
 
+/// Where a provision's approval stands on `today`, in words every page shows alike: in
+/// effect (or from a later day), refused (the last decision, with none granted), applied
+/// for with no decision since, or not applied for.
+pub fn approval_status(p: &ProvisionState, route: &str, today: NaiveDate) -> String {
+    use crate::calendar::long_date;
+    if let Some(e) = approval_effective(p) {
+        return if e <= today {
+            format!("{route}, in effect from {}", long_date(e))
+        } else {
+            format!("{route}, in effect from {} (not yet)", long_date(e))
+        };
+    }
+    let refused = p
+        .decisions
+        .iter()
+        .filter(|d| !d.approved)
+        .map(|d| d.decided_on)
+        .max();
+    let applied = p.applications.iter().map(|a| a.submitted_on).max();
+    match (applied, refused) {
+        (Some(a), r) if r.is_none_or(|r| a > r) => format!(
+            "{route} applied for on {}: no decision yet; children cannot be named into it until it is granted",
+            long_date(a)
+        ),
+        (_, Some(r)) => format!(
+            "{route} refused on {}: children cannot be named into it",
+            long_date(r)
+        ),
+        _ => format!("no {route}: children cannot be named into it"),
+    }
+}
+
 /// The day the provision's approval takes effect, counting only decisions made by
 /// `decided_by` (what was known on that day).
 pub fn approval_granted(p: &ProvisionState, decided_by: NaiveDate) -> Option<NaiveDate> {

@@ -36,7 +36,11 @@ pub fn html(r: &Report) -> Markup {
     let reasons = r.overrides.iter().any(|o| !o.reason.is_empty());
     let overrides = r.overrides.iter().map(|o| {
         html! {
-            (ui::cell(long_date(o.on)))
+            (ui::cell(html! {
+                (long_date(o.on))
+                @if let Some(m) = o.made_on { br; span.govuk-body-s { "Overridden on " (long_date(m)) } }
+            }))
+            (ui::cell(o.step.as_deref().unwrap_or("A step")))
             (ui::cell(&o.school))
             (ui::cell(&o.provision))
             (ui::cell(&o.by))
@@ -46,6 +50,7 @@ pub fn html(r: &Report) -> Markup {
     });
     let mut override_columns = vec![
         ui::col("Date"),
+        ui::col("Step let through"),
         ui::col("School"),
         ui::col("Provision"),
         ui::col("By"),

@@ -138,33 +138,17 @@ pub fn setting_view(
             continue;
         };
         let approval = {
-            use sendscope_domain::compliance::approval_effective;
             let setting = match &p.state {
                 StreamState::Setting(x) => Some(x),
                 _ => None,
             };
             match rules.route(pr, setting) {
                 None => "none needed".to_string(),
-                Some(route) => match (approval_effective(pr), pr.applications.last()) {
-                    (Some(e), _) if e <= england_today() => format!(
-                        "{}, in effect from {}",
-                        route.label(),
-                        sendscope_domain::calendar::long_date(e)
-                    ),
-                    (Some(e), _) => format!(
-                        "{}, in effect from {} (not yet)",
-                        route.label(),
-                        sendscope_domain::calendar::long_date(e)
-                    ),
-                    (None, Some(a)) => format!(
-                        "{} applied for on {}: no decision yet",
-                        route.label(),
-                        sendscope_domain::calendar::long_date(a.submitted_on)
-                    ),
-                    (None, None) => {
-                        format!("no {}: children cannot be named into it", route.label())
-                    }
-                },
+                Some(route) => sendscope_domain::compliance::approval_status(
+                    pr,
+                    route.label(),
+                    england_today(),
+                ),
             }
         };
         provisions.push(ProvisionView {

@@ -786,6 +786,9 @@ pub struct GateOverridden {
     /// What the gate found missing, in its own words.
     pub finding: String,
     pub reason: String,
+    /// The step it let through (its event type), recorded with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<String>,
 }
 
 /// The stage a letter to the family is about.

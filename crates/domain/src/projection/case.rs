@@ -387,6 +387,12 @@ pub struct OverrideState {
     pub finding: String,
     pub reason: String,
     pub by: String,
+    /// The day the override was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub made_on: Option<NaiveDate>,
+    /// The step it let through (its event type).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -546,6 +546,8 @@ impl CaseState {
                 finding: g.finding.clone(),
                 reason: g.reason.clone(),
                 by: meta.actor.to_string(),
+                made_on: Some(meta.recorded_on),
+                step: g.step.clone(),
             }),
             E::LetterSent(x) => {
                 if let Some(l) = self.letters.iter_mut().find(|l| l.letter == x.letter) {

@@ -137,6 +137,43 @@ fn approval_gate(db: Db) {
         "Placement needed now, approval expected in March"
     );
     assert_eq!(overrides[0].provision, provision);
+    // Applied for, then refused: the setting page, the provision page and the compliance
+    // report agree, and the provision's page names the child placed there meanwhile.
+    let (applied, refused) = (today - chrono::Days::new(60), today - chrono::Days::new(50));
+    add(sendscope_domain::EventBody::decode(
+        "provision.approval_applied",
+        format!(r#"{{"route":"significant_change","submitted_on":"{applied}"}}"#).as_bytes(),
+    )
+    .expect("event"));
+    add(sendscope_domain::EventBody::decode(
+        "provision.approval_decided",
+        format!(r#"{{"route":"significant_change","approved":false,"decided_on":"{refused}"}}"#)
+            .as_bytes(),
+    )
+    .expect("event"));
+    let child = c
+        .case()
+        .and_then(|x| x.child.as_ref())
+        .map(|ch| format!("{} {}", ch.given_names, ch.family_name))
+        .expect("child");
+    let refused_text = format!(
+        "refused on {}",
+        sendscope_domain::calendar::long_date(refused)
+    );
+    let (_, _, provision_page) = http(
+        port,
+        "GET",
+        &format!("/provisions/{provision}"),
+        &cookie,
+        "",
+    );
+    assert!(
+        provision_page.contains(&refused_text) && provision_page.contains(&child),
+        "{provision_page}"
+    );
+    let (_, _, setting_page) = http(port, "GET", &format!("/settings/{academy}"), &cookie, "");
+    assert!(setting_page.contains(&refused_text), "{setting_page}");
+    assert!(!setting_page.contains("no decision yet"), "{setting_page}");
     // A service level agreement signed a month before the approval.
     let month_ago = today - chrono::Days::new(30);
     add(sendscope_domain::EventBody::decode(
@@ -191,13 +228,21 @@ fn approval_gate(db: Db) {
     );
     let o = &v["overrides"][0];
     assert_eq!(
-        (o["by"].as_str(), o["reason"].as_str(), o["case"].as_str()),
+        (o["reason"].as_str(), o["case"].as_str()),
         (
-            Some("user:manager"),
             Some("Placement needed now, approval expected in March"),
             Some(case.as_str())
         )
     );
+    // People as people, the override dated when it was made and naming the step.
+    let by = o["by"].as_str().expect("by");
+    assert!(!by.is_empty() && !by.contains(':'), "a person's name: {by}");
+    assert_eq!(
+        o["made_on"].as_str(),
+        Some(today.to_string().as_str()),
+        "{o}"
+    );
+    assert!(o["step"].as_str().is_some_and(|s| !s.is_empty()), "{o}");
     let csv = report("csv");
     assert!(
         csv.starts_with("record,date,what")

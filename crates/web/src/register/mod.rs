@@ -163,7 +163,12 @@ fn commissioning(p: &ProvisionState, today: NaiveDate) -> String {
     }
 }
 
-fn show_page(store: &dyn Store, who: &Principal, l: &Loaded) -> Result<Markup, StoreError> {
+/// The provision's page, and the children it names (shown by name: each a logged view).
+fn show_page(
+    store: &dyn Store,
+    who: &Principal,
+    l: &Loaded,
+) -> Result<(Markup, Vec<sendscope_domain::ids::CaseId>), StoreError> {
     let today = england_today();
     let rules = sendscope_app::compliance::rules_on(store, who.area, today)?;
     let p = &l.provision;
@@ -172,29 +177,63 @@ fn show_page(store: &dyn Store, who: &Principal, l: &Loaded) -> Result<Markup, S
     let needs: Vec<&str> = p.need_types_on(today).iter().map(|n| n.code()).collect();
     let approval = match rules.route(p, l.setting.as_ref()) {
         None => "none needed for opening".to_string(),
-        Some(route) => match sendscope_domain::compliance::approval_effective(p) {
-            Some(e) => format!("{}, in effect from {}", route.label(), long_date(e)),
-            None => format!("no {}: children cannot be named into it", route.label()),
-        },
+        Some(route) => sendscope_domain::compliance::approval_status(p, route.label(), today),
     };
-    // Findings on this provision's own record (children named are in the area report).
+    // Findings on this provision's record, and the children named into it or placed in it
+    // (each by name where the viewer may open their record), so this page and the
+    // compliance report agree.
+    let mut namings = Vec::new();
+    let mut children = std::collections::HashMap::new();
+    sendscope_store::for_each_case(store, who.area, &mut |case, c| {
+        let mine: Vec<_> = c
+            .namings
+            .iter()
+            .filter(|n| n.provision == id)
+            .copied()
+            .collect();
+        if !mine.is_empty() {
+            let name = c
+                .child
+                .as_ref()
+                .map(|ch| format!("{} {}", ch.given_names, ch.family_name))
+                .unwrap_or_default();
+            children.insert(case, name);
+            namings.extend(mine.into_iter().map(|n| (case, n)));
+        }
+    })?;
     let record = ProvisionRecord {
         id,
         provision: p,
         setting_id: l.setting_id,
         setting: l.setting.as_ref(),
-        namings: Vec::new(),
+        namings,
     };
-    let found: Vec<Vec<Markup>> = findings(&rules, &[record], today)
-        .into_iter()
-        .map(|f| {
-            vec![
-                text(long_date(f.began_on)),
-                text(&f.detail),
-                text(if f.open { "open" } else { "closed" }),
-            ]
+    let shown = std::cell::RefCell::new(Vec::new());
+    let child_cell = |case: Option<sendscope_domain::ids::CaseId>| -> Result<Markup, StoreError> {
+        let Some(case) = case else {
+            return Ok(text(""));
+        };
+        let visible = store
+            .projection(sendscope_domain::StreamRef::case(case))?
+            .is_some_and(|pp| sendscope_app::access::may_see(who, &pp));
+        if visible {
+            shown.borrow_mut().push(case);
+        }
+        Ok(if visible {
+            maud::html! { a.govuk-link href={ "/cases/" (case) } { (children.get(&case).cloned().unwrap_or_default()) } }
+        } else {
+            text("A child (their record is not open to your role)")
         })
-        .collect();
+    };
+    let mut found: Vec<Vec<Markup>> = Vec::new();
+    for f in findings(&rules, &[record], today) {
+        found.push(vec![
+            text(long_date(f.began_on)),
+            text(&f.detail),
+            child_cell(f.case)?,
+            text(if f.open { "open" } else { "closed" }),
+        ]);
+    }
     let mut approvals: Vec<(NaiveDate, Vec<Markup>)> = p
         .applications
         .iter()
@@ -246,119 +285,123 @@ fn show_page(store: &dyn Store, who: &Principal, l: &Loaded) -> Result<Markup, S
         }))
         .collect();
     approvals.sort_by_key(|(d, _)| *d);
-    Ok(html! {
-        span.govuk-caption-l { (ui::link(&format!("/settings/{}", l.setting_id), l.school())) }
-        h1.govuk-heading-l { (l.name()) }
-        @if let Some(why) = evidence_required(&rules, p, l.setting.as_ref(), today) {
-            (ui::warning(html! {
-                "Viable-options evidence required: " (why) ". New places or capital here need evidence that no school \
-                 meeting the standard could take them. "
-                (ui::link(&format!("/provisions/{id}/viable-options"), "See the viable options"))
-            }))
-        }
-        (ui::summary_list([
-            ("Kind", o.map(|o| o.kind.label()).unwrap_or("").to_string()),
-            ("Types of need", needs.join(", ")),
-            ("Ages", o.map(|o| format!("{}-{}", o.low_age, o.high_age)).unwrap_or_default()),
-            ("Approval", approval),
-            ("Status", p.closed_on.map(|c| format!("closed on {}", long_date(c))).unwrap_or_else(|| "open".into())),
-            ("Commissioning", commissioning(p, today)),
-        ]))
-        (table(
-            "Findings",
-            &["Began", "What", "Now"],
-            found,
-            "No step on this provision was taken before the approval it depends on.",
-        ))
-        p.govuk-body { (ui::link("/compliance", "The compliance report")) " also lists children named or placed before approval." }
-        (table(
-            "Places",
-            &["Academic year", "Places"],
-            p.places.iter().map(|(y, n)| vec![text(y.to_string()), text(n)]).collect(),
-            "No places recorded.",
-        ))
-        (table(
-            "Cost per place",
-            &["Financial year", "Place funding", "Top-up", "Health", "Social care", "Total"],
-            p.costs
-                .iter()
-                .map(|(y, c)| {
-                    vec![
-                        text(y.to_string()),
-                        text(money(c.place_funding)),
-                        text(money(c.top_up)),
-                        text(money(c.health)),
-                        text(money(c.social_care)),
-                        text(money(c.total())),
-                    ]
-                })
-                .collect(),
-            "No costs recorded.",
-        ))
-        (table(
-            "Service level agreements",
-            &["Parties", "Signed", "Runs"],
-            p.slas
-                .iter()
-                .map(|s| {
-                    vec![
-                        text(s.parties.join(", ")),
-                        text(long_date(s.signed_on)),
-                        text(format!("{} to {}", long_date(s.start), long_date(s.end))),
-                    ]
-                })
-                .collect(),
-            "No agreement recorded.",
-        ))
-        (table(
-            "Approvals",
-            &["Date", "Route", "What"],
-            approvals.into_iter().map(|(_, r)| r).collect(),
-            "No application or decision recorded.",
-        ))
-        (table(
-            "Capital",
-            &["Reference", "Approved", "Amount", "Places", "Spent to date", "Still to spend"],
-            p.capital
-                .iter()
-                .map(|c| {
-                    let spent = c.reference.as_deref().and_then(|r| p.spent_to_date(r));
-                    vec![
-                        text(c.reference.as_deref().unwrap_or("none")),
-                        text(format!("{} by {}", long_date(c.approved_on), c.approving_body)),
-                        text(money(c.amount)),
-                        text(c.places),
-                        text(spent.map(money).unwrap_or_else(|| "not reported".into())),
-                        text(spent.map(|s| money(Pence(c.amount.0 - s.0))).unwrap_or_default()),
-                    ]
-                })
-                .collect(),
-            "No capital recorded.",
-        ))
-        (table(
-            "Viable-options evidence",
-            &["Recorded", "Summary"],
-            p.viable_options
-                .iter()
-                .map(|v| {
-                    vec![
-                        text(long_date(v.on)),
-                        html! { @for (i, line) in v.summary.split('\n').enumerate() { @if i > 0 { br; } (line) } },
-                    ]
-                })
-                .collect(),
-            "None recorded.",
-        ))
-        p.govuk-body { (ui::link(&format!("/provisions/{id}/viable-options"), "Viable options for these places")) }
-        @if may_change(who) {
-            h2.govuk-heading-m { "Record a step" }
-            ul.govuk-list {
-                @for s in PROVISION_STEPS {
-                    li { (ui::link(&format!("/provisions/{id}/steps/{}", s.slug), s.title)) }
+    let shown = shown.into_inner();
+    Ok((
+        html! {
+            span.govuk-caption-l { (ui::link(&format!("/settings/{}", l.setting_id), l.school())) }
+            h1.govuk-heading-l { (l.name()) }
+            @if let Some(why) = evidence_required(&rules, p, l.setting.as_ref(), today) {
+                (ui::warning(html! {
+                    "Viable-options evidence required: " (why) ". New places or capital here need evidence that no school \
+                     meeting the standard could take them. "
+                    (ui::link(&format!("/provisions/{id}/viable-options"), "See the viable options"))
+                }))
+            }
+            (ui::summary_list([
+                ("Kind", o.map(|o| o.kind.label()).unwrap_or("").to_string()),
+                ("Types of need", needs.join(", ")),
+                ("Ages", o.map(|o| format!("{}-{}", o.low_age, o.high_age)).unwrap_or_default()),
+                ("Approval", approval),
+                ("Status", p.closed_on.map(|c| format!("closed on {}", long_date(c))).unwrap_or_else(|| "open".into())),
+                ("Commissioning", commissioning(p, today)),
+            ]))
+            (table(
+                "Findings",
+                &["Began", "What", "Child", "Now"],
+                found,
+                "No step on this provision was taken before the approval it depends on.",
+            ))
+            p.govuk-body { (ui::link("/compliance", "The compliance report")) " also lists children named or placed before approval." }
+            (table(
+                "Places",
+                &["Academic year", "Places"],
+                p.places.iter().map(|(y, n)| vec![text(y.to_string()), text(n)]).collect(),
+                "No places recorded.",
+            ))
+            (table(
+                "Cost per place",
+                &["Financial year", "Place funding", "Top-up", "Health", "Social care", "Total"],
+                p.costs
+                    .iter()
+                    .map(|(y, c)| {
+                        vec![
+                            text(y.to_string()),
+                            text(money(c.place_funding)),
+                            text(money(c.top_up)),
+                            text(money(c.health)),
+                            text(money(c.social_care)),
+                            text(money(c.total())),
+                        ]
+                    })
+                    .collect(),
+                "No costs recorded.",
+            ))
+            (table(
+                "Service level agreements",
+                &["Parties", "Signed", "Runs"],
+                p.slas
+                    .iter()
+                    .map(|s| {
+                        vec![
+                            text(s.parties.join(", ")),
+                            text(long_date(s.signed_on)),
+                            text(format!("{} to {}", long_date(s.start), long_date(s.end))),
+                        ]
+                    })
+                    .collect(),
+                "No agreement recorded.",
+            ))
+            (table(
+                "Approvals",
+                &["Date", "Route", "What"],
+                approvals.into_iter().map(|(_, r)| r).collect(),
+                "No application or decision recorded.",
+            ))
+            (table(
+                "Capital",
+                &["Reference", "Approved", "Amount", "Places", "Spent to date", "Still to spend"],
+                p.capital
+                    .iter()
+                    .map(|c| {
+                        let spent = c.reference.as_deref().and_then(|r| p.spent_to_date(r));
+                        vec![
+                            text(c.reference.as_deref().unwrap_or("none")),
+                            text(format!("{} by {}", long_date(c.approved_on), c.approving_body)),
+                            text(money(c.amount)),
+                            text(c.places),
+                            text(spent.map(money).unwrap_or_else(|| "not reported".into())),
+                            text(spent.map(|s| money(Pence(c.amount.0 - s.0))).unwrap_or_default()),
+                        ]
+                    })
+                    .collect(),
+                "No capital recorded.",
+            ))
+            (table(
+                "Viable-options evidence",
+                &["Recorded", "Summary"],
+                p.viable_options
+                    .iter()
+                    .map(|v| {
+                        vec![
+                            text(long_date(v.on)),
+                            html! { @for (i, line) in v.summary.split('\n').enumerate() { @if i > 0 { br; } (line) } },
+                        ]
+                    })
+                    .collect(),
+                "None recorded.",
+            ))
+            p.govuk-body { (ui::link(&format!("/provisions/{id}/viable-options"), "Viable options for these places")) }
+            @if may_change(who) {
+                h2.govuk-heading-m { "Record a step" }
+                ul.govuk-list {
+                    @for s in PROVISION_STEPS {
+                        li { (ui::link(&format!("/provisions/{id}/steps/{}", s.slug), s.title)) }
+                    }
                 }
             }
-        }
-    })
+        },
+        shown,
+    ))
 }
 
 /// GET /provisions/{id}
@@ -370,7 +413,11 @@ pub async fn show(
     blocking(&app, visitor, move |store, who| {
         match load(store, &who.principal, &id) {
             Ok(Some(l)) => match show_page(store, &who.principal, &l) {
-                Ok(body) => Html(ui::page(&l.name(), body)).into_response(),
+                Ok((body, shown)) => {
+                    let mut r = Html(ui::page(&l.name(), body)).into_response();
+                    r.extensions_mut().insert(crate::access_log::Shows(shown));
+                    r
+                }
                 Err(e) => crate::Error::internal(e).into_response(),
             },
             Ok(None) => not_found(),
