@@ -188,6 +188,14 @@ async function journey(role, javaScriptEnabled) {
     assert.match(await page.content(), /Risks and their movement/);
     await check(page, `${tag}-9-stocktake`);
   }
+  if (['manager', 'commissioner'].includes(role)) {
+    // The programme office records on forms: the menu, and a change request's form.
+    await page.goto(`${base}/partnership/steps`);
+    await check(page, `${tag}-9-partnership-steps`);
+    await page.goto(`${base}/partnership/steps/change-request`);
+    assert.match(await page.content(), /Ask to move an action's due date/);
+    await check(page, `${tag}-9-partnership-change-request`);
+  }
   if (['manager', 'board'].includes(role)) {
     await page.goto(`${base}/programmes`);
     await check(page, `${tag}-9-programmes`);

@@ -32,6 +32,7 @@ pub mod multipart;
 pub mod names;
 pub mod openapi;
 pub mod partnership;
+pub mod partnership_forms;
 pub mod placement;
 pub mod plan;
 pub mod programmes;
@@ -264,6 +265,11 @@ pub fn router_with(store: Arc<dyn Store>, options: Options) -> Router {
         .route("/partnership", get(partnership::show))
         .route("/board", get(board_view::show))
         .route("/partnership/stocktake", get(partnership::stocktake_show))
+        .route("/partnership/steps", get(partnership_forms::menu))
+        .route(
+            "/partnership/steps/{slug}",
+            get(partnership_forms::form).post(partnership_forms::submit),
+        )
         .route("/trajectories", get(trajectories::show))
         .route("/board-report", get(board::show))
         .route("/programmes/{n}", get(programmes::show))

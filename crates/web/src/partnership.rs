@@ -352,12 +352,16 @@ pub fn stocktake_pdf(s: &Stocktake) -> Result<Vec<u8>, String> {
 fn plan_html(
     app_state: &sendscope_domain::partnership::PartnershipState,
     views: &[sendscope_app::partnership::ActionView],
+    may_record: bool,
 ) -> Markup {
     let today = england_today();
     html! {
         h1.govuk-heading-l { (app_state.started.as_ref().map(|s| s.name.clone()).unwrap_or_default()) }
         p.govuk-body { "Each action's status is worked out from its dates, milestones and the measure it should move; nobody types it in. A slipped date stays on the action." }
-        p.govuk-body { a.govuk-link href="/partnership/stocktake" { "The stocktake pack" } }
+        p.govuk-body {
+            a.govuk-link href="/partnership/stocktake" { "The stocktake pack" }
+            @if may_record { " · " a.govuk-link href="/partnership/steps" { "Record a step" } }
+        }
         h2.govuk-heading-m { "Improvement plan" }
         @for p in &app_state.priorities {
             h3.govuk-heading-s { "Priority " (p.priority) ": " (p.title) }
@@ -449,7 +453,8 @@ pub async fn show(State(app): State<AppState>, visitor: Visitor) -> Response {
             _ => HashMap::new(),
         };
         let views = actions(&s, england_today(), &late);
-        Html(ui::page("Partnership", plan_html(&s, &views))).into_response()
+        let may_record = keeps(&who.principal);
+        Html(ui::page("Partnership", plan_html(&s, &views, may_record))).into_response()
     })
     .await
 }

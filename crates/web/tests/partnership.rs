@@ -406,6 +406,60 @@ fn a_partnership_replayed_like_the_stocktake_letter(db: Db) {
     ] {
         assert!(first.contains(want), "{want:?} on the board's view");
     }
+    // The programme office's forms: a change request recorded on the page, minutes
+    // naming a child refused with the place, the board may not record.
+    let (status, _, menu) = site.http("GET", "/partnership/steps", &manager, "");
+    assert_eq!(status, 200, "{menu}");
+    assert!(menu.contains("/partnership/steps/change-request"), "{menu}");
+    let (_, _, form) = site.http("GET", "/partnership/steps/change-request", &manager, "");
+    let csrf = csrf_of(&form);
+    let date = |k: &str, d: chrono::NaiveDate| {
+        format!(
+            "{k}-day={}&{k}-month={}&{k}-year={}",
+            chrono::Datelike::day(&d),
+            chrono::Datelike::month(&d),
+            chrono::Datelike::year(&d)
+        )
+    };
+    let fields = format!(
+        "csrf={csrf}&action=5&{}&why=The+forum+asked+for+more+time&impact=Three+months&asked_by=Head+of+SEND&decider=the+board&{}",
+        date("change__to", today + chrono::Days::new(90)),
+        date("on", today)
+    );
+    let (status, _, page) = site.http(
+        "POST",
+        "/partnership/steps/change-request",
+        &manager,
+        &fields,
+    );
+    assert_eq!(status, 303, "{page}");
+    let after = sendscope_app::partnership::find(store, area)
+        .expect("read")
+        .expect("started")
+        .1;
+    let last = after.changes.last().expect("a change request");
+    assert_eq!(
+        (last.requested.action, last.requested.asked_by.as_str()),
+        (5, "Head of SEND")
+    );
+    let (_, _, form) = site.http("GET", "/partnership/steps/minutes", &manager, "");
+    let csrf = csrf_of(&form);
+    let text = format!("Item 1.\n{child} was discussed.")
+        .replace(' ', "+")
+        .replace('\n', "%0A");
+    let (status, _, page) = site.http(
+        "POST",
+        "/partnership/steps/minutes",
+        &manager,
+        &format!("csrf={csrf}&meeting=4&text={text}&{}", date("on", today)),
+    );
+    assert_eq!(status, 422);
+    assert!(page.contains("line 2, column 1"), "{page}");
+    assert_eq!(
+        site.http("GET", "/partnership/steps", &site.sign_in("board"), "")
+            .0,
+        403
+    );
     // The plan's page, for the board and managers only.
     let (status, _, plan) = site.http("GET", "/partnership", &site.sign_in("board"), "");
     assert_eq!(status, 200);
