@@ -247,7 +247,8 @@ fn document() -> Value {
                 "operationId": "recordPartnershipStep", "summary": "Record a step on the area's partnership record (partnership.started first; priorities, actions, milestones, evidence, commentary, change requests and decisions, risks and reviews, board members, meetings, minutes drafted and approved). Minutes that identify a child are refused, saying where",
                 "requestBody": { "required": true, "content": { "application/json": { "schema": {
                     "type": "object", "required": ["type", "payload"],
-                    "properties": { "type": { "type": "string", "description": "A partnership.… event type" }, "payload": { "type": "object" } } } } } },
+                    "properties": { "type": { "type": "string", "description": "A partnership.… event type" }, "payload": { "type": "object" },
+                        "board_report": { "type": "boolean", "description": "With partnership.meeting_held: keep the board report as it stands on the meeting's day as the meeting's paper, with its SHA-256" } } } } } },
                 "responses": with(json!({ "201": { "description": "Recorded", "content": { "application/json": { "schema": { "type": "object" } } } } }), &["400", "401", "403", "422"])
             }},
             "/api/v1/complaints": { "get": {

@@ -658,6 +658,7 @@ pub async fn api_step(
     visitor: Visitor,
     body: axum::body::Bytes,
 ) -> Response {
+    let kpi = app.kpi.clone();
     with_caller(&app, visitor, move |store, c: Caller| {
         let v: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
             Error::invalid(format!(
@@ -709,6 +710,45 @@ pub async fn api_step(
                 e => Error::internal(format!("{e:?}")),
             })?;
             let body = serde_json::to_string(&opened).map_err(Error::internal)?;
+            return Ok((
+                StatusCode::CREATED,
+                [(header::CONTENT_TYPE, "application/json")],
+                body,
+            )
+                .into_response());
+        }
+        // A meeting may take the board report as it stands on the meeting's day as its
+        // paper: made here, kept with its SHA-256, and named on the meeting.
+        if t == "partnership.meeting_held" && v["board_report"].as_bool() == Some(true) {
+            let bytes = serde_json::to_vec(&v["payload"]).map_err(Error::internal)?;
+            let Ok(sendscope_domain::EventBody::MeetingHeld(held)) =
+                sendscope_domain::EventBody::decode(&t, &bytes)
+            else {
+                return Err(Error::invalid(
+                    "the meeting's payload is not a meeting: give meeting, on, agenda and attended",
+                ));
+            };
+            let area = c.principal.area;
+            let paper = kpi
+                .with(store, |e| {
+                    sendscope_app::board::report(store, e, area, held.on)
+                })
+                .map_err(Error::internal)?
+                .map_err(Error::internal)?;
+            let paper = sendscope_app::partnership::hold_meeting(
+                store,
+                area,
+                held,
+                "Board report",
+                sendscope_app::board::csv(&paper).into_bytes(),
+                &format!("user:{}", c.username),
+            )
+            .map_err(|e| match e {
+                StepError::Invalid(m) => Error::invalid(m),
+                StepError::Refused(m) => Error::refused(m),
+                e => Error::internal(format!("{e:?}")),
+            })?;
+            let body = serde_json::json!({ "recorded": t, "paper": paper }).to_string();
             return Ok((
                 StatusCode::CREATED,
                 [(header::CONTENT_TYPE, "application/json")],

@@ -223,9 +223,22 @@ fn a_partnership_replayed_like_the_stocktake_letter(db: Db) {
     let (status, _, public) = site.http("GET", &format!("/figures/{la}/board"), "", "");
     assert_eq!(status, 200, "the public page works signed out");
     assert!(!public.contains("extended action 2"), "{public}");
-    ok(
-        "partnership.meeting_held",
-        json!({ "meeting": 4, "on": day(10), "agenda": ["Minutes of meeting 3"], "attended": [1, 2], "decisions": ["Minutes of meeting 3 approved"] }),
+    // Meeting 4 through the API, with the board report of its day as its paper.
+    let (status, body) = site.api_post(
+        "/api/v1/partnership/steps",
+        &token,
+        &json!({ "type": "partnership.meeting_held", "board_report": true, "payload": { "meeting": 4, "on": day(10), "agenda": ["Minutes of meeting 3"], "attended": [1, 2], "decisions": ["Minutes of meeting 3 approved"] } }).to_string(),
+    );
+    assert_eq!(status, 201, "{body}");
+    let made: Value = serde_json::from_str(&body).expect("json");
+    let expected_paper = sendscope_app::board::csv(
+        &sendscope_app::board::report(store, &engine, area, today - chrono::Days::new(10))
+            .expect("report"),
+    );
+    assert_eq!(
+        made["paper"]["sha256"].as_str(),
+        Some(hex::encode(sha2::Sha256::digest(expected_paper.as_bytes())).as_str()),
+        "the paper is the board report of the meeting's day"
     );
     ok(
         "partnership.minutes_approved",
