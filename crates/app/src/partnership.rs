@@ -90,15 +90,33 @@ pub fn record(
     body: EventBody,
     actor: &str,
 ) -> Result<(), StepError> {
-    record_with(store, area, body, actor, None)
+    record_with(store, area, body, actor, None, None)
 }
 
+/// `record`, with a note for the record beside the step (why it is recorded late, say).
+pub fn record_noted(
+    store: &dyn Store,
+    area: AreaId,
+    body: EventBody,
+    actor: &str,
+    note: Option<String>,
+) -> Result<(), StepError> {
+    record_with(
+        store,
+        area,
+        body,
+        actor,
+        None,
+        note.filter(|n| !n.trim().is_empty()),
+    )
+}
 fn record_with(
     store: &dyn Store,
     area: AreaId,
     body: EventBody,
     actor: &str,
     paper: Option<&crate::documents::Upload>,
+    reason: Option<String>,
 ) -> Result<(), StepError> {
     if step_of(&body).is_none() {
         return Err(StepError::Invalid(format!(
@@ -138,7 +156,7 @@ fn record_with(
             .unwrap_or_else(sendscope_domain::calendar::england_today),
         body,
         actor: Actor::parse(actor).map_err(|e| StepError::Internal(e.to_string()))?,
-        reason: None,
+        reason,
         recorded_at: None,
     };
     crate::documents::write_with(store, paper, &[event])
@@ -176,6 +194,7 @@ pub fn hold_meeting(
         EventBody::MeetingHeld(held),
         actor,
         Some(&upload),
+        None,
     )?;
     Ok(p)
 }

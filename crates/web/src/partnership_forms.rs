@@ -11,7 +11,7 @@ use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use maud::html;
-use sendscope_app::partnership::{find, record};
+use sendscope_app::partnership::{find, record_noted};
 use sendscope_app::steps::StepError;
 use sendscope_domain::partnership::PartnershipState;
 use serde_json::{Value, json};
@@ -398,7 +398,8 @@ pub async fn submit(
             Ok(b) => b,
             Err(m) => return again(StatusCode::BAD_REQUEST, &[], Some(&m)),
         };
-        match record(store, area, body, &format!("user:{}", who.username.as_str())) {
+        let note = Some(value_of(&form, "reason").to_string());
+        match record_noted(store, area, body, &format!("user:{}", who.username.as_str()), note) {
             Ok(()) => Redirect::to(&format!("/partnership?recorded={}", step.slug)).into_response(),
             Err(StepError::Invalid(m) | StepError::Refused(m)) => {
                 again(StatusCode::UNPROCESSABLE_ENTITY, &[], Some(&ui::sentence(&m)))

@@ -438,7 +438,7 @@ fn a_partnership_replayed_like_the_stocktake_letter(db: Db) {
         "csrf={csrf}&action=5&{}&why=The+forum+asked+for+more+time&impact=Three+months&asked_by=Head+of+SEND&decider=the+board&{}",
         date("change__to", today + chrono::Days::new(90)),
         date("on", today)
-    );
+    ) + "&reason=Asked+at+the+forum+on+Friday";
     let (status, _, page) = site.http(
         "POST",
         "/partnership/steps/change-request",
@@ -446,10 +446,15 @@ fn a_partnership_replayed_like_the_stocktake_letter(db: Db) {
         &fields,
     );
     assert_eq!(status, 303, "{page}");
-    let after = sendscope_app::partnership::find(store, area)
+    let (stream, after) = sendscope_app::partnership::find(store, area)
         .expect("read")
-        .expect("started")
-        .1;
+        .expect("started");
+    let events = store.stream_events(stream).expect("events");
+    assert_eq!(
+        events.last().and_then(|e| e.reason.as_deref()),
+        Some("Asked at the forum on Friday"),
+        "the form's note is kept beside the step"
+    );
     let last = after.changes.last().expect("a change request");
     assert_eq!(
         (last.requested.action, last.requested.asked_by.as_str()),
