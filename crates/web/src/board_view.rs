@@ -6,7 +6,7 @@
 use crate::auth::Visitor;
 use crate::{AppState, ui};
 use axum::extract::State;
-use axum::response::Response;
+use axum::response::{Html, IntoResponse, Response};
 use maud::{Markup, html};
 use sendscope_app::partnership::{actions, behind, find};
 use sendscope_app::trajectories::progress_all;
@@ -81,9 +81,41 @@ fn plan(
 
 /// GET /board
 pub async fn show(State(app): State<AppState>, visitor: Visitor) -> Response {
-    crate::shell::figures_page(&app, visitor, "The board's view", |store, e, area, board| {
+    use sendscope_domain::access::{Action, Resource, Role, authorise};
+    let kpi = app.kpi.clone();
+    crate::shell::with_user(&app, visitor, move |store, who| {
+        let p = &who.principal;
+        // The plan's detail and the risks are the partnership's own, not yet published.
+        if !matches!(
+            p.role,
+            Role::TeamManager | Role::Commissioner | Role::BoardMember
+        ) {
+            return crate::Error::forbidden(
+                "The board's view is for the partnership's board and the council's managers.",
+            )
+            .into_response();
+        }
+        let area = p.area;
+        let board = !authorise(p, Action::View, Resource::ExactFigures { area }).allowed();
+        match kpi.with(store, |e| view(store, e, area, board)) {
+            Ok(Ok(body)) => Html(ui::page("The board's view", body)).into_response(),
+            Ok(Err(e)) | Err(e) => crate::Error::internal(e).into_response(),
+        }
+    })
+    .await
+}
+
+fn view(
+    store: &dyn sendscope_store::Store,
+    e: &sendscope_kpi::Engine,
+    area: sendscope_domain::ids::AreaId,
+    board: bool,
+) -> Result<Markup, sendscope_store::StoreError> {
+    {
         let suppress = if board {
-            sendscope_app::figures::publishing(store, area)?.1.suppress_below
+            sendscope_app::figures::publishing(store, area)?
+                .1
+                .suppress_below
         } else {
             0
         };
@@ -93,8 +125,13 @@ pub async fn show(State(app): State<AppState>, visitor: Visitor) -> Response {
             None => String::new(),
         };
         let plan = plan(area, store, &list)?;
-        let la = match store.projection(sendscope_domain::StreamRef::area(area))?.map(|p| p.state) {
-            Some(sendscope_domain::projection::StreamState::Area(a)) => a.la_code.map(|c| c.to_string()).unwrap_or_default(),
+        let la = match store
+            .projection(sendscope_domain::StreamRef::area(area))?
+            .map(|p| p.state)
+        {
+            Some(sendscope_domain::projection::StreamState::Area(a)) => {
+                a.la_code.map(|c| c.to_string()).unwrap_or_default()
+            }
             _ => String::new(),
         };
         Ok(html! {
@@ -112,6 +149,5 @@ pub async fn show(State(app): State<AppState>, visitor: Visitor) -> Response {
                 li { a.govuk-link href={ "/figures/" (la) "/board" } { "The published minutes and papers" } }
             }
         })
-    })
-    .await
+    }
 }

@@ -487,6 +487,11 @@ fn a_partnership_replayed_like_the_stocktake_letter(db: Db) {
     );
     for user in ["caseworker", "parent", "school"] {
         assert_eq!(
+            site.http("GET", "/board", &site.sign_in(user), "").0,
+            403,
+            "{user}: the board's view holds the unpublished plan and risks"
+        );
+        assert_eq!(
             site.http("GET", "/partnership", &site.sign_in(user), "").0,
             403,
             "{user}"
