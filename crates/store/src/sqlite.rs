@@ -437,17 +437,7 @@ impl Tx for SqliteTx<'_> {
         Ok(())
     }
     fn forget_documents(&mut self, stream: uuid::Uuid, shas: &[[u8; 32]]) -> Result<()> {
-        for sha in shas {
-            self.tx.execute(
-                "DELETE FROM document_refs WHERE sha256 = ?1 AND stream_id = ?2",
-                rusqlite::params![&sha[..], &stream.as_bytes()[..]],
-            )?;
-            self.tx.execute(
-                "DELETE FROM documents WHERE sha256 = ?1 AND NOT EXISTS (SELECT 1 FROM document_refs WHERE sha256 = ?1)",
-                [&sha[..]],
-            )?;
-        }
-        Ok(())
+        documents::forget(&self.tx, stream, shas)
     }
     fn erase_payloads(&mut self, seqs: &[u64]) -> Result<()> {
         let mut st = self

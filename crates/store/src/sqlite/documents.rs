@@ -36,3 +36,23 @@ impl SqliteStore {
         })
     }
 }
+
+/// The record `stream` no longer holds these documents: their content goes unless another
+/// record holds it.
+pub(super) fn forget(
+    tx: &rusqlite::Transaction<'_>,
+    stream: uuid::Uuid,
+    shas: &[[u8; 32]],
+) -> Result<()> {
+    for sha in shas {
+        tx.execute(
+            "DELETE FROM document_refs WHERE sha256 = ?1 AND stream_id = ?2",
+            params![&sha[..], &stream.as_bytes()[..]],
+        )?;
+        tx.execute(
+            "DELETE FROM documents WHERE sha256 = ?1 AND NOT EXISTS (SELECT 1 FROM document_refs WHERE sha256 = ?1)",
+            [&sha[..]],
+        )?;
+    }
+    Ok(())
+}
