@@ -652,6 +652,16 @@ async fn for_public_area(
     }
 }
 
+/// A partnership step's refusal as the API answers it: malformed 400, refused by the
+/// record's rules 422.
+fn problem(e: StepError) -> Error {
+    match e {
+        StepError::Invalid(m) => Error::invalid(m),
+        StepError::Refused(m) => Error::refused(m),
+        e => Error::internal(format!("{e:?}")),
+    }
+}
+
 /// POST /api/v1/partnership/steps: `{"type": "partnership.…", "payload": {…}}`.
 pub async fn api_step(
     State(app): State<AppState>,
@@ -704,11 +714,7 @@ pub async fn api_step(
                 seed,
                 &format!("user:{}", c.username),
             )
-            .map_err(|e| match e {
-                StepError::Invalid(m) => Error::invalid(m),
-                StepError::Refused(m) => Error::refused(m),
-                e => Error::internal(format!("{e:?}")),
-            })?;
+            .map_err(problem)?;
             let body = serde_json::to_string(&opened).map_err(Error::internal)?;
             return Ok((
                 StatusCode::CREATED,
@@ -743,11 +749,7 @@ pub async fn api_step(
                 sendscope_app::board::csv(&paper).into_bytes(),
                 &format!("user:{}", c.username),
             )
-            .map_err(|e| match e {
-                StepError::Invalid(m) => Error::invalid(m),
-                StepError::Refused(m) => Error::refused(m),
-                e => Error::internal(format!("{e:?}")),
-            })?;
+            .map_err(problem)?;
             let body = serde_json::json!({ "recorded": t, "paper": paper }).to_string();
             return Ok((
                 StatusCode::CREATED,
@@ -771,9 +773,7 @@ pub async fn api_step(
                 format!("{{\"recorded\":{}}}", serde_json::Value::String(t)),
             )
                 .into_response()),
-            Err(StepError::Invalid(m)) => Err(Error::invalid(m)),
-            Err(StepError::Refused(m)) => Err(Error::refused(m)),
-            Err(e) => Err(Error::internal(format!("{e:?}"))),
+            Err(e) => Err(problem(e)),
         }
     })
     .await
