@@ -16,8 +16,18 @@ pub struct FindingRow {
     pub kind: FindingKind,
     pub what: &'static str,
     pub began_on: NaiveDate,
+    /// The school's identifier (for its page and the report's filter) and name.
+    pub setting_id: SettingId,
     pub school: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provision_id: Option<ProvisionId>,
     pub provision: String,
+    /// The child's case, for a link to their record (only with `case`).
+    #[serde(skip)]
+    pub case_id: Option<CaseId>,
+    /// The child's name, for those who may see children's records.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub child: Option<String>,
     /// The child's case reference; left out for those who may not see children's records.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub case: Option<String>,
@@ -35,10 +45,16 @@ pub struct OverrideRow {
     /// The step it let through, in words ("Final plan issued").
     #[serde(skip_serializing_if = "Option::is_none")]
     pub step: Option<String>,
+    pub setting_id: Option<SettingId>,
     pub school: String,
+    pub provision_id: ProvisionId,
     pub provision: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub case: Option<String>,
+    #[serde(skip)]
+    pub case_id: Option<CaseId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub child: Option<String>,
     pub by: String,
     pub reason: String,
     pub finding: String,
@@ -62,6 +78,7 @@ fn what(kind: FindingKind) -> &'static str {
         FindingKind::PlacedBeforeApproval => "Child took up a place before approval",
         FindingKind::PlacesChangedBeforeApproval => "Places changed before approval",
         FindingKind::NeedTypesChangedBeforeApproval => "Types of need changed before approval",
+        FindingKind::PlacesWithoutApproval => "Places with no approval in effect",
     }
 }
 
@@ -170,7 +187,14 @@ pub fn report(
     // Namings and overrides from every case in the area.
     let mut namings: HashMap<ProvisionId, Vec<(CaseId, Naming)>> = HashMap::new();
     let mut overrides = Vec::new();
+    let mut children: HashMap<CaseId, String> = HashMap::new();
     sendscope_store::for_each_case(store, area, &mut |case, c| {
+        if with_cases
+            && (!c.namings.is_empty() || !c.overrides.is_empty())
+            && let Some(ch) = &c.child
+        {
+            children.insert(case, format!("{} {}", ch.given_names, ch.family_name));
+        }
         for n in &c.namings {
             namings.entry(n.provision).or_default().push((case, *n));
         }
@@ -178,6 +202,7 @@ pub fn report(
             overrides.push((case, o.clone()));
         }
     })?;
+    let funding = crate::capital::funding_by_provision(&crate::capital::projects(store, area)?);
     let records: Vec<ProvisionRecord> = provisions
         .iter()
         .filter_map(|(id, p)| {
@@ -188,6 +213,10 @@ pub fn report(
                 setting_id,
                 setting: settings.get(&setting_id),
                 namings: namings.get(id).cloned().unwrap_or_default(),
+                funding: funding
+                    .get(id)
+                    .map(|f| f.iter().map(|(_, f)| f.clone()).collect())
+                    .unwrap_or_default(),
             })
         })
         .collect();
@@ -212,11 +241,15 @@ pub fn report(
             kind: f.kind,
             what: what(f.kind),
             began_on: f.began_on,
+            setting_id: f.setting,
             school: school(&f.setting),
+            provision_id: f.provision,
             provision: f
                 .provision
                 .map(|p| provision_name(&p).0)
                 .unwrap_or_default(),
+            case_id: f.case.filter(|_| with_cases),
+            child: f.case.and_then(|c| children.get(&c).cloned()),
             case: f.case.filter(|_| with_cases).map(|c| c.to_string()),
             open: f.open,
             detail: f.detail,
@@ -229,7 +262,16 @@ pub fn report(
         .into_iter()
         .map(|(case, o)| {
             let (provision, school) = provision_name(&o.provision);
+            let setting_id = provisions
+                .iter()
+                .find(|(p, _)| *p == o.provision)
+                .and_then(|(_, s)| s.opened.as_ref())
+                .map(|x| x.setting);
             OverrideRow {
+                setting_id,
+                provision_id: o.provision,
+                case_id: with_cases.then_some(case),
+                child: children.get(&case).cloned(),
                 on: o.on,
                 made_on: o.made_on,
                 step: o.step.as_deref().map(step_label),

@@ -113,6 +113,12 @@ pub fn build(
             StoreError::NotFound(format!("{e:?}")),
         )
     })?;
+    crate::capital::demo(store, area, spec.as_of).map_err(|e| {
+        unfinished(
+            "its capital project could not be recorded",
+            StoreError::NotFound(format!("{e:?}")),
+        )
+    })?;
     Ok(Built {
         summary,
         written,

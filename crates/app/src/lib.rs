@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod advice;
 pub mod benchmarks;
 pub mod board;
+pub mod capital;
 pub mod caseload;
 pub mod complaints;
 pub mod compliance;

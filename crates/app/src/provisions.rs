@@ -85,11 +85,16 @@ pub fn record(
             reason: reason.filter(|r| !r.trim().is_empty()),
             recorded_at: None,
         }])
-        .map_err(|e| match e {
-            StoreError::Domain(DomainError::Refused(m)) => StepError::Refused(m),
-            // The identifier belongs to another kind of record.
-            StoreError::Conflict(_) => StepError::NotFound,
-            e => StepError::Internal(e.to_string()),
-        })?;
+        .map_err(refusal)?;
     Ok(seqs.first().copied().unwrap_or_default())
+}
+
+/// A register step's failure to append: the rules' refusal, or (a conflict) an
+/// identifier that belongs to another kind of record, or a fault.
+pub(crate) fn refusal(e: StoreError) -> StepError {
+    match e {
+        StoreError::Domain(DomainError::Refused(m)) => StepError::Refused(m),
+        StoreError::Conflict(_) => StepError::NotFound,
+        e => StepError::Internal(e.to_string()),
+    }
 }

@@ -179,6 +179,7 @@ impl Generator {
                 effective_from: Some(effective),
                 places: None,
                 need_types: None,
+                deferred_pending: None,
             }),
             at,
         );
@@ -230,6 +231,7 @@ impl Generator {
                 need_types,
                 low_age: ages.0,
                 high_age: ages.1,
+                opens_on: None,
             }),
             at,
         );

@@ -148,22 +148,28 @@ pub fn approval_status(p: &ProvisionState, route: &str, today: NaiveDate) -> Str
             format!("{route}, in effect from {} (not yet)", long_date(e))
         };
     }
-    let refused = p
+    // The latest answer (refusal or deferral), and the latest application.
+    let answer = p
         .decisions
         .iter()
         .filter(|d| !d.approved)
-        .map(|d| d.decided_on)
-        .max();
+        .max_by_key(|d| d.decided_on);
     let applied = p.applications.iter().map(|a| a.submitted_on).max();
-    match (applied, refused) {
-        (Some(a), r) if r.is_none_or(|r| a > r) => format!(
+    match (applied, answer) {
+        (Some(a), r) if r.is_none_or(|r| a > r.decided_on) => format!(
             "{route} applied for on {}: no decision yet; children cannot be named into it until it is granted",
             long_date(a)
         ),
-        (_, Some(r)) => format!(
-            "{route} refused on {}: children cannot be named into it",
-            long_date(r)
-        ),
+        (_, Some(d)) => match d.deferral() {
+            Some(pending) => format!(
+                "{route} deferred on {} pending {pending}: children cannot be named into it until it is granted",
+                long_date(d.decided_on)
+            ),
+            None => format!(
+                "{route} refused on {}: children cannot be named into it",
+                long_date(d.decided_on)
+            ),
+        },
         _ => format!("no {route}: children cannot be named into it"),
     }
 }
@@ -220,6 +226,9 @@ pub enum FindingKind {
     PlacesChangedBeforeApproval,
     /// The types of need catered for changed without approval.
     NeedTypesChangedBeforeApproval,
+    /// Places in use (set for an academic year begun) with no approval in effect, whether
+    /// or not a child has been named into them yet.
+    PlacesWithoutApproval,
 }
 
 /// One step taken before what it depends on.
@@ -242,6 +251,39 @@ pub struct ProvisionRecord<'a> {
     pub setting_id: SettingId,
     pub setting: Option<&'a SettingState>,
     pub namings: Vec<(CaseId, crate::projection::Naming)>,
+    /// Capital projects' shares for it.
+    pub funding: Vec<Funding>,
+}
+
+/// A capital project's share for a provision, as the gates read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Funding {
+    pub reference: String,
+    pub places: u32,
+    pub amount: crate::codes::Pence,
+    /// The project's first approval: the day and who made it.
+    pub approved: Option<(NaiveDate, String)>,
+}
+
+impl Funding {
+    /// A provision's share of a project, with the project's approval.
+    pub fn of(
+        project: &crate::capital::CapitalProjectState,
+        share: &crate::capital::ProvisionFunded,
+    ) -> Funding {
+        Funding {
+            reference: project
+                .proposed
+                .as_ref()
+                .map(|p| p.reference.clone())
+                .unwrap_or_default(),
+            places: share.places,
+            amount: share.amount,
+            approved: project
+                .approved()
+                .map(|d| (d.decided_on, d.decided_by.clone())),
+        }
+    }
 }
 
 /// Every finding for an area's provisions, dated, oldest first.
@@ -291,6 +333,54 @@ pub fn findings(rules: &GateRules, records: &[ProvisionRecord], today: NaiveDate
                     detail: format!(
                         "capital of {} for {} places at {name} approved by {} before approval ({missing})",
                         c.amount, c.places, c.approving_body
+                    ),
+                });
+            }
+            for c in &r.funding {
+                let Some((on, by)) = &c.approved else {
+                    continue;
+                };
+                if !before(*on) {
+                    continue;
+                }
+                out.push(Finding {
+                    kind: FindingKind::CapitalBeforeApproval,
+                    began_on: *on,
+                    setting: r.setting_id,
+                    provision: Some(r.id),
+                    case: None,
+                    open,
+                    detail: format!(
+                        "capital project {} ({} for {} places at {name}) approved by {by} before approval ({missing})",
+                        c.reference, c.amount, c.places
+                    ),
+                });
+            }
+            // Places in use with no approval in effect: from the first academic year with
+            // places that has begun (and the provision has opened), whether or not a
+            // child is named into them.
+            let opens = r.provision.opened.as_ref().and_then(|o| o.opens_on);
+            let first_in_use = r
+                .provision
+                .places
+                .iter()
+                .filter(|(_, n)| **n > 0)
+                .filter_map(|(y, n)| {
+                    let start = NaiveDate::from_ymd_opt(y.start_year(), 9, 1)?;
+                    Some((start.max(opens.unwrap_or(start)), *y, *n))
+                })
+                .filter(|(from, _, _)| *from <= today && before(*from))
+                .min_by_key(|(from, _, _)| *from);
+            if let Some((from, year, places)) = first_in_use {
+                out.push(Finding {
+                    kind: FindingKind::PlacesWithoutApproval,
+                    began_on: from,
+                    setting: r.setting_id,
+                    provision: Some(r.id),
+                    case: None,
+                    open,
+                    detail: format!(
+                        "{places} places at {name} for {year} with no approval in effect ({missing})"
                     ),
                 });
             }
@@ -347,6 +437,11 @@ pub fn findings(rules: &GateRules, records: &[ProvisionRecord], today: NaiveDate
                 .capital
                 .iter()
                 .map(|c| c.approved_on)
+                .chain(
+                    r.funding
+                        .iter()
+                        .filter_map(|f| f.approved.as_ref().map(|a| a.0)),
+                )
                 .chain(r.provision.slas.iter().map(|s| s.signed_on))
                 .chain(increases);
             let evidence = r.provision.viable_options.iter().map(|v| v.on).min();

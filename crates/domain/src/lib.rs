@@ -5,6 +5,7 @@ pub mod access;
 pub mod account;
 pub mod benchmarks;
 pub mod calendar;
+pub mod capital;
 pub mod chain;
 pub mod clocks;
 pub mod codes;

@@ -148,6 +148,7 @@ impl Area {
                 setting_id: *sid,
                 setting: Some(s),
                 namings: n.clone(),
+                funding: Vec::new(),
             })
             .collect();
         findings(&GateRules::standard(), &records, d(today))
@@ -677,6 +678,7 @@ fn resizes_and_need_type_changes_need_their_own_approval() {
         setting_id: sid,
         setting: Some(&school(170_002, None).1),
         namings: vec![],
+        funding: Vec::new(),
     }];
     assert_eq!(findings(&strict, &records, d("2026-06-01")).len(), 1);
 }
@@ -775,6 +777,7 @@ fn more_places_at_a_weak_school_need_viable_options_evidence() {
         setting_id: sid,
         setting: Some(&s),
         namings: vec![],
+        funding: Vec::new(),
     }];
     let got: Vec<(FindingKind, NaiveDate)> =
         findings(&GateRules::standard(), &records, d("2026-01-01"))
@@ -797,6 +800,7 @@ fn more_places_at_a_weak_school_need_viable_options_evidence() {
         setting_id: sid,
         setting: Some(&s),
         namings: vec![],
+        funding: Vec::new(),
     }];
     assert!(findings(&GateRules::standard(), &records, d("2026-01-01")).is_empty());
 }

@@ -35,13 +35,13 @@ fn invalid(errors: Vec<ParamError>) -> Error {
 }
 
 /// A JSON answer with 201 Created: something was recorded.
-fn json_created<T: Serialize>(v: &T) -> Response {
+pub(crate) fn json_created<T: Serialize>(v: &T) -> Response {
     let mut r = json_ok(v);
     *r.status_mut() = StatusCode::CREATED;
     r
 }
 
-fn json_ok<T: Serialize>(v: &T) -> Response {
+pub(crate) fn json_ok<T: Serialize>(v: &T) -> Response {
     match serde_json::to_vec(v) {
         Ok(body) => (
             [
@@ -828,7 +828,7 @@ pub async fn setting(
 }
 
 /// A body that is not a step: 400, with the shape to send.
-fn not_a_step(stream: &str, e: serde_json::Error) -> Error {
+pub(crate) fn not_a_step(stream: &str, e: serde_json::Error) -> Error {
     Error::invalid(format!(
         "Send JSON {{\"type\": \"{stream}.…\", \"payload\": {{…}}, \"reason\": \"optional note\"}}: {e}"
     ))

@@ -13,6 +13,7 @@ pub mod auth;
 pub mod benchmarks;
 pub mod board;
 pub mod board_view;
+pub mod capital;
 pub mod cases;
 pub mod child;
 pub mod complaints;
@@ -252,6 +253,16 @@ pub fn router_with(store: Arc<dyn Store>, options: Options) -> Router {
         )
         .route("/programmes", get(programmes::list))
         .route("/compliance", get(compliance::show))
+        .route("/capital", get(capital::list))
+        .route(
+            "/capital/new",
+            get(capital::new_form).post(capital::new_submit),
+        )
+        .route("/capital/{id}", get(capital::show))
+        .route(
+            "/capital/{id}/steps/{slug}",
+            get(capital::step_form).post(capital::step_submit),
+        )
         .route("/sen2", get(sen2::show))
         .route("/dashboard", get(dashboard::show))
         .route("/dashboard/cases", get(dashboard::cases))
@@ -374,6 +385,11 @@ pub fn router_with(store: Arc<dyn Store>, options: Options) -> Router {
         .route("/api/v1/advice-requests", get(advice::api_list))
         .route("/api/v1/complaints", get(complaints::api_list))
         .route("/api/v1/partnership", get(partnership::api_show))
+        .route("/api/v1/capital-projects", get(capital::api_list))
+        .route(
+            "/api/v1/capital-projects/steps",
+            axum::routing::post(capital::api_step),
+        )
         .route(
             "/api/v1/partnership/steps",
             axum::routing::post(partnership::api_step),

@@ -251,6 +251,19 @@ fn document() -> Value {
                         "board_report": { "type": "boolean", "description": "With partnership.meeting_held: keep the board report as it stands on the meeting's day as the meeting's paper, with its SHA-256" } } } } } },
                 "responses": with(json!({ "201": { "description": "Recorded", "content": { "application/json": { "schema": { "type": "object" } } } } }), &["400", "401", "403", "422"])
             }},
+            "/api/v1/capital-projects": { "get": {
+                "operationId": "listCapitalProjects", "summary": "The area's capital projects: each one record with the provisions it funds (places and share), every decision with who made it and why (approved, refused, or deferred pending something such as viable-options evidence), and spend to date",
+                "responses": with(json!({ "200": { "description": "The projects", "content": { "application/json": { "schema": { "type": "object" } } } } }), &["401", "403"])
+            }},
+            "/api/v1/capital-projects/steps": { "post": {
+                "operationId": "recordCapitalProjectStep", "summary": "Record a step on a capital project (capital_project.proposed starts one and answers its identifier; then provision_funded, decided, spent). Commissioners and team managers; shares cannot come to more than the project; a deferral says what it waits for",
+                "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                    "type": "object", "required": ["type", "payload"],
+                    "properties": { "project": { "type": "string", "format": "uuid", "description": "The project (leave out for capital_project.proposed)" },
+                        "type": { "type": "string", "description": "A capital_project.… event type" }, "payload": { "type": "object" },
+                        "reason": { "type": "string", "description": "A note for the record, kept beside the step" } } } } } },
+                "responses": with(json!({ "201": { "description": "Recorded: the project's identifier", "content": { "application/json": { "schema": { "type": "object" } } } } }), &["400", "401", "403", "404", "422"])
+            }},
             "/api/v1/complaints": { "get": {
                 "operationId": "listComplaints", "summary": "The complaints register of the records you handle: open first, soonest due, then answered; the response due by the council's complaints policy; each child listed is a logged view",
                 "parameters": [{ "name": "all", "in": "query", "required": false, "schema": { "type": "boolean" }, "description": "Include complaints already answered (default: only those waiting)" }],

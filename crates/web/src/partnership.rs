@@ -360,6 +360,8 @@ fn plan_html(
         p.govuk-body { "Each action's status is worked out from its dates, milestones and the measure it should move; nobody types it in. A slipped date stays on the action." }
         p.govuk-body {
             a.govuk-link href="/partnership/stocktake" { "The stocktake pack" }
+            " · " a.govuk-link href="/capital" { "Capital projects and their decisions" }
+            " · " a.govuk-link href="/compliance" { "Compliance report" }
             @if may_record { " · " a.govuk-link href="/partnership/steps" { "Record a step" } }
         }
         h2.govuk-heading-m { "Improvement plan" }

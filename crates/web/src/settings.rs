@@ -29,6 +29,10 @@ pub async fn list(State(app): State<AppState>, visitor: Visitor) -> Response {
         });
         let body = html! {
             h1.govuk-heading-l { "Settings" }
+            p.govuk-body {
+                (ui::link("/capital", "Capital projects")) " · "
+                (ui::link("/compliance", "Compliance report: steps taken before approval"))
+            }
             (ui::table(
                 &format!("{} settings in this area", settings.len()),
                 &[ui::col("Name"), ui::col("URN"), ui::col("Type"), ui::col("Trust"), ui::col("Ages")],

@@ -28,6 +28,8 @@ fn every_documented_operation_has_responses_and_every_route_is_documented() {
         [
             "/api/v1/accounts",
             "/api/v1/advice-requests",
+            "/api/v1/capital-projects",
+            "/api/v1/capital-projects/steps",
             "/api/v1/cases",
             "/api/v1/cases/{id}",
             "/api/v1/cases/{id}/advice",

@@ -48,10 +48,12 @@ pub enum StreamKind {
     Publication,
     /// The partnership's governance: improvement plan, change requests, risks, board.
     Partnership,
+    /// A capital project funding places in one or more provisions.
+    CapitalProject,
 }
 
 impl StreamKind {
-    pub const ALL: [StreamKind; 9] = [
+    pub const ALL: [StreamKind; 10] = [
         StreamKind::Area,
         StreamKind::Organisation,
         StreamKind::Staff,
@@ -61,6 +63,7 @@ impl StreamKind {
         StreamKind::Account,
         StreamKind::Publication,
         StreamKind::Partnership,
+        StreamKind::CapitalProject,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -73,6 +76,7 @@ impl StreamKind {
             StreamKind::Account => "account",
             StreamKind::Publication => "publication",
             StreamKind::Partnership => "partnership",
+            StreamKind::CapitalProject => "capital_project",
         }
     }
     pub fn parse(s: &str) -> Result<Self, DomainError> {
@@ -82,7 +86,7 @@ impl StreamKind {
             .ok_or_else(|| DomainError::Invalid {
                 what: "stream kind",
                 value: s.to_string(),
-                how: "use area, organisation, staff, setting, provision, case, account, publication or partnership"
+                how: "use area, organisation, staff, setting, provision, case, account, publication, partnership or capital_project"
                     .into(),
             })
     }
@@ -390,6 +394,7 @@ const CASE: Option<StreamKind> = Some(StreamKind::Case);
 const ACCOUNT: Option<StreamKind> = Some(StreamKind::Account);
 const PUBLICATION: Option<StreamKind> = Some(StreamKind::Publication);
 const PARTNERSHIP: Option<StreamKind> = Some(StreamKind::Partnership);
+const CAPITAL: Option<StreamKind> = Some(StreamKind::CapitalProject);
 const ANY: Option<StreamKind> = None;
 
 event_catalogue! {
@@ -427,6 +432,10 @@ event_catalogue! {
     ViableOptionsRecorded(ViableOptionsRecorded) = "provision.viable_options_recorded", PROVISION, on;
     NeedTypesChanged(NeedTypesChanged) = "provision.need_types_changed", PROVISION, on;
     CapitalSpent(CapitalSpent) = "provision.capital_spent", PROVISION, on;
+    CapitalProposed(crate::capital::CapitalProposed) = "capital_project.proposed", CAPITAL, proposed_on;
+    ProvisionFunded(crate::capital::ProvisionFunded) = "capital_project.provision_funded", CAPITAL, on;
+    CapitalDecided(crate::capital::CapitalDecided) = "capital_project.decided", CAPITAL, decided_on;
+    CapitalSpendReported(crate::capital::CapitalSpendReported) = "capital_project.spent", CAPITAL, on;
     FiguresRecorded(crate::benchmarks::FiguresRecorded) = "publication.figures_recorded", PUBLICATION, none;
     FiguresRevised(crate::benchmarks::FiguresRecorded) = "publication.figures_revised", PUBLICATION, none;
     CaseOpened(CaseOpened) = "case.opened", CASE, none;
@@ -575,6 +584,7 @@ mod tests {
             effective_from: Some(day(20)),
             places: None,
             need_types: None,
+            deferred_pending: None,
         });
         assert_eq!(decided.effective_on(), Some(day(9)));
         let voided = EventBody::Voided(Voided { voids: 3 });

@@ -504,6 +504,10 @@ pub struct ProvisionOpened {
     pub need_types: Vec<NeedType>,
     pub low_age: u8,
     pub high_age: u8,
+    /// The day its first places open (a new provision's planned opening, or when an
+    /// established one opened, where known).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opens_on: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -562,6 +566,25 @@ pub struct ApprovalDecided {
     /// The types of need approved, where the approval is for a change of them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub need_types: Option<Vec<NeedType>>,
+    /// Neither approved nor refused: deferred until something is provided (the DfE's
+    /// "deferred pending viable-options evidence"). `approved` is false.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deferred_pending: Option<String>,
+}
+
+impl ApprovalDecided {
+    /// A refusal: not approved, and not a deferral.
+    pub fn refused(&self) -> bool {
+        !self.approved && self.deferral().is_none()
+    }
+
+    /// What a deferral waits for (a blank answer is no deferral).
+    pub fn deferral(&self) -> Option<&str> {
+        self.deferred_pending
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+    }
 }
 
 /// The types of need a provision is designated for, changed from a day: a significant

@@ -67,6 +67,7 @@ pub enum StreamState {
     Account(AccountState),
     Publication(PublicationState),
     Partnership(Box<crate::partnership::PartnershipState>),
+    CapitalProject(Box<crate::capital::CapitalProjectState>),
 }
 
 /// A publication imported: the latest figures recorded for its file.
@@ -89,6 +90,7 @@ enum TaggedState {
     Account(AccountState),
     Publication(PublicationState),
     Partnership(Box<crate::partnership::PartnershipState>),
+    CapitalProject(Box<crate::capital::CapitalProjectState>),
 }
 
 impl From<TaggedState> for StreamState {
@@ -103,6 +105,7 @@ impl From<TaggedState> for StreamState {
             TaggedState::Account(s) => StreamState::Account(s),
             TaggedState::Publication(s) => StreamState::Publication(s),
             TaggedState::Partnership(s) => StreamState::Partnership(s),
+            TaggedState::CapitalProject(s) => StreamState::CapitalProject(s),
         }
     }
 }
@@ -153,6 +156,9 @@ impl<'de> Deserialize<'de> for StreamState {
                     "partnership" => {
                         StreamState::Partnership(Deserialize::deserialize(Rest::new(map))?)
                     }
+                    "capital_project" => {
+                        StreamState::CapitalProject(Deserialize::deserialize(Rest::new(map))?)
+                    }
                     other => {
                         return Err(serde::de::Error::unknown_variant(
                             other,
@@ -166,6 +172,7 @@ impl<'de> Deserialize<'de> for StreamState {
                                 "account",
                                 "publication",
                                 "partnership",
+                                "capital_project",
                             ],
                         ));
                     }
@@ -435,6 +442,7 @@ impl Projection {
             StreamKind::Account => StreamState::Account(AccountState::default()),
             StreamKind::Publication => StreamState::Publication(PublicationState::default()),
             StreamKind::Partnership => StreamState::Partnership(Box::default()),
+            StreamKind::CapitalProject => StreamState::CapitalProject(Box::default()),
         };
         Projection {
             stream,
@@ -490,6 +498,11 @@ impl Projection {
         match (body, &mut self.state) {
             (body, StreamState::Partnership(s)) if crate::partnership::step_of(body).is_some() => {
                 if let Some(step) = crate::partnership::step_of(body) {
+                    s.apply(step);
+                }
+            }
+            (body, StreamState::CapitalProject(s)) if crate::capital::step_of(body).is_some() => {
+                if let Some(step) = crate::capital::step_of(body) {
                     s.apply(step);
                 }
             }
@@ -718,6 +731,11 @@ impl Projection {
                 .unwrap_or_default(),
             StreamState::Partnership(p) => p
                 .started
+                .as_ref()
+                .map(|s| s.name.clone())
+                .unwrap_or_default(),
+            StreamState::CapitalProject(p) => p
+                .proposed
                 .as_ref()
                 .map(|s| s.name.clone())
                 .unwrap_or_default(),

@@ -27,6 +27,7 @@ fn opening_event(kind: StreamKind) -> &'static str {
         StreamKind::Account => "account.created",
         StreamKind::Publication => "publication.figures_recorded",
         StreamKind::Partnership => "partnership.started",
+        StreamKind::CapitalProject => "capital_project.proposed",
     }
 }
 
@@ -215,6 +216,10 @@ pub fn check(
         | E::QaFinding(_)
         | E::FeedbackHeard(_)
         | E::FeedbackAnswered(_)
+        | E::CapitalProposed(_)
+        | E::ProvisionFunded(_)
+        | E::CapitalDecided(_)
+        | E::CapitalSpendReported(_)
         // Joining duplicates: as any other change (a closed provision takes none).
         | E::MergedInto(_)
         | E::Merged(_) => match &current.state {
@@ -223,6 +228,10 @@ pub fn check(
             StreamState::Area(a) => check_area(a, body),
             StreamState::Provision(p) => check_provision(p, body),
             StreamState::Partnership(s) => match crate::partnership::step_of(body) {
+                Some(step) => s.check(&step).map_err(DomainError::Refused),
+                None => Ok(()),
+            },
+            StreamState::CapitalProject(s) => match crate::capital::step_of(body) {
                 Some(step) => s.check(&step).map_err(DomainError::Refused),
                 None => Ok(()),
             },
@@ -283,6 +292,11 @@ fn check_provision(
             if x.effective_from.is_some_and(|e| e < x.decided_on) {
                 return refuse(
                     "an approval cannot take effect before it is decided: give the effective date on or after the decision",
+                );
+            }
+            if x.approved && x.deferral().is_some() {
+                return refuse(
+                    "a deferral is neither approved nor refused: answer 'no' to approved and say what it waits for (for example viable-options evidence)",
                 );
             }
             if x.need_types.as_ref().is_some_and(Vec::is_empty) {

@@ -499,15 +499,23 @@ fn provisions_register(db: Db) {
             )
         })
         .collect();
+    // Its places for 2026/27 were in use from 1 September with the approval in effect
+    // only from 1 November: flagged on their own, as is the agreement signed before it.
     assert_eq!(
         found,
-        vec![(
-            Some("sla_before_approval".to_string()),
-            Some("2026-09-02".to_string())
-        )]
+        vec![
+            (
+                Some("places_without_approval".to_string()),
+                Some("2026-09-01".to_string())
+            ),
+            (
+                Some("sla_before_approval".to_string()),
+                Some("2026-09-02".to_string())
+            )
+        ]
     );
     // The demo's own provisions were approved before any child was placed: no findings.
-    assert_eq!(v["findings"].as_array().map(Vec::len), Some(1), "{v}");
+    assert_eq!(v["findings"].as_array().map(Vec::len), Some(2), "{v}");
     // Viable-options evidence for the new provision: the demo's schools have no Ofsted
     // inspections recorded, so none can be shown to meet the standard.
     let (code, out, err) = run(&[

@@ -45,6 +45,12 @@ pub const OPEN: Step = Step {
         ),
         f("low_age", "Youngest age", Kind::Number),
         f("high_age", "Oldest age", Kind::Number),
+        h(
+            "opens_on",
+            "Date its first places open (if known)",
+            "Places cannot be used before an approval it needs is in effect",
+            Kind::OptionalDate,
+        ),
     ],
 };
 
@@ -127,7 +133,18 @@ pub const PROVISION_STEPS: &[Step] = &[
         title: "Approval decided",
         fields: &[
             f("route", "Route", Kind::Choice(ROUTES)),
-            f("approved", "Was it approved?", Kind::YesNo),
+            h(
+                "approved",
+                "Was it approved?",
+                "Answer no for a refusal or a deferral",
+                Kind::YesNo,
+            ),
+            h(
+                "deferred_pending",
+                "If it was deferred, what the decision waits for",
+                "For example, viable-options evidence. Leave empty for an approval or a refusal",
+                Kind::OptionalTextArea,
+            ),
             f("decided_on", "Date decided", Kind::Date),
             h(
                 "effective_from",
@@ -158,7 +175,7 @@ pub const PROVISION_STEPS: &[Step] = &[
             h(
                 "reference",
                 "Project reference",
-                "Spend is reported against it; a project funding several provisions uses the same reference on each",
+                "For capital funding several provisions, record a capital project instead (Settings, Capital projects)",
                 Kind::Text,
             ),
             f("amount", "Amount approved", Kind::Money),

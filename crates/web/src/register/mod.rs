@@ -106,7 +106,7 @@ fn money(p: Pence) -> String {
 }
 
 /// A section of a record: its heading, then its table, or what it means that it is empty.
-fn table(caption: &str, head: &[&str], rows: Vec<Vec<Markup>>, empty: &str) -> Markup {
+pub(crate) fn table(caption: &str, head: &[&str], rows: Vec<Vec<Markup>>, empty: &str) -> Markup {
     let columns: Vec<ui::Column> = head.iter().map(|h| ui::col(h)).collect();
     html! {
         h2.govuk-heading-m { (caption) }
@@ -121,7 +121,7 @@ fn table(caption: &str, head: &[&str], rows: Vec<Vec<Markup>>, empty: &str) -> M
 }
 
 /// Text for a table cell.
-fn text(s: impl maud::Render) -> Markup {
+pub(crate) fn text(s: impl maud::Render) -> Markup {
     html! { (s) }
 }
 
@@ -163,6 +163,17 @@ fn commissioning(p: &ProvisionState, today: NaiveDate) -> String {
     }
 }
 
+/// Open or closed, with its opening day where one is recorded.
+fn status(p: &ProvisionState, today: NaiveDate) -> String {
+    let opens = p.opened.as_ref().and_then(|o| o.opens_on);
+    match (p.closed_on, opens) {
+        (Some(c), _) => format!("closed on {}", long_date(c)),
+        (None, Some(o)) if o > today => format!("opens on {}", long_date(o)),
+        (None, Some(o)) => format!("open since {}", long_date(o)),
+        (None, None) => "open".into(),
+    }
+}
+
 /// The provision's page, and the children it names (shown by name: each a logged view).
 fn show_page(
     store: &dyn Store,
@@ -201,12 +212,17 @@ fn show_page(
             namings.extend(mine.into_iter().map(|n| (case, n)));
         }
     })?;
+    let projects = sendscope_app::capital::projects(store, who.area)?;
+    let shares = sendscope_app::capital::funding_by_provision(&projects)
+        .remove(&id)
+        .unwrap_or_default();
     let record = ProvisionRecord {
         id,
         provision: p,
         setting_id: l.setting_id,
         setting: l.setting.as_ref(),
         namings,
+        funding: shares.iter().map(|(_, f)| f.clone()).collect(),
     };
     let shown = std::cell::RefCell::new(Vec::new());
     let child_cell = |case: Option<sendscope_domain::ids::CaseId>| -> Result<Markup, StoreError> {
@@ -270,7 +286,11 @@ fn show_page(
                     text(d.route.label()),
                     text(format!(
                         "{}{}{}",
-                        if d.approved { "approved" } else { "refused" },
+                        match (d.deferral(), d.approved) {
+                            (_, true) => "approved".to_string(),
+                            (Some(p), false) => format!("deferred pending {p}"),
+                            (None, false) => "refused".to_string(),
+                        },
                         d.effective_from
                             .map(|e| format!(", in effect from {}", long_date(e)))
                             .unwrap_or_default(),
@@ -302,7 +322,7 @@ fn show_page(
                 ("Types of need", needs.join(", ")),
                 ("Ages", o.map(|o| format!("{}-{}", o.low_age, o.high_age)).unwrap_or_default()),
                 ("Approval", approval),
-                ("Status", p.closed_on.map(|c| format!("closed on {}", long_date(c))).unwrap_or_else(|| "open".into())),
+                ("Status", status(p, today)),
                 ("Commissioning", commissioning(p, today)),
             ]))
             (table(
@@ -359,8 +379,23 @@ fn show_page(
             ))
             (table(
                 "Capital",
-                &["Reference", "Approved", "Amount", "Places", "Spent to date", "Still to spend"],
-                p.capital
+                &["Project", "Decision", "Amount", "Places", "Spent to date", "Still to spend"],
+                shares
+                    .iter()
+                    .filter_map(|(pid, f)| {
+                        let project = projects.iter().find(|x| x.id == *pid)?;
+                        let spent = project.state.spent_to_date();
+                        let total = project.state.proposed.as_ref().map(|x| x.amount)?;
+                        Some(vec![
+                            html! { a.govuk-link href={ "/capital/" (pid) } { (project.reference()) ": " (project.name()) } },
+                            text(project.state.status()),
+                            text(format!("{} of the project's {}", money(f.amount), money(total))),
+                            text(f.places),
+                            text(spent.map(|s| format!("{} on the whole project", money(s))).unwrap_or_else(|| "not reported".into())),
+                            text(spent.map(|s| money(Pence(total.0 - s.0))).unwrap_or_default()),
+                        ])
+                    })
+                    .chain(p.capital
                     .iter()
                     .map(|c| {
                         let spent = c.reference.as_deref().and_then(|r| p.spent_to_date(r));
@@ -372,7 +407,7 @@ fn show_page(
                             text(spent.map(money).unwrap_or_else(|| "not reported".into())),
                             text(spent.map(|s| money(Pence(c.amount.0 - s.0))).unwrap_or_default()),
                         ]
-                    })
+                    }))
                     .collect(),
                 "No capital recorded.",
             ))
@@ -427,7 +462,7 @@ pub async fn show(
     .await
 }
 
-fn empty_context() -> Context {
+pub(crate) fn empty_context() -> Context {
     Context {
         requests: Vec::new(),
         meetings: Vec::new(),
@@ -445,14 +480,14 @@ fn form_page(step: &Step, view: &FormView) -> Markup {
 }
 
 /// Where a form posts, where Cancel goes, and whose record it is.
-struct Addresses<'a> {
-    action: &'a str,
-    back: &'a str,
-    caption: &'a str,
+pub(crate) struct Addresses<'a> {
+    pub(crate) action: &'a str,
+    pub(crate) back: &'a str,
+    pub(crate) caption: &'a str,
 }
 
 impl Addresses<'_> {
-    fn view<'b>(
+    pub(crate) fn view<'b>(
         &'b self,
         csrf: &'b str,
         form: &'b Submitted,

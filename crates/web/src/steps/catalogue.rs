@@ -29,6 +29,8 @@ pub enum Kind {
     OptionalMeeting,
     /// A setting in the area → its identifier.
     SettingId,
+    /// A provision offered on the form (`Context::provisions`) → its identifier.
+    ProvisionId,
     /// A setting in the area → `{"setting": id}`; optional → null when none is chosen.
     SettingRef,
     OptionalSettingRef,

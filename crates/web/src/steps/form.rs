@@ -205,6 +205,13 @@ pub fn payload(step: &Step, form: &Submitted, ctx: &Context) -> Result<Value, Ve
                     }
                 }
             }
+            Kind::ProvisionId => match ctx.provision(v) {
+                Some(c) => Some(json!(c.provision)),
+                None => {
+                    need(&mut errors, format!("Select the {label}"));
+                    None
+                }
+            },
             Kind::Needs => match NeedType::all().find(|n| n.code() == v) {
                 Some(n) => Some(json!([{ "need": n.code(), "rank": 1 }])),
                 None => {

@@ -167,6 +167,14 @@ pub(crate) fn render_field(
             select(&ctx.settings.settings, Some("Choose a setting"))
         }
         Kind::OptionalSettingRef => select(&ctx.settings.settings, Some("None")),
+        Kind::ProvisionId => {
+            let options: Vec<(String, String)> = ctx
+                .provisions
+                .iter()
+                .map(|c| (c.provision.to_string(), c.label.clone()))
+                .collect();
+            select(&options, Some("Choose a provision"))
+        }
         Kind::Named => select(&placeable(ctx), Some("None")),
         Kind::Placed => select(&placeable(ctx), Some("Choose a setting or provision")),
         Kind::Needs => select(&need_choices(), Some("Choose the primary need")),
