@@ -1,7 +1,8 @@
 //! The partnership record's steps as forms, for its programme office (team managers and
 //! commissioners): `/partnership/steps` lists them, `/partnership/steps/{slug}` is each
-//! one's form. New items take the next number; what a form cannot say (a meeting's
-//! attendance, a risk's linked actions) goes through `POST /api/v1/partnership/steps`.
+//! one's form. New items take the next number; a meeting keeps the board report of its
+//! day as its paper; a QA round's sample is drawn from its seed. Moderation of an audit
+//! goes through `POST /api/v1/partnership/steps`.
 
 use crate::auth::Visitor;
 use crate::shell::{Submitted, value_of, with_user};
@@ -14,6 +15,7 @@ use maud::html;
 use sendscope_app::partnership::{find, record_noted};
 use sendscope_app::steps::StepError;
 use sendscope_domain::partnership::PartnershipState;
+use sendscope_store::Store;
 use serde_json::{Value, json};
 
 /// Every step the office records on a form.
@@ -159,6 +161,68 @@ pub const STEPS: &[Step] = &[
         ],
     },
     Step {
+        slug: "risk",
+        event_type: "partnership.risk_added",
+        group: "Risks",
+        title: "Add a risk to the register",
+        fields: &[
+            f("title", "The risk", Kind::Text),
+            f("owner__person", "Owner: the person", Kind::Text),
+            f(
+                "owner__organisation",
+                "Owner: their organisation",
+                Kind::Text,
+            ),
+            f("cause", "Cause", Kind::TextArea),
+            f("effect", "Effect", Kind::TextArea),
+            f("controls", "Controls in place", Kind::TextArea),
+            h(
+                "inherent__likelihood",
+                "Inherent likelihood (before controls)",
+                "1 (rare) to 5 (almost certain)",
+                Kind::Number,
+            ),
+            h(
+                "inherent__impact",
+                "Inherent impact (before controls)",
+                "1 (minimal) to 5 (severe)",
+                Kind::Number,
+            ),
+            h(
+                "residual__likelihood",
+                "Residual likelihood (with controls)",
+                "1 (rare) to 5 (almost certain)",
+                Kind::Number,
+            ),
+            h(
+                "residual__impact",
+                "Residual impact (with controls)",
+                "1 (minimal) to 5 (severe)",
+                Kind::Number,
+            ),
+            h(
+                "target__likelihood",
+                "Target likelihood",
+                "1 (rare) to 5 (almost certain)",
+                Kind::Number,
+            ),
+            h(
+                "target__impact",
+                "Target impact",
+                "1 (minimal) to 5 (severe)",
+                Kind::Number,
+            ),
+            f("review_by", "Review by", Kind::Date),
+            h(
+                "actions",
+                "The plan's actions that treat it (optional)",
+                "Their numbers, separated by commas, for example 3, 7",
+                Kind::OptionalTextArea,
+            ),
+            f("on", "Date added", Kind::Date),
+        ],
+    },
+    Step {
         slug: "risk-review",
         event_type: "partnership.risk_reviewed",
         group: "Risks",
@@ -180,6 +244,46 @@ pub const STEPS: &[Step] = &[
             f("review_by", "Next review by", Kind::Date),
             f("note", "Why the score is what it is", Kind::TextArea),
             f("on", "Date reviewed", Kind::Date),
+        ],
+    },
+    Step {
+        slug: "member",
+        event_type: "partnership.member_added",
+        group: "Board",
+        title: "Add a board member",
+        fields: &[
+            f("name", "Name", Kind::Text),
+            f("organisation", "Organisation", Kind::Text),
+            h(
+                "role",
+                "Their place on the board",
+                "For example, Chair, or Director of Children's Services",
+                Kind::Text,
+            ),
+            f("on", "Date they joined", Kind::Date),
+        ],
+    },
+    Step {
+        slug: "meeting",
+        event_type: "partnership.meeting_held",
+        group: "Board",
+        title: "Record a board meeting",
+        fields: &[
+            h(
+                "on",
+                "Date of the meeting",
+                "The board report as it stands on this day is kept as the meeting's paper, with its SHA-256, so anyone can later check which figures the board saw",
+                Kind::Date,
+            ),
+            h("agenda", "Agenda", "One item on each line", Kind::TextArea),
+            f("attended", "Members present", Kind::Members),
+            f("apologies", "Apologies", Kind::OptionalMembers),
+            h(
+                "decisions",
+                "Decisions (optional)",
+                "One on each line",
+                Kind::OptionalTextArea,
+            ),
         ],
     },
     Step {
@@ -246,6 +350,45 @@ pub const STEPS: &[Step] = &[
             f("on", "Date", Kind::Date),
         ],
     },
+    Step {
+        slug: "qa-round",
+        event_type: "partnership.qa_round_opened",
+        group: "Quality assurance",
+        title: "Open a quality-assurance round",
+        fields: &[
+            h(
+                "from",
+                "Plans issued from",
+                "The sample is drawn at random from the plans issued in this period",
+                Kind::Date,
+            ),
+            f("to", "Plans issued to", Kind::Date),
+            f("size", "How many plans to sample", Kind::Number),
+            h(
+                "seed",
+                "Seed (optional)",
+                "Leave empty for a new one. The seed is kept with the round: anyone can draw the same sample again from it",
+                Kind::OptionalNumber,
+            ),
+        ],
+    },
+    Step {
+        slug: "qa-finding",
+        event_type: "partnership.qa_finding",
+        group: "Quality assurance",
+        title: "Record what a round found",
+        fields: &[
+            f("round", "Round number", Kind::Number),
+            f("finding", "What it found", Kind::TextArea),
+            h(
+                "action",
+                "The plan's action that takes it forward (optional)",
+                "Its number on the plan",
+                Kind::OptionalNumber,
+            ),
+            f("on", "Date", Kind::Date),
+        ],
+    },
 ];
 
 fn keeps(who: &sendscope_domain::access::Principal) -> bool {
@@ -255,8 +398,21 @@ fn keeps(who: &sendscope_domain::access::Principal) -> bool {
     )
 }
 
-fn context() -> Context {
+fn context(s: Option<&PartnershipState>) -> Context {
     Context {
+        members: s
+            .map(|s| {
+                s.members
+                    .iter()
+                    .map(|m| {
+                        (
+                            m.member.to_string(),
+                            format!("{}, {} ({})", m.name, m.role, m.organisation),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
         requests: Vec::new(),
         meetings: Vec::new(),
         settings: std::sync::Arc::new(sendscope_app::filter_options::Choices::default()),
@@ -267,14 +423,53 @@ fn context() -> Context {
     }
 }
 
-/// The number a new item takes: the next after those on the record.
-fn number(step: &Step, s: &PartnershipState, payload: &mut Value) {
+/// One item on each line of a text, as a list (blank lines left out).
+fn lines(v: &Value) -> Value {
+    json!(
+        v.as_str()
+            .unwrap_or("")
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+    )
+}
+
+/// The number a new item takes (the next after those on the record), and what a form
+/// gives as text that the step keeps as a list. Says what to put right, if anything.
+fn number(step: &Step, s: &PartnershipState, payload: &mut Value) -> Result<(), String> {
     let next = |n: usize| json!(n + 1);
     match step.slug {
         "priority" => payload["priority"] = next(s.priorities.len()),
         "action" => payload["action"] = next(s.actions.len()),
         "change-request" => payload["request"] = next(s.changes.len()),
         "feedback" => payload["item"] = next(s.feedback.len()),
+        "member" => payload["member"] = next(s.members.len()),
+        "risk" => {
+            payload["risk"] = next(s.risks.len());
+            let given = payload["actions"].as_str().unwrap_or("").to_string();
+            let mut actions = Vec::new();
+            for part in given
+                .split([',', ' ', '\n'])
+                .filter(|p| !p.trim().is_empty())
+            {
+                match part.trim().parse::<u32>() {
+                    Ok(n) if s.action(n).is_some() => actions.push(n),
+                    _ => {
+                        return Err(format!(
+                            "The plan has no action {:?}: give the actions' numbers as the plan shows them, separated by commas",
+                            part.trim()
+                        ));
+                    }
+                }
+            }
+            payload["actions"] = json!(actions);
+        }
+        "meeting" => {
+            payload["meeting"] = next(s.meetings.len());
+            payload["agenda"] = lines(&payload["agenda"]);
+            payload["decisions"] = lines(&payload["decisions"]);
+        }
         "milestone" => {
             let n = payload["action"]
                 .as_u64()
@@ -284,6 +479,7 @@ fn number(step: &Step, s: &PartnershipState, payload: &mut Value) {
         }
         _ => {}
     }
+    Ok(())
 }
 
 /// GET /partnership/steps
@@ -295,7 +491,7 @@ pub async fn menu(State(app): State<AppState>, visitor: Visitor) -> Response {
         let body = html! {
             a.govuk-back-link href="/partnership" { "Back to the partnership" }
             h1.govuk-heading-l { "Record a step on the partnership's record" }
-            @for group in ["Improvement plan", "Change requests", "Risks", "Board", "Co-production"] {
+            @for group in ["Improvement plan", "Change requests", "Risks", "Board", "Quality assurance", "Co-production"] {
                 h2.govuk-heading-m { (group) }
                 ul.govuk-list {
                     @for s in STEPS.iter().filter(|s| s.group == group) {
@@ -303,7 +499,7 @@ pub async fn menu(State(app): State<AppState>, visitor: Visitor) -> Response {
                     }
                 }
             }
-            p.govuk-body { "Board meetings with their attendance and papers, new risks and quality-assurance rounds are recorded through the API (" code { "POST /api/v1/partnership/steps" } ")." }
+            p.govuk-body { "A second auditor's moderation of an audit is recorded through the API (" code { "POST /api/v1/partnership/steps" } ")." }
         };
         Html(ui::page("Record a partnership step", body)).into_response()
     })
@@ -336,7 +532,7 @@ pub async fn form(
     visitor: Visitor,
     Path(slug): Path<String>,
 ) -> Response {
-    with_user(&app, visitor, move |_, who| {
+    with_user(&app, visitor, move |store, who| {
         if !keeps(&who.principal) {
             return Error::forbidden(
                 "The partnership's record is kept by the council's managers and commissioners.",
@@ -346,16 +542,64 @@ pub async fn form(
         let Some(step) = STEPS.iter().find(|s| s.slug == slug) else {
             return Error::not_found("There is no such step.").into_response();
         };
+        let state = match find(store, who.principal.area) {
+            Ok(found) => found.map(|(_, s)| s),
+            Err(e) => return Error::internal(e).into_response(),
+        };
         let empty = Vec::new();
         let (action, mut v) = view(step.slug, &who.session.csrf, &empty, &[], None);
         v.action = &action;
         Html(ui::page(
             step.title,
-            crate::steps::render_form(step, &context(), &v),
+            crate::steps::render_form(step, &context(state.as_ref()), &v),
         ))
         .into_response()
     })
     .await
+}
+
+/// How a submitted step is kept: most as they are; a QA round has its sample drawn from
+/// its seed here; a meeting keeps the board report of its day as its paper.
+fn keep(
+    store: &dyn Store,
+    kpi: &sendscope_app::figures::Kpi,
+    area: sendscope_domain::ids::AreaId,
+    body: sendscope_domain::EventBody,
+    actor: &str,
+    note: Option<String>,
+) -> Result<(), StepError> {
+    use sendscope_domain::EventBody as E;
+    match body {
+        E::QaRoundOpened(r) => {
+            sendscope_app::partnership::open_qa_round(
+                store,
+                area,
+                (r.from, r.to),
+                r.size,
+                r.seed,
+                actor,
+            )?;
+            Ok(())
+        }
+        E::MeetingHeld(held) => {
+            let report = kpi
+                .with(store, |e| {
+                    sendscope_app::board::report(store, e, area, held.on)
+                })
+                .map_err(|e| StepError::Internal(e.to_string()))?
+                .map_err(|e| StepError::Internal(e.to_string()))?;
+            sendscope_app::partnership::hold_meeting(
+                store,
+                area,
+                held,
+                "Board report",
+                sendscope_app::board::csv(&report).into_bytes(),
+                actor,
+            )?;
+            Ok(())
+        }
+        body => record_noted(store, area, body, actor, note),
+    }
 }
 
 /// POST /partnership/steps/{slug}
@@ -365,6 +609,7 @@ pub async fn submit(
     Path(slug): Path<String>,
     Form(form): Form<Submitted>,
 ) -> Response {
+    let kpi = app.kpi.clone();
     with_user(&app, visitor, move |store, who| {
         if value_of(&form, "csrf") != who.session.csrf {
             return crate::form_expired();
@@ -375,22 +620,37 @@ pub async fn submit(
         let Some(step) = STEPS.iter().find(|s| s.slug == slug) else {
             return Error::not_found("There is no such step.").into_response();
         };
+        let area = who.principal.area;
+        let state = match find(store, area) {
+            Ok(found) => found.map(|(_, s)| s),
+            Err(e) => return Error::internal(e).into_response(),
+        };
+        let ctx = context(state.as_ref());
         let again = |status: StatusCode, errors: &[FieldError], refusal: Option<&str>| {
             let (action, mut v) = view(step.slug, &who.session.csrf, &form, errors, refusal);
             v.action = &action;
-            (status, Html(ui::page(&format!("Error: {}", step.title), crate::steps::render_form(step, &context(), &v)))).into_response()
+            (status, Html(ui::page(&format!("Error: {}", step.title), crate::steps::render_form(step, &ctx, &v)))).into_response()
         };
-        let mut payload = match crate::steps::payload(step, &form, &context()) {
+        let mut payload = match crate::steps::payload(step, &form, &ctx) {
             Ok(v) => v,
             Err(errors) => return again(StatusCode::BAD_REQUEST, &errors, None),
         };
-        let area = who.principal.area;
-        let state = match find(store, area) {
-            Ok(Some((_, s))) => s,
-            Ok(None) => return again(StatusCode::UNPROCESSABLE_ENTITY, &[], Some("The partnership's record is not started yet: start it with partnership.started through the API")),
-            Err(e) => return Error::internal(e).into_response(),
+        let Some(state) = state else {
+            return again(StatusCode::UNPROCESSABLE_ENTITY, &[], Some("The partnership's record is not started yet: start it with partnership.started through the API"));
         };
-        number(step, &state, &mut payload);
+        if let Err(m) = number(step, &state, &mut payload) {
+            return again(StatusCode::BAD_REQUEST, &[], Some(&m));
+        }
+        if step.slug == "qa-round" {
+            // A new seed unless one is given; the sample is drawn from it, never typed.
+            if payload["seed"].is_null() {
+                payload["seed"] = json!(rand_seed());
+            }
+            // Numbered, drawn and dated (today) when it is kept.
+            payload["round"] = json!(0);
+            payload["cases"] = json!([]);
+            payload["on"] = json!(sendscope_domain::calendar::england_today());
+        }
         let body = match serde_json::to_vec(&payload)
             .map_err(|e| e.to_string())
             .and_then(|b| sendscope_domain::EventBody::decode(step.event_type, &b).map_err(|e| e.to_string()))
@@ -399,7 +659,7 @@ pub async fn submit(
             Err(m) => return again(StatusCode::BAD_REQUEST, &[], Some(&m)),
         };
         let note = Some(value_of(&form, "reason").to_string());
-        match record_noted(store, area, body, &format!("user:{}", who.username.as_str()), note) {
+        match keep(store, &kpi, area, body, &format!("user:{}", who.username.as_str()), note) {
             Ok(()) => Redirect::to(&format!("/partnership?recorded={}", step.slug)).into_response(),
             Err(StepError::Invalid(m) | StepError::Refused(m)) => {
                 again(StatusCode::UNPROCESSABLE_ENTITY, &[], Some(&ui::sentence(&m)))
@@ -408,6 +668,12 @@ pub async fn submit(
         }
     })
     .await
+}
+
+/// A new seed for a QA round's sample (kept with the round, so the draw can be repeated).
+fn rand_seed() -> u64 {
+    // Within JavaScript's safe integers, so the seed reads the same everywhere.
+    uuid::Uuid::new_v4().as_u64_pair().0 >> 11
 }
 
 #[cfg(test)]

@@ -503,3 +503,145 @@ fn a_partnership_replayed_like_the_stocktake_letter(db: Db) {
         "board members read the record; the programme office keeps it"
     );
 }
+
+both!(the_programme_office_records_meetings_risks_and_qa_rounds_by_form);
+/// The forms a council's programme office uses without the API: a board member, a risk
+/// with the actions that treat it, a meeting with its attendance (the board report of
+/// its day kept as its paper), a QA round drawn from its seed, and what it found.
+fn the_programme_office_records_meetings_risks_and_qa_rounds_by_form(db: Db) {
+    let site = Site::demo(db, 40);
+    let store = site.store.as_ref();
+    let area = sendscope_app::setup::find_area(store, None).expect("area");
+    let today = sendscope_domain::calendar::england_today();
+    let manager = site.sign_in("manager");
+    let date = |k: &str, d: chrono::NaiveDate| {
+        format!(
+            "{k}-day={}&{k}-month={}&{k}-year={}",
+            chrono::Datelike::day(&d),
+            chrono::Datelike::month(&d),
+            chrono::Datelike::year(&d)
+        )
+    };
+    let post = |slug: &str, fields: &str| {
+        let (_, _, form) = site.http("GET", &format!("/partnership/steps/{slug}"), &manager, "");
+        let csrf = csrf_of(&form);
+        site.http(
+            "POST",
+            &format!("/partnership/steps/{slug}"),
+            &manager,
+            &format!("csrf={csrf}&{fields}"),
+        )
+    };
+    let state = || {
+        sendscope_app::partnership::find(store, area)
+            .expect("read")
+            .expect("started")
+            .1
+    };
+    let before = state();
+    let (status, _, menu) = site.http("GET", "/partnership/steps", &manager, "");
+    assert_eq!(status, 200);
+    for slug in ["member", "risk", "meeting", "qa-round", "qa-finding"] {
+        assert!(
+            menu.contains(&format!("/partnership/steps/{slug}")),
+            "{slug}"
+        );
+    }
+
+    // A board member, numbered after the others.
+    let (status, _, page) = post(
+        "member",
+        &format!(
+            "name=Sam+Okafor&organisation=Parent+carer+forum&role=Forum+chair&{}",
+            date("on", today)
+        ),
+    );
+    assert_eq!(status, 303, "{page}");
+    let after = state();
+    let sam = after.members.last().expect("member");
+    assert_eq!(
+        (sam.member as usize, sam.name.as_str()),
+        (before.members.len() + 1, "Sam Okafor")
+    );
+
+    // A risk: its actions by number; one the plan does not have is refused, nothing kept.
+    let scores = "inherent__likelihood=4&inherent__impact=5&residual__likelihood=3&residual__impact=4&target__likelihood=2&target__impact=3";
+    let risk = |actions: &str| {
+        format!(
+            "title=Tribunal+backlog&owner__person=Head+of+SEND&owner__organisation=Council&cause=More+appeals&effect=Delays&controls=Weekly+review&{scores}&{}&actions={actions}&{}",
+            date("review_by", today + chrono::Days::new(30)),
+            date("on", today)
+        )
+    };
+    let (status, _, page) = post("risk", &risk("99"));
+    assert_eq!(status, 400, "{page}");
+    assert!(page.contains("no action"), "{page}");
+    assert_eq!(state().risks.len(), before.risks.len());
+    let (status, _, page) = post("risk", &risk("1%2C+2"));
+    assert_eq!(status, 303, "{page}");
+    let r = state().risks.last().expect("risk").added.clone();
+    assert_eq!((r.actions, r.residual.value()), (vec![1, 2], 12));
+
+    // A meeting: members present by checkbox; the board report of its day is its paper,
+    // its SHA-256 the content kept.
+    let (_, _, form) = site.http("GET", "/partnership/steps/meeting", &manager, "");
+    assert!(
+        form.contains("Sam Okafor, Forum chair (Parent carer forum)"),
+        "{form}"
+    );
+    let (status, _, page) = post(
+        "meeting",
+        &format!(
+            "{}&agenda=Minutes%0D%0ARisk+register%0D%0A&attended=1&attended={}&decisions=Risk+accepted",
+            date("on", today),
+            sam.member
+        ),
+    );
+    assert_eq!(status, 303, "{page}");
+    let m = state().meetings.last().expect("meeting").held.clone();
+    assert_eq!(m.agenda, vec!["Minutes", "Risk register"]);
+    assert_eq!(m.attended, vec![1, sam.member]);
+    assert_eq!(m.decisions, vec!["Risk accepted"]);
+    let paper = m.papers.first().expect("the paper");
+    let sha: [u8; 32] = hex::decode(&paper.sha256)
+        .expect("hex")
+        .try_into()
+        .expect("32 bytes");
+    let kept = store.document(&sha).expect("read").expect("kept");
+    assert_eq!(hex::encode(sha2::Sha256::digest(&kept)), paper.sha256);
+    let (status, _, page) = post("meeting", &format!("{}&agenda=Minutes", date("on", today)));
+    assert_eq!(status, 400, "no one present: {page}");
+
+    // A QA round from a seed: drawn from the period's plans only, and again the same.
+    let from = today - chrono::Days::new(3650);
+    let (status, _, page) = post(
+        "qa-round",
+        &format!(
+            "{}&{}&size=5&seed=42",
+            date("from", from),
+            date("to", today)
+        ),
+    );
+    assert_eq!(status, 303, "{page}");
+    let round = state().qa_rounds.last().expect("round").opened.clone();
+    assert_eq!(round.seed, 42);
+    let pool = sendscope_app::partnership::issued_between(store, area, from, today).expect("pool");
+    assert_eq!(
+        round.cases,
+        sendscope_domain::partnership::sample(&pool, 5, 42)
+    );
+    assert_eq!(round.cases.len(), 5.min(pool.len()));
+    assert!(
+        !round.cases.is_empty(),
+        "the demo issued plans in the period"
+    );
+    let (status, _, page) = post(
+        "qa-finding",
+        &format!(
+            "round={}&finding=Health+advice+too+general&action=1&{}",
+            round.round,
+            date("on", today)
+        ),
+    );
+    assert_eq!(status, 303, "{page}");
+}

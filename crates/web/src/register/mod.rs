@@ -471,6 +471,7 @@ pub(crate) fn empty_context() -> Context {
         rubric: sendscope_domain::qa::Rubric::standard(),
         provisions: Vec::new(),
         can_override: false,
+        members: Vec::new(),
     }
 }
 

@@ -31,6 +31,10 @@ pub enum Kind {
     SettingId,
     /// A provision offered on the form (`Context::provisions`) → its identifier.
     ProvisionId,
+    /// Board members (`Context::members`) as checkboxes → their numbers (at least one;
+    /// optional → an empty list).
+    Members,
+    OptionalMembers,
     /// A setting in the area → `{"setting": id}`; optional → null when none is chosen.
     SettingRef,
     OptionalSettingRef,

@@ -21,6 +21,8 @@ pub struct Context {
     pub provisions: Vec<ProvisionChoice>,
     /// Whether this user may override the approval gate (team managers).
     pub can_override: bool,
+    /// The partnership board's members: (number, "name, role, organisation").
+    pub members: Vec<(String, String)>,
 }
 
 impl Context {
@@ -62,6 +64,7 @@ impl Context {
             rubric,
             provisions: Vec::new(),
             can_override: false,
+            members: Vec::new(),
         }
     }
 }
@@ -203,6 +206,19 @@ pub fn payload(step: &Step, form: &Submitted, ctx: &Context) -> Result<Value, Ve
                         need(&mut errors, format!("Select the {label}"));
                         None
                     }
+                }
+            }
+            Kind::Members | Kind::OptionalMembers => {
+                let chosen: Vec<u32> = values(form, field.key)
+                    .into_iter()
+                    .filter(|c| ctx.members.iter().any(|(m, _)| m == c))
+                    .filter_map(|c| c.parse().ok())
+                    .collect();
+                if chosen.is_empty() && matches!(field.kind, Kind::Members) {
+                    need(&mut errors, format!("Select at least one: {label}"));
+                    None
+                } else {
+                    Some(json!(chosen))
                 }
             }
             Kind::ProvisionId => match ctx.provision(v) {
@@ -427,7 +443,11 @@ pub fn prefill(step: &Step, recorded: &Value) -> Submitted {
                     put(f.key.into(), if b { "yes" } else { "no" }.into());
                 }
             }
-            Kind::Checkboxes(_) | Kind::NeedTypes | Kind::OptionalNeedTypes => {
+            Kind::Checkboxes(_)
+            | Kind::NeedTypes
+            | Kind::OptionalNeedTypes
+            | Kind::Members
+            | Kind::OptionalMembers => {
                 for x in v.as_array().into_iter().flatten() {
                     if let Some(s) = text(x) {
                         put(f.key.into(), s);

@@ -167,6 +167,9 @@ pub(crate) fn render_field(
             select(&ctx.settings.settings, Some("Choose a setting"))
         }
         Kind::OptionalSettingRef => select(&ctx.settings.settings, Some("None")),
+        Kind::Members | Kind::OptionalMembers => {
+            ui::checkboxes(&q, &ctx.members, &values(form, key))
+        }
         Kind::ProvisionId => {
             let options: Vec<(String, String)> = ctx
                 .provisions
