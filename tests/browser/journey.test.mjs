@@ -195,6 +195,27 @@ async function journey(role, javaScriptEnabled) {
     await page.goto(`${base}/partnership/steps/change-request`);
     assert.match(await page.content(), /Ask to move an action's due date/);
     await check(page, `${tag}-9-partnership-change-request`);
+    // A board meeting: members present by checkbox, and its error state.
+    await page.goto(`${base}/partnership/steps/meeting`);
+    assert.match(await page.content(), /Members present/);
+    await check(page, `${tag}-9-partnership-meeting`);
+    await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]);
+    assert.match(await page.content(), /There is a problem/);
+    await check(page, `${tag}-9-partnership-meeting-error`);
+    await page.goto(`${base}/partnership/steps/risk`);
+    await check(page, `${tag}-9-partnership-risk`);
+    await page.goto(`${base}/partnership/steps/qa-round`);
+    await check(page, `${tag}-9-partnership-qa-round`);
+    // Capital: the projects, the demo's project with its trail, a step's form.
+    await page.goto(`${base}/capital`);
+    assert.match(await page.content(), /CAP-25-003/);
+    await check(page, `${tag}-9-capital`);
+    await page.goto(`${base}${await page.locator('a[href^="/capital/"]').first().getAttribute('href')}`);
+    assert.match(await page.content(), /pending viable-options evidence/);
+    await check(page, `${tag}-9-capital-project`);
+    await page.goto(`${page.url()}/steps/funds`);
+    assert.match(await page.content(), /Choose a provision/);
+    await check(page, `${tag}-9-capital-funds`);
   }
   if (['manager', 'board'].includes(role)) {
     await page.goto(`${base}/programmes`);
@@ -206,6 +227,7 @@ async function journey(role, javaScriptEnabled) {
     await check(page, `${tag}-9-programme`);
     await page.goto(`${base}/compliance`);
     assert.match(await page.content(), /Compliance report/);
+    assert.match(await page.content(), /Narrow the report/);
     await check(page, `${tag}-9-compliance`);
     await page.goto(`${base}/dashboard`);
     assert.match(await page.content(), /The chart's figures/);
