@@ -36,6 +36,7 @@ pub mod setup;
 pub mod steps;
 pub mod subject_access;
 pub mod trajectories;
+pub mod waits;
 
 /// Rows as CSV text (through the `csv` crate: fields quoted where they must be; each
 /// made safe for spreadsheets, `sendscope_domain::spreadsheet_safe`).

@@ -31,6 +31,17 @@ pub enum StepError {
     Internal(String),
 }
 
+impl StepError {
+    /// What went wrong, in words (for a command's answer or an import's report).
+    pub fn message(self) -> String {
+        match self {
+            StepError::Invalid(m) | StepError::Refused(m) | StepError::Internal(m) => m,
+            StepError::Forbidden => "your role may not record this".into(),
+            StepError::NotFound => "there is no such record in your area".into(),
+        }
+    }
+}
+
 /// A step recorded: its place in the log.
 #[derive(Debug, serde::Serialize)]
 pub struct Recorded {

@@ -217,6 +217,20 @@ pub(crate) enum Command {
         #[command(subcommand)]
         what: RetentionCommand,
     },
+    /// Waiting lists for health assessments and therapies: the weekly figures (number
+    /// waiting, weeks waited at the median and 92nd percentile, over 18, 52 and 104 weeks,
+    /// clocks stopped in the week) by pathway and priority, or adopt the pathways.
+    Waits {
+        #[command(subcommand)]
+        what: Option<WaitsCommand>,
+        /// The week's last day (default today).
+        #[arg(long)]
+        week: Option<chrono::NaiveDate>,
+        #[arg(long)]
+        area: Option<String>,
+        #[arg(long, value_enum, default_value_t = TableFormat::Json)]
+        format: TableFormat,
+    },
     /// The council's complaints policy: how many working days it has to respond.
     Complaints {
         #[command(subcommand)]
@@ -297,7 +311,34 @@ pub(crate) enum ComplianceFormat {
 }
 
 #[derive(Subcommand, Debug)]
+pub(crate) enum WaitsCommand {
+    /// Adopt the area's pathways, standards and prioritisation criteria from a day: the
+    /// JSON file given (an `area.waiting_lists_adopted` payload without `from`), or
+    /// sendscope's standard ones (18 weeks; autism assessment 13; urgent, then under
+    /// five, then the rest).
+    Adopt {
+        #[arg(long)]
+        from: chrono::NaiveDate,
+        #[arg(long)]
+        file: Option<std::path::PathBuf>,
+        #[arg(long)]
+        area: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 pub(crate) enum ImportCommand {
+    /// The trust's waiting-list extract: a CSV with the columns referral_id, pathway,
+    /// received_on, source, urgency, nhs_number, given_names, family_name, birth_date,
+    /// clock_stop, clock_stopped_on, support_offered_on, support (one row per referral,
+    /// with its latest clock stop and support). Bad rows are reported and the rest
+    /// imported; NHS numbers are matched to children here; running it again changes
+    /// nothing.
+    Waits {
+        file: std::path::PathBuf,
+        #[arg(long)]
+        area: Option<String>,
+    },
     /// The GIAS "all establishment data" CSV (UTF-8 or Windows-1252, columns by name):
     /// schools, colleges and early years settings are added or updated as settings;
     /// bad rows are reported and the rest imported. Running it again changes nothing.

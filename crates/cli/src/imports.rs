@@ -28,6 +28,35 @@ pub(crate) fn import_command(url: &str, what: ImportCommand) -> anyhow::Result<(
             );
             Ok(())
         }
+        ImportCommand::Waits { file, area } => {
+            let store = open(url)?;
+            let area = match area {
+                Some(a) => find_area(store.as_ref(), &a)?,
+                None => largest_area(store.as_ref())?,
+            };
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {} as UTF-8 text", file.display()))?;
+            let r = sendscope_app::waits::import(store.as_ref(), area, &text, "system:import")
+                .map_err(|e| anyhow::anyhow!(e.message()))?;
+            for p in &r.problems {
+                eprintln!("{}: {p}", file.display());
+            }
+            for m in &r.possible_matches {
+                eprintln!("{}: possible match: {m}", file.display());
+            }
+            outln!(
+                "{}: {} rows; {} referrals added ({} matched to a child here by NHS number), {} already here; {} clocks stopped, {} support recorded; {} rows not imported",
+                file.display(),
+                r.rows,
+                r.added,
+                r.matched,
+                r.unchanged,
+                r.stopped,
+                r.support,
+                r.problems.len()
+            );
+            Ok(())
+        }
         ImportCommand::DfeStats { dir, area } => {
             let store = open(url)?;
             let area = match area {

@@ -218,6 +218,14 @@ fn run(cli: Cli, web: &dyn Web) -> anyhow::Result<()> {
             let area = area.map(|a| find_area(store.as_ref(), &a)).transpose()?;
             let (engine, _) = load_kpi(store.as_ref(), 0)?;
             let k = engine.compute_in(area, &chosen, &filter);
+            // Waiting lists beside the EHC measures: the week ending with the period (or
+            // today, if sooner), for the area asked for or the largest.
+            let mut k = serde_json::to_value(&k)?;
+            if let Some(waits_area) = area.or_else(|| largest_area(store.as_ref()).ok()) {
+                let day = chosen.to.min(sendscope_domain::calendar::england_today());
+                let waits = sendscope_app::waits::report(store.as_ref(), waits_area, day)?;
+                k["waits"] = serde_json::to_value(&waits)?;
+            }
             match format {
                 TableFormat::Json => outln!("{}", serde_json::to_string(&k)?),
                 TableFormat::Csv => {
@@ -317,6 +325,12 @@ fn run(cli: Cli, web: &dyn Web) -> anyhow::Result<()> {
         Command::Backup { output } => backup::backup(&cli.database_url, &output),
         Command::Retention { what } => retention::retention_command(&cli.database_url, what),
         Command::Complaints { what } => retention::complaints_command(&cli.database_url, what),
+        Command::Waits {
+            what,
+            week,
+            area,
+            format,
+        } => waits_command(&cli.database_url, what, week, area, format),
         Command::Erasure { what } => retention::erasure_command(&cli.database_url, what),
         Command::Restore {
             from,
@@ -506,6 +520,56 @@ fn show<T: serde::Serialize>(
 }
 
 /// The area with the most cases.
+/// `sendscope waits`: the weekly figures, or `adopt`.
+fn waits_command(
+    url: &str,
+    what: Option<WaitsCommand>,
+    week: Option<chrono::NaiveDate>,
+    area: Option<String>,
+    format: TableFormat,
+) -> anyhow::Result<()> {
+    let store = open(url)?;
+    let pick = |a: Option<String>| match a {
+        Some(a) => find_area(store.as_ref(), &a),
+        None => largest_area(store.as_ref()),
+    };
+    match what {
+        Some(WaitsCommand::Adopt { from, file, area }) => {
+            let area = pick(area)?;
+            let lists = match file {
+                None => sendscope_domain::waits::WaitingLists::standard(from),
+                Some(f) => {
+                    let text = std::fs::read_to_string(&f)
+                        .with_context(|| format!("cannot read {}", f.display()))?;
+                    let mut v: serde_json::Value = serde_json::from_str(&text)
+                        .with_context(|| format!("{} is not JSON", f.display()))?;
+                    v["from"] = serde_json::to_value(from)?;
+                    serde_json::from_value(v).with_context(|| {
+                        format!(
+                            "{}: give version, pathways (code, name, standard_weeks, standard_percent), rules and otherwise",
+                            f.display()
+                        )
+                    })?
+                }
+            };
+            sendscope_app::waits::adopt(store.as_ref(), area, lists, "user:admin-cli")
+                .map_err(|e| anyhow::anyhow!(e.message()))?;
+            outln!("waiting lists adopted from {from}");
+            Ok(())
+        }
+        None => {
+            let area = pick(area)?;
+            let day = week.unwrap_or_else(sendscope_domain::calendar::england_today);
+            let r = sendscope_app::waits::report(store.as_ref(), area, day)?;
+            match format {
+                TableFormat::Json => outln!("{}", serde_json::to_string(&r)?),
+                TableFormat::Csv => out!("{}", sendscope_app::waits::csv(&r)),
+            }
+            Ok(())
+        }
+    }
+}
+
 fn largest_area(store: &dyn Store) -> anyhow::Result<AreaId> {
     let h = store.headline()?;
     let Some(a) = h.areas.iter().max_by_key(|a| a.cases) else {

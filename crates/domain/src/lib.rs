@@ -30,6 +30,7 @@ pub mod setup;
 pub mod sso;
 pub mod totp;
 pub mod trajectories;
+pub mod waits;
 
 pub use calendar::Instant;
 pub use event::{Actor, EventBody, NewEvent, PreparedEvent, RecordedEvent, StreamKind, StreamRef};

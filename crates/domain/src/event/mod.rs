@@ -50,10 +50,12 @@ pub enum StreamKind {
     Partnership,
     /// A capital project funding places in one or more provisions.
     CapitalProject,
+    /// A referral to a health pathway, waiting until its clock stops.
+    Referral,
 }
 
 impl StreamKind {
-    pub const ALL: [StreamKind; 10] = [
+    pub const ALL: [StreamKind; 11] = [
         StreamKind::Area,
         StreamKind::Organisation,
         StreamKind::Staff,
@@ -64,6 +66,7 @@ impl StreamKind {
         StreamKind::Publication,
         StreamKind::Partnership,
         StreamKind::CapitalProject,
+        StreamKind::Referral,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -77,6 +80,7 @@ impl StreamKind {
             StreamKind::Publication => "publication",
             StreamKind::Partnership => "partnership",
             StreamKind::CapitalProject => "capital_project",
+            StreamKind::Referral => "referral",
         }
     }
     pub fn parse(s: &str) -> Result<Self, DomainError> {
@@ -86,7 +90,7 @@ impl StreamKind {
             .ok_or_else(|| DomainError::Invalid {
                 what: "stream kind",
                 value: s.to_string(),
-                how: "use area, organisation, staff, setting, provision, case, account, publication, partnership or capital_project"
+                how: "use area, organisation, staff, setting, provision, case, account, publication, partnership, capital_project or referral"
                     .into(),
             })
     }
@@ -395,6 +399,7 @@ const ACCOUNT: Option<StreamKind> = Some(StreamKind::Account);
 const PUBLICATION: Option<StreamKind> = Some(StreamKind::Publication);
 const PARTNERSHIP: Option<StreamKind> = Some(StreamKind::Partnership);
 const CAPITAL: Option<StreamKind> = Some(StreamKind::CapitalProject);
+const REFERRAL: Option<StreamKind> = Some(StreamKind::Referral);
 const ANY: Option<StreamKind> = None;
 
 event_catalogue! {
@@ -410,6 +415,7 @@ event_catalogue! {
     SingleSignOnAdopted(SingleSignOn) = "area.single_sign_on_adopted", AREA, from;
     RetentionScheduleAdopted(RetentionSchedule) = "area.retention_schedule_adopted", AREA, from;
     ComplaintsPolicyAdopted(ComplaintsPolicy) = "area.complaints_policy_adopted", AREA, from;
+    WaitingListsAdopted(crate::waits::WaitingLists) = "area.waiting_lists_adopted", AREA, from;
     OrganisationRegistered(OrganisationRegistered) = "organisation.registered", ORG, none;
     TeamAdded(TeamAdded) = "organisation.team_added", ORG, none;
     StaffAdded(StaffAdded) = "staff.added", STAFF, none;
@@ -436,6 +442,9 @@ event_catalogue! {
     ProvisionFunded(crate::capital::ProvisionFunded) = "capital_project.provision_funded", CAPITAL, on;
     CapitalDecided(crate::capital::CapitalDecided) = "capital_project.decided", CAPITAL, decided_on;
     CapitalSpendReported(crate::capital::CapitalSpendReported) = "capital_project.spent", CAPITAL, on;
+    ReferralReceived(crate::waits::ReferralReceived) = "referral.received", REFERRAL, received_on;
+    ClockStopped(crate::waits::ClockStopped) = "referral.clock_stopped", REFERRAL, on;
+    SupportOffered(crate::waits::SupportOffered) = "referral.support_offered", REFERRAL, on;
     FiguresRecorded(crate::benchmarks::FiguresRecorded) = "publication.figures_recorded", PUBLICATION, none;
     FiguresRevised(crate::benchmarks::FiguresRecorded) = "publication.figures_revised", PUBLICATION, none;
     CaseOpened(CaseOpened) = "case.opened", CASE, none;

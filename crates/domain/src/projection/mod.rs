@@ -68,6 +68,7 @@ pub enum StreamState {
     Publication(PublicationState),
     Partnership(Box<crate::partnership::PartnershipState>),
     CapitalProject(Box<crate::capital::CapitalProjectState>),
+    Referral(Box<crate::waits::ReferralState>),
 }
 
 /// A publication imported: the latest figures recorded for its file.
@@ -91,6 +92,7 @@ enum TaggedState {
     Publication(PublicationState),
     Partnership(Box<crate::partnership::PartnershipState>),
     CapitalProject(Box<crate::capital::CapitalProjectState>),
+    Referral(Box<crate::waits::ReferralState>),
 }
 
 impl From<TaggedState> for StreamState {
@@ -106,6 +108,7 @@ impl From<TaggedState> for StreamState {
             TaggedState::Publication(s) => StreamState::Publication(s),
             TaggedState::Partnership(s) => StreamState::Partnership(s),
             TaggedState::CapitalProject(s) => StreamState::CapitalProject(s),
+            TaggedState::Referral(s) => StreamState::Referral(s),
         }
     }
 }
@@ -159,6 +162,7 @@ impl<'de> Deserialize<'de> for StreamState {
                     "capital_project" => {
                         StreamState::CapitalProject(Deserialize::deserialize(Rest::new(map))?)
                     }
+                    "referral" => StreamState::Referral(Deserialize::deserialize(Rest::new(map))?),
                     other => {
                         return Err(serde::de::Error::unknown_variant(
                             other,
@@ -173,6 +177,7 @@ impl<'de> Deserialize<'de> for StreamState {
                                 "publication",
                                 "partnership",
                                 "capital_project",
+                                "referral",
                             ],
                         ));
                     }
@@ -245,6 +250,10 @@ pub struct AreaState {
     /// Complaints policies, by the day each takes effect.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub complaints_policies: Vec<crate::event::ComplaintsPolicy>,
+    /// Waiting lists: pathways, standards and prioritisation criteria, by the day each
+    /// version takes effect.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waiting_lists: Vec<crate::waits::WaitingLists>,
 }
 
 impl AreaState {
@@ -443,6 +452,7 @@ impl Projection {
             StreamKind::Publication => StreamState::Publication(PublicationState::default()),
             StreamKind::Partnership => StreamState::Partnership(Box::default()),
             StreamKind::CapitalProject => StreamState::CapitalProject(Box::default()),
+            StreamKind::Referral => StreamState::Referral(Box::default()),
         };
         Projection {
             stream,
@@ -506,6 +516,11 @@ impl Projection {
                     s.apply(step);
                 }
             }
+            (body, StreamState::Referral(s)) if crate::waits::step_of(body).is_some() => {
+                if let Some(step) = crate::waits::step_of(body) {
+                    s.apply(step);
+                }
+            }
             (E::MergedInto(m), _) => self.merged_into = Some(m.survivor),
             (E::Merged(m), _) => self.merged_from.push(m.duplicate),
             (E::AreaCreated(a), StreamState::Area(s)) => {
@@ -528,6 +543,10 @@ impl Projection {
             (E::RetentionScheduleAdopted(x), StreamState::Area(s)) => {
                 s.retention.push(*x);
                 s.retention.sort_by_key(|r| r.from);
+            }
+            (E::WaitingListsAdopted(x), StreamState::Area(s)) => {
+                s.waiting_lists.push(x.clone());
+                s.waiting_lists.sort_by_key(|w| w.from);
             }
             (E::ComplaintsPolicyAdopted(x), StreamState::Area(s)) => {
                 s.complaints_policies.push(*x);
@@ -738,6 +757,11 @@ impl Projection {
                 .proposed
                 .as_ref()
                 .map(|s| s.name.clone())
+                .unwrap_or_default(),
+            StreamState::Referral(r) => r
+                .received
+                .as_ref()
+                .map(|x| format!("{} {}", x.child.given_names, x.child.family_name))
                 .unwrap_or_default(),
             StreamState::Publication(p) => p
                 .figures

@@ -28,6 +28,7 @@ fn opening_event(kind: StreamKind) -> &'static str {
         StreamKind::Publication => "publication.figures_recorded",
         StreamKind::Partnership => "partnership.started",
         StreamKind::CapitalProject => "capital_project.proposed",
+        StreamKind::Referral => "referral.received",
     }
 }
 
@@ -132,6 +133,7 @@ pub fn check(
         | E::SingleSignOnAdopted(_)
         | E::RetentionScheduleAdopted(_)
         | E::ComplaintsPolicyAdopted(_)
+        | E::WaitingListsAdopted(_)
         | E::ProvisionPlacesSet(_)
         | E::ProvisionCostsSet(_)
         | E::ProvisionClosed(_)
@@ -220,6 +222,9 @@ pub fn check(
         | E::ProvisionFunded(_)
         | E::CapitalDecided(_)
         | E::CapitalSpendReported(_)
+        | E::ReferralReceived(_)
+        | E::ClockStopped(_)
+        | E::SupportOffered(_)
         // Joining duplicates: as any other change (a closed provision takes none).
         | E::MergedInto(_)
         | E::Merged(_) => match &current.state {
@@ -232,6 +237,10 @@ pub fn check(
                 None => Ok(()),
             },
             StreamState::CapitalProject(s) => match crate::capital::step_of(body) {
+                Some(step) => s.check(&step).map_err(DomainError::Refused),
+                None => Ok(()),
+            },
+            StreamState::Referral(s) => match crate::waits::step_of(body) {
                 Some(step) => s.check(&step).map_err(DomainError::Refused),
                 None => Ok(()),
             },
@@ -385,6 +394,15 @@ fn check_area(a: &crate::projection::AreaState, body: &EventBody) -> Result<(), 
         EventBody::SingleSignOnAdopted(x) => x.check().map_err(DomainError::Refused),
         EventBody::RetentionScheduleAdopted(x) => x.check().map_err(DomainError::Refused),
         EventBody::ComplaintsPolicyAdopted(x) => x.check().map_err(DomainError::Refused),
+        EventBody::WaitingListsAdopted(x) => {
+            if a.waiting_lists.iter().any(|w| w.from == x.from) {
+                return refuse(format!(
+                    "waiting lists from {} are already adopted: adopt the new version from another day",
+                    date_text(x.from)
+                ));
+            }
+            x.check().map_err(DomainError::Refused)
+        }
         EventBody::DesignatedOfficersRecorded(x) => {
             if a.officers.iter().any(|o| o.from == x.from) {
                 return refuse(format!(

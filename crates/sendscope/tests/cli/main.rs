@@ -34,3 +34,4 @@ mod robustness;
 mod sen2;
 mod setup;
 mod support;
+mod waits;
