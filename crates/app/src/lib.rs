@@ -16,6 +16,7 @@ pub mod consultations;
 pub mod corrections;
 pub mod demo;
 pub mod documents;
+pub mod education;
 pub mod family;
 pub mod figures;
 pub mod filter_options;

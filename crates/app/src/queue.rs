@@ -61,6 +61,20 @@ pub fn items(
                 let step = format!("Response to complaint {}", k.reference);
                 due.push((step, k.respond_by, (k.respond_by - today).num_days()));
             }
+            // A part-time timetable is time-limited: its review is due on the queue of
+            // the child's caseworker, overdue once its date has passed.
+            for t in c
+                .education
+                .timetables
+                .iter()
+                .filter(|t| t.ended_on.is_none())
+            {
+                let step = format!(
+                    "Review the part-time timetable ({} hours a week)",
+                    t.hours_a_week
+                );
+                due.push((step, t.review_by, (t.review_by - today).num_days()));
+            }
             for (step, due, days_left) in due {
                 if days_left <= horizon {
                     out.push(Item {

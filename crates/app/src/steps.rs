@@ -292,6 +292,36 @@ pub fn area_rubric(
     Ok(rubric_in_force(record.as_ref(), on))
 }
 
+/// A part-time timetable's review date within the area's longest time to review (its
+/// policy in force on the day, else six weeks).
+fn check_part_time_policy(
+    store: &dyn Store,
+    area: sendscope_domain::ids::AreaId,
+    body: &EventBody,
+) -> Result<(), StepError> {
+    let (on, review_by) = match body {
+        EventBody::PartTimeAgreed(x) => (x.on, x.review_by),
+        EventBody::PartTimeReviewed(x) => (x.on, x.review_by),
+        _ => return Ok(()),
+    };
+    let policies = match store
+        .projection(StreamRef::area(area))
+        .map_err(|e| StepError::Internal(e.to_string()))?
+        .map(|p| p.state)
+    {
+        Some(StreamState::Area(a)) => a.part_time_policies,
+        _ => Vec::new(),
+    };
+    policies
+        .iter()
+        .filter(|p| p.from <= on)
+        .max_by_key(|p| p.from)
+        .copied()
+        .unwrap_or_else(sendscope_domain::education::PartTimePolicy::standard)
+        .check(on, review_by)
+        .map_err(StepError::Refused)
+}
+
 /// Records one step on a case for a signed-in user or API caller.
 pub fn record_step(
     store: &dyn Store,
@@ -329,6 +359,7 @@ pub fn record_step_overriding(
         Step::Event(body) => body,
     };
     refuse_a_date_ahead(&body, england_today())?;
+    check_part_time_policy(store, p.area, &body)?;
     let actor = Actor::parse(&format!("user:{username}"))
         .map_err(|e| StepError::Internal(e.to_string()))?;
     let failing = gate_findings(p.area, &body, |s| store.projection(s)).map_err(|e| match e {

@@ -12,6 +12,7 @@ pub mod codes;
 pub mod compliance;
 pub mod costs;
 pub mod documents;
+pub mod education;
 pub mod event;
 pub mod holidays;
 pub mod ids;

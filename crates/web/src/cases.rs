@@ -208,10 +208,15 @@ fn case_page(
                 v.events.iter().map(|e| e.actor.as_str()),
             );
             let family = who.principal.role.is_family();
+            let elsewhere = match education_lines(store, &v.id) {
+                Ok(lines) => lines,
+                Err(e) => return crate::Error::internal(e).into_response(),
+            };
             Html(ui::page(
                 "Child's record",
                 html! {
                     @if family { (what_happens_next(&v)) }
+                    (crate::education::child_section(&elsewhere))
                     (render_case(&v, &people, recorded))
                 },
             ))
@@ -219,6 +224,24 @@ fn case_page(
         }
         Ok(None) => not_found(),
         Err(e) => crate::Error::internal(e).into_response(),
+    }
+}
+
+/// The child's education outside a full-time place and their health waits, seen beside
+/// their EHC case.
+fn education_lines(
+    store: &dyn Store,
+    id: &str,
+) -> Result<Vec<(String, String)>, sendscope_store::StoreError> {
+    let Ok(case) = sendscope_domain::ids::CaseId::parse(id) else {
+        return Ok(Vec::new());
+    };
+    let Some(p) = store.projection(sendscope_domain::StreamRef::case(case))? else {
+        return Ok(Vec::new());
+    };
+    match p.case() {
+        Some(c) => sendscope_app::education::child_lines(store, case, c, p.area),
+        None => Ok(Vec::new()),
     }
 }
 

@@ -23,6 +23,7 @@ pub mod corrections;
 pub mod dashboard;
 pub mod documents;
 pub mod draft_response;
+pub mod education;
 pub mod error;
 pub mod idempotency;
 pub mod intake;
@@ -253,6 +254,7 @@ pub fn router_with(store: Arc<dyn Store>, options: Options) -> Router {
         )
         .route("/programmes", get(programmes::list))
         .route("/compliance", get(compliance::show))
+        .route("/education", get(education::show))
         .route("/capital", get(capital::list))
         .route(
             "/capital/new",

@@ -205,6 +205,7 @@ fn body(
             }
             h1.govuk-heading-l { "Work queue" }
             p.govuk-body { "Statutory deadlines on " (whose) " that are overdue or due in the next 14 days, most urgent first." }
+            p.govuk-body { (ui::link("/education", "Children out of full-time education")) ": missing education, part-time timetables, alternative provision and home education." }
             @if manager {
                 (caseload_table(&loads))
                 p.govuk-body { (ui::link("/caseloads.csv", "Download the caseloads (CSV)")) }

@@ -415,6 +415,7 @@ event_catalogue! {
     SingleSignOnAdopted(SingleSignOn) = "area.single_sign_on_adopted", AREA, from;
     RetentionScheduleAdopted(RetentionSchedule) = "area.retention_schedule_adopted", AREA, from;
     ComplaintsPolicyAdopted(ComplaintsPolicy) = "area.complaints_policy_adopted", AREA, from;
+    PartTimePolicyAdopted(crate::education::PartTimePolicy) = "area.part_time_policy_adopted", AREA, from;
     WaitingListsAdopted(crate::waits::WaitingLists) = "area.waiting_lists_adopted", AREA, from;
     OrganisationRegistered(OrganisationRegistered) = "organisation.registered", ORG, none;
     TeamAdded(TeamAdded) = "organisation.team_added", ORG, none;
@@ -490,6 +491,14 @@ event_catalogue! {
     MediationCertificateIssued(MediationCertificate) = "case.mediation_certificate_issued", CASE, on;
     CessationDecided(CessationDecided) = "case.cessation_decided", CASE, on;
     ComplaintReceived(ComplaintReceived) = "case.complaint_received", CASE, on;
+    MissingEducationReported(crate::education::MissingEducationReported) = "case.missing_education_reported", CASE, on;
+    MissingEducationEnquiry(crate::education::MissingEducationEnquiry) = "case.missing_education_enquiry", CASE, on;
+    MissingEducationClosed(crate::education::MissingEducationClosed) = "case.missing_education_closed", CASE, on;
+    PartTimeAgreed(crate::education::PartTimeAgreed) = "case.part_time_timetable_agreed", CASE, on;
+    PartTimeReviewed(crate::education::PartTimeReviewed) = "case.part_time_timetable_reviewed", CASE, on;
+    PartTimeEnded(crate::education::PartTimeEnded) = "case.part_time_timetable_ended", CASE, on;
+    AlternativeProvisionArranged(crate::education::AlternativeProvisionArranged) = "case.alternative_provision_arranged", CASE, on;
+    HomeEducationNotified(crate::education::HomeEducationNotified) = "case.home_education_notified", CASE, on;
     ComplaintResponded(ComplaintResponded) = "case.complaint_responded", CASE, on;
     DocumentAdded(DocumentAdded) = "case.document_added", CASE, on;
     NoteRecorded(NoteRecorded) = "case.note_recorded", CASE, on;

@@ -354,6 +354,9 @@ pub struct CaseState {
     pub phase_transfers: Vec<PhaseTransferState>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub complaints: Vec<ComplaintState>,
+    /// Missing education, part-time timetables, alternative provision, home education.
+    #[serde(default)]
+    pub education: crate::education::EducationState,
     /// Case notes and contacts, oldest first (for staff only).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<NoteState>,

@@ -563,6 +563,11 @@ impl CaseState {
                 document: d.clone(),
                 added_by: meta.actor.to_string(),
             }),
+            body if crate::education::step_of(body).is_some() => {
+                if let Some(step) = crate::education::step_of(body) {
+                    self.education.apply(step);
+                }
+            }
             E::ComplaintReceived(c) => self.complaints.push(ComplaintState {
                 reference: c.reference.clone(),
                 received_on: c.on,

@@ -254,6 +254,9 @@ pub struct AreaState {
     /// version takes effect.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub waiting_lists: Vec<crate::waits::WaitingLists>,
+    /// Part-time timetable policies, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub part_time_policies: Vec<crate::education::PartTimePolicy>,
 }
 
 impl AreaState {
@@ -543,6 +546,10 @@ impl Projection {
             (E::RetentionScheduleAdopted(x), StreamState::Area(s)) => {
                 s.retention.push(*x);
                 s.retention.sort_by_key(|r| r.from);
+            }
+            (E::PartTimePolicyAdopted(x), StreamState::Area(s)) => {
+                s.part_time_policies.push(*x);
+                s.part_time_policies.sort_by_key(|p| p.from);
             }
             (E::WaitingListsAdopted(x), StreamState::Area(s)) => {
                 s.waiting_lists.push(x.clone());

@@ -589,6 +589,12 @@ pub(super) fn check_case(
             }
             Ok(())
         }
+        body if crate::education::step_of(body).is_some() => {
+            match crate::education::step_of(body) {
+                Some(step) => c.education.check(&step).map_err(DomainError::Refused),
+                None => Ok(()),
+            }
+        }
         E::ComplaintReceived(x) => {
             if x.reference.trim().is_empty() || x.about.trim().is_empty() {
                 return refuse("a complaint needs its reference and what it is about");

@@ -134,6 +134,7 @@ pub fn check(
         | E::RetentionScheduleAdopted(_)
         | E::ComplaintsPolicyAdopted(_)
         | E::WaitingListsAdopted(_)
+        | E::PartTimePolicyAdopted(_)
         | E::ProvisionPlacesSet(_)
         | E::ProvisionCostsSet(_)
         | E::ProvisionClosed(_)
@@ -188,6 +189,14 @@ pub fn check(
         | E::MediationCertificateIssued(_)
         | E::CessationDecided(_)
         | E::ComplaintReceived(_)
+        | E::MissingEducationReported(_)
+        | E::MissingEducationEnquiry(_)
+        | E::MissingEducationClosed(_)
+        | E::PartTimeAgreed(_)
+        | E::PartTimeReviewed(_)
+        | E::PartTimeEnded(_)
+        | E::AlternativeProvisionArranged(_)
+        | E::HomeEducationNotified(_)
         | E::ComplaintResponded(_)
         | E::DocumentAdded(_)
         | E::NoteRecorded(_)
@@ -394,6 +403,12 @@ fn check_area(a: &crate::projection::AreaState, body: &EventBody) -> Result<(), 
         EventBody::SingleSignOnAdopted(x) => x.check().map_err(DomainError::Refused),
         EventBody::RetentionScheduleAdopted(x) => x.check().map_err(DomainError::Refused),
         EventBody::ComplaintsPolicyAdopted(x) => x.check().map_err(DomainError::Refused),
+        EventBody::PartTimePolicyAdopted(x) => {
+            if x.max_weeks == 0 || x.max_weeks > 52 {
+                return refuse("a part-time timetable's longest time to review is 1 to 52 weeks");
+            }
+            Ok(())
+        }
         EventBody::WaitingListsAdopted(x) => {
             if a.waiting_lists.iter().any(|w| w.from == x.from) {
                 return refuse(format!(

@@ -664,6 +664,124 @@ pub const STEPS: &[Step] = &[
             ),
         ],
     },
+    Step {
+        slug: "missing-education-reported",
+        event_type: "case.missing_education_reported",
+        group: "Education",
+        title: "Reported missing education",
+        fields: &[
+            h(
+                "episode",
+                "Episode number",
+                "1 for the first time on this record, then 2, 3…",
+                Kind::Number,
+            ),
+            ON,
+            h(
+                "source",
+                "Who told the council",
+                "For example, school or health visitor",
+                Kind::Text,
+            ),
+            f("details", "What is known", Kind::TextArea),
+        ],
+    },
+    Step {
+        slug: "missing-education-enquiry",
+        event_type: "case.missing_education_enquiry",
+        group: "Education",
+        title: "Enquiry to find a child missing education",
+        fields: &[
+            f("episode", "Episode number", Kind::Number),
+            ON,
+            h(
+                "with_whom",
+                "With whom",
+                "For example, home visit, GP practice, another council's admissions team",
+                Kind::Text,
+            ),
+            f("outcome", "What it found", Kind::TextArea),
+        ],
+    },
+    Step {
+        slug: "missing-education-closed",
+        event_type: "case.missing_education_closed",
+        group: "Education",
+        title: "Off the missing-education register",
+        fields: &[
+            f("episode", "Episode number", Kind::Number),
+            ON,
+            f("outcome", "Outcome", Kind::Choice(MISSING_OUTCOMES)),
+            f("reason", "Why, in a sentence", Kind::TextArea),
+        ],
+    },
+    Step {
+        slug: "part-time-agreed",
+        event_type: "case.part_time_timetable_agreed",
+        group: "Education",
+        title: "Part-time timetable agreed",
+        fields: &[
+            h(
+                "timetable",
+                "Timetable number",
+                "1 for the first on this record, then 2, 3…",
+                Kind::Number,
+            ),
+            ON,
+            f("hours_a_week", "Hours a week in school", Kind::Number),
+            f("agreed_with_parent", "Agreed with the parent?", Kind::YesNo),
+            h(
+                "review_by",
+                "Review by",
+                "Within the area's longest time to review (six weeks unless the council has set its own)",
+                Kind::Date,
+            ),
+            f("reason", "Why", Kind::TextArea),
+        ],
+    },
+    Step {
+        slug: "part-time-reviewed",
+        event_type: "case.part_time_timetable_reviewed",
+        group: "Education",
+        title: "Part-time timetable reviewed",
+        fields: &[
+            f("timetable", "Timetable number", Kind::Number),
+            ON,
+            f("hours_a_week", "Hours a week from now", Kind::Number),
+            f("review_by", "Next review by", Kind::Date),
+        ],
+    },
+    Step {
+        slug: "part-time-ended",
+        event_type: "case.part_time_timetable_ended",
+        group: "Education",
+        title: "Part-time timetable ended",
+        fields: &[f("timetable", "Timetable number", Kind::Number), ON],
+    },
+    Step {
+        slug: "alternative-provision",
+        event_type: "case.alternative_provision_arranged",
+        group: "Education",
+        title: "Alternative provision arranged (s.19)",
+        fields: &[
+            ON,
+            f("provider", "Provider", Kind::Text),
+            f("hours_a_week", "Hours a week", Kind::Number),
+        ],
+    },
+    Step {
+        slug: "home-education",
+        event_type: "case.home_education_notified",
+        group: "Education",
+        title: "Elective home education notified",
+        fields: &[ON],
+    },
+];
+
+const MISSING_OUTCOMES: &[(&str, &str)] = &[
+    ("found", "Found, and in education here"),
+    ("traced_to_another_area", "Traced to another area"),
+    ("removed", "Removed from the register after enquiries"),
 ];
 
 pub fn step(slug: &str) -> Option<&'static Step> {
