@@ -231,6 +231,11 @@ pub(crate) enum Command {
         #[arg(long, value_enum, default_value_t = TableFormat::Json)]
         format: TableFormat,
     },
+    /// Children out of full-time education: the area's policy for part-time timetables.
+    Education {
+        #[command(subcommand)]
+        what: EducationCommand,
+    },
     /// The council's complaints policy: how many working days it has to respond.
     Complaints {
         #[command(subcommand)]
@@ -308,6 +313,21 @@ pub(crate) enum ComplianceFormat {
     Html,
     Csv,
     Json,
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum EducationCommand {
+    /// The longest a part-time timetable may run before its review, from a day (six
+    /// weeks until one is adopted): a timetable agreed or reviewed with a later review
+    /// date is refused.
+    PartTimePolicy {
+        #[arg(long)]
+        from: chrono::NaiveDate,
+        #[arg(long)]
+        max_weeks: u32,
+        #[arg(long)]
+        area: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]

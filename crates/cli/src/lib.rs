@@ -325,6 +325,29 @@ fn run(cli: Cli, web: &dyn Web) -> anyhow::Result<()> {
         Command::Backup { output } => backup::backup(&cli.database_url, &output),
         Command::Retention { what } => retention::retention_command(&cli.database_url, what),
         Command::Complaints { what } => retention::complaints_command(&cli.database_url, what),
+        Command::Education {
+            what:
+                EducationCommand::PartTimePolicy {
+                    from,
+                    max_weeks,
+                    area,
+                },
+        } => {
+            let store = open(&cli.database_url)?;
+            let area = match area {
+                Some(a) => find_area(store.as_ref(), &a)?,
+                None => largest_area(store.as_ref())?,
+            };
+            sendscope_app::education::adopt_part_time_policy(
+                store.as_ref(),
+                area,
+                sendscope_domain::education::PartTimePolicy { from, max_weeks },
+                "user:admin-cli",
+            )
+            .map_err(|e| anyhow::anyhow!(e.message()))?;
+            outln!("part-time timetables are reviewed within {max_weeks} weeks from {from}");
+            Ok(())
+        }
         Command::Waits {
             what,
             week,

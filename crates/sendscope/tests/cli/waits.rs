@@ -139,6 +139,25 @@ fn import_twice(db: Db) {
         .filter_map(|(_, s)| s.received.as_ref()?.case)
         .collect::<Vec<_>>();
     assert_eq!(linked, vec![child_case], "matched by NHS number only");
+    // The area's part-time timetable policy: refused outside 1 to 52 weeks, kept within.
+    let policy = |weeks: &str| {
+        run(&[
+            "--database-url",
+            &db.url,
+            "education",
+            "part-time-policy",
+            "--from",
+            "2025-09-01",
+            "--max-weeks",
+            weeks,
+        ])
+    };
+    let (code, _, err) = policy("0");
+    assert_ne!(code, 0);
+    assert!(err.contains("1 to 52 weeks"), "{err}");
+    let (code, out, err) = policy("4");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("within 4 weeks"), "{out}");
     // Again: nothing changes.
     let before = events_in(&db.url);
     let (code, out, _) = run(&["--database-url", &db.url, "import", "waits", path]);
