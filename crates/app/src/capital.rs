@@ -6,10 +6,9 @@
 
 use crate::steps::StepError;
 use sendscope_domain::access::{Action, Principal, Resource, authorise};
-use sendscope_domain::calendar::england_today;
 use sendscope_domain::capital::{CapitalProjectState, step_of};
 use sendscope_domain::compliance::Funding;
-use sendscope_domain::event::{Actor, EventBody, NewEvent, StreamRef};
+use sendscope_domain::event::{EventBody, StreamRef};
 use sendscope_domain::ids::{AreaId, ProvisionId};
 use sendscope_domain::projection::StreamState;
 use sendscope_domain::{RecordedEvent, StreamKind};
@@ -195,18 +194,7 @@ pub fn record_by(
             }
         }
     }
-    let actor = Actor::parse(actor).map_err(|e| StepError::Internal(e.to_string()))?;
-    store
-        .append(&[NewEvent {
-            stream: stream(id),
-            area,
-            effective_date: body.effective_on().unwrap_or_else(england_today),
-            body,
-            actor,
-            reason: reason.filter(|r| !r.trim().is_empty()),
-            recorded_at: None,
-        }])
-        .map_err(crate::provisions::refusal)?;
+    crate::provisions::append_one(store, stream(id), area, body, actor, reason)?;
     Ok(id)
 }
 

@@ -227,12 +227,13 @@ pub fn report(
             .map(|d| d.name.clone())
             .unwrap_or_default()
     };
+    // A provision's name, its school's name and the school.
     let provision_name = |id: &ProvisionId| {
         provisions
             .iter()
             .find(|(p, _)| p == id)
             .and_then(|(_, s)| s.opened.as_ref())
-            .map(|o| (o.name.clone(), school(&o.setting)))
+            .map(|o| (o.name.clone(), school(&o.setting), Some(o.setting)))
             .unwrap_or_default()
     };
     let rows = findings(&rules_on(store, area, today)?, &records, today)
@@ -261,12 +262,7 @@ pub fn report(
     let mut overrides: Vec<OverrideRow> = overrides
         .into_iter()
         .map(|(case, o)| {
-            let (provision, school) = provision_name(&o.provision);
-            let setting_id = provisions
-                .iter()
-                .find(|(p, _)| *p == o.provision)
-                .and_then(|(_, s)| s.opened.as_ref())
-                .map(|x| x.setting);
+            let (provision, school, setting_id) = provision_name(&o.provision);
             OverrideRow {
                 setting_id,
                 provision_id: o.provision,

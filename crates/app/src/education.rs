@@ -247,18 +247,13 @@ pub fn adopt_part_time_policy(
     policy: sendscope_domain::education::PartTimePolicy,
     actor: &str,
 ) -> Result<(), crate::steps::StepError> {
-    use sendscope_domain::event::{Actor, EventBody, NewEvent, StreamRef};
-    store
-        .append(&[NewEvent {
-            stream: StreamRef::area(area),
-            area,
-            effective_date: policy.from,
-            body: EventBody::PartTimePolicyAdopted(policy),
-            actor: Actor::parse(actor)
-                .map_err(|e| crate::steps::StepError::Internal(e.to_string()))?,
-            reason: None,
-            recorded_at: None,
-        }])
-        .map_err(crate::provisions::refusal)?;
-    Ok(())
+    use sendscope_domain::event::{EventBody, StreamRef};
+    crate::provisions::append_one(
+        store,
+        StreamRef::area(area),
+        area,
+        EventBody::PartTimePolicyAdopted(policy),
+        actor,
+        None,
+    )
 }

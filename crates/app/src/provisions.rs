@@ -89,6 +89,31 @@ pub fn record(
     Ok(seqs.first().copied().unwrap_or_default())
 }
 
+/// Appends one event on a record for an actor already entitled to it, dated by its
+/// catalogue line (else today), with the note kept beside it; the rules' refusal as a
+/// step's.
+pub(crate) fn append_one(
+    store: &dyn Store,
+    stream: StreamRef,
+    area: sendscope_domain::ids::AreaId,
+    body: EventBody,
+    actor: &str,
+    reason: Option<String>,
+) -> Result<(), StepError> {
+    store
+        .append(&[NewEvent {
+            stream,
+            area,
+            effective_date: body.effective_on().unwrap_or_else(england_today),
+            body,
+            actor: Actor::parse(actor).map_err(|e| StepError::Internal(e.to_string()))?,
+            reason: reason.filter(|r| !r.trim().is_empty()),
+            recorded_at: None,
+        }])
+        .map_err(refusal)?;
+    Ok(())
+}
+
 /// A register step's failure to append: the rules' refusal, or (a conflict) an
 /// identifier that belongs to another kind of record, or a fault.
 pub(crate) fn refusal(e: StoreError) -> StepError {

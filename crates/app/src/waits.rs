@@ -10,7 +10,7 @@ use crate::steps::StepError;
 use chrono::NaiveDate;
 use sendscope_domain::StreamKind;
 use sendscope_domain::codes::NhsNumber;
-use sendscope_domain::event::{Actor, EventBody, NewEvent, StreamRef};
+use sendscope_domain::event::{EventBody, StreamRef};
 use sendscope_domain::ids::{AreaId, CaseId};
 use sendscope_domain::projection::{CaseState, StreamState};
 use sendscope_domain::waits::*;
@@ -57,20 +57,7 @@ fn append(
     body: EventBody,
     actor: &str,
 ) -> Result<(), StepError> {
-    store
-        .append(&[NewEvent {
-            stream,
-            area,
-            effective_date: body
-                .effective_on()
-                .unwrap_or_else(sendscope_domain::calendar::england_today),
-            body,
-            actor: Actor::parse(actor).map_err(|e| StepError::Internal(e.to_string()))?,
-            reason: None,
-            recorded_at: None,
-        }])
-        .map_err(crate::provisions::refusal)?;
-    Ok(())
+    crate::provisions::append_one(store, stream, area, body, actor, None)
 }
 
 /// The area's referrals.
