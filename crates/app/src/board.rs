@@ -19,6 +19,11 @@ pub struct Report {
     pub trajectories: Vec<Progress>,
     /// Counts from 1 to this less one are shown as "c" (the area's setting).
     pub suppress_below: u64,
+    /// The week's waiting-list figures (none before the area adopts its waiting lists).
+    pub waits: Option<crate::waits::WaitsReport>,
+    /// The children with a plan or request who are waiting, missing education, on a
+    /// part-time timetable or awaiting a placement (the registers as they stand).
+    pub joined: crate::whole_child::Joined,
 }
 
 /// The report for an area on a day.
@@ -44,6 +49,8 @@ pub fn report(
         years: engine.compute_series(area, &years, &sendscope_kpi::Filter::default()),
         trajectories: crate::trajectories::progress_all(store, engine, area, on)?,
         suppress_below: crate::figures::publishing(store, area)?.1.suppress_below,
+        waits: Some(crate::waits::report(store, area, on)?).filter(|w| !w.pathways.is_empty()),
+        joined: crate::whole_child::joined(store, area, on)?,
     })
 }
 
@@ -159,6 +166,54 @@ pub fn csv(r: &Report) -> String {
             p.current.map(|v| format!("{v:.1}")).unwrap_or_default(),
             p.trajectory.target.to_string(),
             String::new(),
+        ]);
+    }
+    let c = |v: u64| crate::figures::count(v, r.suppress_below);
+    if let Some(w) = &r.waits {
+        let week = format!("week ending {}", w.week_ending);
+        for l in w.lines.iter().filter(|l| l.priority == "all") {
+            let name = w
+                .pathways
+                .iter()
+                .find(|p| p.code == l.pathway)
+                .map(|p| p.name.as_str())
+                .unwrap_or(&l.pathway);
+            let share = crate::figures::share(
+                Share {
+                    numerator: u64::from(l.within_standard),
+                    denominator: u64::from(l.waiting),
+                },
+                r.suppress_below,
+            );
+            for (label, v) in [
+                ("waiting", l.waiting),
+                ("waiting over 18 weeks", l.over_18_weeks),
+                ("waiting over 52 weeks", l.over_52_weeks),
+            ] {
+                rows.push(vec![
+                    format!("{name}: {label}"),
+                    week.clone(),
+                    c(u64::from(v)),
+                    String::new(),
+                    String::new(),
+                ]);
+            }
+            rows.push(vec![
+                format!("{name}: within {} weeks", l.standard_weeks),
+                week.clone(),
+                share.2,
+                share.0,
+                share.1,
+            ]);
+        }
+    }
+    for (key, label) in crate::whole_child::MEASURES {
+        rows.push(vec![
+            format!("Children with a plan or request: {label}"),
+            r.joined.on.to_string(),
+            c(r.joined.total.get(key)),
+            c(r.joined.total.get(key)),
+            c(r.joined.total.children),
         ]);
     }
     crate::csv_text(rows)

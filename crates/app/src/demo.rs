@@ -119,6 +119,12 @@ pub fn build(
             StoreError::NotFound(format!("{e:?}")),
         )
     })?;
+    waits_and_education(store, area, spec).map_err(|e| {
+        unfinished(
+            "its waiting lists and education registers could not be recorded",
+            e.message(),
+        )
+    })?;
     Ok(Built {
         summary,
         written,
@@ -357,4 +363,87 @@ fn add_demo_accounts(store: &dyn Store) -> Result<Vec<String>, StoreError> {
         made.push(name.to_string());
     }
     Ok(made)
+}
+
+/// The demo area's waiting lists (the trust's export, imported as a council would) and
+/// its children out of full-time education (steps on their records), at the rates in
+/// `sendscope_demo::waits`.
+fn waits_and_education(
+    store: &dyn Store,
+    area: AreaId,
+    spec: &DemoSpec,
+) -> Result<(), crate::steps::StepError> {
+    use sendscope_demo::waits::{Known, Pupil, education_steps, trust_csv};
+    use sendscope_domain::Stage;
+    let internal = |e: StoreError| crate::steps::StepError::Internal(e.to_string());
+    let from = spec
+        .as_of
+        .checked_sub_months(chrono::Months::new(60))
+        .unwrap_or(spec.as_of);
+    crate::waits::adopt(
+        store,
+        area,
+        sendscope_domain::waits::WaitingLists::standard(from),
+        "user:commissioner",
+    )?;
+    let (mut known, mut pupils, mut taken, mut plans) = (
+        Vec::new(),
+        Vec::new(),
+        std::collections::HashSet::new(),
+        0u64,
+    );
+    sendscope_store::for_each_case(store, area, &mut |case, c| {
+        let Some(ch) = &c.child else { return };
+        if let Some(n) = ch.nhs_number {
+            taken.insert(n.to_string());
+        }
+        let stage = c.stage(false);
+        if !matches!(
+            stage,
+            Stage::RequestReceived | Stage::Assessing | Stage::DraftPlan | Stage::PlanInPlace
+        ) {
+            return;
+        }
+        plans += u64::from(stage == Stage::PlanInPlace);
+        known.push(Known {
+            case,
+            nhs_number: ch.nhs_number.map(|n| n.to_string()),
+            given_names: ch.given_names.clone(),
+            family_name: ch.family_name.clone(),
+            birth_date: ch.birth_date,
+        });
+        let age = spec.as_of.years_since(ch.birth_date).unwrap_or(0);
+        if (5..=15).contains(&age) {
+            pupils.push(Pupil {
+                case,
+                has_plan: stage == Stage::PlanInPlace,
+                placed_since: c.current_placement().map(|p| p.start),
+            });
+        }
+    })
+    .map_err(internal)?;
+    // About 19 children for each plan (see sendscope_demo::waits).
+    let csv = trust_csv(spec.seed, spec.as_of, plans * 19, &known, &taken);
+    let imported = crate::waits::import(store, area, &csv, "system:import")?;
+    if let Some(p) = imported.problems.first() {
+        return Err(crate::steps::StepError::Internal(format!(
+            "the demo's waiting-list export was refused: {p}"
+        )));
+    }
+    let actor = Actor::parse("user:caseworker")
+        .map_err(|e| crate::steps::StepError::Internal(e.to_string()))?;
+    let events: Vec<NewEvent> = education_steps(spec.seed, spec.as_of, &pupils)
+        .into_iter()
+        .map(|(case, body)| NewEvent {
+            stream: StreamRef::case(case),
+            area,
+            effective_date: body.effective_on().unwrap_or(spec.as_of),
+            body,
+            actor: actor.clone(),
+            reason: None,
+            recorded_at: None,
+        })
+        .collect();
+    store.append(&events).map_err(crate::provisions::refusal)?;
+    Ok(())
 }

@@ -21,7 +21,7 @@ pub fn flags(c: &CaseState, today: NaiveDate) -> Vec<&'static str> {
         .is_some_and(|p| p.start <= today && p.ceased.is_none());
     if plan {
         out.push("EHC plan");
-        if c.current_placement().is_none() {
+        if c.awaiting_placement() {
             out.push("awaiting a placement");
         }
     } else if c.requests.iter().any(|r| {

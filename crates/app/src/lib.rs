@@ -38,6 +38,7 @@ pub mod steps;
 pub mod subject_access;
 pub mod trajectories;
 pub mod waits;
+pub mod whole_child;
 
 /// Rows as CSV text (through the `csv` crate: fields quoted where they must be; each
 /// made safe for spreadsheets, `sendscope_domain::spreadsheet_safe`).

@@ -8,6 +8,7 @@
 
 use crate::steps::StepError;
 use chrono::NaiveDate;
+use sendscope_domain::NewEvent;
 use sendscope_domain::StreamKind;
 use sendscope_domain::codes::NhsNumber;
 use sendscope_domain::event::{EventBody, StreamRef};
@@ -397,6 +398,41 @@ fn read_row(line: usize, f: &HashMap<&str, &str>, pathways: &[&str]) -> Result<R
     })
 }
 
+/// Rows written to a transaction by the import.
+const IMPORT_ROWS_PER_TRANSACTION: usize = 1_000;
+
+/// A row's events, ready to write, and what they add to the counts (added, stopped,
+/// support, unchanged).
+struct Pending {
+    line: usize,
+    events: Vec<NewEvent>,
+    counts: (usize, usize, usize, usize),
+}
+
+impl Pending {
+    fn count(&self, out: &mut Imported) {
+        out.added += self.counts.0;
+        out.stopped += self.counts.1;
+        out.support += self.counts.2;
+        out.unchanged += self.counts.3;
+    }
+}
+
+fn event(id: Uuid, area: AreaId, body: EventBody, actor: &str) -> Result<NewEvent, StepError> {
+    Ok(NewEvent {
+        stream: stream(id),
+        area,
+        effective_date: body
+            .effective_on()
+            .unwrap_or_else(sendscope_domain::calendar::england_today),
+        body,
+        actor: sendscope_domain::Actor::parse(actor)
+            .map_err(|e| StepError::Internal(e.to_string()))?,
+        reason: None,
+        recorded_at: None,
+    })
+}
+
 /// Imports the trust's CSV (see [`COLUMNS`]): every good row is recorded (a new referral,
 /// or a clock stop or support new since the last import), every bad row reported with
 /// its line and what to mend; a second run of the same file changes nothing.
@@ -500,10 +536,16 @@ pub fn import(
         .into_iter()
         .filter_map(|(id, s)| Some((s.received.as_ref()?.reference.clone(), (id, s))))
         .collect();
+    // Each row's events are written together (a row is imported whole or not at all),
+    // many rows to a transaction; a transaction refused is retried a row at a time so
+    // the refusal is reported against its row.
+    let mut pending: Vec<Pending> = Vec::new();
     for mut row in rows {
+        let mut events = Vec::new();
+        let mut counts = (0usize, 0usize, 0usize, 0usize);
         let id = match existing.get(&row.received.reference) {
             Some((id, _)) => {
-                out.unchanged += 1;
+                counts.3 = 1;
                 *id
             }
             None => {
@@ -524,18 +566,13 @@ pub fn import(
                     ));
                 }
                 let id = Uuid::new_v4();
-                if let Err(e) = append(
-                    store,
-                    stream(id),
+                events.push(event(
+                    id,
                     area,
                     EventBody::ReferralReceived(row.received.clone()),
                     actor,
-                ) {
-                    out.problems
-                        .push(format!("line {}: {}", row.line, e.message()));
-                    continue;
-                }
-                out.added += 1;
+                )?);
+                counts.0 = 1;
                 id
             }
         };
@@ -543,33 +580,39 @@ pub fn import(
         if let Some(stop) = row.stop
             && state.is_none_or(|s| s.stopped.is_none())
         {
-            match append(
-                store,
-                stream(id),
-                area,
-                EventBody::ClockStopped(stop),
-                actor,
-            ) {
-                Ok(()) => out.stopped += 1,
-                Err(e) => out
-                    .problems
-                    .push(format!("line {}: {}", row.line, e.message())),
-            }
+            events.push(event(id, area, EventBody::ClockStopped(stop), actor)?);
+            counts.1 = 1;
         }
         if let Some(support) = row.support
             && state.is_none_or(|s| !s.support.contains(&support))
         {
-            match append(
-                store,
-                stream(id),
-                area,
-                EventBody::SupportOffered(support),
-                actor,
-            ) {
-                Ok(()) => out.support += 1,
-                Err(e) => out
-                    .problems
-                    .push(format!("line {}: {}", row.line, e.message())),
+            events.push(event(id, area, EventBody::SupportOffered(support), actor)?);
+            counts.2 = 1;
+        }
+        pending.push(Pending {
+            line: row.line,
+            events,
+            counts,
+        });
+    }
+    for chunk in pending.chunks(IMPORT_ROWS_PER_TRANSACTION) {
+        let all: Vec<NewEvent> = chunk.iter().flat_map(|p| p.events.clone()).collect();
+        if store.append(&all).is_ok() {
+            chunk.iter().for_each(|p| p.count(&mut out));
+            continue;
+        }
+        for p in chunk {
+            if p.events.is_empty() {
+                p.count(&mut out);
+                continue;
+            }
+            match store.append(&p.events) {
+                Ok(_) => p.count(&mut out),
+                Err(e) => out.problems.push(format!(
+                    "line {}: {}",
+                    p.line,
+                    crate::provisions::refusal(e).message()
+                )),
             }
         }
     }

@@ -225,6 +225,10 @@ fn run(cli: Cli, web: &dyn Web) -> anyhow::Result<()> {
                 let day = chosen.to.min(sendscope_domain::calendar::england_today());
                 let waits = sendscope_app::waits::report(store.as_ref(), waits_area, day)?;
                 k["waits"] = serde_json::to_value(&waits)?;
+                // The children with a plan or request seen whole, as the dashboard
+                // counts them (the registers as they stand, waits on the day).
+                let joined = sendscope_app::whole_child::joined(store.as_ref(), waits_area, day)?;
+                k["joined"] = serde_json::to_value(&joined)?;
             }
             match format {
                 TableFormat::Json => outln!("{}", serde_json::to_string(&k)?),

@@ -10,6 +10,7 @@ mod names;
 mod plans;
 mod registers;
 pub mod rng;
+pub mod waits;
 
 use chrono::{Days, Months, NaiveDate};
 use rng::Rng;

@@ -53,6 +53,8 @@ pub fn html(r: &Report) -> Markup {
             ui::num_col("Latest month"), ui::num_col("Achieved a month"), ui::num_col("Required a month"),
             ui::col("Target reached")], trajectories))
         @if let Some(k) = r.years.last() { (crate::dashboard::sections(k, r.suppress_below)) }
+        @if let Some(w) = &r.waits { (crate::waits::section(w, r.suppress_below, false)) }
+        (crate::waits::joined_section(&r.joined, r.suppress_below, false))
     }
 }
 

@@ -183,6 +183,13 @@ pub async fn show(
             Err(e) => return crate::Error::internal(e).into_response(),
         };
         let suppress = if board { settings.suppress_below } else { 0 };
+        let today = england_today();
+        let (waits, joined) = match sendscope_app::waits::report(store, area, today)
+            .and_then(|w| Ok((w, sendscope_app::whole_child::joined(store, area, today)?)))
+        {
+            Ok(x) => x,
+            Err(e) => return crate::Error::internal(e).into_response(),
+        };
         let keep: String = ["period", "year", "need", "age", "caseworker", "team"]
             .iter()
             .filter_map(|k| {
@@ -201,6 +208,8 @@ pub async fn show(
                     }
                 }
             }
+            @if !waits.pathways.is_empty() { (crate::waits::section(&waits, suppress, !board)) }
+            (crate::waits::joined_section(&joined, suppress, !board))
             (crate::benchmarks::html(&published, own.as_deref(), &settings.comparators))
         };
         Html(ui::page("Dashboard", body)).into_response()
@@ -265,9 +274,11 @@ pub async fn public(
             let figures = kpi.with(store, |e| e.compute_series(area, &periods, &ask.filter))?;
             let (own, settings) = publishing(store, area)?;
             let published = sendscope_app::benchmarks::figures(store, area)?;
+            let waits = sendscope_app::waits::report(store, area, england_today())?;
             let action = format!("/figures/{}", la.trim());
             let body = html! {
                 (html(&figures, &ask, &q, (&[], &[]), settings.suppress_below, &action))
+                @if !waits.pathways.is_empty() { (crate::waits::section(&waits, settings.suppress_below, false)) }
                 (crate::benchmarks::html(&published, own.as_deref(), &settings.comparators))
                 h2.govuk-heading-m { "The partnership board" }
                 p.govuk-body { a.govuk-link href={ "/figures/" (la.trim()) "/board" } { "The board's published minutes and the papers it saw" } }

@@ -54,6 +54,7 @@ pub mod trajectories;
 pub mod two_factor;
 pub mod ui;
 pub mod views;
+pub mod waits;
 
 use crate::auth::Visitor;
 use axum::Router;
@@ -255,6 +256,8 @@ pub fn router_with(store: Arc<dyn Store>, options: Options) -> Router {
         .route("/programmes", get(programmes::list))
         .route("/compliance", get(compliance::show))
         .route("/education", get(education::show))
+        .route("/waits", get(waits::show))
+        .route("/waits/children", get(waits::children))
         .route("/capital", get(capital::list))
         .route(
             "/capital/new",
@@ -268,6 +271,7 @@ pub fn router_with(store: Arc<dyn Store>, options: Options) -> Router {
         .route("/sen2", get(sen2::show))
         .route("/dashboard", get(dashboard::show))
         .route("/dashboard/cases", get(dashboard::cases))
+        .route("/dashboard/whole-child", get(waits::whole_child))
         .route("/figures/checkpoint.json", get(anchor::latest))
         .route("/figures/{la}", get(dashboard::public))
         .route("/figures/{la}/board", get(partnership::public))

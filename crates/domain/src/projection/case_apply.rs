@@ -101,6 +101,15 @@ impl CaseState {
         self.placements.iter().rev().find(|p| p.end.is_none())
     }
 
+    /// Whether a child with a plan in place has nowhere to attend: no placement, or one
+    /// recorded as "not in education: other" (SEN2's NIEO, as when awaiting a place).
+    pub fn awaiting_placement(&self) -> bool {
+        self.plan.as_ref().is_some_and(|p| p.ceased.is_none())
+            && self
+                .current_placement()
+                .is_none_or(|p| p.setting == SettingRef::Code(crate::sen::SettingCode::Nieo))
+    }
+
     pub fn index(&self, merged: bool) -> CaseIndex {
         let child = self.child.as_ref();
         let setting = self.current_placement().and_then(|p| match p.setting {

@@ -1,7 +1,9 @@
 //! Waiting lists end to end: the trust's CSV imported (bad rows reported, the rest kept,
 //! a second run changing nothing, NHS numbers matched to the children here), and the
 //! weekly figures equal to SQL over the raw events for several weeks and pathways,
-//! clock stops and re-referrals included.
+//! clock stops and re-referrals included; and the dashboard's joined count (children
+//! with a plan or request who are waiting, missing education, part-time or awaiting a
+//! placement, by need and phase) equal to SQL over the events and the case index.
 
 use super::support::*;
 use chrono::{Days, NaiveDate};
@@ -107,6 +109,10 @@ fn import_twice(db: Db) {
     })
     .expect("cases");
     let (child_case, child_nhs) = nhs.expect("a demo child with an NHS number");
+    // The demo's own referrals (the demo trust's export) are there already.
+    let before_import = sendscope_app::waits::referrals(store.as_ref(), area)
+        .expect("read")
+        .len();
     let (text, good) = extract(&child_nhs);
     let dir = tempfile::tempdir().expect("dir");
     let file = dir.path().join("waits.csv");
@@ -133,10 +139,17 @@ fn import_twice(db: Db) {
     );
     assert!(out.contains("5 rows not imported"), "{out}");
     let referrals = sendscope_app::waits::referrals(store.as_ref(), area).expect("read");
-    assert_eq!(referrals.len(), good);
+    assert_eq!(referrals.len(), before_import + good);
     let linked = referrals
         .iter()
-        .filter_map(|(_, s)| s.received.as_ref()?.case)
+        .filter_map(|(_, s)| {
+            let r = s.received.as_ref()?;
+            if r.reference.starts_with("TR-") {
+                None
+            } else {
+                r.case
+            }
+        })
         .collect::<Vec<_>>();
     assert_eq!(linked, vec![child_case], "matched by NHS number only");
     // The area's part-time timetable policy: refused outside 1 to 52 weeks, kept within.
@@ -311,5 +324,146 @@ fn weekly_figures_equal_sql_over_the_events() {
         v["waits"]["lines"]
             .as_array()
             .is_some_and(|l| !l.is_empty())
+    );
+}
+
+/// The joined count, by need and by phase, against SQL: the registers and the waits from
+/// the raw events (an open episode has no closing event of its number; a referral waits
+/// on the day if received by then with no clock stopped by then; a child awaits a
+/// placement if their latest placement event ends one or names "not in education:
+/// other"), the cohort, need and date of birth from the case index. The demo's own
+/// rates give every measure children.
+#[test]
+fn the_joined_count_equals_sql_over_the_events() {
+    let db = sqlite_db();
+    assert_eq!(run(&demo_args(&db.url, "1500", "50000")).0, 0);
+    let conn = rusqlite::Connection::open(db.url.trim_start_matches("sqlite://")).expect("opens");
+    let rewrites: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM events WHERE event_type IN ('event.corrected', 'event.voided', 'event.payloads_erased')",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(rewrites, 0, "the oracle reads payloads as first recorded");
+    let day = "2025-12-31";
+    let (code, out, err) = run(&[
+        "--database-url",
+        &db.url,
+        "kpi",
+        "--year",
+        "2025",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let joined = &v["joined"];
+    assert_eq!(joined["on"], day);
+    let oracle = "WITH ev AS (SELECT e.seq, e.stream_no, e.event_type, CAST(e.payload AS TEXT) AS p FROM events e),
+        cohort AS (SELECT c.stream_no, s.stream_id AS id, COALESCE(c.primary_need, 'none') AS need, c.birth_date AS b, c.stage
+                   FROM case_index c JOIN streams s USING (stream_no)
+                   WHERE c.stage IN ('request_received', 'assessing', 'draft_plan', 'plan_in_place')),
+        waiting AS (SELECT DISTINCT json_extract(r.p, '$.case') AS id FROM ev r
+                    WHERE r.event_type = 'referral.received' AND json_extract(r.p, '$.received_on') <= ?1
+                      AND NOT EXISTS (SELECT 1 FROM ev x WHERE x.stream_no = r.stream_no
+                                      AND x.event_type = 'referral.clock_stopped' AND json_extract(x.p, '$.on') <= ?1)),
+        missing AS (SELECT DISTINCT m.stream_no FROM ev m WHERE m.event_type = 'case.missing_education_reported'
+                    AND NOT EXISTS (SELECT 1 FROM ev x WHERE x.stream_no = m.stream_no AND x.event_type = 'case.missing_education_closed'
+                                    AND json_extract(x.p, '$.episode') = json_extract(m.p, '$.episode'))),
+        part AS (SELECT DISTINCT t.stream_no FROM ev t WHERE t.event_type = 'case.part_time_timetable_agreed'
+                 AND NOT EXISTS (SELECT 1 FROM ev x WHERE x.stream_no = t.stream_no AND x.event_type = 'case.part_time_timetable_ended'
+                                 AND json_extract(x.p, '$.timetable') = json_extract(t.p, '$.timetable'))),
+        lastp AS (SELECT stream_no, event_type AS t, p FROM (
+                    SELECT stream_no, event_type, p, row_number() OVER (PARTITION BY stream_no ORDER BY seq DESC) AS rn
+                    FROM ev WHERE event_type IN ('case.placement_started', 'case.placement_ended')) WHERE rn = 1),
+        flagged AS (SELECT c.need,
+                      CASE WHEN c.b IS NULL THEN 'unknown' ELSE (
+                        WITH a(age) AS (SELECT CAST(strftime('%Y', ?1) AS INTEGER) - CAST(strftime('%Y', c.b) AS INTEGER)
+                                               - (strftime('%m-%d', ?1) < strftime('%m-%d', c.b)))
+                        SELECT CASE WHEN age BETWEEN 0 AND 4 THEN 'early_years' WHEN age BETWEEN 5 AND 10 THEN 'primary'
+                                    WHEN age BETWEEN 11 AND 15 THEN 'secondary' WHEN age BETWEEN 16 AND 19 THEN 'post_16'
+                                    WHEN age BETWEEN 20 AND 25 THEN 'post_19' ELSE 'unknown' END FROM a) END AS phase,
+                      c.id IN (SELECT id FROM waiting) AS w,
+                      c.stream_no IN (SELECT stream_no FROM missing) AS m,
+                      c.stream_no IN (SELECT stream_no FROM part) AS pt,
+                      (c.stage = 'plan_in_place' AND (l.t IS NULL OR l.t = 'case.placement_ended'
+                        OR json_extract(l.p, '$.setting.code') = 'NIEO')) AS aw
+                    FROM cohort c LEFT JOIN lastp l USING (stream_no))
+        SELECT GROUP, count(*), total(w), total(m), total(pt), total(aw), total(w OR m OR pt OR aw)
+        FROM flagged GROUP BY GROUP";
+    let counts = |group: &str| -> std::collections::BTreeMap<String, [i64; 6]> {
+        let sql = oracle
+            .replace("GROUP BY GROUP", &format!("GROUP BY {group}"))
+            .replace("SELECT GROUP,", &format!("SELECT {group},"));
+        let mut stmt = conn.prepare(&sql).expect("oracle");
+        stmt.query_map([day], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                [
+                    r.get(1)?,
+                    r.get::<_, f64>(2)? as i64,
+                    r.get::<_, f64>(3)? as i64,
+                    r.get::<_, f64>(4)? as i64,
+                    r.get::<_, f64>(5)? as i64,
+                    r.get::<_, f64>(6)? as i64,
+                ],
+            ))
+        })
+        .expect("rows")
+        .collect::<Result<_, _>>()
+        .expect("read")
+    };
+    let of = |rows: &serde_json::Value| -> std::collections::BTreeMap<String, [i64; 6]> {
+        rows.as_array()
+            .expect("rows")
+            .iter()
+            .map(|r| {
+                let c = &r["counts"];
+                let n = |k: &str| c[k].as_i64().expect("count");
+                (
+                    r["key"].as_str().expect("key").to_string(),
+                    [
+                        n("children"),
+                        n("waiting"),
+                        n("missing"),
+                        n("part_time"),
+                        n("awaiting"),
+                        n("any"),
+                    ],
+                )
+            })
+            .collect()
+    };
+    let by_need = counts("need");
+    assert_eq!(of(&joined["by_need"]), by_need, "by need");
+    assert_eq!(of(&joined["by_phase"]), counts("phase"), "by phase");
+    let total: [i64; 6] = by_need.values().fold([0; 6], |mut t, c| {
+        for (a, b) in t.iter_mut().zip(c) {
+            *a += b;
+        }
+        t
+    });
+    for (i, measure) in [
+        "children",
+        "waiting",
+        "missing",
+        "part_time",
+        "awaiting",
+        "any",
+    ]
+    .iter()
+    .enumerate()
+    {
+        assert_eq!(
+            joined["total"][measure].as_i64(),
+            Some(total[i]),
+            "{measure}"
+        );
+        assert!(total[i] > 0, "the demo has children {measure}: {total:?}");
+    }
+    assert!(
+        total[5] < total[1] + total[2] + total[3] + total[4],
+        "a child counted under two measures counts once in any: {total:?}"
     );
 }
