@@ -327,6 +327,46 @@ async function office(javaScriptEnabled) {
   await context.close();
 }
 
+// Waiting lists and the children seen whole: the figures, the children behind them
+// (a team manager), the same figures suppressed for a board member.
+async function waits(javaScriptEnabled) {
+  const tag = `waits-${javaScriptEnabled ? 'js' : 'nojs'}`;
+  for (const role of ['manager', 'board']) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const cdp = javaScriptEnabled ? null : await context.newCDPSession(page);
+    if (cdp) await cdp.send('Emulation.setScriptExecutionDisabled', { value: true });
+    const check = (p, name) => checkPage(p, name, cdp);
+    await page.goto(`${base}/sign-in`);
+    await page.fill('#username', role);
+    await page.fill('#password', 'demo');
+    await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]);
+    await page.goto(`${base}/waits`);
+    assert.match(await page.content(), /The prioritisation criteria/);
+    await check(page, `${tag}-${role}-waits`);
+    await page.fill('#week', '2026-01-11');
+    await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]);
+    assert.match(await page.content(), /Waiting on 11 January 2026/);
+    await check(page, `${tag}-${role}-waits-week`);
+    if (role === 'manager') {
+      await page.goto(`${base}/waits/children?pathway=asd`);
+      assert.match(await page.content(), /children waiting, longest first/);
+      await check(page, `${tag}-${role}-waits-children`);
+      await page.goto(`${base}/dashboard/whole-child?measure=any&group=all`);
+      assert.match(await page.content(), /Any of these, each child once/);
+      await check(page, `${tag}-${role}-whole-child`);
+      await page.goto(`${base}/waits?week=yesterday`);
+      assert.match(await page.content(), /There is a problem|is not a date/);
+      await check(page, `${tag}-${role}-waits-error`);
+    }
+    await context.close();
+  }
+}
+
+for (const js of [true, false]) {
+  test(`waits journey, JavaScript ${js ? 'on' : 'off'}`, { timeout: 120_000 }, async () => waits(js));
+}
+
 for (const js of [true, false]) {
   test(`programme office journey, JavaScript ${js ? 'on' : 'off'}`, { timeout: 120_000 }, async () => office(js));
 }

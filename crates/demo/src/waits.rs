@@ -31,7 +31,7 @@
 //!   plan or request at any time is an assumption, to be replaced by the area's own data.
 
 use crate::rng::Rng;
-use chrono::{Days, NaiveDate};
+use chrono::{Datelike, Days, NaiveDate};
 use sendscope_domain::codes::NhsNumber;
 use sendscope_domain::education::*;
 use sendscope_domain::event::EventBody;
@@ -339,10 +339,15 @@ pub fn education_steps(seed: u64, as_of: NaiveDate, pupils: &[Pupil]) -> Vec<(Ca
                     on: day(&mut rng, 20, 700),
                 }),
             )),
-            // A placement ended with no new place yet: 0.6% of those with a plan.
+            // A placement ended with no new place yet: 0.6% of those with a plan. Ended
+            // in the as-of day's year, so a finished year's figures do not change with
+            // the day the demo is built.
             _ if u < 0.075 && p.has_plan => {
                 if let Some(since) = p.placed_since {
-                    let on = day(&mut rng, 10, 90).max(since + Days::new(1));
+                    let year_start = NaiveDate::from_ymd_opt(as_of.year(), 1, 1).unwrap_or(as_of);
+                    let on = day(&mut rng, 10, 90)
+                        .max(since + Days::new(1))
+                        .max(year_start);
                     if on <= as_of {
                         out.push((
                             p.case,
