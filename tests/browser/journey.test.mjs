@@ -355,6 +355,18 @@ async function waits(javaScriptEnabled) {
       await page.goto(`${base}/dashboard/whole-child?measure=any&group=all`);
       assert.match(await page.content(), /Any of these, each child once/);
       await check(page, `${tag}-${role}-whole-child`);
+      await page.goto(`${base}/waits/matches`);
+      assert.match(await page.content(), /Possible matches/);
+      await check(page, `${tag}-${role}-matches`);
+      const compare = page.locator('a[href^="/waits/matches/"]');
+      if (await compare.count()) {
+        await page.goto(`${base}${await compare.first().getAttribute('href')}`);
+        assert.match(await page.content(), /The trust's referral/);
+        await check(page, `${tag}-${role}-match`);
+        await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]);
+        assert.match(await page.content(), /There is a problem/);
+        await check(page, `${tag}-${role}-match-error`);
+      }
       await page.goto(`${base}/waits?week=yesterday`);
       assert.match(await page.content(), /There is a problem|is not a date/);
       await check(page, `${tag}-${role}-waits-error`);

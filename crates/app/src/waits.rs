@@ -398,6 +398,126 @@ fn read_row(line: usize, f: &HashMap<&str, &str>, pathways: &[&str]) -> Result<R
     })
 }
 
+type NameKey = (String, String, NaiveDate);
+
+fn name_key(c: &ReferredChild) -> NameKey {
+    (
+        c.given_names.trim().to_lowercase(),
+        c.family_name.trim().to_lowercase(),
+        c.birth_date,
+    )
+}
+
+/// The children here, by NHS number and by name and date of birth (with their NHS
+/// number, if known).
+struct Children {
+    by_nhs: HashMap<String, CaseId>,
+    by_name: HashMap<NameKey, (CaseId, Option<String>)>,
+}
+
+fn children(store: &dyn Store, area: AreaId) -> Result<Children, StoreError> {
+    let mut out = Children {
+        by_nhs: HashMap::new(),
+        by_name: HashMap::new(),
+    };
+    sendscope_store::for_each_case(store, area, &mut |case, c| {
+        if let Some(ch) = &c.child {
+            let nhs = ch.nhs_number.map(|n| n.to_string());
+            if let Some(n) = &nhs {
+                out.by_nhs.insert(n.clone(), case);
+            }
+            out.by_name.insert(
+                (
+                    ch.given_names.trim().to_lowercase(),
+                    ch.family_name.trim().to_lowercase(),
+                    ch.birth_date,
+                ),
+                (case, nhs),
+            );
+        }
+    })?;
+    Ok(out)
+}
+
+/// A referral not linked to a record whose child has the name and date of birth of a
+/// child on record: for a person to check, never linked by the service itself.
+#[derive(Debug, Clone, Serialize)]
+pub struct PossibleMatch {
+    pub referral: Uuid,
+    pub received: ReferralReceived,
+    pub case: CaseId,
+    /// The record's NHS number, if it has one.
+    pub case_nhs_number: Option<String>,
+}
+
+/// Every possible match in the area, oldest referral first.
+pub fn possible_matches(store: &dyn Store, area: AreaId) -> Result<Vec<PossibleMatch>, StoreError> {
+    let Children { by_name, .. } = children(store, area)?;
+    let mut out: Vec<PossibleMatch> = referrals(store, area)?
+        .into_iter()
+        .filter_map(|(id, s)| {
+            let r = s.received?;
+            if r.case.is_some() {
+                return None;
+            }
+            let (case, nhs) = by_name.get(&name_key(&r.child))?;
+            Some(PossibleMatch {
+                referral: id,
+                case: *case,
+                case_nhs_number: nhs.clone(),
+                received: r,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        (a.received.received_on, &a.received.reference)
+            .cmp(&(b.received.received_on, &b.received.reference))
+    });
+    Ok(out)
+}
+
+/// Links a referral to the child's record a person has checked it against (a possible
+/// match), with why; refused for a referral that is not a possible match of that
+/// record, already linked, or a record this user may not open.
+pub fn link(
+    store: &dyn Store,
+    who: &sendscope_domain::access::Principal,
+    actor: &str,
+    referral: Uuid,
+    case: CaseId,
+    reason: &str,
+) -> Result<(), StepError> {
+    if reason.trim().is_empty() {
+        return Err(StepError::Invalid(
+            "say how you checked it is the same child (for example, the parent confirmed the address)".into(),
+        ));
+    }
+    let record = store
+        .projection(StreamRef::case(case))
+        .map_err(internal)?
+        .ok_or(StepError::NotFound)?;
+    if record.area != who.area || !crate::access::may_see(who, &record) {
+        return Err(StepError::Forbidden);
+    }
+    let matches = possible_matches(store, who.area).map_err(internal)?;
+    if !matches
+        .iter()
+        .any(|m| m.referral == referral && m.case == case)
+    {
+        return Err(StepError::Refused(
+            "this referral is not a possible match for that record (linked already, or the name or date of birth differs)".into(),
+        ));
+    }
+    crate::provisions::append_one(
+        store,
+        stream(referral),
+        who.area,
+        EventBody::ReferralLinked(ReferralLinked { case }),
+        actor,
+        Some(reason.trim().to_string()),
+    )
+}
+
 /// Rows written to a transaction by the import.
 const IMPORT_ROWS_PER_TRANSACTION: usize = 1_000;
 
@@ -510,27 +630,7 @@ pub fn import(
     }
     // A referral on two rows is refused whole: which row is right is for the trust.
     rows.retain(|r| !twice.contains(&r.received.reference));
-    // The children here, by NHS number and by name and date of birth.
-    let mut by_nhs: HashMap<String, CaseId> = HashMap::new();
-    let mut by_name: HashMap<(String, String, NaiveDate), (CaseId, Option<String>)> =
-        HashMap::new();
-    sendscope_store::for_each_case(store, area, &mut |case, c| {
-        if let Some(ch) = &c.child {
-            let nhs = ch.nhs_number.map(|n| n.to_string());
-            if let Some(n) = &nhs {
-                by_nhs.insert(n.clone(), case);
-            }
-            by_name.insert(
-                (
-                    ch.given_names.trim().to_lowercase(),
-                    ch.family_name.trim().to_lowercase(),
-                    ch.birth_date,
-                ),
-                (case, nhs),
-            );
-        }
-    })
-    .map_err(internal)?;
+    let Children { by_nhs, by_name } = children(store, area).map_err(internal)?;
     let existing: HashMap<String, (Uuid, ReferralState)> = referrals(store, area)
         .map_err(internal)?
         .into_iter()
@@ -553,16 +653,12 @@ pub fn import(
                 if let Some(case) = child.nhs_number.as_ref().and_then(|n| by_nhs.get(n)) {
                     row.received.case = Some(*case);
                     out.matched += 1;
-                } else if let Some((case, nhs)) = by_name.get(&(
-                    child.given_names.trim().to_lowercase(),
-                    child.family_name.trim().to_lowercase(),
-                    child.birth_date,
-                )) {
+                } else if let Some((_, nhs)) = by_name.get(&name_key(child)) {
                     out.possible_matches.push(format!(
-                        "line {}: referral {} may be the child of record {case} (same name and date of birth; NHS number {} here): confirm before linking",
+                        "line {}: referral {} may be of a child on record with the same name and date of birth (their NHS number here: {}): compare and link it at /waits/matches",
                         row.line,
                         row.received.reference,
-                        nhs.as_deref().unwrap_or("not known")
+                        nhs.as_deref().unwrap_or("not recorded")
                     ));
                 }
                 let id = Uuid::new_v4();

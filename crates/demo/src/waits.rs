@@ -146,7 +146,7 @@ pub fn trust_csv(
     let mut out = String::from(
         "referral_id,pathway,received_on,source,urgency,nhs_number,given_names,family_name,birth_date,clock_stop,clock_stopped_on,support_offered_on,support\n",
     );
-    let mut serial = 0u64;
+    let (mut serial, mut without_nhs) = (0u64, 0u32);
     let mut next_nhs = 999_000_007u64;
     let keep_from = as_of - Days::new(KEPT_DAYS);
     for rate in &RATES {
@@ -167,8 +167,17 @@ pub fn trust_csv(
                     if k.birth_date >= received {
                         continue;
                     }
+                    // Now and then the trust has no NHS number for the child (3%, and
+                    // at least the first dozen so a small area has some): the import
+                    // offers the record as a possible match, for a person to check.
+                    without_nhs += 1;
+                    let nhs = if rng.unit() < 0.03 || without_nhs <= 12 {
+                        String::new()
+                    } else {
+                        k.nhs_number.clone().unwrap_or_default()
+                    };
                     (
-                        k.nhs_number.clone().unwrap_or_default(),
+                        nhs,
                         k.given_names.clone(),
                         k.family_name.clone(),
                         k.birth_date,

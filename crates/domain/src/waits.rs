@@ -211,6 +211,14 @@ pub struct ReferralReceived {
     pub case: Option<CaseId>,
 }
 
+/// `referral.linked`: a person confirmed that a referral the trust's NHS number did not
+/// match is of a child on the council's records (a possible match by name and date of
+/// birth); why is the event's reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ReferralLinked {
+    pub case: CaseId,
+}
+
 /// Why a waiting clock stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -261,6 +269,7 @@ pub enum ReferralStep<'a> {
     Received(&'a ReferralReceived),
     Stopped(&'a ClockStopped),
     Support(&'a SupportOffered),
+    Linked(&'a ReferralLinked),
 }
 
 pub fn step_of(body: &crate::EventBody) -> Option<ReferralStep<'_>> {
@@ -269,6 +278,7 @@ pub fn step_of(body: &crate::EventBody) -> Option<ReferralStep<'_>> {
         E::ReferralReceived(x) => ReferralStep::Received(x),
         E::ClockStopped(x) => ReferralStep::Stopped(x),
         E::SupportOffered(x) => ReferralStep::Support(x),
+        E::ReferralLinked(x) => ReferralStep::Linked(x),
         _ => return None,
     })
 }
@@ -279,6 +289,11 @@ impl ReferralState {
             ReferralStep::Received(x) => self.received = Some(x.clone()),
             ReferralStep::Stopped(x) => self.stopped = Some(x.clone()),
             ReferralStep::Support(x) => self.support.push(x.clone()),
+            ReferralStep::Linked(x) => {
+                if let Some(r) = &mut self.received {
+                    r.case = Some(x.case);
+                }
+            }
         }
     }
 
@@ -318,6 +333,10 @@ impl ReferralState {
                 }
                 Ok(())
             }
+            ReferralStep::Linked(_) if r.case.is_some() => Err(
+                "this referral is already linked to a child's record: a wrong link is corrected, not linked again".into(),
+            ),
+            ReferralStep::Linked(_) => Ok(()),
         }
     }
 

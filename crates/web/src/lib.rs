@@ -55,6 +55,7 @@ pub mod two_factor;
 pub mod ui;
 pub mod views;
 pub mod waits;
+pub mod waits_matches;
 
 use crate::auth::Visitor;
 use axum::Router;
@@ -258,6 +259,11 @@ pub fn router_with(store: Arc<dyn Store>, options: Options) -> Router {
         .route("/education", get(education::show))
         .route("/waits", get(waits::show))
         .route("/waits/children", get(waits::children))
+        .route("/waits/matches", get(waits_matches::list))
+        .route(
+            "/waits/matches/{referral}",
+            get(waits_matches::show).post(waits_matches::link),
+        )
         .route("/capital", get(capital::list))
         .route(
             "/capital/new",

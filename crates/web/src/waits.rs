@@ -264,6 +264,9 @@ pub async fn show(
                     }
                 }
                 p.govuk-body { "As a file: " code { "sendscope waits --week " (day) " --format csv" } "." }
+                @if behind.is_some() {
+                    p.govuk-body { (ui::link("/waits/matches", "Referrals that may be of a child on record, to check and link")) }
+                }
             }
         };
         Html(ui::page("Waiting lists", body)).into_response()

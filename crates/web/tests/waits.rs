@@ -163,3 +163,93 @@ fn staff_see_the_children_behind_the_waits_and_the_board_sees_counts_suppressed(
     assert!(cells.iter().any(|c| c == "c"), "{cells:?}");
     assert!(!public.contains("/waits/children"));
 }
+
+both!(a_possible_match_is_linked_by_a_person_with_how_they_checked);
+fn a_possible_match_is_linked_by_a_person_with_how_they_checked(db: Db) {
+    let site = Site::demo(db, 300);
+    let store = site.store.as_ref();
+    let area = sendscope_app::setup::find_area(store, None).expect("area");
+    let matches = sendscope_app::waits::possible_matches(store, area).expect("matches");
+    assert!(
+        !matches.is_empty(),
+        "the demo's export has referrals without NHS numbers"
+    );
+    let manager = site.sign_in("manager");
+    let (status, _, list) = site.http("GET", "/waits/matches", &manager, "");
+    assert_eq!(status, 200, "{list}");
+    // The manager's team's records only; link the first the manager may open.
+    let first = list
+        .split("href=\"/waits/matches/")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("a match to compare")
+        .replace("&amp;", "&");
+    let path = format!("/waits/matches/{first}");
+    let (status, _, page) = site.http("GET", &path, &manager, "");
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("The trust's referral") && page.contains("The child's record"));
+    let (referral, case) = first.split_once("?case=").expect("referral and case");
+    let post = format!("/waits/matches/{referral}");
+    let csrf = csrf_of(&page);
+    let before = sendscope_app::waits::possible_matches(store, area)
+        .expect("m")
+        .len();
+    // No reason: the form again, what to put right, nothing written.
+    let (status, _, again) = site.http(
+        "POST",
+        &post,
+        &manager,
+        &format!("csrf={csrf}&case={case}&reason="),
+    );
+    assert_eq!(status, 400, "{again}");
+    assert!(again.contains("There is a problem") && again.contains("Say how you checked"));
+    assert_eq!(
+        sendscope_app::waits::possible_matches(store, area)
+            .expect("m")
+            .len(),
+        before
+    );
+    let (status, _, _) = site.http(
+        "POST",
+        &post,
+        &manager,
+        &format!("csrf={csrf}&case={case}&reason=The+mother+confirmed+the+address"),
+    );
+    assert_eq!(status, 303, "to the child's record");
+    let linked = sendscope_app::waits::referrals(store, area)
+        .expect("referrals")
+        .into_iter()
+        .find(|(id, _)| id.to_string() == referral)
+        .and_then(|(_, s)| s.received?.case)
+        .map(|c| c.to_string());
+    assert_eq!(
+        linked.as_deref(),
+        Some(case),
+        "linked to the record compared"
+    );
+    assert_eq!(
+        sendscope_app::waits::possible_matches(store, area)
+            .expect("m")
+            .len(),
+        before - 1
+    );
+    // The record shows the wait; a second link is refused (it is no longer a match).
+    let (_, _, record) = site.http("GET", &format!("/cases/{case}"), &manager, "");
+    assert!(
+        record.contains("Waiting: ") || record.contains("referred "),
+        "{record}"
+    );
+    let (status, _, _) = site.http(
+        "POST",
+        &post,
+        &manager,
+        &format!("csrf={csrf}&case={case}&reason=again"),
+    );
+    assert_eq!(status, 404);
+    // Who cannot: a board member, a parent.
+    for user in ["board", "parent"] {
+        let who = site.sign_in(user);
+        let (status, _, _) = site.http("GET", "/waits/matches", &who, "");
+        assert_eq!(status, 403, "{user}");
+    }
+}

@@ -446,6 +446,7 @@ event_catalogue! {
     ReferralReceived(crate::waits::ReferralReceived) = "referral.received", REFERRAL, received_on;
     ClockStopped(crate::waits::ClockStopped) = "referral.clock_stopped", REFERRAL, on;
     SupportOffered(crate::waits::SupportOffered) = "referral.support_offered", REFERRAL, on;
+    ReferralLinked(crate::waits::ReferralLinked) = "referral.linked", REFERRAL, none;
     FiguresRecorded(crate::benchmarks::FiguresRecorded) = "publication.figures_recorded", PUBLICATION, none;
     FiguresRevised(crate::benchmarks::FiguresRecorded) = "publication.figures_revised", PUBLICATION, none;
     CaseOpened(CaseOpened) = "case.opened", CASE, none;

@@ -234,6 +234,7 @@ pub fn check(
         | E::ReferralReceived(_)
         | E::ClockStopped(_)
         | E::SupportOffered(_)
+        | E::ReferralLinked(_)
         // Joining duplicates: as any other change (a closed provision takes none).
         | E::MergedInto(_)
         | E::Merged(_) => match &current.state {
