@@ -399,28 +399,21 @@ fn keeps(who: &sendscope_domain::access::Principal) -> bool {
 }
 
 fn context(s: Option<&PartnershipState>) -> Context {
-    Context {
-        members: s
-            .map(|s| {
-                s.members
-                    .iter()
-                    .map(|m| {
-                        (
-                            m.member.to_string(),
-                            format!("{}, {} ({})", m.name, m.role, m.organisation),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
-        requests: Vec::new(),
-        meetings: Vec::new(),
-        settings: std::sync::Arc::new(sendscope_app::filter_options::Choices::default()),
-        next_request: 0,
-        rubric: sendscope_domain::qa::Rubric::standard(),
-        provisions: Vec::new(),
-        can_override: false,
-    }
+    let mut c = crate::register::empty_context();
+    c.members = s
+        .map(|s| {
+            s.members
+                .iter()
+                .map(|m| {
+                    (
+                        m.member.to_string(),
+                        format!("{}, {} ({})", m.name, m.role, m.organisation),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    c
 }
 
 /// One item on each line of a text, as a list (blank lines left out).

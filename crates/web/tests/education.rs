@@ -109,6 +109,58 @@ fn part_time_timetables_and_missing_education(db: Db) {
         "{left}"
     );
 
+    // On the forms, a caseworker never types an episode's number: a new episode takes
+    // the next (2 here), and an enquiry or a close chooses among the open ones.
+    let form_path = |slug: &str| format!("/cases/{case}/steps/{slug}");
+    let (status, _, form) = site.http("GET", &form_path("missing-education-enquiry"), &worker, "");
+    assert_eq!(status, 200);
+    assert!(
+        !form.contains("name=\"episode\" type=\"radio\""),
+        "no open episode to choose: {form}"
+    );
+    let (_, _, form) = site.http("GET", &form_path("missing-education-reported"), &worker, "");
+    assert!(!form.contains("Episode number"), "not typed: {form}");
+    let csrf = csrf_of(&form);
+    let d = today - chrono::Days::new(5);
+    let date = |k: &str| {
+        format!(
+            "{k}-day={}&{k}-month={}&{k}-year={}",
+            chrono::Datelike::day(&d),
+            chrono::Datelike::month(&d),
+            chrono::Datelike::year(&d)
+        )
+    };
+    let (status, _, body) = site.http(
+        "POST",
+        &form_path("missing-education-reported"),
+        &worker,
+        &format!(
+            "csrf={csrf}&{}&source=school&details=Not+seen+since+Monday",
+            date("on")
+        ),
+    );
+    assert!(status == 303 || status == 200, "{status}: {body}");
+    let (_, _, form) = site.http("GET", &form_path("missing-education-enquiry"), &worker, "");
+    assert!(
+        form.contains("name=\"episode\" type=\"radio\" value=\"2\""),
+        "episode 2 to choose: {form}"
+    );
+    assert!(
+        !form.contains("name=\"episode\" type=\"radio\" value=\"1\""),
+        "episode 1 is closed"
+    );
+    let (status, _, body) = site.http(
+        "POST",
+        &form_path("missing-education-enquiry"),
+        &worker,
+        &format!(
+            "csrf={csrf}&episode=1&{}&with_whom=home+visit&outcome=No+answer",
+            date("on")
+        ),
+    );
+    assert_eq!(status, 400, "a closed episode is not offered: {body}");
+    assert!(body.contains("Select the episode"), "{body}");
+
     // The child's record shows it beside the EHC case, with a wait matched by NHS number.
     let id = sendscope_domain::ids::CaseId::parse(&case).expect("id");
     sendscope_app::waits::adopt(

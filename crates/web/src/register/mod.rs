@@ -472,6 +472,7 @@ pub(crate) fn empty_context() -> Context {
         provisions: Vec::new(),
         can_override: false,
         members: Vec::new(),
+        education: Default::default(),
     }
 }
 

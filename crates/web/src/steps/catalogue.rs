@@ -24,6 +24,12 @@ pub enum Kind {
     Request,
     /// The number the next request will have.
     NextRequest,
+    /// Which open missing-education episode → its number; the next one's number.
+    Episode,
+    NextEpisode,
+    /// Which open part-time timetable → its number; the next one's number.
+    Timetable,
+    NextTimetable,
     /// Which review meeting held → its date.
     Meeting,
     OptionalMeeting,
@@ -670,12 +676,7 @@ pub const STEPS: &[Step] = &[
         group: "Education",
         title: "Reported missing education",
         fields: &[
-            h(
-                "episode",
-                "Episode number",
-                "1 for the first time on this record, then 2, 3…",
-                Kind::Number,
-            ),
+            f("episode", "", Kind::NextEpisode),
             ON,
             h(
                 "source",
@@ -692,7 +693,7 @@ pub const STEPS: &[Step] = &[
         group: "Education",
         title: "Enquiry to find a child missing education",
         fields: &[
-            f("episode", "Episode number", Kind::Number),
+            f("episode", "Which episode", Kind::Episode),
             ON,
             h(
                 "with_whom",
@@ -709,7 +710,7 @@ pub const STEPS: &[Step] = &[
         group: "Education",
         title: "Off the missing-education register",
         fields: &[
-            f("episode", "Episode number", Kind::Number),
+            f("episode", "Which episode", Kind::Episode),
             ON,
             f("outcome", "Outcome", Kind::Choice(MISSING_OUTCOMES)),
             f("reason", "Why, in a sentence", Kind::TextArea),
@@ -721,12 +722,7 @@ pub const STEPS: &[Step] = &[
         group: "Education",
         title: "Part-time timetable agreed",
         fields: &[
-            h(
-                "timetable",
-                "Timetable number",
-                "1 for the first on this record, then 2, 3…",
-                Kind::Number,
-            ),
+            f("timetable", "", Kind::NextTimetable),
             ON,
             f("hours_a_week", "Hours a week in school", Kind::Number),
             f("agreed_with_parent", "Agreed with the parent?", Kind::YesNo),
@@ -745,7 +741,7 @@ pub const STEPS: &[Step] = &[
         group: "Education",
         title: "Part-time timetable reviewed",
         fields: &[
-            f("timetable", "Timetable number", Kind::Number),
+            f("timetable", "Which timetable", Kind::Timetable),
             ON,
             f("hours_a_week", "Hours a week from now", Kind::Number),
             f("review_by", "Next review by", Kind::Date),
@@ -756,7 +752,7 @@ pub const STEPS: &[Step] = &[
         event_type: "case.part_time_timetable_ended",
         group: "Education",
         title: "Part-time timetable ended",
-        fields: &[f("timetable", "Timetable number", Kind::Number), ON],
+        fields: &[f("timetable", "Which timetable", Kind::Timetable), ON],
     },
     Step {
         slug: "alternative-provision",

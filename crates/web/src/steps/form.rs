@@ -23,6 +23,65 @@ pub struct Context {
     pub can_override: bool,
     /// The partnership board's members: (number, "name, role, organisation").
     pub members: Vec<(String, String)>,
+    /// The child's open missing-education episodes and part-time timetables.
+    pub education: Numbered,
+}
+
+/// A record's open episodes and timetables, as (number, words), and the numbers the
+/// next of each will have: chosen or given on the form, never typed.
+#[derive(Debug, Clone, Default)]
+pub struct Numbered {
+    pub episodes: Vec<(u32, String)>,
+    pub next_episode: u32,
+    pub timetables: Vec<(u32, String)>,
+    pub next_timetable: u32,
+}
+
+impl Numbered {
+    fn of(e: &sendscope_domain::education::EducationState) -> Self {
+        Numbered {
+            episodes: e
+                .missing
+                .iter()
+                .filter(|m| m.closed.is_none())
+                .map(|m| {
+                    (
+                        m.reported.episode,
+                        format!("Reported missing {}", long_date(m.reported.on)),
+                    )
+                })
+                .collect(),
+            next_episode: e
+                .missing
+                .iter()
+                .map(|m| m.reported.episode)
+                .max()
+                .unwrap_or(0)
+                + 1,
+            timetables: e
+                .timetables
+                .iter()
+                .filter(|t| t.ended_on.is_none())
+                .map(|t| {
+                    (
+                        t.agreed.timetable,
+                        format!(
+                            "Agreed {}, {} hours a week",
+                            long_date(t.agreed.on),
+                            t.hours_a_week
+                        ),
+                    )
+                })
+                .collect(),
+            next_timetable: e
+                .timetables
+                .iter()
+                .map(|t| t.agreed.timetable)
+                .max()
+                .unwrap_or(0)
+                + 1,
+        }
+    }
 }
 
 impl Context {
@@ -65,6 +124,7 @@ impl Context {
             provisions: Vec::new(),
             can_override: false,
             members: Vec::new(),
+            education: Numbered::of(&c.education),
         }
     }
 }
@@ -182,6 +242,28 @@ pub fn payload(step: &Step, form: &Submitted, ctx: &Context) -> Result<Value, Ve
                 }
             },
             Kind::NextRequest => Some(json!(ctx.next_request)),
+            Kind::NextEpisode => Some(json!(ctx.education.next_episode)),
+            Kind::NextTimetable => Some(json!(ctx.education.next_timetable)),
+            Kind::Episode | Kind::Timetable => {
+                let (open, missing) = if matches!(field.kind, Kind::Episode) {
+                    (
+                        &ctx.education.episodes,
+                        "Select the episode (there is none open: report the child missing first)",
+                    )
+                } else {
+                    (
+                        &ctx.education.timetables,
+                        "Select the timetable (there is none open: record one agreed first)",
+                    )
+                };
+                match v.parse::<u32>() {
+                    Ok(n) if open.iter().any(|(x, _)| *x == n) => Some(json!(n)),
+                    _ => {
+                        need(&mut errors, missing.into());
+                        None
+                    }
+                }
+            }
             Kind::Meeting | Kind::OptionalMeeting => {
                 if ctx.meetings.iter().any(|(m, _)| m == v) {
                     Some(json!(v))
@@ -491,7 +573,7 @@ pub fn prefill(step: &Step, recorded: &Value) -> Submitted {
                     }
                 }
             }
-            Kind::NextRequest | Kind::Fixed(_) => {}
+            Kind::NextRequest | Kind::NextEpisode | Kind::NextTimetable | Kind::Fixed(_) => {}
             _ => {
                 if let Some(s) = text(v) {
                     put(f.key.into(), s);
@@ -508,10 +590,16 @@ pub fn corrected(step: &Step, recorded: &Value, asked: Value) -> Value {
     let mut out = recorded.as_object().cloned().unwrap_or_default();
     if let Value::Object(m) = asked {
         for (k, v) in m {
-            let kept = step
-                .fields
-                .iter()
-                .any(|f| f.key == k && matches!(f.kind, Kind::NextRequest | Kind::Fixed(_)));
+            let kept = step.fields.iter().any(|f| {
+                f.key == k
+                    && matches!(
+                        f.kind,
+                        Kind::NextRequest
+                            | Kind::NextEpisode
+                            | Kind::NextTimetable
+                            | Kind::Fixed(_)
+                    )
+            });
             if !kept {
                 out.insert(k, v);
             }

@@ -214,7 +214,19 @@ pub(crate) fn render_field(
                 }
             }
         }
-        Kind::NextRequest | Kind::Fixed(_) => html! {},
+        Kind::Episode | Kind::Timetable => {
+            let open = if matches!(field.kind, Kind::Episode) {
+                &ctx.education.episodes
+            } else {
+                &ctx.education.timetables
+            };
+            let options: Vec<(String, String)> = open
+                .iter()
+                .map(|(n, l)| (n.to_string(), l.clone()))
+                .collect();
+            ui::radios(&q, &options, current, None)
+        }
+        Kind::NextRequest | Kind::NextEpisode | Kind::NextTimetable | Kind::Fixed(_) => html! {},
     }
 }
 
