@@ -11,6 +11,7 @@ use sendscope_domain::projection::StreamState;
 use sendscope_kpi::{AgeGroup, Engine, Filter, Period, Share};
 use sendscope_store::{Store, StoreError};
 use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 /// Every record of every area read into a new engine (staff teams, then cases; `each`
@@ -73,9 +74,140 @@ pub struct Kpi {
     /// Areas by LA code, for the public pages, and when they were last read (read again
     /// for a code not known, at most once a minute, so unknown codes cost little).
     codes: Mutex<(HashMap<String, AreaId>, Option<std::time::Instant>)>,
+    /// Where the engine's columns are saved, to start from instead of every record.
+    snapshot: Option<PathBuf>,
+    /// What became of the snapshot at the first load, and the event last saved.
+    restored: Mutex<(Option<Restored>, u64)>,
+}
+
+/// What the first load made of the snapshot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Restored {
+    /// Read, covering the log up to this event; the events after it were applied.
+    Loaded { covers: u64 },
+    /// There was none: every record was read (and a snapshot saved).
+    Missing,
+    /// There was one, but it was not used, and why: every record was read instead.
+    Ignored(String),
+}
+
+/// The chain hash at event `seq` (zeros before the first), to tie a snapshot to its log.
+fn chain_at(store: &dyn Store, seq: u64) -> Result<Option<[u8; 32]>, StoreError> {
+    if seq == 0 {
+        return Ok(Some([0; 32]));
+    }
+    Ok(store
+        .events_after(seq - 1, 1)?
+        .first()
+        .filter(|e| e.seq == seq)
+        .map(|e| e.hash))
+}
+
+/// The engine a snapshot file holds if it belongs to this database's log (the event it
+/// covers is there, with the same chain hash), or why not.
+pub fn restore(
+    store: &dyn Store,
+    path: &Path,
+) -> Result<Result<(Engine, u64), Restored>, StoreError> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Err(Restored::Missing)),
+        Err(e) => return Ok(Err(Restored::Ignored(format!("it cannot be read: {e}")))),
+    };
+    let (engine, covers) = match Engine::from_snapshot(&bytes) {
+        Ok(x) => x,
+        Err(e) => return Ok(Err(Restored::Ignored(e.to_string()))),
+    };
+    match chain_at(store, covers.seq)? {
+        Some(h) if h == covers.hash => Ok(Ok((engine, covers.seq))),
+        Some(_) => Ok(Err(Restored::Ignored(format!(
+            "its event {} is not this database's",
+            covers.seq
+        )))),
+        None => Ok(Err(Restored::Ignored(format!(
+            "it covers event {}, which this database does not hold",
+            covers.seq
+        )))),
+    }
+}
+
+/// Saves the engine's columns as covering event `seen`, replacing the file whole (a
+/// reader never sees half of one). The number of bytes written.
+pub fn save(store: &dyn Store, engine: &Engine, seen: u64, path: &Path) -> Result<u64, StoreError> {
+    let Some(hash) = chain_at(store, seen)? else {
+        return Err(StoreError::NotFound(format!("event {seen}")));
+    };
+    let bytes = engine.snapshot(sendscope_kpi::Covers { seq: seen, hash });
+    write_whole(path, &bytes).map_err(|e| {
+        StoreError::Database(format!(
+            "the KPI snapshot cannot be written to {}: {e}",
+            path.display()
+        ))
+    })?;
+    Ok(bytes.len() as u64)
+}
+
+fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let tmp = path.with_extension("kpi-partial");
+    let mut f = std::fs::File::create(&tmp)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path)
 }
 
 impl Kpi {
+    /// An engine that starts from the snapshot at `path` (when it belongs to this
+    /// database) and saves one after loading every record.
+    pub fn with_snapshot(path: Option<PathBuf>) -> Kpi {
+        Kpi {
+            snapshot: path,
+            ..Kpi::default()
+        }
+    }
+
+    /// What the first load made of the snapshot (none before it, or without one).
+    pub fn restored(&self) -> Option<Restored> {
+        self.restored.lock().ok().and_then(|r| r.0.clone())
+    }
+
+    /// Saves a snapshot if events were applied since the last one: the columns are
+    /// copied out under the lock, written outside it. The bytes written, if any.
+    pub fn save_snapshot(&self, store: &dyn Store) -> Result<Option<u64>, StoreError> {
+        let Some(path) = &self.snapshot else {
+            return Ok(None);
+        };
+        let saved = self.restored.lock().map(|r| r.1).unwrap_or(0);
+        let bytes = {
+            let guard = self.inner.lock().map_err(|_| {
+                StoreError::Database("the KPI engine was poisoned by a panic".into())
+            })?;
+            let Some((engine, seen)) = guard.as_ref() else {
+                return Ok(None);
+            };
+            if *seen == saved {
+                return Ok(None);
+            }
+            let Some(hash) = chain_at(store, *seen)? else {
+                return Ok(None);
+            };
+            (
+                engine.snapshot(sendscope_kpi::Covers { seq: *seen, hash }),
+                *seen,
+            )
+        };
+        write_whole(path, &bytes.0).map_err(|e| {
+            StoreError::Database(format!(
+                "the KPI snapshot cannot be written to {}: {e}",
+                path.display()
+            ))
+        })?;
+        if let Ok(mut r) = self.restored.lock() {
+            r.1 = bytes.1;
+        }
+        Ok(Some(bytes.0.len() as u64))
+    }
+
     /// The area with an LA code, if there is one.
     pub fn area_by_code(
         &self,
@@ -111,8 +243,26 @@ impl Kpi {
             .inner
             .lock()
             .map_err(|_| StoreError::Database("the KPI engine was poisoned by a panic".into()))?;
+        let mut fresh = false;
         if guard.is_none() {
-            let (engine, seen) = load(store, &mut |_, _, _| {})?;
+            let restored = match &self.snapshot {
+                Some(path) => restore(store, path)?,
+                None => Err(Restored::Missing),
+            };
+            let (engine, seen, how) = match restored {
+                Ok((engine, covers)) => (engine, covers, Restored::Loaded { covers }),
+                Err(why) => {
+                    let (engine, seen) = load(store, &mut |_, _, _| {})?;
+                    fresh = true;
+                    (engine, seen, why)
+                }
+            };
+            if let Ok(mut r) = self.restored.lock() {
+                *r = (
+                    self.snapshot.is_some().then_some(how),
+                    if fresh { u64::MAX } else { seen },
+                );
+            }
             *guard = Some((engine, seen));
         }
         let Some((engine, seen)) = guard.as_mut() else {
@@ -153,6 +303,17 @@ impl Kpi {
                 }
             }
             *seen = last;
+        }
+        // Loaded from every record: saved, so the next start need not.
+        if fresh && let Some(path) = &self.snapshot {
+            match save(store, engine, *seen, path) {
+                Ok(_) => {
+                    if let Ok(mut r) = self.restored.lock() {
+                        r.1 = *seen;
+                    }
+                }
+                Err(e) => eprintln!("{e}"),
+            }
         }
         Ok(f(engine))
     }

@@ -54,6 +54,13 @@ pub(crate) enum Command {
         /// Write each checkpoint here too, as checkpoint-SEQ.json.
         #[arg(long)]
         checkpoint_dir: Option<std::path::PathBuf>,
+        /// Keep the KPI engine's columns in this file, to start from it instead of
+        /// reading every record (default: beside an SQLite file, as FILE.kpi).
+        #[arg(long)]
+        kpi_snapshot: Option<std::path::PathBuf>,
+        /// Read every record at start and keep no KPI snapshot.
+        #[arg(long, conflicts_with = "kpi_snapshot")]
+        no_kpi_snapshot: bool,
         #[command(flatten)]
         spec: DemoArgs,
     },

@@ -149,6 +149,16 @@ pub struct ServeOptions {
     pub oidc_client_secret: Option<String>,
     /// Checkpoints signed with this key every so many minutes, written to a folder too.
     pub checkpoints: Option<([u8; 32], u64, Option<std::path::PathBuf>)>,
+    /// Where the KPI engine's snapshot is kept.
+    pub kpi_snapshot: Option<std::path::PathBuf>,
+}
+
+/// Beside an SQLite file, its KPI snapshot (`sendscope.db.kpi`); none by default for
+/// PostgreSQL, whose servers keep no files of ours (give --kpi-snapshot).
+pub(crate) fn default_kpi_snapshot(url: &str) -> Option<std::path::PathBuf> {
+    let path = url.strip_prefix("sqlite://")?;
+    (!path.is_empty() && path != ":memory:")
+        .then(|| std::path::PathBuf::from(format!("{path}.kpi")))
 }
 
 fn open(url: &str) -> anyhow::Result<Box<dyn Store>> {
@@ -256,6 +266,8 @@ fn run(cli: Cli, web: &dyn Web) -> anyhow::Result<()> {
             checkpoint_key,
             checkpoint_minutes,
             checkpoint_dir,
+            kpi_snapshot,
+            no_kpi_snapshot,
             spec,
         } => {
             let checkpoints = match checkpoint_key {
@@ -292,6 +304,11 @@ fn run(cli: Cli, web: &dyn Web) -> anyhow::Result<()> {
                 public_url,
                 oidc_client_secret,
                 checkpoints,
+                kpi_snapshot: if no_kpi_snapshot {
+                    None
+                } else {
+                    kpi_snapshot.or_else(|| default_kpi_snapshot(&cli.database_url))
+                },
             };
             let store: Arc<dyn Store> = Arc::from(open(&cli.database_url)?);
             // The port first: a busy one is found before a demo is built for nothing.

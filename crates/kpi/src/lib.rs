@@ -38,7 +38,10 @@
 //!   their cost together.
 
 mod measures;
+mod snapshot;
 mod tables;
+
+pub use snapshot::{Covers, SnapshotError};
 
 pub use measures::*;
 pub mod trajectory;

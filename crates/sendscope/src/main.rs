@@ -31,6 +31,7 @@ impl sendscope_cli::Web for Web {
             setup_token: o.setup_token,
             public_url: o.public_url,
             oidc_client_secret: o.oidc_client_secret,
+            kpi_snapshot: o.kpi_snapshot,
             anchoring: o
                 .checkpoints
                 .map(|(key, minutes, dir)| sendscope_web::anchor::Anchoring {

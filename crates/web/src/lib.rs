@@ -151,6 +151,9 @@ pub struct Options {
     pub oidc_client_secret: Option<String>,
     /// Signing checkpoints of the history on a schedule.
     pub anchoring: Option<anchor::Anchoring>,
+    /// Where the KPI engine's columns are saved (and read back at start, so a restart
+    /// serves figures in seconds instead of reading every record again).
+    pub kpi_snapshot: Option<std::path::PathBuf>,
 }
 
 /// The router, with the secret of a one-time set-up link (`/setup/{secret}`) where the
@@ -178,19 +181,37 @@ pub fn router_with(store: Arc<dyn Store>, options: Options) -> Router {
         public_url,
         oidc_client_secret,
         anchoring,
+        kpi_snapshot,
     } = options;
     let anchor = Arc::new(anchor::Anchor::default());
     if let Some(how) = anchoring {
         anchor::start(anchor.clone(), store.clone(), how);
     }
     // The KPI engine loads in the background from the start, so the first dashboard
-    // view need not wait for every record to be read (15 s at national scale).
-    let kpi = Arc::new(sendscope_app::figures::Kpi::default());
+    // view need not wait: from its snapshot where there is one that belongs to this
+    // database, else from every record (then saved). A fresh snapshot is saved every
+    // half hour that events were recorded, so a restart has little to catch up.
+    let kpi = Arc::new(sendscope_app::figures::Kpi::with_snapshot(kpi_snapshot));
     {
         let (kpi, store) = (kpi.clone(), store.clone());
         std::thread::spawn(move || {
-            if let Err(e) = kpi.with(store.as_ref(), |_| ()) {
-                tracing::error!(%e, "the KPI engine could not load");
+            let started = std::time::Instant::now();
+            match kpi.with(store.as_ref(), |_| ()) {
+                Ok(()) => tracing::info!(
+                    seconds = started.elapsed().as_secs_f64(),
+                    snapshot = ?kpi.restored(),
+                    "the KPI engine is loaded"
+                ),
+                Err(e) => tracing::error!(%e, "the KPI engine could not load"),
+            }
+            loop {
+                std::thread::sleep(std::time::Duration::from_secs(30 * 60));
+                if let Err(e) = kpi
+                    .with(store.as_ref(), |_| ())
+                    .and_then(|()| kpi.save_snapshot(store.as_ref()))
+                {
+                    tracing::error!(%e, "the KPI snapshot could not be saved");
+                }
             }
         });
     }

@@ -33,5 +33,6 @@ mod provisions;
 mod robustness;
 mod sen2;
 mod setup;
+mod snapshot;
 mod support;
 mod waits;
