@@ -5,9 +5,11 @@
 //! over the columns catches a damaged file. Anything wrong gives an error and the caller
 //! loads from the records instead: a snapshot is a cache, never a source of truth.
 //!
-//! Layout (little-endian): the magic `SSKPI` with the format version; the sequence
-//! number covered (u64); the chain hash there (32 bytes); the body's length (u64) and
-//! its SHA-256; the body. The body is each column as its length and its values; enum
+//! Layout (little-endian): the magic `SSKPI` with the format version; the fingerprint
+//! of the build that made it (u64: the source of this crate and the domain crate, so a
+//! snapshot from another version, whose rows may follow other definitions, is not
+//! read); the sequence number covered (u64); the chain hash there (32 bytes); the
+//! body's length (u64) and its SHA-256; the body. The body is each column as its length and its values; enum
 //! columns as a dictionary of their values (JSON) and one byte a row.
 
 use crate::tables::{self, Keys};
@@ -18,14 +20,25 @@ use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-const MAGIC: &[u8; 8] = b"SSKPI\x00\x00\x01";
-const HEADER: usize = 8 + 8 + 32 + 8 + 32;
+const MAGIC: &[u8; 8] = b"SSKPI\x00\x00\x02";
+/// This build's engine (see build.rs): a snapshot from another is not read.
+const FINGERPRINT: &str = env!("SENDSCOPE_KPI_FINGERPRINT");
+const HEADER: usize = 8 + 8 + 8 + 32 + 8 + 32;
+
+/// The fingerprint as the header holds it.
+fn fingerprint() -> [u8; 8] {
+    u64::from_str_radix(FINGERPRINT, 16)
+        .unwrap_or_default()
+        .to_le_bytes()
+}
 
 /// Why a snapshot was not used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SnapshotError {
     #[error("it is not a KPI snapshot of this version")]
     Version,
+    #[error("it was made by another version of sendscope")]
+    Build,
     #[error("it is cut short")]
     Truncated,
     #[error("its checksum does not match: it is damaged")]
@@ -320,6 +333,7 @@ impl Engine {
         let body = w.0;
         let mut out = Vec::with_capacity(HEADER + body.len());
         out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&fingerprint());
         out.extend_from_slice(&covers.seq.to_le_bytes());
         out.extend_from_slice(&covers.hash);
         out.extend_from_slice(&(body.len() as u64).to_le_bytes());
@@ -334,6 +348,9 @@ impl Engine {
         if r.take(8)? != MAGIC {
             return Err(SnapshotError::Version);
         }
+        if r.take(8)? != fingerprint() {
+            return Err(SnapshotError::Build);
+        }
         let seq = r.u64()?;
         let hash: [u8; 32] = r
             .take(32)?
@@ -345,7 +362,7 @@ impl Engine {
     /// The engine a snapshot holds, checked whole, and what it covers.
     pub fn from_snapshot(bytes: &[u8]) -> Result<(Engine, Covers), SnapshotError> {
         let covers = Engine::snapshot_covers(bytes)?;
-        let mut r = Reader(&bytes[8 + 8 + 32..]);
+        let mut r = Reader(&bytes[8 + 8 + 8 + 32..]);
         let n = r.u64()?;
         let digest = r.take(32)?;
         if r.0.len() as u64 != n {

@@ -1,7 +1,7 @@
 //! A restart from the KPI engine's snapshot gives the figures a full load gives: from a
 //! snapshot of the log as it is, from one older than the log (caught up from the events
 //! after it), and, ignored with the reason and every record read again, from a damaged,
-//! cut-short or foreign one (which is then saved afresh).
+//! cut-short or foreign one, or one another build made (which is then saved afresh).
 
 use super::support::*;
 use sendscope_app::figures::{Kpi, Restored};
@@ -107,14 +107,19 @@ fn restart(db: Db) {
 
     // Cut short, foreign (another log's chain hash), and ahead of the log: each ignored.
     let now = std::fs::read(&path).expect("read");
+    // The header: magic (8 bytes), the build's fingerprint (8), the event covered (8),
+    // the chain hash there (32).
     let mut foreign = now.clone();
-    foreign[16] ^= 0xff;
+    foreign[24] ^= 0xff;
     let mut ahead = now.clone();
-    ahead[8..16].copy_from_slice(&(events + 1_000_000).to_le_bytes());
+    ahead[16..24].copy_from_slice(&(events + 1_000_000).to_le_bytes());
+    let mut other_build = now.clone();
+    other_build[8] ^= 0xff;
     for (what, bytes, says) in [
         ("cut short", now[..now.len() - 7].to_vec(), "cut short"),
         ("foreign", foreign, "is not this database's"),
         ("ahead", ahead, "does not hold"),
+        ("another build", other_build, "another version of sendscope"),
         (
             "not a snapshot",
             b"hello, not a kpi".to_vec(),
