@@ -585,6 +585,7 @@ impl Engine {
             .collect();
         let mut days: Vec<Vec<Vec<i32>>> = vec![vec![Vec::new(); n]; periods.len()];
         let scan = tables::Scan {
+            periods: tables::Periods::new(&bounds),
             bounds,
             filter,
             any,

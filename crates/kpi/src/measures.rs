@@ -402,8 +402,40 @@ pub struct Percentiles {
     pub p90_days: Option<i32>,
 }
 
+/// The values at two ranks (counting from 0) of `days` by counting each value, when the
+/// values span at most `MAX_SPAN` days: two sequential passes instead of a selection's
+/// partitioning. `None` when they span more.
+fn ranks_by_counting(days: &[i32], ranks: [usize; 2]) -> Option<[i32; 2]> {
+    const MAX_SPAN: i64 = 1 << 16;
+    let (min, max) = days
+        .iter()
+        .fold((i32::MAX, i32::MIN), |(lo, hi), d| (lo.min(*d), hi.max(*d)));
+    let span = i64::from(max) - i64::from(min) + 1;
+    if !(1..=MAX_SPAN).contains(&span) {
+        return None;
+    }
+    let mut counts = vec![0u32; span as usize];
+    for d in days {
+        counts[(d - min) as usize] += 1;
+    }
+    let mut out = [max; 2];
+    let (mut below, mut next) = (0usize, 0);
+    for (v, c) in counts.iter().enumerate() {
+        below += *c as usize;
+        while next < 2 && ranks[next] < below {
+            out[next] = min + v as i32;
+            next += 1;
+        }
+        if next == 2 {
+            break;
+        }
+    }
+    Some(out)
+}
+
 impl Percentiles {
-    /// By selection rather than sorting (linear time; the order of `days` is lost).
+    /// By counting where the days span a few years (linear time, two passes), else by
+    /// selection rather than sorting (the order of `days` may be lost).
     pub(crate) fn of(days: &mut [i32]) -> Percentiles {
         let n = days.len();
         let rank = |p: f64| ((p * n as f64).ceil() as usize).clamp(1, n.max(1)) - 1;
@@ -411,10 +443,16 @@ impl Percentiles {
             (None, None)
         } else {
             let (i50, i90) = (rank(0.5), rank(0.9));
-            let p90 = *days.select_nth_unstable(i90).1;
-            // The i50-th smallest of all is the i50-th smallest of the i90 + 1 below.
-            let median = *days[..=i90].select_nth_unstable(i50).1;
-            (Some(median), Some(p90))
+            match ranks_by_counting(days, [i50, i90]).filter(|_| n >= 256) {
+                Some([median, p90]) => (Some(median), Some(p90)),
+                None => {
+                    let p90 = *days.select_nth_unstable(i90).1;
+                    // The i50-th smallest of all is the i50-th smallest of the i90 + 1
+                    // below.
+                    let median = *days[..=i90].select_nth_unstable(i50).1;
+                    (Some(median), Some(p90))
+                }
+            }
         };
         Percentiles {
             completed: n as u64,
@@ -432,4 +470,28 @@ pub struct StepTimes {
     pub request_to_draft: Percentiles,
     pub draft_to_final: Percentiles,
     pub review_meeting_to_decision: Percentiles,
+}
+
+#[cfg(test)]
+mod percentile_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Counting gives what sorting gives, for any days, spans and lengths.
+        #[test]
+        fn counting_agrees_with_sorting(days in proptest::collection::vec(-400i32..3000, 1..3000)) {
+            let mut sorted = days.clone();
+            sorted.sort_unstable();
+            let n = sorted.len();
+            let rank = |p: f64| ((p * n as f64).ceil() as usize).clamp(1, n) - 1;
+            let got = Percentiles::of(&mut days.clone());
+            prop_assert_eq!(got.median_days, Some(sorted[rank(0.5)]));
+            prop_assert_eq!(got.p90_days, Some(sorted[rank(0.9)]));
+            prop_assert_eq!(
+                ranks_by_counting(&days, [rank(0.5), rank(0.9)]),
+                Some([sorted[rank(0.5)], sorted[rank(0.9)]])
+            );
+        }
+    }
 }

@@ -9,7 +9,7 @@ pub(crate) mod plans;
 pub(crate) mod requests;
 pub(crate) mod reviews;
 
-use crate::{Engine, Filter, NONE};
+use crate::{Engine, Filter};
 
 /// The columns every table has: whether a row is still a fact, its case and its area,
 /// and each case's rows.
@@ -79,6 +79,8 @@ pub(crate) trait Table {
 /// count, and one area (its index) or all.
 pub(crate) struct Scan<'a> {
     pub bounds: Vec<(i32, i32)>,
+    /// The period of each day from the first period's start to the last one's end.
+    pub periods: Periods,
     pub filter: &'a Filter,
     /// The filter chooses every child.
     pub any: bool,
@@ -87,14 +89,12 @@ pub(crate) struct Scan<'a> {
 }
 
 impl Scan<'_> {
-    /// The period a day falls in, if any.
+    /// The period a day falls in, if any: one look in a table of the days the periods
+    /// span (a few thousand bytes), not a search, since every row asks it two or three
+    /// times.
     #[inline]
     pub fn which(&self, d: i32) -> Option<usize> {
-        if d == NONE {
-            return None;
-        }
-        let i = self.bounds.partition_point(|(_, to)| *to < d);
-        (i < self.bounds.len() && self.bounds[i].0 <= d).then_some(i)
+        self.periods.of(d)
     }
 
     /// Whether a case counts in period `p` under the filter.
@@ -133,6 +133,44 @@ impl Scan<'_> {
                 continue;
             }
             f(i, keys.case[i], a as usize);
+        }
+    }
+}
+
+/// Each day's period, from the first period's first day to the last one's last, as an
+/// index (`u8::MAX` for a day in none). Periods are sorted and do not overlap.
+pub(crate) struct Periods {
+    first: i32,
+    of_day: Vec<u8>,
+}
+
+impl Periods {
+    pub fn new(bounds: &[(i32, i32)]) -> Periods {
+        let (Some(first), Some(last)) = (
+            bounds.iter().map(|b| b.0).min(),
+            bounds.iter().map(|b| b.1).max(),
+        ) else {
+            return Periods {
+                first: 0,
+                of_day: Vec::new(),
+            };
+        };
+        let mut of_day = vec![u8::MAX; (last - first + 1).max(0) as usize];
+        for (p, (from, to)) in bounds.iter().enumerate().take(usize::from(u8::MAX)) {
+            for d in *from..=*to {
+                of_day[(d - first) as usize] = p as u8;
+            }
+        }
+        Periods { first, of_day }
+    }
+
+    #[inline]
+    pub fn of(&self, d: i32) -> Option<usize> {
+        // NONE (i32::MIN) and every day outside fall off the table.
+        let i = usize::try_from(d.wrapping_sub(self.first)).ok()?;
+        match self.of_day.get(i) {
+            Some(&p) if p != u8::MAX => Some(usize::from(p)),
+            _ => None,
         }
     }
 }
