@@ -138,22 +138,37 @@ pub fn save(store: &dyn Store, engine: &Engine, seen: u64, path: &Path) -> Resul
         return Err(StoreError::NotFound(format!("event {seen}")));
     };
     let bytes = engine.snapshot(sendscope_kpi::Covers { seq: seen, hash });
-    write_whole(path, &bytes).map_err(|e| {
+    write_whole(path, &bytes)?;
+    Ok(bytes.len() as u64)
+}
+
+/// Writes a snapshot whole: to a temporary file first, then renamed over the old one. It
+/// holds children's identifiers and dates of birth, so only the service's own user may
+/// read it, as with the database file.
+fn write_whole(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    use std::io::Write;
+    let tmp = path.with_extension("kpi-partial");
+    let written = (|| {
+        // A leftover from an interrupted save would keep its own permissions.
+        match std::fs::remove_file(&tmp) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut f = options.open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    written.map_err(|e| {
         StoreError::Database(format!(
             "the KPI snapshot cannot be written to {}: {e}",
             path.display()
         ))
-    })?;
-    Ok(bytes.len() as u64)
-}
-
-fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let tmp = path.with_extension("kpi-partial");
-    let mut f = std::fs::File::create(&tmp)?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, path)
+    })
 }
 
 impl Kpi {
@@ -164,6 +179,15 @@ impl Kpi {
             snapshot: path,
             ..Kpi::default()
         }
+    }
+
+    /// The last event the engine has applied (0 before it is loaded).
+    pub fn seen(&self) -> u64 {
+        self.inner
+            .lock()
+            .ok()
+            .and_then(|g| g.as_ref().map(|(_, s)| *s))
+            .unwrap_or(0)
     }
 
     /// What the first load made of the snapshot (none before it, or without one).
@@ -196,12 +220,7 @@ impl Kpi {
                 *seen,
             )
         };
-        write_whole(path, &bytes.0).map_err(|e| {
-            StoreError::Database(format!(
-                "the KPI snapshot cannot be written to {}: {e}",
-                path.display()
-            ))
-        })?;
+        write_whole(path, &bytes.0)?;
         if let Ok(mut r) = self.restored.lock() {
             r.1 = bytes.1;
         }

@@ -133,6 +133,7 @@ pub async fn show(
 ) -> Response {
     let kpi = app.kpi.clone();
     let options = app.filter_options.clone();
+    let whole_child = app.whole_child.clone();
     with_user(&app, visitor, move |store, who| {
         let p = &who.principal;
         if !authorise(p, Action::View, Resource::Figures { area: p.area }).allowed() {
@@ -183,13 +184,11 @@ pub async fn show(
             Err(e) => return crate::Error::internal(e).into_response(),
         };
         let suppress = if board { settings.suppress_below } else { 0 };
-        let today = england_today();
-        let (waits, joined) = match sendscope_app::waits::report(store, area, today)
-            .and_then(|w| Ok((w, sendscope_app::whole_child::joined(store, area, today)?)))
-        {
+        let whole = match whole_child.get(store, area, kpi.seen()) {
             Ok(x) => x,
             Err(e) => return crate::Error::internal(e).into_response(),
         };
+        let (waits, joined) = (&whole.waits, &whole.joined);
         let keep: String = ["period", "year", "need", "age", "caseworker", "team"]
             .iter()
             .filter_map(|k| {
@@ -208,8 +207,8 @@ pub async fn show(
                     }
                 }
             }
-            @if !waits.pathways.is_empty() { (crate::waits::section(&waits, suppress, !board)) }
-            (crate::waits::joined_section(&joined, suppress, !board))
+            @if !waits.pathways.is_empty() { (crate::waits::section(waits, suppress, !board)) }
+            (crate::waits::joined_section(joined, suppress, !board))
             (crate::benchmarks::html(&published, own.as_deref(), &settings.comparators))
         };
         Html(ui::page("Dashboard", body)).into_response()
@@ -247,6 +246,7 @@ pub async fn public(
     let kpi = app.kpi.clone();
     let store = app.store.clone();
     let checkpoint = app.anchor.latest();
+    let whole_child = app.whole_child.clone();
     let answer = app
         .blocking(move || -> Result<Response, StoreError> {
             let store = store.as_ref();
@@ -274,7 +274,7 @@ pub async fn public(
             let figures = kpi.with(store, |e| e.compute_series(area, &periods, &ask.filter))?;
             let (own, settings) = publishing(store, area)?;
             let published = sendscope_app::benchmarks::figures(store, area)?;
-            let waits = sendscope_app::waits::report(store, area, england_today())?;
+            let waits = whole_child.get(store, area, kpi.seen())?.waits;
             let action = format!("/figures/{}", la.trim());
             let body = html! {
                 (html(&figures, &ask, &q, (&[], &[]), settings.suppress_below, &action))

@@ -83,6 +83,8 @@ pub struct AppState {
     pub admission: Arc<tokio::sync::Semaphore>,
     /// The KPI engine, loaded on first use and kept up to date from the event log.
     pub kpi: Arc<sendscope_app::figures::Kpi>,
+    /// Each area's waits and joined count, worked out at most twice a minute.
+    pub whole_child: Arc<waits::Kept>,
     /// The one-time set-up link's secret, on an empty database: taken when it is used.
     pub setup_token: Arc<std::sync::Mutex<Option<String>>>,
     /// Failed sign-ins by the device they came from.
@@ -219,6 +221,7 @@ pub fn router_with(store: Arc<dyn Store>, options: Options) -> Router {
         access_log: Arc::new(access_log::AccessLogger::start(store.clone())),
         filter_options: Arc::default(),
         kpi,
+        whole_child: Arc::default(),
         admission: Arc::new(tokio::sync::Semaphore::new(CONCURRENT_STORE_WORK)),
         store,
         secure_cookies,

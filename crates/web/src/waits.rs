@@ -19,7 +19,7 @@ use sendscope_app::waits::WaitsReport;
 use sendscope_app::whole_child::{Joined, MEASURES};
 use sendscope_domain::access::{Action, Resource, Role, authorise};
 use sendscope_domain::calendar::{england_today, long_date};
-use sendscope_domain::ids::CaseId;
+use sendscope_domain::ids::{AreaId, CaseId};
 use std::collections::HashMap;
 
 /// Weeks as shown: "c" where the number waiting is suppressed, "none" with no one.
@@ -171,6 +171,55 @@ pub fn joined_section(j: &Joined, suppress: u64, behind: bool) -> Markup {
         }
         (table("By primary need", whole(&j.by_need)))
         (table("By phase (age on the day)", whole(&j.by_phase)))
+    }
+}
+
+/// Each area's week of waits and joined count as last worked out: with the last event
+/// seen then, when, and the day. Reading every record of an area takes ~0.1 s at a
+/// large area's size, so the dashboard and the public figures work them out again only
+/// when events were recorded since and at least `KEEP` has passed (or the day changed).
+#[derive(Default)]
+pub struct Kept(std::sync::Mutex<HashMap<AreaId, Whole>>);
+
+/// One area's figures of the day and when they were worked out.
+#[derive(Clone)]
+pub struct Whole {
+    pub waits: std::sync::Arc<WaitsReport>,
+    pub joined: std::sync::Arc<Joined>,
+    pub at: chrono::DateTime<chrono::Utc>,
+    seen: u64,
+    made: std::time::Instant,
+}
+
+const KEEP: std::time::Duration = std::time::Duration::from_secs(30);
+
+impl Kept {
+    /// The area's figures for today, worked out again if they may be out of date.
+    pub fn get(
+        &self,
+        store: &dyn sendscope_store::Store,
+        area: AreaId,
+        seen: u64,
+    ) -> Result<Whole, sendscope_store::StoreError> {
+        let today = england_today();
+        if let Ok(kept) = self.0.lock()
+            && let Some(w) = kept.get(&area)
+            && w.joined.on == today
+            && (w.seen == seen || w.made.elapsed() < KEEP)
+        {
+            return Ok(w.clone());
+        }
+        let w = Whole {
+            waits: std::sync::Arc::new(sendscope_app::waits::report(store, area, today)?),
+            joined: std::sync::Arc::new(sendscope_app::whole_child::joined(store, area, today)?),
+            at: chrono::Utc::now(),
+            seen,
+            made: std::time::Instant::now(),
+        };
+        if let Ok(mut kept) = self.0.lock() {
+            kept.insert(area, w.clone());
+        }
+        Ok(w)
     }
 }
 

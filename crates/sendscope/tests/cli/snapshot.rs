@@ -41,6 +41,16 @@ fn restart(db: Db) {
     assert_eq!(figures(&first, store), full);
     assert_eq!(first.restored(), Some(Restored::Missing));
     assert!(path.exists(), "saved after the full load");
+    // It holds children's identifiers and dates of birth: the service's user alone reads it.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path)
+            .expect("metadata")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    }
     let events = store.headline().expect("headline").events;
     let second = Kpi::with_snapshot(Some(path.clone()));
     assert_eq!(figures(&second, store), full);
