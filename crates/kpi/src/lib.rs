@@ -295,6 +295,43 @@ impl Engine {
         (self.req.keys.alive.len(), self.plans.keys.alive.len())
     }
 
+    /// The bytes a full recompute reads: every column of every table, every row (live
+    /// and retired: the scan reads each row's liveness, and the rest of a live one).
+    pub fn bytes_scanned(&self) -> u64 {
+        use std::mem::size_of;
+        let keys = |k: &tables::Keys| (k.alive.len() * (1 + 4 + 4)) as u64;
+        let rows = |n: usize, per: usize| (n * per) as u64;
+        let (r, p, v, c, d, pl) = (
+            &self.req,
+            &self.plans,
+            &self.reviews,
+            &self.clocks,
+            &self.disputes,
+            &self.placements,
+        );
+        keys(&r.keys)
+            + rows(
+                r.received.len(),
+                4 * 4 + 1 + size_of::<Option<sendscope_domain::qa::QaGrade>>(),
+            )
+            + keys(&p.keys)
+            + rows(
+                p.start.len(),
+                3 * 4 + size_of::<Option<sendscope_domain::sen::CeaseReason>>(),
+            )
+            + keys(&v.keys)
+            + rows(v.meeting.len(), 2 * 4)
+            + keys(&c.keys)
+            + rows(c.key.len(), 1 + 3 * 4)
+            + keys(&d.keys)
+            + rows(
+                d.mediation.len(),
+                3 * 4 + size_of::<Option<sendscope_domain::event::AppealOutcome>>(),
+            )
+            + keys(&pl.keys)
+            + rows(pl.start.len(), 4 * 4)
+    }
+
     /// Deadline, dispute and placement rows held (live and retired).
     pub fn other_rows(&self) -> (usize, usize, usize) {
         (
