@@ -326,11 +326,9 @@ pub async fn show(
 /// Who may see the children behind the waiting figures: those who see exact figures and
 /// open children's records. Children not on the council's records (only the trust knows
 /// them) are named for health professionals alone.
-fn may_list(role: Role) -> bool {
-    !matches!(
-        role,
-        Role::BoardMember | Role::Admin | Role::ParentCarer | Role::School | Role::YoungPerson
-    )
+pub(crate) fn may_see_children(p: &sendscope_domain::access::Principal) -> bool {
+    authorise(p, Action::View, Resource::ExactFigures { area: p.area }).allowed()
+        && authorise(p, Action::View, Resource::CaseList { area: p.area }).allowed()
 }
 
 /// GET /waits/children?pathway=&priority=&week=: the children waiting on the day.
@@ -341,9 +339,7 @@ pub async fn children(
 ) -> Response {
     with_user(&app, visitor, move |store, who| {
         let p = &who.principal;
-        if !may_list(p.role)
-            || !authorise(p, Action::View, Resource::CaseList { area: p.area }).allowed()
-        {
+        if !may_see_children(p) {
             return Error::forbidden("Your role sees the waiting figures, not the children behind them.").into_response();
         }
         let day = match week_of(&q) {
@@ -431,9 +427,7 @@ pub async fn whole_child(
 ) -> Response {
     with_user(&app, visitor, move |store, who| {
         let p = &who.principal;
-        if !authorise(p, Action::View, Resource::CaseList { area: p.area }).allowed()
-            || !authorise(p, Action::View, Resource::ExactFigures { area: p.area }).allowed()
-        {
+        if !may_see_children(p) {
             return Error::forbidden("Your role sees the area's figures, not the children behind them.").into_response();
         }
         let measure = q.get("measure").map(String::as_str).unwrap_or("");

@@ -13,20 +13,11 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use sendscope_app::steps::StepError;
 use sendscope_app::waits::{PossibleMatch, possible_matches};
-use sendscope_domain::access::{Action, Principal, Resource, Role, authorise};
+use sendscope_domain::access::Principal;
 use sendscope_domain::calendar::long_date;
 use sendscope_domain::ids::CaseId;
 use std::collections::HashMap;
 use uuid::Uuid;
-
-/// Those who link referrals to records: staff who open children's records and see exact
-/// figures (the team that holds the record, health professionals).
-fn may_link(p: &Principal) -> bool {
-    !matches!(
-        p.role,
-        Role::BoardMember | Role::Admin | Role::ParentCarer | Role::School | Role::YoungPerson
-    ) && authorise(p, Action::View, Resource::CaseList { area: p.area }).allowed()
-}
 
 fn forbidden() -> Response {
     Error::forbidden("Referrals are linked to records by the staff who hold children's records.")
@@ -62,7 +53,7 @@ fn shows(page: &mut Response, cases: Vec<CaseId>) {
 /// GET /waits/matches
 pub async fn list(State(app): State<AppState>, visitor: Visitor) -> Response {
     with_user(&app, visitor, move |store, who| {
-        if !may_link(&who.principal) {
+        if !crate::waits::may_see_children(&who.principal) {
             return forbidden();
         }
         let matches = match visible(store, &who.principal) {
@@ -173,7 +164,7 @@ pub async fn show(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     with_user(&app, visitor, move |store, who| {
-        if !may_link(&who.principal) {
+        if !crate::waits::may_see_children(&who.principal) {
             return forbidden();
         }
         let case = q.get("case").map(String::as_str).unwrap_or("");
@@ -202,7 +193,7 @@ pub async fn link(
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     with_user(&app, visitor, move |store, who| {
-        if !may_link(&who.principal) {
+        if !crate::waits::may_see_children(&who.principal) {
             return forbidden();
         }
         let get = |k: &str| form.get(k).map(String::as_str).unwrap_or("");
